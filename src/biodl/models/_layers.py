@@ -1,0 +1,243 @@
+"""Building blocks shared by the sequence models: activations, masked pooling, masked convolution.
+
+Every helper here takes a boolean ``mask`` of shape ``(batch, length)`` where ``True`` marks a
+real position and ``False`` padding. Helpers keep padded positions at zero so that a sequence
+gives the same result whether or not it is padded inside a longer batch.
+
+Examples
+--------
+>>> import torch
+>>> from biodl.models._layers import masked_mean
+>>> h = torch.tensor([[[1.0, 3.0, 0.0]]])
+>>> mask = torch.tensor([[True, True, False]])
+>>> masked_mean(h, mask)
+tensor([[2.]])
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+__all__ = [
+    "ACTIVATIONS",
+    "GLOBAL_POOLINGS",
+    "POOLINGS",
+    "ActivationName",
+    "GlobalPoolingName",
+    "MaskedConvBlock",
+    "PoolingName",
+    "full_mask",
+    "global_pool",
+    "masked_max",
+    "masked_mean",
+]
+
+ActivationName = Literal["relu", "gelu", "tanh", "sigmoid", "elu", "leaky_relu"]
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU,
+    "gelu": nn.GELU,
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "elu": nn.ELU,
+    "leaky_relu": nn.LeakyReLU,
+}
+
+PoolingName = Literal["max", "avg", "none"]
+POOLINGS: tuple[str, ...] = ("max", "avg", "none")
+
+GlobalPoolingName = Literal["max", "avg", "maxavg"]
+GLOBAL_POOLINGS: dict[str, int] = {"max": 1, "avg": 1, "maxavg": 2}  # name -> width multiplier
+
+
+def full_mask(x: Tensor) -> Tensor:
+    """All-real mask for ``x`` of shape ``(batch, channels, length)``: ``(batch, length)`` bool."""
+    return torch.ones(x.shape[0], x.shape[-1], dtype=torch.bool, device=x.device)
+
+
+def masked_mean(h: Tensor, mask: Tensor) -> Tensor:
+    """Mean over real positions.
+
+    Parameters
+    ----------
+    h : Tensor (batch, channels, length)
+        Values; padded positions may hold anything.
+    mask : Tensor (batch, length) bool
+        ``True`` at real positions.
+
+    Returns
+    -------
+    Tensor (batch, channels)
+        Mean over the real positions; zero for a sequence with none.
+    """
+    m = mask.unsqueeze(1).to(h.dtype)
+    count = m.sum(dim=-1).clamp(min=1.0)
+    return (h * m).sum(dim=-1) / count
+
+
+def masked_max(h: Tensor, mask: Tensor) -> Tensor:
+    """Maximum over real positions, so padding never wins.
+
+    Parameters
+    ----------
+    h : Tensor (batch, channels, length)
+        Values; padded positions may hold anything.
+    mask : Tensor (batch, length) bool
+        ``True`` at real positions.
+
+    Returns
+    -------
+    Tensor (batch, channels)
+        Maximum over the real positions; zero for a sequence with none.
+    """
+    filled = h.masked_fill(~mask.unsqueeze(1), float("-inf"))
+    out = filled.amax(dim=-1)
+    empty = ~mask.any(dim=-1, keepdim=True)
+    return out.masked_fill(empty, 0.0)
+
+
+def global_pool(h: Tensor, mask: Tensor, how: str) -> Tensor:
+    """Masked global pooling over the length axis.
+
+    Parameters
+    ----------
+    h : Tensor (batch, channels, length)
+        Values.
+    mask : Tensor (batch, length) bool
+        ``True`` at real positions.
+    how : {"max", "avg", "maxavg"}
+        ``"maxavg"`` concatenates max and mean: output width ``2 * channels``.
+
+    Returns
+    -------
+    Tensor (batch, channels * GLOBAL_POOLINGS[how])
+    """
+    if how == "max":
+        return masked_max(h, mask)
+    if how == "avg":
+        return masked_mean(h, mask)
+    return torch.cat([masked_max(h, mask), masked_mean(h, mask)], dim=1)
+
+
+def _pad_to_multiple(h: Tensor, mask: Tensor, size: int) -> tuple[Tensor, Tensor]:
+    extra = (-h.shape[-1]) % size
+    if extra:
+        h = F.pad(h, (0, extra))
+        mask = F.pad(mask, (0, extra), value=False)
+    return h, mask
+
+
+class MaskedConvBlock(nn.Module):
+    """Conv1d -> [BatchNorm1d] -> (+ shortcut) -> activation -> [pooling] -> dropout, masked.
+
+    The convolution uses 'same' padding (output position ``i`` is centred on input position
+    ``i * stride``) and the output is zeroed at padded positions after the activation, so padding
+    stays inert for the next block. Pooling windows start at position 0; the input is right-padded
+    to a whole number of windows, max pooling ignores padded positions and average pooling
+    divides by the number of real positions. The mask is downsampled alongside.
+
+    Parameters
+    ----------
+    in_channels : int
+        Input channels.
+    out_channels : int
+        Output channels.
+    kernel_size : int
+        Convolution width.
+    stride : int, default 1
+        Convolution stride.
+    dilation : int, default 1
+        Convolution dilation.
+    pooling : {"max", "avg", "none"}, default "max"
+        Local pooling after the activation.
+    pool_size : int, default 2
+        Pooling window and stride.
+    batch_norm : bool, default True
+        Add BatchNorm1d after the convolution.
+    activation : str, default "relu"
+        Name in :data:`ACTIVATIONS`.
+    dropout : float, default 0.0
+        Dropout probability after pooling.
+    residual : bool, default False
+        Add the (strided) input to the convolution output when ``in_channels == out_channels``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> block = MaskedConvBlock(4, 8, 5)
+    >>> h, m = block(torch.zeros(2, 4, 11), torch.ones(2, 11, dtype=torch.bool))
+    >>> tuple(h.shape), tuple(m.shape)
+    ((2, 8, 6), (2, 6))
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        *,
+        stride: int = 1,
+        dilation: int = 1,
+        pooling: str = "max",
+        pool_size: int = 2,
+        batch_norm: bool = True,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        residual: bool = False,
+    ) -> None:
+        super().__init__()
+        total = dilation * (kernel_size - 1)
+        self.pad = (total // 2, total - total // 2)
+        self.stride = stride
+        self.conv = nn.Conv1d(
+            in_channels, out_channels, kernel_size, stride=stride, dilation=dilation
+        )
+        self.norm: nn.Module = nn.BatchNorm1d(out_channels) if batch_norm else nn.Identity()
+        self.act = ACTIVATIONS[activation]()
+        self.residual = residual and in_channels == out_channels
+        self.pooling = pooling if pool_size > 1 else "none"
+        self.pool_size = pool_size
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, h: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        """Apply the block.
+
+        Parameters
+        ----------
+        h : Tensor (batch, in_channels, length)
+            Input, zero at padded positions.
+        mask : Tensor (batch, length) bool
+            ``True`` at real positions.
+
+        Returns
+        -------
+        tuple of Tensor
+            ``(batch, out_channels, new_length)`` output, zero at padding, and its
+            ``(batch, new_length)`` mask. (An internal helper, so a tuple is fine here.)
+        """
+        out = self.norm(self.conv(F.pad(h, self.pad)))
+        if self.stride > 1:
+            mask = mask[:, :: self.stride]
+        if self.residual:
+            out = out + h[:, :, :: self.stride]
+        out = self.act(out)
+        out = out * mask.unsqueeze(1).to(out.dtype)
+        if self.pooling != "none":
+            out, mask = self._pool(out, mask)
+        return self.dropout(out), mask
+
+    def _pool(self, h: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        h, mask = _pad_to_multiple(h, mask, self.pool_size)
+        m = mask.unsqueeze(1)
+        size = self.pool_size
+        if self.pooling == "max":
+            pooled = F.max_pool1d(h.masked_fill(~m, float("-inf")), size)
+        else:
+            mf = m.to(h.dtype)
+            pooled = F.avg_pool1d(h, size) / F.avg_pool1d(mf, size).clamp(min=1e-12)
+        new_mask = F.max_pool1d(m.to(h.dtype), size).squeeze(1) > 0
+        pooled = pooled.masked_fill(~new_mask.unsqueeze(1), 0.0)
+        return pooled, new_mask

@@ -1,0 +1,207 @@
+"""Convolutional network for one-hot encoded sequences (the default model for DNA and RNA)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from torch import Tensor, nn
+
+from biodl.errors import ConfigError
+from biodl.models._layers import (
+    GLOBAL_POOLINGS,
+    ActivationName,
+    GlobalPoolingName,
+    MaskedConvBlock,
+    PoolingName,
+    full_mask,
+    global_pool,
+)
+
+__all__ = ["CNN", "per_layer"]
+
+
+def per_layer(model: str, name: str, value: int | Sequence[int], n_layers: int) -> list[int]:
+    """Expand an int or a per-layer list to one value per layer.
+
+    Parameters
+    ----------
+    model : str
+        Model name, for the error message.
+    name : str
+        Parameter name, for the error message.
+    value : int or sequence of int
+        One value for every layer, or one per layer.
+    n_layers : int
+        Number of layers.
+
+    Returns
+    -------
+    list of int
+        ``n_layers`` values.
+
+    Raises
+    ------
+    ConfigError
+        When a list does not have ``n_layers`` entries.
+
+    Examples
+    --------
+    >>> per_layer("cnn", "channels", 8, 2)
+    [8, 8]
+    """
+    if isinstance(value, int):
+        return [value] * n_layers
+    values = [int(v) for v in value]
+    if len(values) != n_layers:
+        raise ConfigError(
+            f"model '{model}': {name} has {len(values)} entries but n_layers is {n_layers}; "
+            f"give one entry per layer or set n_layers={len(values)}."
+        )
+    return values
+
+
+class CNN(nn.Module):
+    """Convolutional network: stacked masked convolution blocks, global pooling, linear head.
+
+    Each block is Conv1d ('same' padding) -> [BatchNorm1d] -> activation -> [pooling] ->
+    dropout. Padding is kept at zero after every block and the mask is downsampled with the
+    pooling, so a sequence gets the same output (in eval mode) whether or not it is padded
+    inside a longer batch. Global pooling over the length is masked: padding never wins the
+    maximum nor dilutes the mean.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the one-hot input (4 for DNA/RNA, 20 for protein).
+    n_outputs : int
+        Width of the output (classes, labels or regression targets).
+    length : int or None, default None
+        Fixed input length, if any. Not needed: the network accepts any length.
+    channels : int or list of int, default 64
+        Filters per convolution layer: one value for all layers or one per layer.
+    n_layers : int, default 3
+        Number of convolution blocks.
+    kernel_size : int or list of int, default 9
+        Convolution width (one value or one per layer). 9 covers typical transcription factor
+        motifs (6-12 bp) at the first layer.
+    stride : int, default 1
+        Convolution stride of every layer.
+    dilation : int or "exponential", default 1
+        Convolution dilation; ``"exponential"`` uses ``2**i`` at layer ``i`` (0-based).
+    pooling : {"max", "avg", "none"}, default "max"
+        Local pooling after each block.
+    pool_size : int, default 2
+        Pooling window and stride; 1 disables pooling.
+    batch_norm : bool, default True
+        Add BatchNorm1d after each convolution.
+    activation : {"relu", "gelu", "tanh", "sigmoid", "elu", "leaky_relu"}, default "relu"
+        Non-linearity after each convolution.
+    dropout : float, default 0.2
+        Dropout probability after each block and before the head.
+    residual : bool, default False
+        ResNet-style shortcut (input added before the activation) in blocks whose input and
+        output channels match.
+    global_pooling : {"max", "avg", "maxavg"}, default "maxavg"
+        Masked pooling over the length; ``"maxavg"`` concatenates maximum (motif present) and
+        mean (how often), doubling the feature width.
+
+    Attributes
+    ----------
+    n_features : int
+        Width of :meth:`features`.
+    head : nn.Linear
+        Final layer, ``n_features -> n_outputs``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = CNN(in_channels=4, n_outputs=2, channels=16, n_layers=2)
+    >>> x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 50)), 4).float().transpose(1, 2)
+    >>> tuple(model(x).shape)
+    (3, 2)
+    """
+
+    def __init__(
+        self,
+        *,
+        in_channels: int,
+        n_outputs: int,
+        length: int | None = None,
+        channels: int | Sequence[int] = 64,
+        n_layers: int = 3,
+        kernel_size: int | Sequence[int] = 9,
+        stride: int = 1,
+        dilation: int | Literal["exponential"] = 1,
+        pooling: PoolingName = "max",
+        pool_size: int = 2,
+        batch_norm: bool = True,
+        activation: ActivationName = "relu",
+        dropout: float = 0.2,
+        residual: bool = False,
+        global_pooling: GlobalPoolingName = "maxavg",
+    ) -> None:
+        super().__init__()
+        widths = per_layer("cnn", "channels", channels, n_layers)
+        kernels = per_layer("cnn", "kernel_size", kernel_size, n_layers)
+        dilations = [2**i if dilation == "exponential" else int(dilation) for i in range(n_layers)]
+        blocks = []
+        previous = in_channels
+        for width, kernel, dil in zip(widths, kernels, dilations, strict=True):
+            blocks.append(
+                MaskedConvBlock(
+                    previous,
+                    width,
+                    kernel,
+                    stride=stride,
+                    dilation=dil,
+                    pooling=pooling,
+                    pool_size=pool_size,
+                    batch_norm=batch_norm,
+                    activation=activation,
+                    dropout=dropout,
+                    residual=residual,
+                )
+            )
+            previous = width
+        self.blocks = nn.ModuleList(blocks)
+        self.global_pooling = global_pooling
+        self.n_features = previous * GLOBAL_POOLINGS[global_pooling]
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.n_features, n_outputs)
+
+    def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Representation before the head.
+
+        Parameters
+        ----------
+        x : Tensor (batch, in_channels, length) float
+            One-hot (or soft) encoded sequences, zero at padded positions.
+        mask : Tensor (batch, length) bool, optional
+            ``True`` at real positions; ``None`` means no padding.
+
+        Returns
+        -------
+        Tensor (batch, n_features)
+        """
+        mask = full_mask(x) if mask is None else mask
+        h = x * mask.unsqueeze(1).to(x.dtype)
+        for block in self.blocks:
+            h, mask = block(h, mask)
+        return global_pool(h, mask, self.global_pooling)
+
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Raw outputs (logits or regression values).
+
+        Parameters
+        ----------
+        x : Tensor (batch, in_channels, length) float
+            One-hot (or soft) encoded sequences, zero at padded positions.
+        mask : Tensor (batch, length) bool, optional
+            ``True`` at real positions; ``None`` means no padding.
+
+        Returns
+        -------
+        Tensor (batch, n_outputs)
+        """
+        return self.head(self.dropout(self.features(x, mask)))

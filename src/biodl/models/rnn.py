@@ -1,0 +1,389 @@
+"""Recurrent networks (RNN, LSTM, GRU) and a convolutional front feeding a bidirectional LSTM.
+
+Padding is skipped, not just masked: with a mask, sequences are packed with
+``nn.utils.rnn.pack_padded_sequence`` using their true lengths, so the recurrence never sees a
+padded step. Padding is assumed to sit at the right end of each sequence (as biodl pads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar, Literal
+
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from biodl.models._layers import (
+    ActivationName,
+    MaskedConvBlock,
+    full_mask,
+    masked_max,
+    masked_mean,
+)
+
+__all__ = [
+    "CELLS",
+    "CNNLSTM",
+    "READOUTS",
+    "CellName",
+    "GRUNet",
+    "LSTMNet",
+    "RNNNet",
+    "ReadoutName",
+    "RecurrentNet",
+]
+
+CellName = Literal["rnn", "lstm", "gru"]
+CELLS: dict[str, Callable[..., nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+ReadoutName = Literal["last", "mean", "max"]
+READOUTS: tuple[str, ...] = ("last", "mean", "max")
+
+
+class _Recurrence(nn.Module):
+    """A stacked recurrent layer with masked readout: ``(batch, length, size)`` -> features."""
+
+    def __init__(
+        self,
+        input_size: int,
+        *,
+        cell: str,
+        hidden_size: int,
+        n_layers: int,
+        bidirectional: bool,
+        dropout: float,
+        readout: str,
+    ) -> None:
+        super().__init__()
+        self.rnn = CELLS[cell](
+            input_size,
+            hidden_size,
+            num_layers=n_layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            dropout=dropout if n_layers > 1 else 0.0,
+        )
+        self.readout = readout
+        self.n_directions = 2 if bidirectional else 1
+        self.n_features = hidden_size * self.n_directions
+
+    def forward(self, seq: Tensor, mask: Tensor | None) -> Tensor:
+        total = seq.shape[1]
+        if mask is None:
+            out, h_n = self.rnn(seq)
+            mask = torch.ones(seq.shape[0], total, dtype=torch.bool, device=seq.device)
+        else:
+            lengths = mask.sum(dim=1).clamp(min=1).cpu()
+            packed = pack_padded_sequence(seq, lengths, batch_first=True, enforce_sorted=False)
+            packed_out, h_n = self.rnn(packed)
+            out, _ = pad_packed_sequence(packed_out, batch_first=True, total_length=total)
+        if self.readout == "last":
+            # h_n holds, per direction, the state after the true last step (forward) and after
+            # the first step (backward); packing makes it independent of padding.
+            hidden = h_n[0] if isinstance(h_n, tuple) else h_n
+            return torch.cat(list(hidden[-self.n_directions :]), dim=1)
+        h = out.transpose(1, 2)
+        return masked_mean(h, mask) if self.readout == "mean" else masked_max(h, mask)
+
+
+class RecurrentNet(nn.Module):
+    """Recurrent network over one-hot sequences: optional projection, RNN/LSTM/GRU, readout, head.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the one-hot input (4 for DNA/RNA, 20 for protein).
+    n_outputs : int
+        Width of the output (classes, labels or regression targets).
+    length : int or None, default None
+        Fixed input length, if any. Not needed: the network accepts any length.
+    cell : {"rnn", "lstm", "gru"}, default "lstm"
+        Recurrent cell. The registry entries "rnn", "lstm" and "gru" fix it.
+    hidden_size : int, default 64
+        Hidden units per direction and layer.
+    n_layers : int, default 1
+        Stacked recurrent layers.
+    bidirectional : bool, default True
+        Read the sequence in both directions (strands and motifs have no preferred direction).
+    dropout : float, default 0.1
+        Dropout between recurrent layers (when ``n_layers > 1``) and before the head.
+    projection : int or None, default None
+        Project each one-hot position to this many dimensions with a linear layer (a learned
+        embedding) before the recurrence; ``None`` feeds the one-hot directly.
+    readout : {"last", "mean", "max"}, default "max"
+        How the sequence of hidden states becomes one vector: ``"last"`` takes the forward
+        state at the true last position and the backward state at the first; ``"mean"`` and
+        ``"max"`` pool over real positions. ``"max"`` finds short motifs fastest.
+
+    Attributes
+    ----------
+    n_features : int
+        Width of :meth:`features`: ``hidden_size * (2 if bidirectional else 1)``.
+    head : nn.Linear
+        Final layer, ``n_features -> n_outputs``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = RecurrentNet(in_channels=4, n_outputs=1, cell="gru", hidden_size=8)
+    >>> x = torch.nn.functional.one_hot(torch.randint(0, 4, (3, 30)), 4).float().transpose(1, 2)
+    >>> tuple(model(x).shape)
+    (3, 1)
+    """
+
+    #: Constructor arguments fixed by a subclass (hidden from the registry's parameter list).
+    bound: ClassVar[dict[str, object]] = {}
+
+    def __init__(
+        self,
+        *,
+        in_channels: int,
+        n_outputs: int,
+        length: int | None = None,
+        cell: CellName = "lstm",
+        hidden_size: int = 64,
+        n_layers: int = 1,
+        bidirectional: bool = True,
+        dropout: float = 0.1,
+        projection: int | None = None,
+        readout: ReadoutName = "max",
+    ) -> None:
+        super().__init__()
+        self.project: nn.Module = (
+            nn.Linear(in_channels, projection) if projection is not None else nn.Identity()
+        )
+        self.recurrence = _Recurrence(
+            projection if projection is not None else in_channels,
+            cell=cell,
+            hidden_size=hidden_size,
+            n_layers=n_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            readout=readout,
+        )
+        self.n_features = self.recurrence.n_features
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.n_features, n_outputs)
+
+    def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Representation before the head.
+
+        Parameters
+        ----------
+        x : Tensor (batch, in_channels, length) float
+            One-hot (or soft) encoded sequences, zero at padded positions.
+        mask : Tensor (batch, length) bool, optional
+            ``True`` at real positions (a prefix of each row); ``None`` means no padding.
+
+        Returns
+        -------
+        Tensor (batch, n_features)
+        """
+        return self.recurrence(self.project(x.transpose(1, 2)), mask)
+
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Raw outputs (logits or regression values).
+
+        Parameters
+        ----------
+        x : Tensor (batch, in_channels, length) float
+            One-hot (or soft) encoded sequences, zero at padded positions.
+        mask : Tensor (batch, length) bool, optional
+            ``True`` at real positions (a prefix of each row); ``None`` means no padding.
+
+        Returns
+        -------
+        Tensor (batch, n_outputs)
+        """
+        return self.head(self.dropout(self.features(x, mask)))
+
+
+class _BoundCell(RecurrentNet):
+    def __init__(self, **params: object) -> None:
+        super().__init__(**self.bound, **params)  # type: ignore[arg-type]
+
+
+class RNNNet(_BoundCell):
+    """Vanilla (tanh) recurrent network over one-hot sequences, with a masked readout.
+
+    Parameters are those of :class:`RecurrentNet` with ``cell="rnn"`` fixed.
+
+    Examples
+    --------
+    >>> import torch
+    >>> tuple(RNNNet(in_channels=4, n_outputs=2, hidden_size=8)(torch.zeros(1, 4, 20)).shape)
+    (1, 2)
+    """
+
+    bound: ClassVar[dict[str, object]] = {"cell": "rnn"}
+
+
+class LSTMNet(_BoundCell):
+    """Long short-term memory (LSTM) network over one-hot sequences, with a masked readout.
+
+    Parameters are those of :class:`RecurrentNet` with ``cell="lstm"`` fixed.
+
+    Examples
+    --------
+    >>> import torch
+    >>> tuple(LSTMNet(in_channels=4, n_outputs=2, hidden_size=8)(torch.zeros(1, 4, 20)).shape)
+    (1, 2)
+    """
+
+    bound: ClassVar[dict[str, object]] = {"cell": "lstm"}
+
+
+class GRUNet(_BoundCell):
+    """Gated recurrent unit (GRU) network over one-hot sequences, with a masked readout.
+
+    Parameters are those of :class:`RecurrentNet` with ``cell="gru"`` fixed.
+
+    Examples
+    --------
+    >>> import torch
+    >>> tuple(GRUNet(in_channels=4, n_outputs=2, hidden_size=8)(torch.zeros(1, 4, 20)).shape)
+    (1, 2)
+    """
+
+    bound: ClassVar[dict[str, object]] = {"cell": "gru"}
+
+
+class CNNLSTM(nn.Module):
+    """Convolutional front (motif detectors + pooling) feeding a bidirectional LSTM.
+
+    The convolutions find motifs and shorten the sequence by ``pool_size`` per layer; the LSTM
+    then models their order and spacing. Both stages are masked, so a sequence gets the same
+    output whether or not it is padded inside a longer batch.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the one-hot input (4 for DNA/RNA, 20 for protein).
+    n_outputs : int
+        Width of the output (classes, labels or regression targets).
+    length : int or None, default None
+        Fixed input length, if any. Not needed: the network accepts any length.
+    conv_channels : int, default 64
+        Filters per convolution layer.
+    conv_layers : int, default 1
+        Number of convolution blocks (1 or 2 is typical).
+    kernel_size : int, default 9
+        Convolution width; 9 covers typical transcription factor motifs.
+    pool_size : int, default 4
+        Max-pooling window and stride after each convolution; shortens what the LSTM reads.
+    batch_norm : bool, default True
+        Add BatchNorm1d after each convolution.
+    activation : {"relu", "gelu", "tanh", "sigmoid", "elu", "leaky_relu"}, default "relu"
+        Non-linearity after each convolution.
+    hidden_size : int, default 64
+        LSTM hidden units per direction.
+    lstm_layers : int, default 1
+        Stacked LSTM layers.
+    bidirectional : bool, default True
+        Run the LSTM in both directions.
+    dropout : float, default 0.2
+        Dropout after each convolution block, between LSTM layers and before the head.
+    readout : {"last", "mean", "max"}, default "max"
+        How LSTM states become one vector (see :class:`RecurrentNet`).
+
+    Attributes
+    ----------
+    n_features : int
+        Width of :meth:`features`.
+    head : nn.Linear
+        Final layer, ``n_features -> n_outputs``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = CNNLSTM(in_channels=4, n_outputs=3, conv_channels=8, hidden_size=8)
+    >>> tuple(model(torch.zeros(2, 4, 40)).shape)
+    (2, 3)
+    """
+
+    def __init__(
+        self,
+        *,
+        in_channels: int,
+        n_outputs: int,
+        length: int | None = None,
+        conv_channels: int = 64,
+        conv_layers: int = 1,
+        kernel_size: int = 9,
+        pool_size: int = 4,
+        batch_norm: bool = True,
+        activation: ActivationName = "relu",
+        hidden_size: int = 64,
+        lstm_layers: int = 1,
+        bidirectional: bool = True,
+        dropout: float = 0.2,
+        readout: ReadoutName = "max",
+    ) -> None:
+        super().__init__()
+        blocks = []
+        previous = in_channels
+        for _ in range(conv_layers):
+            blocks.append(
+                MaskedConvBlock(
+                    previous,
+                    conv_channels,
+                    kernel_size,
+                    pooling="max",
+                    pool_size=pool_size,
+                    batch_norm=batch_norm,
+                    activation=activation,
+                    dropout=dropout,
+                )
+            )
+            previous = conv_channels
+        self.blocks = nn.ModuleList(blocks)
+        self.recurrence = _Recurrence(
+            previous,
+            cell="lstm",
+            hidden_size=hidden_size,
+            n_layers=lstm_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            readout=readout,
+        )
+        self.n_features = self.recurrence.n_features
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.n_features, n_outputs)
+
+    def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Representation before the head.
+
+        Parameters
+        ----------
+        x : Tensor (batch, in_channels, length) float
+            One-hot (or soft) encoded sequences, zero at padded positions.
+        mask : Tensor (batch, length) bool, optional
+            ``True`` at real positions (a prefix of each row); ``None`` means no padding.
+
+        Returns
+        -------
+        Tensor (batch, n_features)
+        """
+        given = mask is not None
+        m = full_mask(x) if mask is None else mask
+        h = x * m.unsqueeze(1).to(x.dtype)
+        for block in self.blocks:
+            h, m = block(h, m)
+        return self.recurrence(h.transpose(1, 2), m if given else None)
+
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Raw outputs (logits or regression values).
+
+        Parameters
+        ----------
+        x : Tensor (batch, in_channels, length) float
+            One-hot (or soft) encoded sequences, zero at padded positions.
+        mask : Tensor (batch, length) bool, optional
+            ``True`` at real positions (a prefix of each row); ``None`` means no padding.
+
+        Returns
+        -------
+        Tensor (batch, n_outputs)
+        """
+        return self.head(self.dropout(self.features(x, mask)))
