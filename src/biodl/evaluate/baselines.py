@@ -1,0 +1,372 @@
+"""Classical baselines (logistic / ridge regression, random forest) on fixed feature matrices.
+
+A deep model is only worth its cost when it beats a simple model on simple features (k-mer
+frequencies, one-hot positions). :func:`fit_baseline` fits such a model and returns a
+:class:`Baseline` whose :meth:`Baseline.predict_scores` gives scores in exactly the layout the
+metrics use, so the two can be compared with :func:`biodl.evaluate.metrics.paired_bootstrap`.
+
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> X = rng.normal(size=(60, 5))
+>>> y = (X[:, 0] > 0).astype(np.int64)
+>>> model = fit_baseline("logistic", X, y, "binary", features="random features")
+>>> model.predict_scores(X).shape
+(60, 2)
+>>> model.label
+'logistic regression on random features'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import MaxAbsScaler
+
+from biodl.data.targets import TASKS, TaskName
+from biodl.errors import ConfigError, DataError
+
+__all__ = [
+    "BASELINES",
+    "CLASS_WEIGHTS",
+    "Baseline",
+    "BaselineInfo",
+    "BaselineName",
+    "ClassWeight",
+    "fit_baseline",
+]
+
+BaselineName = Literal["logistic", "random_forest"]
+ClassWeight = Literal["none", "balanced"]
+CLASS_WEIGHTS: tuple[ClassWeight, ...] = ("none", "balanced")
+
+#: Regularisation strengths tried by the ridge baseline (efficient leave-one-out selection).
+RIDGE_ALPHAS: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
+#: Settings shared by the logistic-regression baselines.
+LOGISTIC_C = 1.0
+LOGISTIC_MAX_ITER = 2000
+#: Number of trees of the random-forest baselines.
+FOREST_TREES = 300
+
+
+@dataclass(frozen=True)
+class BaselineInfo:
+    """What a baseline is, for tables, reports and the CLI.
+
+    Parameters
+    ----------
+    name : {'logistic', 'random_forest'}
+        The option value.
+    human_name : str
+        How it is written in sentences, e.g. ``"logistic regression"``.
+    description : str
+        One sentence on the estimator used per task.
+    """
+
+    name: BaselineName
+    human_name: str
+    description: str
+
+
+BASELINES: dict[BaselineName, BaselineInfo] = {
+    "logistic": BaselineInfo(
+        "logistic",
+        "logistic regression",
+        "Features scaled by their maximum absolute value, then L2-regularised logistic "
+        "regression (C=1; multinomial for multiclass, one per label for multilabel), or ridge "
+        "regression with its strength chosen by leave-one-out over a small grid for regression.",
+    ),
+    "random_forest": BaselineInfo(
+        "random_forest",
+        "random forest",
+        f"A random forest of {FOREST_TREES} trees (classifier or regressor).",
+    ),
+}
+
+
+@dataclass
+class Baseline:
+    """A fitted baseline model.
+
+    Parameters
+    ----------
+    name : {'logistic', 'random_forest'}
+        Which baseline.
+    estimator : sklearn estimator
+        The fitted scikit-learn estimator or pipeline.
+    task : {'binary', 'multiclass', 'multilabel', 'regression'}
+        The task it was fitted for.
+    n_outputs : int
+        Score columns: 2 (binary), K classes (multiclass), K labels (multilabel) or T targets
+        (regression).
+    n_features : int
+        Number of feature columns seen at fit.
+    features : str, default ""
+        What the features are, e.g. ``"k-mer frequencies"``; set by the caller, used by
+        :attr:`label`.
+    """
+
+    name: BaselineName
+    estimator: Any
+    task: TaskName
+    n_outputs: int
+    n_features: int
+    features: str = ""
+
+    @property
+    def label(self) -> str:
+        """E.g. ``"logistic regression on k-mer frequencies"`` (the name alone without features)."""
+        human = BASELINES[self.name].human_name
+        return f"{human} on {self.features}" if self.features else human
+
+    def predict_scores(self, X: np.ndarray | sp.spmatrix | sp.sparray) -> np.ndarray:
+        """Scores for ``X`` in the layout of the task.
+
+        Parameters
+        ----------
+        X : (n, n_features) ndarray or scipy.sparse matrix
+            Features built the same way as at fit.
+
+        Returns
+        -------
+        (n, n_outputs) float64 ndarray
+            binary: probabilities of class 0 and 1; multiclass: class probabilities, columns
+            ``0..K-1`` (0 for a class absent from training), rows sum to 1; multilabel:
+            independent probabilities per label; regression: predictions per target.
+
+        Raises
+        ------
+        DataError
+            If ``X`` does not have ``n_features`` columns.
+        """
+        X = _check_features(X)
+        if X.shape[1] != self.n_features:
+            raise DataError(
+                f"{self.label}: expected {self.n_features} feature columns as at fit, got "
+                f"{X.shape[1]}. Build the features with the same settings (k, length)."
+            )
+        if self.task == "regression":
+            return np.asarray(self.estimator.predict(X), dtype=np.float64).reshape(X.shape[0], -1)
+        if self.task == "multilabel":
+            return _multilabel_scores(self.estimator, X)
+        proba = np.asarray(self.estimator.predict_proba(X), dtype=np.float64)
+        out = np.zeros((X.shape[0], self.n_outputs))
+        out[:, _classes(self.estimator)] = proba
+        return out
+
+
+def fit_baseline(
+    name: BaselineName,
+    X: np.ndarray | sp.spmatrix | sp.sparray,
+    y: np.ndarray,
+    task: TaskName,
+    *,
+    seed: int = 0,
+    class_weight: ClassWeight = "none",
+    n_classes: int | None = None,
+    features: str = "",
+    label_names: Sequence[str] | None = None,
+) -> Baseline:
+    """Fit a baseline on a feature matrix.
+
+    Parameters
+    ----------
+    name : {'logistic', 'random_forest'}
+        The baseline (:data:`BASELINES`).
+    X : (n, d) ndarray or scipy.sparse matrix
+        Features, e.g. from :func:`biodl.data.kmers.sequence_features`. Sparse input stays
+        sparse for the logistic baseline.
+    y : (n,) int, (n, K) int or (n, T) float
+        Targets in the layout of ``task`` (see :mod:`biodl.data.targets`).
+    task : {'binary', 'multiclass', 'multilabel', 'regression'}
+    seed : int, default 0
+        Random state of the estimator; the same seed and data give the same scores.
+    class_weight : {'none', 'balanced'}, default 'none'
+        ``'balanced'`` weights classes inversely to their frequency (classification only;
+        ignored for regression).
+    n_classes : int, optional
+        Multiclass: the number of classes K (default ``y.max() + 1``), so that score columns
+        stay aligned with codes ``0..K-1`` when a class is absent from the training data.
+    features : str, default ""
+        What the features are, for :attr:`Baseline.label`.
+    label_names : sequence of str, optional
+        Multilabel: label column names, used in error messages.
+
+    Returns
+    -------
+    Baseline
+        The fitted baseline.
+
+    Raises
+    ------
+    ConfigError
+        If ``name``, ``task`` or ``class_weight`` is not a valid option.
+    DataError
+        If ``X`` and ``y`` disagree in shape, ``y`` does not follow the layout of ``task``, or
+        a label has a single class in the training data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(40, 3))
+    >>> y = X[:, :1] * 2.0
+    >>> fit_baseline("logistic", X, y, "regression").predict_scores(X[:2]).shape
+    (2, 1)
+    """
+    _check_options(name, task, class_weight)
+    X = _check_features(X)
+    y, n_outputs = _check_targets(X, y, task, n_classes, label_names)
+    weight = "balanced" if class_weight == "balanced" else None
+    estimator = _logistic(task, seed, weight) if name == "logistic" else _forest(task, seed, weight)
+    if task == "regression" and name == "random_forest" and y.shape[1] == 1:
+        estimator.fit(X, y[:, 0])
+    else:
+        estimator.fit(X, y)
+    return Baseline(
+        name=name,
+        estimator=estimator,
+        task=task,
+        n_outputs=n_outputs,
+        n_features=X.shape[1],
+        features=features,
+    )
+
+
+def _logistic(task: TaskName, seed: int, weight: str | None) -> Pipeline:
+    if task == "regression":
+        return make_pipeline(MaxAbsScaler(), RidgeCV(alphas=RIDGE_ALPHAS, alpha_per_target=True))
+    model = LogisticRegression(
+        C=LOGISTIC_C, max_iter=LOGISTIC_MAX_ITER, class_weight=weight, random_state=seed
+    )
+    if task == "multilabel":
+        return make_pipeline(MaxAbsScaler(), OneVsRestClassifier(model))
+    return make_pipeline(MaxAbsScaler(), model)
+
+
+def _forest(task: TaskName, seed: int, weight: str | None) -> Any:
+    if task == "regression":
+        return RandomForestRegressor(n_estimators=FOREST_TREES, n_jobs=1, random_state=seed)
+    return RandomForestClassifier(
+        n_estimators=FOREST_TREES, n_jobs=1, random_state=seed, class_weight=weight
+    )
+
+
+def _classes(estimator: Any) -> np.ndarray:
+    """Class codes of the columns of ``predict_proba`` (single-output classifiers)."""
+    return np.asarray(estimator.classes_, dtype=np.int64)
+
+
+def _multilabel_scores(estimator: Any, X: Any) -> np.ndarray:
+    proba = estimator.predict_proba(X)
+    if isinstance(proba, list):
+        # Multi-output random forest: one (n, 2) array per label, columns = classes_ [0, 1].
+        return np.stack([p[:, 1] for p in proba], axis=1).astype(np.float64)
+    return np.asarray(proba, dtype=np.float64)
+
+
+def _check_options(name: str, task: str, class_weight: str) -> None:
+    if name not in BASELINES:
+        raise ConfigError(
+            f"baseline: '{name}' is not a baseline (valid: {', '.join(BASELINES)}). "
+            "Choose one of those."
+        )
+    if task not in TASKS:
+        raise ConfigError(
+            f"task: '{task}' is not a task (valid: {', '.join(TASKS)}). Choose one of those."
+        )
+    if class_weight not in CLASS_WEIGHTS:
+        raise ConfigError(
+            f"class_weight: '{class_weight}' is not valid (valid: {', '.join(CLASS_WEIGHTS)}). "
+            "Choose one of those."
+        )
+
+
+def _check_features(X: Any) -> Any:
+    X = sp.csr_matrix(X) if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise DataError(
+            f"baseline features: expected a 2-D (examples, features) matrix, got shape "
+            f"{X.shape}. Reshape to one row per example."
+        )
+    data = X.data if sp.issparse(X) else X
+    if not np.isfinite(data).all():
+        raise DataError(
+            "baseline features: the matrix contains NaN or infinite values. Impute or drop "
+            "those values first."
+        )
+    return X
+
+
+def _check_targets(
+    X: Any,
+    y: np.ndarray,
+    task: TaskName,
+    n_classes: int | None,
+    label_names: Sequence[str] | None,
+) -> tuple[np.ndarray, int]:
+    """Validate ``y`` for ``task``; return it (2-D for multilabel / regression) and n_outputs."""
+    y = np.asarray(y)
+    if task in ("binary", "multiclass") and y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if task == "regression" and y.ndim == 1:
+        y = y[:, None]
+    want = 1 if task in ("binary", "multiclass") else 2
+    if y.ndim != want or len(y) != X.shape[0]:
+        raise DataError(
+            f"{task} baseline: expected y of {want} dimension(s) with {X.shape[0]} rows (one "
+            f"per feature row), got shape {y.shape}. Pass targets in the layout of "
+            "biodl.data.targets."
+        )
+    if task == "regression":
+        y = y.astype(np.float64)
+        if not np.isfinite(y).all():
+            raise DataError(
+                "regression baseline: y contains NaN or infinite values. Drop those examples."
+            )
+        return y, y.shape[1]
+    y = y.astype(np.int64)
+    if task == "multilabel":
+        _check_labels(y, label_names)
+        return y, y.shape[1]
+    n_codes = 2 if task == "binary" else (n_classes if n_classes is not None else y.max() + 1)
+    if y.min() < 0 or y.max() >= n_codes:
+        raise DataError(
+            f"{task} baseline: expected class codes in 0..{n_codes - 1}, got values from "
+            f"{y.min()} to {y.max()}. Encode labels with biodl.data.targets first."
+        )
+    present = np.unique(y)
+    if len(present) < 2:
+        raise DataError(
+            f"{task} baseline: the training labels hold only class {present[0]} "
+            f"({len(y)} examples); a classifier needs at least two classes. Check the label "
+            "column, or use a split whose training part contains every class."
+        )
+    return y, int(n_codes)
+
+
+def _check_labels(y: np.ndarray, label_names: Sequence[str] | None) -> None:
+    if y.min() < 0 or y.max() > 1:
+        raise DataError(
+            f"multilabel baseline: expected 0/1 values in y, got values from {y.min()} to "
+            f"{y.max()}. Encode labels with biodl.data.targets first."
+        )
+    positives = y.sum(axis=0)
+    single = np.flatnonzero((positives == 0) | (positives == len(y)))
+    if single.size:
+        k = int(single[0])
+        label = f"'{label_names[k]}'" if label_names is not None else f"{k}"
+        only = "negative" if positives[k] == 0 else "positive"
+        raise DataError(
+            f"multilabel baseline: label {label} is {only} for all {len(y)} training examples; "
+            "a classifier needs both values. Drop that label column or use a split whose "
+            "training part contains both."
+        )
