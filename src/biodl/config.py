@@ -1,0 +1,431 @@
+"""Run configuration: every option of a run, its closed set of values, and YAML in and out.
+
+A run is described by one :class:`RunConfig` made of four parts (data, model, training,
+baseline, evaluation). The same names are used by the CLI (``--lr``), by YAML files
+(``train: {lr: 0.001}``), by ``--set train.lr=0.001`` overrides and by the Python API
+(``biodl.train(..., lr=0.001)``). Options that take one of a few words are declared once below
+as a ``Literal`` plus a table, so documentation, validation and the CLI read the same list.
+
+Examples
+--------
+>>> cfg = RunConfig.from_dict({"data": {"train": "seqs.fa"}, "train": {"lr": 0.01}})
+>>> cfg.train.lr
+0.01
+>>> apply_overrides(cfg, ["model.channels=128"]).model.params["channels"]
+128
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+from biodl.errors import ConfigError
+
+SCHEMA_VERSION = 1
+
+TaskOption = Literal["auto", "binary", "multiclass", "multilabel", "regression"]
+AlphabetOption = Literal["auto", "dna", "rna", "protein"]
+SplitOption = Literal["stratified", "random"]
+LossOption = Literal["auto", "cross_entropy", "bce", "mse", "l2", "l1", "huber"]
+OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta"]
+SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
+ClassWeightOption = Literal["none", "balanced"]
+DeviceOption = Literal["auto", "cpu", "cuda"]
+BaselineOption = Literal["logistic", "random_forest"]
+
+#: Human descriptions of every closed-set option, used by ``--help`` and the docs.
+OPTION_HELP: dict[str, dict[str, str]] = {
+    "task": {
+        "auto": "inferred from the labels: numbers -> regression, 2 classes -> binary, more -> "
+        "multiclass, several label columns of 0/1 -> multilabel",
+        "binary": "two classes",
+        "multiclass": "one of K > 2 classes",
+        "multilabel": "several independent yes/no labels (one label column each)",
+        "regression": "one or more numeric targets",
+    },
+    "split": {
+        "stratified": "class proportions kept in every split (classification)",
+        "random": "plain random split",
+    },
+    "loss": {
+        "auto": "bce for binary and multilabel, cross_entropy for multiclass, mse for regression",
+        "cross_entropy": "softmax cross-entropy (binary or multiclass); honours class weights",
+        "bce": "binary cross-entropy on a sigmoid output (binary, multilabel)",
+        "mse": "mean squared error (L2)",
+        "l2": "same as mse",
+        "l1": "mean absolute error (L1)",
+        "huber": "Huber loss: squared near zero, absolute for large errors",
+    },
+    "optimizer": {
+        "sgd": "stochastic gradient descent (with --momentum and --nesterov)",
+        "rmsprop": "RMSprop",
+        "adam": "Adam",
+        "adamw": "Adam with decoupled weight decay",
+        "adagrad": "Adagrad",
+        "adadelta": "Adadelta",
+    },
+    "scheduler": {
+        "none": "constant learning rate",
+        "step": "multiply the rate by 0.1 every third of the epochs",
+        "exponential": "multiply the rate by 0.95 every epoch",
+        "cosine": "cosine decay to zero over the epochs",
+        "plateau": "divide the rate by 10 when the validation loss stops improving",
+    },
+    "class_weights": {
+        "none": "every example counts the same",
+        "balanced": "weight classes inversely to their frequency in the training split",
+    },
+    "device": {
+        "auto": "a GPU if one is available, else the CPU",
+        "cpu": "the CPU",
+        "cuda": "NVIDIA GPU(s)",
+    },
+    "baseline": {
+        "logistic": "logistic regression (ridge regression for regression tasks)",
+        "random_forest": "random forest",
+    },
+}
+
+
+@dataclass
+class DataConfig:
+    """Where the data comes from and how it is read.
+
+    Parameters
+    ----------
+    train : str
+        Training file: FASTA(.gz), CSV/TSV, or a folder with one FASTA per class.
+    valid, test : str, optional
+        Separate validation / test files. Without them the training file is split.
+    labels : str, optional
+        Labels table (CSV/TSV) keyed by sequence id, for FASTA input.
+    sequence_column, id_column : str, optional
+        Columns of a CSV/TSV input; detected when not given.
+    label_columns : list of str
+        Label columns (several = multilabel or multi-target regression); detected when empty.
+    alphabet : {'auto', 'dna', 'rna', 'protein'}, default 'auto'
+    length : int, optional
+        Crop (centre) or pad every sequence to this length. Default: pad each batch to its
+        longest sequence and mask the padding.
+    task : {'auto', 'binary', 'multiclass', 'multilabel', 'regression'}, default 'auto'
+    split : {'stratified', 'random'}, default 'stratified'
+    test_size, valid_size : float, default 0.2 and 0.1
+        Fractions of the training file held out when no test / valid file is given.
+    """
+
+    train: str = ""
+    valid: str | None = None
+    test: str | None = None
+    labels: str | None = None
+    sequence_column: str | None = None
+    label_columns: list[str] = field(default_factory=list)
+    id_column: str | None = None
+    alphabet: AlphabetOption = "auto"
+    length: int | None = None
+    task: TaskOption = "auto"
+    split: SplitOption = "stratified"
+    test_size: float = 0.2
+    valid_size: float = 0.1
+
+
+@dataclass
+class ModelConfig:
+    """Which network and its hyperparameters.
+
+    Parameters
+    ----------
+    name : str, default 'auto'
+        A model name from ``biodl models``; 'auto' picks the default for the alphabet (cnn).
+    params : dict
+        Hyperparameters of that model (``biodl models`` lists them with their defaults).
+    """
+
+    name: str = "auto"
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainConfig:
+    """How the network is trained. Every field is a named option of ``biodl train``.
+
+    Parameters
+    ----------
+    loss : str, default 'auto'
+        One of ``OPTION_HELP['loss']``.
+    class_weights : {'none', 'balanced'}, default 'none'
+    optimizer : str, default 'adam'
+    lr : float, default 1e-3
+    momentum : float, default 0.9
+        SGD and RMSprop momentum.
+    nesterov : bool, default False
+        Nesterov momentum for SGD.
+    weight_decay : float, default 0.0
+        Optimiser weight decay (decoupled for AdamW).
+    scheduler : str, default 'none'
+    batch_size : int or 'full', default 64
+        1 = stochastic, N = mini-batch, 'full' = the whole training split in one batch.
+    epochs : int, default 30
+        Maximum number of passes over the training data.
+    patience : int, default 5
+        Early stopping: stop after this many epochs without improvement of ``monitor`` on the
+        validation split; 0 turns early stopping off. The best epoch's weights are kept.
+    monitor : str, default 'loss'
+        'loss' (validation loss) or a metric name (auroc, accuracy, r2, ...).
+    l1, l2 : float, default 0.0
+        Penalties added to the loss: ``l1 * sum|w|`` and ``l2 * sum w**2`` over weights.
+    grad_clip : float, default 0.0
+        Clip the gradient norm to this value; 0 = no clipping.
+    seed : int, default 0
+        Controls splits, initialisation, shuffling and the bootstrap.
+    device : {'auto', 'cpu', 'cuda'}, default 'auto'
+    precision : str, default '32-true'
+        Lightning precision: '32-true', '16-mixed', 'bf16-mixed', '64-true'.
+    strategy : str, default 'auto'
+        Lightning strategy, e.g. 'ddp' for several GPUs.
+    devices : str, default 'auto'
+        Number of devices (or 'auto').
+    num_nodes : int, default 1
+    threads : int, default 0
+        CPU threads for torch; 0 keeps torch's default.
+    """
+
+    loss: LossOption = "auto"
+    class_weights: ClassWeightOption = "none"
+    optimizer: OptimizerOption = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    scheduler: SchedulerOption = "none"
+    batch_size: int | Literal["full"] = 64
+    epochs: int = 30
+    patience: int = 5
+    monitor: str = "loss"
+    l1: float = 0.0
+    l2: float = 0.0
+    grad_clip: float = 0.0
+    seed: int = 0
+    device: DeviceOption = "auto"
+    precision: str = "32-true"
+    strategy: str = "auto"
+    devices: str = "auto"
+    num_nodes: int = 1
+    threads: int = 0
+
+
+@dataclass
+class BaselineConfig:
+    """The classical model trained on the same split.
+
+    Parameters
+    ----------
+    name : {'logistic', 'random_forest'}, default 'logistic'
+    k : int, optional
+        k-mer size; default chosen from the alphabet and the median length.
+    positional : bool, optional
+        Add position-wise one-hot features. Default: yes when all sequences have one length.
+    """
+
+    name: BaselineOption = "logistic"
+    k: int | None = None
+    positional: bool | None = None
+
+
+@dataclass
+class EvalConfig:
+    """How test metrics are estimated.
+
+    Parameters
+    ----------
+    n_bootstrap : int, default 1000
+        Bootstrap resamples for confidence intervals.
+    level : float, default 0.95
+        Confidence level of the intervals.
+    """
+
+    n_bootstrap: int = 1000
+    level: float = 0.95
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run; ``config.yaml`` in a run directory is this, resolved."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    baseline: BaselineConfig = field(default_factory=BaselineConfig)
+    evaluate: EvalConfig = field(default_factory=EvalConfig)
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict, ready for YAML."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], *, source: str = "config") -> RunConfig:
+        """Build and validate from a nested dict (as read from YAML).
+
+        Raises
+        ------
+        ConfigError
+            For an unknown section or key (the valid ones are listed) or a value of the wrong
+            type or outside its set of choices.
+        """
+        return _build(cls, raw, source, prefix="")
+
+
+_SECTIONS = {f.name for f in dataclasses.fields(RunConfig)}
+
+
+def _build(cls: type, raw: Any, source: str, prefix: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            f"{source}: {prefix.rstrip('.') or 'the file'} should be a mapping of options, "
+            f"got {type(raw).__name__}"
+        )
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in names:
+            raise ConfigError(
+                f"{source}: unknown option '{prefix}{key}'; valid options here: {', '.join(names)}"
+            )
+        hint = hints[key]
+        if dataclasses.is_dataclass(hint):
+            values[key] = _build(hint, value if value is not None else {}, source, f"{key}.")
+        else:
+            values[key] = _check(value, hint, source, f"{prefix}{key}")
+    return cls(**values)
+
+
+def _check(value: Any, hint: Any, source: str, key: str) -> Any:
+    """Return ``value`` converted to ``hint`` or raise a ConfigError naming ``key``."""
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _check(value, option, source, key)
+            except ConfigError as err:
+                errors.append(str(err).split(": ", 2)[-1])
+        raise ConfigError(f"{source}: {key}: {' or '.join(errors)}")
+    if origin is Literal:
+        choices = get_args(hint)
+        if value not in choices:
+            raise ConfigError(
+                f"{source}: {key}: expected one of {', '.join(map(str, choices))}, got {value!r}"
+            )
+        return value
+    if origin is list:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: {key}: expected a list, got {value!r}")
+        (inner,) = get_args(hint)
+        return [_check(v, inner, source, key) for v in value]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: {key}: expected a mapping, got {value!r}")
+        return dict(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: {key}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{source}: {key}: expected a whole number, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{source}: {key}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{source}: {key}: expected text, got {value!r}")
+        return value
+    return value
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read a YAML config file (a run's ``config.yaml`` or a hand-written one).
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, is not valid YAML, or holds unknown or mistyped options.
+    """
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file; check the path given to --config")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{line}: not valid YAML ({getattr(err, 'problem', err)})") from err
+    if raw is None:
+        raw = {}
+    if isinstance(raw, dict) and "schema_version" in raw and raw["schema_version"] > SCHEMA_VERSION:
+        raise ConfigError(
+            f"{path}: written by a newer biodl (config schema {raw['schema_version']}, this "
+            f"biodl reads up to {SCHEMA_VERSION}); upgrade biodl"
+        )
+    return RunConfig.from_dict(raw, source=str(path))
+
+
+def dump_config(config: RunConfig) -> str:
+    """The config as YAML text, sections in a fixed order."""
+    import yaml
+
+    return yaml.safe_dump(config.to_dict(), sort_keys=False, default_flow_style=False)
+
+
+def apply_overrides(config: RunConfig, overrides: list[str]) -> RunConfig:
+    """Apply ``section.key=value`` overrides (values parsed as YAML scalars or lists).
+
+    ``model.<name>=value`` sets a model hyperparameter; any other section names a field.
+
+    Raises
+    ------
+    ConfigError
+        If an override is not of the form ``section.key=value`` or names an unknown option.
+    """
+    import yaml
+
+    raw = config.to_dict()
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        section, dot, name = key.strip().partition(".")
+        if not sep or not dot or not name:
+            raise ConfigError(
+                f"--set {item!r}: expected section.key=value, e.g. model.channels=128 or "
+                f"train.lr=0.01"
+            )
+        if section not in _SECTIONS or section == "schema_version":
+            raise ConfigError(
+                f"--set {item!r}: unknown section '{section}'; valid sections: "
+                "data, model, train, baseline, evaluate"
+            )
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError:
+            value = text
+        if section == "model" and name not in ("name", "params"):
+            raw["model"]["params"][name] = value
+        else:
+            raw[section][name] = value
+    return RunConfig.from_dict(raw, source="--set")
