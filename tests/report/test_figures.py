@@ -32,6 +32,7 @@ def assert_png(path: Path, expected: Path) -> None:
     assert path == expected
     data = path.read_bytes()
     assert data[:8] == PNG_MAGIC
+    assert b"http" not in data
     assert len(data) > 1000
     assert path.stat().st_mode & 0o777 == figures.file_mode()  # not mkstemp's private 0o600
     leftovers = [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")]

@@ -201,7 +201,15 @@ def _save(fig: MplFigure, path: str | os.PathLike[str]) -> Path:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+            # No "Software" text chunk: the PNG then carries no version string or web address.
+            fig.savefig(
+                handle,
+                format="png",
+                dpi=DPI,
+                bbox_inches="tight",
+                facecolor="white",
+                metadata={"Software": None},
+            )
         os.chmod(tmp_name, file_mode())
         os.replace(tmp_name, target)
     except BaseException:

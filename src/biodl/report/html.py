@@ -1,0 +1,387 @@
+"""The self-contained HTML report of a run.
+
+:func:`render_report` turns a :class:`ReportContent` into one HTML page: inline CSS, figures
+embedded as base64 PNG data URIs, no scripts, no fonts and no links to fetch, so the file opens
+offline and can be mailed to a colleague. Every user-supplied string is HTML-escaped.
+
+Examples
+--------
+>>> from biodl.report.html import Interval, ReportContent, SummaryRow, render_report
+>>> page = render_report(ReportContent(
+...     title="Splice sites",
+...     verdict="The CNN beat the k-mer baseline on AUROC.",
+...     summary_rows=[SummaryRow("AUROC", Interval(0.95, 0.93, 0.97), Interval(0.90, 0.87, 0.92))],
+...     model_name="CNN", baseline_name="Logistic regression on 4-mers"))
+>>> "The CNN beat the k-mer baseline" in page
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from biodl.report.figures import (
+    LOWER_IS_BETTER,
+    Interval,
+    IntervalLike,
+    file_mode,
+    higher_is_better,
+)
+
+__all__ = [
+    "LOWER_IS_BETTER",
+    "Figure",
+    "Interval",
+    "ReportContent",
+    "SummaryRow",
+    "render_report",
+    "write_report",
+]
+
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of the headline table: a metric for the model and for the baseline.
+
+    Parameters
+    ----------
+    metric : str
+        Metric name as shown, e.g. ``"AUROC"``.
+    model, baseline : IntervalLike
+        Estimate and 95% confidence interval (an :class:`Interval` or any object with
+        ``value``, ``low`` and ``high``). NaN is shown as a dash.
+    higher_is_better : bool or None, default None
+        Direction used to bold the better value. None infers it from the name: lower is better
+        for names in :data:`LOWER_IS_BETTER` (RMSE, MAE, loss, Brier, ...), higher otherwise.
+    """
+
+    metric: str
+    model: IntervalLike
+    baseline: IntervalLike
+    higher_is_better: bool | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A PNG (or JPEG) file to embed in the report.
+
+    Parameters
+    ----------
+    title : str
+        Short heading shown above the caption.
+    path : Path
+        Image file; it is read and embedded, so the report does not depend on it later. A
+        missing or unreadable file is reported in the page instead of failing the report.
+    caption : str, default ""
+        One or two plain sentences saying what the figure shows and how to read it.
+    """
+
+    title: str
+    path: Path
+    caption: str = ""
+
+
+@dataclass
+class ReportContent:
+    """Everything the report shows; the run orchestration fills it.
+
+    Parameters
+    ----------
+    title : str
+        Page title, e.g. ``"Splice-site classification"``.
+    verdict : str
+        One plain sentence: did deep learning beat the baseline. Shown at the top.
+    subtitle : str, default ""
+        E.g. ``"biodl 0.1.0 · 2026-11-22 14:03 · run dir runs/demo"``.
+    summary_rows : list of SummaryRow, default []
+        The headline metrics table.
+    model_name, baseline_name : str, default "Deep model", "Baseline"
+        Column headings of the headline table.
+    data_facts : list of (str, str), default []
+        ``(name, value)`` pairs about the data ("Training file", "Alphabet", ...).
+    warnings : list of str, default []
+        Shown in a highlighted box when non-empty (leakage, imbalance, ...).
+    figures : list of Figure, default []
+        Embedded in order.
+    config_yaml : str, default ""
+        The resolved configuration, shown collapsed.
+    environment : dict of str to str, default {}
+        Versions, seed, device, shown collapsed.
+    sections : list of (str, str), default []
+        Extra ``(heading, text)`` sections; blank lines in ``text`` separate paragraphs.
+    """
+
+    title: str
+    verdict: str
+    subtitle: str = ""
+    summary_rows: list[SummaryRow] = field(default_factory=list)
+    model_name: str = "Deep model"
+    baseline_name: str = "Baseline"
+    data_facts: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    config_yaml: str = ""
+    environment: dict[str, str] = field(default_factory=dict)
+    sections: list[tuple[str, str]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------
+
+_CSS = """
+:root { --ink: #1b1f24; --muted: #59636e; --line: #d5dbe1; --accent: #0072b2;
+        --warn-bg: #fff4e0; --warn-line: #e69f00; --good-bg: #eef6fb; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
+       font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+       sans-serif; font-size: 16px; }
+main { max-width: 980px; margin: 0 auto; padding: 24px 20px 48px; }
+h1 { font-size: 1.8em; margin: 0.2em 0 0.1em; }
+h2 { font-size: 1.3em; margin: 1.6em 0 0.5em; padding-bottom: 0.2em;
+     border-bottom: 1px solid var(--line); }
+.subtitle { color: var(--muted); margin: 0 0 1em; }
+.verdict { font-size: 1.15em; font-weight: 600; background: var(--good-bg);
+           border-left: 5px solid var(--accent); padding: 12px 16px; margin: 1em 0; }
+.warnings { background: var(--warn-bg); border-left: 5px solid var(--warn-line);
+            padding: 8px 16px; margin: 1em 0; }
+.warnings h2 { border: 0; margin: 0.3em 0; font-size: 1.1em; }
+.warnings ul { margin: 0.3em 0 0.6em; padding-left: 1.2em; }
+table { border-collapse: collapse; width: 100%; margin: 0.5em 0 1em; font-size: 0.95em; }
+th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line);
+         vertical-align: top; }
+thead th { border-bottom: 2px solid var(--ink); }
+td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.facts th { width: 32%; font-weight: 600; color: var(--muted); }
+.how { color: var(--muted); font-size: 0.95em; }
+figure { margin: 1.2em 0 1.8em; page-break-inside: avoid; break-inside: avoid; }
+figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
+figcaption { color: var(--muted); font-size: 0.92em; margin-top: 0.4em; }
+.missing { color: #a33; font-style: italic; }
+details { margin: 0.6em 0; }
+summary { cursor: pointer; font-weight: 600; }
+pre { background: #f6f8fa; border: 1px solid var(--line); padding: 10px 12px;
+      overflow-x: auto; font-size: 0.85em; white-space: pre-wrap;
+      font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+footer { color: var(--muted); font-size: 0.85em; margin-top: 3em; }
+@media print {
+  body { font-size: 11pt; }
+  main { max-width: none; padding: 0; }
+  h2 { page-break-after: avoid; break-after: avoid; }
+  .verdict, .warnings { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+_HOW_TO_READ = (
+    "Every deep model in biodl is trained beside a classical baseline (a simpler method such "
+    "as logistic regression or a random forest on hand-made features) using exactly the same "
+    "training, validation and test examples. The baseline shows how much of the problem is "
+    "solved without deep learning; the deep model is only worth its cost if it does clearly "
+    "better. All numbers are measured on the held-out test set, which neither model saw while "
+    "it was trained. The range in brackets is a 95% confidence interval obtained by bootstrap: "
+    "the test set was resampled with replacement many times and the metric recomputed each "
+    "time; the interval holds the middle 95% of those values. It shows how much the number "
+    "could move with a different sample of the same size. When the intervals of the model and "
+    "the baseline overlap a lot, the difference between them may be chance. The better value "
+    "of each metric is in bold."
+)
+
+
+def render_report(report: ReportContent) -> str:
+    """Render the report as one self-contained HTML page.
+
+    Parameters
+    ----------
+    report : ReportContent
+        What to show. Strings are escaped; figures are read from disk and embedded.
+
+    Returns
+    -------
+    str
+        The HTML document: inline CSS, no scripts, no external references.
+    """
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_esc(report.title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+        "<header>",
+        f"<h1>{_esc(report.title)}</h1>",
+    ]
+    if report.subtitle:
+        parts.append(f'<p class="subtitle">{_esc(report.subtitle)}</p>')
+    parts.append("</header>")
+    parts.append(f'<p class="verdict">{_esc(report.verdict)}</p>')
+    parts += _warnings(report.warnings)
+    parts += _summary(report)
+    if report.data_facts:
+        parts.append("<h2>Data</h2>")
+        parts.append(_pairs_table(report.data_facts, "facts"))
+    if report.figures:
+        parts.append("<h2>Figures</h2>")
+        parts += [_figure(fig) for fig in report.figures]
+    for heading, text in report.sections:
+        parts.append(f"<h2>{_esc(heading)}</h2>")
+        parts += [f"<p>{_esc(p.strip())}</p>" for p in text.split("\n\n") if p.strip()]
+    parts += _reproducibility(report)
+    parts += [
+        "<footer>Generated by biodl. This file is self-contained: it needs no network "
+        "connection and no other files.</footer>",
+        "</main>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def write_report(report: ReportContent, path: str | os.PathLike[str]) -> Path:
+    """Render ``report`` and write it to ``path`` atomically (UTF-8).
+
+    Parameters
+    ----------
+    report : ReportContent
+        What to show.
+    path : str or PathLike
+        Output file, usually ``<run dir>/report.html``; parent folders are created.
+
+    Returns
+    -------
+    Path
+        ``path``. The file is either the complete new report or left as it was.
+    """
+    text = render_report(report)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(tmp_name, file_mode())
+        os.replace(tmp_name, target)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.remove(tmp_name)
+        raise
+    return target
+
+
+# --------------------------------------------------------------------------------------------
+# pieces
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _warnings(warnings: Sequence[str]) -> list[str]:
+    if not warnings:
+        return []
+    items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
+    return [f'<section class="warnings"><h2>Warnings</h2><ul>{items}</ul></section>']
+
+
+def _summary(report: ReportContent) -> list[str]:
+    out = ["<h2>Results on the test set</h2>"]
+    if report.summary_rows:
+        out += [
+            "<table>",
+            "<thead><tr><th>Metric</th>"
+            f"<th>{_esc(report.model_name)} (95% CI)</th>"
+            f"<th>{_esc(report.baseline_name)} (95% CI)</th></tr></thead>",
+            "<tbody>",
+        ]
+        for row in report.summary_rows:
+            model_cell, baseline_cell = _interval_cell(row.model), _interval_cell(row.baseline)
+            better = _better(row)
+            if better == "model":
+                model_cell = f"<strong>{model_cell}</strong>"
+            elif better == "baseline":
+                baseline_cell = f"<strong>{baseline_cell}</strong>"
+            out.append(
+                f'<tr><td>{_esc(row.metric)}</td><td class="num">{model_cell}</td>'
+                f'<td class="num">{baseline_cell}</td></tr>'
+            )
+        out += ["</tbody>", "</table>"]
+    else:
+        out.append("<p>No metrics were computed.</p>")
+    out.append(f'<p class="how"><strong>How to read this report.</strong> {_esc(_HOW_TO_READ)}</p>')
+    return out
+
+
+def _better(row: SummaryRow) -> str | None:
+    model, baseline = float(row.model.value), float(row.baseline.value)
+    if not (math.isfinite(model) and math.isfinite(baseline)) or model == baseline:
+        return None
+    higher = higher_is_better(row.metric, row.higher_is_better)
+    return "model" if (model > baseline) == higher else "baseline"
+
+
+def _number(x: float) -> str:
+    if not math.isfinite(x):
+        return "—"
+    if x != 0 and (abs(x) >= 1e4 or abs(x) < 1e-3):
+        return f"{x:.3g}"
+    return f"{x:.3f}"
+
+
+def _interval_cell(interval: IntervalLike) -> str:
+    value, low, high = float(interval.value), float(interval.low), float(interval.high)
+    text = _number(value)
+    if math.isfinite(value) and math.isfinite(low) and math.isfinite(high):
+        text += f" [{_number(low)}, {_number(high)}]"
+    return _esc(text)
+
+
+def _pairs_table(pairs: Sequence[tuple[str, str]] | Mapping[str, str], css: str) -> str:
+    items = pairs.items() if isinstance(pairs, Mapping) else pairs
+    rows = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in items)
+    return f'<table class="{css}"><tbody>{rows}</tbody></table>'
+
+
+def _figure(fig: Figure) -> str:
+    path = Path(fig.path)
+    mime = _IMAGE_TYPES.get(path.suffix.lower())
+    caption = f"<figcaption><strong>{_esc(fig.title)}.</strong> {_esc(fig.caption)}</figcaption>"
+    try:
+        data = path.read_bytes() if mime else b""
+    except OSError:
+        data = b""
+    if not data or mime is None:
+        reason = "is not a PNG or JPEG file" if mime is None else "could not be read"
+        note = f'<p class="missing">Figure file {_esc(path.name)} {reason}.</p>'
+        return f"<figure>{note}{caption}</figure>"
+    encoded = base64.b64encode(data).decode("ascii")
+    return (
+        f'<figure><img src="data:{mime};base64,{encoded}" alt="{_esc(fig.title)}">'
+        f"{caption}</figure>"
+    )
+
+
+def _reproducibility(report: ReportContent) -> list[str]:
+    if not report.config_yaml and not report.environment:
+        return []
+    out = ["<h2>Reproducibility</h2>"]
+    if report.config_yaml:
+        out.append(
+            "<details><summary>Resolved configuration (YAML)</summary>"
+            f"<pre>{_esc(report.config_yaml)}</pre></details>"
+        )
+    if report.environment:
+        out.append(
+            "<details><summary>Environment (versions, seed, device)</summary>"
+            f"{_pairs_table(report.environment, 'facts')}</details>"
+        )
+    return out
