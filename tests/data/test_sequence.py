@@ -1,0 +1,447 @@
+"""Tests of SequenceSet and read_sequences."""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from biodl.data import sequence as sequence_module
+from biodl.data.alphabet import ALPHABETS
+from biodl.data.sequence import SequenceSet, read_sequences
+from biodl.errors import ConfigError, DataError, DataWarning
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_bytes(text.encode())
+    return path
+
+
+def fasta_text(
+    seqs: dict[str, str], width: int = 60, descriptions: dict[str, str] | None = None
+) -> str:
+    lines = []
+    for name, seq in seqs.items():
+        desc = (descriptions or {}).get(name)
+        lines.append(f">{name} {desc}" if desc else f">{name}")
+        lines.extend(seq[i : i + width] for i in range(0, len(seq), width))
+    return "\n".join(lines) + "\n"
+
+
+def random_seqs(
+    rng: np.random.Generator, n: int, lo: int, hi: int, letters: str = "ACGT"
+) -> dict[str, str]:
+    return {
+        f"s{i}": "".join(rng.choice(list(letters), size=int(rng.integers(lo, hi))))
+        for i in range(n)
+    }
+
+
+def as_strings(seqs: SequenceSet) -> list[str]:
+    return [seqs.sequence(i) for i in range(len(seqs))]
+
+
+# --------------------------------------------------------------------------- FASTA
+
+
+def test_fasta_multiline_lowercase_and_header_labels(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.fa",
+        "\n>seq1 label=enhancer score=1.5\nACGTacgt\nNN\n>seq2 label=other score=2\nGG\nC\n",
+    )
+    seqs = read_sequences(path)
+    assert list(seqs.ids) == ["seq1", "seq2"]
+    assert as_strings(seqs) == ["ACGTACGTNN", "GGC"]
+    assert seqs.offsets.dtype == np.int64 and seqs.codes.dtype == np.uint8
+    np.testing.assert_array_equal(seqs.offsets, [0, 10, 13])
+    np.testing.assert_array_equal(seqs.lengths, [10, 3])
+    assert seqs.alphabet.name == "dna"
+    assert seqs.labels is not None
+    assert seqs.labels["label"].tolist() == ["enhancer", "other"]
+    assert seqs.source == str(path)
+    multi = read_sequences(path, label_columns=["label", "score"])
+    assert multi.labels is not None
+    assert multi.labels["score"].dtype == np.float64
+    assert multi.labels["score"].tolist() == [1.5, 2.0]
+
+
+def test_fasta_flip_style_headers_pick_target(tmp_path: Path) -> None:
+    text = ">Sequence0 TARGET=1.0 SET=train VALIDATION=False\nMKVL\n"
+    text += ">Sequence1 TARGET=-0.5 SET=test VALIDATION=True\nMKIL\n"
+    seqs = read_sequences(write(tmp_path / "flip.fasta", text))
+    assert seqs.alphabet.name == "protein"
+    assert seqs.labels is not None and list(seqs.labels.columns) == ["TARGET"]
+    assert seqs.labels["TARGET"].dtype == np.float64
+    assert seqs.labels["TARGET"].tolist() == [1.0, -0.5]
+
+
+@pytest.mark.parametrize("chunk", [3, 7, 64, 1000])
+def test_fasta_chunking_matches_whole_file(
+    tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    seqs = random_seqs(rng, 40, 1, 300, "ACGTN")
+    descriptions = {name: f"label={i % 3}" for i, name in enumerate(seqs)}
+    path = write(tmp_path / "r.fa", fasta_text(seqs, width=37, descriptions=descriptions))
+    monkeypatch.setattr(sequence_module, "CHUNK_BYTES", chunk)
+    got = read_sequences(path)
+    assert list(got.ids) == list(seqs)
+    assert as_strings(got) == list(seqs.values())
+    assert got.labels is not None
+    assert got.labels["label"].tolist() == [float(i % 3) for i in range(40)]
+
+
+def test_fasta_crlf_blank_lines_spaces_and_no_final_newline(tmp_path: Path) -> None:
+    path = tmp_path / "w.fa"
+    path.write_bytes(b">a x=1\r\nAC GT\r\n\r\nTT\r\n>b x=2\r\nG\tA")
+    seqs = read_sequences(path)
+    assert list(seqs.ids) == ["a", "b"]
+    assert as_strings(seqs) == ["ACGTTT", "GA"]
+    assert seqs.labels is not None and seqs.labels["x"].tolist() == [1.0, 2.0]
+
+
+def test_fasta_gzip_and_content_sniffing(tmp_path: Path) -> None:
+    text = fasta_text({"a": "ACGU", "b": "UUGA"}, descriptions={"a": "c=x", "b": "c=y"})
+    with gzip.open(tmp_path / "r.fa.gz", "wb") as handle:
+        handle.write(text.encode())
+    zipped = read_sequences(tmp_path / "r.fa.gz")
+    assert zipped.alphabet.name == "rna"
+    assert as_strings(zipped) == ["ACGU", "UUGA"]
+    sniffed = read_sequences(write(tmp_path / "r.txt", text))
+    assert as_strings(sniffed) == ["ACGU", "UUGA"]
+    assert sniffed.labels is not None and sniffed.labels["c"].tolist() == ["x", "y"]
+
+
+def test_fasta_without_labels(tmp_path: Path) -> None:
+    path = write(tmp_path / "u.fa", fasta_text({"a": "ACGT", "b": "GG"}))
+    seqs = read_sequences(path, require_labels=False)
+    assert seqs.labels is None
+    with pytest.raises(DataError, match=r"u\.fa: no labels found.*--labels"):
+        read_sequences(path)
+
+
+def test_fasta_alphabet_option(tmp_path: Path) -> None:
+    path = write(tmp_path / "p.fa", fasta_text({"a": "ACGT", "b": "GGTA"}))
+    seqs = read_sequences(path, alphabet="protein", require_labels=False)
+    assert seqs.alphabet is ALPHABETS["protein"]
+    assert as_strings(seqs) == ["ACGT", "GGTA"]
+    with pytest.raises(ConfigError, match="alphabet: expected one of"):
+        read_sequences(path, alphabet="amino")  # type: ignore[arg-type]
+
+
+def test_fasta_with_labels_table(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.fa", fasta_text({"a": "ACGT", "b": "GG", "c": "TTA"}))
+    write(tmp_path / "labels.tsv", "seq_id\tclass\tvalue\nc\tneg\t3\na\tpos\t1\nb\tneg\t2\n")
+    seqs = read_sequences(path, labels=tmp_path / "labels.tsv")
+    assert seqs.labels is not None
+    assert seqs.labels["class"].tolist() == ["pos", "neg", "neg"]
+    both = read_sequences(path, labels=tmp_path / "labels.tsv", label_columns=["class", "value"])
+    assert both.labels is not None and both.labels["value"].tolist() == [1.0, 2.0, 3.0]
+    frame = pd.DataFrame({"name": ["b", "a", "c"], "y": [0.5, 1.5, 2.5]})
+    from_frame = read_sequences(path, labels=frame)
+    assert from_frame.labels is not None and from_frame.labels["y"].tolist() == [1.5, 0.5, 2.5]
+
+
+def test_labels_table_missing_and_extra_ids(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.fa", fasta_text({"a": "ACGT", "b": "GG", "c": "T", "d": "A"}))
+    short = pd.DataFrame({"id": ["a", "b"], "label": ["x", "y"]})
+    with pytest.raises(
+        DataError, match=r"2 sequence ids of .*t\.fa have no label \(e\.g\. 'c', 'd'\)"
+    ):
+        read_sequences(path, labels=short)
+    extra = pd.DataFrame({"id": list("abcdez"), "label": list("xyxyxy")})
+    with pytest.raises(DataError, match=r"2 ids are not in .*t\.fa \(e\.g\. 'e', 'z'\).*ignore"):
+        read_sequences(path, labels=extra)
+    seqs = read_sequences(path, labels=extra, extra_labels="ignore")
+    assert seqs.labels is not None and seqs.labels["label"].tolist() == list("xyxy")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def test_csv_with_header_padded_fields(tmp_path: Path) -> None:
+    text = "label,instance_name,sequence\n"
+    text += "EI,    A-1,   ACGTACGTAC\nN ,\tA-2,  ggggccccAA \nIE,  A-3, ACGTNNRRAC\n"
+    seqs = read_sequences(write(tmp_path / "s.csv", text))
+    assert list(seqs.ids) == ["A-1", "A-2", "A-3"]
+    assert as_strings(seqs) == ["ACGTACGTAC", "GGGGCCCCAA", "ACGTNNRRAC"]
+    assert seqs.labels is not None and seqs.labels["label"].tolist() == ["EI", "N", "IE"]
+
+
+def test_headerless_csv(tmp_path: Path) -> None:
+    text = "+,S10,\t\ttactagcaatacgcttgcg\n-,AMPC,\t\ttgctatcctgacagttgtc\n+,ARAI,\t\tgattacagattacagatta\n"
+    seqs = read_sequences(write(tmp_path / "promoters.data", text))
+    assert list(seqs.ids) == ["S10", "AMPC", "ARAI"]
+    assert seqs.sequence(0) == "TACTAGCAATACGCTTGCG"
+    assert seqs.labels is not None and list(seqs.labels.columns) == ["column_1"]
+    assert seqs.labels["column_1"].tolist() == ["+", "-", "+"]
+
+
+def test_table_numeric_targets_generated_ids_and_semicolons(tmp_path: Path) -> None:
+    text = "sequence;target;set\nMKVLAAGIV;1.5;train\nMKVLAAGIL;-2;train\nMKVIAAGIV;0;test\n"
+    seqs = read_sequences(write(tmp_path / "p.data", text))
+    assert list(seqs.ids) == ["1", "2", "3"]
+    assert seqs.alphabet.name == "protein"
+    assert seqs.labels is not None and seqs.labels["target"].dtype == np.float64
+    assert seqs.labels["target"].tolist() == [1.5, -2.0, 0.0]
+
+
+def test_table_sequence_column_found_by_content_and_gzip_tsv(tmp_path: Path) -> None:
+    text = "gene\tstuff\tkind\ng1\tACGTACGTAAAC\tx\ng2\tTTTTACGTAAAC\ty\n"
+    with gzip.open(tmp_path / "t.tsv.gz", "wb") as handle:
+        handle.write(text.encode())
+    seqs = read_sequences(tmp_path / "t.tsv.gz", label_columns=["kind"])
+    assert list(seqs.ids) == ["g1", "g2"]
+    assert as_strings(seqs) == ["ACGTACGTAAAC", "TTTTACGTAAAC"]
+    assert seqs.labels is not None and seqs.labels["kind"].tolist() == ["x", "y"]
+
+
+def test_table_without_labels_and_duplicate_named_ids(tmp_path: Path) -> None:
+    path = write(tmp_path / "u.csv", "id,seq\na,ACGT\nb,GGCC\n")
+    seqs = read_sequences(path, require_labels=False)
+    assert seqs.labels is None
+    dup = write(tmp_path / "d.csv", "name,seq,label\na,ACGT,x\na,ACGT,x\nb,GG,y\n")
+    with pytest.warns(DataWarning, match="1 ids repeat"):
+        renamed = read_sequences(dup)
+    assert list(renamed.ids) == ["a", "a#2", "b"]
+    with pytest.raises(DataError, match=r"d\.csv: id 'a' occurs twice \(lines 2 and 3\)"):
+        read_sequences(dup, id_column="name")
+
+
+# --------------------------------------------------------------------------- folders
+
+
+def test_folder_of_class_files(tmp_path: Path) -> None:
+    folder = tmp_path / "train"
+    folder.mkdir()
+    write(folder / "enhancer.fa", fasta_text({"e1": "ACGT", "e2": "GGA"}))
+    with gzip.open(folder / "non_enhancer.fa.gz", "wb") as handle:
+        handle.write(fasta_text({"n1": "TTT"}).encode())
+    write(folder / ".hidden.fa", ">h\nACGT\n")
+    write(folder / "README.md", "notes")
+    seqs = read_sequences(folder)
+    assert list(seqs.ids) == ["e1", "e2", "n1"]
+    assert as_strings(seqs) == ["ACGT", "GGA", "TTT"]
+    assert seqs.labels is not None
+    assert seqs.labels["label"].tolist() == ["enhancer", "enhancer", "non_enhancer"]
+
+
+def test_folder_errors(tmp_path: Path) -> None:
+    folder = tmp_path / "one"
+    folder.mkdir()
+    write(folder / "only.fa", ">a\nACGT\n")
+    write(folder / "other.txt", "x")
+    with pytest.raises(
+        DataError, match=r"one: expected a folder with one FASTA file per class.*found 1"
+    ):
+        read_sequences(folder)
+    write(folder / "two.fa", ">a\nACGT\n")
+    with pytest.raises(
+        DataError, match=r"id 'a' occurs twice \(.*only\.fa line 1 and .*two\.fa line 1\)"
+    ):
+        read_sequences(folder)
+
+
+# --------------------------------------------------------------------------- SequenceSet
+
+
+def toy_set() -> SequenceSet:
+    dna = ALPHABETS["dna"]
+    seqs = ["ACGTAC", "GG", "TTTTTTTTA", "C"]
+    codes = dna.lut[np.frombuffer("".join(seqs).encode(), dtype=np.uint8)].copy()
+    offsets = np.concatenate(([0], np.cumsum([len(s) for s in seqs]))).astype(np.int64)
+    labels = pd.DataFrame({"label": ["a", "b", "c", "d"]})
+    return SequenceSet(np.array(["w", "x", "y", "z"], dtype=object), codes, offsets, dna, labels)
+
+
+def naive_padded(strings: list[str], length: int) -> np.ndarray:
+    dna = ALPHABETS["dna"]
+    out = np.zeros((len(strings), length), dtype=np.uint8)
+    for i, s in enumerate(strings):
+        if len(s) > length:
+            start = (len(s) - length) // 2
+            s = s[start : start + length]
+        out[i, : len(s)] = [dna.symbols.index(c) + 1 for c in s]
+    return out
+
+
+def test_subset_repacks_and_reindexes_labels() -> None:
+    seqs = toy_set()
+    sub = seqs.subset(np.array([2, 0]))
+    assert len(sub) == 2 and list(sub.ids) == ["y", "w"]
+    assert as_strings(sub) == ["TTTTTTTTA", "ACGTAC"]
+    np.testing.assert_array_equal(sub.offsets, [0, 9, 15])
+    assert sub.labels is not None and sub.labels["label"].tolist() == ["c", "a"]
+    assert list(sub.labels.index) == [0, 1]
+    masked = seqs.subset(np.array([False, True, False, True]))
+    assert as_strings(masked) == ["GG", "C"]
+
+
+@pytest.mark.parametrize("length", [None, 1, 4, 5, 12])
+def test_padded_matches_naive(length: int | None) -> None:
+    seqs = toy_set()
+    strings = as_strings(seqs)
+    width = max(map(len, strings)) if length is None else length
+    np.testing.assert_array_equal(seqs.padded(length=length), naive_padded(strings, width))
+    index = np.array([3, 1, 2])
+    np.testing.assert_array_equal(
+        seqs.padded(index, length=length),
+        naive_padded([strings[i] for i in index], width if length else 9),
+    )
+
+
+def test_padded_equal_lengths_fast_path(rng: np.random.Generator) -> None:
+    strings = list(random_seqs(rng, 5, 10, 11).values())
+    dna = ALPHABETS["dna"]
+    codes = dna.lut[np.frombuffer("".join(strings).encode(), dtype=np.uint8)].copy()
+    offsets = np.arange(6, dtype=np.int64) * 10
+    seqs = SequenceSet(np.array(list("abcde"), dtype=object), codes, offsets, dna)
+    for length in (None, 4, 7, 13):
+        width = 10 if length is None else length
+        np.testing.assert_array_equal(seqs.padded(length=length), naive_padded(strings, width))
+
+
+def test_gather_in_blocks(monkeypatch: pytest.MonkeyPatch, rng: np.random.Generator) -> None:
+    monkeypatch.setattr(sequence_module, "_GATHER_BLOCK", 5)
+    seqs = toy_set()
+    index = rng.permutation(4)
+    sub = seqs.subset(index)
+    assert as_strings(sub) == [as_strings(seqs)[i] for i in index]
+    np.testing.assert_array_equal(seqs.padded(length=7), naive_padded(as_strings(seqs), 7))
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_error_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"nope\.fa: No such file"):
+        read_sequences(tmp_path / "nope.fa")
+
+
+def test_error_empty_file(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"e\.fa: the file is empty"):
+        read_sequences(write(tmp_path / "e.fa", "\n  \n"))
+
+
+def test_error_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"id,seq\x00\x01\x02")
+    with pytest.raises(DataError, match=r"b\.csv: this is a binary file"):
+        read_sequences(path)
+    path.write_bytes(b"id,seq\n\xff\xfe\xfa,ACGT\n")
+    with pytest.raises(DataError, match=r"b\.csv: this is not a UTF-8 text file"):
+        read_sequences(path)
+
+
+def test_error_corrupt_and_truncated_gzip(tmp_path: Path) -> None:
+    data = gzip.compress(fasta_text({f"s{i}": "ACGT" * 50 for i in range(200)}).encode())
+    truncated = tmp_path / "t.fa.gz"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match=r"t\.fa\.gz: the gzip data is corrupt or truncated"):
+        read_sequences(truncated, require_labels=False)
+    corrupt = tmp_path / "c.fa.gz"
+    corrupt.write_bytes(data[:20] + b"garbage" * 30 + data[-8:])
+    with pytest.raises(DataError, match=r"c\.fa\.gz: the gzip data is corrupt or truncated"):
+        read_sequences(corrupt, require_labels=False)
+
+
+def test_error_fasta_without_header(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"h\.fa line 2: expected a FASTA header line"):
+        read_sequences(write(tmp_path / "h.fa", "\nACGT\n>a\nACGT\n"))
+
+
+def test_error_empty_record(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"x\.fa line 3: record 'b' has an empty sequence"):
+        read_sequences(write(tmp_path / "x.fa", ">a\nACGT\n>b\n>c\nGG\n"), require_labels=False)
+
+
+def test_error_header_without_name(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"x\.fa line 3: the header has no name"):
+        read_sequences(write(tmp_path / "x.fa", ">a\nACGT\n>\nGG\n"), require_labels=False)
+
+
+def test_error_duplicate_fasta_ids(tmp_path: Path) -> None:
+    text = ">a\nACGT\n>b\nGG\n>a desc\nTT\n"
+    with pytest.raises(DataError, match=r"d\.fa: id 'a' occurs twice \(lines 1 and 5\)"):
+        read_sequences(write(tmp_path / "d.fa", text), require_labels=False)
+
+
+def test_error_bad_letter_fasta_and_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = ">a\nACGT\nACGT\n>b\nACGT\nACJT\n"
+    path = write(tmp_path / "bad.fa", text)
+    pattern = (
+        r"bad\.fa line 6: sequence contains 'J', which is not a DNA letter.*--alphabet protein"
+    )
+    with pytest.raises(DataError, match=pattern):
+        read_sequences(path, alphabet="dna", require_labels=False)
+    monkeypatch.setattr(sequence_module, "CHUNK_BYTES", 4)
+    with pytest.raises(DataError, match=pattern):
+        read_sequences(path, alphabet="dna", require_labels=False)
+    csv_path = write(tmp_path / "bad.csv", "id,sequence,label\na,ACGT,x\nb,AC-T,y\n")
+    with pytest.raises(DataError, match=r"bad\.csv line 3: sequence contains '-'"):
+        read_sequences(csv_path)
+
+
+def test_error_missing_named_columns(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.csv", "id,sequence,label\na,ACGT,x\n")
+    with pytest.raises(DataError, match=r"no sequence column 'seqs'.*'id', 'sequence', 'label'"):
+        read_sequences(path, sequence_column="seqs")
+    with pytest.raises(DataError, match=r"no label column 'kind'.*--label-column"):
+        read_sequences(path, label_columns=["kind"])
+    with pytest.raises(DataError, match=r"no id column 'key'.*--id-column"):
+        read_sequences(path, id_column="key")
+    unlabelled = read_sequences(path, label_columns=["kind"], require_labels=False)
+    assert unlabelled.labels is None
+
+
+def test_error_ambiguous_columns(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.csv", "sequence,p,q\nACGT,1,2\nGGCC,3,4\n")
+    with pytest.raises(DataError, match=r"which column holds the labels.*--label-column"):
+        read_sequences(path)
+    two = write(tmp_path / "b.csv", "x,z,y\nACGTACGTAC,TTGGACGTAC,1\nACGGACGTAC,TTGGAAGTAC,2\n")
+    with pytest.raises(DataError, match=r"which column holds the sequences.*--sequence-column"):
+        read_sequences(two)
+
+
+def test_error_empty_label(tmp_path: Path) -> None:
+    path = write(tmp_path / "l.csv", "id,sequence,label\na,ACGT,x\nb,GGCC,\n")
+    with pytest.raises(DataError, match=r"l\.csv line 3 column 'label': the label of 'b' is empty"):
+        read_sequences(path)
+    fasta = write(tmp_path / "l.fa", ">a label=x\nACGT\n>b other=1\nGG\n")
+    with pytest.raises(DataError, match=r"l\.fa line 3 column 'label': the label of 'b' is empty"):
+        read_sequences(fasta)
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@pytest.mark.realdata
+def test_real_datasets(shared_data: Path, tmp_path: Path) -> None:
+    with pytest.warns(DataWarning, match="ids repeat"):
+        splice = read_sequences(shared_data / "sequences/uci_splice/splice.csv")
+    assert len(splice) == 3190 and set(splice.lengths) == {60}
+    assert splice.alphabet.name == "dna"
+    assert splice.ids[0] == "ATRINS-DONOR-521"
+    assert splice.labels is not None
+    assert splice.labels["label"].value_counts().to_dict() == {"N": 1655, "IE": 768, "EI": 767}
+
+    promoters = read_sequences(shared_data / "sequences/uci_ecoli_promoters/promoters.data")
+    assert len(promoters) == 106 and set(promoters.lengths) == {57}
+    assert promoters.ids[0] == "S10" and promoters.sequence(0).startswith("TACTAGCA")
+    assert promoters.labels is not None
+    assert set(promoters.labels["column_1"]) == {"+", "-"}
+
+    with zipfile.ZipFile(shared_data / "protein/flip_gb1/splits.zip") as archive:
+        archive.extract("splits/sampled.csv", tmp_path)
+        archive.extract("splits/sampled.fasta", tmp_path)
+    table = read_sequences(tmp_path / "splits/sampled.csv")
+    fasta = read_sequences(tmp_path / "splits/sampled.fasta")
+    assert table.alphabet.name == fasta.alphabet.name == "protein"
+    assert table.labels is not None and list(table.labels.columns) == ["target"]
+    assert fasta.labels is not None and list(fasta.labels.columns) == ["TARGET"]
+    assert len(table) == len(fasta) > 1000
+    np.testing.assert_array_equal(table.codes, fasta.codes)
+    np.testing.assert_allclose(table.labels["target"], fasta.labels["TARGET"])
