@@ -172,7 +172,10 @@ def test_csv_with_header_padded_fields(tmp_path: Path) -> None:
 
 
 def test_headerless_csv(tmp_path: Path) -> None:
-    text = "+,S10,\t\ttactagcaatacgcttgcg\n-,AMPC,\t\ttgctatcctgacagttgtc\n+,ARAI,\t\tgattacagattacagatta\n"
+    text = (
+        "+,S10,\t\ttactagcaatacgcttgcg\n-,AMPC,\t\ttgctatcctgacagttgtc\n"
+        "+,ARAI,\t\tgattacagattacagatta\n"
+    )
     seqs = read_sequences(write(tmp_path / "promoters.data", text))
     assert list(seqs.ids) == ["S10", "AMPC", "ARAI"]
     assert seqs.sequence(0) == "TACTAGCAATACGCTTGCG"
