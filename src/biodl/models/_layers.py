@@ -45,6 +45,8 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
     "elu": nn.ELU,
     "leaky_relu": nn.LeakyReLU,
 }
+# Internal extra for blocks that must stay linear (not offered to users).
+_BLOCK_ACTIVATIONS: dict[str, type[nn.Module]] = {**ACTIVATIONS, "identity": nn.Identity}
 
 PoolingName = Literal["max", "avg", "none"]
 POOLINGS: tuple[str, ...] = ("max", "avg", "none")
@@ -196,7 +198,7 @@ class MaskedConvBlock(nn.Module):
             in_channels, out_channels, kernel_size, stride=stride, dilation=dilation
         )
         self.norm: nn.Module = nn.BatchNorm1d(out_channels) if batch_norm else nn.Identity()
-        self.act = ACTIVATIONS[activation]()
+        self.act = _BLOCK_ACTIVATIONS[activation]()
         self.residual = residual and in_channels == out_channels
         self.pooling = pooling if pool_size > 1 else "none"
         self.pool_size = pool_size

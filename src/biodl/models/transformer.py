@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from biodl.errors import ConfigError, DataError
-from biodl.models._layers import masked_mean
+from biodl.models._layers import MaskedConvBlock, masked_mean
 
 __all__ = [
     "POSITIONALS",
@@ -64,7 +64,7 @@ def sinusoidal_encoding(length: int, d_model: int, *, device: torch.device | Non
 
 
 class TransformerNet(nn.Module):
-    """Transformer encoder: linear embedding, positional encoding, self-attention, pooling, head.
+    """Transformer encoder: windowed embedding, positional encoding, self-attention, pooling, head.
 
     Padded positions are excluded from attention through ``src_key_padding_mask`` and from the
     pooling, so a sequence gets the same output (in eval mode) whether or not it is padded
@@ -81,6 +81,10 @@ class TransformerNet(nn.Module):
         Fixed input length, if any; the default ``max_length`` of a learned positional encoding.
     d_model : int, default 64
         Embedding and attention width; must be divisible by ``n_heads``.
+    embed_kernel : int, default 5
+        Width of the embedding window: 1 embeds each position alone (a linear map of its
+        one-hot row); larger values embed each position with its neighbours (a masked
+        convolution, like overlapping k-mer tokens), which helps attention find short motifs.
     n_heads : int, default 4
         Attention heads per layer.
     n_layers : int, default 2
@@ -121,6 +125,7 @@ class TransformerNet(nn.Module):
         n_outputs: int,
         length: int | None = None,
         d_model: int = 64,
+        embed_kernel: int = 5,
         n_heads: int = 4,
         n_layers: int = 2,
         dim_feedforward: int = 128,
@@ -137,7 +142,14 @@ class TransformerNet(nn.Module):
                 f"choose d_model as a multiple of n_heads (e.g. d_model={n_heads * 16})."
             )
         self.d_model = d_model
-        self.embed = nn.Linear(in_channels, d_model)
+        self.embed = MaskedConvBlock(
+            in_channels,
+            d_model,
+            embed_kernel,
+            pooling="none",
+            batch_norm=False,
+            activation="identity",
+        )
         self.pooling = pooling
         self.cls = nn.Parameter(torch.zeros(1, 1, d_model)) if pooling == "cls" else None
         self.max_length = max_length if max_length is not None else length
@@ -196,7 +208,8 @@ class TransformerNet(nn.Module):
         batch = x.shape[0]
         if mask is None:
             mask = torch.ones(batch, x.shape[-1], dtype=torch.bool, device=x.device)
-        h = self.embed(x.transpose(1, 2))
+        h, _ = self.embed(x * mask.unsqueeze(1).to(x.dtype), mask)
+        h = h.transpose(1, 2)
         if self.cls is not None:
             h = torch.cat([self.cls.expand(batch, -1, -1), h], dim=1)
             mask = torch.cat([mask.new_ones(batch, 1), mask], dim=1)
