@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 import torch
@@ -58,8 +59,10 @@ def onehot(batch: int, length: int, channels: int = 4, seed: int = 0) -> torch.T
     return nn.functional.one_hot(codes, channels).float().transpose(1, 2).contiguous()
 
 
-def make(name: str, n_outputs: int = 2, length: int | None = None, **extra: object) -> nn.Module:
+def make(name: str, n_outputs: int = 2, **extra: Any) -> Any:
+    """A small model; ``length`` may be given among ``extra``. Typed Any for attribute access."""
     torch.manual_seed(0)
+    length = extra.pop("length", None)
     params = {**SMALL[name], **extra}
     return build_model(name, in_channels=4, n_outputs=n_outputs, length=length, **params)
 
