@@ -55,7 +55,8 @@ SEQUENCE_COLUMN_NAMES = ("sequence", "seq", "sequences", "dna", "rna", "protein"
 ID_COLUMN_NAMES = ("id", "name", "sequence_id", "seq_id", "instance_name", "identifier")
 LABEL_COLUMN_NAMES = ("label", "labels", "class", "target", "y", "fitness", "activity", "outcome")
 
-CHUNK_BYTES = 16 << 20  # FASTA is encoded in pieces of this size, cut after a newline
+CHUNK_BYTES = 8 << 20  # FASTA is encoded in pieces of this size, cut after a newline
+HEAD_BYTES = 1 << 16  # read first, to tell the format and check for binary data
 DETECT_BYTES = 1 << 20  # letters looked at to guess the alphabet
 _GATHER_BLOCK = 1 << 22  # letters copied per vectorised gather step
 _WHITESPACE = b"\n\r\t "
@@ -331,8 +332,10 @@ class _FastaEncoder:
         if self.alphabet is None:
             self.alphabet = detect_alphabet(raw[:DETECT_BYTES])
             self.table = self.alphabet.lut.tobytes()
-        encoded = raw.tobytes().translate(self.table, _WHITESPACE)
+        letters = raw.tobytes()
         del raw
+        encoded = letters.translate(self.table, _WHITESPACE)
+        del letters
         codes = np.frombuffer(encoded, dtype=np.uint8)
         if len(codes) and codes.max() == NOT_ALLOWED:
             self._bad_letter(a, newlines, runs, pattern, codes)
@@ -471,17 +474,16 @@ def _parse_fasta(
 ) -> _FastaRecords:
     encoder = _FastaEncoder(source, alphabet, capacity)
     carry = head
-    while True:
-        block = _read(stream, CHUNK_BYTES, source)
+    while block := _read(stream, CHUNK_BYTES, source):
         buf = carry + block if carry else block
-        if not block:
-            break
+        del block
         cut = buf.rfind(b"\n") + 1
         if cut:
             encoder.feed(memoryview(buf)[:cut])
         carry = buf[cut:]
-    if buf:
-        encoder.feed(buf + b"\n" if not buf.endswith(b"\n") else buf)
+        del buf
+    if carry:
+        encoder.feed(carry if carry.endswith(b"\n") else carry + b"\n")
     return encoder.finish()
 
 
@@ -924,7 +926,7 @@ def _read_folder(
 def _read_fasta_file(path: Path, source: str, alphabet: Alphabet | None) -> _FastaRecords:
     stream, gzipped = _open_stream(path, source)
     with stream:
-        head = _read(stream, CHUNK_BYTES, source)
+        head = _read(stream, HEAD_BYTES, source)
         _check_text(head, source)
         return _parse_fasta(stream, head, source, alphabet, _capacity_hint(path, gzipped))
 
@@ -1011,7 +1013,7 @@ def read_sequences(
         return _read_folder(target, source, wanted, columns)
     stream, gzipped = _open_stream(target, source)
     with stream:
-        head = _read(stream, CHUNK_BYTES, source)
+        head = _read(stream, HEAD_BYTES, source)
         _check_text(head, source)
         first_char = head.lstrip()[:1]
         if first_char == b">" or _suffix(target) in FASTA_SUFFIXES:
