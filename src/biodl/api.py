@@ -1,0 +1,295 @@
+"""The notebook API: train, predict, evaluate and load runs with keyword options.
+
+Every keyword is a named option of the CLI and of ``config.yaml`` (see :mod:`biodl.config`).
+
+Examples
+--------
+>>> import biodl
+>>> # result = biodl.train("promoters.csv", out="runs/promoters", model="cnn", epochs=20)
+>>> # print(result.summary())
+>>> # table = biodl.predict("runs/promoters", "new.fa")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from biodl.config import (
+    BaselineConfig,
+    DataConfig,
+    EvalConfig,
+    RunConfig,
+    TrainConfig,
+    apply_overrides,
+    load_config,
+)
+from biodl.errors import ConfigError, DataError
+
+PathLike = str | os.PathLike[str]
+
+#: Flat keyword -> (section, field). Section fields keep their names; a few get clearer ones.
+_RENAMED = {
+    "model": ("model", "name"),
+    "model_params": ("model", "params"),
+    "baseline": ("baseline", "name"),
+    "kmer": ("baseline", "k"),
+    "positional": ("baseline", "positional"),
+}
+_SECTIONS = {
+    "data": DataConfig,
+    "train": TrainConfig,
+    "evaluate": EvalConfig,
+    "baseline": BaselineConfig,
+}
+
+
+def _flat_options() -> dict[str, tuple[str, str]]:
+    table: dict[str, tuple[str, str]] = {}
+    for section, cls in _SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            if f.name != "name" and not (section == "baseline" and f.name in ("k", "positional")):
+                table[f.name] = (section, f.name)
+    table.update(_RENAMED)
+    return table
+
+
+FLAT_OPTIONS = _flat_options()
+
+
+def build_config(
+    config: PathLike | RunConfig | None = None,
+    *,
+    overrides: list[str] | None = None,
+    **options: Any,
+) -> RunConfig:
+    """Combine defaults, a config file, keyword options and ``section.key=value`` overrides.
+
+    Later sources win: defaults < ``config`` < ``options`` < ``overrides``. ``dropout=0.3`` is a
+    shortcut for ``model_params={'dropout': 0.3}``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown option (the valid ones are listed) or a mistyped value.
+    """
+    if isinstance(config, RunConfig):
+        cfg = config
+    elif config is not None:
+        cfg = load_config(config)
+    else:
+        cfg = RunConfig()
+    raw = cfg.to_dict()
+    for key, value in options.items():
+        if value is None:
+            continue
+        if key == "dropout":
+            raw["model"]["params"]["dropout"] = value
+            continue
+        if key not in FLAT_OPTIONS:
+            raise ConfigError(
+                f"unknown option '{key}'; valid options: {', '.join(sorted([*FLAT_OPTIONS, 'dropout']))}"
+            )
+        section, name = FLAT_OPTIONS[key]
+        if name == "params":
+            raw[section][name].update(value)
+        else:
+            raw[section][name] = value
+    cfg = RunConfig.from_dict(raw, source="options")
+    return apply_overrides(cfg, overrides) if overrides else cfg
+
+
+def train(
+    train: PathLike | None = None,
+    *,
+    out: PathLike | None = None,
+    config: PathLike | RunConfig | None = None,
+    overwrite: bool = False,
+    progress: bool | None = None,
+    overrides: list[str] | None = None,
+    **options: Any,
+):
+    """Train a deep model and a classical baseline on the same split, evaluate, write a run.
+
+    Parameters
+    ----------
+    train : path, optional
+        Training data (FASTA/FASTA.gz, CSV/TSV, or a folder with one FASTA per class). May come
+        from ``config`` instead.
+    out : path, optional
+        Run directory to write; None keeps everything in memory.
+    config : path or RunConfig, optional
+        A YAML config (e.g. an earlier run's ``config.yaml``).
+    overwrite : bool, default False
+        Replace an existing run directory.
+    progress : bool, optional
+        Progress bar; default only on an interactive terminal.
+    overrides : list of str, optional
+        ``section.key=value`` items, as ``--set`` on the CLI.
+    **options
+        Any option of :mod:`biodl.config` by name: ``valid``, ``test``, ``labels``,
+        ``label_columns``, ``model``, ``model_params``, ``lr``, ``epochs``, ``batch_size``,
+        ``loss``, ``optimizer``, ``seed``, ``baseline``, ``kmer``, ...
+
+    Returns
+    -------
+    TrainResult
+        ``run_dir``, ``metrics``, ``predictions``, ``history``, ``model``; ``summary()``.
+
+    Examples
+    --------
+    >>> # r = biodl.train("splice.csv", out="runs/splice", epochs=15, seed=1)
+    """
+    from biodl.workflow import run_training
+
+    if train is not None:
+        options["train"] = os.fspath(train)
+    for key in ("valid", "test", "labels"):
+        if options.get(key) is not None:
+            options[key] = os.fspath(options[key])
+    cfg = build_config(config, overrides=overrides, **options)
+    return run_training(cfg, out=out, overwrite=overwrite, progress=progress)
+
+
+def load_run(run: PathLike):
+    """Load the trained model of a run directory (safetensors weights + JSON; no pickle).
+
+    Returns
+    -------
+    SavedModel
+        ``model`` (a plain ``torch.nn.Module``) and ``info`` (model.json).
+    """
+    from biodl.runs import load_model
+
+    return load_model(run)
+
+
+def _read_for_run(saved: Any, data: PathLike, options: dict[str, Any], require_labels: bool):
+    from biodl.data.sequence import read_sequences
+
+    targets = saved.info["targets"]
+    return read_sequences(
+        os.fspath(data),
+        labels=options.get("labels"),
+        label_columns=options.get("label_columns") or targets["label_columns"],
+        sequence_column=options.get("sequence_column") or saved.info.get("sequence_column"),
+        id_column=options.get("id_column") or saved.info.get("id_column"),
+        alphabet=saved.info["alphabet"],
+        require_labels=require_labels,
+    )
+
+
+def _scores(saved: Any, seqs: Any, batch_size: int, device: str):
+    import torch
+
+    from biodl.data.alphabet import ALPHABETS
+    from biodl.train.task import SequenceNetwork
+    from biodl.workflow import Trained, predict_trained
+
+    table = torch.as_tensor(ALPHABETS[saved.info["alphabet"]].onehot_matrix())
+    trained = Trained(SequenceNetwork(saved.model, table), saved.info)
+    return predict_trained(trained, seqs, batch_size=batch_size, device=device)
+
+
+def predict(
+    run: PathLike,
+    data: PathLike,
+    *,
+    out: PathLike | None = None,
+    batch_size: int = 512,
+    device: str = "cpu",
+    **read_options: Any,
+) -> pd.DataFrame:
+    """Predict with the model of ``run`` on the sequences in ``data``.
+
+    Parameters
+    ----------
+    run : path
+        A run directory written by :func:`train` (or its ``model/`` folder).
+    data : path
+        Sequences in any supported format; labels are optional (used if present).
+    out : path, optional
+        Write the table as CSV (atomically).
+    batch_size : int, default 512
+    device : str, default 'cpu'
+    **read_options
+        ``sequence_column``, ``id_column``, ``label_columns``, ``labels`` if they differ from
+        the training data.
+
+    Returns
+    -------
+    DataFrame
+        ``id``, ``true`` (when labelled), ``predicted``, one ``prob_<class>`` column per class
+        (regression: ``predicted`` per target).
+    """
+    from biodl.data.targets import TargetEncoding
+    from biodl.runs import atomic_write_text
+    from biodl.workflow import _label_columns
+
+    saved = load_run(run)
+    seqs = _read_for_run(saved, data, read_options, require_labels=False)
+    scores = _scores(saved, seqs, batch_size, device)
+    targets = TargetEncoding.from_dict(saved.info["targets"])
+    y = None
+    if seqs.labels is not None and all(c in seqs.labels.columns for c in targets.label_columns):
+        y = targets.encode(seqs.labels, source=os.fspath(data))
+    table = pd.concat([pd.DataFrame({"id": seqs.ids}), _label_columns(targets, y, scores)], axis=1)
+    if out is not None:
+        atomic_write_text(Path(out), table.to_csv(index=False))
+    return table
+
+
+def evaluate(
+    run: PathLike,
+    data: PathLike,
+    *,
+    out: PathLike | None = None,
+    n_bootstrap: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+    batch_size: int = 512,
+    device: str = "cpu",
+    **read_options: Any,
+) -> dict[str, Any]:
+    """Metrics (with bootstrap confidence intervals) of the model of ``run`` on labelled ``data``.
+
+    Returns
+    -------
+    dict
+        ``{'task', 'n', 'metrics': {name: value}, 'ci': {name: [low, high]}, 'file', 'run'}``.
+
+    Raises
+    ------
+    DataError
+        If ``data`` has no labels.
+    """
+    from biodl.data.targets import TargetEncoding
+    from biodl.evaluate.metrics import bootstrap_metrics
+    from biodl.runs import atomic_write_text, to_json
+
+    saved = load_run(run)
+    seqs = _read_for_run(saved, data, read_options, require_labels=True)
+    targets = TargetEncoding.from_dict(saved.info["targets"])
+    if seqs.labels is None:
+        raise DataError(
+            f"{data}: no labels found; evaluation needs labelled data (see --label-column)"
+        )
+    y = targets.encode(seqs.labels, source=os.fspath(data))
+    scores = _scores(saved, seqs, batch_size, device)
+    est = bootstrap_metrics(targets.task, y, scores, n_boot=n_bootstrap, level=level, seed=seed)
+    result = {
+        "run": os.fspath(run),
+        "file": os.fspath(data),
+        "task": targets.task,
+        "n": len(seqs),
+        "metrics": {k: v.value for k, v in est.items()},
+        "ci": {k: [v.low, v.high] for k, v in est.items()},
+        "ci_level": level,
+    }
+    if out is not None:
+        atomic_write_text(Path(out), to_json(result))
+    return result

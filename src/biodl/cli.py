@@ -1,0 +1,581 @@
+"""The ``biodl`` command line: argument parsing only; the work happens in :mod:`biodl.api`.
+
+Heavy modules (torch, Lightning, scikit-learn) are imported inside the commands, so
+``biodl --help`` answers at once. Errors about the input print one line and exit with code 2;
+``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from biodl import __version__
+from biodl.config import OPTION_HELP
+
+app = typer.Typer(
+    name="biodl",
+    help="Deep learning on biological data: train, evaluate, compare with a baseline, report.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"debug": False}
+
+
+def _choices(option: str) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in OPTION_HELP[option].items())
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"biodl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Deep learning on biological data: train, evaluate, compare with a baseline, report."""
+    _state["debug"] = debug
+
+
+# Option groups shown in `biodl train --help`.
+DATA, MODEL, TRAINING, HARDWARE, BASELINE, OUTPUT = (
+    "Data",
+    "Model",
+    "Training",
+    "Hardware",
+    "Baseline and evaluation",
+    "Output",
+)
+
+
+@app.command()
+def train(
+    train: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Training data: FASTA/FASTA.gz, CSV/TSV, or a folder with one FASTA per class. May come from --config.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Run directory to write.", rich_help_panel=OUTPUT),
+    ] = None,
+    valid: Annotated[
+        Path | None,
+        typer.Option(
+            help="Separate validation file (else split from TRAIN).", rich_help_panel=DATA
+        ),
+    ] = None,
+    test: Annotated[
+        Path | None,
+        typer.Option(help="Separate test file (else split from TRAIN).", rich_help_panel=DATA),
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labels table (CSV/TSV) keyed by sequence id, for FASTA input.",
+            rich_help_panel=DATA,
+        ),
+    ] = None,
+    sequence_column: Annotated[
+        str | None,
+        typer.Option(
+            help="Sequence column of a CSV/TSV (detected if not given).", rich_help_panel=DATA
+        ),
+    ] = None,
+    label_column: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Label column; repeat for multilabel / multi-target (detected if not given).",
+            rich_help_panel=DATA,
+        ),
+    ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option(help="Id column of a CSV/TSV or labels table.", rich_help_panel=DATA),
+    ] = None,
+    alphabet: Annotated[
+        str | None,
+        typer.Option(
+            help="auto, dna, rna or protein. N and IUPAC codes are accepted for DNA/RNA, X for protein.",
+            rich_help_panel=DATA,
+        ),
+    ] = None,
+    length: Annotated[
+        int | None,
+        typer.Option(
+            help="Crop (centre) / pad every sequence to this length. Default: pad per batch with a mask.",
+            rich_help_panel=DATA,
+        ),
+    ] = None,
+    task: Annotated[
+        str | None, typer.Option(help=_choices("task"), rich_help_panel=DATA)
+    ] = None,
+    split: Annotated[
+        str | None, typer.Option(help=_choices("split"), rich_help_panel=DATA)
+    ] = None,
+    test_size: Annotated[
+        float | None,
+        typer.Option(
+            help="Fraction held out for testing when no --test file is given [default: 0.2].",
+            rich_help_panel=DATA,
+        ),
+    ] = None,
+    valid_size: Annotated[
+        float | None,
+        typer.Option(
+            help="Fraction held out for validation / early stopping when no --valid file is given [default: 0.1].",
+            rich_help_panel=DATA,
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Network: cnn (default), rnn, lstm, gru, cnn-lstm, transformer, mlp. See `biodl models`.",
+            rich_help_panel=MODEL,
+        ),
+    ] = None,
+    dropout: Annotated[
+        float | None,
+        typer.Option(
+            help="Dropout rate of the model (shortcut for --set model.dropout=...).",
+            rich_help_panel=MODEL,
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override any option: model.channels=128, train.lr=0.01 (repeatable).",
+            rich_help_panel=MODEL,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="YAML config, e.g. an earlier run's config.yaml.", rich_help_panel=MODEL),
+    ] = None,
+    loss: Annotated[
+        str | None, typer.Option(help=_choices("loss"), rich_help_panel=TRAINING)
+    ] = None,
+    class_weights: Annotated[
+        str | None, typer.Option(help=_choices("class_weights"), rich_help_panel=TRAINING)
+    ] = None,
+    optimizer: Annotated[
+        str | None, typer.Option(help=_choices("optimizer"), rich_help_panel=TRAINING)
+    ] = None,
+    lr: Annotated[
+        float | None,
+        typer.Option(help="Learning rate [default: 0.001].", rich_help_panel=TRAINING),
+    ] = None,
+    momentum: Annotated[
+        float | None,
+        typer.Option(help="Momentum for sgd and rmsprop [default: 0.9].", rich_help_panel=TRAINING),
+    ] = None,
+    nesterov: Annotated[
+        bool | None,
+        typer.Option(
+            "--nesterov/--no-nesterov",
+            help="Nesterov momentum for sgd.",
+            show_default=False,
+            rich_help_panel=TRAINING,
+        ),
+    ] = None,
+    weight_decay: Annotated[
+        float | None,
+        typer.Option(help="Optimiser weight decay [default: 0].", rich_help_panel=TRAINING),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help=_choices("scheduler"), rich_help_panel=TRAINING)
+    ] = None,
+    batch_size: Annotated[
+        str | None,
+        typer.Option(
+            help="1 = stochastic, N = mini-batch, 'full' = full batch [default: 64].",
+            rich_help_panel=TRAINING,
+        ),
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option(help="Maximum epochs [default: 30].", rich_help_panel=TRAINING)
+    ] = None,
+    patience: Annotated[
+        int | None,
+        typer.Option(
+            help="Early stopping: epochs without improvement on the validation set; 0 = off [default: 5].",
+            rich_help_panel=TRAINING,
+        ),
+    ] = None,
+    monitor: Annotated[
+        str | None,
+        typer.Option(
+            help="Validation quantity for early stopping: loss or a metric (auroc, accuracy, r2, ...) [default: loss].",
+            rich_help_panel=TRAINING,
+        ),
+    ] = None,
+    l1: Annotated[
+        float | None,
+        typer.Option(help="L1 penalty on weights [default: 0].", rich_help_panel=TRAINING),
+    ] = None,
+    l2: Annotated[
+        float | None,
+        typer.Option(help="L2 penalty on weights [default: 0].", rich_help_panel=TRAINING),
+    ] = None,
+    grad_clip: Annotated[
+        float | None,
+        typer.Option(
+            help="Clip the gradient norm; 0 = off [default: 0].", rich_help_panel=TRAINING
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            help="Seed for splits, initialisation, shuffling, bootstrap [default: 0].",
+            rich_help_panel=TRAINING,
+        ),
+    ] = None,
+    device: Annotated[
+        str | None, typer.Option(help=_choices("device"), rich_help_panel=HARDWARE)
+    ] = None,
+    precision: Annotated[
+        str | None,
+        typer.Option(
+            help="32-true, 16-mixed, bf16-mixed, 64-true [default: 32-true].",
+            rich_help_panel=HARDWARE,
+        ),
+    ] = None,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            help="Lightning strategy, e.g. ddp for several GPUs [default: auto].",
+            rich_help_panel=HARDWARE,
+        ),
+    ] = None,
+    devices: Annotated[
+        str | None,
+        typer.Option(help="Number of devices or 'auto' [default: auto].", rich_help_panel=HARDWARE),
+    ] = None,
+    num_nodes: Annotated[
+        int | None, typer.Option(help="Number of nodes [default: 1].", rich_help_panel=HARDWARE)
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(help="CPU threads for torch; 0 = torch's default.", rich_help_panel=HARDWARE),
+    ] = None,
+    baseline: Annotated[
+        str | None, typer.Option(help=_choices("baseline"), rich_help_panel=BASELINE)
+    ] = None,
+    kmer: Annotated[
+        int | None,
+        typer.Option(
+            help="k-mer size of the baseline (default from alphabet and length).",
+            rich_help_panel=BASELINE,
+        ),
+    ] = None,
+    positional: Annotated[
+        bool | None,
+        typer.Option(
+            "--positional/--no-positional",
+            help="Position-wise one-hot baseline features (default: on for fixed-length data).",
+            show_default=False,
+            rich_help_panel=BASELINE,
+        ),
+    ] = None,
+    bootstrap: Annotated[
+        int | None,
+        typer.Option(
+            help="Bootstrap resamples for confidence intervals [default: 1000].",
+            rich_help_panel=BASELINE,
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace an existing run directory.", rich_help_panel=OUTPUT)
+    ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="No progress bar or summary.", rich_help_panel=OUTPUT),
+    ] = False,
+) -> None:
+    """Train a deep model and a classical baseline on the same split; write a run directory.
+
+    Example: biodl train splice.csv --out runs/splice --model cnn --epochs 20
+    """
+    options: dict[str, Any] = {
+        "valid": valid,
+        "test": test,
+        "labels": labels,
+        "sequence_column": sequence_column,
+        "label_columns": label_column or None,
+        "id_column": id_column,
+        "alphabet": alphabet,
+        "length": length,
+        "task": task,
+        "split": split,
+        "test_size": test_size,
+        "valid_size": valid_size,
+        "model": model,
+        "dropout": dropout,
+        "loss": loss,
+        "class_weights": class_weights,
+        "optimizer": optimizer,
+        "lr": lr,
+        "momentum": momentum,
+        "nesterov": nesterov,
+        "weight_decay": weight_decay,
+        "scheduler": scheduler,
+        "batch_size": _batch_size(batch_size),
+        "epochs": epochs,
+        "patience": patience,
+        "monitor": monitor,
+        "l1": l1,
+        "l2": l2,
+        "grad_clip": grad_clip,
+        "seed": seed,
+        "device": device,
+        "precision": precision,
+        "strategy": strategy,
+        "devices": devices,
+        "num_nodes": num_nodes,
+        "threads": threads,
+        "baseline": baseline,
+        "kmer": kmer,
+        "positional": positional,
+        "n_bootstrap": bootstrap,
+    }
+    if out is None:
+        _fail("--out is required: the folder to write the run into (e.g. --out runs/my-run)")
+    _run(lambda: _train(train, out, config, set_ or [], overwrite, quiet, options))
+
+
+def _train(
+    train: Path | None,
+    out: Path,
+    config: Path | None,
+    overrides: list[str],
+    overwrite: bool,
+    quiet: bool,
+    options: dict[str, Any],
+) -> None:
+    from biodl import api
+
+    for key in ("valid", "test", "labels"):
+        if options[key] is not None:
+            options[key] = os.fspath(options[key])
+    result = api.train(
+        train,
+        out=out,
+        config=config,
+        overrides=overrides,
+        overwrite=overwrite,
+        progress=False if quiet else None,
+        **options,
+    )
+    if not quiet:
+        typer.echo(result.summary())
+        for warning in result.warnings:
+            typer.echo(f"warning: {warning}", err=True)
+        typer.echo(f"\nRun written to {result.run_dir} (open {result.run_dir}/report.html)")
+
+
+def _batch_size(text: str | None) -> int | str | None:
+    if text is None or text == "full":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        _fail(f"--batch-size {text}: expected a whole number (1 = stochastic) or 'full'")
+    return None
+
+
+@app.command()
+def predict(
+    run: Annotated[Path, typer.Argument(help="Run directory of a trained model.")],
+    data: Annotated[Path, typer.Argument(help="Sequences to predict (FASTA, CSV/TSV, folder).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="CSV to write [default: print to stdout].")
+    ] = None,
+    sequence_column: Annotated[
+        str | None, typer.Option(help="Sequence column, if it differs from training.")
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option(help="Id column, if it differs from training.")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Sequences per batch.")] = 512,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+) -> None:
+    """Predict labels or values for new sequences with a trained run.
+
+    Example: biodl predict runs/splice new.fa --out predictions.csv
+    """
+
+    def work() -> None:
+        from biodl import api
+
+        table = api.predict(
+            run,
+            data,
+            out=out,
+            batch_size=batch_size,
+            device=device,
+            sequence_column=sequence_column,
+            id_column=id_column,
+        )
+        if out is None:
+            typer.echo(table.to_csv(index=False), nl=False)
+        else:
+            typer.echo(f"{len(table)} predictions written to {out}", err=True)
+
+    _run(work)
+
+
+@app.command()
+def evaluate(
+    run: Annotated[Path, typer.Argument(help="Run directory of a trained model.")],
+    data: Annotated[Path, typer.Argument(help="Labelled sequences (same formats as train).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write the metrics JSON here.")
+    ] = None,
+    label_column: Annotated[
+        list[str] | None, typer.Option(help="Label column(s), if they differ from training.")
+    ] = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="Labels table keyed by id, for FASTA input.")
+    ] = None,
+    sequence_column: Annotated[
+        str | None, typer.Option(help="Sequence column, if it differs from training.")
+    ] = None,
+    bootstrap: Annotated[
+        int, typer.Option(help="Bootstrap resamples for confidence intervals.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+) -> None:
+    """Metrics of a trained run on labelled data, as JSON on stdout (and in --out).
+
+    Example: biodl evaluate runs/splice held_out.csv --out held_out_metrics.json
+    """
+
+    def work() -> None:
+        from biodl import api
+        from biodl.runs import to_json
+
+        result = api.evaluate(
+            run,
+            data,
+            out=out,
+            n_bootstrap=bootstrap,
+            seed=seed,
+            device=device,
+            label_columns=label_column,
+            labels=os.fspath(labels) if labels else None,
+            sequence_column=sequence_column,
+        )
+        typer.echo(to_json(result), nl=False)
+
+    _run(work)
+
+
+@app.command()
+def models(
+    name: Annotated[
+        str | None, typer.Argument(help="Show one model's parameters in full.")
+    ] = None,
+) -> None:
+    """List the models and their hyperparameters with defaults (set them with --set model.NAME=VALUE)."""
+
+    def work() -> None:
+        from biodl.models import MODELS, describe_model, model_parameters
+
+        names = [name] if name else list(MODELS)
+        for model_name in names:
+            typer.echo(f"{model_name}: {describe_model(model_name)}")
+            for p in model_parameters(model_name):
+                typer.echo(f"    {p.name} = {p.default!r}  ({p.annotation}) {p.description}")
+            typer.echo("")
+
+    _run(work)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write.")] = Path(
+        "runs/demo"
+    ),
+    epochs: Annotated[int, typer.Option(help="Maximum epochs.")] = 20,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
+    ] = False,
+) -> None:
+    """Train a CNN and a k-mer baseline on embedded DNA with planted motifs; write a report.
+
+    The data (2,000 sequences of 100 bp; 'enhancer' = a GATA motif followed by an E-box) is
+    generated deterministically and written beside the run as demo-motifs.fa.
+    """
+
+    def work() -> None:
+        from biodl.demo import write_demo_fasta
+
+        data = write_demo_fasta(out.parent / f"{out.name}-motifs.fa")
+        if not quiet:
+            typer.echo(f"Demo data: {data} (2,000 DNA sequences, planted motifs)", err=True)
+        _train(
+            data,
+            out,
+            None,
+            [],
+            overwrite,
+            quiet,
+            {
+                "valid": None,
+                "test": None,
+                "labels": None,
+                "model": "cnn",
+                "epochs": epochs,
+            },
+        )
+
+    _run(work)
+
+
+def _run(work: Any) -> None:
+    """Run a command; turn biodl's errors into one line on stderr and exit code 2."""
+    from biodl.errors import BiodlError
+
+    try:
+        work()
+    except BiodlError as err:
+        if _state["debug"]:
+            raise
+        _fail(str(err), kind=type(err).__name__)
+    except KeyboardInterrupt:
+        typer.echo("interrupted; nothing was written", err=True)
+        raise typer.Exit(130) from None
+
+
+def _fail(message: str, kind: str = "error") -> None:
+    typer.echo(f"{kind}: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def main() -> None:
+    """Entry point of the ``biodl`` command."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

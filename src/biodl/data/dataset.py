@@ -1,0 +1,154 @@
+"""Batches of integer-coded sequences for training and prediction.
+
+Sequences stay as compact ``uint8`` codes; a batch is gathered with one vectorised copy and
+expanded to one-hot on the device by :func:`onehot`, so memory stays flat in the number of
+sequences and the host-to-device copy is a quarter of a float one-hot batch.
+
+Examples
+--------
+>>> import torch
+>>> table = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])  # pad, A, B, A-or-B
+>>> onehot(torch.tensor([[1, 2, 3, 0]]), table)[0].tolist()
+[[1.0, 0.0, 0.5, 0.0], [0.0, 1.0, 0.5, 0.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+from torch.utils.data import Dataset, Sampler
+
+from biodl.data.sequence import SequenceSet
+
+
+@dataclass
+class Batch:
+    """One batch.
+
+    Attributes
+    ----------
+    codes : (batch, length) uint8 tensor
+        Integer codes, 0 = padding.
+    mask : (batch, length) bool tensor or None
+        True at real positions; None when every sequence fills the batch (no padding).
+    y : tensor or None
+        Targets in the task's layout (int64 classes, float32 multilabel/regression).
+    """
+
+    codes: torch.Tensor
+    mask: torch.Tensor | None
+    y: torch.Tensor | None
+
+
+class EncodedSequences(Dataset[Batch]):
+    """Integer-coded sequences (and targets) served a whole batch at a time.
+
+    Indexing with an array of row indices returns a :class:`Batch`; use it with
+    :class:`BatchSampler` and ``DataLoader(batch_size=None)``.
+
+    Parameters
+    ----------
+    seqs : SequenceSet
+        The sequences.
+    y : ndarray, optional
+        Targets, ``(n,)`` int64 class codes or ``(n, k)`` float/int arrays.
+    length : int, optional
+        Crop (centre) / right-pad every sequence to this length; default pads each batch to
+        its longest sequence.
+    """
+
+    def __init__(
+        self, seqs: SequenceSet, y: np.ndarray | None = None, *, length: int | None = None
+    ):
+        self.seqs = seqs
+        self.length = length
+        lengths = seqs.lengths
+        # Fixed-length data is laid out once as a (n, L) matrix: a batch is then one gather.
+        self._fixed: np.ndarray | None = None
+        if length is not None or (len(lengths) > 0 and lengths.min() == lengths.max()):
+            self._fixed = seqs.padded(length=length)
+        self.has_padding = self._fixed is None or bool(
+            length is not None and (lengths < length).any()
+        )
+        self._y: torch.Tensor | None = None
+        if y is not None:
+            dtype = torch.int64 if y.ndim == 1 else torch.float32
+            self._y = torch.tensor(np.asarray(y), dtype=dtype)
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+    def __getitem__(self, index: np.ndarray) -> Batch:  # type: ignore[override]
+        index = np.asarray(index)
+        if self._fixed is not None:
+            codes = torch.from_numpy(self._fixed[index])
+        else:
+            codes = torch.from_numpy(self.seqs.padded(index))
+        mask = codes != 0 if self.has_padding else None
+        y = self._y[torch.from_numpy(index)] if self._y is not None else None
+        return Batch(codes, mask, y)
+
+
+class BatchSampler(Sampler[np.ndarray]):
+    """Yields arrays of row indices, one per batch; reshuffled every epoch from ``seed``.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows.
+    batch_size : int
+        Rows per batch (the last batch may be smaller).
+    shuffle : bool, default False
+    seed : int, default 0
+    """
+
+    def __init__(self, n: int, batch_size: int, *, shuffle: bool = False, seed: int = 0):
+        self.n = n
+        self.batch_size = max(1, min(batch_size, n)) if n else 1
+        self.shuffle = shuffle
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return (self.n + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        if self.shuffle:
+            order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
+            self.epoch += 1
+        else:
+            order = np.arange(self.n)
+        for start in range(0, self.n, self.batch_size):
+            yield order[start : start + self.batch_size]
+
+
+def loader(data: EncodedSequences, batch_size: int, *, shuffle: bool = False, seed: int = 0):
+    """A ``DataLoader`` of whole batches (no per-item collation, no worker processes)."""
+    from torch.utils.data import DataLoader
+
+    sampler = BatchSampler(len(data), batch_size, shuffle=shuffle, seed=seed)
+    return DataLoader(data, batch_size=None, sampler=sampler, collate_fn=_identity)
+
+
+def _identity(batch: Batch) -> Batch:
+    return batch
+
+
+def onehot(codes: torch.Tensor, table: torch.Tensor) -> torch.Tensor:
+    """Expand integer codes to one-hot (ambiguity codes to fractions) on the codes' device.
+
+    Parameters
+    ----------
+    codes : (batch, length) integer tensor
+    table : (n_codes, channels) float tensor
+        ``Alphabet.onehot_matrix()``; row 0 (padding) is zero.
+
+    Returns
+    -------
+    (batch, channels, length) float tensor
+    """
+    return F.embedding(codes.long(), table).transpose(1, 2)

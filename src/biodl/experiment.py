@@ -1,0 +1,228 @@
+"""One training run, step by step: read, split, fit the network and the baseline, evaluate.
+
+Each step is a function with a named result, so the estimators, the CLI and tests can use the
+steps they need; :func:`biodl.workflow.run_training` chains them and writes the run directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from biodl.config import DataConfig, RunConfig
+from biodl.data.alphabet import Alphabet
+from biodl.data.sequence import SequenceSet, read_sequences
+from biodl.data.splits import split_indices
+from biodl.data.targets import TargetEncoding, infer_targets
+from biodl.errors import ConfigError, LeakageWarning
+
+SPLITS = ("train", "valid", "test")
+
+
+@dataclass
+class PreparedData:
+    """The data of a run, split and encoded.
+
+    Attributes
+    ----------
+    parts : dict
+        ``{'train': SequenceSet, 'valid': SequenceSet | None, 'test': SequenceSet | None}``.
+    y : dict
+        Encoded targets of each part (see :mod:`biodl.data.targets`).
+    targets : TargetEncoding
+    length : int or None
+        Fixed length every sequence is cropped/padded to, or None (pad per batch, masked).
+    split_note : str
+        Where valid/test came from: files or a split of the training file.
+    warnings : list of str
+        Problems found (leakage) for the summary and report.
+    leakage : dict
+        Counts of test/valid sequences identical to a training sequence.
+    files : list of str
+        Input files, for checksums.
+    """
+
+    parts: dict[str, SequenceSet | None]
+    y: dict[str, np.ndarray | None]
+    targets: TargetEncoding
+    length: int | None
+    split_note: str
+    warnings: list[str] = field(default_factory=list)
+    leakage: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def alphabet(self) -> Alphabet:
+        train = self.parts["train"]
+        assert train is not None
+        return train.alphabet
+
+    def present(self) -> list[str]:
+        """Names of the parts that exist and are not empty, in train/valid/test order."""
+        return [name for name in SPLITS if (p := self.parts[name]) is not None and len(p)]
+
+
+def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
+    """Read the files of ``cfg``, infer the task, and split (stratified) where needed.
+
+    Raises
+    ------
+    DataError
+        From the readers, or when labels do not allow the task or the split.
+    """
+    if not cfg.train:
+        raise ConfigError("no training data given; pass a FASTA/CSV file or folder as TRAIN")
+    train = read_sequences(
+        cfg.train,
+        labels=cfg.labels,
+        label_columns=cfg.label_columns or None,
+        sequence_column=cfg.sequence_column,
+        id_column=cfg.id_column,
+        alphabet=cfg.alphabet,
+        extra_labels="ignore" if (cfg.valid or cfg.test) else "error",
+    )
+    assert train.labels is not None
+    label_columns = [str(c) for c in train.labels.columns]
+    targets = infer_targets(train.labels, cfg.task, source=cfg.train)
+    given = {
+        name: _read_part(path, cfg, train.alphabet, label_columns)
+        for name, path in (("valid", cfg.valid), ("test", cfg.test))
+        if path
+    }
+    parts: dict[str, SequenceSet | None] = {"train": train, "valid": None, "test": None}
+    parts.update(given)
+    test_size = 0.0 if "test" in given else cfg.test_size
+    valid_size = 0.0 if "valid" in given else cfg.valid_size
+    note = "separate files" if given else "split of the training file"
+    if test_size or valid_size:
+        y_all = targets.encode(train.labels, source=cfg.train)
+        split = split_indices(
+            y_all,
+            task=targets.task,
+            test_size=test_size,
+            valid_size=valid_size,
+            method=cfg.split,
+            seed=seed,
+            class_names=targets.classes or None,
+            source=cfg.train,
+        )
+        parts["train"] = train.subset(split.train)
+        if valid_size:
+            parts["valid"] = train.subset(split.valid)
+        if test_size:
+            parts["test"] = train.subset(split.test)
+        note = _split_note(cfg, given, test_size, valid_size)
+    y = {
+        name: targets.encode(part.labels, source=part.source)
+        if part is not None and part.labels is not None
+        else None
+        for name, part in parts.items()
+    }
+    if targets.task == "regression":
+        # Standardise with training statistics only.
+        y_train = y["train"]
+        assert y_train is not None
+        std = y_train.std(axis=0)
+        std[~np.isfinite(std) | (std == 0)] = 1.0
+        targets.mean, targets.std = y_train.mean(axis=0).tolist(), std.tolist()
+    prepared = PreparedData(
+        parts=parts,
+        y=y,
+        targets=targets,
+        length=cfg.length,
+        split_note=note,
+        files=[p for p in (cfg.train, cfg.valid, cfg.test, cfg.labels) if p],
+    )
+    _check_leakage(prepared)
+    return prepared
+
+
+def _read_part(
+    path: str, cfg: DataConfig, alphabet: Alphabet, label_columns: list[str]
+) -> SequenceSet:
+    return read_sequences(
+        path,
+        labels=cfg.labels,
+        label_columns=label_columns,
+        sequence_column=cfg.sequence_column,
+        id_column=cfg.id_column,
+        alphabet=alphabet.name,
+        extra_labels="ignore",
+    )
+
+
+def _split_note(cfg: DataConfig, given: dict[str, Any], test_size: float, valid_size: float) -> str:
+    made = []
+    if test_size:
+        made.append(f"test {test_size:.0%}")
+    if valid_size:
+        made.append(f"validation {valid_size:.0%}")
+    how = f"{cfg.split} split of the training file ({', '.join(made)})"
+    if given:
+        how += f"; {' and '.join(given)} from a separate file"
+    return how
+
+
+def _check_leakage(prepared: PreparedData) -> None:
+    """Warn when valid/test sequences are identical to training sequences (Tip: no leakage)."""
+    train = prepared.parts["train"]
+    assert train is not None
+    seen = set(_sequence_bytes(train))
+    for name in ("valid", "test"):
+        part = prepared.parts[name]
+        if part is None or not len(part):
+            continue
+        count = sum(1 for s in _sequence_bytes(part) if s in seen)
+        prepared.leakage[f"identical_train_{name}"] = count
+        if count:
+            message = (
+                f"{count} of {len(part)} {name} sequences are identical to a training sequence "
+                f"({count / len(part):.1%}): {name} metrics may be optimistic (leakage); remove "
+                "duplicates or split by similarity"
+            )
+            prepared.warnings.append(message)
+            warnings.warn(message, LeakageWarning, stacklevel=2)
+
+
+def _sequence_bytes(seqs: SequenceSet) -> list[bytes]:
+    codes, offsets = seqs.codes, seqs.offsets
+    return [codes[offsets[i] : offsets[i + 1]].tobytes() for i in range(len(seqs))]
+
+
+def sha256_of(path: str) -> dict[str, str]:
+    """sha256 of a file, or of every file in a folder (name -> digest)."""
+    target = Path(path)
+    files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
+    out = {}
+    for file in files:
+        digest = hashlib.sha256()
+        with open(file, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        out[os.fspath(file)] = digest.hexdigest()
+    return out
+
+
+def resolve_length(cfg: RunConfig, prepared: PreparedData, needs_length: bool) -> int | None:
+    """The fixed length models see: ``--length``, else the common length if all agree.
+
+    Models that need a fixed input size (MLP on one-hot) get the longest training length.
+    """
+    if cfg.data.length is not None:
+        return cfg.data.length
+    lengths = np.concatenate(
+        [p.lengths for p in prepared.parts.values() if p is not None and len(p)]
+    )
+    if lengths.min() == lengths.max():
+        return int(lengths[0])
+    if needs_length:
+        train = prepared.parts["train"]
+        assert train is not None
+        return int(train.lengths.max())
+    return None

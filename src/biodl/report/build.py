@@ -1,0 +1,260 @@
+"""The standard plots and ``report.html`` of a supervised run, from arrays and metrics.
+
+Knows nothing of how the run was trained: it takes targets and scores per split, the
+``metrics.json`` content and the history, and writes ``plots/*.png`` and ``report.html``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from biodl import __version__
+from biodl.report import figures as fig
+from biodl.report.html import Figure, ReportContent, SummaryRow, write_report
+
+_LABELS = {
+    "accuracy": "Accuracy",
+    "balanced_accuracy": "Balanced accuracy",
+    "auroc": "AUROC",
+    "auprc": "AUPRC",
+    "f1": "F1",
+    "mcc": "MCC",
+    "rmse": "RMSE",
+    "mae": "MAE",
+    "r2": "R²",
+    "pearson": "Pearson r",
+    "spearman": "Spearman ρ",
+}
+
+
+def _interval(metrics: dict[str, Any], who: str, split: str, name: str) -> fig.Interval:
+    value = metrics[who].get(split, {}).get(name)
+    ci = metrics[who].get(f"{split}_ci", {}).get(name) or [None, None]
+    nan = float("nan")
+    return fig.Interval(
+        value if value is not None else nan,
+        ci[0] if ci[0] is not None else nan,
+        ci[1] if ci[1] is not None else nan,
+    )
+
+
+def make_plots(
+    folder: Path,
+    *,
+    metrics: dict[str, Any],
+    history: pd.DataFrame,
+    task: str,
+    output_names: list[str],
+    y: np.ndarray,
+    model_scores: np.ndarray,
+    baseline_scores: np.ndarray,
+) -> list[Figure]:
+    """Write the plots of the final split into ``folder/plots`` and describe them."""
+    plots = folder / "plots"
+    plots.mkdir(parents=True, exist_ok=True)
+    split = metrics["comparison"]["split"]
+    model, base = metrics["model"]["name"], metrics["baseline"]["name"]
+    out: list[Figure] = []
+    if len(history):
+        out.append(
+            Figure(
+                "Learning curves",
+                fig.learning_curves(history, plots / "learning_curves.png"),
+                "Loss per epoch on the training and validation data; the dotted line marks the epoch "
+                "whose weights were kept. A validation loss rising while the training loss falls "
+                "means overfitting.",
+            )
+        )
+    names = [n for n in metrics["model"].get(split, {}) if n in _LABELS]
+    rows = [
+        fig.ComparisonRow(
+            _LABELS[n],
+            _interval(metrics, "model", split, n),
+            _interval(metrics, "baseline", split, n),
+        )
+        for n in names
+    ]
+    out.append(
+        Figure(
+            "Model vs baseline",
+            fig.metric_comparison(
+                rows, plots / "metric_comparison.png", model_name=model, baseline_name=base
+            ),
+            f"Each {split} metric with its bootstrap confidence interval; overlapping intervals mean "
+            "the difference may be chance.",
+        )
+    )
+    if task == "binary":
+        curves = [
+            fig.CurveSet(model, y, model_scores[:, 1]),
+            fig.CurveSet(base, y, baseline_scores[:, 1], dashed=True),
+        ]
+        out.append(
+            Figure(
+                "ROC curve",
+                fig.roc_curves(curves, plots / "roc.png", show_area=True),
+                "True-positive rate against false-positive rate over all thresholds.",
+            )
+        )
+        out.append(
+            Figure(
+                "Precision-recall curve",
+                fig.pr_curves(curves, plots / "pr.png"),
+                "Precision against recall; the dashed line is the share of positives.",
+            )
+        )
+    elif task in ("multiclass", "multilabel"):
+        if task == "multiclass":
+            curves = fig.one_vs_rest_curves(model, y, model_scores, output_names)
+        else:
+            curves = [
+                fig.CurveSet(f"{model}: {n}", y[:, j], model_scores[:, j])
+                for j, n in enumerate(output_names[:10])
+            ]
+        out.append(
+            Figure(
+                "ROC curves (one per class)",
+                fig.roc_curves(curves, plots / "roc.png"),
+                "One-vs-rest ROC curve of the deep model for each class or label.",
+            )
+        )
+        out.append(
+            Figure(
+                "Precision-recall curves",
+                fig.pr_curves(curves, plots / "pr.png"),
+                "One-vs-rest precision-recall curve of the deep model for each class or label.",
+            )
+        )
+    if task in ("binary", "multiclass"):
+        out.append(
+            Figure(
+                "Confusion matrix",
+                fig.confusion_matrix(
+                    y,
+                    model_scores.argmax(1),
+                    output_names,
+                    plots / "confusion_matrix.png",
+                    title=f"{model}: confusion matrix ({split})",
+                ),
+                "Rows are true classes, columns predicted classes; colour is the share of each row.",
+            )
+        )
+    if task == "regression":
+        out.append(
+            Figure(
+                "Predicted vs true",
+                fig.predicted_vs_true(
+                    y[:, 0],
+                    model_scores[:, 0],
+                    plots / "predicted_vs_true.png",
+                    baseline_pred=baseline_scores[:, 0],
+                    model_name=model,
+                    baseline_name=base,
+                ),
+                "Each point is one sequence; points on the diagonal are predicted exactly.",
+            )
+        )
+    return out
+
+
+def build_report(
+    folder: Path,
+    *,
+    metrics: dict[str, Any],
+    history: pd.DataFrame,
+    prepared: Any,
+    scores: dict[str, dict[str, np.ndarray]],
+    config_yaml: str,
+    environment: dict[str, str],
+    run_name: str,
+) -> Path:
+    """Write plots and ``report.html`` into ``folder``; return the report's path.
+
+    ``prepared`` is the run's prepared data (targets, parts, warnings); only attributes are read.
+    """
+    split = metrics["comparison"]["split"]
+    targets = prepared.targets
+    figures = make_plots(
+        folder,
+        metrics=metrics,
+        history=history,
+        task=targets.task,
+        output_names=targets.output_names,
+        y=prepared.y[split],
+        model_scores=scores["model"][split],
+        baseline_scores=scores["baseline"][split],
+    )
+    model, base = metrics["model"]["name"], metrics["baseline"]["name"]
+    rows = [
+        SummaryRow(
+            _LABELS.get(n, n),
+            _interval(metrics, "model", split, n),
+            _interval(metrics, "baseline", split, n),
+        )
+        for n in metrics["model"].get(split, {})
+    ]
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    content = ReportContent(
+        title=f"{model} vs {base}: {targets.task} on {Path(metrics['data'].get('train_file', '') or 'data').name}",
+        subtitle=f"biodl {__version__} · {now} · run directory {run_name}",
+        verdict=metrics["comparison"]["verdict"],
+        summary_rows=rows,
+        model_name=f"{model} ({split})",
+        baseline_name=f"{base} ({split})",
+        data_facts=data_facts(metrics, prepared),
+        warnings=list(prepared.warnings),
+        figures=figures,
+        config_yaml=config_yaml,
+        environment=environment,
+        sections=[("Training", training_text(metrics))],
+    )
+    return write_report(content, folder / "report.html")
+
+
+def data_facts(metrics: dict[str, Any], prepared: Any) -> list[tuple[str, str]]:
+    """(name, value) rows describing the data for the report."""
+    data = metrics["data"]
+    facts = [
+        ("Files", ", ".join(str(f) for f in prepared.files)),
+        ("Alphabet", data["alphabet"].upper()),
+    ]
+    sizes = " / ".join(str(data.get(f"n_{n}", 0)) for n in ("train", "valid", "test"))
+    facts.append(("Sequences (train / valid / test)", sizes))
+    facts.append(("How valid/test were made", data["split"]))
+    lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])
+    facts.append(
+        (
+            "Length",
+            f"{lengths.min()}"
+            if lengths.min() == lengths.max()
+            else f"{lengths.min()} to {lengths.max()} (median {np.median(lengths):.0f})",
+        )
+    )
+    targets = prepared.targets
+    facts.append(("Task", f"{targets.task} on {', '.join(targets.label_columns)}"))
+    if targets.task in ("binary", "multiclass"):
+        y = prepared.y["train"]
+        counts = np.bincount(y, minlength=len(targets.classes))
+        facts.append(
+            (
+                "Class balance (train)",
+                ", ".join(f"{c}: {k}" for c, k in zip(targets.classes, counts, strict=True)),
+            )
+        )
+    return facts
+
+
+def training_text(metrics: dict[str, Any]) -> str:
+    t = metrics["training"]
+    stop = "stopped early" if t["stopped_early"] else "ran all epochs"
+    return (
+        f"The network trained for {t['epochs_run']} epochs ({stop}) in {t['seconds']:.1f} s on "
+        f"{t['device']}; the weights of epoch {t['best_epoch']} were kept. The baseline "
+        f"({metrics['baseline']['name']} on {metrics['baseline'].get('features', 'features')}) "
+        f"trained in {t['baseline_seconds']:.1f} s on the same training split."
+    )

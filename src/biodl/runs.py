@@ -1,0 +1,235 @@
+"""The run directory on disk: writing it atomically, and loading a trained model back.
+
+Layout (documented in docs/run-directory.md, versioned by ``RUN_SCHEMA_VERSION``)::
+
+    RUN/
+      config.yaml         resolved configuration; `biodl train --config RUN/config.yaml` reruns it
+      metrics.json        model / baseline metrics per split, CIs, comparison
+      predictions.csv     id, split, true label(s), predicted label, one score column per output
+      history.csv         per epoch: train/valid loss, valid metrics, learning rate
+      model/weights.safetensors, model/model.json
+      plots/*.png
+      report.html
+      environment.json    versions, seed, device, sha256 of the input files
+
+A run is written into a hidden sibling folder and renamed into place only when complete, so
+an interrupted run never leaves a directory that looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from biodl.errors import ConfigError, DataError
+
+RUN_SCHEMA_VERSION = 1
+MODEL_DIR = "model"
+WEIGHTS_FILE = "weights.safetensors"
+MODEL_FILE = "model.json"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def to_json(obj: Any) -> str:
+    """JSON with NaN written as null and numpy scalars as numbers."""
+    return json.dumps(_jsonable(obj), indent=2, allow_nan=False) + "\n"
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+class RunWriter:
+    """Builds a run directory in a hidden temporary sibling and moves it into place.
+
+    Use as a context manager: on an exception the partial folder is deleted and ``out`` is
+    untouched; on success :meth:`commit` is called.
+
+    Parameters
+    ----------
+    out : path
+        The final run directory.
+    overwrite : bool, default False
+        Replace an existing run directory (only once the new one is complete).
+
+    Raises
+    ------
+    ConfigError
+        If ``out`` exists, is not empty and ``overwrite`` is False.
+    """
+
+    def __init__(self, out: str | os.PathLike[str], *, overwrite: bool = False):
+        self.out = Path(out)
+        if self.out.exists() and not overwrite and any(self.out.iterdir()):
+            raise ConfigError(
+                f"{self.out}: run directory exists and is not empty; choose another --out or "
+                "pass --overwrite"
+            )
+        if self.out.exists() and not self.out.is_dir():
+            raise ConfigError(f"{self.out}: exists and is not a directory; choose another --out")
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.path = self.out.parent / f".{self.out.name}.partial-{uuid.uuid4().hex[:8]}"
+        self.path.mkdir()
+
+    def __enter__(self) -> RunWriter:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def file(self, relative: str) -> Path:
+        """Path of a file inside the run being written (its folder is created)."""
+        target = self.path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_text(self, relative: str, text: str) -> Path:
+        target = self.file(relative)
+        target.write_text(text, encoding="utf-8")
+        return target
+
+    def write_json(self, relative: str, obj: Any) -> Path:
+        return self.write_text(relative, to_json(obj))
+
+    def write_csv(self, relative: str, frame: pd.DataFrame) -> Path:
+        target = self.file(relative)
+        frame.to_csv(target, index=False)
+        return target
+
+    def commit(self) -> None:
+        """Move the finished run into place (replacing an old one only now)."""
+        if self.out.exists():
+            trash = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(self.out, trash)
+            os.replace(self.path, self.out)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            os.replace(self.path, self.out)
+
+
+def save_model(folder: Path, model: Any, info: dict[str, Any]) -> None:
+    """Write ``weights.safetensors`` (the model's state dict) and ``model.json`` (``info``)."""
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(folder / WEIGHTS_FILE), metadata={"format": "pt"})
+    info = {"schema_version": RUN_SCHEMA_VERSION, **info}
+    (folder / MODEL_FILE).write_text(to_json(info), encoding="utf-8")
+
+
+@dataclass
+class SavedModel:
+    """A model read back from a run: the network with its weights and its description.
+
+    Attributes
+    ----------
+    model : torch.nn.Module
+        The biodl model (eval mode), weights loaded.
+    info : dict
+        Contents of ``model.json``: model name and hyperparameters, alphabet, length handling,
+        task, classes, label columns, loss, target scaling, schema version.
+    run_dir : Path or None
+    """
+
+    model: Any
+    info: dict[str, Any]
+    run_dir: Path | None
+
+
+def model_folder(path: str | os.PathLike[str]) -> Path:
+    """The ``model/`` folder of a run directory, or ``path`` itself if it is one.
+
+    Raises
+    ------
+    DataError
+        If neither ``path/model/model.json`` nor ``path/model.json`` exists.
+    """
+    path = Path(path)
+    for folder in (path / MODEL_DIR, path):
+        if (folder / MODEL_FILE).is_file() and (folder / WEIGHTS_FILE).is_file():
+            return folder
+    raise DataError(
+        f"{path}: not a biodl run directory (no {MODEL_DIR}/{MODEL_FILE} and "
+        f"{MODEL_DIR}/{WEIGHTS_FILE}); pass the --out folder of a finished `biodl train`"
+    )
+
+
+def load_model(path: str | os.PathLike[str]) -> SavedModel:
+    """Load the model of a run directory without unpickling anything.
+
+    Weights come from safetensors (plain tensors, no code); the description from JSON.
+
+    Raises
+    ------
+    DataError
+        If the folder is not a run, was written by a newer biodl, or the weights do not match
+        the described model.
+    """
+    from safetensors.torch import load_file
+
+    from biodl.models import build_model
+
+    folder = model_folder(path)
+    try:
+        info = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise DataError(
+            f"{folder / MODEL_FILE}: not valid JSON ({err.msg}, line {err.lineno})"
+        ) from err
+    version = info.get("schema_version", 0)
+    if version > RUN_SCHEMA_VERSION:
+        raise DataError(
+            f"{folder / MODEL_FILE}: written by a newer biodl (schema {version}; this biodl reads "
+            f"up to {RUN_SCHEMA_VERSION}); upgrade biodl"
+        )
+    model = build_model(
+        info["model"],
+        in_channels=info["in_channels"],
+        n_outputs=info["n_outputs"],
+        length=info["model_length"],
+        **info["params"],
+    )
+    state = load_file(str(folder / WEIGHTS_FILE))
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as err:
+        first = str(err).splitlines()[0]
+        raise DataError(f"{folder / WEIGHTS_FILE}: weights do not fit the model ({first})") from err
+    model.eval()
+    run_dir = folder.parent if folder.name == MODEL_DIR else None
+    return SavedModel(model=model, info=info, run_dir=run_dir)

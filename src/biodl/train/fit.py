@@ -1,0 +1,231 @@
+"""Fit a network with Lightning: trainer, early stopping, best-weights checkpoint, history.
+
+Examples
+--------
+See :func:`biodl.train` for the whole workflow; this module is the training step of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from biodl.config import TrainConfig
+from biodl.data.dataset import EncodedSequences, loader
+from biodl.evaluate.metrics import METRIC_DIRECTION
+from biodl.train.losses import make_loss
+from biodl.train.task import SequenceNetwork, SupervisedTask
+
+
+@dataclass
+class FitResult:
+    """What training produced.
+
+    Attributes
+    ----------
+    network : SequenceNetwork
+        With the weights of the best validation epoch (or the last epoch without validation).
+    history : DataFrame
+        One row per epoch: ``epoch``, ``train_loss``, ``valid_loss``, ``valid_<metric>``, ``lr``,
+        ``best``.
+    best_epoch : int
+        1-based epoch whose weights were kept.
+    epochs_run : int
+    stopped_early : bool
+    seconds : float
+        Wall-clock training time.
+    device : str
+        Where training ran, e.g. 'cpu' or 'cuda x2'.
+    """
+
+    network: SequenceNetwork
+    history: pd.DataFrame
+    best_epoch: int
+    epochs_run: int
+    stopped_early: bool
+    seconds: float
+    device: str
+
+
+def batch_size_for(cfg: TrainConfig, n_train: int) -> int:
+    """The numeric batch size: 'full' means the whole training split."""
+    return n_train if cfg.batch_size == "full" else int(cfg.batch_size)
+
+
+def monitor_key(cfg: TrainConfig) -> tuple[str, str]:
+    """The logged key early stopping watches and whether lower ('min') or higher is better."""
+    name = cfg.monitor
+    return f"valid_{name}", METRIC_DIRECTION.get(name, "max")
+
+
+def progress_enabled() -> bool:
+    """Progress bars only on an interactive terminal and unless BIODL_QUIET is set."""
+    return sys.stderr.isatty() and not os.environ.get("BIODL_QUIET")
+
+
+def fit_network(
+    network: SequenceNetwork,
+    train: EncodedSequences,
+    valid: EncodedSequences | None,
+    *,
+    task: str,
+    loss: str,
+    cfg: TrainConfig,
+    class_weights: np.ndarray | None = None,
+    target_scale: tuple[np.ndarray, np.ndarray] | None = None,
+    progress: bool | None = None,
+) -> FitResult:
+    """Train ``network`` on ``train``, early-stopping on ``valid`` when given.
+
+    Parameters
+    ----------
+    network : SequenceNetwork
+    train, valid : EncodedSequences
+        With targets.
+    task : str
+    loss : str
+        Resolved loss name.
+    cfg : TrainConfig
+        Optimiser, schedule, batch size, epochs, patience, penalties, device options.
+    class_weights : ndarray, optional
+        From :func:`biodl.train.losses.class_weight_vector`.
+    target_scale : (mean, std), optional
+        Standardisation of regression targets, to report validation metrics unscaled.
+    progress : bool, optional
+        Show a progress bar; default: only on an interactive terminal.
+    """
+    import lightning as L
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+    weights = (
+        torch.as_tensor(class_weights, dtype=torch.float32) if class_weights is not None else None
+    )
+    module = SupervisedTask(
+        network,
+        loss_fn=make_loss(loss, task, weights),
+        loss=loss,
+        task=task,
+        optimizer=cfg.optimizer,
+        lr=cfg.lr,
+        momentum=cfg.momentum,
+        nesterov=cfg.nesterov,
+        weight_decay=cfg.weight_decay,
+        scheduler=cfg.scheduler,
+        epochs=cfg.epochs,
+        l1=cfg.l1,
+        l2=cfg.l2,
+        target_scale=target_scale,
+    )
+    if weights is not None:
+        # Keep the weight tensor on the module's device (a buffer moves with it).
+        module.register_buffer("class_weight", weights, persistent=False)
+    show = progress_enabled() if progress is None else progress
+    batch_size = batch_size_for(cfg, len(train))
+    train_loader = loader(train, batch_size, shuffle=True, seed=cfg.seed)
+    valid_loader = loader(valid, max(batch_size, 256)) if valid is not None and len(valid) else None
+    callbacks: list[Any] = []
+    workdir = tempfile.TemporaryDirectory(prefix="biodl-fit-")
+    checkpoint = None
+    if valid_loader is not None:
+        key, mode = monitor_key(cfg)
+        checkpoint = ModelCheckpoint(
+            dirpath=workdir.name, monitor=key, mode=mode, save_top_k=1, save_weights_only=True
+        )
+        callbacks.append(checkpoint)
+        if cfg.patience > 0:
+            callbacks.append(EarlyStopping(monitor=key, mode=mode, patience=cfg.patience))
+    accelerator = {"auto": "auto", "cpu": "cpu", "cuda": "gpu"}[cfg.device]
+    devices: Any = cfg.devices if cfg.devices == "auto" else int(cfg.devices)
+    if show:
+        from lightning.pytorch.callbacks import TQDMProgressBar
+
+        callbacks.append(TQDMProgressBar(refresh_rate=max(1, len(train_loader) // 20)))
+    with _quiet_lightning():
+        trainer = L.Trainer(
+            max_epochs=cfg.epochs,
+            accelerator=accelerator,
+            devices=devices,
+            num_nodes=cfg.num_nodes,
+            strategy=cfg.strategy,
+            precision=cfg.precision,  # type: ignore[arg-type]
+            gradient_clip_val=cfg.grad_clip or None,
+            callbacks=callbacks,
+            logger=False,
+            enable_checkpointing=checkpoint is not None,
+            enable_progress_bar=show,
+            enable_model_summary=False,
+            num_sanity_val_steps=0,
+            deterministic=False,
+            default_root_dir=workdir.name,
+        )
+        start = time.perf_counter()
+        trainer.fit(module, train_loader, valid_loader)
+    seconds = time.perf_counter() - start
+    best_epoch = trainer.current_epoch
+    if checkpoint is not None and checkpoint.best_model_path:
+        state = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=True)
+        module.load_state_dict(state["state_dict"])
+        best_epoch = _epoch_of(checkpoint.best_model_path, default=best_epoch)
+    workdir.cleanup()
+    frame = pd.DataFrame(module.history)
+    if len(frame):
+        frame["best"] = frame["epoch"] == best_epoch
+    stopped = trainer.current_epoch < cfg.epochs
+    device = str(trainer.strategy.root_device.type)
+    if trainer.num_devices > 1:
+        device += f" x{trainer.num_devices * trainer.num_nodes}"
+    return FitResult(
+        network=module.network.cpu(),
+        history=frame,
+        best_epoch=best_epoch,
+        epochs_run=trainer.current_epoch,
+        stopped_early=stopped,
+        seconds=seconds,
+        device=device,
+    )
+
+
+def _epoch_of(path: str, default: int) -> int:
+    """ModelCheckpoint names files 'epoch=E-step=S.ckpt' with a 0-based E."""
+    name = Path(path).stem
+    try:
+        return int(name.split("epoch=")[1].split("-")[0]) + 1
+    except (IndexError, ValueError):
+        return default
+
+
+@contextlib.contextmanager
+def _quiet_lightning() -> Iterator[None]:
+    """Silence Lightning's start-up chatter (GPU/TPU availability, tips); keep real warnings."""
+    names = [
+        "lightning.pytorch.utilities.rank_zero",
+        "lightning.pytorch.accelerators.cuda",
+        "lightning.fabric.utilities.rank_zero",
+    ]
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        warnings.filterwarnings("ignore", message=".*number of training batches.*")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+        try:
+            yield
+        finally:
+            for lg, level in zip(loggers, levels, strict=True):
+                lg.setLevel(level)

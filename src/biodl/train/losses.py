@@ -1,0 +1,115 @@
+"""Loss functions by name, and how a network's raw outputs become scores.
+
+Examples
+--------
+>>> resolve_loss("auto", "multiclass")
+'cross_entropy'
+>>> output_size("bce", "binary", n_classes=2)
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from biodl.errors import ConfigError
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+#: Which losses fit which task; the first is the default ('auto').
+TASK_LOSSES: dict[str, tuple[str, ...]] = {
+    "binary": ("bce", "cross_entropy"),
+    "multiclass": ("cross_entropy",),
+    "multilabel": ("bce",),
+    "regression": ("mse", "l2", "l1", "huber"),
+}
+
+
+def resolve_loss(name: str, task: str) -> str:
+    """The loss to use for ``task``: ``name`` checked against the task, or the default.
+
+    Raises
+    ------
+    ConfigError
+        If the loss does not fit the task.
+    """
+    allowed = TASK_LOSSES[task]
+    if name == "auto":
+        return allowed[0]
+    if name not in allowed:
+        raise ConfigError(
+            f"--loss {name} does not fit a {task} task; use one of: {', '.join(allowed)}"
+        )
+    return "mse" if name == "l2" else name
+
+
+def output_size(loss: str, task: str, *, n_classes: int) -> int:
+    """Number of network outputs: one logit for binary BCE, else one per class/label/target."""
+    if task == "binary" and loss == "bce":
+        return 1
+    return n_classes
+
+
+def class_weight_vector(y: np.ndarray, task: str) -> np.ndarray:
+    """'Balanced' weights from training targets: n / (K * count) per class, or neg/pos per label.
+
+    For binary BCE the single value is the positive-class weight (``pos_weight``).
+    """
+    if task == "multiclass" or task == "binary":
+        counts = np.bincount(y, minlength=int(y.max()) + 1).astype(np.float64)
+        return len(y) / (len(counts) * np.maximum(counts, 1))
+    positives = y.sum(axis=0).astype(np.float64)
+    return (len(y) - positives) / np.maximum(positives, 1)
+
+
+def make_loss(loss: str, task: str, weights: torch.Tensor | None = None) -> LossFn:
+    """The loss function ``(outputs, targets) -> scalar``.
+
+    Parameters
+    ----------
+    loss : str
+        A resolved loss name (see :func:`resolve_loss`).
+    task : str
+    weights : tensor, optional
+        From :func:`class_weight_vector`: class weights for cross-entropy, or (K,) for BCE; for
+        binary BCE the positive weight is ``weights[1] / weights[0]``.
+    """
+    if loss == "cross_entropy":
+        return lambda out, y: F.cross_entropy(out, y, weight=weights)
+    if loss == "bce":
+        pos_weight = weights
+        if task == "binary" and weights is not None:
+            pos_weight = (weights[1] / weights[0]).reshape(1)
+        if task == "binary":
+            return lambda out, y: F.binary_cross_entropy_with_logits(
+                out[:, 0], y.to(out.dtype), pos_weight=pos_weight
+            )
+        return lambda out, y: F.binary_cross_entropy_with_logits(
+            out, y.to(out.dtype), pos_weight=pos_weight
+        )
+    if loss == "mse":
+        return F.mse_loss
+    if loss == "l1":
+        return F.l1_loss
+    if loss == "huber":
+        return F.huber_loss
+    raise ConfigError(f"unknown loss {loss!r}")
+
+
+def to_scores(outputs: torch.Tensor, loss: str, task: str) -> torch.Tensor:
+    """Raw outputs -> scores in the task layout (probabilities, or predictions for regression).
+
+    Binary BCE's single logit becomes two columns ``[1 - p, p]``.
+    """
+    if task == "regression":
+        return outputs
+    if loss == "cross_entropy":
+        return torch.softmax(outputs, dim=1)
+    p = torch.sigmoid(outputs)
+    if task == "binary":
+        return torch.cat([1 - p, p], dim=1)
+    return p

@@ -1,0 +1,521 @@
+"""``biodl train`` end to end: data -> network + baseline -> metrics -> plots -> run directory.
+
+Examples
+--------
+>>> from biodl.config import RunConfig
+>>> # result = run_training(RunConfig.from_dict({"data": {"train": "seqs.fa"}}), out="runs/x")
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from biodl import __version__
+from biodl.config import RunConfig, dump_config
+from biodl.data.dataset import EncodedSequences
+from biodl.data.kmers import default_k, sequence_features
+from biodl.data.sequence import SequenceSet
+from biodl.data.targets import TargetEncoding
+from biodl.errors import ConfigError
+from biodl.evaluate.baselines import BASELINES, Baseline, fit_baseline
+from biodl.evaluate.metrics import (
+    bootstrap_metrics,
+    compute_metrics,
+    metric_names,
+    paired_bootstrap,
+    primary_metric,
+    verdict,
+)
+from biodl.experiment import SPLITS, PreparedData, prepare_data, resolve_length, sha256_of
+from biodl.runs import MODEL_DIR, RunWriter, save_model
+
+MODEL_TITLES = {
+    "cnn": "CNN",
+    "rnn": "RNN",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "cnn-lstm": "CNN-LSTM",
+    "transformer": "Transformer",
+    "mlp": "MLP",
+}
+
+
+@dataclass
+class Trained:
+    """A fitted network with everything needed to use it on new sequences.
+
+    Attributes
+    ----------
+    network : SequenceNetwork
+    info : dict
+        The description saved as ``model/model.json``.
+    """
+
+    network: Any
+    info: dict[str, Any]
+
+
+@dataclass
+class TrainResult:
+    """What :func:`run_training` returns.
+
+    Attributes
+    ----------
+    run_dir : Path or None
+        The run directory (None when nothing was written).
+    metrics : dict
+        The content of ``metrics.json``.
+    config : RunConfig
+        The resolved configuration.
+    model : Trained
+    predictions : DataFrame
+        The content of ``predictions.csv``.
+    history : DataFrame
+    warnings : list of str
+    """
+
+    run_dir: Path | None
+    metrics: dict[str, Any]
+    config: RunConfig
+    model: Trained
+    predictions: pd.DataFrame
+    history: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """A short plain-text table of test metrics (model vs baseline) and the verdict."""
+        return format_summary(self.metrics)
+
+
+def model_title(name: str) -> str:
+    return MODEL_TITLES.get(name, name)
+
+
+def fit_sequence_model(
+    cfg: RunConfig, prepared: PreparedData, *, progress: bool | None = None
+) -> tuple[Trained, Any]:
+    """Build the network named in ``cfg`` and train it on ``prepared`` (valid for early stopping).
+
+    Returns the trained model and the :class:`biodl.train.fit.FitResult`.
+    """
+    import lightning as L
+    import torch
+
+    from biodl.models import DEFAULT_MODEL, build_model, model_parameters
+    from biodl.train.fit import fit_network
+    from biodl.train.losses import class_weight_vector, output_size, resolve_loss
+    from biodl.train.task import SequenceNetwork
+
+    targets = prepared.targets
+    alphabet = prepared.alphabet
+    name = cfg.model.name if cfg.model.name != "auto" else DEFAULT_MODEL[alphabet.name]
+    loss = resolve_loss(cfg.train.loss, targets.task)
+    _check_monitor(cfg, targets.task)
+    params = dict(cfg.model.params)
+    defaults = {p.name: p.default for p in model_parameters(name)}
+    needs_length = params.get("features", defaults.get("features")) == "onehot"
+    length = resolve_length(cfg, prepared, needs_length)
+    if cfg.train.threads:
+        torch.set_num_threads(cfg.train.threads)
+    L.seed_everything(cfg.train.seed, workers=True, verbose=False)
+    n_outputs = output_size(loss, targets.task, n_classes=targets.n_outputs)
+    model = build_model(
+        name, in_channels=alphabet.n_channels, n_outputs=n_outputs, length=length, **params
+    )
+    table = torch.as_tensor(alphabet.onehot_matrix())
+    network = SequenceNetwork(model, table)
+    scale = _scale(targets)
+    y_train = prepared.y["train"]
+    assert y_train is not None
+    y_fit = y_train if scale is None else (y_train - scale[0]) / scale[1]
+    train = EncodedSequences(_part(prepared, "train"), y_fit, length=length)
+    valid = None
+    if "valid" in prepared.present():
+        y_valid = prepared.y["valid"]
+        assert y_valid is not None
+        y_valid = y_valid if scale is None else (y_valid - scale[0]) / scale[1]
+        valid = EncodedSequences(_part(prepared, "valid"), y_valid, length=length)
+    weights = None
+    if cfg.train.class_weights == "balanced" and targets.task != "regression":
+        weights = class_weight_vector(y_train, targets.task)
+    fit = fit_network(
+        network,
+        train,
+        valid,
+        task=targets.task,
+        loss=loss,
+        cfg=cfg.train,
+        class_weights=weights,
+        target_scale=scale,
+        progress=progress,
+    )
+    info = {
+        "biodl_version": __version__,
+        "model": name,
+        "params": params,
+        "in_channels": alphabet.n_channels,
+        "n_outputs": n_outputs,
+        "model_length": length,
+        "alphabet": alphabet.name,
+        "length": length,
+        "length_policy": "crop-centre/pad-right to length" if length else "pad per batch with mask",
+        "loss": loss,
+        "targets": targets.to_dict(),
+        "sequence_column": cfg.data.sequence_column,
+        "id_column": cfg.data.id_column,
+    }
+    return Trained(fit.network, info), fit
+
+
+def _check_monitor(cfg: RunConfig, task: str) -> None:
+    valid = ("loss", *metric_names(task))  # type: ignore[arg-type]
+    if cfg.train.monitor not in valid:
+        raise ConfigError(
+            f"--monitor {cfg.train.monitor}: not a metric of a {task} task; choose one of: "
+            f"{', '.join(valid)}"
+        )
+
+
+def _scale(targets: TargetEncoding) -> tuple[np.ndarray, np.ndarray] | None:
+    if targets.task != "regression":
+        return None
+    return np.asarray(targets.mean), np.asarray(targets.std)
+
+
+def _part(prepared: PreparedData, name: str) -> SequenceSet:
+    part = prepared.parts[name]
+    assert part is not None
+    return part
+
+
+def predict_trained(
+    trained: Trained, seqs: SequenceSet, *, batch_size: int = 512, device: str = "cpu"
+) -> np.ndarray:
+    """Scores of a trained model on ``seqs`` (layout of the task)."""
+    from biodl.train.predict import predict_scores
+
+    info = trained.info
+    targets = TargetEncoding.from_dict(info["targets"])
+    data = EncodedSequences(seqs, length=info["length"])
+    return predict_scores(
+        trained.network,
+        data,
+        loss=info["loss"],
+        task=targets.task,
+        batch_size=batch_size,
+        device=device,
+        target_scale=_scale(targets),
+    )
+
+
+def fit_sequence_baseline(
+    cfg: RunConfig, prepared: PreparedData
+) -> tuple[Baseline, dict[str, Any]]:
+    """Fit the classical baseline on the training part with k-mer (+ positional) features."""
+    train = _part(prepared, "train")
+    k = cfg.baseline.k or default_k(prepared.alphabet, float(np.median(train.lengths)))
+    lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])  # type: ignore[union-attr]
+    fixed = cfg.data.length or (int(lengths[0]) if lengths.min() == lengths.max() else None)
+    positional = (
+        cfg.baseline.positional if cfg.baseline.positional is not None else fixed is not None
+    )
+    if positional and fixed is None:
+        raise ConfigError(
+            "baseline.positional=true needs sequences of one length; pass --length to crop/pad"
+        )
+    length = fixed if positional else None
+    features = f"{k}-mer frequencies" + (" + position-wise one-hot" if positional else "")
+    X = sequence_features(train, k=k, length=length)
+    y_train = prepared.y["train"]
+    assert y_train is not None
+    targets = prepared.targets
+    baseline = fit_baseline(
+        cfg.baseline.name,
+        X,
+        y_train,
+        targets.task,
+        seed=cfg.train.seed,
+        class_weight=cfg.train.class_weights,
+        n_classes=len(targets.classes) if targets.task == "multiclass" else None,
+        features=features,
+        label_names=targets.label_columns,
+    )
+    return baseline, {"k": k, "length": length, "features": features}
+
+
+def run_training(
+    cfg: RunConfig,
+    *,
+    out: str | os.PathLike[str] | None,
+    overwrite: bool = False,
+    progress: bool | None = None,
+) -> TrainResult:
+    """Train the network and the baseline, evaluate both, and write the run directory.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+    out : path or None
+        Run directory to write (atomically); None writes nothing.
+    overwrite : bool, default False
+    progress : bool, optional
+        Progress bar; default only on an interactive terminal.
+    """
+    writer = RunWriter(out, overwrite=overwrite) if out is not None else None
+    try:
+        result = _train_and_evaluate(cfg, writer, progress)
+    except BaseException:
+        if writer is not None:
+            writer.__exit__(Exception, None, None)
+        raise
+    if writer is not None:
+        writer.commit()
+        result.run_dir = writer.out
+    return result
+
+
+def _train_and_evaluate(
+    cfg: RunConfig, writer: RunWriter | None, progress: bool | None
+) -> TrainResult:
+    started = datetime.now(timezone.utc)
+    prepared = prepare_data(cfg.data, seed=cfg.train.seed)
+    trained, fit = fit_sequence_model(cfg, prepared, progress=progress)
+    resolved = replace(cfg, model=replace(cfg.model, name=trained.info["model"]))
+    resolved = replace(resolved, data=replace(resolved.data, length=cfg.data.length))
+    start = time.perf_counter()
+    baseline, baseline_info = fit_sequence_baseline(resolved, prepared)
+    baseline_seconds = time.perf_counter() - start
+    scores: dict[str, dict[str, np.ndarray]] = {"model": {}, "baseline": {}}
+    for name in prepared.present():
+        part = _part(prepared, name)
+        scores["model"][name] = predict_trained(trained, part)
+        X = sequence_features(part, k=baseline_info["k"], length=baseline_info["length"])
+        scores["baseline"][name] = baseline.predict_scores(X)
+    metrics = evaluate_scores(
+        resolved, prepared, scores, model_name=model_title(trained.info["model"]), baseline=baseline
+    )
+    metrics["training"] = {
+        "epochs_run": fit.epochs_run,
+        "best_epoch": fit.best_epoch,
+        "stopped_early": fit.stopped_early,
+        "seconds": round(fit.seconds, 3),
+        "baseline_seconds": round(baseline_seconds, 3),
+        "device": fit.device,
+    }
+    metrics["baseline"]["features"] = baseline_info["features"]
+    predictions = prediction_table(prepared, scores["model"])
+    result = TrainResult(
+        run_dir=None,
+        metrics=metrics,
+        config=resolved,
+        model=trained,
+        predictions=predictions,
+        history=fit.history,
+        warnings=list(prepared.warnings),
+    )
+    if writer is not None:
+        _write_run(writer, result, prepared, scores, baseline, started, fit.device)
+    return result
+
+
+def evaluate_scores(
+    cfg: RunConfig,
+    prepared: PreparedData,
+    scores: dict[str, dict[str, np.ndarray]],
+    *,
+    model_name: str,
+    baseline: Baseline,
+) -> dict[str, Any]:
+    """``metrics.json`` content: metrics per split with bootstrap CIs, and the comparison."""
+    n_boot, level, seed = cfg.evaluate.n_bootstrap, cfg.evaluate.level, cfg.train.seed
+    out: dict[str, Any] = {
+        "schema_version": 1,
+        "task": task,
+        "primary_metric": primary_metric(task),
+        "ci_level": level,
+        "n_bootstrap": n_boot,
+        "model": {"name": model_name},
+        "baseline": {"name": BASELINES[baseline.name].human_name},  # type: ignore[index]
+        "data": {
+            "alphabet": prepared.alphabet.name,
+            "split": prepared.split_note,
+            **{f"n_{name}": len(p) for name in SPLITS if (p := prepared.parts[name]) is not None},
+            "classes": prepared.targets.classes,
+            "label_columns": prepared.targets.label_columns,
+            "leakage": prepared.leakage,
+        },
+    }
+    for who in ("model", "baseline"):
+        for split, s in scores[who].items():
+            y = prepared.y[split]
+            assert y is not None
+            if split == "train":
+                out[who]["train"] = compute_metrics(task, y, s)
+                continue
+            est = bootstrap_metrics(task, y, s, n_boot=n_boot, level=level, seed=seed)
+            out[who][split] = {k: v.value for k, v in est.items()}
+            out[who][f"{split}_ci"] = {k: [v.low, v.high] for k, v in est.items()}
+    final = (
+        "test"
+        if "test" in scores["model"]
+        else ("valid" if "valid" in scores["model"] else "train")
+    )
+    y = prepared.y[final]
+    assert y is not None
+    metric = primary_metric(task)
+    comparison = paired_bootstrap(
+        task,
+        y,
+        scores["model"][final],
+        scores["baseline"][final],
+        metric=metric,
+        n_boot=n_boot,
+        level=level,
+        seed=seed,
+    )
+    out["comparison"] = {
+        "split": final,
+        "metric": metric,
+        "model": comparison.a,
+        "baseline": comparison.b,
+        "difference": comparison.difference,
+        "ci": [comparison.low, comparison.high],
+        "p_value": comparison.p_value,
+        "verdict": verdict(
+            comparison, model_name=model_name, baseline_name=_baseline_title(out, baseline)
+        ),
+    }
+    return out
+
+
+def _baseline_title(metrics: dict[str, Any], baseline: Baseline) -> str:
+    return f"{baseline.features} {metrics['baseline']['name']}"
+
+
+def prediction_table(prepared: PreparedData, scores: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``predictions.csv``: id, split, true and predicted labels, one score column per output."""
+    targets = prepared.targets
+    frames = []
+    for split, s in scores.items():
+        part = _part(prepared, split)
+        frame = pd.DataFrame({"id": part.ids, "split": split})
+        y = prepared.y[split]
+        frame = pd.concat([frame, _label_columns(targets, y, s)], axis=1)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _label_columns(targets: TargetEncoding, y: np.ndarray | None, s: np.ndarray) -> pd.DataFrame:
+    cols: dict[str, Any] = {}
+    if targets.task in ("binary", "multiclass"):
+        classes = np.asarray(targets.classes, dtype=object)
+        if y is not None:
+            cols["true"] = classes[y]
+        cols["predicted"] = classes[np.argmax(s, axis=1)]
+        for j, name in enumerate(targets.classes):
+            cols[f"prob_{name}"] = s[:, j]
+    elif targets.task == "multilabel":
+        for j, name in enumerate(targets.label_columns):
+            if y is not None:
+                cols[f"true_{name}"] = y[:, j]
+            cols[f"predicted_{name}"] = (s[:, j] >= 0.5).astype(int)
+            cols[f"prob_{name}"] = s[:, j]
+    else:
+        single = len(targets.label_columns) == 1
+        for j, name in enumerate(targets.label_columns):
+            if y is not None:
+                cols["true" if single else f"true_{name}"] = y[:, j]
+            cols["predicted" if single else f"predicted_{name}"] = s[:, j]
+    return pd.DataFrame(cols)
+
+
+def format_summary(metrics: dict[str, Any]) -> str:
+    """Plain-text table: metric, model (CI), baseline (CI) on the final split; then the verdict."""
+    split = metrics["comparison"]["split"]
+    model, base = metrics["model"], metrics["baseline"]
+    header = f"{'metric':<18}{model['name'] + ' (' + split + ')':<30}{base['name']:<30}"
+    lines = [header, "-" * len(header.rstrip())]
+    for name, value in model[split].items():
+        lines.append(
+            f"{name:<18}{_with_ci(value, model.get(split + '_ci', {}).get(name)):<30}"
+            f"{_with_ci(base[split][name], base.get(split + '_ci', {}).get(name)):<30}"
+        )
+    lines.append("")
+    lines.append(metrics["comparison"]["verdict"])
+    return "\n".join(lines)
+
+
+def _with_ci(value: float | None, ci: list[float | None] | None) -> str:
+    if value is None or not np.isfinite(value):
+        return "-"
+    if ci is None or ci[0] is None or ci[1] is None:
+        return f"{value:.3f}"
+    return f"{value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def environment_record(cfg: RunConfig, files: list[str], device: str) -> dict[str, Any]:
+    """``environment.json``: versions, seed, device, platform and input checksums."""
+    import lightning
+    import sklearn
+    import torch
+
+    checksums: dict[str, str] = {}
+    for path in files:
+        checksums.update(sha256_of(path))
+    return {
+        "biodl": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "lightning": lightning.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "scikit_learn": sklearn.__version__,
+        "seed": cfg.train.seed,
+        "device": device,
+        "threads": torch.get_num_threads(),
+        "cuda_available": torch.cuda.is_available(),
+        "input_sha256": checksums,
+    }
+
+
+def _write_run(
+    writer: RunWriter,
+    result: TrainResult,
+    prepared: PreparedData,
+    scores: dict[str, dict[str, np.ndarray]],
+    baseline: Baseline,
+    started: datetime,
+    device: str,
+) -> None:
+    from biodl.report.build import build_report
+
+    cfg = result.config
+    writer.write_text("config.yaml", dump_config(cfg))
+    writer.write_json("metrics.json", result.metrics)
+    writer.write_csv("predictions.csv", result.predictions)
+    writer.write_csv("baseline_predictions.csv", prediction_table(prepared, scores["baseline"]))
+    writer.write_csv("history.csv", result.history)
+    env = environment_record(cfg, prepared.files, device)
+    env["started"] = started.isoformat(timespec="seconds")
+    writer.write_json("environment.json", env)
+    save_model(writer.path / MODEL_DIR, result.model.network.model, result.model.info)
+    build_report(
+        writer.path,
+        metrics=result.metrics,
+        history=result.history,
+        prepared=prepared,
+        scores=scores,
+        config_yaml=dump_config(cfg),
+        environment={k: str(v) for k, v in env.items() if k != "input_sha256"},
+        run_name=str(writer.out),
+    )

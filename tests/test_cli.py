@@ -1,0 +1,287 @@
+"""The `biodl` command line, end to end on small data: every train option, predict, evaluate.
+
+Runs use a tiny CNN and 3 epochs; they check behaviour (files, metrics, options reaching the
+run), not accuracy, except where a planted signal must be learned.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from biodl.cli import app
+
+runner = CliRunner()
+
+# Small, fast settings for end-to-end runs: a tiny CNN, few epochs, few bootstrap resamples.
+FAST = ["--epochs", "3", "--bootstrap", "50", "--quiet", "--set", "model.channels=8", "--set", "model.n_layers=1"]
+
+
+def biodl(*args: str | Path) -> object:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def ok(*args: str | Path):
+    result = biodl(*args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def config_of(run: Path) -> dict:
+    return yaml.safe_load((run / "config.yaml").read_text())
+
+
+def test_help_lists_every_command():
+    result = ok("--help")
+    for command in ("train", "predict", "evaluate", "models", "demo"):
+        assert command in result.output
+
+
+def test_help_does_not_import_torch():
+    code = "import sys; from biodl.cli import app; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_train_fasta_with_header_labels_writes_the_run(tmp_path, motif_fasta):
+    run = tmp_path / "run"
+    result = biodl("train", motif_fasta, "--out", run, *FAST)
+    assert result.exit_code == 0, result.output
+    for name in ("config.yaml", "metrics.json", "predictions.csv", "history.csv", "report.html",
+                 "environment.json", "model/weights.safetensors", "model/model.json",
+                 "plots/learning_curves.png", "plots/roc.png", "plots/pr.png", "plots/confusion_matrix.png"):
+        assert (run / name).is_file(), name
+    metrics = json.loads((run / "metrics.json").read_text())
+    for who in ("model", "baseline"):
+        for split in ("test", "valid"):
+            assert set(metrics[who][split]) == {"accuracy", "balanced_accuracy", "auroc", "auprc", "f1", "mcc"}
+    assert metrics["comparison"]["verdict"].endswith(".")
+    predictions = pd.read_csv(run / "predictions.csv")
+    assert list(predictions.columns) == ["id", "split", "true", "predicted", "prob_background", "prob_enhancer"]
+    assert len(predictions) == 240
+    assert sorted(predictions["split"].unique()) == ["test", "train", "valid"]
+    env = json.loads((run / "environment.json").read_text())
+    assert str(motif_fasta) in env["input_sha256"]
+    html = (run / "report.html").read_text()
+    assert "data:image/png;base64" in html and "https://" not in html
+    assert not list(tmp_path.glob(".run.partial-*"))
+
+
+def test_config_reproduces_the_run(tmp_path, motif_fasta):
+    first, second = tmp_path / "a", tmp_path / "b"
+    ok("train", motif_fasta, "--out", first, *FAST, "--seed", "3")
+    ok("train", "--config", first / "config.yaml", "--out", second, "--quiet")
+    a = json.loads((first / "metrics.json").read_text())
+    b = json.loads((second / "metrics.json").read_text())
+    assert a["model"]["test"] == b["model"]["test"]
+    assert a["baseline"]["test"] == b["baseline"]["test"]
+
+
+def test_csv_multilabel_and_training_options(tmp_path, motif_csv):
+    run = tmp_path / "ml"
+    ok("train", motif_csv, "--out", run, *FAST, "--sequence-column", "sequence", "--id-column", "id",
+       "--label-column", "has_gata", "--label-column", "is_enhancer", "--optimizer", "sgd", "--lr", "0.05",
+       "--momentum", "0.8", "--nesterov", "--weight-decay", "0.001", "--scheduler", "cosine",
+       "--batch-size", "full", "--l1", "1e-5", "--l2", "1e-4", "--grad-clip", "1.0", "--patience", "0",
+       "--dropout", "0.3", "--class-weights", "balanced", "--threads", "1", "--device", "cpu",
+       "--precision", "32-true", "--strategy", "auto", "--devices", "1", "--num-nodes", "1")
+    cfg = config_of(run)
+    assert cfg["train"]["optimizer"] == "sgd" and cfg["train"]["nesterov"] is True
+    assert cfg["train"]["batch_size"] == "full" and cfg["model"]["params"]["dropout"] == 0.3
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["task"] == "multilabel"
+    assert metrics["training"]["epochs_run"] == 3
+    predictions = pd.read_csv(run / "predictions.csv")
+    assert {"true_has_gata", "predicted_has_gata", "prob_is_enhancer"} <= set(predictions.columns)
+
+
+def test_fasta_with_labels_table_separate_test_file_and_stochastic_batches(tmp_path, motif_fasta):
+    from biodl.data.sequence import read_sequences
+
+    seqs = read_sequences(motif_fasta)
+    train_fa, test_fa, table = tmp_path / "train.fa", tmp_path / "test.fa", tmp_path / "labels.csv"
+    lines = [f">{seqs.ids[i]}\n{seqs.sequence(i)}\n" for i in range(len(seqs))]
+    train_fa.write_text("".join(lines[:200]))
+    test_fa.write_text("".join(lines[200:]))
+    pd.DataFrame({"id": seqs.ids, "class": seqs.labels["label"]}).to_csv(table, index=False)
+    run = tmp_path / "run"
+    ok("train", train_fa, "--test", test_fa, "--labels", table, "--out", run, *FAST,
+       "--batch-size", "1", "--epochs", "1", "--valid-size", "0.1", "--loss", "cross_entropy",
+       "--monitor", "auroc", "--optimizer", "rmsprop")
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["data"]["n_test"] == 40 and metrics["data"]["n_valid"] == 20
+    model = json.loads((run / "model" / "model.json").read_text())
+    assert model["loss"] == "cross_entropy" and model["n_outputs"] == 2
+
+
+def test_class_folder_input_with_valid_folder(tmp_path, motif_fasta):
+    from biodl.data.sequence import read_sequences
+
+    seqs = read_sequences(motif_fasta)
+    for split, rows in (("train", range(0, 200)), ("valid", range(200, 240))):
+        for label in ("enhancer", "background"):
+            folder = tmp_path / split
+            folder.mkdir(exist_ok=True)
+            keep = [i for i in rows if seqs.labels["label"][i] == label]
+            (folder / f"{label}.fa").write_text("".join(f">{seqs.ids[i]}\n{seqs.sequence(i)}\n" for i in keep))
+    run = tmp_path / "run"
+    ok("train", tmp_path / "train", "--valid", tmp_path / "valid", "--out", run, *FAST,
+       "--test-size", "0.25", "--split", "random", "--task", "binary", "--alphabet", "dna")
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["data"]["n_valid"] == 40 and metrics["data"]["n_test"] == 50
+    assert "random split" in metrics["data"]["split"]
+
+
+@pytest.mark.parametrize("model", ["rnn", "lstm", "gru", "cnn-lstm", "transformer", "mlp"])
+def test_every_model_trains_from_the_cli(tmp_path, motif_fasta, model):
+    run = tmp_path / model
+    ok("train", motif_fasta, "--out", run, "--model", model, "--epochs", "1", "--bootstrap", "20", "--quiet",
+       "--baseline", "random_forest", "--kmer", "3", "--no-positional")
+    assert config_of(run)["model"]["name"] == model
+    assert json.loads((run / "metrics.json").read_text())["baseline"]["features"] == "3-mer frequencies"
+
+
+def test_mlp_on_onehot_gets_a_length_and_variable_lengths_work(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    lines = []
+    for i in range(120):
+        n = int(rng.integers(30, 60))
+        s = "".join(rng.choice(list("ACGT"), n))
+        label = "pos" if i % 2 else "neg"
+        if label == "pos":
+            s = s[:10] + "GGGGCCCC" + s[18:]
+        lines.append(f">s{i} label={label}\n{s}\n")
+    data = tmp_path / "var.fa"
+    data.write_text("".join(lines))
+    ok("train", data, "--out", tmp_path / "cnn", *FAST)
+    assert json.loads((tmp_path / "cnn" / "model" / "model.json").read_text())["length"] is None
+    ok("train", data, "--out", tmp_path / "mlp", "--model", "mlp", "--set", "model.features=onehot",
+       "--epochs", "2", "--quiet", "--bootstrap", "20")
+    assert json.loads((tmp_path / "mlp" / "model" / "model.json").read_text())["length"] == 59
+    ok("train", data, "--out", tmp_path / "crop", "--length", "40", *FAST)
+    assert config_of(tmp_path / "crop")["data"]["length"] == 40
+
+
+def test_regression_from_csv(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACDEFGHIKLMNPQRSTVWY"), 30)) for _ in range(150)]
+    target = [s.count("W") + 0.1 * rng.normal() for s in seqs]
+    path = tmp_path / "prot.csv"
+    pd.DataFrame({"sequence": seqs, "target": target}).to_csv(path, index=False)
+    run = tmp_path / "reg"
+    ok("train", path, "--out", run, *FAST, "--loss", "huber")
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["task"] == "regression" and metrics["data"]["alphabet"] == "protein"
+    assert set(metrics["model"]["test"]) == {"rmse", "mae", "r2", "pearson", "spearman"}
+    assert (run / "plots" / "predicted_vs_true.png").is_file()
+    assert metrics["baseline"]["test"]["spearman"] > 0.5
+
+
+def test_predict_and_evaluate(tmp_path, motif_fasta, motif_csv):
+    run = tmp_path / "run"
+    ok("train", motif_fasta, "--out", run, *FAST)
+    out = tmp_path / "pred.csv"
+    ok("predict", run, motif_fasta, "--out", out)
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["id", "true", "predicted", "prob_background", "prob_enhancer"]
+    stored = pd.read_csv(run / "predictions.csv").set_index("id").loc[table["id"]]
+    assert (table["prob_enhancer"].to_numpy() - stored["prob_enhancer"].to_numpy()).max() < 1e-5
+    printed = ok("predict", run, motif_csv, "--batch-size", "7")
+    assert printed.stdout.startswith("id,true,predicted")
+    result = ok("evaluate", run, motif_fasta, "--out", tmp_path / "m.json", "--bootstrap", "30")
+    metrics = json.loads(result.stdout)
+    assert metrics["n"] == 240 and 0 <= metrics["metrics"]["auroc"] <= 1
+    assert json.loads((tmp_path / "m.json").read_text()) == metrics
+
+
+def test_models_lists_parameters():
+    result = ok("models")
+    assert "cnn:" in result.output and "channels = 64" in result.output
+    assert "transformer:" in result.output
+    assert ok("models", "lstm").output.count(":") >= 2
+
+
+def test_demo_runs(tmp_path):
+    ok("demo", "--out", tmp_path / "demo", "--epochs", "1", "--quiet")
+    assert (tmp_path / "demo" / "report.html").is_file()
+    assert (tmp_path / "demo-motifs.fa").is_file()
+
+
+# ---- bad input: one line, exit 2, nothing half-written -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--model", "cnnn"], "unknown model 'cnnn'; valid models: cnn"),
+        (["--set", "model.chanels=3"], "model 'cnn' has no parameter 'chanels'"),
+        (["--optimizer", "adamm"], "expected one of sgd, rmsprop, adam, adamw, adagrad, adadelta"),
+        (["--loss", "mse"], "--loss mse does not fit a binary task"),
+        (["--monitor", "rmse"], "--monitor rmse: not a metric of a binary task"),
+        (["--batch-size", "half"], "--batch-size half: expected a whole number"),
+        (["--set", "lr=1"], "expected section.key=value"),
+        (["--label-column", "nope"], "nope"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(tmp_path, motif_fasta, args, message):
+    run = tmp_path / "bad"
+    result = biodl("train", motif_fasta, "--out", run, "--quiet", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert not run.exists() and not list(tmp_path.glob(".bad.partial-*"))
+
+
+def test_missing_file_and_debug_traceback(tmp_path):
+    result = biodl("train", tmp_path / "nope.fa", "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "nope.fa" in result.stderr
+    debug = biodl("--debug", "train", tmp_path / "nope.fa", "--out", tmp_path / "r")
+    assert debug.exit_code != 0 and debug.exception is not None
+
+
+def test_existing_run_needs_overwrite(tmp_path, motif_fasta):
+    run = tmp_path / "run"
+    ok("train", motif_fasta, "--out", run, *FAST)
+    result = biodl("train", motif_fasta, "--out", run, *FAST)
+    assert result.exit_code == 2 and "--overwrite" in result.stderr
+    ok("train", motif_fasta, "--out", run, *FAST, "--overwrite", "--seed", "2")
+    assert config_of(run)["train"]["seed"] == 2
+
+
+def test_out_is_required(motif_fasta):
+    result = biodl("train", motif_fasta)
+    assert result.exit_code == 2 and "--out is required" in result.stderr
+
+
+def test_leakage_is_reported(tmp_path, motif_fasta):
+    run = tmp_path / "leak"
+    result = biodl("train", motif_fasta, "--test", motif_fasta, "--out", run, *FAST[:-4])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["data"]["leakage"]["identical_train_test"] > 0
+    assert "identical to a training sequence" in (run / "report.html").read_text()
+
+
+def test_predict_on_a_folder_that_is_not_a_run(tmp_path, motif_fasta):
+    result = biodl("predict", tmp_path, motif_fasta)
+    assert result.exit_code == 2 and "not a biodl run directory" in result.stderr
+
+
+def test_evaluate_needs_labels(tmp_path, motif_fasta):
+    run = tmp_path / "run"
+    ok("train", motif_fasta, "--out", run, *FAST)
+    unlabelled = tmp_path / "u.fa"
+    unlabelled.write_text(">a\nACGTACGTACGTACGTACGT\n>b\nACGTACGTACGTAAAAACGT\n")
+    result = biodl("evaluate", run, unlabelled)
+    assert result.exit_code == 2 and "label" in result.stderr
