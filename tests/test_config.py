@@ -10,7 +10,9 @@ from biodl.errors import ConfigError
 
 
 def test_yaml_round_trip(tmp_path):
-    cfg = RunConfig.from_dict({"data": {"train": "a.fa", "label_columns": ["x"]}, "train": {"lr": 0.01}})
+    cfg = RunConfig.from_dict(
+        {"data": {"train": "a.fa", "label_columns": ["x"]}, "train": {"lr": 0.01}}
+    )
     path = tmp_path / "run.yaml"
     path.write_text(dump_config(cfg))
     assert load_config(path) == cfg
@@ -25,7 +27,10 @@ def test_int_accepted_where_float_expected():
     [
         ({"train": {"lr": "fast"}}, r"train\.lr: expected a number, got 'fast'"),
         ({"train": {"epochs": 2.5}}, r"train\.epochs: expected a whole number"),
-        ({"train": {"optimizer": "adamm"}}, r"train\.optimizer: expected one of sgd, rmsprop, adam"),
+        (
+            {"train": {"optimizer": "adamm"}},
+            r"train\.optimizer: expected one of sgd, rmsprop, adam",
+        ),
         ({"train": {"nesterov": "yes"}}, r"train\.nesterov: expected true or false"),
         ({"train": {"batch_size": "half"}}, r"train\.batch_size: .*whole number.*full"),
         ({"train": {"lrr": 0.1}}, r"unknown option 'train\.lrr'; valid options here: loss,"),
@@ -58,7 +63,10 @@ def test_newer_schema_refused(tmp_path):
 
 
 def test_overrides_set_model_params_and_fields():
-    cfg = apply_overrides(RunConfig(), ["model.channels=128", "train.lr=0.01", "model.name=lstm", "data.label_columns=[a, b]"])
+    cfg = apply_overrides(
+        RunConfig(),
+        ["model.channels=128", "train.lr=0.01", "model.name=lstm", "data.label_columns=[a, b]"],
+    )
     assert cfg.model.params == {"channels": 128}
     assert cfg.train.lr == 0.01
     assert cfg.model.name == "lstm"
@@ -67,7 +75,11 @@ def test_overrides_set_model_params_and_fields():
 
 @pytest.mark.parametrize(
     ("item", "match"),
-    [("lr=0.1", "expected section.key=value"), ("optim.lr=1", "unknown section 'optim'"), ("train.lr=x", "expected a number")],
+    [
+        ("lr=0.1", "expected section.key=value"),
+        ("optim.lr=1", "unknown section 'optim'"),
+        ("train.lr=x", "expected a number"),
+    ],
 )
 def test_bad_overrides(item, match):
     with pytest.raises(ConfigError, match=match):
@@ -77,7 +89,15 @@ def test_bad_overrides(item, match):
 def test_flat_options_map_to_sections(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("train:\n  lr: 0.5\n  epochs: 3\n")
-    cfg = build_config(path, lr=0.1, model="gru", kmer=3, dropout=0.2, baseline="random_forest", overrides=["train.epochs=7"])
+    cfg = build_config(
+        path,
+        lr=0.1,
+        model="gru",
+        kmer=3,
+        dropout=0.2,
+        baseline="random_forest",
+        overrides=["train.epochs=7"],
+    )
     assert (cfg.train.lr, cfg.train.epochs, cfg.model.name) == (0.1, 7, "gru")
     assert cfg.baseline.k == 3 and cfg.baseline.name == "random_forest"
     assert cfg.model.params["dropout"] == 0.2

@@ -36,7 +36,9 @@ def test_regression_split_is_random():
 def test_too_few_examples_of_a_class():
     y = np.array([0] * 20 + [1])
     with pytest.raises(DataError, match=r"class 'rare' has 1 example\(s\).*--split random"):
-        split_indices(y, task="binary", test_size=0.2, valid_size=0.1, class_names=["common", "rare"])
+        split_indices(
+            y, task="binary", test_size=0.2, valid_size=0.1, class_names=["common", "rare"]
+        )
 
 
 def test_bad_fractions():
@@ -46,4 +48,6 @@ def test_bad_fractions():
 
 def test_too_few_examples_overall():
     with pytest.raises(DataError, match="too few"):
-        split_indices(np.array([0, 1, 0, 1]), task="binary", test_size=0.1, valid_size=0.1, method="random")
+        split_indices(
+            np.array([0, 1, 0, 1]), task="binary", test_size=0.1, valid_size=0.1, method="random"
+        )

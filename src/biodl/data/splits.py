@@ -79,7 +79,11 @@ def split_indices(
     # Each part takes every k-th element of a class-interleaved order, so proportions hold.
     n_test = int(round(test_size * n))
     n_valid = int(round(valid_size * n))
-    if (test_size > 0 and n_test == 0) or (valid_size > 0 and n_valid == 0) or n_test + n_valid >= n:
+    if (
+        (test_size > 0 and n_test == 0)
+        or (valid_size > 0 and n_valid == 0)
+        or n_test + n_valid >= n
+    ):
         raise DataError(
             f"{source}: {n} examples are too few for a test part of {test_size:g} and a "
             f"validation part of {valid_size:g}; add data or pass separate --valid/--test files"

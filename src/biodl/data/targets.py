@@ -112,7 +112,9 @@ class TargetEncoding:
         return cls(**raw)
 
 
-def infer_targets(labels: pd.DataFrame, task: str = "auto", *, source: str = "labels") -> TargetEncoding:
+def infer_targets(
+    labels: pd.DataFrame, task: str = "auto", *, source: str = "labels"
+) -> TargetEncoding:
     """Decide the task and class order from the training labels.
 
     Parameters
