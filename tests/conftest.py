@@ -46,7 +46,9 @@ def motif_csv(tmp_path_factory, motif_fasta) -> Path:
     rows = ["id,sequence,label,has_gata,is_enhancer"]
     for i in range(len(seqs)):
         s = seqs.sequence(i)
-        rows.append(f"{seqs.ids[i]},{s},{labels[i]},{int('GATAAG' in s)},{int(labels[i] == 'enhancer')}")
+        rows.append(
+            f"{seqs.ids[i]},{s},{labels[i]},{int('GATAAG' in s)},{int(labels[i] == 'enhancer')}"
+        )
     path = tmp_path_factory.mktemp("csv") / "motifs.csv"
     path.write_text("\n".join(rows) + "\n")
     return path

@@ -21,7 +21,17 @@ from biodl.cli import app
 runner = CliRunner()
 
 # Small, fast settings for end-to-end runs: a tiny CNN, few epochs, few bootstrap resamples.
-FAST = ["--epochs", "3", "--bootstrap", "50", "--quiet", "--set", "model.channels=8", "--set", "model.n_layers=1"]
+FAST = [
+    "--epochs",
+    "3",
+    "--bootstrap",
+    "50",
+    "--quiet",
+    "--set",
+    "model.channels=8",
+    "--set",
+    "model.n_layers=1",
+]
 
 
 def biodl(*args: str | Path) -> object:
@@ -45,7 +55,9 @@ def test_help_lists_every_command():
 
 
 def test_help_does_not_import_torch():
-    code = "import sys; from biodl.cli import app; assert 'torch' not in sys.modules, 'torch imported'"
+    code = (
+        "import sys; from biodl.cli import app; assert 'torch' not in sys.modules, 'torch imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -53,17 +65,42 @@ def test_train_fasta_with_header_labels_writes_the_run(tmp_path, motif_fasta):
     run = tmp_path / "run"
     result = biodl("train", motif_fasta, "--out", run, *FAST)
     assert result.exit_code == 0, result.output
-    for name in ("config.yaml", "metrics.json", "predictions.csv", "history.csv", "report.html",
-                 "environment.json", "model/weights.safetensors", "model/model.json",
-                 "plots/learning_curves.png", "plots/roc.png", "plots/pr.png", "plots/confusion_matrix.png"):
+    for name in (
+        "config.yaml",
+        "metrics.json",
+        "predictions.csv",
+        "history.csv",
+        "report.html",
+        "environment.json",
+        "model/weights.safetensors",
+        "model/model.json",
+        "plots/learning_curves.png",
+        "plots/roc.png",
+        "plots/pr.png",
+        "plots/confusion_matrix.png",
+    ):
         assert (run / name).is_file(), name
     metrics = json.loads((run / "metrics.json").read_text())
     for who in ("model", "baseline"):
         for split in ("test", "valid"):
-            assert set(metrics[who][split]) == {"accuracy", "balanced_accuracy", "auroc", "auprc", "f1", "mcc"}
+            assert set(metrics[who][split]) == {
+                "accuracy",
+                "balanced_accuracy",
+                "auroc",
+                "auprc",
+                "f1",
+                "mcc",
+            }
     assert metrics["comparison"]["verdict"].endswith(".")
     predictions = pd.read_csv(run / "predictions.csv")
-    assert list(predictions.columns) == ["id", "split", "true", "predicted", "prob_background", "prob_enhancer"]
+    assert list(predictions.columns) == [
+        "id",
+        "split",
+        "true",
+        "predicted",
+        "prob_background",
+        "prob_enhancer",
+    ]
     assert len(predictions) == 240
     assert sorted(predictions["split"].unique()) == ["test", "train", "valid"]
     env = json.loads((run / "environment.json").read_text())
@@ -85,12 +122,58 @@ def test_config_reproduces_the_run(tmp_path, motif_fasta):
 
 def test_csv_multilabel_and_training_options(tmp_path, motif_csv):
     run = tmp_path / "ml"
-    ok("train", motif_csv, "--out", run, *FAST, "--sequence-column", "sequence", "--id-column", "id",
-       "--label-column", "has_gata", "--label-column", "is_enhancer", "--optimizer", "sgd", "--lr", "0.05",
-       "--momentum", "0.8", "--nesterov", "--weight-decay", "0.001", "--scheduler", "cosine",
-       "--batch-size", "full", "--l1", "1e-5", "--l2", "1e-4", "--grad-clip", "1.0", "--patience", "0",
-       "--dropout", "0.3", "--class-weights", "balanced", "--threads", "1", "--device", "cpu",
-       "--precision", "32-true", "--strategy", "auto", "--devices", "1", "--num-nodes", "1")
+    ok(
+        "train",
+        motif_csv,
+        "--out",
+        run,
+        *FAST,
+        "--sequence-column",
+        "sequence",
+        "--id-column",
+        "id",
+        "--label-column",
+        "has_gata",
+        "--label-column",
+        "is_enhancer",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.05",
+        "--momentum",
+        "0.8",
+        "--nesterov",
+        "--weight-decay",
+        "0.001",
+        "--scheduler",
+        "cosine",
+        "--batch-size",
+        "full",
+        "--l1",
+        "1e-5",
+        "--l2",
+        "1e-4",
+        "--grad-clip",
+        "1.0",
+        "--patience",
+        "0",
+        "--dropout",
+        "0.3",
+        "--class-weights",
+        "balanced",
+        "--threads",
+        "1",
+        "--device",
+        "cpu",
+        "--precision",
+        "32-true",
+        "--strategy",
+        "auto",
+        "--devices",
+        "1",
+        "--num-nodes",
+        "1",
+    )
     cfg = config_of(run)
     assert cfg["train"]["optimizer"] == "sgd" and cfg["train"]["nesterov"] is True
     assert cfg["train"]["batch_size"] == "full" and cfg["model"]["params"]["dropout"] == 0.3
@@ -111,9 +194,29 @@ def test_fasta_with_labels_table_separate_test_file_and_stochastic_batches(tmp_p
     test_fa.write_text("".join(lines[200:]))
     pd.DataFrame({"id": seqs.ids, "class": seqs.labels["label"]}).to_csv(table, index=False)
     run = tmp_path / "run"
-    ok("train", train_fa, "--test", test_fa, "--labels", table, "--out", run, *FAST,
-       "--batch-size", "1", "--epochs", "1", "--valid-size", "0.1", "--loss", "cross_entropy",
-       "--monitor", "auroc", "--optimizer", "rmsprop")
+    ok(
+        "train",
+        train_fa,
+        "--test",
+        test_fa,
+        "--labels",
+        table,
+        "--out",
+        run,
+        *FAST,
+        "--batch-size",
+        "1",
+        "--epochs",
+        "1",
+        "--valid-size",
+        "0.1",
+        "--loss",
+        "cross_entropy",
+        "--monitor",
+        "auroc",
+        "--optimizer",
+        "rmsprop",
+    )
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["data"]["n_test"] == 40 and metrics["data"]["n_valid"] == 20
     model = json.loads((run / "model" / "model.json").read_text())
@@ -129,10 +232,27 @@ def test_class_folder_input_with_valid_folder(tmp_path, motif_fasta):
             folder = tmp_path / split
             folder.mkdir(exist_ok=True)
             keep = [i for i in rows if seqs.labels["label"][i] == label]
-            (folder / f"{label}.fa").write_text("".join(f">{seqs.ids[i]}\n{seqs.sequence(i)}\n" for i in keep))
+            (folder / f"{label}.fa").write_text(
+                "".join(f">{seqs.ids[i]}\n{seqs.sequence(i)}\n" for i in keep)
+            )
     run = tmp_path / "run"
-    ok("train", tmp_path / "train", "--valid", tmp_path / "valid", "--out", run, *FAST,
-       "--test-size", "0.25", "--split", "random", "--task", "binary", "--alphabet", "dna")
+    ok(
+        "train",
+        tmp_path / "train",
+        "--valid",
+        tmp_path / "valid",
+        "--out",
+        run,
+        *FAST,
+        "--test-size",
+        "0.25",
+        "--split",
+        "random",
+        "--task",
+        "binary",
+        "--alphabet",
+        "dna",
+    )
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["data"]["n_valid"] == 40 and metrics["data"]["n_test"] == 50
     assert "random split" in metrics["data"]["split"]
@@ -141,10 +261,29 @@ def test_class_folder_input_with_valid_folder(tmp_path, motif_fasta):
 @pytest.mark.parametrize("model", ["rnn", "lstm", "gru", "cnn-lstm", "transformer", "mlp"])
 def test_every_model_trains_from_the_cli(tmp_path, motif_fasta, model):
     run = tmp_path / model
-    ok("train", motif_fasta, "--out", run, "--model", model, "--epochs", "1", "--bootstrap", "20", "--quiet",
-       "--baseline", "random_forest", "--kmer", "3", "--no-positional")
+    ok(
+        "train",
+        motif_fasta,
+        "--out",
+        run,
+        "--model",
+        model,
+        "--epochs",
+        "1",
+        "--bootstrap",
+        "20",
+        "--quiet",
+        "--baseline",
+        "random_forest",
+        "--kmer",
+        "3",
+        "--no-positional",
+    )
     assert config_of(run)["model"]["name"] == model
-    assert json.loads((run / "metrics.json").read_text())["baseline"]["features"] == "3-mer frequencies"
+    assert (
+        json.loads((run / "metrics.json").read_text())["baseline"]["features"]
+        == "3-mer frequencies"
+    )
 
 
 def test_mlp_on_onehot_gets_a_length_and_variable_lengths_work(tmp_path):
@@ -163,8 +302,21 @@ def test_mlp_on_onehot_gets_a_length_and_variable_lengths_work(tmp_path):
     data.write_text("".join(lines))
     ok("train", data, "--out", tmp_path / "cnn", *FAST)
     assert json.loads((tmp_path / "cnn" / "model" / "model.json").read_text())["length"] is None
-    ok("train", data, "--out", tmp_path / "mlp", "--model", "mlp", "--set", "model.features=onehot",
-       "--epochs", "2", "--quiet", "--bootstrap", "20")
+    ok(
+        "train",
+        data,
+        "--out",
+        tmp_path / "mlp",
+        "--model",
+        "mlp",
+        "--set",
+        "model.features=onehot",
+        "--epochs",
+        "2",
+        "--quiet",
+        "--bootstrap",
+        "20",
+    )
     assert json.loads((tmp_path / "mlp" / "model" / "model.json").read_text())["length"] == 59
     ok("train", data, "--out", tmp_path / "crop", "--length", "40", *FAST)
     assert config_of(tmp_path / "crop")["data"]["length"] == 40

@@ -1,5 +1,53 @@
-"""biodl: deep learning on biomedical data, from a file you have to a reported model."""
+"""biodl: deep learning on biological data, from a file you have to a reported model.
+
+The public API loads lazily, so ``import biodl`` (and ``biodl --help``) stays fast:
+
+>>> import biodl
+>>> biodl.__version__
+'0.1.0'
+
+See :func:`train`, :func:`predict`, :func:`evaluate`, :func:`load_run`,
+:func:`read_sequences`, :class:`SequenceClassifier` and :class:`SequenceRegressor`.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "train": "biodl.api",
+    "predict": "biodl.api",
+    "evaluate": "biodl.api",
+    "load_run": "biodl.api",
+    "build_config": "biodl.api",
+    "read_sequences": "biodl.data.sequence",
+    "SequenceSet": "biodl.data.sequence",
+    "SequenceClassifier": "biodl.estimators",
+    "SequenceRegressor": "biodl.estimators",
+    "RunConfig": "biodl.config",
+    "BiodlError": "biodl.errors",
+    "DataError": "biodl.errors",
+    "ConfigError": "biodl.errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+if TYPE_CHECKING:
+    from biodl.api import build_config, evaluate, load_run, predict, train
+    from biodl.config import RunConfig
+    from biodl.data.sequence import SequenceSet, read_sequences
+    from biodl.errors import BiodlError, ConfigError, DataError
+    from biodl.estimators import SequenceClassifier, SequenceRegressor
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'biodl' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

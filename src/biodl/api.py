@@ -80,7 +80,7 @@ def build_config(
     if isinstance(config, RunConfig):
         cfg = config
     elif config is not None:
-        cfg = load_config(config)
+        cfg = load_config(os.fspath(config))
     else:
         cfg = RunConfig()
     raw = cfg.to_dict()
@@ -91,9 +91,8 @@ def build_config(
             raw["model"]["params"]["dropout"] = value
             continue
         if key not in FLAT_OPTIONS:
-            raise ConfigError(
-                f"unknown option '{key}'; valid options: {', '.join(sorted([*FLAT_OPTIONS, 'dropout']))}"
-            )
+            valid = ", ".join(sorted([*FLAT_OPTIONS, "dropout"]))
+            raise ConfigError(f"unknown option '{key}'; valid options: {valid}")
         section, name = FLAT_OPTIONS[key]
         if name == "params":
             raw[section][name].update(value)

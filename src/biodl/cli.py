@@ -8,9 +8,8 @@ Heavy modules (torch, Lightning, scikit-learn) are imported inside the commands,
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -122,12 +121,8 @@ def train(
             rich_help_panel=DATA,
         ),
     ] = None,
-    task: Annotated[
-        str | None, typer.Option(help=_choices("task"), rich_help_panel=DATA)
-    ] = None,
-    split: Annotated[
-        str | None, typer.Option(help=_choices("split"), rich_help_panel=DATA)
-    ] = None,
+    task: Annotated[str | None, typer.Option(help=_choices("task"), rich_help_panel=DATA)] = None,
+    split: Annotated[str | None, typer.Option(help=_choices("split"), rich_help_panel=DATA)] = None,
     test_size: Annotated[
         float | None,
         typer.Option(
@@ -386,8 +381,6 @@ def _train(
     )
     if not quiet:
         typer.echo(result.summary())
-        for warning in result.warnings:
-            typer.echo(f"warning: {warning}", err=True)
         typer.echo(f"\nRun written to {result.run_dir} (open {result.run_dir}/report.html)")
 
 
@@ -491,9 +484,7 @@ def evaluate(
 
 @app.command()
 def models(
-    name: Annotated[
-        str | None, typer.Argument(help="Show one model's parameters in full.")
-    ] = None,
+    name: Annotated[str | None, typer.Argument(help="Show one model's parameters in full.")] = None,
 ) -> None:
     """List the models and their hyperparameters with defaults (set them with --set model.NAME=VALUE)."""
 
@@ -554,8 +545,19 @@ def demo(
 
 def _run(work: Any) -> None:
     """Run a command; turn biodl's errors into one line on stderr and exit code 2."""
-    from biodl.errors import BiodlError
+    import warnings
 
+    from biodl.errors import BiodlError, BiodlWarning
+
+    default_show = warnings.showwarning
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, BiodlWarning):
+            typer.echo(f"warning: {message}", err=True)
+        else:
+            default_show(message, category, *args, **kwargs)
+
+    warnings.showwarning = show
     try:
         work()
     except BiodlError as err:
@@ -565,9 +567,11 @@ def _run(work: Any) -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted; nothing was written", err=True)
         raise typer.Exit(130) from None
+    finally:
+        warnings.showwarning = default_show
 
 
-def _fail(message: str, kind: str = "error") -> None:
+def _fail(message: str, kind: str = "error") -> NoReturn:
     typer.echo(f"{kind}: {message}", err=True)
     raise typer.Exit(2)
 
@@ -578,4 +582,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -298,7 +298,7 @@ def _build(cls: type, raw: Any, source: str, prefix: str) -> Any:
                 f"{source}: unknown option '{prefix}{key}'; valid options here: {', '.join(names)}"
             )
         hint = hints[key]
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             values[key] = _build(hint, value if value is not None else {}, source, f"{key}.")
         else:
             values[key] = _check(value, hint, source, f"{prefix}{key}")

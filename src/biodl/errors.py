@@ -55,7 +55,9 @@ class LeakageWarning(BiodlWarning):
     """The same or nearly the same examples occur in more than one split."""
 
 
-def where(path: str | os.PathLike[str], *, line: int | None = None, column: str | None = None) -> str:
+def where(
+    path: str | os.PathLike[str], *, line: int | None = None, column: str | None = None
+) -> str:
     """Format a location for an error message: ``'data.csv line 12 column 'label''``.
 
     Parameters

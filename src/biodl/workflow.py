@@ -336,6 +336,7 @@ def evaluate_scores(
     baseline: Baseline,
 ) -> dict[str, Any]:
     """``metrics.json`` content: metrics per split with bootstrap CIs, and the comparison."""
+    task = prepared.targets.task
     n_boot, level, seed = cfg.evaluate.n_bootstrap, cfg.evaluate.level, cfg.train.seed
     out: dict[str, Any] = {
         "schema_version": 1,
@@ -344,8 +345,9 @@ def evaluate_scores(
         "ci_level": level,
         "n_bootstrap": n_boot,
         "model": {"name": model_name},
-        "baseline": {"name": BASELINES[baseline.name].human_name},  # type: ignore[index]
+        "baseline": {"name": BASELINES[baseline.name].human_name},
         "data": {
+            "train_file": prepared.files[0],
             "alphabet": prepared.alphabet.name,
             "split": prepared.split_note,
             **{f"n_{name}": len(p) for name in SPLITS if (p := prepared.parts[name]) is not None},
@@ -398,7 +400,7 @@ def evaluate_scores(
 
 
 def _baseline_title(metrics: dict[str, Any], baseline: Baseline) -> str:
-    return f"{baseline.features} {metrics['baseline']['name']}"
+    return str(metrics["baseline"]["name"])
 
 
 def prediction_table(prepared: PreparedData, scores: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch.nn import functional as F
-from torch.utils.data import Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from biodl.data.sequence import SequenceSet
 
@@ -82,7 +82,7 @@ class EncodedSequences(Dataset[Batch]):
     def __len__(self) -> int:
         return len(self.seqs)
 
-    def __getitem__(self, index: np.ndarray) -> Batch:  # type: ignore[override]
+    def __getitem__(self, index: np.ndarray) -> Batch:
         index = np.asarray(index)
         if self._fixed is not None:
             codes = torch.from_numpy(self._fixed[index])
@@ -126,12 +126,12 @@ class BatchSampler(Sampler[np.ndarray]):
             yield order[start : start + self.batch_size]
 
 
-def loader(data: EncodedSequences, batch_size: int, *, shuffle: bool = False, seed: int = 0):
+def loader(
+    data: EncodedSequences, batch_size: int, *, shuffle: bool = False, seed: int = 0
+) -> DataLoader[Batch]:
     """A ``DataLoader`` of whole batches (no per-item collation, no worker processes)."""
-    from torch.utils.data import DataLoader
-
     sampler = BatchSampler(len(data), batch_size, shuffle=shuffle, seed=seed)
-    return DataLoader(data, batch_size=None, sampler=sampler, collate_fn=_identity)
+    return DataLoader(data, batch_size=None, sampler=sampler, collate_fn=_identity)  # type: ignore[arg-type]
 
 
 def _identity(batch: Batch) -> Batch:

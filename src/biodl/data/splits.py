@@ -77,8 +77,8 @@ def split_indices(
         _check_class_counts(y, len(parts) + 1, class_names, source)
     order = _stratified_order(y, rng) if stratify else rng.permutation(n)
     # Each part takes every k-th element of a class-interleaved order, so proportions hold.
-    n_test = int(round(test_size * n))
-    n_valid = int(round(valid_size * n))
+    n_test = round(test_size * n)
+    n_valid = round(valid_size * n)
     if (
         (test_size > 0 and n_test == 0)
         or (valid_size > 0 and n_valid == 0)

@@ -65,9 +65,9 @@ def make_plots(
             Figure(
                 "Learning curves",
                 fig.learning_curves(history, plots / "learning_curves.png"),
-                "Loss per epoch on the training and validation data; the dotted line marks the epoch "
-                "whose weights were kept. A validation loss rising while the training loss falls "
-                "means overfitting.",
+                "Loss per epoch on the training and validation data; the dotted line marks the "
+                "epoch whose weights were kept. A validation loss rising while the training loss "
+                "falls means overfitting.",
             )
         )
     names = [n for n in metrics["model"].get(split, {}) if n in _LABELS]
@@ -85,8 +85,8 @@ def make_plots(
             fig.metric_comparison(
                 rows, plots / "metric_comparison.png", model_name=model, baseline_name=base
             ),
-            f"Each {split} metric with its bootstrap confidence interval; overlapping intervals mean "
-            "the difference may be chance.",
+            f"Each {split} metric with its bootstrap confidence interval; overlapping intervals "
+            "mean the difference may be chance.",
         )
     )
     if task == "binary":
@@ -141,7 +141,8 @@ def make_plots(
                     plots / "confusion_matrix.png",
                     title=f"{model}: confusion matrix ({split})",
                 ),
-                "Rows are true classes, columns predicted classes; colour is the share of each row.",
+                "Rows are true classes, columns predicted classes; colour is the share of each "
+                "row.",
             )
         )
     if task == "regression":
@@ -200,7 +201,7 @@ def build_report(
     ]
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     content = ReportContent(
-        title=f"{model} vs {base}: {targets.task} on {Path(metrics['data'].get('train_file', '') or 'data').name}",
+        title=f"{model} vs {base}: {targets.task} on {Path(metrics['data']['train_file']).name}",
         subtitle=f"biodl {__version__} · {now} · run directory {run_name}",
         verdict=metrics["comparison"]["verdict"],
         summary_rows=rows,

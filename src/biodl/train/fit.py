@@ -25,6 +25,7 @@ import torch
 
 from biodl.config import TrainConfig
 from biodl.data.dataset import EncodedSequences, loader
+from biodl.data.targets import TaskName
 from biodl.evaluate.metrics import METRIC_DIRECTION
 from biodl.train.losses import make_loss
 from biodl.train.task import SequenceNetwork, SupervisedTask
@@ -81,7 +82,7 @@ def fit_network(
     train: EncodedSequences,
     valid: EncodedSequences | None,
     *,
-    task: str,
+    task: TaskName,
     loss: str,
     cfg: TrainConfig,
     class_weights: np.ndarray | None = None,

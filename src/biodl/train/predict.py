@@ -50,8 +50,11 @@ def predict_scores(
             mask = batch.mask.to(device) if batch.mask is not None else None
             out = network(batch.codes.to(device), mask)
             chunks.append(to_scores(out.float(), loss, task).cpu())
-    n_out = 2 if task == "binary" else network.model.head.out_features  # type: ignore[union-attr]
-    scores = torch.cat(chunks).numpy().astype(np.float64) if chunks else np.zeros((0, n_out))
+    if not chunks:
+        head = network.model.head
+        assert isinstance(head, torch.nn.Linear)
+        return np.zeros((0, 2 if task == "binary" else head.out_features))
+    scores = torch.cat(chunks).numpy().astype(np.float64)
     if target_scale is not None:
         mean, std = target_scale
         scores = scores * std + mean

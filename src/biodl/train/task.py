@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from biodl.data.dataset import Batch, onehot
+from biodl.data.targets import TaskName
 from biodl.evaluate.metrics import compute_metrics
 from biodl.train.losses import LossFn, to_scores
 from biodl.train.optim import make_optimizer, make_scheduler
@@ -30,6 +31,8 @@ class SequenceNetwork(nn.Module):
     table : (n_codes, channels) tensor
         The alphabet's one-hot table (a non-persistent buffer: not saved with the weights).
     """
+
+    table: torch.Tensor
 
     def __init__(self, model: nn.Module, table: torch.Tensor):
         super().__init__()
@@ -69,7 +72,7 @@ class SupervisedTask(L.LightningModule):
         *,
         loss_fn: LossFn,
         loss: str,
-        task: str,
+        task: TaskName,
         optimizer: str = "adam",
         lr: float = 1e-3,
         momentum: float = 0.9,
@@ -86,7 +89,10 @@ class SupervisedTask(L.LightningModule):
         self.loss_fn = loss_fn
         self.loss_name = loss
         self.task_name = task
-        self.opt = {"name": optimizer, "lr": lr, "momentum": momentum, "nesterov": nesterov}
+        self.optimizer_name = optimizer
+        self.lr = lr
+        self.momentum = momentum
+        self.nesterov = nesterov
         self.weight_decay = weight_decay
         self.scheduler_name = scheduler
         self.epochs = epochs
@@ -115,6 +121,7 @@ class SupervisedTask(L.LightningModule):
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         out = self.network(batch.codes, batch.mask)
+        assert batch.y is not None
         loss = self.loss_fn(out, batch.y)
         self._train_sum = self._train_sum.to(loss.device) + loss.detach() * len(batch.codes)
         self._train_count += len(batch.codes)
@@ -135,6 +142,7 @@ class SupervisedTask(L.LightningModule):
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         self._valid_outputs.append(self.network(batch.codes, batch.mask).float())
+        assert batch.y is not None
         self._valid_targets.append(batch.y)
 
     def on_validation_epoch_end(self) -> None:
@@ -158,10 +166,10 @@ class SupervisedTask(L.LightningModule):
     def configure_optimizers(self) -> Any:
         optimizer = make_optimizer(
             self.network.parameters(),
-            self.opt["name"],
-            lr=self.opt["lr"],
-            momentum=self.opt["momentum"],
-            nesterov=self.opt["nesterov"],
+            self.optimizer_name,
+            lr=self.lr,
+            momentum=self.momentum,
+            nesterov=self.nesterov,
             weight_decay=self.weight_decay,
         )
         schedule = make_scheduler(optimizer, self.scheduler_name, epochs=self.epochs)
