@@ -33,7 +33,22 @@ _EXPORTS = {
     "ConfigError": "biodl.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "BiodlError",
+    "ConfigError",
+    "DataError",
+    "RunConfig",
+    "SequenceClassifier",
+    "SequenceRegressor",
+    "SequenceSet",
+    "__version__",
+    "build_config",
+    "evaluate",
+    "load_run",
+    "predict",
+    "read_sequences",
+    "train",
+]
 
 if TYPE_CHECKING:
     from biodl.api import build_config, evaluate, load_run, predict, train

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from biodl.data import fasta as fasta_module
 from biodl.data import sequence as sequence_module
 from biodl.data.alphabet import ALPHABETS
 from biodl.data.sequence import SequenceSet, read_sequences
@@ -86,7 +87,7 @@ def test_fasta_chunking_matches_whole_file(
     seqs = random_seqs(rng, 40, 1, 300, "ACGTN")
     descriptions = {name: f"label={i % 3}" for i, name in enumerate(seqs)}
     path = write(tmp_path / "r.fa", fasta_text(seqs, width=37, descriptions=descriptions))
-    monkeypatch.setattr(sequence_module, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(fasta_module, "CHUNK_BYTES", chunk)
     got = read_sequences(path)
     assert list(got.ids) == list(seqs)
     assert as_strings(got) == list(seqs.values())
@@ -316,6 +317,88 @@ def test_gather_in_blocks(monkeypatch: pytest.MonkeyPatch, rng: np.random.Genera
     np.testing.assert_array_equal(seqs.padded(length=7), naive_padded(as_strings(seqs), 7))
 
 
+# --------------------------------------------------------------------------- from_strings
+
+
+def test_from_strings_round_trip_and_lower_case() -> None:
+    strings = ["ACGTacgt", "ggn", "T", "acgtacgtACGTrY"]
+    seqs = SequenceSet.from_strings(strings)
+    assert as_strings(seqs) == [s.upper() for s in strings]
+    assert list(seqs.ids) == ["0", "1", "2", "3"]
+    assert seqs.alphabet is ALPHABETS["dna"] and seqs.labels is None
+    assert seqs.source == "sequences"
+    assert seqs.codes.dtype == np.uint8 and seqs.offsets.dtype == np.int64
+    np.testing.assert_array_equal(seqs.offsets, [0, 8, 11, 12, 26])
+    assert seqs.codes.flags.writeable
+    lower = SequenceSet.from_strings([s.lower() for s in strings])
+    np.testing.assert_array_equal(lower.codes, seqs.codes)
+
+
+def test_from_strings_numpy_array_ids_labels_and_alphabet() -> None:
+    labels = pd.DataFrame({"y": [1.5, 2.5]}, index=[10, 11])
+    seqs = SequenceSet.from_strings(
+        np.array(["ACGU", "uuga"]), ids=np.array(["a", "b"]), labels=labels, source="mine"
+    )
+    assert seqs.alphabet.name == "rna" and list(seqs.ids) == ["a", "b"]
+    assert as_strings(seqs) == ["ACGU", "UUGA"]
+    assert seqs.labels is not None and list(seqs.labels.index) == [0, 1]
+    assert seqs.labels["y"].tolist() == [1.5, 2.5] and seqs.source == "mine"
+    protein = SequenceSet.from_strings(["ACGT", "GGTA"], alphabet="protein")
+    assert protein.alphabet is ALPHABETS["protein"]
+    assert SequenceSet.from_strings(["MKVLAAGIV"]).alphabet.name == "protein"
+    with pytest.raises(ConfigError, match="alphabet: expected one of"):
+        SequenceSet.from_strings(["ACGT"], alphabet="amino")
+
+
+def test_from_strings_equals_read_sequences(tmp_path: Path, rng: np.random.Generator) -> None:
+    seqs = random_seqs(rng, 30, 1, 200, "ACGTNacgtn")
+    path = write(tmp_path / "r.fa", fasta_text(seqs, width=37))
+    read = read_sequences(path, require_labels=False)
+    built = SequenceSet.from_strings(list(seqs.values()), ids=list(seqs))
+    np.testing.assert_array_equal(built.codes, read.codes)
+    np.testing.assert_array_equal(built.offsets, read.offsets)
+    assert list(built.ids) == list(read.ids) and built.alphabet is read.alphabet
+
+
+def test_from_strings_errors() -> None:
+    good = ["ACGT"] * 12
+    with pytest.raises(
+        DataError,
+        match=r"^sequences item 12: sequence contains 'J', which is not a DNA letter "
+        r"\(allowed: ACGTN and IUPAC codes\)\. Use --alphabet protein if these are amino acids\.$",
+    ):
+        SequenceSet.from_strings([*good, "ACJT"])
+    with pytest.raises(DataError, match=r"^sequences item 1: sequence contains 'é'"):
+        SequenceSet.from_strings(["ACGT", "ACéT"], alphabet="dna")
+    with pytest.raises(DataError, match=r"^seqs item 0: sequence contains ' '"):
+        SequenceSet.from_strings(["AC GT"], source="seqs")
+    with pytest.raises(DataError, match=r"^sequences item 2: the sequence is empty"):
+        SequenceSet.from_strings(["ACGT", "GG", ""])
+    with pytest.raises(DataError, match=r"^sequences item 1: expected a str, got int \(5\)"):
+        SequenceSet.from_strings(["ACGT", 5])  # type: ignore[list-item]
+    with pytest.raises(DataError, match=r"^sequences item 0: expected a str, got bytes"):
+        SequenceSet.from_strings(np.array([b"ACGT"]))
+    with pytest.raises(DataError, match=r"^sequences: expected a list of strings, got a single"):
+        SequenceSet.from_strings("ACGT")
+    with pytest.raises(DataError, match=r"^sequences: expected a 1-d array of str"):
+        SequenceSet.from_strings(np.array([["ACGT"]]))
+    with pytest.raises(DataError, match=r"^sequences: expected at least one sequence"):
+        SequenceSet.from_strings([])
+
+
+def test_from_strings_id_and_label_errors() -> None:
+    with pytest.raises(DataError, match=r"^sequences: id 'a' occurs twice \(items 0 and 2\)"):
+        SequenceSet.from_strings(["AC", "GT", "TT"], ids=["a", "b", "a"])
+    with pytest.raises(DataError, match=r"^sequences: expected 2 ids \(one per sequence\), got 1"):
+        SequenceSet.from_strings(["AC", "GT"], ids=["a"])
+    with pytest.raises(DataError, match=r"^ids item 1: expected a str, got int"):
+        SequenceSet.from_strings(["AC", "GT"], ids=["a", 2])  # type: ignore[list-item]
+    with pytest.raises(DataError, match=r"^sequences: expected 2 label rows.*got 1"):
+        SequenceSet.from_strings(["AC", "GT"], labels=pd.DataFrame({"y": [1]}))
+    with pytest.raises(DataError, match=r"^sequences: expected labels as a pandas DataFrame"):
+        SequenceSet.from_strings(["AC", "GT"], labels=[1, 2])  # type: ignore[arg-type]
+
+
 # --------------------------------------------------------------------------- errors
 
 
@@ -380,7 +463,7 @@ def test_error_bad_letter_fasta_and_csv(tmp_path: Path, monkeypatch: pytest.Monk
     )
     with pytest.raises(DataError, match=pattern):
         read_sequences(path, alphabet="dna", require_labels=False)
-    monkeypatch.setattr(sequence_module, "CHUNK_BYTES", 4)
+    monkeypatch.setattr(fasta_module, "CHUNK_BYTES", 4)
     with pytest.raises(DataError, match=pattern):
         read_sequences(path, alphabet="dna", require_labels=False)
     csv_path = write(tmp_path / "bad.csv", "id,sequence,label\na,ACGT,x\nb,AC-T,y\n")

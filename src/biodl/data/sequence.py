@@ -1,4 +1,4 @@
-"""Biological sequences in memory (:class:`SequenceSet`) and the readers that fill it.
+"""Biological sequences in memory (:class:`SequenceSet`) and :func:`read_sequences`.
 
 A :class:`SequenceSet` keeps every sequence as compact integer codes (one ``uint8`` per letter,
 all records concatenated) plus record offsets, ids and an optional label table. One-hot or
@@ -6,8 +6,8 @@ k-mer features are built from the codes per batch, so memory stays about one byt
 
 :func:`read_sequences` reads FASTA (optionally gzipped, labels from ``key=value`` pairs in the
 headers or from a separate table), CSV/TSV tables with a sequence column, and folders with one
-FASTA file per class. FASTA is encoded with vectorised numpy operations over the raw bytes in
-chunks, so reading runs at hundreds of millions of letters per second.
+FASTA file per class; the parsing lives in :mod:`biodl.data.fasta` and :mod:`biodl.data.tables`.
+:meth:`SequenceSet.from_strings` builds a set from Python strings (notebooks, estimators).
 
 Examples
 --------
@@ -19,47 +19,51 @@ Examples
 (2, 'ACGTAC', ['x', 'y'])
 >>> seqs.padded().shape
 (2, 6)
+>>> SequenceSet.from_strings(["acgt", "GGN"]).sequence(0)
+'ACGT'
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import gzip
-import io
 import itertools
 import os
-import warnings
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal, cast
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from biodl.data._files import (
+    DETECT_BYTES,
+    HEAD_BYTES,
+    Records,
+    capacity_hint,
+    check_text,
+    fail,
+    file_suffix,
+    letter_message,
+    open_stream,
+    read_bytes,
+)
 from biodl.data.alphabet import ALPHABETS, NOT_ALLOWED, Alphabet, detect_alphabet
-from biodl.errors import ConfigError, DataError, DataWarning, where
+from biodl.data.fasta import FASTA_SUFFIXES, parse_fasta, read_fasta_folder
+from biodl.data.tables import (
+    EXTRA_LABELS_OPTIONS,
+    ExtraLabels,
+    fasta_labels,
+    read_table,
+    table_records,
+)
+from biodl.errors import ConfigError, DataError
 
 __all__ = ["AlphabetOption", "ExtraLabels", "SequenceSet", "read_sequences"]
 
 AlphabetOption = Literal["auto", "dna", "rna", "protein"]
-ExtraLabels = Literal["error", "ignore"]
 ALPHABET_OPTIONS: tuple[AlphabetOption, ...] = ("auto", "dna", "rna", "protein")
-EXTRA_LABELS_OPTIONS: tuple[ExtraLabels, ...] = ("error", "ignore")
 
-FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".faa", ".ffn")
-TABLE_SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": None}
-SEQUENCE_COLUMN_NAMES = ("sequence", "seq", "sequences", "dna", "rna", "protein")
-ID_COLUMN_NAMES = ("id", "name", "sequence_id", "seq_id", "instance_name", "identifier")
-LABEL_COLUMN_NAMES = ("label", "labels", "class", "target", "y", "fitness", "activity", "outcome")
-
-CHUNK_BYTES = 8 << 20  # FASTA is encoded in pieces of this size, cut after a newline
-HEAD_BYTES = 1 << 16  # read first, to tell the format and check for binary data
-DETECT_BYTES = 1 << 20  # letters looked at to guess the alphabet
 _GATHER_BLOCK = 1 << 22  # letters copied per vectorised gather step
-_WHITESPACE = b"\n\r\t "
 
 
 @dataclass
@@ -90,6 +94,73 @@ class SequenceSet:
     alphabet: Alphabet
     labels: pd.DataFrame | None = None
     source: str = ""
+
+    @classmethod
+    def from_strings(
+        cls,
+        sequences: Sequence[str] | np.ndarray,
+        *,
+        ids: Sequence[str] | np.ndarray | None = None,
+        alphabet: str = "auto",
+        labels: pd.DataFrame | None = None,
+        source: str = "sequences",
+    ) -> SequenceSet:
+        """Build a set from sequences given as Python strings (notebooks, estimators).
+
+        The strings are joined and encoded through the alphabet's lookup table in one step.
+
+        Parameters
+        ----------
+        sequences : sequence of str or (n,) numpy array of str
+            ``n >= 1`` non-empty sequences; lower case is folded to upper case. Whitespace and
+            other symbols are not letters and raise.
+        ids : sequence of str or (n,) numpy array of str, optional
+            ``n`` unique record ids. Default ``"0"``, ``"1"``, ... (the item positions).
+        alphabet : {"auto", "dna", "rna", "protein"}, default "auto"
+            "auto" guesses from the first megabyte of letters, like :func:`read_sequences`.
+        labels : pandas.DataFrame, optional
+            ``n`` rows in the order of ``sequences``, kept as given (re-indexed from 0).
+        source : str, default "sequences"
+            Name used in messages and stored in :attr:`source`.
+
+        Returns
+        -------
+        SequenceSet
+            ``n`` records; ``codes`` and ``offsets`` equal those :func:`read_sequences` gives
+            for the same sequences in a FASTA file.
+
+        Raises
+        ------
+        DataError
+            Naming the item (0-based) for a non-str item, an empty sequence or a letter outside
+            the alphabet; also for no sequences, repeated ids, or ``ids`` / ``labels`` of the
+            wrong length.
+        ConfigError
+            For an unknown ``alphabet``.
+
+        Examples
+        --------
+        >>> seqs = SequenceSet.from_strings(["ACGTac", "GGN"], ids=["a", "b"])
+        >>> seqs.sequence(0), seqs.alphabet.name, seqs.offsets.tolist()
+        ('ACGTAC', 'dna', [0, 6, 9])
+        """
+        wanted = _resolve_alphabet(alphabet)
+        items = _string_items(sequences, source, "sequences")
+        if not items:
+            raise DataError(
+                f"{source}: expected at least one sequence, got none. Pass a non-empty list "
+                "of strings."
+            )
+        names = _item_ids(ids, len(items), source)
+        codes, offsets, found = _encode_strings(items, wanted, source)
+        return cls(
+            np.array(names, dtype=object),
+            codes,
+            offsets,
+            found,
+            _item_labels(labels, len(items), source),
+            source,
+        )
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -191,64 +262,99 @@ def _copy_runs(
         dst[np.repeat(dst_starts[r0:r1], run) + within] = src[source_index]
 
 
-# --------------------------------------------------------------------------- opening files
+# --------------------------------------------------------------------------- from strings
 
 
-def _fail(
-    path: str, message: str, *, line: int | None = None, column: str | None = None
-) -> DataError:
-    text = f"{where(path, line=line, column=column)}: {message}"
-    return DataError(" ".join(text.split("\n")))
-
-
-def _open_stream(path: Path, source: str) -> tuple[BinaryIO, bool]:
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    if magic == b"\x1f\x8b":
-        return cast(BinaryIO, gzip.open(path, "rb")), True
-    return open(path, "rb"), False
-
-
-def _read(stream: BinaryIO, size: int, source: str) -> bytes:
-    try:
-        return stream.read(size)
-    except (OSError, EOFError, zlib.error) as err:
-        raise _fail(
-            source,
-            f"the gzip data is corrupt or truncated ({err}). Download or "
-            "compress the file again (test it with 'gzip -t').",
-        ) from None
-
-
-def _check_text(head: bytes, source: str) -> None:
-    sample = head[:8192]
-    if not sample.strip():
-        raise _fail(
-            source,
-            "the file is empty; expected sequences (FASTA or a CSV/TSV table). "
-            "Check that the file was written completely.",
+def _string_items(values: Sequence[str] | np.ndarray, source: str, what: str) -> list[str]:
+    """``values`` as a list of str, or a DataError naming the first item that is not one."""
+    place = source if what == "sequences" else what
+    if isinstance(values, (str, bytes)):
+        raise DataError(
+            f"{place}: expected a list of strings, got a single {type(values).__name__}. "
+            f"Wrap it in a list: [{what[:-1]}]."
         )
-    if b"\x00" in sample:
-        raise _fail(
-            source,
-            "this is a binary file (it contains NUL bytes); expected a text "
-            "FASTA or CSV/TSV file, optionally gzipped. Export the data as text.",
+    if isinstance(values, np.ndarray) and values.ndim != 1:
+        raise DataError(
+            f"{place}: expected a 1-d array of str, got shape {values.shape}. Pass one "
+            "string per sequence (flatten the array)."
         )
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-    except UnicodeDecodeError as err:
-        message = (
-            f"this is not a UTF-8 text file (byte {err.start} is not valid UTF-8); expected "
-            "FASTA or CSV/TSV text. Export the data as UTF-8 text."
+    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if not all(issubclass(t, str) for t in set(map(type, items))):
+        i = next(i for i, v in enumerate(items) if not isinstance(v, str))
+        raise DataError(
+            f"{place} item {i}: expected a str, got {type(items[i]).__name__} "
+            f"({items[i]!r:.40}). Pass {what} as strings."
         )
-        raise _fail(source, message) from None
+    return items
 
 
-def _suffix(path: Path) -> str:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes = suffixes[:-1]
-    return suffixes[-1] if suffixes else ""
+def _encode_strings(
+    items: list[str], alphabet: Alphabet | None, source: str
+) -> tuple[np.ndarray, np.ndarray, Alphabet]:
+    lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+    if lengths.min() == 0:
+        i = int(np.flatnonzero(lengths == 0)[0])
+        raise DataError(
+            f"{source} item {i}: the sequence is empty; expected letters. Remove the item or "
+            "fill in its sequence."
+        )
+    offsets = np.zeros(len(items) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    text = "".join(items)
+    if not text.isascii():
+        i = next(i for i, v in enumerate(items) if not v.isascii())
+        letter = next(c for c in items[i] if not c.isascii())
+        found = alphabet or detect_alphabet(text.encode("ascii", "ignore")[:DETECT_BYTES])
+        raise DataError(f"{source} item {i}: {letter_message(letter, found)}")
+    joined = text.encode("ascii")
+    del text
+    if alphabet is None:
+        alphabet = detect_alphabet(joined[:DETECT_BYTES])
+    codes = np.frombuffer(joined.translate(alphabet.lut.tobytes()), dtype=np.uint8).copy()
+    if codes.max() == NOT_ALLOWED:
+        k = int(np.argmax(codes == NOT_ALLOWED))
+        i = int(np.searchsorted(offsets, k, side="right")) - 1
+        raise DataError(f"{source} item {i}: {letter_message(chr(joined[k]), alphabet)}")
+    return codes, offsets, alphabet
+
+
+def _item_ids(ids: Sequence[str] | np.ndarray | None, n: int, source: str) -> list[str]:
+    if ids is None:
+        return [str(i) for i in range(n)]
+    names = _string_items(ids, source, "ids")
+    if len(names) != n:
+        raise DataError(
+            f"{source}: expected {n} ids (one per sequence), got {len(names)}. "
+            "Pass one id per sequence."
+        )
+    index = pd.Index(names)
+    if index.has_duplicates:
+        dup = int(np.flatnonzero(index.duplicated())[0])
+        first = int(np.flatnonzero(index == names[dup])[0])
+        raise DataError(
+            f"{source}: id '{names[dup]}' occurs twice (items {first} and {dup}); expected "
+            "unique ids. Rename or remove the duplicate."
+        )
+    return names
+
+
+def _item_labels(labels: pd.DataFrame | None, n: int, source: str) -> pd.DataFrame | None:
+    if labels is None:
+        return None
+    if not isinstance(labels, pd.DataFrame):
+        raise DataError(
+            f"{source}: expected labels as a pandas DataFrame (one column per label), got "
+            f"{type(labels).__name__}. Wrap it: pandas.DataFrame({{'label': values}})."
+        )
+    if len(labels) != n:
+        raise DataError(
+            f"{source}: expected {n} label rows (one per sequence), got {len(labels)}. "
+            "Pass one row per sequence, in the same order."
+        )
+    return labels.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- options
 
 
 def _resolve_alphabet(option: str) -> Alphabet | None:
@@ -260,675 +366,6 @@ def _resolve_alphabet(option: str) -> Alphabet | None:
             f"{option!r}. Use --alphabet auto to detect it."
         )
     return ALPHABETS[option]
-
-
-def _capacity_hint(path: Path, gzipped: bool) -> int:
-    size = path.stat().st_size
-    if not gzipped or size < 18:
-        return size
-    with open(path, "rb") as handle:
-        handle.seek(-4, os.SEEK_END)
-        isize = int.from_bytes(handle.read(4), "little")  # uncompressed size mod 2**32
-    return isize if isize >= size else 4 * size
-
-
-# --------------------------------------------------------------------------- FASTA
-
-
-@dataclass
-class _FastaRecords:
-    ids: list[str]
-    descriptions: list[str] | None
-    header_lines: np.ndarray
-    codes: np.ndarray
-    offsets: np.ndarray
-    alphabet: Alphabet
-
-
-class _FastaEncoder:
-    """Encode a FASTA byte stream chunk by chunk into one growing code buffer."""
-
-    def __init__(self, source: str, alphabet: Alphabet | None, capacity: int) -> None:
-        self.source = source
-        self.alphabet = alphabet
-        self.table = b"" if alphabet is None else alphabet.lut.tobytes()
-        self.out = np.empty(max(capacity, 1), dtype=np.uint8)
-        self.pos = 0
-        self.lines_before = 0
-        self.ids: list[str] = []
-        self.descriptions: list[str] = []
-        self.has_descriptions = False
-        self.header_lines: list[np.ndarray] = []
-        self.starts: list[np.ndarray] = []
-
-    def feed(self, buf: bytes | memoryview) -> None:
-        """Encode ``buf``, which starts at a line start and ends with a newline."""
-        a = np.frombuffer(buf, dtype=np.uint8)
-        newlines = np.flatnonzero(a == 10)
-        line_starts = np.concatenate(([0], newlines[:-1] + 1))
-        is_header = a[line_starts] == 62
-        header_index = np.flatnonzero(is_header)
-        hs, he = line_starts[header_index], newlines[header_index]
-        first = int(hs[0]) if len(hs) else len(a)
-        if not self.ids and first and a[:first].max() > 32:
-            bad = int(np.flatnonzero(a[:first] > 32)[0])
-            line = self.lines_before + 1 + int(np.searchsorted(newlines, bad))
-            raise _fail(
-                self.source,
-                "expected a FASTA header line starting with '>', found "
-                "sequence text before any header. Add a '>name' line before each "
-                "sequence.",
-                line=line,
-            )
-        # Alternating runs: sequence region, header line, sequence region, ..., sequence region.
-        next_start = np.append(hs[1:], len(a)) if len(hs) else np.array([], dtype=np.int64)
-        runs = np.empty(2 * len(hs) + 1, dtype=np.int64)
-        runs[0] = first
-        runs[1::2] = he + 1 - hs
-        runs[2::2] = next_start - he - 1
-        pattern = np.ones(len(runs), dtype=bool)
-        pattern[1::2] = False
-        raw = a[np.repeat(pattern, runs)]
-        if self.alphabet is None:
-            self.alphabet = detect_alphabet(raw[:DETECT_BYTES])
-            self.table = self.alphabet.lut.tobytes()
-        letters = raw.tobytes()
-        del raw
-        encoded = letters.translate(self.table, _WHITESPACE)
-        del letters
-        codes = np.frombuffer(encoded, dtype=np.uint8)
-        if len(codes) and codes.max() == NOT_ALLOWED:
-            self._bad_letter(a, newlines, runs, pattern, codes)
-        counts = self._region_counts(a, runs, header_index, len(line_starts), len(codes))
-        self._store(codes)
-        self.starts.append(self.pos - len(codes) + np.cumsum(counts)[:-1])
-        self.header_lines.append(self.lines_before + 1 + header_index)
-        self._headers(a, hs, he, self.lines_before + 1 + header_index)
-        self.lines_before += len(newlines)
-
-    def _region_counts(
-        self, a: np.ndarray, runs: np.ndarray, header_index: np.ndarray, n_lines: int, total: int
-    ) -> np.ndarray:
-        # Each sequence region is whole lines, each ending in one '\n'; other whitespace is rare.
-        region_lines = np.diff(np.concatenate(([-1], header_index, [n_lines]))) - 1
-        counts = runs[0::2] - region_lines
-        if int(counts.sum()) != total:
-            blanks = np.flatnonzero((a == 13) | (a == 9) | (a == 32))
-            bounds = np.concatenate(([0], np.cumsum(runs)))
-            region_start, region_end = bounds[0:-1:2], bounds[1::2]
-            counts -= np.searchsorted(blanks, region_end) - np.searchsorted(blanks, region_start)
-        return counts
-
-    def _store(self, codes: np.ndarray) -> None:
-        end = self.pos + len(codes)
-        if end > len(self.out):
-            self.out.resize(max(end, len(self.out) * 3 // 2), refcheck=False)
-        self.out[self.pos : end] = codes
-        self.pos = end
-
-    def _headers(self, a: np.ndarray, hs: np.ndarray, he: np.ndarray, lines: np.ndarray) -> None:
-        if not len(hs):
-            return
-        run = he - hs  # header text without '>' plus its newline
-        total = int(run.sum())
-        first = np.repeat(np.cumsum(run) - run, run)
-        text = a[np.repeat(hs + 1, run) + np.arange(total) - first].tobytes()
-        headers = text.decode("utf-8", errors="replace").replace("\r", "").split("\n")[:-1]
-        if b" " not in text and b"\t" not in text:
-            ids = headers
-            descriptions = [""] * len(headers) if self.has_descriptions else []
-        else:
-            parts = [h.split(None, 1) for h in headers]
-            ids = [p[0] if p else "" for p in parts]
-            if not self.has_descriptions:
-                self.descriptions = [""] * len(self.ids)
-                self.has_descriptions = True
-            descriptions = [p[1] if len(p) > 1 else "" for p in parts]
-        if "" in ids:
-            line = int(lines[ids.index("")])
-            raise _fail(
-                self.source,
-                "the header has no name; expected '>name' followed by an "
-                "optional description. Give every record a name.",
-                line=line,
-            )
-        self.ids.extend(ids)
-        self.descriptions.extend(descriptions)
-
-    def _bad_letter(
-        self,
-        a: np.ndarray,
-        newlines: np.ndarray,
-        runs: np.ndarray,
-        pattern: np.ndarray,
-        codes: np.ndarray,
-    ) -> None:
-        keep = np.repeat(pattern, runs) & (a > 32)
-        k = int(np.flatnonzero(codes == NOT_ALLOWED)[0])
-        pos = int(np.flatnonzero(keep)[k])
-        line = self.lines_before + 1 + int(np.searchsorted(newlines, pos))
-        raise _letter_error(self.source, line, chr(a[pos]), self.alphabet)
-
-    def finish(self) -> _FastaRecords:
-        if not self.ids:
-            raise _fail(
-                self.source,
-                "no FASTA records found; expected '>name' header lines followed by sequence lines.",
-                line=1,
-            )
-        assert self.alphabet is not None
-        offsets = np.append(np.concatenate(self.starts), self.pos).astype(np.int64)
-        header_lines = np.concatenate(self.header_lines)
-        empty = np.flatnonzero(np.diff(offsets) == 0)
-        if len(empty):
-            i = int(empty[0])
-            raise _fail(
-                self.source,
-                f"record '{self.ids[i]}' has an empty sequence; expected "
-                "sequence lines after the header. Remove the record or add its "
-                "sequence.",
-                line=int(header_lines[i]),
-            )
-        self.out.resize(self.pos, refcheck=False)
-        _check_unique(self.ids, header_lines, self.source)
-        descriptions = self.descriptions if self.has_descriptions else None
-        return _FastaRecords(self.ids, descriptions, header_lines, self.out, offsets, self.alphabet)
-
-
-def _letter_error(source: str, line: int, letter: str, alphabet: Alphabet | None) -> DataError:
-    assert alphabet is not None
-    shown = letter if letter.isprintable() else repr(letter)
-    allowed = {
-        "dna": "ACGTN and IUPAC codes",
-        "rna": "ACGUN and IUPAC codes",
-        "protein": "the 20 amino acids and X, B, Z, J, U, O",
-    }[alphabet.name]
-    fix = (
-        "Use --alphabet protein if these are amino acids."
-        if alphabet.name != "protein"
-        else ("Remove gaps, stop codons and other symbols from the sequences.")
-    )
-    return _fail(
-        source,
-        f"sequence contains '{shown}', which is not a {alphabet.name.upper()} "
-        f"letter (allowed: {allowed}). {fix}",
-        line=line,
-    )
-
-
-def _check_unique(ids: Sequence[str], lines: np.ndarray, source: str) -> None:
-    index = pd.Index(ids)
-    if not index.has_duplicates:
-        return
-    dup = int(np.flatnonzero(index.duplicated())[0])
-    first = int(np.flatnonzero(index == ids[dup])[0])
-    raise _fail(
-        source,
-        f"id '{ids[dup]}' occurs twice (lines {int(lines[first])} and "
-        f"{int(lines[dup])}); expected unique ids. Rename or remove the duplicate.",
-    )
-
-
-def _parse_fasta(
-    stream: BinaryIO, head: bytes, source: str, alphabet: Alphabet | None, capacity: int
-) -> _FastaRecords:
-    encoder = _FastaEncoder(source, alphabet, capacity)
-    carry = head
-    while block := _read(stream, CHUNK_BYTES, source):
-        buf = carry + block if carry else block
-        del block
-        cut = buf.rfind(b"\n") + 1
-        if cut:
-            encoder.feed(memoryview(buf)[:cut])
-        carry = buf[cut:]
-        del buf
-    if carry:
-        encoder.feed(carry if carry.endswith(b"\n") else carry + b"\n")
-    return encoder.finish()
-
-
-def _header_table(records: _FastaRecords) -> pd.DataFrame | None:
-    """``key=value`` pairs of the FASTA descriptions as a table of str ('' when absent)."""
-    if records.descriptions is None or not any("=" in d for d in records.descriptions):
-        return None
-    rows = [dict(t.split("=", 1) for t in d.split() if "=" in t) for d in records.descriptions]
-    return pd.DataFrame(rows, dtype=object).fillna("").astype(str)
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def _sniff_separator(text: str) -> str:
-    lines = [line for line in text.splitlines()[:50] if line.strip()][:20]
-    best, best_key = ",", (-1, 0)
-    for rank, sep in enumerate((",", "\t", ";")):
-        rows = list(csv.reader(lines, delimiter=sep))
-        widths = {len(r) for r in rows}
-        if len(widths) != 1 or widths.pop() < 2:
-            continue
-        empty = sum(1 for r in rows for cell in r if not cell.strip())
-        key = (1, -empty * 10 - rank)
-        if key > best_key:
-            best, best_key = sep, key
-    return best
-
-
-def _is_sequence_like(text: str) -> bool:
-    return len(text) >= 8 and text.isascii() and text.isalpha()
-
-
-def _column_is_sequences(values: pd.Series) -> bool:
-    if not len(values):
-        return False
-    return bool(values.str.fullmatch(r"[A-Za-z]+").all() and values.str.len().median() >= 8)
-
-
-def _has_header(first: list[str], body: pd.DataFrame) -> bool:
-    known = {*SEQUENCE_COLUMN_NAMES, *ID_COLUMN_NAMES, *LABEL_COLUMN_NAMES}
-    if any(cell.lower() in known for cell in first):
-        return True
-    sample = body.head(100)
-    for j, cell in enumerate(first):
-        column = sample.iloc[:, j]
-        if _is_sequence_like(cell) and (
-            not len(column)
-            or (_column_is_sequences(column) and len(cell) >= 0.5 * column.str.len().median())
-        ):
-            return False
-    return True
-
-
-def _read_table(data: bytes, source: str, path: Path) -> tuple[pd.DataFrame, int]:
-    """Parse CSV/TSV bytes into a str table; also return the number of header lines (0 or 1)."""
-    text_head = data[:65536].decode("utf-8", errors="replace")
-    sep = TABLE_SEPARATORS.get(_suffix(path)) or _sniff_separator(text_head)
-    try:
-        table = pd.read_csv(
-            io.BytesIO(data),
-            sep=sep,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-            encoding="utf-8",
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
-        raise _fail(
-            source,
-            f"cannot read the table ({err}); expected a CSV/TSV file with the "
-            "same number of fields on every line. Fix the malformed lines.",
-        ) from None
-    table = table.apply(lambda column: column.str.strip())
-    first = [str(v) for v in table.iloc[0]]
-    if _has_header(first, table.iloc[1:]):
-        names = [v or f"column_{j + 1}" for j, v in enumerate(first)]
-        if len(set(names)) != len(names):
-            raise _fail(
-                source,
-                f"the header repeats a column name ({', '.join(names)}); "
-                "expected unique column names. Rename the repeated columns.",
-                line=1,
-            )
-        table = table.iloc[1:].reset_index(drop=True)
-        table.columns = pd.Index(names)
-        return table, 1
-    table.columns = pd.Index([f"column_{j + 1}" for j in range(table.shape[1])])
-    return table, 0
-
-
-def _named(columns: Sequence[str], names: Sequence[str]) -> str | None:
-    lower = {c.lower(): c for c in reversed(list(columns))}
-    for name in names:
-        if name in lower:
-            return lower[name]
-    return None
-
-
-def _require_column(name: str, columns: Sequence[str], source: str, what: str, flag: str) -> str:
-    if name not in columns:
-        raise _fail(
-            source,
-            f"there is no {what} column '{name}'; the columns are "
-            f"{', '.join(map(repr, columns))}. Pass one of them with {flag}.",
-        )
-    return name
-
-
-def _sequence_column(table: pd.DataFrame, requested: str | None, source: str) -> str:
-    columns = list(table.columns)
-    if requested is not None:
-        return _require_column(requested, columns, source, "sequence", "--sequence-column")
-    named = _named(columns, SEQUENCE_COLUMN_NAMES)
-    if named is not None:
-        return named
-    candidates = [c for c in columns if _column_is_sequences(table[c])]
-    if len(candidates) > 1:
-        candidates = [c for c in candidates if table[c].nunique() > 0.5 * len(table)]
-    if len(candidates) == 1:
-        return candidates[0]
-    found = "several do" if candidates else "none does"
-    raise _fail(
-        source,
-        f"cannot tell which column holds the sequences ({found}; columns: "
-        f"{', '.join(map(repr, columns))}). Pass it with --sequence-column.",
-    )
-
-
-def _is_numeric(values: pd.Series) -> bool:
-    return bool(len(values)) and bool(pd.to_numeric(values, errors="coerce").notna().all())
-
-
-def _id_column(
-    table: pd.DataFrame, requested: str | None, exclude: set[str], source: str
-) -> str | None:
-    columns = list(table.columns)
-    if requested is not None:
-        return _require_column(requested, columns, source, "id", "--id-column")
-    named = _named([c for c in columns if c not in exclude], ID_COLUMN_NAMES)
-    if named is not None:
-        return named
-    candidates = [
-        c
-        for c in columns
-        if c not in exclude
-        and c.lower() not in LABEL_COLUMN_NAMES
-        and table[c].is_unique
-        and not _is_numeric(table[c])
-    ]
-    return candidates[0] if len(candidates) == 1 else None
-
-
-def _label_columns(
-    columns: Sequence[str],
-    requested: Sequence[str] | None,
-    exclude: set[str],
-    source: str,
-    require: bool,
-) -> list[str] | None:
-    if requested is not None:
-        missing = [c for c in requested if c not in columns]
-        if not missing:
-            return list(requested)
-        if not require:
-            return None
-        raise _fail(
-            source,
-            f"there is no label column '{missing[0]}'; the columns are "
-            f"{', '.join(map(repr, columns))}. Pass one of them with --label-column.",
-        )
-    named = _named([c for c in columns if c not in exclude], LABEL_COLUMN_NAMES)
-    if named is not None:
-        return [named]
-    if not require:
-        return None
-    remaining = [c for c in columns if c not in exclude]
-    if len(remaining) == 1:
-        return remaining
-    raise _fail(
-        source,
-        "cannot tell which column holds the labels (columns: "
-        f"{', '.join(map(repr, columns)) or 'none'}). Pass it with --label-column.",
-    )
-
-
-def _label_frame(
-    table: pd.DataFrame, columns: list[str], ids: Sequence[str], lines: np.ndarray, source: str
-) -> pd.DataFrame:
-    out = {}
-    for column in columns:
-        values = table[column].astype(str).str.strip().reset_index(drop=True)
-        empty = np.flatnonzero((values == "").to_numpy())
-        if len(empty):
-            i = int(empty[0])
-            raise _fail(
-                source,
-                f"the label of '{ids[i]}' is empty ({len(empty)} empty in all); "
-                "expected a value for every record. Fill in the labels or remove these "
-                "records.",
-                line=int(lines[i]),
-                column=column,
-            )
-        numbers = pd.to_numeric(values, errors="coerce")
-        out[column] = numbers.astype(np.float64) if numbers.notna().all() else values
-    return pd.DataFrame(out)
-
-
-def _encode_column(
-    values: pd.Series,
-    lines: np.ndarray,
-    ids: Sequence[str],
-    source: str,
-    column: str,
-    alphabet: Alphabet | None,
-) -> tuple[np.ndarray, np.ndarray, Alphabet]:
-    lengths = values.str.len().to_numpy(dtype=np.int64)
-    if len(lengths) and lengths.min() == 0:
-        i = int(np.flatnonzero(lengths == 0)[0])
-        raise _fail(
-            source,
-            f"the sequence of '{ids[i]}' is empty; expected letters. Remove the "
-            "row or fill in its sequence.",
-            line=int(lines[i]),
-            column=column,
-        )
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    joined = "".join(values.tolist()).encode("utf-8")
-    if alphabet is None:
-        alphabet = detect_alphabet(joined[:DETECT_BYTES])
-    codes = np.frombuffer(joined.translate(alphabet.lut.tobytes()), dtype=np.uint8).copy()
-    if len(codes) != offsets[-1] or (len(codes) and codes.max() == NOT_ALLOWED):
-        row = next(
-            i
-            for i, v in enumerate(values)
-            if not v.isascii()
-            or alphabet.lut[np.frombuffer(v.encode(), dtype=np.uint8)].max() == 255
-        )
-        letter = next(
-            c for c in values.iloc[row] if not c.isascii() or alphabet.lut[ord(c)] == NOT_ALLOWED
-        )
-        raise _letter_error(source, int(lines[row]), letter, alphabet)
-    return codes, offsets, alphabet
-
-
-def _unique_ids(ids: pd.Series, lines: np.ndarray, source: str, explicit: bool) -> list[str]:
-    values = ids.astype(str).tolist()
-    index = pd.Index(values)
-    if not index.has_duplicates:
-        return values
-    if explicit:
-        _check_unique(values, lines, source)
-    seen = ids.groupby(ids).cumcount().to_numpy() + 1
-    dups = int(index.duplicated().sum())
-    warnings.warn(
-        f"{source}: {dups} ids repeat (e.g. '{values[int(np.flatnonzero(seen > 1)[0])]}'"
-        "); repeats were renamed 'id#2', 'id#3', ... Check for duplicated records.",
-        DataWarning,
-        stacklevel=3,
-    )
-    renamed = [v if s == 1 else f"{v}#{s}" for v, s in zip(values, seen, strict=True)]
-    if pd.Index(renamed).has_duplicates:
-        return [str(i + 1) for i in range(len(values))]
-    return renamed
-
-
-def _table_set(
-    table: pd.DataFrame,
-    header_lines: int,
-    source: str,
-    alphabet: Alphabet | None,
-    sequence_column: str | None,
-    id_column: str | None,
-    label_columns: list[str] | None,
-    require_labels: bool,
-) -> SequenceSet:
-    if not len(table):
-        raise _fail(
-            source,
-            "the table has a header but no rows; expected one row per sequence. "
-            "Check that the file was written completely.",
-        )
-    lines = np.arange(len(table), dtype=np.int64) + 1 + header_lines
-    seq_col = _sequence_column(table, sequence_column, source)
-    exclude = {seq_col, *(label_columns or [])}
-    id_col = _id_column(table, id_column, exclude, source)
-    if id_col is None:
-        ids = [str(i + 1) for i in range(len(table))]
-    else:
-        ids = _unique_ids(table[id_col], lines, source, explicit=id_column is not None)
-    codes, offsets, alpha = _encode_column(table[seq_col], lines, ids, source, seq_col, alphabet)
-    used = {seq_col} if id_col is None else {seq_col, id_col}
-    chosen = _label_columns(list(table.columns), label_columns, used, source, require_labels)
-    labels = None if chosen is None else _label_frame(table, chosen, ids, lines, source)
-    return SequenceSet(np.array(ids, dtype=object), codes, offsets, alpha, labels, source)
-
-
-# --------------------------------------------------------------------------- labels for FASTA
-
-
-def _labels_table(labels: str | os.PathLike[str] | pd.DataFrame) -> tuple[pd.DataFrame, str, int]:
-    if isinstance(labels, pd.DataFrame):
-        return labels.astype(str).reset_index(drop=True), "labels table", 1
-    path = Path(labels)
-    source = os.fspath(labels)
-    if not path.is_file():
-        raise _fail(
-            source,
-            "No such file; expected a CSV/TSV table of labels keyed by sequence "
-            "id. Check the path given to --labels.",
-        )
-    stream, _ = _open_stream(path, source)
-    with stream:
-        data = _read(stream, -1, source)
-    _check_text(data, source)
-    table, _ = _read_table(data, source, path)
-    return table, source, 2
-
-
-def _fasta_labels(
-    records: _FastaRecords,
-    source: str,
-    labels: str | os.PathLike[str] | pd.DataFrame | None,
-    label_columns: list[str] | None,
-    id_column: str | None,
-    require: bool,
-    extra: ExtraLabels,
-) -> pd.DataFrame | None:
-    if labels is None:
-        table = _header_table(records)
-        if table is None:
-            if require:
-                raise _fail(
-                    source,
-                    "no labels found; expected 'key=value' pairs in the headers "
-                    "(e.g. '>seq1 label=enhancer') or a labels table. Pass --labels "
-                    "FILE or add labels to the headers.",
-                )
-            return None
-        chosen = _label_columns(list(table.columns), label_columns, set(), source, require)
-        if chosen is None:
-            return None
-        return _label_frame(table, chosen, records.ids, records.header_lines, source)
-    table, table_source, first_line = _labels_table(labels)
-    columns = [str(c) for c in table.columns]
-    table.columns = pd.Index(columns)
-    if id_column is not None:
-        key = _require_column(id_column, columns, table_source, "id", "--id-column")
-    else:
-        key = _named(columns, ID_COLUMN_NAMES[:4]) or columns[0]
-    chosen = _label_columns(columns, label_columns, {key}, table_source, require)
-    if chosen is None:
-        return None
-    keys = table[key].astype(str).str.strip()
-    table_lines = np.arange(len(table)) + first_line
-    _check_unique(keys.tolist(), table_lines, table_source)
-    position = pd.Index(keys).get_indexer(pd.Index(records.ids))
-    missing = [records.ids[i] for i in np.flatnonzero(position < 0)]
-    if missing:
-        raise _fail(
-            table_source,
-            f"{len(missing)} sequence ids of {source} have no label (e.g. "
-            f"{', '.join(map(repr, missing[:3]))}); expected a row for every id. Add "
-            "them to the labels table.",
-            column=key,
-        )
-    extra_ids = sorted(set(keys) - set(records.ids))
-    if extra_ids and extra == "error":
-        raise _fail(
-            table_source,
-            f"{len(extra_ids)} ids are not in {source} (e.g. "
-            f"{', '.join(map(repr, extra_ids[:3]))}); expected labels only for its "
-            "sequences. Remove them or pass extra_labels='ignore'.",
-            column=key,
-        )
-    aligned = table.iloc[position].reset_index(drop=True)
-    return _label_frame(aligned, chosen, records.ids, table_lines[position], table_source)
-
-
-# --------------------------------------------------------------------------- folders
-
-
-def _class_name(path: Path) -> str:
-    name = path.name
-    if name.lower().endswith(".gz"):
-        name = name[:-3]
-    return name[: -len(_suffix(path))]
-
-
-def _read_folder(
-    folder: Path, source: str, alphabet: Alphabet | None, label_columns: list[str] | None
-) -> SequenceSet:
-    files = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.is_file())
-    fasta = [p for p in files if _suffix(p) in FASTA_SUFFIXES]
-    if len(fasta) < 2:
-        raise _fail(
-            source,
-            f"expected a folder with one FASTA file per class (at least two, "
-            f"e.g. enhancer.fa and non_enhancer.fa), found {len(fasta)}. Put each "
-            "class in its own .fa/.fasta file or pass a single file.",
-        )
-    if label_columns is not None and list(label_columns) != ["label"]:
-        raise _fail(
-            source,
-            f"there is no label column '{label_columns[0]}'; a class folder "
-            "has one column 'label'. Pass --label-column label.",
-        )
-    parts, classes, lines, names = [], [], [], []
-    for path in fasta:
-        records = _read_fasta_file(path, os.fspath(path), alphabet)
-        alphabet = records.alphabet
-        parts.append(records)
-        classes.append(np.full(len(records.ids), _class_name(path), dtype=object))
-        lines.append(records.header_lines)
-        names.append(np.full(len(records.ids), os.fspath(path), dtype=object))
-    ids = [i for r in parts for i in r.ids]
-    index = pd.Index(ids)
-    if index.has_duplicates:
-        file_of, line_of = np.concatenate(names), np.concatenate(lines)
-        dup = int(np.flatnonzero(index.duplicated())[0])
-        first = int(np.flatnonzero(index == ids[dup])[0])
-        raise _fail(
-            source,
-            f"id '{ids[dup]}' occurs twice ({file_of[first]} line "
-            f"{line_of[first]} and {file_of[dup]} line {line_of[dup]}); expected "
-            "unique ids. Rename or remove the duplicate.",
-        )
-    codes = np.concatenate([r.codes for r in parts])
-    shifts = np.cumsum([0] + [len(r.codes) for r in parts[:-1]])
-    offsets = np.concatenate(
-        [r.offsets[:-1] + s for r, s in zip(parts, shifts, strict=True)] + [[len(codes)]]
-    ).astype(np.int64)
-    labels = pd.DataFrame({"label": np.concatenate(classes).astype(str)})
-    assert alphabet is not None
-    return SequenceSet(np.array(ids, dtype=object), codes, offsets, alphabet, labels, source)
-
-
-def _read_fasta_file(path: Path, source: str, alphabet: Alphabet | None) -> _FastaRecords:
-    stream, gzipped = _open_stream(path, source)
-    with stream:
-        head = _read(stream, HEAD_BYTES, source)
-        _check_text(head, source)
-        return _parse_fasta(stream, head, source, alphabet, _capacity_hint(path, gzipped))
 
 
 # --------------------------------------------------------------------------- entry point
@@ -997,7 +434,7 @@ def read_sequences(
     columns = [label_columns] if isinstance(label_columns, str) else label_columns
     columns = None if columns is None else list(columns)
     if not target.exists():
-        raise _fail(
+        raise fail(
             source,
             f"No such file or folder; expected sequences (FASTA, CSV/TSV or a "
             f"folder of class FASTA files). Check the path (working folder: "
@@ -1005,32 +442,36 @@ def read_sequences(
         )
     if target.is_dir():
         if labels is not None:
-            raise _fail(
+            raise fail(
                 source,
                 "a class folder takes its labels from the file names; expected "
                 "no labels table. Drop --labels or pass a single FASTA file.",
             )
-        return _read_folder(target, source, wanted, columns)
-    stream, gzipped = _open_stream(target, source)
+        return _from_records(read_fasta_folder(target, source, wanted, columns), source)
+    stream, gzipped = open_stream(target, source)
     with stream:
-        head = _read(stream, HEAD_BYTES, source)
-        _check_text(head, source)
+        head = read_bytes(stream, HEAD_BYTES, source)
+        check_text(head, source)
         first_char = head.lstrip()[:1]
-        if first_char == b">" or _suffix(target) in FASTA_SUFFIXES:
-            records = _parse_fasta(stream, head, source, wanted, _capacity_hint(target, gzipped))
-            label_frame = _fasta_labels(
+        if first_char == b">" or file_suffix(target) in FASTA_SUFFIXES:
+            records = parse_fasta(stream, head, source, wanted, capacity_hint(target, gzipped))
+            label_frame = fasta_labels(
                 records, source, labels, columns, id_column, require_labels, extra_labels
             )
-            return SequenceSet(
-                np.array(records.ids, dtype=object),
-                records.codes,
-                records.offsets,
-                records.alphabet,
-                label_frame,
-                source,
+            found = Records(
+                records.ids, records.codes, records.offsets, records.alphabet, label_frame
             )
-        data = head + _read(stream, -1, source)
-    table, header_lines = _read_table(data, source, target)
-    return _table_set(
+            return _from_records(found, source)
+        data = head + read_bytes(stream, -1, source)
+    table, header_lines = read_table(data, source, target)
+    found = table_records(
         table, header_lines, source, wanted, sequence_column, id_column, columns, require_labels
+    )
+    return _from_records(found, source)
+
+
+def _from_records(records: Records, source: str) -> SequenceSet:
+    ids = np.array(records.ids, dtype=object)
+    return SequenceSet(
+        ids, records.codes, records.offsets, records.alphabet, records.labels, source
     )
