@@ -1,0 +1,189 @@
+"""Opening sequence input files and wording their errors, shared by the FASTA and table readers.
+
+Input files may be gzipped (told by the magic bytes, not the name); the first bytes are checked
+to be UTF-8 text before parsing. Every error names the file (and line or column) through
+:func:`fail`, so all readers word their messages the same way.
+
+Examples
+--------
+>>> from biodl.data._files import fail, letter_message
+>>> from biodl.data.alphabet import ALPHABETS
+>>> str(fail("x.fa", letter_message("J", ALPHABETS["dna"]), line=3))[:47]
+"x.fa line 3: sequence contains 'J', which is no"
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import os
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, cast
+
+import numpy as np
+import pandas as pd
+
+from biodl.data.alphabet import Alphabet
+from biodl.errors import DataError, where
+
+__all__ = [
+    "DETECT_BYTES",
+    "HEAD_BYTES",
+    "Records",
+    "capacity_hint",
+    "check_text",
+    "check_unique",
+    "fail",
+    "file_suffix",
+    "letter_error",
+    "letter_message",
+    "open_stream",
+    "read_bytes",
+]
+
+HEAD_BYTES = 1 << 16  # read first, to tell the format and check for binary data
+DETECT_BYTES = 1 << 20  # letters looked at to guess the alphabet
+
+_ALLOWED = {
+    "dna": "ACGTN and IUPAC codes",
+    "rna": "ACGUN and IUPAC codes",
+    "protein": "the 20 amino acids and X, B, Z, J, U, O",
+}
+
+
+@dataclass
+class Records:
+    """Sequences read from a file as arrays; ``biodl.data.sequence`` makes a SequenceSet of them.
+
+    Parameters
+    ----------
+    ids : list of str
+        ``n`` unique record ids.
+    codes : (total_letters,) uint8
+        Codes of all records concatenated.
+    offsets : (n + 1,) int64
+        Record ``i`` is ``codes[offsets[i]:offsets[i + 1]]``.
+    alphabet : Alphabet
+        Alphabet of the codes.
+    labels : pandas.DataFrame or None
+        ``n`` rows in record order, or None when unlabelled.
+    """
+
+    ids: list[str]
+    codes: np.ndarray
+    offsets: np.ndarray
+    alphabet: Alphabet
+    labels: pd.DataFrame | None
+
+
+def fail(
+    path: str, message: str, *, line: int | None = None, column: str | None = None
+) -> DataError:
+    """A one-line :class:`DataError` that starts with the place: ``'x.csv line 3: ...'``."""
+    text = f"{where(path, line=line, column=column)}: {message}"
+    return DataError(" ".join(text.split("\n")))
+
+
+def open_stream(path: Path, source: str) -> tuple[BinaryIO, bool]:
+    """Open ``path`` for reading bytes, through gzip when it starts with the gzip magic bytes.
+
+    Returns the stream and whether it is gzipped.
+    """
+    with open(path, "rb") as handle:
+        magic = handle.read(2)
+    if magic == b"\x1f\x8b":
+        return cast(BinaryIO, gzip.open(path, "rb")), True
+    return open(path, "rb"), False
+
+
+def read_bytes(stream: BinaryIO, size: int, source: str) -> bytes:
+    """``stream.read(size)``, turning corrupt or truncated gzip data into a DataError."""
+    try:
+        return stream.read(size)
+    except (OSError, EOFError, zlib.error) as err:
+        raise fail(
+            source,
+            f"the gzip data is corrupt or truncated ({err}). Download or "
+            "compress the file again (test it with 'gzip -t').",
+        ) from None
+
+
+def check_text(head: bytes, source: str) -> None:
+    """Raise a DataError unless the first bytes of a file are non-empty UTF-8 text."""
+    sample = head[:8192]
+    if not sample.strip():
+        raise fail(
+            source,
+            "the file is empty; expected sequences (FASTA or a CSV/TSV table). "
+            "Check that the file was written completely.",
+        )
+    if b"\x00" in sample:
+        raise fail(
+            source,
+            "this is a binary file (it contains NUL bytes); expected a text "
+            "FASTA or CSV/TSV file, optionally gzipped. Export the data as text.",
+        )
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError as err:
+        message = (
+            f"this is not a UTF-8 text file (byte {err.start} is not valid UTF-8); expected "
+            "FASTA or CSV/TSV text. Export the data as UTF-8 text."
+        )
+        raise fail(source, message) from None
+
+
+def file_suffix(path: Path) -> str:
+    """The lower-case last suffix of ``path``, looking through a final ``.gz``."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
+def capacity_hint(path: Path, gzipped: bool) -> int:
+    """A guess of the uncompressed size of ``path`` in bytes, to size the code buffer once."""
+    size = path.stat().st_size
+    if not gzipped or size < 18:
+        return size
+    with open(path, "rb") as handle:
+        handle.seek(-4, os.SEEK_END)
+        isize = int.from_bytes(handle.read(4), "little")  # uncompressed size mod 2**32
+    return isize if isize >= size else 4 * size
+
+
+def letter_message(letter: str, alphabet: Alphabet) -> str:
+    """What is wrong with a letter outside ``alphabet``, what is allowed, and the fix."""
+    shown = letter if letter.isprintable() else repr(letter)
+    fix = (
+        "Use --alphabet protein if these are amino acids."
+        if alphabet.name != "protein"
+        else ("Remove gaps, stop codons and other symbols from the sequences.")
+    )
+    return (
+        f"sequence contains '{shown}', which is not a {alphabet.name.upper()} "
+        f"letter (allowed: {_ALLOWED[alphabet.name]}). {fix}"
+    )
+
+
+def letter_error(source: str, line: int, letter: str, alphabet: Alphabet | None) -> DataError:
+    """The DataError for a letter outside ``alphabet`` on ``line`` of ``source``."""
+    assert alphabet is not None
+    return fail(source, letter_message(letter, alphabet), line=line)
+
+
+def check_unique(ids: Sequence[str], lines: np.ndarray, source: str) -> None:
+    """Raise a DataError naming the first repeated id and the two lines it is on."""
+    index = pd.Index(ids)
+    if not index.has_duplicates:
+        return
+    dup = int(np.flatnonzero(index.duplicated())[0])
+    first = int(np.flatnonzero(index == ids[dup])[0])
+    raise fail(
+        source,
+        f"id '{ids[dup]}' occurs twice (lines {int(lines[first])} and "
+        f"{int(lines[dup])}); expected unique ids. Rename or remove the duplicate.",
+    )
