@@ -186,7 +186,7 @@ def _scores(saved: Any, seqs: Any, batch_size: int, device: str):
     import torch
 
     from biodl.data.alphabet import ALPHABETS
-    from biodl.train.task import SequenceNetwork
+    from biodl.training.task import SequenceNetwork
     from biodl.workflow import Trained, predict_trained
 
     table = torch.as_tensor(ALPHABETS[saved.info["alphabet"]].onehot_matrix())

@@ -105,15 +105,15 @@ def fit_sequence_model(
 ) -> tuple[Trained, Any]:
     """Build the network named in ``cfg`` and train it on ``prepared`` (valid for early stopping).
 
-    Returns the trained model and the :class:`biodl.train.fit.FitResult`.
+    Returns the trained model and the :class:`biodl.training.fit.FitResult`.
     """
     import lightning as L
     import torch
 
     from biodl.models import DEFAULT_MODEL, build_model, model_parameters
-    from biodl.train.fit import fit_network
-    from biodl.train.losses import class_weight_vector, output_size, resolve_loss
-    from biodl.train.task import SequenceNetwork
+    from biodl.training.fit import fit_network
+    from biodl.training.losses import class_weight_vector, output_size, resolve_loss
+    from biodl.training.task import SequenceNetwork
 
     targets = prepared.targets
     alphabet = prepared.alphabet
@@ -201,7 +201,7 @@ def predict_trained(
     trained: Trained, seqs: SequenceSet, *, batch_size: int = 512, device: str = "cpu"
 ) -> np.ndarray:
     """Scores of a trained model on ``seqs`` (layout of the task)."""
-    from biodl.train.predict import predict_scores
+    from biodl.training.predict import predict_scores
 
     info = trained.info
     targets = TargetEncoding.from_dict(info["targets"])

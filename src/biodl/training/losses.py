@@ -10,15 +10,12 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import torch
+from torch import nn
 from torch.nn import functional as F
 
 from biodl.errors import ConfigError
-
-LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 #: Which losses fit which task; the first is the default ('auto').
 TASK_LOSSES: dict[str, tuple[str, ...]] = {
@@ -66,8 +63,11 @@ def class_weight_vector(y: np.ndarray, task: str) -> np.ndarray:
     return (len(y) - positives) / np.maximum(positives, 1)
 
 
-def make_loss(loss: str, task: str, weights: torch.Tensor | None = None) -> LossFn:
-    """The loss function ``(outputs, targets) -> scalar``.
+class TaskLoss(nn.Module):
+    """A loss by name as a module: ``loss(outputs, targets) -> scalar``.
+
+    A module (not a closure) so that it moves to the device with the network, carries its class
+    weights as a buffer, and pickles for multi-process strategies (DDP spawn).
 
     Parameters
     ----------
@@ -75,29 +75,41 @@ def make_loss(loss: str, task: str, weights: torch.Tensor | None = None) -> Loss
         A resolved loss name (see :func:`resolve_loss`).
     task : str
     weights : tensor, optional
-        From :func:`class_weight_vector`: class weights for cross-entropy, or (K,) for BCE; for
-        binary BCE the positive weight is ``weights[1] / weights[0]``.
+        From :func:`class_weight_vector`: class weights for cross-entropy, or (K,) positive
+        weights for multilabel BCE; for binary BCE the positive weight is
+        ``weights[1] / weights[0]``.
     """
-    if loss == "cross_entropy":
-        return lambda out, y: F.cross_entropy(out, y, weight=weights)
-    if loss == "bce":
-        pos_weight = weights
-        if task == "binary" and weights is not None:
-            pos_weight = (weights[1] / weights[0]).reshape(1)
-        if task == "binary":
-            return lambda out, y: F.binary_cross_entropy_with_logits(
-                out[:, 0], y.to(out.dtype), pos_weight=pos_weight
+
+    weights: torch.Tensor | None
+
+    def __init__(self, loss: str, task: str, weights: torch.Tensor | None = None):
+        super().__init__()
+        if loss not in ("cross_entropy", "bce", "mse", "l1", "huber"):
+            raise ConfigError(f"unknown loss {loss!r}")
+        self.loss = loss
+        self.task = task
+        if weights is not None and loss == "bce" and task == "binary":
+            weights = (weights[1] / weights[0]).reshape(1)
+        self.register_buffer("weights", weights, persistent=False)
+
+    def forward(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.loss == "cross_entropy":
+            return F.cross_entropy(out, y, weight=self.weights)
+        if self.loss == "bce":
+            logits = out[:, 0] if self.task == "binary" else out
+            return F.binary_cross_entropy_with_logits(
+                logits, y.to(out.dtype), pos_weight=self.weights
             )
-        return lambda out, y: F.binary_cross_entropy_with_logits(
-            out, y.to(out.dtype), pos_weight=pos_weight
-        )
-    if loss == "mse":
-        return F.mse_loss
-    if loss == "l1":
-        return F.l1_loss
-    if loss == "huber":
-        return F.huber_loss
-    raise ConfigError(f"unknown loss {loss!r}")
+        if self.loss == "mse":
+            return F.mse_loss(out, y)
+        if self.loss == "l1":
+            return F.l1_loss(out, y)
+        return F.huber_loss(out, y)
+
+
+def make_loss(loss: str, task: str, weights: torch.Tensor | None = None) -> TaskLoss:
+    """The loss module for ``loss`` and ``task`` (see :class:`TaskLoss`)."""
+    return TaskLoss(loss, task, weights)
 
 
 def to_scores(outputs: torch.Tensor, loss: str, task: str) -> torch.Tensor:

@@ -7,6 +7,8 @@ per-step synchronisation.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -17,8 +19,8 @@ from torch import nn
 from biodl.data.dataset import Batch, onehot
 from biodl.data.targets import TaskName
 from biodl.evaluate.metrics import compute_metrics
-from biodl.train.losses import LossFn, to_scores
-from biodl.train.optim import make_optimizer, make_scheduler
+from biodl.training.losses import TaskLoss, to_scores
+from biodl.training.optim import make_optimizer, make_scheduler
 
 
 class SequenceNetwork(nn.Module):
@@ -50,7 +52,7 @@ class SupervisedTask(L.LightningModule):
     ----------
     network : SequenceNetwork
     loss_fn : callable
-        ``(outputs, targets) -> scalar`` from :func:`biodl.train.losses.make_loss`.
+        ``(outputs, targets) -> scalar`` from :func:`biodl.training.losses.make_loss`.
     loss : str
         The resolved loss name (decides how outputs become scores).
     task : str
@@ -64,13 +66,16 @@ class SupervisedTask(L.LightningModule):
     target_scale : (mean, std) arrays, optional
         Regression targets are standardised for training; validation metrics are reported
         on the original scale.
+    history_path : path, optional
+        Rank zero rewrites this JSON file with :attr:`history` after every epoch, so the history
+        reaches the calling process under every strategy (DDP spawn included).
     """
 
     def __init__(
         self,
         network: SequenceNetwork,
         *,
-        loss_fn: LossFn,
+        loss_fn: TaskLoss,
         loss: str,
         task: TaskName,
         optimizer: str = "adam",
@@ -83,6 +88,7 @@ class SupervisedTask(L.LightningModule):
         l1: float = 0.0,
         l2: float = 0.0,
         target_scale: tuple[np.ndarray, np.ndarray] | None = None,
+        history_path: str | None = None,
     ):
         super().__init__()
         self.network = network
@@ -99,6 +105,7 @@ class SupervisedTask(L.LightningModule):
         self.l1 = l1
         self.l2 = l2
         self.target_scale = target_scale
+        self.history_path = history_path
         self._penalised = [p for p in network.parameters() if p.ndim > 1]
         self._train_sum = torch.zeros(())
         self._train_count = 0
@@ -139,6 +146,8 @@ class SupervisedTask(L.LightningModule):
         row.update(self._valid_logs)
         self.history.append(row)
         self._valid_logs = {}
+        if self.history_path and self.trainer.is_global_zero:
+            Path(self.history_path).write_text(json.dumps(self.history))
 
     def validation_step(self, batch: Batch, batch_idx: int) -> None:
         self._valid_outputs.append(self.network(batch.codes, batch.mask).float())

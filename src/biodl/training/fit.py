@@ -8,6 +8,7 @@ See :func:`biodl.train` for the whole workflow; this module is the training step
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -27,8 +28,8 @@ from biodl.config import TrainConfig
 from biodl.data.dataset import EncodedSequences, loader
 from biodl.data.targets import TaskName
 from biodl.evaluate.metrics import METRIC_DIRECTION
-from biodl.train.losses import make_loss
-from biodl.train.task import SequenceNetwork, SupervisedTask
+from biodl.training.losses import make_loss
+from biodl.training.task import SequenceNetwork, SupervisedTask
 
 
 @dataclass
@@ -102,7 +103,7 @@ def fit_network(
     cfg : TrainConfig
         Optimiser, schedule, batch size, epochs, patience, penalties, device options.
     class_weights : ndarray, optional
-        From :func:`biodl.train.losses.class_weight_vector`.
+        From :func:`biodl.training.losses.class_weight_vector`.
     target_scale : (mean, std), optional
         Standardisation of regression targets, to report validation metrics unscaled.
     progress : bool, optional
@@ -111,6 +112,7 @@ def fit_network(
     import lightning as L
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
+    workdir = tempfile.TemporaryDirectory(prefix="biodl-fit-")
     weights = (
         torch.as_tensor(class_weights, dtype=torch.float32) if class_weights is not None else None
     )
@@ -129,16 +131,13 @@ def fit_network(
         l1=cfg.l1,
         l2=cfg.l2,
         target_scale=target_scale,
+        history_path=str(Path(workdir.name) / "history.json"),
     )
-    if weights is not None:
-        # Keep the weight tensor on the module's device (a buffer moves with it).
-        module.register_buffer("class_weight", weights, persistent=False)
     show = progress_enabled() if progress is None else progress
     batch_size = batch_size_for(cfg, len(train))
     train_loader = loader(train, batch_size, shuffle=True, seed=cfg.seed)
     valid_loader = loader(valid, max(batch_size, 256)) if valid is not None and len(valid) else None
     callbacks: list[Any] = []
-    workdir = tempfile.TemporaryDirectory(prefix="biodl-fit-")
     checkpoint = None
     if valid_loader is not None:
         key, mode = monitor_key(cfg)
@@ -180,11 +179,15 @@ def fit_network(
         state = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=True)
         module.load_state_dict(state["state_dict"])
         best_epoch = _epoch_of(checkpoint.best_model_path, default=best_epoch)
+    history_file = Path(workdir.name) / "history.json"
+    frame = pd.DataFrame(json.loads(history_file.read_text()) if history_file.exists() else [])
     workdir.cleanup()
-    frame = pd.DataFrame(module.history)
-    if len(frame):
+    epochs_run = len(frame)
+    if epochs_run and checkpoint is None:
+        best_epoch = epochs_run
+    if epochs_run:
         frame["best"] = frame["epoch"] == best_epoch
-    stopped = trainer.current_epoch < cfg.epochs
+    stopped = epochs_run < cfg.epochs
     device = str(trainer.strategy.root_device.type)
     if trainer.num_devices > 1:
         device += f" x{trainer.num_devices * trainer.num_nodes}"
@@ -192,7 +195,7 @@ def fit_network(
         network=module.network.cpu(),
         history=frame,
         best_epoch=best_epoch,
-        epochs_run=trainer.current_epoch,
+        epochs_run=epochs_run,
         stopped_early=stopped,
         seconds=seconds,
         device=device,

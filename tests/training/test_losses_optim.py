@@ -8,8 +8,14 @@ import torch
 from torch.nn import functional as F
 
 from biodl.errors import ConfigError
-from biodl.train.losses import class_weight_vector, make_loss, output_size, resolve_loss, to_scores
-from biodl.train.optim import OPTIMIZERS, make_optimizer, make_scheduler
+from biodl.training.losses import (
+    class_weight_vector,
+    make_loss,
+    output_size,
+    resolve_loss,
+    to_scores,
+)
+from biodl.training.optim import OPTIMIZERS, make_optimizer, make_scheduler
 
 
 @pytest.mark.parametrize(

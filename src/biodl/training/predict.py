@@ -11,8 +11,8 @@ import numpy as np
 import torch
 
 from biodl.data.dataset import EncodedSequences, loader
-from biodl.train.losses import to_scores
-from biodl.train.task import SequenceNetwork
+from biodl.training.losses import to_scores
+from biodl.training.task import SequenceNetwork
 
 
 def predict_scores(
@@ -32,7 +32,7 @@ def predict_scores(
     network : SequenceNetwork
     data : EncodedSequences
     loss, task : str
-        Decide how raw outputs become scores (see :func:`biodl.train.losses.to_scores`).
+        Decide how raw outputs become scores (see :func:`biodl.training.losses.to_scores`).
     batch_size : int, default 512
     device : str, default 'cpu'
     target_scale : (mean, std), optional

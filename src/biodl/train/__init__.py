@@ -1,1 +1,0 @@
-"""train layer of biodl."""

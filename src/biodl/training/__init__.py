@@ -1,0 +1,1 @@
+"""Training layer of biodl: the only place that uses Lightning."""
