@@ -64,7 +64,7 @@ def test_gb1_protein_fitness_regression(shared_data, tmp_path):
         test=tmp_path / "test.csv",
         out=tmp_path / "gb1",
         n_bootstrap=200,
-        epochs=15,
+        epochs=10,
     )
     metrics = result.metrics
     assert metrics["task"] == "regression" and metrics["data"]["alphabet"] == "protein"

@@ -26,7 +26,7 @@ from biodl.data.kmers import default_k, sequence_features
 from biodl.data.sequence import SequenceSet
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError
-from biodl.evaluate.baselines import BASELINES, Baseline, fit_baseline
+from biodl.evaluate.baselines import Baseline, fit_baseline
 from biodl.evaluate.metrics import (
     bootstrap_metrics,
     compute_metrics,
@@ -345,7 +345,7 @@ def evaluate_scores(
         "ci_level": level,
         "n_bootstrap": n_boot,
         "model": {"name": model_name},
-        "baseline": {"name": BASELINES[baseline.name].human_name},
+        "baseline": {"name": baseline.human_name},
         "data": {
             "train_file": prepared.files[0],
             "alphabet": prepared.alphabet.name,

@@ -195,3 +195,11 @@ def test_option_errors(rng):
         fit_baseline("logistic", X, y, "ranking")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="class_weight: 'auto'"):
         fit_baseline("logistic", X, y, "binary", class_weight="auto")  # type: ignore[arg-type]
+
+
+def test_logistic_baseline_is_called_ridge_for_regression():
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    reg = fit_baseline("logistic", X, X[:, :1] * 2.0, "regression", features="raw")
+    assert reg.human_name == "ridge regression" and reg.label == "ridge regression on raw"
+    clf = fit_baseline("logistic", X, (X[:, 0] > 0).astype(np.int64), "binary")
+    assert clf.human_name == "logistic regression"

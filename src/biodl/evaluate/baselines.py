@@ -125,8 +125,14 @@ class Baseline:
     @property
     def label(self) -> str:
         """E.g. ``"logistic regression on k-mer frequencies"`` (the name alone without features)."""
-        human = BASELINES[self.name].human_name
-        return f"{human} on {self.features}" if self.features else human
+        return f"{self.human_name} on {self.features}" if self.features else self.human_name
+
+    @property
+    def human_name(self) -> str:
+        """The estimator in words; the 'logistic' baseline is ridge regression for regression."""
+        if self.name == "logistic" and self.task == "regression":
+            return "ridge regression"
+        return BASELINES[self.name].human_name
 
     def predict_scores(self, X: np.ndarray | sp.spmatrix | sp.sparray) -> np.ndarray:
         """Scores for ``X`` in the layout of the task.
