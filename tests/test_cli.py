@@ -443,8 +443,21 @@ def test_evaluate_needs_labels(tmp_path, motif_fasta):
 def test_ddp_spawn_on_two_cpu_processes(tmp_path, motif_fasta):
     """The Lightning strategy options reach the trainer; history comes back from the workers."""
     run = tmp_path / "ddp"
-    ok("train", motif_fasta, "--out", run, *FAST, "--strategy", "ddp_spawn", "--devices", "2",
-       "--device", "cpu", "--epochs", "2")
+    ok(
+        "train",
+        motif_fasta,
+        "--out",
+        run,
+        *FAST,
+        "--strategy",
+        "ddp_spawn",
+        "--devices",
+        "2",
+        "--device",
+        "cpu",
+        "--epochs",
+        "2",
+    )
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["training"]["device"] == "cpu x2"
     assert metrics["training"]["epochs_run"] == 2
@@ -454,6 +467,13 @@ def test_ddp_spawn_on_two_cpu_processes(tmp_path, motif_fasta):
 def test_progress_bar_and_other_precision(tmp_path, motif_fasta):
     import biodl
 
-    result = biodl.train(motif_fasta, out=tmp_path / "p", epochs=1, progress=True, precision="64-true",
-                         model_params={"channels": 8, "n_layers": 1}, n_bootstrap=20)
+    result = biodl.train(
+        motif_fasta,
+        out=tmp_path / "p",
+        epochs=1,
+        progress=True,
+        precision="64-true",
+        model_params={"channels": 8, "n_layers": 1},
+        n_bootstrap=20,
+    )
     assert result.metrics["training"]["epochs_run"] == 1
