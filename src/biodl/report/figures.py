@@ -132,7 +132,9 @@ class CurveSet:
         Score of the positive class (probability or any monotone score).
     dashed : bool, default False
         Draw a dashed line (use it for the baseline's curves). Dashed curves take colours in
-        their own order, so the baseline's curve for class *j* has the model's colour for *j*.
+        their own order, so the baseline's curve for class *j* has the model's colour for *j*;
+        a single solid curve followed by a single dashed one (binary: model and baseline) get
+        the first and second colours.
     """
 
     label: str
@@ -264,6 +266,10 @@ def _same_length(a: np.ndarray, b: np.ndarray, what: str) -> None:
 
 
 def _colours(curves: Sequence[CurveSet]) -> list[str]:
+    # One model curve and one baseline curve (binary): the baseline takes the second colour,
+    # as in the model-vs-baseline and predicted-vs-true figures, not the model's colour.
+    if len(curves) == 2 and not curves[0].dashed and curves[1].dashed:
+        return [PALETTE[0], PALETTE[1]]
     solid = dashed = 0
     out = []
     for curve in curves:
@@ -312,6 +318,8 @@ def learning_curves(
             f"learning curves: expected a column 'epoch' in the training history, found "
             f"{list(map(str, history.columns))}. Log the epoch number with each row."
         )
+    from matplotlib.ticker import MaxNLocator
+
     columns = [str(c) for c in history.columns]
     losses = [c for c in columns if c == "loss" or c.endswith("_loss")]
     metrics = [c for c in columns if c.startswith("valid_") and c not in losses]
@@ -328,7 +336,11 @@ def learning_curves(
         for i, name in enumerate(names):
             values = history[name].to_numpy(dtype=float)
             keep = np.isfinite(values) & np.isfinite(epochs)
-            label = name.removeprefix("valid_") if ylabel != "Loss" else name.replace("_", " ")
+            label = (
+                _metric_label(name.removeprefix("valid_"))
+                if ylabel != "Loss"
+                else name.replace("_", " ")
+            )
             ax.plot(
                 epochs[keep],
                 values[keep],
@@ -342,6 +354,7 @@ def learning_curves(
                 best_epoch, color="#444444", linestyle=":", label=f"best epoch ({best_epoch:g})"
             )
         ax.set_xlabel("Epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         if names or best_epoch is not None:
@@ -350,6 +363,26 @@ def learning_curves(
             _note(ax, ["no loss values recorded"])
     fig.suptitle(title)
     return _save(fig, path)
+
+
+#: How metric names from the training history are written in legends.
+_METRIC_LABELS = {
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "auroc": "AUROC",
+    "auprc": "AUPRC",
+    "f1": "F1",
+    "mcc": "MCC",
+    "rmse": "RMSE (lower is better)",
+    "mae": "MAE (lower is better)",
+    "r2": "R²",
+    "pearson": "Pearson r",
+    "spearman": "Spearman ρ",
+}
+
+
+def _metric_label(name: str) -> str:
+    return _METRIC_LABELS.get(name, name.replace("_", " "))
 
 
 def _best_epoch(history: pd.DataFrame, epochs: np.ndarray) -> float | None:
@@ -474,7 +507,7 @@ def pr_curves(
     prevalences = [float(np.mean(y == 1)) for _, _, y, _ in drawn]
     shared = len({round(p, 9) for p in prevalences}) == 1
     seen: set[float] = set()
-    for (curve, colour, y, score), prevalence in zip(drawn, prevalences, strict=True):
+    for curve, colour, y, score in drawn:
         precision, recall, _ = precision_recall_curve(y, score)
         label = curve.label
         if show_area:
@@ -483,6 +516,7 @@ def pr_curves(
         ax.plot(
             recall, precision, color=colour, linestyle=style, label=label, drawstyle="steps-post"
         )
+    for (_, colour, _, _), prevalence in zip(drawn, prevalences, strict=True):
         if round(prevalence, 9) in seen:
             continue
         seen.add(round(prevalence, 9))
@@ -494,6 +528,17 @@ def pr_curves(
             linewidth=1,
             alpha=1.0 if shared else 0.6,
             label=f"prevalence {prevalence:.3f} (random guess)" if shared else None,
+        )
+    if drawn and not shared:
+        # Thin dashed lines in each curve's colour: say once what they are.
+        ax.plot(
+            [],
+            [],
+            color="#777777",
+            linestyle="--",
+            linewidth=1,
+            alpha=0.6,
+            label="thin dashed: share of each class (random guess)",
         )
     ax.set_xlim(-0.01, 1.01)
     ax.set_ylim(-0.01, 1.01)
@@ -814,6 +859,7 @@ def metric_comparison(
         (baseline_name, "s", PALETTE[1]),
     ]
     for ax, row in zip(axes, rows, strict=False):
+        zero_width: list[tuple[int, float]] = []
         for x, (interval, (_, marker, colour)) in enumerate(
             zip((row.model, row.baseline), kinds, strict=True)
         ):
@@ -834,12 +880,29 @@ def metric_comparison(
                 elinewidth=1.5,
             )
             ax.annotate(
-                f"{value:.3g}",
+                _fmt(value),
                 (x, value),
                 xytext=(8, 0),
                 textcoords="offset points",
                 va="center",
                 fontsize=8,
+            )
+            if err is not None and high - low == 0.0:
+                zero_width.append((x, value))
+        # A zero-width interval (e.g. a perfect score on a small test set) is not certainty;
+        # say so under (or over) the dot, inside the panel.
+        bottom, top = ax.get_ylim()
+        for x, value in zero_width:
+            upper = value >= (bottom + top) / 2
+            ax.annotate(
+                "CI of zero\nwidth: small\ntest set?",
+                (x, value),
+                xytext=(0, -10 if upper else 10),
+                textcoords="offset points",
+                ha="center",
+                va="top" if upper else "bottom",
+                fontsize=7,
+                color="#a33",
             )
         ax.set_xticks([0, 1], [model_name, baseline_name], fontsize=8)
         ax.set_xlim(-0.6, 1.9)

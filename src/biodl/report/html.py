@@ -167,6 +167,7 @@ figcaption { color: var(--muted); font-size: 0.92em; margin-top: 0.4em; }
 .missing { color: #a33; font-style: italic; }
 details { margin: 0.6em 0; }
 summary { cursor: pointer; font-weight: 600; }
+h3.env { font-size: 1em; margin: 1em 0 0.3em; }
 pre { background: #f6f8fa; border: 1px solid var(--line); padding: 10px 12px;
       overflow-x: auto; font-size: 0.85em; white-space: pre-wrap;
       font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
@@ -176,6 +177,11 @@ footer { color: var(--muted); font-size: 0.85em; margin-top: 3em; }
   main { max-width: none; padding: 0; }
   h2 { page-break-after: avoid; break-after: avoid; }
   .verdict, .warnings { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  .verdict, .warnings, table, tr { page-break-inside: avoid; break-inside: avoid; }
+  details::details-content { content-visibility: visible; display: block; }
+  details > summary::marker { content: ""; }
+  figure img { max-height: 22cm; width: auto; }
+  pre { white-space: pre-wrap; overflow: visible; }
 }
 """
 
@@ -188,9 +194,13 @@ _HOW_TO_READ = (
     "it was trained. The range in brackets is a 95% confidence interval obtained by bootstrap: "
     "the test set was resampled with replacement many times and the metric recomputed each "
     "time; the interval holds the middle 95% of those values. It shows how much the number "
-    "could move with a different sample of the same size. When the intervals of the model and "
-    "the baseline overlap a lot, the difference between them may be chance. The better value "
-    "of each metric is in bold."
+    "could move with a different sample of the same size. Intervals of the model and the "
+    "baseline that overlap do not by themselves mean the difference is chance: the verdict at "
+    "the top compares the two on the same test examples (a paired bootstrap of their "
+    "difference), which is more sensitive than comparing the two intervals by eye. An interval "
+    "of zero width (for example [1.000, 1.000]) on a small test set does not mean certainty; it "
+    "means every resample gave the same value. The better value of each metric is in bold; "
+    "bold alone does not mean the difference is real."
 )
 
 
@@ -299,8 +309,8 @@ def _summary(report: ReportContent) -> list[str]:
         out += [
             "<table>",
             "<thead><tr><th>Metric</th>"
-            f"<th>{_esc(report.model_name)} (95% CI)</th>"
-            f"<th>{_esc(report.baseline_name)} (95% CI)</th></tr></thead>",
+            f"<th>{_ci_heading(report.model_name)}</th>"
+            f"<th>{_ci_heading(report.baseline_name)}</th></tr></thead>",
             "<tbody>",
         ]
         for row in report.summary_rows:
@@ -319,6 +329,13 @@ def _summary(report: ReportContent) -> list[str]:
         out.append("<p>No metrics were computed.</p>")
     out.append(f'<p class="how"><strong>How to read this report.</strong> {_esc(_HOW_TO_READ)}</p>')
     return out
+
+
+def _ci_heading(name: str) -> str:
+    # "CNN (test)" -> "CNN (test; 95% CI)", not "CNN (test) (95% CI)".
+    if name.endswith(")") and "(" in name:
+        return _esc(f"{name[:-1]}; 95% CI)")
+    return _esc(f"{name} (95% CI)")
 
 
 def _better(row: SummaryRow) -> str | None:
@@ -380,8 +397,8 @@ def _reproducibility(report: ReportContent) -> list[str]:
             f"<pre>{_esc(report.config_yaml)}</pre></details>"
         )
     if report.environment:
-        out.append(
-            "<details><summary>Environment (versions, seed, device)</summary>"
-            f"{_pairs_table(report.environment, 'facts')}</details>"
-        )
+        # Shown open: versions and seed are what a reader needs to reproduce the run, and a
+        # collapsed block would be missing from a printed copy.
+        out.append('<h3 class="env">Environment (versions, seed, device)</h3>')
+        out.append(_pairs_table(report.environment, "facts"))
     return out
