@@ -235,7 +235,10 @@ def predict(
     targets = TargetEncoding.from_dict(saved.info["targets"])
     y = None
     if seqs.labels is not None and all(c in seqs.labels.columns for c in targets.label_columns):
-        y = targets.encode(seqs.labels, source=os.fspath(data))
+        try:
+            y = targets.encode(seqs.labels, source=os.fspath(data))
+        except DataError:
+            y = None  # labels the model does not know (new classes): predict without them
     table = pd.concat([pd.DataFrame({"id": seqs.ids}), _label_columns(targets, y, scores)], axis=1)
     if out is not None:
         atomic_write_text(Path(out), table.to_csv(index=False))

@@ -67,6 +67,7 @@ def train(
         typer.Argument(
             help="Training data: FASTA/FASTA.gz, CSV/TSV, or a folder with one FASTA per class. May come from --config.",
             show_default=False,
+            metavar="TRAIN",
         ),
     ] = None,
     out: Annotated[
@@ -121,19 +122,26 @@ def train(
             rich_help_panel=DATA,
         ),
     ] = None,
-    task: Annotated[str | None, typer.Option(help=_choices("task"), rich_help_panel=DATA)] = None,
-    split: Annotated[str | None, typer.Option(help=_choices("split"), rich_help_panel=DATA)] = None,
+    task: Annotated[
+        str | None, typer.Option(help=_choices("task"), show_default="auto", rich_help_panel=DATA)
+    ] = None,
+    split: Annotated[
+        str | None,
+        typer.Option(help=_choices("split"), show_default="stratified", rich_help_panel=DATA),
+    ] = None,
     test_size: Annotated[
         float | None,
         typer.Option(
-            help="Fraction held out for testing when no --test file is given [default: 0.2].",
+            help="Fraction held out for testing when no --test file is given.",
+            show_default="0.2",
             rich_help_panel=DATA,
         ),
     ] = None,
     valid_size: Annotated[
         float | None,
         typer.Option(
-            help="Fraction held out for validation / early stopping when no --valid file is given [default: 0.1].",
+            help="Fraction held out for validation / early stopping when no --valid file is given.",
+            show_default="0.1",
             rich_help_panel=DATA,
         ),
     ] = None,
@@ -166,21 +174,26 @@ def train(
         typer.Option(help="YAML config, e.g. an earlier run's config.yaml.", rich_help_panel=MODEL),
     ] = None,
     loss: Annotated[
-        str | None, typer.Option(help=_choices("loss"), rich_help_panel=TRAINING)
+        str | None,
+        typer.Option(help=_choices("loss"), show_default="auto", rich_help_panel=TRAINING),
     ] = None,
     class_weights: Annotated[
-        str | None, typer.Option(help=_choices("class_weights"), rich_help_panel=TRAINING)
+        str | None,
+        typer.Option(help=_choices("class_weights"), show_default="none", rich_help_panel=TRAINING),
     ] = None,
     optimizer: Annotated[
-        str | None, typer.Option(help=_choices("optimizer"), rich_help_panel=TRAINING)
+        str | None,
+        typer.Option(help=_choices("optimizer"), show_default="adam", rich_help_panel=TRAINING),
     ] = None,
     lr: Annotated[
         float | None,
-        typer.Option(help="Learning rate [default: 0.001].", rich_help_panel=TRAINING),
+        typer.Option(help="Learning rate.", show_default="0.001", rich_help_panel=TRAINING),
     ] = None,
     momentum: Annotated[
         float | None,
-        typer.Option(help="Momentum for sgd and rmsprop [default: 0.9].", rich_help_panel=TRAINING),
+        typer.Option(
+            help="Momentum for sgd and rmsprop.", show_default="0.9", rich_help_panel=TRAINING
+        ),
     ] = None,
     nesterov: Annotated[
         bool | None,
@@ -193,86 +206,99 @@ def train(
     ] = None,
     weight_decay: Annotated[
         float | None,
-        typer.Option(help="Optimiser weight decay [default: 0].", rich_help_panel=TRAINING),
+        typer.Option(help="Optimiser weight decay.", show_default="0", rich_help_panel=TRAINING),
     ] = None,
     scheduler: Annotated[
-        str | None, typer.Option(help=_choices("scheduler"), rich_help_panel=TRAINING)
+        str | None,
+        typer.Option(help=_choices("scheduler"), show_default="none", rich_help_panel=TRAINING),
     ] = None,
     batch_size: Annotated[
         str | None,
         typer.Option(
-            help="1 = stochastic, N = mini-batch, 'full' = full batch [default: 64].",
+            help="1 = stochastic, N = mini-batch, 'full' = full batch.",
+            show_default="64",
             rich_help_panel=TRAINING,
         ),
     ] = None,
     epochs: Annotated[
-        int | None, typer.Option(help="Maximum epochs [default: 30].", rich_help_panel=TRAINING)
+        int | None,
+        typer.Option(help="Maximum epochs.", show_default="30", rich_help_panel=TRAINING),
     ] = None,
     patience: Annotated[
         int | None,
         typer.Option(
-            help="Early stopping: epochs without improvement on the validation set; 0 = off [default: 5].",
+            help="Early stopping: epochs without improvement on the validation set; 0 = off.",
+            show_default="5",
             rich_help_panel=TRAINING,
         ),
     ] = None,
     monitor: Annotated[
         str | None,
         typer.Option(
-            help="Validation quantity for early stopping: loss or a metric (auroc, accuracy, r2, ...) [default: loss].",
+            help="Validation quantity for early stopping: loss or a metric (auroc, accuracy, r2, ...).",
+            show_default="loss",
             rich_help_panel=TRAINING,
         ),
     ] = None,
     l1: Annotated[
         float | None,
-        typer.Option(help="L1 penalty on weights [default: 0].", rich_help_panel=TRAINING),
+        typer.Option(help="L1 penalty on weights.", show_default="0", rich_help_panel=TRAINING),
     ] = None,
     l2: Annotated[
         float | None,
-        typer.Option(help="L2 penalty on weights [default: 0].", rich_help_panel=TRAINING),
+        typer.Option(help="L2 penalty on weights.", show_default="0", rich_help_panel=TRAINING),
     ] = None,
     grad_clip: Annotated[
         float | None,
         typer.Option(
-            help="Clip the gradient norm; 0 = off [default: 0].", rich_help_panel=TRAINING
+            help="Clip the gradient norm; 0 = off.", show_default="0", rich_help_panel=TRAINING
         ),
     ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
-            help="Seed for splits, initialisation, shuffling, bootstrap [default: 0].",
+            help="Seed for splits, initialisation, shuffling, bootstrap.",
+            show_default="0",
             rich_help_panel=TRAINING,
         ),
     ] = None,
     device: Annotated[
-        str | None, typer.Option(help=_choices("device"), rich_help_panel=HARDWARE)
+        str | None,
+        typer.Option(help=_choices("device"), show_default="auto", rich_help_panel=HARDWARE),
     ] = None,
     precision: Annotated[
         str | None,
         typer.Option(
-            help="32-true, 16-mixed, bf16-mixed, 64-true [default: 32-true].",
+            help="32-true, 16-mixed, bf16-mixed, 64-true.",
+            show_default="32-true",
             rich_help_panel=HARDWARE,
         ),
     ] = None,
     strategy: Annotated[
         str | None,
         typer.Option(
-            help="Lightning strategy, e.g. ddp for several GPUs [default: auto].",
+            help="Lightning strategy, e.g. ddp for several GPUs.",
+            show_default="auto",
             rich_help_panel=HARDWARE,
         ),
     ] = None,
     devices: Annotated[
         str | None,
-        typer.Option(help="Number of devices or 'auto' [default: auto].", rich_help_panel=HARDWARE),
+        typer.Option(
+            help="Number of devices or 'auto'.", show_default="auto", rich_help_panel=HARDWARE
+        ),
     ] = None,
     num_nodes: Annotated[
-        int | None, typer.Option(help="Number of nodes [default: 1].", rich_help_panel=HARDWARE)
+        int | None,
+        typer.Option(help="Number of nodes.", show_default="1", rich_help_panel=HARDWARE),
     ] = None,
     threads: Annotated[
         int | None,
         typer.Option(help="CPU threads for torch; 0 = torch's default.", rich_help_panel=HARDWARE),
     ] = None,
     baseline: Annotated[
-        str | None, typer.Option(help=_choices("baseline"), rich_help_panel=BASELINE)
+        str | None,
+        typer.Option(help=_choices("baseline"), show_default="logistic", rich_help_panel=BASELINE),
     ] = None,
     kmer: Annotated[
         int | None,
@@ -293,7 +319,8 @@ def train(
     bootstrap: Annotated[
         int | None,
         typer.Option(
-            help="Bootstrap resamples for confidence intervals [default: 1000].",
+            help="Bootstrap resamples for confidence intervals.",
+            show_default="1000",
             rich_help_panel=BASELINE,
         ),
     ] = None,
@@ -399,7 +426,8 @@ def predict(
     run: Annotated[Path, typer.Argument(help="Run directory of a trained model.")],
     data: Annotated[Path, typer.Argument(help="Sequences to predict (FASTA, CSV/TSV, folder).")],
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="CSV to write [default: print to stdout].")
+        Path | None,
+        typer.Option("--out", "-o", help="CSV to write.", show_default="print to stdout"),
     ] = None,
     sequence_column: Annotated[
         str | None, typer.Option(help="Sequence column, if it differs from training.")
@@ -564,9 +592,9 @@ def _run(work: Any) -> None:
         if _state["debug"]:
             raise
         _fail(str(err), kind=type(err).__name__)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         typer.echo("interrupted; nothing was written", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(128 + getattr(stop, "signal_number", 2)) from None
     finally:
         warnings.showwarning = default_show
 

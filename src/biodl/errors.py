@@ -23,6 +23,7 @@ __all__ = [
     "DataWarning",
     "LeakageWarning",
     "MissingDependencyError",
+    "RunInterrupted",
     "where",
 ]
 
@@ -41,6 +42,20 @@ class ConfigError(BiodlError, ValueError):
 
 class MissingDependencyError(BiodlError, ImportError):
     """An optional dependency is needed for the requested feature but is not installed."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Training was stopped by a signal (Ctrl-C or SIGTERM); nothing was written.
+
+    Parameters
+    ----------
+    signal_number : int
+        2 for SIGINT (Ctrl-C), 15 for SIGTERM (e.g. a batch scheduler's time limit).
+    """
+
+    def __init__(self, signal_number: int = 2):
+        super().__init__(signal_number)
+        self.signal_number = signal_number
 
 
 class BiodlWarning(UserWarning):

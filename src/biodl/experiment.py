@@ -20,7 +20,7 @@ from biodl.data.alphabet import Alphabet
 from biodl.data.sequence import SequenceSet, read_sequences
 from biodl.data.splits import split_indices
 from biodl.data.targets import TargetEncoding, infer_targets
-from biodl.errors import ConfigError, LeakageWarning
+from biodl.errors import ConfigError, DataWarning, LeakageWarning
 
 SPLITS = ("train", "valid", "test")
 
@@ -117,7 +117,7 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
             parts["valid"] = train.subset(split.valid)
         if test_size:
             parts["test"] = train.subset(split.test)
-        note = _split_note(cfg, given, test_size, valid_size)
+        note = _split_note(cfg, given, test_size, valid_size, targets.task)
     y = {
         name: targets.encode(part.labels, source=part.source)
         if part is not None and part.labels is not None
@@ -140,6 +140,7 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
         files=[p for p in (cfg.train, cfg.valid, cfg.test, cfg.labels) if p],
     )
     _check_leakage(prepared)
+    _check_evaluation_size(prepared)
     return prepared
 
 
@@ -157,13 +158,16 @@ def _read_part(
     )
 
 
-def _split_note(cfg: DataConfig, given: dict[str, Any], test_size: float, valid_size: float) -> str:
+def _split_note(
+    cfg: DataConfig, given: dict[str, Any], test_size: float, valid_size: float, task: str
+) -> str:
     made = []
     if test_size:
         made.append(f"test {test_size:.0%}")
     if valid_size:
         made.append(f"validation {valid_size:.0%}")
-    how = f"{cfg.split} split of the training file ({', '.join(made)})"
+    method = cfg.split if task in ("binary", "multiclass") else "random"
+    how = f"{method} split of the training file ({', '.join(made)})"
     if given:
         how += f"; {' and '.join(given)} from a separate file"
     return how
@@ -188,6 +192,38 @@ def _check_leakage(prepared: PreparedData) -> None:
             )
             prepared.warnings.append(message)
             warnings.warn(message, LeakageWarning, stacklevel=2)
+
+
+#: Below these sizes metrics and their intervals are too coarse to trust; the user is told.
+MIN_EVALUATION_SIZE = 50
+MIN_CLASS_EXAMPLES = 10
+
+
+def _check_evaluation_size(prepared: PreparedData) -> None:
+    """Warn when the final evaluation split is too small for precise metrics."""
+    present = prepared.present()
+    final = "test" if "test" in present else ("valid" if "valid" in present else None)
+    if final is None:
+        return
+    y = prepared.y[final]
+    assert y is not None
+    problems = []
+    if len(y) < MIN_EVALUATION_SIZE:
+        problems.append(f"only {len(y)} {final} examples")
+    classes = prepared.targets.classes
+    if prepared.targets.task in ("binary", "multiclass"):
+        counts = np.bincount(y, minlength=len(classes))
+        rare = [f"{classes[i]!r}: {counts[i]}" for i in np.flatnonzero(counts < MIN_CLASS_EXAMPLES)]
+        if rare:
+            problems.append(f"few {final} examples of class {', '.join(rare)}")
+    if problems:
+        message = (
+            f"{' and '.join(problems)}: {final} metrics are coarse and their confidence intervals "
+            "unreliable (a perfect score on few examples is not certainty); use more data or "
+            "cross-validation"
+        )
+        prepared.warnings.append(message)
+        warnings.warn(message, DataWarning, stacklevel=3)
 
 
 def _sequence_bytes(seqs: SequenceSet) -> list[bytes]:

@@ -86,18 +86,25 @@ class RunWriter:
     Raises
     ------
     ConfigError
-        If ``out`` exists, is not empty and ``overwrite`` is False.
+        If ``out`` exists and is not empty, unless ``overwrite`` is True and ``out`` is a biodl
+        run directory (a folder of anything else is never replaced).
     """
 
     def __init__(self, out: str | os.PathLike[str], *, overwrite: bool = False):
         self.out = Path(out)
-        if self.out.exists() and not overwrite and any(self.out.iterdir()):
-            raise ConfigError(
-                f"{self.out}: run directory exists and is not empty; choose another --out or "
-                "pass --overwrite"
-            )
         if self.out.exists() and not self.out.is_dir():
             raise ConfigError(f"{self.out}: exists and is not a directory; choose another --out")
+        if self.out.exists() and any(self.out.iterdir()):
+            if not overwrite:
+                raise ConfigError(
+                    f"{self.out}: run directory exists and is not empty; choose another --out "
+                    "or pass --overwrite"
+                )
+            if not is_run_dir(self.out):
+                raise ConfigError(
+                    f"{self.out}: not a biodl run directory (no config.yaml and metrics.json), "
+                    "so --overwrite will not replace it; choose another --out"
+                )
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.path = self.out.parent / f".{self.out.name}.partial-{uuid.uuid4().hex[:8]}"
         self.path.mkdir()
@@ -139,6 +146,11 @@ class RunWriter:
             shutil.rmtree(trash, ignore_errors=True)
         else:
             os.replace(self.path, self.out)
+
+
+def is_run_dir(path: Path) -> bool:
+    """Whether ``path`` holds a finished biodl run (config.yaml and metrics.json)."""
+    return (path / "config.yaml").is_file() and (path / "metrics.json").is_file()
 
 
 def save_model(folder: Path, model: Any, info: dict[str, Any]) -> None:

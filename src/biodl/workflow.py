@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+import warnings
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +26,7 @@ from biodl.data.dataset import EncodedSequences
 from biodl.data.kmers import default_k, sequence_features
 from biodl.data.sequence import SequenceSet
 from biodl.data.targets import TargetEncoding
-from biodl.errors import ConfigError
+from biodl.errors import ConfigError, DataWarning
 from biodl.evaluate.baselines import Baseline, fit_baseline
 from biodl.evaluate.metrics import (
     bootstrap_metrics,
@@ -290,7 +291,6 @@ def _train_and_evaluate(
     prepared = prepare_data(cfg.data, seed=cfg.train.seed)
     trained, fit = fit_sequence_model(cfg, prepared, progress=progress)
     resolved = replace(cfg, model=replace(cfg.model, name=trained.info["model"]))
-    resolved = replace(resolved, data=replace(resolved.data, length=cfg.data.length))
     start = time.perf_counter()
     baseline, baseline_info = fit_sequence_baseline(resolved, prepared)
     baseline_seconds = time.perf_counter() - start
@@ -300,6 +300,7 @@ def _train_and_evaluate(
         scores["model"][name] = predict_trained(trained, part)
         X = sequence_features(part, k=baseline_info["k"], length=baseline_info["length"])
         scores["baseline"][name] = baseline.predict_scores(X)
+    _check_collapsed(prepared, scores["model"])
     metrics = evaluate_scores(
         resolved, prepared, scores, model_name=model_title(trained.info["model"]), baseline=baseline
     )
@@ -325,6 +326,23 @@ def _train_and_evaluate(
     if writer is not None:
         _write_run(writer, result, prepared, scores, baseline, started, fit.device)
     return result
+
+
+def _check_collapsed(prepared: PreparedData, scores: dict[str, np.ndarray]) -> None:
+    """Warn when the network predicts one class for every example (it learned nothing useful)."""
+    targets = prepared.targets
+    split = "test" if "test" in scores else "valid"
+    if targets.task not in ("binary", "multiclass") or split not in scores:
+        return
+    predicted = np.unique(np.argmax(scores[split], axis=1))
+    if len(predicted) == 1:
+        message = (
+            f"the network predicts class {targets.classes[predicted[0]]!r} for every {split} "
+            "example: it has not learned to separate the classes; train longer (--epochs), "
+            "change --lr, or use --class-weights balanced for imbalanced classes"
+        )
+        prepared.warnings.append(message)
+        warnings.warn(message, DataWarning, stacklevel=3)
 
 
 def evaluate_scores(

@@ -101,15 +101,15 @@ def masked_max(h: Tensor, mask: Tensor) -> Tensor:
     return out.masked_fill(empty, 0.0)
 
 
-def global_pool(h: Tensor, mask: Tensor, how: str) -> Tensor:
+def global_pool(h: Tensor, mask: Tensor | None, how: str) -> Tensor:
     """Masked global pooling over the length axis.
 
     Parameters
     ----------
     h : Tensor (batch, channels, length)
         Values.
-    mask : Tensor (batch, length) bool
-        ``True`` at real positions.
+    mask : Tensor (batch, length) bool or None
+        ``True`` at real positions; None when there is no padding (plain pooling, faster).
     how : {"max", "avg", "maxavg"}
         ``"maxavg"`` concatenates max and mean: output width ``2 * channels``.
 
@@ -117,6 +117,12 @@ def global_pool(h: Tensor, mask: Tensor, how: str) -> Tensor:
     -------
     Tensor (batch, channels * GLOBAL_POOLINGS[how])
     """
+    if mask is None:
+        if how == "max":
+            return h.amax(dim=2)
+        if how == "avg":
+            return h.mean(dim=2)
+        return torch.cat([h.amax(dim=2), h.mean(dim=2)], dim=1)
     if how == "max":
         return masked_max(h, mask)
     if how == "avg":
@@ -204,15 +210,16 @@ class MaskedConvBlock(nn.Module):
         self.pool_size = pool_size
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, h: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, h: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor | None]:
         """Apply the block.
 
         Parameters
         ----------
         h : Tensor (batch, in_channels, length)
             Input, zero at padded positions.
-        mask : Tensor (batch, length) bool
-            ``True`` at real positions.
+        mask : Tensor (batch, length) bool or None
+            ``True`` at real positions; None when there is no padding, which skips all masking
+            (the result is the same as with an all-true mask, computed faster).
 
         Returns
         -------
@@ -221,14 +228,21 @@ class MaskedConvBlock(nn.Module):
             ``(batch, new_length)`` mask. (An internal helper, so a tuple is fine here.)
         """
         out = self.norm(self.conv(F.pad(h, self.pad)))
-        if self.stride > 1:
+        if self.stride > 1 and mask is not None:
             mask = mask[:, :: self.stride]
         if self.residual:
             out = out + h[:, :, :: self.stride]
         out = self.act(out)
-        out = out * mask.unsqueeze(1).to(out.dtype)
+        if mask is None and self.pooling != "none" and out.shape[-1] % self.pool_size:
+            mask = full_mask(out)  # a partial last window needs the masked pooling
+        if mask is not None:
+            out = out * mask.unsqueeze(1).to(out.dtype)
         if self.pooling != "none":
-            out, mask = self._pool(out, mask)
+            if mask is None:
+                pool = F.max_pool1d if self.pooling == "max" else F.avg_pool1d
+                out = pool(out, self.pool_size)
+            else:
+                out, mask = self._pool(out, mask)
         return self.dropout(out), mask
 
     def _pool(self, h: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:

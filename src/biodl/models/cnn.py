@@ -14,7 +14,6 @@ from biodl.models._layers import (
     GlobalPoolingName,
     MaskedConvBlock,
     PoolingName,
-    full_mask,
     global_pool,
 )
 
@@ -184,8 +183,7 @@ class CNN(nn.Module):
         -------
         Tensor (batch, n_features)
         """
-        mask = full_mask(x) if mask is None else mask
-        h = x * mask.unsqueeze(1).to(x.dtype)
+        h = x if mask is None else x * mask.unsqueeze(1).to(x.dtype)
         for block in self.blocks:
             h, mask = block(h, mask)
         return global_pool(h, mask, self.global_pooling)

@@ -6,6 +6,7 @@ Knows nothing of how the run was trained: it takes targets and scores per split,
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,9 @@ def make_plots(
             fig.metric_comparison(
                 rows, plots / "metric_comparison.png", model_name=model, baseline_name=base
             ),
-            f"Each {split} metric with its bootstrap confidence interval; overlapping intervals "
-            "mean the difference may be chance.",
+            f"Each {split} metric with its bootstrap confidence interval. Whether the model beats "
+            "the baseline is decided by the paired comparison in the verdict, which is more "
+            "sensitive than comparing these intervals by eye.",
         )
     )
     if task == "binary":
@@ -221,7 +223,7 @@ def data_facts(metrics: dict[str, Any], prepared: Any) -> list[tuple[str, str]]:
     """(name, value) rows describing the data for the report."""
     data = metrics["data"]
     facts = [
-        ("Files", ", ".join(str(f) for f in prepared.files)),
+        ("Files", ", ".join(os.path.abspath(f) for f in prepared.files)),
         ("Alphabet", data["alphabet"].upper()),
     ]
     sizes = " / ".join(str(data.get(f"n_{n}", 0)) for n in ("train", "valid", "test"))
@@ -258,4 +260,10 @@ def training_text(metrics: dict[str, Any]) -> str:
         f"{t['device']}; the weights of epoch {t['best_epoch']} were kept. The baseline "
         f"({metrics['baseline']['name']} on {metrics['baseline'].get('features', 'features')}) "
         f"trained in {t['baseline_seconds']:.1f} s on the same training split."
+        + (
+            " The last epoch was the best one: the network may still be improving, so more "
+            "epochs (--epochs) could help."
+            if t["best_epoch"] == t["epochs_run"] and not t["stopped_early"]
+            else ""
+        )
     )

@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -27,6 +28,7 @@ import torch
 from biodl.config import TrainConfig
 from biodl.data.dataset import EncodedSequences, loader
 from biodl.data.targets import TaskName
+from biodl.errors import RunInterrupted
 from biodl.evaluate.metrics import METRIC_DIRECTION
 from biodl.training.losses import make_loss
 from biodl.training.task import SequenceNetwork, SupervisedTask
@@ -111,6 +113,7 @@ def fit_network(
     """
     import lightning as L
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     workdir = tempfile.TemporaryDirectory(prefix="biodl-fit-")
     weights = (
@@ -172,7 +175,15 @@ def fit_network(
             default_root_dir=workdir.name,
         )
         start = time.perf_counter()
-        trainer.fit(module, train_loader, valid_loader)
+        try:
+            trainer.fit(module, train_loader, valid_loader)
+        except SystemExit as stop:
+            # Lightning turns Ctrl-C into sys.exit(1) and SIGTERM into an exit with code 0;
+            # either way the run did not finish and must not look finished.
+            if trainer.interrupted or isinstance(stop, SIGTERMException):
+                signum = signal.SIGTERM if isinstance(stop, SIGTERMException) else signal.SIGINT
+                raise RunInterrupted(int(signum)) from None
+            raise
     seconds = time.perf_counter() - start
     best_epoch = trainer.current_epoch
     if checkpoint is not None and checkpoint.best_model_path:
