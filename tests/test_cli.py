@@ -477,3 +477,64 @@ def test_progress_bar_and_other_precision(tmp_path, motif_fasta):
         n_bootstrap=20,
     )
     assert result.metrics["training"]["epochs_run"] == 1
+
+
+def test_overwrite_never_replaces_a_folder_that_is_not_a_run(tmp_path, motif_fasta):
+    precious = tmp_path / "mydata"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("keep me")
+    result = biodl("train", motif_fasta, "--out", precious, *FAST, "--overwrite")
+    assert result.exit_code == 2 and "not a biodl run directory" in result.stderr
+    assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_interrupted_training_exits_130_and_writes_nothing(tmp_path, motif_fasta, monkeypatch):
+    from biodl.training.task import SupervisedTask
+
+    def interrupt(self, batch, batch_idx):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SupervisedTask, "training_step", interrupt)
+    run = tmp_path / "run"
+    result = biodl("train", motif_fasta, "--out", run, *FAST)
+    assert result.exit_code == 130
+    assert "interrupted; nothing was written" in result.stderr
+    assert not run.exists() and not list(tmp_path.glob(".run.partial-*"))
+
+
+def test_small_test_set_is_warned_about(tmp_path, motif_fasta):
+    run = tmp_path / "run"
+    result = biodl("train", motif_fasta, "--out", run, *FAST)
+    assert result.exit_code == 0, result.output
+    assert "only 48 test examples" in result.stderr
+    assert "only 48 test examples" in (run / "report.html").read_text()
+
+
+def test_a_model_predicting_one_class_is_warned_about():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from biodl.errors import DataWarning
+    from biodl.workflow import _check_collapsed
+
+    prepared = SimpleNamespace(
+        targets=SimpleNamespace(task="binary", classes=["neg", "pos"]), warnings=[]
+    )
+    scores = {"test": np.tile([0.2, 0.8], (30, 1))}
+    with pytest.warns(DataWarning, match="predicts class 'pos' for every test example"):
+        _check_collapsed(prepared, scores)
+    assert len(prepared.warnings) == 1
+    scores["test"][0] = [0.9, 0.1]
+    _check_collapsed(prepared, scores)
+    assert len(prepared.warnings) == 1
+
+
+def test_predict_ignores_label_values_the_model_never_saw(tmp_path, motif_fasta):
+    run = tmp_path / "run"
+    ok("train", motif_fasta, "--out", run, *FAST)
+    other = tmp_path / "other.fa"
+    other.write_text(">x label=silencer\nACGTACGTGATAAGACGTCACGTGACGT\n")
+    ok("predict", run, other, "--out", tmp_path / "p.csv")
+    table = pd.read_csv(tmp_path / "p.csv")
+    assert list(table.columns) == ["id", "predicted", "prob_background", "prob_enhancer"]

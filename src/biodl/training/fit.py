@@ -175,9 +175,12 @@ def fit_network(
             default_root_dir=workdir.name,
         )
         start = time.perf_counter()
+        sigint = signal.getsignal(signal.SIGINT)
         try:
             trainer.fit(module, train_loader, valid_loader)
         except SystemExit as stop:
+            # Lightning leaves Ctrl-C ignored after an interrupt; give the caller it back.
+            signal.signal(signal.SIGINT, sigint)
             # Lightning turns Ctrl-C into sys.exit(1) and SIGTERM into an exit with code 0;
             # either way the run did not finish and must not look finished.
             if trainer.interrupted or isinstance(stop, SIGTERMException):
