@@ -538,3 +538,59 @@ def test_predict_ignores_label_values_the_model_never_saw(tmp_path, motif_fasta)
     ok("predict", run, other, "--out", tmp_path / "p.csv")
     table = pd.read_csv(tmp_path / "p.csv")
     assert list(table.columns) == ["id", "predicted", "prob_background", "prob_enhancer"]
+
+
+def test_predict_and_evaluate_options_for_other_layouts(tmp_path, motif_csv):
+    run = tmp_path / "run"
+    ok("train", motif_csv, "--out", run, *FAST, "--label-column", "label")
+    table = pd.read_csv(motif_csv).rename(
+        columns={"sequence": "dna_seq", "id": "name_", "label": "kind"}
+    )
+    other = tmp_path / "renamed.csv"
+    table[["name_", "dna_seq", "kind"]].to_csv(other, index=False)
+    out = tmp_path / "p.csv"
+    ok(
+        "predict",
+        run,
+        other,
+        "--sequence-column",
+        "dna_seq",
+        "--id-column",
+        "name_",
+        "--device",
+        "cpu",
+        "--out",
+        out,
+    )
+    assert pd.read_csv(out)["id"].tolist() == table["name_"].tolist()
+    result = ok(
+        "evaluate",
+        run,
+        other,
+        "--sequence-column",
+        "dna_seq",
+        "--label-column",
+        "kind",
+        "--seed",
+        "1",
+        "--device",
+        "cpu",
+        "--bootstrap",
+        "20",
+    )
+    assert json.loads(result.stdout)["n"] == 240
+    fasta, labels = tmp_path / "u.fa", tmp_path / "labels.tsv"
+    fasta.write_text(
+        "".join(f">{i}\n{s}\n" for i, s in zip(table["name_"], table["dna_seq"], strict=True))
+    )
+    table[["name_", "kind"]].rename(columns={"name_": "id", "kind": "label"}).to_csv(
+        labels, sep="\t", index=False
+    )
+    result = ok("evaluate", run, fasta, "--labels", labels, "--bootstrap", "20")
+    assert json.loads(result.stdout)["n"] == 240
+
+
+def test_version_and_demo_overwrite(tmp_path):
+    assert ok("--version").output.strip() == "biodl 0.1.0"
+    ok("demo", "--out", tmp_path / "demo", "--epochs", "1", "--quiet")
+    ok("demo", "--out", tmp_path / "demo", "--epochs", "1", "--quiet", "--overwrite")

@@ -170,16 +170,26 @@ def load_run(run: PathLike):
 def _read_for_run(saved: Any, data: PathLike, options: dict[str, Any], require_labels: bool):
     from biodl.data.sequence import read_sequences
 
-    targets = saved.info["targets"]
-    return read_sequences(
+    trained_columns = saved.info["targets"]["label_columns"]
+    columns = options.get("label_columns") or trained_columns
+    if len(columns) != len(trained_columns):
+        raise DataError(
+            f"{data}: the model was trained on {len(trained_columns)} label column(s) "
+            f"({', '.join(trained_columns)}); pass as many --label-column, got {len(columns)}"
+        )
+    seqs = read_sequences(
         os.fspath(data),
         labels=options.get("labels"),
-        label_columns=options.get("label_columns") or targets["label_columns"],
+        label_columns=columns,
         sequence_column=options.get("sequence_column") or saved.info.get("sequence_column"),
         id_column=options.get("id_column") or saved.info.get("id_column"),
         alphabet=saved.info["alphabet"],
         require_labels=require_labels,
     )
+    if seqs.labels is not None and list(seqs.labels.columns) == list(columns):
+        # Columns named differently from training map in order onto the trained ones.
+        seqs.labels.columns = trained_columns
+    return seqs
 
 
 def _scores(saved: Any, seqs: Any, batch_size: int, device: str):
