@@ -521,6 +521,7 @@ def test_a_model_predicting_one_class_is_warned_about():
     prepared = SimpleNamespace(
         targets=SimpleNamespace(task="binary", classes=["neg", "pos"]), warnings=[]
     )
+    prepared.add_warning = lambda message, category: prepared.warnings.append(message)
     scores = {"test": np.tile([0.2, 0.8], (30, 1))}
     with pytest.warns(DataWarning, match="predicts class 'pos' for every test example"):
         _check_collapsed(prepared, scores)

@@ -41,7 +41,9 @@ class PreparedData:
     split_note : str
         Where valid/test came from: files or a split of the training file.
     warnings : list of str
-        Problems found (leakage) for the summary and report.
+        Problems found (leakage, small evaluation sets) for the summary and report. They are
+        recorded here and raised as Python warnings by :meth:`emit_warnings`, once the run's
+        options are known to be valid (so a bad option is reported alone).
     leakage : dict
         Counts of test/valid sequences identical to a training sequence.
     files : list of str
@@ -54,6 +56,7 @@ class PreparedData:
     length: int | None
     split_note: str
     warnings: list[str] = field(default_factory=list)
+    warning_categories: list[type[Warning]] = field(default_factory=list)
     leakage: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
@@ -62,6 +65,16 @@ class PreparedData:
         train = self.parts["train"]
         assert train is not None
         return train.alphabet
+
+    def add_warning(self, message: str, category: type[Warning]) -> None:
+        """Record a problem for the report; it is raised later by :meth:`emit_warnings`."""
+        self.warnings.append(message)
+        self.warning_categories.append(category)
+
+    def emit_warnings(self) -> None:
+        """Raise every recorded problem as a Python warning of its category."""
+        for message, category in zip(self.warnings, self.warning_categories, strict=True):
+            warnings.warn(message, category, stacklevel=3)
 
     def present(self) -> list[str]:
         """Names of the parts that exist and are not empty, in train/valid/test order."""
@@ -190,8 +203,7 @@ def _check_leakage(prepared: PreparedData) -> None:
                 f"({count / len(part):.1%}): {name} metrics may be optimistic (leakage); remove "
                 "duplicates or split by similarity"
             )
-            prepared.warnings.append(message)
-            warnings.warn(message, LeakageWarning, stacklevel=2)
+            prepared.add_warning(message, LeakageWarning)
 
 
 #: Below these sizes metrics and their intervals are too coarse to trust; the user is told.
@@ -222,8 +234,7 @@ def _check_evaluation_size(prepared: PreparedData) -> None:
             "unreliable (a perfect score on few examples is not certainty); use more data or "
             "cross-validation"
         )
-        prepared.warnings.append(message)
-        warnings.warn(message, DataWarning, stacklevel=3)
+        prepared.add_warning(message, DataWarning)
 
 
 def _sequence_bytes(seqs: SequenceSet) -> list[bytes]:

@@ -132,6 +132,7 @@ def fit_sequence_model(
     model = build_model(
         name, in_channels=alphabet.n_channels, n_outputs=n_outputs, length=length, **params
     )
+    prepared.emit_warnings()  # options are valid: now tell the user about the data
     table = torch.as_tensor(alphabet.onehot_matrix())
     network = SequenceNetwork(model, table)
     scale = _scale(targets)
@@ -341,7 +342,7 @@ def _check_collapsed(prepared: PreparedData, scores: dict[str, np.ndarray]) -> N
             "example: it has not learned to separate the classes; train longer (--epochs), "
             "change --lr, or use --class-weights balanced for imbalanced classes"
         )
-        prepared.warnings.append(message)
+        prepared.add_warning(message, DataWarning)
         warnings.warn(message, DataWarning, stacklevel=3)
 
 
