@@ -595,3 +595,36 @@ def test_version_and_demo_overwrite(tmp_path):
     assert ok("--version").output.strip() == "biodl 0.1.0"
     ok("demo", "--out", tmp_path / "demo", "--epochs", "1", "--quiet")
     ok("demo", "--out", tmp_path / "demo", "--epochs", "1", "--quiet", "--overwrite")
+
+
+def test_seeds_report_mean_and_sd(tmp_path, motif_fasta):
+    run = tmp_path / "seeds"
+    result = ok(
+        "train",
+        motif_fasta,
+        "--out",
+        run,
+        "--epochs",
+        "2",
+        "--bootstrap",
+        "20",
+        "--set",
+        "model.channels=8",
+        "--set",
+        "model.n_layers=1",
+        "--seeds",
+        "3",
+        "--seed",
+        "5",
+        "--baseline",
+        "random_forest",
+    )
+    seeds = json.loads((run / "metrics.json").read_text())["seeds"]
+    assert seeds["seeds"] == [5, 6, 7] and seeds["split"] == "test"
+    accuracy = seeds["model"]["accuracy"]
+    assert len(accuracy["values"]) == 3
+    assert accuracy["mean"] == pytest.approx(sum(accuracy["values"]) / 3)
+    assert accuracy["sd"] == pytest.approx(float(pd.Series(accuracy["values"]).std()))
+    assert len(seeds["baseline"]["auroc"]["values"]) == 3
+    assert "over 3 seeds" in result.stdout
+    assert "Variation over seeds" in (run / "report.html").read_text()

@@ -262,6 +262,15 @@ def train(
             rich_help_panel=TRAINING,
         ),
     ] = None,
+    seeds: Annotated[
+        int | None,
+        typer.Option(
+            help="Repeat training with this many seeds (seed, seed+1, ...) on the same split and "
+            "report mean ± sd.",
+            show_default="1",
+            rich_help_panel=TRAINING,
+        ),
+    ] = None,
     device: Annotated[
         str | None,
         typer.Option(help=_choices("device"), show_default="auto", rich_help_panel=HARDWARE),
@@ -367,6 +376,7 @@ def train(
         "l2": l2,
         "grad_clip": grad_clip,
         "seed": seed,
+        "seeds": seeds,
         "device": device,
         "precision": precision,
         "strategy": strategy,

@@ -182,6 +182,11 @@ class TrainConfig:
         Clip the gradient norm to this value; 0 = no clipping.
     seed : int, default 0
         Controls splits, initialisation, shuffling and the bootstrap.
+    seeds : int, default 1
+        Train the network and the baseline this many times, with seeds ``seed``,
+        ``seed + 1``, ...; on the same split, so the spread shows the variation due to
+        initialisation and batch order. Metrics are reported as mean ± sd; the run directory
+        keeps the model of the first seed.
     device : {'auto', 'cpu', 'cuda'}, default 'auto'
     precision : str, default '32-true'
         Lightning precision: '32-true', '16-mixed', 'bf16-mixed', '64-true'.
@@ -210,6 +215,7 @@ class TrainConfig:
     l2: float = 0.0
     grad_clip: float = 0.0
     seed: int = 0
+    seeds: int = 1
     device: DeviceOption = "auto"
     precision: str = "32-true"
     strategy: str = "auto"

@@ -57,6 +57,7 @@ class PreparedData:
     split_note: str
     warnings: list[str] = field(default_factory=list)
     warning_categories: list[type[Warning]] = field(default_factory=list)
+    _emitted: int = field(default=0, repr=False)
     leakage: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
@@ -72,9 +73,11 @@ class PreparedData:
         self.warning_categories.append(category)
 
     def emit_warnings(self) -> None:
-        """Raise every recorded problem as a Python warning of its category."""
-        for message, category in zip(self.warnings, self.warning_categories, strict=True):
+        """Raise every recorded problem not raised yet as a Python warning of its category."""
+        pending = zip(self.warnings, self.warning_categories, strict=True)
+        for message, category in list(pending)[self._emitted :]:
             warnings.warn(message, category, stacklevel=3)
+        self._emitted = len(self.warnings)
 
     def present(self) -> list[str]:
         """Names of the parts that exist and are not empty, in train/valid/test order."""

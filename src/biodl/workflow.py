@@ -305,6 +305,8 @@ def _train_and_evaluate(
     metrics = evaluate_scores(
         resolved, prepared, scores, model_name=model_title(trained.info["model"]), baseline=baseline
     )
+    if cfg.train.seeds > 1:
+        metrics["seeds"] = repeat_over_seeds(resolved, prepared, scores, progress=progress)
     metrics["training"] = {
         "epochs_run": fit.epochs_run,
         "best_epoch": fit.best_epoch,
@@ -327,6 +329,46 @@ def _train_and_evaluate(
     if writer is not None:
         _write_run(writer, result, prepared, scores, baseline, started, fit.device)
     return result
+
+
+def repeat_over_seeds(
+    cfg: RunConfig,
+    prepared: PreparedData,
+    first: dict[str, dict[str, np.ndarray]],
+    *,
+    progress: bool | None = None,
+) -> dict[str, Any]:
+    """Retrain network and baseline with seeds ``seed + 1 ...``; mean ± sd of the final metrics.
+
+    The split stays the one of the first seed, so the spread is the variation due to
+    initialisation and batch order (and, for random forests, the forest's randomness).
+    """
+    task = prepared.targets.task
+    split = "test" if "test" in first["model"] else "valid"
+    part, y = _part(prepared, split), prepared.y[split]
+    assert y is not None
+    values: dict[str, list[dict[str, float]]] = {
+        who: [compute_metrics(task, y, first[who][split])] for who in ("model", "baseline")
+    }
+    seeds = [cfg.train.seed + i for i in range(cfg.train.seeds)]
+    for seed in seeds[1:]:
+        cfg_seed = replace(cfg, train=replace(cfg.train, seed=seed))
+        trained, _ = fit_sequence_model(cfg_seed, prepared, progress=progress)
+        values["model"].append(compute_metrics(task, y, predict_trained(trained, part)))
+        baseline, info = fit_sequence_baseline(cfg_seed, prepared)
+        X = sequence_features(part, k=info["k"], length=info["length"])
+        values["baseline"].append(compute_metrics(task, y, baseline.predict_scores(X)))
+    out: dict[str, Any] = {"seeds": seeds, "split": split}
+    for who, runs in values.items():
+        out[who] = {}
+        for name in runs[0]:
+            column = np.array([run[name] for run in runs], dtype=np.float64)
+            out[who][name] = {
+                "mean": float(np.nanmean(column)) if np.isfinite(column).any() else None,
+                "sd": float(np.nanstd(column, ddof=1)) if np.isfinite(column).sum() > 1 else None,
+                "values": column.tolist(),
+            }
+    return out
 
 
 def _check_collapsed(prepared: PreparedData, scores: dict[str, np.ndarray]) -> None:
@@ -470,9 +512,21 @@ def format_summary(metrics: dict[str, Any]) -> str:
             f"{name:<18}{_with_ci(value, model.get(split + '_ci', {}).get(name)):<30}"
             f"{_with_ci(base[split][name], base.get(split + '_ci', {}).get(name)):<30}"
         )
+    if "seeds" in metrics:
+        seeds = metrics["seeds"]
+        lines += ["", f"over {len(seeds['seeds'])} seeds ({seeds['split']}, mean ± sd):"]
+        for name, stat in seeds["model"].items():
+            lines.append(f"{name:<18}{_mean_sd(stat):<30}{_mean_sd(seeds['baseline'][name]):<30}")
     lines.append("")
     lines.append(metrics["comparison"]["verdict"])
     return "\n".join(lines)
+
+
+def _mean_sd(stat: dict[str, Any]) -> str:
+    if stat["mean"] is None:
+        return "-"
+    sd = stat["sd"]
+    return f"{stat['mean']:.3f} ± {sd:.3f}" if sd is not None else f"{stat['mean']:.3f}"
 
 
 def _with_ci(value: float | None, ci: list[float | None] | None) -> str:

@@ -214,7 +214,7 @@ def build_report(
         figures=figures,
         config_yaml=config_yaml,
         environment=environment,
-        sections=[("Training", training_text(metrics))],
+        sections=[("Training", training_text(metrics)), *seeds_section(metrics)],
     )
     return write_report(content, folder / "report.html")
 
@@ -250,6 +250,30 @@ def data_facts(metrics: dict[str, Any], prepared: Any) -> list[tuple[str, str]]:
             )
         )
     return facts
+
+
+def seeds_section(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+    """A 'Variation over seeds' section when the run was repeated with several seeds."""
+    if "seeds" not in metrics:
+        return []
+    seeds = metrics["seeds"]
+    model, base = metrics["model"]["name"], metrics["baseline"]["name"]
+
+    def fmt(stat: dict[str, Any]) -> str:
+        if stat["mean"] is None:
+            return "-"
+        return f"{stat['mean']:.3f} ± {stat['sd']:.3f}" if stat["sd"] is not None else "-"
+
+    lines = [
+        f"{_LABELS.get(name, name)}: {model} {fmt(stat)}; {base} {fmt(seeds['baseline'][name])}"
+        for name, stat in seeds["model"].items()
+    ]
+    intro = (
+        f"The network and the baseline were trained {len(seeds['seeds'])} times with seeds "
+        f"{', '.join(map(str, seeds['seeds']))} on the same split; {seeds['split']} metrics as "
+        "mean ± standard deviation over the seeds (the tables above show the first seed)."
+    )
+    return [("Variation over seeds", intro + "\n\n" + "\n\n".join(lines))]
 
 
 def training_text(metrics: dict[str, Any]) -> str:
