@@ -305,3 +305,65 @@ def evaluate(
     if out is not None:
         atomic_write_text(Path(out), to_json(result))
     return result
+
+
+def inspect(
+    data: PathLike,
+    *,
+    valid: PathLike | None = None,
+    test: PathLike | None = None,
+    out: PathLike | None = None,
+    task: str = "auto",
+    labels: PathLike | None = None,
+    label_columns: list[str] | None = None,
+    sequence_column: str | None = None,
+    id_column: str | None = None,
+    alphabet: str = "auto",
+):
+    """Check data before training: sizes, balance, lengths, letters, duplicates, leakage.
+
+    Parameters
+    ----------
+    data : path
+        The (training) file, in any supported format; labels are optional.
+    valid, test : path, optional
+        Further files; sequences they share with earlier files are reported as leakage.
+    out : path, optional
+        Write a self-contained HTML page of the inspection.
+    task : str, default 'auto'
+    labels, label_columns, sequence_column, id_column, alphabet
+        As for :func:`train`.
+
+    Returns
+    -------
+    Inspection
+        ``summary()`` for text, ``to_dict()`` for JSON, ``findings`` with a fix each.
+    """
+    from biodl.data.inspect import inspect_sequences
+    from biodl.data.sequence import SequenceSet, read_sequences
+    from biodl.report.inspection import write_inspection
+
+    parts: dict[str, SequenceSet] = {}
+    for name, path in (("train", data), ("valid", valid), ("test", test)):
+        if path is None:
+            continue
+        first = parts.get("train")
+        parts[name] = read_sequences(
+            os.fspath(path),
+            labels=os.fspath(labels) if labels else None,
+            label_columns=label_columns
+            or (
+                list(first.labels.columns)
+                if first is not None and first.labels is not None
+                else None
+            ),
+            sequence_column=sequence_column,
+            id_column=id_column,
+            alphabet=first.alphabet.name if first is not None else alphabet,  # type: ignore[arg-type]
+            require_labels=False,
+            extra_labels="ignore",
+        )
+    inspection = inspect_sequences(parts, task=task)
+    if out is not None:
+        write_inspection(inspection, out, title=f"Inspection of {Path(data).name}")
+    return inspection

@@ -30,7 +30,7 @@ SCHEMA_VERSION = 1
 
 TaskOption = Literal["auto", "binary", "multiclass", "multilabel", "regression"]
 AlphabetOption = Literal["auto", "dna", "rna", "protein"]
-SplitOption = Literal["stratified", "random"]
+SplitOption = Literal["stratified", "random", "group", "similarity", "predefined"]
 LossOption = Literal["auto", "cross_entropy", "bce", "mse", "l2", "l1", "huber"]
 OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta"]
 SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
@@ -49,8 +49,13 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "regression": "one or more numeric targets",
     },
     "split": {
-        "stratified": "class proportions kept in every split (classification)",
-        "random": "plain random split",
+        "stratified": "random rows, class proportions kept in every part (classification)",
+        "random": "plain random split of the rows",
+        "group": "whole groups (--group-column: patient, species, ...) go to one part each",
+        "similarity": "clusters of near-identical sequences (--similarity-threshold) go to one "
+        "part each, so no test sequence has a near-copy in training",
+        "predefined": "the part of each row is read from a column (--split-column: "
+        "train / valid / test)",
     },
     "loss": {
         "auto": "bce for binary and multilabel, cross_entropy for multiclass, mse for regression",
@@ -113,7 +118,18 @@ class DataConfig:
         Crop (centre) or pad every sequence to this length. Default: pad each batch to its
         longest sequence and mask the padding.
     task : {'auto', 'binary', 'multiclass', 'multilabel', 'regression'}, default 'auto'
-    split : {'stratified', 'random'}, default 'stratified'
+    split : {'stratified', 'random', 'group', 'similarity', 'predefined'}, default 'stratified'
+        How valid/test parts are made from the training file (see ``OPTION_HELP['split']``).
+        Regression and multilabel tasks use 'random' in place of 'stratified'.
+    group_column : str, optional
+        Column (or FASTA header key, or labels-table column) holding the group of each
+        sequence (patient, species, ...), for ``split='group'``.
+    split_column : str, optional
+        Column holding train / valid / test for each sequence, for ``split='predefined'``.
+    similarity_threshold : float, default 0.5
+        For ``split='similarity'`` and the near-duplicate leakage check: estimated Jaccard
+        similarity of k-mer sets above which two sequences count as near-identical (0.5 is
+        about 95% identity for 200 bp DNA; 0.25 about 90%).
     test_size, valid_size : float, default 0.2 and 0.1
         Fractions of the training file held out when no test / valid file is given.
     """
@@ -129,6 +145,9 @@ class DataConfig:
     length: int | None = None
     task: TaskOption = "auto"
     split: SplitOption = "stratified"
+    group_column: str | None = None
+    split_column: str | None = None
+    similarity_threshold: float = 0.5
     test_size: float = 0.2
     valid_size: float = 0.1
 

@@ -18,6 +18,7 @@ import numpy as np
 from biodl.config import DataConfig, RunConfig
 from biodl.data.alphabet import Alphabet
 from biodl.data.sequence import SequenceSet, read_sequences
+from biodl.data.similarity import near_duplicates
 from biodl.data.splits import split_indices
 from biodl.data.targets import TargetEncoding, infer_targets
 from biodl.errors import ConfigError, DataWarning, LeakageWarning
@@ -94,17 +95,17 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
     """
     if not cfg.train:
         raise ConfigError("no training data given; pass a FASTA/CSV file or folder as TRAIN")
-    train = read_sequences(
-        cfg.train,
-        labels=cfg.labels,
-        label_columns=cfg.label_columns or None,
-        sequence_column=cfg.sequence_column,
-        id_column=cfg.id_column,
-        alphabet=cfg.alphabet,
-        extra_labels="ignore" if (cfg.valid or cfg.test) else "error",
-    )
+    train = _read_train(cfg, cfg.label_columns or None)
     assert train.labels is not None
     label_columns = [str(c) for c in train.labels.columns]
+    # Group and split columns are read like label columns, then set aside.
+    extra = [c for c in (cfg.group_column, cfg.split_column) if c and c not in label_columns]
+    if extra:
+        train = _read_train(cfg, label_columns + extra)
+        assert train.labels is not None
+    side = train.labels
+    assert side is not None
+    train.labels = side[label_columns]
     targets = infer_targets(train.labels, cfg.task, source=cfg.train)
     given = {
         name: _read_part(path, cfg, train.alphabet, label_columns)
@@ -116,7 +117,7 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
     test_size = 0.0 if "test" in given else cfg.test_size
     valid_size = 0.0 if "valid" in given else cfg.valid_size
     note = "separate files" if given else "split of the training file"
-    if test_size or valid_size:
+    if test_size or valid_size or cfg.split == "predefined":
         y_all = targets.encode(train.labels, source=cfg.train)
         split = split_indices(
             y_all,
@@ -127,11 +128,17 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
             seed=seed,
             class_names=targets.classes or None,
             source=cfg.train,
+            groups=side[cfg.group_column].to_numpy() if cfg.group_column else None,
+            group_column=cfg.group_column or "group",
+            seqs=train,
+            similarity_threshold=cfg.similarity_threshold,
+            predefined=side[cfg.split_column].to_numpy() if cfg.split_column else None,
+            split_column=cfg.split_column or "split",
         )
         parts["train"] = train.subset(split.train)
-        if valid_size:
+        if len(split.valid):
             parts["valid"] = train.subset(split.valid)
-        if test_size:
+        if len(split.test):
             parts["test"] = train.subset(split.test)
         note = _split_note(cfg, given, test_size, valid_size, targets.task)
     y = {
@@ -155,9 +162,21 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
         split_note=note,
         files=[p for p in (cfg.train, cfg.valid, cfg.test, cfg.labels) if p],
     )
-    _check_leakage(prepared)
+    _check_leakage(prepared, cfg.similarity_threshold)
     _check_evaluation_size(prepared)
     return prepared
+
+
+def _read_train(cfg: DataConfig, label_columns: list[str] | None) -> SequenceSet:
+    return read_sequences(
+        cfg.train,
+        labels=cfg.labels,
+        label_columns=label_columns,
+        sequence_column=cfg.sequence_column,
+        id_column=cfg.id_column,
+        alphabet=cfg.alphabet,
+        extra_labels="ignore" if (cfg.valid or cfg.test) else "error",
+    )
 
 
 def _read_part(
@@ -182,29 +201,46 @@ def _split_note(
         made.append(f"test {test_size:.0%}")
     if valid_size:
         made.append(f"validation {valid_size:.0%}")
-    method = cfg.split if task in ("binary", "multiclass") else "random"
-    how = f"{method} split of the training file ({', '.join(made)})"
+    if cfg.split == "predefined":
+        how = f"predefined split read from column '{cfg.split_column}'"
+    else:
+        method = (
+            "random"
+            if cfg.split == "stratified" and task not in ("binary", "multiclass")
+            else cfg.split
+        )
+        detail = {
+            "group": f" by '{cfg.group_column}'",
+            "similarity": f" (threshold {cfg.similarity_threshold:g})",
+        }
+        how = f"{method} split{detail.get(method, '')} of the training file ({', '.join(made)})"
     if given:
         how += f"; {' and '.join(given)} from a separate file"
     return how
 
 
-def _check_leakage(prepared: PreparedData) -> None:
-    """Warn when valid/test sequences are identical to training sequences (Tip: no leakage)."""
+def _check_leakage(prepared: PreparedData, threshold: float) -> None:
+    """Warn when valid/test sequences are identical or near-identical to training sequences.
+
+    Near-identical: estimated k-mer Jaccard similarity >= ``threshold`` (MinHash sketches, see
+    :func:`biodl.data.similarity.near_duplicates`); identical sequences count as near too.
+    """
     train = prepared.parts["train"]
     assert train is not None
-    seen = set(_sequence_bytes(train))
     for name in ("valid", "test"):
         part = prepared.parts[name]
         if part is None or not len(part):
             continue
-        count = sum(1 for s in _sequence_bytes(part) if s in seen)
-        prepared.leakage[f"identical_train_{name}"] = count
-        if count:
+        found = near_duplicates(train, part, threshold=threshold)
+        prepared.leakage[f"identical_train_{name}"] = found.exact
+        prepared.leakage[f"near_train_{name}"] = found.near
+        if found.near:
+            example = ", ".join(f"{q} ~ {r}" for q, r in found.examples[:3])
             message = (
-                f"{count} of {len(part)} {name} sequences are identical to a training sequence "
-                f"({count / len(part):.1%}): {name} metrics may be optimistic (leakage); remove "
-                "duplicates or split by similarity"
+                f"{found.exact} of {len(part)} {name} sequences are identical to a training "
+                f"sequence and {found.near - found.exact} more near-identical (k-mer Jaccard >= "
+                f"{threshold:g}; e.g. {example}): {name} metrics may be optimistic (leakage); "
+                "remove duplicates or use --split similarity"
             )
             prepared.add_warning(message, LeakageWarning)
 
@@ -238,11 +274,6 @@ def _check_evaluation_size(prepared: PreparedData) -> None:
             "cross-validation"
         )
         prepared.add_warning(message, DataWarning)
-
-
-def _sequence_bytes(seqs: SequenceSet) -> list[bytes]:
-    codes, offsets = seqs.codes, seqs.offsets
-    return [codes[offsets[i] : offsets[i + 1]].tobytes() for i in range(len(seqs))]
 
 
 def sha256_of(path: str) -> dict[str, str]:

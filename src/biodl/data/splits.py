@@ -28,11 +28,11 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from biodl.config import OPTION_HELP, SplitOption
 from biodl.data.sequence import SequenceSet
 from biodl.data.similarity import similar_groups
 from biodl.errors import ConfigError, DataError
@@ -46,18 +46,10 @@ __all__ = [
     "split_indices",
 ]
 
-SplitMethod = Literal["stratified", "random", "group", "similarity", "predefined"]
+SplitMethod = SplitOption
 
-#: One line per method, for ``--help``, config files and docs.
-SPLIT_HELP: dict[str, str] = {
-    "stratified": "random rows, class proportions kept in every part (classification)",
-    "random": "plain random split of the rows",
-    "group": "whole groups (--group-column: patient, species, ...) go to one part each",
-    "similarity": "clusters of near-identical sequences (--similarity-threshold) go to one "
-    "part each, so no test sequence has a near-copy in training",
-    "predefined": "the part of each row is read from a column (--split-column: "
-    "train / valid / test)",
-}
+#: One line per method, for ``--help``, config files and docs (declared in biodl.config).
+SPLIT_HELP: dict[str, str] = OPTION_HELP["split"]
 SPLIT_METHODS: tuple[SplitMethod, ...] = (
     "stratified",
     "random",

@@ -1,0 +1,184 @@
+"""Leakage-aware splits and inspection end to end: group, predefined and similarity splits,
+the near-duplicate leakage report, and `biodl inspect`, on data with planted leakage."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from biodl.cli import app
+
+runner = CliRunner()
+FAST = [
+    "--epochs",
+    "1",
+    "--bootstrap",
+    "20",
+    "--quiet",
+    "--set",
+    "model.channels=8",
+    "--set",
+    "model.n_layers=1",
+]
+
+
+def run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result
+
+
+def mutate(seq: str, n: int, rng: np.random.Generator) -> str:
+    letters = list(seq)
+    for pos in rng.choice(len(letters), n, replace=False):
+        letters[pos] = "ACGT"[("ACGT".index(letters[pos]) + int(rng.integers(1, 4))) % 4]
+    return "".join(letters)
+
+
+@pytest.fixture
+def leaky(tmp_path):
+    """train.csv / test.csv: 200 random 200 bp sequences, 20% of test copied into train."""
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 200)) for _ in range(200)]
+    labels = ["a" if i % 2 else "b" for i in range(200)]
+    train = pd.DataFrame(
+        {"id": [f"s{i}" for i in range(150)], "sequence": seqs[:150], "label": labels[:150]}
+    )
+    test = pd.DataFrame(
+        {"id": [f"s{i}" for i in range(150, 200)], "sequence": seqs[150:], "label": labels[150:]}
+    )
+    copies = test.iloc[:10].copy()  # 20% of the 50 test sequences: 4 verbatim, 3 + 3 mutated
+    copies["id"] = [f"copy{i}" for i in range(10)]
+    copies["sequence"] = [
+        s if i < 4 else mutate(s, 1 if i < 7 else 5, rng) for i, s in enumerate(copies["sequence"])
+    ]
+    train = pd.concat([train, copies], ignore_index=True)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    test.to_csv(tmp_path / "test.csv", index=False)
+    return tmp_path
+
+
+def test_leakage_report_counts_planted_copies_exactly(leaky):
+    out = leaky / "run"
+    result = run(
+        "train",
+        leaky / "train.csv",
+        "--test",
+        leaky / "test.csv",
+        "--valid-size",
+        "0",
+        "--out",
+        out,
+        *FAST,
+    )
+    assert result.exit_code == 0, result.output
+    leakage = json.loads((out / "metrics.json").read_text())["data"]["leakage"]
+    assert leakage["identical_train_test"] == 4
+    assert leakage["near_train_test"] == 10
+    assert "4 of 50 test sequences are identical" in result.stderr
+
+
+def test_inspect_counts_planted_copies_and_writes_html(leaky):
+    html, js = leaky / "inspect.html", leaky / "inspect.json"
+    result = run(
+        "inspect", leaky / "train.csv", "--test", leaky / "test.csv", "--out", html, "--json", js
+    )
+    assert result.exit_code == 0, result.output
+    assert "4 of 50 test sequences identical to a train sequence" in result.stdout
+    data = json.loads(js.read_text())
+    assert data["overlaps"][0]["identical"] == 4
+    assert "data:image/png;base64" in html.read_text()
+
+
+def test_similarity_split_keeps_near_copies_with_their_originals(leaky):
+    combined = pd.concat(
+        [pd.read_csv(leaky / "train.csv"), pd.read_csv(leaky / "test.csv")], ignore_index=True
+    )
+    combined.to_csv(leaky / "all.csv", index=False)
+    out = leaky / "sim"
+    result = run("train", leaky / "all.csv", "--split", "similarity", "--out", out, *FAST)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["data"]["leakage"]["near_train_test"] == 0
+    assert metrics["data"]["leakage"]["near_train_valid"] == 0
+    assert "similarity split" in metrics["data"]["split"]
+    random = leaky / "rand"
+    assert (
+        run("train", leaky / "all.csv", "--split", "random", "--out", random, *FAST).exit_code == 0
+    )
+    # With a plain random split some planted pairs land on both sides (seed 0: check it is > 0).
+    leak = json.loads((random / "metrics.json").read_text())["data"]["leakage"]
+    assert leak["near_train_test"] + leak["near_train_valid"] > 0
+
+
+def test_group_split_from_a_column(tmp_path, motif_csv):
+    table = pd.read_csv(motif_csv)
+    table["patient"] = [f"p{i // 8}" for i in range(len(table))]
+    path = tmp_path / "grouped.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "run"
+    result = run(
+        "train",
+        path,
+        "--label-column",
+        "label",
+        "--split",
+        "group",
+        "--group-column",
+        "patient",
+        "--out",
+        out,
+        *FAST,
+    )
+    assert result.exit_code == 0, result.output
+    predictions = pd.read_csv(out / "predictions.csv").merge(table[["id", "patient"]], on="id")
+    assert predictions.groupby("patient")["split"].nunique().max() == 1
+    assert (
+        "group split by 'patient'"
+        in json.loads((out / "metrics.json").read_text())["data"]["split"]
+    )
+
+
+def test_predefined_split_from_a_column(tmp_path, motif_csv):
+    table = pd.read_csv(motif_csv)
+    table["set"] = [
+        "test" if i % 5 == 0 else ("valid" if i % 5 == 1 else "train") for i in range(len(table))
+    ]
+    path = tmp_path / "sets.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "run"
+    result = run(
+        "train",
+        path,
+        "--label-column",
+        "label",
+        "--split",
+        "predefined",
+        "--split-column",
+        "set",
+        "--out",
+        out,
+        *FAST,
+    )
+    assert result.exit_code == 0, result.output
+    predictions = pd.read_csv(out / "predictions.csv").merge(table[["id", "set"]], on="id")
+    assert (predictions["split"] == predictions["set"]).all()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--split", "group"], "--split group needs --group-column"),
+        (["--split", "group", "--group-column", "has_gata"], "group column 'has_gata' has"),
+        (["--split", "predefined", "--split-column", "label"], "column 'label'"),
+    ],
+)
+def test_split_errors(tmp_path, motif_csv, args, message):
+    result = run(
+        "train", motif_csv, "--label-column", "is_enhancer", *args, "--out", tmp_path / "r", *FAST
+    )
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
