@@ -182,3 +182,88 @@ def test_split_errors(tmp_path, motif_csv, args, message):
     )
     assert result.exit_code == 2, result.output
     assert message in result.stderr
+
+
+def test_cv_end_to_end(tmp_path, motif_csv):
+    out = tmp_path / "cv"
+    result = run(
+        "cv",
+        motif_csv,
+        "--label-column",
+        "label",
+        "--folds",
+        "3",
+        "--repeats",
+        "2",
+        "--epochs",
+        "1",
+        "--set",
+        "model.channels=8",
+        "--set",
+        "model.n_layers=1",
+        "--set",
+        "evaluate.n_bootstrap=10",
+        "--out",
+        out,
+    )
+    assert result.exit_code == 0, result.output
+    folds = pd.read_csv(out / "folds.csv")
+    assert len(folds) == 2 * 3 * 2  # repeats x folds x (model, baseline)
+    assert folds.groupby(["repeat", "who"])["n_test"].sum().eq(240).all()
+    metrics = json.loads((out / "metrics.json").read_text())
+    acc = metrics["model"]["metrics"]["accuracy"]
+    assert acc["mean"] == pytest.approx(np.mean(acc["values"]))
+    assert metrics["comparison"]["n_folds"] == 6 and "Wilcoxon" in metrics["comparison"]["verdict"]
+    assert "mean ± sd" in result.stdout or "±" in result.stdout
+    html = (out / "report.html").read_text()
+    assert "Results over 6 cross-validation folds" in html and "data:image/png;base64" in html
+
+
+def test_cv_group_folds_and_errors(tmp_path, motif_csv):
+    table = pd.read_csv(motif_csv)
+    table["donor"] = [f"d{i % 6}" for i in range(len(table))]
+    path = tmp_path / "donors.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "cv"
+    result = run(
+        "cv",
+        path,
+        "--label-column",
+        "label",
+        "--folds",
+        "3",
+        "--split",
+        "group",
+        "--group-column",
+        "donor",
+        "--epochs",
+        "1",
+        "--set",
+        "model.channels=8",
+        "--set",
+        "model.n_layers=1",
+        "--out",
+        out,
+        "--quiet",
+    )
+    assert result.exit_code == 0, result.output
+    bad = run(
+        "cv",
+        path,
+        "--label-column",
+        "label",
+        "--folds",
+        "7",
+        "--split",
+        "group",
+        "--group-column",
+        "donor",
+        "--out",
+        tmp_path / "bad",
+    )
+    assert bad.exit_code == 2 and "has 6 groups, fewer than the 7 folds" in bad.stderr
+    assert not (tmp_path / "bad").exists()
+    few = run("cv", path, "--label-column", "label", "--folds", "500", "--out", tmp_path / "few")
+    assert few.exit_code == 2 and "fewer than the 500 folds" in few.stderr
+    files = run("cv", path, "--config", tmp_path / "nope.yaml", "--out", tmp_path / "x")
+    assert files.exit_code == 2 and "no such config file" in files.stderr

@@ -71,3 +71,16 @@ def test_gb1_protein_fitness_regression(shared_data, tmp_path):
     assert metrics["data"]["label_columns"] == ["target"]
     assert metrics["model"]["test"]["spearman"] > 0.5
     assert metrics["baseline"]["test"]["spearman"] > 0.3
+
+
+def test_splice_five_fold_cv_reports_mean_and_sd_for_model_and_baseline(shared_data, tmp_path):
+    """`biodl cv` with 5 folds on UCI splice: mean ± sd for both, a paired verdict."""
+    path = shared_data / "sequences" / "uci_splice" / "splice.csv"
+    result = biodl.cross_validate(path, folds=5, out=tmp_path / "cv", epochs=8, seed=0)
+    metrics = result.metrics
+    for who in ("model", "baseline"):
+        accuracy = metrics[who]["metrics"]["accuracy"]
+        assert len(accuracy["values"]) == 5 and accuracy["sd"] is not None
+    assert metrics["model"]["metrics"]["accuracy"]["mean"] > 0.93
+    assert metrics["comparison"]["verdict"].startswith("Over 5 folds")
+    assert (tmp_path / "cv" / "folds.csv").is_file()

@@ -23,6 +23,8 @@ _EXPORTS = {
     "evaluate": "biodl.api",
     "load_run": "biodl.api",
     "build_config": "biodl.api",
+    "cross_validate": "biodl.api",
+    "inspect": "biodl.api",
     "read_sequences": "biodl.data.sequence",
     "SequenceSet": "biodl.data.sequence",
     "SequenceClassifier": "biodl.estimators",
@@ -43,7 +45,9 @@ __all__ = [
     "SequenceSet",
     "__version__",
     "build_config",
+    "cross_validate",
     "evaluate",
+    "inspect",
     "load_run",
     "predict",
     "read_sequences",
@@ -51,7 +55,15 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from biodl.api import build_config, evaluate, load_run, predict, train
+    from biodl.api import (
+        build_config,
+        cross_validate,
+        evaluate,
+        inspect,
+        load_run,
+        predict,
+        train,
+    )
     from biodl.config import RunConfig
     from biodl.data.sequence import SequenceSet, read_sequences
     from biodl.errors import BiodlError, ConfigError, DataError

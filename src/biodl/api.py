@@ -367,3 +367,50 @@ def inspect(
     if out is not None:
         write_inspection(inspection, out, title=f"Inspection of {Path(data).name}")
     return inspection
+
+
+def cross_validate(
+    data: PathLike | None = None,
+    *,
+    folds: int = 5,
+    repeats: int = 1,
+    out: PathLike | None = None,
+    config: PathLike | RunConfig | None = None,
+    overwrite: bool = False,
+    progress: bool | None = None,
+    overrides: list[str] | None = None,
+    **options: Any,
+):
+    """k-fold cross-validation of the deep model and the baseline on identical folds.
+
+    Parameters
+    ----------
+    data : path, optional
+        Labelled sequences (any supported format); may come from ``config``.
+    folds : int, default 5
+    repeats : int, default 1
+        Repeated k-fold with reshuffled folds.
+    out : path, optional
+        Run directory: ``folds.csv`` (per fold and model), ``metrics.json`` (mean ± sd, the
+        paired comparison and its verdict), ``report.html``, ``config.yaml``.
+    config, overwrite, progress, overrides, **options
+        As for :func:`train`; ``split`` chooses the folds (stratified, random, group with
+        ``group_column``, similarity) and ``valid_size`` the early-stopping part of each fold.
+
+    Returns
+    -------
+    CVResult
+        ``metrics``, ``folds``, ``run_dir``; ``summary()``.
+
+    Examples
+    --------
+    >>> # r = biodl.cross_validate("splice.csv", folds=5, epochs=10); print(r.summary())
+    """
+    from biodl.cv import run_cv
+
+    if data is not None:
+        options["train"] = os.fspath(data)
+    cfg = build_config(config, overrides=overrides, **options)
+    return run_cv(
+        cfg, folds=folds, repeats=repeats, out=out, overwrite=overwrite, progress=progress
+    )

@@ -49,6 +49,9 @@ class PreparedData:
         Counts of test/valid sequences identical to a training sequence.
     files : list of str
         Input files, for checksums.
+    groups : (n_train,) array or None
+        Values of the group column for the training part when it was not split (cross-validation
+        makes its folds from them).
     """
 
     parts: dict[str, SequenceSet | None]
@@ -61,6 +64,7 @@ class PreparedData:
     _emitted: int = field(default=0, repr=False)
     leakage: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    groups: np.ndarray | None = None
 
     @property
     def alphabet(self) -> Alphabet:
@@ -154,6 +158,7 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
         std = y_train.std(axis=0)
         std[~np.isfinite(std) | (std == 0)] = 1.0
         targets.mean, targets.std = y_train.mean(axis=0).tolist(), std.tolist()
+    unsplit = parts["train"] is train
     prepared = PreparedData(
         parts=parts,
         y=y,
@@ -161,6 +166,7 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
         length=cfg.length,
         split_note=note,
         files=[p for p in (cfg.train, cfg.valid, cfg.test, cfg.labels) if p],
+        groups=side[cfg.group_column].to_numpy() if unsplit and cfg.group_column else None,
     )
     _check_leakage(prepared, cfg.similarity_threshold)
     _check_evaluation_size(prepared)

@@ -118,6 +118,12 @@ class ReportContent:
         Versions, seed, device, shown collapsed.
     sections : list of (str, str), default []
         Extra ``(heading, text)`` sections; blank lines in ``text`` separate paragraphs.
+    results_heading : str, default "Results on the test set"
+        Heading of the headline table (e.g. "Results over 5 cross-validation folds").
+    interval_label : str, default "95% CI"
+        What the brackets in the table are (e.g. "mean; ± sd").
+    how_to_read : str, default ""
+        Replaces the standard "How to read this report" paragraph when not empty.
     """
 
     title: str
@@ -132,6 +138,9 @@ class ReportContent:
     config_yaml: str = ""
     environment: dict[str, str] = field(default_factory=dict)
     sections: list[tuple[str, str]] = field(default_factory=list)
+    results_heading: str = "Results on the test set"
+    interval_label: str = "95% CI"
+    how_to_read: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,13 +313,13 @@ def _warnings(warnings: Sequence[str]) -> list[str]:
 
 
 def _summary(report: ReportContent) -> list[str]:
-    out = ["<h2>Results on the test set</h2>"]
+    out = [f"<h2>{_esc(report.results_heading)}</h2>"]
     if report.summary_rows:
         out += [
             "<table>",
             "<thead><tr><th>Metric</th>"
-            f"<th>{_ci_heading(report.model_name)}</th>"
-            f"<th>{_ci_heading(report.baseline_name)}</th></tr></thead>",
+            f"<th>{_ci_heading(report.model_name, report.interval_label)}</th>"
+            f"<th>{_ci_heading(report.baseline_name, report.interval_label)}</th></tr></thead>",
             "<tbody>",
         ]
         for row in report.summary_rows:
@@ -327,15 +336,16 @@ def _summary(report: ReportContent) -> list[str]:
         out += ["</tbody>", "</table>"]
     else:
         out.append("<p>No metrics were computed.</p>")
-    out.append(f'<p class="how"><strong>How to read this report.</strong> {_esc(_HOW_TO_READ)}</p>')
+    how = report.how_to_read or _HOW_TO_READ
+    out.append(f'<p class="how"><strong>How to read this report.</strong> {_esc(how)}</p>')
     return out
 
 
-def _ci_heading(name: str) -> str:
+def _ci_heading(name: str, label: str = "95% CI") -> str:
     # "CNN (test)" -> "CNN (test; 95% CI)", not "CNN (test) (95% CI)".
     if name.endswith(")") and "(" in name:
-        return _esc(f"{name[:-1]}; 95% CI)")
-    return _esc(f"{name} (95% CI)")
+        return _esc(f"{name[:-1]}; {label})")
+    return _esc(f"{name} ({label})")
 
 
 def _better(row: SummaryRow) -> str | None:

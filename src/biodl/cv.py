@@ -1,0 +1,318 @@
+"""``biodl cv``: k-fold cross-validation of the network and the baseline on identical folds.
+
+Each fold's training part is split again (``valid_size``) for early stopping, so the held-out
+fold is never seen in training; the baseline trains on the same fold training part. The result
+is per-fold metrics, mean ± sd, and a paired comparison ending in one plain sentence.
+
+Examples
+--------
+>>> # result = biodl.cross_validate("splice.csv", folds=5, out="runs/splice-cv")
+>>> # print(result.summary())
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from biodl import __version__
+from biodl.config import RunConfig, dump_config
+from biodl.data.kmers import sequence_features
+from biodl.data.splits import split_indices
+from biodl.errors import ConfigError
+from biodl.evaluate.crossval import compare_folds, cv_verdict, fold_indices
+from biodl.evaluate.metrics import compute_metrics, primary_metric
+from biodl.experiment import PreparedData, prepare_data
+from biodl.runs import RunWriter
+from biodl.workflow import (
+    environment_record,
+    fit_sequence_baseline,
+    fit_sequence_model,
+    model_title,
+    predict_trained,
+)
+
+
+@dataclass
+class CVResult:
+    """What :func:`run_cv` returns.
+
+    Attributes
+    ----------
+    run_dir : Path or None
+    metrics : dict
+        The content of ``metrics.json``: per model, per metric mean / sd / values over folds,
+        and the comparison with its verdict.
+    folds : DataFrame
+        The content of ``folds.csv``: one row per (repeat, fold, model).
+    config : RunConfig
+    """
+
+    run_dir: Path | None
+    metrics: dict[str, Any]
+    folds: pd.DataFrame
+    config: RunConfig
+
+    def summary(self) -> str:
+        """Plain-text table of mean ± sd over folds, then the verdict."""
+        m = self.metrics
+        header = (
+            f"{'metric':<18}{m['model']['name'] + ' (mean ± sd)':<30}{m['baseline']['name']:<30}"
+        )
+        lines = [header, "-" * len(header.rstrip())]
+        for name, stat in m["model"]["metrics"].items():
+            base = m["baseline"]["metrics"][name]
+            lines.append(f"{name:<18}{_mean_sd(stat):<30}{_mean_sd(base):<30}")
+        return "\n".join([*lines, "", m["comparison"]["verdict"]])
+
+
+def _mean_sd(stat: dict[str, Any]) -> str:
+    if stat["mean"] is None:
+        return "-"
+    return (
+        f"{stat['mean']:.3f} ± {stat['sd']:.3f}"
+        if stat["sd"] is not None
+        else f"{stat['mean']:.3f}"
+    )
+
+
+def run_cv(
+    cfg: RunConfig,
+    *,
+    folds: int = 5,
+    repeats: int = 1,
+    out: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    progress: bool | None = None,
+) -> CVResult:
+    """Cross-validate the network and the baseline of ``cfg`` on identical folds.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        ``data.split`` chooses the folds: stratified (classification), random, group
+        (``data.group_column``) or similarity; ``data.valid_size`` is the part of each fold's
+        training data used for early stopping.
+    folds : int, default 5
+    repeats : int, default 1
+        Repeated k-fold with reshuffled folds.
+    out : path, optional
+        Run directory (config.yaml, folds.csv, metrics.json, report.html, environment.json).
+    overwrite : bool, default False
+    progress : bool, optional
+
+    Raises
+    ------
+    ConfigError
+        If separate --valid/--test files are given (cross-validation uses all of DATA).
+    DataError
+        If a class or the number of groups is smaller than the number of folds.
+    """
+    if cfg.data.valid or cfg.data.test:
+        raise ConfigError(
+            "biodl cv makes its folds from all of DATA; --valid and --test do not apply (merge "
+            "the files, or use biodl train)"
+        )
+    writer = RunWriter(out, overwrite=overwrite) if out is not None else None
+    try:
+        result = _cross_validate(cfg, folds, repeats, progress)
+        if writer is not None:
+            _write(writer, result)
+    except BaseException:
+        if writer is not None:
+            writer.__exit__(Exception, None, None)
+        raise
+    if writer is not None:
+        writer.commit()
+        result.run_dir = writer.out
+    return result
+
+
+def _cross_validate(cfg: RunConfig, n_folds: int, repeats: int, progress: bool | None) -> CVResult:
+    started = datetime.now(timezone.utc)
+    data = replace(cfg.data, test_size=0.0, valid_size=0.0)
+    full = prepare_data(data, seed=cfg.train.seed)
+    seqs, y = full.parts["train"], full.y["train"]
+    assert seqs is not None and y is not None
+    targets = full.targets
+    groups = full.groups
+    if cfg.data.split == "similarity":
+        from biodl.data.similarity import similar_groups
+
+        groups = similar_groups(seqs, threshold=cfg.data.similarity_threshold)
+    folds = fold_indices(
+        y,
+        task=targets.task,
+        n_folds=n_folds,
+        repeats=repeats,
+        method=cfg.data.split,
+        groups=groups,
+        seed=cfg.train.seed,
+        class_names=targets.classes or None,
+        group_column=cfg.data.group_column or "group",
+        source=cfg.data.train,
+    )
+    full.emit_warnings()
+    rows: list[dict[str, Any]] = []
+    for fold in folds:
+        part = _fold_data(full, fold.train, fold.test, cfg)
+        trained, fit = fit_sequence_model(cfg, part, progress=progress)
+        start = time.perf_counter()
+        baseline, info = fit_sequence_baseline(cfg, part)
+        baseline_seconds = time.perf_counter() - start
+        test = part.parts["test"]
+        y_test = part.y["test"]
+        assert test is not None and y_test is not None
+        X = sequence_features(test, k=info["k"], length=info["length"])
+        scored = {
+            "model": predict_trained(trained, test),
+            "baseline": baseline.predict_scores(X),
+        }
+        for who, scores in scored.items():
+            rows.append(
+                {
+                    "repeat": fold.repeat + 1,
+                    "fold": fold.fold + 1,
+                    "who": who,
+                    "n_train": len(fold.train),
+                    "n_test": len(fold.test),
+                    "seconds": fit.seconds if who == "model" else baseline_seconds,
+                    **compute_metrics(targets.task, y_test, scores),
+                }
+            )
+    table = pd.DataFrame(rows)
+    model_name = model_title(trained.info["model"])
+    metrics = _summarise(table, targets.task, model_name, baseline.human_name, full, cfg.data.split)
+    metrics["started"] = started.isoformat(timespec="seconds")
+    return CVResult(run_dir=None, metrics=metrics, folds=table, config=cfg)
+
+
+def _fold_data(
+    full: PreparedData, train_idx: np.ndarray, test_idx: np.ndarray, cfg: RunConfig
+) -> PreparedData:
+    """One fold as prepared data: train (minus an inner validation part) and the held-out test."""
+    seqs, y = full.parts["train"], full.y["train"]
+    assert seqs is not None and y is not None
+    targets = replace(full.targets)
+    train_idx_inner, valid_idx = train_idx, train_idx[:0]
+    if cfg.data.valid_size > 0 and cfg.train.patience > 0:
+        inner = split_indices(
+            y[train_idx],
+            task=targets.task,
+            test_size=0.0,
+            valid_size=cfg.data.valid_size,
+            method="stratified" if cfg.data.split == "stratified" else "random",
+            seed=cfg.train.seed,
+            class_names=targets.classes or None,
+            source=cfg.data.train,
+        )
+        train_idx_inner, valid_idx = train_idx[inner.train], train_idx[inner.valid]
+    if targets.task == "regression":
+        y_fit = y[train_idx_inner]
+        std = y_fit.std(axis=0)
+        std[~np.isfinite(std) | (std == 0)] = 1.0
+        targets.mean, targets.std = y_fit.mean(axis=0).tolist(), std.tolist()
+    parts = {
+        "train": seqs.subset(train_idx_inner),
+        "valid": seqs.subset(valid_idx) if len(valid_idx) else None,
+        "test": seqs.subset(test_idx),
+    }
+    ys = {
+        "train": y[train_idx_inner],
+        "valid": y[valid_idx] if len(valid_idx) else None,
+        "test": y[test_idx],
+    }
+    return PreparedData(parts, ys, targets, full.length, "cross-validation fold", files=full.files)
+
+
+def _summarise(
+    table: pd.DataFrame,
+    task: str,
+    model_name: str,
+    baseline_name: str,
+    full: PreparedData,
+    split: str,
+) -> dict[str, Any]:
+    names = [
+        c
+        for c in table.columns
+        if c not in ("repeat", "fold", "who", "n_train", "n_test", "seconds")
+    ]
+    out: dict[str, Any] = {
+        "schema_version": 1,
+        "kind": "cross-validation",
+        "task": task,
+        "primary_metric": primary_metric(task),  # type: ignore[arg-type]
+        "folds": int(table["fold"].max()),
+        "repeats": int(table["repeat"].max()),
+        "split": split,
+        "data": {
+            "train_file": full.files[0],
+            "n": len(full.parts["train"] or []),
+            "classes": full.targets.classes,
+        },
+    }
+    for who, name in (("model", model_name), ("baseline", baseline_name)):
+        part = table[table["who"] == who]
+        out[who] = {
+            "name": name,
+            "seconds": float(part["seconds"].sum()),
+            "metrics": {
+                metric: {
+                    "mean": _finite(part[metric].mean()),
+                    "sd": _finite(part[metric].std(ddof=1)) if len(part) > 1 else None,
+                    "values": part[metric].tolist(),
+                }
+                for metric in names
+            },
+        }
+    metric = out["primary_metric"]
+    model_rows, base_rows = table[table["who"] == "model"], table[table["who"] == "baseline"]
+    c = compare_folds(
+        model_rows[metric].to_numpy(),
+        base_rows[metric].to_numpy(),
+        metric=metric,
+        n_train=float(model_rows["n_train"].mean()),
+        n_test=float(model_rows["n_test"].mean()),
+    )
+    out["comparison"] = {
+        "metric": metric,
+        "n_folds": c.n,
+        "mean_difference": c.mean_difference,
+        "sd_difference": c.sd_difference,
+        "corrected_t": c.t_statistic,
+        "p_value": c.p_value,
+        "wilcoxon_p": c.wilcoxon_p,
+        "test": "corrected resampled t-test (Nadeau & Bengio 2003) and Wilcoxon signed-rank",
+        "verdict": cv_verdict(c, model_name=model_name, baseline_name=baseline_name),
+    }
+    return out
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _write(writer: RunWriter, result: CVResult) -> None:
+    from biodl.report.crossval import write_cv_report
+
+    writer.write_text("config.yaml", dump_config(result.config))
+    writer.write_json("metrics.json", result.metrics)
+    writer.write_csv("folds.csv", result.folds)
+    env = environment_record(result.config, [result.metrics["data"]["train_file"]], "cpu")
+    writer.write_json("environment.json", env)
+    write_cv_report(
+        writer.path,
+        metrics=result.metrics,
+        folds=result.folds,
+        config_yaml=dump_config(result.config),
+        environment={k: str(v) for k, v in env.items() if k != "input_sha256"},
+        subtitle=f"biodl {__version__} · run directory {writer.out}",
+    )

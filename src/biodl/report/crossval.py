@@ -1,0 +1,133 @@
+"""The report of a cross-validation run: mean ± sd per model, per-fold plot, the verdict."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, cast
+
+import pandas as pd
+
+from biodl.report import figures as fig
+from biodl.report.html import Figure, ReportContent, SummaryRow, write_report
+
+_HOW_TO_READ = (
+    "The data was divided into folds; each fold was held out once while both the deep model and "
+    "the classical baseline trained on the rest, so both are judged on exactly the same held-out "
+    "sequences. The table gives the mean of each metric over the folds and, in brackets, the "
+    "range mean ± one standard deviation: how much the result moves from one fold to the next. "
+    "The verdict compares the two models fold by fold with the corrected resampled t-test "
+    "(Nadeau & Bengio 2003), which allows for the folds sharing training data, and with the "
+    "Wilcoxon signed-rank test; a p-value below 0.05 counts as a real difference."
+)
+
+_LABELS = {
+    "accuracy": "Accuracy",
+    "balanced_accuracy": "Balanced accuracy",
+    "auroc": "AUROC",
+    "auprc": "AUPRC",
+    "f1": "F1",
+    "mcc": "MCC",
+    "rmse": "RMSE",
+    "mae": "MAE",
+    "r2": "R²",
+    "pearson": "Pearson r",
+    "spearman": "Spearman ρ",
+}
+
+
+def _interval(stat: dict[str, Any]) -> fig.Interval:
+    nan = float("nan")
+    mean = stat["mean"] if stat["mean"] is not None else nan
+    sd = stat["sd"] if stat["sd"] is not None else nan
+    return fig.Interval(mean, mean - sd, mean + sd)
+
+
+def write_cv_report(
+    folder: Path,
+    *,
+    metrics: dict[str, Any],
+    folds: pd.DataFrame,
+    config_yaml: str,
+    environment: dict[str, str],
+    subtitle: str,
+) -> Path:
+    """Write ``plots/cv_folds.png`` and ``report.html`` into ``folder``; return the report path."""
+    model, base = metrics["model"]["name"], metrics["baseline"]["name"]
+    names = list(metrics["model"]["metrics"])
+    rows = [
+        SummaryRow(
+            _LABELS.get(n, n),
+            _interval(metrics["model"]["metrics"][n]),
+            _interval(metrics["baseline"]["metrics"][n]),
+        )
+        for n in names
+    ]
+    comparison_rows = [
+        fig.ComparisonRow(
+            _LABELS.get(n, n),
+            _interval(metrics["model"]["metrics"][n]),
+            _interval(metrics["baseline"]["metrics"][n]),
+        )
+        for n in names
+    ]
+    plot = fig.metric_comparison(
+        comparison_rows,
+        folder / "plots" / "cv_metrics.png",
+        model_name=model,
+        baseline_name=base,
+        title="Deep model vs baseline over folds (bars: mean ± sd)",
+    )
+    n_folds = metrics["comparison"]["n_folds"]
+    per_fold = folds.pivot_table(
+        index=["repeat", "fold"], columns="who", values=metrics["primary_metric"]
+    )
+    lines = []
+    for key, row in per_fold.iterrows():
+        repeat, fold = cast(tuple[int, int], key)
+        lines.append(
+            f"Repeat {repeat}, fold {fold}: {model} {row.get('model', float('nan')):.3f}, "
+            f"{base} {row.get('baseline', float('nan')):.3f}"
+        )
+    content = ReportContent(
+        title=f"{model} vs {base}: {n_folds}-fold cross-validation of {metrics['task']} on "
+        f"{Path(metrics['data']['train_file']).name}",
+        subtitle=subtitle,
+        verdict=metrics["comparison"]["verdict"],
+        summary_rows=rows,
+        model_name=f"{model} (mean",
+        baseline_name=f"{base} (mean",
+        interval_label="± sd)",
+        results_heading=f"Results over {n_folds} cross-validation folds",
+        how_to_read=_HOW_TO_READ,
+        data_facts=[
+            ("File", os.path.abspath(metrics["data"]["train_file"])),
+            ("Sequences", str(metrics["data"]["n"])),
+            (
+                "Folds",
+                f"{metrics['folds']} folds x {metrics['repeats']} repeat(s), "
+                f"{metrics['split']} folds",
+            ),
+            (
+                "Training time",
+                f"{model}: {metrics['model']['seconds']:.1f} s; "
+                f"{base}: {metrics['baseline']['seconds']:.1f} s (all folds)",
+            ),
+        ],
+        figures=[
+            Figure(
+                "Model vs baseline over folds",
+                plot,
+                "Mean of each metric over the folds; bars span mean ± one standard deviation.",
+            )
+        ],
+        config_yaml=config_yaml,
+        environment=environment,
+        sections=[
+            (
+                f"{_LABELS.get(metrics['primary_metric'], metrics['primary_metric'])} per fold",
+                "\n\n".join(lines),
+            )
+        ],
+    )
+    return write_report(content, folder / "report.html")
