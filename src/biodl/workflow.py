@@ -102,7 +102,11 @@ def model_title(name: str) -> str:
 
 
 def fit_sequence_model(
-    cfg: RunConfig, prepared: PreparedData, *, progress: bool | None = None
+    cfg: RunConfig,
+    prepared: PreparedData,
+    *,
+    progress: bool | None = None,
+    callbacks: list[Any] | None = None,
 ) -> tuple[Trained, Any]:
     """Build the network named in ``cfg`` and train it on ``prepared`` (valid for early stopping).
 
@@ -159,6 +163,7 @@ def fit_sequence_model(
         class_weights=weights,
         target_scale=scale,
         progress=progress,
+        callbacks=callbacks,
     )
     info = {
         "biodl_version": __version__,

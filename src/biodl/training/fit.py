@@ -91,6 +91,7 @@ def fit_network(
     class_weights: np.ndarray | None = None,
     target_scale: tuple[np.ndarray, np.ndarray] | None = None,
     progress: bool | None = None,
+    callbacks: list[Any] | None = None,
 ) -> FitResult:
     """Train ``network`` on ``train``, early-stopping on ``valid`` when given.
 
@@ -110,6 +111,9 @@ def fit_network(
         Standardisation of regression targets, to report validation metrics unscaled.
     progress : bool, optional
         Show a progress bar; default: only on an interactive terminal.
+    callbacks : list of lightning Callback, optional
+        Extra callbacks (e.g. a tuning trial's pruning callback, which sees the logged
+        ``valid_loss`` / ``valid_<metric>`` at the end of every validation epoch).
     """
     import lightning as L
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
@@ -140,7 +144,7 @@ def fit_network(
     batch_size = batch_size_for(cfg, len(train))
     train_loader = loader(train, batch_size, shuffle=True, seed=cfg.seed)
     valid_loader = loader(valid, max(batch_size, 256)) if valid is not None and len(valid) else None
-    callbacks: list[Any] = []
+    callbacks = list(callbacks or [])
     checkpoint = None
     if valid_loader is not None:
         key, mode = monitor_key(cfg)
