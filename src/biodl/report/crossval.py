@@ -14,8 +14,8 @@ from biodl.report.html import Figure, ReportContent, SummaryRow, write_report
 _HOW_TO_READ = (
     "The data was divided into folds; each fold was held out once while both the deep model and "
     "the classical baseline trained on the rest, so both are judged on exactly the same held-out "
-    "sequences. The table gives the mean of each metric over the folds and, in brackets, the "
-    "range mean ± one standard deviation: how much the result moves from one fold to the next. "
+    "sequences. The table gives the mean of each metric over the folds and, after ±, its "
+    "standard deviation: how much the result moves from one fold to the next. "
     "The verdict compares the two models fold by fold with the corrected resampled t-test "
     "(Nadeau & Bengio 2003), which allows for the folds sharing training data, and with the "
     "Wilcoxon signed-rank test; a p-value below 0.05 counts as a real difference."
@@ -76,7 +76,8 @@ def write_cv_report(
         folder / "plots" / "cv_metrics.png",
         model_name=model,
         baseline_name=base,
-        title="Deep model vs baseline over folds (bars: mean ± sd)",
+        title="Deep model vs baseline over folds",
+        bars="mean ± one standard deviation over folds",
     )
     n_folds = metrics["comparison"]["n_folds"]
     per_fold = folds.pivot_table(
@@ -95,9 +96,10 @@ def write_cv_report(
         subtitle=subtitle,
         verdict=metrics["comparison"]["verdict"],
         summary_rows=rows,
-        model_name=f"{model} (mean",
-        baseline_name=f"{base} (mean",
-        interval_label="± sd)",
+        model_name=model,
+        baseline_name=base,
+        interval_label="mean ± sd",
+        interval_style="sd",
         results_heading=f"Results over {n_folds} cross-validation folds",
         how_to_read=_HOW_TO_READ,
         data_facts=[

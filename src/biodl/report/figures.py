@@ -282,8 +282,26 @@ def metric_comparison(
     title: str = "Deep model vs baseline",
     model_name: str = "Model",
     baseline_name: str = "Baseline",
+    bars: str = "95% confidence interval",
 ) -> Path:
     """Compare the model with the baseline, one small panel per metric, with CI error bars.
+
+    ``bars`` names what the error bars are (shown under the title), e.g. "mean ± sd"."""
+    return _metric_comparison(
+        rows, path, title=title, model_name=model_name, baseline_name=baseline_name, bars=bars
+    )
+
+
+def _metric_comparison(
+    rows: Sequence[ComparisonRow],
+    path: str | os.PathLike[str],
+    *,
+    title: str,
+    model_name: str,
+    baseline_name: str,
+    bars: str,
+) -> Path:
+    """Implementation of :func:`metric_comparison`.
 
     Each metric gets its own panel and y-scale, because metrics live on different scales
     (AUROC in [0, 1], RMSE in the units of the target).
@@ -368,5 +386,5 @@ def metric_comparison(
         direction = "higher" if higher_is_better(row.metric, row.higher_is_better) else "lower"
         ax.set_title(f"{row.metric}\n({direction} is better)", fontsize=10)
         ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(f"{title}\n(dots: estimate; bars: 95% confidence interval)", fontsize=10)
+    fig.suptitle(f"{title}\n(dots: estimate; bars: {bars})", fontsize=10)
     return _save(fig, path)

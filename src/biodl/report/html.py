@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from biodl.report.figures import (
     LOWER_IS_BETTER,
@@ -124,6 +125,9 @@ class ReportContent:
         What the brackets in the table are (e.g. "mean; ± sd").
     how_to_read : str, default ""
         Replaces the standard "How to read this report" paragraph when not empty.
+    interval_style : {'ci', 'sd'}, default 'ci'
+        'ci' shows ``value [low, high]``; 'sd' shows ``value ± sd`` for intervals that are
+        mean ± one standard deviation.
     """
 
     title: str
@@ -141,6 +145,7 @@ class ReportContent:
     results_heading: str = "Results on the test set"
     interval_label: str = "95% CI"
     how_to_read: str = ""
+    interval_style: Literal["ci", "sd"] = "ci"
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,7 +328,9 @@ def _summary(report: ReportContent) -> list[str]:
             "<tbody>",
         ]
         for row in report.summary_rows:
-            model_cell, baseline_cell = _interval_cell(row.model), _interval_cell(row.baseline)
+            style = report.interval_style
+            model_cell = _interval_cell(row.model, style)
+            baseline_cell = _interval_cell(row.baseline, style)
             better = _better(row)
             if better == "model":
                 model_cell = f"<strong>{model_cell}</strong>"
@@ -364,11 +371,14 @@ def _number(x: float) -> str:
     return f"{x:.3f}"
 
 
-def _interval_cell(interval: IntervalLike) -> str:
+def _interval_cell(interval: IntervalLike, style: str = "ci") -> str:
     value, low, high = float(interval.value), float(interval.low), float(interval.high)
     text = _number(value)
     if math.isfinite(value) and math.isfinite(low) and math.isfinite(high):
-        text += f" [{_number(low)}, {_number(high)}]"
+        if style == "sd":
+            text += f" ± {_number((high - low) / 2)}"
+        else:
+            text += f" [{_number(low)}, {_number(high)}]"
     return _esc(text)
 
 
