@@ -25,6 +25,7 @@ _EXPORTS = {
     "build_config": "biodl.api",
     "cross_validate": "biodl.api",
     "inspect": "biodl.api",
+    "tune": "biodl.api",
     "read_sequences": "biodl.data.sequence",
     "SequenceSet": "biodl.data.sequence",
     "SequenceClassifier": "biodl.estimators",
@@ -52,6 +53,7 @@ __all__ = [
     "predict",
     "read_sequences",
     "train",
+    "tune",
 ]
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ if TYPE_CHECKING:
         load_run,
         predict,
         train,
+        tune,
     )
     from biodl.config import RunConfig
     from biodl.data.sequence import SequenceSet, read_sequences

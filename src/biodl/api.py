@@ -414,3 +414,75 @@ def cross_validate(
     return run_cv(
         cfg, folds=folds, repeats=repeats, out=out, overwrite=overwrite, progress=progress
     )
+
+
+def tune(
+    data: PathLike | None = None,
+    *,
+    out: PathLike,
+    search: str = "bayes",
+    trials: int = 20,
+    space: PathLike | dict[str, Any] | None = None,
+    cv: int = 0,
+    resume: bool = False,
+    jobs: int = 1,
+    config: PathLike | RunConfig | None = None,
+    overwrite: bool = False,
+    progress: bool | None = None,
+    overrides: list[str] | None = None,
+    **options: Any,
+):
+    """Search the network's hyperparameters with Optuna, scored on validation data only.
+
+    Parameters
+    ----------
+    data : path, optional
+        Labelled sequences (any supported format); may come from ``config``.
+    out : path
+        Output folder: ``study.db`` (resumable), ``trials.csv``, ``best_config.yaml`` (runnable
+        with ``biodl train --config``), ``tune.json``, ``plots/``, ``report.html``.
+    search : {'grid', 'random', 'bayes'}, default 'bayes'
+    trials : int, default 20
+        Total trials, those of a resumed study included.
+    space : path or dict of str to ParamSpec, optional
+        A YAML search space (see :func:`biodl.evaluate.search_space.load_space`) or a parsed
+        one. Default: the model's entry of ``DEFAULT_SPACES``.
+    cv : int, default 0
+        0 scores the validation split; K >= 2 the mean over K folds of the training part.
+    resume : bool, default False
+        Continue the study in ``out`` (refused if the input files changed).
+    jobs : int, default 1
+        Parallel worker processes sharing the study.
+    config, overwrite, progress, overrides, **options
+        As for :func:`train`; ``monitor`` is the score and ``seed`` seeds the sampler.
+
+    Returns
+    -------
+    TuneResult
+        ``best_value``, ``best_params``, ``best_config``, ``trials``; ``summary()``.
+
+    Examples
+    --------
+    >>> # r = biodl.tune("splice.csv", out="runs/tune", search="random", trials=20, epochs=5)
+    >>> # print(r.summary())
+    """
+    from biodl.evaluate.search_space import load_space
+    from biodl.tuning import run_tune
+
+    if data is not None:
+        options["train"] = os.fspath(data)
+    cfg = build_config(config, overrides=overrides, **options)
+    model = cfg.model.name if cfg.model.name != "auto" else "cnn"
+    parsed = load_space(space, model=model) if isinstance(space, str | os.PathLike) else space
+    return run_tune(
+        cfg,
+        out=out,
+        search=search,  # type: ignore[arg-type]
+        trials=trials,
+        space=parsed,
+        cv=cv,
+        resume=resume,
+        jobs=jobs,
+        overwrite=overwrite,
+        progress=progress,
+    )

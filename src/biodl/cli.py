@@ -599,6 +599,122 @@ def cv(
 
 
 @app.command()
+def tune(
+    data: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Labelled sequences (FASTA, CSV/TSV, folder). May come from --config.",
+            show_default=False,
+            metavar="DATA",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder to write the study into.")
+    ] = None,
+    search: Annotated[str, typer.Option(help="grid, random or bayes (TPE).")] = "bayes",
+    trials: Annotated[
+        int, typer.Option(help="Total number of trials (resumed ones included).")
+    ] = 20,
+    space: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML search space: {train.lr: {low: 1e-4, high: 1e-2, log: true}, model.channels: {choices: [32, 64]}}; default: the model's built-in space."
+        ),
+    ] = None,
+    cv: Annotated[
+        int,
+        typer.Option(
+            help="0 = score the validation split; K = mean over K folds of the training part."
+        ),
+    ] = 0,
+    resume: Annotated[
+        bool, typer.Option(help="Continue the study in --out (same input files).")
+    ] = False,
+    jobs: Annotated[int, typer.Option(help="Parallel worker processes sharing the study.")] = 1,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="Network (see `biodl models`).", show_default="cnn"),
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option(help="Maximum epochs per trial.", show_default="30")
+    ] = None,
+    monitor: Annotated[
+        str | None,
+        typer.Option(
+            help="Validation score to optimise: loss or a metric (auroc, r2, ...).",
+            show_default="loss",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed of the split and the sampler.", show_default="0")
+    ] = None,
+    sequence_column: Annotated[
+        str | None, typer.Option(help="Sequence column of a CSV/TSV.")
+    ] = None,
+    label_column: Annotated[
+        list[str] | None, typer.Option(help="Label column(s) (detected if not given).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Any other base option: train.patience=3, model.channels=16 (repeatable)."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="YAML base config, e.g. a run's config.yaml.")
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Start afresh in an existing study folder.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
+    ] = False,
+) -> None:
+    """Search hyperparameters (grid, random or Bayesian) scored on validation data only.
+
+    Writes study.db (resume a killed search with --resume), trials.csv, best_config.yaml
+    (run it with biodl train --config), tune.json, plots and report.html.
+    Example: biodl tune splice.csv --search random --trials 50 --epochs 10 --out runs/tune
+    """
+    if out is None:
+        _fail("--out is required: the folder to write the study into")
+    options: dict[str, Any] = {
+        "sequence_column": sequence_column,
+        "label_columns": label_column or None,
+        "model": model,
+        "epochs": epochs,
+        "monitor": monitor,
+        "seed": seed,
+    }
+
+    def work() -> None:
+        from biodl import api
+
+        result = api.tune(
+            data,
+            out=out,
+            search=search,
+            trials=trials,
+            space=space,
+            cv=cv,
+            resume=resume,
+            jobs=jobs,
+            config=config,
+            overwrite=overwrite,
+            progress=False if quiet else None,
+            overrides=set_ or [],
+            **options,
+        )
+        if not quiet:
+            typer.echo(result.summary())
+            typer.echo(
+                f"\nStudy written to {result.out} (best config: {result.out}/best_config.yaml)"
+            )
+
+    _run(work)
+
+
+@app.command()
 def predict(
     run: Annotated[Path, typer.Argument(help="Run directory of a trained model.")],
     data: Annotated[Path, typer.Argument(help="Sequences to predict (FASTA, CSV/TSV, folder).")],

@@ -1,0 +1,558 @@
+"""``biodl tune``: hyperparameter search with Optuna, resumable, scored on validation data only.
+
+Each trial samples values from a search space (:mod:`biodl.evaluate.search_space`), applies
+them to the base config, trains the network and scores the validation value of
+``train.monitor`` at its best epoch (``cv=0``) or the mean of that over ``cv`` folds of the
+training part (``cv=K``); the test split is never used. Unpromising trials are stopped early
+by a median pruner that watches the per-epoch validation value.
+
+The study lives in ``study.db`` (SQLite) inside the output folder, so a killed search goes on
+with ``resume=True``. The same seed proposes the same trials with ``jobs=1``; with several
+workers each gets its own seeded sampler and the order in which trials finish, hence what
+each sampler has seen, may differ between runs.
+
+Examples
+--------
+>>> # from biodl.api import build_config
+>>> # result = run_tune(build_config(train="seqs.fa", epochs=5), search="random", trials=20,
+>>> #                   out="runs/tune")
+>>> # result.best_params
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from biodl import __version__
+from biodl.config import RunConfig, dump_config
+from biodl.errors import ConfigError, DataError
+from biodl.evaluate.search_space import (
+    ParamSpec,
+    apply_params,
+    default_space,
+    grid_values,
+    validate_space,
+)
+from biodl.runs import atomic_write_text, to_json
+
+SearchOption = Literal["grid", "random", "bayes"]
+#: What each ``--search`` does.
+SEARCH_HELP: dict[str, str] = {
+    "grid": "every combination of the choices (ranges become low / middle / high)",
+    "random": "independent random draws from the space (seeded)",
+    "bayes": "Tree-structured Parzen Estimator: later trials sample near good earlier ones",
+}
+STUDY_NAME = "biodl-tune"
+_PRUNER_WARMUP_EPOCHS = 3
+_PRIMITIVE = (str, int, float, bool, type(None))
+
+
+@dataclass
+class TuneResult:
+    """What :func:`run_tune` returns.
+
+    Attributes
+    ----------
+    out : Path
+        The output folder (study.db, trials.csv, best_config.yaml, tune.json, report.html).
+    best_value : float
+        Best validation score of ``monitor``.
+    best_params : dict
+        Dotted option path -> value of the best trial.
+    best_config : RunConfig
+        The base config with the best values applied.
+    trials : DataFrame
+        One row per trial (``study.trials_dataframe()``).
+    monitor : str
+    direction : {'minimize', 'maximize'}
+    """
+
+    out: Path
+    best_value: float
+    best_params: dict[str, Any]
+    best_config: RunConfig
+    trials: pd.DataFrame
+    monitor: str
+    direction: str
+
+    def summary(self) -> str:
+        """One sentence: the best validation value and the values that gave it."""
+        return verdict_sentence(self.monitor, self.best_value, self.best_params, len(self.trials))
+
+
+def verdict_sentence(monitor: str, value: float, params: dict[str, Any], n: int) -> str:
+    """``"Best validation loss 0.412 after 20 trials, with train.lr=0.003, ..."``."""
+    values = ", ".join(f"{k}={_show(v)}" for k, v in params.items()) or "the base config"
+    return f"Best validation {monitor} {value:.4g} after {n} trials, with {values}."
+
+
+def _show(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def run_tune(
+    cfg: RunConfig,
+    *,
+    out: str | os.PathLike[str],
+    search: SearchOption = "bayes",
+    trials: int = 20,
+    space: dict[str, ParamSpec] | None = None,
+    cv: int = 0,
+    resume: bool = False,
+    jobs: int = 1,
+    overwrite: bool = False,
+    progress: bool | None = None,
+) -> TuneResult:
+    """Search hyperparameters of ``cfg``'s network; write the study and the best config.
+
+    Parameters
+    ----------
+    cfg : RunConfig
+        The base configuration; ``train.monitor`` is the score (validation loss by default),
+        ``train.seed`` seeds the sampler.
+    out : path
+        Output folder: ``study.db``, ``tune.json``, ``trials.csv``, ``best_config.yaml``,
+        ``plots/`` and ``report.html``.
+    search : {'grid', 'random', 'bayes'}, default 'bayes'
+        See :data:`SEARCH_HELP`.
+    trials : int, default 20
+        Total number of trials (those of a resumed study included). Grid search stops early
+        once every combination was tried.
+    space : dict of str to ParamSpec, optional
+        Default: :data:`~biodl.evaluate.search_space.DEFAULT_SPACES` of the model.
+    cv : int, default 0
+        0 scores the validation split; K >= 2 scores the mean over K folds of the training part.
+    resume : bool, default False
+        Continue the study in ``out`` (the input files must be unchanged).
+    jobs : int, default 1
+        Worker processes sharing the study (each uses one torch thread).
+    overwrite : bool, default False
+        Start afresh in an existing, non-empty ``out``.
+    progress : bool, optional
+        Progress bars of the trainings (off for several workers).
+
+    Returns
+    -------
+    TuneResult
+
+    Raises
+    ------
+    ConfigError
+        For a bad option, a non-empty ``out`` without ``resume`` or ``overwrite``, or a search
+        space that does not fit the model.
+    DataError
+        When resuming on input files whose checksums differ from the first run's.
+    """
+    from biodl.models import DEFAULT_MODEL
+
+    _check_options(cfg, search, trials, cv, jobs)
+    model = cfg.model.name if cfg.model.name != "auto" else DEFAULT_MODEL["dna"]
+    space = space if space is not None else default_space(model)
+    validate_space(space, model=model)
+    out = Path(out)
+    checksums = _input_checksums(cfg)
+    _prepare_out(out, resume=resume, overwrite=overwrite, checksums=checksums)
+    state = {
+        "schema_version": 1,
+        "kind": "tuning",
+        "biodl_version": __version__,
+        "search": search,
+        "trials": trials,
+        "cv": cv,
+        "seed": cfg.train.seed,
+        "monitor": cfg.train.monitor,
+        "space": {k: _spec_dict(v) for k, v in space.items()},
+        "input_sha256": checksums,
+        "complete": False,
+    }
+    atomic_write_text(out / "tune.json", to_json(state))
+    study = _open_study(out, cfg, search, space, seed_offset=0)
+    left = _remaining(study, trials, search, space)
+    if left > 0:
+        if jobs == 1:
+            study.optimize(_Objective(cfg, space, cv, progress), n_trials=left)
+        else:
+            _run_workers(out, cfg, search, space, cv, jobs, left)
+    return _finish(out, cfg, study_storage(out), state)
+
+
+def _check_options(cfg: RunConfig, search: str, trials: int, cv: int, jobs: int) -> None:
+    if search not in SEARCH_HELP:
+        raise ConfigError(f"--search {search}: expected one of {', '.join(SEARCH_HELP)}")
+    if trials < 1:
+        raise ConfigError(f"--trials {trials}: expected at least 1 trial")
+    if cv == 1 or cv < 0:
+        raise ConfigError(f"--cv {cv}: expected 0 (validation split) or at least 2 folds")
+    if jobs < 1:
+        raise ConfigError(f"--jobs {jobs}: expected at least 1 worker")
+    if not cfg.data.train:
+        raise ConfigError("no training data: give DATA (or data.train in --config)")
+    if cv and (cfg.data.valid or cfg.data.test):
+        raise ConfigError(
+            "--cv makes its folds from DATA; --valid and --test do not apply (use --cv 0)"
+        )
+
+
+def _spec_dict(spec: ParamSpec) -> dict[str, Any]:
+    if spec.kind == "categorical":
+        return {"choices": list(spec.choices or ())}
+    return {"kind": spec.kind, "low": spec.low, "high": spec.high, "log": spec.log}
+
+
+def _input_checksums(cfg: RunConfig) -> dict[str, str]:
+    from biodl.experiment import sha256_of
+
+    sums: dict[str, str] = {}
+    for path in (cfg.data.train, cfg.data.valid, cfg.data.test, cfg.data.labels):
+        if path:
+            if not Path(path).exists():
+                raise DataError(f"{path}: no such file or folder; check DATA")
+            sums.update(sha256_of(path))
+    return sums
+
+
+def _prepare_out(out: Path, *, resume: bool, overwrite: bool, checksums: dict[str, str]) -> None:
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: exists and is not a directory; choose another --out")
+    existing = out.is_dir() and any(out.iterdir())
+    if resume:
+        record = out / "tune.json"
+        if not record.is_file():
+            raise ConfigError(f"{out}: no tune.json, so nothing to resume; drop --resume")
+        before = json.loads(record.read_text(encoding="utf-8")).get("input_sha256", {})
+        if _digest(before) != _digest(checksums):
+            raise DataError(
+                f"{out}: the input files changed since the study began (sha256 "
+                f"{_digest(before)[:16]} then, {_digest(checksums)[:16]} now); resume with the "
+                "same DATA, or start a new study with another --out"
+            )
+        return
+    if existing:
+        if not overwrite:
+            raise ConfigError(
+                f"{out}: folder exists and is not empty; choose another --out, pass --resume to "
+                "continue its study, or --overwrite to start afresh"
+            )
+        if not (out / "tune.json").is_file():
+            raise ConfigError(
+                f"{out}: not a biodl tuning folder (no tune.json), so --overwrite will not "
+                "replace it; choose another --out"
+            )
+        import shutil
+
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _digest(checksums: dict[str, str]) -> str:
+    """One sha256 over the digests of the inputs (their paths left out, so a move is fine)."""
+    import hashlib
+
+    return hashlib.sha256("\n".join(sorted(checksums.values())).encode()).hexdigest()
+
+
+def study_storage(out: Path) -> Any:
+    """The SQLite storage of the study in ``out`` (waits on a locked database)."""
+    import optuna
+
+    url = f"sqlite:///{(out / 'study.db').resolve()}"
+    return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+
+
+def _sampler(search: str, space: dict[str, ParamSpec], seed: int) -> Any:
+    import optuna
+
+    if search == "grid":
+        grid = {k: [_encode(v) for v in grid_values(s)] for k, s in space.items()}
+        return optuna.samplers.GridSampler(grid, seed=seed)
+    if search == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed)
+
+
+def _open_study(
+    out: Path, cfg: RunConfig, search: str, space: dict[str, ParamSpec], seed_offset: int
+) -> Any:
+    import optuna
+
+    from biodl.evaluate.metrics import METRIC_DIRECTION
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = study_storage(out)
+    direction: Literal["minimize", "maximize"] = (
+        "maximize" if METRIC_DIRECTION.get(cfg.train.monitor) == "max" else "minimize"
+    )
+    existing = optuna.study.get_all_study_names(storage)
+    # A resumed or parallel study gets a shifted seed, so it does not replay trials already run.
+    done = len(optuna.load_study(study_name=STUDY_NAME, storage=storage).trials) if existing else 0
+    study = optuna.create_study(
+        study_name=STUDY_NAME,
+        storage=storage,
+        direction=direction,
+        sampler=_sampler(search, space, cfg.train.seed + seed_offset + done),
+        pruner=optuna.pruners.MedianPruner(
+            n_startup_trials=2, n_warmup_steps=_PRUNER_WARMUP_EPOCHS
+        ),
+        load_if_exists=True,
+    )
+    for trial in study.trials:  # trials of a killed run never finish: count them as failed
+        if trial.state == optuna.trial.TrialState.RUNNING and seed_offset == 0:
+            study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+    return study
+
+
+def _remaining(study: Any, trials: int, search: str, space: dict[str, ParamSpec]) -> int:
+    import optuna
+
+    finished = (
+        optuna.trial.TrialState.COMPLETE,
+        optuna.trial.TrialState.PRUNED,
+        optuna.trial.TrialState.FAIL,
+    )
+    total = trials
+    if search == "grid":
+        total = min(trials, math.prod(len(grid_values(s)) for s in space.values()))
+    return max(0, total - sum(t.state in finished for t in study.trials))
+
+
+def _encode(value: Any) -> Any:
+    """Optuna stores primitives only: lists (e.g. MLP hidden sizes) travel as JSON text."""
+    return value if isinstance(value, _PRIMITIVE) else json.dumps(value)
+
+
+def _decode(spec: ParamSpec, value: Any) -> Any:
+    if spec.kind == "categorical" and isinstance(value, str):
+        for choice in spec.choices or ():
+            if not isinstance(choice, _PRIMITIVE) and json.dumps(choice) == value:
+                return choice
+    return value
+
+
+def suggest(trial: Any, space: dict[str, ParamSpec]) -> dict[str, Any]:
+    """Ask ``trial`` for one value per parameter of ``space`` (dotted path -> value)."""
+    params: dict[str, Any] = {}
+    for key, spec in space.items():
+        if spec.kind == "categorical":
+            value = trial.suggest_categorical(key, [_encode(c) for c in spec.choices or ()])
+        elif spec.kind == "int":
+            value = trial.suggest_int(key, int(spec.low or 0), int(spec.high or 0), log=spec.log)
+        else:
+            value = trial.suggest_float(
+                key, float(spec.low or 0), float(spec.high or 0), log=spec.log
+            )
+        params[key] = _decode(spec, value)
+    return params
+
+
+def decode_params(space: dict[str, ParamSpec], params: dict[str, Any]) -> dict[str, Any]:
+    """Stored trial params -> config values (JSON text back to lists)."""
+    return {k: _decode(space[k], v) if k in space else v for k, v in params.items()}
+
+
+def pruning_callback(trial: Any, monitor: str, step_offset: int = 0) -> Any:
+    """A Lightning callback reporting ``valid_<monitor>`` each epoch and pruning bad trials."""
+    import lightning as L
+    import optuna
+
+    class _Pruning(L.Callback):
+        def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
+            if trainer.sanity_checking:
+                return
+            value = trainer.callback_metrics.get(f"valid_{monitor}")
+            if value is None:
+                return
+            step = step_offset + trainer.current_epoch
+            trial.report(float(value), step=step)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned at epoch {trainer.current_epoch}")
+
+    return _Pruning()
+
+
+class _Objective:
+    """Picklable objective: prepared data is made once per process and reused by every trial."""
+
+    def __init__(
+        self, cfg: RunConfig, space: dict[str, ParamSpec], cv: int, progress: bool | None
+    ) -> None:
+        self.cfg, self.space, self.cv, self.progress = cfg, space, cv, progress
+        self._parts: list[Any] | None = None
+
+    def parts(self) -> list[Any]:
+        if self._parts is None:
+            self._parts = _scoring_parts(self.cfg, self.cv)
+            self._parts[0].emit_warnings()
+        return self._parts
+
+    def __call__(self, trial: Any) -> float:
+        import warnings
+
+        from biodl.errors import DataWarning
+
+        cfg = apply_params(self.cfg, suggest(trial, self.space))
+        with warnings.catch_warnings():
+            # The data's warnings were shown once, when the parts were prepared.
+            warnings.simplefilter("ignore", DataWarning)
+            return self._score(trial, cfg)
+
+    def _score(self, trial: Any, cfg: RunConfig) -> float:
+        from biodl.evaluate.metrics import METRIC_DIRECTION
+        from biodl.workflow import fit_sequence_model
+
+        monitor = cfg.train.monitor
+        higher = METRIC_DIRECTION.get(monitor) == "max"
+        scores = []
+        for i, part in enumerate(self.parts()):
+            callback = pruning_callback(trial, monitor, step_offset=i * cfg.train.epochs)
+            _, fit = fit_sequence_model(cfg, part, progress=self.progress, callbacks=[callback])
+            column = f"valid_{monitor}"
+            values = fit.history[column].dropna() if column in fit.history else pd.Series([])
+            if values.empty:
+                return float("nan")
+            scores.append(float(values.max() if higher else values.min()))
+        return float(sum(scores) / len(scores))
+
+
+def _scoring_parts(cfg: RunConfig, cv: int) -> list[Any]:
+    """The data each trial trains on: the split (cv=0) or one PreparedData per inner fold."""
+    from biodl.evaluate.crossval import fold_indices
+    from biodl.experiment import PreparedData, prepare_data
+
+    if cv == 0:
+        prepared = prepare_data(cfg.data, seed=cfg.train.seed)
+        if prepared.parts.get("valid") is None:
+            raise ConfigError(
+                "tuning scores the validation split, but there is none; set data.valid_size > 0 "
+                "or give --valid, or use --cv K"
+            )
+        return [prepared]
+    from biodl.cv import _fold_data
+
+    full = prepare_data(replace(cfg.data, valid_size=0.0), seed=cfg.train.seed)
+    seqs, y = full.parts["train"], full.y["train"]
+    assert seqs is not None and y is not None
+    folds = fold_indices(
+        y,
+        task=full.targets.task,
+        n_folds=cv,
+        method=cfg.data.split if cfg.data.split in ("stratified", "random") else "random",
+        seed=cfg.train.seed,
+        class_names=full.targets.classes or None,
+        source=cfg.data.train,
+    )
+    # The held-out fold is each fold's validation part: early stopping and the score use it,
+    # exactly as cv=0 uses the validation split. The outer test part stays unseen.
+    no_inner = replace(cfg, data=replace(cfg.data, valid_size=0.0))
+    parts = []
+    for fold in folds:
+        part = _fold_data(full, fold.train, fold.test, no_inner)
+        parts.append(
+            PreparedData(
+                {"train": part.parts["train"], "valid": part.parts["test"], "test": None},
+                {"train": part.y["train"], "valid": part.y["test"], "test": None},
+                part.targets,
+                part.length,
+                f"fold {fold.fold + 1} of {cv}",
+                files=full.files,
+            )
+        )
+    return parts
+
+
+def _worker(
+    out: str, cfg_dict: dict[str, Any], search: str, space: dict[str, ParamSpec], cv: int,
+    index: int, n_trials: int,
+) -> None:  # fmt: skip
+    import torch
+
+    torch.set_num_threads(1)
+    os.environ["BIODL_QUIET"] = "1"
+    cfg = RunConfig.from_dict(cfg_dict)
+    study = _open_study(Path(out), cfg, search, space, seed_offset=1000 * (index + 1))
+    study.optimize(_Objective(cfg, space, cv, progress=False), n_trials=n_trials)
+
+
+def _run_workers(
+    out: Path, cfg: RunConfig, search: str, space: dict[str, ParamSpec], cv: int, jobs: int,
+    left: int,
+) -> None:  # fmt: skip
+    import multiprocessing
+
+    shares = [left // jobs + (1 if i < left % jobs else 0) for i in range(jobs)]
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(
+            target=_worker,
+            args=(os.fspath(out), cfg.to_dict(), search, space, cv, i, share),
+        )
+        for i, share in enumerate(shares)
+        if share
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    failed = [w.exitcode for w in workers if w.exitcode != 0]
+    if failed:
+        raise ConfigError(
+            f"{len(failed)} tuning worker(s) failed (exit codes {failed}); run with --jobs 1 to "
+            "see the error"
+        )
+
+
+def _finish(out: Path, cfg: RunConfig, storage: Any, state: dict[str, Any]) -> TuneResult:
+    import optuna
+
+    from biodl.report.tuning import write_tune_report
+
+    study = optuna.load_study(study_name=STUDY_NAME, storage=storage)
+    space = {k: ParamSpec(**_spec_from_dict(v)) for k, v in state["space"].items()}
+    table = study.trials_dataframe()
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not complete:
+        raise ConfigError(
+            f"{out}: no trial finished (all pruned or failed); check the options with biodl train"
+        )
+    best = study.best_trial
+    params = decode_params(space, best.params)
+    best_cfg = apply_params(cfg, params)
+    csv = table.to_csv(index=False)
+    atomic_write_text(out / "trials.csv", csv)
+    atomic_write_text(out / "best_config.yaml", dump_config(best_cfg))
+    state.update(
+        {
+            "complete": True,
+            "n_trials": len(study.trials),
+            "n_complete": len(complete),
+            "n_pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials),
+            "direction": study.direction.name.lower(),
+            "best_value": best.value,
+            "best_trial": best.number,
+            "best_params": params,
+        }
+    )
+    result = TuneResult(
+        out=out,
+        best_value=float(best.value or 0.0),
+        best_params=params,
+        best_config=best_cfg,
+        trials=table,
+        monitor=cfg.train.monitor,
+        direction=state["direction"],
+    )
+    write_tune_report(out, study=study, result=result, state=state)
+    atomic_write_text(out / "tune.json", to_json(state))
+    return result
+
+
+def _spec_from_dict(raw: dict[str, Any]) -> dict[str, Any]:
+    if "choices" in raw:
+        return {"kind": "categorical", "choices": tuple(raw["choices"])}
+    return raw
