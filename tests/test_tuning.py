@@ -53,14 +53,17 @@ def test_tune_writes_study_and_best_config_trains(motif_fasta, space, tmp_path):
     assert record["complete"] and record["n_trials"] == 3 and "train.lr" in record["best_params"]
     assert "Best validation loss" in (out / "report.html").read_text()
     run = runner.invoke(
-        app, ["train", "--config", str(out / "best_config.yaml"), "--out", str(tmp_path / "r"), "-q"]
+        app,
+        ["train", "--config", str(out / "best_config.yaml"), "--out", str(tmp_path / "r"), "-q"],
     )
     assert run.exit_code == 0, run.output
 
 
 def test_same_seed_same_trials(motif_fasta, space, tmp_path):
     for name in ("a", "b"):
-        result = tune(motif_fasta, tmp_path / name, "--search", "random", "--trials", 3, "--space", space)
+        result = tune(
+            motif_fasta, tmp_path / name, "--search", "random", "--trials", 3, "--space", space
+        )
         assert result.exit_code == 0, result.output
     pd.testing.assert_frame_equal(params(tmp_path / "a"), params(tmp_path / "b"))
 
@@ -76,9 +79,13 @@ def test_grid_runs_every_combination_once(motif_fasta, grid_space, tmp_path):
 
 def test_resume_continues_and_refuses_other_data(motif_fasta, space, tmp_path):
     out = tmp_path / "tune"
-    assert tune(motif_fasta, out, "--search", "random", "--trials", 2, "--space", space).exit_code == 0
+    assert (
+        tune(motif_fasta, out, "--search", "random", "--trials", 2, "--space", space).exit_code == 0
+    )
     first = params(out)
-    result = tune(motif_fasta, out, "--search", "random", "--trials", 4, "--space", space, "--resume")
+    result = tune(
+        motif_fasta, out, "--search", "random", "--trials", 4, "--space", space, "--resume"
+    )
     assert result.exit_code == 0, result.output
     after = params(out)
     assert len(after) == 4
@@ -92,7 +99,9 @@ def test_resume_continues_and_refuses_other_data(motif_fasta, space, tmp_path):
 
 def test_existing_out_needs_resume_or_overwrite(motif_fasta, space, tmp_path):
     out = tmp_path / "tune"
-    assert tune(motif_fasta, out, "--search", "random", "--trials", 1, "--space", space).exit_code == 0
+    assert (
+        tune(motif_fasta, out, "--search", "random", "--trials", 1, "--space", space).exit_code == 0
+    )
     result = tune(motif_fasta, out, "--search", "random", "--trials", 1, "--space", space)
     assert result.exit_code == 2 and "--overwrite" in result.output
     result = tune(motif_fasta, out, "--trials", 1, "--space", space, "--overwrite")
@@ -115,7 +124,9 @@ def test_bad_options_raise(motif_fasta, tmp_path):
 
 def test_inner_cv_scores_folds(motif_fasta, space, tmp_path):
     out = tmp_path / "cv"
-    result = tune(motif_fasta, out, "--search", "random", "--trials", 2, "--space", space, "--cv", 2)
+    result = tune(
+        motif_fasta, out, "--search", "random", "--trials", 2, "--space", space, "--cv", 2
+    )
     assert result.exit_code == 0, result.output
     assert json.loads((out / "tune.json").read_text())["cv"] == 2
 
@@ -123,7 +134,9 @@ def test_inner_cv_scores_folds(motif_fasta, space, tmp_path):
 @pytest.mark.slow
 def test_parallel_workers_share_the_study(motif_fasta, space, tmp_path):
     out = tmp_path / "jobs"
-    result = tune(motif_fasta, out, "--search", "random", "--trials", 4, "--space", space, "--jobs", 2)
+    result = tune(
+        motif_fasta, out, "--search", "random", "--trials", 4, "--space", space, "--jobs", 2
+    )
     assert result.exit_code == 0, result.output
     assert len(params(out)) == 4
 
