@@ -30,6 +30,7 @@ from biodl.errors import ConfigError
 from biodl.evaluate.crossval import compare_folds, cv_verdict, fold_indices
 from biodl.evaluate.metrics import compute_metrics, primary_metric
 from biodl.experiment import PreparedData, prepare_data
+from biodl.report.build import mean_sd_text
 from biodl.runs import RunWriter
 from biodl.workflow import (
     environment_record,
@@ -69,18 +70,8 @@ class CVResult:
         lines = [header, "-" * len(header.rstrip())]
         for name, stat in m["model"]["metrics"].items():
             base = m["baseline"]["metrics"][name]
-            lines.append(f"{name:<18}{_mean_sd(stat):<30}{_mean_sd(base):<30}")
+            lines.append(f"{name:<18}{mean_sd_text(stat):<30}{mean_sd_text(base):<30}")
         return "\n".join([*lines, "", m["comparison"]["verdict"]])
-
-
-def _mean_sd(stat: dict[str, Any]) -> str:
-    if stat["mean"] is None:
-        return "-"
-    return (
-        f"{stat['mean']:.3f} ± {stat['sd']:.3f}"
-        if stat["sd"] is not None
-        else f"{stat['mean']:.3f}"
-    )
 
 
 def run_cv(

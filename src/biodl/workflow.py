@@ -37,6 +37,7 @@ from biodl.evaluate.metrics import (
     verdict,
 )
 from biodl.experiment import SPLITS, PreparedData, prepare_data, resolve_length, sha256_of
+from biodl.report.build import build_report, mean_sd_text
 from biodl.runs import MODEL_DIR, RunWriter, save_model
 
 MODEL_TITLES = {
@@ -521,17 +522,12 @@ def format_summary(metrics: dict[str, Any]) -> str:
         seeds = metrics["seeds"]
         lines += ["", f"over {len(seeds['seeds'])} seeds ({seeds['split']}, mean ± sd):"]
         for name, stat in seeds["model"].items():
-            lines.append(f"{name:<18}{_mean_sd(stat):<30}{_mean_sd(seeds['baseline'][name]):<30}")
+            lines.append(
+                f"{name:<18}{mean_sd_text(stat):<30}{mean_sd_text(seeds['baseline'][name]):<30}"
+            )
     lines.append("")
     lines.append(metrics["comparison"]["verdict"])
     return "\n".join(lines)
-
-
-def _mean_sd(stat: dict[str, Any]) -> str:
-    if stat["mean"] is None:
-        return "-"
-    sd = stat["sd"]
-    return f"{stat['mean']:.3f} ± {sd:.3f}" if sd is not None else f"{stat['mean']:.3f}"
 
 
 def _with_ci(value: float | None, ci: list[float | None] | None) -> str:
@@ -577,8 +573,6 @@ def _write_run(
     started: datetime,
     device: str,
 ) -> None:
-    from biodl.report.build import build_report
-
     cfg = result.config
     writer.write_text("config.yaml", dump_config(cfg))
     writer.write_json("metrics.json", result.metrics)

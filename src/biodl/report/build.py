@@ -15,22 +15,15 @@ import numpy as np
 import pandas as pd
 
 from biodl import __version__
+from biodl.evaluate.metrics import METRIC_LABELS
 from biodl.report import figures as fig
 from biodl.report.html import Figure, ReportContent, SummaryRow, write_report
 
-_LABELS = {
-    "accuracy": "Accuracy",
-    "balanced_accuracy": "Balanced accuracy",
-    "auroc": "AUROC",
-    "auprc": "AUPRC",
-    "f1": "F1",
-    "mcc": "MCC",
-    "rmse": "RMSE",
-    "mae": "MAE",
-    "r2": "R²",
-    "pearson": "Pearson r",
-    "spearman": "Spearman ρ",
-}
+
+def metric_title(name: str) -> str:
+    """A metric's name for tables and figures: 'balanced_accuracy' -> 'Balanced accuracy'."""
+    label = METRIC_LABELS.get(name, name)
+    return label[:1].upper() + label[1:]
 
 
 def _interval(metrics: dict[str, Any], who: str, split: str, name: str) -> fig.Interval:
@@ -71,10 +64,10 @@ def make_plots(
                 "falls means overfitting.",
             )
         )
-    names = [n for n in metrics["model"].get(split, {}) if n in _LABELS]
+    names = [n for n in metrics["model"].get(split, {}) if n in METRIC_LABELS]
     rows = [
         fig.ComparisonRow(
-            _LABELS[n],
+            metric_title(n),
             _interval(metrics, "model", split, n),
             _interval(metrics, "baseline", split, n),
         )
@@ -195,7 +188,7 @@ def build_report(
     model, base = metrics["model"]["name"], metrics["baseline"]["name"]
     rows = [
         SummaryRow(
-            _LABELS.get(n, n),
+            metric_title(n),
             _interval(metrics, "model", split, n),
             _interval(metrics, "baseline", split, n),
         )
@@ -252,6 +245,17 @@ def data_facts(metrics: dict[str, Any], prepared: Any) -> list[tuple[str, str]]:
     return facts
 
 
+def mean_sd_text(stat: dict[str, Any]) -> str:
+    """``{'mean': m, 'sd': s}`` as 'm ± s' (3 decimals); '-' when undefined."""
+    if stat["mean"] is None:
+        return "-"
+    return (
+        f"{stat['mean']:.3f} ± {stat['sd']:.3f}"
+        if stat["sd"] is not None
+        else f"{stat['mean']:.3f}"
+    )
+
+
 def seeds_section(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     """A 'Variation over seeds' section when the run was repeated with several seeds."""
     if "seeds" not in metrics:
@@ -259,13 +263,9 @@ def seeds_section(metrics: dict[str, Any]) -> list[tuple[str, str]]:
     seeds = metrics["seeds"]
     model, base = metrics["model"]["name"], metrics["baseline"]["name"]
 
-    def fmt(stat: dict[str, Any]) -> str:
-        if stat["mean"] is None:
-            return "-"
-        return f"{stat['mean']:.3f} ± {stat['sd']:.3f}" if stat["sd"] is not None else "-"
-
     lines = [
-        f"{_LABELS.get(name, name)}: {model} {fmt(stat)}; {base} {fmt(seeds['baseline'][name])}"
+        f"{metric_title(name)}: {model} {mean_sd_text(stat)}; "
+        f"{base} {mean_sd_text(seeds['baseline'][name])}"
         for name, stat in seeds["model"].items()
     ]
     intro = (

@@ -9,6 +9,7 @@ from typing import Any, cast
 import pandas as pd
 
 from biodl.report import figures as fig
+from biodl.report.build import metric_title
 from biodl.report.html import Figure, ReportContent, SummaryRow, write_report
 
 _HOW_TO_READ = (
@@ -20,20 +21,6 @@ _HOW_TO_READ = (
     "(Nadeau & Bengio 2003), which allows for the folds sharing training data, and with the "
     "Wilcoxon signed-rank test; a p-value below 0.05 counts as a real difference."
 )
-
-_LABELS = {
-    "accuracy": "Accuracy",
-    "balanced_accuracy": "Balanced accuracy",
-    "auroc": "AUROC",
-    "auprc": "AUPRC",
-    "f1": "F1",
-    "mcc": "MCC",
-    "rmse": "RMSE",
-    "mae": "MAE",
-    "r2": "R²",
-    "pearson": "Pearson r",
-    "spearman": "Spearman ρ",
-}
 
 
 def _interval(stat: dict[str, Any]) -> fig.Interval:
@@ -57,7 +44,7 @@ def write_cv_report(
     names = list(metrics["model"]["metrics"])
     rows = [
         SummaryRow(
-            _LABELS.get(n, n),
+            metric_title(n),
             _interval(metrics["model"]["metrics"][n]),
             _interval(metrics["baseline"]["metrics"][n]),
         )
@@ -65,7 +52,7 @@ def write_cv_report(
     ]
     comparison_rows = [
         fig.ComparisonRow(
-            _LABELS.get(n, n),
+            metric_title(n),
             _interval(metrics["model"]["metrics"][n]),
             _interval(metrics["baseline"]["metrics"][n]),
         )
@@ -127,7 +114,7 @@ def write_cv_report(
         environment=environment,
         sections=[
             (
-                f"{_LABELS.get(metrics['primary_metric'], metrics['primary_metric'])} per fold",
+                f"{metric_title(metrics['primary_metric'])} per fold",
                 "\n\n".join(lines),
             )
         ],
