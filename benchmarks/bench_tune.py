@@ -1,6 +1,6 @@
 """Wall time of a 20-trial random search with one worker vs two (target ratio <= 0.6).
 
-Usage: python benchmarks/bench_tune.py [--trials 20] [--n 600]
+Usage: python benchmarks/bench_tune.py [--trials 20] [--n 600] [--epochs 2]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--n", type=int, default=600)
+    parser.add_argument("--epochs", type=int, default=2)
     args = parser.parse_args()
 
     import torch
@@ -34,7 +35,7 @@ def main() -> None:
                 search="random",
                 trials=args.trials,
                 jobs=jobs,
-                epochs=2,
+                epochs=args.epochs,
                 progress=False,
                 overrides=["model.channels=16", "model.n_layers=1"],
             )

@@ -468,7 +468,7 @@ def _scoring_parts(cfg: RunConfig, cv: int) -> list[Any]:
 
 def _worker(
     out: str, cfg_dict: dict[str, Any], search: str, space: dict[str, ParamSpec], cv: int,
-    index: int, n_trials: int,
+    index: int, claimed: Any, n_trials: int,
 ) -> None:  # fmt: skip
     import torch
 
@@ -476,7 +476,15 @@ def _worker(
     os.environ["BIODL_QUIET"] = "1"
     cfg = RunConfig.from_dict(cfg_dict)
     study = _open_study(Path(out), cfg, search, space, seed_offset=1000 * (index + 1))
-    study.optimize(_Objective(cfg, space, cv, progress=False), n_trials=n_trials)
+    objective = _Objective(cfg, space, cv, progress=False)
+    # Workers claim trials one at a time from a shared counter: the total is exact and a
+    # worker that drew short trials keeps working instead of idling.
+    while True:
+        with claimed.get_lock():
+            if claimed.value >= n_trials:
+                return
+            claimed.value += 1
+        study.optimize(objective, n_trials=1)
 
 
 def _run_workers(
@@ -485,15 +493,14 @@ def _run_workers(
 ) -> None:  # fmt: skip
     import multiprocessing
 
-    shares = [left // jobs + (1 if i < left % jobs else 0) for i in range(jobs)]
     context = multiprocessing.get_context("spawn")
+    claimed = context.Value("i", 0)
     workers = [
         context.Process(
             target=_worker,
-            args=(os.fspath(out), cfg.to_dict(), search, space, cv, i, share),
+            args=(os.fspath(out), cfg.to_dict(), search, space, cv, i, claimed, left),
         )
-        for i, share in enumerate(shares)
-        if share
+        for i in range(min(jobs, left))
     ]
     for worker in workers:
         worker.start()
