@@ -112,3 +112,18 @@ def test_api_in_memory_run_writes_nothing(tmp_path, motif_fasta, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = biodl.train(motif_fasta, epochs=1, model_params=SMALL, n_bootstrap=20)
     assert result.run_dir is None and list(tmp_path.iterdir()) == []
+
+
+def test_grid_search_cv_with_parallel_jobs():
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = motif_data(90)
+    search = GridSearchCV(
+        SequenceClassifier(model_params=SMALL, epochs=1, threads=1),
+        {"lr": [1e-3, 1e-2]},
+        cv=2,
+        n_jobs=2,
+    )
+    search.fit(X, y)
+    assert set(search.cv_results_["param_lr"]) == {1e-3, 1e-2}
+    assert search.best_estimator_.predict(X[:4]).shape == (4,)
