@@ -267,3 +267,20 @@ def test_cv_group_folds_and_errors(tmp_path, motif_csv):
     assert few.exit_code == 2 and "fewer than the 500 folds" in few.stderr
     files = run("cv", path, "--config", tmp_path / "nope.yaml", "--out", tmp_path / "x")
     assert files.exit_code == 2 and "no such config file" in files.stderr
+
+
+def test_predefined_split_refuses_separate_files(tmp_path, motif_csv):
+    result = run(
+        "train",
+        motif_csv,
+        "--split",
+        "predefined",
+        "--split-column",
+        "label",
+        "--test",
+        motif_csv,
+        "--out",
+        tmp_path / "r",
+        *FAST,
+    )
+    assert result.exit_code == 2 and "do not also pass --valid or --test" in result.stderr

@@ -99,6 +99,11 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
     """
     if not cfg.train:
         raise ConfigError("no training data given; pass a FASTA/CSV file or folder as TRAIN")
+    if cfg.split == "predefined" and (cfg.valid or cfg.test):
+        raise ConfigError(
+            "--split predefined reads train/valid/test from --split-column; do not also pass "
+            "--valid or --test files"
+        )
     train = _read_train(cfg, cfg.label_columns or None)
     assert train.labels is not None
     label_columns = [str(c) for c in train.labels.columns]
