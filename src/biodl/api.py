@@ -374,6 +374,9 @@ def cross_validate(
     *,
     folds: int = 5,
     repeats: int = 1,
+    tune: bool = False,
+    search: str = "random",
+    trials: int = 10,
     out: PathLike | None = None,
     config: PathLike | RunConfig | None = None,
     overwrite: bool = False,
@@ -390,12 +393,23 @@ def cross_validate(
     folds : int, default 5
     repeats : int, default 1
         Repeated k-fold with reshuffled folds.
+    tune : bool, default False
+        Nested cross-validation: tune the network inside each outer fold on its training part
+        only (the objective of :func:`tune` with ``cv=0``, in memory), then train the best
+        configuration there and score it on the held-out fold. The chosen values per fold are
+        in ``folds.csv`` (``params``) and ``metrics.json`` (``tuning``).
+    search : {'grid', 'random', 'bayes'}, default 'random'
+        The search inside each fold (with ``tune``).
+    trials : int, default 10
+        Trials per outer fold (with ``tune``).
     out : path, optional
         Run directory: ``folds.csv`` (per fold and model), ``metrics.json`` (mean ± sd, the
         paired comparison and its verdict), ``report.html``, ``config.yaml``.
     config, overwrite, progress, overrides, **options
         As for :func:`train`; ``split`` chooses the folds (stratified, random, group with
         ``group_column``, similarity) and ``valid_size`` the early-stopping part of each fold.
+        ``seeds=N`` repeats the whole cross-validation with seeds ``seed`` .. ``seed + N - 1``
+        (new folds and initialisation each; ``folds.csv`` has a ``seed`` column).
 
     Returns
     -------
@@ -405,6 +419,7 @@ def cross_validate(
     Examples
     --------
     >>> # r = biodl.cross_validate("splice.csv", folds=5, epochs=10); print(r.summary())
+    >>> # nested = biodl.cross_validate("splice.csv", tune=True, search="random", trials=10)
     """
     from biodl.cv import run_cv
 
@@ -412,7 +427,15 @@ def cross_validate(
         options["train"] = os.fspath(data)
     cfg = build_config(config, overrides=overrides, **options)
     return run_cv(
-        cfg, folds=folds, repeats=repeats, out=out, overwrite=overwrite, progress=progress
+        cfg,
+        folds=folds,
+        repeats=repeats,
+        out=out,
+        overwrite=overwrite,
+        progress=progress,
+        tune=tune,
+        search=search,
+        trials=trials,
     )
 
 

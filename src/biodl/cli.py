@@ -471,6 +471,25 @@ def cv(
     repeats: Annotated[
         int, typer.Option(help="Repeat the k folds with reshuffling (repeated k-fold).")
     ] = 1,
+    seeds: Annotated[
+        int | None,
+        typer.Option(
+            help="Repeat the whole cross-validation with seeds seed..seed+N-1 (new folds and "
+            "initialisation each); report over all folds x seeds.",
+            show_default="1",
+        ),
+    ] = None,
+    tune: Annotated[
+        bool,
+        typer.Option(
+            "--tune",
+            help="Nested CV: tune the network inside each fold on its training part only.",
+        ),
+    ] = False,
+    search: Annotated[
+        str, typer.Option(help="With --tune: grid, random or bayes (TPE).")
+    ] = "random",
+    trials: Annotated[int, typer.Option(help="With --tune: trials per outer fold.")] = 10,
     split: Annotated[
         str | None,
         typer.Option(
@@ -550,6 +569,8 @@ def cv(
 
     Writes per-fold metrics, mean ± sd, and a paired comparison (corrected resampled t-test and
     Wilcoxon signed-rank test) ending in one sentence: does deep learning beat the baseline here.
+    With --tune the network is tuned inside each fold (nested cross-validation), so its score
+    is an unbiased estimate of the tuned model.
     Example: biodl cv splice.csv --folds 5 --out runs/splice-cv
     """
     if out is None:
@@ -571,6 +592,7 @@ def cv(
         "lr": lr,
         "batch_size": _batch_size(batch_size),
         "seed": seed,
+        "seeds": seeds,
         "threads": threads,
         "baseline": baseline,
     }
@@ -582,6 +604,9 @@ def cv(
             data,
             folds=folds,
             repeats=repeats,
+            tune=tune,
+            search=search,
+            trials=trials,
             out=out,
             config=config,
             overwrite=overwrite,

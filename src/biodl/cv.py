@@ -4,6 +4,13 @@ Each fold's training part is split again (``valid_size``) for early stopping, so
 fold is never seen in training; the baseline trains on the same fold training part. The result
 is per-fold metrics, mean ± sd, and a paired comparison ending in one plain sentence.
 
+``tune=True`` makes it nested cross-validation: inside each outer fold the network is tuned
+(the objective of ``biodl tune`` with ``cv=0``) on the fold's training part only, scored on an
+inner validation part of it, and the best configuration is then trained on that training part
+and scored on the held-out fold, which took no part in the search. ``train.seeds = N`` repeats
+the whole cross-validation N times: repeat r uses seed ``seed + r`` for its folds and its
+training.
+
 Examples
 --------
 >>> # result = biodl.cross_validate("splice.csv", folds=5, out="runs/splice-cv")
@@ -12,9 +19,10 @@ Examples
 
 from __future__ import annotations
 
+import json
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -54,12 +62,16 @@ class CVResult:
     folds : DataFrame
         The content of ``folds.csv``: one row per (repeat, fold, model).
     config : RunConfig
+    timings : dict of str to float
+        Wall seconds of each stage (reading data, building folds, training, tuning,
+        prediction, metrics, writing), for the cross-validation benchmark.
     """
 
     run_dir: Path | None
     metrics: dict[str, Any]
     folds: pd.DataFrame
     config: RunConfig
+    timings: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         """Plain-text table of mean ± sd over folds, then the verdict."""
@@ -82,6 +94,9 @@ def run_cv(
     out: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
     progress: bool | None = None,
+    tune: bool = False,
+    search: str = "random",
+    trials: int = 10,
 ) -> CVResult:
     """Cross-validate the network and the baseline of ``cfg`` on identical folds.
 
@@ -98,11 +113,20 @@ def run_cv(
         Run directory (config.yaml, folds.csv, metrics.json, report.html, environment.json).
     overwrite : bool, default False
     progress : bool, optional
+    tune : bool, default False
+        Nested cross-validation: tune the network inside each outer fold, on its training part
+        only, then score the best configuration on the held-out fold.
+    search : {'grid', 'random', 'bayes'}, default 'random'
+        The search of each fold's tuning (with ``tune``).
+    trials : int, default 10
+        Trials per outer fold (with ``tune``).
 
     Raises
     ------
     ConfigError
-        If separate --valid/--test files are given (cross-validation uses all of DATA).
+        If separate --valid/--test files are given (cross-validation uses all of DATA), for
+        --tune with fewer than 1 trial, an unknown search, no inner validation part, or
+        --seeds together with --repeats.
     DataError
         If a class or the number of groups is smaller than the number of folds.
     """
@@ -111,11 +135,15 @@ def run_cv(
             "biodl cv makes its folds from all of DATA; --valid and --test do not apply (merge "
             "the files, or use biodl train)"
         )
+    _check_options(cfg, repeats, tune, search, trials)
+    nested = _Nested(search, trials) if tune else None
     writer = RunWriter(out, overwrite=overwrite) if out is not None else None
     try:
-        result = _cross_validate(cfg, folds, repeats, progress)
+        result = _cross_validate(cfg, folds, repeats, progress, nested)
         if writer is not None:
+            start = time.perf_counter()
             _write(writer, result)
+            result.timings["write"] = time.perf_counter() - start
     except BaseException:
         if writer is not None:
             writer.__exit__(Exception, None, None)
@@ -126,10 +154,50 @@ def run_cv(
     return result
 
 
-def _cross_validate(cfg: RunConfig, n_folds: int, repeats: int, progress: bool | None) -> CVResult:
+@dataclass(frozen=True)
+class _Nested:
+    search: str
+    trials: int
+
+
+def _check_options(cfg: RunConfig, repeats: int, tune: bool, search: str, trials: int) -> None:
+    from biodl.tuning import SEARCH_HELP
+
+    if cfg.train.seeds < 1:
+        raise ConfigError(f"--seeds {cfg.train.seeds}: expected at least 1 seed")
+    if cfg.train.seeds > 1 and repeats > 1:
+        raise ConfigError(
+            f"--seeds {cfg.train.seeds} with --repeats {repeats}: each seed is already a repeat "
+            "with its own folds and training seed; give one of them"
+        )
+    if not tune:
+        return
+    if trials < 1:
+        raise ConfigError(f"--trials {trials}: --tune needs at least 1 trial per fold")
+    if search not in SEARCH_HELP:
+        raise ConfigError(f"--search {search}: expected one of {', '.join(SEARCH_HELP)}")
+    if cfg.data.valid_size <= 0:
+        raise ConfigError(
+            "--tune scores each trial on an inner validation part of the fold's training data; "
+            "set --valid-size above 0 (e.g. 0.2)"
+        )
+
+
+def _seeded(cfg: RunConfig, repeat: int) -> RunConfig:
+    """The config of one repeat of a ``--seeds`` run: its own training seed."""
+    return replace(cfg, train=replace(cfg.train, seed=cfg.train.seed + repeat))
+
+
+def _cross_validate(
+    cfg: RunConfig, n_folds: int, repeats: int, progress: bool | None, nested: _Nested | None
+) -> CVResult:
     started = datetime.now(timezone.utc)
+    timings = dict.fromkeys(("read", "folds", "train", "tune", "predict", "metrics"), 0.0)
+    clock = time.perf_counter()
     data = replace(cfg.data, test_size=0.0, valid_size=0.0)
     full = prepare_data(data, seed=cfg.train.seed)
+    timings["read"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     seqs, y = full.parts["train"], full.y["train"]
     assert seqs is not None and y is not None
     targets = full.targets
@@ -142,7 +210,7 @@ def _cross_validate(cfg: RunConfig, n_folds: int, repeats: int, progress: bool |
         y,
         task=targets.task,
         n_folds=n_folds,
-        repeats=repeats,
+        repeats=max(repeats, cfg.train.seeds),
         method=cfg.data.split,
         groups=groups,
         seed=cfg.train.seed,
@@ -150,14 +218,30 @@ def _cross_validate(cfg: RunConfig, n_folds: int, repeats: int, progress: bool |
         group_column=cfg.data.group_column or "group",
         source=cfg.data.train,
     )
+    timings["folds"] = time.perf_counter() - clock
     full.emit_warnings()
     rows: list[dict[str, Any]] = []
+    chosen: list[dict[str, Any]] = []
     for fold in folds:
-        part = _fold_data(full, fold.train, fold.test, cfg)
-        trained, fit = fit_sequence_model(cfg, part, progress=progress)
+        clock = time.perf_counter()
+        run_cfg = _seeded(cfg, fold.repeat) if cfg.train.seeds > 1 else cfg
+        part = _fold_data(full, fold.train, fold.test, run_cfg)
+        timings["folds"] += time.perf_counter() - clock
+        model_cfg, params = run_cfg, None
+        if nested is not None:
+            clock = time.perf_counter()
+            model_cfg, record = _tune_fold(full, fold, run_cfg, nested, seed=cfg.train.seed)
+            timings["tune"] += time.perf_counter() - clock
+            params = record["params"]
+            chosen.append(record)
+        clock = time.perf_counter()
+        trained, fit = fit_sequence_model(model_cfg, part, progress=progress)
         start = time.perf_counter()
-        baseline, info = fit_sequence_baseline(cfg, part)
+        timings["train"] += start - clock
+        baseline, info = fit_sequence_baseline(run_cfg, part)
         baseline_seconds = time.perf_counter() - start
+        timings["train"] += baseline_seconds
+        clock = time.perf_counter()
         test = part.parts["test"]
         y_test = part.y["test"]
         assert test is not None and y_test is not None
@@ -166,23 +250,109 @@ def _cross_validate(cfg: RunConfig, n_folds: int, repeats: int, progress: bool |
             "model": predict_trained(trained, test),
             "baseline": baseline.predict_scores(X),
         }
+        timings["predict"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         for who, scores in scored.items():
-            rows.append(
-                {
-                    "repeat": fold.repeat + 1,
-                    "fold": fold.fold + 1,
-                    "who": who,
-                    "n_train": len(fold.train),
-                    "n_test": len(fold.test),
-                    "seconds": fit.seconds if who == "model" else baseline_seconds,
-                    **compute_metrics(targets.task, y_test, scores),
-                }
-            )
+            row = {
+                "repeat": fold.repeat + 1,
+                "fold": fold.fold + 1,
+                "seed": run_cfg.train.seed,
+                "who": who,
+                "n_train": len(fold.train),
+                "n_test": len(fold.test),
+                "seconds": fit.seconds if who == "model" else baseline_seconds,
+            }
+            if nested is not None:
+                row["params"] = json.dumps(params, sort_keys=True) if who == "model" else ""
+            rows.append({**row, **compute_metrics(targets.task, y_test, scores)})
+        timings["metrics"] += time.perf_counter() - clock
+    clock = time.perf_counter()
     table = pd.DataFrame(rows)
     model_name = model_title(trained.info["model"])
     metrics = _summarise(table, targets.task, model_name, baseline.human_name, full, cfg.data.split)
     metrics["started"] = started.isoformat(timespec="seconds")
-    return CVResult(run_dir=None, metrics=metrics, folds=table, config=cfg)
+    if cfg.train.seeds > 1:
+        metrics["seeds"] = [cfg.train.seed + r for r in range(cfg.train.seeds)]
+    if nested is not None:
+        metrics["tuning"] = {
+            "nested": True,
+            "search": nested.search,
+            "trials": nested.trials,
+            "monitor": cfg.train.monitor,
+            "folds": chosen,
+        }
+        metrics["comparison"]["verdict"] += (
+            f" The {model_name} was tuned inside each fold (nested cross-validation: "
+            f"{nested.search} search, {nested.trials} trials on the fold's training part only), "
+            "so its scores on the held-out folds are an unbiased estimate of the tuned model."
+        )
+    timings["metrics"] += time.perf_counter() - clock
+    return CVResult(run_dir=None, metrics=metrics, folds=table, config=cfg, timings=timings)
+
+
+def _tune_fold(
+    full: PreparedData, fold: Any, cfg: RunConfig, nested: _Nested, *, seed: int
+) -> tuple[RunConfig, dict[str, Any]]:
+    """Tune on the outer fold's training part only; its test part is not even passed on."""
+    from biodl import tuning
+
+    train_idx, valid_idx = _inner_indices(full, fold.train, cfg)
+    seqs, y = full.parts["train"], full.y["train"]
+    assert seqs is not None and y is not None
+    targets = _fit_targets(full, y[train_idx])
+    data = PreparedData(
+        {"train": seqs.subset(train_idx), "valid": seqs.subset(valid_idx), "test": None},
+        {"train": y[train_idx], "valid": y[valid_idx], "test": None},
+        targets,
+        full.length,
+        f"tuning inside fold {fold.fold + 1} (repeat {fold.repeat + 1})",
+        files=full.files,
+    )
+    tuned = tuning.tune_prepared(
+        cfg,
+        data,
+        search=nested.search,  # type: ignore[arg-type]
+        trials=nested.trials,
+        seed=seed + 1000 * fold.repeat + fold.fold,
+        progress=False,
+    )
+    record = {
+        "repeat": fold.repeat + 1,
+        "fold": fold.fold + 1,
+        "params": tuned.best_params,
+        "best_value": tuned.best_value,
+        "n_trials": tuned.n_trials,
+    }
+    return tuned.best_config, record
+
+
+def _inner_indices(
+    full: PreparedData, train_idx: np.ndarray, cfg: RunConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split a fold's training indices into inner training and validation (``valid_size``)."""
+    y = full.y["train"]
+    assert y is not None
+    inner = split_indices(
+        y[train_idx],
+        task=full.targets.task,
+        test_size=0.0,
+        valid_size=cfg.data.valid_size,
+        method="stratified" if cfg.data.split == "stratified" else "random",
+        seed=cfg.train.seed,
+        class_names=full.targets.classes or None,
+        source=cfg.data.train,
+    )
+    return train_idx[inner.train], train_idx[inner.valid]
+
+
+def _fit_targets(full: PreparedData, y_fit: np.ndarray) -> Any:
+    """The target encoding, with regression scaling fitted on ``y_fit`` only."""
+    targets = replace(full.targets)
+    if targets.task == "regression":
+        std = y_fit.std(axis=0)
+        std[~np.isfinite(std) | (std == 0)] = 1.0
+        targets.mean, targets.std = y_fit.mean(axis=0).tolist(), std.tolist()
+    return targets
 
 
 def _fold_data(
@@ -191,25 +361,10 @@ def _fold_data(
     """One fold as prepared data: train (minus an inner validation part) and the held-out test."""
     seqs, y = full.parts["train"], full.y["train"]
     assert seqs is not None and y is not None
-    targets = replace(full.targets)
     train_idx_inner, valid_idx = train_idx, train_idx[:0]
     if cfg.data.valid_size > 0 and cfg.train.patience > 0:
-        inner = split_indices(
-            y[train_idx],
-            task=targets.task,
-            test_size=0.0,
-            valid_size=cfg.data.valid_size,
-            method="stratified" if cfg.data.split == "stratified" else "random",
-            seed=cfg.train.seed,
-            class_names=targets.classes or None,
-            source=cfg.data.train,
-        )
-        train_idx_inner, valid_idx = train_idx[inner.train], train_idx[inner.valid]
-    if targets.task == "regression":
-        y_fit = y[train_idx_inner]
-        std = y_fit.std(axis=0)
-        std[~np.isfinite(std) | (std == 0)] = 1.0
-        targets.mean, targets.std = y_fit.mean(axis=0).tolist(), std.tolist()
+        train_idx_inner, valid_idx = _inner_indices(full, train_idx, cfg)
+    targets = _fit_targets(full, y[train_idx_inner])
     parts = {
         "train": seqs.subset(train_idx_inner),
         "valid": seqs.subset(valid_idx) if len(valid_idx) else None,
@@ -234,7 +389,7 @@ def _summarise(
     names = [
         c
         for c in table.columns
-        if c not in ("repeat", "fold", "who", "n_train", "n_test", "seconds")
+        if c not in ("repeat", "fold", "seed", "who", "n_train", "n_test", "seconds", "params")
     ]
     out: dict[str, Any] = {
         "schema_version": 1,

@@ -380,10 +380,15 @@ class _Objective:
     """Picklable objective: prepared data is made once per process and reused by every trial."""
 
     def __init__(
-        self, cfg: RunConfig, space: dict[str, ParamSpec], cv: int, progress: bool | None
+        self,
+        cfg: RunConfig,
+        space: dict[str, ParamSpec],
+        cv: int,
+        progress: bool | None,
+        parts: list[Any] | None = None,
     ) -> None:
         self.cfg, self.space, self.cv, self.progress = cfg, space, cv, progress
-        self._parts: list[Any] | None = None
+        self._parts: list[Any] | None = parts
 
     def parts(self) -> list[Any]:
         if self._parts is None:
@@ -418,6 +423,99 @@ class _Objective:
                 return float("nan")
             scores.append(float(values.max() if higher else values.min()))
         return float(sum(scores) / len(scores))
+
+
+@dataclass
+class InMemoryTuneResult:
+    """What :func:`tune_prepared` returns.
+
+    Attributes
+    ----------
+    best_value : float
+        Best validation score of ``monitor``.
+    best_params : dict
+        Dotted option path -> value of the best trial.
+    best_config : RunConfig
+        The base config with the best values applied.
+    n_trials : int
+        Trials run (complete, pruned and failed).
+    """
+
+    best_value: float
+    best_params: dict[str, Any]
+    best_config: RunConfig
+    n_trials: int
+
+
+def tune_prepared(
+    cfg: RunConfig,
+    data: Any,
+    *,
+    search: SearchOption = "bayes",
+    trials: int = 20,
+    space: dict[str, ParamSpec] | None = None,
+    seed: int | None = None,
+    progress: bool | None = None,
+) -> InMemoryTuneResult:
+    """Tune ``cfg`` on already prepared data, in memory: no files, no SQLite study.
+
+    The objective is that of :func:`run_tune` with ``cv=0``: each trial trains on
+    ``data.parts['train']`` and scores the best validation value of ``train.monitor`` on
+    ``data.parts['valid']``; ``data.parts['test']`` is never looked at (nested
+    cross-validation passes ``None`` there).
+
+    Parameters
+    ----------
+    cfg : RunConfig
+    data : PreparedData
+        Needs a ``valid`` part.
+    search : {'grid', 'random', 'bayes'}, default 'bayes'
+    trials : int, default 20
+    space : dict of str to ParamSpec, optional
+        Default: the model's built-in space.
+    seed : int, optional
+        Sampler seed; default ``cfg.train.seed``.
+    progress : bool, optional
+
+    Raises
+    ------
+    ConfigError
+        For a bad option, no validation part, or when no trial finished.
+    """
+    import optuna
+
+    from biodl.evaluate.metrics import METRIC_DIRECTION
+    from biodl.models import DEFAULT_MODEL
+
+    _check_options(cfg, search, trials, 0, 1)
+    if data.parts.get("valid") is None:
+        raise ConfigError("tuning scores a validation part, but there is none; set valid_size > 0")
+    model = cfg.model.name if cfg.model.name != "auto" else DEFAULT_MODEL["dna"]
+    space = space if space is not None else default_space(model)
+    validate_space(space, model=model)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        storage=optuna.storages.InMemoryStorage(),
+        direction="maximize" if METRIC_DIRECTION.get(cfg.train.monitor) == "max" else "minimize",
+        sampler=_sampler(search, space, cfg.train.seed if seed is None else seed),
+        pruner=optuna.pruners.MedianPruner(
+            n_startup_trials=2, n_warmup_steps=_PRUNER_WARMUP_EPOCHS
+        ),
+    )
+    objective = _Objective(cfg, space, 0, progress, parts=[data])
+    study.optimize(objective, n_trials=_remaining(study, trials, search, space))
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not complete or study.best_trial.value is None or math.isnan(study.best_trial.value):
+        raise ConfigError(
+            "no tuning trial finished (all pruned or failed); check the options with biodl train"
+        )
+    params = decode_params(space, study.best_trial.params)
+    return InMemoryTuneResult(
+        best_value=float(study.best_trial.value),
+        best_params=params,
+        best_config=apply_params(cfg, params),
+        n_trials=len(study.trials),
+    )
 
 
 def _scoring_parts(cfg: RunConfig, cv: int) -> list[Any]:
