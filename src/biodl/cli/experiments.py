@@ -1,62 +1,25 @@
-"""The ``biodl`` command line: argument parsing only; the work happens in :mod:`biodl.api`.
-
-Heavy modules (torch, Lightning, scikit-learn) are imported inside the commands, so
-``biodl --help`` answers at once. Errors about the input print one line and exit with code 2;
-``--debug`` shows the traceback.
-"""
+"""Commands that train: ``train``, ``cv`` and ``tune``."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
-from biodl import __version__
-from biodl.config import OPTION_HELP
-
-app = typer.Typer(
-    name="biodl",
-    help="Deep learning on biological data: train, evaluate, compare with a baseline, report.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-_state = {"debug": False}
-
-
-def _choices(option: str) -> str:
-    return "; ".join(f"{k}: {v}" for k, v in OPTION_HELP[option].items())
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"biodl {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def main_options(
-    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
-    ] = False,
-) -> None:
-    """Deep learning on biological data: train, evaluate, compare with a baseline, report."""
-    _state["debug"] = debug
-
-
-# Option groups shown in `biodl train --help`.
-DATA, MODEL, TRAINING, HARDWARE, BASELINE, OUTPUT = (
-    "Data",
-    "Model",
-    "Training",
-    "Hardware",
-    "Baseline and evaluation",
-    "Output",
+from biodl.cli._app import (
+    BASELINE,
+    DATA,
+    HARDWARE,
+    MODEL,
+    OUTPUT,
+    TRAINING,
+    _batch_size,
+    _choices,
+    _fail,
+    _run,
+    app,
 )
 
 
@@ -446,16 +409,6 @@ def _train(
         typer.echo(f"\nRun written to {result.run_dir} (open {result.run_dir}/report.html)")
 
 
-def _batch_size(text: str | None) -> int | str | None:
-    if text is None or text == "full":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        _fail(f"--batch-size {text}: expected a whole number (1 = stochastic) or 'full'")
-    return None
-
-
 @app.command()
 def cv(
     data: Annotated[
@@ -737,257 +690,3 @@ def tune(
             )
 
     _run(work)
-
-
-@app.command()
-def predict(
-    run: Annotated[Path, typer.Argument(help="Run directory of a trained model.")],
-    data: Annotated[Path, typer.Argument(help="Sequences to predict (FASTA, CSV/TSV, folder).")],
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="CSV to write.", show_default="print to stdout"),
-    ] = None,
-    sequence_column: Annotated[
-        str | None, typer.Option(help="Sequence column, if it differs from training.")
-    ] = None,
-    id_column: Annotated[
-        str | None, typer.Option(help="Id column, if it differs from training.")
-    ] = None,
-    batch_size: Annotated[int, typer.Option(help="Sequences per batch.")] = 512,
-    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
-) -> None:
-    """Predict labels or values for new sequences with a trained run.
-
-    Example: biodl predict runs/splice new.fa --out predictions.csv
-    """
-
-    def work() -> None:
-        from biodl import api
-
-        table = api.predict(
-            run,
-            data,
-            out=out,
-            batch_size=batch_size,
-            device=device,
-            sequence_column=sequence_column,
-            id_column=id_column,
-        )
-        if out is None:
-            typer.echo(table.to_csv(index=False), nl=False)
-        else:
-            typer.echo(f"{len(table)} predictions written to {out}", err=True)
-
-    _run(work)
-
-
-@app.command()
-def evaluate(
-    run: Annotated[Path, typer.Argument(help="Run directory of a trained model.")],
-    data: Annotated[Path, typer.Argument(help="Labelled sequences (same formats as train).")],
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Also write the metrics JSON here.")
-    ] = None,
-    label_column: Annotated[
-        list[str] | None, typer.Option(help="Label column(s), if they differ from training.")
-    ] = None,
-    labels: Annotated[
-        Path | None, typer.Option(help="Labels table keyed by id, for FASTA input.")
-    ] = None,
-    sequence_column: Annotated[
-        str | None, typer.Option(help="Sequence column, if it differs from training.")
-    ] = None,
-    bootstrap: Annotated[
-        int, typer.Option(help="Bootstrap resamples for confidence intervals.")
-    ] = 1000,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
-    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
-) -> None:
-    """Metrics of a trained run on labelled data, as JSON on stdout (and in --out).
-
-    Example: biodl evaluate runs/splice held_out.csv --out held_out_metrics.json
-    """
-
-    def work() -> None:
-        from biodl import api
-        from biodl.runs import to_json
-
-        result = api.evaluate(
-            run,
-            data,
-            out=out,
-            n_bootstrap=bootstrap,
-            seed=seed,
-            device=device,
-            label_columns=label_column,
-            labels=os.fspath(labels) if labels else None,
-            sequence_column=sequence_column,
-        )
-        typer.echo(to_json(result), nl=False)
-
-    _run(work)
-
-
-@app.command()
-def inspect(
-    data: Annotated[
-        Path, typer.Argument(help="Sequences (FASTA, CSV/TSV, folder); labels optional.")
-    ],
-    valid: Annotated[
-        Path | None, typer.Option(help="A validation file to compare with DATA.")
-    ] = None,
-    test: Annotated[
-        Path | None, typer.Option(help="A test file to compare with DATA (and --valid).")
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Write the inspection as a self-contained HTML page."),
-    ] = None,
-    json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write the inspection as JSON.")
-    ] = None,
-    labels: Annotated[
-        Path | None, typer.Option(help="Labels table keyed by id, for FASTA input.")
-    ] = None,
-    label_column: Annotated[
-        list[str] | None, typer.Option(help="Label column(s) (detected if not given).")
-    ] = None,
-    sequence_column: Annotated[
-        str | None, typer.Option(help="Sequence column of a CSV/TSV.")
-    ] = None,
-    id_column: Annotated[str | None, typer.Option(help="Id column of a CSV/TSV.")] = None,
-    alphabet: Annotated[str, typer.Option(help="auto, dna, rna or protein.")] = "auto",
-    task: Annotated[str, typer.Option(help=_choices("task"))] = "auto",
-) -> None:
-    """Check data before training: class balance, lengths, letters, duplicates, leakage between files.
-
-    Prints a summary with a suggested fix for each problem found.
-    Example: biodl inspect train.csv --test test.csv --out inspection.html
-    """
-
-    def work() -> None:
-        from biodl import api
-        from biodl.runs import atomic_write_text, to_json
-
-        result = api.inspect(
-            data,
-            valid=valid,
-            test=test,
-            out=out,
-            task=task,
-            labels=labels,
-            label_columns=label_column,
-            sequence_column=sequence_column,
-            id_column=id_column,
-            alphabet=alphabet,
-        )
-        typer.echo(result.summary())
-        if json_out is not None:
-            atomic_write_text(json_out, to_json(result.to_dict()))
-        if out is not None:
-            typer.echo(f"\nInspection written to {out}", err=True)
-
-    _run(work)
-
-
-@app.command()
-def models(
-    name: Annotated[str | None, typer.Argument(help="Show one model's parameters in full.")] = None,
-) -> None:
-    """List the models and their hyperparameters with defaults (set them with --set model.NAME=VALUE)."""
-
-    def work() -> None:
-        from biodl.models import MODELS, describe_model, model_parameters
-
-        names = [name] if name else list(MODELS)
-        for model_name in names:
-            typer.echo(f"{model_name}: {describe_model(model_name)}")
-            for p in model_parameters(model_name):
-                typer.echo(f"    {p.name} = {p.default!r}  ({p.annotation}) {p.description}")
-            typer.echo("")
-
-    _run(work)
-
-
-@app.command()
-def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write.")] = Path(
-        "runs/demo"
-    ),
-    epochs: Annotated[int, typer.Option(help="Maximum epochs.")] = 20,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
-    ] = False,
-) -> None:
-    """Train a CNN and a k-mer baseline on embedded DNA with planted motifs; write a report.
-
-    The data (2,000 sequences of 100 bp; 'enhancer' = a GATA motif followed by an E-box) is
-    generated deterministically and written beside the run as demo-motifs.fa.
-    """
-
-    def work() -> None:
-        from biodl.demo import write_demo_fasta
-
-        data = write_demo_fasta(out.parent / f"{out.name}-motifs.fa")
-        if not quiet:
-            typer.echo(f"Demo data: {data} (2,000 DNA sequences, planted motifs)", err=True)
-        _train(
-            data,
-            out,
-            None,
-            [],
-            overwrite,
-            quiet,
-            {
-                "valid": None,
-                "test": None,
-                "labels": None,
-                "model": "cnn",
-                "epochs": epochs,
-            },
-        )
-
-    _run(work)
-
-
-def _run(work: Any) -> None:
-    """Run a command; turn biodl's errors into one line on stderr and exit code 2."""
-    import warnings
-
-    from biodl.errors import BiodlError, BiodlWarning
-
-    default_show = warnings.showwarning
-
-    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-        if issubclass(category, BiodlWarning):
-            typer.echo(f"warning: {message}", err=True)
-        else:
-            default_show(message, category, *args, **kwargs)
-
-    warnings.showwarning = show
-    try:
-        work()
-    except BiodlError as err:
-        if _state["debug"]:
-            raise
-        _fail(str(err), kind=type(err).__name__)
-    except KeyboardInterrupt as stop:
-        typer.echo("interrupted; nothing was written", err=True)
-        raise typer.Exit(128 + getattr(stop, "signal_number", 2)) from None
-    finally:
-        warnings.showwarning = default_show
-
-
-def _fail(message: str, kind: str = "error") -> NoReturn:
-    typer.echo(f"{kind}: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def main() -> None:
-    """Entry point of the ``biodl`` command."""
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

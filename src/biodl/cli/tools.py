@@ -1,0 +1,228 @@
+"""Commands that use data or trained runs: ``predict``, ``evaluate``, ``inspect``, ``models``, ``demo``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from biodl.cli._app import (
+    _choices,
+    _run,
+    app,
+)
+from biodl.cli.experiments import _train
+
+
+@app.command()
+def predict(
+    run: Annotated[Path, typer.Argument(help="Run directory of a trained model.")],
+    data: Annotated[Path, typer.Argument(help="Sequences to predict (FASTA, CSV/TSV, folder).")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="CSV to write.", show_default="print to stdout"),
+    ] = None,
+    sequence_column: Annotated[
+        str | None, typer.Option(help="Sequence column, if it differs from training.")
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option(help="Id column, if it differs from training.")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Sequences per batch.")] = 512,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+) -> None:
+    """Predict labels or values for new sequences with a trained run.
+
+    Example: biodl predict runs/splice new.fa --out predictions.csv
+    """
+
+    def work() -> None:
+        from biodl import api
+
+        table = api.predict(
+            run,
+            data,
+            out=out,
+            batch_size=batch_size,
+            device=device,
+            sequence_column=sequence_column,
+            id_column=id_column,
+        )
+        if out is None:
+            typer.echo(table.to_csv(index=False), nl=False)
+        else:
+            typer.echo(f"{len(table)} predictions written to {out}", err=True)
+
+    _run(work)
+
+
+@app.command()
+def evaluate(
+    run: Annotated[Path, typer.Argument(help="Run directory of a trained model.")],
+    data: Annotated[Path, typer.Argument(help="Labelled sequences (same formats as train).")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write the metrics JSON here.")
+    ] = None,
+    label_column: Annotated[
+        list[str] | None, typer.Option(help="Label column(s), if they differ from training.")
+    ] = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="Labels table keyed by id, for FASTA input.")
+    ] = None,
+    sequence_column: Annotated[
+        str | None, typer.Option(help="Sequence column, if it differs from training.")
+    ] = None,
+    bootstrap: Annotated[
+        int, typer.Option(help="Bootstrap resamples for confidence intervals.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+) -> None:
+    """Metrics of a trained run on labelled data, as JSON on stdout (and in --out).
+
+    Example: biodl evaluate runs/splice held_out.csv --out held_out_metrics.json
+    """
+
+    def work() -> None:
+        from biodl import api
+        from biodl.runs import to_json
+
+        result = api.evaluate(
+            run,
+            data,
+            out=out,
+            n_bootstrap=bootstrap,
+            seed=seed,
+            device=device,
+            label_columns=label_column,
+            labels=os.fspath(labels) if labels else None,
+            sequence_column=sequence_column,
+        )
+        typer.echo(to_json(result), nl=False)
+
+    _run(work)
+
+
+@app.command()
+def inspect(
+    data: Annotated[
+        Path, typer.Argument(help="Sequences (FASTA, CSV/TSV, folder); labels optional.")
+    ],
+    valid: Annotated[
+        Path | None, typer.Option(help="A validation file to compare with DATA.")
+    ] = None,
+    test: Annotated[
+        Path | None, typer.Option(help="A test file to compare with DATA (and --valid).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the inspection as a self-contained HTML page."),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write the inspection as JSON.")
+    ] = None,
+    labels: Annotated[
+        Path | None, typer.Option(help="Labels table keyed by id, for FASTA input.")
+    ] = None,
+    label_column: Annotated[
+        list[str] | None, typer.Option(help="Label column(s) (detected if not given).")
+    ] = None,
+    sequence_column: Annotated[
+        str | None, typer.Option(help="Sequence column of a CSV/TSV.")
+    ] = None,
+    id_column: Annotated[str | None, typer.Option(help="Id column of a CSV/TSV.")] = None,
+    alphabet: Annotated[str, typer.Option(help="auto, dna, rna or protein.")] = "auto",
+    task: Annotated[str, typer.Option(help=_choices("task"))] = "auto",
+) -> None:
+    """Check data before training: class balance, lengths, letters, duplicates, leakage between files.
+
+    Prints a summary with a suggested fix for each problem found.
+    Example: biodl inspect train.csv --test test.csv --out inspection.html
+    """
+
+    def work() -> None:
+        from biodl import api
+        from biodl.runs import atomic_write_text, to_json
+
+        result = api.inspect(
+            data,
+            valid=valid,
+            test=test,
+            out=out,
+            task=task,
+            labels=labels,
+            label_columns=label_column,
+            sequence_column=sequence_column,
+            id_column=id_column,
+            alphabet=alphabet,
+        )
+        typer.echo(result.summary())
+        if json_out is not None:
+            atomic_write_text(json_out, to_json(result.to_dict()))
+        if out is not None:
+            typer.echo(f"\nInspection written to {out}", err=True)
+
+    _run(work)
+
+
+@app.command()
+def models(
+    name: Annotated[str | None, typer.Argument(help="Show one model's parameters in full.")] = None,
+) -> None:
+    """List the models and their hyperparameters with defaults (set them with --set model.NAME=VALUE)."""
+
+    def work() -> None:
+        from biodl.models import MODELS, describe_model, model_parameters
+
+        names = [name] if name else list(MODELS)
+        for model_name in names:
+            typer.echo(f"{model_name}: {describe_model(model_name)}")
+            for p in model_parameters(model_name):
+                typer.echo(f"    {p.name} = {p.default!r}  ({p.annotation}) {p.description}")
+            typer.echo("")
+
+    _run(work)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory to write.")] = Path(
+        "runs/demo"
+    ),
+    epochs: Annotated[int, typer.Option(help="Maximum epochs.")] = 20,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")
+    ] = False,
+) -> None:
+    """Train a CNN and a k-mer baseline on embedded DNA with planted motifs; write a report.
+
+    The data (2,000 sequences of 100 bp; 'enhancer' = a GATA motif followed by an E-box) is
+    generated deterministically and written beside the run as demo-motifs.fa.
+    """
+
+    def work() -> None:
+        from biodl.demo import write_demo_fasta
+
+        data = write_demo_fasta(out.parent / f"{out.name}-motifs.fa")
+        if not quiet:
+            typer.echo(f"Demo data: {data} (2,000 DNA sequences, planted motifs)", err=True)
+        _train(
+            data,
+            out,
+            None,
+            [],
+            overwrite,
+            quiet,
+            {
+                "valid": None,
+                "test": None,
+                "labels": None,
+                "model": "cnn",
+                "epochs": epochs,
+            },
+        )
+
+    _run(work)
