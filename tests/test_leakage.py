@@ -284,3 +284,21 @@ def test_predefined_split_refuses_separate_files(tmp_path, motif_csv):
         *FAST,
     )
     assert result.exit_code == 2 and "do not also pass --valid or --test" in result.stderr
+
+
+def test_missing_group_column_is_named(tmp_path, motif_csv):
+    result = run(
+        "train",
+        motif_csv,
+        "--label-column",
+        "label",
+        "--split",
+        "group",
+        "--group-column",
+        "donor",
+        "--out",
+        tmp_path / "r",
+        *FAST,
+    )
+    assert result.exit_code == 2
+    assert "there is no column 'donor'" in result.stderr and "with --group-column" in result.stderr

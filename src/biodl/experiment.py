@@ -21,7 +21,7 @@ from biodl.data.sequence import SequenceSet, read_sequences
 from biodl.data.similarity import near_duplicates
 from biodl.data.splits import split_indices
 from biodl.data.targets import TargetEncoding, infer_targets
-from biodl.errors import ConfigError, DataWarning, LeakageWarning
+from biodl.errors import ConfigError, DataError, DataWarning, LeakageWarning
 
 SPLITS = ("train", "valid", "test")
 
@@ -110,7 +110,10 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
     # Group and split columns are read like label columns, then set aside.
     extra = [c for c in (cfg.group_column, cfg.split_column) if c and c not in label_columns]
     if extra:
-        train = _read_train(cfg, label_columns + extra)
+        try:
+            train = _read_train(cfg, label_columns + extra)
+        except DataError as err:
+            raise _side_column_error(err, cfg, extra) from err
         assert train.labels is not None
     side = train.labels
     assert side is not None
@@ -176,6 +179,13 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
     _check_leakage(prepared, cfg.similarity_threshold)
     _check_evaluation_size(prepared)
     return prepared
+
+
+def _side_column_error(err: DataError, cfg: DataConfig, extra: list[str]) -> DataError:
+    """A reader's 'no label column' error, reworded for --group-column / --split-column."""
+    option = "--group-column" if cfg.group_column in extra else "--split-column"
+    text = str(err).replace("there is no label column", "there is no column")
+    return DataError(text.replace("with --label-column", f"with {option}"))
 
 
 def _read_train(cfg: DataConfig, label_columns: list[str] | None) -> SequenceSet:
