@@ -299,7 +299,7 @@ def _tune_fold(
     train_idx, valid_idx = _inner_indices(full, fold.train, cfg)
     seqs, y = full.parts["train"], full.y["train"]
     assert seqs is not None and y is not None
-    targets = _fit_targets(full, y[train_idx])
+    targets = full.targets.scaled_to(y[train_idx])
     data = PreparedData(
         {"train": seqs.subset(train_idx), "valid": seqs.subset(valid_idx), "test": None},
         {"train": y[train_idx], "valid": y[valid_idx], "test": None},
@@ -345,16 +345,6 @@ def _inner_indices(
     return train_idx[inner.train], train_idx[inner.valid]
 
 
-def _fit_targets(full: PreparedData, y_fit: np.ndarray) -> Any:
-    """The target encoding, with regression scaling fitted on ``y_fit`` only."""
-    targets = replace(full.targets)
-    if targets.task == "regression":
-        std = y_fit.std(axis=0)
-        std[~np.isfinite(std) | (std == 0)] = 1.0
-        targets.mean, targets.std = y_fit.mean(axis=0).tolist(), std.tolist()
-    return targets
-
-
 def _fold_data(
     full: PreparedData, train_idx: np.ndarray, test_idx: np.ndarray, cfg: RunConfig
 ) -> PreparedData:
@@ -364,7 +354,7 @@ def _fold_data(
     train_idx_inner, valid_idx = train_idx, train_idx[:0]
     if cfg.data.valid_size > 0 and cfg.train.patience > 0:
         train_idx_inner, valid_idx = _inner_indices(full, train_idx, cfg)
-    targets = _fit_targets(full, y[train_idx_inner])
+    targets = full.targets.scaled_to(y[train_idx_inner])
     parts = {
         "train": seqs.subset(train_idx_inner),
         "valid": seqs.subset(valid_idx) if len(valid_idx) else None,

@@ -154,12 +154,9 @@ class _SequenceEstimator(BaseEstimator):
             )
             parts.update(train=seqs.subset(split.train), valid=seqs.subset(split.valid))
             ys.update(train=y_all[split.train], valid=y_all[split.valid])
-        if targets.task == "regression":
-            y_train = ys["train"]
-            assert y_train is not None
-            std = y_train.std(axis=0)
-            std[std == 0] = 1.0
-            targets.mean, targets.std = y_train.mean(axis=0).tolist(), std.tolist()
+        y_train = ys["train"]
+        assert y_train is not None
+        targets = targets.scaled_to(y_train)
         prepared = PreparedData(parts, ys, targets, self.length, "validation split of X")
         self.model_, self.fit_ = fit_sequence_model(cfg, prepared, progress=self.verbose)
         self.targets_ = targets

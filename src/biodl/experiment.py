@@ -159,13 +159,9 @@ def prepare_data(cfg: DataConfig, *, seed: int = 0) -> PreparedData:
         else None
         for name, part in parts.items()
     }
-    if targets.task == "regression":
-        # Standardise with training statistics only.
-        y_train = y["train"]
-        assert y_train is not None
-        std = y_train.std(axis=0)
-        std[~np.isfinite(std) | (std == 0)] = 1.0
-        targets.mean, targets.std = y_train.mean(axis=0).tolist(), std.tolist()
+    y_train = y["train"]
+    assert y_train is not None
+    targets = targets.scaled_to(y_train)  # regression: standardise with training data only
     unsplit = parts["train"] is train
     prepared = PreparedData(
         parts=parts,

@@ -19,7 +19,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -102,6 +102,21 @@ class TargetEncoding:
             )
         return codes.to_numpy(dtype=np.int64)
 
+    def scaled_to(self, y: np.ndarray) -> TargetEncoding:
+        """A copy whose regression standardisation (mean, std) is fitted on ``y`` only.
+
+        Parameters
+        ----------
+        y : (n, T) float array
+            Training targets. Zero or undefined standard deviations become 1. Other tasks
+            are returned unchanged (as a copy).
+        """
+        if self.task != "regression":
+            return replace(self)
+        std = y.std(axis=0)
+        std[~np.isfinite(std) | (std == 0)] = 1.0
+        return replace(self, mean=y.mean(axis=0).tolist(), std=std.tolist())
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON."""
         return asdict(self)
@@ -137,12 +152,7 @@ def infer_targets(
     if task == "auto":
         task = _infer_task(labels)
     if task == "regression":
-        values = _numeric(labels, source)
-        std = values.std(axis=0)
-        std[~np.isfinite(std) | (std == 0)] = 1.0
-        return TargetEncoding(
-            "regression", columns, mean=values.mean(axis=0).tolist(), std=std.tolist()
-        )
+        return TargetEncoding("regression", columns).scaled_to(_numeric(labels, source))
     if task == "multilabel":
         for column in columns:
             y = _binary_column(labels[column], column, source)
