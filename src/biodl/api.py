@@ -237,7 +237,7 @@ def predict(
     """
     from biodl.data.targets import TargetEncoding
     from biodl.runs import atomic_write_text
-    from biodl.workflow import _label_columns
+    from biodl.workflow import label_table
 
     saved = load_run(run)
     seqs = _read_for_run(saved, data, read_options, require_labels=False)
@@ -249,7 +249,7 @@ def predict(
             y = targets.encode(seqs.labels, source=os.fspath(data))
         except DataError:
             y = None  # labels the model does not know (new classes): predict without them
-    table = pd.concat([pd.DataFrame({"id": seqs.ids}), _label_columns(targets, y, scores)], axis=1)
+    table = pd.concat([pd.DataFrame({"id": seqs.ids}), label_table(targets, y, scores)], axis=1)
     if out is not None:
         atomic_write_text(Path(out), table.to_csv(index=False))
     return table

@@ -333,7 +333,7 @@ def _train_and_evaluate(
         warnings=list(prepared.warnings),
     )
     if writer is not None:
-        _write_run(writer, result, prepared, scores, baseline, started, fit.device)
+        _write_run(writer, result, prepared, scores, started, fit.device)
     return result
 
 
@@ -459,15 +459,9 @@ def evaluate_scores(
         "difference": comparison.difference,
         "ci": [comparison.low, comparison.high],
         "p_value": comparison.p_value,
-        "verdict": verdict(
-            comparison, model_name=model_name, baseline_name=_baseline_title(out, baseline)
-        ),
+        "verdict": verdict(comparison, model_name=model_name, baseline_name=baseline.human_name),
     }
     return out
-
-
-def _baseline_title(metrics: dict[str, Any], baseline: Baseline) -> str:
-    return str(metrics["baseline"]["name"])
 
 
 def prediction_table(prepared: PreparedData, scores: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -478,12 +472,13 @@ def prediction_table(prepared: PreparedData, scores: dict[str, np.ndarray]) -> p
         part = _part(prepared, split)
         frame = pd.DataFrame({"id": part.ids, "split": split})
         y = prepared.y[split]
-        frame = pd.concat([frame, _label_columns(targets, y, s)], axis=1)
+        frame = pd.concat([frame, label_table(targets, y, s)], axis=1)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
-def _label_columns(targets: TargetEncoding, y: np.ndarray | None, s: np.ndarray) -> pd.DataFrame:
+def label_table(targets: TargetEncoding, y: np.ndarray | None, s: np.ndarray) -> pd.DataFrame:
+    """True (when ``y`` is given) and predicted labels plus score columns, one row per example."""
     cols: dict[str, Any] = {}
     if targets.task in ("binary", "multiclass"):
         classes = np.asarray(targets.classes, dtype=object)
@@ -569,12 +564,12 @@ def _write_run(
     result: TrainResult,
     prepared: PreparedData,
     scores: dict[str, dict[str, np.ndarray]],
-    baseline: Baseline,
     started: datetime,
     device: str,
 ) -> None:
     cfg = result.config
-    writer.write_text("config.yaml", dump_config(cfg))
+    config_yaml = dump_config(cfg)
+    writer.write_text("config.yaml", config_yaml)
     writer.write_json("metrics.json", result.metrics)
     writer.write_csv("predictions.csv", result.predictions)
     writer.write_csv("baseline_predictions.csv", prediction_table(prepared, scores["baseline"]))
@@ -589,7 +584,7 @@ def _write_run(
         history=result.history,
         prepared=prepared,
         scores=scores,
-        config_yaml=dump_config(cfg),
+        config_yaml=config_yaml,
         environment={k: str(v) for k, v in env.items() if k != "input_sha256"},
         run_name=str(writer.out),
     )
