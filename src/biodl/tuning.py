@@ -277,29 +277,36 @@ def _sampler(search: str, space: dict[str, ParamSpec], seed: int) -> Any:
     return optuna.samplers.TPESampler(seed=seed)
 
 
+def _direction(cfg: RunConfig) -> Literal["minimize", "maximize"]:
+    """Optimisation direction of ``train.monitor`` (loss, RMSE, MAE down; the rest up)."""
+    from biodl.evaluate.metrics import METRIC_DIRECTION
+
+    return "maximize" if METRIC_DIRECTION.get(cfg.train.monitor) == "max" else "minimize"
+
+
+def _pruner() -> Any:
+    """Median pruner: stop a trial below the median of earlier ones, after warm-up epochs."""
+    import optuna
+
+    return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=_PRUNER_WARMUP_EPOCHS)
+
+
 def _open_study(
     out: Path, cfg: RunConfig, search: str, space: dict[str, ParamSpec], seed_offset: int
 ) -> Any:
     import optuna
 
-    from biodl.evaluate.metrics import METRIC_DIRECTION
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = study_storage(out)
-    direction: Literal["minimize", "maximize"] = (
-        "maximize" if METRIC_DIRECTION.get(cfg.train.monitor) == "max" else "minimize"
-    )
     existing = optuna.study.get_all_study_names(storage)
     # A resumed or parallel study gets a shifted seed, so it does not replay trials already run.
     done = len(optuna.load_study(study_name=STUDY_NAME, storage=storage).trials) if existing else 0
     study = optuna.create_study(
         study_name=STUDY_NAME,
         storage=storage,
-        direction=direction,
+        direction=_direction(cfg),
         sampler=_sampler(search, space, cfg.train.seed + seed_offset + done),
-        pruner=optuna.pruners.MedianPruner(
-            n_startup_trials=2, n_warmup_steps=_PRUNER_WARMUP_EPOCHS
-        ),
+        pruner=_pruner(),
         load_if_exists=True,
     )
     for trial in study.trials:  # trials of a killed run never finish: count them as failed
@@ -484,7 +491,6 @@ def tune_prepared(
     """
     import optuna
 
-    from biodl.evaluate.metrics import METRIC_DIRECTION
     from biodl.models import DEFAULT_MODEL
 
     _check_options(cfg, search, trials, 0, 1)
@@ -496,11 +502,9 @@ def tune_prepared(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         storage=optuna.storages.InMemoryStorage(),
-        direction="maximize" if METRIC_DIRECTION.get(cfg.train.monitor) == "max" else "minimize",
+        direction=_direction(cfg),
         sampler=_sampler(search, space, cfg.train.seed if seed is None else seed),
-        pruner=optuna.pruners.MedianPruner(
-            n_startup_trials=2, n_warmup_steps=_PRUNER_WARMUP_EPOCHS
-        ),
+        pruner=_pruner(),
     )
     objective = _Objective(cfg, space, 0, progress, parts=[data])
     study.optimize(objective, n_trials=_remaining(study, trials, search, space))
