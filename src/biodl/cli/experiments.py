@@ -71,6 +71,10 @@ def train(
         str | None,
         typer.Option(help="Id column of a CSV/TSV or labels table.", rich_help_panel=DATA),
     ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help=_choices("kind"), show_default="auto", rich_help_panel=DATA),
+    ] = None,
     alphabet: Annotated[
         str | None,
         typer.Option(
@@ -337,6 +341,7 @@ def train(
         "sequence_column": sequence_column,
         "label_columns": label_column or None,
         "id_column": id_column,
+        "kind": kind,
         "alphabet": alphabet,
         "length": length,
         "task": task,
