@@ -151,8 +151,9 @@ class DataConfig:
         Expression: ``log(1 + x)`` (see ``OPTION_HELP['log1p']``).
     scale : bool, default True
         Expression: z-score each gene with training mean and sd.
-    hvg : int, optional
-        Expression: keep the N most variable training genes.
+    hvg : int or None, default 2000
+        Expression: keep at most the N most variable training genes (variance after log);
+        0 or None keeps every gene.
     """
 
     train: str = ""
@@ -178,7 +179,7 @@ class DataConfig:
     normalize: bool | None = None
     log1p: Log1pOption = "auto"
     scale: bool = True
-    hvg: int | None = None
+    hvg: int | None = 2000
 
 
 @dataclass

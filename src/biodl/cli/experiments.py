@@ -181,7 +181,8 @@ def train(
     hvg: Annotated[
         int | None,
         typer.Option(
-            help="Keep the N most variable training genes (default: all genes).",
+            help="Keep at most the N most variable training genes; 0 = all genes.",
+            show_default="2000",
             rich_help_panel=EXPRESSION,
         ),
     ] = None,

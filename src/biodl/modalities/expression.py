@@ -185,9 +185,8 @@ def _fit(data: DataConfig, train: ExpressionSet) -> tuple[PreprocessOptions, Pre
     normalize = data.normalize
     if normalize is None:  # auto: library-size normalisation for raw counts only
         normalize = value_scale(train.X) == "counts"
-    options = PreprocessOptions(
-        normalize=normalize, log1p=data.log1p, scale=data.scale, hvg=data.hvg
-    )
+    hvg = data.hvg if data.hvg and data.hvg < train.n_genes else None  # at most N genes
+    options = PreprocessOptions(normalize=normalize, log1p=data.log1p, scale=data.scale, hvg=hvg)
     return options, fit_preprocessing(train.X, train.genes, options)
 
 
