@@ -31,12 +31,20 @@ _EXPORTS = {
     "SequenceClassifier": "biodl.estimators",
     "SequenceRegressor": "biodl.estimators",
     "RunConfig": "biodl.config",
+    # expression embeddings
+    "AE": "biodl.autoencoders",
+    "DAE": "biodl.autoencoders",
+    "VAE": "biodl.autoencoders",
+    "run_embed": "biodl.embed",
     "BiodlError": "biodl.errors",
     "DataError": "biodl.errors",
     "ConfigError": "biodl.errors",
 }
 
 __all__ = [
+    "AE",
+    "DAE",
+    "VAE",
     "BiodlError",
     "ConfigError",
     "DataError",
@@ -52,6 +60,7 @@ __all__ = [
     "load_run",
     "predict",
     "read_sequences",
+    "run_embed",
     "train",
     "tune",
 ]
@@ -67,8 +76,10 @@ if TYPE_CHECKING:
         train,
         tune,
     )
+    from biodl.autoencoders import AE, DAE, VAE
     from biodl.config import RunConfig
     from biodl.data.sequence import SequenceSet, read_sequences
+    from biodl.embed import run_embed
     from biodl.errors import BiodlError, ConfigError, DataError
     from biodl.estimators import SequenceClassifier, SequenceRegressor
 

@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 from biodl.errors import ConfigError, DataError, DataWarning
 from biodl.evaluate.embedding import EmbeddingScores, comparison_table, score_embedding
-from biodl.reduce import EMBED_METHODS, ReduceInputs, Reduction, check_method, reduce
+from biodl.reduce import EMBED_METHODS, ReduceInputs, check_method, reduce
 
 __all__ = ["DEFAULT_METHODS", "EmbedResult", "run_embed"]
 
@@ -78,9 +78,11 @@ class EmbedResult:
 
 
 def _parse_methods(methods: Sequence[str] | str) -> list[str]:
-    names = [m.strip().lower() for m in methods.split(",")] if isinstance(methods, str) else [
-        m.strip().lower() for m in methods
-    ]
+    names = (
+        [m.strip().lower() for m in methods.split(",")]
+        if isinstance(methods, str)
+        else [m.strip().lower() for m in methods]
+    )
     names = [m for m in dict.fromkeys(names) if m]
     unknown = [m for m in names if m not in EMBED_METHODS]
     if unknown or not names:
@@ -151,8 +153,8 @@ def run_embed(
     genes_as_rows, layer, use_raw, metadata
         Reading options of :func:`biodl.data.expression.read_expression`.
     normalize, log1p, scale, hvg
-        Preprocessing (``normalize=None``: on for raw counts) (:class:`biodl.data.preprocess.PreprocessOptions`), fitted on the
-        training samples.
+        Preprocessing (:class:`biodl.data.preprocess.PreprocessOptions`), fitted on the
+        training samples; ``normalize=None`` turns normalisation on for raw counts.
     holdout : float, default 0.2
         Fraction of samples held out of fitting, on which the reconstruction error is measured
         (none below 20 samples). Every sample is embedded.
@@ -185,7 +187,7 @@ def run_embed(
     names = _parse_methods(methods)
     color_by = [c for c in dict.fromkeys(color_by) if c]
     expr = read_expression(
-        data, genes_as_rows=genes_as_rows, layer=layer, use_raw=use_raw, metadata=metadata
+        str(data), genes_as_rows=genes_as_rows, layer=layer, use_raw=use_raw, metadata=metadata
     )
     _check_columns(expr.obs, [*color_by, *([label_column] if label_column else [])], expr.source)
     label = None
@@ -268,16 +270,18 @@ def run_embed(
                 "layer": layer,
                 "use_raw": use_raw,
                 "metadata": metadata,
-                "preprocessing": {**prep.to_dict(), "genes_in": len(prep.genes_in)},
+                "preprocessing": {
+                    "normalize": prep.normalize,
+                    "log1p": prep.log1p,
+                    "scale": prep.scale,
+                    "genes_in": len(prep.genes_in),
+                    "genes_out": len(prep.genes_out),
+                },
                 "holdout": holdout,
                 "perplexity": perplexity,
                 "epochs": epochs,
                 "seed": seed,
             }
-            settings["preprocessing"].pop("genes_out")
-            settings["preprocessing"].pop("columns")
-            settings["preprocessing"].pop("mean")
-            settings["preprocessing"].pop("std")
             _write(writer, result, expr, settings, scored, len(train), len(heldout))
             writer.commit()
             result.out = writer.out
@@ -347,9 +351,9 @@ def _write(
     )
 
 
-def result_genes(settings: dict[str, Any]) -> int | str:
-    hvg = settings["preprocessing"].get("genes_in")
-    return hvg if hvg is not None else "all"
+def result_genes(settings: dict[str, Any]) -> int:
+    """Genes the methods were given (after --hvg)."""
+    return int(settings["preprocessing"]["genes_out"])
 
 
 def _write_h5ad(writer: Any, result: EmbedResult, settings: dict[str, Any]) -> None:

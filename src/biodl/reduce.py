@@ -154,7 +154,8 @@ def check_method(method: str, inputs: ReduceInputs, dims: int) -> None:
     if n < dims + 1 or n_genes < dims:
         raise DataError(
             f"{n} samples x {n_genes} genes is too few for --dims {dims}: an embedding needs "
-            f"more samples than dimensions and at least as many genes; use --dims {max(1, min(n - 1, n_genes))} or less"
+            f"more samples than dimensions and at least as many genes; use --dims "
+            f"{max(1, min(n - 1, n_genes))} or less"
         )
     if method == "nmf" and _min_value(inputs.X) < 0:
         raise DataError(
@@ -254,9 +255,7 @@ def _fit_sklearn(model: Any, inputs: ReduceInputs) -> tuple[np.ndarray, float]:
     X = inputs.X
     model.fit(X[inputs.train])
     coords = _transform_all(model, X)
-    error = _heldout_error(
-        inputs, lambda rows: model.inverse_transform(model.transform(X[rows]))
-    )
+    error = _heldout_error(inputs, lambda rows: model.inverse_transform(model.transform(X[rows])))
     return coords, error
 
 

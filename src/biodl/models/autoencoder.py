@@ -104,9 +104,7 @@ def _check(n_genes: int, n_latent: int, hidden: Sequence[int], activation: str, 
             "must be a positive whole number"
         )
     if activation not in ACTIVATIONS:
-        raise ConfigError(
-            f"activation={activation!r}: expected one of {', '.join(ACTIVATIONS)}"
-        )
+        raise ConfigError(f"activation={activation!r}: expected one of {', '.join(ACTIVATIONS)}")
     if not 0.0 <= dropout < 1.0:
         raise ConfigError(f"dropout={dropout}: expected a value in [0, 1)")
 
@@ -295,6 +293,8 @@ class VAE(AE):
     """
 
     library_size: Tensor
+    input_mean: Tensor
+    input_scale: Tensor
 
     def __init__(
         self,
@@ -324,12 +324,18 @@ class VAE(AE):
         self.log_scale = nn.Parameter(torch.zeros(n_genes))
         # Library size used by decode() when none is given (set from the training data).
         self.register_buffer("library_size", torch.tensor(1.0))
+        # Standardisation of the encoder's input (gaussian; set from the training data): the
+        # likelihood is scale-free per gene, but the encoder learns better on z-scores.
+        self.register_buffer("input_mean", torch.zeros(n_genes))
+        self.register_buffer("input_scale", torch.ones(n_genes))
 
     def _latent_width(self) -> int:
         return 2 * self.n_latent
 
     def _encoder_input(self, x: Tensor) -> Tensor:
-        return torch.log1p(x) if self.likelihood == "nb" else x
+        if self.likelihood == "nb":
+            return torch.log1p(x)
+        return (x - self.input_mean) / self.input_scale
 
     def posterior(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Mean and log-variance of q(z | x), each ``(batch, n_latent)``."""

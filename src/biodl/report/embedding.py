@@ -120,7 +120,7 @@ def verdict_lines(table: pd.DataFrame, labels: Sequence[str]) -> list[str]:
     lines = []
     for label, method in best_methods(table, labels).items():
         row = table.set_index("method").loc[method]
-        cheapest = table.loc[table["fit_seconds"].idxmin(), "method"]
+        cheapest = str(table["method"].iloc[int(np.argmin(table["fit_seconds"].to_numpy()))])
         line = (
             f"'{label}': {method.upper()} keeps the groups best (kNN accuracy "
             f"{row[f'{label}_knn_accuracy']:.3f}, silhouette {row[f'{label}_silhouette']:.3f}, "
@@ -183,7 +183,10 @@ def write_embed_report(
         )
     sections = [
         ("Comparison table", _table_text(table)),
-        ("How each method was computed", "\n\n".join(f"{m.upper()}: {n}" for m, n in notes.items())),
+        (
+            "How each method was computed",
+            "\n\n".join(f"{m.upper()}: {n}" for m, n in notes.items()),
+        ),
         (
             "How to read this report",
             "Each panel shows one method's embedding of the same samples. Silhouette (-1..1) "
