@@ -64,6 +64,13 @@ def _examples(values: Sequence[Any], n: int = _SHOWN) -> str:
     return shown + (", ..." if len(values) > n else "")
 
 
+def _counted(names: list[str]) -> str:
+    """``'a', 'call' (x38)``: distinct names in order, repeats counted."""
+    counts = pd.Series(names).value_counts(sort=False)
+    shown = [f"'{n}'" + (f" (x{c})" if c > 1 else "") for n, c in counts.items()]
+    return ", ".join(shown[:_SHOWN]) + (", ..." if len(shown) > _SHOWN else "")
+
+
 @dataclass
 class ExpressionSet:
     """An expression matrix with its sample ids, gene ids and sample metadata.
@@ -371,8 +378,7 @@ def _genes_as_rows(
     if dropped:
         warnings.warn(
             f"{source}: {len(dropped)} non-numeric column(s) dropped (not samples): "
-            f"{_examples(sorted(set(dropped), key=dropped.index))}; gene ids are column "
-            f"'{names[id_pos]}'.",
+            f"{_counted(dropped)}; gene ids are column '{names[id_pos]}'.",
             DataWarning,
             stacklevel=4,
         )
