@@ -54,7 +54,7 @@ EMBED_METHODS: dict[str, str] = {
     "vae": "variational autoencoder (biodl.VAE; negative binomial on raw counts)",
 }
 N_PCS = 50  # principal components given to t-SNE and UMAP
-_BLOCK = 2048
+_BLOCK = 512  # rows densified at a time (transform, held-out reconstruction)
 
 
 @dataclass
