@@ -7,7 +7,8 @@ step runs in a fresh child process that builds the matrix, resets the peak resid
 - VAE: ``fit_autoencoder(VAE(2000, n_latent=10, hidden=(256, 128), likelihood='nb'), X,
   epochs=1, batch_size=128)`` (batches densified one at a time);
 - PCA: :func:`biodl.reduce.reduce` ("pca", 50 components) as ``biodl embed`` runs it
-  (sparse-aware ``covariance_eigh`` solver on the CSR matrix; held-out error included).
+  (:class:`biodl.reduce.SparsePCA`: gene x gene covariance over row blocks; held-out error
+  included).
 
 Peak above the matrix = VmHWM - RSS right after building the matrix (imports are done before
 the reset). The targets: VAE peak increase <= 1 x matrix + model (total <= 2 x the matrix +

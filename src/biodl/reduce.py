@@ -38,6 +38,7 @@ __all__ = [
     "EmbedMethodName",
     "ReduceInputs",
     "Reduction",
+    "SparsePCA",
     "check_method",
     "reduce",
 ]
@@ -206,13 +207,64 @@ def _transform_all(model: Any, X: Any) -> np.ndarray:
     )
 
 
+class SparsePCA:
+    """PCA of a CSR matrix from its gene x gene covariance, accumulated over row blocks.
+
+    The centred matrix is never formed and no copy of ``X`` is made: memory is the dense
+    ``(n_genes, n_genes)`` covariance plus one block of rows. Same components as
+    :class:`sklearn.decomposition.PCA` (signs fixed the same way: the largest loading of each
+    component is positive). For up to a few thousand genes.
+
+    Parameters
+    ----------
+    n_components : int
+    """
+
+    def __init__(self, n_components: int):
+        self.n_components = n_components
+
+    def fit(self, X: Any, rows: np.ndarray | None = None) -> SparsePCA:
+        """Fit on the rows ``rows`` of ``X`` (default all), one block of rows at a time."""
+        from scipy.linalg import eigh
+
+        rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
+        n, n_genes = len(rows), X.shape[1]
+        cov = np.zeros((n_genes, n_genes))
+        total = np.zeros(n_genes)
+        for start in range(0, n, 4096):
+            block = X[rows[start : start + 4096]]
+            total += np.asarray(block.sum(axis=0)).reshape(-1)
+            cov += (block.T @ block).toarray()
+        self.mean_ = total / n
+        cov -= n * np.outer(self.mean_, self.mean_)
+        cov /= max(n - 1, 1)
+        k = min(self.n_components, n_genes)
+        # Only the top k eigenpairs, in place: no second (n_genes, n_genes) array.
+        values, vectors = eigh(
+            cov, subset_by_index=[n_genes - k, n_genes - 1], overwrite_a=True, check_finite=False
+        )
+        values, components = values[::-1], vectors[:, ::-1].T
+        signs = np.sign(components[np.arange(k), np.abs(components).argmax(axis=1)])
+        self.components_ = components * signs[:, None]
+        self.explained_variance_ = values
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        return np.asarray(X @ self.components_.T) - self.mean_ @ self.components_.T
+
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
+        return np.asarray(Z) @ self.components_ + self.mean_
+
+
 def _pca(dims: int, X: Any, seed: int) -> tuple[Any, str]:
     from sklearn.decomposition import PCA
 
     n, n_genes = X.shape
+    if sp.issparse(X) and n_genes <= 5000:
+        return SparsePCA(dims), "sparse covariance (blockwise, never densified)"
     if sp.issparse(X):
-        # Centred implicitly: the sparse matrix is never densified.
-        solver = "covariance_eigh" if n_genes <= 5000 else "arpack"
+        # Centred implicitly by sklearn's LinearOperator: never densified.
+        solver = "arpack"
     elif n * n_genes > 5_000_000 or min(n, n_genes) > 1000:
         solver = "randomized"
     else:
@@ -253,14 +305,17 @@ def reduce(method: str, inputs: ReduceInputs, dims: int) -> Reduction:
 
 def _fit_sklearn(model: Any, inputs: ReduceInputs) -> tuple[np.ndarray, float]:
     X = inputs.X
-    model.fit(X[inputs.train])
+    if isinstance(model, SparsePCA):
+        model.fit(X, rows=inputs.train)  # no copy of the training rows
+    else:
+        model.fit(X[inputs.train])
     coords = _transform_all(model, X)
     error = _heldout_error(inputs, lambda rows: model.inverse_transform(model.transform(X[rows])))
     return coords, error
 
 
 def _run_pca(inputs: ReduceInputs, dims: int) -> tuple[np.ndarray, float, str]:
-    model, solver = _pca(dims, inputs.X[inputs.train], inputs.seed)
+    model, solver = _pca(dims, inputs.X, inputs.seed)
     coords, error = _fit_sklearn(model, inputs)
     return coords, error, f"PCA, {solver} solver"
 

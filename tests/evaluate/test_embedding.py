@@ -85,3 +85,16 @@ def test_comparison_table(blobs):
         "g_ari",
         "g_nmi",
     ]
+
+
+def test_sparse_pca_matches_sklearn():
+    from sklearn.decomposition import PCA
+
+    from biodl.reduce import SparsePCA
+
+    X = sp.random(300, 40, density=0.1, format="csr", random_state=0, dtype=np.float64)
+    ours = SparsePCA(3).fit(X)
+    ref = PCA(3).fit(X.toarray())
+    Z = ours.transform(X)
+    assert np.allclose(np.abs(Z), np.abs(ref.transform(X.toarray())), atol=1e-8)
+    assert np.allclose(ours.inverse_transform(Z), ref.inverse_transform(ref.transform(X.toarray())))

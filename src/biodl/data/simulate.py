@@ -4,7 +4,7 @@ Examples
 --------
 >>> from biodl.data.simulate import simulate_counts
 >>> sim = simulate_counts(n_cells=100, n_genes=50, n_types=3, seed=0)
->>> sim.counts.shape, sorted(set(sim.cell_type))
+>>> sim.counts.shape, sorted(set(sim.cell_type.tolist()))
 ((100, 50), ['type0', 'type1', 'type2'])
 """
 
