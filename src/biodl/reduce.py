@@ -335,11 +335,13 @@ def _run_lda(inputs: ReduceInputs, dims: int) -> tuple[np.ndarray, float, str]:
     classes = len(np.unique(inputs.label[inputs.train]))
     k = min(dims, classes - 1)
     X = inputs.X
-    note = f"LDA, {k} discriminant(s) ({classes} classes)"
+    note = f"LDA with Ledoit-Wolf shrinkage, {k} discriminant(s) ({classes} classes)"
     if sp.issparse(X) or X.shape[1] > 2000:
         X = _principal_components(inputs)
         note += f", on the first {X.shape[1]} principal components"
-    model = LinearDiscriminantAnalysis(n_components=k)
+    # Ledoit-Wolf shrinkage: expression data has more genes than samples, where plain LDA
+    # separates the training samples perfectly and new ones not at all.
+    model = LinearDiscriminantAnalysis(n_components=k, solver="eigen", shrinkage="auto")
     model.fit(X[inputs.train], inputs.label[inputs.train])
     coords = model.transform(X)
     if k < dims:
