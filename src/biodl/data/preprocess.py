@@ -55,6 +55,7 @@ ScaleKind = Literal["counts", "intensities", "log", "other"]
 _INTENSITY_MAX = 100.0  # above this, non-integer values are taken as unlogged intensities
 _LOG_MAX = 30.0  # log-scale values rarely exceed this (log2 of 1e9)
 _PROBE = 200_000  # values looked at to judge the scale
+_BLOCK_ROWS = 4096  # rows transformed at a time when fitting
 
 
 @dataclass
@@ -282,14 +283,28 @@ def _log_normalize(
     return dense
 
 
-def _mean_var(X: np.ndarray | sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """Per-gene mean and (population) variance, in float64, without densifying sparse X."""
-    if isinstance(X, sp.spmatrix):
-        mean = np.asarray(X.mean(axis=0, dtype=np.float64)).ravel()
-        square = np.asarray(X.multiply(X).mean(axis=0, dtype=np.float64)).ravel()
-        return mean, np.maximum(square - mean**2, 0.0)
-    values = np.asarray(X, dtype=np.float64)
-    return values.mean(axis=0), values.var(axis=0)
+def _moments(
+    X: np.ndarray | sp.spmatrix, normalize: bool, log1p: bool, clip: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-gene mean and (population) variance after steps 1-2, in float64.
+
+    Rows are transformed a block at a time, so memory beyond ``X`` stays at one block (a
+    sparse matrix is never copied whole, nor made dense).
+    """
+    n, genes = X.shape
+    total, square = np.zeros(genes), np.zeros(genes)
+    for start in range(0, n, _BLOCK_ROWS):
+        block = _log_normalize(X[start : start + _BLOCK_ROWS], normalize, log1p, clip)
+        if isinstance(block, sp.spmatrix):
+            values = block.data.astype(np.float64)
+            total += np.bincount(block.indices, weights=values, minlength=genes)
+            square += np.bincount(block.indices, weights=values * values, minlength=genes)
+        else:
+            values = block.astype(np.float64)
+            total += values.sum(axis=0)
+            square += (values * values).sum(axis=0)
+    mean = total / max(n, 1)
+    return mean, np.maximum(square / max(n, 1) - mean**2, 0.0)
 
 
 def fit_preprocessing(
@@ -326,8 +341,7 @@ def fit_preprocessing(
         log1p = bool(options.log1p)
     stored = np.asarray(X.data if sp.issparse(X) else X)
     clip = log1p and bool(stored.size) and float(np.min(stored)) < 0
-    out = _log_normalize(X, options.normalize, log1p, clip)
-    mean, var = _mean_var(out)
+    mean, var = _moments(X, options.normalize, log1p, clip)
     columns = np.arange(n_genes)
     if options.hvg is not None and options.hvg < n_genes:
         # stable: among equal variances the earlier gene wins
