@@ -31,15 +31,32 @@ _EXPORTS = {
     "SequenceClassifier": "biodl.estimators",
     "SequenceRegressor": "biodl.estimators",
     "RunConfig": "biodl.config",
+    # expression embeddings
+    "AE": "biodl.autoencoders",
+    "DAE": "biodl.autoencoders",
+    "VAE": "biodl.autoencoders",
+    "run_embed": "biodl.embed",
+    # expression data and models
+    "read_expression": "biodl.data.expression",
+    "ExpressionSet": "biodl.data.expression",
+    "PreprocessOptions": "biodl.data.preprocess",
+    "fit_preprocessing": "biodl.data.preprocess",
+    "DenseMLP": "biodl.models.dense",
     "BiodlError": "biodl.errors",
     "DataError": "biodl.errors",
     "ConfigError": "biodl.errors",
 }
 
 __all__ = [
+    "AE",
+    "DAE",
+    "VAE",
     "BiodlError",
     "ConfigError",
     "DataError",
+    "DenseMLP",
+    "ExpressionSet",
+    "PreprocessOptions",
     "RunConfig",
     "SequenceClassifier",
     "SequenceRegressor",
@@ -48,10 +65,13 @@ __all__ = [
     "build_config",
     "cross_validate",
     "evaluate",
+    "fit_preprocessing",
     "inspect",
     "load_run",
     "predict",
+    "read_expression",
     "read_sequences",
+    "run_embed",
     "train",
     "tune",
 ]
@@ -67,10 +87,15 @@ if TYPE_CHECKING:
         train,
         tune,
     )
+    from biodl.autoencoders import AE, DAE, VAE
     from biodl.config import RunConfig
+    from biodl.data.expression import ExpressionSet, read_expression
+    from biodl.data.preprocess import PreprocessOptions, fit_preprocessing
     from biodl.data.sequence import SequenceSet, read_sequences
+    from biodl.embed import run_embed
     from biodl.errors import BiodlError, ConfigError, DataError
     from biodl.estimators import SequenceClassifier, SequenceRegressor
+    from biodl.models.dense import DenseMLP
 
 
 def __getattr__(name: str) -> Any:

@@ -38,6 +38,7 @@ SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
 ClassWeightOption = Literal["none", "balanced"]
 DeviceOption = Literal["auto", "cpu", "cuda"]
 BaselineOption = Literal["logistic", "random_forest"]
+Log1pOption = Literal["auto", True, False]  # expression data
 
 #: Human descriptions of every closed-set option, used by ``--help`` and the docs.
 OPTION_HELP: dict[str, dict[str, str]] = {
@@ -101,6 +102,12 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "cpu": "the CPU",
         "cuda": "NVIDIA GPU(s)",
     },
+    "log1p": {
+        "auto": "log(1 + x) when the training values look unlogged (raw counts, or "
+        "intensities above 100 as on microarrays; negative values are set to 0 first)",
+        "true": "always log(1 + x)",
+        "false": "never (values are already log-scale)",
+    },
     "baseline": {
         "logistic": "logistic regression (ridge regression for regression tasks)",
         "random_forest": "random forest",
@@ -146,6 +153,21 @@ class DataConfig:
         about 95% identity for 200 bp DNA; 0.25 about 90%).
     test_size, valid_size : float, default 0.2 and 0.1
         Fractions of the training file held out when no test / valid file is given.
+    genes_as_rows : bool, default False
+        Expression tables: genes are rows and samples columns (default: samples are rows).
+    layer : str, optional
+        Expression ``.h5ad``: read this layer instead of ``X``.
+    use_raw : bool, default False
+        Expression ``.h5ad``: read ``.raw`` instead of ``X``.
+    normalize : bool or None, default None
+        Expression: library-size normalisation to 10,000 per sample; None = on for raw counts.
+    log1p : {'auto', True, False}, default 'auto'
+        Expression: ``log(1 + x)`` (see ``OPTION_HELP['log1p']``).
+    scale : bool, default True
+        Expression: z-score each gene with training mean and sd.
+    hvg : int or None, default 2000
+        Expression: keep at most the N most variable training genes (variance after log);
+        0 or None keeps every gene.
     """
 
     train: str = ""
@@ -165,6 +187,14 @@ class DataConfig:
     similarity_threshold: float = 0.5
     test_size: float = 0.2
     valid_size: float = 0.1
+    # expression (biodl.modalities.expression)
+    genes_as_rows: bool = False
+    layer: str | None = None
+    use_raw: bool = False
+    normalize: bool | None = None
+    log1p: Log1pOption = "auto"
+    scale: bool = True
+    hvg: int | None = 2000
 
 
 @dataclass

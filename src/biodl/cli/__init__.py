@@ -7,7 +7,7 @@ Heavy modules (torch, Lightning, scikit-learn) are imported inside the commands,
 
 from __future__ import annotations
 
-from biodl.cli import experiments, tools  # noqa: F401  (registers the commands)
+from biodl.cli import embed, experiments, tools  # noqa: F401  (registers the commands)
 from biodl.cli._app import app, main
 
 __all__ = ["app", "main"]

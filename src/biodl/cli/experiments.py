@@ -22,6 +22,8 @@ from biodl.cli._app import (
     app,
 )
 
+EXPRESSION = "Expression"  # help panel of the expression-data options
+
 
 @app.command()
 def train(
@@ -132,6 +134,60 @@ def train(
             help="Fraction held out for validation / early stopping when no --valid file is given.",
             show_default="0.1",
             rich_help_panel=DATA,
+        ),
+    ] = None,
+    genes_as_rows: Annotated[
+        bool | None,
+        typer.Option(
+            "--genes-as-rows/--samples-as-rows",
+            help="Expression table with genes as rows and samples as columns (default: samples as rows, first column = sample ids).",
+            show_default=False,
+            rich_help_panel=EXPRESSION,
+        ),
+    ] = None,
+    layer: Annotated[
+        str | None,
+        typer.Option(
+            help="Expression .h5ad: read this layer instead of X.", rich_help_panel=EXPRESSION
+        ),
+    ] = None,
+    raw: Annotated[
+        bool | None,
+        typer.Option(
+            "--raw/--no-raw",
+            help="Expression .h5ad: read .raw instead of X.",
+            show_default=False,
+            rich_help_panel=EXPRESSION,
+        ),
+    ] = None,
+    normalize: Annotated[
+        bool | None,
+        typer.Option(
+            "--normalize/--no-normalize",
+            help="Library-size normalisation to 10,000 per sample (default: on for raw counts).",
+            show_default=False,
+            rich_help_panel=EXPRESSION,
+        ),
+    ] = None,
+    log1p: Annotated[
+        str | None,
+        typer.Option(help=_choices("log1p"), show_default="auto", rich_help_panel=EXPRESSION),
+    ] = None,
+    scale: Annotated[
+        bool | None,
+        typer.Option(
+            "--scale/--no-scale",
+            help="z-score each gene with the training mean and sd.",
+            show_default=True,
+            rich_help_panel=EXPRESSION,
+        ),
+    ] = None,
+    hvg: Annotated[
+        int | None,
+        typer.Option(
+            help="Keep at most the N most variable training genes; 0 = all genes.",
+            show_default="2000",
+            rich_help_panel=EXPRESSION,
         ),
     ] = None,
     model: Annotated[
@@ -351,6 +407,13 @@ def train(
         "similarity_threshold": similarity_threshold,
         "test_size": test_size,
         "valid_size": valid_size,
+        "genes_as_rows": genes_as_rows,
+        "layer": layer,
+        "use_raw": raw,
+        "normalize": normalize,
+        "log1p": _log1p(log1p),
+        "scale": scale,
+        "hvg": hvg,
         "model": model,
         "dropout": dropout,
         "loss": loss,
@@ -384,6 +447,21 @@ def train(
     if out is None:
         _fail("--out is required: the folder to write the run into (e.g. --out runs/my-run)")
     _run(lambda: _train(train, out, config, set_ or [], overwrite, quiet, options))
+
+
+def _log1p(value: str | None) -> str | bool | None:
+    """``--log1p auto|true|false`` as the config value ('auto', True or False)."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    if text in ("true", "yes", "1", "on"):
+        return True
+    if text in ("false", "no", "0", "off"):
+        return False
+    if text == "auto":
+        return "auto"
+    _fail(f"--log1p {value}: expected auto, true or false")
+    return None
 
 
 def _train(

@@ -1,0 +1,169 @@
+"""``biodl embed``: compare dimensionality reductions of an expression matrix side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from biodl.cli._app import _fail, _run, app
+
+EXPRESSION, METHODS, OUTPUT = "Expression data", "Methods", "Output"
+
+
+def _columns(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+@app.command()
+def embed(
+    data: Annotated[
+        Path, typer.Argument(help="Expression matrix: CSV/TSV (samples x genes) or .h5ad.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder to write.", rich_help_panel=OUTPUT)
+    ] = None,
+    methods: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated: pca, nmf, lda, tsne, umap, ae, dae, vae.",
+            rich_help_panel=METHODS,
+        ),
+    ] = "pca,tsne,vae",
+    dims: Annotated[
+        int, typer.Option(help="Dimensions of every embedding.", rich_help_panel=METHODS)
+    ] = 2,
+    color_by: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated metadata columns to colour the plots by and to score.",
+            rich_help_panel=METHODS,
+        ),
+    ] = None,
+    label_column: Annotated[
+        str | None,
+        typer.Option(
+            help="Class column for LDA (default: the first --color-by column).",
+            rich_help_panel=METHODS,
+        ),
+    ] = None,
+    holdout: Annotated[
+        float,
+        typer.Option(
+            help="Fraction of samples held out to measure reconstruction error (none below 20 samples).",
+            rich_help_panel=METHODS,
+        ),
+    ] = 0.2,
+    perplexity: Annotated[
+        float | None,
+        typer.Option(
+            help="t-SNE perplexity.", show_default="min(30, (n-1)/3)", rich_help_panel=METHODS
+        ),
+    ] = None,
+    epochs: Annotated[
+        int | None,
+        typer.Option(
+            help="Training epochs of ae, dae, vae.",
+            show_default="from the sample count",
+            rich_help_panel=METHODS,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.", rich_help_panel=METHODS)] = 0,
+    labels: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels",
+            "--metadata",
+            help="Sample metadata CSV/TSV (first column = sample ids).",
+            rich_help_panel=EXPRESSION,
+        ),
+    ] = None,
+    genes_as_rows: Annotated[
+        bool,
+        typer.Option(
+            "--genes-as-rows/--samples-as-rows",
+            help="Table with genes as rows and samples as columns.",
+            rich_help_panel=EXPRESSION,
+        ),
+    ] = False,
+    layer: Annotated[
+        str | None,
+        typer.Option(help=".h5ad: read this layer instead of X.", rich_help_panel=EXPRESSION),
+    ] = None,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw/--no-raw", help=".h5ad: read .raw instead of X.", rich_help_panel=EXPRESSION
+        ),
+    ] = False,
+    normalize: Annotated[
+        bool | None,
+        typer.Option(
+            "--normalize/--no-normalize",
+            help="Library-size normalisation to 10,000 per sample.",
+            show_default="on for raw counts",
+            rich_help_panel=EXPRESSION,
+        ),
+    ] = None,
+    log1p: Annotated[
+        str,
+        typer.Option(
+            help="log(1 + x): auto (for counts or intensities), true or false.",
+            rich_help_panel=EXPRESSION,
+        ),
+    ] = "auto",
+    scale: Annotated[
+        bool,
+        typer.Option("--scale/--no-scale", help="z-score each gene.", rich_help_panel=EXPRESSION),
+    ] = False,
+    hvg: Annotated[
+        int | None, typer.Option(help="Keep the N most variable genes.", rich_help_panel=EXPRESSION)
+    ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace an existing output folder.", rich_help_panel=OUTPUT
+        ),
+    ] = False,
+) -> None:
+    """Compute several embeddings and compare how well each keeps the metadata labels.
+
+    Example: biodl embed cells.h5ad --methods pca,umap,vae --color-by cell_type --out embed/
+    """
+    from biodl.cli.experiments import _log1p
+
+    if out is None:
+        _fail("--out is required: the folder to write the embeddings into (e.g. --out embed/)")
+    log1p_value = _log1p(log1p)
+
+    def work() -> None:
+        from biodl.embed import run_embed
+
+        result = run_embed(
+            data,
+            methods=methods,
+            dims=dims,
+            color_by=_columns(color_by),
+            label_column=label_column,
+            genes_as_rows=genes_as_rows,
+            layer=layer,
+            use_raw=raw,
+            metadata=str(labels) if labels else None,
+            normalize=normalize,
+            log1p=log1p_value if log1p_value is not None else "auto",
+            scale=scale,
+            hvg=hvg,
+            holdout=holdout,
+            perplexity=perplexity,
+            epochs=epochs,
+            seed=seed,
+            out=out,
+            overwrite=overwrite,
+        )
+        typer.echo(result.table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        for label, method in result.best.items():
+            typer.echo(f"best for {label}: {method}")
+        typer.echo(f"written to {result.out}", err=True)
+
+    _run(work)

@@ -1,0 +1,589 @@
+"""Expression matrices (samples x genes) from CSV/TSV tables and AnnData ``.h5ad`` files.
+
+A CSV/TSV table holds samples as rows (first column = sample ids, one column per gene) or,
+with ``genes_as_rows=True``, genes as rows (one column per sample). Non-numeric columns are
+not genes or samples: with samples as rows they become sample metadata (``obs``); with genes
+as rows they are dropped (annotation columns such as a description or microarray detection
+calls), each time with a :class:`~biodl.errors.DataWarning` naming them.
+
+With genes as rows the gene-id column is ``id_column`` when given; otherwise it is the first
+non-numeric column, before the first numeric one, whose values are unique and contain no
+spaces (an identifier, not a description); failing that, the first column. On the Golub
+ALL/AML files that is ``'Gene Accession Number'`` (``'Gene Description'`` repeats and holds
+spaces).
+
+An ``.h5ad`` file is read through AnnData: ``X`` (dense or sparse), a named ``layer`` or
+``.raw``; its ``obs`` columns are the sample metadata. A separate metadata CSV (first column =
+sample ids) is joined by sample id and takes precedence over ``obs`` columns of the same name.
+
+Sparse matrices stay sparse (CSR, float32). Every error is one line naming the file and the
+sample, gene, line or column.
+
+Examples
+--------
+>>> import tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "toy.csv")
+>>> _ = open(path, "w").write("sample,g1,g2\\ns1,1.5,2\\ns2,0.5,3\\n")
+>>> data = read_expression(path)
+>>> data.X.shape, data.ids, data.genes
+((2, 2), ['s1', 's2'], ['g1', 'g2'])
+"""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from biodl.data._files import fail, file_suffix
+from biodl.errors import DataWarning, MissingDependencyError
+
+__all__ = [
+    "EXPRESSION_SUFFIXES",
+    "ExpressionSet",
+    "align_genes",
+    "check_label_column",
+    "read_expression",
+    "read_metadata",
+    "zero_variance_genes",
+]
+
+EXPRESSION_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".h5ad")
+_SHOWN = 5  # examples named in a message
+
+
+def _examples(values: Sequence[Any], n: int = _SHOWN) -> str:
+    shown = ", ".join(f"'{v}'" for v in list(values)[:n])
+    return shown + (", ..." if len(values) > n else "")
+
+
+def _counted(names: list[str]) -> str:
+    """``'a', 'call' (x38)``: distinct names in order, repeats counted."""
+    counts = pd.Series(names).value_counts(sort=False)
+    shown = [f"'{n}'" + (f" (x{c})" if c > 1 else "") for n, c in counts.items()]
+    return ", ".join(shown[:_SHOWN]) + (", ..." if len(shown) > _SHOWN else "")
+
+
+@dataclass
+class ExpressionSet:
+    """An expression matrix with its sample ids, gene ids and sample metadata.
+
+    Parameters
+    ----------
+    X : (n_samples, n_genes) float32 ndarray or scipy.sparse.csr_matrix
+        Expression values; sparse input stays CSR.
+    ids : list of str
+        ``n_samples`` unique sample ids.
+    genes : list of str
+        ``n_genes`` unique gene ids.
+    obs : pandas.DataFrame
+        Sample metadata, index = sample ids in row order (may have no columns).
+    source : str
+        The file it was read from.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> data = ExpressionSet(np.eye(3, dtype="float32"), ["a", "b", "c"], ["g1", "g2", "g3"],
+    ...                      pd.DataFrame(index=["a", "b", "c"]), "toy")
+    >>> len(data.subset(np.array([2, 0]))), data.subset(np.array([2, 0])).ids
+    (2, ['c', 'a'])
+    """
+
+    X: np.ndarray | sp.csr_matrix
+    ids: list[str]
+    genes: list[str]
+    obs: pd.DataFrame = field(repr=False)
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def is_sparse(self) -> bool:
+        """Whether :attr:`X` is a scipy sparse matrix."""
+        return sp.issparse(self.X)
+
+    @property
+    def n_genes(self) -> int:
+        """Number of genes (columns of :attr:`X`)."""
+        return len(self.genes)
+
+    def subset(self, index: Any) -> ExpressionSet:
+        """The samples at ``index`` (integer positions or a boolean mask), in that order."""
+        rows = np.asarray(index)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        return ExpressionSet(
+            X=self.X[rows],
+            ids=[self.ids[i] for i in rows],
+            genes=self.genes,
+            obs=self.obs.iloc[rows],
+            source=self.source,
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# reading
+
+
+def read_expression(
+    path: str | Path,
+    *,
+    genes_as_rows: bool = False,
+    layer: str | None = None,
+    use_raw: bool = False,
+    metadata: str | None = None,
+    id_column: str | None = None,
+) -> ExpressionSet:
+    """Read an expression matrix from CSV/TSV or ``.h5ad``, validated.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv``/``.tsv``/``.txt`` table (optionally gzipped) or ``.h5ad`` AnnData file.
+    genes_as_rows : bool, default False
+        The table holds genes as rows and samples as columns (ignored for ``.h5ad``).
+    layer : str, optional
+        ``.h5ad`` only: read ``adata.layers[layer]`` instead of ``X``.
+    use_raw : bool, default False
+        ``.h5ad`` only: read ``adata.raw`` (its ``X`` and gene names) instead of ``X``.
+    metadata : str, optional
+        A CSV/TSV of sample metadata, first column = sample ids; every sample needs a row
+        (extra rows are ignored).
+    id_column : str, optional
+        Tables only: the column of row ids, i.e. sample ids (samples as rows, default the first
+        column) or gene ids (genes as rows, default: see the module notes).
+
+    Returns
+    -------
+    ExpressionSet
+
+    Raises
+    ------
+    DataError
+        Unreadable file; NaN/inf or missing values (sample and gene named); duplicated sample or
+        gene ids; metadata ids that do not match; an unknown layer or no ``.raw``.
+    """
+    source = str(path)
+    file = Path(path)
+    if not file.is_file():
+        raise fail(source, "no such file; check the path.")
+    if file_suffix(file) == ".h5ad":
+        if genes_as_rows:
+            warnings.warn(
+                f"{source}: --genes-as-rows is ignored for .h5ad files (AnnData stores samples "
+                "as rows).",
+                DataWarning,
+                stacklevel=2,
+            )
+        data = _read_h5ad(file, source, layer=layer, use_raw=use_raw)
+    else:
+        if layer is not None or use_raw:
+            raise fail(
+                source,
+                "--layer and --raw apply to .h5ad files only; this is a table. Drop the option "
+                "or convert the data to .h5ad.",
+            )
+        data = _read_table(file, source, genes_as_rows=genes_as_rows, id_column=id_column)
+    _check_unique(data.ids, source, "sample")
+    _check_unique(data.genes, source, "gene")
+    _check_finite(data, source)
+    if metadata is not None:
+        data.obs = _join_metadata(data, read_metadata(metadata), metadata)
+    return data
+
+
+def _read_h5ad(file: Path, source: str, *, layer: str | None, use_raw: bool) -> ExpressionSet:
+    try:
+        import anndata
+    except ImportError:  # pragma: no cover - anndata is a dependency
+        raise MissingDependencyError(
+            "reading .h5ad needs anndata; install it with 'pip install anndata'."
+        ) from None
+    try:
+        adata = anndata.read_h5ad(file)
+    except Exception as err:  # h5py/anndata raise many types on a broken file
+        raise fail(source, f"cannot read as AnnData .h5ad ({err}). Check the file.") from None
+    genes = [str(g) for g in adata.var_names]
+    if layer is not None and use_raw:
+        raise fail(source, "give --layer or --raw, not both.")
+    if layer is not None:
+        if layer not in adata.layers:
+            names = ", ".join(adata.layers.keys()) or "none"
+            raise fail(source, f"no layer '{layer}' (layers: {names}). Name one of those.")
+        matrix = adata.layers[layer]
+    elif use_raw:
+        if adata.raw is None:
+            raise fail(source, "--raw given but the file has no .raw; drop --raw or use --layer.")
+        matrix = adata.raw.X
+        genes = [str(g) for g in adata.raw.var_names]
+    else:
+        matrix = adata.X
+    if matrix is None:
+        raise fail(source, "the AnnData file has no X matrix; name a --layer.")
+    obs = adata.obs.copy()
+    obs.index = obs.index.astype(str)
+    return ExpressionSet(_as_matrix(matrix), list(obs.index), genes, obs, source)
+
+
+def _as_matrix(matrix: Any) -> np.ndarray | sp.csr_matrix:
+    if sp.issparse(matrix):
+        return sp.csr_matrix(matrix, dtype=np.float32)
+    return np.ascontiguousarray(np.asarray(matrix, dtype=np.float32))
+
+
+def _separator(file: Path, header: str) -> str:
+    suffix = file_suffix(file)
+    if suffix in (".tsv", ".tab"):
+        return "\t"
+    if suffix == ".csv":
+        return ","
+    return "\t" if header.count("\t") >= header.count(",") else ","
+
+
+def _read_header(file: Path, source: str) -> tuple[list[str], str]:
+    try:
+        with open(file, "rb") as handle:
+            magic = handle.read(2)
+        opener: Any = __import__("gzip").open if magic == b"\x1f\x8b" else open
+        with opener(file, "rt", encoding="utf-8", newline="") as handle:
+            first = handle.readline()
+    except (UnicodeDecodeError, OSError) as err:
+        raise fail(
+            source, f"cannot read as UTF-8 text ({err}); export the table as text."
+        ) from None
+    if not first.strip():
+        raise fail(source, "the file is empty or starts with a blank line; expected a header.")
+    sep = _separator(file, first)
+    names = next(csv.reader([first.rstrip("\r\n")], delimiter=sep))
+    return [n.strip() for n in names], sep
+
+
+def _read_table(
+    file: Path, source: str, *, genes_as_rows: bool, id_column: str | None
+) -> ExpressionSet:
+    names, sep = _read_header(file, source)
+    try:
+        table = pd.read_csv(
+            file, sep=sep, header=None, skiprows=1, dtype=str, keep_default_na=False
+        )
+    except (pd.errors.ParserError, ValueError) as err:
+        message = f"cannot parse the table ({err}). Check the separator and quoting."
+        raise fail(source, message) from None
+    if table.shape[1] != len(names):
+        raise fail(
+            source,
+            f"the header has {len(names)} columns but the rows have {table.shape[1]}; every "
+            "row needs one value per header name.",
+            line=1,
+        )
+    if table.shape[0] == 0:
+        raise fail(source, "the table has a header but no rows.")
+    columns = _parse_columns(table, names)
+    if genes_as_rows:
+        return _genes_as_rows(table, names, columns, source, id_column)
+    return _samples_as_rows(table, names, columns, source, id_column)
+
+
+@dataclass
+class _Column:
+    """A numeric table column; ``bad`` is the (row, text) of its first non-number, if any."""
+
+    values: np.ndarray
+    bad: tuple[int, str] | None
+
+
+_MISSING = ("", "na", "nan", "null", "none")
+
+
+def _parse_columns(table: pd.DataFrame, names: list[str]) -> dict[int, _Column | None]:
+    """Column position -> its numbers, or None where the column is not numeric.
+
+    A column is numeric when at least 90% of its cells are numbers or blank; its other cells
+    are kept as ``bad`` so the error names the first one.
+    """
+    parsed: dict[int, _Column | None] = {}
+    for j in range(len(names)):
+        text = table.iloc[:, j].str.strip()
+        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+        blank = text.str.lower().isin(_MISSING).to_numpy()
+        numeric = ~np.isnan(values)
+        if not numeric.any() or (numeric | blank).mean() < 0.9:
+            parsed[j] = None
+            continue
+        wrong = np.flatnonzero(~numeric & ~blank)
+        bad = (int(wrong[0]), str(text.iloc[wrong[0]])) if wrong.size else None
+        parsed[j] = _Column(values, bad)
+    return parsed
+
+
+def _samples_as_rows(
+    table: pd.DataFrame,
+    names: list[str],
+    columns: dict[int, _Column | None],
+    source: str,
+    id_column: str | None,
+) -> ExpressionSet:
+    id_pos = _column_position(names, id_column, source) if id_column else 0
+    ids = [s.strip() for s in table.iloc[:, id_pos].astype(str)]
+    gene_pos = [j for j in range(len(names)) if j != id_pos and columns[j] is not None]
+    meta_pos = [j for j in range(len(names)) if j != id_pos and columns[j] is None]
+    if not gene_pos:
+        raise fail(
+            source,
+            "no numeric columns; expected samples as rows (first column = sample ids) and one "
+            "numeric column per gene. Pass --genes-as-rows if genes are rows.",
+        )
+    if meta_pos:
+        warnings.warn(
+            f"{source}: {len(meta_pos)} non-numeric column(s) "
+            f"{_examples([names[j] for j in meta_pos])} are read as sample metadata, not genes.",
+            DataWarning,
+            stacklevel=4,
+        )
+    X = np.column_stack([_numbers(columns[j], source, names[j]) for j in gene_pos])
+    obs = pd.DataFrame({names[j]: table.iloc[:, j].to_numpy() for j in meta_pos}, index=ids)
+    return ExpressionSet(X, ids, [names[j] for j in gene_pos], obs, source)
+
+
+def _genes_as_rows(
+    table: pd.DataFrame,
+    names: list[str],
+    columns: dict[int, _Column | None],
+    source: str,
+    id_column: str | None,
+) -> ExpressionSet:
+    id_pos = (
+        _column_position(names, id_column, source)
+        if id_column
+        else _gene_id_position(table, names, columns)
+    )
+    genes = [s.strip() for s in table.iloc[:, id_pos].astype(str)]
+    sample_pos = [j for j in range(len(names)) if j != id_pos and columns[j] is not None]
+    dropped = [names[j] for j in range(len(names)) if j != id_pos and columns[j] is None]
+    if not sample_pos:
+        raise fail(
+            source,
+            "no numeric columns; with --genes-as-rows expected one numeric column per sample. "
+            "Drop --genes-as-rows if samples are rows.",
+        )
+    if dropped:
+        warnings.warn(
+            f"{source}: {len(dropped)} non-numeric column(s) dropped (not samples): "
+            f"{_counted(dropped)}; gene ids are column '{names[id_pos]}'.",
+            DataWarning,
+            stacklevel=4,
+        )
+    X = np.vstack([_numbers(columns[j], source, names[j]) for j in sample_pos])
+    ids = [names[j] for j in sample_pos]
+    return ExpressionSet(X, ids, genes, pd.DataFrame(index=ids), source)
+
+
+def _gene_id_position(
+    table: pd.DataFrame, names: list[str], columns: dict[int, _Column | None]
+) -> int:
+    for j in range(len(names)):
+        if columns[j] is not None:
+            break
+        text = table.iloc[:, j].astype(str)
+        if text.is_unique and not text.str.contains(r"\s", regex=True).any():
+            return j
+    return 0
+
+
+def _column_position(names: list[str], column: str, source: str) -> int:
+    if column not in names:
+        raise fail(
+            source,
+            f"no column '{column}' (columns: {_examples(names, 10)}). Name an existing column.",
+        )
+    return names.index(column)
+
+
+def _numbers(column: _Column | None, source: str, name: str) -> np.ndarray:
+    """The float32 values of a numeric column; a DataError at its first non-number."""
+    assert column is not None
+    if column.bad is not None:
+        row, text = column.bad
+        raise fail(
+            source,
+            f"value '{text}' is not a number; expected numeric expression values. Fix or "
+            "empty that cell (empty cells are reported as missing).",
+            line=row + 2,
+            column=name,
+        )
+    return column.values.astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------
+# validation
+
+
+def _check_unique(values: list[str], source: str, what: str) -> None:
+    index = pd.Index(values)
+    if not index.has_duplicates:
+        return
+    repeated = index[index.duplicated()].unique()
+    first = str(repeated[0])
+    where_ = np.flatnonzero(index == first)[:2]
+    raise fail(
+        source,
+        f"{what} id '{first}' occurs {int((index == first).sum())} times (positions "
+        f"{where_[0] + 1} and {where_[1] + 1}; {len(repeated)} repeated {what} id(s) in all); "
+        f"expected unique {what} ids. Rename or remove the duplicates (or average them).",
+    )
+
+
+def _check_finite(data: ExpressionSet, source: str) -> None:
+    X = data.X
+    values = X.data if sp.issparse(X) else X
+    if np.isfinite(values).all():
+        return
+    if isinstance(X, sp.spmatrix):
+        coo = X.tocoo()
+        k = int(np.flatnonzero(~np.isfinite(coo.data))[0])
+        row, col, value = int(coo.row[k]), int(coo.col[k]), float(coo.data[k])
+        count = int((~np.isfinite(coo.data)).sum())
+    else:
+        bad = ~np.isfinite(X)
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        value, count = float(X[row, col]), int(bad.sum())
+    what = "a missing value (NaN or empty)" if np.isnan(value) else f"{value}"
+    raise fail(
+        source,
+        f"sample '{data.ids[row]}' gene '{data.genes[col]}' is {what} ({count} non-finite "
+        "value(s) in all); expected finite numbers. Impute or remove them first (e.g. fill "
+        "with 0 for counts, or drop the gene).",
+    )
+
+
+def zero_variance_genes(X: np.ndarray | sp.csr_matrix) -> np.ndarray:
+    """Boolean mask of the genes (columns) whose values are all equal.
+
+    Parameters
+    ----------
+    X : (n_samples, n_genes) ndarray or sparse matrix
+
+    Returns
+    -------
+    (n_genes,) bool ndarray
+    """
+    if sp.issparse(X):
+        csc = sp.csc_matrix(X)
+        counts = np.diff(csc.indptr)
+        n = X.shape[0]
+        mask = np.zeros(X.shape[1], dtype=bool)
+        for j in np.flatnonzero((counts == 0) | (counts == n)):
+            col = csc.data[csc.indptr[j] : csc.indptr[j + 1]]
+            mask[j] = col.size == 0 or (col.size == n and np.all(col == col[0]))
+        return mask
+    return np.asarray(np.ptp(X, axis=0) == 0) if len(X) else np.zeros(X.shape[1], dtype=bool)
+
+
+# ---------------------------------------------------------------------------------------
+# metadata
+
+
+def read_metadata(path: str | Path) -> pd.DataFrame:
+    """Read a sample metadata table: first column = sample ids (strings), the rest as columns.
+
+    Raises
+    ------
+    DataError
+        Missing file, no rows, or a repeated sample id.
+    """
+    source = str(path)
+    file = Path(path)
+    if not file.is_file():
+        raise fail(source, "no such metadata file; check the path given to --labels.")
+    names, sep = _read_header(file, source)
+    table = pd.read_csv(file, sep=sep, dtype={names[0]: str})
+    if table.empty:
+        raise fail(source, "the metadata table has no rows.")
+    ids = table.iloc[:, 0].astype(str).str.strip()
+    _check_unique(list(ids), source, "sample")
+    table = table.iloc[:, 1:]
+    table.index = pd.Index(ids, name=names[0])
+    return table
+
+
+def _join_metadata(data: ExpressionSet, meta: pd.DataFrame, source: str) -> pd.DataFrame:
+    missing = [i for i in data.ids if i not in meta.index]
+    if missing:
+        raise fail(
+            source,
+            f"{len(missing)} of {len(data)} samples of {data.source} have no metadata row "
+            f"(e.g. {_examples(missing)}; metadata ids look like {_examples(list(meta.index))}). "
+            "The first metadata column must hold the sample ids of the expression file.",
+        )
+    joined = data.obs.drop(columns=[c for c in meta.columns if c in data.obs.columns])
+    return joined.join(meta.loc[data.ids])
+
+
+def check_label_column(data: ExpressionSet, column: str, *, source: str | None = None) -> pd.Series:
+    """The metadata column ``column`` as a Series over the samples, validated.
+
+    Raises
+    ------
+    DataError
+        The column does not exist (the columns are listed), has missing values, or holds one
+        class only.
+    """
+    where_ = source or data.source
+    if column not in data.obs.columns:
+        names = ", ".join(f"'{c}'" for c in data.obs.columns) or "none"
+        raise fail(
+            where_,
+            f"no metadata column '{column}' (columns: {names}). Name one of those with "
+            "--label-column, or give a metadata table with --labels.",
+        )
+    values = data.obs[column]
+    if values.isna().any():
+        first = data.ids[int(np.flatnonzero(values.isna().to_numpy())[0])]
+        raise fail(
+            where_,
+            f"sample '{first}' has no value ({int(values.isna().sum())} missing in all); "
+            "expected a label for every sample. Fill them or drop those samples.",
+            column=column,
+        )
+    if values.nunique() < 2:
+        raise fail(
+            where_,
+            f"the label has one class only ('{values.iloc[0]}'); a classifier needs at least "
+            "two. Check the column or the samples selected.",
+            column=column,
+        )
+    return values
+
+
+def align_genes(data: ExpressionSet, genes: Sequence[str]) -> ExpressionSet:
+    """``data`` with its columns reordered to ``genes`` (a trained model's genes).
+
+    Extra genes are dropped; missing genes are an error.
+
+    Raises
+    ------
+    DataError
+        Some of ``genes`` are not in ``data`` (count and examples).
+    """
+    if list(data.genes) == list(genes):
+        return data
+    position = pd.Index(data.genes)
+    order = position.get_indexer(pd.Index(list(genes)))
+    if (order < 0).any():
+        missing = [g for g, k in zip(genes, order, strict=True) if k < 0]
+        raise fail(
+            data.source,
+            f"{len(missing)} of the model's {len(genes)} genes are missing (e.g. "
+            f"{_examples(missing)}); expected the genes the model was trained on. Use data "
+            "measured on the same genes (check --genes-as-rows).",
+        )
+    return ExpressionSet(data.X[:, order], data.ids, list(genes), data.obs, data.source)

@@ -1,0 +1,160 @@
+"""`biodl embed` end to end on tiny synthetic data; each bad input exits 2 and writes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from biodl.cli import app
+from biodl.data.simulate import simulate_counts
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def counts_csv(tmp_path_factory) -> tuple[Path, Path]:
+    """90 cells x 40 genes of 3 planted types (counts), and a metadata CSV."""
+    sim = simulate_counts(90, 40, n_types=3, markers=8, fold=3.0, depth=800, seed=0)
+    folder = tmp_path_factory.mktemp("embed")
+    ids = [f"c{i}" for i in range(90)]
+    table = pd.DataFrame(sim.counts, columns=[f"g{j}" for j in range(40)])
+    table.insert(0, "id", ids)
+    table.to_csv(folder / "counts.csv", index=False)
+    meta = pd.DataFrame({"id": ids, "cell_type": sim.cell_type, "batch": sim.batch})
+    meta["age"] = np.linspace(20, 80, 90)
+    meta.to_csv(folder / "meta.csv", index=False)
+    return folder / "counts.csv", folder / "meta.csv"
+
+
+def _embed(data: Path, meta: Path, out: Path, *extra: str):
+    args = ["embed", str(data), "--labels", str(meta), "--out", str(out), "--epochs", "3"]
+    return runner.invoke(app, [*args, *extra])
+
+
+def test_embed_writes_everything(counts_csv, tmp_path):
+    data, meta = counts_csv
+    out = tmp_path / "out"
+    result = _embed(
+        data,
+        meta,
+        out,
+        "--methods",
+        "pca,nmf,lda,tsne,ae,dae,vae",
+        "--color-by",
+        "cell_type,age",
+    )
+    assert result.exit_code == 0, result.output
+    for method in ("pca", "nmf", "lda", "tsne", "ae", "dae", "vae"):
+        coords = pd.read_csv(out / "coordinates" / f"{method}.csv")
+        assert list(coords.columns) == ["id", f"{method}1", f"{method}2"] and len(coords) == 90
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table["method"]) == {"pca", "nmf", "lda", "tsne", "ae", "dae", "vae"}
+    assert table.set_index("method")["reconstruction_error"].notna().to_dict() == {
+        "pca": True,
+        "nmf": True,
+        "lda": False,
+        "tsne": False,
+        "ae": True,
+        "dae": True,
+        "vae": True,
+    }
+    pca = table.set_index("method").loc["pca"]
+    assert pca["cell_type_knn_accuracy"] > 0.9 and pca["cell_type_silhouette"] > 0
+    assert "age_silhouette" not in table  # continuous: plotted, not scored
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["best"]["cell_type"] in table["method"].tolist()
+    assert metrics["samples"] == {"total": 90, "fit": 72, "heldout": 18}
+    assert (out / "plots" / "embedding_cell_type.png").is_file()
+    assert (out / "plots" / "embedding_age.png").is_file()
+    page = (out / "report.html").read_text()
+    assert "keeps the groups best" in page and "<script" not in page
+    # --overwrite replaces a finished output folder
+    again = _embed(data, meta, out, "--methods", "pca", "--overwrite")
+    assert again.exit_code == 0 and not (out / "coordinates" / "nmf.csv").exists()
+
+
+def test_h5ad_obsm_round_trip(tmp_path):
+    anndata = pytest.importorskip("anndata")
+    sim = simulate_counts(60, 30, n_types=2, markers=6, fold=3.0, seed=1, sparse=True)
+    adata = anndata.AnnData(sim.counts)
+    adata.obs_names = [f"cell{i}" for i in range(60)]
+    adata.var_names = [f"g{i}" for i in range(30)]
+    adata.obs["cell_type"] = sim.cell_type
+    adata.write_h5ad(tmp_path / "cells.h5ad")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "embed",
+            str(tmp_path / "cells.h5ad"),
+            "--methods",
+            "pca,vae",
+            "--epochs",
+            "2",
+            "--color-by",
+            "cell_type",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    back = anndata.read_h5ad(out / "embedding.h5ad")
+    coords = pd.read_csv(out / "coordinates" / "pca.csv")
+    assert list(back.obs_names) == coords["id"].tolist()
+    assert np.allclose(back.obsm["X_pca"], coords[["pca1", "pca2"]].to_numpy())
+    assert back.obsm["X_vae"].shape == (60, 2)
+
+
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["--methods", "pca", "--color-by", "tissue"], "no metadata column 'tissue'.*'cell_type'"),
+        (["--methods", "pca", "--dims", "95"], "too few for --dims 95"),
+        (["--methods", "nmf", "--scale"], "nmf needs non-negative values.*raw or non-negative"),
+        (["--methods", "tsne", "--perplexity", "500"], "perplexity 500 is too large for 90"),
+        (["--methods", "lda"], "lda is supervised and needs a label"),
+        (["--methods", "lda", "--label-column", "one"], "one class"),
+        (["--methods", "pca,isomap"], "unknown method.*isomap"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(counts_csv, tmp_path, extra, match):
+    import re
+
+    data, meta = counts_csv
+    one = tmp_path / "meta1.csv"
+    frame = pd.read_csv(meta)
+    frame["one"] = "x"
+    frame.to_csv(one, index=False)
+    out = tmp_path / "out"
+    result = _embed(data, one, out, *extra)
+    assert result.exit_code == 2
+    assert re.search(match, result.output), result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_umap_missing_is_named(counts_csv, tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "umap" else real(name, *a)
+    )
+    data, meta = counts_csv
+    result = _embed(data, meta, tmp_path / "out", "--methods", "umap")
+    assert result.exit_code == 2 and "pip install 'biodl[umap]'" in result.output
+
+
+@pytest.mark.slow
+def test_umap(counts_csv, tmp_path):
+    pytest.importorskip("umap")
+    data, meta = counts_csv
+    result = _embed(data, meta, tmp_path / "out", "--methods", "umap", "--color-by", "cell_type")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "out" / "comparison.csv")
+    assert table["cell_type_knn_accuracy"].iloc[0] > 0.8
