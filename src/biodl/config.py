@@ -36,7 +36,7 @@ OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelt
 SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
 ClassWeightOption = Literal["none", "balanced"]
 DeviceOption = Literal["auto", "cpu", "cuda"]
-BaselineOption = Literal["logistic", "random_forest"]
+BaselineOption = Literal["logistic", "random_forest", "gradient_boosting"]
 
 #: Human descriptions of every closed-set option, used by ``--help`` and the docs.
 OPTION_HELP: dict[str, dict[str, str]] = {
@@ -93,6 +93,8 @@ OPTION_HELP: dict[str, dict[str, str]] = {
     "baseline": {
         "logistic": "logistic regression (ridge regression for regression tasks)",
         "random_forest": "random forest",
+        "gradient_boosting": "histogram gradient-boosted trees (handles skewed features well; "
+        "the default for irregular records)",
     },
 }
 
@@ -249,7 +251,7 @@ class BaselineConfig:
 
     Parameters
     ----------
-    name : {'logistic', 'random_forest'}, default 'logistic'
+    name : {'logistic', 'random_forest', 'gradient_boosting'}, default 'logistic'
     k : int, optional
         k-mer size; default chosen from the alphabet and the median length.
     positional : bool, optional

@@ -502,7 +502,7 @@ def cv(
         int | None, typer.Option(help="CPU threads for torch; 0 = torch's default.")
     ] = None,
     baseline: Annotated[
-        str | None, typer.Option(help="logistic or random_forest.", show_default="logistic")
+        str | None, typer.Option(help=_choices("baseline"), show_default="logistic")
     ] = None,
     set_: Annotated[
         list[str] | None,
