@@ -36,6 +36,8 @@ OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelt
 SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
 ClassWeightOption = Literal["none", "balanced"]
 DeviceOption = Literal["auto", "cpu", "cuda"]
+# Regular time series (--kind timeseries)
+TsNormalisationOption = Literal["global", "instance", "none"]
 BaselineOption = Literal["logistic", "random_forest", "gradient_boosting"]
 
 #: Human descriptions of every closed-set option, used by ``--help`` and the docs.
@@ -96,6 +98,13 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "gradient_boosting": "histogram gradient-boosted trees (handles skewed features well; "
         "the default for irregular records)",
     },
+    # Regular time series (--kind timeseries)
+    "ts_normalisation": {
+        "global": "z-score each channel with the mean and sd of the training series (default)",
+        "instance": "z-score every series and channel by its own mean and sd (shape only; "
+        "UCR series are often stored this way already)",
+        "none": "values as read",
+    },
 }
 
 
@@ -134,6 +143,9 @@ class DataConfig:
         about 95% identity for 200 bp DNA; 0.25 about 90%).
     test_size, valid_size : float, default 0.2 and 0.1
         Fractions of the training file held out when no test / valid file is given.
+    ts_normalisation : {'global', 'instance', 'none'}, default 'global'
+        Regular time series: per-channel z-score fitted on the training part, per series, or
+        none (see ``OPTION_HELP['ts_normalisation']``).
     """
 
     train: str = ""
@@ -152,6 +164,9 @@ class DataConfig:
     similarity_threshold: float = 0.5
     test_size: float = 0.2
     valid_size: float = 0.1
+    # Regular time series (--kind timeseries): how series are scaled before the network and the
+    # 1-NN baseline; the statistics are fitted on the training part only.
+    ts_normalisation: TsNormalisationOption = "global"
 
 
 @dataclass
