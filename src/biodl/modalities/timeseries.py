@@ -268,21 +268,18 @@ def _number(token: str) -> bool:
     return True
 
 
-def read_part(
-    path: str,
-    *,
-    id_column: str | None,
-    label_columns: list[str],
-    part: str,
-    require_labels: bool = True,
-) -> TimeSeriesSet:
-    """Read one file for a run (``.npz`` parts by name)."""
+def read_part(path: str, *, data: DataConfig, part: str, extra: list[str]) -> TimeSeriesSet:
+    """Read one labelled file of a run (``.npz`` parts by name).
+
+    ``extra`` columns (group, split) are read beside the label columns.
+    """
+    label_columns = list(data.label_columns)
+    if extra and not label_columns:  # find the label column first, then read the extras too
+        found = read_timeseries(path, id_column=data.id_column, part=part).labels
+        label_columns = [] if found is None else [str(c) for c in found.columns]
+    label_columns += [c for c in extra if c not in label_columns]
     return read_timeseries(
-        path,
-        id_column=id_column,
-        label_columns=label_columns or None,
-        part=part,
-        require_labels=require_labels,
+        path, id_column=data.id_column, label_columns=label_columns or None, part=part
     )
 
 
