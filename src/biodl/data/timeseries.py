@@ -110,9 +110,7 @@ class TimeSeriesSet:
             )
         n = array.shape[0]
         if lengths is None:
-            present = ~np.isnan(array).all(axis=1)  # (n, length)
-            last = np.where(present.any(axis=1), array.shape[2] - np.argmax(present[:, ::-1], 1), 0)
-            lengths_array = last.astype(np.int64)
+            lengths_array = _trailing_lengths(array)
         else:
             lengths_array = np.asarray(lengths, dtype=np.int64).reshape(-1)
             if len(lengths_array) != n or (lengths_array > array.shape[2]).any():

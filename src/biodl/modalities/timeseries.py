@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import torch
@@ -147,7 +147,7 @@ class TimeSeriesNetwork(nn.Module):
         return self.model(_scale(values, mask, self.how, self.mean, self.std), mask)
 
 
-class SeriesData(torch.utils.data.Dataset):  # type: ignore[type-arg]
+class SeriesData(torch.utils.data.Dataset):
     """Whole-batch dataset: ``data[row_indices]`` -> ``TensorBatch((values, mask), y)``.
 
     ``mask`` is None when every series in the set has the padded length.
@@ -396,9 +396,7 @@ class TimeSeriesModality:
     ) -> dict[str, Any]:
         train = prepared.parts["train"]
         assert isinstance(train, TimeSeriesSet)
-        lengths = np.concatenate(
-            [p.lengths for n in prepared.present() if (p := prepared.parts[n]) is not None]
-        )
+        lengths = np.concatenate([p.lengths for p in _parts(prepared)])
         equal = bool(lengths.min() == lengths.max())
         return {
             "in_channels": train.channels,
@@ -469,7 +467,7 @@ class TimeSeriesModality:
         return part, part.labels
 
     def describe(self, prepared: PreparedData) -> dict[str, Any]:
-        parts = [p for n in prepared.present() if isinstance(p := prepared.parts[n], TimeSeriesSet)]
+        parts = _parts(prepared)
         lengths = np.concatenate([p.lengths for p in parts])
         return {
             "channels": parts[0].channels,
@@ -479,6 +477,11 @@ class TimeSeriesModality:
                 "median": float(np.median(lengths)),
             },
         }
+
+
+def _parts(prepared: PreparedData) -> list[TimeSeriesSet]:
+    """The present parts of a time-series run, in train/valid/test order."""
+    return [cast(TimeSeriesSet, prepared.parts[name]) for name in prepared.present()]
 
 
 def _is_ucr(path: str) -> bool:
