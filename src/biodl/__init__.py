@@ -34,6 +34,9 @@ _EXPORTS = {
     "BiodlError": "biodl.errors",
     "DataError": "biodl.errors",
     "ConfigError": "biodl.errors",
+    # regular time series
+    "read_timeseries": "biodl.data.timeseries",
+    "TimeSeriesSet": "biodl.data.timeseries",
 }
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "SequenceClassifier",
     "SequenceRegressor",
     "SequenceSet",
+    "TimeSeriesSet",
     "__version__",
     "build_config",
     "cross_validate",
@@ -52,6 +56,7 @@ __all__ = [
     "load_run",
     "predict",
     "read_sequences",
+    "read_timeseries",
     "train",
     "tune",
 ]
@@ -69,6 +74,7 @@ if TYPE_CHECKING:
     )
     from biodl.config import RunConfig
     from biodl.data.sequence import SequenceSet, read_sequences
+    from biodl.data.timeseries import TimeSeriesSet, read_timeseries
     from biodl.errors import BiodlError, ConfigError, DataError
     from biodl.estimators import SequenceClassifier, SequenceRegressor
 
