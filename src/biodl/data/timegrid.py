@@ -160,7 +160,7 @@ def fit_grid(
             f"--bin {bin_hours:g}h is longer than --window {window_hours:g}h. Use a shorter bin."
         )
     longest = float(train.durations.max(initial=0.0))
-    if longest + bin_hours <= window_hours:
+    if window_hours > longest + bin_hours:
         raise DataError(
             f"--window {window_hours:g}h is longer than every record in {train.source} (the "
             f"longest ends at {longest:.1f} h). Use --window {max(1, math.ceil(longest)):d}h "
