@@ -38,6 +38,7 @@ ClassWeightOption = Literal["none", "balanced"]
 DeviceOption = Literal["auto", "cpu", "cuda"]
 # Regular time series (--kind timeseries)
 TsNormalisationOption = Literal["global", "instance", "none"]
+TimeUnitOption = Literal["auto", "hhmm", "minutes", "hours"]
 BaselineOption = Literal["logistic", "random_forest", "gradient_boosting"]
 
 #: Human descriptions of every closed-set option, used by ``--help`` and the docs.
@@ -92,6 +93,13 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "cpu": "the CPU",
         "cuda": "NVIDIA GPU(s)",
     },
+    "time_unit": {
+        "auto": "hh:mm when times hold a colon, else hours (minutes when the largest time "
+        "exceeds 500)",
+        "hhmm": "hours:minutes since the record's start, e.g. 47:59",
+        "minutes": "minutes since the record's start",
+        "hours": "hours since the record's start",
+    },
     "baseline": {
         "logistic": "logistic regression (ridge regression for regression tasks)",
         "random_forest": "random forest",
@@ -143,6 +151,21 @@ class DataConfig:
         about 95% identity for 200 bp DNA; 0.25 about 90%).
     test_size, valid_size : float, default 0.2 and 0.1
         Fractions of the training file held out when no test / valid file is given.
+    time_column, variable_column, value_column : str, optional
+        Records in one long table: its time, variable and value columns (the record id is
+        ``id_column``); detected from common names when not given.
+    time_unit : {'auto', 'hhmm', 'minutes', 'hours'}, default 'auto'
+        Records: how times are written (see ``OPTION_HELP['time_unit']``).
+    statics : list of str, optional
+        Records: variables whose time-zero value is a static descriptor; default: those
+        observed at time zero in at least 90% of records. ``[]``: none.
+    static_missing : float or None, default -1.0
+        Records: the static value that means missing.
+    bin, window : str, default '1h' and '48h'
+        Records: time-grid step and the cut-off window (``30min``, ``1h``, ``2d``).
+    forward_fill : bool, default False
+        Records: carry the last observed value into unobserved bins (the mask still marks
+        them).
     ts_normalisation : {'global', 'instance', 'none'}, default 'global'
         Regular time series: per-channel z-score fitted on the training part, per series, or
         none (see ``OPTION_HELP['ts_normalisation']``).
@@ -164,6 +187,16 @@ class DataConfig:
     similarity_threshold: float = 0.5
     test_size: float = 0.2
     valid_size: float = 0.1
+    # -- irregular records (kind 'records'; see docs/timeseries.md) --
+    time_column: str | None = None
+    variable_column: str | None = None
+    value_column: str | None = None
+    time_unit: TimeUnitOption = "auto"
+    statics: list[str] | None = None
+    static_missing: float | None = -1.0
+    bin: str = "1h"
+    window: str = "48h"
+    forward_fill: bool = False
     # Regular time series (--kind timeseries): how series are scaled before the network and the
     # 1-NN baseline; the statistics are fitted on the training part only.
     ts_normalisation: TsNormalisationOption = "global"

@@ -1,0 +1,114 @@
+"""Irregular records end to end: planted signal learned, CLI train/predict/evaluate, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from biodl.cli import app
+from biodl.data.synthetic_icu import write_icu_records
+
+runner = CliRunner()
+FAST = ["--epochs", "4", "--bootstrap", "50", "--quiet", "--set", "model.hidden_size=16"]
+
+
+def biodl(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_icu_records(tmp_path_factory.mktemp("icu"), n_records=240, seed=0)
+
+
+def test_train_default_grud_learns_the_planted_signal(cohort, tmp_path):
+    out = tmp_path / "run"
+    result = biodl(
+        "train", cohort / "records", "--labels", cohort / "Outcomes.txt", "--out", out, *FAST
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    text = json.dumps(metrics)
+    assert "grud" in text and "gradient boosting" in text.lower()
+    model_auroc = metrics["test"]["model"]["auroc"]["value"]
+    assert model_auroc > 0.6  # synthetic ceiling is about 0.76
+    assert (out / "report.html").exists()
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert len(predictions) > 0
+    # predict on the same folder with the trained model
+    pred = biodl("predict", out, cohort / "records", "--out", tmp_path / "p.csv")
+    assert pred.exit_code == 0, pred.output
+    assert len(pd.read_csv(tmp_path / "p.csv")) == 240
+
+
+@pytest.mark.parametrize("model", ["gru", "transformer"])
+def test_sequence_models_take_values_mask_and_delta_as_channels(cohort, tmp_path, model):
+    out = tmp_path / model
+    extra = ["--set", "model.channels=8"] if model == "cnn" else []
+    result = biodl(
+        "train",
+        cohort / "records",
+        "--labels",
+        cohort / "Outcomes.txt",
+        "--out",
+        out,
+        "--model",
+        model,
+        "--epochs",
+        "2",
+        "--bootstrap",
+        "20",
+        "--quiet",
+        *extra,
+    )
+    assert result.exit_code == 0, result.output
+
+
+def _bad(tmp_path: Path, cohort: Path, *extra: str | Path) -> object:
+    out = tmp_path / "bad"
+    result = biodl("train", *extra, "--out", out, *FAST)
+    assert result.exit_code == 2, result.output
+    assert not out.exists()
+    return result
+
+
+def test_outcomes_missing_records_exit_2(cohort, tmp_path):
+    table = pd.read_csv(cohort / "Outcomes.txt").iloc[:-5]
+    table.to_csv(tmp_path / "o.csv", index=False)
+    result = _bad(tmp_path, cohort, cohort / "records", "--labels", tmp_path / "o.csv")
+    assert "5 of 240 records" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_window_longer_than_every_record_exit_2(cohort, tmp_path):
+    result = _bad(
+        tmp_path,
+        cohort,
+        cohort / "records",
+        "--labels",
+        cohort / "Outcomes.txt",
+        "--set",
+        "data.window=96h",
+    )
+    assert "longer than every record" in result.stderr
+
+
+def test_unknown_test_variable_exit_2(cohort, tmp_path):
+    folder = tmp_path / "test"
+    folder.mkdir()
+    (folder / "100000.txt").write_text("Time,Parameter,Value\n00:00,Age,50\n00:10,Troponin,2\n")
+    result = _bad(
+        tmp_path, cohort, cohort / "records", "--test", folder, "--labels", cohort / "Outcomes.txt"
+    )
+    assert "Troponin never seen in the training" in result.stderr
+
+
+def test_non_numeric_value_exit_2(tmp_path):
+    root = write_icu_records(tmp_path / "c", n_records=30, seed=1)
+    path = root / "records" / "100003.txt"
+    path.write_text(path.read_text() + "47:00,HR,abc\n")
+    result = _bad(tmp_path, root, root / "records", "--labels", root / "Outcomes.txt")
+    assert "100003.txt line" in result.stderr and "'abc' is not a numeric value" in result.stderr
