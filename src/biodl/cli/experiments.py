@@ -22,6 +22,8 @@ from biodl.cli._app import (
     app,
 )
 
+RECORDS = "Irregular records"
+
 
 @app.command()
 def train(
@@ -318,6 +320,45 @@ def train(
             rich_help_panel=BASELINE,
         ),
     ] = None,
+    # -- irregular records (kind 'records') --
+    bin_: Annotated[
+        str | None,
+        typer.Option(
+            "--bin",
+            help="Time-grid step, e.g. 1h, 30min.",
+            show_default="1h",
+            rich_help_panel=RECORDS,
+        ),
+    ] = None,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            help="Only the first hours of each record, e.g. 48h, 2d.",
+            show_default="48h",
+            rich_help_panel=RECORDS,
+        ),
+    ] = None,
+    forward_fill: Annotated[
+        bool | None,
+        typer.Option(
+            "--forward-fill/--no-forward-fill",
+            help="Carry the last observed value into unobserved bins.",
+            show_default="no",
+            rich_help_panel=RECORDS,
+        ),
+    ] = None,
+    time_unit: Annotated[
+        str | None,
+        typer.Option(help=_choices("time_unit"), show_default="auto", rich_help_panel=RECORDS),
+    ] = None,
+    statics: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated static descriptors read at time zero (default: detected; "
+            "'none' for none).",
+            rich_help_panel=RECORDS,
+        ),
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace an existing run directory.", rich_help_panel=OUTPUT)
     ] = False,
@@ -374,6 +415,11 @@ def train(
         "baseline": baseline,
         "kmer": kmer,
         "positional": positional,
+        "bin": bin_,
+        "window": window,
+        "forward_fill": forward_fill,
+        "time_unit": time_unit,
+        "statics": _statics(statics),
         "n_bootstrap": bootstrap,
     }
     if out is None:
@@ -407,6 +453,12 @@ def _train(
     if not quiet:
         typer.echo(result.summary())
         typer.echo(f"\nRun written to {result.run_dir} (open {result.run_dir}/report.html)")
+
+
+def _statics(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [] if text.strip().lower() == "none" else [s.strip() for s in text.split(",") if s]
 
 
 @app.command()
