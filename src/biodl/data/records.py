@@ -190,6 +190,7 @@ def read_records(
     time_unit: TimeUnit = "auto",
     statics: Sequence[str] | None = None,
     static_missing: float | None = -1.0,
+    require_statics: bool = True,
 ) -> RecordSet:
     """Read irregular records from a folder of per-record files or one long table.
 
@@ -205,6 +206,9 @@ def read_records(
         time zero in at least 90% of records. ``[]`` turns statics off.
     static_missing : float or None, default -1.0
         Static value that means missing (``None``: none).
+    require_statics : bool, default True
+        Refuse ``statics`` that never occur; False keeps them as all-missing columns (for
+        test records read with the training statics).
 
     Returns
     -------
@@ -239,7 +243,7 @@ def read_records(
         long = _read_folder(p, time_unit)
     else:
         long = _read_table(p, id_column, time_column, variable_column, value_column, time_unit)
-    return _assemble(long, str(p), statics, static_missing)
+    return _assemble(long, str(p), statics, static_missing, require_statics)
 
 
 def _read_folder(folder: Path, time_unit: TimeUnit) -> _Long:
@@ -434,14 +438,18 @@ def _column(
 
 
 def _assemble(
-    long: _Long, source: str, statics: Sequence[str] | None, static_missing: float | None
+    long: _Long,
+    source: str,
+    statics: Sequence[str] | None,
+    static_missing: float | None,
+    require_statics: bool = True,
 ) -> RecordSet:
     n = len(long.ids)
     names = np.asarray(long.name.categories.astype(str))
     codes = np.asarray(long.name.codes, dtype=np.int64)
     id_like = np.isin(np.char.lower(names.astype(str)), ["recordid", "record_id"])
     at_zero = long.time == 0
-    chosen = _static_names(names, codes, long.record, at_zero, n, statics)
+    chosen = _static_names(names, codes, long.record, at_zero, n, statics, require_statics)
     static_values = np.full((n, len(chosen)), np.nan, dtype=np.float32)
     drop = id_like[codes]
     for k, name in enumerate(chosen):
@@ -481,10 +489,11 @@ def _static_names(
     at_zero: np.ndarray,
     n: int,
     statics: Sequence[str] | None,
+    require: bool,
 ) -> list[str]:
     if statics is not None:
         missing = [s for s in statics if s not in set(names.tolist())]
-        if missing:
+        if missing and require:
             raise DataError(
                 f"static variable(s) {', '.join(missing)} never occur in the records "
                 f"(variables: {', '.join(names[:12].tolist())}...). Check the names given to "

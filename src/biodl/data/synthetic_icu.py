@@ -93,6 +93,7 @@ def write_icu_records(
     prevalence: float = 0.14,
     variables: tuple[IcuVariable, ...] = ICU_VARIABLES,
     max_per_variable: int = 80,
+    signal: float = 1.0,
 ) -> Path:
     """Write a synthetic cohort: ``folder/records/<id>.txt`` and ``folder/Outcomes.txt``.
 
@@ -110,6 +111,9 @@ def write_icu_records(
     variables : tuple of IcuVariable, default :data:`ICU_VARIABLES`
     max_per_variable : int, default 80
         Cap on the observations of one variable in one stay.
+    signal : float, default 1.0
+        Multiplies the effect of the latent severity and worsening on the risk of death
+        (3 makes a task small models learn in a few epochs; tests use it).
 
     Returns
     -------
@@ -126,8 +130,8 @@ def write_icu_records(
     logit = (
         np.log(prevalence / (1 - prevalence))
         - 0.6
-        + 0.7 * severity
-        + 0.9 * np.maximum(worsening, 0)
+        + signal * 0.7 * severity
+        + signal * 0.9 * np.maximum(worsening, 0)
         + 0.02 * (age - 65)
     )
     death = (rng.random(n_records) < 1 / (1 + np.exp(-logit))).astype(int)

@@ -44,6 +44,7 @@ def read_part(
         time_unit=reader["time_unit"],
         statics=reader["statics"],
         static_missing=reader["static_missing"],
+        require_statics=reader.get("require_statics", True),
     )
     if outcomes is None and labels:
         outcomes = read_outcomes(labels, label_columns=reader["label_columns"])
@@ -65,7 +66,8 @@ def prepare_records(cfg: RunConfig, *, seed: int) -> PreparedData:
     labels_path, note_labels = _labels_path(data)
     reader = _reader_options(data)
     first = read_part(data.train, data, reader, labels=None)
-    reader["statics"] = list(first.static_names)  # other parts use the training statics
+    # Other parts use the training statics (a record may lack some: they read as missing).
+    reader = {**reader, "statics": list(first.static_names), "require_statics": False}
     others = {
         name: read_part(path, data, reader, labels=None)
         for name, path in (("valid", data.valid), ("test", data.test))

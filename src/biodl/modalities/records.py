@@ -213,7 +213,7 @@ class RecordsModality:
         from biodl.modalities._records_prepare import read_part
 
         spec = GridSpec.from_dict(inputs["grid"])
-        reader = {**inputs["reader"], "statics": spec.static_names}
+        reader = {**inputs["reader"], "statics": spec.static_names, "require_statics": False}
         records = read_part(path, data, reader, labels=data.labels)
         check_variables(records, spec)
         if require_labels and records.labels is None:
