@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from torch.utils.data import Dataset
 
 from biodl.errors import ConfigError, DataError
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import torch
     from torch import nn
-    from torch.utils.data import Dataset, Sampler
+    from torch.utils.data import Sampler
 
     from biodl.config import DataConfig, RunConfig
     from biodl.data.records import RecordSet
@@ -180,10 +181,12 @@ class RecordsModality:
         return probe
 
     def extra_baselines(self, cfg: RunConfig, prepared: PreparedData) -> list[ExtraBaseline]:
-        from biodl.evaluate.baselines import BASELINES, fit_baseline
+        from biodl.evaluate.baselines import BASELINES, BaselineName, fit_baseline
         from biodl.modalities import ExtraBaseline
 
-        other = "logistic" if cfg.baseline.name == "gradient_boosting" else "gradient_boosting"
+        other: BaselineName = (
+            "logistic" if cfg.baseline.name == "gradient_boosting" else "gradient_boosting"
+        )
         features = self.baseline_features(cfg, prepared)
         task = prepared.targets.task
         weight = cfg.train.class_weights
@@ -241,7 +244,7 @@ class RecordsModality:
         }
 
 
-class RecordBatches:
+class RecordBatches(Dataset[Any]):
     """Whole-batch dataset of records: ``data[indices]`` grids those records only.
 
     ``sampler`` (used by :func:`biodl.data.dataset.loader`) batches records of similar length
