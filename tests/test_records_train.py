@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 from biodl.cli import app
 from biodl.data.synthetic_icu import write_icu_records
 
+# The records modality plugs into the modality seam (biodl.modalities); skip until it is merged.
+pytest.importorskip("biodl.modalities", reason="the modality seam is not merged yet")
 runner = CliRunner()
 FAST = ["--epochs", "10", "--batch-size", "16", "--lr", "0.003", "--bootstrap", "20", "--quiet"]
 FAST += ["--set", "model.hidden_size=16"]
