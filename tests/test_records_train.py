@@ -37,7 +37,7 @@ def test_train_default_model_learns_the_planted_signal(cohort, tmp_path):
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
     text = json.dumps(metrics)
-    assert metrics["model"]["name"] == "gru" and "gradient boosting" in text.lower()
+    assert metrics["model"]["name"].lower() == "gru" and "gradient boosting" in text.lower()
     assert metrics["model"]["test"]["auroc"] > 0.65  # planted signal (signal=3); chance 0.5
     assert metrics["data"]["kind"] == "records" and metrics["data"]["variables"] == 37
     assert metrics["extra_baselines"][0]["name"] == "gradient boosting on summary statistics"
