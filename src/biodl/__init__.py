@@ -37,12 +37,18 @@ _EXPORTS = {
     # regular time series
     "read_timeseries": "biodl.data.timeseries",
     "TimeSeriesSet": "biodl.data.timeseries",
+    # irregular records
+    "read_records": "biodl.data.records",
+    "RecordSet": "biodl.data.records",
+    "read_outcomes": "biodl.data.outcomes",
+    "summary_features": "biodl.data.summary",
 }
 
 __all__ = [
     "BiodlError",
     "ConfigError",
     "DataError",
+    "RecordSet",
     "RunConfig",
     "SequenceClassifier",
     "SequenceRegressor",
@@ -55,8 +61,11 @@ __all__ = [
     "inspect",
     "load_run",
     "predict",
+    "read_outcomes",
+    "read_records",
     "read_sequences",
     "read_timeseries",
+    "summary_features",
     "train",
     "tune",
 ]
@@ -73,7 +82,10 @@ if TYPE_CHECKING:
         tune,
     )
     from biodl.config import RunConfig
+    from biodl.data.outcomes import read_outcomes
+    from biodl.data.records import RecordSet, read_records
     from biodl.data.sequence import SequenceSet, read_sequences
+    from biodl.data.summary import summary_features
     from biodl.data.timeseries import TimeSeriesSet, read_timeseries
     from biodl.errors import BiodlError, ConfigError, DataError
     from biodl.estimators import SequenceClassifier, SequenceRegressor
