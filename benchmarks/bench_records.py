@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from biodl.data.records import read_records
+from biodl.data.records import RecordSet, read_records
 from biodl.data.summary import summary_from_observations
 from biodl.data.synthetic_icu import write_icu_records
-from biodl.data.timegrid import fit_grid, grid_batch
+from biodl.data.timegrid import GridSpec, fit_grid, grid_batch
 
 
 def main() -> None:
@@ -86,7 +86,7 @@ def main() -> None:
         train_throughput(records, spec)
 
 
-def train_throughput(records, spec) -> None:  # type: ignore[no-untyped-def]
+def train_throughput(records: RecordSet, spec: GridSpec) -> None:
     import torch
 
     from biodl.modalities.records import RecordBatches, _network_class
@@ -100,6 +100,7 @@ def train_throughput(records, spec) -> None:  # type: ignore[no-untyped-def]
     batches = [data[idx] for idx in data.sampler(64, shuffle=True, seed=0)]
     for name in ("grud", "gru"):
         torch.manual_seed(0)
+        net: torch.nn.Module
         if name == "grud":
             net = GRUD(
                 in_channels=len(spec.variables), n_outputs=2, n_statics=2 * len(spec.static_names)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -20,7 +21,7 @@ FAST = ["--epochs", "10", "--batch-size", "16", "--lr", "0.003", "--bootstrap", 
 FAST += ["--set", "model.hidden_size=16"]
 
 
-def biodl(*args: str | Path):
+def biodl(*args: str | Path) -> Any:
     return runner.invoke(app, [str(a) for a in args])
 
 
@@ -73,7 +74,7 @@ def test_grud_and_channel_models_train(cohort, tmp_path, model):
     assert result.exit_code == 0, result.output
 
 
-def _bad(tmp_path: Path, cohort: Path, *extra: str | Path) -> object:
+def _bad(tmp_path: Path, cohort: Path, *extra: str | Path) -> Any:
     out = tmp_path / "bad"
     result = biodl("train", *extra, "--out", out, *FAST)
     assert result.exit_code == 2, result.output

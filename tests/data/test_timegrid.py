@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -51,15 +52,7 @@ def test_grid_mask_and_delta_match_a_hand_computed_example():
         }
     )
     spec = fit_grid(records, bin_hours=1.0, window_hours=6.0)
-    spec = type(spec)(
-        **{
-            **spec.to_dict(),
-            "mean": [0.0, 0.0],
-            "std": [1.0, 1.0],
-            "low": [-99.0, -99.0],
-            "high": [99.0, 99.0],
-        }
-    )
+    spec = replace(spec, mean=[0.0, 0.0], std=[1.0, 1.0], low=[-99.0, -99.0], high=[99.0, 99.0])
     batch = grid_batch(records, np.array([0, 1]), spec)
     assert batch.lengths.tolist() == [3, 5] and batch.values.shape == (2, 5, 2)
     hr, lac = 0, 1
@@ -71,7 +64,7 @@ def test_grid_mask_and_delta_match_a_hand_computed_example():
     np.testing.assert_array_equal(batch.delta[0, :, lac], [0, 1, 1, 2, 3])
     np.testing.assert_array_equal(batch.delta[1, :, lac], [0, 1, 2, 3, 4])
     assert batch.mask[1, :, hr].sum() == 0  # the 7 h observation is cut by the window
-    ffill = type(spec)(**{**spec.to_dict(), "forward_fill": True})
+    ffill = replace(spec, forward_fill=True)
     np.testing.assert_array_equal(
         grid_batch(records, np.array([0]), ffill).values[0, :, hr], [4, 4, 8]
     )
