@@ -118,3 +118,44 @@ def test_non_numeric_value_exit_2(tmp_path):
     path.write_text(path.read_text() + "47:00,HR,abc\n")
     result = _bad(tmp_path, root, root / "records", "--labels", root / "Outcomes.txt")
     assert "100003.txt line" in result.stderr and "'abc' is not a numeric value" in result.stderr
+
+
+def test_balanced_sampling_draws_each_class_equally_often(cohort, tmp_path):
+    import numpy as np
+
+    from biodl.data.outcomes import attach_outcomes, read_outcomes
+    from biodl.data.records import read_records
+    from biodl.data.timegrid import fit_grid
+    from biodl.modalities.records import RECORDS
+
+    records = attach_outcomes(
+        read_records(cohort / "records"), read_outcomes(cohort / "Outcomes.txt")
+    )
+    assert records.labels is not None
+    y = records.labels.iloc[:, 0].astype(int).to_numpy()
+    inputs = {"grid": fit_grid(records).to_dict(), "sampling": "balanced"}
+    data = RECORDS.dataset(records, y, inputs, training=True, seed=0)
+    drawn = np.concatenate(
+        [b for e in range(20) for b in data.sampler(16, shuffle=True, seed=e)]  # type: ignore[attr-defined]
+    )
+    assert y.mean() < 0.35 and abs(y[drawn].mean() - 0.5) < 0.05
+    plain = RECORDS.dataset(records, y, {**inputs, "sampling": "shuffle"}, training=True, seed=0)
+    assert sorted(np.concatenate(list(plain.sampler(16, shuffle=True, seed=0)))) == list(  # type: ignore[attr-defined]
+        range(len(y))
+    )
+    result = biodl(
+        "train",
+        cohort / "records",
+        "--labels",
+        cohort / "Outcomes.txt",
+        "--out",
+        tmp_path / "bal",
+        "--sampling",
+        "balanced",
+        "--epochs",
+        "1",
+        "--bootstrap",
+        "20",
+        "--quiet",
+    )
+    assert result.exit_code == 0, result.output

@@ -35,6 +35,7 @@ LossOption = Literal["auto", "cross_entropy", "bce", "mse", "l2", "l1", "huber"]
 OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta"]
 SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
 ClassWeightOption = Literal["none", "balanced"]
+SamplingOption = Literal["shuffle", "balanced"]
 DeviceOption = Literal["auto", "cpu", "cuda"]
 # Regular time series (--kind timeseries)
 TsNormalisationOption = Literal["global", "instance", "none"]
@@ -87,6 +88,11 @@ OPTION_HELP: dict[str, dict[str, str]] = {
     "class_weights": {
         "none": "every example counts the same",
         "balanced": "weight classes inversely to their frequency in the training split",
+    },
+    "sampling": {
+        "shuffle": "every training example once per epoch, in random order",
+        "balanced": "draw training examples with replacement, each class equally often on "
+        "average (a rare outcome is seen as often as a common one)",
     },
     "device": {
         "auto": "a GPU if one is available, else the CPU",
@@ -227,6 +233,9 @@ class TrainConfig:
     loss : str, default 'auto'
         One of ``OPTION_HELP['loss']``.
     class_weights : {'none', 'balanced'}, default 'none'
+    sampling : {'shuffle', 'balanced'}, default 'shuffle'
+        How training batches are drawn (see ``OPTION_HELP['sampling']``); 'balanced' is
+        honoured by irregular records (other kinds: planned).
     optimizer : str, default 'adam'
     lr : float, default 1e-3
     momentum : float, default 0.9
@@ -270,6 +279,7 @@ class TrainConfig:
 
     loss: LossOption = "auto"
     class_weights: ClassWeightOption = "none"
+    sampling: SamplingOption = "shuffle"
     optimizer: OptimizerOption = "adam"
     lr: float = 1e-3
     momentum: float = 0.9

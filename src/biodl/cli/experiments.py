@@ -168,6 +168,10 @@ def train(
         str | None,
         typer.Option(help=_choices("class_weights"), show_default="none", rich_help_panel=TRAINING),
     ] = None,
+    sampling: Annotated[
+        str | None,
+        typer.Option(help=_choices("sampling"), show_default="shuffle", rich_help_panel=TRAINING),
+    ] = None,
     optimizer: Annotated[
         str | None,
         typer.Option(help=_choices("optimizer"), show_default="adam", rich_help_panel=TRAINING),
@@ -391,6 +395,7 @@ def train(
         "dropout": dropout,
         "loss": loss,
         "class_weights": class_weights,
+        "sampling": sampling,
         "optimizer": optimizer,
         "lr": lr,
         "momentum": momentum,

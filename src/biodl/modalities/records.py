@@ -110,7 +110,11 @@ class RecordsModality:
             window_hours=parse_hours(data.window, option="--window"),
             forward_fill=data.forward_fill,
         )
-        return {"grid": spec.to_dict(), "reader": _reader_options(data)}
+        return {
+            "grid": spec.to_dict(),
+            "reader": _reader_options(data),
+            "sampling": cfg.train.sampling,
+        }
 
     def build_network(
         self, model: str, params: dict[str, Any], inputs: dict[str, Any], n_outputs: int
@@ -154,7 +158,8 @@ class RecordsModality:
     ) -> Dataset[Any]:
         from biodl.data.timegrid import GridSpec
 
-        return RecordBatches(part, y, GridSpec.from_dict(inputs["grid"]))
+        balanced = training and inputs.get("sampling") == "balanced" and y is not None
+        return RecordBatches(part, y, GridSpec.from_dict(inputs["grid"]), balanced=balanced)
 
     def baseline_features(self, cfg: RunConfig, prepared: PreparedData) -> SummaryStatistics:
         from biodl.data.summary import SUMMARY_STATS
@@ -251,16 +256,20 @@ class RecordBatches(Dataset[Any]):
     """Whole-batch dataset of records: ``data[indices]`` grids those records only.
 
     ``sampler`` (used by :func:`biodl.data.dataset.loader`) batches records of similar length
-    together when shuffling; evaluation keeps the record order.
+    together when shuffling (``--sampling balanced``: drawn with replacement, each class
+    equally often); evaluation keeps the record order.
     """
 
-    def __init__(self, part: RecordSet, y: np.ndarray | None, spec: GridSpec) -> None:
+    def __init__(
+        self, part: RecordSet, y: np.ndarray | None, spec: GridSpec, *, balanced: bool = False
+    ) -> None:
         from biodl.data.timegrid import check_variables
 
         self.part = part
         self.spec = spec
         self.codes = check_variables(part, spec)
         self.y = y
+        self.weights = _balanced_weights(y) if balanced and y is not None else None
         self.lengths = np.minimum(
             np.ceil(np.minimum(part.durations, spec.window_hours) / spec.bin_hours), spec.n_steps
         )
@@ -290,7 +299,7 @@ class RecordBatches(Dataset[Any]):
 
         if not shuffle:
             return BatchSampler(len(self), batch_size)
-        return LengthBuckets(self.lengths, batch_size, seed=seed)
+        return LengthBuckets(self.lengths, batch_size, seed=seed, weights=self.weights)
 
 
 def _network_class() -> type[nn.Module]:
@@ -322,6 +331,14 @@ def _network_class() -> type[nn.Module]:
             return self.model(x, real)
 
     return RecordsNet
+
+
+def _balanced_weights(y: np.ndarray) -> np.ndarray | None:
+    """Per-example weights 1 / (count of its class): every class drawn equally often."""
+    if y.ndim != 1 or y.dtype.kind not in "iu":
+        return None  # multilabel / regression: no classes to balance
+    counts = np.bincount(y)
+    return 1.0 / counts[y]
 
 
 def _codes(part: RecordSet, variables: tuple[str, ...]) -> np.ndarray:
