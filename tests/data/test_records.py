@@ -87,6 +87,9 @@ def test_long_table_with_minutes_in_any_row_order(tmp_path):
     records = read_records(tmp_path / "long.csv", time_unit="minutes")
     assert records.ids == ["a", "b"] and records.static_names == ("age",)
     assert records.time[:2].tolist() == [10.0, 20.0]  # sorted by time within the record
+    one = table[table["stay_id"] == "a"]
+    one.to_csv(tmp_path / "one.csv", index=False)  # a single record, rows out of time order
+    assert read_records(tmp_path / "one.csv", time_unit="minutes").counts.tolist() == [2]
     with pytest.raises(DataError, match="no column 'missing'.*--time-column"):
         read_records(tmp_path / "long.csv", time_column="missing")
     table.rename(columns={"variable": "what"}).to_csv(tmp_path / "long.csv", index=False)

@@ -178,6 +178,7 @@ class _Long:
     ids: list[str]
     where: list[str]  # per record: its file (folder layout) or the table name
     line: np.ndarray  # 1-based line of each row in its file
+    ordered: bool = True  # rows must come in time order (per-record files; not tables)
 
 
 def read_records(
@@ -404,6 +405,7 @@ def _read_table(
         ids=[str(i) for i in ids],
         where=where,
         line=line[keep],
+        ordered=False,
     )
 
 
@@ -509,7 +511,7 @@ def _static_names(
 
 def _check_order(long: _Long) -> None:
     """Per-record files must list times in order (tables may be in any order)."""
-    if len(set(long.where)) == 1 and len(long.ids) > 1:
+    if not long.ordered:
         return
     same = long.record[1:] == long.record[:-1]
     back = np.flatnonzero(same & (long.time[1:] < long.time[:-1]))
