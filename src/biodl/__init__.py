@@ -45,6 +45,14 @@ _EXPORTS = {
     "BiodlError": "biodl.errors",
     "DataError": "biodl.errors",
     "ConfigError": "biodl.errors",
+    # regular time series
+    "read_timeseries": "biodl.data.timeseries",
+    "TimeSeriesSet": "biodl.data.timeseries",
+    # irregular records
+    "read_records": "biodl.data.records",
+    "RecordSet": "biodl.data.records",
+    "read_outcomes": "biodl.data.outcomes",
+    "summary_features": "biodl.data.summary",
 }
 
 __all__ = [
@@ -57,10 +65,12 @@ __all__ = [
     "DenseMLP",
     "ExpressionSet",
     "PreprocessOptions",
+    "RecordSet",
     "RunConfig",
     "SequenceClassifier",
     "SequenceRegressor",
     "SequenceSet",
+    "TimeSeriesSet",
     "__version__",
     "build_config",
     "cross_validate",
@@ -70,8 +80,12 @@ __all__ = [
     "load_run",
     "predict",
     "read_expression",
+    "read_outcomes",
+    "read_records",
     "read_sequences",
+    "read_timeseries",
     "run_embed",
+    "summary_features",
     "train",
     "tune",
 ]
@@ -90,8 +104,12 @@ if TYPE_CHECKING:
     from biodl.autoencoders import AE, DAE, VAE
     from biodl.config import RunConfig
     from biodl.data.expression import ExpressionSet, read_expression
+    from biodl.data.outcomes import read_outcomes
     from biodl.data.preprocess import PreprocessOptions, fit_preprocessing
+    from biodl.data.records import RecordSet, read_records
     from biodl.data.sequence import SequenceSet, read_sequences
+    from biodl.data.summary import summary_features
+    from biodl.data.timeseries import TimeSeriesSet, read_timeseries
     from biodl.embed import run_embed
     from biodl.errors import BiodlError, ConfigError, DataError
     from biodl.estimators import SequenceClassifier, SequenceRegressor

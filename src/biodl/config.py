@@ -36,9 +36,13 @@ LossOption = Literal["auto", "cross_entropy", "bce", "mse", "l2", "l1", "huber"]
 OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta"]
 SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
 ClassWeightOption = Literal["none", "balanced"]
+SamplingOption = Literal["shuffle", "balanced"]
 DeviceOption = Literal["auto", "cpu", "cuda"]
-BaselineOption = Literal["logistic", "random_forest"]
 Log1pOption = Literal["auto", True, False]  # expression data
+# Regular time series (--kind timeseries)
+TsNormalisationOption = Literal["global", "instance", "none"]
+TimeUnitOption = Literal["auto", "hhmm", "minutes", "hours"]
+BaselineOption = Literal["logistic", "random_forest", "gradient_boosting"]
 
 #: Human descriptions of every closed-set option, used by ``--help`` and the docs.
 OPTION_HELP: dict[str, dict[str, str]] = {
@@ -97,6 +101,11 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "none": "every example counts the same",
         "balanced": "weight classes inversely to their frequency in the training split",
     },
+    "sampling": {
+        "shuffle": "every training example once per epoch, in random order",
+        "balanced": "draw training examples with replacement, each class equally often on "
+        "average (a rare outcome is seen as often as a common one)",
+    },
     "device": {
         "auto": "a GPU if one is available, else the CPU",
         "cpu": "the CPU",
@@ -108,9 +117,25 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "true": "always log(1 + x)",
         "false": "never (values are already log-scale)",
     },
+    "time_unit": {
+        "auto": "hh:mm when times hold a colon, else hours (minutes when the largest time "
+        "exceeds 500)",
+        "hhmm": "hours:minutes since the record's start, e.g. 47:59",
+        "minutes": "minutes since the record's start",
+        "hours": "hours since the record's start",
+    },
     "baseline": {
         "logistic": "logistic regression (ridge regression for regression tasks)",
         "random_forest": "random forest",
+        "gradient_boosting": "histogram gradient-boosted trees (handles skewed features well; "
+        "the default for irregular records)",
+    },
+    # Regular time series (--kind timeseries)
+    "ts_normalisation": {
+        "global": "z-score each channel with the mean and sd of the training series (default)",
+        "instance": "z-score every series and channel by its own mean and sd (shape only; "
+        "UCR series are often stored this way already)",
+        "none": "values as read",
     },
 }
 
@@ -168,6 +193,24 @@ class DataConfig:
     hvg : int or None, default 2000
         Expression: keep at most the N most variable training genes (variance after log);
         0 or None keeps every gene.
+    time_column, variable_column, value_column : str, optional
+        Records in one long table: its time, variable and value columns (the record id is
+        ``id_column``); detected from common names when not given.
+    time_unit : {'auto', 'hhmm', 'minutes', 'hours'}, default 'auto'
+        Records: how times are written (see ``OPTION_HELP['time_unit']``).
+    statics : list of str, optional
+        Records: variables whose time-zero value is a static descriptor; default: those
+        observed at time zero in at least 90% of records. ``[]``: none.
+    static_missing : float or None, default -1.0
+        Records: the static value that means missing.
+    bin, window : str, default '1h' and '48h'
+        Records: time-grid step and the cut-off window (``30min``, ``1h``, ``2d``).
+    forward_fill : bool, default False
+        Records: carry the last observed value into unobserved bins (the mask still marks
+        them).
+    ts_normalisation : {'global', 'instance', 'none'}, default 'global'
+        Regular time series: per-channel z-score fitted on the training part, per series, or
+        none (see ``OPTION_HELP['ts_normalisation']``).
     """
 
     train: str = ""
@@ -195,6 +238,19 @@ class DataConfig:
     log1p: Log1pOption = "auto"
     scale: bool = True
     hvg: int | None = 2000
+    # -- irregular records (kind 'records'; see docs/timeseries.md) --
+    time_column: str | None = None
+    variable_column: str | None = None
+    value_column: str | None = None
+    time_unit: TimeUnitOption = "auto"
+    statics: list[str] | None = None
+    static_missing: float | None = -1.0
+    bin: str = "1h"
+    window: str = "48h"
+    forward_fill: bool = False
+    # Regular time series (--kind timeseries): how series are scaled before the network and the
+    # 1-NN baseline; the statistics are fitted on the training part only.
+    ts_normalisation: TsNormalisationOption = "global"
 
 
 @dataclass
@@ -222,6 +278,9 @@ class TrainConfig:
     loss : str, default 'auto'
         One of ``OPTION_HELP['loss']``.
     class_weights : {'none', 'balanced'}, default 'none'
+    sampling : {'shuffle', 'balanced'}, default 'shuffle'
+        How training batches are drawn (see ``OPTION_HELP['sampling']``); 'balanced' is
+        honoured by irregular records (other kinds: planned).
     optimizer : str, default 'adam'
     lr : float, default 1e-3
     momentum : float, default 0.9
@@ -265,6 +324,7 @@ class TrainConfig:
 
     loss: LossOption = "auto"
     class_weights: ClassWeightOption = "none"
+    sampling: SamplingOption = "shuffle"
     optimizer: OptimizerOption = "adam"
     lr: float = 1e-3
     momentum: float = 0.9
@@ -294,7 +354,7 @@ class BaselineConfig:
 
     Parameters
     ----------
-    name : {'logistic', 'random_forest'}, default 'logistic'
+    name : {'logistic', 'random_forest', 'gradient_boosting'}, default 'logistic'
     k : int, optional
         k-mer size; default chosen from the alphabet and the median length.
     positional : bool, optional

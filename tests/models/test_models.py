@@ -28,6 +28,8 @@ SMALL: dict[str, dict[str, object]] = {
     "cnn-lstm": {"conv_channels": 8, "hidden_size": 8},
     "transformer": {"d_model": 16, "n_heads": 2, "dim_feedforward": 32},
     "mlp": {"hidden_sizes": [16]},
+    "fcn": {"channels": 8},  # regular time series (tests/models/test_tsconv.py)
+    "resnet1d": {"channels": 8},
 }
 
 # Variants that take other code paths; all accept variable-length input.
@@ -73,7 +75,8 @@ def ids(variant: tuple[str, dict[str, object]]) -> str:
 
 
 def test_registry_names() -> None:
-    assert set(MODELS) == {"cnn", "rnn", "lstm", "gru", "cnn-lstm", "transformer", "mlp"}
+    sequence = {"cnn", "rnn", "lstm", "gru", "cnn-lstm", "transformer", "mlp"}
+    assert set(MODELS) >= sequence | {"fcn", "resnet1d"}
     assert DEFAULT_MODEL == {"dna": "cnn", "rna": "cnn", "protein": "cnn"}
     assert len({cls for cls in MODELS.values()}) == len(MODELS)
 

@@ -23,6 +23,7 @@ from biodl.cli._app import (
 )
 
 EXPRESSION = "Expression"  # help panel of the expression-data options
+RECORDS = "Irregular records"
 
 
 @app.command()
@@ -226,6 +227,10 @@ def train(
         str | None,
         typer.Option(help=_choices("class_weights"), show_default="none", rich_help_panel=TRAINING),
     ] = None,
+    sampling: Annotated[
+        str | None,
+        typer.Option(help=_choices("sampling"), show_default="shuffle", rich_help_panel=TRAINING),
+    ] = None,
     optimizer: Annotated[
         str | None,
         typer.Option(help=_choices("optimizer"), show_default="adam", rich_help_panel=TRAINING),
@@ -378,6 +383,45 @@ def train(
             rich_help_panel=BASELINE,
         ),
     ] = None,
+    # -- irregular records (kind 'records') --
+    bin_: Annotated[
+        str | None,
+        typer.Option(
+            "--bin",
+            help="Time-grid step, e.g. 1h, 30min.",
+            show_default="1h",
+            rich_help_panel=RECORDS,
+        ),
+    ] = None,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            help="Only the first hours of each record, e.g. 48h, 2d.",
+            show_default="48h",
+            rich_help_panel=RECORDS,
+        ),
+    ] = None,
+    forward_fill: Annotated[
+        bool | None,
+        typer.Option(
+            "--forward-fill/--no-forward-fill",
+            help="Carry the last observed value into unobserved bins.",
+            show_default="no",
+            rich_help_panel=RECORDS,
+        ),
+    ] = None,
+    time_unit: Annotated[
+        str | None,
+        typer.Option(help=_choices("time_unit"), show_default="auto", rich_help_panel=RECORDS),
+    ] = None,
+    statics: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated static descriptors read at time zero (default: detected; "
+            "'none' for none).",
+            rich_help_panel=RECORDS,
+        ),
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace an existing run directory.", rich_help_panel=OUTPUT)
     ] = False,
@@ -418,6 +462,7 @@ def train(
         "dropout": dropout,
         "loss": loss,
         "class_weights": class_weights,
+        "sampling": sampling,
         "optimizer": optimizer,
         "lr": lr,
         "momentum": momentum,
@@ -442,6 +487,11 @@ def train(
         "baseline": baseline,
         "kmer": kmer,
         "positional": positional,
+        "bin": bin_,
+        "window": window,
+        "forward_fill": forward_fill,
+        "time_unit": time_unit,
+        "statics": _statics(statics),
         "n_bootstrap": bootstrap,
     }
     if out is None:
@@ -490,6 +540,12 @@ def _train(
     if not quiet:
         typer.echo(result.summary())
         typer.echo(f"\nRun written to {result.run_dir} (open {result.run_dir}/report.html)")
+
+
+def _statics(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [] if text.strip().lower() == "none" else [s.strip() for s in text.split(",") if s]
 
 
 @app.command()
@@ -585,7 +641,7 @@ def cv(
         int | None, typer.Option(help="CPU threads for torch; 0 = torch's default.")
     ] = None,
     baseline: Annotated[
-        str | None, typer.Option(help="logistic or random_forest.", show_default="logistic")
+        str | None, typer.Option(help=_choices("baseline"), show_default="logistic")
     ] = None,
     set_: Annotated[
         list[str] | None,

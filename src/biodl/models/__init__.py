@@ -37,11 +37,13 @@ from biodl.models.cnn import CNN
 from biodl.models.mlp import MLP
 from biodl.models.rnn import CNNLSTM, GRUNet, LSTMNet, RecurrentNet, RNNNet
 from biodl.models.transformer import TransformerNet
+from biodl.models.tsconv import FCN, ResNet1d
 
 __all__ = [
     "CNN",
     "CNNLSTM",
     "DEFAULT_MODEL",
+    "FCN",
     "MLP",
     "MODELS",
     "GRUNet",
@@ -50,13 +52,16 @@ __all__ = [
     "ModelParameter",
     "RNNNet",
     "RecurrentNet",
+    "ResNet1d",
     "TransformerNet",
     "build_model",
     "describe_model",
     "model_parameters",
 ]
 
-ModelName = Literal["cnn", "rnn", "lstm", "gru", "cnn-lstm", "transformer", "mlp"]
+ModelName = Literal[
+    "cnn", "rnn", "lstm", "gru", "cnn-lstm", "transformer", "mlp", "fcn", "resnet1d"
+]
 MODELS: dict[str, type[nn.Module]] = {
     "cnn": CNN,
     "rnn": RNNNet,
@@ -65,6 +70,9 @@ MODELS: dict[str, type[nn.Module]] = {
     "cnn-lstm": CNNLSTM,
     "transformer": TransformerNet,
     "mlp": MLP,
+    # regular time series (biodl.models.tsconv)
+    "fcn": FCN,
+    "resnet1d": ResNet1d,
 }
 DEFAULT_MODEL: dict[str, str] = {"dna": "cnn", "rna": "cnn", "protein": "cnn"}
 

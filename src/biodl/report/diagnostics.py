@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CurveSet",
+    "calibration_curve",
     "confusion_matrix",
     "one_vs_rest_curves",
     "pr_curves",
@@ -497,3 +498,63 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     from scipy.stats import rankdata
 
     return _pearson(rankdata(a), rankdata(b))
+
+
+def calibration_curve(
+    curves: Sequence[CurveSet],
+    path: str | os.PathLike[str],
+    *,
+    n_bins: int = 10,
+    title: str = "Calibration (reliability diagram)",
+) -> Path:
+    """Observed frequency of positives against the mean predicted probability, per bin.
+
+    Bins hold equal numbers of examples (quantiles of the predicted probability), so sparse
+    high-risk bins of a rare outcome are not left with a handful of examples. The diagonal is
+    perfect calibration; the legend gives each curve's Brier score.
+
+    Parameters
+    ----------
+    curves : sequence of CurveSet
+        ``score`` must be a probability of the positive class.
+    path : str or PathLike
+        Output PNG file.
+    n_bins : int, default 10
+    title : str
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    fig = _new_figure(5.2, 4.8)
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], color="#777777", linestyle=":", linewidth=1, label="perfect")
+    for curve, colour in zip(curves, _colours(curves), strict=True):
+        y, score = _binary_pair(curve)
+        if not len(y):
+            continue
+        order = np.argsort(score, kind="stable")
+        groups = [g for g in np.array_split(order, min(n_bins, len(y))) if len(g)]
+        mean_p = [float(score[g].mean()) for g in groups]
+        freq = [float(y[g].mean()) for g in groups]
+        brier = float(np.mean((score - y) ** 2))
+        style = "--" if curve.dashed else "-"
+        ax.plot(
+            mean_p,
+            freq,
+            marker="o",
+            markersize=3,
+            color=colour,
+            linestyle=style,
+            label=f"{curve.label} (Brier {brier:.3f})",
+        )
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(-0.01, 1.01)
+    ax.set_xlabel("Mean predicted probability")
+    ax.set_ylabel("Observed fraction of positives")
+    ax.set_title(title)
+    ax.set_aspect("equal")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=8)
+    return _save(fig, path)

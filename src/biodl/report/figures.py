@@ -40,6 +40,7 @@ from biodl.report._plot import file_mode as file_mode
 from biodl.report.diagnostics import MAX_ANNOTATED_CLASSES as MAX_ANNOTATED_CLASSES
 from biodl.report.diagnostics import MAX_OVR_CLASSES as MAX_OVR_CLASSES
 from biodl.report.diagnostics import CurveSet as CurveSet
+from biodl.report.diagnostics import calibration_curve as calibration_curve
 from biodl.report.diagnostics import confusion_matrix as confusion_matrix
 from biodl.report.diagnostics import one_vs_rest_curves as one_vs_rest_curves
 from biodl.report.diagnostics import pr_curves as pr_curves
@@ -57,6 +58,7 @@ __all__ = [
     "CurveSet",
     "Interval",
     "IntervalLike",
+    "calibration_curve",
     "confusion_matrix",
     "file_mode",
     "higher_is_better",

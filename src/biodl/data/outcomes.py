@@ -1,0 +1,172 @@
+"""Outcome tables keyed by record id (``Outcomes-a.txt``: RecordID, SAPS-I, ..., In-hospital_death).
+
+:func:`read_outcomes` reads the table and picks the label column(s); :func:`attach_outcomes`
+puts the rows in record order on a :class:`~biodl.data.records.RecordSet`, refusing tables
+that miss records or hold records that were not read (both usually mean the wrong file).
+
+Without ``label_columns``, a table with one column besides the id uses it; otherwise the
+column whose name says outcome (``death``, ``mortality``, ``outcome``, ``label``, ``target``,
+``class``, ``y``) is taken, else the last column — and the choice is reported as a note.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from biodl.data.records import RecordSet
+from biodl.errors import DataError
+
+__all__ = ["Outcomes", "attach_outcomes", "read_outcomes"]
+
+_ID_NAMES = ("recordid", "record_id", "record", "stay_id", "icustay_id", "id")
+_OUTCOME_WORDS = re.compile(r"death|mortality|outcome|label|target|class|^y$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """An outcomes table indexed by record id.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Index: record ids (str); columns: the label columns, then the group column if any.
+    label_columns : list of str
+    group_column : str or None
+    note : str
+        How the label column was chosen ("" when given).
+    source : str
+    """
+
+    table: pd.DataFrame
+    label_columns: list[str]
+    group_column: str | None
+    note: str
+    source: str
+
+
+def read_outcomes(
+    path: str | os.PathLike[str],
+    *,
+    label_columns: Sequence[str] = (),
+    id_column: str | None = None,
+    group_column: str | None = None,
+) -> Outcomes:
+    """Read an outcomes table (CSV/TSV/TXT) with one row per record.
+
+    Parameters
+    ----------
+    path : path
+    label_columns : sequence of str, default ()
+        Label columns; chosen as described in the module docstring when empty.
+    id_column : str, optional
+        Record id column; default the first column named like a record id, else the first.
+    group_column : str, optional
+        Patient (group) column kept beside the labels.
+
+    Returns
+    -------
+    Outcomes
+
+    Raises
+    ------
+    DataError
+        If a named column is absent or an id occurs twice.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"{p}: no such outcomes file. Check the --labels path.")
+    with open(p, encoding="utf-8", errors="replace") as handle:
+        sep = "\t" if "\t" in handle.readline() else ","
+    table = pd.read_csv(p, sep=sep, dtype=str)
+    table.columns = [str(c).strip() for c in table.columns]
+    ident = id_column or next(
+        (c for c in table.columns if c.lower() in _ID_NAMES), str(table.columns[0])
+    )
+    for column in (ident, *label_columns, *([group_column] if group_column else [])):
+        if column not in table.columns:
+            raise DataError(
+                f"{p}: no column '{column}' (columns: {', '.join(table.columns)}). Name an "
+                "existing column."
+            )
+    ids = _normalise_ids(table[ident])
+    duplicated = ids[ids.duplicated()]
+    if len(duplicated):
+        raise DataError(
+            f"{p} column '{ident}': record id '{duplicated.iloc[0]}' occurs "
+            f"{int((ids == duplicated.iloc[0]).sum())} times. Keep one outcome row per record."
+        )
+    labels, note = _label_columns(table, ident, list(label_columns), group_column, p)
+    keep = labels + ([group_column] if group_column else [])
+    out = table[keep].copy()
+    out.index = pd.Index(ids.to_numpy(), name=ident)
+    return Outcomes(out, labels, group_column, note, str(p))
+
+
+def attach_outcomes(
+    records: RecordSet, outcomes: Outcomes, *, extra_ok: Sequence[str] = ()
+) -> RecordSet:
+    """The records with ``labels`` taken from ``outcomes`` in record order.
+
+    Parameters
+    ----------
+    records : RecordSet
+    outcomes : Outcomes
+    extra_ok : sequence of str, default ()
+        Ids allowed in the table although not in ``records`` (records of other parts).
+
+    Raises
+    ------
+    DataError
+        If records have no outcome row, or the table holds ids of no record read.
+    """
+    index = outcomes.table.index
+    ids = pd.Index(records.ids)
+    missing = ids[~ids.isin(index)]
+    if len(missing):
+        raise DataError(
+            f"{outcomes.source}: {len(missing)} of {len(ids)} records in {records.source} have "
+            f"no outcome row (e.g. {', '.join(missing[:3])}). Add their outcomes or remove "
+            "those record files."
+        )
+    extra = index[~index.isin(ids) & ~index.isin(list(extra_ok))]
+    if len(extra):
+        raise DataError(
+            f"{outcomes.source}: {len(extra)} outcome rows name records not found in "
+            f"{records.source} (e.g. {', '.join(extra[:3])}). Check that the outcomes table "
+            "belongs to these records, or remove those rows."
+        )
+    labels = outcomes.table.loc[records.ids].reset_index(drop=True)
+    return replace(records, labels=labels)
+
+
+def _normalise_ids(column: pd.Series) -> pd.Series:
+    """Ids as text; ``132539.0`` (a float-formatted integer) reads as ``132539``."""
+    text = column.astype(str).str.strip()
+    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+
+
+def _label_columns(
+    table: pd.DataFrame, ident: str, given: list[str], group: str | None, path: Path
+) -> tuple[list[str], str]:
+    if given:
+        return given, ""
+    candidates = [c for c in table.columns if c not in (ident, group)]
+    if not candidates:
+        raise DataError(
+            f"{path}: no label column besides the id column '{ident}'. Add the outcome column."
+        )
+    if len(candidates) == 1:
+        return candidates, ""
+    named = [c for c in candidates if _OUTCOME_WORDS.search(c)]
+    chosen = named[-1] if named else candidates[-1]
+    note = (
+        f"label column '{chosen}' chosen from {len(candidates)} outcome columns "
+        f"({', '.join(candidates)}); pass --label-column to choose another"
+    )
+    return [chosen], note
