@@ -37,6 +37,7 @@ SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
 ClassWeightOption = Literal["none", "balanced"]
 DeviceOption = Literal["auto", "cpu", "cuda"]
 BaselineOption = Literal["logistic", "random_forest"]
+FreezeOption = Literal["none", "body"]  # transfer learning
 
 #: Human descriptions of every closed-set option, used by ``--help`` and the docs.
 OPTION_HELP: dict[str, dict[str, str]] = {
@@ -93,6 +94,13 @@ OPTION_HELP: dict[str, dict[str, str]] = {
     "baseline": {
         "logistic": "logistic regression (ridge regression for regression tasks)",
         "random_forest": "random forest",
+    },
+    # transfer learning
+    "freeze": {
+        "none": "fine-tuning: every weight learns (the body at lr x --body-lr-factor, "
+        "optionally after --unfreeze-after epochs)",
+        "body": "feature extraction: only the new head learns; the pretrained body, its "
+        "BatchNorm statistics included, stays as loaded",
     },
 }
 
@@ -216,6 +224,17 @@ class TrainConfig:
     num_nodes : int, default 1
     threads : int, default 0
         CPU threads for torch; 0 keeps torch's default.
+    init_from : str, optional
+        Transfer learning: initial weights from an earlier run directory, a ``.safetensors``
+        file or a PyTorch state dict (read with ``weights_only=True``); see docs/transfer.md.
+    freeze : {'none', 'body'}, default 'none'
+        'body' trains only the head (feature extraction); 'none' fine-tunes everything.
+    body_lr_factor : float, default 1.0
+        Fine-tuning: the body learns at ``lr * body_lr_factor`` (e.g. 0.1).
+    unfreeze_after : int, default 0
+        Fine-tuning: keep the body frozen for this many epochs, then train it too.
+    compare_scratch : bool, default False
+        Also train the same model from random initialisation on the same split and compare.
     """
 
     loss: LossOption = "auto"
@@ -241,6 +260,12 @@ class TrainConfig:
     devices: str = "auto"
     num_nodes: int = 1
     threads: int = 0
+    # transfer learning (docs/transfer.md)
+    init_from: str | None = None
+    freeze: FreezeOption = "none"
+    body_lr_factor: float = 1.0
+    unfreeze_after: int = 0
+    compare_scratch: bool = False
 
 
 @dataclass

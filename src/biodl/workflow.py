@@ -120,6 +120,7 @@ def fit_sequence_model(
     from biodl.training.fit import fit_network
     from biodl.training.losses import class_weight_vector, output_size, resolve_loss
     from biodl.training.task import SequenceNetwork
+    from biodl.training.transfer import setup_transfer, source_model
 
     targets = prepared.targets
     alphabet = prepared.alphabet
@@ -127,6 +128,10 @@ def fit_sequence_model(
     loss = resolve_loss(cfg.train.loss, targets.task)
     _check_monitor(cfg, targets.task)
     params = dict(cfg.model.params)
+    source = source_model(cfg.train.init_from) if cfg.train.init_from else None
+    if source is not None and cfg.model.name == "auto":
+        # --init-from RUN without --model: the source run's model and hyperparameters
+        name, params = source[0], {**source[1], **params}
     defaults = {p.name: p.default for p in model_parameters(name)}
     needs_length = params.get("features", defaults.get("features")) == "onehot"
     length = resolve_length(cfg, prepared, needs_length)
@@ -137,6 +142,7 @@ def fit_sequence_model(
     model = build_model(
         name, in_channels=alphabet.n_channels, n_outputs=n_outputs, length=length, **params
     )
+    transfer = setup_transfer(model, cfg.train, targets=targets.to_dict())
     prepared.emit_warnings()  # options are valid: now tell the user about the data
     table = torch.as_tensor(alphabet.onehot_matrix())
     network = SequenceNetwork(model, table)
@@ -164,7 +170,7 @@ def fit_sequence_model(
         class_weights=weights,
         target_scale=scale,
         progress=progress,
-        callbacks=callbacks,
+        callbacks=[*(callbacks or []), *transfer.callbacks],
     )
     info = {
         "biodl_version": __version__,
@@ -181,6 +187,8 @@ def fit_sequence_model(
         "sequence_column": cfg.data.sequence_column,
         "id_column": cfg.data.id_column,
     }
+    if transfer.report is not None:
+        info["transfer"] = transfer.info(cfg.train)
     return Trained(fit.network, info), fit
 
 

@@ -139,6 +139,8 @@ def fit_network(
         l2=cfg.l2,
         target_scale=target_scale,
         history_path=str(Path(workdir.name) / "history.json"),
+        body_lr_factor=cfg.body_lr_factor if cfg.init_from else 1.0,
+        train_body=not (cfg.init_from and cfg.freeze == "body"),
     )
     show = progress_enabled() if progress is None else progress
     batch_size = batch_size_for(cfg, len(train))
