@@ -302,7 +302,10 @@ def run_training(
 def _train_and_evaluate(
     cfg: RunConfig, writer: RunWriter | None, progress: bool | None
 ) -> TrainResult:
+    from biodl.training.transfer import check_transfer_options
+
     started = datetime.now(timezone.utc)
+    check_transfer_options(cfg.train)  # before reading data: bad transfer options fail fast
     prepared = prepare_data(cfg.data, seed=cfg.train.seed)
     trained, fit = fit_sequence_model(cfg, prepared, progress=progress)
     resolved = replace(cfg, model=replace(cfg.model, name=trained.info["model"]))
@@ -321,6 +324,15 @@ def _train_and_evaluate(
     )
     if cfg.train.seeds > 1:
         metrics["seeds"] = repeat_over_seeds(resolved, prepared, scores, progress=progress)
+    if "transfer" in trained.info:  # transfer learning: where the weights came from, and
+        metrics["transfer"] = trained.info["transfer"]
+        if cfg.train.compare_scratch:  # the same model from random weights on the same split
+            metrics["scratch"] = compare_with_scratch(
+                replace(resolved, model=replace(resolved.model, params=trained.info["params"])),
+                prepared,
+                scores["model"],
+                progress=progress,
+            )
     metrics["training"] = {
         "epochs_run": fit.epochs_run,
         "best_epoch": fit.best_epoch,
@@ -383,6 +395,65 @@ def repeat_over_seeds(
                 "values": column.tolist(),
             }
     return out
+
+
+def compare_with_scratch(
+    cfg: RunConfig,
+    prepared: PreparedData,
+    transferred: dict[str, np.ndarray],
+    *,
+    progress: bool | None = None,
+) -> dict[str, Any]:
+    """Train ``cfg``'s model from random weights on the same split; compare with ``transferred``.
+
+    Returns the ``metrics['scratch']`` entry: the scratch model's final-split metrics with
+    bootstrap CIs, its training facts, and the paired-bootstrap comparison (transferred minus
+    scratch on the primary metric) with a verdict sentence.
+    """
+    from biodl.report.transfer import transfer_verdict
+
+    scratch_train = replace(
+        cfg.train,
+        init_from=None,
+        freeze="none",
+        body_lr_factor=1.0,
+        unfreeze_after=0,
+        compare_scratch=False,
+    )
+    trained, fit = fit_sequence_model(
+        replace(cfg, train=scratch_train), prepared, progress=progress
+    )
+    task = prepared.targets.task
+    split = "test" if "test" in transferred else ("valid" if "valid" in transferred else "train")
+    y = prepared.y[split]
+    assert y is not None
+    scores = predict_trained(trained, _part(prepared, split))
+    n_boot, level, seed = cfg.evaluate.n_bootstrap, cfg.evaluate.level, cfg.train.seed
+    est = bootstrap_metrics(task, y, scores, n_boot=n_boot, level=level, seed=seed)
+    metric = primary_metric(task)
+    comparison = paired_bootstrap(
+        task, y, transferred[split], scores, metric=metric, n_boot=n_boot, level=level, seed=seed
+    )
+    return {
+        "name": f"{model_title(trained.info['model'])} from scratch",
+        "split": split,
+        split: {k: v.value for k, v in est.items()},
+        f"{split}_ci": {k: [v.low, v.high] for k, v in est.items()},
+        "training": {
+            "epochs_run": fit.epochs_run,
+            "best_epoch": fit.best_epoch,
+            "seconds": round(fit.seconds, 3),
+        },
+        "comparison": {
+            "metric": metric,
+            "transferred": comparison.a,
+            "scratch": comparison.b,
+            "difference": comparison.difference,
+            "ci": [comparison.low, comparison.high],
+            "p_value": comparison.p_value,
+            "verdict": transfer_verdict(comparison, model_name=model_title(trained.info["model"])),
+        },
+    }
 
 
 def _check_collapsed(prepared: PreparedData, scores: dict[str, np.ndarray]) -> None:
@@ -530,6 +601,8 @@ def format_summary(metrics: dict[str, Any]) -> str:
             )
     lines.append("")
     lines.append(metrics["comparison"]["verdict"])
+    if "scratch" in metrics:  # transfer learning --compare-scratch
+        lines.append(metrics["scratch"]["comparison"]["verdict"])
     return "\n".join(lines)
 
 

@@ -168,14 +168,7 @@ class LoadReport:
         return text + "; " + ", ".join(skipped)
 
 
-def check_transfer_options(
-    *,
-    init_from: str | None,
-    freeze: str,
-    body_lr_factor: float,
-    unfreeze_after: int,
-    compare_scratch: bool,
-) -> None:
+def check_transfer_options(cfg: TrainConfig) -> None:
     """Validate the transfer options of a run together (call before reading any data).
 
     Raises
@@ -185,6 +178,8 @@ def check_transfer_options(
         non-positive body learning-rate factor, a negative ``unfreeze_after``, or
         ``unfreeze_after`` together with ``freeze='body'``.
     """
+    init_from, freeze, body_lr_factor = cfg.init_from, cfg.freeze, cfg.body_lr_factor
+    unfreeze_after, compare_scratch = cfg.unfreeze_after, cfg.compare_scratch
     if init_from is None:
         used = [
             name
@@ -600,13 +595,7 @@ def setup_transfer(
     targets : dict, optional
         The new task's ``TargetEncoding.to_dict()`` (decides whether a source run's head fits).
     """
-    check_transfer_options(
-        init_from=cfg.init_from,
-        freeze=cfg.freeze,
-        body_lr_factor=cfg.body_lr_factor,
-        unfreeze_after=cfg.unfreeze_after,
-        compare_scratch=cfg.compare_scratch,
-    )
+    check_transfer_options(cfg)
     if cfg.init_from is None:
         return TransferSetup(None, [])
     report = load_initial_weights(model, cfg.init_from, targets=targets)
