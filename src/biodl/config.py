@@ -38,6 +38,7 @@ ClassWeightOption = Literal["none", "balanced"]
 DeviceOption = Literal["auto", "cpu", "cuda"]
 BaselineOption = Literal["logistic", "random_forest"]
 FreezeOption = Literal["none", "body"]  # transfer learning
+ImageFitOption = Literal["resize", "crop"]  # images
 
 #: Human descriptions of every closed-set option, used by ``--help`` and the docs.
 OPTION_HELP: dict[str, dict[str, str]] = {
@@ -102,6 +103,20 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "body": "feature extraction: only the new head learns; the pretrained body, its "
         "BatchNorm statistics included, stays as loaded",
     },
+    # images
+    "fit": {
+        "resize": "scale the whole image to --size x --size (the aspect ratio may change)",
+        "crop": "cut the centred square of the shorter side, then scale it to --size",
+    },
+    "augment": {
+        "flip": "mirror left-right and up-down, each with probability 1/2",
+        "rot90": "rotate by 0, 90, 180 or 270 degrees",
+        "shift": "translate by up to 10% of the side (whole pixels, zeros fill in)",
+        "crop": "random square of 80-100% of the side, scaled back up",
+        "brightness": "add an offset from U(-0.1, 0.1) to every pixel (pixels in [0, 1])",
+        "contrast": "scale deviations from the image mean by U(0.8, 1.2)",
+        "noise": "add Gaussian noise with standard deviation 0.03",
+    },
 }
 
 
@@ -158,6 +173,13 @@ class DataConfig:
     similarity_threshold: float = 0.5
     test_size: float = 0.2
     valid_size: float = 0.1
+    # images (kind "image"): side, channels and fitting of every image, training augmentation
+    # (comma-separated names of OPTION_HELP["augment"]), path column of a CSV of images.
+    size: int | None = None
+    channels: int | None = None
+    fit: ImageFitOption = "resize"
+    augment: str = ""
+    image_column: str | None = None
 
 
 @dataclass
