@@ -30,7 +30,7 @@ RECIPE = {
     "model": "cnn",
     "lr": 0.01,
     "epochs": 30,
-    "batch_size": 10,
+    "batch_size": 64,
     "patience": 0,
     "n_bootstrap": 100,
     "threads": 2,
