@@ -9,6 +9,7 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
+import yaml
 from safetensors.torch import load_file, save_file
 from torch import nn
 from typer.testing import CliRunner
@@ -268,6 +269,9 @@ def test_cli_init_from_a_run_directory_end_to_end(tmp_path, motif_fasta):
     info = json.loads((run / "model" / "model.json").read_text())
     # No --model: the source run's model and hyperparameters are used.
     assert info["model"] == "cnn" and info["params"] == {"channels": 8, "n_layers": 1}
+    config = yaml.safe_load((run / "config.yaml").read_text())  # reruns with the same model
+    assert config["model"] == {"name": "cnn", "params": {"channels": 8, "n_layers": 1}}
+    assert config["train"]["init_from"] == str(pre) and config["train"]["freeze"] == "body"
     transfer = info["transfer"]
     assert transfer["kind"] == "run" and transfer["freeze"] == "body"
     assert transfer["head"] == "loaded" and not transfer["missing"]  # same classes: head kept

@@ -308,7 +308,9 @@ def _train_and_evaluate(
     check_transfer_options(cfg.train)  # before reading data: bad transfer options fail fast
     prepared = prepare_data(cfg.data, seed=cfg.train.seed)
     trained, fit = fit_sequence_model(cfg, prepared, progress=progress)
-    resolved = replace(cfg, model=replace(cfg.model, name=trained.info["model"]))
+    # name and params as built (--init-from RUN without --model takes both from the source run)
+    model = replace(cfg.model, name=trained.info["model"], params=trained.info["params"])
+    resolved = replace(cfg, model=model)
     start = time.perf_counter()
     baseline, baseline_info = fit_sequence_baseline(resolved, prepared)
     baseline_seconds = time.perf_counter() - start
@@ -328,7 +330,7 @@ def _train_and_evaluate(
         metrics["transfer"] = trained.info["transfer"]
         if cfg.train.compare_scratch:  # the same model from random weights on the same split
             metrics["scratch"] = compare_with_scratch(
-                replace(resolved, model=replace(resolved.model, params=trained.info["params"])),
+                resolved,
                 prepared,
                 scores["model"],
                 progress=progress,
