@@ -301,7 +301,10 @@ def test_mlp_on_onehot_gets_a_length_and_variable_lengths_work(tmp_path):
     data = tmp_path / "var.fa"
     data.write_text("".join(lines))
     ok("train", data, "--out", tmp_path / "cnn", *FAST)
-    assert json.loads((tmp_path / "cnn" / "model" / "model.json").read_text())["length"] is None
+    assert (
+        json.loads((tmp_path / "cnn" / "model" / "model.json").read_text())["inputs"]["length"]
+        is None
+    )
     ok(
         "train",
         data,
@@ -317,7 +320,10 @@ def test_mlp_on_onehot_gets_a_length_and_variable_lengths_work(tmp_path):
         "--bootstrap",
         "20",
     )
-    assert json.loads((tmp_path / "mlp" / "model" / "model.json").read_text())["length"] == 59
+    assert (
+        json.loads((tmp_path / "mlp" / "model" / "model.json").read_text())["inputs"]["length"]
+        == 59
+    )
     ok("train", data, "--out", tmp_path / "crop", "--length", "40", *FAST)
     assert config_of(tmp_path / "crop")["data"]["length"] == 40
 

@@ -168,7 +168,10 @@ def load_run(run: PathLike):
 
 
 def _read_for_run(saved: Any, data: PathLike, options: dict[str, Any], require_labels: bool):
-    from biodl.data.sequence import read_sequences
+    """New data read as the model of ``saved`` expects; returns (part, labels or None)."""
+    from biodl.config import DataConfig
+    from biodl.modalities import get_modality
+    from biodl.workflow import model_inputs
 
     trained_columns = saved.info["targets"]["label_columns"]
     columns = options.get("label_columns") or trained_columns
@@ -177,31 +180,27 @@ def _read_for_run(saved: Any, data: PathLike, options: dict[str, Any], require_l
             f"{data}: the model was trained on {len(trained_columns)} label column(s) "
             f"({', '.join(trained_columns)}); pass as many --label-column, got {len(columns)}"
         )
-    seqs = read_sequences(
-        os.fspath(data),
-        labels=options.get("labels"),
-        label_columns=columns,
-        sequence_column=options.get("sequence_column") or saved.info.get("sequence_column"),
-        id_column=options.get("id_column") or saved.info.get("id_column"),
-        alphabet=saved.info["alphabet"],
-        require_labels=require_labels,
+    known = {f.name for f in dataclasses.fields(DataConfig)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ConfigError(f"unknown read option(s): {', '.join(unknown)}")
+    given = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in options.items()}
+    data_cfg = DataConfig(**{**given, "train": os.fspath(data), "label_columns": list(columns)})
+    modality = get_modality(saved.info.get("kind", "sequence"))
+    part, labels = modality.read(
+        os.fspath(data), model_inputs(saved.info), data_cfg, require_labels=require_labels
     )
-    if seqs.labels is not None and list(seqs.labels.columns) == list(columns):
+    if labels is not None and list(labels.columns) == list(columns):
         # Columns named differently from training map in order onto the trained ones.
-        seqs.labels.columns = trained_columns
-    return seqs
+        labels = labels.set_axis(trained_columns, axis=1)
+    return part, labels
 
 
-def _scores(saved: Any, seqs: Any, batch_size: int, device: str):
-    import torch
-
-    from biodl.data.alphabet import ALPHABETS
-    from biodl.training.task import SequenceNetwork
+def _scores(saved: Any, part: Any, batch_size: int, device: str):
     from biodl.workflow import Trained, predict_trained
 
-    table = torch.as_tensor(ALPHABETS[saved.info["alphabet"]].onehot_matrix())
-    trained = Trained(SequenceNetwork(saved.model, table), saved.info)
-    return predict_trained(trained, seqs, batch_size=batch_size, device=device)
+    trained = Trained(saved.network, saved.info)
+    return predict_trained(trained, part, batch_size=batch_size, device=device)
 
 
 def predict(
@@ -240,16 +239,17 @@ def predict(
     from biodl.workflow import label_table
 
     saved = load_run(run)
-    seqs = _read_for_run(saved, data, read_options, require_labels=False)
-    scores = _scores(saved, seqs, batch_size, device)
+    part, labels = _read_for_run(saved, data, read_options, require_labels=False)
+    scores = _scores(saved, part, batch_size, device)
     targets = TargetEncoding.from_dict(saved.info["targets"])
     y = None
-    if seqs.labels is not None and all(c in seqs.labels.columns for c in targets.label_columns):
+    if labels is not None and all(c in labels.columns for c in targets.label_columns):
         try:
-            y = targets.encode(seqs.labels, source=os.fspath(data))
+            y = targets.encode(labels, source=os.fspath(data))
         except DataError:
             y = None  # labels the model does not know (new classes): predict without them
-    table = pd.concat([pd.DataFrame({"id": seqs.ids}), label_table(targets, y, scores)], axis=1)
+    ids = pd.DataFrame({"id": list(part.ids)})
+    table = pd.concat([ids, label_table(targets, y, scores)], axis=1)
     if out is not None:
         atomic_write_text(Path(out), table.to_csv(index=False))
     return table
@@ -284,20 +284,20 @@ def evaluate(
     from biodl.runs import atomic_write_text, to_json
 
     saved = load_run(run)
-    seqs = _read_for_run(saved, data, read_options, require_labels=True)
+    part, labels = _read_for_run(saved, data, read_options, require_labels=True)
     targets = TargetEncoding.from_dict(saved.info["targets"])
-    if seqs.labels is None:
+    if labels is None:
         raise DataError(
             f"{data}: no labels found; evaluation needs labelled data (see --label-column)"
         )
-    y = targets.encode(seqs.labels, source=os.fspath(data))
-    scores = _scores(saved, seqs, batch_size, device)
+    y = targets.encode(labels, source=os.fspath(data))
+    scores = _scores(saved, part, batch_size, device)
     est = bootstrap_metrics(targets.task, y, scores, n_boot=n_bootstrap, level=level, seed=seed)
     result = {
         "run": os.fspath(run),
         "file": os.fspath(data),
         "task": targets.task,
-        "n": len(seqs),
+        "n": len(part),
         "metrics": {k: v.value for k, v in est.items()},
         "ci": {k: [v.low, v.high] for k, v in est.items()},
         "ci_level": level,

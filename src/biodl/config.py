@@ -28,6 +28,7 @@ from biodl.errors import ConfigError
 
 SCHEMA_VERSION = 1
 
+KindOption = Literal["auto", "sequence", "expression", "timeseries", "records", "image"]
 TaskOption = Literal["auto", "binary", "multiclass", "multilabel", "regression"]
 AlphabetOption = Literal["auto", "dna", "rna", "protein"]
 SplitOption = Literal["stratified", "random", "group", "similarity", "predefined"]
@@ -42,6 +43,16 @@ ImageFitOption = Literal["resize", "crop"]  # images
 
 #: Human descriptions of every closed-set option, used by ``--help`` and the docs.
 OPTION_HELP: dict[str, dict[str, str]] = {
+    "kind": {
+        "auto": "detected from the training file: FASTA/sequence tables, expression matrices "
+        "(.h5ad, wide numeric tables), regular time series (UCR text, .npz), irregular records "
+        "(long tables, one file per record) or images (class folders, MedMNIST .npz)",
+        "sequence": "DNA, RNA or protein sequences",
+        "expression": "expression / omics matrix (samples x genes)",
+        "timeseries": "regular time series, one series per row (univariate or multivariate)",
+        "records": "irregular clinical records in long format (record, time, variable, value)",
+        "image": "images (a folder per class, a CSV of paths, or MedMNIST-style .npz)",
+    },
     "task": {
         "auto": "inferred from the labels: numbers -> regression, 2 classes -> binary, more -> "
         "multiclass, several label columns of 0/1 -> multilabel",
@@ -127,7 +138,10 @@ class DataConfig:
     Parameters
     ----------
     train : str
-        Training file: FASTA(.gz), CSV/TSV, or a folder with one FASTA per class.
+        Training file: FASTA(.gz), CSV/TSV, or a folder with one FASTA per class (sequences);
+        other kinds of data are described in the docs of each kind.
+    kind : {'auto', 'sequence', 'expression', 'timeseries', 'records', 'image'}, default 'auto'
+        What the data is (see ``OPTION_HELP['kind']``); 'auto' detects it from ``train``.
     valid, test : str, optional
         Separate validation / test files. Without them the training file is split.
     labels : str, optional
@@ -158,6 +172,7 @@ class DataConfig:
     """
 
     train: str = ""
+    kind: KindOption = "auto"
     valid: str | None = None
     test: str | None = None
     labels: str | None = None

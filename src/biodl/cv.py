@@ -32,18 +32,18 @@ import pandas as pd
 
 from biodl import __version__
 from biodl.config import RunConfig, dump_config
-from biodl.data.kmers import sequence_features
 from biodl.data.splits import split_indices
 from biodl.errors import ConfigError
 from biodl.evaluate.crossval import compare_folds, cv_verdict, fold_indices
 from biodl.evaluate.metrics import compute_metrics, primary_metric
-from biodl.experiment import PreparedData, prepare_data
+from biodl.experiment import PreparedData
+from biodl.modalities import prepare_run_data
 from biodl.report.build import mean_sd_text
 from biodl.runs import RunWriter
 from biodl.workflow import (
     environment_record,
-    fit_sequence_baseline,
-    fit_sequence_model,
+    fit_baseline_for,
+    fit_model,
     model_title,
     predict_trained,
 )
@@ -195,7 +195,7 @@ def _cross_validate(
     timings = dict.fromkeys(("read", "folds", "train", "tune", "predict", "metrics"), 0.0)
     clock = time.perf_counter()
     data = replace(cfg.data, test_size=0.0, valid_size=0.0)
-    full = prepare_data(data, seed=cfg.train.seed)
+    full = prepare_run_data(replace(cfg, data=data))
     timings["read"] = time.perf_counter() - clock
     clock = time.perf_counter()
     seqs, y = full.parts["train"], full.y["train"]
@@ -235,20 +235,19 @@ def _cross_validate(
             params = record["params"]
             chosen.append(record)
         clock = time.perf_counter()
-        trained, fit = fit_sequence_model(model_cfg, part, progress=progress)
+        trained, fit = fit_model(model_cfg, part, progress=progress)
         start = time.perf_counter()
         timings["train"] += start - clock
-        baseline, info = fit_sequence_baseline(run_cfg, part)
+        baseline, features = fit_baseline_for(run_cfg, part)
         baseline_seconds = time.perf_counter() - start
         timings["train"] += baseline_seconds
         clock = time.perf_counter()
         test = part.parts["test"]
         y_test = part.y["test"]
         assert test is not None and y_test is not None
-        X = sequence_features(test, k=info["k"], length=info["length"])
         scored = {
             "model": predict_trained(trained, test),
-            "baseline": baseline.predict_scores(X),
+            "baseline": baseline.predict_scores(features(test)),
         }
         timings["predict"] += time.perf_counter() - clock
         clock = time.perf_counter()
@@ -307,6 +306,7 @@ def _tune_fold(
         full.length,
         f"tuning inside fold {fold.fold + 1} (repeat {fold.repeat + 1})",
         files=full.files,
+        kind=full.kind,
     )
     tuned = tuning.tune_prepared(
         cfg,
@@ -365,7 +365,9 @@ def _fold_data(
         "valid": y[valid_idx] if len(valid_idx) else None,
         "test": y[test_idx],
     }
-    return PreparedData(parts, ys, targets, full.length, "cross-validation fold", files=full.files)
+    return PreparedData(
+        parts, ys, targets, full.length, "cross-validation fold", files=full.files, kind=full.kind
+    )
 
 
 def _summarise(

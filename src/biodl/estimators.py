@@ -122,7 +122,7 @@ class _SequenceEstimator(BaseEstimator):
         )
 
     def _fit(self, X: Any, y: Any) -> _SequenceEstimator:
-        from biodl.workflow import fit_sequence_model
+        from biodl.workflow import fit_model
 
         cfg = self._config()
         seqs = as_sequences(X, self.alphabet)
@@ -158,17 +158,17 @@ class _SequenceEstimator(BaseEstimator):
         assert y_train is not None
         targets = targets.scaled_to(y_train)
         prepared = PreparedData(parts, ys, targets, self.length, "validation split of X")
-        self.model_, self.fit_ = fit_sequence_model(cfg, prepared, progress=self.verbose)
+        self.model_, self.fit_ = fit_model(cfg, prepared, progress=self.verbose)
         self.targets_ = targets
         self.history_ = self.fit_.history
         self._labels = labels
         return self
 
     def _scores(self, X: Any) -> np.ndarray:
-        from biodl.workflow import predict_trained
+        from biodl.workflow import model_inputs, predict_trained
 
         check_is_fitted(self, "model_")
-        seqs = as_sequences(X, self.model_.info["alphabet"])
+        seqs = as_sequences(X, model_inputs(self.model_.info)["alphabet"])
         return predict_trained(self.model_, seqs, device=self.device)
 
 

@@ -28,17 +28,20 @@ SPLITS = ("train", "valid", "test")
 
 @dataclass
 class PreparedData:
-    """The data of a run, split and encoded.
+    """The data of a run, split and with targets encoded (inputs are not preprocessed yet).
 
     Attributes
     ----------
     parts : dict
-        ``{'train': SequenceSet, 'valid': SequenceSet | None, 'test': SequenceSet | None}``.
+        ``{'train': part, 'valid': part | None, 'test': part | None}``; a part is a
+        :class:`SequenceSet` for sequences, or the part type of another kind of data (each has
+        ``ids``, ``len()`` and ``subset(index)``).
     y : dict
         Encoded targets of each part (see :mod:`biodl.data.targets`).
     targets : TargetEncoding
     length : int or None
-        Fixed length every sequence is cropped/padded to, or None (pad per batch, masked).
+        Sequences: fixed length every sequence is cropped/padded to, or None (pad per batch,
+        masked). None for other kinds.
     split_note : str
         Where valid/test came from: files or a split of the training file.
     warnings : list of str
@@ -52,6 +55,9 @@ class PreparedData:
     groups : (n_train,) array or None
         Values of the group column for the training part when it was not split (cross-validation
         makes its folds from them).
+    kind : str, default 'sequence'
+        The kind of data (a key of :data:`biodl.modalities.MODALITIES`); parts are of that
+        kind's type (a :class:`SequenceSet` for sequences).
     """
 
     parts: dict[str, SequenceSet | None]
@@ -65,6 +71,7 @@ class PreparedData:
     leakage: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     groups: np.ndarray | None = None
+    kind: str = "sequence"
 
     @property
     def alphabet(self) -> Alphabet:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from biodl.errors import ConfigError, DataError
 
-RUN_SCHEMA_VERSION = 1
+RUN_SCHEMA_VERSION = 2
 MODEL_DIR = "model"
 WEIGHTS_FILE = "weights.safetensors"
 MODEL_FILE = "model.json"
@@ -171,16 +171,20 @@ class SavedModel:
     Attributes
     ----------
     model : torch.nn.Module
-        The biodl model (eval mode), weights loaded.
+        The plain biodl model (eval mode), weights loaded.
     info : dict
-        Contents of ``model.json``: model name and hyperparameters, alphabet, length handling,
-        task, classes, label columns, loss, target scaling, schema version.
+        Contents of ``model.json``: kind of data, model name and hyperparameters, the fitted
+        input preprocessing (``inputs``: alphabet and length handling for sequences), task,
+        classes, label columns, loss, target scaling, schema version.
     run_dir : Path or None
+    network : torch.nn.Module
+        ``model`` inside the modality's input wrapper (what ``predict`` calls).
     """
 
     model: Any
     info: dict[str, Any]
     run_dir: Path | None
+    network: Any = None
 
 
 def model_folder(path: str | os.PathLike[str]) -> Path:
@@ -214,7 +218,7 @@ def load_model(path: str | os.PathLike[str]) -> SavedModel:
     """
     from safetensors.torch import load_file
 
-    from biodl.models import build_model
+    from biodl.modalities import get_modality
 
     folder = model_folder(path)
     try:
@@ -229,19 +233,17 @@ def load_model(path: str | os.PathLike[str]) -> SavedModel:
             f"{folder / MODEL_FILE}: written by a newer biodl (schema {version}; this biodl reads "
             f"up to {RUN_SCHEMA_VERSION}); upgrade biodl"
         )
-    model = build_model(
-        info["model"],
-        in_channels=info["in_channels"],
-        n_outputs=info["n_outputs"],
-        length=info["model_length"],
-        **info["params"],
+    inputs = info.get("inputs", info)  # schema 1 kept them at top level
+    network = get_modality(info.get("kind", "sequence")).build_network(
+        info["model"], info["params"], inputs, info["n_outputs"]
     )
+    model: Any = network.model
     state = load_file(str(folder / WEIGHTS_FILE))
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
         first = str(err).splitlines()[0]
         raise DataError(f"{folder / WEIGHTS_FILE}: weights do not fit the model ({first})") from err
-    model.eval()
+    network.eval()
     run_dir = folder.parent if folder.name == MODEL_DIR else None
-    return SavedModel(model=model, info=info, run_dir=run_dir)
+    return SavedModel(model=model, info=info, run_dir=run_dir, network=network)

@@ -416,14 +416,14 @@ class _Objective:
 
     def _score(self, trial: Any, cfg: RunConfig) -> float:
         from biodl.evaluate.metrics import METRIC_DIRECTION
-        from biodl.workflow import fit_sequence_model
+        from biodl.workflow import fit_model
 
         monitor = cfg.train.monitor
         higher = METRIC_DIRECTION.get(monitor) == "max"
         scores = []
         for i, part in enumerate(self.parts()):
             callback = pruning_callback(trial, monitor, step_offset=i * cfg.train.epochs)
-            _, fit = fit_sequence_model(cfg, part, progress=self.progress, callbacks=[callback])
+            _, fit = fit_model(cfg, part, progress=self.progress, callbacks=[callback])
             column = f"valid_{monitor}"
             values = fit.history[column].dropna() if column in fit.history else pd.Series([])
             if values.empty:
@@ -525,10 +525,11 @@ def tune_prepared(
 def _scoring_parts(cfg: RunConfig, cv: int) -> list[Any]:
     """The data each trial trains on: the split (cv=0) or one PreparedData per inner fold."""
     from biodl.evaluate.crossval import fold_indices
-    from biodl.experiment import PreparedData, prepare_data
+    from biodl.experiment import PreparedData
+    from biodl.modalities import prepare_run_data
 
     if cv == 0:
-        prepared = prepare_data(cfg.data, seed=cfg.train.seed)
+        prepared = prepare_run_data(cfg)
         if prepared.parts.get("valid") is None:
             raise ConfigError(
                 "tuning scores the validation split, but there is none; set data.valid_size > 0 "
@@ -537,7 +538,7 @@ def _scoring_parts(cfg: RunConfig, cv: int) -> list[Any]:
         return [prepared]
     from biodl.cv import _fold_data
 
-    full = prepare_data(replace(cfg.data, valid_size=0.0), seed=cfg.train.seed)
+    full = prepare_run_data(replace(cfg, data=replace(cfg.data, valid_size=0.0)))
     seqs, y = full.parts["train"], full.y["train"]
     assert seqs is not None and y is not None
     folds = fold_indices(
@@ -563,6 +564,7 @@ def _scoring_parts(cfg: RunConfig, cv: int) -> list[Any]:
                 part.length,
                 f"fold {fold.fold + 1} of {cv}",
                 files=full.files,
+                kind=full.kind,
             )
         )
     return parts

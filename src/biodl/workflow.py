@@ -22,9 +22,6 @@ import pandas as pd
 
 from biodl import __version__
 from biodl.config import RunConfig, dump_config
-from biodl.data.dataset import EncodedSequences
-from biodl.data.kmers import default_k, sequence_features
-from biodl.data.sequence import SequenceSet
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError, DataWarning
 from biodl.evaluate.baselines import Baseline, fit_baseline
@@ -36,7 +33,8 @@ from biodl.evaluate.metrics import (
     primary_metric,
     verdict,
 )
-from biodl.experiment import SPLITS, PreparedData, prepare_data, resolve_length, sha256_of
+from biodl.experiment import SPLITS, PreparedData, sha256_of
+from biodl.modalities import Features, prepare_run_data
 from biodl.report.build import build_report, mean_sd_text
 from biodl.runs import MODEL_DIR, RunWriter, save_model
 
@@ -102,7 +100,7 @@ def model_title(name: str) -> str:
     return MODEL_TITLES.get(name, name)
 
 
-def fit_sequence_model(
+def fit_model(
     cfg: RunConfig,
     prepared: PreparedData,
     *,
@@ -111,20 +109,20 @@ def fit_sequence_model(
 ) -> tuple[Trained, Any]:
     """Build the network named in ``cfg`` and train it on ``prepared`` (valid for early stopping).
 
-    Returns the trained model and the :class:`biodl.training.fit.FitResult`.
+    Input preprocessing is fitted on the training part only, by the modality of
+    ``prepared.kind``. Returns the trained model and the :class:`biodl.training.fit.FitResult`.
     """
     import lightning as L
     import torch
 
-    from biodl.models import DEFAULT_MODEL, build_model, model_parameters
+    from biodl.modalities import check_model, get_modality
     from biodl.training.fit import fit_network
     from biodl.training.losses import class_weight_vector, output_size, resolve_loss
-    from biodl.training.task import SequenceNetwork
     from biodl.training.transfer import setup_transfer, source_model
 
+    modality = get_modality(prepared.kind)
     targets = prepared.targets
-    alphabet = prepared.alphabet
-    name = cfg.model.name if cfg.model.name != "auto" else DEFAULT_MODEL[alphabet.name]
+    name = cfg.model.name if cfg.model.name != "auto" else modality.default_model(prepared)
     loss = resolve_loss(cfg.train.loss, targets.task)
     _check_monitor(cfg, targets.task)
     params = dict(cfg.model.params)
@@ -132,31 +130,30 @@ def fit_sequence_model(
     if source is not None and cfg.model.name == "auto":
         # --init-from RUN without --model: the source run's model and hyperparameters
         name, params = source[0], {**source[1], **params}
-    defaults = {p.name: p.default for p in model_parameters(name)}
-    needs_length = params.get("features", defaults.get("features")) == "onehot"
-    length = resolve_length(cfg, prepared, needs_length)
+    check_model(modality, name)
+    inputs = modality.fit_inputs(cfg, prepared, name, params)
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
     n_outputs = output_size(loss, targets.task, n_classes=targets.n_outputs)
-    model = build_model(
-        name, in_channels=alphabet.n_channels, n_outputs=n_outputs, length=length, **params
-    )
-    transfer = setup_transfer(model, cfg.train, targets=targets.to_dict())
+    network = modality.build_network(name, params, inputs, n_outputs)
+    body: Any = network.model
+    transfer = setup_transfer(body, cfg.train, targets=targets.to_dict())
     prepared.emit_warnings()  # options are valid: now tell the user about the data
-    table = torch.as_tensor(alphabet.onehot_matrix())
-    network = SequenceNetwork(model, table)
     scale = _scale(targets)
     y_train = prepared.y["train"]
     assert y_train is not None
+    seed = cfg.train.seed
     y_fit = y_train if scale is None else (y_train - scale[0]) / scale[1]
-    train = EncodedSequences(_part(prepared, "train"), y_fit, length=length)
+    train = modality.dataset(_part(prepared, "train"), y_fit, inputs, training=True, seed=seed)
     valid = None
     if "valid" in prepared.present():
         y_valid = prepared.y["valid"]
         assert y_valid is not None
         y_valid = y_valid if scale is None else (y_valid - scale[0]) / scale[1]
-        valid = EncodedSequences(_part(prepared, "valid"), y_valid, length=length)
+        valid = modality.dataset(
+            _part(prepared, "valid"), y_valid, inputs, training=False, seed=seed
+        )
     weights = None
     if cfg.train.class_weights == "balanced" and targets.task != "regression":
         weights = class_weight_vector(y_train, targets.task)
@@ -174,18 +171,13 @@ def fit_sequence_model(
     )
     info = {
         "biodl_version": __version__,
+        "kind": modality.name,
         "model": name,
         "params": params,
-        "in_channels": alphabet.n_channels,
         "n_outputs": n_outputs,
-        "model_length": length,
-        "alphabet": alphabet.name,
-        "length": length,
-        "length_policy": "crop-centre/pad-right to length" if length else "pad per batch with mask",
         "loss": loss,
         "targets": targets.to_dict(),
-        "sequence_column": cfg.data.sequence_column,
-        "id_column": cfg.data.id_column,
+        "inputs": inputs,
     }
     if transfer.report is not None:
         info["transfer"] = transfer.info(cfg.train)
@@ -207,21 +199,23 @@ def _scale(targets: TargetEncoding) -> tuple[np.ndarray, np.ndarray] | None:
     return np.asarray(targets.mean), np.asarray(targets.std)
 
 
-def _part(prepared: PreparedData, name: str) -> SequenceSet:
+def _part(prepared: PreparedData, name: str) -> Any:
     part = prepared.parts[name]
     assert part is not None
     return part
 
 
 def predict_trained(
-    trained: Trained, seqs: SequenceSet, *, batch_size: int = 512, device: str = "cpu"
+    trained: Trained, part: Any, *, batch_size: int = 512, device: str = "cpu"
 ) -> np.ndarray:
-    """Scores of a trained model on ``seqs`` (layout of the task)."""
+    """Scores of a trained model on ``part`` (layout of the task)."""
+    from biodl.modalities import get_modality
     from biodl.training.predict import predict_scores
 
     info = trained.info
     targets = TargetEncoding.from_dict(info["targets"])
-    data = EncodedSequences(seqs, length=info["length"])
+    modality = get_modality(info.get("kind", "sequence"))
+    data = modality.dataset(part, None, model_inputs(info), training=False, seed=0)
     return predict_scores(
         trained.network,
         data,
@@ -233,24 +227,20 @@ def predict_trained(
     )
 
 
-def fit_sequence_baseline(
-    cfg: RunConfig, prepared: PreparedData
-) -> tuple[Baseline, dict[str, Any]]:
-    """Fit the classical baseline on the training part with k-mer (+ positional) features."""
-    train = _part(prepared, "train")
-    k = cfg.baseline.k or default_k(prepared.alphabet, float(np.median(train.lengths)))
-    lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])  # type: ignore[union-attr]
-    fixed = cfg.data.length or (int(lengths[0]) if lengths.min() == lengths.max() else None)
-    positional = (
-        cfg.baseline.positional if cfg.baseline.positional is not None else fixed is not None
-    )
-    if positional and fixed is None:
-        raise ConfigError(
-            "baseline.positional=true needs sequences of one length; pass --length to crop/pad"
-        )
-    length = fixed if positional else None
-    features = f"{k}-mer frequencies" + (" + position-wise one-hot" if positional else "")
-    X = sequence_features(train, k=k, length=length)
+def model_inputs(info: dict[str, Any]) -> dict[str, Any]:
+    """The fitted input preprocessing of a saved model (schema-1 runs kept it at top level)."""
+    return info.get("inputs", info)
+
+
+def fit_baseline_for(cfg: RunConfig, prepared: PreparedData) -> tuple[Baseline, Features]:
+    """Fit the classical baseline on the training part with the modality's features.
+
+    Returns the fitted baseline and the fitted features (``features(part) -> X``).
+    """
+    from biodl.modalities import get_modality
+
+    features = get_modality(prepared.kind).baseline_features(cfg, prepared)
+    X = features(_part(prepared, "train"))
     y_train = prepared.y["train"]
     assert y_train is not None
     targets = prepared.targets
@@ -262,10 +252,10 @@ def fit_sequence_baseline(
         seed=cfg.train.seed,
         class_weight=cfg.train.class_weights,
         n_classes=len(targets.classes) if targets.task == "multiclass" else None,
-        features=features,
+        features=features.description,
         label_names=targets.label_columns,
     )
-    return baseline, {"k": k, "length": length, "features": features}
+    return baseline, features
 
 
 def run_training(
@@ -306,24 +296,29 @@ def _train_and_evaluate(
 
     started = datetime.now(timezone.utc)
     check_transfer_options(cfg.train)  # before reading data: bad transfer options fail fast
-    prepared = prepare_data(cfg.data, seed=cfg.train.seed)
-    trained, fit = fit_sequence_model(cfg, prepared, progress=progress)
+    prepared = prepare_run_data(cfg)
+    trained, fit = fit_model(cfg, prepared, progress=progress)
     # name and params as built (--init-from RUN without --model takes both from the source run)
-    model = replace(cfg.model, name=trained.info["model"], params=trained.info["params"])
-    resolved = replace(cfg, model=model)
+    resolved = replace(
+        cfg,
+        data=replace(cfg.data, kind=prepared.kind),  # type: ignore[arg-type]
+        model=replace(cfg.model, name=trained.info["model"], params=trained.info["params"]),
+    )
     start = time.perf_counter()
-    baseline, baseline_info = fit_sequence_baseline(resolved, prepared)
+    baseline, features = fit_baseline_for(resolved, prepared)
     baseline_seconds = time.perf_counter() - start
     scores: dict[str, dict[str, np.ndarray]] = {"model": {}, "baseline": {}}
     for name in prepared.present():
         part = _part(prepared, name)
         scores["model"][name] = predict_trained(trained, part)
-        X = sequence_features(part, k=baseline_info["k"], length=baseline_info["length"])
-        scores["baseline"][name] = baseline.predict_scores(X)
+        scores["baseline"][name] = baseline.predict_scores(features(part))
+    extra = fit_extra_baselines(resolved, prepared)
     _check_collapsed(prepared, scores["model"])
     metrics = evaluate_scores(
         resolved, prepared, scores, model_name=model_title(trained.info["model"]), baseline=baseline
     )
+    if extra:
+        metrics["extra_baselines"] = extra
     if cfg.train.seeds > 1:
         metrics["seeds"] = repeat_over_seeds(resolved, prepared, scores, progress=progress)
     if "transfer" in trained.info:  # transfer learning: where the weights came from, and
@@ -343,7 +338,7 @@ def _train_and_evaluate(
         "baseline_seconds": round(baseline_seconds, 3),
         "device": fit.device,
     }
-    metrics["baseline"]["features"] = baseline_info["features"]
+    metrics["baseline"]["features"] = features.description
     predictions = prediction_table(prepared, scores["model"])
     result = TrainResult(
         run_dir=None,
@@ -381,11 +376,11 @@ def repeat_over_seeds(
     seeds = [cfg.train.seed + i for i in range(cfg.train.seeds)]
     for seed in seeds[1:]:
         cfg_seed = replace(cfg, train=replace(cfg.train, seed=seed))
-        trained, _ = fit_sequence_model(cfg_seed, prepared, progress=progress)
+        trained, _ = fit_model(cfg_seed, prepared, progress=progress)
         values["model"].append(compute_metrics(task, y, predict_trained(trained, part)))
-        baseline, info = fit_sequence_baseline(cfg_seed, prepared)
-        X = sequence_features(part, k=info["k"], length=info["length"])
-        values["baseline"].append(compute_metrics(task, y, baseline.predict_scores(X)))
+        baseline, features = fit_baseline_for(cfg_seed, prepared)
+        scores = baseline.predict_scores(features(part))
+        values["baseline"].append(compute_metrics(task, y, scores))
     out: dict[str, Any] = {"seeds": seeds, "split": split}
     for who, runs in values.items():
         out[who] = {}
@@ -422,9 +417,7 @@ def compare_with_scratch(
         unfreeze_after=0,
         compare_scratch=False,
     )
-    trained, fit = fit_sequence_model(
-        replace(cfg, train=scratch_train), prepared, progress=progress
-    )
+    trained, fit = fit_model(replace(cfg, train=scratch_train), prepared, progress=progress)
     task = prepared.targets.task
     split = "test" if "test" in transferred else ("valid" if "valid" in transferred else "train")
     y = prepared.y[split]
@@ -456,6 +449,43 @@ def compare_with_scratch(
             "verdict": transfer_verdict(comparison, model_name=model_title(trained.info["model"])),
         },
     }
+
+
+def fit_extra_baselines(cfg: RunConfig, prepared: PreparedData) -> list[dict[str, Any]]:
+    """Fit the modality's extra baselines; their metrics (with CIs) on the final split."""
+    from biodl.modalities import get_modality
+
+    extras = get_modality(prepared.kind).extra_baselines(cfg, prepared)
+    if not extras:
+        return []
+    task = prepared.targets.task
+    split = "test" if "test" in prepared.present() else "valid"
+    y_train, y = prepared.y["train"], prepared.y[split]
+    assert y_train is not None and y is not None
+    out = []
+    for extra in extras:
+        start = time.perf_counter()
+        fitted = extra.fit(_part(prepared, "train"), y_train)
+        seconds = time.perf_counter() - start
+        scores = fitted.predict_scores(_part(prepared, split))
+        est = bootstrap_metrics(
+            task,
+            y,
+            scores,
+            n_boot=cfg.evaluate.n_bootstrap,
+            level=cfg.evaluate.level,
+            seed=cfg.train.seed,
+        )
+        out.append(
+            {
+                "name": extra.name,
+                "split": split,
+                "seconds": round(seconds, 3),
+                split: {k: v.value for k, v in est.items()},
+                f"{split}_ci": {k: [v.low, v.high] for k, v in est.items()},
+            }
+        )
+    return out
 
 
 def _check_collapsed(prepared: PreparedData, scores: dict[str, np.ndarray]) -> None:
@@ -496,7 +526,8 @@ def evaluate_scores(
         "baseline": {"name": baseline.human_name},
         "data": {
             "train_file": prepared.files[0],
-            "alphabet": prepared.alphabet.name,
+            "kind": prepared.kind,
+            **describe_data(prepared),
             "split": prepared.split_note,
             **{f"n_{name}": len(p) for name in SPLITS if (p := prepared.parts[name]) is not None},
             "classes": prepared.targets.classes,
@@ -543,6 +574,13 @@ def evaluate_scores(
         "verdict": verdict(comparison, model_name=model_name, baseline_name=baseline.human_name),
     }
     return out
+
+
+def describe_data(prepared: PreparedData) -> dict[str, Any]:
+    """The modality's facts about the data (e.g. the alphabet of sequences)."""
+    from biodl.modalities import get_modality
+
+    return get_modality(prepared.kind).describe(prepared)
 
 
 def prediction_table(prepared: PreparedData, scores: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -594,6 +632,13 @@ def format_summary(metrics: dict[str, Any]) -> str:
             f"{name:<18}{_with_ci(value, model.get(split + '_ci', {}).get(name)):<30}"
             f"{_with_ci(base[split][name], base.get(split + '_ci', {}).get(name)):<30}"
         )
+    for extra in metrics.get("extra_baselines", []):
+        values = ", ".join(
+            f"{name} {_with_ci(value, extra[split + '_ci'].get(name))}"
+            for name, value in extra[split].items()
+            if name in model[split]
+        )
+        lines.append(f"{extra['name']} ({split}): {values}")
     if "seeds" in metrics:
         seeds = metrics["seeds"]
         lines += ["", f"over {len(seeds['seeds'])} seeds ({seeds['split']}, mean ± sd):"]

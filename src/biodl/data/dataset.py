@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -42,6 +43,37 @@ class Batch:
     codes: torch.Tensor
     mask: torch.Tensor | None
     y: torch.Tensor | None
+
+    @property
+    def inputs(self) -> tuple[torch.Tensor | None, ...]:
+        """What the network's ``forward`` takes: ``(codes, mask)``."""
+        return (self.codes, self.mask)
+
+
+@dataclass
+class TensorBatch:
+    """One batch of any kind of data: the network's inputs and the targets.
+
+    Every batch the engine trains on has ``inputs`` (passed as ``network(*inputs)``) and ``y``;
+    Lightning moves both to the device.
+
+    Attributes
+    ----------
+    inputs : tuple of tensors (or None)
+        E.g. ``(x,)`` for a ``(batch, features)`` matrix, ``(values, mask, delta)`` for
+        irregular records.
+    y : tensor or None
+        Targets in the task's layout (int64 classes, float32 multilabel/regression).
+    """
+
+    inputs: tuple[torch.Tensor | None, ...]
+    y: torch.Tensor | None
+
+
+def batch_size_of(batch: Any) -> int:
+    """Number of examples in a batch (from the first input tensor)."""
+    first = next(t for t in batch.inputs if t is not None)
+    return int(first.shape[0])
 
 
 class EncodedSequences(Dataset[Batch]):
@@ -127,14 +159,34 @@ class BatchSampler(Sampler[np.ndarray]):
 
 
 def loader(
-    data: EncodedSequences, batch_size: int, *, shuffle: bool = False, seed: int = 0
-) -> DataLoader[Batch]:
-    """A ``DataLoader`` of whole batches (no per-item collation, no worker processes)."""
-    sampler = BatchSampler(len(data), batch_size, shuffle=shuffle, seed=seed)
-    return DataLoader(data, batch_size=None, sampler=sampler, collate_fn=_identity)  # type: ignore[arg-type]
+    data: Dataset[Any], batch_size: int, *, shuffle: bool = False, seed: int = 0
+) -> DataLoader[Any]:
+    """A ``DataLoader`` of whole batches (no per-item collation).
+
+    ``data[indices]`` returns a whole batch. A dataset may set ``num_workers`` (e.g. images
+    decoded from files) to load batches in worker processes, and ``sampler`` (a callable
+    ``(batch_size, shuffle, seed) -> Sampler``) to choose its own batches (e.g. buckets of
+    similar lengths).
+    """
+    n = len(data)  # type: ignore[arg-type]
+    make = getattr(data, "sampler", None)
+    sampler = (
+        make(batch_size, shuffle=shuffle, seed=seed)
+        if make is not None
+        else BatchSampler(n, batch_size, shuffle=shuffle, seed=seed)
+    )
+    workers = int(getattr(data, "num_workers", 0))
+    return DataLoader(
+        data,
+        batch_size=None,
+        sampler=sampler,
+        collate_fn=_identity,
+        num_workers=workers,
+        persistent_workers=workers > 0,
+    )
 
 
-def _identity(batch: Batch) -> Batch:
+def _identity(batch: Any) -> Any:
     return batch
 
 

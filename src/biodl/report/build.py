@@ -210,6 +210,7 @@ def build_report(
         environment=environment,
         sections=[
             ("Training", training_text(metrics)),
+            *extra_baselines_section(metrics),
             *seeds_section(metrics),
             *transfer_section(metrics),
         ],
@@ -217,25 +218,41 @@ def build_report(
     return write_report(content, folder / "report.html")
 
 
+#: metrics.json "data" keys shown by :func:`data_facts` in their own way (or not at all).
+_DATA_KEYS_SHOWN = {
+    "train_file",
+    "kind",
+    "alphabet",
+    "length",
+    "split",
+    "n_train",
+    "n_valid",
+    "n_test",
+    "classes",
+    "label_columns",
+    "leakage",
+}
+
+
 def data_facts(metrics: dict[str, Any], prepared: Any) -> list[tuple[str, str]]:
     """(name, value) rows describing the data for the report."""
     data = metrics["data"]
-    facts = [
-        ("Files", ", ".join(os.path.abspath(f) for f in prepared.files)),
-        ("Alphabet", data["alphabet"].upper()),
-    ]
+    kind = data.get("kind", "sequence")
+    facts = [("Files", ", ".join(os.path.abspath(f) for f in prepared.files))]
+    if "alphabet" in data:
+        facts.append(("Alphabet", data["alphabet"].upper()))
+    noun = "Sequences" if kind == "sequence" else "Examples"
     sizes = " / ".join(str(data.get(f"n_{n}", 0)) for n in ("train", "valid", "test"))
-    facts.append(("Sequences (train / valid / test)", sizes))
+    facts.append((f"{noun} (train / valid / test)", sizes))
     facts.append(("How valid/test were made", data["split"]))
-    lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])
-    facts.append(
-        (
-            "Length",
-            f"{lengths.min()}"
-            if lengths.min() == lengths.max()
-            else f"{lengths.min()} to {lengths.max()} (median {np.median(lengths):.0f})",
-        )
-    )
+    length = data.get("length")
+    if isinstance(length, dict):
+        low, high = length["min"], length["max"]
+        text = f"{low}" if low == high else f"{low} to {high} (median {length['median']:.0f})"
+        facts.append(("Length", text))
+    for key, value in data.items():
+        if key not in _DATA_KEYS_SHOWN:
+            facts.append((key.replace("_", " ").capitalize(), _fact_text(value)))
     targets = prepared.targets
     facts.append(("Task", f"{targets.task} on {', '.join(targets.label_columns)}"))
     if targets.task in ("binary", "multiclass"):
@@ -248,6 +265,44 @@ def data_facts(metrics: dict[str, Any], prepared: Any) -> list[tuple[str, str]]:
             )
         )
     return facts
+
+
+def _value_ci(value: float | None, ci: list[float | None] | None) -> str:
+    if value is None or not np.isfinite(value):
+        return "-"
+    if not ci or ci[0] is None or ci[1] is None:
+        return f"{value:.3f}"
+    return f"{value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+
+
+def _fact_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_fact_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def extra_baselines_section(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+    """An 'Other baselines' section: each extra baseline's metrics with their intervals."""
+    extras = metrics.get("extra_baselines") or []
+    if not extras:
+        return []
+    paragraphs = []
+    for extra in extras:
+        split = extra["split"]
+        values = "; ".join(
+            f"{metric_title(name)} {_value_ci(value, extra[split + '_ci'].get(name))}"
+            for name, value in extra[split].items()
+        )
+        paragraphs.append(
+            f"{extra['name']} ({split}, trained on the same split in {extra['seconds']:.1f} s): "
+            f"{values}"
+        )
+    intro = "Further classical methods, trained and tested on the same split as the network:"
+    return [("Other baselines", intro + "\n\n" + "\n\n".join(paragraphs))]
 
 
 def mean_sd_text(stat: dict[str, Any]) -> str:

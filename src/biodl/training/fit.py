@@ -24,14 +24,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from torch import nn
+from torch.utils.data import Dataset
 
 from biodl.config import TrainConfig
-from biodl.data.dataset import EncodedSequences, loader
+from biodl.data.dataset import loader
 from biodl.data.targets import TaskName
 from biodl.errors import RunInterrupted
 from biodl.evaluate.metrics import METRIC_DIRECTION
 from biodl.training.losses import make_loss
-from biodl.training.task import SequenceNetwork, SupervisedTask
+from biodl.training.task import SupervisedTask
 
 
 @dataclass
@@ -40,7 +42,7 @@ class FitResult:
 
     Attributes
     ----------
-    network : SequenceNetwork
+    network : nn.Module
         With the weights of the best validation epoch (or the last epoch without validation).
     history : DataFrame
         One row per epoch: ``epoch``, ``train_loss``, ``valid_loss``, ``valid_<metric>``, ``lr``,
@@ -55,7 +57,7 @@ class FitResult:
         Where training ran, e.g. 'cpu' or 'cuda x2'.
     """
 
-    network: SequenceNetwork
+    network: nn.Module
     history: pd.DataFrame
     best_epoch: int
     epochs_run: int
@@ -81,9 +83,9 @@ def progress_enabled() -> bool:
 
 
 def fit_network(
-    network: SequenceNetwork,
-    train: EncodedSequences,
-    valid: EncodedSequences | None,
+    network: nn.Module,
+    train: Dataset[Any],
+    valid: Dataset[Any] | None,
     *,
     task: TaskName,
     loss: str,
@@ -97,9 +99,10 @@ def fit_network(
 
     Parameters
     ----------
-    network : SequenceNetwork
-    train, valid : EncodedSequences
-        With targets.
+    network : nn.Module
+        Called as ``network(*batch.inputs)`` (e.g. a :class:`SequenceNetwork`).
+    train, valid : Dataset
+        Whole-batch datasets with targets (``data[indices] -> batch`` with ``inputs``, ``y``).
     task : str
     loss : str
         Resolved loss name.
@@ -115,11 +118,6 @@ def fit_network(
         Extra callbacks (e.g. a tuning trial's pruning callback, which sees the logged
         ``valid_loss`` / ``valid_<metric>`` at the end of every validation epoch).
     """
-    import lightning as L
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
-    from lightning.pytorch.utilities.exceptions import SIGTERMException
-
-    workdir = tempfile.TemporaryDirectory(prefix="biodl-fit-")
     weights = (
         torch.as_tensor(class_weights, dtype=torch.float32) if class_weights is not None else None
     )
@@ -138,18 +136,66 @@ def fit_network(
         l1=cfg.l1,
         l2=cfg.l2,
         target_scale=target_scale,
-        history_path=str(Path(workdir.name) / "history.json"),
         body_lr_factor=cfg.body_lr_factor if cfg.init_from else 1.0,
         train_body=not (cfg.init_from and cfg.freeze == "body"),
     )
+    return fit_module(
+        module,
+        train,
+        valid,
+        cfg=cfg,
+        monitor=monitor_key(cfg),
+        progress=progress,
+        callbacks=callbacks,
+    )
+
+
+def fit_module(
+    module: Any,
+    train: Dataset[Any],
+    valid: Dataset[Any] | None,
+    *,
+    cfg: TrainConfig,
+    monitor: tuple[str, str] = ("valid_loss", "min"),
+    progress: bool | None = None,
+    callbacks: list[Any] | None = None,
+) -> FitResult:
+    """Run Lightning on any training module: checkpoint of the best epoch, early stopping.
+
+    The module (a ``LightningModule``) must have a ``network`` attribute (what is returned,
+    with the best weights) and a ``history_path`` attribute: rank zero writes the per-epoch
+    history there as a JSON list of dicts (``epoch``, ``train_loss``, ``valid_loss``, ...), so
+    it reaches this process under every strategy. :class:`SupervisedTask` is one such module;
+    the autoencoders' training module is another.
+
+    Parameters
+    ----------
+    module : LightningModule
+    train, valid : Dataset
+        Whole-batch datasets (see :func:`biodl.data.dataset.loader`).
+    cfg : TrainConfig
+        Batch size, epochs, patience, gradient clipping, seed, device options.
+    monitor : (key, 'min' | 'max'), default ('valid_loss', 'min')
+        The logged value early stopping and the checkpoint watch.
+    progress : bool, optional
+    callbacks : list of lightning Callback, optional
+    """
+    import lightning as L
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+    workdir = tempfile.TemporaryDirectory(prefix="biodl-fit-")
+    module.history_path = str(Path(workdir.name) / "history.json")
     show = progress_enabled() if progress is None else progress
-    batch_size = batch_size_for(cfg, len(train))
+    batch_size = batch_size_for(cfg, len(train))  # type: ignore[arg-type]
     train_loader = loader(train, batch_size, shuffle=True, seed=cfg.seed)
-    valid_loader = loader(valid, max(batch_size, 256)) if valid is not None and len(valid) else None
+    valid_loader = (
+        loader(valid, max(batch_size, 256)) if valid is not None and len(valid) else None  # type: ignore[arg-type]
+    )
     callbacks = list(callbacks or [])
     checkpoint = None
     if valid_loader is not None:
-        key, mode = monitor_key(cfg)
+        key, mode = monitor
         checkpoint = ModelCheckpoint(
             dirpath=workdir.name, monitor=key, mode=mode, save_top_k=1, save_weights_only=True
         )

@@ -7,17 +7,20 @@ See :func:`biodl.predict`; this is the loop inside it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
+from torch import nn
+from torch.utils.data import Dataset
 
-from biodl.data.dataset import EncodedSequences, loader
+from biodl.data.dataset import loader
 from biodl.training.losses import to_scores
-from biodl.training.task import SequenceNetwork
 
 
 def predict_scores(
-    network: SequenceNetwork,
-    data: EncodedSequences,
+    network: nn.Module,
+    data: Dataset[Any],
     *,
     loss: str,
     task: str,
@@ -25,12 +28,14 @@ def predict_scores(
     device: str = "cpu",
     target_scale: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Scores for every sequence of ``data``, in order.
+    """Scores for every example of ``data``, in order.
 
     Parameters
     ----------
-    network : SequenceNetwork
-    data : EncodedSequences
+    network : nn.Module
+        Called as ``network(*batch.inputs)``.
+    data : Dataset
+        A whole-batch dataset (e.g. :class:`biodl.data.dataset.EncodedSequences`).
     loss, task : str
         Decide how raw outputs become scores (see :func:`biodl.training.losses.to_scores`).
     batch_size : int, default 512
@@ -47,11 +52,11 @@ def predict_scores(
     chunks = []
     with torch.inference_mode():
         for batch in loader(data, batch_size):
-            mask = batch.mask.to(device) if batch.mask is not None else None
-            out = network(batch.codes.to(device), mask)
+            inputs = [t.to(device) if t is not None else None for t in batch.inputs]
+            out = network(*inputs)
             chunks.append(to_scores(out.float(), loss, task).cpu())
     if not chunks:
-        head = network.model.head
+        head = network.model.head  # type: ignore[union-attr]
         assert isinstance(head, torch.nn.Linear)
         return np.zeros((0, 2 if task == "binary" else head.out_features))
     scores = torch.cat(chunks).numpy().astype(np.float64)

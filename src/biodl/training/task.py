@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from biodl.data.dataset import Batch, onehot
+from biodl.data.dataset import batch_size_of, onehot
 from biodl.data.targets import TaskName
 from biodl.evaluate.metrics import compute_metrics
 from biodl.training.losses import TaskLoss, to_scores
@@ -46,11 +46,13 @@ class SequenceNetwork(nn.Module):
 
 
 class SupervisedTask(L.LightningModule):
-    """Trains a :class:`SequenceNetwork` with a loss, optimiser, schedule and penalties.
+    """Trains a network with a loss, optimiser, schedule and penalties.
 
     Parameters
     ----------
-    network : SequenceNetwork
+    network : nn.Module
+        Called as ``network(*batch.inputs)``; e.g. a :class:`SequenceNetwork`. Every batch has
+        ``inputs`` and ``y`` (see :class:`biodl.data.dataset.TensorBatch`).
     loss_fn : callable
         ``(outputs, targets) -> scalar`` from :func:`biodl.training.losses.make_loss`.
     loss : str
@@ -78,7 +80,7 @@ class SupervisedTask(L.LightningModule):
 
     def __init__(
         self,
-        network: SequenceNetwork,
+        network: nn.Module,
         *,
         loss_fn: TaskLoss,
         loss: str,
@@ -124,8 +126,8 @@ class SupervisedTask(L.LightningModule):
         #: One dict per epoch: epoch, train_loss, valid_loss, valid_<metric>, lr.
         self.history: list[dict[str, float]] = []
 
-    def forward(self, codes: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-        return self.network(codes, mask)
+    def forward(self, *inputs: torch.Tensor | None) -> torch.Tensor:
+        return self.network(*inputs)
 
     def _penalty(self) -> torch.Tensor | float:
         total: torch.Tensor | float = 0.0
@@ -135,12 +137,13 @@ class SupervisedTask(L.LightningModule):
             total = total + self.l2 * sum(p.pow(2).sum() for p in self._penalised)
         return total
 
-    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        out = self.network(batch.codes, batch.mask)
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        out = self.network(*batch.inputs)
         assert batch.y is not None
         loss = self.loss_fn(out, batch.y)
-        self._train_sum = self._train_sum.to(loss.device) + loss.detach() * len(batch.codes)
-        self._train_count += len(batch.codes)
+        n = batch_size_of(batch)
+        self._train_sum = self._train_sum.to(loss.device) + loss.detach() * n
+        self._train_count += n
         if self.l1 or self.l2:
             loss = loss + self._penalty()
         return loss
@@ -158,8 +161,8 @@ class SupervisedTask(L.LightningModule):
         if self.history_path and self.trainer.is_global_zero:
             Path(self.history_path).write_text(json.dumps(self.history))
 
-    def validation_step(self, batch: Batch, batch_idx: int) -> None:
-        self._valid_outputs.append(self.network(batch.codes, batch.mask).float())
+    def validation_step(self, batch: Any, batch_idx: int) -> None:
+        self._valid_outputs.append(self.network(*batch.inputs).float())
         assert batch.y is not None
         self._valid_targets.append(batch.y)
 

@@ -1,0 +1,210 @@
+"""Kinds of data ("modalities"): what is different between sequences, expression, images...
+
+The workflow (train, cv, tune, predict, evaluate, the report and the run directory) is the same
+for every kind of data; what differs is how a file is read and split, which networks exist, how
+inputs are preprocessed (fitted on the training part only), how a batch is made, and which
+features the classical baseline uses. A modality is one object answering exactly those
+questions (:class:`Modality`); :data:`MODALITIES` names them, and :func:`resolve_kind` picks one
+for a training file when ``data.kind`` is 'auto'.
+
+Examples
+--------
+>>> get_modality("sequence").name
+'sequence'
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from biodl.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from torch import nn
+    from torch.utils.data import Dataset
+
+    from biodl.config import DataConfig, RunConfig
+    from biodl.experiment import PreparedData
+
+#: kind -> "module:attribute" of its modality object, imported on first use. The order is the
+#: order in which 'auto' asks each kind whether a file is its own; sequences come last
+#: because every CSV could be a sequence table.
+MODALITIES: dict[str, str] = {
+    "image": "biodl.modalities.image:IMAGE",
+    "records": "biodl.modalities.records:RECORDS",
+    "timeseries": "biodl.modalities.timeseries:TIMESERIES",
+    "expression": "biodl.modalities.expression:EXPRESSION",
+    "sequence": "biodl.modalities.sequence:SEQUENCE",
+}
+
+
+class Part(Protocol):
+    """One part (train, valid or test) of a dataset of any kind."""
+
+    ids: Sequence[str]
+
+    def __len__(self) -> int: ...
+
+    def subset(self, index: np.ndarray) -> Part: ...
+
+
+class Features(Protocol):
+    """Baseline features fitted on the training part: ``features(part) -> X``."""
+
+    description: str
+
+    def __call__(self, part: Any) -> Any: ...
+
+
+@dataclass
+class ExtraBaseline:
+    """A classical method shown beside the main baseline (e.g. 1-nearest-neighbour).
+
+    Attributes
+    ----------
+    name : str
+        Human name for tables and the report, e.g. '1-NN (Euclidean)'.
+    fit : callable
+        ``fit(part, y) -> fitted`` where ``fitted.predict_scores(part)`` returns scores in the
+        task's layout (as :meth:`biodl.evaluate.baselines.Baseline.predict_scores`).
+    """
+
+    name: str
+    fit: Callable[[Any, np.ndarray], Any]
+
+
+class Modality(Protocol):
+    """What the workflow needs to know about one kind of data.
+
+    Attributes
+    ----------
+    name : str
+        The kind, e.g. 'sequence'.
+    models : tuple of str
+        Model names ``--model`` accepts for this kind.
+    """
+
+    name: str
+    models: tuple[str, ...]
+
+    def detect(self, path: Path) -> bool:
+        """Whether the training file or folder ``path`` looks like data of this kind."""
+        ...
+
+    def prepare(self, cfg: RunConfig, *, seed: int) -> PreparedData:
+        """Read, validate and split; parts stay raw (nothing fitted yet)."""
+        ...
+
+    def default_model(self, prepared: PreparedData) -> str: ...
+
+    def fit_inputs(
+        self, cfg: RunConfig, prepared: PreparedData, model: str, params: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Input preprocessing fitted on the training part only (JSON-able)."""
+        ...
+
+    def build_network(
+        self, model: str, params: dict[str, Any], inputs: dict[str, Any], n_outputs: int
+    ) -> nn.Module:
+        """The network trained and saved: a wrapper whose ``.model`` holds the weights."""
+        ...
+
+    def dataset(
+        self,
+        part: Any,
+        y: np.ndarray | None,
+        inputs: dict[str, Any],
+        *,
+        training: bool,
+        seed: int,
+    ) -> Dataset[Any]:
+        """Whole-batch dataset (``data[indices] -> batch`` with ``inputs`` and ``y``)."""
+        ...
+
+    def baseline_features(self, cfg: RunConfig, prepared: PreparedData) -> Features: ...
+
+    def extra_baselines(self, cfg: RunConfig, prepared: PreparedData) -> list[ExtraBaseline]: ...
+
+    def read(
+        self, path: str, inputs: dict[str, Any], data: DataConfig, *, require_labels: bool
+    ) -> tuple[Any, pd.DataFrame | None]:
+        """New data for predict/evaluate, read as the trained model expects."""
+        ...
+
+    def describe(self, prepared: PreparedData) -> dict[str, Any]:
+        """Facts for ``metrics.json`` 'data' and the report (e.g. the alphabet)."""
+        ...
+
+
+def get_modality(kind: str) -> Modality:
+    """The modality object of ``kind``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown kind.
+    """
+    if kind not in MODALITIES:
+        raise ConfigError(f"--kind {kind}: unknown; choose one of: {', '.join(MODALITIES)}")
+    module, attribute = MODALITIES[kind].split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def available_kinds() -> list[str]:
+    """Kinds whose modality module is installed (all of :data:`MODALITIES` in a full install)."""
+    found = []
+    for kind, target in MODALITIES.items():
+        if importlib.util.find_spec(target.split(":")[0]) is not None:
+            found.append(kind)
+    return found
+
+
+def detect_kind(path: str | Path) -> str:
+    """The kind of the training file or folder ``path`` (sequences when nothing else fits).
+
+    Raises
+    ------
+    DataError
+        When ``path`` does not exist.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder; check the path")
+    for kind in available_kinds():
+        if kind != "sequence" and get_modality(kind).detect(path):
+            return kind
+    return "sequence"
+
+
+def resolve_kind(data: DataConfig) -> str:
+    """``data.kind``, or the detected kind of ``data.train`` when it is 'auto'."""
+    if data.kind != "auto":
+        return data.kind
+    if not data.train:
+        raise ConfigError("no training data given; pass a file or folder as TRAIN")
+    return detect_kind(data.train)
+
+
+def check_model(modality: Modality, name: str) -> None:
+    """Raise a ConfigError when ``--model name`` does not exist for this kind of data."""
+    if name not in modality.models:
+        raise ConfigError(
+            f"--model: unknown model {name!r}; valid models: {', '.join(modality.models)} for "
+            f"{modality.name} data (see `biodl models`)"
+        )
+
+
+def prepare_run_data(cfg: RunConfig, *, seed: int | None = None) -> PreparedData:
+    """Read and split the data of ``cfg`` with the modality of its kind (detected if 'auto')."""
+    kind = resolve_kind(cfg.data)
+    prepared = get_modality(kind).prepare(cfg, seed=cfg.train.seed if seed is None else seed)
+    prepared.kind = kind
+    return prepared
