@@ -303,6 +303,10 @@ def test_mlp_on_onehot_gets_a_length_and_variable_lengths_work(tmp_path):
     ok("train", data, "--out", tmp_path / "cnn", *FAST)
     model = json.loads((tmp_path / "cnn" / "model" / "model.json").read_text())
     assert model["inputs"]["length"] is None
+    assert (
+        json.loads((tmp_path / "cnn" / "model" / "model.json").read_text())["inputs"]["length"]
+        is None
+    )
     ok(
         "train",
         data,
@@ -320,6 +324,10 @@ def test_mlp_on_onehot_gets_a_length_and_variable_lengths_work(tmp_path):
     )
     model = json.loads((tmp_path / "mlp" / "model" / "model.json").read_text())
     assert model["inputs"]["length"] == 59
+    assert (
+        json.loads((tmp_path / "mlp" / "model" / "model.json").read_text())["inputs"]["length"]
+        == 59
+    )
     ok("train", data, "--out", tmp_path / "crop", "--length", "40", *FAST)
     assert config_of(tmp_path / "crop")["data"]["length"] == 40
 

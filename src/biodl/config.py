@@ -43,6 +43,8 @@ Log1pOption = Literal["auto", True, False]  # expression data
 TsNormalisationOption = Literal["global", "instance", "none"]
 TimeUnitOption = Literal["auto", "hhmm", "minutes", "hours"]
 BaselineOption = Literal["logistic", "random_forest", "gradient_boosting"]
+FreezeOption = Literal["none", "body"]  # transfer learning
+ImageFitOption = Literal["resize", "crop"]  # images
 
 #: Human descriptions of every closed-set option, used by ``--help`` and the docs.
 OPTION_HELP: dict[str, dict[str, str]] = {
@@ -136,6 +138,27 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "instance": "z-score every series and channel by its own mean and sd (shape only; "
         "UCR series are often stored this way already)",
         "none": "values as read",
+    },
+    # transfer learning
+    "freeze": {
+        "none": "fine-tuning: every weight learns (the body at lr x --body-lr-factor, "
+        "optionally after --unfreeze-after epochs)",
+        "body": "feature extraction: only the new head learns; the pretrained body, its "
+        "BatchNorm statistics included, stays as loaded",
+    },
+    # images
+    "fit": {
+        "resize": "scale the whole image to --size x --size (the aspect ratio may change)",
+        "crop": "cut the centred square of the shorter side, then scale it to --size",
+    },
+    "augment": {
+        "flip": "mirror left-right and up-down, each with probability 1/2",
+        "rot90": "rotate by 0, 90, 180 or 270 degrees",
+        "shift": "translate by up to 10% of the side (whole pixels, zeros fill in)",
+        "crop": "random square of 80-100% of the side, scaled back up",
+        "brightness": "add an offset from U(-0.1, 0.1) to every pixel (pixels in [0, 1])",
+        "contrast": "scale deviations from the image mean by U(0.8, 1.2)",
+        "noise": "add Gaussian noise with standard deviation 0.03",
     },
 }
 
@@ -251,6 +274,13 @@ class DataConfig:
     # Regular time series (--kind timeseries): how series are scaled before the network and the
     # 1-NN baseline; the statistics are fitted on the training part only.
     ts_normalisation: TsNormalisationOption = "global"
+    # images (kind "image"): side, channels and fitting of every image, training augmentation
+    # (comma-separated names of OPTION_HELP["augment"]), path column of a CSV of images.
+    size: int | None = None
+    channels: int | None = None
+    fit: ImageFitOption = "resize"
+    augment: str = ""
+    image_column: str | None = None
 
 
 @dataclass
@@ -320,6 +350,17 @@ class TrainConfig:
     num_nodes : int, default 1
     threads : int, default 0
         CPU threads for torch; 0 keeps torch's default.
+    init_from : str, optional
+        Transfer learning: initial weights from an earlier run directory, a ``.safetensors``
+        file or a PyTorch state dict (read with ``weights_only=True``); see docs/transfer.md.
+    freeze : {'none', 'body'}, default 'none'
+        'body' trains only the head (feature extraction); 'none' fine-tunes everything.
+    body_lr_factor : float, default 1.0
+        Fine-tuning: the body learns at ``lr * body_lr_factor`` (e.g. 0.1).
+    unfreeze_after : int, default 0
+        Fine-tuning: keep the body frozen for this many epochs, then train it too.
+    compare_scratch : bool, default False
+        Also train the same model from random initialisation on the same split and compare.
     """
 
     loss: LossOption = "auto"
@@ -346,6 +387,12 @@ class TrainConfig:
     devices: str = "auto"
     num_nodes: int = 1
     threads: int = 0
+    # transfer learning (docs/transfer.md)
+    init_from: str | None = None
+    freeze: FreezeOption = "none"
+    body_lr_factor: float = 1.0
+    unfreeze_after: int = 0
+    compare_scratch: bool = False
 
 
 @dataclass

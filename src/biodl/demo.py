@@ -89,3 +89,38 @@ def write_demo_fasta(path: str | Path, *, n: int = 2000, length: int = 100, seed
     tmp.write_text("".join(lines), encoding="ascii")
     tmp.replace(path)
     return path
+
+
+def write_digits_npz(path: str | Path, *, seed: int = 0) -> Path:
+    """Write scikit-learn's 8x8 handwritten digits (1,797 images, 10 classes) as an image npz.
+
+    The MedMNIST layout: ``train_images`` ``(n, 8, 8)`` uint8 (0-16 scaled to 0-255) and
+    ``train_labels`` ``(n, 1)``, likewise ``val_*`` and ``test_*`` (a stratified 70/10/20
+    split from ``seed``). The digits ship with scikit-learn, so no download is needed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = write_digits_npz(Path(tempfile.mkdtemp()) / "digits.npz")
+    >>> sorted(np.load(out).files)[:2]
+    ['test_images', 'test_labels']
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    images = np.clip(digits.images * 16, 0, 255).astype(np.uint8)
+    labels = digits.target.astype(np.int64)[:, None]
+    index = np.arange(len(labels))
+    rest, test = train_test_split(index, test_size=0.2, stratify=labels, random_state=seed)
+    train, val = train_test_split(rest, test_size=0.125, stratify=labels[rest], random_state=seed)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp.npz")
+    arrays = {}
+    for name, rows in (("train", train), ("val", val), ("test", test)):
+        arrays[f"{name}_images"] = images[rows]
+        arrays[f"{name}_labels"] = labels[rows]
+    np.savez(tmp, **arrays)
+    tmp.replace(path)
+    return path

@@ -118,20 +118,27 @@ def fit_model(
     from biodl.modalities import check_model, get_modality
     from biodl.training.fit import fit_network
     from biodl.training.losses import class_weight_vector, output_size, resolve_loss
+    from biodl.training.transfer import setup_transfer, source_model
 
     modality = get_modality(prepared.kind)
     targets = prepared.targets
     name = cfg.model.name if cfg.model.name != "auto" else modality.default_model(prepared)
-    check_model(modality, name)
     loss = resolve_loss(cfg.train.loss, targets.task)
     _check_monitor(cfg, targets.task)
     params = dict(cfg.model.params)
+    source = source_model(cfg.train.init_from) if cfg.train.init_from else None
+    if source is not None and cfg.model.name == "auto":
+        # --init-from RUN without --model: the source run's model and hyperparameters
+        name, params = source[0], {**source[1], **params}
+    check_model(modality, name)
     inputs = modality.fit_inputs(cfg, prepared, name, params)
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
     n_outputs = output_size(loss, targets.task, n_classes=targets.n_outputs)
     network = modality.build_network(name, params, inputs, n_outputs)
+    body: Any = network.model
+    transfer = setup_transfer(body, cfg.train, targets=targets.to_dict())
     prepared.emit_warnings()  # options are valid: now tell the user about the data
     scale = _scale(targets)
     y_train = prepared.y["train"]
@@ -160,7 +167,7 @@ def fit_model(
         class_weights=weights,
         target_scale=scale,
         progress=progress,
-        callbacks=callbacks,
+        callbacks=[*(callbacks or []), *transfer.callbacks],
     )
     info = {
         "biodl_version": __version__,
@@ -172,6 +179,8 @@ def fit_model(
         "targets": targets.to_dict(),
         "inputs": inputs,
     }
+    if transfer.report is not None:
+        info["transfer"] = transfer.info(cfg.train)
     return Trained(fit.network, info), fit
 
 
@@ -283,13 +292,17 @@ def run_training(
 def _train_and_evaluate(
     cfg: RunConfig, writer: RunWriter | None, progress: bool | None
 ) -> TrainResult:
+    from biodl.training.transfer import check_transfer_options
+
     started = datetime.now(timezone.utc)
+    check_transfer_options(cfg.train)  # before reading data: bad transfer options fail fast
     prepared = prepare_run_data(cfg)
     trained, fit = fit_model(cfg, prepared, progress=progress)
+    # name and params as built (--init-from RUN without --model takes both from the source run)
     resolved = replace(
         cfg,
         data=replace(cfg.data, kind=prepared.kind),  # type: ignore[arg-type]
-        model=replace(cfg.model, name=trained.info["model"]),
+        model=replace(cfg.model, name=trained.info["model"], params=trained.info["params"]),
     )
     start = time.perf_counter()
     baseline, features = fit_baseline_for(resolved, prepared)
@@ -308,6 +321,15 @@ def _train_and_evaluate(
         metrics["extra_baselines"] = extra
     if cfg.train.seeds > 1:
         metrics["seeds"] = repeat_over_seeds(resolved, prepared, scores, progress=progress)
+    if "transfer" in trained.info:  # transfer learning: where the weights came from, and
+        metrics["transfer"] = trained.info["transfer"]
+        if cfg.train.compare_scratch:  # the same model from random weights on the same split
+            metrics["scratch"] = compare_with_scratch(
+                resolved,
+                prepared,
+                scores["model"],
+                progress=progress,
+            )
     metrics["training"] = {
         "epochs_run": fit.epochs_run,
         "best_epoch": fit.best_epoch,
@@ -370,6 +392,63 @@ def repeat_over_seeds(
                 "values": column.tolist(),
             }
     return out
+
+
+def compare_with_scratch(
+    cfg: RunConfig,
+    prepared: PreparedData,
+    transferred: dict[str, np.ndarray],
+    *,
+    progress: bool | None = None,
+) -> dict[str, Any]:
+    """Train ``cfg``'s model from random weights on the same split; compare with ``transferred``.
+
+    Returns the ``metrics['scratch']`` entry: the scratch model's final-split metrics with
+    bootstrap CIs, its training facts, and the paired-bootstrap comparison (transferred minus
+    scratch on the primary metric) with a verdict sentence.
+    """
+    from biodl.report.transfer import transfer_verdict
+
+    scratch_train = replace(
+        cfg.train,
+        init_from=None,
+        freeze="none",
+        body_lr_factor=1.0,
+        unfreeze_after=0,
+        compare_scratch=False,
+    )
+    trained, fit = fit_model(replace(cfg, train=scratch_train), prepared, progress=progress)
+    task = prepared.targets.task
+    split = "test" if "test" in transferred else ("valid" if "valid" in transferred else "train")
+    y = prepared.y[split]
+    assert y is not None
+    scores = predict_trained(trained, _part(prepared, split))
+    n_boot, level, seed = cfg.evaluate.n_bootstrap, cfg.evaluate.level, cfg.train.seed
+    est = bootstrap_metrics(task, y, scores, n_boot=n_boot, level=level, seed=seed)
+    metric = primary_metric(task)
+    comparison = paired_bootstrap(
+        task, y, transferred[split], scores, metric=metric, n_boot=n_boot, level=level, seed=seed
+    )
+    return {
+        "name": f"{model_title(trained.info['model'])} from scratch",
+        "split": split,
+        split: {k: v.value for k, v in est.items()},
+        f"{split}_ci": {k: [v.low, v.high] for k, v in est.items()},
+        "training": {
+            "epochs_run": fit.epochs_run,
+            "best_epoch": fit.best_epoch,
+            "seconds": round(fit.seconds, 3),
+        },
+        "comparison": {
+            "metric": metric,
+            "transferred": comparison.a,
+            "scratch": comparison.b,
+            "difference": comparison.difference,
+            "ci": [comparison.low, comparison.high],
+            "p_value": comparison.p_value,
+            "verdict": transfer_verdict(comparison, model_name=model_title(trained.info["model"])),
+        },
+    }
 
 
 def fit_extra_baselines(cfg: RunConfig, prepared: PreparedData) -> list[dict[str, Any]]:
@@ -569,6 +648,8 @@ def format_summary(metrics: dict[str, Any]) -> str:
             )
     lines.append("")
     lines.append(metrics["comparison"]["verdict"])
+    if "scratch" in metrics:  # transfer learning --compare-scratch
+        lines.append(metrics["scratch"]["comparison"]["verdict"])
     return "\n".join(lines)
 
 

@@ -24,6 +24,7 @@ from biodl.cli._app import (
 
 EXPRESSION = "Expression"  # help panel of the expression-data options
 RECORDS = "Irregular records"
+TRANSFER = "Transfer learning"
 
 
 @app.command()
@@ -422,6 +423,46 @@ def train(
             rich_help_panel=RECORDS,
         ),
     ] = None,
+    init_from: Annotated[
+        str | None,
+        typer.Option(
+            help="Start from pretrained weights: an earlier run directory (its model is reused "
+            "unless --model is given), a .safetensors file or a PyTorch state dict (loaded with "
+            "weights_only=True). See docs/transfer.md for the key mapping.",
+            metavar="RUN_DIR_OR_WEIGHTS",
+            rich_help_panel=TRANSFER,
+        ),
+    ] = None,
+    freeze: Annotated[
+        str | None,
+        typer.Option(help=_choices("freeze"), show_default="none", rich_help_panel=TRANSFER),
+    ] = None,
+    body_lr_factor: Annotated[
+        float | None,
+        typer.Option(
+            help="Fine-tuning: the body learns at lr x this factor (e.g. 0.1); the head at lr.",
+            show_default="1",
+            rich_help_panel=TRANSFER,
+        ),
+    ] = None,
+    unfreeze_after: Annotated[
+        int | None,
+        typer.Option(
+            help="Gradual unfreezing: train only the head for this many epochs, then the body too.",
+            show_default="0",
+            rich_help_panel=TRANSFER,
+        ),
+    ] = None,
+    compare_scratch: Annotated[
+        bool | None,
+        typer.Option(
+            "--compare-scratch/--no-compare-scratch",
+            help="Also train the same model from scratch on the same split; the report compares "
+            "the two.",
+            show_default=False,
+            rich_help_panel=TRANSFER,
+        ),
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace an existing run directory.", rich_help_panel=OUTPUT)
     ] = False,
@@ -493,6 +534,12 @@ def train(
         "time_unit": time_unit,
         "statics": _statics(statics),
         "n_bootstrap": bootstrap,
+        # transfer learning
+        "init_from": init_from,
+        "freeze": freeze,
+        "body_lr_factor": body_lr_factor,
+        "unfreeze_after": unfreeze_after,
+        "compare_scratch": compare_scratch,
     }
     if out is None:
         _fail("--out is required: the folder to write the run into (e.g. --out runs/my-run)")

@@ -34,7 +34,10 @@ from torch import nn
 
 from biodl.errors import ConfigError
 from biodl.models.cnn import CNN
+from biodl.models.cnn2d import CNN2d
+from biodl.models.image_mlp import ImageMLP
 from biodl.models.mlp import MLP
+from biodl.models.resnet import ResNet18, ResNet34
 from biodl.models.rnn import CNNLSTM, GRUNet, LSTMNet, RecurrentNet, RNNNet
 from biodl.models.transformer import TransformerNet
 from biodl.models.tsconv import FCN, ResNet1d
@@ -44,6 +47,7 @@ __all__ = [
     "CNNLSTM",
     "DEFAULT_MODEL",
     "FCN",
+    "IMAGE_MODELS",
     "MLP",
     "MODELS",
     "GRUNet",
@@ -54,6 +58,7 @@ __all__ = [
     "RecurrentNet",
     "ResNet1d",
     "TransformerNet",
+    "build_image_model",
     "build_model",
     "describe_model",
     "model_parameters",
@@ -76,7 +81,18 @@ MODELS: dict[str, type[nn.Module]] = {
 }
 DEFAULT_MODEL: dict[str, str] = {"dna": "cnn", "rna": "cnn", "protein": "cnn"}
 
-_DATA_ARGUMENTS = ("in_channels", "n_outputs", "length")
+# Images (kind "image"): models take (batch, channels, size, size) and ``size`` instead of
+# ``length``; the names repeat the sequence ones where the concept is the same.
+ImageModelName = Literal["cnn", "resnet18", "resnet34", "mlp"]
+IMAGE_MODELS: dict[str, type[nn.Module]] = {
+    "cnn": CNN2d,
+    "resnet18": ResNet18,
+    "resnet34": ResNet34,
+    "mlp": ImageMLP,
+}
+_TABLES: dict[str, dict[str, type[nn.Module]]] = {"sequence": MODELS, "image": IMAGE_MODELS}
+
+_DATA_ARGUMENTS = ("in_channels", "n_outputs", "length", "size")
 
 
 @dataclass(frozen=True)
@@ -109,12 +125,13 @@ class ModelParameter:
         return self.annotation
 
 
-def _model_class(name: str) -> type[nn.Module]:
-    if name not in MODELS:
+def _model_class(name: str, kind: str = "sequence") -> type[nn.Module]:
+    table = _TABLES.get(kind, MODELS)
+    if name not in table:
         raise ConfigError(
-            f"unknown model '{name}'; valid models: {', '.join(MODELS)}. Pick one of those names."
+            f"unknown model '{name}'; valid models: {', '.join(table)}. Pick one of those names."
         )
-    return MODELS[name]
+    return table[name]
 
 
 def _signature_class(cls: type[nn.Module]) -> type[nn.Module]:
@@ -187,13 +204,15 @@ def _hints(cls: type[nn.Module]) -> tuple[dict[str, inspect.Parameter], dict[str
     return keep, hints
 
 
-def model_parameters(name: str) -> list[ModelParameter]:
+def model_parameters(name: str, *, kind: str = "sequence") -> list[ModelParameter]:
     """Hyperparameters of a registered model, in constructor order.
 
     Parameters
     ----------
     name : str
-        Registry name, one of :data:`MODELS`.
+        Registry name, one of :data:`MODELS` (or :data:`IMAGE_MODELS` with ``kind="image"``).
+    kind : str, default "sequence"
+        Data kind whose table holds the model (``"sequence"`` or ``"image"``).
 
     Returns
     -------
@@ -211,7 +230,7 @@ def model_parameters(name: str) -> list[ModelParameter]:
     >>> [p.name for p in model_parameters("mlp")][:2]
     ['features', 'k']
     """
-    cls = _model_class(name)
+    cls = _model_class(name, kind)
     params, hints = _hints(cls)
     docs = _docstring_parameters(cls)
     return [
@@ -226,13 +245,15 @@ def model_parameters(name: str) -> list[ModelParameter]:
     ]
 
 
-def describe_model(name: str) -> str:
+def describe_model(name: str, *, kind: str = "sequence") -> str:
     """One-line summary of a registered model (the first line of its docstring).
 
     Parameters
     ----------
     name : str
         Registry name.
+    kind : str, default "sequence"
+        Data kind whose table holds the model.
 
     Returns
     -------
@@ -243,7 +264,7 @@ def describe_model(name: str) -> str:
     >>> describe_model("mlp")
     'Multilayer perceptron on the flattened one-hot sequence or its k-mer spectrum.'
     """
-    return inspect.cleandoc(_model_class(name).__doc__ or "").splitlines()[0]
+    return inspect.cleandoc(_model_class(name, kind).__doc__ or "").splitlines()[0]
 
 
 def _matches(value: object, hint: Any) -> bool:
@@ -334,6 +355,14 @@ def build_model(
     64
     """
     cls = _model_class(name)
+    _check_params(name, cls, params, in_channels=in_channels, n_outputs=n_outputs)
+    _check(name, "length", length, int | None)
+    return cls(in_channels=in_channels, n_outputs=n_outputs, length=length, **params)
+
+
+def _check_params(
+    name: str, cls: type[nn.Module], params: dict[str, object], *, in_channels: int, n_outputs: int
+) -> None:
     allowed, hints = _hints(cls)
     for key, value in params.items():
         if key not in allowed:
@@ -344,5 +373,44 @@ def build_model(
         _check(name, key, value, hints[key])
     _check(name, "in_channels", in_channels, int)
     _check(name, "n_outputs", n_outputs, int)
-    _check(name, "length", length, int | None)
-    return cls(in_channels=in_channels, n_outputs=n_outputs, length=length, **params)
+
+
+def build_image_model(
+    name: str, *, in_channels: int, n_outputs: int, size: int | None, **params: object
+) -> nn.Module:
+    """Build a registered image model after checking its hyperparameters.
+
+    Parameters
+    ----------
+    name : str
+        Name in :data:`IMAGE_MODELS`: ``"cnn"``, ``"resnet18"``, ``"resnet34"`` or ``"mlp"``.
+    in_channels : int
+        Image channels (1 or 3).
+    n_outputs : int
+        Width of the output.
+    size : int or None
+        Image side (images are square after reading); required by ``"mlp"``.
+    **params
+        Hyperparameters; see :func:`model_parameters` with ``kind="image"``.
+
+    Returns
+    -------
+    nn.Module
+        The model, with ``features(x) -> (batch, d)``, a final ``head`` nn.Linear and a
+        ``min_size`` attribute (smallest accepted image side).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown model or parameter or a value of the wrong kind or out of range.
+
+    Examples
+    --------
+    >>> model = build_image_model("cnn", in_channels=1, n_outputs=2, size=28, channels=8)
+    >>> model.head.in_features
+    8
+    """
+    cls = _model_class(name, "image")
+    _check_params(name, cls, params, in_channels=in_channels, n_outputs=n_outputs)
+    _check(name, "size", size, int | None)
+    return cls(in_channels=in_channels, n_outputs=n_outputs, size=size, **params)

@@ -18,6 +18,7 @@ from biodl import __version__
 from biodl.evaluate.metrics import METRIC_LABELS
 from biodl.report import figures as fig
 from biodl.report.html import Figure, ReportContent, SummaryRow, write_report
+from biodl.report.transfer import transfer_section
 
 
 def metric_title(name: str) -> str:
@@ -211,6 +212,7 @@ def build_report(
             ("Training", training_text(metrics)),
             *extra_baselines_section(metrics),
             *seeds_section(metrics),
+            *transfer_section(metrics),
         ],
     )
     return write_report(content, folder / "report.html")

@@ -136,6 +136,8 @@ def fit_network(
         l1=cfg.l1,
         l2=cfg.l2,
         target_scale=target_scale,
+        body_lr_factor=cfg.body_lr_factor if cfg.init_from else 1.0,
+        train_body=not (cfg.init_from and cfg.freeze == "body"),
     )
     return fit_module(
         module,

@@ -26,7 +26,7 @@ OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
 
 
 def make_optimizer(
-    params: Iterable[torch.nn.Parameter],
+    params: Iterable[torch.nn.Parameter] | Iterable[dict[str, Any]],
     name: str,
     *,
     lr: float,
@@ -44,6 +44,35 @@ def make_optimizer(
     elif name == "rmsprop":
         kwargs.update(momentum=momentum)
     return OPTIMIZERS[name](params, **kwargs)
+
+
+def parameter_groups(
+    network: torch.nn.Module, *, lr: float, body_lr_factor: float = 1.0, train_body: bool = True
+) -> list[dict[str, Any]]:
+    """Optimiser parameter groups: the model's ``head`` at ``lr``, the rest (the body) at
+    ``lr * body_lr_factor``, or left out when ``train_body`` is False (feature extraction).
+
+    ``network`` is a wrapper whose ``.model`` has a ``head`` (or such a model itself). One group
+    is returned when nothing distinguishes head and body. The head group comes first, so
+    ``param_groups[0]['lr']`` is the learning rate that was asked for.
+
+    Examples
+    --------
+    >>> net = torch.nn.Sequential()
+    >>> net.add_module("body", torch.nn.Linear(3, 3)); net.add_module("head", torch.nn.Linear(3, 1))
+    >>> [round(g["lr"], 4) for g in parameter_groups(net, lr=0.01, body_lr_factor=0.1)]
+    [0.01, 0.001]
+    """
+    model = getattr(network, "model", network)
+    head = getattr(model, "head", None)
+    if not isinstance(head, torch.nn.Module) or (train_body and body_lr_factor == 1.0):
+        return [{"params": list(network.parameters()), "lr": lr}]
+    head_ids = {id(p) for p in head.parameters()}
+    groups = [{"params": list(head.parameters()), "lr": lr, "name": "head"}]
+    if train_body:
+        body = [p for p in network.parameters() if id(p) not in head_ids]
+        groups.append({"params": body, "lr": lr * body_lr_factor, "name": "body"})
+    return groups
 
 
 def make_scheduler(

@@ -20,7 +20,7 @@ from biodl.data.dataset import batch_size_of, onehot
 from biodl.data.targets import TaskName
 from biodl.evaluate.metrics import compute_metrics
 from biodl.training.losses import TaskLoss, to_scores
-from biodl.training.optim import make_optimizer, make_scheduler
+from biodl.training.optim import make_optimizer, make_scheduler, parameter_groups
 
 
 class SequenceNetwork(nn.Module):
@@ -71,6 +71,11 @@ class SupervisedTask(L.LightningModule):
     history_path : path, optional
         Rank zero rewrites this JSON file with :attr:`history` after every epoch, so the history
         reaches the calling process under every strategy (DDP spawn included).
+    body_lr_factor : float, default 1.0
+        Transfer learning: the body (everything outside ``network.model.head``) learns at
+        ``lr * body_lr_factor``.
+    train_body : bool, default True
+        False leaves the body out of the optimiser (feature extraction).
     """
 
     def __init__(
@@ -91,6 +96,8 @@ class SupervisedTask(L.LightningModule):
         l2: float = 0.0,
         target_scale: tuple[np.ndarray, np.ndarray] | None = None,
         history_path: str | None = None,
+        body_lr_factor: float = 1.0,
+        train_body: bool = True,
     ):
         super().__init__()
         self.network = network
@@ -108,6 +115,8 @@ class SupervisedTask(L.LightningModule):
         self.l2 = l2
         self.target_scale = target_scale
         self.history_path = history_path
+        self.body_lr_factor = body_lr_factor
+        self.train_body = train_body
         self._penalised = [p for p in network.parameters() if p.ndim > 1]
         self._train_sum = torch.zeros(())
         self._train_count = 0
@@ -176,8 +185,11 @@ class SupervisedTask(L.LightningModule):
         self._valid_logs = {k: float(v) for k, v in logs.items()}
 
     def configure_optimizers(self) -> Any:
+        groups = parameter_groups(
+            self.network, lr=self.lr, body_lr_factor=self.body_lr_factor, train_body=self.train_body
+        )
         optimizer = make_optimizer(
-            self.network.parameters(),
+            groups,
             self.optimizer_name,
             lr=self.lr,
             momentum=self.momentum,

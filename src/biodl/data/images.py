@@ -1,0 +1,424 @@
+"""Image data: a folder per class, a CSV of image paths, or a MedMNIST-style ``.npz``.
+
+Folders and CSVs are read LAZILY: only the paths, labels and image headers are read up front
+(each header is checked, so a damaged file is named before training starts); the pixels are
+decoded per batch, in the data loader's worker processes, so memory is bounded by the batch
+and the prefetch, not by the number of images. ``.npz`` arrays are loaded whole (they already
+are arrays) and kept in their own dtype (``uint8`` for MedMNIST) until a batch is gathered.
+
+Every batch is ``(batch, channels, size, size)`` float32 in ``[0, 1]`` (see
+:mod:`biodl.data.image_decode`); standardisation with the training set's channel statistics
+happens in the model wrapper.
+
+Examples
+--------
+>>> import numpy as np
+>>> imgs = ImageSet.from_array(np.zeros((3, 8, 8), np.uint8), labels=None, source="demo")
+>>> imgs.load(np.array([0, 2])).shape
+(2, 1, 8, 8)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from biodl.data.image_decode import (
+    IMAGE_SUFFIXES,
+    array_to_chw,
+    decode_image,
+    fit_size,
+    header,
+    match_channels,
+)
+from biodl.errors import DataError
+
+__all__ = [
+    "NPZ_KEYS",
+    "ImageSet",
+    "channel_stats",
+    "is_image_csv",
+    "is_image_folder",
+    "is_image_npz",
+    "read_image_csv",
+    "read_image_folder",
+    "read_image_npz",
+]
+
+NPZ_KEYS = {"train": "train", "valid": "val", "test": "test"}
+_PATH_COLUMNS = ("path", "image", "file", "filename", "filepath", "image_path")
+
+
+@dataclass
+class ImageSet:
+    """Images with ids and optional labels; pixels decoded lazily (paths) or held (array).
+
+    Attributes
+    ----------
+    ids : list of str
+        File paths, or ``npz:<part>:<row>`` for arrays.
+    labels : DataFrame or None
+        One row per image, one column per label (class names as ``str``).
+    channels : int
+        Channels of every batch (1 or 3).
+    size : int
+        Side of every batch.
+    fit : {"resize", "crop"}
+        How images of another size are brought to ``size``.
+    paths : list of str or None
+        Files to decode per batch (lazy), or None for an array.
+    array : ndarray (n, c, h, w) or None
+        Pixels in their stored dtype, for arrays.
+    scale : float
+        Divisor of ``array`` values to reach ``[0, 1]``.
+    source : str
+        The input as the user gave it, for messages.
+    """
+
+    ids: list[str]
+    labels: pd.DataFrame | None
+    channels: int
+    size: int
+    fit: str = "resize"
+    paths: list[str] | None = None
+    array: np.ndarray | None = None
+    scale: float = 1.0
+    source: str = ""
+
+    @classmethod
+    def from_array(
+        cls,
+        x: np.ndarray,
+        *,
+        labels: pd.DataFrame | None,
+        source: str,
+        part: str = "train",
+        channels: int | None = None,
+        size: int | None = None,
+        fit: str = "resize",
+    ) -> ImageSet:
+        """Images from an array ``(n, h, w)``, ``(n, h, w, c)`` or ``(n, c, h, w)``."""
+        found = array_to_chw(np.asarray(x), source=source, key=f"{part}_images")
+        arr, scale = found.array, found.scale
+        colour = found.channels - 1 if found.channels in (2, 4) else found.channels
+        want = channels or colour
+        side = size or min(arr.shape[-2:])
+        if want != found.channels or arr.shape[-1] != side or arr.shape[-2] != side:
+            arr = _convert(arr, scale, want, side, fit)
+            scale = 1.0
+        ids = [f"npz:{part}:{i}" for i in range(len(arr))]
+        return cls(ids, labels, want, side, fit, None, arr, scale, source)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def lazy(self) -> bool:
+        """True when pixels are decoded from files per batch."""
+        return self.paths is not None
+
+    def subset(self, index: np.ndarray) -> ImageSet:
+        """The images at ``index`` (an int array), in that order."""
+        index = np.asarray(index, dtype=np.int64)
+        labels = None if self.labels is None else self.labels.iloc[index].reset_index(drop=True)
+        return replace(
+            self,
+            ids=[self.ids[i] for i in index],
+            labels=labels,
+            paths=None if self.paths is None else [self.paths[i] for i in index],
+            array=None if self.array is None else self.array[index],
+        )
+
+    def load(self, index: np.ndarray) -> np.ndarray:
+        """Pixels of the images at ``index``: ``(len(index), channels, size, size)`` float32.
+
+        Values are in ``[0, 1]``. For a lazy set each file is decoded here (in the loader's
+        worker process when there is one).
+        """
+        index = np.asarray(index, dtype=np.int64)
+        if self.array is not None:
+            return self.array[index].astype(np.float32) / np.float32(self.scale)
+        assert self.paths is not None
+        out = np.empty((len(index), self.channels, self.size, self.size), dtype=np.float32)
+        for row, i in enumerate(index):
+            out[row] = decode_image(self.paths[i], self.channels, self.size, self.fit)
+        return out
+
+
+def _convert(arr: np.ndarray, scale: float, channels: int, size: int, fit: str) -> np.ndarray:
+    """Channels and size of a whole array, in chunks; result float32 in [0, 1]."""
+    out = np.empty((len(arr), channels, size, size), dtype=np.float32)
+    for start in range(0, len(arr), 4096):
+        chunk = arr[start : start + 4096].astype(np.float32) / np.float32(scale)
+        chunk = np.stack([match_channels(img, channels) for img in chunk]) if len(chunk) else chunk
+        out[start : start + 4096] = fit_size(torch.from_numpy(chunk), size, fit).numpy()
+    return out
+
+
+def _is_image(path: Path) -> bool:
+    return (
+        path.is_file() and not path.name.startswith(".") and path.suffix.lower() in IMAGE_SUFFIXES
+    )
+
+
+def is_image_folder(path: Path) -> bool:
+    """True for a folder whose subfolders hold image files (one subfolder per class)."""
+    if not path.is_dir():
+        return False
+    subs = [p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return any(_is_image(f) for sub in subs for f in sub.iterdir())
+
+
+def is_image_npz(path: Path) -> bool:
+    """True for an ``.npz`` holding ``train_images``."""
+    if not (path.is_file() and path.suffix.lower() == ".npz"):
+        return False
+    with np.load(path, allow_pickle=False) as data:
+        return "train_images" in data.files
+
+
+def is_image_csv(path: Path) -> bool:
+    """True for a CSV/TSV whose path column (first rows) names image files."""
+    if not (path.is_file() and path.suffix.lower() in (".csv", ".tsv", ".txt")):
+        return False
+    try:
+        head = pd.read_csv(path, sep=None, engine="python", nrows=5, dtype=str)
+    except Exception:
+        return False
+    return _path_column(head, None) is not None
+
+
+def _path_column(table: pd.DataFrame, given: str | None) -> str | None:
+    if given is not None:
+        return given if given in table.columns else None
+    for column in table.columns:
+        values = table[column].dropna().astype(str)
+        if len(values) and values.str.lower().str.endswith(IMAGE_SUFFIXES).all():
+            return str(column)
+    lowered = {str(c).lower(): str(c) for c in table.columns}
+    return next((lowered[c] for c in _PATH_COLUMNS if c in lowered), None)
+
+
+def _scan(
+    paths: list[Path], channels: int | None, size: int | None, source: str
+) -> tuple[int, int]:
+    """Check every header; return the channels and side to use."""
+    found = [header(p) for p in paths]
+    counts = Counter(c for c, _, _ in found)
+    if channels is None and len(counts) > 1:
+        grey = next(p for p, (c, _, _) in zip(paths, found, strict=True) if c == 1)
+        colour = next(p for p, (c, _, _) in zip(paths, found, strict=True) if c == 3)
+        raise DataError(
+            f"{source}: images have mixed channel counts ({counts[1]} greyscale such as "
+            f"{grey.name}, {counts[3]} colour such as {colour.name}); pass --channels 1 or "
+            "--channels 3 to convert them all"
+        )
+    want = channels or next(iter(counts))
+    if size is None:
+        sides = [min(h, w) for _, h, w in found]
+        size = int(np.median(sides))
+    return want, size
+
+
+def read_image_folder(
+    path: str | Path, *, channels: int | None = None, size: int | None = None, fit: str = "resize"
+) -> ImageSet:
+    """Read a folder with one subfolder of images per class (lazy: headers only).
+
+    Parameters
+    ----------
+    path : str or Path
+        ``path/<class>/<image>`` with PNG, JPEG, TIFF or BMP files (other files are ignored).
+    channels : {1, 3} or None
+        Convert every image to this many channels; None keeps theirs and requires all images
+        to agree.
+    size : int or None
+        Side of every image; None uses the median shorter side of the images.
+    fit : {"resize", "crop"}
+        How images of another size are brought to ``size``.
+
+    Raises
+    ------
+    DataError
+        For a damaged file (named), a class folder with no images, fewer than two classes, or
+        mixed channel counts without ``channels``.
+    """
+    root = Path(path)
+    classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    files: list[Path] = []
+    names: list[str] = []
+    for folder in classes:
+        images = sorted(f for f in folder.iterdir() if _is_image(f))
+        if not images:
+            raise DataError(
+                f"{folder}: class folder has no images (looked for "
+                f"{', '.join(IMAGE_SUFFIXES)}); add images or remove the folder"
+            )
+        files += images
+        names += [folder.name] * len(images)
+    if not files:
+        raise DataError(f"{root}: no class subfolders with images; expected {root}/<class>/*.png")
+    want, side = _scan(files, channels, size, str(root))
+    ids = [str(f) for f in files]
+    labels = pd.DataFrame({"label": names})
+    return ImageSet(ids, labels, want, side, fit, ids.copy(), None, 1.0, str(root))
+
+
+def read_image_csv(
+    path: str | Path,
+    *,
+    path_column: str | None = None,
+    label_columns: list[str] | None = None,
+    channels: int | None = None,
+    size: int | None = None,
+    fit: str = "resize",
+    require_labels: bool = True,
+) -> ImageSet:
+    """Read a CSV/TSV of image paths (relative to the CSV's folder) and labels (lazy).
+
+    Raises
+    ------
+    DataError
+        For a missing path column, a missing or damaged image (with its line), or no labels.
+    """
+    source = Path(path)
+    table = pd.read_csv(source, sep=None, engine="python", dtype=str, keep_default_na=False)
+    column = _path_column(table, path_column)
+    if column is None:
+        raise DataError(
+            f"{source}: no column of image paths found (columns: {', '.join(table.columns)}); "
+            "name it 'path' or pass --image-column"
+        )
+    files = []
+    for line, value in enumerate(table[column], start=2):
+        file = Path(value) if Path(value).is_absolute() else source.parent / value
+        if not file.is_file():
+            raise DataError(f"{source} line {line}: image file '{value}' not found")
+        files.append(file)
+    rest = [str(c) for c in table.columns if c != column]
+    wanted = label_columns or (["label"] if "label" in rest else rest[:1])
+    missing = [c for c in wanted if c not in table.columns]
+    if missing or (require_labels and not wanted):
+        raise DataError(
+            f"{source}: label column {', '.join(missing) or '(none)'} not found (columns: "
+            f"{', '.join(table.columns)}); pass --label-column"
+        )
+    labels = table[wanted].reset_index(drop=True) if wanted else None
+    want, side = _scan(files, channels, size, str(source))
+    ids = [str(v) for v in table[column]]
+    return ImageSet(ids, labels, want, side, fit, [str(f) for f in files], None, 1.0, str(source))
+
+
+def _npz_labels(raw: np.ndarray, n: int, source: str, key: str) -> pd.DataFrame:
+    y = np.asarray(raw)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if len(y) != n or y.ndim > 2:
+        raise DataError(
+            f"{source} '{key}': shape {raw.shape} does not match {n} images; expected (n,) "
+            "or (n, 1) class labels, or (n, k) 0/1 labels"
+        )
+    if not np.issubdtype(y.dtype, np.number) or (y.size and (y != np.round(y)).any()):
+        raise DataError(f"{source} '{key}': labels must be integers (class codes 0..K-1)")
+    if y.size and y.min() < 0:
+        raise DataError(
+            f"{source} '{key}': label {int(y.min())} is out of range; class codes are 0..K-1"
+        )
+    y = y.astype(np.int64)
+    if y.ndim == 2:
+        return pd.DataFrame({f"label_{j}": y[:, j].astype(float) for j in range(y.shape[1])})
+    return pd.DataFrame({"label": y.astype(str)})
+
+
+def read_image_npz(
+    path: str | Path, *, channels: int | None = None, size: int | None = None, fit: str = "resize"
+) -> dict[str, ImageSet | None]:
+    """Read a MedMNIST-style ``.npz``: ``{train,val,test}_{images,labels}``.
+
+    Returns
+    -------
+    dict
+        ``{"train": ImageSet, "valid": ImageSet | None, "test": ImageSet | None}``; the file's
+        own split is used.
+
+    Raises
+    ------
+    DataError
+        For a missing ``train_images``, labels that do not match the images, labels that are
+        negative or non-integer, or valid/test labels above the largest training class.
+    """
+    source = str(path)
+    with np.load(path, allow_pickle=False) as data:
+        if "train_images" not in data.files:
+            raise DataError(
+                f"{source}: no 'train_images' array (found: {', '.join(data.files)}); expected "
+                "train_images, train_labels, val_images, val_labels, test_images, test_labels"
+            )
+        arrays = {k: data[k] for k in data.files}
+    parts: dict[str, ImageSet | None] = {}
+    top: int | None = None
+    for part, key in NPZ_KEYS.items():
+        if f"{key}_images" not in arrays:
+            parts[part] = None
+            continue
+        x = arrays[f"{key}_images"]
+        labels = None
+        if f"{key}_labels" in arrays:
+            labels = _npz_labels(arrays[f"{key}_labels"], len(x), source, f"{key}_labels")
+            if "label" in labels and len(labels):
+                codes = labels["label"].astype(int)
+                if top is None:
+                    top = int(codes.max())
+                elif int(codes.max()) > top:
+                    raise DataError(
+                        f"{source} '{key}_labels': label {int(codes.max())} is out of range; "
+                        f"training labels are 0..{top}, so the model has no such class"
+                    )
+        first = parts.get("train")
+        parts[part] = ImageSet.from_array(
+            x,
+            labels=labels,
+            source=source,
+            part=key,
+            channels=channels or (first.channels if first else None),
+            size=size or (first.size if first else None),
+            fit=fit,
+        )
+    return parts
+
+
+def channel_stats(
+    images: ImageSet, *, max_images: int = 2000, seed: int = 0
+) -> tuple[list[float], list[float]]:
+    """Per-channel mean and standard deviation of the pixels (in ``[0, 1]`` units).
+
+    Uses every image of an array set, and a seeded sample of at most ``max_images`` of a lazy
+    set (decoding all of a large folder only for statistics would double the reading time).
+
+    Examples
+    --------
+    >>> x = np.stack([np.zeros((4, 4)), np.ones((4, 4))]).astype(np.float32)
+    >>> channel_stats(ImageSet.from_array(x, labels=None, source="x"))
+    ([0.5], [0.5])
+    """
+    n = len(images)
+    index = np.arange(n)
+    if images.lazy and n > max_images:
+        index = np.sort(np.random.default_rng(seed).choice(n, max_images, replace=False))
+    total = np.zeros(images.channels)
+    squares = np.zeros(images.channels)
+    count = 0
+    for start in range(0, len(index), 1024):
+        x = images.load(index[start : start + 1024]).astype(np.float64)
+        total += x.sum(axis=(0, 2, 3))
+        squares += (x**2).sum(axis=(0, 2, 3))
+        count += x.shape[0] * x.shape[2] * x.shape[3]
+    mean = total / max(count, 1)
+    std = np.sqrt(np.maximum(squares / max(count, 1) - mean**2, 0.0))
+    std = np.where(std < 1e-6, 1.0, std)
+    return [round(float(m), 6) for m in mean], [round(float(s), 6) for s in std]

@@ -1,0 +1,1 @@
+"""Interpretation: what a trained model looks at (saliency, integrated gradients)."""
