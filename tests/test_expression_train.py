@@ -3,7 +3,6 @@ batches, .h5ad input, predict, and bad input (exit 2, nothing written)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import warnings
 from pathlib import Path
@@ -21,12 +20,6 @@ from biodl.data.preprocess import Preprocessing, PreprocessOptions, fit_preproce
 from biodl.errors import DataWarning
 from biodl.modalities.expression import EXPRESSION, ExpressionBatches
 
-# Until the modality seam (biodl.modalities with the sequence modality) is merged, biodl
-# train cannot route expression data; these tests then skip.
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("biodl.modalities.sequence") is None,
-    reason="the modality seam (biodl.modalities) is not merged yet",
-)
 runner = CliRunner()
 FAST = ["--epochs", "15", "--bootstrap", "50", "--quiet", "--patience", "0"]
 

@@ -4,7 +4,6 @@ z-scoring) and the default MLP."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -12,13 +11,7 @@ from typer.testing import CliRunner
 
 from biodl.cli import app
 
-pytestmark = [
-    pytest.mark.realdata,
-    pytest.mark.skipif(
-        importlib.util.find_spec("biodl.modalities.sequence") is None,
-        reason="the modality seam (biodl.modalities) is not merged yet",
-    ),
-]
+pytestmark = pytest.mark.realdata
 
 
 def test_golub_mlp_and_baseline_on_the_independent_set(shared_data, tmp_path):

@@ -13,9 +13,6 @@ from typer.testing import CliRunner
 from biodl.cli import app
 from biodl.data.synthetic_icu import write_icu_records
 
-# The records modality plugs into the modality seam (biodl.modalities); skip until it is merged.
-if not hasattr(pytest.importorskip("biodl.modalities"), "get_modality"):
-    pytest.skip("the modality seam is not merged yet", allow_module_level=True)
 runner = CliRunner()
 FAST = ["--epochs", "10", "--batch-size", "16", "--lr", "0.003", "--bootstrap", "20", "--quiet"]
 FAST += ["--set", "model.hidden_size=16"]

@@ -1,19 +1,13 @@
-"""Regular time series end to end: normalisation, baselines (1-NN vs scikit-learn), training.
-
-Tests that go through ``biodl train`` need the modality seam (``TensorBatch`` in
-``biodl.data.dataset``); they are skipped on a branch without it.
-"""
+"""Regular time series end to end: normalisation, baselines (1-NN vs scikit-learn), training."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
-import pytest
 import torch
 from sklearn.neighbors import KNeighborsClassifier
 
-import biodl.data.dataset
 from biodl.data.timeseries import TimeSeriesSet
 from biodl.modalities.timeseries import (
     NearestNeighbour,
@@ -22,10 +16,6 @@ from biodl.modalities.timeseries import (
     looks_like_timeseries,
     normalisation,
     scale,
-)
-
-needs_seam = pytest.mark.skipif(
-    not hasattr(biodl.data.dataset, "TensorBatch"), reason="modality seam not merged yet"
 )
 
 
@@ -120,7 +110,6 @@ def test_detect(tmp_path):
     assert looks_like_timeseries(tmp_path / "d.npz")
 
 
-@needs_seam
 def test_cli_learns_planted_signal_with_baselines(tmp_path):
     from typer.testing import CliRunner
 
@@ -155,7 +144,6 @@ def test_cli_learns_planted_signal_with_baselines(tmp_path):
     assert (run / "report.html").exists()
 
 
-@needs_seam
 def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path):
     from typer.testing import CliRunner
 

@@ -22,11 +22,7 @@ import time
 import numpy as np
 import pytest
 
-modalities = pytest.importorskip("biodl.modalities")
-if not hasattr(modalities, "get_modality"):  # the modality seam has not been merged yet
-    pytest.skip("needs the modality seam (biodl.modalities.get_modality)", allow_module_level=True)
-
-import biodl  # noqa: E402
+import biodl
 
 SEEDS = (0, 1, 2)
 RECIPE = {
