@@ -48,6 +48,8 @@ _EXPORTS = {
     # regular time series
     "read_timeseries": "biodl.data.timeseries",
     "TimeSeriesSet": "biodl.data.timeseries",
+    "TimeSeriesClassifier": "biodl.ts_estimators",
+    "TimeSeriesRegressor": "biodl.ts_estimators",
     # irregular records
     "read_records": "biodl.data.records",
     "RecordSet": "biodl.data.records",
@@ -70,6 +72,8 @@ __all__ = [
     "SequenceClassifier",
     "SequenceRegressor",
     "SequenceSet",
+    "TimeSeriesClassifier",
+    "TimeSeriesRegressor",
     "TimeSeriesSet",
     "__version__",
     "build_config",
@@ -114,6 +118,7 @@ if TYPE_CHECKING:
     from biodl.errors import BiodlError, ConfigError, DataError
     from biodl.estimators import SequenceClassifier, SequenceRegressor
     from biodl.models.dense import DenseMLP
+    from biodl.ts_estimators import TimeSeriesClassifier, TimeSeriesRegressor
 
 
 def __getattr__(name: str) -> Any:
