@@ -121,6 +121,15 @@ DEFAULT_SPACES: dict[str, dict[str, ParamSpec]] = {
         "model.d_model": _cat(32, 64, 128),
         "model.n_layers": ParamSpec("int", low=1, high=3),
     },
+    "fcn": {
+        **_SHARED,
+        "model.channels": _cat(64, 128),
+        "model.dropout": _cat(0.0, 0.2),
+    },
+    "resnet1d": {
+        **_SHARED,
+        "model.channels": _cat(32, 64),
+    },
     "mlp": {
         **_SHARED,
         "model.hidden_sizes": _cat([64], [128, 64], [256, 128]),

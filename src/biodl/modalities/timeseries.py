@@ -235,8 +235,9 @@ def check_channels(part: TimeSeriesSet, channels: int, source: str) -> None:
 def looks_like_timeseries(path: Path) -> bool:
     """UCR-style text, a ``.npz`` with a 3-D/2-D values array, or a numeric CSV with a label.
 
-    A CSV counts when it has an id and/or label column (see ``LABEL_NAMES``) and at least 10
-    other columns, all numeric on the first data line; an expression matrix with a label
+    A CSV counts when it has a label column (see ``LABEL_NAMES``) and at least 10 other
+    columns, all numeric on the first data line (a table with ids but no label column is an
+    expression matrix whose labels come from ``--labels``); an expression matrix with a label
     column can look the same, so pass ``--kind`` when detection picks the wrong kind.
     """
     if path.suffix.lower() == ".npz":
@@ -255,7 +256,7 @@ def looks_like_timeseries(path: Path) -> bool:
     if all(_number(t) for t in tokens):
         return True  # UCR: label then values, no header
     body = lines[1].replace(",", " ").replace("\t", " ").split() if lines[1] else []
-    named = {t.lower() for t in tokens} & {*LABEL_NAMES, "id"}
+    named = {t.lower() for t in tokens} & set(LABEL_NAMES)
     numeric = sum(_number(t) for t in body)
     return bool(named) and numeric >= len(body) - 2 and len(body) == len(tokens)
 
