@@ -17,6 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from biodl.cli import app
+from biodl.workflow import format_summary
 
 runner = CliRunner()
 
@@ -77,10 +78,16 @@ def test_train_fasta_with_header_labels_writes_the_run(tmp_path, motif_fasta):
         "plots/learning_curves.png",
         "plots/roc.png",
         "plots/pr.png",
+        "plots/calibration.png",
         "plots/confusion_matrix.png",
     ):
         assert (run / name).is_file(), name
     metrics = json.loads((run / "metrics.json").read_text())
+    labels = pd.read_csv(run / "predictions.csv").query("split == 'test'")["true"].astype(str)
+    positive = str(metrics["data"]["classes"][1])
+    assert metrics["prevalence"]["value"] == pytest.approx((labels == positive).mean())
+    assert "auprc (prev" in format_summary(metrics)
+    assert "AUPRC (prevalence" in (run / "report.html").read_text()
     for who in ("model", "baseline"):
         for split in ("test", "valid"):
             assert set(metrics[who][split]) == {

@@ -552,6 +552,9 @@ def evaluate_scores(
     )
     y = prepared.y[final]
     assert y is not None
+    if task == "binary":
+        # AUPRC is read against the positive-class frequency (a random ranking scores that).
+        out["prevalence"] = {"split": final, "value": float(np.mean(y == 1))}
     metric = primary_metric(task)
     comparison = paired_bootstrap(
         task,
@@ -627,9 +630,11 @@ def format_summary(metrics: dict[str, Any]) -> str:
     model, base = metrics["model"], metrics["baseline"]
     header = f"{'metric':<18}{model['name'] + ' (' + split + ')':<30}{base['name']:<30}"
     lines = [header, "-" * len(header.rstrip())]
+    prevalence = metrics.get("prevalence", {}).get("value")
     for name, value in model[split].items():
+        label = f"auprc (prev {prevalence:.2f})" if name == "auprc" and prevalence else name
         lines.append(
-            f"{name:<18}{_with_ci(value, model.get(split + '_ci', {}).get(name)):<30}"
+            f"{label:<18}{_with_ci(value, model.get(split + '_ci', {}).get(name)):<30}"
             f"{_with_ci(base[split][name], base.get(split + '_ci', {}).get(name)):<30}"
         )
     for extra in metrics.get("extra_baselines", []):

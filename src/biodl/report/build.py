@@ -104,6 +104,15 @@ def make_plots(
                 "Precision against recall; the dashed line is the share of positives.",
             )
         )
+        out.append(
+            Figure(
+                "Calibration",
+                fig.calibration_curve(curves, plots / "calibration.png"),
+                "Observed share of positives against the predicted probability, in bins: a "
+                "calibrated model lies on the diagonal, so its probabilities can be read as risks. "
+                "The legend gives each model's Brier score (lower is better).",
+            )
+        )
     elif task in ("multiclass", "multilabel"):
         if task == "multiclass":
             curves = fig.one_vs_rest_curves(model, y, model_scores, output_names)
@@ -187,9 +196,11 @@ def build_report(
         baseline_scores=scores["baseline"][split],
     )
     model, base = metrics["model"]["name"], metrics["baseline"]["name"]
+    prevalence = metrics.get("prevalence", {}).get("value")
+    note = f" (prevalence {prevalence:.3f})" if prevalence is not None else ""
     rows = [
         SummaryRow(
-            metric_title(n),
+            metric_title(n) + (note if n == "auprc" else ""),
             _interval(metrics, "model", split, n),
             _interval(metrics, "baseline", split, n),
         )
