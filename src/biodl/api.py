@@ -249,7 +249,8 @@ def predict(
         except DataError:
             y = None  # labels the model does not know (new classes): predict without them
     ids = pd.DataFrame({"id": list(part.ids)})
-    table = pd.concat([ids, label_table(targets, y, scores)], axis=1)
+    cut = saved.info.get("threshold", 0.5)
+    table = pd.concat([ids, label_table(targets, y, scores, threshold=cut)], axis=1)
     if out is not None:
         atomic_write_text(Path(out), table.to_csv(index=False))
     return table
@@ -292,7 +293,10 @@ def evaluate(
         )
     y = targets.encode(labels, source=os.fspath(data))
     scores = _scores(saved, part, batch_size, device)
-    est = bootstrap_metrics(targets.task, y, scores, n_boot=n_bootstrap, level=level, seed=seed)
+    cut = saved.info.get("threshold", 0.5)  # chosen on the run's validation part
+    est = bootstrap_metrics(
+        targets.task, y, scores, n_boot=n_bootstrap, level=level, seed=seed, threshold=cut
+    )
     result = {
         "run": os.fspath(run),
         "file": os.fspath(data),

@@ -37,6 +37,7 @@ OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelt
 SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
 ClassWeightOption = Literal["none", "balanced"]
 SamplingOption = Literal["shuffle", "balanced"]
+ThresholdOption = Literal["auto", "fixed", "balanced_accuracy", "f1"]
 DeviceOption = Literal["auto", "cpu", "cuda"]
 Log1pOption = Literal["auto", True, False]  # expression data
 # Regular time series (--kind timeseries)
@@ -102,6 +103,13 @@ OPTION_HELP: dict[str, dict[str, str]] = {
     "class_weights": {
         "none": "every example counts the same",
         "balanced": "weight classes inversely to their frequency in the training split",
+    },
+    "threshold": {
+        "auto": "binary tasks: balanced_accuracy when the rarer training class is under 30% "
+        "and a validation part exists, else fixed",
+        "fixed": "predict the positive class when its probability is at least 0.5",
+        "balanced_accuracy": "the threshold maximising balanced accuracy on the validation part",
+        "f1": "the threshold maximising F1 of the positive class on the validation part",
     },
     "sampling": {
         "shuffle": "every training example once per epoch, in random order",
@@ -423,10 +431,16 @@ class EvalConfig:
         Bootstrap resamples for confidence intervals.
     level : float, default 0.95
         Confidence level of the intervals.
+    threshold : {'auto', 'fixed', 'balanced_accuracy', 'f1'}, default 'auto'
+        Binary tasks: the decision threshold of the thresholded metrics (accuracy, balanced
+        accuracy, F1, MCC) and of the predicted labels, chosen on the VALIDATION part (never
+        the test part) for the network and the baseline separately (see
+        ``OPTION_HELP['threshold']``). Ranking metrics (AUROC, AUPRC) do not depend on it.
     """
 
     n_bootstrap: int = 1000
     level: float = 0.95
+    threshold: ThresholdOption = "auto"
 
 
 @dataclass

@@ -339,7 +339,10 @@ def _train_and_evaluate(
         "device": fit.device,
     }
     metrics["baseline"]["features"] = features.description
-    predictions = prediction_table(prepared, scores["model"])
+    cuts = metrics.get("threshold", {})
+    if cuts:  # predict and evaluate on new data use the same decision threshold
+        trained.info["threshold"] = cuts["model"]
+    predictions = prediction_table(prepared, scores["model"], threshold=cuts.get("model", 0.5))
     result = TrainResult(
         run_dir=None,
         metrics=metrics,
@@ -368,19 +371,29 @@ def repeat_over_seeds(
     """
     task = prepared.targets.task
     split = "test" if "test" in first["model"] else "valid"
-    part, y = _part(prepared, split), prepared.y[split]
+    y = prepared.y[split]
     assert y is not None
-    values: dict[str, list[dict[str, float]]] = {
-        who: [compute_metrics(task, y, first[who][split])] for who in ("model", "baseline")
-    }
+    values: dict[str, list[dict[str, float]]] = {"model": [], "baseline": []}
+
+    def record(run: dict[str, dict[str, np.ndarray]]) -> None:
+        # each seed's models get their own validation-chosen thresholds, as the first seed's
+        cuts = decision_thresholds(cfg, prepared, run)
+        for who in values:
+            cut = cuts.get(who, 0.5)
+            values[who].append(compute_metrics(task, y, run[who][split], threshold=cut))
+
+    record(first)
     seeds = [cfg.train.seed + i for i in range(cfg.train.seeds)]
+    needed = [split, *(["valid"] if "valid" in first["model"] and split != "valid" else [])]
     for seed in seeds[1:]:
         cfg_seed = replace(cfg, train=replace(cfg.train, seed=seed))
         trained, _ = fit_model(cfg_seed, prepared, progress=progress)
-        values["model"].append(compute_metrics(task, y, predict_trained(trained, part)))
         baseline, features = fit_baseline_for(cfg_seed, prepared)
-        scores = baseline.predict_scores(features(part))
-        values["baseline"].append(compute_metrics(task, y, scores))
+        run: dict[str, dict[str, np.ndarray]] = {"model": {}, "baseline": {}}
+        for name in needed:
+            run["model"][name] = predict_trained(trained, _part(prepared, name))
+            run["baseline"][name] = baseline.predict_scores(features(_part(prepared, name)))
+        record(run)
     out: dict[str, Any] = {"seeds": seeds, "split": split}
     for who, runs in values.items():
         out[who] = {}
@@ -535,14 +548,20 @@ def evaluate_scores(
             "leakage": prepared.leakage,
         },
     }
+    thresholds = decision_thresholds(cfg, prepared, scores)
+    if thresholds:
+        out["threshold"] = thresholds
     for who in ("model", "baseline"):
+        cut = thresholds.get(who, 0.5)
         for split, s in scores[who].items():
             y = prepared.y[split]
             assert y is not None
             if split == "train":
-                out[who]["train"] = compute_metrics(task, y, s)
+                out[who]["train"] = compute_metrics(task, y, s, threshold=cut)
                 continue
-            est = bootstrap_metrics(task, y, s, n_boot=n_boot, level=level, seed=seed)
+            est = bootstrap_metrics(
+                task, y, s, n_boot=n_boot, level=level, seed=seed, threshold=cut
+            )
             out[who][split] = {k: v.value for k, v in est.items()}
             out[who][f"{split}_ci"] = {k: [v.low, v.high] for k, v in est.items()}
     final = (
@@ -579,6 +598,38 @@ def evaluate_scores(
     return out
 
 
+def decision_thresholds(
+    cfg: RunConfig, prepared: PreparedData, scores: dict[str, dict[str, np.ndarray]]
+) -> dict[str, Any]:
+    """Binary tasks: each model's decision threshold, chosen on the validation part.
+
+    Returns ``{}`` when 0.5 is used (``evaluate.threshold='fixed'``, balanced classes under
+    'auto', or no validation part), else
+    ``{'model': t, 'baseline': t, 'rule': ..., 'split': 'valid'}``.
+    """
+    from biodl.evaluate.threshold import choose_threshold
+
+    rule = cfg.evaluate.threshold
+    y = prepared.y.get("valid")
+    if (
+        prepared.targets.task != "binary"
+        or rule == "fixed"
+        or y is None
+        or "valid" not in scores["model"]
+    ):
+        return {}
+    if rule == "auto":
+        y_train = prepared.y["train"]
+        assert y_train is not None
+        if min(np.mean(y_train == 1), np.mean(y_train == 0)) >= 0.3:
+            return {}
+        rule = "balanced_accuracy"
+    out: dict[str, Any] = {"rule": rule, "split": "valid"}
+    for who in ("model", "baseline"):
+        out[who] = choose_threshold(y, scores[who]["valid"][:, 1], rule=rule).threshold
+    return out
+
+
 def describe_data(prepared: PreparedData) -> dict[str, Any]:
     """The modality's facts about the data (e.g. the alphabet of sequences)."""
     from biodl.modalities import get_modality
@@ -586,7 +637,9 @@ def describe_data(prepared: PreparedData) -> dict[str, Any]:
     return get_modality(prepared.kind).describe(prepared)
 
 
-def prediction_table(prepared: PreparedData, scores: dict[str, np.ndarray]) -> pd.DataFrame:
+def prediction_table(
+    prepared: PreparedData, scores: dict[str, np.ndarray], *, threshold: float = 0.5
+) -> pd.DataFrame:
     """``predictions.csv``: id, split, true and predicted labels, one score column per output."""
     targets = prepared.targets
     frames = []
@@ -594,19 +647,27 @@ def prediction_table(prepared: PreparedData, scores: dict[str, np.ndarray]) -> p
         part = _part(prepared, split)
         frame = pd.DataFrame({"id": part.ids, "split": split})
         y = prepared.y[split]
-        frame = pd.concat([frame, label_table(targets, y, s)], axis=1)
+        frame = pd.concat([frame, label_table(targets, y, s, threshold=threshold)], axis=1)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
-def label_table(targets: TargetEncoding, y: np.ndarray | None, s: np.ndarray) -> pd.DataFrame:
-    """True (when ``y`` is given) and predicted labels plus score columns, one row per example."""
+def label_table(
+    targets: TargetEncoding, y: np.ndarray | None, s: np.ndarray, *, threshold: float = 0.5
+) -> pd.DataFrame:
+    """True (when ``y`` is given) and predicted labels plus score columns, one row per example.
+
+    Binary predictions are positive when the positive-class score is at least ``threshold``.
+    """
     cols: dict[str, Any] = {}
     if targets.task in ("binary", "multiclass"):
         classes = np.asarray(targets.classes, dtype=object)
         if y is not None:
             cols["true"] = classes[y]
-        cols["predicted"] = classes[np.argmax(s, axis=1)]
+        if targets.task == "binary":
+            cols["predicted"] = classes[(s[:, 1] >= threshold).astype(int)]
+        else:
+            cols["predicted"] = classes[np.argmax(s, axis=1)]
         for j, name in enumerate(targets.classes):
             cols[f"prob_{name}"] = s[:, j]
     elif targets.task == "multilabel":
@@ -705,7 +766,9 @@ def _write_run(
     writer.write_text("config.yaml", config_yaml)
     writer.write_json("metrics.json", result.metrics)
     writer.write_csv("predictions.csv", result.predictions)
-    writer.write_csv("baseline_predictions.csv", prediction_table(prepared, scores["baseline"]))
+    cut = result.metrics.get("threshold", {}).get("baseline", 0.5)
+    baseline_table = prediction_table(prepared, scores["baseline"], threshold=cut)
+    writer.write_csv("baseline_predictions.csv", baseline_table)
     writer.write_csv("history.csv", result.history)
     env = environment_record(cfg, prepared.files, device)
     env["started"] = started.isoformat(timespec="seconds")
