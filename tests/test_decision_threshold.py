@@ -58,3 +58,18 @@ def test_fixed_threshold_keeps_0_5(imbalanced_fasta, tmp_path):
     predictions = result.predictions
     test = predictions[predictions["split"] == "test"]
     assert (test["predicted"] == np.where(test["prob_yes"] >= 0.5, "yes", "no")).all()
+
+
+def test_auto_keeps_0_5_when_validation_has_too_few_of_a_class(imbalanced_fasta):
+    # 3% of 400 is 12 validation sequences with about 2 positives: too few to choose a threshold
+    # (Golub's 4 validation samples once gave 0.96 and an independent accuracy of 0.68)
+    result = biodl.train(imbalanced_fasta, out=None, overrides=["data.valid_size=0.03"], **FAST)
+    assert result.metrics["data"]["n_valid"] == 12
+    assert "threshold" not in result.metrics
+    chosen = biodl.train(
+        imbalanced_fasta,
+        out=None,
+        overrides=["data.valid_size=0.03", "evaluate.threshold=f1"],
+        **FAST,
+    )
+    assert chosen.metrics["threshold"]["rule"] == "f1"  # asked for by name: chosen all the same

@@ -106,7 +106,7 @@ OPTION_HELP: dict[str, dict[str, str]] = {
     },
     "threshold": {
         "auto": "binary tasks: balanced_accuracy when the rarer training class is under 30% "
-        "and a validation part exists, else fixed",
+        "and the validation part holds at least 5 examples of each class, else fixed",
         "fixed": "predict the positive class when its probability is at least 0.5",
         "balanced_accuracy": "the threshold maximising balanced accuracy on the validation part",
         "f1": "the threshold maximising F1 of the positive class on the validation part",

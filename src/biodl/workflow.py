@@ -598,13 +598,19 @@ def evaluate_scores(
     return out
 
 
+#: Under ``evaluate.threshold='auto'``, the fewest validation examples of each class for which a
+#: threshold is chosen rather than 0.5 kept.
+AUTO_THRESHOLD_MIN_PER_CLASS = 5
+
+
 def decision_thresholds(
     cfg: RunConfig, prepared: PreparedData, scores: dict[str, dict[str, np.ndarray]]
 ) -> dict[str, Any]:
     """Binary tasks: each model's decision threshold, chosen on the validation part.
 
-    Returns ``{}`` when 0.5 is used (``evaluate.threshold='fixed'``, balanced classes under
-    'auto', or no validation part), else
+    Returns ``{}`` when 0.5 is used (``evaluate.threshold='fixed'``; under 'auto' balanced
+    classes or fewer than ``AUTO_THRESHOLD_MIN_PER_CLASS`` validation examples of a class; no
+    validation part), else
     ``{'model': t, 'baseline': t, 'rule': ..., 'split': 'valid'}``.
     """
     from biodl.evaluate.threshold import choose_threshold
@@ -623,6 +629,8 @@ def decision_thresholds(
         assert y_train is not None
         if min(np.mean(y_train == 1), np.mean(y_train == 0)) >= 0.3:
             return {}
+        if min(np.sum(y == 1), np.sum(y == 0)) < AUTO_THRESHOLD_MIN_PER_CLASS:
+            return {}  # a threshold fitted to a handful of examples is worse than 0.5
         rule = "balanced_accuracy"
     out: dict[str, Any] = {"rule": rule, "split": "valid"}
     for who in ("model", "baseline"):

@@ -384,6 +384,14 @@ def train(
             rich_help_panel=BASELINE,
         ),
     ] = None,
+    threshold: Annotated[
+        str | None,
+        typer.Option(
+            help="Binary tasks, decision threshold: " + _choices("threshold"),
+            show_default="auto",
+            rich_help_panel=BASELINE,
+        ),
+    ] = None,
     # -- irregular records (kind 'records') --
     bin_: Annotated[
         str | None,
@@ -534,6 +542,7 @@ def train(
         "time_unit": time_unit,
         "statics": _statics(statics),
         "n_bootstrap": bootstrap,
+        "threshold": threshold,
         # transfer learning
         "init_from": init_from,
         "freeze": freeze,

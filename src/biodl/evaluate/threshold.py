@@ -3,14 +3,16 @@
 With a rare outcome (in-hospital death ~14%), thresholding probabilities at 0.5 predicts
 almost everyone negative: accuracy looks fine and sensitivity is near zero. The thresholded
 metrics (accuracy, balanced accuracy, F1, MCC) are therefore computed at a threshold chosen on
-the VALIDATION part — never on the test part — by maximising a named criterion.
+the VALIDATION part — never on the test part — by maximising a named criterion. The threshold
+sits halfway between the lowest validation score it calls positive and the next lower one, so
+it does not hug the validation examples (which matters when there are few of them).
 
 Examples
 --------
 >>> import numpy as np
 >>> y = np.array([0, 0, 0, 0, 1, 1]); p = np.array([0.1, 0.2, 0.3, 0.25, 0.3, 0.4])
->>> choose_threshold(y, p).threshold
-0.3
+>>> choose_threshold(y, p).threshold  # between 0.3 (positive) and 0.25 (negative)
+0.275
 """
 
 from __future__ import annotations
@@ -84,4 +86,5 @@ def choose_threshold(
     else:
         crit = 0.5 * (tp / pos + (neg - fp) / neg)
     k = int(np.argmax(crit))
-    return Threshold(float(cand[k]), rule, float(crit[k]), len(y))
+    cut = (cand[k] + cand[k + 1]) / 2 if k + 1 < len(cand) else cand[k]
+    return Threshold(float(cut), rule, float(crit[k]), len(y))
