@@ -13,7 +13,6 @@ kNN accuracy and ARI of the cell type, silhouette. Run from the repository root:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import warnings
 
@@ -54,9 +53,6 @@ def main() -> None:
     print("| method | fit s | kNN accuracy | ARI | silhouette | held-out MSE |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for method in args.methods.split(","):
-        if method == "umap" and importlib.util.find_spec("umap") is None:
-            print("| umap | (umap-learn not installed) | | | | |")
-            continue
         r = reduce(method, inputs, args.dims)
         s = score_embedding(
             inputs.X,

@@ -138,21 +138,8 @@ def test_bad_input_exits_2_and_writes_nothing(counts_csv, tmp_path, extra, match
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
 
 
-def test_umap_missing_is_named(counts_csv, tmp_path, monkeypatch):
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "umap" else real(name, *a)
-    )
-    data, meta = counts_csv
-    result = _embed(data, meta, tmp_path / "out", "--methods", "umap")
-    assert result.exit_code == 2 and "pip install 'biodl[umap]'" in result.output
-
-
 @pytest.mark.slow
 def test_umap(counts_csv, tmp_path):
-    pytest.importorskip("umap")
     data, meta = counts_csv
     result = _embed(data, meta, tmp_path / "out", "--methods", "umap", "--color-by", "cell_type")
     assert result.exit_code == 0, result.output

@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import time
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import scipy.sparse as sp
 
-from biodl.errors import ConfigError, DataError, MissingDependencyError
+from biodl.errors import ConfigError, DataError
 
 __all__ = [
     "EMBED_METHODS",
@@ -49,7 +48,7 @@ EMBED_METHODS: dict[str, str] = {
     "nmf": "non-negative matrix factorisation (needs non-negative values)",
     "lda": "linear discriminant analysis (supervised: needs a label; at most classes-1 dims)",
     "tsne": "t-SNE on the first 50 principal components (no inverse, no new samples)",
-    "umap": "UMAP on the first 50 principal components (optional extra: biodl[umap])",
+    "umap": "UMAP on the first 50 principal components",
     "ae": "autoencoder (biodl.AE)",
     "dae": "denoising autoencoder (biodl.DAE)",
     "vae": "variational autoencoder (biodl.VAE; negative binomial on raw counts)",
@@ -144,8 +143,6 @@ def check_method(method: str, inputs: ReduceInputs, dims: int) -> None:
         Unknown method; dims out of range; no label for LDA; t-SNE perplexity too large.
     DataError
         NMF on negative values; a label with one class for LDA.
-    MissingDependencyError
-        UMAP requested without ``umap-learn`` installed.
     """
     n, n_genes = inputs.X.shape
     if method not in EMBED_METHODS:
@@ -179,11 +176,6 @@ def check_method(method: str, inputs: ReduceInputs, dims: int) -> None:
         raise ConfigError(
             f"--perplexity {inputs.perplexity:g} is too large for {n} samples; t-SNE needs a "
             f"perplexity below the sample count (try {max(1.0, (n - 1) / 3):.0f})"
-        )
-    if method == "umap" and importlib.util.find_spec("umap") is None:
-        raise MissingDependencyError(
-            "umap needs the umap-learn package, which is not installed; install it with "
-            "pip install 'biodl[umap]' or leave umap out of --methods"
         )
 
 
