@@ -330,11 +330,15 @@ class TrainConfig:
     scheduler : str, default 'none'
     batch_size : int or 'full', default 64
         1 = stochastic, N = mini-batch, 'full' = the whole training split in one batch.
-    epochs : int, default 30
-        Maximum number of passes over the training data.
+    epochs : int or 'auto', default 'auto'
+        Maximum number of passes over the training data. 'auto': about 1,000 optimiser steps,
+        at least 30 and at most 200 epochs (200 for 100 examples in batches of 64, 30 from
+        about 2,000 examples on).
     patience : int, default 5
         Early stopping: stop after this many epochs without improvement of ``monitor`` on the
-        validation split; 0 turns early stopping off. The best epoch's weights are kept.
+        validation split; 0 turns early stopping off. The best epoch's weights are kept. With
+        fewer than 30 validation examples neither happens: every epoch runs and the last
+        weights are kept (a warning says so).
     monitor : str, default 'loss'
         'loss' (validation loss) or a metric name (auroc, accuracy, r2, ...).
     l1, l2 : float, default 0.0
@@ -381,7 +385,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     scheduler: SchedulerOption = "none"
     batch_size: int | Literal["full"] = 64
-    epochs: int = 30
+    epochs: int | Literal["auto"] = "auto"
     patience: int = 5
     monitor: str = "loss"
     l1: float = 0.0

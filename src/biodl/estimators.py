@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,7 @@ class _SequenceEstimator(BaseEstimator):
         model: str = "cnn",
         model_params: dict[str, Any] | None = None,
         *,
-        epochs: int = 30,
+        epochs: int | Literal["auto"] = "auto",
         batch_size: int = 64,
         lr: float = 1e-3,
         optimizer: str = "adam",
@@ -183,7 +183,7 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         Its hyperparameters, e.g. ``{"channels": 128}``.
     epochs, batch_size, lr, optimizer, loss, weight_decay, l1, l2, patience, class_weights, seed,
     device, threads
-        As the options of ``biodl train`` (defaults 30, 64, 1e-3, 'adam', 'auto', 0, 0, 0, 5,
+        As the options of ``biodl train`` (defaults 'auto', 64, 1e-3, 'adam', 'auto', 0, 0, 0, 5,
         'none', 0, 'cpu', 0).
     valid_size : float, default 0.1
         Fraction of ``X`` held out for early stopping (stratified); 0 trains on all of ``X``

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -80,7 +80,7 @@ class _TimeSeriesEstimator(BaseEstimator):
         model: str = "auto",
         model_params: dict[str, Any] | None = None,
         *,
-        epochs: int = 30,
+        epochs: int | Literal["auto"] = "auto",
         batch_size: int = 64,
         lr: float = 1e-3,
         optimizer: str = "adam",
@@ -207,7 +207,7 @@ class TimeSeriesClassifier(ClassifierMixin, _TimeSeriesEstimator):
         Its hyperparameters, e.g. ``{"channels": 128}``.
     epochs, batch_size, lr, optimizer, loss, weight_decay, l1, l2, patience, class_weights, seed,
     device, threads
-        As the options of ``biodl train`` (defaults 30, 64, 1e-3, 'adam', 'auto', 0, 0, 0, 5,
+        As the options of ``biodl train`` (defaults 'auto', 64, 1e-3, 'adam', 'auto', 0, 0, 0, 5,
         'none', 0, 'cpu', 0).
     valid_size : float, default 0.1
         Fraction of ``X`` held out for early stopping (stratified); 0 trains on all of ``X``

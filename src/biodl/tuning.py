@@ -416,13 +416,15 @@ class _Objective:
 
     def _score(self, trial: Any, cfg: RunConfig) -> float:
         from biodl.evaluate.metrics import METRIC_DIRECTION
+        from biodl.training.fit import epochs_for
         from biodl.workflow import fit_model
 
         monitor = cfg.train.monitor
         higher = METRIC_DIRECTION.get(monitor) == "max"
         scores = []
         for i, part in enumerate(self.parts()):
-            callback = pruning_callback(trial, monitor, step_offset=i * cfg.train.epochs)
+            epochs = epochs_for(cfg.train, len(part.parts["train"]))
+            callback = pruning_callback(trial, monitor, step_offset=i * epochs)
             _, fit = fit_model(cfg, part, progress=self.progress, callbacks=[callback])
             column = f"valid_{monitor}"
             values = fit.history[column].dropna() if column in fit.history else pd.Series([])

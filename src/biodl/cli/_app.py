@@ -70,10 +70,13 @@ def _run(work: Any) -> None:
     from biodl.errors import BiodlError, BiodlWarning
 
     default_show = warnings.showwarning
+    shown: set[str] = set()  # once per command, however many seeds, folds or trials repeat it
 
     def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
         if issubclass(category, BiodlWarning):
-            typer.echo(f"warning: {message}", err=True)
+            if str(message) not in shown:
+                shown.add(str(message))
+                typer.echo(f"warning: {message}", err=True)
         else:
             default_show(message, category, *args, **kwargs)
 

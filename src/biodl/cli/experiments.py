@@ -273,7 +273,11 @@ def train(
     ] = None,
     epochs: Annotated[
         int | None,
-        typer.Option(help="Maximum epochs.", show_default="30", rich_help_panel=TRAINING),
+        typer.Option(
+            help="Maximum epochs (default: about 1,000 optimiser steps, 30 to 200 epochs).",
+            show_default="auto",
+            rich_help_panel=TRAINING,
+        ),
     ] = None,
     patience: Annotated[
         int | None,
@@ -683,7 +687,7 @@ def cv(
         typer.Option("--model", "-m", help="Network (see `biodl models`).", show_default="cnn"),
     ] = None,
     epochs: Annotated[
-        int | None, typer.Option(help="Maximum epochs per fold.", show_default="30")
+        int | None, typer.Option(help="Maximum epochs per fold.", show_default="auto")
     ] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate.", show_default="0.001")] = None,
     batch_size: Annotated[
@@ -809,7 +813,7 @@ def tune(
         typer.Option("--model", "-m", help="Network (see `biodl models`).", show_default="cnn"),
     ] = None,
     epochs: Annotated[
-        int | None, typer.Option(help="Maximum epochs per trial.", show_default="30")
+        int | None, typer.Option(help="Maximum epochs per trial.", show_default="auto")
     ] = None,
     monitor: Annotated[
         str | None,

@@ -30,7 +30,7 @@ from torch.utils.data import Dataset
 from biodl.config import TrainConfig
 from biodl.data.dataset import loader
 from biodl.data.targets import TaskName
-from biodl.errors import RunInterrupted
+from biodl.errors import DataWarning, RunInterrupted
 from biodl.evaluate.metrics import METRIC_DIRECTION
 from biodl.training.losses import make_loss
 from biodl.training.task import SupervisedTask
@@ -66,9 +66,34 @@ class FitResult:
     device: str
 
 
+#: ``epochs='auto'``: enough epochs for about this many optimiser steps, within AUTO_EPOCHS.
+AUTO_STEPS = 1000
+AUTO_EPOCHS = (30, 200)
+#: Fewer validation examples than this cannot rank epochs: no early stopping or best-epoch
+#: selection on them (the full epochs run and the last weights are kept).
+MIN_VALID_FOR_STOPPING = 30
+
+
 def batch_size_for(cfg: TrainConfig, n_train: int) -> int:
     """The numeric batch size: 'full' means the whole training split."""
     return n_train if cfg.batch_size == "full" else int(cfg.batch_size)
+
+
+def epochs_for(cfg: TrainConfig, n_train: int) -> int:
+    """The numeric epoch limit: 'auto' gives about ``AUTO_STEPS`` optimiser steps.
+
+    30 epochs of a 100-example training split in batches of 64 are only 60 steps; 'auto'
+    trains small data longer (up to 200 epochs) and large data for at least 30 epochs.
+
+    >>> from biodl.config import TrainConfig
+    >>> [epochs_for(TrainConfig(), n) for n in (10, 100, 1000, 5000)]
+    [200, 200, 63, 30]
+    """
+    if cfg.epochs != "auto":
+        return int(cfg.epochs)
+    steps = -(-n_train // max(1, batch_size_for(cfg, n_train)))
+    low, high = AUTO_EPOCHS
+    return int(np.clip(-(-AUTO_STEPS // max(1, steps)), low, high))
 
 
 def monitor_key(cfg: TrainConfig) -> tuple[str, str]:
@@ -132,7 +157,7 @@ def fit_network(
         nesterov=cfg.nesterov,
         weight_decay=cfg.weight_decay,
         scheduler=cfg.scheduler,
-        epochs=cfg.epochs,
+        epochs=epochs_for(cfg, len(train)),  # type: ignore[arg-type]
         l1=cfg.l1,
         l2=cfg.l2,
         target_scale=target_scale,
@@ -194,7 +219,17 @@ def fit_module(
     )
     callbacks = list(callbacks or [])
     checkpoint = None
-    if valid_loader is not None:
+    epochs = epochs_for(cfg, len(train))  # type: ignore[arg-type]
+    if valid_loader is not None and len(valid) < MIN_VALID_FOR_STOPPING:  # type: ignore[arg-type]
+        if cfg.patience > 0:
+            warnings.warn(
+                f"only {len(valid)} validation examples: too few to choose the best epoch "  # type: ignore[arg-type]
+                f"or stop early on, so all {epochs} epochs run and the last weights are kept; "
+                f"use --epochs to set the training length",
+                DataWarning,
+                stacklevel=2,
+            )
+    elif valid_loader is not None:
         key, mode = monitor
         checkpoint = ModelCheckpoint(
             dirpath=workdir.name, monitor=key, mode=mode, save_top_k=1, save_weights_only=True
@@ -210,7 +245,7 @@ def fit_module(
         callbacks.append(TQDMProgressBar(refresh_rate=max(1, len(train_loader) // 20)))
     with _quiet_lightning():
         trainer = L.Trainer(
-            max_epochs=cfg.epochs,
+            max_epochs=epochs,
             accelerator=accelerator,
             devices=devices,
             num_nodes=cfg.num_nodes,
@@ -253,7 +288,7 @@ def fit_module(
         best_epoch = epochs_run
     if epochs_run:
         frame["best"] = frame["epoch"] == best_epoch
-    stopped = epochs_run < cfg.epochs
+    stopped = epochs_run < epochs
     device = str(trainer.strategy.root_device.type)
     if trainer.num_devices > 1:
         device += f" x{trainer.num_devices * trainer.num_nodes}"

@@ -1,0 +1,74 @@
+"""How long training runs: 'auto' epochs and too-small validation parts."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from biodl.config import TrainConfig
+from biodl.data.dataset import TensorBatch
+from biodl.errors import DataWarning
+from biodl.training.fit import MIN_VALID_FOR_STOPPING, epochs_for, fit_network
+
+
+class Rows(torch.utils.data.Dataset):
+    """A whole-batch dataset over a feature matrix."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.x = torch.as_tensor(x, dtype=torch.float32)
+        self.y = torch.as_tensor(y, dtype=torch.int64)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, index: np.ndarray) -> TensorBatch:
+        index = torch.as_tensor(index)
+        return TensorBatch((self.x[index],), self.y[index])
+
+
+def _rows(rng: np.random.Generator, n: int) -> Rows:
+    y = rng.integers(0, 2, n)
+    return Rows(rng.normal(size=(n, 4)) + y[:, None], y)
+
+
+@pytest.mark.parametrize(
+    ("n_train", "batch_size", "expected"),
+    [(10, 64, 200), (100, 64, 200), (1000, 64, 63), (5000, 64, 30), (500, "full", 200)],
+)
+def test_auto_epochs_give_about_1000_steps_within_30_to_200(n_train, batch_size, expected):
+    assert epochs_for(TrainConfig(batch_size=batch_size), n_train) == expected
+
+
+def test_an_explicit_epoch_count_is_kept():
+    assert epochs_for(TrainConfig(epochs=7), 100_000) == 7
+
+
+def test_a_tiny_validation_part_neither_stops_nor_picks_an_epoch(rng):
+    cfg = TrainConfig(epochs=6, patience=1, lr=0.5, batch_size=16)  # lr 0.5: a noisy valid loss
+    valid = _rows(rng, MIN_VALID_FOR_STOPPING - 20)
+    with pytest.warns(DataWarning, match="only 10 validation examples: too few"):
+        fit = fit_network(
+            nn.Linear(4, 2), _rows(rng, 64), valid, task="multiclass", loss="cross_entropy", cfg=cfg
+        )
+    assert fit.epochs_run == 6 and not fit.stopped_early
+    assert fit.best_epoch == 6  # the last weights, whatever the validation loss did
+    assert "valid_loss" in fit.history  # still measured and plotted
+
+
+def test_a_validation_part_of_30_is_used_for_stopping(rng):
+    cfg = TrainConfig(epochs=3, patience=1, batch_size=16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        fit = fit_network(
+            nn.Linear(4, 2),
+            _rows(rng, 64),
+            _rows(rng, MIN_VALID_FOR_STOPPING),
+            task="multiclass",
+            loss="cross_entropy",
+            cfg=cfg,
+        )
+    assert 1 <= fit.best_epoch <= fit.epochs_run <= 3
