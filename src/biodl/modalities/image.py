@@ -194,6 +194,10 @@ def read_images(
         raise DataError(f"{path}: no such file or folder")
     if channels not in (None, 1, 3):
         raise ConfigError(f"--channels must be 1 or 3; got {channels}")
+    if size is not None and size < 1:
+        raise ConfigError(
+            f"--size must be a positive number of pixels (e.g. --size 28); got {size}"
+        )
     if is_image_npz(where):
         return read_image_npz(where, channels=channels, size=size, fit=fit)
     if where.is_dir():
