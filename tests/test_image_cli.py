@@ -120,3 +120,23 @@ def test_train_help_has_an_images_panel() -> None:
     for option in ("--size", "--channels", "--fit", "--augment", "--image-column"):
         assert option in result.output
 
+
+def test_image_demo_trains_on_the_digits_and_writes_a_report(tmp_path: Path) -> None:
+    run = tmp_path / "demo"
+    result = biodl("demo", "--kind", "image", "--epochs", "2", "--quiet", "--out", run)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "demo-digits.npz").exists()
+    html = (run / "report.html").read_text()
+    assert "Saliency maps." in html
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["data"]["kind"] == "image" and metrics["data"]["n_test"] == 360
+    assert metrics["model"]["name"] == "CNN" or "cnn" in metrics["model"]["name"].lower()
+    assert metrics["model"]["test"]["accuracy"] > 0.3  # chance: 0.1 (10 balanced classes)
+
+
+def test_unknown_demo_kind_exits_2(tmp_path: Path) -> None:
+    result = biodl("demo", "--kind", "video", "--out", tmp_path / "demo")
+    assert result.exit_code == 2
+    assert "--kind video: unknown demo; choose one of sequence, image" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
