@@ -331,6 +331,40 @@ class ImageModality:
         """Read, validate and split (an npz's own split is used); parts stay raw."""
         return prepare_images(cfg, seed=seed)
 
+    def report_figures(
+        self,
+        network: nn.Module,
+        prepared: Any,
+        split: str,
+        scores: np.ndarray,
+        *,
+        threshold: float,
+        plots: Path,
+    ) -> list:
+        """Misclassified images and saliency maps of ``split`` (binary and multiclass tasks).
+
+        Binary predictions are positive when the positive-class score is at least
+        ``threshold``, as in ``predictions.csv``.
+        """
+        from biodl.report.images import image_report_figures
+
+        targets, y = prepared.targets, prepared.y.get(split)
+        if targets.task not in ("binary", "multiclass") or y is None:
+            return []
+        if targets.task == "binary":
+            predicted = (scores[:, 1] >= threshold).astype(np.int64)
+        else:
+            predicted = scores.argmax(1)
+        return image_report_figures(
+            network,
+            prepared.parts[split],
+            y,
+            predicted,
+            [str(c) for c in targets.classes],
+            plots,
+            split=split,
+        )
+
 
 def prepare_images(cfg: Any, *, seed: int) -> Any:
     """Read the images of ``cfg.data``, infer the task, and split where the input has none.
