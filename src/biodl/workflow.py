@@ -782,6 +782,7 @@ def _write_run(
     env["started"] = started.isoformat(timespec="seconds")
     writer.write_json("environment.json", env)
     save_model(writer.path / MODEL_DIR, result.model.network.model, result.model.info)
+    extra = modality_figures(result, prepared, scores["model"], writer.path / "plots")
     build_report(
         writer.path,
         metrics=result.metrics,
@@ -791,4 +792,22 @@ def _write_run(
         config_yaml=config_yaml,
         environment={k: str(v) for k, v in env.items() if k != "input_sha256"},
         run_name=str(writer.out),
+        extra_figures=extra,
     )
+
+
+def modality_figures(
+    result: TrainResult, prepared: PreparedData, scores: dict[str, np.ndarray], plots: Path
+) -> list[Any]:
+    """Report figures of the modality's optional ``report_figures`` hook (images: saliency)."""
+    from biodl.modalities import get_modality
+
+    hook = getattr(get_modality(prepared.kind), "report_figures", None)
+    if hook is None:
+        return []
+    split = result.metrics["comparison"]["split"]
+    threshold = result.metrics.get("threshold", {}).get("model", 0.5)
+    figures: list[Any] = hook(
+        result.model.network, prepared, split, scores[split], threshold=threshold, plots=plots
+    )
+    return figures

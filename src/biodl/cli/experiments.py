@@ -24,6 +24,7 @@ from biodl.cli._app import (
 
 EXPRESSION = "Expression"  # help panel of the expression-data options
 RECORDS = "Irregular records"
+IMAGES = "Images"
 TRANSFER = "Transfer learning"
 
 
@@ -435,6 +436,41 @@ def train(
             rich_help_panel=RECORDS,
         ),
     ] = None,
+    # -- images (kind 'image'; see docs/images.md) --
+    size: Annotated[
+        int | None,
+        typer.Option(
+            help="Bring every image to SIZE x SIZE pixels (see --fit).",
+            show_default="median shorter side; npz: its side",
+            rich_help_panel=IMAGES,
+        ),
+    ] = None,
+    channels: Annotated[
+        int | None,
+        typer.Option(
+            help="1 = greyscale (RGB by luminance), 3 = RGB (grey repeated); default: as read.",
+            rich_help_panel=IMAGES,
+        ),
+    ] = None,
+    fit: Annotated[
+        str | None,
+        typer.Option(help=_choices("fit"), show_default="resize", rich_help_panel=IMAGES),
+    ] = None,
+    augment: Annotated[
+        str | None,
+        typer.Option(
+            help="Training augmentation, comma-separated: " + _choices("augment"),
+            show_default="none",
+            rich_help_panel=IMAGES,
+        ),
+    ] = None,
+    image_column: Annotated[
+        str | None,
+        typer.Option(
+            help="Column of image paths in a CSV of images (detected if not given).",
+            rich_help_panel=IMAGES,
+        ),
+    ] = None,
     init_from: Annotated[
         str | None,
         typer.Option(
@@ -547,6 +583,12 @@ def train(
         "statics": _statics(statics),
         "n_bootstrap": bootstrap,
         "threshold": threshold,
+        # images
+        "size": size,
+        "channels": channels,
+        "fit": fit,
+        "augment": augment,
+        "image_column": image_column,
         # transfer learning
         "init_from": init_from,
         "freeze": freeze,

@@ -90,6 +90,13 @@ class Modality(Protocol):
         The kind, e.g. 'sequence'.
     models : tuple of str
         Model names ``--model`` accepts for this kind.
+
+    Notes
+    -----
+    Optional: ``report_figures(network, prepared, split, scores, *, threshold, plots)`` ->
+    list of :class:`biodl.report.html.Figure` drawn into ``plots`` from the trained network
+    and its ``(n, k)`` scores on ``split``; the run's report shows them after the standard
+    figures (images: misclassified examples and saliency maps). Absent means none.
     """
 
     name: str

@@ -194,6 +194,10 @@ def read_images(
         raise DataError(f"{path}: no such file or folder")
     if channels not in (None, 1, 3):
         raise ConfigError(f"--channels must be 1 or 3; got {channels}")
+    if size is not None and size < 1:
+        raise ConfigError(
+            f"--size must be a positive number of pixels (e.g. --size 28); got {size}"
+        )
     if is_image_npz(where):
         return read_image_npz(where, channels=channels, size=size, fit=fit)
     if where.is_dir():
@@ -326,6 +330,40 @@ class ImageModality:
     def prepare(self, cfg: Any, *, seed: int) -> Any:
         """Read, validate and split (an npz's own split is used); parts stay raw."""
         return prepare_images(cfg, seed=seed)
+
+    def report_figures(
+        self,
+        network: nn.Module,
+        prepared: Any,
+        split: str,
+        scores: np.ndarray,
+        *,
+        threshold: float,
+        plots: Path,
+    ) -> list:
+        """Misclassified images and saliency maps of ``split`` (binary and multiclass tasks).
+
+        Binary predictions are positive when the positive-class score is at least
+        ``threshold``, as in ``predictions.csv``.
+        """
+        from biodl.report.images import image_report_figures
+
+        targets, y = prepared.targets, prepared.y.get(split)
+        if targets.task not in ("binary", "multiclass") or y is None:
+            return []
+        if targets.task == "binary":
+            predicted = (scores[:, 1] >= threshold).astype(np.int64)
+        else:
+            predicted = scores.argmax(1)
+        return image_report_figures(
+            network,
+            prepared.parts[split],
+            y,
+            predicted,
+            [str(c) for c in targets.classes],
+            plots,
+            split=split,
+        )
 
 
 def prepare_images(cfg: Any, *, seed: int) -> Any:

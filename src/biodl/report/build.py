@@ -178,10 +178,12 @@ def build_report(
     config_yaml: str,
     environment: dict[str, str],
     run_name: str,
+    extra_figures: list[Figure] | None = None,
 ) -> Path:
     """Write plots and ``report.html`` into ``folder``; return the report's path.
 
     ``prepared`` is the run's prepared data (targets, parts, warnings); only attributes are read.
+    ``extra_figures`` (already drawn, e.g. by the modality) follow the standard figures.
     """
     split = metrics["comparison"]["split"]
     targets = prepared.targets
@@ -195,6 +197,7 @@ def build_report(
         model_scores=scores["model"][split],
         baseline_scores=scores["baseline"][split],
     )
+    figures += extra_figures or []
     model, base = metrics["model"]["name"], metrics["baseline"]["name"]
     prevalence = metrics.get("prevalence", {}).get("value")
     note = f" (prevalence {prevalence:.3f})" if prevalence is not None else ""
