@@ -9,6 +9,8 @@ learning rate, epochs and batch size; only the starting weights and the frozen b
 moved with biodl's own ``load_initial_weights`` and ``parameter_groups``.
 
 Run: ``python benchmarks/bench_transfer_digits.py`` (a few minutes on 2 idle cores).
+``bench_transfer_digits_diagnosis.py`` varies one setting at a time to find out why transfer
+does not beat scratch here.
 """
 
 from __future__ import annotations
