@@ -334,6 +334,7 @@ def _train_and_evaluate(
         "epochs_run": fit.epochs_run,
         "best_epoch": fit.best_epoch,
         "stopped_early": fit.stopped_early,
+        "epoch_chosen_on_valid": fit.chosen_on_valid,
         "seconds": round(fit.seconds, 3),
         "baseline_seconds": round(baseline_seconds, 3),
         "device": fit.device,

@@ -55,7 +55,7 @@ def test_a_tiny_validation_part_neither_stops_nor_picks_an_epoch(rng):
             nn.Linear(4, 2), _rows(rng, 64), valid, task="multiclass", loss="cross_entropy", cfg=cfg
         )
     assert fit.epochs_run == 6 and not fit.stopped_early
-    assert fit.best_epoch == 6  # the last weights, whatever the validation loss did
+    assert fit.best_epoch == 6 and not fit.chosen_on_valid  # the last weights, whatever
     assert "valid_loss" in fit.history  # still measured and plotted
 
 
@@ -71,4 +71,16 @@ def test_a_validation_part_of_30_is_used_for_stopping(rng):
             loss="cross_entropy",
             cfg=cfg,
         )
-    assert 1 <= fit.best_epoch <= fit.epochs_run <= 3
+    assert 1 <= fit.best_epoch <= fit.epochs_run <= 3 and fit.chosen_on_valid
+
+
+def test_the_report_says_why_the_last_epoch_was_kept():
+    from biodl.report.build import training_text
+
+    base = {"epochs_run": 200, "best_epoch": 200, "stopped_early": False, "seconds": 1.0}
+    training = {**base, "baseline_seconds": 0.1, "device": "cpu"}
+    metrics = {"baseline": {"name": "logistic regression"}, "training": training}
+    assert "more epochs (--epochs) could help" in training_text(metrics)
+    metrics["training"]["epoch_chosen_on_valid"] = False
+    text = training_text(metrics)
+    assert "no validation part of 30 or more examples" in text and "could help" not in text

@@ -353,15 +353,22 @@ def seeds_section(metrics: dict[str, Any]) -> list[tuple[str, str]]:
 def training_text(metrics: dict[str, Any]) -> str:
     t = metrics["training"]
     stop = "stopped early" if t["stopped_early"] else "ran all epochs"
+    chosen = t.get("epoch_chosen_on_valid", True)
+    kept = (
+        f"the weights of epoch {t['best_epoch']} were kept"
+        if chosen
+        else "the last epoch's weights were kept (no validation part of 30 or more examples "
+        "to choose an epoch on)"
+    )
     return (
         f"The network trained for {t['epochs_run']} epochs ({stop}) in {t['seconds']:.1f} s on "
-        f"{t['device']}; the weights of epoch {t['best_epoch']} were kept. The baseline "
+        f"{t['device']}; {kept}. The baseline "
         f"({metrics['baseline']['name']} on {metrics['baseline'].get('features', 'features')}) "
         f"trained in {t['baseline_seconds']:.1f} s on the same training split."
         + (
             " The last epoch was the best one: the network may still be improving, so more "
             "epochs (--epochs) could help."
-            if t["best_epoch"] == t["epochs_run"] and not t["stopped_early"]
+            if chosen and t["best_epoch"] == t["epochs_run"] and not t["stopped_early"]
             else ""
         )
     )

@@ -55,6 +55,9 @@ class FitResult:
         Wall-clock training time.
     device : str
         Where training ran, e.g. 'cpu' or 'cuda x2'.
+    chosen_on_valid : bool
+        Whether ``best_epoch`` was chosen on the validation part (False: the last epoch, for
+        want of a validation part of ``MIN_VALID_FOR_STOPPING`` examples).
     """
 
     network: nn.Module
@@ -64,6 +67,7 @@ class FitResult:
     stopped_early: bool
     seconds: float
     device: str
+    chosen_on_valid: bool = True
 
 
 #: ``epochs='auto'``: enough epochs for about this many optimiser steps, within AUTO_EPOCHS.
@@ -300,6 +304,7 @@ def fit_module(
         stopped_early=stopped,
         seconds=seconds,
         device=device,
+        chosen_on_valid=checkpoint is not None,
     )
 
 
