@@ -380,6 +380,20 @@ def test_models_lists_parameters():
     assert ok("models", "lstm").output.count(":") >= 2
 
 
+def test_models_of_every_kind_and_their_own_parameters():
+    everything = ok("models").output
+    for kind in ("sequence", "expression", "timeseries", "records", "image"):
+        assert f"== {kind} (--kind {kind}) ==" in everything
+    expression = ok("models", "--kind", "expression").output
+    assert "hidden_sizes" in expression and "== image" not in expression
+    assert "delta_scale = 24.0" in ok("models", "grud").output
+    mlp = ok("models", "mlp").output
+    assert "mlp [sequence]" in mlp and "mlp [expression]" in mlp and "mlp [image]" in mlp
+    for args, message in [(["nope"], "unknown model 'nope'"), (["--kind", "x"], "--kind x")]:
+        result = CliRunner().invoke(app, ["models", *args])
+        assert result.exit_code == 2 and message in result.output
+
+
 def test_demo_runs(tmp_path):
     ok("demo", "--out", tmp_path / "demo", "--epochs", "1", "--quiet")
     assert (tmp_path / "demo" / "report.html").is_file()

@@ -171,18 +171,42 @@ def inspect(
 @app.command()
 def models(
     name: Annotated[str | None, typer.Argument(help="Show one model's parameters in full.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="Only the models of this kind of data: sequence, expression, timeseries, "
+            "records or image."
+        ),
+    ] = None,
 ) -> None:
-    """List the models and their hyperparameters with defaults (set them with --set model.NAME=VALUE)."""
+    """List the models of each kind of data and their hyperparameters with defaults.
+
+    Set a hyperparameter with --set model.NAME=VALUE, e.g. biodl train cells.h5ad --model mlp
+    --set model.hidden_sizes=[256,64]. Example: biodl models --kind image.
+    """
 
     def work() -> None:
-        from biodl.models import MODELS, describe_model, model_parameters
+        from biodl.errors import ConfigError
+        from biodl.modalities import MODALITIES, get_modality
+        from biodl.models import describe_model, model_parameters
 
-        names = [name] if name else list(MODELS)
-        for model_name in names:
-            typer.echo(f"{model_name}: {describe_model(model_name)}")
-            for p in model_parameters(model_name):
-                typer.echo(f"    {p.name} = {p.default!r}  ({p.annotation}) {p.description}")
-            typer.echo("")
+        kinds = [kind] if kind else list(reversed(MODALITIES))  # sequence first
+        if kind is not None and kind not in MODALITIES:
+            raise ConfigError(f"--kind {kind}: expected one of {', '.join(MODALITIES)}")
+        shown = 0
+        for data_kind in kinds:
+            names = [n for n in get_modality(data_kind).models if name in (None, n)]
+            if names and not name:
+                typer.echo(f"== {data_kind} (--kind {data_kind}) ==\n")
+            for model_name in names:
+                shown += 1
+                where = f" [{data_kind}]" if name else ""
+                typer.echo(f"{model_name}{where}: {describe_model(model_name, kind=data_kind)}")
+                for p in model_parameters(model_name, kind=data_kind):
+                    typer.echo(f"    {p.name} = {p.default!r}  ({p.annotation}) {p.description}")
+                typer.echo("")
+        if name is not None and not shown:
+            raise ConfigError(f"unknown model '{name}'; `biodl models` lists every model")
 
     _run(work)
 

@@ -35,6 +35,8 @@ from torch import nn
 from biodl.errors import ConfigError
 from biodl.models.cnn import CNN
 from biodl.models.cnn2d import CNN2d
+from biodl.models.dense import DenseMLP
+from biodl.models.grud import GRUD
 from biodl.models.image_mlp import ImageMLP
 from biodl.models.mlp import MLP
 from biodl.models.resnet import ResNet18, ResNet34
@@ -90,9 +92,16 @@ IMAGE_MODELS: dict[str, type[nn.Module]] = {
     "resnet34": ResNet34,
     "mlp": ImageMLP,
 }
-_TABLES: dict[str, dict[str, type[nn.Module]]] = {"sequence": MODELS, "image": IMAGE_MODELS}
+# Every data kind's name -> class table (which names a kind accepts: its modality's ``models``).
+_TABLES: dict[str, dict[str, type[nn.Module]]] = {
+    "sequence": MODELS,
+    "timeseries": MODELS,
+    "records": {"grud": GRUD, **MODELS},
+    "expression": {"mlp": DenseMLP},
+    "image": IMAGE_MODELS,
+}
 
-_DATA_ARGUMENTS = ("in_channels", "n_outputs", "length", "size")
+_DATA_ARGUMENTS = ("in_channels", "in_features", "n_outputs", "n_statics", "length", "size")
 
 
 @dataclass(frozen=True)
@@ -212,7 +221,8 @@ def model_parameters(name: str, *, kind: str = "sequence") -> list[ModelParamete
     name : str
         Registry name, one of :data:`MODELS` (or :data:`IMAGE_MODELS` with ``kind="image"``).
     kind : str, default "sequence"
-        Data kind whose table holds the model (``"sequence"`` or ``"image"``).
+        Data kind whose table holds the model: sequence, timeseries, records, expression or
+        image.
 
     Returns
     -------
