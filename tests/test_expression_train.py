@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import yaml
 from typer.testing import CliRunner
 
 from biodl.cli import app
@@ -201,3 +202,17 @@ def test_zero_variance_and_scale_warnings(tmp_path, planted):
     text = " ".join(str(w.message) for w in caught if issubclass(w.category, DataWarning))
     assert "1 of 40 genes have zero variance" in text
     assert "unlogged counts" in text
+
+
+def test_tune_searches_the_expression_mlp_space(tmp_path, planted):
+    data, meta = planted
+    out = tmp_path / "tune"
+    args = ["tune", data, "--set", f"data.labels={meta}", "--label-column", "status"]
+    result = biodl(
+        *args, "--trials", "2", "--search", "random", "--epochs", "2", "--out", out, "-q"
+    )
+    assert result.exit_code == 0, result.output
+    trials = pd.read_csv(out / "trials.csv")
+    assert {"params_model.width", "params_model.depth"} <= set(trials.columns)
+    best = yaml.safe_load((out / "best_config.yaml").read_text())
+    assert best["model"]["params"]["width"] in (64, 256, 512)

@@ -493,20 +493,17 @@ def tune(
     >>> # r = biodl.tune("splice.csv", out="runs/tune", search="random", trials=20, epochs=5)
     >>> # print(r.summary())
     """
-    from biodl.evaluate.search_space import load_space
     from biodl.tuning import run_tune
 
     if data is not None:
         options["train"] = os.fspath(data)
     cfg = build_config(config, overrides=overrides, **options)
-    model = cfg.model.name if cfg.model.name != "auto" else "cnn"
-    parsed = load_space(space, model=model) if isinstance(space, str | os.PathLike) else space
     return run_tune(
         cfg,
         out=out,
         search=search,  # type: ignore[arg-type]
         trials=trials,
-        space=parsed,
+        space=space,
         cv=cv,
         resume=resume,
         jobs=jobs,

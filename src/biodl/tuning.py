@@ -103,7 +103,7 @@ def run_tune(
     out: str | os.PathLike[str],
     search: SearchOption = "bayes",
     trials: int = 20,
-    space: dict[str, ParamSpec] | None = None,
+    space: dict[str, ParamSpec] | str | os.PathLike[str] | None = None,
     cv: int = 0,
     resume: bool = False,
     jobs: int = 1,
@@ -125,8 +125,9 @@ def run_tune(
     trials : int, default 20
         Total number of trials (those of a resumed study included). Grid search stops early
         once every combination was tried.
-    space : dict of str to ParamSpec, optional
-        Default: :data:`~biodl.evaluate.search_space.DEFAULT_SPACES` of the model.
+    space : dict of str to ParamSpec, or path of a YAML space, optional
+        Default: the model's space for its kind of data
+        (:func:`~biodl.evaluate.search_space.default_space`).
     cv : int, default 0
         0 scores the validation split; K >= 2 scores the mean over K folds of the training part.
     resume : bool, default False
@@ -150,12 +151,21 @@ def run_tune(
     DataError
         When resuming on input files whose checksums differ from the first run's.
     """
-    from biodl.models import DEFAULT_MODEL
+    from biodl.evaluate.search_space import load_space
+    from biodl.modalities import check_model, get_modality, resolve_kind
 
     _check_options(cfg, search, trials, cv, jobs)
-    model = cfg.model.name if cfg.model.name != "auto" else DEFAULT_MODEL["dna"]
-    space = space if space is not None else default_space(model)
-    validate_space(space, model=model)
+    kind = resolve_kind(cfg.data)
+    modality = get_modality(kind)
+    parts = _scoring_parts(cfg, cv)  # read once, before the study: bad data fails first
+    parts[0].emit_warnings()
+    model = cfg.model.name if cfg.model.name != "auto" else modality.default_model(parts[0])
+    check_model(modality, model)
+    if space is None:
+        space = default_space(model, kind=kind)
+    elif not isinstance(space, dict):
+        space = load_space(space, model=model, kind=kind)
+    validate_space(space, model=model, kind=kind)
     out = Path(out)
     checksums = _input_checksums(cfg)
     _prepare_out(out, resume=resume, overwrite=overwrite, checksums=checksums)
@@ -177,7 +187,7 @@ def run_tune(
     left = _remaining(study, trials, search, space)
     if left > 0:
         if jobs == 1:
-            study.optimize(_Objective(cfg, space, cv, progress), n_trials=left)
+            study.optimize(_Objective(cfg, space, cv, progress, parts), n_trials=left)
         else:
             _run_workers(out, cfg, search, space, cv, jobs, left)
     return _finish(out, cfg, study_storage(out), state)

@@ -8,6 +8,7 @@ from biodl.config import RunConfig
 from biodl.errors import ConfigError
 from biodl.evaluate.search_space import (
     DEFAULT_SPACES,
+    KIND_SPACES,
     ParamSpec,
     apply_params,
     default_space,
@@ -27,6 +28,26 @@ def test_default_spaces_fit_their_models(model):
 def test_default_space_unknown_model():
     with pytest.raises(ConfigError, match="no default search space for model 'resnet'"):
         default_space("resnet")
+
+
+@pytest.mark.parametrize(("kind", "model"), list(KIND_SPACES))
+def test_every_kind_has_spaces_that_fit_its_own_models(kind, model):
+    validate_space(default_space(model, kind=kind), model=model, kind=kind)
+
+
+def test_every_model_of_every_kind_has_a_default_space():
+    from biodl.modalities import MODALITIES, get_modality
+
+    for kind in MODALITIES:
+        for model in get_modality(kind).models:
+            assert "train.lr" in default_space(model, kind=kind)
+
+
+def test_a_sequence_parameter_is_not_an_image_parameter():
+    with pytest.raises(ConfigError, match="valid options of model 'cnn': channels, n_layers"):
+        validate_space({"model.dilation": ParamSpec("categorical", choices=(1,))}, kind="image")
+    with pytest.raises(ConfigError, match="on image data; models with one: cnn, resnet18"):
+        default_space("fcn", kind="image")
 
 
 def test_load_space_reads_ranges_and_choices(tmp_path):

@@ -33,6 +33,7 @@ from biodl.errors import ConfigError
 
 __all__ = [
     "DEFAULT_SPACES",
+    "KIND_SPACES",
     "PARAM_KINDS",
     "ParamKind",
     "ParamSpec",
@@ -138,23 +139,56 @@ DEFAULT_SPACES: dict[str, dict[str, ParamSpec]] = {
 }
 
 
-def default_space(model: str) -> dict[str, ParamSpec]:
-    """The default search space of ``model`` (a name from ``biodl models``).
+#: Spaces of the models a kind of data has of its own (the sequence models used for regular
+#: series and records keep :data:`DEFAULT_SPACES`).
+KIND_SPACES: dict[tuple[str, str], dict[str, ParamSpec]] = {
+    ("expression", "mlp"): {
+        **_SHARED,
+        "model.width": _cat(64, 256, 512),
+        "model.depth": ParamSpec("int", low=1, high=3),
+        "model.activation": _cat("relu", "gelu"),
+        "model.dropout": _float(0.0, 0.7),
+    },
+    ("records", "grud"): {**_SHARED, "model.hidden_size": _cat(32, 64, 128)},
+    ("image", "cnn"): {
+        **_SHARED,
+        "model.channels": _cat(16, 32, 64),
+        "model.n_layers": ParamSpec("int", low=2, high=4),
+        "model.kernel_size": _cat(3, 5),
+        "model.activation": _cat("relu", "gelu"),
+    },
+    ("image", "resnet18"): {**_SHARED, "model.width": _cat(16, 32, 64)},
+    ("image", "resnet34"): {**_SHARED, "model.width": _cat(16, 32, 64)},
+    ("image", "mlp"): {
+        **_SHARED,
+        "model.hidden_sizes": _cat([128], [256, 128], [512, 256]),
+        "model.activation": _cat("relu", "gelu"),
+    },
+}
+
+
+def default_space(model: str, *, kind: str = "sequence") -> dict[str, ParamSpec]:
+    """The default search space of ``model`` (a name from ``biodl models --kind KIND``).
 
     Raises
     ------
     ConfigError
         For a model without a default space (the valid names are listed).
     """
-    if model not in DEFAULT_SPACES:
-        raise ConfigError(
-            f"no default search space for model '{model}'; valid models: "
-            f"{', '.join(DEFAULT_SPACES)}. Pick one, or give a space file with --space"
-        )
-    return dict(DEFAULT_SPACES[model])
+    if (kind, model) in KIND_SPACES:
+        return dict(KIND_SPACES[kind, model])
+    if kind in ("sequence", "timeseries", "records") and model in DEFAULT_SPACES:
+        return dict(DEFAULT_SPACES[model])
+    names = [m for k, m in KIND_SPACES if k == kind] or list(DEFAULT_SPACES)
+    raise ConfigError(
+        f"no default search space for model '{model}' on {kind} data; models with one: "
+        f"{', '.join(names)}. Pick one, or give a space file with --space"
+    )
 
 
-def load_space(path: str | os.PathLike[str], *, model: str = "cnn") -> dict[str, ParamSpec]:
+def load_space(
+    path: str | os.PathLike[str], *, model: str = "cnn", kind: str = "sequence"
+) -> dict[str, ParamSpec]:
     """Read a YAML search space and validate it against ``model``'s hyperparameters.
 
     The file maps dotted option paths to a range or a list of choices::
@@ -169,6 +203,8 @@ def load_space(path: str | os.PathLike[str], *, model: str = "cnn") -> dict[str,
         The YAML file.
     model : str, default 'cnn'
         The model whose hyperparameters ``model.*`` keys must name.
+    kind : str, default 'sequence'
+        The kind of data, whose table holds ``model`` (see ``biodl models``).
 
     Returns
     -------
@@ -195,7 +231,7 @@ def load_space(path: str | os.PathLike[str], *, model: str = "cnn") -> dict[str,
             "'train.lr: {low: 1.0e-4, high: 1.0e-2, log: true}'"
         )
     space = {str(key): _parse_spec(str(key), value, path) for key, value in raw.items()}
-    validate_space(space, model=model, source=str(path))
+    validate_space(space, model=model, kind=kind, source=str(path))
     return space
 
 
@@ -231,7 +267,11 @@ def _parse_spec(key: str, value: Any, source: Path) -> ParamSpec:
 
 
 def validate_space(
-    space: dict[str, ParamSpec], *, model: str = "cnn", source: str = "search space"
+    space: dict[str, ParamSpec],
+    *,
+    model: str = "cnn",
+    kind: str = "sequence",
+    source: str = "search space",
 ) -> None:
     """Check that every key names a tunable option and every range is possible.
 
@@ -243,7 +283,7 @@ def validate_space(
     """
     from biodl.models import model_parameters
 
-    model_names = [p.name for p in model_parameters(model)]
+    model_names = [p.name for p in model_parameters(model, kind=kind)]
     for key, spec in space.items():
         section, dot, name = key.partition(".")
         if not dot or section not in _TUNABLE_SECTIONS:
