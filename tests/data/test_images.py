@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 from PIL import Image
 
 from biodl.data.image_decode import decode_image, value_scale
+from biodl.data.image_paths import PackedStrings
 from biodl.data.images import (
     ImageSet,
     channel_stats,
@@ -182,3 +185,80 @@ def test_channel_stats_match_numpy(tmp_path: Path) -> None:
     sample_mean, _ = channel_stats(lazy, max_images=10)
     full_mean, _ = channel_stats(lazy)
     assert abs(sample_mean[0] - full_mean[0]) < 0.05
+
+
+def test_folder_paths_are_packed_numpy_and_decode_the_same_files(tmp_path: Path) -> None:
+    root = _folder(tmp_path / "data", n=12)
+    imgs = read_image_folder(root)
+    # the order and spelling of the former list of Path strings: sorted classes, sorted files
+    expected = [str(f) for c in sorted(root.iterdir()) for f in sorted(c.iterdir())]
+    paths = imgs.paths
+    assert isinstance(paths, PackedStrings) and imgs.ids is paths
+    assert paths == expected and imgs.ids[-1] == expected[-1] and paths[-3] == expected[-3]
+    # one byte buffer + offsets relative to the root, no Python object per file
+    assert paths.prefix == f"{root}/" and paths.data.dtype == np.uint8
+    assert paths.offsets.dtype == np.int64 and len(paths.offsets) == len(expected) + 1
+    assert paths.data.tobytes() == "".join(e[len(f"{root}/") :] for e in expected).encode()
+    order = np.array([23, 0, 13, 13, 7])
+    sub = imgs.subset(order)
+    assert isinstance(sub.paths, PackedStrings) and sub.ids is sub.paths
+    assert sub.ids == [expected[i] for i in order]
+    ref = np.stack([np.asarray(Image.open(expected[i]), np.float32) / 255 for i in order])
+    np.testing.assert_allclose(sub.load(np.arange(5))[:, 0], ref, atol=1e-6)
+    np.testing.assert_allclose(imgs.load(order), sub.load(np.arange(5)))
+
+
+def test_folder_given_as_dot_and_undecodable_file_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _folder(tmp_path, n=2)
+    odd = os.fsdecode(b"caf\xe9-\xff.png")  # not UTF-8: held with surrogate escapes
+    Image.fromarray(np.full((8, 8), 51, np.uint8)).save(tmp_path / "tumour" / odd)
+    monkeypatch.chdir(tmp_path)
+    imgs = read_image_folder(".")
+    assert imgs.ids == [
+        "healthy/0.png",
+        "healthy/1.png",
+        "tumour/0.png",
+        "tumour/1.png",
+        f"tumour/{odd}",
+    ]
+    np.testing.assert_allclose(imgs.load(np.array([4]))[0, 0], 0.2, atol=1e-6)
+
+
+def test_csv_ids_and_paths_are_packed_and_follow_subset(tmp_path: Path) -> None:
+    _folder(tmp_path / "imgs")
+    rows = ["label,path"] + [
+        f"{c},./imgs/{c}/{i}.png" for c in ("healthy", "tumour") for i in (2, 0)
+    ]
+    (tmp_path / "list.csv").write_text("\n".join(rows) + "\n")
+    imgs = read_image_csv(tmp_path / "list.csv")
+    assert isinstance(imgs.ids, PackedStrings) and isinstance(imgs.paths, PackedStrings)
+    assert imgs.ids == [r.split(",")[1] for r in rows[1:]]  # as written in the CSV
+    sub = imgs.subset(np.array([3, 0]))
+    assert sub.ids == ["./imgs/tumour/0.png", "./imgs/healthy/2.png"]
+    assert sub.paths == [str(tmp_path / "imgs/tumour/0.png"), str(tmp_path / "imgs/healthy/2.png")]
+    ref = np.asarray(Image.open(tmp_path / "imgs/tumour/0.png"), np.float32) / 255
+    np.testing.assert_allclose(sub.load(np.array([0]))[0, 0], ref, atol=1e-6)
+
+
+def test_packed_strings_sequence_and_errors() -> None:
+    words = ["p/", "p/ä", "p/bb", "p/c.png"]
+    packed = PackedStrings.from_strings(words, prefix="p/")
+    assert len(packed) == 4 and list(packed) == words and packed.tolist() == words
+    assert packed[-1] == "p/c.png" and packed[1:3] == words[1:3] and packed != words[:3]
+    assert packed.take(np.array([3, 0, 3])) == ["p/c.png", "p/", "p/c.png"]
+    assert len(packed.take(np.array([], dtype=np.int64))) == 0
+    both = PackedStrings.concat([packed, packed.take(np.array([1]))], prefix="p/")
+    assert both == [*words, "p/ä"] and both.nbytes == both.data.nbytes + 6 * 8
+    assert pickle.loads(pickle.dumps(both)) == both  # spawned loader workers get a copy
+    with pytest.raises(IndexError, match="index 4 is out of range for 4 strings"):
+        packed[4]
+    with pytest.raises(ValueError, match="'q/x' does not start with the prefix 'p/'"):
+        PackedStrings.from_strings(["p/a", "q/x"], prefix="p/")
+    with pytest.raises(ValueError, match="every part must have the prefix ''"):
+        PackedStrings.concat([packed])
+    with pytest.raises(ValueError, match="end at len"):
+        PackedStrings(np.zeros(3, np.uint8), np.array([0, 2]))
+    with pytest.raises(ValueError, match="start at 0"):
+        PackedStrings(np.zeros(3, np.uint8), np.array([1, 3]))

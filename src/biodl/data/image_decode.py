@@ -59,7 +59,7 @@ def _unreadable(path: Path | str, err: Exception) -> DataError:
     )
 
 
-def header(path: Path) -> tuple[int, int, int]:
+def header(path: str | Path) -> tuple[int, int, int]:
     """Channels, height and width of an image file, checked without decoding the pixels.
 
     Pillow's ``verify`` walks the file's structure (chunk checksums for PNG), which finds
@@ -67,7 +67,7 @@ def header(path: Path) -> tuple[int, int, int]:
 
     Parameters
     ----------
-    path : Path
+    path : str or Path
 
     Returns
     -------

@@ -3,8 +3,12 @@
 Folders and CSVs are read LAZILY: only the paths, labels and image headers are read up front
 (each header is checked, so a damaged file is named before training starts); the pixels are
 decoded per batch, in the data loader's worker processes, so memory is bounded by the batch
-and the prefetch, not by the number of images. ``.npz`` arrays are loaded whole (they already
-are arrays) and kept in their own dtype (``uint8`` for MedMNIST) until a batch is gathered.
+and the prefetch, not by the number of images. The paths (and ids) are held packed in numpy
+arrays (:class:`~biodl.data.image_paths.PackedStrings`: about 8 bytes plus the characters of
+the path relative to the folder per image, no Python object per file) and decoded one at a
+time when an image is read, so forked workers share them instead of copying them. ``.npz``
+arrays are loaded whole (they already are arrays) and kept in their own dtype (``uint8`` for
+MedMNIST) until a batch is gathered.
 
 Every batch is ``(batch, channels, size, size)`` float32 in ``[0, 1]`` (see
 :mod:`biodl.data.image_decode`); standardisation with the training set's channel statistics
@@ -20,7 +24,8 @@ Examples
 
 from __future__ import annotations
 
-from collections import Counter
+import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,6 +41,7 @@ from biodl.data.image_decode import (
     header,
     match_channels,
 )
+from biodl.data.image_paths import PackedStrings
 from biodl.errors import DataError
 
 __all__ = [
@@ -60,8 +66,9 @@ class ImageSet:
 
     Attributes
     ----------
-    ids : list of str
-        File paths, or ``npz:<part>:<row>`` for arrays.
+    ids : PackedStrings (sequence of str)
+        File paths (a folder), the CSV's path column as written (a CSV), or
+        ``npz:<part>:<row>`` for arrays.
     labels : DataFrame or None
         One row per image, one column per label (class names as ``str``).
     channels : int
@@ -70,8 +77,9 @@ class ImageSet:
         Side of every batch.
     fit : {"resize", "crop"}
         How images of another size are brought to ``size``.
-    paths : list of str or None
-        Files to decode per batch (lazy), or None for an array.
+    paths : PackedStrings or None
+        Files to decode per batch (lazy; packed in numpy arrays, item ``i`` decoded when it is
+        read), or None for an array. For a folder ``ids`` is the same object.
     array : ndarray (n, c, h, w) or None
         Pixels in their stored dtype, for arrays.
     scale : float
@@ -80,12 +88,12 @@ class ImageSet:
         The input as the user gave it, for messages.
     """
 
-    ids: list[str]
+    ids: Sequence[str]
     labels: pd.DataFrame | None
     channels: int
     size: int
     fit: str = "resize"
-    paths: list[str] | None = None
+    paths: PackedStrings | None = None
     array: np.ndarray | None = None
     scale: float = 1.0
     source: str = ""
@@ -111,7 +119,8 @@ class ImageSet:
         if want != found.channels or arr.shape[-1] != side or arr.shape[-2] != side:
             arr = _convert(arr, scale, want, side, fit)
             scale = 1.0
-        ids = [f"npz:{part}:{i}" for i in range(len(arr))]
+        prefix = f"npz:{part}:"
+        ids = PackedStrings.from_strings((f"{prefix}{i}" for i in range(len(arr))), prefix=prefix)
         return cls(ids, labels, want, side, fit, None, arr, scale, source)
 
     def __len__(self) -> int:
@@ -126,11 +135,18 @@ class ImageSet:
         """The images at ``index`` (an int array), in that order."""
         index = np.asarray(index, dtype=np.int64)
         labels = None if self.labels is None else self.labels.iloc[index].reset_index(drop=True)
+        paths = None if self.paths is None else self.paths.take(index)
+        if paths is not None and self.ids is self.paths:
+            ids: Sequence[str] = paths  # a folder: the ids are the paths, kept once
+        elif isinstance(self.ids, PackedStrings):
+            ids = self.ids.take(index)
+        else:
+            ids = [self.ids[i] for i in index]
         return replace(
             self,
-            ids=[self.ids[i] for i in index],
+            ids=ids,
             labels=labels,
-            paths=None if self.paths is None else [self.paths[i] for i in index],
+            paths=paths,
             array=None if self.array is None else self.array[index],
         )
 
@@ -138,7 +154,7 @@ class ImageSet:
         """Pixels of the images at ``index``: ``(len(index), channels, size, size)`` float32.
 
         Values are in ``[0, 1]``. For a lazy set each file is decoded here (in the loader's
-        worker process when there is one).
+        worker process when there is one); its path is unpacked only then.
         """
         index = np.asarray(index, dtype=np.int64)
         if self.array is not None:
@@ -164,6 +180,18 @@ def _is_image(path: Path) -> bool:
     return (
         path.is_file() and not path.name.startswith(".") and path.suffix.lower() in IMAGE_SUFFIXES
     )
+
+
+def _image_names(folder: Path) -> list[str]:
+    """Sorted names of the image files in ``folder`` (as :func:`_is_image`, without ``Path``s)."""
+    with os.scandir(folder) as entries:
+        return sorted(
+            e.name
+            for e in entries
+            if not e.name.startswith(".")
+            and e.name.lower().endswith(IMAGE_SUFFIXES)
+            and e.is_file()
+        )
 
 
 def is_image_folder(path: Path) -> bool:
@@ -205,22 +233,28 @@ def _path_column(table: pd.DataFrame, given: str | None) -> str | None:
 
 
 def _scan(
-    paths: list[Path], channels: int | None, size: int | None, source: str
+    paths: Sequence[str], channels: int | None, size: int | None, source: str
 ) -> tuple[int, int]:
-    """Check every header; return the channels and side to use."""
-    found = [header(p) for p in paths]
-    counts = Counter(c for c, _, _ in found)
-    if channels is None and len(counts) > 1:
-        grey = next(p for p, (c, _, _) in zip(paths, found, strict=True) if c == 1)
-        colour = next(p for p, (c, _, _) in zip(paths, found, strict=True) if c == 3)
+    """Check every header; return the channels and side to use.
+
+    Only each file's channel count and shorter side are kept (two numpy arrays), not a Python
+    tuple per file.
+    """
+    found = np.zeros(len(paths), dtype=np.uint8)
+    sides = np.zeros(len(paths), dtype=np.int64)
+    for k in range(len(paths)):
+        c, h, w = header(paths[k])
+        found[k], sides[k] = c, min(h, w)
+    grey, colour = np.flatnonzero(found == 1), np.flatnonzero(found == 3)
+    if channels is None and len(grey) and len(colour):
         raise DataError(
-            f"{source}: images have mixed channel counts ({counts[1]} greyscale such as "
-            f"{grey.name}, {counts[3]} colour such as {colour.name}); pass --channels 1 or "
-            "--channels 3 to convert them all"
+            f"{source}: images have mixed channel counts ({len(grey)} greyscale such as "
+            f"{Path(paths[int(grey[0])]).name}, {len(colour)} colour such as "
+            f"{Path(paths[int(colour[0])]).name}); pass --channels 1 or --channels 3 to "
+            "convert them all"
         )
-    want = channels or next(iter(counts))
+    want = channels or int(found[0])
     if size is None:
-        sides = [min(h, w) for _, h, w in found]
         size = int(np.median(sides))
     return want, size
 
@@ -249,24 +283,28 @@ def read_image_folder(
         mixed channel counts without ``channels``.
     """
     root = Path(path)
-    classes = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    files: list[Path] = []
+    with os.scandir(root) as entries:
+        classes = sorted(e.name for e in entries if e.is_dir() and not e.name.startswith("."))
+    prefix = str(root / "_")[:-1]  # "root/" ("" for "."): str(root / c / f) == prefix + "c/f"
+    chunks: list[PackedStrings] = []
     names: list[str] = []
-    for folder in classes:
-        images = sorted(f for f in folder.iterdir() if _is_image(f))
+    for name in classes:
+        images = _image_names(root / name)
         if not images:
             raise DataError(
-                f"{folder}: class folder has no images (looked for "
+                f"{root / name}: class folder has no images (looked for "
                 f"{', '.join(IMAGE_SUFFIXES)}); add images or remove the folder"
             )
-        files += images
-        names += [folder.name] * len(images)
-    if not files:
+        here = (f"{prefix}{name}/{f}" for f in images)
+        chunks.append(PackedStrings.from_strings(here, prefix=prefix))  # the root stored once
+        names += [name] * len(images)
+    if not chunks:
         raise DataError(f"{root}: no class subfolders with images; expected {root}/<class>/*.png")
+    files = PackedStrings.concat(chunks, prefix=prefix)
+    del chunks
     want, side = _scan(files, channels, size, str(root))
-    ids = [str(f) for f in files]
     labels = pd.DataFrame({"label": names})
-    return ImageSet(ids, labels, want, side, fit, ids.copy(), None, 1.0, str(root))
+    return ImageSet(files, labels, want, side, fit, files, None, 1.0, str(root))
 
 
 def read_image_csv(
@@ -294,12 +332,15 @@ def read_image_csv(
             f"{source}: no column of image paths found (columns: {', '.join(table.columns)}); "
             "name it 'path' or pass --image-column"
         )
-    files = []
-    for line, value in enumerate(table[column], start=2):
-        file = Path(value) if Path(value).is_absolute() else source.parent / value
-        if not file.is_file():
-            raise DataError(f"{source} line {line}: image file '{value}' not found")
-        files.append(file)
+
+    def resolved() -> Iterator[str]:
+        for line, value in enumerate(table[column], start=2):
+            file = Path(value) if Path(value).is_absolute() else source.parent / value
+            if not file.is_file():
+                raise DataError(f"{source} line {line}: image file '{value}' not found")
+            yield str(file)
+
+    files = PackedStrings.from_strings(resolved())
     rest = [str(c) for c in table.columns if c != column]
     wanted = label_columns or (["label"] if "label" in rest else rest[:1])
     missing = [c for c in wanted if c not in table.columns]
@@ -310,8 +351,8 @@ def read_image_csv(
         )
     labels = table[wanted].reset_index(drop=True) if wanted else None
     want, side = _scan(files, channels, size, str(source))
-    ids = [str(v) for v in table[column]]
-    return ImageSet(ids, labels, want, side, fit, [str(f) for f in files], None, 1.0, str(source))
+    ids = PackedStrings.from_strings(str(v) for v in table[column])
+    return ImageSet(ids, labels, want, side, fit, files, None, 1.0, str(source))
 
 
 def _npz_labels(raw: np.ndarray, n: int, source: str, key: str) -> pd.DataFrame:
