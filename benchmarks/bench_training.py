@@ -36,65 +36,24 @@ import statistics
 import sys
 import time
 import warnings
-from dataclasses import dataclass, field
-from typing import ClassVar
 
 import numpy as np
 import torch
 from torch.nn import functional as F
 
 import biodl.training.fit as fit_module
+from _timing import Run, TimedTask
 from biodl.config import TrainConfig
 from biodl.data.alphabet import ALPHABETS
 from biodl.data.dataset import EncodedSequences
 from biodl.data.sequence import SequenceSet
 from biodl.models import build_model
-from biodl.training.task import SequenceNetwork, SupervisedTask
+from biodl.training.task import SequenceNetwork
 
 LENGTH = 200
 BATCH = 64
 LR = 1e-3
 SEED = 0
-
-
-@dataclass
-class Run:
-    """One training run: wall time of the whole call and the time of every epoch."""
-
-    wall: float
-    epochs: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-
-    def rate(self, n: int) -> float:
-        """Samples per second over epochs 2..E (epoch 1 is warm-up)."""
-        steady = self.epochs[1:] or self.epochs
-        return n * len(steady) / sum(steady)
-
-    def cpu_rate(self, n: int) -> float:
-        """Samples per CPU-second (all threads of the process) over epochs 2..E."""
-        steady = self.cpu[1:] or self.cpu
-        return n * len(steady) / sum(steady)
-
-    @property
-    def startup(self) -> float:
-        """Seconds of the call outside the epochs."""
-        return self.wall - sum(self.epochs)
-
-
-class TimedTask(SupervisedTask):
-    """biodl's task, unchanged, plus timestamps at the start and end of each training epoch."""
-
-    epoch_times: ClassVar[list[float]] = []
-    epoch_cpu: ClassVar[list[float]] = []
-
-    def on_train_epoch_start(self) -> None:
-        self._t0 = time.perf_counter()
-        self._c0 = time.process_time()
-
-    def on_train_epoch_end(self) -> None:
-        super().on_train_epoch_end()
-        TimedTask.epoch_times.append(time.perf_counter() - self._t0)
-        TimedTask.epoch_cpu.append(time.process_time() - self._c0)
 
 
 def make_data(n: int) -> tuple[SequenceSet, np.ndarray]:
