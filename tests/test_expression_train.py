@@ -74,6 +74,29 @@ def test_train_learns_planted_signal(tmp_path, planted):
     assert len(table) == 120
 
 
+def test_mlp_on_an_autoencoder_pretrained_on_the_training_samples(tmp_path, planted):
+    data, meta = planted
+    run = tmp_path / "run"
+    encoder = ["--set", "model.encoder=vae", "--set", "model.n_latent=4"]
+    frozen = ["--set", "model.freeze_encoder=true", "--epochs", "40"]
+    args = ["--labels", meta, "--label-column", "status", "--out", run, *FAST, *encoder, *frozen]
+    result = biodl("train", data, *args)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["model"]["test"]["accuracy"] >= 0.85  # the planted genes survive the code
+    pretraining = metrics["training"]["pretraining"]
+    assert pretraining["encoder"] == "vae" and pretraining["frozen"] is True
+    assert pretraining["samples"] == metrics["data"]["n_train"]  # unsupervised, train part only
+    assert json.loads((run / "model" / "model.json").read_text())["params"]["encoder"] == "vae"
+    assert "was fitted without labels on the" in (run / "report.html").read_text()
+    # the saved classifier (encoder included) is rebuilt from its parameters and predicts alike
+    pred = tmp_path / "pred.csv"
+    assert biodl("predict", run, data, "--out", pred).exit_code == 0
+    again = pd.read_csv(pred).set_index("id")
+    saved = pd.read_csv(run / "predictions.csv").set_index("id")
+    np.testing.assert_allclose(again.loc[saved.index, "prob_tumor"], saved["prob_tumor"], atol=1e-5)
+
+
 def test_preprocessing_fitted_on_train_part_only(planted):
     data, meta = planted
     cfg = RunConfig.from_dict(

@@ -137,6 +137,8 @@ def fit_model(
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
     n_outputs = output_size(loss, targets.task, n_classes=targets.n_outputs)
     network = modality.build_network(name, params, inputs, n_outputs)
+    pretrain = getattr(modality, "pretrain", None)  # optional: unsupervised start on train
+    pretraining = None if pretrain is None or source else pretrain(network, cfg, prepared, inputs)
     body: Any = network.model
     transfer = setup_transfer(body, cfg.train, targets=targets.to_dict())
     prepared.emit_warnings()  # options are valid: now tell the user about the data
@@ -181,6 +183,8 @@ def fit_model(
     }
     if transfer.report is not None:
         info["transfer"] = transfer.info(cfg.train)
+    if pretraining is not None:
+        info["pretraining"] = pretraining
     return Trained(fit.network, info), fit
 
 
@@ -339,6 +343,8 @@ def _train_and_evaluate(
         "baseline_seconds": round(baseline_seconds, 3),
         "device": fit.device,
     }
+    if "pretraining" in trained.info:  # the MLP's encoder, fitted unsupervised first
+        metrics["training"]["pretraining"] = trained.info["pretraining"]
     metrics["baseline"]["features"] = features.description
     cuts = metrics.get("threshold", {})
     if cuts:  # predict and evaluate on new data use the same decision threshold

@@ -76,3 +76,40 @@ def test_build_dense_checks_parameters():
         build_dense(in_features=4, n_outputs=2, dropout=1.0)
     with pytest.raises(ConfigError, match="depth must be >= 1"):
         DenseMLP(in_features=4, n_outputs=2, depth=0)
+
+
+@pytest.mark.parametrize("kind", ["ae", "dae", "vae"])
+def test_encoder_option_builds_the_autoencoder_encoder(kind):
+    from biodl.models.autoencoder import AE, DAE, VAE
+
+    model = DenseMLP(in_features=30, n_outputs=2, depth=1, width=5, encoder=kind, n_latent=3)
+    assert model.body[0].in_features == 3
+    source = {"ae": AE, "dae": DAE, "vae": VAE}[kind](30, n_latent=3).eval()
+    if kind == "vae":
+        source.input_mean.fill_(0.5)  # the Gaussian VAE standardises its input
+        source.input_scale.fill_(2.0)
+    model.encoder.load_from(source)
+    x = torch.randn(4, 30)
+    assert torch.equal(model.eval().encoder(x), source.encode(x))
+    with pytest.raises(ConfigError, match="'encoder' must be one of none, ae, dae, vae"):
+        build_dense(in_features=4, n_outputs=2, encoder="pca")
+
+
+def test_nb_vae_is_refused_and_frozen_encoder_does_not_learn():
+    from biodl.models.autoencoder import VAE
+
+    model = DenseMLP(in_features=30, n_outputs=2, encoder="vae", n_latent=3, freeze_encoder=True)
+    with pytest.raises(ConfigError, match="negative-binomial VAE encodes raw counts"):
+        model.encoder.load_from(VAE(30, n_latent=3, likelihood="nb"))
+    before = {k: v.clone() for k, v in model.encoder.state_dict().items()}
+    head = model.head.weight.detach().clone()
+    model.train()
+    assert not model.encoder.training and model.body.training  # batch norm statistics fixed
+    opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    for _ in range(3):
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(torch.randn(8, 30)), torch.arange(8) % 2).backward()
+        opt.step()
+    after = model.encoder.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert not torch.equal(model.head.weight, head)  # the layers above it do learn

@@ -97,6 +97,11 @@ class Modality(Protocol):
     list of :class:`biodl.report.html.Figure` drawn into ``plots`` from the trained network
     and its ``(n, k)`` scores on ``split``; the run's report shows them after the standard
     figures (images: misclassified examples and saliency maps). Absent means none.
+
+    Optional: ``pretrain(network, cfg, prepared, inputs)`` -> dict or None: unsupervised
+    initialisation of the built ``network`` from the training part only, before supervised
+    training (expression: the MLP's autoencoder); the dict (what was fitted, how long) goes to
+    ``metrics.json`` ``training.pretraining``. Skipped with ``--init-from``.
     """
 
     name: str

@@ -345,6 +345,44 @@ class ExpressionModality:
         net = build_dense(in_features=int(inputs["in_features"]), n_outputs=n_outputs, **params)
         return ExpressionNetwork(net)
 
+    def pretrain(
+        self, network: nn.Module, cfg: RunConfig, prepared: PreparedData, inputs: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Fit the MLP's autoencoder (``model.encoder``) on the preprocessed training samples.
+
+        Unsupervised and on the training part only (no labels, nothing of valid or test); its
+        encoder weights are copied into the MLP. A VAE uses the Gaussian likelihood (the
+        input is preprocessed, not counts). None when the MLP has no encoder.
+        """
+        from biodl.autoencoders import AE, DAE, VAE
+
+        model = network.model
+        kind = getattr(model, "encoder_kind", "none")
+        if kind == "none":
+            return None
+        train = prepared.parts["train"]
+        assert isinstance(train, ExpressionSet)
+        X = Preprocessing.from_dict(inputs["preprocessing"]).transform(train.X)
+        options: dict[str, Any] = {
+            "n_latent": model.encoder.n_latent,
+            "activation": model.activation,
+            "batch_norm": model.batch_norm,
+            "random_state": cfg.train.seed,
+        }
+        if kind == "vae":
+            options["likelihood"] = "gaussian"
+        fitted = {"ae": AE, "dae": DAE, "vae": VAE}[kind](**options).fit(X)
+        model.encoder.load_from(fitted.model_)
+        return {
+            "encoder": kind,
+            "n_latent": int(model.encoder.n_latent),
+            "frozen": bool(model.freeze_encoder),
+            "samples": int(X.shape[0]),
+            "epochs": int(fitted.epochs_),
+            "seconds": round(float(fitted.fit_seconds_), 3),
+            "final_loss": round(float(fitted.history_["train_loss"].iloc[-1]), 4),
+        }
+
     def dataset(
         self,
         part: ExpressionSet,

@@ -45,6 +45,7 @@ __all__ = [
     "VAE",
     "AutoencoderLoss",
     "CorruptionName",
+    "Encoder",
     "LikelihoodName",
     "nb_log_likelihood",
 ]
@@ -380,3 +381,86 @@ class VAE(AE):
         recon = nll.sum(dim=1).mean()
         kl = (-0.5 * (1.0 + logvar - mean**2 - logvar.exp())).sum(dim=1).mean()
         return AutoencoderLoss(recon + kl_weight * kl, recon, kl)
+
+
+class Encoder(nn.Module):
+    """The encoding half of an :class:`AE`, :class:`DAE` or :class:`VAE`, as a feature extractor.
+
+    Maps ``x : (batch, n_genes)`` to ``(batch, n_latent)``: the latent code of AE and DAE, the
+    posterior mean of the VAE. Built with the same sizes as the autoencoder it will receive
+    weights from (:meth:`load_from`), so a saved classifier that contains it can be rebuilt
+    from its hyperparameters alone. The decoder is not kept.
+
+    Parameters
+    ----------
+    n_genes : int
+        Input width.
+    n_latent : int, default 10
+        Size of the code.
+    hidden : sequence of int, default (256, 128)
+        Widths of the hidden layers, as in :class:`AE`.
+    activation : {'relu', 'gelu', 'tanh', 'sigmoid', 'elu', 'leaky_relu'}, default 'relu'
+    batch_norm : bool, default True
+    variational : bool, default False
+        True for a VAE's encoder: its last layer gives mean and log-variance, and the input is
+        standardised with the VAE's ``input_mean`` / ``input_scale``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> vae = VAE(20, n_latent=3, hidden=(8,))
+    >>> enc = Encoder(20, n_latent=3, hidden=(8,), variational=True).load_from(vae).eval()
+    >>> bool(torch.equal(enc(torch.ones(2, 20)), vae.eval().encode(torch.ones(2, 20))))
+    True
+    """
+
+    input_mean: Tensor
+    input_scale: Tensor
+
+    def __init__(
+        self,
+        n_genes: int,
+        *,
+        n_latent: int = 10,
+        hidden: Sequence[int] = (256, 128),
+        activation: ActivationName = "relu",
+        batch_norm: bool = True,
+        variational: bool = False,
+    ):
+        super().__init__()
+        _check(n_genes, n_latent, hidden, activation, 0.0)
+        self.n_latent = n_latent
+        self.variational = variational
+        opts = {"activation": activation, "dropout": 0.0, "batch_norm": batch_norm}
+        self.encoder, width = _stack(n_genes, list(hidden), **opts)  # type: ignore[arg-type]
+        self.latent = nn.Linear(width, 2 * n_latent if variational else n_latent)
+        self.register_buffer("input_mean", torch.zeros(n_genes))
+        self.register_buffer("input_scale", torch.ones(n_genes))
+
+    def load_from(self, model: AE) -> Encoder:
+        """Copy the encoder weights (and a Gaussian VAE's input standardisation) of ``model``.
+
+        Raises
+        ------
+        ConfigError
+            ``model`` is a negative-binomial VAE (its encoder reads raw counts) or has other
+            sizes.
+        """
+        if isinstance(model, VAE) != self.variational:
+            raise ConfigError("Encoder.load_from: variational must match the autoencoder's kind")
+        if isinstance(model, VAE) and model.likelihood == "nb":
+            raise ConfigError(
+                "Encoder.load_from: a negative-binomial VAE encodes raw counts; a classifier "
+                "on preprocessed data needs a Gaussian one"
+            )
+        self.encoder.load_state_dict(model.encoder.state_dict())
+        self.latent.load_state_dict(model.latent.state_dict())
+        if isinstance(model, VAE):
+            self.input_mean.copy_(model.input_mean)
+            self.input_scale.copy_(model.input_scale)
+        return self
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Code ``(batch, n_latent)`` of ``x : (batch, n_genes)``."""
+        h = self.latent(self.encoder((x - self.input_mean) / self.input_scale))
+        return h[:, : self.n_latent]

@@ -19,14 +19,16 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from torch import Tensor, nn
 
 from biodl.errors import ConfigError
 from biodl.models._layers import ACTIVATIONS, ActivationName
 
-__all__ = ["DenseMLP", "build_dense", "dense_parameters"]
+__all__ = ["ENCODERS", "DenseMLP", "build_dense", "dense_parameters"]
+
+ENCODERS = ("none", "ae", "dae", "vae")
 
 
 class DenseMLP(nn.Module):
@@ -53,11 +55,24 @@ class DenseMLP(nn.Module):
         Dropout on the input vector (randomly hides genes during training).
     batch_norm : bool, default True
         BatchNorm1d after each hidden linear layer (needs training batches of 2 or more).
+    encoder : {"none", "ae", "dae", "vae"}, default "none"
+        Classify from the latent code of an autoencoder of this kind instead of the genes:
+        ``biodl train`` first fits it, unsupervised, on the training samples (the code of a
+        VAE is its posterior mean), then trains the encoder and the layers above it together.
+        The encoder has hidden widths (256, 128) and the MLP's activation and batch norm.
+    n_latent : int, default 10
+        Size of the encoder's code (with ``encoder``).
+    freeze_encoder : bool, default False
+        Keep the fitted encoder fixed (its batch norm in eval mode) and train only the layers
+        above it: the classifier sees exactly the unsupervised representation.
 
     Attributes
     ----------
     encoder : nn.Module or None
-        Runs before the hidden layers; set with :meth:`set_encoder`.
+        Runs before the hidden layers: a :class:`biodl.models.autoencoder.Encoder` with the
+        ``encoder`` option, or any module set with :meth:`set_encoder`.
+    encoder_kind : str
+        The ``encoder`` option.
     n_features : int
         Width of :meth:`features` (the last hidden width, or the input width with depth 0).
     head : nn.Linear
@@ -83,6 +98,9 @@ class DenseMLP(nn.Module):
         dropout: float = 0.5,
         input_dropout: float = 0.0,
         batch_norm: bool = True,
+        encoder: Literal["none", "ae", "dae", "vae"] = "none",
+        n_latent: int = 10,
+        freeze_encoder: bool = False,
     ) -> None:
         super().__init__()
         if activation not in ACTIVATIONS:
@@ -93,11 +111,38 @@ class DenseMLP(nn.Module):
             raise ConfigError(f"depth must be >= 1, got {depth}; use hidden_sizes=[] for none.")
         sizes = list(hidden_sizes) if hidden_sizes is not None else [width] * depth
         self.in_features = in_features
+        self.activation = activation
+        self.batch_norm = batch_norm
         self.encoder: nn.Module | None = None
         self.input_dropout = nn.Dropout(input_dropout)
         self._build(in_features, sizes, activation, dropout, batch_norm)
         self.n_features = sizes[-1] if sizes else in_features
         self.head = nn.Linear(self.n_features, n_outputs)
+        if encoder not in ENCODERS:
+            raise ConfigError(
+                f"encoder '{encoder}' is unknown; choose one of {', '.join(ENCODERS)}."
+            )
+        self.encoder_kind = encoder
+        self.freeze_encoder = freeze_encoder and encoder != "none"
+        if encoder != "none":
+            from biodl.models.autoencoder import Encoder
+
+            code = Encoder(
+                in_features,
+                n_latent=n_latent,
+                activation=activation,
+                batch_norm=batch_norm,
+                variational=encoder == "vae",
+            )
+            self.set_encoder(code, n_latent)
+            code.requires_grad_(not self.freeze_encoder)
+
+    def train(self, mode: bool = True) -> DenseMLP:
+        """Set training mode; a frozen encoder stays in eval mode (its batch norm is fixed)."""
+        super().train(mode)
+        if self.freeze_encoder and self.encoder is not None:
+            self.encoder.eval()
+        return self
 
     def _build(
         self, width: int, sizes: list[int], activation: str, dropout: float, batch_norm: bool

@@ -371,4 +371,17 @@ def training_text(metrics: dict[str, Any]) -> str:
             if chosen and t["best_epoch"] == t["epochs_run"] and not t["stopped_early"]
             else ""
         )
+        + _pretraining_text(t.get("pretraining"))
+    )
+
+
+def _pretraining_text(p: dict[str, Any] | None) -> str:
+    if not p:
+        return ""
+    kind = {"ae": "an autoencoder", "dae": "a denoising autoencoder", "vae": "a VAE"}
+    how = "kept fixed" if p["frozen"] else "trained further with the classifier"
+    return (
+        f" Before that, {kind.get(p['encoder'], p['encoder'])} with a {p['n_latent']}-value code "
+        f"was fitted without labels on the {p['samples']} training samples ({p['epochs']} "
+        f"epochs, {p['seconds']:.1f} s); its encoder feeds the network and was {how}."
     )
