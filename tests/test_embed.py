@@ -145,3 +145,17 @@ def test_umap(counts_csv, tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / "out" / "comparison.csv")
     assert table["cell_type_knn_accuracy"].iloc[0] > 0.8
+
+
+def test_progress_lines_per_method_and_quiet(counts_csv, tmp_path, capsys):
+    from biodl.embed import run_embed
+
+    data, meta = counts_csv
+    run_embed(data, metadata=str(meta), methods="pca,ae", epochs=2, progress=True)
+    err = capsys.readouterr().err
+    assert "[1/2] pca: principal component analysis" in err
+    assert "[2/2] ae: fitted in" in err
+    run_embed(data, metadata=str(meta), methods="pca", progress=False)
+    assert "[1/1]" not in capsys.readouterr().err
+    quiet = _embed(data, meta, tmp_path / "q", "--methods", "pca", "--quiet")
+    assert quiet.exit_code == 0 and "[1/1]" not in quiet.stderr

@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -135,6 +136,7 @@ def run_embed(
     seed: int = 0,
     out: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
+    progress: bool | None = None,
 ) -> EmbedResult:
     """Embed ``data`` with each method, score and compare the embeddings, optionally write them.
 
@@ -166,6 +168,9 @@ def run_embed(
     out : path, optional
         Folder to write (atomically); nothing is written without it.
     overwrite : bool, default False
+    progress : bool, optional
+        One line on stderr as each method starts and ends, and the training progress bar of
+        the neural methods; default only when stderr is a terminal.
 
     Returns
     -------
@@ -219,6 +224,7 @@ def run_embed(
         seed=seed,
         epochs=epochs,
         perplexity=perplexity,
+        progress=sys.stderr.isatty() if progress is None else progress,
     )
     for name in names:  # every refusal before any fitting or writing
         check_method(name, inputs, dims)
@@ -230,7 +236,9 @@ def run_embed(
 
         writer = RunWriter(out, overwrite=overwrite)
     try:
-        reductions = [reduce(name, inputs, dims) for name in names]
+        reductions = [
+            _reduce(name, inputs, dims, f"{i}/{len(names)}") for i, name in enumerate(names, 1)
+        ]
         labels = {c: expr.obs[c].to_numpy() for c in color_by}
         if lda_column and lda_column not in labels:
             labels[lda_column] = expr.obs[lda_column].to_numpy()
@@ -289,6 +297,16 @@ def run_embed(
         if writer is not None:
             writer.__exit__(RuntimeError, None, None)
         raise
+    return result
+
+
+def _reduce(name: str, inputs: ReduceInputs, dims: int, step: str) -> Any:
+    """:func:`biodl.reduce.reduce`, with a line on stderr before and after when asked."""
+    if inputs.progress:
+        print(f"[{step}] {name}: {EMBED_METHODS[name]} ...", file=sys.stderr, flush=True)
+    result = reduce(name, inputs, dims)
+    if inputs.progress:
+        print(f"[{step}] {name}: fitted in {result.fit_seconds:.1f} s", file=sys.stderr, flush=True)
     return result
 
 

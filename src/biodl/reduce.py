@@ -83,6 +83,8 @@ class ReduceInputs:
         Training epochs of the neural methods (None: their default).
     perplexity : float, optional
         t-SNE perplexity (None: ``min(30, (n - 1) / 3)``).
+    progress : bool, default False
+        Show the training progress bar of the neural methods.
     """
 
     X: Any
@@ -98,6 +100,7 @@ class ReduceInputs:
     seed: int = 0
     epochs: int | None = None
     perplexity: float | None = None
+    progress: bool = False
 
     def __post_init__(self) -> None:
         if self.train is None:
@@ -377,7 +380,11 @@ def _run_umap(inputs: ReduceInputs, dims: int) -> tuple[np.ndarray, float, str]:
 def _run_autoencoder(inputs: ReduceInputs, dims: int, kind: str) -> tuple[np.ndarray, float, str]:
     from biodl import autoencoders
 
-    options: dict[str, Any] = {"epochs": inputs.epochs, "random_state": inputs.seed}
+    options: dict[str, Any] = {
+        "epochs": inputs.epochs,
+        "random_state": inputs.seed,
+        "verbose": inputs.progress,
+    }
     if kind == "vae" and inputs.counts is not None:
         return _run_nb_vae(inputs, dims, options)
     if kind == "vae":

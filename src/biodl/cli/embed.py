@@ -126,6 +126,15 @@ def embed(
             "--overwrite", help="Replace an existing output folder.", rich_help_panel=OUTPUT
         ),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="No progress lines (default: shown when stderr is a terminal).",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = False,
 ) -> None:
     """Compute several embeddings and compare how well each keeps the metadata labels.
 
@@ -160,6 +169,7 @@ def embed(
             seed=seed,
             out=out,
             overwrite=overwrite,
+            progress=False if quiet else None,
         )
         typer.echo(result.table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         for label, method in result.best.items():
