@@ -452,8 +452,10 @@ class Encoder(nn.Module):
         Raises
         ------
         ConfigError
-            ``model`` is a negative-binomial VAE (its encoder reads raw counts) or has other
-            sizes.
+            ``model`` is not of this encoder's kind, or is a negative-binomial VAE (its
+            encoder reads raw counts).
+        RuntimeError
+            ``model`` has other sizes (from ``load_state_dict``).
         """
         if isinstance(model, VAE) != self.variational:
             raise ConfigError("Encoder.load_from: variational must match the autoencoder's kind")
