@@ -80,10 +80,11 @@ def test_embed_writes_everything(counts_csv, tmp_path):
 
 def test_h5ad_obsm_round_trip(tmp_path):
     anndata = pytest.importorskip("anndata")
-    sim = simulate_counts(60, 30, n_types=2, markers=6, fold=3.0, seed=1, sparse=True)
+    # more genes than the 50 PCs t-SNE starts from: sparse PCA, then t-SNE
+    sim = simulate_counts(60, 80, n_types=2, markers=6, fold=3.0, seed=1, sparse=True)
     adata = anndata.AnnData(sim.counts)
     adata.obs_names = [f"cell{i}" for i in range(60)]
-    adata.var_names = [f"g{i}" for i in range(30)]
+    adata.var_names = [f"g{i}" for i in range(80)]
     adata.obs["cell_type"] = sim.cell_type
     adata.write_h5ad(tmp_path / "cells.h5ad")
     out = tmp_path / "out"
@@ -93,7 +94,7 @@ def test_h5ad_obsm_round_trip(tmp_path):
             "embed",
             str(tmp_path / "cells.h5ad"),
             "--methods",
-            "pca,vae",
+            "pca,tsne,vae",
             "--epochs",
             "2",
             "--color-by",
@@ -107,7 +108,7 @@ def test_h5ad_obsm_round_trip(tmp_path):
     coords = pd.read_csv(out / "coordinates" / "pca.csv")
     assert list(back.obs_names) == coords["id"].tolist()
     assert np.allclose(back.obsm["X_pca"], coords[["pca1", "pca2"]].to_numpy())
-    assert back.obsm["X_vae"].shape == (60, 2)
+    assert back.obsm["X_vae"].shape == (60, 2) and back.obsm["X_tsne"].shape == (60, 2)
 
 
 @pytest.mark.parametrize(

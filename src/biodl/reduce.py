@@ -247,6 +247,10 @@ class SparsePCA:
     def transform(self, X: Any) -> np.ndarray:
         return np.asarray(X @ self.components_.T) - self.mean_ @ self.components_.T
 
+    def fit_transform(self, X: Any) -> np.ndarray:
+        """Fit on every row of ``X``, then project them (t-SNE and UMAP inputs)."""
+        return self.fit(X).transform(X)
+
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
         return np.asarray(Z) @ self.components_ + self.mean_
 
