@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -160,3 +161,44 @@ def test_progress_lines_per_method_and_quiet(counts_csv, tmp_path, capsys):
     assert "[1/1]" not in capsys.readouterr().err
     quiet = _embed(data, meta, tmp_path / "q", "--methods", "pca", "--quiet")
     assert quiet.exit_code == 0 and "[1/1]" not in quiet.stderr
+
+
+@pytest.mark.parametrize("where", ["raw", "layer", "none"])
+def test_vae_uses_raw_counts_kept_beside_a_normalised_x(tmp_path, where):
+    anndata = pytest.importorskip("anndata")
+    import scipy.sparse as sp
+
+    from biodl.embed import run_embed
+
+    sim = simulate_counts(60, 40, n_types=2, markers=6, fold=3.0, seed=2, sparse=True)
+    counts = sp.csr_matrix(sim.counts, dtype=np.float32)
+    lognorm = sp.diags(1e4 / np.asarray(counts.sum(axis=1)).ravel()) @ counts
+    lognorm.data = np.log1p(lognorm.data)
+    genes = [f"g{i}" for i in range(40)]
+    full = anndata.AnnData(counts)  # .raw holds every gene; X only the first 30
+    full.var_names = genes
+    adata = anndata.AnnData(sp.csr_matrix(lognorm)[:, :30])
+    adata.obs_names = [f"cell{i}" for i in range(60)]
+    adata.var_names = genes[:30]
+    adata.obs["cell_type"] = sim.cell_type
+    if where == "raw":
+        adata.raw = full
+    elif where == "layer":
+        adata.layers["counts"] = counts[:, :30]
+    path = tmp_path / "cells.h5ad"
+    adata.write_h5ad(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run_embed(path, methods="pca,vae", color_by=["cell_type"], epochs=2)
+    vae = result.table.set_index("method").loc["vae"]
+    missing = [str(w.message) for w in caught if "no raw counts beside X" in str(w.message)]
+    if where == "none":
+        assert result.notes["vae"] == "VAE, 2 epochs"  # Gaussian, on the normalised X
+        assert len(missing) == 1 and np.isfinite(vae["reconstruction_error"])
+    else:
+        source = ".raw" if where == "raw" else "layer 'counts'"
+        assert result.notes["vae"].startswith(
+            f"VAE, negative binomial on the raw counts in {source}"
+        )
+        assert not missing and np.isnan(vae["reconstruction_error"])  # X's scaling is not known
+        assert result.coordinates["vae"].shape == (60, 2)

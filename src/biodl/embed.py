@@ -181,7 +181,12 @@ def run_embed(
     ConfigError, DataError, MissingDependencyError
         Bad options or data, before anything is fitted or written.
     """
-    from biodl.data.expression import check_label_column, read_expression
+    from biodl.data.expression import (
+        COUNT_LAYERS,
+        check_label_column,
+        h5ad_counts,
+        read_expression,
+    )
     from biodl.data.preprocess import (
         PreprocessOptions,
         check_scale,
@@ -206,10 +211,22 @@ def run_embed(
     prep = fit_preprocessing(expr.X[train], expr.genes, options)
     notes_warn = check_scale(expr.X, source=expr.source, log1p=prep.log1p)
     X = prep.transform(expr.X)
-    counts = library = None
+    counts = library = counts_source = None
     if "vae" in names and value_scale(expr.X) == "counts":
         counts = expr.X[:, prep.columns] if len(prep.columns) != expr.n_genes else expr.X
         library = np.asarray(expr.X.sum(axis=1), dtype=np.float64).reshape(-1)
+    elif "vae" in names and Path(data).suffix.lower() == ".h5ad" and not (layer or use_raw):
+        # X normalised, counts kept beside it (layers['counts'], .raw): the VAE models those
+        found = h5ad_counts(Path(data), [expr.genes[i] for i in prep.columns])
+        if found is not None:
+            counts, library, counts_source = found
+        else:
+            notes_warn.append(
+                f"{expr.source}: no raw counts beside X (layer {', '.join(COUNT_LAYERS)} or "
+                ".raw), so the VAE models the normalised values (Gaussian); on single-cell data "
+                "that keeps cell types far worse than a VAE on counts (docs/embeddings.md): "
+                "add the counts as a 'counts' layer if you have them"
+            )
     inputs = ReduceInputs(
         X,
         counts=counts,
@@ -225,6 +242,7 @@ def run_embed(
         epochs=epochs,
         perplexity=perplexity,
         progress=sys.stderr.isatty() if progress is None else progress,
+        counts_source=counts_source,
     )
     for name in names:  # every refusal before any fitting or writing
         check_method(name, inputs, dims)

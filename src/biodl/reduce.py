@@ -85,6 +85,10 @@ class ReduceInputs:
         t-SNE perplexity (None: ``min(30, (n - 1) / 3)``).
     progress : bool, default False
         Show the training progress bar of the neural methods.
+    counts_source : str, optional
+        Where ``counts`` come from when ``X`` is not made from them (e.g. ``".raw"`` of an
+        ``.h5ad`` whose ``X`` is normalised): the VAE then has no held-out error, as the
+        normalisation that made ``X`` is not known.
     """
 
     X: Any
@@ -101,6 +105,7 @@ class ReduceInputs:
     epochs: int | None = None
     perplexity: float | None = None
     progress: bool = False
+    counts_source: str | None = None
 
     def __post_init__(self) -> None:
         if self.train is None:
@@ -429,6 +434,9 @@ def _run_nb_vae(
             mu = (mu - inputs.mean) / inputs.std
         return mu
 
+    if inputs.counts_source:  # X was normalised elsewhere: no like-for-like reconstruction
+        where = f"the raw counts in {inputs.counts_source}"
+        return coords, math.nan, f"VAE, negative binomial on {where}, {model.epochs_} epochs"
     error = _heldout_error(inputs, reconstruct)
     return coords, error, f"VAE, negative binomial on raw counts, {model.epochs_} epochs"
 

@@ -46,10 +46,12 @@ from biodl.data._files import fail, file_suffix
 from biodl.errors import DataWarning, MissingDependencyError
 
 __all__ = [
+    "COUNT_LAYERS",
     "EXPRESSION_SUFFIXES",
     "ExpressionSet",
     "align_genes",
     "check_label_column",
+    "h5ad_counts",
     "read_expression",
     "read_metadata",
     "zero_variance_genes",
@@ -232,6 +234,42 @@ def _read_h5ad(file: Path, source: str, *, layer: str | None, use_raw: bool) -> 
     obs = adata.obs.copy()
     obs.index = obs.index.astype(str)
     return ExpressionSet(_as_matrix(matrix), list(obs.index), genes, obs, source)
+
+
+COUNT_LAYERS = ("counts", "raw_counts", "count")  # layer names that usually hold raw counts
+
+
+def h5ad_counts(path: str | Path, genes: Sequence[str]) -> tuple[Any, np.ndarray, str] | None:
+    """Raw counts of ``genes`` stored beside a normalised ``X`` of an ``.h5ad`` file, or None.
+
+    Looks in the layers named in :data:`COUNT_LAYERS`, then in ``.raw`` (whose genes may be a
+    superset of ``X``'s); the first that holds every one of ``genes`` as non-negative whole
+    numbers is returned as ``(counts, library, where)``: the counts of ``genes`` in that
+    order, each sample's total over every gene of that matrix, and e.g. ``"layer 'counts'"``
+    or ``".raw"``. Rows are in the file's sample order.
+    """
+    import anndata
+
+    from biodl.data.preprocess import value_scale
+
+    adata = anndata.read_h5ad(path)
+    found: list[tuple[Any, list[str], str]] = [
+        (adata.layers[name], [str(g) for g in adata.var_names], f"layer '{name}'")
+        for name in COUNT_LAYERS
+        if name in adata.layers
+    ]
+    if adata.raw is not None:
+        found.append((adata.raw.X, [str(g) for g in adata.raw.var_names], ".raw"))
+    for matrix, names, where in found:
+        position = {g: i for i, g in enumerate(names)}
+        if any(g not in position for g in genes):
+            continue
+        full = _as_matrix(matrix)
+        picked = full[:, [position[g] for g in genes]]
+        if value_scale(picked) == "counts":
+            library = np.asarray(full.sum(axis=1), dtype=np.float64).reshape(-1)
+            return picked, library, where
+    return None
 
 
 def _as_matrix(matrix: Any) -> np.ndarray | sp.csr_matrix:
