@@ -202,3 +202,25 @@ def test_vae_uses_raw_counts_kept_beside_a_normalised_x(tmp_path, where):
         )
         assert not missing and np.isnan(vae["reconstruction_error"])  # X's scaling is not known
         assert result.coordinates["vae"].shape == (60, 2)
+
+
+@pytest.mark.parametrize(("large", "second"), [(1000, "tsne"), (90, "umap")])
+def test_default_methods_use_umap_instead_of_tsne_on_large_data(
+    counts_csv, monkeypatch, large, second
+):
+    import biodl.embed as embed
+
+    calls: list[str] = []
+
+    def record(name, *args):
+        calls.append(name)
+        if len(calls) == 2:
+            raise RuntimeError("stop after the second method")
+        return embed.reduce(name, *args[:-1])
+
+    monkeypatch.setattr(embed, "LARGE_SAMPLES", large)  # 90 cells: "large" when 90 or fewer
+    monkeypatch.setattr(embed, "_reduce", record)
+    data, meta = counts_csv
+    with pytest.raises(RuntimeError, match="second method"):
+        embed.run_embed(data, metadata=str(meta), color_by=["cell_type"])
+    assert calls == ["pca", second]

@@ -25,12 +25,13 @@ def embed(
         Path | None, typer.Option("--out", "-o", help="Folder to write.", rich_help_panel=OUTPUT)
     ] = None,
     methods: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="Comma-separated: pca, nmf, lda, tsne, umap, ae, dae, vae.",
             rich_help_panel=METHODS,
+            show_default="pca,tsne,vae; umap instead of tsne from 20,000 samples",
         ),
-    ] = "pca,tsne,vae",
+    ] = None,
     dims: Annotated[
         int, typer.Option(help="Dimensions of every embedding.", rich_help_panel=METHODS)
     ] = 2,
