@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from lightning.pytorch.callbacks import Callback
 from torch import nn
 from torch.utils.data import Dataset
 
@@ -76,6 +77,21 @@ AUTO_EPOCHS = (30, 200)
 #: Fewer validation examples than this cannot rank epochs: no early stopping or best-epoch
 #: selection on them (the full epochs run and the last weights are kept).
 MIN_VALID_FOR_STOPPING = 30
+
+
+class ReleaseProcessGroup(Callback):
+    """Destroy the process group in each process of a multi-process fit once fitting ends.
+
+    Lightning leaves it to the interpreter's exit, where tearing down gloo's threads can abort
+    a spawned worker ("terminate called without an active exception", SIGABRT) after training
+    finished, which loses the run. Nothing collective runs after ``teardown``.
+    """
+
+    def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        import torch.distributed as dist
+
+        if trainer.world_size > 1 and dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
 
 
 def batch_size_for(cfg: TrainConfig, n_train: int) -> int:
@@ -221,7 +237,7 @@ def fit_module(
     valid_loader = (
         loader(valid, max(batch_size, 256)) if valid is not None and len(valid) else None  # type: ignore[arg-type]
     )
-    callbacks = list(callbacks or [])
+    callbacks = [*(callbacks or []), ReleaseProcessGroup()]
     checkpoint = None
     epochs = epochs_for(cfg, len(train))  # type: ignore[arg-type]
     if valid_loader is not None and len(valid) < MIN_VALID_FOR_STOPPING:  # type: ignore[arg-type]
