@@ -80,17 +80,22 @@ MIN_VALID_FOR_STOPPING = 30
 
 
 class ReleaseProcessGroup(Callback):
-    """Destroy the process group in each process of a multi-process fit once fitting ends.
+    """Destroy the process group in each spawned worker (``ddp_spawn``) once fitting ends.
 
     Lightning leaves it to the interpreter's exit, where tearing down gloo's threads can abort
-    a spawned worker ("terminate called without an active exception", SIGABRT) after training
-    finished, which loses the run. Nothing collective runs after ``teardown``.
+    the worker ("terminate called without an active exception", SIGABRT) after training
+    finished, which loses the run. Nothing collective runs after ``teardown`` in a worker,
+    which exits next. Processes that live on (plain ``ddp`` ranks) keep their group for
+    later fits.
     """
 
     def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        import multiprocessing
+
         import torch.distributed as dist
 
-        if trainer.world_size > 1 and dist.is_available() and dist.is_initialized():
+        spawned = multiprocessing.parent_process() is not None
+        if spawned and trainer.world_size > 1 and dist.is_available() and dist.is_initialized():
             dist.destroy_process_group()
 
 
