@@ -416,6 +416,9 @@ def _run_nb_vae(
     counts = inputs.counts
     model = VAE(n_latent=dims, likelihood="nb", **options).fit(counts[inputs.train])
     coords = _transform_all(model, counts)
+    if inputs.counts_source:  # X was normalised elsewhere: no like-for-like reconstruction
+        where = f"the raw counts in {inputs.counts_source}"
+        return coords, math.nan, f"VAE, negative binomial on {where}, {model.epochs_} epochs"
 
     def reconstruct(rows: np.ndarray) -> np.ndarray:
         block = counts[rows]
@@ -434,9 +437,6 @@ def _run_nb_vae(
             mu = (mu - inputs.mean) / inputs.std
         return mu
 
-    if inputs.counts_source:  # X was normalised elsewhere: no like-for-like reconstruction
-        where = f"the raw counts in {inputs.counts_source}"
-        return coords, math.nan, f"VAE, negative binomial on {where}, {model.epochs_} epochs"
     error = _heldout_error(inputs, reconstruct)
     return coords, error, f"VAE, negative binomial on raw counts, {model.epochs_} epochs"
 
