@@ -27,9 +27,9 @@ def main() -> None:
     import torch
 
     import biodl
-    import biodl.cv  # imports are not part of the measured call
+    import biodl.pipeline.cv  # imports are not part of the measured call
     import biodl.report.crossval
-    from biodl.demo import write_demo_fasta
+    from biodl.data.demo import write_demo_fasta
 
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:

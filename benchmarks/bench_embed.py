@@ -2,8 +2,8 @@
 
 Data: :func:`biodl.data.simulate.simulate_counts` (2,000 cells x 500 genes, 6 planted cell
 types, 15 markers each at 1.5 log2 fold, depth 1,500), CSV-free: the counts go through the same
-preprocessing as ``biodl embed`` (normalise, log1p) and :func:`biodl.reduce.reduce`; the VAE
-gets the raw counts (negative binomial), as ``biodl embed`` does for count input. Default
+preprocessing as ``biodl embed`` (normalise, log1p) and :func:`biodl.pipeline.reduce.reduce`;
+the VAE gets the raw counts (negative binomial), as ``biodl embed`` does for count input. Default
 settings otherwise (neural methods: default epochs). Prints one row per method: fit seconds,
 kNN accuracy and ARI of the cell type, silhouette. Run from the repository root::
 
@@ -27,7 +27,7 @@ def main() -> None:
     from biodl.data.preprocess import PreprocessOptions, fit_preprocessing
     from biodl.data.simulate import simulate_counts
     from biodl.evaluate.embedding import score_embedding
-    from biodl.reduce import ReduceInputs, reduce
+    from biodl.pipeline.reduce import ReduceInputs, reduce
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--dims", type=int, default=2)

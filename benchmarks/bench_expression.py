@@ -66,7 +66,7 @@ def _setup(X: sp.csr_matrix):
     import torch
 
     from biodl.data.preprocess import PreprocessOptions, fit_preprocessing
-    from biodl.modalities.expression import ExpressionBatches, ExpressionNetwork
+    from biodl.kinds.expression import ExpressionBatches, ExpressionNetwork
     from biodl.models.dense import DenseMLP
 
     torch.set_num_threads(2)
@@ -83,7 +83,7 @@ def _setup(X: sp.csr_matrix):
 def memory(n: int, queue: mp.Queue) -> None:
     import torch
 
-    import biodl.modalities.expression  # noqa: F401  (imports are not the epoch's memory)
+    import biodl.kinds.expression  # noqa: F401  (imports are not the epoch's memory)
     from biodl.data.dataset import BatchSampler
 
     X = counts(n)

@@ -66,7 +66,7 @@ from _timing import Run, TimedTask
 from biodl.config import RunConfig, TrainConfig
 from biodl.data.dataset import BatchSampler, loader
 from biodl.data.images import ImageSet, read_image_folder
-from biodl.modalities.image import IMAGE
+from biodl.kinds.image import IMAGE
 
 SIDE = 28
 CLASSES = 10

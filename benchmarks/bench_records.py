@@ -89,7 +89,7 @@ def main() -> None:
 def train_throughput(records: RecordSet, spec: GridSpec) -> None:
     import torch
 
-    from biodl.modalities.records import RecordBatches, _network_class
+    from biodl.kinds.records import RecordBatches, _network_class
     from biodl.models.grud import GRUD
 
     torch.set_num_threads(1)

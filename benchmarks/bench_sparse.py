@@ -6,8 +6,8 @@ step runs in a fresh child process that builds the matrix, resets the peak resid
 
 - VAE: ``fit_autoencoder(VAE(2000, n_latent=10, hidden=(256, 128), likelihood='nb'), X,
   epochs=1, batch_size=128)`` (batches densified one at a time);
-- PCA: :func:`biodl.reduce.reduce` ("pca", 50 components) as ``biodl embed`` runs it
-  (:class:`biodl.reduce.SparsePCA`: gene x gene covariance over row blocks; held-out error
+- PCA: :func:`biodl.pipeline.reduce.reduce` ("pca", 50 components) as ``biodl embed`` runs it
+  (:class:`biodl.pipeline.reduce.SparsePCA`: gene x gene covariance over row blocks; held-out error
   included).
 
 Peak above the matrix = VmHWM - RSS right after building the matrix (imports are done before
@@ -59,7 +59,7 @@ def _child(step: str, n: int, queue: mp.Queue) -> None:
     import sklearn.decomposition  # noqa: F401
     import torch
 
-    import biodl.reduce
+    import biodl.pipeline.reduce
     import biodl.training.autoencoder  # noqa: F401
 
     torch.set_num_threads(1)
@@ -78,7 +78,7 @@ def _child(step: str, n: int, queue: mp.Queue) -> None:
         extra = sum(p.numel() * 4 * 4 for p in model.parameters()) / 2**20  # weights+grad+Adam
         fit_autoencoder(model, X, epochs=1, batch_size=128, device="cpu")
     else:
-        from biodl.reduce import ReduceInputs, reduce
+        from biodl.pipeline.reduce import ReduceInputs, reduce
 
         rows = np.arange(n)
         reduce("pca", ReduceInputs(X, train=rows[: int(n * 0.8)], heldout=rows[int(n * 0.8) :]), 50)

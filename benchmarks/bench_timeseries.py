@@ -54,7 +54,8 @@ import biodl.training.fit as fit_module
 from _timing import Run, TimedTask
 from biodl.config import DataConfig, RunConfig, TrainConfig
 from biodl.data.synthetic_icu import write_icu_records
-from biodl.modalities.records import RECORDS
+from biodl.kinds import prepare_run_data
+from biodl.kinds.records import RECORDS
 
 BATCH = 64
 LR = 1e-3
@@ -89,7 +90,7 @@ def make_cohort(n_records: int, folder: Path) -> Cohort:
         valid_size=0.0,
     )
     cfg = RunConfig(data=data)
-    prepared = RECORDS.prepare(cfg, seed=SEED)
+    prepared = prepare_run_data(cfg, seed=SEED)
     assert prepared.targets.task == "binary"
     inputs = RECORDS.fit_inputs(cfg, prepared, "gru", {})
     y = prepared.y["train"]

@@ -21,7 +21,7 @@ def main() -> None:
     import torch
 
     import biodl
-    from biodl.demo import write_demo_fasta
+    from biodl.data.demo import write_demo_fasta
 
     torch.set_num_threads(1)  # the same per-worker budget in both runs
     with tempfile.TemporaryDirectory() as tmp:

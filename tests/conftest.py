@@ -31,7 +31,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def motif_fasta(tmp_path_factory) -> Path:
     """240 DNA sequences of 80 bp with `label=` headers (the demo generator, smaller)."""
-    from biodl.demo import write_demo_fasta
+    from biodl.data.demo import write_demo_fasta
 
     return write_demo_fasta(tmp_path_factory.mktemp("data") / "motifs.fa", n=240, length=80, seed=1)
 

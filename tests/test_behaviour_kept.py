@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import biodl
-from biodl.demo import write_demo_fasta, write_digits_npz
+from biodl.data.demo import write_demo_fasta, write_digits_npz
 from biodl.data.synthetic_icu import write_icu_records
 
 RECORDED = Path(__file__).parent / "fixtures" / "behaviour_kept.json"
@@ -53,7 +53,9 @@ def _timeseries(tmp: Path) -> dict[str, Any]:
     for i in np.flatnonzero(y):
         start = rng.integers(0, length - 10)
         x[i, start : start + 10] += 3.0 * np.hanning(10)
-    lines = [" ".join([str(lab)] + [f"{v:.5f}" for v in row]) for row, lab in zip(x, y)]
+    lines = [
+        " ".join([str(lab)] + [f"{v:.5f}" for v in row]) for row, lab in zip(x, y, strict=True)
+    ]
     (tmp / "series.txt").write_text("\n".join(lines) + "\n")
     return {"train": tmp / "series.txt", "kind": "timeseries"}
 

@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from biodl.cli import app
-from biodl.workflow import format_summary
+from biodl.pipeline.train import format_summary
 
 runner = CliRunner()
 
@@ -547,7 +547,7 @@ def test_a_model_predicting_one_class_is_warned_about():
     import numpy as np
 
     from biodl.errors import DataWarning
-    from biodl.workflow import _check_collapsed
+    from biodl.pipeline.train import _check_collapsed
 
     prepared = SimpleNamespace(
         targets=SimpleNamespace(task="binary", classes=["neg", "pos"]), warnings=[]

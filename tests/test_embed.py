@@ -150,7 +150,7 @@ def test_umap(counts_csv, tmp_path):
 
 
 def test_progress_lines_per_method_and_quiet(counts_csv, tmp_path, capsys):
-    from biodl.embed import run_embed
+    from biodl.pipeline.embed import run_embed
 
     data, meta = counts_csv
     run_embed(data, metadata=str(meta), methods="pca,ae", epochs=2, progress=True)
@@ -168,7 +168,7 @@ def test_vae_uses_raw_counts_kept_beside_a_normalised_x(tmp_path, where):
     anndata = pytest.importorskip("anndata")
     import scipy.sparse as sp
 
-    from biodl.embed import run_embed
+    from biodl.pipeline.embed import run_embed
 
     sim = simulate_counts(60, 40, n_types=2, markers=6, fold=3.0, seed=2, sparse=True)
     counts = sp.csr_matrix(sim.counts, dtype=np.float32)
@@ -208,7 +208,7 @@ def test_vae_uses_raw_counts_kept_beside_a_normalised_x(tmp_path, where):
 def test_default_methods_use_umap_instead_of_tsne_on_large_data(
     counts_csv, monkeypatch, large, second
 ):
-    import biodl.embed as embed
+    import biodl.pipeline.embed as embed
 
     calls: list[str] = []
 

@@ -19,7 +19,8 @@ from biodl.config import RunConfig
 from biodl.data.expression import read_expression
 from biodl.data.preprocess import Preprocessing, PreprocessOptions, fit_preprocessing
 from biodl.errors import DataWarning
-from biodl.modalities.expression import EXPRESSION, ExpressionBatches
+from biodl.kinds import prepare_run_data
+from biodl.kinds.expression import EXPRESSION, ExpressionBatches
 
 runner = CliRunner()
 FAST = ["--epochs", "15", "--bootstrap", "50", "--quiet", "--patience", "0"]
@@ -102,7 +103,7 @@ def test_preprocessing_fitted_on_train_part_only(planted):
     cfg = RunConfig.from_dict(
         {"data": {"train": str(data), "labels": str(meta), "label_columns": ["status"]}}
     )
-    prepared = EXPRESSION.prepare(cfg, seed=0)
+    prepared = prepare_run_data(cfg, seed=0)
     inputs = EXPRESSION.fit_inputs(cfg, prepared, "mlp", {})
     train = prepared.parts["train"]
     reference = fit_preprocessing(
@@ -169,7 +170,10 @@ def test_detect(tmp_path, rng, planted):
     [
         (["--label-column", "tumor"], "no metadata column 'tumor' (columns: 'status', 'batch')"),
         ([], "which metadata column is the label? (columns: 'status', 'batch')"),
-        (["--label-column", "status", "--split", "similarity"], "--split similarity compares"),
+        (
+            ["--label-column", "status", "--split", "similarity"],
+            "--split similarity: not available for expression data; this kind supports stratified, random, group, predefined",
+        ),
         (["--label-column", "status", "--layer", "counts"], "--layer and --raw apply to .h5ad"),
     ],
 )
@@ -217,7 +221,7 @@ def test_zero_variance_and_scale_warnings(tmp_path, planted):
             }
         }
     )
-    prepared = EXPRESSION.prepare(cfg, seed=0)
+    prepared = prepare_run_data(cfg, seed=0)
     EXPRESSION.fit_inputs(cfg, prepared, "mlp", {})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from biodl.cli import app
 from biodl.data.images import ImageSet
-from biodl.modalities.image import IMAGE, ImageNetwork
+from biodl.kinds.image import IMAGE, ImageNetwork
 from biodl.report.images import image_report_figures, pick_examples, saliency_examples
 
 runner = CliRunner()

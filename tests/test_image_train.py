@@ -12,10 +12,11 @@ from PIL import Image
 from sklearn.linear_model import LogisticRegression
 
 from biodl.config import RunConfig
+from biodl.data.demo import write_digits_npz
 from biodl.data.images import ImageSet, channel_stats, read_image_npz
-from biodl.demo import write_digits_npz
 from biodl.errors import ConfigError, DataError
-from biodl.modalities.image import IMAGE, ImageDataset, PixelFeatures, prepare_images
+from biodl.kinds import prepare_run_data
+from biodl.kinds.image import IMAGE, ImageDataset, PixelFeatures
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def test_images_smaller_than_the_network_minimum() -> None:
 
 def test_prepare_uses_the_npz_split_and_detects(digits: Path, tmp_path: Path) -> None:
     cfg = RunConfig.from_dict({"data": {"train": str(digits)}})
-    prepared = prepare_images(cfg, seed=0)
+    prepared = prepare_run_data(cfg, seed=0)
     assert prepared.targets.task == "multiclass" and len(prepared.targets.classes) == 10
     assert prepared.targets.classes[:3] == ["0", "1", "2"]
     sizes = {k: len(v) for k, v in prepared.parts.items()}
@@ -105,15 +106,15 @@ def test_prepare_splits_a_folder_and_rejects_bad_options(tmp_path: Path) -> None
                 tmp_path / name / f"{i}.png"
             )
     cfg = RunConfig.from_dict({"data": {"train": str(tmp_path), "size": 10}})
-    prepared = prepare_images(cfg, seed=0)
+    prepared = prepare_run_data(cfg, seed=0)
     assert sum(len(p) for p in prepared.parts.values()) == 40
     assert prepared.parts["train"].lazy and prepared.parts["train"].size == 10
     assert IMAGE.dataset(prepared.parts["train"], None, {}, training=True, seed=0).num_workers == 2
     bad = RunConfig.from_dict({"data": {"train": str(tmp_path), "augment": "blur"}})
     with pytest.raises(ConfigError, match="unknown augmentation 'blur'"):
-        prepare_images(bad, seed=0)
+        prepare_run_data(bad, seed=0)
     with pytest.raises(ConfigError, match="--channels must be 1 or 3"):
-        prepare_images(
+        prepare_run_data(
             RunConfig.from_dict({"data": {"train": str(tmp_path), "channels": 2}}), seed=0
         )
     with pytest.raises(DataError, match="not an image input"):

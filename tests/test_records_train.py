@@ -123,7 +123,7 @@ def test_balanced_sampling_draws_each_class_equally_often(cohort, tmp_path):
     from biodl.data.outcomes import attach_outcomes, read_outcomes
     from biodl.data.records import read_records
     from biodl.data.timegrid import fit_grid
-    from biodl.modalities.records import RECORDS
+    from biodl.kinds.records import RECORDS
 
     records = attach_outcomes(
         read_records(cohort / "records"), read_outcomes(cohort / "Outcomes.txt")

@@ -9,7 +9,7 @@ import torch
 from sklearn.neighbors import KNeighborsClassifier
 
 from biodl.data.timeseries import TimeSeriesSet
-from biodl.modalities.timeseries import (
+from biodl.kinds.timeseries import (
     NearestNeighbour,
     SummaryStatistics,
     TimeSeriesNetwork,

@@ -32,10 +32,10 @@ _EXPORTS = {
     "SequenceRegressor": "biodl.estimators",
     "RunConfig": "biodl.config",
     # expression embeddings
-    "AE": "biodl.autoencoders",
-    "DAE": "biodl.autoencoders",
-    "VAE": "biodl.autoencoders",
-    "run_embed": "biodl.embed",
+    "AE": "biodl.training.autoencoders",
+    "DAE": "biodl.training.autoencoders",
+    "VAE": "biodl.training.autoencoders",
+    "run_embed": "biodl.pipeline.embed",
     # expression data and models
     "read_expression": "biodl.data.expression",
     "ExpressionSet": "biodl.data.expression",
@@ -48,8 +48,8 @@ _EXPORTS = {
     # regular time series
     "read_timeseries": "biodl.data.timeseries",
     "TimeSeriesSet": "biodl.data.timeseries",
-    "TimeSeriesClassifier": "biodl.ts_estimators",
-    "TimeSeriesRegressor": "biodl.ts_estimators",
+    "TimeSeriesClassifier": "biodl.estimators.timeseries",
+    "TimeSeriesRegressor": "biodl.estimators.timeseries",
     # irregular records
     "read_records": "biodl.data.records",
     "RecordSet": "biodl.data.records",
@@ -105,7 +105,6 @@ if TYPE_CHECKING:
         train,
         tune,
     )
-    from biodl.autoencoders import AE, DAE, VAE
     from biodl.config import RunConfig
     from biodl.data.expression import ExpressionSet, read_expression
     from biodl.data.outcomes import read_outcomes
@@ -114,11 +113,12 @@ if TYPE_CHECKING:
     from biodl.data.sequence import SequenceSet, read_sequences
     from biodl.data.summary import summary_features
     from biodl.data.timeseries import TimeSeriesSet, read_timeseries
-    from biodl.embed import run_embed
     from biodl.errors import BiodlError, ConfigError, DataError
     from biodl.estimators import SequenceClassifier, SequenceRegressor
+    from biodl.estimators.timeseries import TimeSeriesClassifier, TimeSeriesRegressor
     from biodl.models.dense import DenseMLP
-    from biodl.ts_estimators import TimeSeriesClassifier, TimeSeriesRegressor
+    from biodl.pipeline.embed import run_embed
+    from biodl.training.autoencoders import AE, DAE, VAE
 
 
 def __getattr__(name: str) -> Any:

@@ -143,7 +143,7 @@ def train(
     --------
     >>> # r = biodl.train("splice.csv", out="runs/splice", epochs=15, seed=1)
     """
-    from biodl.workflow import run_training
+    from biodl.pipeline.train import run_training
 
     if train is not None:
         options["train"] = os.fspath(train)
@@ -170,8 +170,8 @@ def load_run(run: PathLike):
 def _read_for_run(saved: Any, data: PathLike, options: dict[str, Any], require_labels: bool):
     """New data read as the model of ``saved`` expects; returns (part, labels or None)."""
     from biodl.config import DataConfig
-    from biodl.modalities import get_modality
-    from biodl.workflow import model_inputs
+    from biodl.kinds import get_modality
+    from biodl.pipeline.train import model_inputs
 
     trained_columns = saved.info["targets"]["label_columns"]
     columns = options.get("label_columns") or trained_columns
@@ -197,7 +197,7 @@ def _read_for_run(saved: Any, data: PathLike, options: dict[str, Any], require_l
 
 
 def _scores(saved: Any, part: Any, batch_size: int, device: str):
-    from biodl.workflow import Trained, predict_trained
+    from biodl.pipeline.train import Trained, predict_trained
 
     trained = Trained(saved.network, saved.info)
     return predict_trained(trained, part, batch_size=batch_size, device=device)
@@ -234,9 +234,9 @@ def predict(
         ``id``, ``true`` (when labelled), ``predicted``, one ``prob_<class>`` column per class
         (regression: ``predicted`` per target).
     """
+    from biodl._io import atomic_write_text
     from biodl.data.targets import TargetEncoding
-    from biodl.runs import atomic_write_text
-    from biodl.workflow import label_table
+    from biodl.pipeline.train import label_table
 
     saved = load_run(run)
     part, labels = _read_for_run(saved, data, read_options, require_labels=False)
@@ -280,9 +280,9 @@ def evaluate(
     DataError
         If ``data`` has no labels.
     """
+    from biodl._io import atomic_write_text, to_json
     from biodl.data.targets import TargetEncoding
     from biodl.evaluate.metrics import bootstrap_metrics
-    from biodl.runs import atomic_write_text, to_json
 
     saved = load_run(run)
     part, labels = _read_for_run(saved, data, read_options, require_labels=True)
@@ -425,7 +425,7 @@ def cross_validate(
     >>> # r = biodl.cross_validate("splice.csv", folds=5, epochs=10); print(r.summary())
     >>> # nested = biodl.cross_validate("splice.csv", tune=True, search="random", trials=10)
     """
-    from biodl.cv import run_cv
+    from biodl.pipeline.cv import run_cv
 
     if data is not None:
         options["train"] = os.fspath(data)
@@ -493,7 +493,7 @@ def tune(
     >>> # r = biodl.tune("splice.csv", out="runs/tune", search="random", trials=20, epochs=5)
     >>> # print(r.summary())
     """
-    from biodl.tuning import run_tune
+    from biodl.pipeline.tune import run_tune
 
     if data is not None:
         options["train"] = os.fspath(data)

@@ -261,7 +261,7 @@ class DataConfig:
     similarity_threshold: float = 0.5
     test_size: float = 0.2
     valid_size: float = 0.1
-    # expression (biodl.modalities.expression)
+    # expression (biodl.kinds.expression)
     genes_as_rows: bool = False
     layer: str | None = None
     use_raw: bool = False

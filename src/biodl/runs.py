@@ -21,53 +21,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from biodl._io import to_json
 from biodl.errors import ConfigError, DataError
 
 RUN_SCHEMA_VERSION = 2
 MODEL_DIR = "model"
 WEIGHTS_FILE = "weights.safetensors"
 MODEL_FILE = "model.json"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def to_json(obj: Any) -> str:
-    """JSON with NaN written as null and numpy scalars as numbers."""
-    return json.dumps(_jsonable(obj), indent=2, allow_nan=False) + "\n"
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
 
 
 class RunWriter:
@@ -218,7 +185,7 @@ def load_model(path: str | os.PathLike[str]) -> SavedModel:
     """
     from safetensors.torch import load_file
 
-    from biodl.modalities import get_modality
+    from biodl.kinds import get_modality
 
     folder = model_folder(path)
     try:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from biodl.data.sequence import SequenceSet
+from biodl.data.similarity import similar_groups
 from biodl.data.splits import SPLIT_HELP, SPLIT_METHODS, SplitMethod, split_indices
 from biodl.errors import ConfigError, DataError
 
@@ -224,7 +225,13 @@ def test_similarity_split_keeps_copies_together(seed):
     seqs, family = _planted_family(seed)
     y = np.arange(len(seqs)) % 2
     s = split_indices(
-        y, task="binary", test_size=0.2, valid_size=0.1, method="similarity", seqs=seqs, seed=seed
+        y,
+        task="binary",
+        test_size=0.2,
+        valid_size=0.1,
+        method="similarity",
+        similar=similar_groups(seqs),
+        seed=seed,
     )
     assert sorted(_parts(s).tolist()) == list(range(len(seqs)))
     seen = [set(family[p]) for p in (s.train, s.valid, s.test)]
@@ -235,7 +242,9 @@ def test_similarity_split_keeps_copies_together(seed):
 def test_similarity_errors():
     kw = dict(task="regression", test_size=0.2, valid_size=0.1, method="similarity", source="d.fa")
     same = SequenceSet.from_strings(["ACGTTGCAAGGCTTAACGGT" * 10] * 8 + ["GATTACAGATTACA" * 10] * 2)
-    with pytest.raises(DataError, match="--split similarity needs the 10 sequences"):
+    with pytest.raises(
+        DataError, match="--split similarity needs a cluster for each of the 10 rows"
+    ):
         split_indices(np.zeros(10), **kw)
     with pytest.raises(
         DataError,
@@ -243,4 +252,4 @@ def test_similarity_errors():
         r"more than the 70% .*most sequences are near-identical. Use a higher "
         r"--similarity-threshold",
     ):
-        split_indices(np.zeros(10), seqs=same, **kw)
+        split_indices(np.zeros(10), similar=similar_groups(same), **kw)

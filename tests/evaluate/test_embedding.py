@@ -90,7 +90,7 @@ def test_comparison_table(blobs):
 def test_sparse_pca_matches_sklearn():
     from sklearn.decomposition import PCA
 
-    from biodl.reduce import SparsePCA
+    from biodl.pipeline.reduce import SparsePCA
 
     X = sp.random(300, 40, density=0.1, format="csr", random_state=0, dtype=np.float64)
     ours = SparsePCA(3).fit(X)

@@ -36,7 +36,7 @@ def test_every_kind_has_spaces_that_fit_its_own_models(kind, model):
 
 
 def test_every_model_of_every_kind_has_a_default_space():
-    from biodl.modalities import MODALITIES, get_modality
+    from biodl.kinds import MODALITIES, get_modality
 
     for kind in MODALITIES:
         for model in get_modality(kind).models:

@@ -148,7 +148,7 @@ def embed(
     log1p_value = _log1p(log1p)
 
     def work() -> None:
-        from biodl.embed import run_embed
+        from biodl.pipeline.embed import run_embed
 
         result = run_embed(
             data,

@@ -88,7 +88,7 @@ def evaluate(
 
     def work() -> None:
         from biodl import api
-        from biodl.runs import to_json
+        from biodl._io import to_json
 
         result = api.evaluate(
             run,
@@ -145,7 +145,7 @@ def inspect(
 
     def work() -> None:
         from biodl import api
-        from biodl.runs import atomic_write_text, to_json
+        from biodl._io import atomic_write_text, to_json
 
         result = api.inspect(
             data,
@@ -187,7 +187,7 @@ def models(
 
     def work() -> None:
         from biodl.errors import ConfigError
-        from biodl.modalities import MODALITIES, get_modality
+        from biodl.kinds import MODALITIES, get_modality
         from biodl.models import describe_model, model_parameters
 
         kinds = [kind] if kind else list(reversed(MODALITIES))  # sequence first
@@ -256,7 +256,7 @@ def demo(
         _fail(f"--kind {kind}: unknown demo; choose one of {', '.join(DEMOS)}")
 
     def work() -> None:
-        from biodl.demo import write_demo_fasta, write_digits_npz
+        from biodl.data.demo import write_demo_fasta, write_digits_npz
 
         if kind == "image":
             data = write_digits_npz(out.parent / f"{out.name}-digits.npz")

@@ -3,7 +3,7 @@
 Every function takes ``x : (batch, channels, h, w)`` float pixels in ``[0, 1]`` and a seeded
 ``torch.Generator`` and draws one random setting per image, so a batch of 256 costs a handful
 of kernel launches rather than 256 Python calls. They are applied to training batches only
-(:class:`biodl.modalities.image.ImageDataset` with ``training=True``); evaluation and prediction
+(:class:`biodl.kinds.image.ImageDataset` with ``training=True``); evaluation and prediction
 batches are never changed. Geometric ones run before photometric ones, noise last, whatever the
 order they were named in.
 

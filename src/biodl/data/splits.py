@@ -2,8 +2,8 @@
 
 Five methods (:data:`SPLIT_HELP`): ``stratified`` and ``random`` split rows; ``group`` keeps
 every group (patient, species, family, ... one label per row) inside one part; ``similarity``
-does the same with clusters of near-identical sequences
-(:func:`biodl.data.similarity.similar_groups`), so the test part holds no near-copy of a
+does the same with clusters of near-identical items (for sequences
+:func:`biodl.data.similarity.similar_groups`), so the test part holds no near-copy of a
 training sequence; ``predefined`` reads the part of each row from a column.
 
 Examples
@@ -33,8 +33,6 @@ import numpy as np
 import pandas as pd
 
 from biodl.config import OPTION_HELP, SplitOption
-from biodl.data.sequence import SequenceSet
-from biodl.data.similarity import similar_groups
 from biodl.errors import ConfigError, DataError
 
 __all__ = [
@@ -104,7 +102,7 @@ def split_indices(
     source: str = "data",
     groups: np.ndarray | None = None,
     group_column: str = "group",
-    seqs: SequenceSet | None = None,
+    similar: np.ndarray | None = None,
     similarity_threshold: float = 0.5,
     predefined: np.ndarray | None = None,
     split_column: str = "split",
@@ -133,12 +131,12 @@ def split_indices(
         Group label of each row, for ``method='group'``; missing values (None, NaN, "") raise.
     group_column : str, default 'group'
         Name of the group column, for messages.
-    seqs : SequenceSet, optional
-        The ``n`` sequences, for ``method='similarity'``.
+    similar : (n,) int array, optional
+        Cluster of each row for ``method='similarity'`` (near-identical items share one; for
+        sequences :func:`biodl.data.similarity.similar_groups`). Clusters do not depend on
+        ``seed``; which part each cluster goes to does.
     similarity_threshold : float, default 0.5
-        Estimated k-mer Jaccard similarity above which sequences are clustered together
-        (0.5 is about 95% identity for 200 bp DNA; see :mod:`biodl.data.similarity`). Clusters
-        do not depend on ``seed``; which part each cluster goes to does.
+        The threshold the clusters were made with, for messages.
     predefined : (n,) array of str, optional
         Part of each row, for ``method='predefined'``: ``train``, ``valid`` (also
         ``validation``, ``val``) or ``test``, case-insensitive. A part absent from the column
@@ -183,7 +181,9 @@ def split_indices(
         labels = (
             _group_labels(groups, n, group_column, source)
             if method == "group"
-            else _similarity_labels(seqs, n, test_size + valid_size, similarity_threshold, source)
+            else _similarity_labels(
+                similar, n, test_size + valid_size, similarity_threshold, source
+            )
         )
         what = f"group column {group_column!r}" if method == "group" else "similarity clusters"
         named = groups if method == "group" else None
@@ -239,15 +239,15 @@ def _group_labels(groups: np.ndarray | None, n: int, column: str, source: str) -
 
 
 def _similarity_labels(
-    seqs: SequenceSet | None, n: int, held_out: float, threshold: float, source: str
+    similar: np.ndarray | None, n: int, held_out: float, threshold: float, source: str
 ) -> np.ndarray:
-    if seqs is None or len(seqs) != n:
-        got = "none" if seqs is None else f"{len(seqs)}"
+    if similar is None or len(similar) != n:
+        got = "none" if similar is None else f"{len(similar)}"
         raise DataError(
-            f"{source}: --split similarity needs the {n} sequences of the rows (got {got}); "
-            "pass seqs= with one sequence per row"
+            f"{source}: --split similarity needs a cluster for each of the {n} rows (got {got}); "
+            "pass similar= with one cluster label per row"
         )
-    labels = similar_groups(seqs, threshold=threshold)
+    labels = np.asarray(similar, dtype=np.int64)
     sizes = np.bincount(labels)
     largest = int(sizes.max())
     if largest > (1 - held_out) * n:

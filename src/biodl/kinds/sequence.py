@@ -1,6 +1,6 @@
 """Biological sequences (DNA, RNA, protein) as a modality of the workflow.
 
-Reading and splitting live in :mod:`biodl.experiment` and :mod:`biodl.data`; this module says
+Reading and splitting live in :mod:`biodl.data.prepared` and :mod:`biodl.data`; this module says
 how sequences become network input (integer codes expanded to one-hot on the device), which
 networks exist, and which features the baseline uses (k-mer frequencies, plus position-wise
 one-hot for sequences of one length).
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from biodl.errors import ConfigError
+from biodl.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,9 +22,9 @@ if TYPE_CHECKING:
     from torch.utils.data import Dataset
 
     from biodl.config import DataConfig, RunConfig
+    from biodl.data.prepared import Leakage, PreparedData, RawData
     from biodl.data.sequence import SequenceSet
-    from biodl.experiment import PreparedData
-    from biodl.modalities import ExtraBaseline
+    from biodl.kinds import ExtraBaseline
 
 #: Sequence networks, by ``--model`` name (the names of :data:`biodl.models.MODELS`).
 SEQUENCE_MODELS = ("cnn", "rnn", "lstm", "gru", "cnn-lstm", "transformer", "mlp")
@@ -49,14 +49,79 @@ class SequenceModality:
 
     name = "sequence"
     models = SEQUENCE_MODELS
+    splits = ("stratified", "random", "group", "similarity", "predefined")
 
     def detect(self, path: Path) -> bool:
         return True  # the fallback kind: every other kind was asked first
 
-    def prepare(self, cfg: RunConfig, *, seed: int) -> PreparedData:
-        from biodl.experiment import prepare_data
+    def read_run(self, cfg: RunConfig) -> RawData:
+        """The training file and any --valid/--test files, with label, group and split columns."""
+        from biodl.data.prepared import RawData
 
-        return prepare_data(cfg.data, seed=seed)
+        data = cfg.data
+        if not data.train:
+            raise ConfigError("no training data given; pass a FASTA/CSV file or folder as TRAIN")
+        train = _read(
+            data,
+            data.train,
+            data.label_columns or None,
+            alphabet=data.alphabet,
+            extra="ignore" if (data.valid or data.test) else "error",
+        )
+        assert train.labels is not None
+        columns = [str(c) for c in train.labels.columns]
+        # Group and split columns are read like label columns, then set aside.
+        side_columns = [c for c in (data.group_column, data.split_column) if c and c not in columns]
+        if side_columns:
+            try:
+                train = _read(
+                    data,
+                    data.train,
+                    columns + side_columns,
+                    alphabet=data.alphabet,
+                    extra="ignore" if (data.valid or data.test) else "error",
+                )
+            except DataError as err:
+                raise _side_column_error(err, data, side_columns) from err
+        side = train.labels
+        assert side is not None
+        train.labels = side[columns]
+        parts: dict[str, Any] = {"train": train}
+        labels: dict[str, Any] = {"train": train.labels}
+        for name, path in (("valid", data.valid), ("test", data.test)):
+            if path:
+                parts[name] = _read(
+                    data, path, columns, alphabet=train.alphabet.name, extra="ignore"
+                )
+                labels[name] = parts[name].labels
+        return RawData(
+            parts,
+            labels,
+            side=side,
+            files=[p for p in (data.train, data.valid, data.test, data.labels) if p],
+            label_source=data.train,
+        )
+
+    def similar_groups(self, part: SequenceSet, threshold: float) -> np.ndarray:
+        """Clusters of near-identical sequences (MinHash k-mer Jaccard >= ``threshold``)."""
+        from biodl.data.similarity import similar_groups
+
+        return similar_groups(part, threshold=threshold)
+
+    def leakage(self, train: SequenceSet, part: SequenceSet, threshold: float) -> Leakage:
+        """Sequences of ``part`` identical or near-identical to a training sequence."""
+        from biodl.data.prepared import Leakage
+        from biodl.data.similarity import near_duplicates
+
+        found = near_duplicates(train, part, threshold=threshold)
+        return Leakage(
+            found.exact,
+            found.near,
+            list(found.examples),
+            what="sequences",
+            criterion=f"k-mer Jaccard >= {threshold:g}",
+            fix="remove duplicates or use --split similarity",
+        )
 
     def default_model(self, prepared: PreparedData) -> str:
         from biodl.models import DEFAULT_MODEL
@@ -66,12 +131,11 @@ class SequenceModality:
     def fit_inputs(
         self, cfg: RunConfig, prepared: PreparedData, model: str, params: dict[str, Any]
     ) -> dict[str, Any]:
-        from biodl.experiment import resolve_length
         from biodl.models import model_parameters
 
         defaults = {p.name: p.default for p in model_parameters(model)}
         needs_length = params.get("features", defaults.get("features")) == "onehot"
-        length = resolve_length(cfg, prepared, needs_length)
+        length = _model_length(cfg, prepared, needs_length)
         alphabet = prepared.alphabet
         return {
             "alphabet": alphabet.name,
@@ -123,7 +187,7 @@ class SequenceModality:
         train = prepared.parts["train"]
         assert train is not None
         k = cfg.baseline.k or default_k(prepared.alphabet, float(np.median(train.lengths)))
-        lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])  # type: ignore[union-attr]
+        lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])
         fixed = cfg.data.length or (int(lengths[0]) if lengths.min() == lengths.max() else None)
         positional = (
             cfg.baseline.positional if cfg.baseline.positional is not None else fixed is not None
@@ -156,7 +220,7 @@ class SequenceModality:
         return seqs, seqs.labels
 
     def describe(self, prepared: PreparedData) -> dict[str, Any]:
-        lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])  # type: ignore[union-attr]
+        lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])
         return {
             "alphabet": prepared.alphabet.name,
             "length": {
@@ -165,6 +229,44 @@ class SequenceModality:
                 "median": float(np.median(lengths)),
             },
         }
+
+
+def _read(
+    data: DataConfig, path: str, columns: list[str] | None, *, alphabet: Any, extra: Any
+) -> SequenceSet:
+    from biodl.data.sequence import read_sequences
+
+    return read_sequences(
+        path,
+        labels=data.labels,
+        label_columns=columns,
+        sequence_column=data.sequence_column,
+        id_column=data.id_column,
+        alphabet=alphabet,
+        extra_labels=extra,
+    )
+
+
+def _side_column_error(err: DataError, data: DataConfig, extra: list[str]) -> DataError:
+    """A reader's 'no label column' error, reworded for --group-column / --split-column."""
+    option = "--group-column" if data.group_column in extra else "--split-column"
+    text = str(err).replace("there is no label column", "there is no column")
+    return DataError(text.replace("with --label-column", f"with {option}"))
+
+
+def _model_length(cfg: RunConfig, prepared: PreparedData, needs_length: bool) -> int | None:
+    """The fixed length models see: ``--length``, else the common length if all agree.
+
+    Models that need a fixed input size (MLP on one-hot) get the longest training length.
+    """
+    if cfg.data.length is not None:
+        return cfg.data.length
+    lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])
+    if lengths.min() == lengths.max():
+        return int(lengths[0])
+    if needs_length:
+        return int(prepared.part("train").lengths.max())
+    return None
 
 
 SEQUENCE = SequenceModality()

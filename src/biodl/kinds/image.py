@@ -52,6 +52,7 @@ __all__ = [
     "PixelFeatures",
     "check_min_size",
     "read_images",
+    "read_images_run",
 ]
 
 BASELINE_SIDE = 32  # the baselines see images averaged down to at most 32 x 32 pixels
@@ -242,6 +243,7 @@ class ImageModality:
 
     name = "image"
     models = ("cnn", "resnet18", "resnet34", "mlp")
+    splits = ("stratified", "random", "group", "predefined")
 
     def detect(self, path: Path) -> bool:
         """A folder of class folders with images, a CSV of image paths, or an image npz."""
@@ -327,9 +329,9 @@ class ImageModality:
             "storage": "decoded lazily per batch" if train.lazy else "in memory",
         }
 
-    def prepare(self, cfg: Any, *, seed: int) -> Any:
-        """Read, validate and split (an npz's own split is used); parts stay raw."""
-        return prepare_images(cfg, seed=seed)
+    def read_run(self, cfg: Any) -> Any:
+        """Read the images and labels (an npz's own split is kept); nothing split yet."""
+        return read_images_run(cfg.data)
 
     def report_figures(
         self,
@@ -366,70 +368,74 @@ class ImageModality:
         )
 
 
-def prepare_images(cfg: Any, *, seed: int) -> Any:
-    """Read the images of ``cfg.data``, infer the task, and split where the input has none.
+def read_images_run(data: Any) -> Any:
+    """The images of a run (``data`` is its DataConfig) as :class:`RawData`, before any split.
+
+    An ``.npz`` brings its own train/val/test split. ``--valid``/``--test`` images are read
+    with the training images' geometry. Group and split columns (``--group-column``,
+    ``--split-column``) are columns of a CSV of image paths.
 
     Raises
     ------
     DataError
-        From the readers, or when the labels do not allow the task or the split.
+        From the readers; for side columns on input that has no columns; for no labels.
     """
-    import dataclasses
+    from biodl.data.prepared import RawData
 
-    from biodl.data.splits import split_indices
-    from biodl.data.targets import infer_targets
-    from biodl.experiment import PreparedData
-
-    data = cfg.data
     parse_augment(data.augment)  # a bad name is reported before any reading
+    columns = list(data.label_columns) or None
+    options: dict[str, Any] = {"size": data.size, "channels": data.channels, "fit": data.fit}
     parts = read_images(
-        data.train,
-        size=data.size,
-        channels=data.channels,
-        fit=data.fit,
-        image_column=data.image_column,
-        label_columns=list(data.label_columns) or None,
+        data.train, image_column=data.image_column, label_columns=columns, **options
     )
     train = parts["train"]
     assert train is not None
     if train.labels is None:
         raise DataError(f"{data.train}: no training labels found")
-    targets = infer_targets(train.labels, data.task, source=data.train)
-    note = "the file's own train/val/test split"
-    if parts["valid"] is None and parts["test"] is None:
-        y_all = targets.encode(train.labels, source=data.train)
-        split = split_indices(
-            y_all,
-            task=targets.task,
-            test_size=data.test_size,
-            valid_size=data.valid_size,
-            method="stratified" if data.split == "stratified" else "random",
-            seed=seed,
-            class_names=targets.classes or None,
-            source=data.train,
+    names = [str(c) for c in train.labels.columns]
+    own = parts["valid"] is not None or parts["test"] is not None
+    side_columns = [c for c in (data.group_column, data.split_column) if c]
+    side = None
+    if side_columns:
+        if own or Path(data.train).is_dir():
+            raise DataError(
+                f"{data.train}: --group-column/--split-column name columns of a CSV of image "
+                "paths; class folders and .npz files have none. List the images in a CSV with "
+                f"a '{side_columns[0]}' column, or use --split stratified or random"
+            )
+        wanted = names + [c for c in side_columns if c not in names]
+        train = read_images(
+            data.train, image_column=data.image_column, label_columns=wanted, **options
+        )["train"]
+        assert train is not None and train.labels is not None
+        side, train.labels = train.labels, train.labels[names]
+    if own and data.split not in ("stratified", "random"):
+        raise ConfigError(
+            f"--split {data.split}: {data.train} holds its own train/val/test split, which is "
+            "used as it is; drop --split"
         )
-        parts = {
-            "train": train.subset(split.train),
-            "valid": train.subset(split.valid) if len(split.valid) else None,
-            "test": train.subset(split.test) if len(split.test) else None,
+    found: dict[str, Any] = {"train": train}
+    if not own:
+        geometry: dict[str, Any] = {
+            "size": train.size,
+            "channels": train.channels,
+            "fit": train.fit,
         }
-        note = f"{data.split} split of the training images"
-    y = {
-        name: None
-        if part is None or part.labels is None
-        else targets.encode(part.labels, source=part.source)
-        for name, part in parts.items()
-    }
-    values: dict[str, Any] = {
-        "parts": parts,
-        "y": y,
-        "targets": targets,
-        "split_note": note,
-        "files": [data.train],
-        "length": None,
-    }
-    names = {f.name for f in dataclasses.fields(PreparedData)}
-    return PreparedData(**{k: v for k, v in values.items() if k in names})
+        for name, path in (("valid", data.valid), ("test", data.test)):
+            if path:
+                found[name] = read_images(
+                    path, image_column=data.image_column, label_columns=names, **geometry
+                )["train"]
+    else:
+        found.update({k: v for k, v in parts.items() if k != "train" and v is not None})
+    return RawData(
+        found,
+        {name: part.labels for name, part in found.items()},
+        side=side,
+        files=[p for p in (data.train, data.valid, data.test) if p],
+        label_source=data.train,
+        own_split="the file's own train/val/test split" if own else "",
+    )
 
 
 IMAGE = ImageModality()

@@ -31,7 +31,9 @@ from typing import Any, Literal
 import pandas as pd
 
 from biodl import __version__
+from biodl._io import atomic_write_text, to_json
 from biodl.config import RunConfig, dump_config
+from biodl.data.prepared import PreparedData, subset_prepared
 from biodl.errors import ConfigError, DataError
 from biodl.evaluate.search_space import (
     ParamSpec,
@@ -40,7 +42,8 @@ from biodl.evaluate.search_space import (
     grid_values,
     validate_space,
 )
-from biodl.runs import atomic_write_text, to_json
+from biodl.kinds import check_model, get_modality, prepare_run_data
+from biodl.pipeline.folds import cv_folds
 
 SearchOption = Literal["grid", "random", "bayes"]
 #: What each ``--search`` does.
@@ -152,15 +155,12 @@ def run_tune(
         When resuming on input files whose checksums differ from the first run's.
     """
     from biodl.evaluate.search_space import load_space
-    from biodl.modalities import check_model, get_modality, resolve_kind
 
     _check_options(cfg, search, trials, cv, jobs)
-    kind = resolve_kind(cfg.data)
-    modality = get_modality(kind)
     parts = _scoring_parts(cfg, cv)  # read once, before the study: bad data fails first
     parts[0].emit_warnings()
-    model = cfg.model.name if cfg.model.name != "auto" else modality.default_model(parts[0])
-    check_model(modality, model)
+    kind = parts[0].kind
+    model = resolve_model(cfg, parts[0])
     if space is None:
         space = default_space(model, kind=kind)
     elif not isinstance(space, dict):
@@ -217,7 +217,7 @@ def _spec_dict(spec: ParamSpec) -> dict[str, Any]:
 
 
 def _input_checksums(cfg: RunConfig) -> dict[str, str]:
-    from biodl.experiment import sha256_of
+    from biodl._io import sha256_of
 
     sums: dict[str, str] = {}
     for path in (cfg.data.train, cfg.data.valid, cfg.data.test, cfg.data.labels):
@@ -426,8 +426,8 @@ class _Objective:
 
     def _score(self, trial: Any, cfg: RunConfig) -> float:
         from biodl.evaluate.metrics import METRIC_DIRECTION
+        from biodl.pipeline.train import fit_model
         from biodl.training.fit import epochs_for
-        from biodl.workflow import fit_model
 
         monitor = cfg.train.monitor
         higher = METRIC_DIRECTION.get(monitor) == "max"
@@ -503,14 +503,12 @@ def tune_prepared(
     """
     import optuna
 
-    from biodl.models import DEFAULT_MODEL
-
     _check_options(cfg, search, trials, 0, 1)
     if data.parts.get("valid") is None:
         raise ConfigError("tuning scores a validation part, but there is none; set valid_size > 0")
-    model = cfg.model.name if cfg.model.name != "auto" else DEFAULT_MODEL["dna"]
-    space = space if space is not None else default_space(model)
-    validate_space(space, model=model)
+    model = resolve_model(cfg, data)
+    space = space if space is not None else default_space(model, kind=data.kind)
+    validate_space(space, model=model, kind=data.kind)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         storage=optuna.storages.InMemoryStorage(),
@@ -534,12 +532,16 @@ def tune_prepared(
     )
 
 
-def _scoring_parts(cfg: RunConfig, cv: int) -> list[Any]:
-    """The data each trial trains on: the split (cv=0) or one PreparedData per inner fold."""
-    from biodl.evaluate.crossval import fold_indices
-    from biodl.experiment import PreparedData
-    from biodl.modalities import prepare_run_data
+def resolve_model(cfg: RunConfig, prepared: PreparedData) -> str:
+    """The model a tuning study searches: ``--model``, else the kind's default; checked."""
+    kind = get_modality(prepared.kind)
+    model = cfg.model.name if cfg.model.name != "auto" else kind.default_model(prepared)
+    check_model(kind, model)
+    return model
 
+
+def _scoring_parts(cfg: RunConfig, cv: int) -> list[PreparedData]:
+    """The data each trial trains on: the split (cv=0) or one PreparedData per inner fold."""
     if cv == 0:
         prepared = prepare_run_data(cfg)
         if prepared.parts.get("valid") is None:
@@ -548,38 +550,14 @@ def _scoring_parts(cfg: RunConfig, cv: int) -> list[Any]:
                 "or give --valid, or use --cv K"
             )
         return [prepared]
-    from biodl.cv import _fold_data
-
     full = prepare_run_data(replace(cfg, data=replace(cfg.data, valid_size=0.0)))
-    seqs, y = full.parts["train"], full.y["train"]
-    assert seqs is not None and y is not None
-    folds = fold_indices(
-        y,
-        task=full.targets.task,
-        n_folds=cv,
-        method=cfg.data.split if cfg.data.split in ("stratified", "random") else "random",
-        seed=cfg.train.seed,
-        class_names=full.targets.classes or None,
-        source=cfg.data.train,
-    )
+    folds = cv_folds(full, cfg.data, n_folds=cv, seed=cfg.train.seed)
     # The held-out fold is each fold's validation part: early stopping and the score use it,
     # exactly as cv=0 uses the validation split. The outer test part stays unseen.
-    no_inner = replace(cfg, data=replace(cfg.data, valid_size=0.0))
-    parts = []
-    for fold in folds:
-        part = _fold_data(full, fold.train, fold.test, no_inner)
-        parts.append(
-            PreparedData(
-                {"train": part.parts["train"], "valid": part.parts["test"], "test": None},
-                {"train": part.y["train"], "valid": part.y["test"], "test": None},
-                part.targets,
-                part.length,
-                f"fold {fold.fold + 1} of {cv}",
-                files=full.files,
-                kind=full.kind,
-            )
-        )
-    return parts
+    return [
+        subset_prepared(full, f.train, valid=f.test, note=f"fold {f.fold + 1} of {cv}")
+        for f in folds
+    ]
 
 
 def _worker(

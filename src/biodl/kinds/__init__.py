@@ -32,17 +32,17 @@ if TYPE_CHECKING:
     from torch.utils.data import Dataset
 
     from biodl.config import DataConfig, RunConfig
-    from biodl.experiment import PreparedData
+    from biodl.data.prepared import PreparedData, RawData
 
 #: kind -> "module:attribute" of its modality object, imported on first use. The order is the
 #: order in which 'auto' asks each kind whether a file is its own; sequences come last
 #: because every CSV could be a sequence table.
 MODALITIES: dict[str, str] = {
-    "image": "biodl.modalities.image:IMAGE",
-    "records": "biodl.modalities.records:RECORDS",
-    "timeseries": "biodl.modalities.timeseries:TIMESERIES",
-    "expression": "biodl.modalities.expression:EXPRESSION",
-    "sequence": "biodl.modalities.sequence:SEQUENCE",
+    "image": "biodl.kinds.image:IMAGE",
+    "records": "biodl.kinds.records:RECORDS",
+    "timeseries": "biodl.kinds.timeseries:TIMESERIES",
+    "expression": "biodl.kinds.expression:EXPRESSION",
+    "sequence": "biodl.kinds.sequence:SEQUENCE",
 }
 
 
@@ -90,6 +90,8 @@ class Modality(Protocol):
         The kind, e.g. 'sequence'.
     models : tuple of str
         Model names ``--model`` accepts for this kind.
+    splits : tuple of str
+        The ``--split`` methods this kind supports (others are refused, naming these).
 
     Notes
     -----
@@ -97,6 +99,10 @@ class Modality(Protocol):
     list of :class:`biodl.report.html.Figure` drawn into ``plots`` from the trained network
     and its ``(n, k)`` scores on ``split``; the run's report shows them after the standard
     figures (images: misclassified examples and saliency maps). Absent means none.
+
+    Optional, for preparation (:func:`biodl.data.prepared.prepare_raw`):
+    ``similar_groups(part, threshold)`` (kinds that support ``--split similarity``),
+    ``leakage(train, part, threshold) -> Leakage`` and ``check(prepared)``.
 
     Optional: ``pretrain(network, cfg, prepared, inputs)`` -> dict or None: unsupervised
     initialisation of the built ``network`` from the training part only, before supervised
@@ -107,12 +113,14 @@ class Modality(Protocol):
     name: str
     models: tuple[str, ...]
 
+    splits: tuple[str, ...]
+
     def detect(self, path: Path) -> bool:
         """Whether the training file or folder ``path`` looks like data of this kind."""
         ...
 
-    def prepare(self, cfg: RunConfig, *, seed: int) -> PreparedData:
-        """Read, validate and split; parts stay raw (nothing fitted yet)."""
+    def read_run(self, cfg: RunConfig) -> RawData:
+        """Read the run's files: parts and label tables, before any split (nothing fitted)."""
         ...
 
     def default_model(self, prepared: PreparedData) -> str: ...
@@ -215,8 +223,14 @@ def check_model(modality: Modality, name: str) -> None:
 
 
 def prepare_run_data(cfg: RunConfig, *, seed: int | None = None) -> PreparedData:
-    """Read and split the data of ``cfg`` with the modality of its kind (detected if 'auto')."""
-    kind = resolve_kind(cfg.data)
-    prepared = get_modality(kind).prepare(cfg, seed=cfg.train.seed if seed is None else seed)
-    prepared.kind = kind
-    return prepared
+    """Read, split and check the data of ``cfg`` with its kind (detected if 'auto').
+
+    The one preparation path of every command: :func:`biodl.data.prepared.prepare_raw` on
+    what the kind's reader returns.
+    """
+    from biodl.data.prepared import check_split_option, prepare_raw
+
+    kind = get_modality(resolve_kind(cfg.data))
+    check_split_option(kind, cfg.data)  # before reading: a bad option fails fast
+    raw = kind.read_run(cfg)
+    return prepare_raw(kind, raw, cfg.data, seed=cfg.train.seed if seed is None else seed)

@@ -32,21 +32,21 @@ import pandas as pd
 
 from biodl import __version__
 from biodl.config import RunConfig, dump_config
-from biodl.data.splits import split_indices
+from biodl.data.prepared import PreparedData, inner_split, subset_prepared
 from biodl.errors import ConfigError
-from biodl.evaluate.crossval import compare_folds, cv_verdict, fold_indices
+from biodl.evaluate.crossval import compare_folds, cv_verdict
 from biodl.evaluate.metrics import compute_metrics, primary_metric
-from biodl.experiment import PreparedData
-from biodl.modalities import prepare_run_data
-from biodl.report.build import mean_sd_text
-from biodl.runs import RunWriter
-from biodl.workflow import (
+from biodl.kinds import prepare_run_data
+from biodl.pipeline.folds import cv_folds
+from biodl.pipeline.train import (
     environment_record,
     fit_baseline_for,
     fit_model,
     model_title,
     predict_trained,
 )
+from biodl.report.build import mean_sd_text
+from biodl.runs import RunWriter
 
 
 @dataclass
@@ -161,7 +161,7 @@ class _Nested:
 
 
 def _check_options(cfg: RunConfig, repeats: int, tune: bool, search: str, trials: int) -> None:
-    from biodl.tuning import SEARCH_HELP
+    from biodl.pipeline.tune import SEARCH_HELP
 
     if cfg.train.seeds < 1:
         raise ConfigError(f"--seeds {cfg.train.seeds}: expected at least 1 seed")
@@ -198,25 +198,9 @@ def _cross_validate(
     full = prepare_run_data(replace(cfg, data=data))
     timings["read"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    seqs, y = full.parts["train"], full.y["train"]
-    assert seqs is not None and y is not None
     targets = full.targets
-    groups = full.groups
-    if cfg.data.split == "similarity":
-        from biodl.data.similarity import similar_groups
-
-        groups = similar_groups(seqs, threshold=cfg.data.similarity_threshold)
-    folds = fold_indices(
-        y,
-        task=targets.task,
-        n_folds=n_folds,
-        repeats=max(repeats, cfg.train.seeds),
-        method=cfg.data.split,
-        groups=groups,
-        seed=cfg.train.seed,
-        class_names=targets.classes or None,
-        group_column=cfg.data.group_column or "group",
-        source=cfg.data.train,
+    folds = cv_folds(
+        full, cfg.data, n_folds=n_folds, repeats=max(repeats, cfg.train.seeds), seed=cfg.train.seed
     )
     timings["folds"] = time.perf_counter() - clock
     full.emit_warnings()
@@ -225,7 +209,7 @@ def _cross_validate(
     for fold in folds:
         clock = time.perf_counter()
         run_cfg = _seeded(cfg, fold.repeat) if cfg.train.seeds > 1 else cfg
-        part = _fold_data(full, fold.train, fold.test, run_cfg)
+        part = fold_data(full, fold.train, fold.test, run_cfg)
         timings["folds"] += time.perf_counter() - clock
         model_cfg, params = run_cfg, None
         if nested is not None:
@@ -293,21 +277,11 @@ def _tune_fold(
     full: PreparedData, fold: Any, cfg: RunConfig, nested: _Nested, *, seed: int
 ) -> tuple[RunConfig, dict[str, Any]]:
     """Tune on the outer fold's training part only; its test part is not even passed on."""
-    from biodl import tuning
+    from biodl.pipeline import tune as tuning
 
-    train_idx, valid_idx = _inner_indices(full, fold.train, cfg)
-    seqs, y = full.parts["train"], full.y["train"]
-    assert seqs is not None and y is not None
-    targets = full.targets.scaled_to(y[train_idx])
-    data = PreparedData(
-        {"train": seqs.subset(train_idx), "valid": seqs.subset(valid_idx), "test": None},
-        {"train": y[train_idx], "valid": y[valid_idx], "test": None},
-        targets,
-        full.length,
-        f"tuning inside fold {fold.fold + 1} (repeat {fold.repeat + 1})",
-        files=full.files,
-        kind=full.kind,
-    )
+    train_idx, valid_idx = inner_split(full, fold.train, cfg.data, seed=cfg.train.seed)
+    note = f"tuning inside fold {fold.fold + 1} (repeat {fold.repeat + 1})"
+    data = subset_prepared(full, train_idx, valid=valid_idx, note=note)
     tuned = tuning.tune_prepared(
         cfg,
         data,
@@ -326,47 +300,18 @@ def _tune_fold(
     return tuned.best_config, record
 
 
-def _inner_indices(
-    full: PreparedData, train_idx: np.ndarray, cfg: RunConfig
-) -> tuple[np.ndarray, np.ndarray]:
-    """Split a fold's training indices into inner training and validation (``valid_size``)."""
-    y = full.y["train"]
-    assert y is not None
-    inner = split_indices(
-        y[train_idx],
-        task=full.targets.task,
-        test_size=0.0,
-        valid_size=cfg.data.valid_size,
-        method="stratified" if cfg.data.split == "stratified" else "random",
-        seed=cfg.train.seed,
-        class_names=full.targets.classes or None,
-        source=cfg.data.train,
-    )
-    return train_idx[inner.train], train_idx[inner.valid]
-
-
-def _fold_data(
+def fold_data(
     full: PreparedData, train_idx: np.ndarray, test_idx: np.ndarray, cfg: RunConfig
 ) -> PreparedData:
-    """One fold as prepared data: train (minus an inner validation part) and the held-out test."""
-    seqs, y = full.parts["train"], full.y["train"]
-    assert seqs is not None and y is not None
-    train_idx_inner, valid_idx = train_idx, train_idx[:0]
+    """One fold: train (minus an inner validation part for early stopping) and the held-out test.
+
+    The inner validation part (``valid_size``) is split off only when early stopping is on.
+    """
+    valid_idx = None
     if cfg.data.valid_size > 0 and cfg.train.patience > 0:
-        train_idx_inner, valid_idx = _inner_indices(full, train_idx, cfg)
-    targets = full.targets.scaled_to(y[train_idx_inner])
-    parts = {
-        "train": seqs.subset(train_idx_inner),
-        "valid": seqs.subset(valid_idx) if len(valid_idx) else None,
-        "test": seqs.subset(test_idx),
-    }
-    ys = {
-        "train": y[train_idx_inner],
-        "valid": y[valid_idx] if len(valid_idx) else None,
-        "test": y[test_idx],
-    }
-    return PreparedData(
-        parts, ys, targets, full.length, "cross-validation fold", files=full.files, kind=full.kind
+        train_idx, valid_idx = inner_split(full, train_idx, cfg.data, seed=cfg.train.seed)
+    return subset_prepared(
+        full, train_idx, valid=valid_idx, test=test_idx, note="cross-validation fold"
     )
 
 

@@ -28,10 +28,10 @@ if TYPE_CHECKING:
     from torch.utils.data import Sampler
 
     from biodl.config import DataConfig, RunConfig
+    from biodl.data.prepared import PreparedData, RawData
     from biodl.data.records import RecordSet
     from biodl.data.timegrid import GridSpec
-    from biodl.experiment import PreparedData
-    from biodl.modalities import ExtraBaseline
+    from biodl.kinds import ExtraBaseline
 
 #: Networks for records, by ``--model`` name.
 RECORD_MODELS = ("grud", "gru", "lstm", "rnn", "transformer", "cnn")
@@ -84,16 +84,18 @@ class RecordsModality:
 
     name = "records"
     models = RECORD_MODELS
+    splits = ("stratified", "random", "group")
 
     def detect(self, path: Path) -> bool:
         from biodl.data.records import looks_like_records
 
         return looks_like_records(path)
 
-    def prepare(self, cfg: RunConfig, *, seed: int) -> PreparedData:
-        from biodl.modalities._records_prepare import prepare_records
+    def read_run(self, cfg: RunConfig) -> RawData:
+        """Records and outcomes (found beside the records when not given); patients group."""
+        from biodl.kinds.records_read import read_records_run
 
-        return prepare_records(cfg, seed=seed)
+        return read_records_run(cfg, reader_options(cfg.data))
 
     def default_model(self, prepared: PreparedData) -> str:
         return DEFAULT_RECORD_MODEL
@@ -105,14 +107,14 @@ class RecordsModality:
 
         data = cfg.data
         spec = fit_grid(
-            prepared.parts["train"],  # type: ignore[arg-type]
+            prepared.parts["train"],
             bin_hours=parse_hours(data.bin, option="--bin"),
             window_hours=parse_hours(data.window, option="--window"),
             forward_fill=data.forward_fill,
         )
         return {
             "grid": spec.to_dict(),
-            "reader": _reader_options(data),
+            "reader": reader_options(data),
             "sampling": cfg.train.sampling,
         }
 
@@ -165,7 +167,7 @@ class RecordsModality:
         from biodl.data.summary import SUMMARY_STATS
         from biodl.data.timegrid import parse_hours
 
-        train: RecordSet = prepared.parts["train"]  # type: ignore[assignment]
+        train: RecordSet = prepared.parts["train"]
         window = parse_hours(cfg.data.window, option="--window")
         probe = SummaryStatistics(window, train.variables, np.zeros(0), np.zeros(0), description="")
         from biodl.data.summary import summary_from_observations
@@ -190,7 +192,7 @@ class RecordsModality:
 
     def extra_baselines(self, cfg: RunConfig, prepared: PreparedData) -> list[ExtraBaseline]:
         from biodl.evaluate.baselines import BASELINES, BaselineName, fit_baseline
-        from biodl.modalities import ExtraBaseline
+        from biodl.kinds import ExtraBaseline
 
         other: BaselineName = (
             "logistic" if cfg.baseline.name == "gradient_boosting" else "gradient_boosting"
@@ -221,7 +223,7 @@ class RecordsModality:
         self, path: str, inputs: dict[str, Any], data: DataConfig, *, require_labels: bool
     ) -> tuple[RecordSet, pd.DataFrame | None]:
         from biodl.data.timegrid import GridSpec, check_variables
-        from biodl.modalities._records_prepare import read_part
+        from biodl.kinds.records_read import read_part
 
         spec = GridSpec.from_dict(inputs["grid"])
         reader = {**inputs["reader"], "statics": spec.static_names, "require_statics": False}
@@ -235,9 +237,9 @@ class RecordsModality:
 
     def describe(self, prepared: PreparedData) -> dict[str, Any]:
         parts = [prepared.parts[name] for name in prepared.present()]
-        counts = np.concatenate([p.counts for p in parts])  # type: ignore[union-attr]
-        durations = np.concatenate([p.durations for p in parts])  # type: ignore[union-attr]
-        train: RecordSet = prepared.parts["train"]  # type: ignore[assignment]
+        counts = np.concatenate([p.counts for p in parts])
+        durations = np.concatenate([p.durations for p in parts])
+        train: RecordSet = prepared.parts["train"]
         return {
             "records": len(counts),
             "variables": len(train.variables),
@@ -248,7 +250,7 @@ class RecordsModality:
                 "max": int(counts.max()),
             },
             "hours": {"median": float(np.median(durations)), "max": float(durations.max())},
-            "bytes_observations": int(sum(p.nbytes for p in parts)),  # type: ignore[union-attr]
+            "bytes_observations": int(sum(p.nbytes for p in parts)),
         }
 
 
@@ -352,7 +354,7 @@ def _codes(part: RecordSet, variables: tuple[str, ...]) -> np.ndarray:
     return np.array([known[v] for v in part.variables], dtype=np.int64)
 
 
-def _reader_options(data: DataConfig) -> dict[str, Any]:
+def reader_options(data: DataConfig) -> dict[str, Any]:
     return {
         "id_column": data.id_column,
         "time_column": data.time_column,

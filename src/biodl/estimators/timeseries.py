@@ -31,12 +31,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from biodl.config import RunConfig
-from biodl.data.splits import split_indices
 from biodl.data.targets import infer_targets
 from biodl.data.timeseries import TimeSeriesSet
 from biodl.errors import DataError
-from biodl.estimators import _class_key
-from biodl.experiment import PreparedData
+from biodl.estimators.sequence import class_key, prepare_arrays
 
 #: Training options passed as they are to ``RunConfig.train``.
 _TRAIN_OPTIONS = (
@@ -134,7 +132,7 @@ class _TimeSeriesEstimator(BaseEstimator):
         )
 
     def _fit(self, X: Any, y: Any) -> _TimeSeriesEstimator:
-        from biodl.workflow import fit_model
+        from biodl.pipeline.train import fit_model
 
         cfg = self._config()
         series = as_timeseries(X)
@@ -147,38 +145,13 @@ class _TimeSeriesEstimator(BaseEstimator):
         labels = pd.DataFrame(y_array.reshape(len(series), -1), columns=columns)
         if y_array.ndim == 1 and y_array.dtype.kind not in "fiub":
             labels = labels.astype(str)
-        targets = infer_targets(labels, self._task, source="y")
-        if self._task == "auto" and targets.task == "regression":
+        if self._task == "auto" and infer_targets(labels, "auto", source="y").task == "regression":
             raise DataError(
                 "y: looks numeric and continuous; use TimeSeriesRegressor for regression"
             )
         series = dataclasses.replace(series, labels=labels)
-        y_all = targets.encode(labels, source="y")
-        parts: dict[str, TimeSeriesSet | None] = {"train": series, "valid": None, "test": None}
-        ys: dict[str, np.ndarray | None] = {"train": y_all, "valid": None, "test": None}
-        if self.valid_size > 0:
-            split = split_indices(
-                y_all,
-                task=targets.task,
-                test_size=0.0,
-                valid_size=self.valid_size,
-                seed=self.seed,
-                class_names=targets.classes or None,
-                source="X",
-            )
-            parts.update(train=series.subset(split.train), valid=series.subset(split.valid))
-            ys.update(train=y_all[split.train], valid=y_all[split.valid])
-        y_train = ys["train"]
-        assert y_train is not None
-        targets = targets.scaled_to(y_train)
-        prepared = PreparedData(
-            parts,  # type: ignore[arg-type]
-            ys,
-            targets,
-            None,
-            "validation split of X",
-            kind="timeseries",
-        )
+        prepared = prepare_arrays(cfg, series, labels, task=self._task, valid_size=self.valid_size)
+        targets = prepared.targets
         self.model_, self.fit_ = fit_model(cfg, prepared, progress=self.verbose)
         self.targets_ = targets
         self.history_ = self.fit_.history
@@ -186,8 +159,8 @@ class _TimeSeriesEstimator(BaseEstimator):
         return self
 
     def _scores(self, X: Any) -> np.ndarray:
-        from biodl.modalities.timeseries import check_channels
-        from biodl.workflow import predict_trained
+        from biodl.kinds.timeseries import check_channels
+        from biodl.pipeline.train import predict_trained
 
         check_is_fitted(self, "model_")
         series = as_timeseries(X)
@@ -235,7 +208,7 @@ class TimeSeriesClassifier(ClassifierMixin, _TimeSeriesEstimator):
         self._fit(X, y)
         y_array = np.asarray(y)
         if self.targets_.task in ("binary", "multiclass"):
-            original = {str(_class_key(v)): v for v in y_array.reshape(-1)}
+            original = {str(class_key(v)): v for v in y_array.reshape(-1)}
             self.classes_ = np.array([original[c] for c in self.targets_.classes])
         else:
             self.classes_ = np.arange(y_array.shape[1])

@@ -1,7 +1,7 @@
 """``biodl embed``: compute several embeddings of an expression matrix and compare them.
 
 Reads the data (CSV/TSV or ``.h5ad``), fits the preprocessing on the training samples, runs
-every requested method (:mod:`biodl.reduce`), scores each embedding (:mod:`biodl.evaluate.
+every requested method (:mod:`biodl.pipeline.reduce`), scores each embedding (:mod:`biodl.evaluate.
 embedding`) and, given ``out``, writes atomically::
 
     OUT/
@@ -15,7 +15,7 @@ embedding`) and, given ``out``, writes atomically::
 
 Examples
 --------
->>> from biodl.embed import run_embed  # doctest: +SKIP
+>>> from biodl.pipeline.embed import run_embed  # doctest: +SKIP
 >>> result = run_embed("cells.h5ad", methods=["pca", "vae"], color_by=["cell_type"],
 ...                    out="embed_out")  # doctest: +SKIP
 >>> result.best["cell_type"]  # doctest: +SKIP
@@ -38,7 +38,7 @@ import scipy.sparse as sp
 
 from biodl.errors import ConfigError, DataError, DataWarning
 from biodl.evaluate.embedding import EmbeddingScores, comparison_table, score_embedding
-from biodl.reduce import EMBED_METHODS, ReduceInputs, check_method, reduce
+from biodl.pipeline.reduce import EMBED_METHODS, ReduceInputs, check_method, reduce
 
 __all__ = ["DEFAULT_METHODS", "LARGE_DEFAULT_METHODS", "LARGE_SAMPLES", "EmbedResult", "run_embed"]
 
@@ -150,8 +150,8 @@ def run_embed(
         Expression matrix: CSV/TSV (samples x genes; ``genes_as_rows`` for the transpose) or
         ``.h5ad``.
     methods : sequence of str or comma-separated str, optional
-        From :data:`biodl.reduce.EMBED_METHODS`. Default :data:`DEFAULT_METHODS` (pca, tsne,
-        vae), or :data:`LARGE_DEFAULT_METHODS` (umap instead of tsne) from
+        From :data:`biodl.pipeline.reduce.EMBED_METHODS`. Default :data:`DEFAULT_METHODS`
+        (pca, tsne, vae), or :data:`LARGE_DEFAULT_METHODS` (umap instead of tsne) from
         :data:`LARGE_SAMPLES` samples on.
     dims : int, default 2
     color_by : sequence of str
@@ -327,7 +327,7 @@ def run_embed(
 
 
 def _reduce(name: str, inputs: ReduceInputs, dims: int, step: str) -> Any:
-    """:func:`biodl.reduce.reduce`, with a line on stderr before and after when asked."""
+    """:func:`biodl.pipeline.reduce.reduce`, with a line on stderr before and after when asked."""
     if inputs.progress:
         print(f"[{step}] {name}: {EMBED_METHODS[name]} ...", file=sys.stderr, flush=True)
     result = reduce(name, inputs, dims)

@@ -26,11 +26,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from biodl.config import RunConfig
+from biodl.data.prepared import PreparedData
 from biodl.data.sequence import SequenceSet
-from biodl.data.splits import split_indices
 from biodl.data.targets import infer_targets
 from biodl.errors import DataError
-from biodl.experiment import PreparedData
 
 
 def as_sequences(X: Any, alphabet: str = "auto") -> SequenceSet:
@@ -114,7 +113,12 @@ class _SequenceEstimator(BaseEstimator):
             train["patience"] = 0
         return RunConfig.from_dict(
             {
-                "data": {"alphabet": self.alphabet, "length": self.length, "train": "X"},
+                "data": {
+                    "kind": "sequence",
+                    "alphabet": self.alphabet,
+                    "length": self.length,
+                    "train": "X",
+                },
                 "model": {"name": self.model, "params": dict(self.model_params or {})},
                 "train": train,
             },
@@ -122,7 +126,7 @@ class _SequenceEstimator(BaseEstimator):
         )
 
     def _fit(self, X: Any, y: Any) -> _SequenceEstimator:
-        from biodl.workflow import fit_model
+        from biodl.pipeline.train import fit_model
 
         cfg = self._config()
         seqs = as_sequences(X, self.alphabet)
@@ -135,29 +139,11 @@ class _SequenceEstimator(BaseEstimator):
         labels = pd.DataFrame(y_array.reshape(len(seqs), -1), columns=columns)
         if y_array.ndim == 1 and y_array.dtype.kind not in "fiub":
             labels = labels.astype(str)
-        targets = infer_targets(labels, self._task, source="y")
-        if self._task == "auto" and targets.task == "regression":
+        if self._task == "auto" and infer_targets(labels, "auto", source="y").task == "regression":
             raise DataError("y: looks numeric and continuous; use SequenceRegressor for regression")
         seqs = SequenceSet(seqs.ids, seqs.codes, seqs.offsets, seqs.alphabet, labels, seqs.source)
-        y_all = targets.encode(labels, source="y")
-        parts: dict[str, SequenceSet | None] = {"train": seqs, "valid": None, "test": None}
-        ys: dict[str, np.ndarray | None] = {"train": y_all, "valid": None, "test": None}
-        if self.valid_size > 0:
-            split = split_indices(
-                y_all,
-                task=targets.task,
-                test_size=0.0,
-                valid_size=self.valid_size,
-                seed=self.seed,
-                class_names=targets.classes or None,
-                source="X",
-            )
-            parts.update(train=seqs.subset(split.train), valid=seqs.subset(split.valid))
-            ys.update(train=y_all[split.train], valid=y_all[split.valid])
-        y_train = ys["train"]
-        assert y_train is not None
-        targets = targets.scaled_to(y_train)
-        prepared = PreparedData(parts, ys, targets, self.length, "validation split of X")
+        prepared = prepare_arrays(cfg, seqs, labels, task=self._task, valid_size=self.valid_size)
+        targets = prepared.targets
         self.model_, self.fit_ = fit_model(cfg, prepared, progress=self.verbose)
         self.targets_ = targets
         self.history_ = self.fit_.history
@@ -165,7 +151,7 @@ class _SequenceEstimator(BaseEstimator):
         return self
 
     def _scores(self, X: Any) -> np.ndarray:
-        from biodl.workflow import model_inputs, predict_trained
+        from biodl.pipeline.train import model_inputs, predict_trained
 
         check_is_fitted(self, "model_")
         seqs = as_sequences(X, model_inputs(self.model_.info)["alphabet"])
@@ -211,7 +197,7 @@ class SequenceClassifier(ClassifierMixin, _SequenceEstimator):
         y_array = np.asarray(y)
         if self.targets_.task in ("binary", "multiclass"):
             # Map class names back to the caller's label values (e.g. ints stay ints).
-            original = {str(_class_key(v)): v for v in y_array.reshape(-1)}
+            original = {str(class_key(v)): v for v in y_array.reshape(-1)}
             self.classes_ = np.array([original[c] for c in self.targets_.classes])
         else:
             self.classes_ = np.arange(y_array.shape[1])
@@ -255,7 +241,7 @@ class SequenceRegressor(RegressorMixin, _SequenceEstimator):
         return scores[:, 0] if self._one_target else scores
 
 
-def _class_key(value: Any) -> str:
+def class_key(value: Any) -> str:
     """The class name biodl uses for a label value (integer-valued floats lose '.0')."""
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
@@ -265,3 +251,20 @@ def _class_key(value: Any) -> str:
 
 
 __all__: Sequence[str] = ["SequenceClassifier", "SequenceRegressor", "as_sequences"]
+
+
+def prepare_arrays(
+    cfg: RunConfig, part: Any, labels: pd.DataFrame, *, task: str, valid_size: float
+) -> PreparedData:
+    """In-memory ``X`` and ``y`` through the one preparation path (a validation split only).
+
+    ``cfg.data.kind`` names the kind; no leakage or size checks (the caller owns the data).
+    """
+    from dataclasses import replace
+
+    from biodl.data.prepared import RawData, prepare_raw
+    from biodl.kinds import get_modality
+
+    raw = RawData({"train": part}, {"train": labels}, label_source="y")
+    data = replace(cfg.data, task=task, test_size=0.0, valid_size=valid_size)  # type: ignore[arg-type]
+    return prepare_raw(get_modality(cfg.data.kind), raw, data, seed=cfg.train.seed, checks=False)

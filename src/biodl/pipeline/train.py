@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 
 from biodl import __version__
+from biodl._io import sha256_of
 from biodl.config import RunConfig, dump_config
+from biodl.data.prepared import SPLITS, PreparedData
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError, DataWarning
 from biodl.evaluate.baselines import Baseline, fit_baseline
@@ -33,8 +35,7 @@ from biodl.evaluate.metrics import (
     primary_metric,
     verdict,
 )
-from biodl.experiment import SPLITS, PreparedData, sha256_of
-from biodl.modalities import Features, prepare_run_data
+from biodl.kinds import Features, prepare_run_data
 from biodl.report.build import build_report, mean_sd_text
 from biodl.runs import MODEL_DIR, RunWriter, save_model
 
@@ -115,7 +116,7 @@ def fit_model(
     import lightning as L
     import torch
 
-    from biodl.modalities import check_model, get_modality
+    from biodl.kinds import check_model, get_modality
     from biodl.training.fit import fit_network
     from biodl.training.losses import class_weight_vector, output_size, resolve_loss
     from biodl.training.transfer import setup_transfer, source_model
@@ -213,7 +214,7 @@ def predict_trained(
     trained: Trained, part: Any, *, batch_size: int = 512, device: str = "cpu"
 ) -> np.ndarray:
     """Scores of a trained model on ``part`` (layout of the task)."""
-    from biodl.modalities import get_modality
+    from biodl.kinds import get_modality
     from biodl.training.predict import predict_scores
 
     info = trained.info
@@ -241,7 +242,7 @@ def fit_baseline_for(cfg: RunConfig, prepared: PreparedData) -> tuple[Baseline, 
 
     Returns the fitted baseline and the fitted features (``features(part) -> X``).
     """
-    from biodl.modalities import get_modality
+    from biodl.kinds import get_modality
 
     features = get_modality(prepared.kind).baseline_features(cfg, prepared)
     X = features(_part(prepared, "train"))
@@ -473,7 +474,7 @@ def compare_with_scratch(
 
 def fit_extra_baselines(cfg: RunConfig, prepared: PreparedData) -> list[dict[str, Any]]:
     """Fit the modality's extra baselines; their metrics (with CIs) on the final split."""
-    from biodl.modalities import get_modality
+    from biodl.kinds import get_modality
 
     extras = get_modality(prepared.kind).extra_baselines(cfg, prepared)
     if not extras:
@@ -647,7 +648,7 @@ def decision_thresholds(
 
 def describe_data(prepared: PreparedData) -> dict[str, Any]:
     """The modality's facts about the data (e.g. the alphabet of sequences)."""
-    from biodl.modalities import get_modality
+    from biodl.kinds import get_modality
 
     return get_modality(prepared.kind).describe(prepared)
 
@@ -807,7 +808,7 @@ def modality_figures(
     result: TrainResult, prepared: PreparedData, scores: dict[str, np.ndarray], plots: Path
 ) -> list[Any]:
     """Report figures of the modality's optional ``report_figures`` hook (images: saliency)."""
-    from biodl.modalities import get_modality
+    from biodl.kinds import get_modality
 
     hook = getattr(get_modality(prepared.kind), "report_figures", None)
     if hook is None:

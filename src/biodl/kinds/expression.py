@@ -45,8 +45,8 @@ if TYPE_CHECKING:
     from torch.utils.data import Dataset
 
     from biodl.config import DataConfig, RunConfig
-    from biodl.experiment import PreparedData
-    from biodl.modalities import ExtraBaseline
+    from biodl.data.prepared import PreparedData, RawData
+    from biodl.kinds import ExtraBaseline
 
 __all__ = ["EXPRESSION", "EXPRESSION_MODELS", "ExpressionBatches", "ExpressionModality"]
 
@@ -216,6 +216,7 @@ class ExpressionModality:
 
     name = "expression"
     models = EXPRESSION_MODELS
+    splits = ("stratified", "random", "group", "predefined")
 
     def detect(self, path: Path) -> bool:
         """``.h5ad``, or a CSV/TSV of many columns, mostly numbers, and no sequence column."""
@@ -239,25 +240,18 @@ class ExpressionModality:
         numeric = sum(_is_number(c) for c in cells)
         return numeric >= 0.4 * max(len(cells), 1)
 
-    def prepare(self, cfg: RunConfig, *, seed: int) -> PreparedData:
-        from biodl.data.splits import split_indices
-        from biodl.data.targets import infer_targets
-        from biodl.experiment import PreparedData, _check_evaluation_size, _split_note
+    def read_run(self, cfg: RunConfig) -> RawData:
+        """The matrix (and --valid/--test matrices, genes aligned) with their metadata columns."""
+        from biodl.data.prepared import RawData
 
         data = cfg.data
         if not data.train:
             raise ConfigError("no training data given; pass an expression file as TRAIN")
-        if data.split == "similarity":
-            raise ConfigError(
-                "--split similarity compares sequences; for expression data use stratified, "
-                "random, group or predefined."
-            )
         train = _read(data.train, data, metadata=data.labels)
         columns = _label_columns(data, train)
         for column in columns:
             check_label_column(train, column, source=data.labels or data.train)
-        side = [c for c in (data.group_column, data.split_column) if c]
-        for column in side:
+        for column in (c for c in (data.group_column, data.split_column) if c):
             if column not in train.obs.columns:
                 option = "--group-column" if column == data.group_column else "--split-column"
                 names = ", ".join(f"'{c}'" for c in train.obs.columns)
@@ -265,58 +259,24 @@ class ExpressionModality:
                     f"{data.labels or data.train}: {option} '{column}' is not a metadata "
                     f"column (columns: {names}). Name one of those."
                 )
-        targets = infer_targets(train.obs[columns], data.task, source=data.train)
-        given = {
-            name: align_genes(self._read_part(path, data, columns), train.genes)
-            for name, path in (("valid", data.valid), ("test", data.test))
-            if path
-        }
-        parts: dict[str, Any] = {"train": train, "valid": None, "test": None}
-        parts.update(given)
-        test_size = 0.0 if "test" in given else data.test_size
-        valid_size = 0.0 if "valid" in given else data.valid_size
-        note = "separate files" if given else "split of the training file"
-        obs = train.obs
-        if test_size or valid_size or data.split == "predefined":
-            split = split_indices(
-                targets.encode(obs[columns], source=data.train),
-                task=targets.task,
-                test_size=test_size,
-                valid_size=valid_size,
-                method=data.split,
-                seed=seed,
-                class_names=targets.classes or None,
-                source=data.train,
-                groups=obs[data.group_column].to_numpy() if data.group_column else None,
-                group_column=data.group_column or "group",
-                predefined=obs[data.split_column].to_numpy() if data.split_column else None,
-                split_column=data.split_column or "split",
-            )
-            parts["train"] = train.subset(split.train)
-            if len(split.valid):
-                parts["valid"] = train.subset(split.valid)
-            if len(split.test):
-                parts["test"] = train.subset(split.test)
-            note = _split_note(data, given, test_size, valid_size, targets.task)
-        y = {
-            name: None if part is None else targets.encode(part.obs[columns], source=part.source)
-            for name, part in parts.items()
-        }
-        assert y["train"] is not None
-        unsplit = parts["train"] is train
-        prepared = PreparedData(
-            parts=parts,
-            y=y,
-            targets=targets.scaled_to(y["train"]),
-            length=None,
-            split_note=note,
+        parts: dict[str, Any] = {"train": train}
+        labels: dict[str, Any] = {"train": train.obs[columns].reset_index(drop=True)}
+        for name, path in (("valid", data.valid), ("test", data.test)):
+            if path:
+                part = align_genes(self._read_part(path, data, columns), train.genes)
+                parts[name] = part
+                labels[name] = part.obs[columns].reset_index(drop=True)
+        return RawData(
+            parts,
+            labels,
+            side=train.obs.reset_index(drop=True),
             files=[p for p in (data.train, data.valid, data.test, data.labels) if p],
-            groups=obs[data.group_column].to_numpy() if unsplit and data.group_column else None,
-            kind=self.name,
+            label_source=data.train,
         )
+
+    def check(self, prepared: PreparedData) -> None:
+        """Warn about genes that do not vary on the training samples."""
         _check_genes(prepared)
-        _check_evaluation_size(prepared)
-        return prepared
 
     def _read_part(self, path: str, data: DataConfig, columns: list[str]) -> ExpressionSet:
         part = _read(path, data, metadata=data.labels)
@@ -354,9 +314,9 @@ class ExpressionModality:
         encoder weights are copied into the MLP. A VAE uses the Gaussian likelihood (the
         input is preprocessed, not counts). None when the MLP has no encoder.
         """
-        from biodl.autoencoders import AE, DAE, VAE
+        from biodl.training.autoencoders import AE, DAE, VAE
 
-        model = network.model
+        model: Any = network.model
         kind = getattr(model, "encoder_kind", "none")
         if kind == "none":
             return None

@@ -12,7 +12,7 @@ principal components, as is usual).
 Examples
 --------
 >>> import numpy as np
->>> from biodl.reduce import ReduceInputs, reduce
+>>> from biodl.pipeline.reduce import ReduceInputs, reduce
 >>> X = np.random.default_rng(0).normal(size=(40, 6)).astype("float32")
 >>> inputs = ReduceInputs(X, train=np.arange(30), heldout=np.arange(30, 40))
 >>> r = reduce("pca", inputs, dims=2)
@@ -387,7 +387,7 @@ def _run_umap(inputs: ReduceInputs, dims: int) -> tuple[np.ndarray, float, str]:
 
 
 def _run_autoencoder(inputs: ReduceInputs, dims: int, kind: str) -> tuple[np.ndarray, float, str]:
-    from biodl import autoencoders
+    from biodl.training import autoencoders
 
     options: dict[str, Any] = {
         "epochs": inputs.epochs,
@@ -410,8 +410,8 @@ def _run_nb_vae(
     measured after mapping the expected counts through the same preprocessing as ``X``."""
     import torch
 
-    from biodl.autoencoders import VAE
     from biodl.data.preprocess import TARGET_SUM
+    from biodl.training.autoencoders import VAE
 
     counts = inputs.counts
     model = VAE(n_latent=dims, likelihood="nb", **options).fit(counts[inputs.train])

@@ -32,14 +32,14 @@ import torch
 from torch import nn
 
 from biodl.data.timeseries import LABEL_NAMES, TimeSeriesSet, read_timeseries
-from biodl.errors import ConfigError, DataError
+from biodl.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from biodl.config import DataConfig, RunConfig
-    from biodl.experiment import PreparedData
-    from biodl.modalities import ExtraBaseline
+    from biodl.data.prepared import PreparedData, RawData
+    from biodl.kinds import ExtraBaseline
 
 __all__ = [
     "MODELS",
@@ -309,85 +309,38 @@ class TimeSeriesModality:
 
     name = "timeseries"
     models = MODELS
+    splits = ("stratified", "random", "group", "predefined")
 
     def detect(self, path: Path) -> bool:
         return looks_like_timeseries(Path(path))
 
-    def prepare(self, cfg: RunConfig, *, seed: int) -> PreparedData:
-        from biodl.data.splits import split_indices
-        from biodl.data.targets import infer_targets
-        from biodl.experiment import PreparedData, _check_evaluation_size, _split_note
+    def read_run(self, cfg: RunConfig) -> RawData:
+        """The training series (and --valid/--test files) with their label and side columns."""
+        from biodl.data.prepared import RawData
 
         data = cfg.data
-        if data.split not in ("stratified", "random", "group", "predefined"):
-            raise ConfigError(
-                f"--split {data.split}: not available for time series; use stratified, random, "
-                "group or predefined"
-            )
         side = [c for c in (data.group_column, data.split_column) if c]
         train = read_part(data.train, data=data, part="train", extra=side)
         assert train.labels is not None
-        columns = [c for c in train.labels.columns if c not in side]
-        targets = infer_targets(train.labels[columns], data.task, source=data.train)
-        parts: dict[str, TimeSeriesSet | None] = {"train": train, "valid": None, "test": None}
-        given = {}
+        table = train.labels
+        columns = [c for c in table.columns if c not in side]
+        train.labels = table[columns]
+        parts: dict[str, Any] = {"train": train}
+        labels: dict[str, Any] = {"train": train.labels}
         for name, path in (("valid", data.valid), ("test", data.test)):
             if path:
-                given[name] = read_part(path, data=data, part=name, extra=[])
-                check_channels(given[name], train.channels, path)
-        parts.update(given)
-        test_size = 0.0 if "test" in given else data.test_size
-        valid_size = 0.0 if "valid" in given else data.valid_size
-        note = "separate files" if given else "split of the training file"
-        groups = train.labels[data.group_column].to_numpy() if data.group_column else None
-        if test_size or valid_size or data.split == "predefined":
-            split = split_indices(
-                targets.encode(train.labels[columns], source=data.train),
-                task=targets.task,
-                test_size=test_size,
-                valid_size=valid_size,
-                method=data.split,
-                seed=seed,
-                class_names=targets.classes or None,
-                source=data.train,
-                groups=groups,
-                group_column=data.group_column or "group",
-                predefined=(
-                    train.labels[data.split_column].to_numpy() if data.split_column else None
-                ),
-                split_column=data.split_column or "split",
-            )
-            for name, index in (
-                ("train", split.train),
-                ("valid", split.valid),
-                ("test", split.test),
-            ):
-                if name == "train" or len(index):
-                    parts[name] = train.subset(index)
-            note = _split_note(data, given, test_size, valid_size, targets.task)
-        for part in parts.values():
-            if part is not None and part.labels is not None:
-                part.labels = part.labels[[c for c in columns if c in part.labels.columns]]
-        y = {
-            name: None
-            if part is None or part.labels is None
-            else targets.encode(part.labels, source=part.source)
-            for name, part in parts.items()
-        }
-        y_train = y["train"]
-        assert y_train is not None
-        prepared = PreparedData(
-            parts=parts,  # type: ignore[arg-type]
-            y=y,
-            targets=targets.scaled_to(y_train),
-            length=None,
-            split_note=note,
+                part = read_part(path, data=data, part=name, extra=[])
+                check_channels(part, train.channels, path)
+                if part.labels is not None:
+                    part.labels = part.labels[[c for c in columns if c in part.labels.columns]]
+                parts[name], labels[name] = part, part.labels
+        return RawData(
+            parts,
+            labels,
+            side=table,
             files=[p for p in (data.train, data.valid, data.test) if p],
-            groups=groups if parts["train"] is train else None,
-            kind="timeseries",
+            label_source=data.train,
         )
-        _check_evaluation_size(prepared)
-        return prepared
 
     def default_model(self, prepared: PreparedData) -> str:
         return DEFAULT_MODEL
@@ -440,7 +393,7 @@ class TimeSeriesModality:
         return SummaryStatistics(summary_features(_with_nan(train)).fill)
 
     def extra_baselines(self, cfg: RunConfig, prepared: PreparedData) -> list[ExtraBaseline]:
-        from biodl.modalities import ExtraBaseline
+        from biodl.kinds import ExtraBaseline
 
         train = prepared.parts["train"]
         assert isinstance(train, TimeSeriesSet)

@@ -1,6 +1,6 @@
 """Reading, labelling and splitting irregular records for the workflow (records modality).
 
-Kept apart from :mod:`biodl.modalities.records` (inputs, networks, baselines) so each file
+Kept apart from :mod:`biodl.kinds.records` (inputs, networks, baselines) so each file
 holds one concept. Group splits: with ``--group-column`` (a column of the outcomes table, e.g.
 a patient id), or when the outcomes table has a patient column (``patient_id``,
 ``subject_id``, ...), every patient's records go to one part.
@@ -16,8 +16,8 @@ from biodl.errors import DataError
 if TYPE_CHECKING:
     from biodl.config import DataConfig, RunConfig
     from biodl.data.outcomes import Outcomes
+    from biodl.data.prepared import RawData
     from biodl.data.records import RecordSet
-    from biodl.experiment import PreparedData
 
 _PATIENT_NAMES = ("patient_id", "patientid", "subject_id", "subjectid", "patient")
 
@@ -54,17 +54,18 @@ def read_part(
     return records
 
 
-def prepare_records(cfg: RunConfig, *, seed: int) -> PreparedData:
-    """Read train (and valid/test) records with their outcomes, encode targets, split."""
-    from biodl.data.outcomes import read_outcomes
-    from biodl.data.splits import split_indices
-    from biodl.data.targets import infer_targets
-    from biodl.experiment import PreparedData
-    from biodl.modalities.records import _reader_options
+def read_records_run(cfg: RunConfig, reader: dict[str, Any]) -> RawData:
+    """Train (and valid/test) records with their outcomes; the patient column groups them.
+
+    ``reader`` holds the records reader's options (:func:`read_part`). The group column is
+    ``--group-column``, else a patient column of the outcomes table (``patient_id``,
+    ``subject_id``, ...): a stratified split then keeps each patient's records in one part.
+    """
+    from biodl.data.outcomes import attach_outcomes, read_outcomes
+    from biodl.data.prepared import RawData
 
     data = cfg.data
     labels_path, note_labels = _labels_path(data)
-    reader = _reader_options(data)
     first = read_part(data.train, data, reader, labels=None)
     # Other parts use the training statics (a record may lack some: they read as missing).
     reader = {**reader, "statics": list(first.static_names), "require_statics": False}
@@ -79,69 +80,23 @@ def prepare_records(cfg: RunConfig, *, seed: int) -> PreparedData:
         group = next((c for c in probe.table.columns if c.lower() in _PATIENT_NAMES), None)
         group = group if group not in probe.label_columns else None
     outcomes = read_outcomes(labels_path, label_columns=data.label_columns, group_column=group)
-    from biodl.data.outcomes import attach_outcomes
-
     every = [*first.ids, *(i for part in others.values() for i in part.ids)]
     train = attach_outcomes(first, outcomes, extra_ok=every)
-    labelled = {n: attach_outcomes(p, outcomes, extra_ok=every) for n, p in others.items()}
-    for name, part in labelled.items():
-        _check_part_variables(train, part, name)
-    assert train.labels is not None
-    targets = infer_targets(train.labels[outcomes.label_columns], data.task, source=labels_path)
-    parts: dict[str, Any] = {"train": train, "valid": None, "test": None, **labelled}
-    test_size = 0.0 if "test" in labelled else data.test_size
-    valid_size = 0.0 if "valid" in labelled else data.valid_size
-    method = "group" if group and data.split == "stratified" else data.split
-    note = "separate files" if labelled else ""
-    groups_all = train.labels[group].to_numpy() if group else None
-    if test_size or valid_size:
-        y_all = targets.encode(train.labels[outcomes.label_columns], source=labels_path)
-        split = split_indices(
-            y_all,
-            task=targets.task,
-            test_size=test_size,
-            valid_size=valid_size,
-            method=method,
-            seed=seed,
-            class_names=targets.classes or None,
-            source=labels_path,
-            groups=groups_all,
-            group_column=group or "group",
-        )
-        parts["train"] = train.subset(split.train)
-        if len(split.valid):
-            parts["valid"] = train.subset(split.valid)
-        if len(split.test):
-            parts["test"] = train.subset(split.test)
-        by = f" by '{group}'" if method == "group" else ""
-        note = (
-            f"{method} split{by} of the training records (test {test_size:.0%}, validation "
-            f"{valid_size:.0%})" + ("; others from separate files" if labelled else "")
-        )
-    y = {
-        name: targets.encode(p.labels[outcomes.label_columns], source=labels_path)
-        if p is not None
-        else None
-        for name, p in parts.items()
-    }
-    y_train = y["train"]
-    assert y_train is not None
-    prepared = PreparedData(
-        parts=parts,
-        y=y,
-        targets=targets.scaled_to(y_train),
-        length=None,
-        split_note=note,
+    parts: dict[str, Any] = {"train": train}
+    for name, part in others.items():
+        parts[name] = attach_outcomes(part, outcomes, extra_ok=every)
+        check_part_variables(train, parts[name], name)
+    columns = outcomes.label_columns
+    labels = {name: part.labels[columns] for name, part in parts.items()}
+    return RawData(
+        parts,
+        labels,
+        side=train.labels,
         files=[p for p in (data.train, data.valid, data.test, labels_path) if p],
-        groups=groups_all if parts["train"] is train else None,
-        kind="records",
+        label_source=labels_path,
+        default_group=group,
+        notes=[text for text in (note_labels, outcomes.note) if text],
     )
-    for text in (note_labels, outcomes.note):
-        if text:
-            from biodl.errors import DataWarning
-
-            prepared.add_warning(text, DataWarning)
-    return prepared
 
 
 def _labels_path(data: DataConfig) -> tuple[str, str]:
@@ -160,7 +115,7 @@ def _labels_path(data: DataConfig) -> tuple[str, str]:
     )
 
 
-def _check_part_variables(train: RecordSet, part: RecordSet, name: str) -> None:
+def check_part_variables(train: RecordSet, part: RecordSet, name: str) -> None:
     unknown = sorted(set(part.variables) - set(train.variables))
     if unknown:
         raise DataError(

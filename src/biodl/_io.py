@@ -1,0 +1,99 @@
+"""Small file helpers used by every layer: atomic writes, JSON, checksums.
+
+A file biodl writes is either complete or not there: it is written to a temporary file in the
+same folder, given the permissions a new file would get, and renamed into place.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+>>> atomic_write_text(path, "hello\\n")
+>>> path.read_text()
+'hello\\n'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+__all__ = ["atomic_write", "atomic_write_text", "file_mode", "jsonable", "sha256_of", "to_json"]
+
+
+def file_mode() -> int:
+    """Permission bits of a new file under the current umask (mkstemp would give 0o600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[IO[Any]], object], *, binary: bool
+) -> Path:
+    """Call ``write(handle)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    Text handles are UTF-8 with ``\\n`` line ends. On any error (or Ctrl-C) the temporary file
+    is removed and ``path`` is left as it was.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        if binary:
+            with os.fdopen(fd, "wb") as handle:
+                write(handle)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                write(handle)
+        os.chmod(tmp, file_mode())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda handle: handle.write(text), binary=False)
+
+
+def jsonable(obj: Any) -> Any:
+    """``obj`` with numpy scalars as numbers, NaN/inf as None, paths as text."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def to_json(obj: Any) -> str:
+    """JSON with NaN written as null and numpy scalars as numbers."""
+    return json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n"
+
+
+def sha256_of(path: str | os.PathLike[str]) -> dict[str, str]:
+    """sha256 of a file, or of every file in a folder (name -> digest)."""
+    target = Path(path)
+    files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
+    out = {}
+    for file in files:
+        digest = hashlib.sha256()
+        with open(file, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        out[os.fspath(file)] = digest.hexdigest()
+    return out

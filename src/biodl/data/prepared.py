@@ -1,0 +1,510 @@
+"""The one preparation path: read -> targets -> split -> encode -> check, for every kind.
+
+Every command that trains (train, cv, tune, nested cv, the estimators) goes through
+:func:`prepare` or :func:`prepare_raw`; cross-validation folds and tuning parts are cut from a
+prepared whole with :func:`subset_prepared` and :func:`inner_split`. What differs between kinds
+of data is behind a small interface (:class:`PreparingKind`): how the files are read into parts
+and label tables (:class:`RawData`), which split methods the kind supports, how similar items
+are grouped for ``--split similarity``, and which problems (leakage, scale...) it checks for.
+
+Examples
+--------
+>>> import numpy as np, pandas as pd
+>>> from biodl.data.sequence import SequenceSet
+>>> seqs = SequenceSet.from_strings(["ACGT", "TTGA", "GGCA", "CATG"] * 25, alphabet="dna")
+>>> labels = pd.DataFrame({"label": ["a", "b"] * 50})
+>>> class Toy:  # the part of a kind that preparation needs
+...     name, splits = "toy", ("stratified", "random")
+>>> from biodl.config import DataConfig
+>>> prepared = prepare_raw(Toy(), RawData({"train": seqs}, {"train": labels}), DataConfig())
+>>> [len(prepared.parts[p]) for p in ("train", "valid", "test")]
+[70, 10, 20]
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from biodl.config import DataConfig
+from biodl.data.splits import Split, split_indices
+from biodl.data.targets import TargetEncoding, infer_targets
+from biodl.errors import ConfigError, DataError, DataWarning, LeakageWarning
+
+__all__ = [
+    "MIN_CLASS_EXAMPLES",
+    "MIN_EVALUATION_SIZE",
+    "SPLITS",
+    "Leakage",
+    "PreparedData",
+    "PreparingKind",
+    "RawData",
+    "check_split_option",
+    "inner_split",
+    "prepare_raw",
+    "subset_prepared",
+]
+
+SPLITS = ("train", "valid", "test")
+
+#: Below these sizes metrics and their intervals are too coarse to trust; the user is told.
+MIN_EVALUATION_SIZE = 50
+MIN_CLASS_EXAMPLES = 10
+
+
+@dataclass
+class Leakage:
+    """Items of an evaluation part identical or near-identical to a training item.
+
+    Attributes
+    ----------
+    exact, near : int
+        Counts (``near`` includes ``exact``).
+    examples : list of (str, str)
+        ``(evaluation id, training id)`` pairs.
+    what : str
+        The items' plural name for messages ('sequences', 'images', ...).
+    criterion : str
+        How "near" was measured, for the message.
+    fix : str
+        What to do about it.
+    """
+
+    exact: int
+    near: int
+    examples: list[tuple[str, str]]
+    what: str = "items"
+    criterion: str = ""
+    fix: str = "remove duplicates"
+
+
+class PreparingKind(Protocol):
+    """What :func:`prepare_raw` needs of a kind of data (see :mod:`biodl.kinds` for all).
+
+    Attributes
+    ----------
+    name : str
+    splits : tuple of str
+        The ``--split`` methods this kind supports.
+
+    Notes
+    -----
+    Optional methods: ``similar_groups(part, threshold) -> (n,) int64`` cluster labels for
+    ``--split similarity``; ``leakage(train, part, threshold) -> Leakage | None``;
+    ``check(prepared) -> None`` adds kind-specific warnings (``prepared.add_warning``).
+    """
+
+    name: str
+    splits: tuple[str, ...]
+
+
+@dataclass
+class RawData:
+    """What a kind's reader returns: parts and their labels, before any split or encoding.
+
+    Attributes
+    ----------
+    parts : dict
+        ``'train'`` and any of ``'valid'``/``'test'`` read from separate files or from the
+        input's own split; each part has ``ids``, ``len()`` and ``subset(index)``.
+    labels : dict
+        Label table of each part (label columns only, one row per item, in part order); None
+        for a part without labels.
+    side : DataFrame, optional
+        Group and split columns of the training rows (``--group-column``, ``--split-column``).
+    files : list of str
+        Input files, for checksums.
+    label_source : str
+        File named in label errors (default: the training file).
+    own_split : str
+        Non-empty when the input carries its own train/valid/test split (an ``.npz``): the
+        sentence for the report; no split is made then.
+    default_group : str, optional
+        A column of ``side`` whose groups a stratified split keeps whole (records: the
+        patient column, found or named with ``--group-column``).
+    notes : list of str
+        Warnings from reading, shown with the data's other warnings.
+    """
+
+    parts: dict[str, Any]
+    labels: dict[str, pd.DataFrame | None]
+    side: pd.DataFrame | None = None
+    files: list[str] = field(default_factory=list)
+    label_source: str = ""
+    own_split: str = ""
+    default_group: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PreparedData:
+    """The data of a run, split and with targets encoded (inputs are not preprocessed yet).
+
+    Attributes
+    ----------
+    parts : dict
+        ``{'train': part, 'valid': part | None, 'test': part | None}``; a part is of the kind's
+        type (each has ``ids``, ``len()`` and ``subset(index)``).
+    y : dict
+        Encoded targets of each part (see :mod:`biodl.data.targets`).
+    targets : TargetEncoding
+    length : int or None
+        Sequences: ``--length`` (crop/pad), else None. None for other kinds.
+    split_note : str
+        Where valid/test came from: files or a split of the training file.
+    warnings : list of str
+        Problems found (leakage, small evaluation sets) for the summary and report. They are
+        recorded here and raised as Python warnings by :meth:`emit_warnings`, once the run's
+        options are known to be valid (so a bad option is reported alone).
+    leakage : dict
+        Counts of valid/test items identical or near-identical to a training item.
+    files : list of str
+        Input files, for checksums.
+    groups : (n_train,) array or None
+        Group of each training item (``--group-column``, or the kind's own grouping such as
+        the patients of records); cross-validation keeps groups whole in its folds.
+    kind : str, default 'sequence'
+        The kind of data (a name of :data:`biodl.kinds.KINDS`).
+    """
+
+    parts: dict[str, Any]
+    y: dict[str, np.ndarray | None]
+    targets: TargetEncoding
+    length: int | None
+    split_note: str
+    warnings: list[str] = field(default_factory=list)
+    warning_categories: list[type[Warning]] = field(default_factory=list)
+    emitted: int = field(default=0, repr=False)
+    leakage: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    groups: np.ndarray | None = None
+    kind: str = "sequence"
+
+    @property
+    def alphabet(self) -> Any:
+        """The alphabet of sequence parts (sequences only)."""
+        return self.part("train").alphabet
+
+    def part(self, name: str) -> Any:
+        """The part ``name``, which must exist."""
+        part = self.parts[name]
+        if part is None:
+            raise KeyError(f"no {name} part")
+        return part
+
+    def add_warning(self, message: str, category: type[Warning] = DataWarning) -> None:
+        """Record a problem for the report; it is raised later by :meth:`emit_warnings`."""
+        self.warnings.append(message)
+        self.warning_categories.append(category)
+
+    def emit_warnings(self) -> None:
+        """Raise every recorded problem not raised yet as a Python warning of its category."""
+        pending = zip(self.warnings, self.warning_categories, strict=True)
+        for message, category in list(pending)[self.emitted :]:
+            warnings.warn(message, category, stacklevel=3)
+        self.emitted = len(self.warnings)
+
+    def present(self) -> list[str]:
+        """Names of the parts that exist and are not empty, in train/valid/test order."""
+        return [name for name in SPLITS if (p := self.parts[name]) is not None and len(p)]
+
+
+def check_split_option(kind: PreparingKind, data: DataConfig) -> None:
+    """Refuse a ``--split`` the kind does not support, naming those it does.
+
+    Raises
+    ------
+    ConfigError
+    """
+    if data.split not in kind.splits:
+        raise ConfigError(
+            f"--split {data.split}: not available for {kind.name} data; this kind supports "
+            f"{', '.join(kind.splits)}"
+        )
+    if data.split == "predefined" and (data.valid or data.test):
+        raise ConfigError(
+            "--split predefined reads train/valid/test from --split-column; do not also pass "
+            "--valid or --test files"
+        )
+
+
+def prepare_raw(
+    kind: PreparingKind,
+    raw: RawData,
+    data: DataConfig,
+    *,
+    seed: int = 0,
+    checks: bool = True,
+) -> PreparedData:
+    """Targets, split, encoding and checks of data a kind has read (:class:`RawData`).
+
+    Parameters
+    ----------
+    kind : PreparingKind
+    raw : RawData
+    data : DataConfig
+        Task, split method and sizes, group/split columns, similarity threshold.
+    seed : int, default 0
+        Same seed and data give the same split.
+    checks : bool, default True
+        Look for leakage, small evaluation parts and the kind's own problems.
+
+    Raises
+    ------
+    DataError
+        When the labels do not allow the task or the split.
+    ConfigError
+        For a split method the kind does not support.
+    """
+    check_split_option(kind, data)
+    source = raw.label_source or data.train or "data"
+    train, train_labels = raw.parts["train"], raw.labels["train"]
+    if train_labels is None:
+        raise DataError(f"{source}: no training labels found")
+    targets = infer_targets(train_labels, data.task, source=source)
+    parts: dict[str, Any] = {"train": train, "valid": None, "test": None}
+    labels: dict[str, pd.DataFrame | None] = {"train": train_labels, "valid": None, "test": None}
+    given = [name for name in ("valid", "test") if raw.parts.get(name) is not None]
+    for name in given:
+        parts[name], labels[name] = raw.parts[name], raw.labels.get(name)
+    group = data.group_column or raw.default_group
+    method = "group" if raw.default_group and data.split == "stratified" else data.split
+    groups = _side_column(raw, group) if group else None
+    note = raw.own_split or ("separate files" if given else "split of the training file")
+    test_size = 0.0 if "test" in given or raw.own_split else data.test_size
+    valid_size = 0.0 if "valid" in given or raw.own_split else data.valid_size
+    if (test_size or valid_size or method == "predefined") and not raw.own_split:
+        split = _split(
+            kind,
+            train,
+            targets.encode(train_labels, source=source),
+            targets,
+            data,
+            method=method,
+            groups=groups,
+            group=group,
+            seed=seed,
+            sizes=(test_size, valid_size),
+            source=source,
+            raw=raw,
+        )
+        groups = None if groups is None else groups[split.train]
+        for name, index in (("train", split.train), ("valid", split.valid), ("test", split.test)):
+            if name == "train" or len(index):
+                parts[name] = train.subset(index)
+                labels[name] = train_labels.iloc[index].reset_index(drop=True)
+        note = split_note(data, method, group, given, test_size, valid_size, targets.task)
+    y = {
+        name: None if table is None else targets.encode(table, source=parts[name].source)
+        for name, table in labels.items()
+    }
+    y_train = y["train"]
+    assert y_train is not None
+    prepared = PreparedData(
+        parts=parts,
+        y=y,
+        targets=targets.scaled_to(y_train),  # regression: standardise with training data only
+        length=data.length,
+        split_note=note,
+        files=raw.files,
+        groups=groups,
+        kind=kind.name,
+    )
+    for text in raw.notes:
+        prepared.add_warning(text, DataWarning)
+    if checks:
+        check_leakage(kind, prepared, data.similarity_threshold)
+        check = getattr(kind, "check", None)
+        if check is not None:
+            check(prepared)
+        check_evaluation_size(prepared)
+    return prepared
+
+
+def _side_column(raw: RawData, column: str) -> np.ndarray:
+    if raw.side is None or column not in raw.side.columns:
+        raise DataError(f"{raw.label_source or 'data'}: there is no column '{column}'")
+    return raw.side[column].to_numpy()
+
+
+def _split(
+    kind: PreparingKind,
+    train: Any,
+    y_all: np.ndarray,
+    targets: TargetEncoding,
+    data: DataConfig,
+    *,
+    method: str,
+    groups: np.ndarray | None,
+    group: str | None,
+    seed: int,
+    sizes: tuple[float, float],
+    source: str,
+    raw: RawData,
+) -> Split:
+    similar = None
+    if method == "similarity":
+        similar = kind.similar_groups(train, data.similarity_threshold)  # type: ignore[attr-defined]
+    predefined = None
+    if method == "predefined" and data.split_column:
+        predefined = _side_column(raw, data.split_column)
+    return split_indices(
+        y_all,
+        task=targets.task,
+        test_size=sizes[0],
+        valid_size=sizes[1],
+        method=method,  # type: ignore[arg-type]
+        seed=seed,
+        class_names=targets.classes or None,
+        source=source,
+        groups=groups,
+        group_column=group or "group",
+        similar=similar,
+        similarity_threshold=data.similarity_threshold,
+        predefined=predefined,
+        split_column=data.split_column or "split",
+    )
+
+
+def split_note(
+    data: DataConfig,
+    method: str,
+    group: str | None,
+    given: list[str],
+    test_size: float,
+    valid_size: float,
+    task: str,
+) -> str:
+    """The sentence that says how the parts were made, for metrics.json and the report."""
+    made = []
+    if test_size:
+        made.append(f"test {test_size:.0%}")
+    if valid_size:
+        made.append(f"validation {valid_size:.0%}")
+    if method == "predefined":
+        how = f"predefined split read from column '{data.split_column}'"
+    else:
+        if method == "stratified" and task not in ("binary", "multiclass"):
+            method = "random"
+        detail = {
+            "group": f" by '{group}'",
+            "similarity": f" (threshold {data.similarity_threshold:g})",
+        }
+        how = f"{method} split{detail.get(method, '')} of the training file ({', '.join(made)})"
+    if given:
+        how += f"; {' and '.join(given)} from a separate file"
+    return how
+
+
+def check_leakage(kind: PreparingKind, prepared: PreparedData, threshold: float) -> None:
+    """Warn when valid/test items are identical or near-identical to training items.
+
+    Uses the kind's ``leakage(train, part, threshold)`` hook; kinds without it are not checked.
+    """
+    find: Callable[..., Leakage | None] | None = getattr(kind, "leakage", None)
+    if find is None:
+        return
+    train = prepared.part("train")
+    for name in ("valid", "test"):
+        part = prepared.parts[name]
+        if part is None or not len(part):
+            continue
+        found = find(train, part, threshold)
+        if found is None:
+            continue
+        prepared.leakage[f"identical_train_{name}"] = found.exact
+        prepared.leakage[f"near_train_{name}"] = found.near
+        if found.near:
+            example = ", ".join(f"{q} ~ {r}" for q, r in found.examples[:3])
+            near = f" and {found.near - found.exact} more near-identical" if found.criterion else ""
+            how = "; ".join(x for x in (found.criterion, f"e.g. {example}") if x)
+            message = (
+                f"{found.exact} of {len(part)} {name} {found.what} are identical to a training "
+                f"{found.what.removesuffix('s')}{near} ({how}): {name} metrics may be "
+                f"optimistic (leakage); {found.fix}"
+            )
+            prepared.add_warning(message, LeakageWarning)
+
+
+def check_evaluation_size(prepared: PreparedData) -> None:
+    """Warn when the final evaluation split is too small for precise metrics."""
+    present = prepared.present()
+    final = "test" if "test" in present else ("valid" if "valid" in present else None)
+    if final is None:
+        return
+    y = prepared.y[final]
+    assert y is not None
+    problems = []
+    if len(y) < MIN_EVALUATION_SIZE:
+        problems.append(f"only {len(y)} {final} examples")
+    classes = prepared.targets.classes
+    if prepared.targets.task in ("binary", "multiclass"):
+        counts = np.bincount(y, minlength=len(classes))
+        rare = [f"{classes[i]!r}: {counts[i]}" for i in np.flatnonzero(counts < MIN_CLASS_EXAMPLES)]
+        if rare:
+            problems.append(f"few {final} examples of class {', '.join(rare)}")
+    if problems:
+        message = (
+            f"{' and '.join(problems)}: {final} metrics are coarse and their confidence intervals "
+            "unreliable (a perfect score on few examples is not certainty); use more data or "
+            "cross-validation"
+        )
+        prepared.add_warning(message, DataWarning)
+
+
+def subset_prepared(
+    full: PreparedData,
+    train: np.ndarray,
+    *,
+    valid: np.ndarray | None = None,
+    test: np.ndarray | None = None,
+    note: str,
+) -> PreparedData:
+    """Parts cut from the training part of ``full`` by index (cross-validation, tuning).
+
+    Regression targets are re-standardised on the new training part; empty index arrays give
+    no part.
+    """
+    whole, y = full.part("train"), full.y["train"]
+    assert y is not None
+    parts: dict[str, Any] = {"train": whole.subset(train), "valid": None, "test": None}
+    ys: dict[str, np.ndarray | None] = {"train": y[train], "valid": None, "test": None}
+    for name, index in (("valid", valid), ("test", test)):
+        if index is not None and len(index):
+            parts[name], ys[name] = whole.subset(index), y[index]
+    return PreparedData(
+        parts,
+        ys,
+        full.targets.scaled_to(y[train]),
+        full.length,
+        note,
+        files=full.files,
+        kind=full.kind,
+    )
+
+
+def inner_split(
+    full: PreparedData, train: np.ndarray, data: DataConfig, *, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split training indices of ``full`` into inner training and validation (``valid_size``).
+
+    Stratified for classification under a stratified split, random otherwise.
+    """
+    y = full.y["train"]
+    assert y is not None
+    inner = split_indices(
+        y[train],
+        task=full.targets.task,
+        test_size=0.0,
+        valid_size=data.valid_size,
+        method="stratified" if data.split == "stratified" else "random",
+        seed=seed,
+        class_names=full.targets.classes or None,
+        source=data.train or "data",
+    )
+    return train[inner.train], train[inner.valid]
