@@ -172,7 +172,8 @@ def test_detect(tmp_path, rng, planted):
         ([], "which metadata column is the label? (columns: 'status', 'batch')"),
         (
             ["--label-column", "status", "--split", "similarity"],
-            "--split similarity: not available for expression data; this kind supports stratified, random, group, predefined",
+            "--split similarity: not available for expression data; this kind supports "
+            "stratified, random, group, predefined",
         ),
         (["--label-column", "status", "--layer", "counts"], "--layer and --raw apply to .h5ad"),
     ],
