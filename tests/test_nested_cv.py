@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 from typer.testing import CliRunner
 
@@ -93,3 +94,24 @@ def test_seeds_and_repeats_are_exclusive(motif_csv, tmp_path):
     result = run(motif_csv, "--out", tmp_path / "x", "--seeds", "2", "--repeats", "2", *TINY)
     assert result.exit_code == 2
     assert "give one of them" in result.output
+
+
+def test_nested_cv_tunes_the_kinds_own_model_space(tmp_path):
+    """Expression data: the inner search explores the MLP's space, not the sequence CNN's."""
+    rng = np.random.default_rng(0)
+    ids = [f"S{i}" for i in range(60)]
+    counts = pd.DataFrame(rng.poisson(5.0, (60, 12)), index=pd.Index(ids, name="sample"))
+    counts.columns = [f"G{j}" for j in range(12)]
+    counts.to_csv(tmp_path / "counts.csv")
+    meta = pd.DataFrame({"sample": ids, "status": ["a", "b"] * 30})
+    meta.to_csv(tmp_path / "meta.csv", index=False)
+    out = tmp_path / "nested"
+    result = run(
+        tmp_path / "counts.csv", "--labels", tmp_path / "meta.csv", "--label-column", "status",
+        "--folds", "2", "--epochs", "1", "--quiet", "--tune", "--trials", "1", "--out", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    folds = json.loads((out / "metrics.json").read_text())["tuning"]["folds"]
+    for fold in folds:
+        assert {"model.width", "model.depth"} <= set(fold["params"]), fold["params"]
+        assert "model.channels" not in fold["params"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +41,8 @@ class Outcomes:
     note : str
         How the label column was chosen ("" when given).
     source : str
+    columns : list of str
+        Every column of the file (e.g. to find a patient column to group by).
     """
 
     table: pd.DataFrame
@@ -48,6 +50,7 @@ class Outcomes:
     group_column: str | None
     note: str
     source: str
+    columns: list[str] = field(default_factory=list)
 
 
 def read_outcomes(
@@ -105,7 +108,7 @@ def read_outcomes(
     keep = labels + ([group_column] if group_column else [])
     out = table[keep].copy()
     out.index = pd.Index(ids.to_numpy(), name=ident)
-    return Outcomes(out, labels, group_column, note, str(p))
+    return Outcomes(out, labels, group_column, note, str(p), list(table.columns))
 
 
 def attach_outcomes(

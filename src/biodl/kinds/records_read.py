@@ -77,7 +77,7 @@ def read_records_run(cfg: RunConfig, reader: dict[str, Any]) -> RawData:
     group = data.group_column
     probe = read_outcomes(labels_path, label_columns=data.label_columns)
     if group is None:
-        group = next((c for c in probe.table.columns if c.lower() in _PATIENT_NAMES), None)
+        group = next((c for c in probe.columns if c.lower() in _PATIENT_NAMES), None)
         group = group if group not in probe.label_columns else None
     outcomes = read_outcomes(labels_path, label_columns=data.label_columns, group_column=group)
     every = [*first.ids, *(i for part in others.values() for i in part.ids)]

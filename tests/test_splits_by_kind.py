@@ -1,0 +1,164 @@
+"""Every ``--split`` option on every kind of data: it works as documented, or it is refused with
+one line naming the splits the kind supports. Never a silent fallback to another split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from biodl.config import RunConfig
+from biodl.data.splits import SPLIT_METHODS
+from biodl.data.synthetic_icu import write_icu_records
+from biodl.errors import ConfigError
+from biodl.kinds import get_modality, prepare_run_data
+
+N = 60
+KIND_NAMES = ("sequence", "expression", "timeseries", "records", "image")
+
+
+def _columns(n: int) -> dict[str, np.ndarray]:
+    """Labels, 12 groups of 5 and a predefined split column (40 train, 10 valid, 10 test)."""
+    split = np.array(["train"] * 40 + ["valid"] * 10 + ["test"] * 10, dtype=object)
+    return {
+        "label": np.array(["a", "b"] * (n // 2)),
+        "group": np.repeat([f"g{i}" for i in range(n // 5)], 5),
+        "part": split[np.random.default_rng(1).permutation(n)],
+    }
+
+
+def _sequence(tmp: Path) -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(N)]
+    pd.DataFrame({"id": [f"s{i}" for i in range(N)], "sequence": seqs, **_columns(N)}).to_csv(
+        tmp / "seqs.csv", index=False
+    )
+    return {"train": str(tmp / "seqs.csv"), "label_columns": ["label"]}
+
+
+def _expression(tmp: Path) -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    ids = [f"S{i}" for i in range(N)]
+    counts = pd.DataFrame(rng.poisson(5.0, (N, 12)), index=pd.Index(ids, name="sample"))
+    counts.columns = [f"G{j}" for j in range(12)]
+    counts.to_csv(tmp / "counts.csv")
+    pd.DataFrame({"sample": ids, **_columns(N)}).to_csv(tmp / "meta.csv", index=False)
+    return {
+        "train": str(tmp / "counts.csv"),
+        "labels": str(tmp / "meta.csv"),
+        "label_columns": ["label"],
+    }
+
+
+def _timeseries(tmp: Path) -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    values = pd.DataFrame(rng.normal(size=(N, 20)), columns=[f"t{j}" for j in range(20)])
+    table = pd.concat([pd.DataFrame({"id": range(N), **_columns(N)}), values], axis=1)
+    table.to_csv(tmp / "series.csv", index=False)
+    # Other columns of a series CSV are values: the side columns are named to be set aside.
+    return {
+        "train": str(tmp / "series.csv"),
+        "kind": "timeseries",
+        "label_columns": ["label"],
+        "group_column": "group",
+        "split_column": "part",
+    }
+
+
+def _records(tmp: Path) -> dict[str, Any]:
+    root = write_icu_records(tmp, n_records=N, seed=0, prevalence=0.5)
+    outcomes = pd.read_csv(root / "Outcomes.txt")
+    columns = _columns(N)
+    outcomes["group"], outcomes["part"] = columns["group"], columns["part"]
+    outcomes.to_csv(root / "Outcomes.txt", index=False)
+    return {
+        "train": str(root / "records"),
+        "labels": str(root / "Outcomes.txt"),
+        "label_columns": ["In-hospital_death"],
+    }
+
+
+def _image(tmp: Path) -> dict[str, Any]:
+    rng = np.random.default_rng(0)
+    (tmp / "img").mkdir()
+    paths = []
+    for i in range(N):
+        Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(tmp / f"img/{i}.png")
+        paths.append(f"img/{i}.png")
+    pd.DataFrame({"path": paths, **_columns(N)}).to_csv(tmp / "images.csv", index=False)
+    return {"train": str(tmp / "images.csv"), "label_columns": ["label"]}
+
+
+WRITERS = {
+    "sequence": _sequence,
+    "expression": _expression,
+    "timeseries": _timeseries,
+    "records": _records,
+    "image": _image,
+}
+SIDE = {"group": {"group_column": "group"}, "predefined": {"split_column": "part"}}
+
+
+@pytest.mark.parametrize("split", SPLIT_METHODS)
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_split_on_every_kind(kind: str, split: str, tmp_path: Path) -> None:
+    data = {**WRITERS[kind](tmp_path), "split": split, **SIDE.get(split, {})}
+    if split == "similarity":
+        data["similarity_threshold"] = 0.9
+    cfg = RunConfig.from_dict({"data": data})
+    if split not in get_modality(kind).splits:
+        supported = ", ".join(get_modality(kind).splits)
+        with pytest.raises(
+            ConfigError,
+            match=f"^--split {split}: not available for {kind} data; this kind supports "
+            f"{supported}$",
+        ):
+            prepare_run_data(cfg)
+        return
+    prepared = prepare_run_data(cfg)
+    assert prepared.kind == kind
+    parts = {name: list(prepared.parts[name].ids) for name in prepared.present()}
+    assert sorted(len(ids) for ids in parts.values()) != [N]  # it was split
+    assert sum(len(ids) for ids in parts.values()) == N
+    assert not set(parts["train"]) & set(parts.get("test", []))
+    columns = _columns(N)
+    row = {str(item): i for i, item in enumerate(_ids(kind, prepared, cfg))}
+    if split == "group":
+        seen = [{columns["group"][row[i]] for i in ids} for ids in parts.values()]
+        assert all(not (a & b) for j, a in enumerate(seen) for b in seen[j + 1 :])
+        assert split in prepared.split_note and "'group'" in prepared.split_note
+    if split == "predefined":
+        for name, ids in parts.items():
+            assert {columns["part"][row[i]] for i in ids} == {name}
+    if split in ("stratified", "random"):
+        assert split in prepared.split_note or kind == "records"
+
+
+def _ids(kind: str, prepared: Any, cfg: RunConfig) -> list[str]:
+    """Item ids in file order (the order of the written columns)."""
+    if kind == "sequence":
+        return [f"s{i}" for i in range(N)]
+    if kind == "expression":
+        return [f"S{i}" for i in range(N)]
+    if kind == "timeseries":
+        return [str(i) for i in range(N)]
+    if kind == "records":
+        return [str(i) for i in pd.read_csv(cfg.data.labels)["RecordID"]]
+    return [f"img/{i}.png" for i in range(N)]
+
+
+def test_records_keep_each_patient_in_one_part_by_default(tmp_path: Path) -> None:
+    """A patient column of the outcomes table makes the default (stratified) split a group split."""
+    data = _records(tmp_path)
+    outcomes = pd.read_csv(data["labels"])
+    outcomes["patient_id"] = np.repeat(np.arange(N // 3), 3)
+    outcomes.drop(columns=["group", "part"]).to_csv(data["labels"], index=False)
+    prepared = prepare_run_data(RunConfig.from_dict({"data": data}))
+    patient = dict(zip(outcomes["RecordID"].astype(str), outcomes["patient_id"], strict=True))
+    seen = [{patient[i] for i in prepared.parts[n].ids} for n in prepared.present()]
+    assert all(not (a & b) for j, a in enumerate(seen) for b in seen[j + 1 :])
+    assert "group split by 'patient_id'" in prepared.split_note
