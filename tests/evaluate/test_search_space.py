@@ -8,7 +8,6 @@ from biodl.config import RunConfig
 from biodl.errors import ConfigError
 from biodl.evaluate.search_space import (
     DEFAULT_SPACES,
-    KIND_SPACES,
     ParamSpec,
     apply_params,
     default_space,
@@ -16,6 +15,8 @@ from biodl.evaluate.search_space import (
     load_space,
     validate_space,
 )
+from biodl.kinds import MODALITIES, check_space, get_modality
+from biodl.kinds import default_space as kind_space
 from biodl.models import MODELS
 
 
@@ -30,24 +31,25 @@ def test_default_space_unknown_model():
         default_space("resnet")
 
 
-@pytest.mark.parametrize(("kind", "model"), list(KIND_SPACES))
+KIND_MODELS = [(kind, model) for kind in MODALITIES for model in get_modality(kind).spaces]
+
+
+@pytest.mark.parametrize(("kind", "model"), KIND_MODELS)
 def test_every_kind_has_spaces_that_fit_its_own_models(kind, model):
-    validate_space(default_space(model, kind=kind), model=model, kind=kind)
+    check_space(kind, model, kind_space(kind, model))
 
 
 def test_every_model_of_every_kind_has_a_default_space():
-    from biodl.kinds import MODALITIES, get_modality
-
     for kind in MODALITIES:
         for model in get_modality(kind).models:
-            assert "train.lr" in default_space(model, kind=kind)
+            assert "train.lr" in kind_space(kind, model)
 
 
 def test_a_sequence_parameter_is_not_an_image_parameter():
     with pytest.raises(ConfigError, match="valid options of model 'cnn': channels, n_layers"):
-        validate_space({"model.dilation": ParamSpec("categorical", choices=(1,))}, kind="image")
+        check_space("image", "cnn", {"model.dilation": ParamSpec("categorical", choices=(1,))})
     with pytest.raises(ConfigError, match="on image data; models with one: cnn, resnet18"):
-        default_space("fcn", kind="image")
+        kind_space("image", "fcn")
 
 
 def test_load_space_reads_ranges_and_choices(tmp_path):

@@ -76,9 +76,9 @@ def test_image_registry() -> None:
         model = build_image_model(name, in_channels=1, n_outputs=2, size=16)
         assert isinstance(model.head, torch.nn.Linear)
         assert model.features(torch.zeros(2, 1, 16, 16)).shape == (2, model.head.in_features)
-        assert describe_model(name, kind="image")
-    assert "pooling" in [p.name for p in model_parameters("cnn", kind="image")]
-    pooling = {p.name: p for p in model_parameters("cnn", kind="image")}["pooling"]
+        assert describe_model(name, table=IMAGE_MODELS)
+    assert "pooling" in [p.name for p in model_parameters("cnn", table=IMAGE_MODELS)]
+    pooling = {p.name: p for p in model_parameters("cnn", table=IMAGE_MODELS)}["pooling"]
     assert pooling.choices == ("max", "avg", "none")
     with pytest.raises(ConfigError, match="unknown model 'lstm'"):
         build_image_model("lstm", in_channels=1, n_outputs=2, size=8)

@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from biodl.errors import ConfigError, DataError
+from biodl.kinds.sequence import DEFAULT_MODEL
 from biodl.models import (
-    DEFAULT_MODEL,
     MODELS,
     ModelParameter,
     build_model,
@@ -77,7 +77,7 @@ def ids(variant: tuple[str, dict[str, object]]) -> str:
 def test_registry_names() -> None:
     sequence = {"cnn", "rnn", "lstm", "gru", "cnn-lstm", "transformer", "mlp"}
     assert set(MODELS) >= sequence | {"fcn", "resnet1d"}
-    assert DEFAULT_MODEL == {"dna": "cnn", "rna": "cnn", "protein": "cnn"}
+    assert DEFAULT_MODEL == "cnn"  # the sequence kind's default for every alphabet
     assert len({cls for cls in MODELS.values()}) == len(MODELS)
 
 

@@ -187,8 +187,8 @@ def models(
 
     def work() -> None:
         from biodl.errors import ConfigError
-        from biodl.kinds import MODALITIES, get_modality
-        from biodl.models import describe_model, model_parameters
+        from biodl.kinds import MODALITIES, get_modality, model_parameters
+        from biodl.models.registry import summary
 
         kinds = [kind] if kind else list(reversed(MODALITIES))  # sequence first
         if kind is not None and kind not in MODALITIES:
@@ -201,8 +201,9 @@ def models(
             for model_name in names:
                 shown += 1
                 where = f" [{data_kind}]" if name else ""
-                typer.echo(f"{model_name}{where}: {describe_model(model_name, kind=data_kind)}")
-                for p in model_parameters(model_name, kind=data_kind):
+                model_cls = get_modality(data_kind).models[model_name]
+                typer.echo(f"{model_name}{where}: {summary(model_cls)}")
+                for p in model_parameters(data_kind, model_name):
                     typer.echo(f"    {p.name} = {p.default!r}  ({p.annotation}) {p.description}")
                 typer.echo("")
         if name is not None and not shown:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,12 +34,15 @@ from biodl.errors import ConfigError
 
 __all__ = [
     "DEFAULT_SPACES",
-    "KIND_SPACES",
     "PARAM_KINDS",
+    "RECURRENT",
+    "SHARED",
     "ParamKind",
     "ParamSpec",
     "apply_params",
+    "categorical",
     "default_space",
+    "float_range",
     "grid_values",
     "load_space",
     "validate_space",
@@ -79,115 +83,94 @@ class ParamSpec:
     choices: tuple[Any, ...] | None = None
 
 
-def _float(low: float, high: float, log: bool = False) -> ParamSpec:
+def float_range(low: float, high: float, log: bool = False) -> ParamSpec:
+    """A float parameter in ``[low, high]`` (log-uniform when ``log``)."""
     return ParamSpec("float", low=low, high=high, log=log)
 
 
-def _cat(*choices: Any) -> ParamSpec:
+def categorical(*choices: Any) -> ParamSpec:
+    """A parameter taking one of ``choices``."""
     return ParamSpec("categorical", choices=tuple(choices))
 
 
-_SHARED: dict[str, ParamSpec] = {
-    "train.lr": _float(1e-4, 1e-2, log=True),
-    "train.batch_size": _cat(32, 64, 128),
-    "train.optimizer": _cat("adam", "adamw", "sgd"),
-    "train.weight_decay": _float(1e-6, 1e-2, log=True),
-    "model.dropout": _float(0.0, 0.5),
+#: Training options every default space varies; kinds add their model's own.
+SHARED: dict[str, ParamSpec] = {
+    "train.lr": float_range(1e-4, 1e-2, log=True),
+    "train.batch_size": categorical(32, 64, 128),
+    "train.optimizer": categorical("adam", "adamw", "sgd"),
+    "train.weight_decay": float_range(1e-6, 1e-2, log=True),
+    "model.dropout": float_range(0.0, 0.5),
 }
-_RECURRENT: dict[str, ParamSpec] = {
-    "model.hidden_size": _cat(32, 64, 128),
+#: Hyperparameters of the recurrent families.
+RECURRENT: dict[str, ParamSpec] = {
+    "model.hidden_size": categorical(32, 64, 128),
     "model.n_layers": ParamSpec("int", low=1, high=2),
 }
 
-#: Default search space of each model family: shared training options plus its own.
+#: Default search space of each model of :data:`biodl.models.MODELS` (sequence-shaped input):
+#: shared training options plus the family's own. Kinds reuse them and add their own.
 DEFAULT_SPACES: dict[str, dict[str, ParamSpec]] = {
     "cnn": {
-        **_SHARED,
-        "model.channels": _cat(32, 64, 128),
-        "model.kernel_size": _cat(5, 9, 15),
+        **SHARED,
+        "model.channels": categorical(32, 64, 128),
+        "model.kernel_size": categorical(5, 9, 15),
         "model.n_layers": ParamSpec("int", low=1, high=4),
-        "model.activation": _cat("relu", "gelu"),
+        "model.activation": categorical("relu", "gelu"),
     },
-    "rnn": {**_SHARED, **_RECURRENT},
-    "lstm": {**_SHARED, **_RECURRENT},
-    "gru": {**_SHARED, **_RECURRENT},
+    "rnn": {**SHARED, **RECURRENT},
+    "lstm": {**SHARED, **RECURRENT},
+    "gru": {**SHARED, **RECURRENT},
     "cnn-lstm": {
-        **_SHARED,
-        "model.conv_channels": _cat(32, 64, 128),
-        "model.kernel_size": _cat(5, 9, 15),
-        "model.hidden_size": _cat(32, 64, 128),
+        **SHARED,
+        "model.conv_channels": categorical(32, 64, 128),
+        "model.kernel_size": categorical(5, 9, 15),
+        "model.hidden_size": categorical(32, 64, 128),
     },
     "transformer": {
-        **_SHARED,
-        "model.d_model": _cat(32, 64, 128),
+        **SHARED,
+        "model.d_model": categorical(32, 64, 128),
         "model.n_layers": ParamSpec("int", low=1, high=3),
     },
     "fcn": {
-        **_SHARED,
-        "model.channels": _cat(64, 128),
-        "model.dropout": _cat(0.0, 0.2),
+        **SHARED,
+        "model.channels": categorical(64, 128),
+        "model.dropout": categorical(0.0, 0.2),
     },
     "resnet1d": {
-        **_SHARED,
-        "model.channels": _cat(32, 64),
+        **SHARED,
+        "model.channels": categorical(32, 64),
     },
     "mlp": {
-        **_SHARED,
-        "model.hidden_sizes": _cat([64], [128, 64], [256, 128]),
-        "model.activation": _cat("relu", "gelu"),
+        **SHARED,
+        "model.hidden_sizes": categorical([64], [128, 64], [256, 128]),
+        "model.activation": categorical("relu", "gelu"),
     },
 }
 
 
-#: Spaces of the models a kind of data has of its own (the sequence models used for regular
-#: series and records keep :data:`DEFAULT_SPACES`).
-KIND_SPACES: dict[tuple[str, str], dict[str, ParamSpec]] = {
-    ("expression", "mlp"): {
-        **_SHARED,
-        "model.width": _cat(64, 256, 512),
-        "model.depth": ParamSpec("int", low=1, high=3),
-        "model.activation": _cat("relu", "gelu"),
-        "model.dropout": _float(0.0, 0.7),
-    },
-    ("records", "grud"): {**_SHARED, "model.hidden_size": _cat(32, 64, 128)},
-    ("image", "cnn"): {
-        **_SHARED,
-        "model.channels": _cat(16, 32, 64),
-        "model.n_layers": ParamSpec("int", low=2, high=4),
-        "model.kernel_size": _cat(3, 5),
-        "model.activation": _cat("relu", "gelu"),
-    },
-    ("image", "resnet18"): {**_SHARED, "model.width": _cat(16, 32, 64)},
-    ("image", "resnet34"): {**_SHARED, "model.width": _cat(16, 32, 64)},
-    ("image", "mlp"): {
-        **_SHARED,
-        "model.hidden_sizes": _cat([128], [256, 128], [512, 256]),
-        "model.activation": _cat("relu", "gelu"),
-    },
-}
-
-
-def default_space(model: str, *, kind: str = "sequence") -> dict[str, ParamSpec]:
-    """The default search space of ``model`` (a name from ``biodl models --kind KIND``).
+def default_space(
+    model: str,
+    *,
+    spaces: Mapping[str, dict[str, ParamSpec]] = DEFAULT_SPACES,
+    kind: str = "sequence",
+) -> dict[str, ParamSpec]:
+    """The default search space of ``model`` in ``spaces`` (a kind's ``spaces``).
 
     Raises
     ------
     ConfigError
         For a model without a default space (the valid names are listed).
     """
-    if (kind, model) in KIND_SPACES:
-        return dict(KIND_SPACES[kind, model])
-    if kind in ("sequence", "timeseries", "records") and model in DEFAULT_SPACES:
-        return dict(DEFAULT_SPACES[model])
-    names = [m for k, m in KIND_SPACES if k == kind] or list(DEFAULT_SPACES)
+    if model in spaces:
+        return dict(spaces[model])
     raise ConfigError(
         f"no default search space for model '{model}' on {kind} data; models with one: "
-        f"{', '.join(names)}. Pick one, or give a space file with --space"
+        f"{', '.join(spaces)}. Pick one, or give a space file with --space"
     )
 
 
 def load_space(
-    path: str | os.PathLike[str], *, model: str = "cnn", kind: str = "sequence"
+    path: str | os.PathLike[str], *, model: str = "cnn", options: Sequence[str] | None = None
 ) -> dict[str, ParamSpec]:
     """Read a YAML search space and validate it against ``model``'s hyperparameters.
 
@@ -203,8 +186,8 @@ def load_space(
         The YAML file.
     model : str, default 'cnn'
         The model whose hyperparameters ``model.*`` keys must name.
-    kind : str, default 'sequence'
-        The kind of data, whose table holds ``model`` (see ``biodl models``).
+    options : sequence of str, optional
+        Those hyperparameters' names; default: those of ``model`` in :data:`biodl.models.MODELS`.
 
     Returns
     -------
@@ -231,7 +214,7 @@ def load_space(
             "'train.lr: {low: 1.0e-4, high: 1.0e-2, log: true}'"
         )
     space = {str(key): _parse_spec(str(key), value, path) for key, value in raw.items()}
-    validate_space(space, model=model, kind=kind, source=str(path))
+    validate_space(space, model=model, options=options, source=str(path))
     return space
 
 
@@ -270,10 +253,13 @@ def validate_space(
     space: dict[str, ParamSpec],
     *,
     model: str = "cnn",
-    kind: str = "sequence",
+    options: Sequence[str] | None = None,
     source: str = "search space",
 ) -> None:
     """Check that every key names a tunable option and every range is possible.
+
+    ``model.*`` keys must name one of ``options``, the hyperparameters of ``model`` (default:
+    those of ``model`` in :data:`biodl.models.MODELS`).
 
     Raises
     ------
@@ -281,9 +267,11 @@ def validate_space(
         Naming the key: unknown section or option (valid ones listed), low >= high, a log range
         with low <= 0, or empty choices.
     """
-    from biodl.models import model_parameters
+    if options is None:
+        from biodl.models import model_parameters
 
-    model_names = [p.name for p in model_parameters(model, kind=kind)]
+        options = [p.name for p in model_parameters(model)]
+    model_names = list(options)
     for key, spec in space.items():
         section, dot, name = key.partition(".")
         if not dot or section not in _TUNABLE_SECTIONS:

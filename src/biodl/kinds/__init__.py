@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
     from biodl.config import DataConfig, RunConfig
     from biodl.data.prepared import PreparedData, RawData
+    from biodl.evaluate.search_space import ParamSpec
+    from biodl.models.registry import ModelParameter
 
 #: kind -> "module:attribute" of its modality object, imported on first use. The order is the
 #: order in which 'auto' asks each kind whether a file is its own; sequences come last
@@ -88,8 +90,10 @@ class Modality(Protocol):
     ----------
     name : str
         The kind, e.g. 'sequence'.
-    models : tuple of str
-        Model names ``--model`` accepts for this kind.
+    models : mapping of str to nn.Module class
+        The networks ``--model`` accepts for this kind, by name.
+    spaces : dict
+        Default search space of each model that has one (``biodl tune``).
     splits : tuple of str
         The ``--split`` methods this kind supports (others are refused, naming these).
 
@@ -111,7 +115,8 @@ class Modality(Protocol):
     """
 
     name: str
-    models: tuple[str, ...]
+    models: Mapping[str, type[nn.Module]]
+    spaces: dict[str, dict[str, ParamSpec]]
 
     splits: tuple[str, ...]
 
@@ -211,6 +216,36 @@ def resolve_kind(data: DataConfig) -> str:
     if not data.train:
         raise ConfigError("no training data given; pass a file or folder as TRAIN")
     return detect_kind(data.train)
+
+
+def model_parameters(kind: str, name: str) -> list[ModelParameter]:
+    """Hyperparameters of model ``name`` of ``kind`` (from the class's signature and docstring).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown kind or model.
+    """
+    from biodl.models.registry import model_class, parameters
+
+    return parameters(model_class(name, get_modality(kind).models))
+
+
+def default_space(kind: str, model: str) -> dict[str, ParamSpec]:
+    """The default search space of ``model`` on ``kind`` data (the kind's ``spaces``)."""
+    from biodl.evaluate.search_space import default_space as lookup
+
+    return lookup(model, spaces=get_modality(kind).spaces, kind=kind)
+
+
+def check_space(
+    kind: str, model: str, space: dict[str, ParamSpec], *, source: str = "search space"
+) -> None:
+    """Validate a search space against the options and ``model``'s hyperparameters."""
+    from biodl.evaluate.search_space import validate_space
+
+    options = [p.name for p in model_parameters(kind, model)]
+    validate_space(space, model=model, options=options, source=source)
 
 
 def check_model(modality: Modality, name: str) -> None:

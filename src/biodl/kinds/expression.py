@@ -17,7 +17,7 @@ import csv
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,6 +39,8 @@ from biodl.data.preprocess import (
     value_scale,
 )
 from biodl.errors import ConfigError, DataError, DataWarning
+from biodl.evaluate.search_space import SHARED, ParamSpec, categorical, float_range
+from biodl.models import DENSE_MODELS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
 __all__ = ["EXPRESSION", "EXPRESSION_MODELS", "ExpressionBatches", "ExpressionModality"]
 
 #: Networks for expression profiles, by ``--model`` name.
-EXPRESSION_MODELS = ("mlp",)
+EXPRESSION_MODELS = DENSE_MODELS
 
 _MIN_COLUMNS = 10  # a table with fewer columns is not taken for an expression matrix
 _SEQUENCE = re.compile(r"^[ACGTUNacgtun]{20,}$|^[A-Za-z]{40,}$")
@@ -216,6 +218,15 @@ class ExpressionModality:
 
     name = "expression"
     models = EXPRESSION_MODELS
+    spaces: ClassVar[dict[str, dict[str, ParamSpec]]] = {
+        "mlp": {
+            **SHARED,
+            "model.width": categorical(64, 256, 512),
+            "model.depth": ParamSpec("int", low=1, high=3),
+            "model.activation": categorical("relu", "gelu"),
+            "model.dropout": float_range(0.0, 0.7),
+        }
+    }
     splits = ("stratified", "random", "group", "predefined")
 
     def detect(self, path: Path) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,8 @@ from biodl.data.images import (
     read_image_npz,
 )
 from biodl.errors import ConfigError, DataError
+from biodl.evaluate.search_space import SHARED, ParamSpec, categorical
+from biodl.models import IMAGE_MODELS
 
 __all__ = [
     "BASELINE_SIDE",
@@ -242,7 +244,23 @@ class ImageModality:
     """Images for the generic workflow (see the module docstring)."""
 
     name = "image"
-    models = ("cnn", "resnet18", "resnet34", "mlp")
+    models = IMAGE_MODELS
+    spaces: ClassVar[dict[str, dict[str, ParamSpec]]] = {
+        "cnn": {
+            **SHARED,
+            "model.channels": categorical(16, 32, 64),
+            "model.n_layers": ParamSpec("int", low=2, high=4),
+            "model.kernel_size": categorical(3, 5),
+            "model.activation": categorical("relu", "gelu"),
+        },
+        "resnet18": {**SHARED, "model.width": categorical(16, 32, 64)},
+        "resnet34": {**SHARED, "model.width": categorical(16, 32, 64)},
+        "mlp": {
+            **SHARED,
+            "model.hidden_sizes": categorical([128], [256, 128], [512, 256]),
+            "model.activation": categorical("relu", "gelu"),
+        },
+    }
     splits = ("stratified", "random", "group", "predefined")
 
     def detect(self, path: Path) -> bool:

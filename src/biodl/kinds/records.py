@@ -14,17 +14,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from torch import nn
 from torch.utils.data import Dataset
 
 from biodl.errors import ConfigError, DataError
+from biodl.evaluate.search_space import DEFAULT_SPACES, SHARED, ParamSpec, categorical
+from biodl.models import MODELS
+from biodl.models.grud import GRUD
 
 if TYPE_CHECKING:
     import pandas as pd
     import torch
-    from torch import nn
     from torch.utils.data import Sampler
 
     from biodl.config import DataConfig, RunConfig
@@ -34,7 +37,10 @@ if TYPE_CHECKING:
     from biodl.kinds import ExtraBaseline
 
 #: Networks for records, by ``--model`` name.
-RECORD_MODELS = ("grud", "gru", "lstm", "rnn", "transformer", "cnn")
+RECORD_MODELS: dict[str, type[nn.Module]] = {
+    "grud": GRUD,
+    **{name: MODELS[name] for name in ("gru", "lstm", "rnn", "transformer", "cnn")},
+}
 #: Measured on the synthetic cohort (2,000 stays, seed 0, 15 epochs, early stopping on validation
 #: AUROC): test AUROC gru 0.742, grud 0.700, gradient boosting 0.706; gru also trains ~2x faster
 #: on CPU (cuDNN/ATen recurrence vs GRU-D's step loop).
@@ -84,6 +90,10 @@ class RecordsModality:
 
     name = "records"
     models = RECORD_MODELS
+    spaces: ClassVar[dict[str, dict[str, ParamSpec]]] = {
+        "grud": {**SHARED, "model.hidden_size": categorical(32, 64, 128)},
+        **{name: DEFAULT_SPACES[name] for name in RECORD_MODELS if name != "grud"},
+    }
     splits = ("stratified", "random", "group")
 
     def detect(self, path: Path) -> bool:
@@ -131,8 +141,6 @@ class RecordsModality:
                 f"{', '.join(RECORD_MODELS)}"
             )
         if model == "grud":
-            from biodl.models.grud import GRUD
-
             net: nn.Module = GRUD(
                 in_channels=n_vars, n_outputs=n_outputs, n_statics=n_statics, **params
             )

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from biodl.errors import ConfigError, DataError
+from biodl.evaluate.search_space import DEFAULT_SPACES, ParamSpec
+from biodl.models import MODELS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,8 +28,12 @@ if TYPE_CHECKING:
     from biodl.data.sequence import SequenceSet
     from biodl.kinds import ExtraBaseline
 
-#: Sequence networks, by ``--model`` name (the names of :data:`biodl.models.MODELS`).
-SEQUENCE_MODELS = ("cnn", "rnn", "lstm", "gru", "cnn-lstm", "transformer", "mlp")
+#: Sequence networks, by ``--model`` name (entries of :data:`biodl.models.MODELS`).
+SEQUENCE_MODELS = {
+    name: MODELS[name] for name in ("cnn", "rnn", "lstm", "gru", "cnn-lstm", "transformer", "mlp")
+}
+#: The CNN for every alphabet (DNA, RNA, protein).
+DEFAULT_MODEL = "cnn"
 
 
 @dataclass
@@ -49,6 +55,9 @@ class SequenceModality:
 
     name = "sequence"
     models = SEQUENCE_MODELS
+    spaces: ClassVar[dict[str, dict[str, ParamSpec]]] = {
+        name: DEFAULT_SPACES[name] for name in SEQUENCE_MODELS
+    }
     splits = ("stratified", "random", "group", "similarity", "predefined")
 
     def detect(self, path: Path) -> bool:
@@ -124,16 +133,14 @@ class SequenceModality:
         )
 
     def default_model(self, prepared: PreparedData) -> str:
-        from biodl.models import DEFAULT_MODEL
-
-        return DEFAULT_MODEL[prepared.alphabet.name]
+        return DEFAULT_MODEL
 
     def fit_inputs(
         self, cfg: RunConfig, prepared: PreparedData, model: str, params: dict[str, Any]
     ) -> dict[str, Any]:
-        from biodl.models import model_parameters
+        from biodl.models.registry import parameters
 
-        defaults = {p.name: p.default for p in model_parameters(model)}
+        defaults = {p.name: p.default for p in parameters(self.models[model])}
         needs_length = params.get("features", defaults.get("features")) == "onehot"
         length = _model_length(cfg, prepared, needs_length)
         alphabet = prepared.alphabet

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 import torch
@@ -33,6 +33,8 @@ from torch import nn
 
 from biodl.data.timeseries import LABEL_NAMES, TimeSeriesSet, read_timeseries
 from biodl.errors import DataError
+from biodl.evaluate.search_space import DEFAULT_SPACES, ParamSpec
+from biodl.models import MODELS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,16 +55,10 @@ __all__ = [
 ]
 
 #: Models accepted for regular series: the sequence models plus the two time-series CNNs.
-MODELS: tuple[str, ...] = (
-    "cnn",
-    "fcn",
-    "resnet1d",
-    "rnn",
-    "lstm",
-    "gru",
-    "cnn-lstm",
-    "transformer",
-)
+SERIES_MODELS = {
+    name: MODELS[name]
+    for name in ("cnn", "fcn", "resnet1d", "rnn", "lstm", "gru", "cnn-lstm", "transformer")
+}
 #: Measured on UCR ECG200 with the default training options (30 epochs, batch 64, early
 #: stopping): cnn 0.86 mean test accuracy over 3 seeds, fcn 0.74-0.82 (it needs hundreds of
 #: epochs), gru 0.64. See docs/timeseries.md.
@@ -308,7 +304,10 @@ class TimeSeriesModality:
     """Regular time series (see the module docstring)."""
 
     name = "timeseries"
-    models = MODELS
+    models = SERIES_MODELS
+    spaces: ClassVar[dict[str, dict[str, ParamSpec]]] = {
+        name: DEFAULT_SPACES[name] for name in SERIES_MODELS
+    }
     splits = ("stratified", "random", "group", "predefined")
 
     def detect(self, path: Path) -> bool:

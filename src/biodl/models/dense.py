@@ -25,6 +25,7 @@ from torch import Tensor, nn
 
 from biodl.errors import ConfigError
 from biodl.models._layers import ACTIVATIONS, ActivationName
+from biodl.models.registry import ModelParameter, check_params, parameters
 
 __all__ = ["ENCODERS", "DenseMLP", "build_dense", "dense_parameters"]
 
@@ -200,22 +201,9 @@ class DenseMLP(nn.Module):
         return self.head(self.features(x))
 
 
-def dense_parameters() -> list[Any]:
+def dense_parameters() -> list[ModelParameter]:
     """The hyperparameters of :class:`DenseMLP` as :class:`biodl.models.ModelParameter` rows."""
-    from biodl.models import ModelParameter, _choices, _docstring_parameters, _render
-
-    allowed, hints = _dense_hints()
-    docs = _docstring_parameters(DenseMLP)
-    return [
-        ModelParameter(
-            name=n,
-            default=p.default,
-            annotation=_render(hints[n]),
-            description=docs.get(n, ""),
-            choices=_choices(hints[n]),
-        )
-        for n, p in allowed.items()
-    ]
+    return parameters(DenseMLP)
 
 
 def build_dense(*, in_features: int, n_outputs: int, **params: Any) -> DenseMLP:
@@ -231,22 +219,5 @@ def build_dense(*, in_features: int, n_outputs: int, **params: Any) -> DenseMLP:
     >>> build_dense(in_features=10, n_outputs=2, depth=1, width=4).head.in_features
     4
     """
-    from biodl.models import _check
-
-    allowed, hints = _dense_hints()
-    for key, value in params.items():
-        if key not in allowed:
-            raise ConfigError(
-                f"model 'mlp' (expression) has no parameter '{key}'; valid parameters: "
-                f"{', '.join(allowed)}. Check the spelling."
-            )
-        _check("mlp", key, value, hints[key])
+    check_params("mlp", DenseMLP, params)
     return DenseMLP(in_features=in_features, n_outputs=n_outputs, **params)
-
-
-def _dense_hints() -> tuple[dict[str, Any], dict[str, Any]]:
-    from biodl.models import _hints
-
-    allowed, hints = _hints(DenseMLP)
-    allowed.pop("in_features", None)
-    return allowed, hints

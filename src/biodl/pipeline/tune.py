@@ -38,11 +38,16 @@ from biodl.errors import ConfigError, DataError
 from biodl.evaluate.search_space import (
     ParamSpec,
     apply_params,
-    default_space,
     grid_values,
-    validate_space,
 )
-from biodl.kinds import check_model, get_modality, prepare_run_data
+from biodl.kinds import (
+    check_model,
+    check_space,
+    default_space,
+    get_modality,
+    model_parameters,
+    prepare_run_data,
+)
 from biodl.pipeline.folds import cv_folds
 
 SearchOption = Literal["grid", "random", "bayes"]
@@ -162,10 +167,11 @@ def run_tune(
     kind = parts[0].kind
     model = resolve_model(cfg, parts[0])
     if space is None:
-        space = default_space(model, kind=kind)
+        space = default_space(kind, model)
     elif not isinstance(space, dict):
-        space = load_space(space, model=model, kind=kind)
-    validate_space(space, model=model, kind=kind)
+        options = [p.name for p in model_parameters(kind, model)]
+        space = load_space(space, model=model, options=options)
+    check_space(kind, model, space)
     out = Path(out)
     checksums = _input_checksums(cfg)
     _prepare_out(out, resume=resume, overwrite=overwrite, checksums=checksums)
@@ -507,8 +513,8 @@ def tune_prepared(
     if data.parts.get("valid") is None:
         raise ConfigError("tuning scores a validation part, but there is none; set valid_size > 0")
     model = resolve_model(cfg, data)
-    space = space if space is not None else default_space(model, kind=data.kind)
-    validate_space(space, model=model, kind=data.kind)
+    space = space if space is not None else default_space(data.kind, model)
+    check_space(data.kind, model, space)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         storage=optuna.storages.InMemoryStorage(),
