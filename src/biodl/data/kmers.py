@@ -29,13 +29,13 @@ from biodl.data.alphabet import Alphabet
 from biodl.data.sequence import SequenceSet
 from biodl.errors import ConfigError
 
-__all__ = ["default_k", "kmer_counts", "positional_onehot", "sequence_features"]
+__all__ = ["default_k", "kmer_counts", "positional_onehot", "record_blocks", "sequence_features"]
 
 _BLOCK_LETTERS = 1 << 22  # letters (or matrix cells) handled per vectorised step
 _MAX_COLUMNS = 1 << 26
 
 
-def _record_blocks(offsets: np.ndarray, budget: int) -> list[tuple[int, int]]:
+def record_blocks(offsets: np.ndarray, budget: int) -> list[tuple[int, int]]:
     """Split records into consecutive runs of about ``budget`` letters each."""
     n = len(offsets) - 1
     if n == 0:
@@ -112,7 +112,7 @@ def kmer_counts(seqs: SequenceSet, k: int, *, normalize: bool = True) -> sp.csr_
             f"expected k <= {default_k(seqs.alphabet, 1e9) + 2}. Use a smaller --k."
         )
     blocks = [
-        _block_counts(seqs, a, b, int(k)) for a, b in _record_blocks(seqs.offsets, _BLOCK_LETTERS)
+        _block_counts(seqs, a, b, int(k)) for a, b in record_blocks(seqs.offsets, _BLOCK_LETTERS)
     ]
     counts = (
         sp.vstack(blocks, format="csr", dtype=np.float32)

@@ -48,7 +48,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from biodl.data.alphabet import Alphabet
-from biodl.data.kmers import _record_blocks
+from biodl.data.kmers import record_blocks
 from biodl.data.sequence import SequenceSet
 from biodl.errors import ConfigError, DataError
 
@@ -175,7 +175,7 @@ def sketch(
     n_bins = int(n_bins)
     out = np.full((len(seqs), n_bins), EMPTY, dtype=np.uint64)
     offset = np.uint64((int(seed) * _GOLDEN + _GOLDEN) & _MASK64)
-    for r0, r1 in _record_blocks(seqs.offsets, _BLOCK_LETTERS):
+    for r0, r1 in record_blocks(seqs.offsets, _BLOCK_LETTERS):
         _sketch_block(seqs, r0, r1, k, n_bins, offset, out[r0:r1])
     _densify(out)
     return out
