@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure as MplFigure
 
+from biodl._io import file_mode
 from biodl.errors import DataError
 from biodl.report import diagnostics
-from biodl.report._plot import file_mode
 from biodl.report.diagnostics import (
     CurveSet,
     confusion_matrix,
@@ -56,7 +56,7 @@ def test_curves_with_a_single_class_are_skipped_with_a_note(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     texts: list[str] = []
-    real_save = diagnostics._save
+    real_save = diagnostics.save_png
 
     def spy(fig: MplFigure, path: Path) -> Path:
         ax = fig.axes[0]
@@ -64,7 +64,7 @@ def test_curves_with_a_single_class_are_skipped_with_a_note(
         texts.extend(str(line.get_label()) for line in ax.get_lines())
         return real_save(fig, path)
 
-    monkeypatch.setattr(diagnostics, "_save", spy)
+    monkeypatch.setattr(diagnostics, "save_png", spy)
     y = np.zeros(20, dtype=int)
     good_y = np.array([0, 1] * 10)
     curves = [
@@ -85,13 +85,13 @@ def test_roc_area_label_matches_sklearn(
     from sklearn.metrics import average_precision_score, roc_auc_score
 
     labels: list[str] = []
-    real_save = diagnostics._save
+    real_save = diagnostics.save_png
 
     def spy(fig: MplFigure, path: Path) -> Path:
         labels.extend(str(line.get_label()) for line in fig.axes[0].get_lines())
         return real_save(fig, path)
 
-    monkeypatch.setattr(diagnostics, "_save", spy)
+    monkeypatch.setattr(diagnostics, "save_png", spy)
     y, score = binary_data(rng)
     roc_curves([CurveSet("m", y, score)], tmp_path / "roc.png", show_area=True)
     pr_curves([CurveSet("m", y, score)], tmp_path / "pr.png", show_area=True)
@@ -148,13 +148,13 @@ def test_confusion_matrix_counts_match_sklearn(
     from sklearn.metrics import confusion_matrix as sk_confusion
 
     texts: list[str] = []
-    real_save = diagnostics._save
+    real_save = diagnostics.save_png
 
     def spy(fig: MplFigure, path: Path) -> Path:
         texts.extend(t.get_text() for t in fig.axes[0].texts)
         return real_save(fig, path)
 
-    monkeypatch.setattr(diagnostics, "_save", spy)
+    monkeypatch.setattr(diagnostics, "save_png", spy)
     y = rng.integers(0, 3, 50)
     pred = rng.integers(0, 3, 50)
     confusion_matrix(y, pred, ["a", "b", "c"], tmp_path / "cm.png")
@@ -166,13 +166,13 @@ def test_confusion_matrix_many_classes_not_annotated(
     tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     counts: list[int] = []
-    real_save = diagnostics._save
+    real_save = diagnostics.save_png
 
     def spy(fig: MplFigure, path: Path) -> Path:
         counts.append(len(fig.axes[0].texts))
         return real_save(fig, path)
 
-    monkeypatch.setattr(diagnostics, "_save", spy)
+    monkeypatch.setattr(diagnostics, "save_png", spy)
     y = rng.integers(0, 25, 200)
     out = tmp_path / "cm25.png"
     assert_png(confusion_matrix(y, y, [f"class {k}" for k in range(25)], out), out)
@@ -203,7 +203,7 @@ def test_predicted_vs_true_legend_correlations(
     from scipy.stats import pearsonr, spearmanr
 
     labels: list[str] = []
-    real_save = diagnostics._save
+    real_save = diagnostics.save_png
 
     def spy(fig: MplFigure, path: Path) -> Path:
         legend = fig.axes[0].get_legend()
@@ -211,7 +211,7 @@ def test_predicted_vs_true_legend_correlations(
         labels.extend(t.get_text() for t in legend.get_texts())
         return real_save(fig, path)
 
-    monkeypatch.setattr(diagnostics, "_save", spy)
+    monkeypatch.setattr(diagnostics, "save_png", spy)
     y = rng.normal(size=40)
     pred = y**3 + rng.normal(scale=0.2, size=40)
     predicted_vs_true(y, pred, tmp_path / "p.png", model_name="MLP")

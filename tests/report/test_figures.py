@@ -62,13 +62,13 @@ def test_learning_curves_draws_two_panels_only_with_metrics(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     saved = []
-    real_save = figures._save
+    real_save = figures.save_png
 
     def spy(fig: MplFigure, path: Path) -> Path:
         saved.append(len([ax for ax in fig.axes if ax.axison]))
         return real_save(fig, path)
 
-    monkeypatch.setattr(figures, "_save", spy)
+    monkeypatch.setattr(figures, "save_png", spy)
     base = {"epoch": [1, 2], "train_loss": [1.0, 0.5]}
     learning_curves(pd.DataFrame(base), tmp_path / "a.png")
     learning_curves(pd.DataFrame({**base, "valid_mcc": [0.1, 0.2]}), tmp_path / "b.png")

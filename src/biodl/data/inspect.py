@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from biodl.data.sequence import SequenceSet
-from biodl.data.targets import TASKS, TaskName, _class_names, _infer_task
+from biodl.data.targets import TASKS, TaskName, class_names, infer_task
 from biodl.errors import ConfigError, DataError
 
 __all__ = [
@@ -364,7 +364,7 @@ def _resolve_task(parts: Mapping[str, SequenceSet], task: str) -> TaskName | Non
         return None
     if task != "auto":
         return task  # type: ignore[return-value]
-    return _infer_task(labelled[0])
+    return infer_task(labelled[0])
 
 
 # --------------------------------------------------------------------------- one part
@@ -456,7 +456,7 @@ def _label_summary(column: str, values: pd.Series, task: TaskName) -> LabelSumma
             summary.skewness = float(np.mean(centred**3) / m2**1.5) if m2 > 0 else 0.0
         return summary
     missing = values.isna() | (values.astype(str).str.strip() == "")
-    names = _class_names(values[~missing])
+    names = class_names(values[~missing])
     counts = names.value_counts()
     class_counts = {str(k): int(counts[k]) for k in sorted(counts.index, key=str)}
     return LabelSummary(column, "classes", int((~missing).sum()), int(missing.sum()), class_counts)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from biodl._io import atomic_write
 from biodl.errors import DataError
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ PALETTE: tuple[str, ...] = (
 DPI = 120
 
 
-def _new_figure(width: float, height: float) -> MplFigure:
+def new_figure(width: float, height: float) -> MplFigure:
     from matplotlib.figure import Figure as MplFigure
 
     # The Figure API needs no pyplot and no backend switch; savefig uses the Agg renderer.
@@ -47,39 +47,24 @@ def _new_figure(width: float, height: float) -> MplFigure:
     return fig
 
 
-def _save(fig: MplFigure, path: str | os.PathLike[str]) -> Path:
+def save_png(fig: MplFigure, path: str | os.PathLike[str]) -> Path:
     """Write ``fig`` as PNG to ``path`` atomically and return the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            # No "Software" text chunk: the PNG then carries no version string or web address.
-            fig.savefig(
-                handle,
-                format="png",
-                dpi=DPI,
-                bbox_inches="tight",
-                facecolor="white",
-                metadata={"Software": None},
-            )
-        os.chmod(tmp_name, file_mode())
-        os.replace(tmp_name, target)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.remove(tmp_name)
-        raise
-    return target
+
+    def write(handle: Any) -> None:
+        # No "Software" text chunk: the PNG then carries no version string or web address.
+        fig.savefig(
+            handle,
+            format="png",
+            dpi=DPI,
+            bbox_inches="tight",
+            facecolor="white",
+            metadata={"Software": None},
+        )
+
+    return atomic_write(path, write, binary=True)
 
 
-def file_mode() -> int:
-    """Permission bits of a new file under the current umask (mkstemp would give 0o600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _note(ax: Axes, lines: Sequence[str]) -> None:
+def note(ax: Axes, lines: Sequence[str]) -> None:
     """Write skipped-curve notes in the lower part of the axes."""
     if lines:
         ax.text(
@@ -95,7 +80,7 @@ def _note(ax: Axes, lines: Sequence[str]) -> None:
         )
 
 
-def _vector(values: np.ndarray, name: str) -> np.ndarray:
+def vector(values: np.ndarray, name: str) -> np.ndarray:
     """Return a 1-D view of ``values``; a single column ``(n, 1)`` is accepted."""
     arr = np.asarray(values)
     if arr.ndim == 2 and arr.shape[1] == 1:
@@ -108,7 +93,7 @@ def _vector(values: np.ndarray, name: str) -> np.ndarray:
     return arr
 
 
-def _same_length(a: np.ndarray, b: np.ndarray, what: str) -> None:
+def same_length(a: np.ndarray, b: np.ndarray, what: str) -> None:
     if len(a) != len(b):
         raise DataError(
             f"{what}: expected arrays of the same length, got {len(a)} and {len(b)}. "
@@ -116,5 +101,5 @@ def _same_length(a: np.ndarray, b: np.ndarray, what: str) -> None:
         )
 
 
-def _fmt(x: float) -> str:
+def fmt(x: float) -> str:
     return "n/a" if not math.isfinite(x) else f"{x:.3f}"

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from biodl.errors import DataError
-from biodl.report._plot import PALETTE, _fmt, _new_figure, _note, _same_length, _save, _vector
+from biodl.report._plot import PALETTE, fmt, new_figure, note, same_length, save_png, vector
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -124,7 +124,7 @@ def roc_curves(
     """
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    fig = _new_figure(5.2, 4.8)
+    fig = new_figure(5.2, 4.8)
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], linestyle="--", color="#999999", linewidth=1, label="chance")
     notes = []
@@ -146,8 +146,8 @@ def roc_curves(
     ax.set_aspect("equal")
     ax.grid(alpha=0.3)
     _curve_legend(ax, len(curves), "lower right" if not notes else "center right")
-    _note(ax, notes)
-    return _save(fig, path)
+    note(ax, notes)
+    return save_png(fig, path)
 
 
 def pr_curves(
@@ -186,7 +186,7 @@ def pr_curves(
     """
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
-    fig = _new_figure(5.2, 4.8)
+    fig = new_figure(5.2, 4.8)
     ax = fig.subplots()
     notes = []
     drawn: list[tuple[CurveSet, str, np.ndarray, np.ndarray]] = []
@@ -241,8 +241,8 @@ def pr_curves(
     ax.grid(alpha=0.3)
     if drawn:
         _curve_legend(ax, len(drawn), "lower left" if not notes else "center left")
-    _note(ax, notes)
-    return _save(fig, path)
+    note(ax, notes)
+    return save_png(fig, path)
 
 
 def _curve_legend(
@@ -258,9 +258,9 @@ def _curve_legend(
 
 
 def _binary_pair(curve: CurveSet) -> tuple[np.ndarray, np.ndarray]:
-    y = _vector(curve.y, f"curve '{curve.label}' y")
-    score = _vector(curve.score, f"curve '{curve.label}' score")
-    _same_length(y, score, f"curve '{curve.label}'")
+    y = vector(curve.y, f"curve '{curve.label}' y")
+    score = vector(curve.score, f"curve '{curve.label}' score")
+    same_length(y, score, f"curve '{curve.label}'")
     keep = np.isfinite(score)
     return y[keep].astype(np.int64), score[keep].astype(float)
 
@@ -299,7 +299,7 @@ def one_vs_rest_curves(
     DataError
         If shapes disagree or ``y`` holds a class outside ``0 .. K-1``.
     """
-    y = _vector(y, f"{name} y")
+    y = vector(y, f"{name} y")
     scores = np.asarray(scores)
     if scores.ndim != 2 or scores.shape[0] != len(y) or scores.shape[1] != len(class_names):
         raise DataError(
@@ -368,9 +368,9 @@ def confusion_matrix(
     DataError
         If ``y`` and ``pred`` differ in length or hold a class outside ``0 .. K-1``.
     """
-    y = _vector(y, "confusion matrix y").astype(np.int64)
-    pred = _vector(pred, "confusion matrix predictions").astype(np.int64)
-    _same_length(y, pred, "confusion matrix")
+    y = vector(y, "confusion matrix y").astype(np.int64)
+    pred = vector(pred, "confusion matrix predictions").astype(np.int64)
+    same_length(y, pred, "confusion matrix")
     k = len(class_names)
     _check_classes(y, k, "confusion matrix y")
     _check_classes(pred, k, "confusion matrix predictions")
@@ -379,7 +379,7 @@ def confusion_matrix(
     fraction = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
 
     side = min(max(3.5, 0.55 * k + 2.0), 14.0)
-    fig = _new_figure(side + 1.0, side)
+    fig = new_figure(side + 1.0, side)
     ax = fig.subplots()
     image = ax.imshow(fraction, cmap="Blues", vmin=0.0, vmax=1.0)
     fig.colorbar(image, ax=ax, shrink=0.8, label="Fraction of the true class")
@@ -396,7 +396,7 @@ def confusion_matrix(
                 colour = "white" if fraction[i, j] > 0.55 else "black"
                 text = f"{counts[i, j]}\n{100 * fraction[i, j]:.0f}%"
                 ax.text(j, i, text, ha="center", va="center", color=colour, fontsize=size)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 # --------------------------------------------------------------------------------------------
@@ -441,17 +441,17 @@ def predicted_vs_true(
     DataError
         If the arrays differ in length or are not one target.
     """
-    y = _vector(y, "predicted vs true y").astype(float)
-    series = [(model_name, _vector(pred, "predictions").astype(float), "o")]
+    y = vector(y, "predicted vs true y").astype(float)
+    series = [(model_name, vector(pred, "predictions").astype(float), "o")]
     if baseline_pred is not None:
-        series.append((baseline_name, _vector(baseline_pred, "baseline predictions"), "s"))
-    fig = _new_figure(5.2, 5.0)
+        series.append((baseline_name, vector(baseline_pred, "baseline predictions"), "s"))
+    fig = new_figure(5.2, 5.0)
     ax = fig.subplots()
     alpha = float(np.clip(300.0 / max(len(y), 1), 0.15, 0.8))
     lows, highs = [], []
     for i, (name, values, marker) in enumerate(series):
         values = values.astype(float)
-        _same_length(y, values, f"predicted vs true ({name})")
+        same_length(y, values, f"predicted vs true ({name})")
         keep = np.isfinite(y) & np.isfinite(values)
         r, rho = _pearson(y[keep], values[keep]), _spearman(y[keep], values[keep])
         ax.scatter(
@@ -463,7 +463,7 @@ def predicted_vs_true(
             facecolors=PALETTE[i] if i == 0 else "none",
             edgecolors=PALETTE[i],
             linewidths=0.8,
-            label=f"{name} (Pearson r {_fmt(r)}, Spearman ρ {_fmt(rho)})",
+            label=f"{name} (Pearson r {fmt(r)}, Spearman ρ {fmt(rho)})",
         )
         if keep.any():
             lows.append(min(y[keep].min(), values[keep].min()))
@@ -485,7 +485,7 @@ def predicted_vs_true(
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def _pearson(a: np.ndarray, b: np.ndarray) -> float:
@@ -527,7 +527,7 @@ def calibration_curve(
     Path
         ``path``.
     """
-    fig = _new_figure(5.2, 4.8)
+    fig = new_figure(5.2, 4.8)
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], color="#777777", linestyle=":", linewidth=1, label="perfect")
     for curve, colour in zip(curves, _colours(curves), strict=True):
@@ -557,4 +557,4 @@ def calibration_curve(
     ax.set_aspect("equal")
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
-    return _save(fig, path)
+    return save_png(fig, path)

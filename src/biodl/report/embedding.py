@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from biodl.report._plot import PALETTE, _new_figure, _save
+from biodl.report._plot import PALETTE, new_figure, save_png
 from biodl.report.html import Figure, ReportContent, write_report
 
 __all__ = ["best_methods", "embedding_panels", "verdict_lines", "write_embed_report"]
@@ -48,7 +48,7 @@ def embedding_panels(
     names = list(coordinates)
     cols = min(4, len(names))
     rows = math.ceil(len(names) / cols)
-    fig = _new_figure(3.3 * cols + 1.4, 3.1 * rows)
+    fig = new_figure(3.3 * cols + 1.4, 3.1 * rows)
     axes = fig.subplots(rows, cols, squeeze=False)
     series = pd.Series(values, dtype=object) if values is not None else None
     numeric = series is not None and _is_continuous(series)
@@ -87,7 +87,7 @@ def embedding_panels(
             markerscale=2.5,
             frameon=False,
         )
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def _is_continuous(series: pd.Series) -> bool:

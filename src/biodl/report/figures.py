@@ -32,11 +32,11 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
+from biodl._io import file_mode as file_mode
 from biodl.errors import DataError
 from biodl.report._plot import DPI as DPI
 from biodl.report._plot import PALETTE as PALETTE
-from biodl.report._plot import _fmt, _new_figure, _note, _save
-from biodl.report._plot import file_mode as file_mode
+from biodl.report._plot import fmt, new_figure, note, save_png
 from biodl.report.diagnostics import MAX_ANNOTATED_CLASSES as MAX_ANNOTATED_CLASSES
 from biodl.report.diagnostics import MAX_OVR_CLASSES as MAX_OVR_CLASSES
 from biodl.report.diagnostics import CurveSet as CurveSet
@@ -202,7 +202,7 @@ def learning_curves(
     losses = [c for c in columns if c == "loss" or c.endswith("_loss")]
     metrics = [c for c in columns if c.startswith("valid_") and c not in losses]
     n_panels = 2 if metrics else 1
-    fig = _new_figure(5.0 * n_panels + 0.5, 3.8)
+    fig = new_figure(5.0 * n_panels + 0.5, 3.8)
     axes = fig.subplots(1, n_panels, squeeze=False)[0]
     epochs = history["epoch"].to_numpy(dtype=float)
     best_epoch = _best_epoch(history, epochs)
@@ -238,9 +238,9 @@ def learning_curves(
         if names or best_epoch is not None:
             ax.legend(fontsize=8)
         else:
-            _note(ax, ["no loss values recorded"])
+            note(ax, ["no loss values recorded"])
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 #: How metric names from the training history are written in legends.
@@ -327,7 +327,7 @@ def _metric_comparison(
     n = max(len(rows), 1)
     ncols = min(n, 4)
     nrows = math.ceil(n / ncols)
-    fig = _new_figure(2.3 * ncols + 0.4, 2.8 * nrows + 0.4)
+    fig = new_figure(2.3 * ncols + 0.4, 2.8 * nrows + 0.4)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax in axes[len(rows) :]:
         ax.set_axis_off()
@@ -359,7 +359,7 @@ def _metric_comparison(
                 elinewidth=1.5,
             )
             ax.annotate(
-                _fmt(value),
+                fmt(value),
                 (x, value),
                 xytext=(8, 0),
                 textcoords="offset points",
@@ -389,4 +389,4 @@ def _metric_comparison(
         ax.set_title(f"{row.metric}\n({direction} is better)", fontsize=10)
         ax.grid(axis="y", alpha=0.3)
     fig.suptitle(f"{title}\n(dots: estimate; bars: {bars})", fontsize=10)
-    return _save(fig, path)
+    return save_png(fig, path)

@@ -200,7 +200,7 @@ def image_report_figures(
     The grid is left out when no image of ``split`` is misclassified (the saliency caption says
     so). Works for greyscale and RGB images and any number of classes.
     """
-    from biodl.report._plot import _save
+    from biodl.report._plot import save_png
     from biodl.report.html import Figure as ReportFigure
 
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
@@ -214,7 +214,7 @@ def image_report_figures(
         out.append(
             ReportFigure(
                 "Misclassified images",
-                _save(grid, plots / "misclassified.png"),
+                save_png(grid, plots / "misclassified.png"),
                 f"The first {len(shown)} of the {len(wrong)} misclassified {split} images "
                 f"(of {len(y_true)}), titled true → predicted class. Look for label noise, "
                 "ambiguous images or a class the network confuses systematically.",
@@ -231,7 +231,7 @@ def image_report_figures(
     out.append(
         ReportFigure(
             "Saliency maps",
-            _save(overlays, plots / "saliency.png"),
+            save_png(overlays, plots / "saliency.png"),
             f"{len(examples.index)} {split} images (left) and the absolute gradient of the "
             "predicted class's output with respect to each pixel (right, bright = the output "
             "changes most when these pixels change). " + note + " Gradients show sensitivity, "

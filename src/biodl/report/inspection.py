@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from biodl._io import file_mode
 from biodl.data.inspect import Finding, Inspection, LabelSummary, PartSummary
-from biodl.report._plot import DPI, PALETTE, _new_figure, file_mode
-from biodl.report.html import _CSS, _esc
+from biodl.report._plot import DPI, PALETTE, new_figure
+from biodl.report.html import CSS, esc
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure
@@ -79,14 +80,14 @@ def render_inspection(inspection: Inspection, *, title: str) -> str:
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_esc(title)}</title>",
-        f"<style>{_CSS}{_EXTRA_CSS}</style>",
+        f"<title>{esc(title)}</title>",
+        f"<style>{CSS}{_EXTRA_CSS}</style>",
         "</head>",
         "<body>",
         "<main>",
-        f"<header><h1>{_esc(title)}</h1>",
-        f'<p class="subtitle">{_esc(subtitle)}</p></header>',
-        f'<p class="verdict">{_esc(verdict)}</p>',
+        f"<header><h1>{esc(title)}</h1>",
+        f'<p class="subtitle">{esc(subtitle)}</p></header>',
+        f'<p class="verdict">{esc(verdict)}</p>',
     ]
     out += _findings("warning", "Warnings", "warnings", inspection.findings)
     out += _findings("info", "Notes", "info", inspection.findings)
@@ -146,18 +147,18 @@ def _findings(severity: str, heading: str, css: str, findings: Sequence[Finding]
     if not chosen:
         return []
     items = "".join(
-        f'<li>{_esc(f.message)}<span class="fix"><strong>Fix:</strong> {_esc(f.fix)}</span></li>'
+        f'<li>{esc(f.message)}<span class="fix"><strong>Fix:</strong> {esc(f.fix)}</span></li>'
         for f in chosen
     )
-    return [f'<section class="{css} findings"><h2>{_esc(heading)}</h2><ul>{items}</ul></section>']
+    return [f'<section class="{css} findings"><h2>{esc(heading)}</h2><ul>{items}</ul></section>']
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], num_from: int = 1) -> str:
-    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="num">{_esc(c)}</td>' if j >= num_from else f"<td>{_esc(c)}</td>"
+            f'<td class="num">{esc(c)}</td>' if j >= num_from else f"<td>{esc(c)}</td>"
             for j, c in enumerate(row)
         )
         + "</tr>"
@@ -216,7 +217,7 @@ def _labels(parts: list[PartSummary]) -> list[str]:
     out = ["<h2>Labels</h2>"]
     for column in columns:
         found = [(p.name, lab) for p in parts for lab in p.labels if lab.column == column]
-        out.append(f"<h3>{_esc(column)}</h3>")
+        out.append(f"<h3>{esc(column)}</h3>")
         if found[0][1].kind == "values":
             out.append(_values_table(found))
         else:
@@ -292,7 +293,7 @@ def _figures(parts: list[PartSummary]) -> list[str]:
 
 
 def _length_figure(part: PartSummary) -> MplFigure:
-    fig = _new_figure(6.0, 2.8)
+    fig = new_figure(6.0, 2.8)
     ax = fig.add_subplot()
     edges = np.asarray(part.length_edges)
     ax.stairs(part.length_counts, edges, fill=True, color=PALETTE[0], alpha=0.85)
@@ -313,7 +314,7 @@ def _length_figure(part: PartSummary) -> MplFigure:
 
 def _class_figure(column: str, found: list[tuple[str, LabelSummary]]) -> MplFigure:
     classes = _top_classes([lab for _, lab in found])
-    fig = _new_figure(min(2.5 + 0.45 * len(classes) * len(found), 12.0), 3.4)
+    fig = new_figure(min(2.5 + 0.45 * len(classes) * len(found), 12.0), 3.4)
     ax = fig.add_subplot()
     x = np.arange(len(classes))
     width = 0.8 / len(found)
@@ -355,8 +356,8 @@ def _embed(fig: MplFigure, heading: str, caption: str) -> str:
     )
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
     return (
-        f'<figure><img src="data:image/png;base64,{encoded}" alt="{_esc(heading)}">'
-        f"<figcaption><strong>{_esc(heading)}.</strong> {_esc(caption)}</figcaption></figure>"
+        f'<figure><img src="data:image/png;base64,{encoded}" alt="{esc(heading)}">'
+        f"<figcaption><strong>{esc(heading)}.</strong> {esc(caption)}</figcaption></figure>"
     )
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from biodl import __version__
 from biodl.config import dump_config
-from biodl.report._plot import PALETTE, _new_figure, _note, _save
+from biodl.report._plot import PALETTE, new_figure, note, save_png
 from biodl.report.html import Figure, ReportContent, write_report
 
 _HOW_TO_READ = (
@@ -36,7 +36,7 @@ def optimization_history(
     values, numbers : (n_trials,)
         Scores and trial numbers of the complete trials.
     """
-    fig = _new_figure(6.5, 4.0)
+    fig = new_figure(6.5, 4.0)
     ax = fig.add_subplot()
     ax.scatter(numbers, values, color=PALETTE[0], s=18, label="trial")
     if len(values):
@@ -45,12 +45,12 @@ def optimization_history(
     ax.set_xlabel("trial")
     ax.set_ylabel(f"validation {monitor}")
     ax.legend(frameon=False)
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def param_importances(importances: dict[str, float], path: str | os.PathLike[str]) -> Path:
     """Horizontal bars of parameter importances (or a note when there are none)."""
-    fig = _new_figure(6.5, 0.5 + 0.4 * max(3, len(importances)))
+    fig = new_figure(6.5, 0.5 + 0.4 * max(3, len(importances)))
     ax = fig.add_subplot()
     if importances:
         names = list(importances)[::-1]
@@ -58,8 +58,8 @@ def param_importances(importances: dict[str, float], path: str | os.PathLike[str
         ax.set_xlabel("importance (share of score variation)")
     else:
         ax.set_axis_off()
-        _note(ax, ["Importances need at least 2 complete trials", "with varying parameters."])
-    return _save(fig, path)
+        note(ax, ["Importances need at least 2 complete trials", "with varying parameters."])
+    return save_png(fig, path)
 
 
 def write_tune_report(folder: Path, *, study: Any, result: Any, state: dict[str, Any]) -> Path:

@@ -208,7 +208,7 @@ def fit_autoencoder(
     -------
     AutoencoderFit
     """
-    from biodl.training.fit import _quiet_lightning
+    from biodl.training.fit import quiet_lightning
 
     torch.manual_seed(seed)
     data = ExpressionBatches(X)
@@ -221,7 +221,7 @@ def fit_autoencoder(
         model, lr=lr, weight_decay=weight_decay, kl_weight=kl_weight, warmup_epochs=warmup_epochs
     )
     train_loader = batches(data, size, shuffle=True, seed=seed)
-    with _quiet_lightning():
+    with quiet_lightning():
         trainer = L.Trainer(
             max_epochs=epochs,
             accelerator={"auto": "auto", "cpu": "cpu", "cuda": "gpu"}[device],

@@ -268,7 +268,7 @@ def fit_module(
         from lightning.pytorch.callbacks import TQDMProgressBar
 
         callbacks.append(TQDMProgressBar(refresh_rate=max(1, len(train_loader) // 20)))
-    with _quiet_lightning():
+    with quiet_lightning():
         trainer = L.Trainer(
             max_epochs=epochs,
             accelerator=accelerator,
@@ -339,7 +339,7 @@ def _epoch_of(path: str, default: int) -> int:
 
 
 @contextlib.contextmanager
-def _quiet_lightning() -> Iterator[None]:
+def quiet_lightning() -> Iterator[None]:
     """Silence Lightning's start-up chatter (GPU/TPU availability, tips); keep real warnings."""
     names = [
         "lightning.pytorch.utilities.rank_zero",
