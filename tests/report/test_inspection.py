@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from biodl.data.inspect import Inspection, inspect_sequences
+from biodl.data.checks.result import Inspection
+from biodl.data.checks.sequence import inspect_sequences
 from biodl.data.sequence import SequenceSet
 from biodl.report.figures import file_mode
 from biodl.report.inspection import render_inspection, write_inspection

@@ -91,7 +91,7 @@ class TargetEncoding:
                 [_binary_column(labels[c], c, source) for c in self.label_columns]
             ).astype(np.int64)
         column = self.label_columns[0]
-        names = _class_names(labels[column])
+        names = class_names(labels[column])
         lookup = {name: i for i, name in enumerate(self.classes)}
         codes = names.map(lookup)
         if codes.isna().any():
@@ -150,7 +150,7 @@ def infer_targets(
     """
     columns = [str(c) for c in labels.columns]
     if task == "auto":
-        task = _infer_task(labels)
+        task = infer_task(labels)
     if task == "regression":
         return TargetEncoding("regression", columns).scaled_to(_numeric(labels, source))
     if task == "multilabel":
@@ -167,7 +167,7 @@ def infer_targets(
             f"{source}: task '{task}' takes one label column, got {len(columns)} "
             f"({', '.join(columns)}); pass one --label-column or use --task multilabel"
         )
-    classes = _order_classes(sorted(set(_class_names(labels.iloc[:, 0]))))
+    classes = _order_classes(sorted(set(class_names(labels.iloc[:, 0]))))
     if len(classes) < 2:
         raise DataError(
             f"{source} column '{columns[0]}': only one class present ({classes[0]!r}); "
@@ -183,7 +183,14 @@ def infer_targets(
     return TargetEncoding("binary", columns, classes=classes)
 
 
-def _infer_task(labels: pd.DataFrame) -> TaskName:
+def infer_task(labels: pd.DataFrame) -> TaskName:
+    """The task 'auto' reads from label columns (see :func:`infer_targets`).
+
+    Examples
+    --------
+    >>> infer_task(pd.DataFrame({"y": [0.5, 1.7, 2.2]}))
+    'regression'
+    """
     numeric = [pd.api.types.is_numeric_dtype(labels[c]) for c in labels.columns]
     if labels.shape[1] > 1:
         if all(_is_binary_like(labels[c]) for c in labels.columns):
@@ -200,7 +207,7 @@ def _infer_task(labels: pd.DataFrame) -> TaskName:
     return "binary" if column.nunique() <= 2 else "multiclass"
 
 
-def _class_names(column: pd.Series) -> pd.Series:
+def class_names(column: pd.Series) -> pd.Series:
     """Class labels as strings; integer-valued floats lose their '.0'."""
     if pd.api.types.is_numeric_dtype(column):
         values = column.to_numpy(dtype=np.float64)
@@ -221,11 +228,11 @@ def _order_classes(classes: list[str]) -> list[str]:
 
 
 def _is_binary_like(column: pd.Series) -> bool:
-    return set(_class_names(column).str.lower()) <= set(_TRUE_FALSE)
+    return set(class_names(column).str.lower()) <= set(_TRUE_FALSE)
 
 
 def _binary_column(column: pd.Series, name: str, source: str) -> np.ndarray:
-    names = _class_names(column).str.lower()
+    names = class_names(column).str.lower()
     bad = ~names.isin(list(_TRUE_FALSE))
     if bad.any():
         row = int(np.argmax(bad.to_numpy()))

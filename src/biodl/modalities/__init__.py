@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from torch.utils.data import Dataset
 
     from biodl.config import DataConfig, RunConfig
+    from biodl.data.checks.result import Inspection
     from biodl.experiment import PreparedData
 
 #: kind -> "module:attribute" of its modality object, imported on first use. The order is the
@@ -153,6 +154,12 @@ class Modality(Protocol):
 
     def describe(self, prepared: PreparedData) -> dict[str, Any]:
         """Facts for ``metrics.json`` 'data' and the report (e.g. the alphabet)."""
+        ...
+
+    def inspect(self, data: DataConfig) -> Inspection:
+        """``biodl inspect``: read each part given (train, valid, test; no split) with the
+        kind's readers and ``data``'s options, problems kept rather than refused, and return
+        the kind's checks (:mod:`biodl.data.checks`)."""
         ...
 
 
