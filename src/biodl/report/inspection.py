@@ -59,7 +59,7 @@ _EXTRA_CSS = """
 .info { background: var(--good-bg); border-left: 5px solid var(--accent); padding: 8px 16px;
         margin: 1em 0; }
 .info h2 { border: 0; margin: 0.3em 0; font-size: 1.1em; }
-.parts td.num { white-space: normal; overflow-wrap: anywhere; }
+.wrap td.num { white-space: normal; overflow-wrap: anywhere; }
 .parts td:first-child { width: 26%; }
 """
 
@@ -192,7 +192,7 @@ def _parts_table(parts: Sequence[PartSummary]) -> list[str]:
     rows += [[name, *[c.get(name, "—") for c in cells]] for name in names]
     rows.append(["Label columns", *[", ".join(p.label_columns) or "none" for p in parts]])
     table = _table(["", *[p.name for p in parts]], rows)
-    return ["<h2>Parts</h2>", f'<div class="parts">{table}</div>']
+    return ["<h2>Parts</h2>", f'<div class="parts wrap">{table}</div>']
 
 
 def _overlaps(inspection: Inspection) -> list[str]:
@@ -216,7 +216,9 @@ def _overlaps(inspection: Inspection) -> list[str]:
         "inflates the scores (leakage). "
         f"Examples read <em>id in the later part = id in the earlier part</em>.{_esc(identity)}"
         "</p>",
-        _table(["Part", "Compared with", "Identical", "Examples", "Shared ids"], rows, 2),
+        '<div class="wrap">'
+        + _table(["Part", "Compared with", "Identical", "Examples", "Shared ids"], rows, 2)
+        + "</div>",
     ]
 
 

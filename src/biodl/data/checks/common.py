@@ -63,6 +63,8 @@ InspectTask = Literal["auto", "binary", "multiclass", "multilabel", "regression"
 INSPECT_TASKS: tuple[InspectTask, ...] = ("auto", *TASKS)
 
 #: Thresholds of the shared findings, in one place so the docs and the messages agree.
+#: Imbalance: the rarest of two classes below this share (of k classes: below
+#: ``MINORITY_FRACTION * 2 / k``, the same fraction of a balanced share).
 MINORITY_FRACTION = 0.2
 SMALL_DATA = 200
 FEW_EXAMPLES = 10
@@ -94,7 +96,8 @@ def check_parts(parts: Mapping[str, Any], expected: type, how: str) -> None:
     for name, part in parts.items():
         if not isinstance(part, expected):
             raise DataError(
-                f"inspect part {name!r}: expected a {expected.__name__}, got "
+                f"inspect part {name!r}: expected {article(expected.__name__)} "
+                f"{expected.__name__}, got "
                 f"{type(part).__name__}. {how}."
             )
 
@@ -331,13 +334,15 @@ def _label_findings(name: str, label: LabelSummary) -> list[Finding]:
         )
         return out
     minority = label.minority_fraction
-    if minority < MINORITY_FRACTION:
+    # MINORITY_FRACTION for two classes; with k classes the same share of the balanced 1/k.
+    if minority < MINORITY_FRACTION * 2 / max(len(classes), 2):
         rare = min(classes, key=lambda k: classes[k])
+        balanced = f"; a balanced share is {1 / len(classes):.1%}" if len(classes) > 2 else ""
         out.append(
             Finding(
                 "warning",
                 f"{where}: classes are imbalanced; the rarest class {rare!r} is "
-                f"{minority:.1%} of records ({classes[rare]} of {label.n}).",
+                f"{minority:.1%} of records ({classes[rare]} of {label.n}{balanced}).",
                 "Train with --class-weights balanced and judge the model by balanced accuracy "
                 "and AUPRC (area under the precision-recall curve), not accuracy, which a "
                 "model gets high by always predicting the common class.",

@@ -26,7 +26,6 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -68,7 +67,7 @@ from biodl.errors import DataError
 
 __all__ = ["ExpressionPart", "inspect_expression"]
 
-_BLOCK_ROWS = 4096  # rows hashed at a time
+_BLOCK_VALUES = 1 << 24  # values made dense and hashed at a time (64 MB of float32)
 
 
 @dataclass
@@ -398,18 +397,15 @@ def _row_hashes(data: ExpressionSet, genes: list[str] | None) -> list[bytes]:
     X = data.X
     if genes is not None and genes != list(data.genes):
         X = X[:, _first_of(pd.Index(data.genes), genes)]
-    if sp.issparse(X):
-        csr = sp.csr_matrix(X)
-        csr.sort_indices()
-        indices, values, bounds = csr.indices, csr.data, csr.indptr.tolist()
-        return [
-            digest(indices[a:b].tobytes() + values[a:b].tobytes())
-            for a, b in itertools.pairwise(bounds)
-        ]
+    # Dense float32 rows whatever the storage, so a sparse and a dense copy hash alike;
+    # a block holds at most _BLOCK_VALUES values.
+    rows = max(1, _BLOCK_VALUES // max(X.shape[1], 1))
     out: list[bytes] = []
-    for start in range(0, X.shape[0], _BLOCK_ROWS):
-        block = np.ascontiguousarray(X[start : start + _BLOCK_ROWS], dtype=np.float32)
-        out += [digest(row.data) for row in block]
+    for start in range(0, X.shape[0], rows):
+        block = X[start : start + rows]
+        dense = block.toarray() if isinstance(block, sp.spmatrix) else block
+        dense = np.ascontiguousarray(dense, dtype=np.float32)
+        out += [digest(row.data) for row in dense]
     return out
 
 

@@ -97,14 +97,15 @@ def geometry_findings(part: ImagePart) -> list[Finding]:
         )
     converted = {k: v for k, v in part.stored_channels.items() if k != str(part.channels)}
     if converted:
-        stored = ", ".join(
+        stored = " and ".join(
             f"{v} with {k} channel{'s' if k != '1' else ''}" for k, v in converted.items()
         )
         how = "repeated to 3 channels" if part.channels == 3 else "made grey by luminance"
         out.append(
             Finding(
                 "info",
-                f"{name}: {stored} are {how} (batches have {part.channels}).",
+                f"{name}: of {part.n} images, {stored} are {how} (every batch has "
+                f"{part.channels}).",
                 "Nothing to do if colour does not matter to the label; pass --channels 1 or 3 "
                 "to choose.",
                 "channels_converted",
