@@ -247,9 +247,9 @@ def inspect(
 ) -> None:
     """Check data of any kind before training: balance, sizes, duplicates, leakage between files.
 
-    Prints a summary with a suggested fix for each problem found. The kind and the reading
-    options are those of biodl train. Example: biodl inspect train.csv --test test.csv --out
-    inspection.html
+    Prints a summary with a suggested fix for each problem found.
+    The kind and the reading options are those of biodl train; see docs/inspect.md.
+    Example: biodl inspect train.csv --test test.csv --out inspection.html
     """
 
     def work() -> None:
