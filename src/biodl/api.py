@@ -317,60 +317,88 @@ def inspect(
     valid: PathLike | None = None,
     test: PathLike | None = None,
     out: PathLike | None = None,
-    task: str = "auto",
+    json_out: PathLike | None = None,
+    kind: str | None = None,
+    task: str | None = None,
     labels: PathLike | None = None,
     label_columns: list[str] | None = None,
     sequence_column: str | None = None,
     id_column: str | None = None,
-    alphabet: str = "auto",
+    alphabet: str | None = None,
+    config: PathLike | RunConfig | None = None,
+    overrides: list[str] | None = None,
+    **options: Any,
 ):
-    """Check data before training: sizes, balance, lengths, letters, duplicates, leakage.
+    """Check data of any kind before training: sizes, balance, duplicates, leakage, and more.
+
+    Each kind adds its own checks (sequences: lengths and letters; expression: value scale,
+    NaN, zero-variance genes; time series: lengths, NaN; records: missingness per variable,
+    variables seen in one part only, stay lengths; images: sizes and channels, identical
+    pixels across parts). See ``docs/inspect.md``.
 
     Parameters
     ----------
     data : path
-        The (training) file, in any supported format; labels are optional.
+        The (training) file or folder, of any kind :func:`train` reads; labels are optional.
     valid, test : path, optional
-        Further files; sequences they share with earlier files are reported as leakage.
+        Further files; items they share with earlier files are reported as leakage.
     out : path, optional
         Write a self-contained HTML page of the inspection.
-    task : str, default 'auto'
-    labels, label_columns, sequence_column, id_column, alphabet
+    json_out : path, optional
+        Write the inspection as JSON.
+    kind : str, optional
+        'auto' (default: detected as training does), 'sequence', 'expression', 'timeseries',
+        'records' or 'image'.
+    task, labels, label_columns, sequence_column, id_column, alphabet
         As for :func:`train`.
+    config, overrides
+        As for :func:`train` (only the ``data`` section is used).
+    **options
+        Any other data option of :func:`train`, e.g. ``genes_as_rows=True``, ``statics=[]``,
+        ``window="24h"``, ``size=64``, ``channels=3``.
 
     Returns
     -------
     Inspection
         ``summary()`` for text, ``to_dict()`` for JSON, ``findings`` with a fix each.
-    """
-    from biodl.data.inspect import inspect_sequences
-    from biodl.data.sequence import SequenceSet, read_sequences
-    from biodl.report.inspection import write_inspection
 
-    parts: dict[str, SequenceSet] = {}
-    for name, path in (("train", data), ("valid", valid), ("test", test)):
-        if path is None:
-            continue
-        first = parts.get("train")
-        parts[name] = read_sequences(
-            os.fspath(path),
-            labels=os.fspath(labels) if labels else None,
-            label_columns=label_columns
-            or (
-                list(first.labels.columns)
-                if first is not None and first.labels is not None
-                else None
-            ),
-            sequence_column=sequence_column,
-            id_column=id_column,
-            alphabet=first.alphabet.name if first is not None else alphabet,  # type: ignore[arg-type]
-            require_labels=False,
-            extra_labels="ignore",
+    Raises
+    ------
+    ConfigError
+        For an option that is not a data option, or a bad value.
+    DataError
+        For a file the kind's readers cannot read.
+
+    Examples
+    --------
+    >>> # result = biodl.inspect("train.csv", test="test.csv", out="inspection.html")
+    >>> # result = biodl.inspect("expr.csv", labels="meta.csv", label_columns=["cell_type"])
+    """
+    from biodl.pipeline.inspect import inspect_data
+
+    known = {f.name for f in dataclasses.fields(DataConfig)}
+    other = sorted(k for k in options if k not in known or k == "train")
+    if other:
+        raise ConfigError(
+            f"inspect takes data options only; got {', '.join(other)}. Valid options: "
+            f"{', '.join(sorted(known - {'train'}))}."
         )
-    inspection = inspect_sequences(parts, task=task)
-    if out is not None:
-        write_inspection(inspection, out, title=f"Inspection of {Path(data).name}")
-    return inspection
+    given = {
+        "valid": valid,
+        "test": test,
+        "labels": labels,
+        "kind": kind,
+        "task": task,
+        "label_columns": label_columns,
+        "sequence_column": sequence_column,
+        "id_column": id_column,
+        "alphabet": alphabet,
+        **options,
+    }
+    paths = ("valid", "test", "labels")
+    given = {k: os.fspath(v) if k in paths and v is not None else v for k, v in given.items()}
+    cfg = build_config(config, overrides=overrides, train=os.fspath(data), **given)
+    return inspect_data(cfg.data, out=out, json_out=json_out)
 
 
 def cross_validate(

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from biodl.data.inspect import Inspection, inspect_sequences
+from biodl.data.checks.result import Inspection
+from biodl.data.checks.sequence import inspect_sequences
 from biodl.data.sequence import SequenceSet
 from biodl.report.figures import file_mode
 from biodl.report.inspection import render_inspection, write_inspection
@@ -104,3 +105,26 @@ def _text(plain: str) -> str:
     import html
 
     return html.escape(plain, quote=True)
+
+
+def test_any_kind_renders_its_tables_and_figures_escaped() -> None:
+    from biodl.data.checks.result import Bars, Histogram, Lines, LineSeries, Table
+    from biodl.data.checks.timeseries import inspect_timeseries
+    from biodl.data.timeseries import TimeSeriesSet
+
+    x = np.tile(np.linspace(0, 1, 12), (8, 1))
+    x[:, 0] = np.arange(8)
+    result = inspect_timeseries({"train": TimeSeriesSet.from_array(x, labels=["a", "b"] * 4)})
+    result.tables.append(Table(EVIL, ["Cell", EVIL], [[EVIL, "1"]], note=EVIL))
+    result.figures = [
+        Histogram("H", "a histogram", "t", "x", "y", [0.0, 1.0, 2.0], [3, 4], 1.0, EVIL),
+        Bars("B", "bars", "t", "y", ["p", "q"], {"train": [0.5, 0.2]}, {"train": ["5", "2"]}),
+        Lines("L", "lines", "t", "x", "y", [0.0, 1.0], [LineSeries("m", [1, 2], [0, 1], [2, 3])]),
+    ]
+    page = render_inspection(result, title="Series")
+    assert "timeseries data · 1 part" in page and "<h2>Channels</h2>" in page
+    assert "<script" not in page and page.count("&lt;script&gt;") >= 4
+    # Three figure specs and one class-balance chart.
+    assert page.count("data:image/png;base64,") == 4
+    for heading in ("H.", "B.", "L.", "Class balance of label."):
+        assert f"<strong>{heading}</strong>" in page

@@ -109,7 +109,11 @@ def evaluate(
 @app.command()
 def inspect(
     data: Annotated[
-        Path, typer.Argument(help="Sequences (FASTA, CSV/TSV, folder); labels optional.")
+        Path,
+        typer.Argument(
+            help="Training data of any kind (sequences, expression, time series, records, "
+            "images); labels optional."
+        ),
     ],
     valid: Annotated[
         Path | None, typer.Option(help="A validation file to compare with DATA.")
@@ -124,44 +128,175 @@ def inspect(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Write the inspection as JSON.")
     ] = None,
+    kind: Annotated[str | None, typer.Option(help=_choices("kind"), show_default="auto")] = None,
     labels: Annotated[
-        Path | None, typer.Option(help="Labels table keyed by id, for FASTA input.")
+        Path | None,
+        typer.Option(
+            help="Labels table keyed by id: for FASTA, expression samples (metadata) or "
+            "records (outcomes)."
+        ),
     ] = None,
     label_column: Annotated[
         list[str] | None, typer.Option(help="Label column(s) (detected if not given).")
     ] = None,
-    sequence_column: Annotated[
-        str | None, typer.Option(help="Sequence column of a CSV/TSV.")
+    id_column: Annotated[
+        str | None, typer.Option(help="Id column of a CSV/TSV or labels table.")
     ] = None,
-    id_column: Annotated[str | None, typer.Option(help="Id column of a CSV/TSV.")] = None,
-    alphabet: Annotated[str, typer.Option(help="auto, dna, rna or protein.")] = "auto",
-    task: Annotated[str, typer.Option(help=_choices("task"))] = "auto",
+    task: Annotated[str | None, typer.Option(help=_choices("task"), show_default="auto")] = None,
+    sequence_column: Annotated[
+        str | None, typer.Option(help="Sequence column of a CSV/TSV.", rich_help_panel="Sequences")
+    ] = None,
+    alphabet: Annotated[
+        str | None,
+        typer.Option(
+            help="auto, dna, rna or protein.", show_default="auto", rich_help_panel="Sequences"
+        ),
+    ] = None,
+    genes_as_rows: Annotated[
+        bool | None,
+        typer.Option(
+            "--genes-as-rows/--samples-as-rows",
+            help="Expression table with genes as rows and samples as columns.",
+            show_default=False,
+            rich_help_panel="Expression",
+        ),
+    ] = None,
+    layer: Annotated[
+        str | None,
+        typer.Option(help="Expression .h5ad: read this layer.", rich_help_panel="Expression"),
+    ] = None,
+    raw: Annotated[
+        bool | None,
+        typer.Option(
+            "--raw/--no-raw",
+            help="Expression .h5ad: read .raw instead of X.",
+            show_default=False,
+            rich_help_panel="Expression",
+        ),
+    ] = None,
+    log1p: Annotated[
+        str | None,
+        typer.Option(
+            help="The --log1p training will use (auto, true, false): the value scale is "
+            "checked against it.",
+            show_default="auto",
+            rich_help_panel="Expression",
+        ),
+    ] = None,
+    normalize: Annotated[
+        bool | None,
+        typer.Option(
+            "--normalize/--no-normalize",
+            help="The --normalize training will use (default: on for raw counts).",
+            rich_help_panel="Expression",
+        ),
+    ] = None,
+    time_column: Annotated[
+        str | None, typer.Option(help="Records table: time column.", rich_help_panel="Records")
+    ] = None,
+    variable_column: Annotated[
+        str | None,
+        typer.Option(help="Records table: variable column.", rich_help_panel="Records"),
+    ] = None,
+    value_column: Annotated[
+        str | None, typer.Option(help="Records table: value column.", rich_help_panel="Records")
+    ] = None,
+    time_unit: Annotated[
+        str | None,
+        typer.Option(help=_choices("time_unit"), show_default="auto", rich_help_panel="Records"),
+    ] = None,
+    statics: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated static descriptors read at time zero (default: detected; "
+            "'none' for none).",
+            rich_help_panel="Records",
+        ),
+    ] = None,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            help="The --window training will use, e.g. 48h: stay lengths are compared with it.",
+            show_default="48h",
+            rich_help_panel="Records",
+        ),
+    ] = None,
+    size: Annotated[
+        int | None,
+        typer.Option(help="Bring every image to SIZE x SIZE pixels.", rich_help_panel="Images"),
+    ] = None,
+    channels: Annotated[
+        int | None,
+        typer.Option(help="1 = greyscale, 3 = RGB; default: as read.", rich_help_panel="Images"),
+    ] = None,
+    fit: Annotated[
+        str | None,
+        typer.Option(help=_choices("fit"), show_default="resize", rich_help_panel="Images"),
+    ] = None,
+    image_column: Annotated[
+        str | None,
+        typer.Option(help="Column of image paths in a CSV of images.", rich_help_panel="Images"),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="A config.yaml whose data section to use.")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Any other data option: data.static_missing=-1 (repeatable)."),
+    ] = None,
 ) -> None:
-    """Check data before training: class balance, lengths, letters, duplicates, leakage between files.
+    """Check data of any kind before training: balance, sizes, duplicates, leakage between files.
 
     Prints a summary with a suggested fix for each problem found.
+    The kind and the reading options are those of biodl train; see docs/inspect.md.
     Example: biodl inspect train.csv --test test.csv --out inspection.html
     """
 
     def work() -> None:
         from biodl import api
-        from biodl._io import atomic_write_text, to_json
 
+        switch = {"auto": "auto", "true": True, "false": False}
+        if log1p is not None and log1p.lower() not in switch:
+            _fail(f"--log1p {log1p}: expected auto, true or false")
+        names = None
+        if statics is not None:
+            names = (
+                []
+                if statics.strip().lower() == "none"
+                else [s.strip() for s in statics.split(",") if s.strip()]
+            )
         result = api.inspect(
             data,
             valid=valid,
             test=test,
             out=out,
+            json_out=json_out,
+            kind=kind,
             task=task,
             labels=labels,
             label_columns=label_column,
             sequence_column=sequence_column,
             id_column=id_column,
             alphabet=alphabet,
+            config=config,
+            overrides=overrides,
+            genes_as_rows=genes_as_rows,
+            layer=layer,
+            use_raw=raw,
+            log1p=None if log1p is None else switch[log1p.lower()],
+            normalize=normalize,
+            time_column=time_column,
+            variable_column=variable_column,
+            value_column=value_column,
+            time_unit=time_unit,
+            statics=names,
+            window=window,
+            size=size,
+            channels=channels,
+            fit=fit,
+            image_column=image_column,
         )
         typer.echo(result.summary())
-        if json_out is not None:
-            atomic_write_text(json_out, to_json(result.to_dict()))
         if out is not None:
             typer.echo(f"\nInspection written to {out}", err=True)
 

@@ -144,6 +144,7 @@ def read_expression(
     use_raw: bool = False,
     metadata: str | None = None,
     id_column: str | None = None,
+    strict: bool = True,
 ) -> ExpressionSet:
     """Read an expression matrix from CSV/TSV or ``.h5ad``, validated.
 
@@ -163,6 +164,9 @@ def read_expression(
     id_column : str, optional
         Tables only: the column of row ids, i.e. sample ids (samples as rows, default the first
         column) or gene ids (genes as rows, default: see the module notes).
+    strict : bool, default True
+        Refuse non-finite values and repeated sample or gene ids. False keeps them, for
+        ``biodl inspect``, which reports them (:mod:`biodl.data.checks.expression`).
 
     Returns
     -------
@@ -172,7 +176,8 @@ def read_expression(
     ------
     DataError
         Unreadable file; NaN/inf or missing values (sample and gene named); duplicated sample or
-        gene ids; metadata ids that do not match; an unknown layer or no ``.raw``.
+        gene ids (these three only when ``strict``); metadata ids that do not match; an unknown
+        layer or no ``.raw``.
     """
     source = str(path)
     file = Path(path)
@@ -195,9 +200,10 @@ def read_expression(
                 "or convert the data to .h5ad.",
             )
         data = _read_table(file, source, genes_as_rows=genes_as_rows, id_column=id_column)
-    _check_unique(data.ids, source, "sample")
-    _check_unique(data.genes, source, "gene")
-    _check_finite(data, source)
+    if strict:
+        _check_unique(data.ids, source, "sample")
+        _check_unique(data.genes, source, "gene")
+        _check_finite(data, source)
     if metadata is not None:
         data.obs = _join_metadata(data, read_metadata(metadata), metadata)
     return data
@@ -563,7 +569,9 @@ def _join_metadata(data: ExpressionSet, meta: pd.DataFrame, source: str) -> pd.D
             "The first metadata column must hold the sample ids of the expression file.",
         )
     joined = data.obs.drop(columns=[c for c in meta.columns if c in data.obs.columns])
-    return joined.join(meta.loc[data.ids])
+    extra = meta.loc[data.ids]
+    extra.index = joined.index  # by position: a repeated sample id (strict=False) stays one row
+    return pd.concat([joined, extra], axis=1)
 
 
 def check_label_column(data: ExpressionSet, column: str, *, source: str | None = None) -> pd.Series:

@@ -22,7 +22,7 @@ import pandas as pd
 from biodl.data.records import RecordSet
 from biodl.errors import DataError
 
-__all__ = ["Outcomes", "attach_outcomes", "read_outcomes"]
+__all__ = ["Outcomes", "attach_outcomes", "find_outcomes", "read_outcomes"]
 
 _ID_NAMES = ("recordid", "record_id", "record", "stay_id", "icustay_id", "id")
 _OUTCOME_WORDS = re.compile(r"death|mortality|outcome|label|target|class|^y$", re.IGNORECASE)
@@ -109,6 +109,24 @@ def read_outcomes(
     out = table[keep].copy()
     out.index = pd.Index(ids.to_numpy(), name=ident)
     return Outcomes(out, labels, group_column, note, str(p), list(table.columns))
+
+
+def find_outcomes(records: str | os.PathLike[str]) -> Path | None:
+    """The one ``Outcomes*`` file beside the records (or inside their folder), if exactly one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from biodl.data.synthetic_icu import write_icu_records
+    >>> root = write_icu_records(tempfile.mkdtemp(), n_records=3)
+    >>> find_outcomes(root / "records").name
+    'Outcomes.txt'
+    """
+    path = Path(records)
+    beside = sorted(path.parent.glob("Outcomes*")) + (
+        sorted(path.glob("Outcomes*")) if path.is_dir() else []
+    )
+    return beside[0] if len(beside) == 1 else None
 
 
 def attach_outcomes(

@@ -184,6 +184,13 @@ def infer_targets(
 
 
 def infer_task(labels: pd.DataFrame) -> TaskName:
+    """The task 'auto' reads from label columns (see :func:`infer_targets`).
+
+    Examples
+    --------
+    >>> infer_task(pd.DataFrame({"y": [0.5, 1.7, 2.2]}))
+    'regression'
+    """
     numeric = [pd.api.types.is_numeric_dtype(labels[c]) for c in labels.columns]
     if labels.shape[1] > 1:
         if all(_is_binary_like(labels[c]) for c in labels.columns):

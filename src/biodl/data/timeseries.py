@@ -83,17 +83,20 @@ class TimeSeriesSet:
         ids: Any = None,
         lengths: Any = None,
         source: str = "X",
+        strict: bool = True,
     ) -> TimeSeriesSet:
         """Build from an array ``(n, length)`` or ``(n, channels, length)``.
 
         Trailing time points that are ``NaN`` in every channel count as padding (unless
-        ``lengths`` is given); any other ``NaN`` is an error.
+        ``lengths`` is given); any other ``NaN`` is an error unless ``strict`` is False (see
+        :func:`read_timeseries`).
 
         Raises
         ------
         DataError
             For a wrong number of dimensions, non-numeric values, empty series, ``NaN`` inside a
-            series, or ``labels`` / ``ids`` / ``lengths`` of the wrong size.
+            series or repeated ids (when ``strict``), or ``labels`` / ``ids`` / ``lengths`` of
+            the wrong size.
         """
         try:
             array = np.asarray(values, dtype=np.float32)
@@ -118,7 +121,8 @@ class TimeSeriesSet:
                     f"{source}: lengths must hold {n} values of at most {array.shape[2]}; "
                     "give one length per series"
                 )
-        return _finish(array, lengths_array, ids, _label_frame(labels, n, source), source)
+        frame = _label_frame(labels, n, source)
+        return _finish(array, lengths_array, ids, frame, source, strict=strict)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -163,8 +167,13 @@ def _finish(
     labels: pd.DataFrame | None,
     source: str,
     lines: np.ndarray | None = None,
+    *,
+    strict: bool = True,
 ) -> TimeSeriesSet:
-    """Check emptiness and inner NaN, zero the padding, attach ids."""
+    """Check emptiness and inner NaN, zero the padding, attach ids.
+
+    Not ``strict``: NaN inside a series stays NaN and ids may repeat (for ``biodl inspect``).
+    """
     n = array.shape[0]
     if n == 0:
         raise DataError(f"{source}: no series found; expected one series per row")
@@ -179,7 +188,7 @@ def _finish(
         )
     mask = np.arange(array.shape[2])[None, :] < lengths[:, None]
     inner = np.isnan(array) & mask[:, None, :]
-    if inner.any():
+    if strict and inner.any():
         row, channel, t = (int(v[0]) for v in np.nonzero(inner))
         raise fail(
             source,
@@ -194,7 +203,7 @@ def _finish(
         id_list = [str(v) for v in np.asarray(ids).reshape(-1)]
         if len(id_list) != n:
             raise DataError(f"{source}: {len(id_list)} ids for {n} series; give one id per series")
-        if len(set(id_list)) != n:
+        if strict and len(set(id_list)) != n:
             seen: set[str] = set()
             repeated = next(i for i in id_list if i in seen or seen.add(i))  # type: ignore[func-returns-value]
             raise DataError(f"{source}: id '{repeated}' occurs twice; ids must be unique")
@@ -260,7 +269,7 @@ def _is_number(token: str) -> bool:
 
 
 def _read_text(
-    path: Path, source: str, *, id_column: str | None, label_columns: list[str]
+    path: Path, source: str, *, id_column: str | None, label_columns: list[str], strict: bool
 ) -> TimeSeriesSet:
     text = path.read_text(encoding="utf-8", errors="strict")
     rows = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
@@ -269,7 +278,9 @@ def _read_text(
     first = _split_line(rows[0][1])
     named = first[0].strip().lower() in (*LABEL_NAMES, "id")
     if named or not all(_is_number(t) for t in first[1:]) or id_column or label_columns:
-        return _read_headed(path, source, id_column=id_column, label_columns=label_columns)
+        return _read_headed(
+            path, source, id_column=id_column, label_columns=label_columns, strict=strict
+        )
     labels: list[str] = []
     series: list[np.ndarray] = []
     for line, content in rows:
@@ -282,7 +293,8 @@ def _read_text(
         array[i, 0, : len(values)] = values
     lengths = _trailing_lengths(array)
     frame = pd.DataFrame({"label": labels})
-    return _finish(array, lengths, None, frame, source, np.array([r[0] for r in rows]))
+    lines = np.array([r[0] for r in rows])
+    return _finish(array, lengths, None, frame, source, lines, strict=strict)
 
 
 def _trailing_lengths(array: np.ndarray) -> np.ndarray:
@@ -297,7 +309,7 @@ def _pick(columns: list[str], names: tuple[str, ...]) -> str | None:
 
 
 def _read_headed(
-    path: Path, source: str, *, id_column: str | None, label_columns: list[str]
+    path: Path, source: str, *, id_column: str | None, label_columns: list[str], strict: bool
 ) -> TimeSeriesSet:
     sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else None
     try:
@@ -344,7 +356,7 @@ def _read_headed(
             frame[column] = as_numbers
     ids = table[id_name].to_numpy() if id_name else None
     lines = np.arange(len(table)) + 2
-    return _finish(array, _trailing_lengths(array), ids, frame, source, lines)
+    return _finish(array, _trailing_lengths(array), ids, frame, source, lines, strict=strict)
 
 
 def _npz_key(keys: list[str], stem: str, part: str | None) -> str | None:
@@ -353,7 +365,9 @@ def _npz_key(keys: list[str], stem: str, part: str | None) -> str | None:
     return next((k for k in names if k in keys), None)
 
 
-def _read_npz(path: Path, source: str, *, part: str | None, require_labels: bool) -> TimeSeriesSet:
+def _read_npz(
+    path: Path, source: str, *, part: str | None, require_labels: bool, strict: bool
+) -> TimeSeriesSet:
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {k: archive[k] for k in archive.files}
@@ -382,6 +396,7 @@ def _read_npz(path: Path, source: str, *, part: str | None, require_labels: bool
         ids=arrays[id_key] if id_key else None,
         lengths=arrays[len_key] if len_key else None,
         source=where,
+        strict=strict,
     )
 
 
@@ -392,6 +407,7 @@ def read_timeseries(
     label_columns: list[str] | None = None,
     part: str | None = None,
     require_labels: bool = True,
+    strict: bool = True,
 ) -> TimeSeriesSet:
     """Read regular time series (see the module docstring for the layouts).
 
@@ -408,6 +424,10 @@ def read_timeseries(
         For ``.npz`` holding several parts: read ``x_<part>`` / ``y_<part>``.
     require_labels : bool, default True
         For ``.npz``: fail when there is no labels array.
+    strict : bool, default True
+        Refuse a ``NaN`` inside a series and repeated ids. False keeps them (the ``NaN`` stays
+        in ``values``), for ``biodl inspect``, which reports them
+        (:mod:`biodl.data.checks.timeseries`).
 
     Returns
     -------
@@ -433,10 +453,14 @@ def read_timeseries(
     if not file.is_file():
         raise DataError(f"{source}: no such file; give a UCR text, CSV or .npz file")
     if file.suffix.lower() in NPZ_SUFFIXES:
-        return _read_npz(file, source, part=part, require_labels=require_labels)
+        return _read_npz(file, source, part=part, require_labels=require_labels, strict=strict)
     try:
         return _read_text(
-            file, source, id_column=id_column, label_columns=list(label_columns or [])
+            file,
+            source,
+            id_column=id_column,
+            label_columns=list(label_columns or []),
+            strict=strict,
         )
     except UnicodeDecodeError:
         raise fail(source, "is not a text file (not UTF-8); give UCR text, CSV or .npz") from None

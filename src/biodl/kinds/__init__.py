@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from torch.utils.data import Dataset
 
     from biodl.config import DataConfig, RunConfig
+    from biodl.data.checks.result import Inspection
     from biodl.data.prepared import PreparedData, RawData
     from biodl.evaluate.search_space import ParamSpec
     from biodl.models.registry import ModelParameter
@@ -166,6 +167,12 @@ class Modality(Protocol):
 
     def describe(self, prepared: PreparedData) -> dict[str, Any]:
         """Facts for ``metrics.json`` 'data' and the report (e.g. the alphabet)."""
+        ...
+
+    def inspect(self, data: DataConfig) -> Inspection:
+        """``biodl inspect``: read each part given (train, valid, test; no split) with the
+        kind's readers and ``data``'s options, problems kept rather than refused, and return
+        the kind's checks (:mod:`biodl.data.checks`)."""
         ...
 
 

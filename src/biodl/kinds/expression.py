@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from torch.utils.data import Dataset
 
     from biodl.config import DataConfig, RunConfig
+    from biodl.data.checks.result import Inspection
     from biodl.data.prepared import PreparedData, RawData
     from biodl.kinds import ExtraBaseline
 
@@ -418,6 +419,32 @@ class ExpressionModality:
             "density": round(stored / max(1, X.shape[0] * X.shape[1]), 4),
             "value_scale": value_scale(X),
         }
+
+    def inspect(self, data: DataConfig) -> Inspection:
+        """Read each part as training does, NaN and repeated ids kept, and inspect it
+        (:func:`biodl.data.checks.expression.inspect_expression`)."""
+        from biodl.data.checks.expression import inspect_expression
+
+        parts = {
+            name: read_expression(
+                path,
+                genes_as_rows=data.genes_as_rows,
+                layer=data.layer,
+                use_raw=data.use_raw,
+                metadata=data.labels,
+                id_column=data.id_column,
+                strict=False,
+            )
+            for name, path in (("train", data.train), ("valid", data.valid), ("test", data.test))
+            if path
+        }
+        return inspect_expression(
+            parts,
+            label_columns=data.label_columns,
+            task=data.task,
+            log1p=data.log1p,
+            normalize=data.normalize,
+        )
 
 
 def _is_number(text: str) -> bool:

@@ -385,6 +385,28 @@ class ImageModality:
             split=split,
         )
 
+    def inspect(self, data: Any) -> Any:
+        """Read the images as training does (an npz keeps its own parts; ``--valid`` and
+        ``--test`` files are read with the training channels and side) and inspect them
+        (:func:`biodl.data.checks.images.inspect_images`); labels are optional."""
+        from biodl.data.checks.images import inspect_images
+
+        options = {
+            "fit": data.fit,
+            "image_column": data.image_column,
+            "label_columns": list(data.label_columns) or None,
+            "require_labels": False,
+        }
+        parts = read_images(data.train, size=data.size, channels=data.channels, **options)
+        first = parts["train"]
+        assert first is not None
+        for name, path in (("valid", data.valid), ("test", data.test)):
+            if path:
+                other = read_images(path, size=first.size, channels=first.channels, **options)
+                parts[name] = other[name] or other["train"]
+        present = {name: part for name, part in parts.items() if part is not None}
+        return inspect_images(present, task=data.task)
+
 
 def read_images_run(data: Any) -> Any:
     """The images of a run (``data`` is its DataConfig) as :class:`RawData`, before any split.

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from torch.utils.data import Sampler
 
     from biodl.config import DataConfig, RunConfig
+    from biodl.data.checks.result import Inspection
     from biodl.data.prepared import PreparedData, RawData
     from biodl.data.records import RecordSet
     from biodl.data.timegrid import GridSpec
@@ -260,6 +261,30 @@ class RecordsModality:
             "hours": {"median": float(np.median(durations)), "max": float(durations.max())},
             "bytes_observations": int(sum(p.nbytes for p in parts)),
         }
+
+    def inspect(self, data: DataConfig) -> Inspection:
+        """Read each part as training does (later parts with the training statics), match the
+        outcomes (``--labels``, or the one ``Outcomes*`` file beside the records) without
+        refusing gaps, and inspect (:func:`biodl.data.checks.records.inspect_records`)."""
+        from biodl.data.checks.records import inspect_records
+        from biodl.data.outcomes import find_outcomes, read_outcomes
+        from biodl.data.timegrid import parse_hours
+        from biodl.kinds.records_read import read_part
+
+        reader = reader_options(data)
+        parts = {"train": read_part(data.train, data, reader, labels=None)}
+        reader = {**reader, "statics": list(parts["train"].static_names), "require_statics": False}
+        for name, path in (("valid", data.valid), ("test", data.test)):
+            if path:
+                parts[name] = read_part(path, data, reader, labels=None)
+        table = data.labels or find_outcomes(data.train)
+        outcomes = read_outcomes(table, label_columns=data.label_columns) if table else None
+        return inspect_records(
+            parts,
+            outcomes=outcomes,
+            task=data.task,
+            window_hours=parse_hours(data.window, option="--window"),
+        )
 
 
 class RecordBatches(Dataset[Any]):

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from torch.utils.data import Dataset
 
     from biodl.config import DataConfig, RunConfig
+    from biodl.data.checks.result import Inspection
     from biodl.data.prepared import Leakage, PreparedData, RawData
     from biodl.data.sequence import SequenceSet
     from biodl.kinds import ExtraBaseline
@@ -236,6 +237,31 @@ class SequenceModality:
                 "median": float(np.median(lengths)),
             },
         }
+
+    def inspect(self, data: DataConfig) -> Inspection:
+        """Read each part (labels optional, later parts in the first one's alphabet and label
+        columns) and inspect it (:func:`biodl.data.checks.sequence.inspect_sequences`)."""
+        from biodl.data.checks.sequence import inspect_sequences
+        from biodl.data.sequence import read_sequences
+
+        parts: dict[str, SequenceSet] = {}
+        for name, path in (("train", data.train), ("valid", data.valid), ("test", data.test)):
+            if not path:
+                continue
+            first = parts.get("train")
+            given = list(data.label_columns) or None
+            parts[name] = read_sequences(
+                path,
+                labels=data.labels,
+                label_columns=given
+                or (list(first.labels.columns) if first and first.labels is not None else None),
+                sequence_column=data.sequence_column,
+                id_column=data.id_column,
+                alphabet=first.alphabet.name if first is not None else data.alphabet,
+                require_labels=False,
+                extra_labels="ignore",
+            )
+        return inspect_sequences(parts, task=data.task)
 
 
 def _read(

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from biodl.config import DataConfig, RunConfig
+    from biodl.data.checks.result import Inspection
     from biodl.data.prepared import PreparedData, RawData
     from biodl.kinds import ExtraBaseline
 
@@ -430,6 +431,25 @@ class TimeSeriesModality:
                 "median": float(np.median(lengths)),
             },
         }
+
+    def inspect(self, data: DataConfig) -> Inspection:
+        """Read each part as training does, a NaN inside a series and repeated ids kept, and
+        inspect it (:func:`biodl.data.checks.timeseries.inspect_timeseries`)."""
+        from biodl.data.checks.timeseries import inspect_timeseries
+
+        parts = {
+            name: read_timeseries(
+                path,
+                id_column=data.id_column,
+                label_columns=list(data.label_columns) or None,
+                part=name,
+                require_labels=False,
+                strict=False,
+            )
+            for name, path in (("train", data.train), ("valid", data.valid), ("test", data.test))
+            if path
+        }
+        return inspect_timeseries(parts, task=data.task)
 
 
 def _parts(prepared: PreparedData) -> list[TimeSeriesSet]:

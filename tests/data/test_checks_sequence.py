@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from biodl.data.inspect import Inspection, inspect_sequences
+from biodl.data.checks.result import Inspection
+from biodl.data.checks.sequence import inspect_sequences
 from biodl.data.sequence import SequenceSet
 from biodl.errors import ConfigError, DataError
 
