@@ -130,6 +130,10 @@ class SplitMetrics:
         """Metric name -> value."""
         return {k: e.value for k, e in self.estimates.items()}
 
+    def ci(self) -> dict[str, list[float | None]]:
+        """Metric name -> ``[low, high]``."""
+        return {k: [e.low, e.high] for k, e in self.estimates.items()}
+
     def value(self, name: str) -> float | None:
         """The value of metric ``name`` (None when absent or undefined)."""
         estimate = self.estimates.get(name)
@@ -139,7 +143,7 @@ class SplitMetrics:
         """``{split: values, split_ci: [low, high] per metric}`` (no ``_ci`` without intervals)."""
         out: JSON = {split: self.values()}
         if self.intervals:
-            out[f"{split}_ci"] = {k: [e.low, e.high] for k, e in self.estimates.items()}
+            out[f"{split}_ci"] = self.ci()
         return out
 
     @classmethod
