@@ -17,6 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from biodl.cli import app
+from biodl.evaluate.results import RunResults
 from biodl.pipeline.train import format_summary
 
 runner = CliRunner()
@@ -86,7 +87,7 @@ def test_train_fasta_with_header_labels_writes_the_run(tmp_path, motif_fasta):
     labels = pd.read_csv(run / "predictions.csv").query("split == 'test'")["true"].astype(str)
     positive = str(metrics["data"]["classes"][1])
     assert metrics["prevalence"]["value"] == pytest.approx((labels == positive).mean())
-    assert "auprc (prev" in format_summary(metrics)
+    assert "auprc (prev" in format_summary(RunResults.from_json(metrics))
     assert "AUPRC (prevalence" in (run / "report.html").read_text()
     for who in ("model", "baseline"):
         for split in ("test", "valid"):

@@ -6,7 +6,7 @@ The public API loads lazily, so ``import biodl`` (and ``biodl --help``) stays fa
 >>> biodl.__version__
 '0.1.0'
 
-See :func:`train`, :func:`predict`, :func:`evaluate`, :func:`load_run`,
+See :func:`train`, :func:`predict`, :func:`evaluate`, :func:`load_run`, :func:`load_results`,
 :func:`read_sequences`, :class:`SequenceClassifier` and :class:`SequenceRegressor`.
 """
 
@@ -22,6 +22,7 @@ _EXPORTS = {
     "predict": "biodl.api",
     "evaluate": "biodl.api",
     "load_run": "biodl.api",
+    "load_results": "biodl.api",
     "build_config": "biodl.api",
     "cross_validate": "biodl.api",
     "inspect": "biodl.api",
@@ -81,6 +82,7 @@ __all__ = [
     "evaluate",
     "fit_preprocessing",
     "inspect",
+    "load_results",
     "load_run",
     "predict",
     "read_expression",
@@ -100,6 +102,7 @@ if TYPE_CHECKING:
         cross_validate,
         evaluate,
         inspect,
+        load_results,
         load_run,
         predict,
         train,

@@ -167,6 +167,25 @@ def load_run(run: PathLike):
     return load_model(run)
 
 
+def load_results(run: PathLike):
+    """The typed results of a run directory (its ``metrics.json``; runs of any biodl version).
+
+    Returns
+    -------
+    RunResults or CVResults
+        ``RunResults`` for ``biodl train`` (``model``, ``baseline``, ``comparison``,
+        ``training``, ...; ``to_json()`` gives the file's dict), ``CVResults`` for ``biodl cv``.
+
+    Examples
+    --------
+    >>> # results = biodl.load_results("runs/splice")
+    >>> # results.comparison.verdict, results.model.splits["test"].value("auroc")
+    """
+    from biodl.runs import load_results as read_results
+
+    return read_results(run)
+
+
 def _read_for_run(saved: Any, data: PathLike, options: dict[str, Any], require_labels: bool):
     """New data read as the model of ``saved`` expects; returns (part, labels or None)."""
     from biodl.config import DataConfig
@@ -282,6 +301,7 @@ def evaluate(
     """
     from biodl._io import atomic_write_text, to_json
     from biodl.data.targets import TargetEncoding
+    from biodl.evaluate.estimates import SplitMetrics
     from biodl.evaluate.metrics import bootstrap_metrics
 
     saved = load_run(run)
@@ -297,13 +317,14 @@ def evaluate(
     est = bootstrap_metrics(
         targets.task, y, scores, n_boot=n_bootstrap, level=level, seed=seed, threshold=cut
     )
+    metrics = SplitMetrics.from_bootstrap(est)
     result = {
         "run": os.fspath(run),
         "file": os.fspath(data),
         "task": targets.task,
         "n": len(part),
-        "metrics": {k: v.value for k, v in est.items()},
-        "ci": {k: [v.low, v.high] for k, v in est.items()},
+        "metrics": metrics.values(),
+        "ci": metrics.ci(),
         "ci_level": level,
     }
     if out is not None:

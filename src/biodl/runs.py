@@ -4,7 +4,8 @@ Layout (documented in docs/run-directory.md, versioned by ``RUN_SCHEMA_VERSION``
 
     RUN/
       config.yaml         resolved configuration; `biodl train --config RUN/config.yaml` reruns it
-      metrics.json        model / baseline metrics per split, CIs, comparison
+      metrics.json        typed results (biodl.evaluate.results): metrics per split, CIs,
+                          the comparison; read back with :func:`load_results`
       predictions.csv     id, split, true label(s), predicted label, one score column per output
       history.csv         per epoch: train/valid loss, valid metrics, learning rate
       model/weights.safetensors, model/model.json
@@ -30,11 +31,14 @@ import pandas as pd
 
 from biodl._io import to_json
 from biodl.errors import ConfigError, DataError
+from biodl.evaluate.cv_results import CV_KIND, CVResults
+from biodl.evaluate.results import RunResults
 
 RUN_SCHEMA_VERSION = 2
 MODEL_DIR = "model"
 WEIGHTS_FILE = "weights.safetensors"
 MODEL_FILE = "model.json"
+RESULTS_FILE = "metrics.json"
 
 
 class RunWriter:
@@ -214,3 +218,44 @@ def load_model(path: str | os.PathLike[str]) -> SavedModel:
     network.eval()
     run_dir = folder.parent if folder.name == MODEL_DIR else None
     return SavedModel(model=model, info=info, run_dir=run_dir, network=network)
+
+
+def load_results(path: str | os.PathLike[str]) -> RunResults | CVResults:
+    """The typed results of a run directory (its ``metrics.json``), of any schema biodl knows.
+
+    Parameters
+    ----------
+    path : path
+        A ``biodl train`` or ``biodl cv`` run directory, or its ``metrics.json``.
+
+    Returns
+    -------
+    RunResults or CVResults
+        :class:`~biodl.evaluate.cv_results.CVResults` for a cross-validation run.
+
+    Raises
+    ------
+    DataError
+        If there is no ``metrics.json``, it is not valid JSON, was written by a newer biodl,
+        or lacks a section every run has.
+
+    Examples
+    --------
+    >>> # results = load_results("runs/splice"); print(results.comparison.verdict)
+    """
+    path = Path(path)
+    file = path / RESULTS_FILE if path.is_dir() else path
+    if not file.is_file():
+        raise DataError(
+            f"{path}: no {RESULTS_FILE}; pass the --out folder of a finished `biodl train` or "
+            "`biodl cv`"
+        )
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise DataError(f"{file}: not valid JSON ({err.msg}, line {err.lineno})") from err
+    if not isinstance(data, dict):
+        raise DataError(f"{file}: expected a JSON object of results, got {type(data).__name__}")
+    if data.get("kind") == CV_KIND:
+        return CVResults.from_json(data, source=str(file))
+    return RunResults.from_json(data, source=str(file))

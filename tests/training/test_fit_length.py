@@ -75,12 +75,15 @@ def test_a_validation_part_of_30_is_used_for_stopping(rng):
 
 
 def test_the_report_says_why_the_last_epoch_was_kept():
+    from dataclasses import replace
+
+    from biodl.evaluate.results import ModelMetrics, TrainingFacts
     from biodl.report.build import training_text
 
     base = {"epochs_run": 200, "best_epoch": 200, "stopped_early": False, "seconds": 1.0}
-    training = {**base, "baseline_seconds": 0.1, "device": "cpu"}
-    metrics = {"baseline": {"name": "logistic regression"}, "training": training}
-    assert "more epochs (--epochs) could help" in training_text(metrics)
-    metrics["training"]["epoch_chosen_on_valid"] = False
-    text = training_text(metrics)
+    training = TrainingFacts(**base, baseline_seconds=0.1, device="cpu")
+    baseline = ModelMetrics("logistic regression")
+    assert "more epochs (--epochs) could help" in training_text(training, baseline)
+    training = replace(training, epoch_chosen_on_valid=False)
+    text = training_text(training, baseline)
     assert "no validation part of 30 or more examples" in text and "could help" not in text

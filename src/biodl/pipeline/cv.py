@@ -35,6 +35,15 @@ from biodl.config import RunConfig, dump_config
 from biodl.data.prepared import PreparedData, inner_split, subset_prepared
 from biodl.errors import ConfigError
 from biodl.evaluate.crossval import compare_folds, cv_verdict
+from biodl.evaluate.cv_results import (
+    CVComparison,
+    CVData,
+    CVModelSummary,
+    CVResults,
+    NestedTuning,
+    TunedFold,
+)
+from biodl.evaluate.estimates import MeanSd, finite
 from biodl.evaluate.metrics import compute_metrics, primary_metric
 from biodl.kinds import prepare_run_data
 from biodl.pipeline.folds import cv_folds
@@ -56,9 +65,9 @@ class CVResult:
     Attributes
     ----------
     run_dir : Path or None
-    metrics : dict
-        The content of ``metrics.json``: per model, per metric mean / sd / values over folds,
-        and the comparison with its verdict.
+    results : CVResults
+        Per model, per metric mean / sd / values over folds, and the comparison with its
+        verdict: what ``metrics.json`` holds, typed.
     folds : DataFrame
         The content of ``folds.csv``: one row per (repeat, fold, model).
     config : RunConfig
@@ -68,22 +77,25 @@ class CVResult:
     """
 
     run_dir: Path | None
-    metrics: dict[str, Any]
+    results: CVResults
     folds: pd.DataFrame
     config: RunConfig
     timings: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """The content of ``metrics.json`` as a dict (``results.to_json()``)."""
+        return self.results.to_json()
+
     def summary(self) -> str:
         """Plain-text table of mean ± sd over folds, then the verdict."""
-        m = self.metrics
-        header = (
-            f"{'metric':<18}{m['model']['name'] + ' (mean ± sd)':<30}{m['baseline']['name']:<30}"
-        )
+        model, base = self.results.model, self.results.baseline
+        header = f"{'metric':<18}{model.name + ' (mean ± sd)':<30}{base.name:<30}"
         lines = [header, "-" * len(header.rstrip())]
-        for name, stat in m["model"]["metrics"].items():
-            base = m["baseline"]["metrics"][name]
-            lines.append(f"{name:<18}{mean_sd_text(stat):<30}{mean_sd_text(base):<30}")
-        return "\n".join([*lines, "", m["comparison"]["verdict"]])
+        for name, stat in model.metrics.items():
+            theirs = mean_sd_text(base.metrics[name])
+            lines.append(f"{name:<18}{mean_sd_text(stat):<30}{theirs:<30}")
+        return "\n".join([*lines, "", self.results.comparison.verdict])
 
 
 def run_cv(
@@ -205,7 +217,7 @@ def _cross_validate(
     timings["folds"] = time.perf_counter() - clock
     full.emit_warnings()
     rows: list[dict[str, Any]] = []
-    chosen: list[dict[str, Any]] = []
+    chosen: list[TunedFold] = []
     for fold in folds:
         clock = time.perf_counter()
         run_cfg = _seeded(cfg, fold.repeat) if cfg.train.seeds > 1 else cfg
@@ -216,7 +228,7 @@ def _cross_validate(
             clock = time.perf_counter()
             model_cfg, record = _tune_fold(full, fold, run_cfg, nested, seed=cfg.train.seed)
             timings["tune"] += time.perf_counter() - clock
-            params = record["params"]
+            params = record.params
             chosen.append(record)
         clock = time.perf_counter()
         trained, fit = fit_model(model_cfg, part, progress=progress)
@@ -252,30 +264,26 @@ def _cross_validate(
     clock = time.perf_counter()
     table = pd.DataFrame(rows)
     model_name = model_title(trained.info["model"])
-    metrics = _summarise(table, targets.task, model_name, baseline.human_name, full, cfg.data.split)
-    metrics["started"] = started.isoformat(timespec="seconds")
+    results = _summarise(table, targets.task, model_name, baseline.human_name, full, cfg.data.split)
+    results.started = started.isoformat(timespec="seconds")
     if cfg.train.seeds > 1:
-        metrics["seeds"] = [cfg.train.seed + r for r in range(cfg.train.seeds)]
+        results.seeds = [cfg.train.seed + r for r in range(cfg.train.seeds)]
     if nested is not None:
-        metrics["tuning"] = {
-            "nested": True,
-            "search": nested.search,
-            "trials": nested.trials,
-            "monitor": cfg.train.monitor,
-            "folds": chosen,
-        }
-        metrics["comparison"]["verdict"] += (
+        results.tuning = NestedTuning(nested.search, nested.trials, cfg.train.monitor, chosen)
+        tuned = (
             f" The {model_name} was tuned inside each fold (nested cross-validation: "
             f"{nested.search} search, {nested.trials} trials on the fold's training part only), "
             "so its scores on the held-out folds are an unbiased estimate of the tuned model."
         )
+        verdict = results.comparison.verdict + tuned
+        results.comparison = replace(results.comparison, verdict=verdict)
     timings["metrics"] += time.perf_counter() - clock
-    return CVResult(run_dir=None, metrics=metrics, folds=table, config=cfg, timings=timings)
+    return CVResult(run_dir=None, results=results, folds=table, config=cfg, timings=timings)
 
 
 def _tune_fold(
     full: PreparedData, fold: Any, cfg: RunConfig, nested: _Nested, *, seed: int
-) -> tuple[RunConfig, dict[str, Any]]:
+) -> tuple[RunConfig, TunedFold]:
     """Tune on the outer fold's training part only; its test part is not even passed on."""
     from biodl.pipeline import tune as tuning
 
@@ -290,13 +298,13 @@ def _tune_fold(
         seed=seed + 1000 * fold.repeat + fold.fold,
         progress=False,
     )
-    record = {
-        "repeat": fold.repeat + 1,
-        "fold": fold.fold + 1,
-        "params": tuned.best_params,
-        "best_value": tuned.best_value,
-        "n_trials": tuned.n_trials,
-    }
+    record = TunedFold(
+        repeat=fold.repeat + 1,
+        fold=fold.fold + 1,
+        params=tuned.best_params,
+        best_value=finite(tuned.best_value),
+        n_trials=tuned.n_trials,
+    )
     return tuned.best_config, record
 
 
@@ -322,78 +330,58 @@ def _summarise(
     baseline_name: str,
     full: PreparedData,
     split: str,
-) -> dict[str, Any]:
+) -> CVResults:
     names = [
         c
         for c in table.columns
         if c not in ("repeat", "fold", "seed", "who", "n_train", "n_test", "seconds", "params")
     ]
-    out: dict[str, Any] = {
-        "schema_version": 1,
-        "kind": "cross-validation",
-        "task": task,
-        "primary_metric": primary_metric(task),  # type: ignore[arg-type]
-        "folds": int(table["fold"].max()),
-        "repeats": int(table["repeat"].max()),
-        "split": split,
-        "data": {
-            "train_file": full.files[0],
-            "n": len(full.parts["train"] or []),
-            "classes": full.targets.classes,
-        },
-    }
+    summaries = {}
     for who, name in (("model", model_name), ("baseline", baseline_name)):
         part = table[table["who"] == who]
-        out[who] = {
-            "name": name,
-            "seconds": float(part["seconds"].sum()),
-            "metrics": {
-                metric: {
-                    "mean": _finite(part[metric].mean()),
-                    "sd": _finite(part[metric].std(ddof=1)) if len(part) > 1 else None,
-                    "values": part[metric].tolist(),
-                }
-                for metric in names
-            },
+        metrics = {
+            metric: MeanSd(
+                finite(part[metric].mean()),
+                finite(part[metric].std(ddof=1)) if len(part) > 1 else None,
+                [finite(v) for v in part[metric].tolist()],
+            )
+            for metric in names
         }
-    metric = out["primary_metric"]
+        summaries[who] = CVModelSummary(name, float(part["seconds"].sum()), metrics)
+    metric = primary_metric(task)  # type: ignore[arg-type]
     model_rows, base_rows = table[table["who"] == "model"], table[table["who"] == "baseline"]
     c = compare_folds(
-        model_rows[metric].to_numpy(),
-        base_rows[metric].to_numpy(),
+        model_rows[metric].tolist(),
+        base_rows[metric].tolist(),
         metric=metric,
         n_train=float(model_rows["n_train"].mean()),
         n_test=float(model_rows["n_test"].mean()),
     )
-    out["comparison"] = {
-        "metric": metric,
-        "n_folds": c.n,
-        "mean_difference": c.mean_difference,
-        "sd_difference": c.sd_difference,
-        "corrected_t": c.t_statistic,
-        "p_value": c.p_value,
-        "wilcoxon_p": c.wilcoxon_p,
-        "test": "corrected resampled t-test (Nadeau & Bengio 2003) and Wilcoxon signed-rank",
-        "verdict": cv_verdict(c, model_name=model_name, baseline_name=baseline_name),
-    }
-    return out
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
+    sentence = cv_verdict(c, model_name=model_name, baseline_name=baseline_name)
+    return CVResults(
+        task=task,
+        primary_metric=metric,
+        folds=int(table["fold"].max()),
+        repeats=int(table["repeat"].max()),
+        split=split,
+        data=CVData(full.files[0], len(full.parts["train"] or []), list(full.targets.classes)),
+        model=summaries["model"],
+        baseline=summaries["baseline"],
+        comparison=CVComparison.of(c, verdict=sentence),
+    )
 
 
 def _write(writer: RunWriter, result: CVResult) -> None:
     from biodl.report.crossval import write_cv_report
 
     writer.write_text("config.yaml", dump_config(result.config))
-    writer.write_json("metrics.json", result.metrics)
+    writer.write_json("metrics.json", result.results.to_json())
     writer.write_csv("folds.csv", result.folds)
-    env = environment_record(result.config, [result.metrics["data"]["train_file"]], "cpu")
+    env = environment_record(result.config, [result.results.data.train_file], "cpu")
     writer.write_json("environment.json", env)
     write_cv_report(
         writer.path,
-        metrics=result.metrics,
+        results=result.results,
         folds=result.folds,
         config_yaml=dump_config(result.config),
         environment={k: str(v) for k, v in env.items() if k != "input_sha256"},

@@ -27,6 +27,7 @@ from biodl.data.prepared import SPLITS, PreparedData
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError, DataWarning
 from biodl.evaluate.baselines import Baseline, fit_baseline
+from biodl.evaluate.estimates import Estimate, MeanSd, SplitMetrics
 from biodl.evaluate.metrics import (
     bootstrap_metrics,
     compute_metrics,
@@ -34,6 +35,25 @@ from biodl.evaluate.metrics import (
     paired_bootstrap,
     primary_metric,
     verdict,
+)
+from biodl.evaluate.results import (
+    Comparison,
+    DataFacts,
+    ExtraBaselineResult,
+    ModelMetrics,
+    PretrainingFacts,
+    Prevalence,
+    RunResults,
+    SeedsSummary,
+    Thresholds,
+    TrainingFacts,
+    Who,
+)
+from biodl.evaluate.transfer_results import (
+    ScratchComparison,
+    ScratchResult,
+    ScratchTraining,
+    TransferFacts,
 )
 from biodl.kinds import Features, prepare_run_data
 from biodl.report.build import build_report, mean_sd_text
@@ -73,8 +93,9 @@ class TrainResult:
     ----------
     run_dir : Path or None
         The run directory (None when nothing was written).
-    metrics : dict
-        The content of ``metrics.json``.
+    results : RunResults
+        The metrics of the network and the baseline, the comparison, the training facts:
+        what ``metrics.json`` holds, typed.
     config : RunConfig
         The resolved configuration.
     model : Trained
@@ -85,16 +106,21 @@ class TrainResult:
     """
 
     run_dir: Path | None
-    metrics: dict[str, Any]
+    results: RunResults
     config: RunConfig
     model: Trained
     predictions: pd.DataFrame
     history: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """The content of ``metrics.json`` as a dict (``results.to_json()``)."""
+        return self.results.to_json()
+
     def summary(self) -> str:
         """A short plain-text table of test metrics (model vs baseline) and the verdict."""
-        return format_summary(self.metrics)
+        return format_summary(self.results)
 
 
 def model_title(name: str) -> str:
@@ -319,41 +345,40 @@ def _train_and_evaluate(
         scores["baseline"][name] = baseline.predict_scores(features(part))
     extra = fit_extra_baselines(resolved, prepared)
     _check_collapsed(prepared, scores["model"])
-    metrics = evaluate_scores(
+    results = evaluate_scores(
         resolved, prepared, scores, model_name=model_title(trained.info["model"]), baseline=baseline
     )
-    if extra:
-        metrics["extra_baselines"] = extra
+    results.extra_baselines = extra
     if cfg.train.seeds > 1:
-        metrics["seeds"] = repeat_over_seeds(resolved, prepared, scores, progress=progress)
+        results.seeds = repeat_over_seeds(resolved, prepared, scores, progress=progress)
     if "transfer" in trained.info:  # transfer learning: where the weights came from, and
-        metrics["transfer"] = trained.info["transfer"]
+        results.transfer = TransferFacts.from_json(trained.info["transfer"])
         if cfg.train.compare_scratch:  # the same model from random weights on the same split
-            metrics["scratch"] = compare_with_scratch(
+            results.scratch = compare_with_scratch(
                 resolved,
                 prepared,
                 scores["model"],
                 progress=progress,
             )
-    metrics["training"] = {
-        "epochs_run": fit.epochs_run,
-        "best_epoch": fit.best_epoch,
-        "stopped_early": fit.stopped_early,
-        "epoch_chosen_on_valid": fit.chosen_on_valid,
-        "seconds": round(fit.seconds, 3),
-        "baseline_seconds": round(baseline_seconds, 3),
-        "device": fit.device,
-    }
-    if "pretraining" in trained.info:  # the MLP's encoder, fitted unsupervised first
-        metrics["training"]["pretraining"] = trained.info["pretraining"]
-    metrics["baseline"]["features"] = features.description
-    cuts = metrics.get("threshold", {})
-    if cuts:  # predict and evaluate on new data use the same decision threshold
-        trained.info["threshold"] = cuts["model"]
-    predictions = prediction_table(prepared, scores["model"], threshold=cuts.get("model", 0.5))
+    pretraining = trained.info.get("pretraining")  # the MLP's encoder, fitted unsupervised
+    results.training = TrainingFacts(
+        epochs_run=fit.epochs_run,
+        best_epoch=fit.best_epoch,
+        stopped_early=fit.stopped_early,
+        epoch_chosen_on_valid=fit.chosen_on_valid,
+        seconds=round(fit.seconds, 3),
+        baseline_seconds=round(baseline_seconds, 3),
+        device=fit.device,
+        pretraining=PretrainingFacts.from_json(pretraining) if pretraining else None,
+    )
+    results.baseline = replace(results.baseline, features=features.description)
+    if results.threshold is not None:  # predict and evaluate on new data use the same one
+        trained.info["threshold"] = results.threshold.model
+    threshold = results.decision_threshold("model")
+    predictions = prediction_table(prepared, scores["model"], threshold=threshold)
     result = TrainResult(
         run_dir=None,
-        metrics=metrics,
+        results=results,
         config=resolved,
         model=trained,
         predictions=predictions,
@@ -371,7 +396,7 @@ def repeat_over_seeds(
     first: dict[str, dict[str, np.ndarray]],
     *,
     progress: bool | None = None,
-) -> dict[str, Any]:
+) -> SeedsSummary:
     """Retrain network and baseline with seeds ``seed + 1 ...``; mean ± sd of the final metrics.
 
     The split stays the one of the first seed, so the spread is the variation due to
@@ -381,13 +406,13 @@ def repeat_over_seeds(
     split = "test" if "test" in first["model"] else "valid"
     y = prepared.y[split]
     assert y is not None
-    values: dict[str, list[dict[str, float]]] = {"model": [], "baseline": []}
+    values: dict[Who, list[dict[str, float]]] = {"model": [], "baseline": []}
 
     def record(run: dict[str, dict[str, np.ndarray]]) -> None:
         # each seed's models get their own validation-chosen thresholds, as the first seed's
         cuts = decision_thresholds(cfg, prepared, run)
         for who in values:
-            cut = cuts.get(who, 0.5)
+            cut = cuts.of(who) if cuts is not None else 0.5
             values[who].append(compute_metrics(task, y, run[who][split], threshold=cut))
 
     record(first)
@@ -402,17 +427,11 @@ def repeat_over_seeds(
             run["model"][name] = predict_trained(trained, _part(prepared, name))
             run["baseline"][name] = baseline.predict_scores(features(_part(prepared, name)))
         record(run)
-    out: dict[str, Any] = {"seeds": seeds, "split": split}
-    for who, runs in values.items():
-        out[who] = {}
-        for name in runs[0]:
-            column = np.array([run[name] for run in runs], dtype=np.float64)
-            out[who][name] = {
-                "mean": float(np.nanmean(column)) if np.isfinite(column).any() else None,
-                "sd": float(np.nanstd(column, ddof=1)) if np.isfinite(column).sum() > 1 else None,
-                "values": column.tolist(),
-            }
-    return out
+    summary = {
+        who: {name: MeanSd.over([run[name] for run in runs]) for name in runs[0]}
+        for who, runs in values.items()
+    }
+    return SeedsSummary(seeds, split, model=summary["model"], baseline=summary["baseline"])
 
 
 def compare_with_scratch(
@@ -421,10 +440,10 @@ def compare_with_scratch(
     transferred: dict[str, np.ndarray],
     *,
     progress: bool | None = None,
-) -> dict[str, Any]:
+) -> ScratchResult:
     """Train ``cfg``'s model from random weights on the same split; compare with ``transferred``.
 
-    Returns the ``metrics['scratch']`` entry: the scratch model's final-split metrics with
+    Returns the ``scratch`` section of the results: the scratch model's final-split metrics with
     bootstrap CIs, its training facts, and the paired-bootstrap comparison (transferred minus
     scratch on the primary metric) with a verdict sentence.
     """
@@ -450,29 +469,19 @@ def compare_with_scratch(
     comparison = paired_bootstrap(
         task, y, transferred[split], scores, metric=metric, n_boot=n_boot, level=level, seed=seed
     )
-    return {
-        "name": f"{model_title(trained.info['model'])} from scratch",
-        "split": split,
-        split: {k: v.value for k, v in est.items()},
-        f"{split}_ci": {k: [v.low, v.high] for k, v in est.items()},
-        "training": {
-            "epochs_run": fit.epochs_run,
-            "best_epoch": fit.best_epoch,
-            "seconds": round(fit.seconds, 3),
-        },
-        "comparison": {
-            "metric": metric,
-            "transferred": comparison.a,
-            "scratch": comparison.b,
-            "difference": comparison.difference,
-            "ci": [comparison.low, comparison.high],
-            "p_value": comparison.p_value,
-            "verdict": transfer_verdict(comparison, model_name=model_title(trained.info["model"])),
-        },
-    }
+    title = model_title(trained.info["model"])
+    return ScratchResult(
+        name=f"{title} from scratch",
+        split=split,
+        metrics=SplitMetrics.from_bootstrap(est),
+        training=ScratchTraining(fit.epochs_run, fit.best_epoch, round(fit.seconds, 3)),
+        comparison=ScratchComparison.of(
+            comparison, verdict=transfer_verdict(comparison, model_name=title)
+        ),
+    )
 
 
-def fit_extra_baselines(cfg: RunConfig, prepared: PreparedData) -> list[dict[str, Any]]:
+def fit_extra_baselines(cfg: RunConfig, prepared: PreparedData) -> list[ExtraBaselineResult]:
     """Fit the modality's extra baselines; their metrics (with CIs) on the final split."""
     from biodl.kinds import get_modality
 
@@ -497,15 +506,8 @@ def fit_extra_baselines(cfg: RunConfig, prepared: PreparedData) -> list[dict[str
             level=cfg.evaluate.level,
             seed=cfg.train.seed,
         )
-        out.append(
-            {
-                "name": extra.name,
-                "split": split,
-                "seconds": round(seconds, 3),
-                split: {k: v.value for k, v in est.items()},
-                f"{split}_ci": {k: [v.low, v.high] for k, v in est.items()},
-            }
-        )
+        metrics = SplitMetrics.from_bootstrap(est)
+        out.append(ExtraBaselineResult(extra.name, split, round(seconds, 3), metrics))
     return out
 
 
@@ -533,45 +535,35 @@ def evaluate_scores(
     *,
     model_name: str,
     baseline: Baseline,
-) -> dict[str, Any]:
-    """``metrics.json`` content: metrics per split with bootstrap CIs, and the comparison."""
+) -> RunResults:
+    """Metrics per split with bootstrap CIs, and the comparison (``training`` still None)."""
     task = prepared.targets.task
     n_boot, level, seed = cfg.evaluate.n_bootstrap, cfg.evaluate.level, cfg.train.seed
-    out: dict[str, Any] = {
-        "schema_version": 1,
-        "task": task,
-        "primary_metric": primary_metric(task),
-        "ci_level": level,
-        "n_bootstrap": n_boot,
-        "model": {"name": model_name},
-        "baseline": {"name": baseline.human_name},
-        "data": {
-            "train_file": prepared.files[0],
-            "kind": prepared.kind,
-            **describe_data(prepared),
-            "split": prepared.split_note,
-            **{f"n_{name}": len(p) for name in SPLITS if (p := prepared.parts[name]) is not None},
-            "classes": prepared.targets.classes,
-            "label_columns": prepared.targets.label_columns,
-            "leakage": prepared.leakage,
-        },
-    }
+    data = DataFacts(
+        train_file=prepared.files[0],
+        kind=prepared.kind,
+        facts=describe_data(prepared),
+        split=prepared.split_note,
+        sizes={name: len(p) for name in SPLITS if (p := prepared.parts[name]) is not None},
+        classes=list(prepared.targets.classes),
+        label_columns=list(prepared.targets.label_columns),
+        leakage=dict(prepared.leakage),
+    )
     thresholds = decision_thresholds(cfg, prepared, scores)
-    if thresholds:
-        out["threshold"] = thresholds
-    for who in ("model", "baseline"):
-        cut = thresholds.get(who, 0.5)
+    splits: dict[Who, dict[str, SplitMetrics]] = {"model": {}, "baseline": {}}
+    for who in splits:
+        cut = thresholds.of(who) if thresholds is not None else 0.5
         for split, s in scores[who].items():
             y = prepared.y[split]
             assert y is not None
             if split == "train":
-                out[who]["train"] = compute_metrics(task, y, s, threshold=cut)
+                train = compute_metrics(task, y, s, threshold=cut)
+                splits[who]["train"] = SplitMetrics.from_values(train)
                 continue
             est = bootstrap_metrics(
                 task, y, s, n_boot=n_boot, level=level, seed=seed, threshold=cut
             )
-            out[who][split] = {k: v.value for k, v in est.items()}
-            out[who][f"{split}_ci"] = {k: [v.low, v.high] for k, v in est.items()}
+            splits[who][split] = SplitMetrics.from_bootstrap(est)
     final = (
         "test"
         if "test" in scores["model"]
@@ -579,9 +571,8 @@ def evaluate_scores(
     )
     y = prepared.y[final]
     assert y is not None
-    if task == "binary":
-        # AUPRC is read against the positive-class frequency (a random ranking scores that).
-        out["prevalence"] = {"split": final, "value": float(np.mean(y == 1))}
+    # AUPRC is read against the positive-class frequency (a random ranking scores that).
+    prevalence = Prevalence(final, float(np.mean(y == 1))) if task == "binary" else None
     metric = primary_metric(task)
     comparison = paired_bootstrap(
         task,
@@ -593,17 +584,19 @@ def evaluate_scores(
         level=level,
         seed=seed,
     )
-    out["comparison"] = {
-        "split": final,
-        "metric": metric,
-        "model": comparison.a,
-        "baseline": comparison.b,
-        "difference": comparison.difference,
-        "ci": [comparison.low, comparison.high],
-        "p_value": comparison.p_value,
-        "verdict": verdict(comparison, model_name=model_name, baseline_name=baseline.human_name),
-    }
-    return out
+    sentence = verdict(comparison, model_name=model_name, baseline_name=baseline.human_name)
+    return RunResults(
+        task=task,
+        primary_metric=metric,
+        ci_level=level,
+        n_bootstrap=n_boot,
+        model=ModelMetrics(model_name, splits["model"]),
+        baseline=ModelMetrics(baseline.human_name, splits["baseline"]),
+        data=data,
+        comparison=Comparison.of(comparison, split=final, verdict=sentence),
+        threshold=thresholds,
+        prevalence=prevalence,
+    )
 
 
 #: Under ``evaluate.threshold='auto'``, the fewest validation examples of each class for which a
@@ -613,13 +606,12 @@ AUTO_THRESHOLD_MIN_PER_CLASS = 5
 
 def decision_thresholds(
     cfg: RunConfig, prepared: PreparedData, scores: dict[str, dict[str, np.ndarray]]
-) -> dict[str, Any]:
+) -> Thresholds | None:
     """Binary tasks: each model's decision threshold, chosen on the validation part.
 
-    Returns ``{}`` when 0.5 is used (``evaluate.threshold='fixed'``; under 'auto' balanced
+    Returns None when 0.5 is used (``evaluate.threshold='fixed'``; under 'auto' balanced
     classes or fewer than ``AUTO_THRESHOLD_MIN_PER_CLASS`` validation examples of a class; no
-    validation part), else
-    ``{'model': t, 'baseline': t, 'rule': ..., 'split': 'valid'}``.
+    validation part), else the rule and the threshold of the model and of the baseline.
     """
     from biodl.evaluate.threshold import choose_threshold
 
@@ -631,19 +623,20 @@ def decision_thresholds(
         or y is None
         or "valid" not in scores["model"]
     ):
-        return {}
+        return None
     if rule == "auto":
         y_train = prepared.y["train"]
         assert y_train is not None
         if min(np.mean(y_train == 1), np.mean(y_train == 0)) >= 0.3:
-            return {}
+            return None
         if min(np.sum(y == 1), np.sum(y == 0)) < AUTO_THRESHOLD_MIN_PER_CLASS:
-            return {}  # a threshold fitted to a handful of examples is worse than 0.5
+            return None  # a threshold fitted to a handful of examples is worse than 0.5
         rule = "balanced_accuracy"
-    out: dict[str, Any] = {"rule": rule, "split": "valid"}
-    for who in ("model", "baseline"):
-        out[who] = choose_threshold(y, scores[who]["valid"][:, 1], rule=rule).threshold
-    return out
+    model, baseline = (
+        choose_threshold(y, scores[who]["valid"][:, 1], rule=rule).threshold
+        for who in ("model", "baseline")
+    )
+    return Thresholds(rule, "valid", model=float(model), baseline=float(baseline))
 
 
 def describe_data(prepared: PreparedData) -> dict[str, Any]:
@@ -701,46 +694,45 @@ def label_table(
     return pd.DataFrame(cols)
 
 
-def format_summary(metrics: dict[str, Any]) -> str:
+def format_summary(results: RunResults) -> str:
     """Plain-text table: metric, model (CI), baseline (CI) on the final split; then the verdict."""
-    split = metrics["comparison"]["split"]
-    model, base = metrics["model"], metrics["baseline"]
-    header = f"{'metric':<18}{model['name'] + ' (' + split + ')':<30}{base['name']:<30}"
+    split = results.final_split
+    model, base = results.model, results.baseline
+    header = f"{'metric':<18}{model.name + ' (' + split + ')':<30}{base.name:<30}"
     lines = [header, "-" * len(header.rstrip())]
-    prevalence = metrics.get("prevalence", {}).get("value")
-    for name, value in model[split].items():
+    prevalence = results.prevalence.value if results.prevalence is not None else None
+    ours, theirs = model.splits[split].estimates, base.splits[split].estimates
+    for name, estimate in ours.items():
         label = f"auprc (prev {prevalence:.2f})" if name == "auprc" and prevalence else name
-        lines.append(
-            f"{label:<18}{_with_ci(value, model.get(split + '_ci', {}).get(name)):<30}"
-            f"{_with_ci(base[split][name], base.get(split + '_ci', {}).get(name)):<30}"
-        )
-    for extra in metrics.get("extra_baselines", []):
+        lines.append(f"{label:<18}{_with_ci(estimate):<30}{_with_ci(theirs[name]):<30}")
+    for extra in results.extra_baselines:
         values = ", ".join(
-            f"{name} {_with_ci(value, extra[split + '_ci'].get(name))}"
-            for name, value in extra[split].items()
-            if name in model[split]
+            f"{name} {_with_ci(estimate)}"
+            for name, estimate in extra.metrics.estimates.items()
+            if name in ours
         )
-        lines.append(f"{extra['name']} ({split}): {values}")
-    if "seeds" in metrics:
-        seeds = metrics["seeds"]
-        lines += ["", f"over {len(seeds['seeds'])} seeds ({seeds['split']}, mean ± sd):"]
-        for name, stat in seeds["model"].items():
+        lines.append(f"{extra.name} ({split}): {values}")
+    if results.seeds is not None:
+        seeds = results.seeds
+        lines += ["", f"over {len(seeds.seeds)} seeds ({seeds.split}, mean ± sd):"]
+        for name, stat in seeds.model.items():
             lines.append(
-                f"{name:<18}{mean_sd_text(stat):<30}{mean_sd_text(seeds['baseline'][name]):<30}"
+                f"{name:<18}{mean_sd_text(stat):<30}{mean_sd_text(seeds.baseline[name]):<30}"
             )
     lines.append("")
-    lines.append(metrics["comparison"]["verdict"])
-    if "scratch" in metrics:  # transfer learning --compare-scratch
-        lines.append(metrics["scratch"]["comparison"]["verdict"])
+    lines.append(results.comparison.verdict)
+    if results.scratch is not None:  # transfer learning --compare-scratch
+        lines.append(results.scratch.comparison.verdict)
     return "\n".join(lines)
 
 
-def _with_ci(value: float | None, ci: list[float | None] | None) -> str:
+def _with_ci(estimate: Estimate) -> str:
+    value, low, high = estimate.value, estimate.low, estimate.high
     if value is None or not np.isfinite(value):
         return "-"
-    if ci is None or ci[0] is None or ci[1] is None:
+    if low is None or high is None:
         return f"{value:.3f}"
-    return f"{value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
 def environment_record(cfg: RunConfig, files: list[str], device: str) -> dict[str, Any]:
@@ -780,9 +772,9 @@ def _write_run(
     cfg = result.config
     config_yaml = dump_config(cfg)
     writer.write_text("config.yaml", config_yaml)
-    writer.write_json("metrics.json", result.metrics)
+    writer.write_json("metrics.json", result.results.to_json())
     writer.write_csv("predictions.csv", result.predictions)
-    cut = result.metrics.get("threshold", {}).get("baseline", 0.5)
+    cut = result.results.decision_threshold("baseline")
     baseline_table = prediction_table(prepared, scores["baseline"], threshold=cut)
     writer.write_csv("baseline_predictions.csv", baseline_table)
     writer.write_csv("history.csv", result.history)
@@ -793,7 +785,7 @@ def _write_run(
     extra = modality_figures(result, prepared, scores["model"], writer.path / "plots")
     build_report(
         writer.path,
-        metrics=result.metrics,
+        results=result.results,
         history=result.history,
         prepared=prepared,
         scores=scores,
@@ -813,8 +805,8 @@ def modality_figures(
     hook = getattr(get_modality(prepared.kind), "report_figures", None)
     if hook is None:
         return []
-    split = result.metrics["comparison"]["split"]
-    threshold = result.metrics.get("threshold", {}).get("model", 0.5)
+    split = result.results.final_split
+    threshold = result.results.decision_threshold("model")
     figures: list[Any] = hook(
         result.model.network, prepared, split, scores[split], threshold=threshold, plots=plots
     )

@@ -1,7 +1,8 @@
-"""The standard plots and ``report.html`` of a supervised run, from arrays and metrics.
+"""The standard plots and ``report.html`` of a supervised run, from arrays and results.
 
-Knows nothing of how the run was trained: it takes targets and scores per split, the
-``metrics.json`` content and the history, and writes ``plots/*.png`` and ``report.html``.
+Knows nothing of how the run was trained: it takes targets and scores per split, the run's
+:class:`~biodl.evaluate.results.RunResults` and the history, and writes ``plots/*.png`` and
+``report.html``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from biodl import __version__
+from biodl.evaluate.estimates import MeanSd, SplitMetrics
 from biodl.evaluate.metrics import METRIC_LABELS
+from biodl.evaluate.results import ModelMetrics, PretrainingFacts, RunResults, TrainingFacts
 from biodl.report import figures as fig
 from biodl.report.html import Figure, ReportContent, SummaryRow, write_report
 from biodl.report.transfer import transfer_section
@@ -27,21 +30,25 @@ def metric_title(name: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _interval(metrics: dict[str, Any], who: str, split: str, name: str) -> fig.Interval:
-    value = metrics[who].get(split, {}).get(name)
-    ci = metrics[who].get(f"{split}_ci", {}).get(name) or [None, None]
+def _interval(model: ModelMetrics, split: str, name: str) -> fig.Interval:
+    metrics = model.splits.get(split)
+    estimate = metrics.estimates.get(name) if metrics is not None else None
     nan = float("nan")
+    if estimate is None:
+        return fig.Interval(nan, nan, nan)
     return fig.Interval(
-        value if value is not None else nan,
-        ci[0] if ci[0] is not None else nan,
-        ci[1] if ci[1] is not None else nan,
+        *(v if v is not None else nan for v in (estimate.value, estimate.low, estimate.high))
     )
+
+
+def _names(metrics: SplitMetrics | None) -> list[str]:
+    return list(metrics.estimates) if metrics is not None else []
 
 
 def make_plots(
     folder: Path,
     *,
-    metrics: dict[str, Any],
+    results: RunResults,
     history: pd.DataFrame,
     task: str,
     output_names: list[str],
@@ -52,8 +59,8 @@ def make_plots(
     """Write the plots of the final split into ``folder/plots`` and describe them."""
     plots = folder / "plots"
     plots.mkdir(parents=True, exist_ok=True)
-    split = metrics["comparison"]["split"]
-    model, base = metrics["model"]["name"], metrics["baseline"]["name"]
+    split = results.final_split
+    model, base = results.model.name, results.baseline.name
     out: list[Figure] = []
     if len(history):
         out.append(
@@ -65,12 +72,12 @@ def make_plots(
                 "falls means overfitting.",
             )
         )
-    names = [n for n in metrics["model"].get(split, {}) if n in METRIC_LABELS]
+    names = [n for n in _names(results.model.splits.get(split)) if n in METRIC_LABELS]
     rows = [
         fig.ComparisonRow(
             metric_title(n),
-            _interval(metrics, "model", split, n),
-            _interval(metrics, "baseline", split, n),
+            _interval(results.model, split, n),
+            _interval(results.baseline, split, n),
         )
         for n in names
     ]
@@ -171,7 +178,7 @@ def make_plots(
 def build_report(
     folder: Path,
     *,
-    metrics: dict[str, Any],
+    results: RunResults,
     history: pd.DataFrame,
     prepared: Any,
     scores: dict[str, dict[str, np.ndarray]],
@@ -185,11 +192,11 @@ def build_report(
     ``prepared`` is the run's prepared data (targets, parts, warnings); only attributes are read.
     ``extra_figures`` (already drawn, e.g. by the modality) follow the standard figures.
     """
-    split = metrics["comparison"]["split"]
+    split = results.final_split
     targets = prepared.targets
     figures = make_plots(
         folder,
-        metrics=metrics,
+        results=results,
         history=history,
         task=targets.task,
         output_names=targets.output_names,
@@ -198,74 +205,61 @@ def build_report(
         baseline_scores=scores["baseline"][split],
     )
     figures += extra_figures or []
-    model, base = metrics["model"]["name"], metrics["baseline"]["name"]
-    prevalence = metrics.get("prevalence", {}).get("value")
+    model, base = results.model.name, results.baseline.name
+    prevalence = results.prevalence.value if results.prevalence is not None else None
     note = f" (prevalence {prevalence:.3f})" if prevalence is not None else ""
     rows = [
         SummaryRow(
             metric_title(n) + (note if n == "auprc" else ""),
-            _interval(metrics, "model", split, n),
-            _interval(metrics, "baseline", split, n),
+            _interval(results.model, split, n),
+            _interval(results.baseline, split, n),
         )
-        for n in metrics["model"].get(split, {})
+        for n in _names(results.model.splits.get(split))
     ]
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     content = ReportContent(
-        title=f"{model} vs {base}: {targets.task} on {Path(metrics['data']['train_file']).name}",
+        title=f"{model} vs {base}: {targets.task} on {Path(results.data.train_file).name}",
         subtitle=f"biodl {__version__} · {now} · run directory {run_name}",
-        verdict=metrics["comparison"]["verdict"],
+        verdict=results.comparison.verdict,
         summary_rows=rows,
         model_name=f"{model} ({split})",
         baseline_name=f"{base} ({split})",
-        data_facts=data_facts(metrics, prepared),
+        data_facts=data_facts(results, prepared),
         warnings=list(prepared.warnings),
         figures=figures,
         config_yaml=config_yaml,
         environment=environment,
         sections=[
-            ("Training", training_text(metrics)),
-            *extra_baselines_section(metrics),
-            *seeds_section(metrics),
-            *transfer_section(metrics),
+            *training_section(results),
+            *extra_baselines_section(results),
+            *seeds_section(results),
+            *transfer_section(results),
         ],
     )
     return write_report(content, folder / "report.html")
 
 
-#: metrics.json "data" keys shown by :func:`data_facts` in their own way (or not at all).
-_DATA_KEYS_SHOWN = {
-    "train_file",
-    "kind",
-    "alphabet",
-    "length",
-    "split",
-    "n_train",
-    "n_valid",
-    "n_test",
-    "classes",
-    "label_columns",
-    "leakage",
-}
+#: The kind's data facts that :func:`data_facts` shows in their own way.
+_FACTS_SHOWN = {"alphabet", "length"}
 
 
-def data_facts(metrics: dict[str, Any], prepared: Any) -> list[tuple[str, str]]:
+def data_facts(results: RunResults, prepared: Any) -> list[tuple[str, str]]:
     """(name, value) rows describing the data for the report."""
-    data = metrics["data"]
-    kind = data.get("kind", "sequence")
+    data = results.data
     facts = [("Files", ", ".join(os.path.abspath(f) for f in prepared.files))]
-    if "alphabet" in data:
-        facts.append(("Alphabet", data["alphabet"].upper()))
-    noun = "Sequences" if kind == "sequence" else "Examples"
-    sizes = " / ".join(str(data.get(f"n_{n}", 0)) for n in ("train", "valid", "test"))
+    if "alphabet" in data.facts:
+        facts.append(("Alphabet", str(data.facts["alphabet"]).upper()))
+    noun = "Sequences" if data.kind == "sequence" else "Examples"
+    sizes = " / ".join(str(data.sizes.get(n, 0)) for n in ("train", "valid", "test"))
     facts.append((f"{noun} (train / valid / test)", sizes))
-    facts.append(("How valid/test were made", data["split"]))
-    length = data.get("length")
+    facts.append(("How valid/test were made", data.split))
+    length = data.facts.get("length")
     if isinstance(length, dict):
         low, high = length["min"], length["max"]
         text = f"{low}" if low == high else f"{low} to {high} (median {length['median']:.0f})"
         facts.append(("Length", text))
-    for key, value in data.items():
-        if key not in _DATA_KEYS_SHOWN:
+    for key, value in data.facts.items():
+        if key not in _FACTS_SHOWN:
             facts.append((key.replace("_", " ").capitalize(), _fact_text(value)))
     targets = prepared.targets
     facts.append(("Task", f"{targets.task} on {', '.join(targets.label_columns)}"))
@@ -281,12 +275,12 @@ def data_facts(metrics: dict[str, Any], prepared: Any) -> list[tuple[str, str]]:
     return facts
 
 
-def _value_ci(value: float | None, ci: list[float | None] | None) -> str:
+def _value_ci(value: float | None, low: float | None, high: float | None) -> str:
     if value is None or not np.isfinite(value):
         return "-"
-    if not ci or ci[0] is None or ci[1] is None:
+    if low is None or high is None:
         return f"{value:.3f}"
-    return f"{value:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]"
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
 def _fact_text(value: Any) -> str:
@@ -299,89 +293,89 @@ def _fact_text(value: Any) -> str:
     return str(value)
 
 
-def extra_baselines_section(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+def extra_baselines_section(results: RunResults) -> list[tuple[str, str]]:
     """An 'Other baselines' section: each extra baseline's metrics with their intervals."""
-    extras = metrics.get("extra_baselines") or []
-    if not extras:
+    if not results.extra_baselines:
         return []
     paragraphs = []
-    for extra in extras:
-        split = extra["split"]
+    for extra in results.extra_baselines:
         values = "; ".join(
-            f"{metric_title(name)} {_value_ci(value, extra[split + '_ci'].get(name))}"
-            for name, value in extra[split].items()
+            f"{metric_title(name)} {_value_ci(e.value, e.low, e.high)}"
+            for name, e in extra.metrics.estimates.items()
         )
         paragraphs.append(
-            f"{extra['name']} ({split}, trained on the same split in {extra['seconds']:.1f} s): "
+            f"{extra.name} ({extra.split}, trained on the same split in {extra.seconds:.1f} s): "
             f"{values}"
         )
     intro = "Further classical methods, trained and tested on the same split as the network:"
     return [("Other baselines", intro + "\n\n" + "\n\n".join(paragraphs))]
 
 
-def mean_sd_text(stat: dict[str, Any]) -> str:
-    """``{'mean': m, 'sd': s}`` as 'm ± s' (3 decimals); '-' when undefined."""
-    if stat["mean"] is None:
+def mean_sd_text(stat: MeanSd) -> str:
+    """Mean and sd as 'm ± s' (3 decimals); 'm' without an sd; '-' when undefined."""
+    if stat.mean is None:
         return "-"
-    return (
-        f"{stat['mean']:.3f} ± {stat['sd']:.3f}"
-        if stat["sd"] is not None
-        else f"{stat['mean']:.3f}"
-    )
+    return f"{stat.mean:.3f} ± {stat.sd:.3f}" if stat.sd is not None else f"{stat.mean:.3f}"
 
 
-def seeds_section(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+def seeds_section(results: RunResults) -> list[tuple[str, str]]:
     """A 'Variation over seeds' section when the run was repeated with several seeds."""
-    if "seeds" not in metrics:
+    seeds = results.seeds
+    if seeds is None:
         return []
-    seeds = metrics["seeds"]
-    model, base = metrics["model"]["name"], metrics["baseline"]["name"]
-
+    model, base = results.model.name, results.baseline.name
     lines = [
         f"{metric_title(name)}: {model} {mean_sd_text(stat)}; "
-        f"{base} {mean_sd_text(seeds['baseline'][name])}"
-        for name, stat in seeds["model"].items()
+        f"{base} {mean_sd_text(seeds.baseline[name])}"
+        for name, stat in seeds.model.items()
     ]
     intro = (
-        f"The network and the baseline were trained {len(seeds['seeds'])} times with seeds "
-        f"{', '.join(map(str, seeds['seeds']))} on the same split; {seeds['split']} metrics as "
+        f"The network and the baseline were trained {len(seeds.seeds)} times with seeds "
+        f"{', '.join(map(str, seeds.seeds))} on the same split; {seeds.split} metrics as "
         "mean ± standard deviation over the seeds (the tables above show the first seed)."
     )
     return [("Variation over seeds", intro + "\n\n" + "\n\n".join(lines))]
 
 
-def training_text(metrics: dict[str, Any]) -> str:
-    t = metrics["training"]
-    stop = "stopped early" if t["stopped_early"] else "ran all epochs"
-    chosen = t.get("epoch_chosen_on_valid", True)
+def training_section(results: RunResults) -> list[tuple[str, str]]:
+    """The 'Training' section (none while the run's training facts are unknown)."""
+    if results.training is None:
+        return []
+    return [("Training", training_text(results.training, results.baseline))]
+
+
+def training_text(t: TrainingFacts, baseline: ModelMetrics) -> str:
+    """How the network and the baseline trained, in sentences."""
+    stop = "stopped early" if t.stopped_early else "ran all epochs"
+    chosen = t.epoch_chosen_on_valid
     kept = (
-        f"the weights of epoch {t['best_epoch']} were kept"
+        f"the weights of epoch {t.best_epoch} were kept"
         if chosen
         else "the last epoch's weights were kept (no validation part of 30 or more examples "
         "to choose an epoch on)"
     )
+    features = baseline.features if baseline.features is not None else "features"
     return (
-        f"The network trained for {t['epochs_run']} epochs ({stop}) in {t['seconds']:.1f} s on "
-        f"{t['device']}; {kept}. The baseline "
-        f"({metrics['baseline']['name']} on {metrics['baseline'].get('features', 'features')}) "
-        f"trained in {t['baseline_seconds']:.1f} s on the same training split."
+        f"The network trained for {t.epochs_run} epochs ({stop}) in {t.seconds:.1f} s on "
+        f"{t.device}; {kept}. The baseline ({baseline.name} on {features}) "
+        f"trained in {t.baseline_seconds:.1f} s on the same training split."
         + (
             " The last epoch was the best one: the network may still be improving, so more "
             "epochs (--epochs) could help."
-            if chosen and t["best_epoch"] == t["epochs_run"] and not t["stopped_early"]
+            if chosen and t.best_epoch == t.epochs_run and not t.stopped_early
             else ""
         )
-        + _pretraining_text(t.get("pretraining"))
+        + _pretraining_text(t.pretraining)
     )
 
 
-def _pretraining_text(p: dict[str, Any] | None) -> str:
-    if not p:
+def _pretraining_text(p: PretrainingFacts | None) -> str:
+    if p is None:
         return ""
     kind = {"ae": "an autoencoder", "dae": "a denoising autoencoder", "vae": "a VAE"}
-    how = "kept fixed" if p["frozen"] else "trained further with the classifier"
+    how = "kept fixed" if p.frozen else "trained further with the classifier"
     return (
-        f" Before that, {kind.get(p['encoder'], p['encoder'])} with a {p['n_latent']}-value code "
-        f"was fitted without labels on the {p['samples']} training samples ({p['epochs']} "
-        f"epochs, {p['seconds']:.1f} s); its encoder feeds the network and was {how}."
+        f" Before that, {kind.get(p.encoder, p.encoder)} with a {p.n_latent}-value code "
+        f"was fitted without labels on the {p.samples} training samples ({p.epochs} "
+        f"epochs, {p.seconds:.1f} s); its encoder feeds the network and was {how}."
     )

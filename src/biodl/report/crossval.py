@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pandas as pd
 
+from biodl.evaluate.cv_results import CVResults
+from biodl.evaluate.estimates import MeanSd
 from biodl.report import figures as fig
 from biodl.report.build import metric_title
 from biodl.report.html import Figure, ReportContent, SummaryRow, write_report
@@ -23,40 +25,28 @@ _HOW_TO_READ = (
 )
 
 
-def _interval(stat: dict[str, Any]) -> fig.Interval:
+def _interval(stat: MeanSd) -> fig.Interval:
     nan = float("nan")
-    mean = stat["mean"] if stat["mean"] is not None else nan
-    sd = stat["sd"] if stat["sd"] is not None else nan
+    mean = stat.mean if stat.mean is not None else nan
+    sd = stat.sd if stat.sd is not None else nan
     return fig.Interval(mean, mean - sd, mean + sd)
 
 
 def write_cv_report(
     folder: Path,
     *,
-    metrics: dict[str, Any],
+    results: CVResults,
     folds: pd.DataFrame,
     config_yaml: str,
     environment: dict[str, str],
     subtitle: str,
 ) -> Path:
     """Write ``plots/cv_folds.png`` and ``report.html`` into ``folder``; return the report path."""
-    model, base = metrics["model"]["name"], metrics["baseline"]["name"]
-    names = list(metrics["model"]["metrics"])
-    rows = [
-        SummaryRow(
-            metric_title(n),
-            _interval(metrics["model"]["metrics"][n]),
-            _interval(metrics["baseline"]["metrics"][n]),
-        )
-        for n in names
-    ]
+    model, base = results.model.name, results.baseline.name
+    ours, theirs = results.model.metrics, results.baseline.metrics
+    rows = [SummaryRow(metric_title(n), _interval(ours[n]), _interval(theirs[n])) for n in ours]
     comparison_rows = [
-        fig.ComparisonRow(
-            metric_title(n),
-            _interval(metrics["model"]["metrics"][n]),
-            _interval(metrics["baseline"]["metrics"][n]),
-        )
-        for n in names
+        fig.ComparisonRow(metric_title(n), _interval(ours[n]), _interval(theirs[n])) for n in ours
     ]
     plot = fig.metric_comparison(
         comparison_rows,
@@ -66,9 +56,9 @@ def write_cv_report(
         title="Deep model vs baseline over folds",
         bars="mean ± one standard deviation over folds",
     )
-    n_folds = metrics["comparison"]["n_folds"]
+    n_folds = results.comparison.n_folds
     per_fold = folds.pivot_table(
-        index=["repeat", "fold"], columns="who", values=metrics["primary_metric"]
+        index=["repeat", "fold"], columns="who", values=results.primary_metric
     )
     lines = []
     for key, row in per_fold.iterrows():
@@ -78,10 +68,10 @@ def write_cv_report(
             f"{base} {row.get('baseline', float('nan')):.3f}"
         )
     content = ReportContent(
-        title=f"{model} vs {base}: {n_folds}-fold cross-validation of {metrics['task']} on "
-        f"{Path(metrics['data']['train_file']).name}",
+        title=f"{model} vs {base}: {n_folds}-fold cross-validation of {results.task} on "
+        f"{Path(results.data.train_file).name}",
         subtitle=subtitle,
-        verdict=metrics["comparison"]["verdict"],
+        verdict=results.comparison.verdict,
         summary_rows=rows,
         model_name=model,
         baseline_name=base,
@@ -90,17 +80,16 @@ def write_cv_report(
         results_heading=f"Results over {n_folds} cross-validation folds",
         how_to_read=_HOW_TO_READ,
         data_facts=[
-            ("File", os.path.abspath(metrics["data"]["train_file"])),
-            ("Sequences", str(metrics["data"]["n"])),
+            ("File", os.path.abspath(results.data.train_file)),
+            ("Sequences", str(results.data.n)),
             (
                 "Folds",
-                f"{metrics['folds']} folds x {metrics['repeats']} repeat(s), "
-                f"{metrics['split']} folds",
+                f"{results.folds} folds x {results.repeats} repeat(s), {results.split} folds",
             ),
             (
                 "Training time",
-                f"{model}: {metrics['model']['seconds']:.1f} s; "
-                f"{base}: {metrics['baseline']['seconds']:.1f} s (all folds)",
+                f"{model}: {results.model.seconds:.1f} s; "
+                f"{base}: {results.baseline.seconds:.1f} s (all folds)",
             ),
         ],
         figures=[
@@ -114,7 +103,7 @@ def write_cv_report(
         environment=environment,
         sections=[
             (
-                f"{metric_title(metrics['primary_metric'])} per fold",
+                f"{metric_title(results.primary_metric)} per fold",
                 "\n\n".join(lines),
             )
         ],

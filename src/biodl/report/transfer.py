@@ -1,8 +1,8 @@
 """Transfer learning in the report: the verdict of transferred vs scratch and a report section.
 
-Reads only ``metrics.json`` content: ``metrics['transfer']`` (where the initial weights came
-from and what loaded) and ``metrics['scratch']`` (the same model trained from random weights on
-the same split, written by ``--compare-scratch``).
+Reads only the run's results: ``results.transfer`` (where the initial weights came from and
+what loaded) and ``results.scratch`` (the same model trained from random weights on the same
+split, by ``--compare-scratch``).
 
 Examples
 --------
@@ -16,9 +16,9 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from biodl.evaluate.metrics import METRIC_DIRECTION, METRIC_LABELS, PairedComparison
+from biodl.evaluate.results import RunResults
 
 __all__ = ["scratch_rows", "transfer_section", "transfer_verdict"]
 
@@ -57,61 +57,65 @@ def transfer_verdict(comparison: PairedComparison, *, model_name: str) -> str:
     )
 
 
-def scratch_rows(metrics: dict[str, Any]) -> list[str]:
+def scratch_rows(results: RunResults) -> list[str]:
     """'metric: transferred X [CI]; scratch Y [CI]' lines of the final split."""
-    scratch = metrics["scratch"]
-    split = scratch["split"]
+    scratch = results.scratch
+    if scratch is None:
+        return []
+    ours = results.model.splits.get(scratch.split)
     rows = []
-    for name, value in scratch[split].items():
-        ours = metrics["model"].get(split, {}).get(name)
-        if ours is None or value is None:
+    for name, estimate in scratch.metrics.estimates.items():
+        value = estimate.value
+        transferred = ours.value(name) if ours is not None else None
+        if transferred is None or value is None:
             continue
-        low, high = scratch.get(f"{split}_ci", {}).get(name) or (None, None)
+        low, high = estimate.low, estimate.high
         ci = f" [{low:.3f}, {high:.3f}]" if low is not None and high is not None else ""
         rows.append(
-            f"{METRIC_LABELS.get(name, name)}: transferred {ours:.3f}; scratch {value:.3f}{ci}"
+            f"{METRIC_LABELS.get(name, name)}: transferred {transferred:.3f}; "
+            f"scratch {value:.3f}{ci}"
         )
     return rows
 
 
-def transfer_section(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+def transfer_section(results: RunResults) -> list[tuple[str, str]]:
     """The report's 'Transfer learning' section, or nothing for a run from random weights."""
-    info = metrics.get("transfer")
-    if not info:
+    info = results.transfer
+    if info is None:
         return []
     mode = (
         "feature extraction (body frozen, only the head trained)"
-        if info["freeze"] == "body"
+        if info.freeze == "body"
         else "fine-tuning"
         + (
-            f", body at {info['body_lr_factor']:g} x the learning rate"
-            if info["body_lr_factor"] != 1
+            f", body at {info.body_lr_factor:g} x the learning rate"
+            if info.body_lr_factor != 1
             else ""
         )
         + (
-            f", body frozen for the first {info['unfreeze_after']} epochs"
-            if info["unfreeze_after"]
+            f", body frozen for the first {info.unfreeze_after} epochs"
+            if info.unfreeze_after
             else ""
         )
     )
     paragraphs = [
-        f"Initial weights from {info['init_from']}"
-        + (f" (a {info['source_model']} run)" if info.get("source_model") else "")
-        + f"; {mode}. {info['summary'][:1].upper()}{info['summary'][1:]}."
+        f"Initial weights from {info.init_from}"
+        + (f" (a {info.source_model} run)" if info.source_model else "")
+        + f"; {mode}. {info.summary[:1].upper()}{info.summary[1:]}."
     ]
-    if info.get("mapping"):
-        paragraphs.append("Key mapping: " + "; ".join(info["mapping"]) + ".")
-    if info.get("mismatched"):
-        shown = ", ".join(f"{k} {tuple(a)} vs {tuple(b)}" for k, a, b in info["mismatched"][:5])
+    if info.mapping:
+        paragraphs.append("Key mapping: " + "; ".join(info.mapping) + ".")
+    if info.mismatched:
+        shown = ", ".join(f"{k} {tuple(a)} vs {tuple(b)}" for k, a, b in info.mismatched[:5])
         paragraphs.append(f"Not loaded (shape differs, file vs model): {shown}.")
-    if "scratch" in metrics:
-        scratch = metrics["scratch"]
-        paragraphs.append(scratch["comparison"]["verdict"])
+    scratch = results.scratch
+    if scratch is not None:
+        paragraphs.append(scratch.comparison.verdict)
         paragraphs.append(
             f"The same model was also trained from random weights on the same split "
-            f"({scratch['training']['epochs_run']} epochs, best epoch "
-            f"{scratch['training']['best_epoch']}); {scratch['split']} metrics, scratch with "
+            f"({scratch.training.epochs_run} epochs, best epoch "
+            f"{scratch.training.best_epoch}); {scratch.split} metrics, scratch with "
             "its bootstrap CI:"
         )
-        paragraphs.extend(scratch_rows(metrics))
+        paragraphs.extend(scratch_rows(results))
     return [("Transfer learning", "\n\n".join(paragraphs))]
