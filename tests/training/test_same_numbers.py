@@ -58,7 +58,7 @@ def supervised_numbers() -> dict[str, list[float]]:
         "valid_loss": h["valid_loss"].tolist(),
         "valid_auroc": h["valid_auroc"].tolist(),
         "best": [float(fit.best_epoch)],
-        "weights": [float(sum(p.double().sum() for p in fit.network.parameters()))],
+        "weights": [float(sum(p.detach().double().sum() for p in fit.network.parameters()))],
     }
 
 
