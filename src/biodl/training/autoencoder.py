@@ -173,7 +173,7 @@ class AutoencoderFit:
     model: nn.Module
     history: pd.DataFrame
     seconds: float
-    device: str = "cpu"
+    device: str
 
 
 def fit_autoencoder(
