@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -12,7 +13,8 @@ from sklearn.pipeline import Pipeline
 
 import biodl
 from biodl.data.simulate import simulate_counts
-from biodl.errors import DataError
+from biodl.errors import ConfigError, DataError, RunInterrupted
+from biodl.models.autoencoder import VAE as VAEModel
 
 FAST = {"hidden": (16,), "epochs": 3, "batch_size": 32}
 
@@ -76,3 +78,51 @@ def test_bad_input():
         est.inverse_transform(np.ones((3, 3)))
     with pytest.raises(DataError, match="NaN|infinity"):
         biodl.AE(**FAST).fit(np.array([[np.nan, 1.0], [1.0, 2.0]]))
+
+
+def test_bad_device_options_are_refused_at_fit(planted):
+    X, _ = planted
+    with pytest.raises(ConfigError, match="device='gpu': expected one of auto, cpu, cuda"):
+        biodl.AE(device="gpu", **FAST).fit(X)
+    with pytest.raises(ConfigError, match="devices='many': expected a number of devices"):
+        biodl.AE(devices="many", **FAST).fit(X)
+
+
+def test_precision_64_true_keeps_a_float64_network_and_float32_outputs():
+    sim = simulate_counts(60, 15, n_types=2, markers=4, seed=0)
+    vae = biodl.VAE(n_latent=2, precision="64-true", device="cpu", **FAST).fit(sim.counts)
+    assert {p.dtype for p in vae.model_.parameters()} == {torch.float64}
+    Z = vae.transform(sim.counts)
+    assert Z.dtype == np.float32 and np.isfinite(Z).all()
+    assert vae.inverse_transform(Z).shape == sim.counts.shape
+    new = vae.sample(4)
+    assert new.dtype == np.float32 and np.allclose(new.sum(1), np.median(sim.counts.sum(1)))
+
+
+def test_ctrl_c_stops_an_estimator_fit(planted, monkeypatch):
+    from biodl.training.autoencoder import AutoencoderTask
+
+    def interrupt(self, batch, batch_idx):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(AutoencoderTask, "training_step", interrupt)
+    est = biodl.DAE(n_latent=2, device="cpu", **FAST)
+    with pytest.raises(RunInterrupted):
+        est.fit(planted[0])
+    assert not hasattr(est, "model_")
+
+
+@pytest.mark.slow
+def test_ddp_spawn_on_two_cpu_processes(planted):
+    """The strategy options reach the trainer; weights and history come back from the workers."""
+    X, _ = planted
+    vae = biodl.VAE(n_latent=2, device="cpu", strategy="ddp_spawn", devices=2, **FAST)
+    vae.set_params(epochs=2).fit(X)
+    assert vae.fit_device_ == "cpu x2"
+    assert list(vae.history_["epoch"]) == [1, 2]
+    torch.manual_seed(0)  # the estimator's initial weights (random_state=0)
+    start = VAEModel(30, n_latent=2, hidden=(16,), likelihood="gaussian")
+    trained = vae.model_.state_dict()
+    encoder = [k for k in start.state_dict() if k.startswith("encoder.")]
+    assert encoder and not any(torch.equal(start.state_dict()[k], trained[k]) for k in encoder)
+    assert np.isfinite(vae.transform(X)).all()

@@ -1,15 +1,22 @@
-"""AE / DAE / VAE modules: shapes, losses against hand computations, corruption, training loop."""
+"""AE / DAE / VAE modules: shapes, losses against hand computations, corruption, training.
+
+Training runs on the one Lightning path: Ctrl-C, precision, strategy and devices as for
+supervised networks.
+"""
 
 from __future__ import annotations
 
 import math
+import signal
 
+import lightning as L
 import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from lightning.pytorch.strategies import DDPStrategy
 
-from biodl.errors import ConfigError
+from biodl.errors import ConfigError, RunInterrupted
 from biodl.models.autoencoder import AE, DAE, VAE, nb_log_likelihood
 from biodl.training.autoencoder import ExpressionBatches, fit_autoencoder
 
@@ -117,3 +124,76 @@ def test_training_lowers_loss_and_warms_up_kl():
     assert list(h["kl_weight"]) == pytest.approx([1 / 3, 2 / 3, 1, 1, 1, 1])
     assert h["reconstruction"].iloc[-1] < h["reconstruction"].iloc[0]
     assert not fit.model.training and math.isfinite(fit.seconds)
+
+
+class _CtrlC(L.Callback):
+    """Presses Ctrl-C after the second training batch."""
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if batch_idx == 1:
+            raise KeyboardInterrupt
+
+
+def _planted(n: int = 64) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return (rng.normal(size=(n, 3)) @ rng.normal(size=(3, 12))).astype(np.float32)
+
+
+def test_ctrl_c_stops_an_autoencoder_fit_as_it_stops_supervised_training():
+    handler = signal.getsignal(signal.SIGINT)
+    with pytest.raises(RunInterrupted) as stopped:
+        fit_autoencoder(
+            VAE(12, n_latent=2, hidden=(8,)),
+            _planted(),
+            epochs=3,
+            batch_size=16,
+            device="cpu",
+            callbacks=[_CtrlC()],
+        )
+    assert stopped.value.signal_number == signal.SIGINT
+    assert signal.getsignal(signal.SIGINT) == handler
+
+
+def test_precision_64_true_trains_in_float64_on_cpu():
+    fit = fit_autoencoder(
+        VAE(12, n_latent=2, hidden=(8,)),
+        sp.csr_matrix(_planted()),
+        epochs=2,
+        batch_size=16,
+        device="cpu",
+        precision="64-true",
+    )
+    assert {p.dtype for p in fit.model.parameters()} == {torch.float64}
+    assert fit.model.input_mean.dtype == torch.float64
+    assert fit.model(torch.from_numpy(_planted()).double()).dtype == torch.float64
+    assert np.isfinite(fit.history["train_loss"]).all() and fit.device == "cpu"
+
+
+def test_strategy_devices_and_precision_reach_the_trainer(monkeypatch):
+    import biodl.training.trainer as trainer_module
+
+    built = []
+
+    class Built(Exception):
+        pass
+
+    def spy(*args, **kwargs):
+        built.append(build(*args, **kwargs))
+        raise Built
+
+    build = trainer_module.build_trainer
+    monkeypatch.setattr(trainer_module, "build_trainer", spy)
+    with pytest.raises(Built):
+        fit_autoencoder(
+            AE(12, n_latent=2, hidden=(8,)),
+            _planted(),
+            epochs=1,
+            device="cpu",
+            strategy="ddp_spawn",
+            devices=2,
+            precision="bf16-mixed",
+        )
+    trainer = built[0]
+    assert isinstance(trainer.strategy, DDPStrategy)
+    assert trainer.strategy._start_method == "spawn"
+    assert trainer.num_devices == 2 and trainer.precision == "bf16-mixed"

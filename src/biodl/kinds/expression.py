@@ -340,6 +340,11 @@ class ExpressionModality:
             "activation": model.activation,
             "batch_norm": model.batch_norm,
             "random_state": cfg.train.seed,
+            # the run's devices, as for the supervised network (one training path)
+            "device": cfg.train.device,
+            "precision": cfg.train.precision,
+            "strategy": cfg.train.strategy,
+            "devices": cfg.train.devices,
         }
         if kind == "vae":
             options["likelihood"] = "gaussian"

@@ -1,4 +1,4 @@
-"""Train an autoencoder (AE, DAE, VAE) with Lightning, one densified mini-batch at a time.
+"""Train an autoencoder (AE, DAE, VAE) on the one Lightning path, one dense batch at a time.
 
 The data stays as given (a dense array or a scipy CSR matrix); :class:`ExpressionBatches`
 gathers the rows of one batch and densifies only those, so a sparse single-cell matrix is never
@@ -19,7 +19,6 @@ Examples
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +32,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from biodl.data.dataset import BatchSampler
 from biodl.models.autoencoder import AE
+from biodl.training.trainer import TrainerOptions, run_fit
 
 __all__ = ["AutoencoderFit", "AutoencoderTask", "ExpressionBatches", "fit_autoencoder"]
 
@@ -134,7 +134,12 @@ class AutoencoderTask(L.LightningModule):
     def on_train_epoch_end(self) -> None:
         if self._sums is None:
             return
-        total, recon, kl = (self._sums / max(self._count, 1)).tolist()
+        sums, count = self._sums, self._count
+        if self.trainer.world_size > 1:  # each process saw its share of the batches
+            both = torch.cat([sums, sums.new_tensor([count])])
+            both = self.trainer.strategy.reduce(both, reduce_op="sum")
+            sums, count = both[:3], int(both[3])
+        total, recon, kl = (sums / max(count, 1)).tolist()
         self.history.append(
             {
                 "epoch": self.current_epoch + 1,
@@ -156,16 +161,19 @@ class AutoencoderFit:
     Attributes
     ----------
     model : nn.Module
-        The trained model, in eval mode, on the CPU.
+        The trained model, in eval mode, on the CPU (float64 after ``precision='64-true'``).
     history : DataFrame
         One row per epoch: ``epoch``, ``train_loss``, ``reconstruction``, ``kl``, ``kl_weight``.
     seconds : float
         Wall-clock training time.
+    device : str
+        Where training ran, e.g. 'cpu' or 'cuda x2'.
     """
 
     model: nn.Module
     history: pd.DataFrame
     seconds: float
+    device: str
 
 
 def fit_autoencoder(
@@ -180,9 +188,17 @@ def fit_autoencoder(
     warmup_epochs: int = 0,
     seed: int = 0,
     device: str = "auto",
-    progress: bool = False,
+    precision: str = "32-true",
+    strategy: str = "auto",
+    devices: int | str = 1,
+    num_nodes: int = 1,
+    progress: bool | None = False,
+    callbacks: list[Any] | None = None,
 ) -> AutoencoderFit:
     """Train ``model`` on the rows of ``X`` for ``epochs`` epochs.
+
+    Training runs on the one Lightning path (:func:`biodl.training.trainer.run_fit`), as
+    supervised training does: the same device options, progress bar and Ctrl-C handling.
 
     Parameters
     ----------
@@ -201,15 +217,29 @@ def fit_autoencoder(
         Seeds the weights' training noise (shuffling, corruption, reparameterisation).
     device : {'auto', 'cpu', 'cuda'}, default 'auto'
         Where to train; 'auto' uses a GPU when there is one.
-    progress : bool, default False
-        Show Lightning's progress bar.
+    precision : str, default '32-true'
+        Lightning precision: '32-true', '16-mixed', 'bf16-mixed', '64-true'.
+    strategy : str, default 'auto'
+        Lightning strategy, e.g. 'ddp' or 'ddp_spawn' (with ``devices`` > 1).
+    devices : int or 'auto', default 1
+        Number of devices. One by default: 'auto' would spread training over every GPU of
+        the machine.
+    num_nodes : int, default 1
+    progress : bool or None, default False
+        Show Lightning's progress bar; None: only on an interactive terminal, unless
+        BIODL_QUIET is set.
+    callbacks : list of lightning Callback, optional
+        Extra callbacks.
 
     Returns
     -------
     AutoencoderFit
-    """
-    from biodl.training.fit import quiet_lightning
 
+    Raises
+    ------
+    RunInterrupted
+        Ctrl-C or SIGTERM stopped training.
+    """
     torch.manual_seed(seed)
     data = ExpressionBatches(X)
     n = len(data)
@@ -220,21 +250,16 @@ def fit_autoencoder(
     task = AutoencoderTask(
         model, lr=lr, weight_decay=weight_decay, kl_weight=kl_weight, warmup_epochs=warmup_epochs
     )
-    train_loader = batches(data, size, shuffle=True, seed=seed)
-    with quiet_lightning():
-        trainer = L.Trainer(
-            max_epochs=epochs,
-            accelerator={"auto": "auto", "cpu": "cpu", "cuda": "gpu"}[device],
-            devices=1,
-            logger=False,
-            enable_checkpointing=False,
-            enable_progress_bar=progress,
-            enable_model_summary=False,
-            num_sanity_val_steps=0,
-            deterministic=False,
-        )
-        start = time.perf_counter()
-        trainer.fit(task, train_loader)
-        seconds = time.perf_counter() - start
+    options = TrainerOptions(
+        device=device, precision=precision, strategy=strategy, devices=devices, num_nodes=num_nodes
+    )
+    run = run_fit(
+        task,
+        batches(data, size, shuffle=True, seed=seed),
+        max_epochs=epochs,
+        options=options,
+        progress=progress,
+        callbacks=callbacks,
+    )
     model.cpu().eval()
-    return AutoencoderFit(model=model, history=pd.DataFrame(task.history), seconds=seconds)
+    return AutoencoderFit(model=model, history=run.history, seconds=run.seconds, device=run.device)

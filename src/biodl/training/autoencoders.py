@@ -60,6 +60,11 @@ def _moments(X: Any) -> tuple[np.ndarray, np.ndarray]:
     return mean.astype(np.float32), std.astype(np.float32)
 
 
+def _dtype(model: torch.nn.Module) -> torch.dtype:
+    """The floating dtype of a trained model's weights (float64 after precision '64-true')."""
+    return next(model.parameters()).dtype
+
+
 def _check_X(X: Any, estimator: str) -> Any:
     try:
         return check_array(X, accept_sparse="csr", dtype=np.float32, ensure_min_samples=2)
@@ -85,6 +90,9 @@ class _Autoencoder(TransformerMixin, BaseEstimator):
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         device: str = "auto",
+        precision: str = "32-true",
+        strategy: str = "auto",
+        devices: int | str = 1,
         random_state: int | None = 0,
         verbose: bool = False,
     ):
@@ -98,6 +106,9 @@ class _Autoencoder(TransformerMixin, BaseEstimator):
         self.lr = lr
         self.weight_decay = weight_decay
         self.device = device
+        self.precision = precision
+        self.strategy = strategy
+        self.devices = devices
         self.random_state = random_state
         self.verbose = verbose
 
@@ -146,12 +157,16 @@ class _Autoencoder(TransformerMixin, BaseEstimator):
             weight_decay=float(self.weight_decay),
             seed=seed,
             device=self.device,
+            precision=self.precision,
+            strategy=self.strategy,
+            devices=self.devices,
             progress=bool(self.verbose),
             **self._fit_options(epochs),
         )
         self.model_: Any = result.model
         self.history_ = result.history
         self.fit_seconds_ = result.seconds
+        self.fit_device_ = result.device
         self.epochs_ = epochs
         self.n_features_in_ = X.shape[1]
         return self
@@ -173,8 +188,9 @@ class _Autoencoder(TransformerMixin, BaseEstimator):
 
         data = ExpressionBatches(self._rows(X))
         self.model_.eval()
+        dtype = _dtype(self.model_)
         out = [
-            self.model_.encode(data[np.arange(i, min(i + 1024, len(data)))]).numpy()
+            self.model_.encode(data[np.arange(i, min(i + 1024, len(data)))].to(dtype)).numpy()
             for i in range(0, len(data), 1024)
         ]
         return np.concatenate(out).astype(np.float32)
@@ -189,7 +205,8 @@ class _Autoencoder(TransformerMixin, BaseEstimator):
                 f"Z has {Z.shape[1]} columns but the latent space has {self.model_.n_latent}"
             )
         self.model_.eval()
-        return self.model_.decode(torch.from_numpy(Z)).numpy().astype(np.float32)
+        z = torch.from_numpy(Z).to(_dtype(self.model_))
+        return self.model_.decode(z).numpy().astype(np.float32)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """``['<kind>0', '<kind>1', ...]``, one name per latent dimension."""
@@ -217,6 +234,14 @@ class AE(_Autoencoder):
         Adam learning rate.
     weight_decay : float, default 0.0
     device : {'auto', 'cpu', 'cuda'}, default 'auto'
+        Where to train; 'auto' uses a GPU when there is one.
+    precision : str, default '32-true'
+        Lightning precision: '32-true', '16-mixed', 'bf16-mixed', '64-true' (the trained
+        network then stays float64; outputs are float32 either way).
+    strategy : str, default 'auto'
+        Lightning strategy, e.g. 'ddp_spawn' with ``devices=2``.
+    devices : int or 'auto', default 1
+        Number of devices to train on.
     random_state : int or None, default 0
         Seeds the weights, the shuffling and the training noise.
     verbose : bool, default False
@@ -229,6 +254,8 @@ class AE(_Autoencoder):
     history_ : DataFrame
         Loss per epoch.
     fit_seconds_ : float
+    fit_device_ : str
+        Where training ran, e.g. 'cpu', 'cuda' or 'cpu x2'.
     epochs_ : int
     n_features_in_ : int
     """
@@ -240,7 +267,7 @@ class DAE(_Autoencoder):
     Parameters
     ----------
     n_latent, hidden, activation, dropout, batch_norm, epochs, batch_size, lr, weight_decay,
-    device, random_state, verbose
+    device, precision, strategy, devices, random_state, verbose
         As for :class:`AE`.
     corruption : {'gaussian', 'mask'}, default 'mask'
         Input corruption while training (see :class:`biodl.models.autoencoder.DAE`).
@@ -249,7 +276,7 @@ class DAE(_Autoencoder):
 
     Attributes
     ----------
-    model_, history_, fit_seconds_, epochs_, n_features_in_
+    model_, history_, fit_seconds_, fit_device_, epochs_, n_features_in_
         As for :class:`AE`.
     """
 
@@ -270,6 +297,9 @@ class DAE(_Autoencoder):
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         device: str = "auto",
+        precision: str = "32-true",
+        strategy: str = "auto",
+        devices: int | str = 1,
         random_state: int | None = 0,
         verbose: bool = False,
     ):
@@ -284,6 +314,9 @@ class DAE(_Autoencoder):
             lr=lr,
             weight_decay=weight_decay,
             device=device,
+            precision=precision,
+            strategy=strategy,
+            devices=devices,
             random_state=random_state,
             verbose=verbose,
         )
@@ -302,7 +335,7 @@ class VAE(_Autoencoder):
     Parameters
     ----------
     n_latent, hidden, activation, dropout, batch_norm, epochs, batch_size, lr, weight_decay,
-    device, random_state, verbose
+    device, precision, strategy, devices, random_state, verbose
         As for :class:`AE`.
     likelihood : {'auto', 'gaussian', 'nb'}, default 'auto'
         'nb' (negative binomial, library-size scaled) for raw counts, 'gaussian' for normalised
@@ -314,7 +347,7 @@ class VAE(_Autoencoder):
 
     Attributes
     ----------
-    model_, history_, fit_seconds_, epochs_, n_features_in_
+    model_, history_, fit_seconds_, fit_device_, epochs_, n_features_in_
         As for :class:`AE`.
     likelihood_ : str
         The likelihood used ('gaussian' or 'nb').
@@ -338,6 +371,9 @@ class VAE(_Autoencoder):
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         device: str = "auto",
+        precision: str = "32-true",
+        strategy: str = "auto",
+        devices: int | str = 1,
         random_state: int | None = 0,
         verbose: bool = False,
     ):
@@ -352,6 +388,9 @@ class VAE(_Autoencoder):
             lr=lr,
             weight_decay=weight_decay,
             device=device,
+            precision=precision,
+            strategy=strategy,
+            devices=devices,
             random_state=random_state,
             verbose=verbose,
         )
@@ -408,4 +447,6 @@ class VAE(_Autoencoder):
             int(self.random_state or 0) + 1 if random_state is None else int(random_state)
         )
         self.model_.eval()
-        return self.model_.sample(int(n), generator=generator).numpy().astype(np.float32)
+        # As model_.sample, with the codes cast to the weights' dtype ('64-true' keeps float64).
+        z = torch.randn(int(n), self.model_.n_latent, generator=generator)
+        return self.model_.decode(z.to(_dtype(self.model_))).numpy().astype(np.float32)

@@ -7,8 +7,6 @@ per-step synchronisation.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -68,9 +66,6 @@ class SupervisedTask(L.LightningModule):
     target_scale : (mean, std) arrays, optional
         Regression targets are standardised for training; validation metrics are reported
         on the original scale.
-    history_path : path, optional
-        Rank zero rewrites this JSON file with :attr:`history` after every epoch, so the history
-        reaches the calling process under every strategy (DDP spawn included).
     body_lr_factor : float, default 1.0
         Transfer learning: the body (everything outside ``network.model.head``) learns at
         ``lr * body_lr_factor``.
@@ -95,7 +90,6 @@ class SupervisedTask(L.LightningModule):
         l1: float = 0.0,
         l2: float = 0.0,
         target_scale: tuple[np.ndarray, np.ndarray] | None = None,
-        history_path: str | None = None,
         body_lr_factor: float = 1.0,
         train_body: bool = True,
     ):
@@ -114,7 +108,6 @@ class SupervisedTask(L.LightningModule):
         self.l1 = l1
         self.l2 = l2
         self.target_scale = target_scale
-        self.history_path = history_path
         self.body_lr_factor = body_lr_factor
         self.train_body = train_body
         self._penalised = [p for p in network.parameters() if p.ndim > 1]
@@ -123,7 +116,8 @@ class SupervisedTask(L.LightningModule):
         self._valid_outputs: list[torch.Tensor] = []
         self._valid_targets: list[torch.Tensor] = []
         self._valid_logs: dict[str, float] = {}
-        #: One dict per epoch: epoch, train_loss, valid_loss, valid_<metric>, lr.
+        #: One dict per epoch: epoch, train_loss, valid_loss, valid_<metric>, lr (the
+        #: training path carries it back from every process: see biodl.training.trainer).
         self.history: list[dict[str, float]] = []
 
     def forward(self, *inputs: torch.Tensor | None) -> torch.Tensor:
@@ -158,8 +152,6 @@ class SupervisedTask(L.LightningModule):
         row.update(self._valid_logs)
         self.history.append(row)
         self._valid_logs = {}
-        if self.history_path and self.trainer.is_global_zero:
-            Path(self.history_path).write_text(json.dumps(self.history))
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         self._valid_outputs.append(self.network(*batch.inputs).float())

@@ -1,0 +1,431 @@
+"""The one Lightning path: every trained object is fitted by :func:`run_fit`.
+
+A supervised network (:func:`biodl.training.fit.fit_module`), an autoencoder
+(:func:`biodl.training.autoencoder.fit_autoencoder`) and any later trained object (say a GAN,
+two optimisers in one module with manual optimisation) are trained here, so the device
+options (``--device``, ``--strategy``, ``--precision``, ``--devices``, ``--num-nodes``), the
+progress bar, Lightning's quiet start-up, the best-epoch checkpoint and Ctrl-C behave the same
+for all of them.
+
+What a module may offer, beyond being a ``LightningModule``:
+
+- ``history``: a list of dicts, one per epoch. Rank zero writes it to a file when fitting
+  ends, so it comes back as :attr:`TrainerRun.history` under every strategy (the workers of
+  ``ddp_spawn`` are other processes).
+- ``automatic_optimization = False``: then gradient clipping is left to the module (Lightning
+  refuses ``gradient_clip_val`` there).
+
+Examples
+--------
+>>> import torch, lightning as L
+>>> from torch.utils.data import DataLoader
+>>> class Mean(L.LightningModule):
+...     def __init__(self):
+...         super().__init__()
+...         self.w = torch.nn.Parameter(torch.zeros(1))
+...     def training_step(self, batch, batch_idx):
+...         return ((batch - self.w) ** 2).mean()
+...     def configure_optimizers(self):
+...         return torch.optim.SGD(self.parameters(), lr=0.1)
+>>> run = run_fit(Mean(), DataLoader(torch.ones(8, 1), batch_size=4), max_epochs=2,
+...               options=TrainerOptions(device="cpu"))
+>>> run.epochs_run, run.device
+(2, 'cpu')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import torch
+from lightning.pytorch.callbacks import Callback
+
+from biodl.config import TrainConfig
+from biodl.errors import ConfigError, RunInterrupted
+
+if TYPE_CHECKING:
+    import lightning as L
+
+__all__ = [
+    "HistoryFile",
+    "ReleaseProcessGroup",
+    "TrainerOptions",
+    "TrainerRun",
+    "build_trainer",
+    "progress_enabled",
+    "quiet_lightning",
+    "run_fit",
+]
+
+_ACCELERATORS = {"auto": "auto", "cpu": "cpu", "cuda": "gpu"}
+
+
+@dataclass(frozen=True)
+class TrainerOptions:
+    """Where and how Lightning runs: the device options of :class:`biodl.config.TrainConfig`.
+
+    Parameters
+    ----------
+    device : {'auto', 'cpu', 'cuda'}, default 'auto'
+        'auto' uses a GPU when there is one.
+    precision : str, default '32-true'
+        Lightning precision: '32-true', '16-mixed', 'bf16-mixed', '64-true'.
+    strategy : str, default 'auto'
+        Lightning strategy, e.g. 'ddp' for several GPUs or 'ddp_spawn'.
+    devices : int or 'auto', default 'auto'
+        Number of devices (a numeric string is read as a number).
+    num_nodes : int, default 1
+
+    Examples
+    --------
+    >>> TrainerOptions(device="cpu", devices="2").trainer_arguments()["devices"]
+    2
+    """
+
+    device: str = "auto"
+    precision: str = "32-true"
+    strategy: str = "auto"
+    devices: int | str = "auto"
+    num_nodes: int = 1
+
+    @classmethod
+    def from_config(cls, cfg: TrainConfig) -> TrainerOptions:
+        """The device options of a run's training configuration."""
+        return cls(
+            device=cfg.device,
+            precision=cfg.precision,
+            strategy=cfg.strategy,
+            devices=cfg.devices,
+            num_nodes=cfg.num_nodes,
+        )
+
+    def trainer_arguments(self) -> dict[str, Any]:
+        """``accelerator``, ``devices``, ``num_nodes``, ``strategy``, ``precision`` for
+        ``lightning.Trainer``.
+
+        Raises
+        ------
+        ConfigError
+            For a device other than auto, cpu, cuda, or a device count that is not a whole
+            number or 'auto'.
+        """
+        if self.device not in _ACCELERATORS:
+            raise ConfigError(f"device={self.device!r}: expected one of {', '.join(_ACCELERATORS)}")
+        devices: int | str = self.devices
+        if devices != "auto":
+            try:
+                devices = int(devices)
+            except ValueError:
+                raise ConfigError(
+                    f"devices={self.devices!r}: expected a number of devices or 'auto'"
+                ) from None
+        return {
+            "accelerator": _ACCELERATORS[self.device],
+            "devices": devices,
+            "num_nodes": int(self.num_nodes),
+            "strategy": self.strategy,
+            "precision": self.precision,
+        }
+
+
+@dataclass
+class TrainerRun:
+    """What one Lightning fit produced (the module itself holds the weights).
+
+    Attributes
+    ----------
+    history : DataFrame
+        The module's ``history`` (one row per epoch); empty when the module keeps none.
+    epochs_run : int
+        Epochs trained (Lightning's count, also without a history).
+    best_epoch : int
+        1-based epoch whose weights the module now holds: the checkpointed best one, or the
+        last epoch without a checkpoint.
+    chosen_on_valid : bool
+        Whether ``best_epoch`` was chosen on the validation data (a checkpoint was kept).
+    seconds : float
+        Wall-clock time of ``trainer.fit``.
+    device : str
+        Where training ran, e.g. 'cpu' or 'cuda x2'.
+    trainer : lightning.Trainer
+        The trainer that ran (for callers that need more of its state).
+    """
+
+    history: pd.DataFrame
+    epochs_run: int
+    best_epoch: int
+    chosen_on_valid: bool
+    seconds: float
+    device: str
+    trainer: L.Trainer
+
+
+class ReleaseProcessGroup(Callback):
+    """Destroy the process group in each spawned worker (``ddp_spawn``) once fitting ends.
+
+    Lightning leaves it to the interpreter's exit, where tearing down gloo's threads can abort
+    the worker ("terminate called without an active exception", SIGABRT) after training
+    finished, which loses the run. Nothing collective runs after ``teardown`` in a worker,
+    which exits next. Processes that live on (plain ``ddp`` ranks) keep their group for
+    later fits.
+    """
+
+    def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        import multiprocessing
+
+        import torch.distributed as dist
+
+        spawned = multiprocessing.parent_process() is not None
+        if spawned and trainer.world_size > 1 and dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+class HistoryFile(Callback):
+    """Rank zero writes the module's ``history`` (a list of dicts) to ``path`` when fitting ends.
+
+    The file, not the module, carries the history back to the calling process: under
+    ``ddp_spawn`` the module trained in another process.
+
+    Parameters
+    ----------
+    path : str
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def on_fit_end(self, trainer: Any, pl_module: Any) -> None:
+        history = getattr(pl_module, "history", None)
+        if history is not None and trainer.is_global_zero:
+            Path(self.path).write_text(json.dumps(list(history)))
+
+
+def progress_enabled() -> bool:
+    """Progress bars only on an interactive terminal and unless BIODL_QUIET is set."""
+    return sys.stderr.isatty() and not os.environ.get("BIODL_QUIET")
+
+
+def build_trainer(
+    options: TrainerOptions,
+    *,
+    max_epochs: int,
+    callbacks: list[Any] | None = None,
+    grad_clip: float = 0.0,
+    progress: bool = False,
+    refresh_rate: int = 1,
+    checkpointing: bool = False,
+    manual_optimization: bool = False,
+    root_dir: str | None = None,
+) -> L.Trainer:
+    """A ``lightning.Trainer`` with biodl's settings: no logger, no model summary, no sanity
+    validation, and the device options of ``options``.
+
+    Parameters
+    ----------
+    options : TrainerOptions
+    max_epochs : int
+    callbacks : list of lightning Callback, optional
+    grad_clip : float, default 0.0
+        Clip the gradient norm to this value (0: no clipping). Ignored with
+        ``manual_optimization``, where the module clips (Lightning refuses it there).
+    progress : bool, default False
+        Show a progress bar, refreshed every ``refresh_rate`` steps.
+    refresh_rate : int, default 1
+    checkpointing : bool, default False
+        Whether a ``ModelCheckpoint`` is among the callbacks.
+    manual_optimization : bool, default False
+        The module sets ``automatic_optimization = False``.
+    root_dir : str, optional
+        Lightning's working folder (checkpoints).
+    """
+    import lightning as L
+
+    callbacks = list(callbacks or [])
+    if progress:
+        from lightning.pytorch.callbacks import TQDMProgressBar
+
+        callbacks.append(TQDMProgressBar(refresh_rate=max(1, refresh_rate)))
+    clip = None if manual_optimization else (grad_clip or None)
+    return L.Trainer(
+        max_epochs=max_epochs,
+        **options.trainer_arguments(),
+        gradient_clip_val=clip,
+        callbacks=callbacks,
+        logger=False,
+        enable_checkpointing=checkpointing,
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        deterministic=False,
+        default_root_dir=root_dir,
+    )
+
+
+def run_fit(
+    module: L.LightningModule,
+    train_loader: Any,
+    valid_loader: Any = None,
+    *,
+    max_epochs: int,
+    options: TrainerOptions | None = None,
+    monitor: tuple[str, str] | None = None,
+    patience: int = 0,
+    grad_clip: float = 0.0,
+    progress: bool | None = None,
+    callbacks: list[Any] | None = None,
+) -> TrainerRun:
+    """Fit ``module`` with Lightning; Ctrl-C and SIGTERM raise :class:`RunInterrupted`.
+
+    Parameters
+    ----------
+    module : LightningModule
+        Any module, with automatic or manual optimisation (any number of optimisers). Its
+        ``history`` (a list of dicts, one per epoch), when it keeps one, is returned.
+    train_loader, valid_loader : DataLoader
+        ``valid_loader`` may be None (no validation).
+    max_epochs : int
+    options : TrainerOptions, optional
+        Device, precision, strategy, devices, nodes; default: ``TrainerOptions()``.
+    monitor : (key, 'min' | 'max'), optional
+        With a ``valid_loader``: keep the weights of the epoch with the best logged ``key``
+        (they are loaded back into ``module``), and stop early after ``patience`` epochs
+        without improvement (``patience`` 0: never).
+    patience : int, default 0
+    grad_clip : float, default 0.0
+        Gradient-norm clipping under automatic optimisation (0: none).
+    progress : bool, optional
+        Show a progress bar; default: only on an interactive terminal, unless BIODL_QUIET.
+    callbacks : list of lightning Callback, optional
+        Extra callbacks (e.g. a tuning trial's pruning callback).
+
+    Returns
+    -------
+    TrainerRun
+
+    Raises
+    ------
+    RunInterrupted
+        Ctrl-C (SIGINT) or SIGTERM stopped the fit; nothing of it should be kept.
+    """
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+    options = options or TrainerOptions()
+    show = progress_enabled() if progress is None else progress
+    workdir = tempfile.TemporaryDirectory(prefix="biodl-fit-")
+    try:
+        history_file = Path(workdir.name) / "history.json"
+        callbacks = [*(callbacks or []), ReleaseProcessGroup(), HistoryFile(str(history_file))]
+        checkpoint = None
+        if monitor is not None and valid_loader is not None:
+            key, mode = monitor
+            checkpoint = ModelCheckpoint(
+                dirpath=workdir.name, monitor=key, mode=mode, save_top_k=1, save_weights_only=True
+            )
+            callbacks.append(checkpoint)
+            if patience > 0:
+                callbacks.append(EarlyStopping(monitor=key, mode=mode, patience=patience))
+        with quiet_lightning():
+            trainer = build_trainer(
+                options,
+                max_epochs=max_epochs,
+                callbacks=callbacks,
+                grad_clip=grad_clip,
+                progress=show,
+                refresh_rate=len(train_loader) // 20,
+                checkpointing=checkpoint is not None,
+                manual_optimization=not module.automatic_optimization,
+                root_dir=workdir.name,
+            )
+            seconds = _fit(trainer, module, train_loader, valid_loader)
+        history = pd.DataFrame(
+            json.loads(history_file.read_text()) if history_file.exists() else []
+        )
+        # The history counts epochs in every process; under ddp_spawn the trainer here is not
+        # the one that trained, and its epoch counter stays at 0.
+        epochs_run = len(history) or int(trainer.current_epoch)
+        best_epoch = epochs_run
+        if checkpoint is not None and checkpoint.best_model_path:
+            state = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=True)
+            module.load_state_dict(state["state_dict"])
+            best_epoch = _epoch_of(checkpoint.best_model_path, default=best_epoch)
+    finally:
+        workdir.cleanup()
+    device = str(trainer.strategy.root_device.type)
+    if trainer.num_devices > 1:
+        device += f" x{trainer.num_devices * trainer.num_nodes}"
+    return TrainerRun(
+        history=history,
+        epochs_run=epochs_run,
+        best_epoch=best_epoch,
+        chosen_on_valid=checkpoint is not None,
+        seconds=seconds,
+        device=device,
+        trainer=trainer,
+    )
+
+
+def _fit(trainer: L.Trainer, module: Any, train_loader: Any, valid_loader: Any) -> float:
+    """``trainer.fit``, timed; an interrupted fit raises :class:`RunInterrupted`."""
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+    start = time.perf_counter()
+    sigint = signal.getsignal(signal.SIGINT)
+    try:
+        trainer.fit(module, train_loader, valid_loader)
+    except SystemExit as stop:
+        # Lightning leaves Ctrl-C ignored after an interrupt; give the caller it back.
+        signal.signal(signal.SIGINT, sigint)
+        # Lightning turns Ctrl-C into sys.exit(1) and SIGTERM into an exit with code 0;
+        # either way the run did not finish and must not look finished.
+        if trainer.interrupted or isinstance(stop, SIGTERMException):
+            signum = signal.SIGTERM if isinstance(stop, SIGTERMException) else signal.SIGINT
+            raise RunInterrupted(int(signum)) from None
+        raise
+    return time.perf_counter() - start
+
+
+def _epoch_of(path: str, default: int) -> int:
+    """ModelCheckpoint names files 'epoch=E-step=S.ckpt' with a 0-based E."""
+    name = Path(path).stem
+    try:
+        return int(name.split("epoch=")[1].split("-")[0]) + 1
+    except (IndexError, ValueError):
+        return default
+
+
+@contextlib.contextmanager
+def quiet_lightning() -> Iterator[None]:
+    """Silence Lightning's start-up chatter (GPU/TPU availability, tips); keep real warnings."""
+    names = [
+        "lightning.pytorch.utilities.rank_zero",
+        "lightning.pytorch.accelerators.cuda",
+        "lightning.fabric.utilities.rank_zero",
+    ]
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+        warnings.filterwarnings("ignore", message=".*number of training batches.*")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+        warnings.filterwarnings("ignore", message=".*validation_step.*val_dataloader.*")
+        try:
+            yield
+        finally:
+            for lg, level in zip(loggers, levels, strict=True):
+                lg.setLevel(level)
