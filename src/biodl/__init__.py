@@ -6,7 +6,7 @@ The public API loads lazily, so ``import biodl`` (and ``biodl --help``) stays fa
 >>> biodl.__version__
 '0.1.0'
 
-See :func:`train`, :func:`predict`, :func:`evaluate`, :func:`load_run`,
+See :func:`train`, :func:`predict`, :func:`evaluate`, :func:`embed`, :func:`load_run`,
 :func:`read_sequences`, :class:`SequenceClassifier` and :class:`SequenceRegressor`.
 """
 
@@ -26,6 +26,8 @@ _EXPORTS = {
     "cross_validate": "biodl.api",
     "inspect": "biodl.api",
     "tune": "biodl.api",
+    "embed": "biodl.api",
+    "describe_models": "biodl.api",
     "read_sequences": "biodl.data.sequence",
     "SequenceSet": "biodl.data.sequence",
     "SequenceClassifier": "biodl.estimators",
@@ -78,6 +80,8 @@ __all__ = [
     "__version__",
     "build_config",
     "cross_validate",
+    "describe_models",
+    "embed",
     "evaluate",
     "fit_preprocessing",
     "inspect",
@@ -98,6 +102,8 @@ if TYPE_CHECKING:
     from biodl.api import (
         build_config,
         cross_validate,
+        describe_models,
+        embed,
         evaluate,
         inspect,
         load_run,

@@ -1,0 +1,1 @@
+"""One module per command: the work behind ``biodl.api`` and the ``biodl`` command line."""
