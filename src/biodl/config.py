@@ -23,11 +23,10 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 from biodl.errors import ConfigError
 from biodl.options import (
@@ -37,7 +36,6 @@ from biodl.options import (
     HARDWARE,
     IMAGES,
     MODEL,
-    OPTION_HELP,
     RECORDS,
     TIMESERIES,
     TRAINING,
@@ -59,6 +57,7 @@ from biodl.options import (
     ThresholdOption,
     TimeUnitOption,
     TsNormalisationOption,
+    check_value,
     choices,
     document,
     keyword_of,
@@ -68,38 +67,7 @@ from biodl.options import (
     parse_log1p,
     parse_statics,
 )
-
-__all__ = [
-    "OPTION_HELP",
-    "SCHEMA_VERSION",
-    "AlphabetOption",
-    "BaselineConfig",
-    "BaselineOption",
-    "ClassWeightOption",
-    "DataConfig",
-    "DeviceOption",
-    "EvalConfig",
-    "FreezeOption",
-    "ImageFitOption",
-    "KindOption",
-    "Log1pOption",
-    "LossOption",
-    "ModelConfig",
-    "OptimizerOption",
-    "RunConfig",
-    "SamplingOption",
-    "SchedulerOption",
-    "SplitOption",
-    "TaskOption",
-    "ThresholdOption",
-    "TimeUnitOption",
-    "TrainConfig",
-    "TsNormalisationOption",
-    "apply_overrides",
-    "dump_config",
-    "flat_options",
-    "load_config",
-]
+from biodl.options import OPTION_HELP as OPTION_HELP  # re-exported: the table of every closed set
 
 SCHEMA_VERSION = 1
 
@@ -549,61 +517,8 @@ def _build(cls: type, raw: Any, source: str, prefix: str) -> Any:
         if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             values[key] = _build(hint, value if value is not None else {}, source, f"{key}.")
         else:
-            values[key] = _check(value, hint, source, f"{prefix}{key}")
+            values[key] = check_value(value, hint, source, f"{prefix}{key}")
     return cls(**values)
-
-
-def _check(value: Any, hint: Any, source: str, key: str) -> Any:
-    """Return ``value`` converted to ``hint`` or raise a ConfigError naming ``key``."""
-    origin = get_origin(hint)
-    if origin in (Union, types.UnionType):
-        options = get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _check(value, option, source, key)
-            except ConfigError as err:
-                errors.append(str(err).split(": ", 2)[-1])
-        raise ConfigError(f"{source}: {key}: {' or '.join(errors)}")
-    if origin is Literal:
-        choices = get_args(hint)
-        if value not in choices:
-            raise ConfigError(
-                f"{source}: {key}: expected one of {', '.join(map(str, choices))}, got {value!r}"
-            )
-        return value
-    if origin is list:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            raise ConfigError(f"{source}: {key}: expected a list, got {value!r}")
-        (inner,) = get_args(hint)
-        return [_check(v, inner, source, key) for v in value]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{source}: {key}: expected a mapping, got {value!r}")
-        return dict(value)
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{source}: {key}: expected true or false, got {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{source}: {key}: expected a whole number, got {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{source}: {key}: expected a number, got {value!r}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{source}: {key}: expected text, got {value!r}")
-        return value
-    return value
 
 
 def load_config(path: str | Path) -> RunConfig:

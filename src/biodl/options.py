@@ -380,6 +380,71 @@ def parse_statics(text: str) -> list[str]:
     return [s.strip() for s in text.split(",") if s.strip()]
 
 
+# -- values from YAML, keywords and --set -> checked config values ----------------------------
+
+
+def check_value(value: Any, hint: Any, source: str, key: str) -> Any:
+    """Return ``value`` converted to the type ``hint`` or raise a ConfigError naming ``key``.
+
+    A ``Literal`` accepts only its words; ``X | Y`` tries each; ints pass where floats are
+    expected; a single string passes where a list is expected.
+
+    Examples
+    --------
+    >>> check_value(1, float, "run.yaml", "train.lr")
+    1.0
+    """
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for each in options:
+            if option is type(None):
+                continue
+            try:
+                return check_value(value, each, source, key)
+            except ConfigError as err:
+                errors.append(str(err).split(": ", 2)[-1])
+        raise ConfigError(f"{source}: {key}: {' or '.join(errors)}")
+    if origin is Literal:
+        choices = get_args(hint)
+        if value not in choices:
+            raise ConfigError(
+                f"{source}: {key}: expected one of {', '.join(map(str, choices))}, got {value!r}"
+            )
+        return value
+    if origin is list:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: {key}: expected a list, got {value!r}")
+        (inner,) = get_args(hint)
+        return [check_value(v, inner, source, key) for v in value]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: {key}: expected a mapping, got {value!r}")
+        return dict(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: {key}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{source}: {key}: expected a whole number, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{source}: {key}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{source}: {key}: expected text, got {value!r}")
+        return value
+    return value
+
+
 # -- docstrings from the declarations -------------------------------------------------------
 
 
