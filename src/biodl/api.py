@@ -514,7 +514,7 @@ def embed(
 
     Examples
     --------
-    >>> # r = biodl.embed("cells.h5ad", methods="pca,umap", color_by="cell_type")
+    >>> # r = biodl.api.embed("cells.h5ad", methods="pca,umap", color_by="cell_type")
     """
     from biodl.embed import run_embed
     from biodl.options import parse_log1p
