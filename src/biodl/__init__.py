@@ -6,8 +6,9 @@ The public API loads lazily, so ``import biodl`` (and ``biodl --help``) stays fa
 >>> biodl.__version__
 '0.1.0'
 
-See :func:`train`, :func:`predict`, :func:`evaluate`, :func:`load_run`, :func:`load_results`,
-:func:`read_sequences`, :class:`SequenceClassifier` and :class:`SequenceRegressor`.
+See :func:`train`, :func:`predict`, :func:`evaluate`, :func:`embed`, :func:`load_run`,
+:func:`load_results`, :func:`read_sequences`, :class:`SequenceClassifier` and
+:class:`SequenceRegressor`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ _EXPORTS = {
     "cross_validate": "biodl.api",
     "inspect": "biodl.api",
     "tune": "biodl.api",
+    "embed": "biodl.api",
+    "demo": "biodl.api",
+    "describe_models": "biodl.api",
     "read_sequences": "biodl.data.sequence",
     "SequenceSet": "biodl.data.sequence",
     "SequenceClassifier": "biodl.estimators",
@@ -79,6 +83,9 @@ __all__ = [
     "__version__",
     "build_config",
     "cross_validate",
+    "demo",
+    "describe_models",
+    "embed",
     "evaluate",
     "fit_preprocessing",
     "inspect",
@@ -100,6 +107,9 @@ if TYPE_CHECKING:
     from biodl.api import (
         build_config,
         cross_validate,
+        demo,
+        describe_models,
+        embed,
         evaluate,
         inspect,
         load_results,

@@ -1,6 +1,8 @@
-"""The notebook API: train, predict, evaluate and load runs with keyword options.
+"""The notebook API: train, predict, evaluate, embed and load runs with keyword options.
 
 Every keyword is a named option of the CLI and of ``config.yaml`` (see :mod:`biodl.config`).
+This module parses keywords and calls the pipeline (:mod:`biodl.pipeline` and the modules of
+each command); it holds no pipeline logic itself.
 
 Examples
 --------
@@ -14,51 +16,24 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from biodl.config import DataConfig, RunConfig, apply_overrides, flat_options, load_config
+from biodl.errors import ConfigError
 
-from biodl.config import (
-    BaselineConfig,
-    DataConfig,
-    EvalConfig,
-    RunConfig,
-    TrainConfig,
-    apply_overrides,
-    load_config,
-)
-from biodl.errors import ConfigError, DataError
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from biodl.pipeline.embed import EmbedResult
+    from biodl.pipeline.models import ModelDoc
+    from biodl.pipeline.train import TrainResult
+    from biodl.runs import SavedModel
 
 PathLike = str | os.PathLike[str]
 
-#: Flat keyword -> (section, field). Section fields keep their names; a few get clearer ones.
-_RENAMED = {
-    "model": ("model", "name"),
-    "model_params": ("model", "params"),
-    "baseline": ("baseline", "name"),
-    "kmer": ("baseline", "k"),
-    "positional": ("baseline", "positional"),
-}
-_SECTIONS = {
-    "data": DataConfig,
-    "train": TrainConfig,
-    "evaluate": EvalConfig,
-    "baseline": BaselineConfig,
-}
-
-
-def _flat_options() -> dict[str, tuple[str, str]]:
-    table: dict[str, tuple[str, str]] = {}
-    for section, cls in _SECTIONS.items():
-        for f in dataclasses.fields(cls):
-            if f.name != "name" and not (section == "baseline" and f.name in ("k", "positional")):
-                table[f.name] = (section, f.name)
-    table.update(_RENAMED)
-    return table
-
-
-FLAT_OPTIONS = _flat_options()
+#: Flat keyword -> (section, field), from the declarations in :mod:`biodl.config`.
+FLAT_OPTIONS = flat_options()
 
 
 def build_config(
@@ -111,7 +86,7 @@ def train(
     progress: bool | None = None,
     overrides: list[str] | None = None,
     **options: Any,
-):
+) -> TrainResult:
     """Train a deep model and a classical baseline on the same split, evaluate, write a run.
 
     Parameters
@@ -154,7 +129,7 @@ def train(
     return run_training(cfg, out=out, overwrite=overwrite, progress=progress)
 
 
-def load_run(run: PathLike):
+def load_run(run: PathLike) -> SavedModel:
     """Load the trained model of a run directory (safetensors weights + JSON; no pickle).
 
     Returns
@@ -184,42 +159,6 @@ def load_results(run: PathLike):
     from biodl.runs import load_results as read_results
 
     return read_results(run)
-
-
-def _read_for_run(saved: Any, data: PathLike, options: dict[str, Any], require_labels: bool):
-    """New data read as the model of ``saved`` expects; returns (part, labels or None)."""
-    from biodl.config import DataConfig
-    from biodl.kinds import get_modality
-    from biodl.pipeline.train import model_inputs
-
-    trained_columns = saved.info["targets"]["label_columns"]
-    columns = options.get("label_columns") or trained_columns
-    if len(columns) != len(trained_columns):
-        raise DataError(
-            f"{data}: the model was trained on {len(trained_columns)} label column(s) "
-            f"({', '.join(trained_columns)}); pass as many --label-column, got {len(columns)}"
-        )
-    known = {f.name for f in dataclasses.fields(DataConfig)}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise ConfigError(f"unknown read option(s): {', '.join(unknown)}")
-    given = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in options.items()}
-    data_cfg = DataConfig(**{**given, "train": os.fspath(data), "label_columns": list(columns)})
-    modality = get_modality(saved.info.get("kind", "sequence"))
-    part, labels = modality.read(
-        os.fspath(data), model_inputs(saved.info), data_cfg, require_labels=require_labels
-    )
-    if labels is not None and list(labels.columns) == list(columns):
-        # Columns named differently from training map in order onto the trained ones.
-        labels = labels.set_axis(trained_columns, axis=1)
-    return part, labels
-
-
-def _scores(saved: Any, part: Any, batch_size: int, device: str):
-    from biodl.pipeline.train import Trained, predict_trained
-
-    trained = Trained(saved.network, saved.info)
-    return predict_trained(trained, part, batch_size=batch_size, device=device)
 
 
 def predict(
@@ -253,26 +192,11 @@ def predict(
         ``id``, ``true`` (when labelled), ``predicted``, one ``prob_<class>`` column per class
         (regression: ``predicted`` per target).
     """
-    from biodl._io import atomic_write_text
-    from biodl.data.targets import TargetEncoding
-    from biodl.pipeline.train import label_table
+    from biodl.pipeline.predict import predict_run
 
-    saved = load_run(run)
-    part, labels = _read_for_run(saved, data, read_options, require_labels=False)
-    scores = _scores(saved, part, batch_size, device)
-    targets = TargetEncoding.from_dict(saved.info["targets"])
-    y = None
-    if labels is not None and all(c in labels.columns for c in targets.label_columns):
-        try:
-            y = targets.encode(labels, source=os.fspath(data))
-        except DataError:
-            y = None  # labels the model does not know (new classes): predict without them
-    ids = pd.DataFrame({"id": list(part.ids)})
-    cut = saved.info.get("threshold", 0.5)
-    table = pd.concat([ids, label_table(targets, y, scores, threshold=cut)], axis=1)
-    if out is not None:
-        atomic_write_text(Path(out), table.to_csv(index=False))
-    return table
+    return predict_run(
+        run, data, out=out, batch_size=batch_size, device=device, read_options=read_options
+    )
 
 
 def evaluate(
@@ -292,44 +216,27 @@ def evaluate(
     Returns
     -------
     dict
-        ``{'task', 'n', 'metrics': {name: value}, 'ci': {name: [low, high]}, 'file', 'run'}``.
+        ``{'task', 'n', 'metrics': {name: value}, 'ci': {name: [low, high]}, 'ci_level',
+        'file', 'run'}``.
 
     Raises
     ------
     DataError
         If ``data`` has no labels.
     """
-    from biodl._io import atomic_write_text, to_json
-    from biodl.data.targets import TargetEncoding
-    from biodl.evaluate.estimates import SplitMetrics
-    from biodl.evaluate.metrics import bootstrap_metrics
+    from biodl.pipeline.predict import evaluate_run
 
-    saved = load_run(run)
-    part, labels = _read_for_run(saved, data, read_options, require_labels=True)
-    targets = TargetEncoding.from_dict(saved.info["targets"])
-    if labels is None:
-        raise DataError(
-            f"{data}: no labels found; evaluation needs labelled data (see --label-column)"
-        )
-    y = targets.encode(labels, source=os.fspath(data))
-    scores = _scores(saved, part, batch_size, device)
-    cut = saved.info.get("threshold", 0.5)  # chosen on the run's validation part
-    est = bootstrap_metrics(
-        targets.task, y, scores, n_boot=n_bootstrap, level=level, seed=seed, threshold=cut
+    return evaluate_run(
+        run,
+        data,
+        out=out,
+        n_bootstrap=n_bootstrap,
+        level=level,
+        seed=seed,
+        batch_size=batch_size,
+        device=device,
+        read_options=read_options,
     )
-    metrics = SplitMetrics.from_bootstrap(est)
-    result = {
-        "run": os.fspath(run),
-        "file": os.fspath(data),
-        "task": targets.task,
-        "n": len(part),
-        "metrics": metrics.values(),
-        "ci": metrics.ci(),
-        "ci_level": level,
-    }
-    if out is not None:
-        atomic_write_text(Path(out), to_json(result))
-    return result
 
 
 def inspect(
@@ -559,3 +466,157 @@ def tune(
         overwrite=overwrite,
         progress=progress,
     )
+
+
+def demo(
+    kind: str = "sequence",
+    *,
+    out: PathLike = "runs/demo",
+    epochs: int | None = None,
+    overwrite: bool = False,
+    progress: bool | None = None,
+) -> TrainResult:
+    """Train a CNN and the baseline on embedded data with a known answer (no download).
+
+    Parameters
+    ----------
+    kind : {'sequence', 'image'}, default 'sequence'
+        'sequence': 2,000 DNA sequences with planted motifs, written as ``<out>-motifs.fa``;
+        'image': scikit-learn's 8x8 digits, written as ``<out>-digits.npz``.
+    out : path, default 'runs/demo'
+        Run directory to write; the data goes beside it.
+    epochs : int, optional
+        Maximum epochs; default 20 for sequences, 10 for images.
+    overwrite, progress
+        As for :func:`train`.
+
+    Returns
+    -------
+    TrainResult
+        As :func:`train`; ``config.data.train`` is the demo data file.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown ``kind`` (before anything is written).
+
+    Examples
+    --------
+    >>> # r = biodl.api.demo("image", out="runs/digits", epochs=2); print(r.summary())
+    """
+    from biodl.pipeline.demo import run_demo
+
+    return run_demo(kind, out=out, epochs=epochs, overwrite=overwrite, progress=progress)
+
+
+def embed(
+    data: PathLike,
+    *,
+    methods: Sequence[str] | str | None = None,
+    dims: int = 2,
+    color_by: Sequence[str] | str = (),
+    label_column: str | None = None,
+    genes_as_rows: bool = False,
+    layer: str | None = None,
+    use_raw: bool = False,
+    metadata: PathLike | None = None,
+    normalize: bool | None = None,
+    log1p: str | bool = "auto",
+    scale: bool = False,
+    hvg: int | None = None,
+    holdout: float = 0.2,
+    perplexity: float | None = None,
+    epochs: int | None = None,
+    seed: int = 0,
+    out: PathLike | None = None,
+    overwrite: bool = False,
+    progress: bool | None = None,
+) -> EmbedResult:
+    """Embed an expression matrix with several methods, score and compare them side by side.
+
+    Parameters
+    ----------
+    data : path
+        Expression matrix: CSV/TSV (samples x genes; ``genes_as_rows`` for the transpose) or
+        ``.h5ad``.
+    methods : sequence of str or comma-separated str, optional
+        From pca, nmf, lda, tsne, umap, ae, dae, vae. Default pca, tsne, vae (umap in place of
+        tsne from 20,000 samples).
+    dims : int, default 2
+    color_by : sequence of str or comma-separated str
+        Metadata columns to colour the plots by and to score.
+    label_column : str, optional
+        The class column for LDA; default the first ``color_by`` column.
+    genes_as_rows, layer, use_raw, metadata, normalize, log1p, scale, hvg
+        Reading and preprocessing; ``metadata`` is a sample table (first column = sample ids),
+        ``log1p`` is 'auto', True or False (or the text 'true' / 'false').
+    holdout, perplexity, epochs, seed, out, overwrite, progress
+        See :func:`biodl.pipeline.embed.run_embed`.
+
+    Returns
+    -------
+    EmbedResult
+        ``table`` (one row per method and score), ``best`` (the best method per label),
+        ``out``.
+
+    Examples
+    --------
+    >>> # r = biodl.api.embed("cells.h5ad", methods="pca,umap", color_by="cell_type")
+    """
+    from biodl.options import parse_log1p
+    from biodl.pipeline.embed import run_embed
+
+    if isinstance(color_by, str):
+        color_by = [c.strip() for c in color_by.split(",") if c.strip()]
+    return run_embed(
+        data,
+        methods=methods,
+        dims=dims,
+        color_by=color_by,
+        label_column=label_column,
+        genes_as_rows=genes_as_rows,
+        layer=layer,
+        use_raw=use_raw,
+        metadata=os.fspath(metadata) if metadata is not None else None,
+        normalize=normalize,
+        log1p=parse_log1p(log1p) if isinstance(log1p, str) else log1p,
+        scale=scale,
+        hvg=hvg,
+        holdout=holdout,
+        perplexity=perplexity,
+        epochs=epochs,
+        seed=seed,
+        out=out,
+        overwrite=overwrite,
+        progress=progress,
+    )
+
+
+def describe_models(name: str | None = None, *, kind: str | None = None) -> list[ModelDoc]:
+    """The models of every kind of data, with their hyperparameters and defaults.
+
+    Parameters
+    ----------
+    name : str, optional
+        Only the models of this name (one per kind that has it).
+    kind : str, optional
+        Only the models of this kind of data (sequence, expression, timeseries, records, image).
+
+    Returns
+    -------
+    list of ModelDoc
+        ``kind``, ``name``, ``summary`` and ``parameters`` of each model, sequences first.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown kind or model name.
+
+    Examples
+    --------
+    >>> [d.name for d in describe_models(kind="expression")][:1]
+    ['mlp']
+    """
+    from biodl.pipeline.models import describe_models as describe
+
+    return describe(name, kind=kind)

@@ -1,10 +1,13 @@
-"""Run configuration: every option of a run, its closed set of values, and YAML in and out.
+"""Run configuration: every option of a run, declared once, and YAML in and out.
 
-A run is described by one :class:`RunConfig` made of four parts (data, model, training,
+A run is described by one :class:`RunConfig` made of five parts (data, model, training,
 baseline, evaluation). The same names are used by the CLI (``--lr``), by YAML files
 (``train: {lr: 0.001}``), by ``--set train.lr=0.001`` overrides and by the Python API
-(``biodl.train(..., lr=0.001)``). Options that take one of a few words are declared once below
-as a ``Literal`` plus a table, so documentation, validation and the CLI read the same list.
+(``biodl.train(..., lr=0.001)``). Each field is declared once with :func:`biodl.options.option`:
+its help text, flag(s), help panel and the commands that offer it; options that take one of a
+few words are typed with a ``Literal`` of :mod:`biodl.options`, whose table explains each word.
+The CLI options of ``train``, ``cv`` and ``tune``, :func:`flat_options` and the ``Parameters``
+section of each class below are generated from these declarations.
 
 Examples
 --------
@@ -13,438 +16,462 @@ Examples
 0.01
 >>> apply_overrides(cfg, ["model.channels=128"]).model.params["channels"]
 128
+>>> flat_options()["kmer"]
+('baseline', 'k')
 """
 
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 from biodl.errors import ConfigError
+from biodl.options import (
+    BASELINE,
+    DATA,
+    EXPRESSION,
+    HARDWARE,
+    IMAGES,
+    MODEL,
+    RECORDS,
+    TIMESERIES,
+    TRAINING,
+    TRAINING_COMMANDS,
+    TRANSFER,
+    AlphabetOption,
+    BaselineOption,
+    ClassWeightOption,
+    DeviceOption,
+    FreezeOption,
+    ImageFitOption,
+    KindOption,
+    Log1pOption,
+    LossOption,
+    OptimizerOption,
+    SamplingOption,
+    SchedulerOption,
+    SplitOption,
+    TaskOption,
+    ThresholdOption,
+    TimeUnitOption,
+    TsNormalisationOption,
+    check_value,
+    choices,
+    document,
+    keyword_of,
+    option,
+    parse_batch_size,
+    parse_epochs,
+    parse_log1p,
+    parse_statics,
+)
+from biodl.options import OPTION_HELP as OPTION_HELP  # re-exported: the table of every closed set
 
 SCHEMA_VERSION = 1
 
-KindOption = Literal["auto", "sequence", "expression", "timeseries", "records", "image"]
-TaskOption = Literal["auto", "binary", "multiclass", "multilabel", "regression"]
-AlphabetOption = Literal["auto", "dna", "rna", "protein"]
-SplitOption = Literal["stratified", "random", "group", "similarity", "predefined"]
-LossOption = Literal["auto", "cross_entropy", "bce", "mse", "l2", "l1", "huber"]
-OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta"]
-SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
-ClassWeightOption = Literal["none", "balanced"]
-SamplingOption = Literal["shuffle", "balanced"]
-ThresholdOption = Literal["auto", "fixed", "balanced_accuracy", "f1"]
-DeviceOption = Literal["auto", "cpu", "cuda"]
-Log1pOption = Literal["auto", True, False]  # expression data
-# Regular time series (--kind timeseries)
-TsNormalisationOption = Literal["global", "instance", "none"]
-TimeUnitOption = Literal["auto", "hhmm", "minutes", "hours"]
-BaselineOption = Literal["logistic", "random_forest", "gradient_boosting"]
-FreezeOption = Literal["none", "body"]  # transfer learning
-ImageFitOption = Literal["resize", "crop"]  # images
-
-#: Human descriptions of every closed-set option, used by ``--help`` and the docs.
-OPTION_HELP: dict[str, dict[str, str]] = {
-    "kind": {
-        "auto": "detected from the training file: FASTA/sequence tables, expression matrices "
-        "(.h5ad, wide numeric tables), regular time series (UCR text, .npz), irregular records "
-        "(long tables, one file per record) or images (class folders, MedMNIST .npz)",
-        "sequence": "DNA, RNA or protein sequences",
-        "expression": "expression / omics matrix (samples x genes)",
-        "timeseries": "regular time series, one series per row (univariate or multivariate)",
-        "records": "irregular clinical records in long format (record, time, variable, value)",
-        "image": "images (a folder per class, a CSV of paths, or MedMNIST-style .npz)",
-    },
-    "task": {
-        "auto": "inferred from the labels: numbers -> regression, 2 classes -> binary, more -> "
-        "multiclass, several label columns of 0/1 -> multilabel",
-        "binary": "two classes",
-        "multiclass": "one of K > 2 classes",
-        "multilabel": "several independent yes/no labels (one label column each)",
-        "regression": "one or more numeric targets",
-    },
-    "split": {
-        "stratified": "random rows, class proportions kept in every part (classification)",
-        "random": "plain random split of the rows",
-        "group": "whole groups (--group-column: patient, species, ...) go to one part each",
-        "similarity": "clusters of near-identical sequences (--similarity-threshold) go to one "
-        "part each, so no test sequence has a near-copy in training",
-        "predefined": "the part of each row is read from a column (--split-column: "
-        "train / valid / test)",
-    },
-    "loss": {
-        "auto": "bce for binary and multilabel, cross_entropy for multiclass, mse for regression",
-        "cross_entropy": "softmax cross-entropy (binary or multiclass); honours class weights",
-        "bce": "binary cross-entropy on a sigmoid output (binary, multilabel)",
-        "mse": "mean squared error (L2)",
-        "l2": "same as mse",
-        "l1": "mean absolute error (L1)",
-        "huber": "Huber loss: squared near zero, absolute for large errors",
-    },
-    "optimizer": {
-        "sgd": "stochastic gradient descent (with --momentum and --nesterov)",
-        "rmsprop": "RMSprop",
-        "adam": "Adam",
-        "adamw": "Adam with decoupled weight decay",
-        "adagrad": "Adagrad",
-        "adadelta": "Adadelta",
-    },
-    "scheduler": {
-        "none": "constant learning rate",
-        "step": "multiply the rate by 0.1 every third of the epochs",
-        "exponential": "multiply the rate by 0.95 every epoch",
-        "cosine": "cosine decay to zero over the epochs",
-        "plateau": "divide the rate by 10 when the validation loss stops improving",
-    },
-    "class_weights": {
-        "none": "every example counts the same",
-        "balanced": "weight classes inversely to their frequency in the training split",
-    },
-    "threshold": {
-        "auto": "binary tasks: balanced_accuracy when the rarer training class is under 30% "
-        "and the validation part holds at least 5 examples of each class, else fixed",
-        "fixed": "predict the positive class when its probability is at least 0.5",
-        "balanced_accuracy": "the threshold maximising balanced accuracy on the validation part",
-        "f1": "the threshold maximising F1 of the positive class on the validation part",
-    },
-    "sampling": {
-        "shuffle": "every training example once per epoch, in random order",
-        "balanced": "draw training examples with replacement, each class equally often on "
-        "average (a rare outcome is seen as often as a common one)",
-    },
-    "device": {
-        "auto": "a GPU if one is available, else the CPU",
-        "cpu": "the CPU",
-        "cuda": "NVIDIA GPU(s)",
-    },
-    "log1p": {
-        "auto": "log(1 + x) when the training values look unlogged (raw counts, or "
-        "intensities above 100 as on microarrays; negative values are set to 0 first)",
-        "true": "always log(1 + x)",
-        "false": "never (values are already log-scale)",
-    },
-    "time_unit": {
-        "auto": "hh:mm when times hold a colon, else hours (minutes when the largest time "
-        "exceeds 500)",
-        "hhmm": "hours:minutes since the record's start, e.g. 47:59",
-        "minutes": "minutes since the record's start",
-        "hours": "hours since the record's start",
-    },
-    "baseline": {
-        "logistic": "logistic regression (ridge regression for regression tasks)",
-        "random_forest": "random forest",
-        "gradient_boosting": "histogram gradient-boosted trees (handles skewed features well; "
-        "the default for irregular records)",
-    },
-    # Regular time series (--kind timeseries)
-    "ts_normalisation": {
-        "global": "z-score each channel with the mean and sd of the training series (default)",
-        "instance": "z-score every series and channel by its own mean and sd (shape only; "
-        "UCR series are often stored this way already)",
-        "none": "values as read",
-    },
-    # transfer learning
-    "freeze": {
-        "none": "fine-tuning: every weight learns (the body at lr x --body-lr-factor, "
-        "optionally after --unfreeze-after epochs)",
-        "body": "feature extraction: only the new head learns; the pretrained body, its "
-        "BatchNorm statistics included, stays as loaded",
-    },
-    # images
-    "fit": {
-        "resize": "scale the whole image to --size x --size (the aspect ratio may change)",
-        "crop": "cut the centred square of the shorter side, then scale it to --size",
-    },
-    "augment": {
-        "flip": "mirror left-right and up-down, each with probability 1/2",
-        "rot90": "rotate by 0, 90, 180 or 270 degrees",
-        "shift": "translate by up to 10% of the side (whole pixels, zeros fill in)",
-        "crop": "random square of 80-100% of the side, scaled back up",
-        "brightness": "add an offset from U(-0.1, 0.1) to every pixel (pixels in [0, 1])",
-        "contrast": "scale deviations from the image mean by U(0.8, 1.2)",
-        "noise": "add Gaussian noise with standard deviation 0.03",
-    },
-}
+TRAIN_ONLY, TRAIN_AND_TUNE, TRAIN_AND_CV = ("train",), ("train", "tune"), ("train", "cv")
+#: Options that say how files are read: ``biodl inspect`` offers them too.
+READING = (*TRAINING_COMMANDS, "inspect")
+READING_FILES = (*TRAIN_AND_TUNE, "inspect")
 
 
+@document
 @dataclass
 class DataConfig:
-    """Where the data comes from and how it is read.
+    """Where the data comes from and how it is read, split and preprocessed."""
 
-    Parameters
-    ----------
-    train : str
-        Training file: FASTA(.gz), CSV/TSV, or a folder with one FASTA per class (sequences);
-        other kinds of data are described in the docs of each kind.
-    kind : {'auto', 'sequence', 'expression', 'timeseries', 'records', 'image'}, default 'auto'
-        What the data is (see ``OPTION_HELP['kind']``); 'auto' detects it from ``train``.
-    valid, test : str, optional
-        Separate validation / test files. Without them the training file is split.
-    labels : str, optional
-        Labels table (CSV/TSV) keyed by sequence id, for FASTA input.
-    sequence_column, id_column : str, optional
-        Columns of a CSV/TSV input; detected when not given.
-    label_columns : list of str
-        Label columns (several = multilabel or multi-target regression); detected when empty.
-    alphabet : {'auto', 'dna', 'rna', 'protein'}, default 'auto'
-    length : int, optional
-        Crop (centre) or pad every sequence to this length. Default: pad each batch to its
-        longest sequence and mask the padding.
-    task : {'auto', 'binary', 'multiclass', 'multilabel', 'regression'}, default 'auto'
-    split : {'stratified', 'random', 'group', 'similarity', 'predefined'}, default 'stratified'
-        How valid/test parts are made from the training file (see ``OPTION_HELP['split']``).
-        Regression and multilabel tasks use 'random' in place of 'stratified'.
-    group_column : str, optional
-        Column (or FASTA header key, or labels-table column) holding the group of each
-        sequence (patient, species, ...), for ``split='group'``.
-    split_column : str, optional
-        Column holding train / valid / test for each sequence, for ``split='predefined'``.
-    similarity_threshold : float, default 0.5
-        For ``split='similarity'`` and the near-duplicate leakage check: estimated Jaccard
-        similarity of k-mer sets above which two sequences count as near-identical (0.5 is
-        about 95% identity for 200 bp DNA; 0.25 about 90%).
-    test_size, valid_size : float, default 0.2 and 0.1
-        Fractions of the training file held out when no test / valid file is given.
-    genes_as_rows : bool, default False
-        Expression tables: genes are rows and samples columns (default: samples are rows).
-    layer : str, optional
-        Expression ``.h5ad``: read this layer instead of ``X``.
-    use_raw : bool, default False
-        Expression ``.h5ad``: read ``.raw`` instead of ``X``.
-    normalize : bool or None, default None
-        Expression: library-size normalisation to 10,000 per sample; None = on for raw counts.
-    log1p : {'auto', True, False}, default 'auto'
-        Expression: ``log(1 + x)`` (see ``OPTION_HELP['log1p']``).
-    scale : bool, default True
-        Expression: z-score each gene with training mean and sd.
-    hvg : int or None, default 2000
-        Expression: keep at most the N most variable training genes (variance after log);
-        0 or None keeps every gene.
-    time_column, variable_column, value_column : str, optional
-        Records in one long table: its time, variable and value columns (the record id is
-        ``id_column``); detected from common names when not given.
-    time_unit : {'auto', 'hhmm', 'minutes', 'hours'}, default 'auto'
-        Records: how times are written (see ``OPTION_HELP['time_unit']``).
-    statics : list of str, optional
-        Records: variables whose time-zero value is a static descriptor; default: those
-        observed at time zero in at least 90% of records. ``[]``: none.
-    static_missing : float or None, default -1.0
-        Records: the static value that means missing.
-    bin, window : str, default '1h' and '48h'
-        Records: time-grid step and the cut-off window (``30min``, ``1h``, ``2d``).
-    forward_fill : bool, default False
-        Records: carry the last observed value into unobserved bins (the mask still marks
-        them).
-    ts_normalisation : {'global', 'instance', 'none'}, default 'global'
-        Regular time series: per-channel z-score fitted on the training part, per series, or
-        none (see ``OPTION_HELP['ts_normalisation']``).
-    """
-
-    train: str = ""
-    kind: KindOption = "auto"
-    valid: str | None = None
-    test: str | None = None
-    labels: str | None = None
-    sequence_column: str | None = None
-    label_columns: list[str] = field(default_factory=list)
-    id_column: str | None = None
-    alphabet: AlphabetOption = "auto"
-    length: int | None = None
-    task: TaskOption = "auto"
-    split: SplitOption = "stratified"
-    group_column: str | None = None
-    split_column: str | None = None
-    similarity_threshold: float = 0.5
-    test_size: float = 0.2
-    valid_size: float = 0.1
+    train: str = option(
+        "",
+        help="Training data: FASTA(.gz), CSV/TSV or a folder with one FASTA per class "
+        "(sequences); expression matrices, time series, records and images as described in "
+        "the docs of each kind. May come from --config.",
+        panel=DATA,
+        commands=(),
+    )
+    kind: KindOption = option("auto", help=choices("kind"), panel=DATA, commands=READING)
+    valid: str | None = option(
+        help="Separate validation file (else split from the training data).",
+        panel=DATA,
+        commands=READING_FILES,
+    )
+    test: str | None = option(
+        help="Separate test file (else split from the training data).",
+        panel=DATA,
+        commands=READING_FILES,
+    )
+    labels: str | None = option(
+        help="Labels table (CSV/TSV) keyed by sequence id, for FASTA input.",
+        panel=DATA,
+        commands=READING,
+    )
+    sequence_column: str | None = option(
+        help="Sequence column of a CSV/TSV (detected if not given).", panel=DATA, commands=READING
+    )
+    label_columns: list[str] = option(
+        help="Label column; repeat for multilabel / multi-target (detected if not given).",
+        panel=DATA,
+        default_factory=list,
+        flags=("--label-column",),
+        commands=READING,
+    )
+    id_column: str | None = option(
+        help="Id column of a CSV/TSV or labels table.", panel=DATA, commands=READING
+    )
+    alphabet: AlphabetOption = option(
+        "auto", help=choices("alphabet"), panel=DATA, commands=READING
+    )
+    length: int | None = option(
+        help="Crop (centre) or pad every sequence to this length. Default: pad each batch to "
+        "its longest sequence and mask the padding.",
+        panel=DATA,
+    )
+    task: TaskOption = option("auto", help=choices("task"), panel=DATA, commands=READING)
+    split: SplitOption = option(
+        "stratified",
+        help="How the validation and test parts (cv: the folds) are made from the training "
+        "data; regression and multilabel tasks use random in place of stratified. "
+        + choices("split"),
+        panel=DATA,
+    )
+    group_column: str | None = option(
+        help="Column (or FASTA header key, or labels-table column) with the group of each "
+        "sequence (patient, species, ...), for --split group.",
+        panel=DATA,
+    )
+    split_column: str | None = option(
+        help="Column with train / valid / test for each sequence, for --split predefined.",
+        panel=DATA,
+    )
+    similarity_threshold: float = option(
+        0.5,
+        help="k-mer Jaccard similarity above which sequences count as near-identical, for "
+        "--split similarity and the leakage check (0.5 ~ 95% identity, 0.25 ~ 90% for 200 bp "
+        "DNA).",
+        panel=DATA,
+    )
+    test_size: float = option(
+        0.2,
+        help="Fraction held out for testing when no --test file is given.",
+        panel=DATA,
+        commands=TRAIN_AND_TUNE,
+    )
+    valid_size: float = option(
+        0.1,
+        help="Fraction held out for validation / early stopping when no --valid file is given "
+        "(cv: of each fold's training part).",
+        panel=DATA,
+    )
     # expression (biodl.kinds.expression)
-    genes_as_rows: bool = False
-    layer: str | None = None
-    use_raw: bool = False
-    normalize: bool | None = None
-    log1p: Log1pOption = "auto"
-    scale: bool = True
-    hvg: int | None = 2000
+    genes_as_rows: bool = option(
+        False,
+        help="Expression tables: genes are rows and samples columns (default: samples are "
+        "rows, the first column holds the sample ids).",
+        panel=EXPRESSION,
+        flags=("--genes-as-rows/--samples-as-rows",),
+        commands=READING,
+    )
+    layer: str | None = option(
+        help="Expression .h5ad: read this layer instead of X.", panel=EXPRESSION, commands=READING
+    )
+    use_raw: bool = option(
+        False,
+        help="Expression .h5ad: read .raw instead of X.",
+        panel=EXPRESSION,
+        flags=("--raw/--no-raw",),
+        commands=READING,
+    )
+    normalize: bool | None = option(
+        help="Expression: library-size normalisation to 10,000 per sample (default: on for raw "
+        "counts).",
+        panel=EXPRESSION,
+        commands=READING,
+    )
+    log1p: Log1pOption = option(
+        "auto",
+        help="Expression, log(1 + x): " + choices("log1p"),
+        panel=EXPRESSION,
+        parse=parse_log1p,
+        commands=READING,
+    )
+    scale: bool = option(
+        True, help="Expression: z-score each gene with the training mean and sd.", panel=EXPRESSION
+    )
+    hvg: int | None = option(
+        2000,
+        help="Expression: keep at most the N most variable training genes (variance after "
+        "log); 0 = all genes.",
+        panel=EXPRESSION,
+    )
     # -- irregular records (kind 'records'; see docs/timeseries.md) --
-    time_column: str | None = None
-    variable_column: str | None = None
-    value_column: str | None = None
-    time_unit: TimeUnitOption = "auto"
-    statics: list[str] | None = None
-    static_missing: float | None = -1.0
-    bin: str = "1h"
-    window: str = "48h"
-    forward_fill: bool = False
+    time_column: str | None = option(
+        help="Records in one long table: the time column (the record id is --id-column); "
+        "detected from common names if not given.",
+        panel=RECORDS,
+        commands=READING,
+    )
+    variable_column: str | None = option(
+        help="Records in one long table: the variable column (detected if not given).",
+        panel=RECORDS,
+        commands=READING,
+    )
+    value_column: str | None = option(
+        help="Records in one long table: the value column (detected if not given).",
+        panel=RECORDS,
+        commands=READING,
+    )
+    time_unit: TimeUnitOption = option(
+        "auto", help=choices("time_unit"), panel=RECORDS, commands=READING
+    )
+    statics: list[str] | None = option(
+        help="Records: comma-separated variables whose time-zero value is a static descriptor "
+        "(default: those observed at time zero in at least 90% of records; 'none' for none).",
+        panel=RECORDS,
+        parse=parse_statics,
+        commands=READING,
+    )
+    static_missing: float | None = option(
+        -1.0,
+        help="Records: the static value that means missing (--set data.static_missing=null: "
+        "no value does).",
+        panel=RECORDS,
+        commands=READING,
+    )
+    bin: str = option(
+        "1h", help="Records: time-grid step, e.g. 1h, 30min.", panel=RECORDS, flags=("--bin",)
+    )
+    window: str = option(
+        "48h",
+        help="Records: only the first hours of each record, e.g. 48h, 2d.",
+        panel=RECORDS,
+        commands=READING,
+    )
+    forward_fill: bool = option(
+        False,
+        help="Records: carry the last observed value into unobserved bins (the mask still "
+        "marks them).",
+        panel=RECORDS,
+    )
     # Regular time series (--kind timeseries): how series are scaled before the network and the
     # 1-NN baseline; the statistics are fitted on the training part only.
-    ts_normalisation: TsNormalisationOption = "global"
-    # images (kind "image"): side, channels and fitting of every image, training augmentation
-    # (comma-separated names of OPTION_HELP["augment"]), path column of a CSV of images.
-    size: int | None = None
-    channels: int | None = None
-    fit: ImageFitOption = "resize"
-    augment: str = ""
-    image_column: str | None = None
+    ts_normalisation: TsNormalisationOption = option(
+        "global", help=choices("ts_normalisation"), panel=TIMESERIES
+    )
+    # images (kind "image"; see docs/images.md)
+    size: int | None = option(
+        help="Images: bring every image to SIZE x SIZE pixels (see --fit).",
+        panel=IMAGES,
+        show_default="median shorter side; npz: its side",
+        commands=READING,
+    )
+    channels: int | None = option(
+        help="Images: 1 = greyscale (RGB by luminance), 3 = RGB (grey repeated); default: as read.",
+        panel=IMAGES,
+        commands=READING,
+    )
+    fit: ImageFitOption = option("resize", help=choices("fit"), panel=IMAGES, commands=READING)
+    augment: str = option(
+        "",
+        help="Images, training augmentation, comma-separated: " + choices("augment"),
+        panel=IMAGES,
+        show_default="none",
+    )
+    image_column: str | None = option(
+        help="Column of image paths in a CSV of images (detected if not given).",
+        panel=IMAGES,
+        commands=READING,
+    )
 
 
+@document
 @dataclass
 class ModelConfig:
-    """Which network and its hyperparameters.
+    """Which network and its hyperparameters."""
 
-    Parameters
-    ----------
-    name : str, default 'auto'
-        A model name from ``biodl models``; 'auto' picks the default for the alphabet (cnn).
-    params : dict
-        Hyperparameters of that model (``biodl models`` lists them with their defaults).
-    """
+    name: str = option(
+        "auto",
+        help="Network: a model name from `biodl models` for this kind of data; auto = the "
+        "kind's default (cnn for sequences).",
+        panel=MODEL,
+        keyword="model",
+        flags=("--model", "-m"),
+    )
+    params: dict[str, Any] = option(
+        help="Hyperparameters of that model (`biodl models` lists them with their defaults); "
+        "set them with --set model.NAME=VALUE.",
+        panel=MODEL,
+        keyword="model_params",
+        default_factory=dict,
+        commands=(),
+    )
 
-    name: str = "auto"
-    params: dict[str, Any] = field(default_factory=dict)
 
-
+@document
 @dataclass
 class TrainConfig:
-    """How the network is trained. Every field is a named option of ``biodl train``.
+    """How the network is trained. Every field is a named option of ``biodl train``."""
 
-    Parameters
-    ----------
-    loss : str, default 'auto'
-        One of ``OPTION_HELP['loss']``.
-    class_weights : {'none', 'balanced'}, default 'none'
-    sampling : {'shuffle', 'balanced'}, default 'shuffle'
-        How training batches are drawn (see ``OPTION_HELP['sampling']``); 'balanced' is
-        honoured by irregular records (other kinds: planned).
-    optimizer : str, default 'adam'
-    lr : float, default 1e-3
-    momentum : float, default 0.9
-        SGD and RMSprop momentum.
-    nesterov : bool, default False
-        Nesterov momentum for SGD.
-    weight_decay : float, default 0.0
-        Optimiser weight decay (decoupled for AdamW).
-    scheduler : str, default 'none'
-    batch_size : int or 'full', default 64
-        1 = stochastic, N = mini-batch, 'full' = the whole training split in one batch.
-    epochs : int or 'auto', default 'auto'
-        Maximum number of passes over the training data. 'auto': about 1,000 optimiser steps,
-        at least 30 and at most 200 epochs (200 for 100 examples in batches of 64, 30 from
-        about 2,000 examples on).
-    patience : int, default 5
-        Early stopping: stop after this many epochs without improvement of ``monitor`` on the
-        validation split; 0 turns early stopping off. The best epoch's weights are kept. With
-        fewer than 30 validation examples neither happens: every epoch runs and the last
-        weights are kept (a warning says so).
-    monitor : str, default 'loss'
-        'loss' (validation loss) or a metric name (auroc, accuracy, r2, ...).
-    l1, l2 : float, default 0.0
-        Penalties added to the loss: ``l1 * sum|w|`` and ``l2 * sum w**2`` over weights.
-    grad_clip : float, default 0.0
-        Clip the gradient norm to this value; 0 = no clipping.
-    seed : int, default 0
-        Controls splits, initialisation, shuffling and the bootstrap.
-    seeds : int, default 1
-        Train the network and the baseline this many times, with seeds ``seed``,
-        ``seed + 1``, ...; on the same split, so the spread shows the variation due to
-        initialisation and batch order. Metrics are reported as mean ± sd; the run directory
-        keeps the model of the first seed.
-    device : {'auto', 'cpu', 'cuda'}, default 'auto'
-    precision : str, default '32-true'
-        Lightning precision: '32-true', '16-mixed', 'bf16-mixed', '64-true'.
-    strategy : str, default 'auto'
-        Lightning strategy, e.g. 'ddp' for several GPUs.
-    devices : str, default 'auto'
-        Number of devices (or 'auto').
-    num_nodes : int, default 1
-    threads : int, default 0
-        CPU threads for torch; 0 keeps torch's default.
-    init_from : str, optional
-        Transfer learning: initial weights from an earlier run directory, a ``.safetensors``
-        file or a PyTorch state dict (read with ``weights_only=True``); see docs/transfer.md.
-    freeze : {'none', 'body'}, default 'none'
-        'body' trains only the head (feature extraction); 'none' fine-tunes everything.
-    body_lr_factor : float, default 1.0
-        Fine-tuning: the body learns at ``lr * body_lr_factor`` (e.g. 0.1).
-    unfreeze_after : int, default 0
-        Fine-tuning: keep the body frozen for this many epochs, then train it too.
-    compare_scratch : bool, default False
-        Also train the same model from random initialisation on the same split and compare.
-    """
-
-    loss: LossOption = "auto"
-    class_weights: ClassWeightOption = "none"
-    sampling: SamplingOption = "shuffle"
-    optimizer: OptimizerOption = "adam"
-    lr: float = 1e-3
-    momentum: float = 0.9
-    nesterov: bool = False
-    weight_decay: float = 0.0
-    scheduler: SchedulerOption = "none"
-    batch_size: int | Literal["full"] = 64
-    epochs: int | Literal["auto"] = "auto"
-    patience: int = 5
-    monitor: str = "loss"
-    l1: float = 0.0
-    l2: float = 0.0
-    grad_clip: float = 0.0
-    seed: int = 0
-    seeds: int = 1
-    device: DeviceOption = "auto"
-    precision: str = "32-true"
-    strategy: str = "auto"
-    devices: str = "auto"
-    num_nodes: int = 1
-    threads: int = 0
+    loss: LossOption = option("auto", help=choices("loss"), panel=TRAINING)
+    class_weights: ClassWeightOption = option("none", help=choices("class_weights"), panel=TRAINING)
+    sampling: SamplingOption = option(
+        "shuffle",
+        help="How training batches are drawn ('balanced' is honoured by irregular records): "
+        + choices("sampling"),
+        panel=TRAINING,
+    )
+    optimizer: OptimizerOption = option("adam", help=choices("optimizer"), panel=TRAINING)
+    lr: float = option(1e-3, help="Learning rate.", panel=TRAINING)
+    momentum: float = option(0.9, help="Momentum for sgd and rmsprop.", panel=TRAINING)
+    nesterov: bool = option(False, help="Nesterov momentum for sgd.", panel=TRAINING)
+    weight_decay: float = option(
+        0.0, help="Optimiser weight decay (decoupled for adamw).", panel=TRAINING
+    )
+    scheduler: SchedulerOption = option("none", help=choices("scheduler"), panel=TRAINING)
+    batch_size: int | Literal["full"] = option(
+        64,
+        help="1 = stochastic, N = mini-batch, 'full' = the whole training split in one batch.",
+        panel=TRAINING,
+        parse=parse_batch_size,
+    )
+    epochs: int | Literal["auto"] = option(
+        "auto",
+        help="Maximum passes over the training data (per fold in cv, per trial in tune); auto: "
+        "about 1,000 optimiser steps, at least 30 and at most 200 epochs.",
+        panel=TRAINING,
+        parse=parse_epochs,
+    )
+    patience: int = option(
+        5,
+        help="Early stopping: stop after this many epochs without improvement of --monitor on "
+        "the validation part and keep the best epoch's weights; 0 = off. With fewer than 30 "
+        "validation examples every epoch runs and the last weights are kept.",
+        panel=TRAINING,
+    )
+    monitor: str = option(
+        "loss",
+        help="Validation quantity for early stopping (and the score tune optimises): loss or a "
+        "metric (auroc, accuracy, r2, ...).",
+        panel=TRAINING,
+    )
+    l1: float = option(
+        0.0, help="L1 penalty on weights: l1 * sum |w| added to the loss.", panel=TRAINING
+    )
+    l2: float = option(
+        0.0, help="L2 penalty on weights: l2 * sum w^2 added to the loss.", panel=TRAINING
+    )
+    grad_clip: float = option(
+        0.0, help="Clip the gradient norm to this value; 0 = off.", panel=TRAINING
+    )
+    seed: int = option(
+        0,
+        help="Seed of splits and folds, initialisation, shuffling, the bootstrap and the tuning "
+        "sampler.",
+        panel=TRAINING,
+    )
+    seeds: int = option(
+        1,
+        help="Repeat with this many seeds (seed, seed+1, ...) and report mean ± sd: train "
+        "retrains on the same split (the run keeps the first seed's model); cv draws new folds "
+        "and initialisation for each.",
+        panel=TRAINING,
+        commands=TRAIN_AND_CV,
+    )
+    device: DeviceOption = option("auto", help=choices("device"), panel=HARDWARE)
+    precision: str = option(
+        "32-true",
+        help="Lightning precision: 32-true, 16-mixed, bf16-mixed, 64-true.",
+        panel=HARDWARE,
+    )
+    strategy: str = option(
+        "auto", help="Lightning strategy, e.g. ddp for several GPUs.", panel=HARDWARE
+    )
+    devices: str = option("auto", help="Number of devices or 'auto'.", panel=HARDWARE)
+    num_nodes: int = option(1, help="Number of nodes.", panel=HARDWARE)
+    threads: int = option(0, help="CPU threads for torch; 0 = torch's default.", panel=HARDWARE)
     # transfer learning (docs/transfer.md)
-    init_from: str | None = None
-    freeze: FreezeOption = "none"
-    body_lr_factor: float = 1.0
-    unfreeze_after: int = 0
-    compare_scratch: bool = False
+    init_from: str | None = option(
+        help="Start from pretrained weights: an earlier run directory (its model is reused "
+        "unless --model is given), a .safetensors file or a PyTorch state dict (loaded with "
+        "weights_only=True). See docs/transfer.md for the key mapping.",
+        panel=TRANSFER,
+        commands=TRAIN_ONLY,
+        metavar="RUN_DIR_OR_WEIGHTS",
+    )
+    freeze: FreezeOption = option(
+        "none", help=choices("freeze"), panel=TRANSFER, commands=TRAIN_ONLY
+    )
+    body_lr_factor: float = option(
+        1.0,
+        help="Fine-tuning: the body learns at lr x this factor (e.g. 0.1); the head at lr.",
+        panel=TRANSFER,
+        commands=TRAIN_ONLY,
+    )
+    unfreeze_after: int = option(
+        0,
+        help="Gradual unfreezing: train only the head for this many epochs, then the body too.",
+        panel=TRANSFER,
+        commands=TRAIN_ONLY,
+    )
+    compare_scratch: bool = option(
+        False,
+        help="Also train the same model from scratch on the same split; the report compares "
+        "the two.",
+        panel=TRANSFER,
+        commands=TRAIN_ONLY,
+    )
 
 
+@document
 @dataclass
 class BaselineConfig:
-    """The classical model trained on the same split.
+    """The classical model trained on the same split."""
 
-    Parameters
-    ----------
-    name : {'logistic', 'random_forest', 'gradient_boosting'}, default 'logistic'
-    k : int, optional
-        k-mer size; default chosen from the alphabet and the median length.
-    positional : bool, optional
-        Add position-wise one-hot features. Default: yes when all sequences have one length.
-    """
+    name: BaselineOption = option(
+        "logistic",
+        help=choices("baseline"),
+        panel=BASELINE,
+        keyword="baseline",
+        commands=TRAIN_AND_CV,
+    )
+    k: int | None = option(
+        help="k-mer size of the baseline (default from the alphabet and the median length).",
+        panel=BASELINE,
+        keyword="kmer",
+        commands=TRAIN_AND_CV,
+    )
+    positional: bool | None = option(
+        help="Position-wise one-hot baseline features (default: on when all sequences have one "
+        "length).",
+        panel=BASELINE,
+        commands=TRAIN_AND_CV,
+    )
 
-    name: BaselineOption = "logistic"
-    k: int | None = None
-    positional: bool | None = None
 
-
+@document
 @dataclass
 class EvalConfig:
-    """How test metrics are estimated.
+    """How test metrics are estimated."""
 
-    Parameters
-    ----------
-    n_bootstrap : int, default 1000
-        Bootstrap resamples for confidence intervals.
-    level : float, default 0.95
-        Confidence level of the intervals.
-    threshold : {'auto', 'fixed', 'balanced_accuracy', 'f1'}, default 'auto'
-        Binary tasks: the decision threshold of the thresholded metrics (accuracy, balanced
-        accuracy, F1, MCC) and of the predicted labels, chosen on the VALIDATION part (never
-        the test part) for the network and the baseline separately (see
-        ``OPTION_HELP['threshold']``). Ranking metrics (AUROC, AUPRC) do not depend on it.
-    """
-
-    n_bootstrap: int = 1000
-    level: float = 0.95
-    threshold: ThresholdOption = "auto"
+    n_bootstrap: int = option(
+        1000,
+        help="Bootstrap resamples for confidence intervals.",
+        panel=BASELINE,
+        flags=("--bootstrap",),
+        commands=TRAIN_ONLY,
+    )
+    level: float = option(
+        0.95, help="Confidence level of the intervals.", panel=BASELINE, commands=TRAIN_ONLY
+    )
+    threshold: ThresholdOption = option(
+        "auto",
+        help="Binary tasks, the decision threshold of the thresholded metrics (accuracy, "
+        "balanced accuracy, F1, MCC) and of the predicted labels, chosen on the validation "
+        "part for the network and the baseline separately: " + choices("threshold"),
+        panel=BASELINE,
+        commands=TRAIN_ONLY,
+    )
 
 
 @dataclass
@@ -478,6 +505,29 @@ class RunConfig:
 _SECTIONS = {f.name for f in dataclasses.fields(RunConfig)}
 
 
+def section_classes() -> dict[str, type]:
+    """Section name -> its dataclass (data, model, train, baseline, evaluate)."""
+    hints = typing.get_type_hints(RunConfig)
+    names = [f.name for f in dataclasses.fields(RunConfig)]
+    return {name: hints[name] for name in names if dataclasses.is_dataclass(hints[name])}
+
+
+def flat_options() -> dict[str, tuple[str, str]]:
+    """Flat keyword -> (section, field) of every option, as the Python API and the CLI name them.
+
+    A field's keyword is its name unless its declaration renames it (``model`` for
+    ``model.name``, ``kmer`` for ``baseline.k``, ...).
+    """
+    table: dict[str, tuple[str, str]] = {}
+    for section, cls in section_classes().items():
+        for f in dataclasses.fields(cls):
+            key = keyword_of(f)
+            if key in table:  # pragma: no cover  (a declaration error, caught by the tests)
+                raise ConfigError(f"option keyword '{key}' declared twice: {table[key]}")
+            table[key] = (section, f.name)
+    return table
+
+
 def _build(cls: type, raw: Any, source: str, prefix: str) -> Any:
     if not isinstance(raw, dict):
         raise ConfigError(
@@ -496,61 +546,8 @@ def _build(cls: type, raw: Any, source: str, prefix: str) -> Any:
         if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             values[key] = _build(hint, value if value is not None else {}, source, f"{key}.")
         else:
-            values[key] = _check(value, hint, source, f"{prefix}{key}")
+            values[key] = check_value(value, hint, source, f"{prefix}{key}")
     return cls(**values)
-
-
-def _check(value: Any, hint: Any, source: str, key: str) -> Any:
-    """Return ``value`` converted to ``hint`` or raise a ConfigError naming ``key``."""
-    origin = get_origin(hint)
-    if origin in (Union, types.UnionType):
-        options = get_args(hint)
-        if value is None and type(None) in options:
-            return None
-        errors = []
-        for option in options:
-            if option is type(None):
-                continue
-            try:
-                return _check(value, option, source, key)
-            except ConfigError as err:
-                errors.append(str(err).split(": ", 2)[-1])
-        raise ConfigError(f"{source}: {key}: {' or '.join(errors)}")
-    if origin is Literal:
-        choices = get_args(hint)
-        if value not in choices:
-            raise ConfigError(
-                f"{source}: {key}: expected one of {', '.join(map(str, choices))}, got {value!r}"
-            )
-        return value
-    if origin is list:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            raise ConfigError(f"{source}: {key}: expected a list, got {value!r}")
-        (inner,) = get_args(hint)
-        return [_check(v, inner, source, key) for v in value]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{source}: {key}: expected a mapping, got {value!r}")
-        return dict(value)
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{source}: {key}: expected true or false, got {value!r}")
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{source}: {key}: expected a whole number, got {value!r}")
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{source}: {key}: expected a number, got {value!r}")
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{source}: {key}: expected text, got {value!r}")
-        return value
-    return value
 
 
 def load_config(path: str | Path) -> RunConfig:

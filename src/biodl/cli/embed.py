@@ -1,4 +1,4 @@
-"""``biodl embed``: compare dimensionality reductions of an expression matrix side by side."""
+"""``biodl embed``: parse the options and call :func:`biodl.api.embed`."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ from typing import Annotated
 
 import typer
 
-from biodl.cli._app import _fail, _run, app
+from biodl.cli.app import app, fail, run
 
 EXPRESSION, METHODS, OUTPUT = "Expression data", "Methods", "Output"
-
-
-def _columns(text: str | None) -> list[str]:
-    return [c.strip() for c in (text or "").split(",") if c.strip()]
 
 
 @app.command()
@@ -141,27 +137,24 @@ def embed(
 
     Example: biodl embed cells.h5ad --methods pca,umap,vae --color-by cell_type --out embed/
     """
-    from biodl.cli.experiments import _log1p
-
     if out is None:
-        _fail("--out is required: the folder to write the embeddings into (e.g. --out embed/)")
-    log1p_value = _log1p(log1p)
+        fail("--out is required: the folder to write the embeddings into (e.g. --out embed/)")
 
     def work() -> None:
-        from biodl.pipeline.embed import run_embed
+        from biodl import api
 
-        result = run_embed(
+        result = api.embed(
             data,
             methods=methods,
             dims=dims,
-            color_by=_columns(color_by),
+            color_by=color_by or (),
             label_column=label_column,
             genes_as_rows=genes_as_rows,
             layer=layer,
             use_raw=raw,
-            metadata=str(labels) if labels else None,
+            metadata=labels,
             normalize=normalize,
-            log1p=log1p_value if log1p_value is not None else "auto",
+            log1p=log1p,
             scale=scale,
             hvg=hvg,
             holdout=holdout,
@@ -177,4 +170,4 @@ def embed(
             typer.echo(f"best for {label}: {method}")
         typer.echo(f"written to {result.out}", err=True)
 
-    _run(work)
+    run(work)

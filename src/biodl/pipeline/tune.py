@@ -48,15 +48,11 @@ from biodl.kinds import (
     model_parameters,
     prepare_run_data,
 )
+from biodl.options import OPTION_HELP, SearchOption
 from biodl.pipeline.folds import cv_folds
 
-SearchOption = Literal["grid", "random", "bayes"]
-#: What each ``--search`` does.
-SEARCH_HELP: dict[str, str] = {
-    "grid": "every combination of the choices (ranges become low / middle / high)",
-    "random": "independent random draws from the space (seeded)",
-    "bayes": "Tree-structured Parzen Estimator: later trials sample near good earlier ones",
-}
+#: What each ``--search`` does (declared in :mod:`biodl.options`).
+SEARCH_HELP: dict[str, str] = OPTION_HELP["search"]
 STUDY_NAME = "biodl-tune"
 _PRUNER_WARMUP_EPOCHS = 3
 _PRIMITIVE = (str, int, float, bool, type(None))

@@ -1,13 +1,18 @@
-"""The Typer application, global options, and how commands report errors (one line, exit 2)."""
+"""The Typer application, its global options, and how commands report errors (one line, exit 2).
+
+Every command module registers itself on :data:`app`, parses its options and hands the work
+to one function of :mod:`biodl.api` through :func:`run`, which turns biodl's errors into one
+line on stderr and exit code 2 (``biodl --debug`` shows the traceback instead).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, NoReturn
 
 import typer
 
 from biodl import __version__
-from biodl.config import OPTION_HELP
 
 app = typer.Typer(
     name="biodl",
@@ -19,10 +24,6 @@ app = typer.Typer(
 )
 
 _state = {"debug": False}
-
-
-def _choices(option: str) -> str:
-    return "; ".join(f"{k}: {v}" for k, v in OPTION_HELP[option].items())
 
 
 def _version(value: bool) -> None:
@@ -42,35 +43,19 @@ def main_options(
     _state["debug"] = debug
 
 
-# Option groups shown in `biodl train --help`.
-DATA, MODEL, TRAINING, HARDWARE, BASELINE, OUTPUT = (
-    "Data",
-    "Model",
-    "Training",
-    "Hardware",
-    "Baseline and evaluation",
-    "Output",
-)
+def run(work: Callable[[], Any]) -> None:
+    """Run a command's work; turn biodl's errors into one line on stderr and exit code 2.
 
-
-def _batch_size(text: str | None) -> int | str | None:
-    if text is None or text == "full":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        _fail(f"--batch-size {text}: expected a whole number (1 = stochastic) or 'full'")
-    return None
-
-
-def _run(work: Any) -> None:
-    """Run a command; turn biodl's errors into one line on stderr and exit code 2."""
+    Each :class:`~biodl.errors.BiodlWarning` is shown once per command (however many seeds,
+    folds or trials repeat it) as ``warning: ...``; Ctrl-C exits with 128 + the signal number
+    after saying that nothing was written.
+    """
     import warnings
 
     from biodl.errors import BiodlError, BiodlWarning
 
     default_show = warnings.showwarning
-    shown: set[str] = set()  # once per command, however many seeds, folds or trials repeat it
+    shown: set[str] = set()
 
     def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
         if issubclass(category, BiodlWarning):
@@ -86,7 +71,7 @@ def _run(work: Any) -> None:
     except BiodlError as err:
         if _state["debug"]:
             raise
-        _fail(str(err), kind=type(err).__name__)
+        fail(str(err), kind=type(err).__name__)
     except KeyboardInterrupt as stop:
         typer.echo("interrupted; nothing was written", err=True)
         raise typer.Exit(128 + getattr(stop, "signal_number", 2)) from None
@@ -94,7 +79,8 @@ def _run(work: Any) -> None:
         warnings.showwarning = default_show
 
 
-def _fail(message: str, kind: str = "error") -> NoReturn:
+def fail(message: str, kind: str = "error") -> NoReturn:
+    """Print ``kind: message`` on stderr and exit with code 2."""
     typer.echo(f"{kind}: {message}", err=True)
     raise typer.Exit(2)
 

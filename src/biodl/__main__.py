@@ -1,0 +1,7 @@
+"""``python -m biodl``: the ``biodl`` command line."""
+
+from __future__ import annotations
+
+from biodl.cli import main
+
+main()

@@ -1,0 +1,29 @@
+"""``biodl train``: parse the options and call :func:`biodl.api.train`."""
+
+from __future__ import annotations
+
+import typer
+
+from biodl.cli.options import Parsed, training_command
+
+
+@training_command("train", metavar="TRAIN", writes="the run")
+def train(args: Parsed) -> None:
+    """Train a deep model and a classical baseline on the same split; write a run directory.
+
+    Example: biodl train splice.csv --out runs/splice --model cnn --epochs 20
+    """
+    from biodl import api
+
+    result = api.train(
+        args.data,
+        out=args.out,
+        config=args.config,
+        overrides=args.overrides,
+        overwrite=args.overwrite,
+        progress=args.progress,
+        **args.options,
+    )
+    if not args.quiet:
+        typer.echo(result.summary())
+        typer.echo(f"\nRun written to {result.run_dir} (open {result.run_dir}/report.html)")

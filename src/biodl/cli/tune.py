@@ -1,0 +1,73 @@
+"""``biodl tune``: parse the options and call :func:`biodl.api.tune`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from biodl.cli.options import (
+    SEARCH_PANEL,
+    Parsed,
+    own_option,
+    search_option,
+    training_command,
+    trials_option,
+)
+
+#: The options only ``tune`` has; the rest are generated from the config declarations.
+TUNE_OPTIONS = [
+    search_option("bayes"),
+    trials_option(20),
+    own_option(
+        "space",
+        Path | None,
+        None,
+        help="YAML search space: {train.lr: {low: 1e-4, high: 1e-2, log: true}, model.channels: "
+        "{choices: [32, 64]}}; default: the model's built-in space.",
+        panel=SEARCH_PANEL,
+    ),
+    own_option(
+        "cv",
+        int,
+        0,
+        help="0 = score the validation split; K = mean over K folds of the training part.",
+        panel=SEARCH_PANEL,
+    ),
+    own_option(
+        "resume",
+        bool,
+        False,
+        "--resume/--no-resume",
+        help="Continue the study in --out (same input files).",
+        panel=SEARCH_PANEL,
+    ),
+    own_option(
+        "jobs", int, 1, help="Parallel worker processes sharing the study.", panel=SEARCH_PANEL
+    ),
+]
+
+
+@training_command("tune", metavar="DATA", writes="the study", own=TUNE_OPTIONS)
+def tune(args: Parsed) -> None:
+    """Search hyperparameters (grid, random or Bayesian) scored on validation data only.
+
+    Writes study.db (resume a killed search with --resume), trials.csv, best_config.yaml
+    (run it with biodl train --config), tune.json, plots and report.html.
+    Example: biodl tune splice.csv --search random --trials 50 --epochs 10 --out runs/tune
+    """
+    from biodl import api
+
+    result = api.tune(
+        args.data,
+        **args.own,
+        out=args.out,
+        config=args.config,
+        overwrite=args.overwrite,
+        progress=args.progress,
+        overrides=args.overrides,
+        **args.options,
+    )
+    if not args.quiet:
+        typer.echo(result.summary())
+        typer.echo(f"\nStudy written to {result.out} (best config: {result.out}/best_config.yaml)")

@@ -1,0 +1,481 @@
+"""Every closed set of option values, and how one option is declared, once.
+
+An option that takes one of a few words is a ``Literal`` below plus a table of what each word
+means (:data:`OPTION_HELP`); the config dataclasses (:mod:`biodl.config`) type their fields with
+these ``Literal`` s, and declare each field with :func:`option`: its help text, its command-line
+flag(s), its help panel, which commands offer it and how its text is parsed. From that one
+declaration come the ``biodl train`` / ``cv`` / ``tune`` options (:mod:`biodl.cli.options`),
+the flat keywords of the Python API (:func:`biodl.config.flat_options`), YAML validation and
+the ``Parameters`` section of each config class's docstring (:func:`document`).
+
+This module imports only the standard library, so ``biodl --help`` can read it.
+
+Examples
+--------
+>>> choices("device")
+'auto: a GPU if one is available, else the CPU; cpu: the CPU; cuda: NVIDIA GPU(s)'
+>>> parse_batch_size("full"), parse_batch_size("32")
+('full', 32)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Union, get_args, get_origin
+
+from biodl.errors import ConfigError
+
+KindOption = Literal["auto", "sequence", "expression", "timeseries", "records", "image"]
+TaskOption = Literal["auto", "binary", "multiclass", "multilabel", "regression"]
+AlphabetOption = Literal["auto", "dna", "rna", "protein"]
+SplitOption = Literal["stratified", "random", "group", "similarity", "predefined"]
+LossOption = Literal["auto", "cross_entropy", "bce", "mse", "l2", "l1", "huber"]
+OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta"]
+SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
+ClassWeightOption = Literal["none", "balanced"]
+SamplingOption = Literal["shuffle", "balanced"]
+ThresholdOption = Literal["auto", "fixed", "balanced_accuracy", "f1"]
+DeviceOption = Literal["auto", "cpu", "cuda"]
+Log1pOption = Literal["auto", True, False]  # expression data
+# Regular time series (--kind timeseries)
+TsNormalisationOption = Literal["global", "instance", "none"]
+TimeUnitOption = Literal["auto", "hhmm", "minutes", "hours"]
+BaselineOption = Literal["logistic", "random_forest", "gradient_boosting"]
+FreezeOption = Literal["none", "body"]  # transfer learning
+ImageFitOption = Literal["resize", "crop"]  # images
+SearchOption = Literal["grid", "random", "bayes"]  # hyperparameter search (tune, cv --tune)
+DemoOption = Literal["sequence", "image"]  # the embedded data of `biodl demo`
+
+#: Human descriptions of every closed-set option, used by ``--help`` and the docs.
+OPTION_HELP: dict[str, dict[str, str]] = {
+    "kind": {
+        "auto": "detected from the training file: FASTA/sequence tables, expression matrices "
+        "(.h5ad, wide numeric tables), regular time series (UCR text, .npz), irregular records "
+        "(long tables, one file per record) or images (class folders, MedMNIST .npz)",
+        "sequence": "DNA, RNA or protein sequences",
+        "expression": "expression / omics matrix (samples x genes)",
+        "timeseries": "regular time series, one series per row (univariate or multivariate)",
+        "records": "irregular clinical records in long format (record, time, variable, value)",
+        "image": "images (a folder per class, a CSV of paths, or MedMNIST-style .npz)",
+    },
+    "task": {
+        "auto": "inferred from the labels: numbers -> regression, 2 classes -> binary, more -> "
+        "multiclass, several label columns of 0/1 -> multilabel",
+        "binary": "two classes",
+        "multiclass": "one of K > 2 classes",
+        "multilabel": "several independent yes/no labels (one label column each)",
+        "regression": "one or more numeric targets",
+    },
+    "alphabet": {
+        "auto": "detected from the letters of the training sequences",
+        "dna": "DNA (N and IUPAC codes accepted)",
+        "rna": "RNA (N and IUPAC codes accepted)",
+        "protein": "amino acids (X accepted)",
+    },
+    "split": {
+        "stratified": "random rows, class proportions kept in every part (classification)",
+        "random": "plain random split of the rows",
+        "group": "whole groups (--group-column: patient, species, ...) go to one part each",
+        "similarity": "clusters of near-identical sequences (--similarity-threshold) go to one "
+        "part each, so no test sequence has a near-copy in training",
+        "predefined": "the part of each row is read from a column (--split-column: "
+        "train / valid / test)",
+    },
+    "loss": {
+        "auto": "bce for binary and multilabel, cross_entropy for multiclass, mse for regression",
+        "cross_entropy": "softmax cross-entropy (binary or multiclass); honours class weights",
+        "bce": "binary cross-entropy on a sigmoid output (binary, multilabel)",
+        "mse": "mean squared error (L2)",
+        "l2": "same as mse",
+        "l1": "mean absolute error (L1)",
+        "huber": "Huber loss: squared near zero, absolute for large errors",
+    },
+    "optimizer": {
+        "sgd": "stochastic gradient descent (with --momentum and --nesterov)",
+        "rmsprop": "RMSprop",
+        "adam": "Adam",
+        "adamw": "Adam with decoupled weight decay",
+        "adagrad": "Adagrad",
+        "adadelta": "Adadelta",
+    },
+    "scheduler": {
+        "none": "constant learning rate",
+        "step": "multiply the rate by 0.1 every third of the epochs",
+        "exponential": "multiply the rate by 0.95 every epoch",
+        "cosine": "cosine decay to zero over the epochs",
+        "plateau": "divide the rate by 10 when the validation loss stops improving",
+    },
+    "class_weights": {
+        "none": "every example counts the same",
+        "balanced": "weight classes inversely to their frequency in the training split",
+    },
+    "threshold": {
+        "auto": "binary tasks: balanced_accuracy when the rarer training class is under 30% "
+        "and the validation part holds at least 5 examples of each class, else fixed",
+        "fixed": "predict the positive class when its probability is at least 0.5",
+        "balanced_accuracy": "the threshold maximising balanced accuracy on the validation part",
+        "f1": "the threshold maximising F1 of the positive class on the validation part",
+    },
+    "sampling": {
+        "shuffle": "every training example once per epoch, in random order",
+        "balanced": "draw training examples with replacement, each class equally often on "
+        "average (a rare outcome is seen as often as a common one)",
+    },
+    "device": {
+        "auto": "a GPU if one is available, else the CPU",
+        "cpu": "the CPU",
+        "cuda": "NVIDIA GPU(s)",
+    },
+    "log1p": {
+        "auto": "log(1 + x) when the training values look unlogged (raw counts, or "
+        "intensities above 100 as on microarrays; negative values are set to 0 first)",
+        "true": "always log(1 + x)",
+        "false": "never (values are already log-scale)",
+    },
+    "time_unit": {
+        "auto": "hh:mm when times hold a colon, else hours (minutes when the largest time "
+        "exceeds 500)",
+        "hhmm": "hours:minutes since the record's start, e.g. 47:59",
+        "minutes": "minutes since the record's start",
+        "hours": "hours since the record's start",
+    },
+    "baseline": {
+        "logistic": "logistic regression (ridge regression for regression tasks)",
+        "random_forest": "random forest",
+        "gradient_boosting": "histogram gradient-boosted trees (handles skewed features well; "
+        "the default for irregular records)",
+    },
+    # Regular time series (--kind timeseries)
+    "ts_normalisation": {
+        "global": "z-score each channel with the mean and sd of the training series (default)",
+        "instance": "z-score every series and channel by its own mean and sd (shape only; "
+        "UCR series are often stored this way already)",
+        "none": "values as read",
+    },
+    # transfer learning
+    "freeze": {
+        "none": "fine-tuning: every weight learns (the body at lr x --body-lr-factor, "
+        "optionally after --unfreeze-after epochs)",
+        "body": "feature extraction: only the new head learns; the pretrained body, its "
+        "BatchNorm statistics included, stays as loaded",
+    },
+    # images
+    "fit": {
+        "resize": "scale the whole image to --size x --size (the aspect ratio may change)",
+        "crop": "cut the centred square of the shorter side, then scale it to --size",
+    },
+    "augment": {
+        "flip": "mirror left-right and up-down, each with probability 1/2",
+        "rot90": "rotate by 0, 90, 180 or 270 degrees",
+        "shift": "translate by up to 10% of the side (whole pixels, zeros fill in)",
+        "crop": "random square of 80-100% of the side, scaled back up",
+        "brightness": "add an offset from U(-0.1, 0.1) to every pixel (pixels in [0, 1])",
+        "contrast": "scale deviations from the image mean by U(0.8, 1.2)",
+        "noise": "add Gaussian noise with standard deviation 0.03",
+    },
+    "search": {
+        "grid": "every combination of the choices (ranges become low / middle / high)",
+        "random": "independent random draws from the space (seeded)",
+        "bayes": "Tree-structured Parzen Estimator: later trials sample near good earlier ones",
+    },
+    "demo": {
+        "sequence": "2,000 DNA sequences of 100 bp with planted motifs (demo-motifs.fa)",
+        "image": "scikit-learn's 1,797 handwritten digits, 8x8 pixels, 10 classes "
+        "(demo-digits.npz)",
+    },
+}
+
+#: The ``Literal`` of each closed set that has one (``augment`` is a comma-separated list).
+CLOSED_SETS: dict[str, Any] = {
+    "kind": KindOption,
+    "task": TaskOption,
+    "alphabet": AlphabetOption,
+    "split": SplitOption,
+    "loss": LossOption,
+    "optimizer": OptimizerOption,
+    "scheduler": SchedulerOption,
+    "class_weights": ClassWeightOption,
+    "threshold": ThresholdOption,
+    "sampling": SamplingOption,
+    "device": DeviceOption,
+    "log1p": Log1pOption,
+    "time_unit": TimeUnitOption,
+    "baseline": BaselineOption,
+    "ts_normalisation": TsNormalisationOption,
+    "freeze": FreezeOption,
+    "fit": ImageFitOption,
+    "search": SearchOption,
+    "demo": DemoOption,
+}
+
+#: ``biodl demo --kind``: default epochs of each embedded data set.
+DEMO_EPOCHS: dict[str, int] = {"sequence": 20, "image": 10}
+
+# Help panels of `biodl train --help` (and cv, tune), in the order they are shown.
+DATA = "Data"
+EXPRESSION = "Expression"
+TIMESERIES = "Regular time series"
+RECORDS = "Irregular records"
+IMAGES = "Images"
+MODEL = "Model"
+TRAINING = "Training"
+HARDWARE = "Hardware"
+TRANSFER = "Transfer learning"
+BASELINE = "Baseline and evaluation"
+OUTPUT = "Output"
+
+#: The commands whose options are generated from the config declarations.
+TRAINING_COMMANDS = ("train", "cv", "tune")
+
+
+def choices(name: str) -> str:
+    """``'word: meaning; word: meaning'`` for the closed set ``name`` of :data:`OPTION_HELP`."""
+    return "; ".join(f"{k}: {v}" for k, v in OPTION_HELP[name].items())
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """How one config field is offered: help text, flags, panel, commands, parsing.
+
+    Attributes
+    ----------
+    help : str
+        The one help text: ``--help`` of every command, and the config class's docstring.
+    panel : str
+        The help panel (:data:`DATA`, :data:`TRAINING`, ...).
+    flags : tuple of str
+        Command-line flags; default ``--field-name`` (``--name/--no-name`` for a bool).
+    keyword : str, optional
+        The flat keyword of the Python API and the CLI parameter; default the field name.
+    commands : tuple of str
+        The commands that offer the option (of :data:`TRAINING_COMMANDS` and ``inspect``); empty
+        for a field set otherwise (the positional data argument, ``--set``).
+    parse : callable, optional
+        Turns the command-line text into the config value (raising ``ConfigError``).
+    show_default : str, optional
+        The default as shown by ``--help``; default the field's default.
+    metavar : str, optional
+        The value's name in ``--help``.
+    """
+
+    help: str
+    panel: str
+    flags: tuple[str, ...] = ()
+    keyword: str | None = None
+    commands: tuple[str, ...] = TRAINING_COMMANDS
+    parse: Callable[[str], Any] | None = None
+    show_default: str | None = None
+    metavar: str | None = None
+
+
+def option(
+    default: Any = None,
+    *,
+    help: str,
+    panel: str,
+    default_factory: Callable[[], Any] | Any = dataclasses.MISSING,
+    **spec: Any,
+) -> Any:
+    """A dataclass field declared with its :class:`OptionSpec` (in ``metadata['option']``).
+
+    Examples
+    --------
+    >>> @dataclass
+    ... class Example:
+    ...     lr: float = option(1e-3, help="Learning rate.", panel=TRAINING)
+    >>> spec_of(dataclasses.fields(Example)[0]).help
+    'Learning rate.'
+    """
+    metadata = {"option": OptionSpec(help=help, panel=panel, **spec)}
+    if default_factory is not dataclasses.MISSING:
+        return dataclasses.field(default_factory=default_factory, metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+def spec_of(f: dataclasses.Field[Any]) -> OptionSpec:
+    """The :class:`OptionSpec` of a field declared with :func:`option`."""
+    return f.metadata["option"]
+
+
+def keyword_of(f: dataclasses.Field[Any]) -> str:
+    """The flat keyword of a field: its :attr:`OptionSpec.keyword`, else its name."""
+    return spec_of(f).keyword or f.name
+
+
+def flags_of(f: dataclasses.Field[Any], hint: Any) -> tuple[str, ...]:
+    """The command-line flags of a field: declared ones, else ``--name`` (``--name/--no-name``
+    for a bool)."""
+    spec = spec_of(f)
+    if spec.flags:
+        return spec.flags
+    flag = "--" + keyword_of(f).replace("_", "-")
+    if without_none(hint) is bool:
+        return (f"{flag}/--no-{flag[2:]}",)
+    return (flag,)
+
+
+def without_none(hint: Any) -> Any:
+    """``X`` for ``X | None`` (``X | Y`` for ``X | Y | None``); other hints unchanged."""
+    if get_origin(hint) not in (Union, types.UnionType):
+        return hint
+    kept = tuple(a for a in get_args(hint) if a is not type(None))
+    if len(kept) == 1:
+        return kept[0]
+    return Union[kept]  # noqa: UP007  (built from a tuple of types)
+
+
+def default_of(f: dataclasses.Field[Any]) -> Any:
+    """The default value of a field (its factory called, for lists and dicts)."""
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return f.default
+
+
+# -- text from the command line -> config values ------------------------------------------
+
+
+def parse_batch_size(text: str) -> int | str:
+    """``--batch-size``: a whole number (1 = stochastic) or 'full'."""
+    if text == "full":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(
+            f"--batch-size {text}: expected a whole number (1 = stochastic) or 'full'"
+        ) from None
+
+
+def parse_epochs(text: str) -> int | str:
+    """``--epochs``: a whole number or 'auto'."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"--epochs {text}: expected a whole number or 'auto'") from None
+
+
+def parse_log1p(text: str) -> str | bool:
+    """``--log1p auto|true|false`` as the config value ('auto', True or False)."""
+    word = text.strip().lower()
+    if word in ("true", "yes", "1", "on"):
+        return True
+    if word in ("false", "no", "0", "off"):
+        return False
+    if word == "auto":
+        return "auto"
+    raise ConfigError(f"--log1p {text}: expected auto, true or false")
+
+
+def parse_statics(text: str) -> list[str]:
+    """``--statics a,b``: the listed variables; 'none' for none."""
+    if text.strip().lower() == "none":
+        return []
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+# -- values from YAML, keywords and --set -> checked config values ----------------------------
+
+
+def check_value(value: Any, hint: Any, source: str, key: str) -> Any:
+    """Return ``value`` converted to the type ``hint`` or raise a ConfigError naming ``key``.
+
+    A ``Literal`` accepts only its words; ``X | Y`` tries each; ints pass where floats are
+    expected; a single string passes where a list is expected.
+
+    Examples
+    --------
+    >>> check_value(1, float, "run.yaml", "train.lr")
+    1.0
+    """
+    origin = get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = get_args(hint)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for each in options:
+            if option is type(None):
+                continue
+            try:
+                return check_value(value, each, source, key)
+            except ConfigError as err:
+                errors.append(str(err).split(": ", 2)[-1])
+        raise ConfigError(f"{source}: {key}: {' or '.join(errors)}")
+    if origin is Literal:
+        choices = get_args(hint)
+        if value not in choices:
+            raise ConfigError(
+                f"{source}: {key}: expected one of {', '.join(map(str, choices))}, got {value!r}"
+            )
+        return value
+    if origin is list:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"{source}: {key}: expected a list, got {value!r}")
+        (inner,) = get_args(hint)
+        return [check_value(v, inner, source, key) for v in value]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{source}: {key}: expected a mapping, got {value!r}")
+        return dict(value)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: {key}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{source}: {key}: expected a whole number, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{source}: {key}: expected a number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{source}: {key}: expected text, got {value!r}")
+        return value
+    return value
+
+
+# -- docstrings from the declarations -------------------------------------------------------
+
+
+def _type_text(hint: Any) -> str:
+    origin = get_origin(hint)
+    if origin is Literal:
+        return "{" + ", ".join(repr(v) for v in get_args(hint)) + "}"
+    if origin in (Union, types.UnionType):
+        parts = [a for a in get_args(hint) if a is not type(None)]
+        text = " or ".join(_type_text(a) for a in parts)
+        return f"{text} or None" if len(parts) < len(get_args(hint)) else text
+    if origin is list:
+        return "list of " + _type_text(get_args(hint)[0])
+    if origin is dict:
+        return "dict"
+    return getattr(hint, "__name__", str(hint))
+
+
+def document(cls: type) -> type:
+    """Class decorator: append a numpydoc ``Parameters`` section written from the fields.
+
+    Each entry is ``name : type, default value`` and the field's help text, so the docstring
+    and ``--help`` cannot disagree.
+    """
+    hints = typing.get_type_hints(cls)
+    lines = ["", "Parameters", "----------"]
+    for f in dataclasses.fields(cls):
+        lines.append(f"{f.name} : {_type_text(hints[f.name])}, default {default_of(f)!r}")
+        text = spec_of(f).help
+        if spec_of(f).commands:
+            text += f" (CLI: {', '.join(flags_of(f, hints[f.name]))})"
+        lines.extend(textwrap.wrap(text, width=88, initial_indent="    ", subsequent_indent="    "))
+    cls.__doc__ = (cls.__doc__ or "").rstrip() + "\n" + "\n".join(f"    {x}" for x in lines) + "\n"
+    return cls
