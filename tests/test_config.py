@@ -36,6 +36,9 @@ def test_int_accepted_where_float_expected():
         ({"train": {"lrr": 0.1}}, r"unknown option 'train\.lrr'; valid options here: loss,"),
         ({"trainer": {}}, r"unknown option 'trainer'; valid options here: data, model"),
         ({"data": ["x"]}, r"data should be a mapping"),
+        # optional fields (X | None) are checked too, not passed through
+        ({"data": {"size": "abc"}}, r"data\.size: expected a whole number, got 'abc'"),
+        ({"data": {"test": 3}}, r"data\.test: expected text, got 3"),
     ],
 )
 def test_wrong_types_are_named(raw, match):

@@ -401,7 +401,7 @@ def check_value(value: Any, hint: Any, source: str, key: str) -> Any:
             return None
         errors = []
         for each in options:
-            if option is type(None):
+            if each is type(None):
                 continue
             try:
                 return check_value(value, each, source, key)
