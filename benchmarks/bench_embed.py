@@ -26,7 +26,7 @@ warnings.filterwarnings("ignore")
 def main() -> None:
     from biodl.data.preprocess import PreprocessOptions, fit_preprocessing
     from biodl.data.simulate import simulate_counts
-    from biodl.evaluate.embedding import score_embedding
+    from biodl.evaluation.embedding import score_embedding
     from biodl.pipeline.reduce import ReduceInputs, reduce
 
     parser = argparse.ArgumentParser()

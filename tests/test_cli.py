@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from biodl.cli import app
-from biodl.evaluate.results import RunResults
+from biodl.evaluation.results import RunResults
 from biodl.pipeline.train import format_summary
 
 runner = CliRunner()

@@ -16,7 +16,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("biodl.errors", "biodl.options", "biodl.config", "biodl._io"),
     ("biodl.data",),
     ("biodl.models",),
-    ("biodl.evaluate",),  # metrics are computed while training (validation, early stopping)
+    ("biodl.evaluation",),  # metrics are computed while training (validation, early stopping)
     ("biodl.training",),
     ("biodl.interpret",),
     ("biodl.report",),

@@ -21,8 +21,8 @@ from biodl.cli import app
 from biodl.config import load_config
 from biodl.data.targets import TargetEncoding
 from biodl.errors import DataError
-from biodl.evaluate.cv_results import CVResults
-from biodl.evaluate.results import RunResults
+from biodl.evaluation.cv_results import CVResults
+from biodl.evaluation.results import RunResults
 from biodl.pipeline.cv import CVResult
 from biodl.pipeline.train import format_summary
 

@@ -15,7 +15,7 @@ from biodl.config import RunConfig
 from biodl.data.splits import SPLIT_METHODS
 from biodl.data.synthetic_icu import write_icu_records
 from biodl.errors import ConfigError
-from biodl.kinds import get_modality, prepare_run_data
+from biodl.kinds import get_kind, prepare_run_data
 
 N = 60
 KIND_NAMES = ("sequence", "expression", "timeseries", "records", "image")
@@ -110,8 +110,8 @@ def test_every_split_on_every_kind(kind: str, split: str, tmp_path: Path) -> Non
     if split == "similarity":
         data["similarity_threshold"] = 0.9
     cfg = RunConfig.from_dict({"data": data})
-    if split not in get_modality(kind).splits:
-        supported = ", ".join(get_modality(kind).splits)
+    if split not in get_kind(kind).splits:
+        supported = ", ".join(get_kind(kind).splits)
         with pytest.raises(
             ConfigError,
             match=f"^--split {split}: not available for {kind} data; this kind supports "

@@ -428,7 +428,7 @@ def tune(
     trials : int, default 20
         Total trials, those of a resumed study included.
     space : path or dict of str to ParamSpec, optional
-        A YAML search space (see :func:`biodl.evaluate.search_space.load_space`) or a parsed
+        A YAML search space (see :func:`biodl.evaluation.search_space.load_space`) or a parsed
         one. Default: the model's entry of ``DEFAULT_SPACES``.
     cv : int, default 0
         0 scores the validation split; K >= 2 the mean over K folds of the training part.

@@ -58,6 +58,7 @@ from biodl.options import (
     ThresholdOption,
     TimeUnitOption,
     TsNormalisationOption,
+    check_kind,
     check_value,
     choices,
     document,
@@ -283,6 +284,9 @@ class DataConfig:
         panel=IMAGES,
         commands=READING,
     )
+
+    def __post_init__(self) -> None:
+        check_kind(self.kind, source="data.kind")
 
 
 @document

@@ -30,7 +30,49 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from biodl.errors import ConfigError
 
-KindOption = Literal["auto", "sequence", "expression", "timeseries", "records", "image"]
+
+@dataclass(frozen=True)
+class KindEntry:
+    """One kind of data in :data:`KINDS`.
+
+    Attributes
+    ----------
+    target : str
+        ``"module:attribute"`` of the kind object, imported on first use (so ``--help`` and
+        config checks import no kind).
+    help : str
+        One line for ``--kind`` and ``biodl models``.
+    """
+
+    target: str
+    help: str
+
+
+#: The registry of kinds of data, and the only list of them: ``--kind`` and its help, config
+#: checks, ``biodl models`` and detection read it. The order is the order in which
+#: ``--kind auto`` asks each kind whether a training file is its own; sequences come last
+#: because every CSV could be a sequence table. A new kind is one line here (plus its module
+#: in :mod:`biodl.kinds`); :func:`biodl.kinds.register_kind` adds one at run time.
+KINDS: dict[str, KindEntry] = {
+    "image": KindEntry(
+        "biodl.kinds.image:IMAGE",
+        "images (a folder per class, a CSV of paths, or MedMNIST-style .npz)",
+    ),
+    "records": KindEntry(
+        "biodl.kinds.records:RECORDS",
+        "irregular clinical records in long format (record, time, variable, value)",
+    ),
+    "timeseries": KindEntry(
+        "biodl.kinds.timeseries:TIMESERIES",
+        "regular time series, one series per row (univariate or multivariate)",
+    ),
+    "expression": KindEntry(
+        "biodl.kinds.expression:EXPRESSION", "expression / omics matrix (samples x genes)"
+    ),
+    "sequence": KindEntry("biodl.kinds.sequence:SEQUENCE", "DNA, RNA or protein sequences"),
+}
+#: ``--kind``: 'auto' or a name of :data:`KINDS` (checked by :func:`check_kind`).
+KindOption = str
 TaskOption = Literal["auto", "binary", "multiclass", "multilabel", "regression"]
 AlphabetOption = Literal["auto", "dna", "rna", "protein"]
 SplitOption = Literal["stratified", "random", "group", "similarity", "predefined"]
@@ -57,11 +99,7 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "auto": "detected from the training file: FASTA/sequence tables, expression matrices "
         "(.h5ad, wide numeric tables), regular time series (UCR text, .npz), irregular records "
         "(long tables, one file per record) or images (class folders, MedMNIST .npz)",
-        "sequence": "DNA, RNA or protein sequences",
-        "expression": "expression / omics matrix (samples x genes)",
-        "timeseries": "regular time series, one series per row (univariate or multivariate)",
-        "records": "irregular clinical records in long format (record, time, variable, value)",
-        "image": "images (a folder per class, a CSV of paths, or MedMNIST-style .npz)",
+        **{name: entry.help for name, entry in KINDS.items()},
     },
     "task": {
         "auto": "inferred from the labels: numbers -> regression, 2 classes -> binary, more -> "
@@ -192,7 +230,6 @@ OPTION_HELP: dict[str, dict[str, str]] = {
 
 #: The ``Literal`` of each closed set that has one (``augment`` is a comma-separated list).
 CLOSED_SETS: dict[str, Any] = {
-    "kind": KindOption,
     "task": TaskOption,
     "alphabet": AlphabetOption,
     "split": SplitOption,
@@ -381,6 +418,21 @@ def parse_statics(text: str) -> list[str]:
 
 
 # -- values from YAML, keywords and --set -> checked config values ----------------------------
+
+
+def check_kind(kind: str, *, source: str = "--kind") -> str:
+    """``kind`` if it is 'auto' or a registered kind (:data:`KINDS`), else a ConfigError.
+
+    Examples
+    --------
+    >>> check_kind("sequence")
+    'sequence'
+    """
+    if kind != "auto" and kind not in KINDS:
+        raise ConfigError(
+            f"{source} {kind}: unknown kind of data; choose one of: auto, {', '.join(KINDS)}"
+        )
+    return kind
 
 
 def check_value(value: Any, hint: Any, source: str, key: str) -> Any:

@@ -4,7 +4,7 @@ Layout (documented in docs/run-directory.md, versioned by ``RUN_SCHEMA_VERSION``
 
     RUN/
       config.yaml         resolved configuration; `biodl train --config RUN/config.yaml` reruns it
-      metrics.json        typed results (biodl.evaluate.results): metrics per split, CIs,
+      metrics.json        typed results (biodl.evaluation.results): metrics per split, CIs,
                           the comparison; read back with :func:`load_results`
       predictions.csv     id, split, true label(s), predicted label, one score column per output
       history.csv         per epoch: train/valid loss, valid metrics, learning rate
@@ -31,8 +31,8 @@ import pandas as pd
 
 from biodl._io import to_json
 from biodl.errors import ConfigError, DataError
-from biodl.evaluate.cv_results import CV_KIND, CVResults
-from biodl.evaluate.results import RunResults
+from biodl.evaluation.cv_results import CV_KIND, CVResults
+from biodl.evaluation.results import RunResults
 
 RUN_SCHEMA_VERSION = 2
 MODEL_DIR = "model"
@@ -149,7 +149,7 @@ class SavedModel:
         classes, label columns, loss, target scaling, schema version.
     run_dir : Path or None
     network : torch.nn.Module
-        ``model`` inside the modality's input wrapper (what ``predict`` calls).
+        ``model`` inside the kind's input wrapper (what ``predict`` calls).
     """
 
     model: Any
@@ -189,7 +189,7 @@ def load_model(path: str | os.PathLike[str]) -> SavedModel:
     """
     from safetensors.torch import load_file
 
-    from biodl.kinds import get_modality
+    from biodl.kinds import get_kind
 
     folder = model_folder(path)
     try:
@@ -205,7 +205,7 @@ def load_model(path: str | os.PathLike[str]) -> SavedModel:
             f"up to {RUN_SCHEMA_VERSION}); upgrade biodl"
         )
     inputs = info.get("inputs", info)  # schema 1 kept them at top level
-    network = get_modality(info.get("kind", "sequence")).build_network(
+    network = get_kind(info.get("kind", "sequence")).build_network(
         info["model"], info["params"], inputs, info["n_outputs"]
     )
     model: Any = network.model
@@ -231,7 +231,7 @@ def load_results(path: str | os.PathLike[str]) -> RunResults | CVResults:
     Returns
     -------
     RunResults or CVResults
-        :class:`~biodl.evaluate.cv_results.CVResults` for a cross-validation run.
+        :class:`~biodl.evaluation.cv_results.CVResults` for a cross-validation run.
 
     Raises
     ------

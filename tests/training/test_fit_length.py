@@ -77,7 +77,7 @@ def test_a_validation_part_of_30_is_used_for_stopping(rng):
 def test_the_report_says_why_the_last_epoch_was_kept():
     from dataclasses import replace
 
-    from biodl.evaluate.results import ModelMetrics, TrainingFacts
+    from biodl.evaluation.results import ModelMetrics, TrainingFacts
     from biodl.report.build import training_text
 
     base = {"epochs_run": 200, "best_epoch": 200, "stopped_early": False, "seconds": 1.0}

@@ -263,8 +263,8 @@ def prepare_arrays(
     from dataclasses import replace
 
     from biodl.data.prepared import RawData, prepare_raw
-    from biodl.kinds import get_modality
+    from biodl.kinds import get_kind
 
     raw = RawData({"train": part}, {"train": labels}, label_source="y")
     data = replace(cfg.data, task=task, test_size=0.0, valid_size=valid_size)  # type: ignore[arg-type]
-    return prepare_raw(get_modality(cfg.data.kind), raw, data, seed=cfg.train.seed, checks=False)
+    return prepare_raw(get_kind(cfg.data.kind), raw, data, seed=cfg.train.seed, checks=False)

@@ -1,15 +1,16 @@
-"""Kinds of data ("modalities"): what is different between sequences, expression, images...
+"""Kinds of data: what is different between sequences, expression, images, ...
 
-The workflow (train, cv, tune, predict, evaluate, the report and the run directory) is the same
-for every kind of data; what differs is how a file is read and split, which networks exist, how
-inputs are preprocessed (fitted on the training part only), how a batch is made, and which
-features the classical baseline uses. A modality is one object answering exactly those
-questions (:class:`Modality`); :data:`MODALITIES` names them, and :func:`resolve_kind` picks one
-for a training file when ``data.kind`` is 'auto'.
+The pipeline (train, cv, tune, predict, evaluate, inspect, the report and the run directory) is
+the same for every kind of data; what differs is how a file is read, which splits make sense,
+which networks exist, how inputs are preprocessed (fitted on the training part only), how a
+batch is made, which features the classical baseline uses and what inspection looks for. A kind
+is one object answering exactly those questions (:class:`Kind`), in one module of this package;
+:data:`biodl.options.KINDS` is the registry (the only list of kinds), and
+:func:`resolve_kind` picks one for a training file when ``data.kind`` is 'auto'.
 
 Examples
 --------
->>> get_modality("sequence").name
+>>> get_kind("sequence").name
 'sequence'
 """
 
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from biodl.errors import ConfigError, DataError
+from biodl.options import KINDS, KindEntry, check_kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,19 +36,11 @@ if TYPE_CHECKING:
     from biodl.config import DataConfig, RunConfig
     from biodl.data.checks.result import Inspection
     from biodl.data.prepared import PreparedData, RawData
-    from biodl.evaluate.search_space import ParamSpec
+    from biodl.evaluation.search_space import ParamSpec
     from biodl.models.registry import ModelParameter
 
-#: kind -> "module:attribute" of its modality object, imported on first use. The order is the
-#: order in which 'auto' asks each kind whether a file is its own; sequences come last
-#: because every CSV could be a sequence table.
-MODALITIES: dict[str, str] = {
-    "image": "biodl.kinds.image:IMAGE",
-    "records": "biodl.kinds.records:RECORDS",
-    "timeseries": "biodl.kinds.timeseries:TIMESERIES",
-    "expression": "biodl.kinds.expression:EXPRESSION",
-    "sequence": "biodl.kinds.sequence:SEQUENCE",
-}
+#: Kind objects registered at run time (:func:`register_kind`), by name.
+_REGISTERED: dict[str, Any] = {}
 
 
 class Part(Protocol):
@@ -77,14 +71,14 @@ class ExtraBaseline:
         Human name for tables and the report, e.g. '1-NN (Euclidean)'.
     fit : callable
         ``fit(part, y) -> fitted`` where ``fitted.predict_scores(part)`` returns scores in the
-        task's layout (as :meth:`biodl.evaluate.baselines.Baseline.predict_scores`).
+        task's layout (as :meth:`biodl.evaluation.baselines.Baseline.predict_scores`).
     """
 
     name: str
     fit: Callable[[Any, np.ndarray], Any]
 
 
-class Modality(Protocol):
+class Kind(Protocol):
     """What the workflow needs to know about one kind of data.
 
     Attributes
@@ -176,27 +170,56 @@ class Modality(Protocol):
         ...
 
 
-def get_modality(kind: str) -> Modality:
-    """The modality object of ``kind``.
+def get_kind(kind: str) -> Kind:
+    """The kind object of ``kind`` (a name of :data:`biodl.options.KINDS`), imported once.
 
     Raises
     ------
     ConfigError
         For an unknown kind.
     """
-    if kind not in MODALITIES:
-        raise ConfigError(f"--kind {kind}: unknown; choose one of: {', '.join(MODALITIES)}")
-    module, attribute = MODALITIES[kind].split(":")
+    check_kind(kind)
+    if kind == "auto":
+        raise ConfigError("--kind auto: resolve the kind first (resolve_kind)")
+    if kind in _REGISTERED:
+        return _REGISTERED[kind]
+    module, attribute = KINDS[kind].target.split(":")
     return getattr(importlib.import_module(module), attribute)
 
 
+def register_kind(kind: Kind, *, help: str) -> None:
+    """Add a kind of data at run time (a plug-in, or a test's toy kind), asked before sequences.
+
+    ``kind`` answers what :class:`Kind` lists; ``kind.name`` becomes a ``--kind`` value. A kind
+    shipped with biodl is one line in :data:`biodl.options.KINDS` instead.
+
+    Raises
+    ------
+    ConfigError
+        When a kind of that name exists.
+    """
+    if kind.name in KINDS or kind.name == "auto":
+        raise ConfigError(f"kind {kind.name!r} exists already; choose another name")
+    fallback = KINDS.pop("sequence")  # every CSV could be a sequence table: keep it last
+    KINDS[kind.name] = KindEntry("", help)
+    KINDS["sequence"] = fallback
+    _REGISTERED[kind.name] = kind
+
+
+def unregister_kind(name: str) -> None:
+    """Remove a kind added by :func:`register_kind`."""
+    if name in _REGISTERED:
+        del _REGISTERED[name], KINDS[name]
+
+
 def available_kinds() -> list[str]:
-    """Kinds whose modality module is installed (all of :data:`MODALITIES` in a full install)."""
-    found = []
-    for kind, target in MODALITIES.items():
-        if importlib.util.find_spec(target.split(":")[0]) is not None:
-            found.append(kind)
-    return found
+    """Kinds whose module is installed (every kind of :data:`biodl.options.KINDS` in a full
+    install), in detection order."""
+    return [
+        kind
+        for kind, entry in KINDS.items()
+        if kind in _REGISTERED or importlib.util.find_spec(entry.target.split(":")[0]) is not None
+    ]
 
 
 def detect_kind(path: str | Path) -> str:
@@ -211,7 +234,7 @@ def detect_kind(path: str | Path) -> str:
     if not path.exists():
         raise DataError(f"{path}: no such file or folder; check the path")
     for kind in available_kinds():
-        if kind != "sequence" and get_modality(kind).detect(path):
+        if kind != "sequence" and get_kind(kind).detect(path):
             return kind
     return "sequence"
 
@@ -235,32 +258,32 @@ def model_parameters(kind: str, name: str) -> list[ModelParameter]:
     """
     from biodl.models.registry import model_class, parameters
 
-    return parameters(model_class(name, get_modality(kind).models))
+    return parameters(model_class(name, get_kind(kind).models))
 
 
 def default_space(kind: str, model: str) -> dict[str, ParamSpec]:
     """The default search space of ``model`` on ``kind`` data (the kind's ``spaces``)."""
-    from biodl.evaluate.search_space import default_space as lookup
+    from biodl.evaluation.search_space import default_space as lookup
 
-    return lookup(model, spaces=get_modality(kind).spaces, kind=kind)
+    return lookup(model, spaces=get_kind(kind).spaces, kind=kind)
 
 
 def check_space(
     kind: str, model: str, space: dict[str, ParamSpec], *, source: str = "search space"
 ) -> None:
     """Validate a search space against the options and ``model``'s hyperparameters."""
-    from biodl.evaluate.search_space import validate_space
+    from biodl.evaluation.search_space import validate_space
 
     options = [p.name for p in model_parameters(kind, model)]
     validate_space(space, model=model, options=options, source=source)
 
 
-def check_model(modality: Modality, name: str) -> None:
+def check_model(kind_obj: Kind, name: str) -> None:
     """Raise a ConfigError when ``--model name`` does not exist for this kind of data."""
-    if name not in modality.models:
+    if name not in kind_obj.models:
         raise ConfigError(
-            f"--model: unknown model {name!r}; valid models: {', '.join(modality.models)} for "
-            f"{modality.name} data (see `biodl models`)"
+            f"--model: unknown model {name!r}; valid models: {', '.join(kind_obj.models)} for "
+            f"{kind_obj.name} data (see `biodl models`)"
         )
 
 
@@ -272,7 +295,7 @@ def prepare_run_data(cfg: RunConfig, *, seed: int | None = None) -> PreparedData
     """
     from biodl.data.prepared import check_split_option, prepare_raw
 
-    kind = get_modality(resolve_kind(cfg.data))
+    kind = get_kind(resolve_kind(cfg.data))
     check_split_option(kind, cfg.data)  # before reading: a bad option fails fast
     raw = kind.read_run(cfg)
     return prepare_raw(kind, raw, cfg.data, seed=cfg.train.seed if seed is None else seed)

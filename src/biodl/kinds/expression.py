@@ -1,4 +1,4 @@
-"""Expression matrices (bulk or single-cell; samples x genes) as a modality of the workflow.
+"""Expression matrices (bulk or single-cell; samples x genes) as a kind of data (biodl.kinds).
 
 Reading and validation live in :mod:`biodl.data.expression`, preprocessing in
 :mod:`biodl.data.preprocess`. This module splits the samples, fits the preprocessing on the
@@ -39,7 +39,7 @@ from biodl.data.preprocess import (
     value_scale,
 )
 from biodl.errors import ConfigError, DataError, DataWarning
-from biodl.evaluate.search_space import SHARED, ParamSpec, categorical, float_range
+from biodl.evaluation.search_space import SHARED, ParamSpec, categorical, float_range
 from biodl.models import DENSE_MODELS
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from biodl.data.prepared import PreparedData, RawData
     from biodl.kinds import ExtraBaseline
 
-__all__ = ["EXPRESSION", "EXPRESSION_MODELS", "ExpressionBatches", "ExpressionModality"]
+__all__ = ["EXPRESSION", "EXPRESSION_MODELS", "ExpressionBatches", "ExpressionKind"]
 
 #: Networks for expression profiles, by ``--model`` name.
 EXPRESSION_MODELS = DENSE_MODELS
@@ -211,10 +211,10 @@ def _inputs(data: DataConfig, options: PreprocessOptions, prep: Preprocessing) -
 
 
 # ---------------------------------------------------------------------------------------
-# the modality
+# the kind
 
 
-class ExpressionModality:
+class ExpressionKind:
     """Expression matrices, samples x genes (see the module docstring)."""
 
     name = "expression"
@@ -474,4 +474,4 @@ def _check_genes(prepared: PreparedData) -> None:
         )
 
 
-EXPRESSION = ExpressionModality()
+EXPRESSION = ExpressionKind()

@@ -1,4 +1,4 @@
-"""The image modality (kind ``"image"``): class folders, CSVs of image paths, MedMNIST npz.
+"""The image kind (``--kind image``): class folders, CSVs of image paths, MedMNIST npz.
 
 It plugs images into the generic workflow (train, cv, tune, predict, evaluate, report): reading
 and splitting (:mod:`biodl.data.images`), the channel statistics fitted on the training images
@@ -41,7 +41,7 @@ from biodl.data.images import (
     read_image_npz,
 )
 from biodl.errors import ConfigError, DataError
-from biodl.evaluate.search_space import SHARED, ParamSpec, categorical
+from biodl.evaluation.search_space import SHARED, ParamSpec, categorical
 from biodl.models import IMAGE_MODELS
 
 __all__ = [
@@ -49,7 +49,7 @@ __all__ = [
     "IMAGE",
     "ImageBatch",
     "ImageDataset",
-    "ImageModality",
+    "ImageKind",
     "ImageNetwork",
     "PixelFeatures",
     "check_min_size",
@@ -240,7 +240,7 @@ def check_min_size(model: nn.Module, name: str, size: int) -> None:
         )
 
 
-class ImageModality:
+class ImageKind:
     """Images for the generic workflow (see the module docstring)."""
 
     name = "image"
@@ -478,4 +478,4 @@ def read_images_run(data: Any) -> Any:
     )
 
 
-IMAGE = ImageModality()
+IMAGE = ImageKind()

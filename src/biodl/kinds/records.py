@@ -1,4 +1,4 @@
-"""Irregular clinical records (ICU stays, labs, vital signs) as a modality of the workflow.
+"""Irregular clinical records (ICU stays, labs, vital signs) as a kind of data (biodl.kinds).
 
 Data: a folder of per-record ``Time,Parameter,Value`` files or one long table
 (:mod:`biodl.data.records`), an outcomes table keyed by record id (``--labels``;
@@ -21,7 +21,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from biodl.errors import ConfigError, DataError
-from biodl.evaluate.search_space import DEFAULT_SPACES, SHARED, ParamSpec, categorical
+from biodl.evaluation.search_space import DEFAULT_SPACES, SHARED, ParamSpec, categorical
 from biodl.models import MODELS
 from biodl.models.grud import GRUD
 
@@ -86,7 +86,7 @@ class SummaryStatistics:
         return np.hstack([stats.X, statics, missing.astype(np.float64)])
 
 
-class RecordsModality:
+class RecordsKind:
     """Irregular records (see the module docstring)."""
 
     name = "records"
@@ -200,7 +200,7 @@ class RecordsModality:
         return probe
 
     def extra_baselines(self, cfg: RunConfig, prepared: PreparedData) -> list[ExtraBaseline]:
-        from biodl.evaluate.baselines import BASELINES, BaselineName, fit_baseline
+        from biodl.evaluation.baselines import BASELINES, BaselineName, fit_baseline
         from biodl.kinds import ExtraBaseline
 
         other: BaselineName = (
@@ -400,4 +400,4 @@ def reader_options(data: DataConfig) -> dict[str, Any]:
     }
 
 
-RECORDS = RecordsModality()
+RECORDS = RecordsKind()

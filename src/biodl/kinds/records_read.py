@@ -1,4 +1,4 @@
-"""Reading, labelling and splitting irregular records for the workflow (records modality).
+"""Reading, labelling and splitting irregular records for the workflow (the records kind).
 
 Kept apart from :mod:`biodl.kinds.records` (inputs, networks, baselines) so each file
 holds one concept. Group splits: with ``--group-column`` (a column of the outcomes table, e.g.

@@ -1,4 +1,4 @@
-"""Biological sequences (DNA, RNA, protein) as a modality of the workflow.
+"""Biological sequences (DNA, RNA, protein) as a kind of data (biodl.kinds).
 
 Reading and splitting live in :mod:`biodl.data.prepared` and :mod:`biodl.data`; this module says
 how sequences become network input (integer codes expanded to one-hot on the device), which
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from biodl.errors import ConfigError, DataError
-from biodl.evaluate.search_space import DEFAULT_SPACES, ParamSpec
+from biodl.evaluation.search_space import DEFAULT_SPACES, ParamSpec
 from biodl.models import MODELS
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class KmerFeatures:
         return sequence_features(part, k=self.k, length=self.length)
 
 
-class SequenceModality:
+class SequenceKind:
     """DNA, RNA and protein sequences (see the module docstring)."""
 
     name = "sequence"
@@ -302,4 +302,4 @@ def _model_length(cfg: RunConfig, prepared: PreparedData, needs_length: bool) ->
     return None
 
 
-SEQUENCE = SequenceModality()
+SEQUENCE = SequenceKind()

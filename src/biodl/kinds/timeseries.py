@@ -33,7 +33,7 @@ from torch import nn
 
 from biodl.data.timeseries import LABEL_NAMES, TimeSeriesSet, read_timeseries
 from biodl.errors import DataError
-from biodl.evaluate.search_space import DEFAULT_SPACES, ParamSpec
+from biodl.evaluation.search_space import DEFAULT_SPACES, ParamSpec
 from biodl.models import MODELS
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ __all__ = [
     "TIMESERIES",
     "NearestNeighbour",
     "SeriesData",
-    "TimeSeriesModality",
+    "TimeSeriesKind",
     "TimeSeriesNetwork",
     "check_channels",
     "normalisation",
@@ -301,7 +301,7 @@ def _with_nan(part: TimeSeriesSet) -> np.ndarray:
     return np.where(part.mask[:, None, :], part.values, np.nan)
 
 
-class TimeSeriesModality:
+class TimeSeriesKind:
     """Regular time series (see the module docstring)."""
 
     name = "timeseries"
@@ -471,4 +471,4 @@ def _headerless(path: str) -> bool:
     return all(_number(t) for t in first)
 
 
-TIMESERIES = TimeSeriesModality()
+TIMESERIES = TimeSeriesKind()

@@ -34,8 +34,8 @@ from biodl import __version__
 from biodl.config import RunConfig, dump_config
 from biodl.data.prepared import PreparedData, inner_split, subset_prepared
 from biodl.errors import ConfigError
-from biodl.evaluate.crossval import compare_folds, cv_verdict
-from biodl.evaluate.cv_results import (
+from biodl.evaluation.crossval import compare_folds, cv_verdict
+from biodl.evaluation.cv_results import (
     CVComparison,
     CVData,
     CVModelSummary,
@@ -43,8 +43,8 @@ from biodl.evaluate.cv_results import (
     NestedTuning,
     TunedFold,
 )
-from biodl.evaluate.estimates import MeanSd, finite
-from biodl.evaluate.metrics import compute_metrics, primary_metric
+from biodl.evaluation.estimates import MeanSd, finite
+from biodl.evaluation.metrics import compute_metrics, primary_metric
 from biodl.kinds import prepare_run_data
 from biodl.pipeline.folds import cv_folds
 from biodl.pipeline.train import (
@@ -364,7 +364,12 @@ def _summarise(
         folds=int(table["fold"].max()),
         repeats=int(table["repeat"].max()),
         split=split,
-        data=CVData(full.files[0], len(full.parts["train"] or []), list(full.targets.classes)),
+        data=CVData(
+            full.files[0],
+            len(full.parts["train"] or []),
+            list(full.targets.classes),
+            kind=full.kind,
+        ),
         model=summaries["model"],
         baseline=summaries["baseline"],
         comparison=CVComparison.of(c, verdict=sentence),

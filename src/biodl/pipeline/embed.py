@@ -1,8 +1,8 @@
 """``biodl embed``: compute several embeddings of an expression matrix and compare them.
 
 Reads the data (CSV/TSV or ``.h5ad``), fits the preprocessing on the training samples, runs
-every requested method (:mod:`biodl.pipeline.reduce`), scores each embedding (:mod:`biodl.evaluate.
-embedding`) and, given ``out``, writes atomically::
+every requested method (:mod:`biodl.pipeline.reduce`), scores each embedding
+(:mod:`biodl.evaluation.embedding`) and, given ``out``, writes atomically::
 
     OUT/
       coordinates/<method>.csv    id, <method>1 .. <method>D
@@ -37,7 +37,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from biodl.errors import ConfigError, DataError, DataWarning
-from biodl.evaluate.embedding import EmbeddingScores, comparison_table, score_embedding
+from biodl.evaluation.embedding import EmbeddingScores, comparison_table, score_embedding
 from biodl.pipeline.reduce import EMBED_METHODS, ReduceInputs, check_method, reduce
 
 __all__ = ["DEFAULT_METHODS", "LARGE_DEFAULT_METHODS", "LARGE_SAMPLES", "EmbedResult", "run_embed"]

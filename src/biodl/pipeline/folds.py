@@ -11,8 +11,8 @@ from typing import Any
 
 from biodl.config import DataConfig
 from biodl.data.prepared import PreparedData
-from biodl.evaluate.crossval import Fold, fold_indices
-from biodl.kinds import get_modality
+from biodl.evaluation.crossval import Fold, fold_indices
+from biodl.kinds import get_kind
 
 __all__ = ["cv_folds"]
 
@@ -33,7 +33,7 @@ def cv_folds(
     assert y is not None
     method, groups = data.split, full.groups
     if method == "similarity":  # only kinds that support it get here
-        kind: Any = get_modality(full.kind)
+        kind: Any = get_kind(full.kind)
         groups = kind.similar_groups(full.part("train"), data.similarity_threshold)
     elif method == "stratified" and groups is not None and not data.group_column:
         method = "group"  # the kind's own grouping (records: one patient's stays together)

@@ -25,7 +25,7 @@ from biodl._io import atomic_write_text, to_json
 from biodl.config import DataConfig
 from biodl.data.checks.result import Inspection
 from biodl.errors import ConfigError
-from biodl.kinds import get_modality, resolve_kind
+from biodl.kinds import get_kind, resolve_kind
 from biodl.report.inspection import write_inspection
 
 __all__ = ["inspect_data"]
@@ -68,7 +68,7 @@ def inspect_data(
     if not data.train:
         raise ConfigError("no data given; pass a file or folder to inspect as DATA")
     kind = resolve_kind(data)
-    inspection = get_modality(kind).inspect(data)
+    inspection = get_kind(kind).inspect(data)
     inspection.kind = kind
     if out is not None:
         page_title = title or f"Inspection of {Path(data.train).name}"

@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from biodl.errors import ConfigError
-from biodl.kinds import MODALITIES, get_modality, model_parameters
+from biodl.kinds import get_kind, model_parameters
 from biodl.models.registry import ModelParameter, summary
+from biodl.options import KINDS
 
 
 @dataclass
@@ -48,9 +49,9 @@ def describe_models(name: str | None = None, *, kind: str | None = None) -> list
     ConfigError
         For an unknown kind, or a name no kind has.
     """
-    if kind is not None and kind not in MODALITIES:
-        raise ConfigError(f"--kind {kind}: expected one of {', '.join(MODALITIES)}")
-    kinds = [kind] if kind else list(reversed(MODALITIES))  # sequence first
+    if kind is not None and kind not in KINDS:
+        raise ConfigError(f"--kind {kind}: expected one of {', '.join(KINDS)}")
+    kinds = [kind] if kind else list(reversed(KINDS))  # sequence first
     docs = [
         ModelDoc(
             data_kind,
@@ -59,7 +60,7 @@ def describe_models(name: str | None = None, *, kind: str | None = None) -> list
             model_parameters(data_kind, model),
         )
         for data_kind in kinds
-        for model, cls in get_modality(data_kind).models.items()
+        for model, cls in get_kind(data_kind).models.items()
         if name in (None, model)
     ]
     if name is not None and not docs:

@@ -27,9 +27,9 @@ from biodl._io import atomic_write_text, to_json
 from biodl.config import DataConfig
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError, DataError
-from biodl.evaluate.estimates import SplitMetrics
-from biodl.evaluate.metrics import bootstrap_metrics
-from biodl.kinds import get_modality
+from biodl.evaluation.estimates import SplitMetrics
+from biodl.evaluation.metrics import bootstrap_metrics
+from biodl.kinds import get_kind
 from biodl.pipeline.train import Trained, label_table, model_inputs, predict_trained
 from biodl.runs import SavedModel, load_model
 
@@ -94,8 +94,8 @@ def read_for_run(
         raise ConfigError(f"unknown read option(s): {', '.join(unknown)}")
     given = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in options.items()}
     data_cfg = DataConfig(**{**given, "train": os.fspath(data), "label_columns": list(columns)})
-    modality = get_modality(saved.info.get("kind", "sequence"))
-    part, labels = modality.read(
+    kind_obj = get_kind(saved.info.get("kind", "sequence"))
+    part, labels = kind_obj.read(
         os.fspath(data), model_inputs(saved.info), data_cfg, require_labels=require_labels
     )
     if labels is not None and list(labels.columns) == list(columns):

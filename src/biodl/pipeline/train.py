@@ -26,9 +26,9 @@ from biodl.config import RunConfig, dump_config
 from biodl.data.prepared import SPLITS, PreparedData
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError, DataWarning
-from biodl.evaluate.baselines import Baseline, fit_baseline
-from biodl.evaluate.estimates import Estimate, MeanSd, SplitMetrics
-from biodl.evaluate.metrics import (
+from biodl.evaluation.baselines import Baseline, fit_baseline
+from biodl.evaluation.estimates import Estimate, MeanSd, SplitMetrics
+from biodl.evaluation.metrics import (
     bootstrap_metrics,
     compute_metrics,
     metric_names,
@@ -36,7 +36,7 @@ from biodl.evaluate.metrics import (
     primary_metric,
     verdict,
 )
-from biodl.evaluate.results import (
+from biodl.evaluation.results import (
     Comparison,
     DataFacts,
     ExtraBaselineResult,
@@ -49,7 +49,7 @@ from biodl.evaluate.results import (
     TrainingFacts,
     Who,
 )
-from biodl.evaluate.transfer_results import (
+from biodl.evaluation.transfer_results import (
     ScratchComparison,
     ScratchResult,
     ScratchTraining,
@@ -136,20 +136,20 @@ def fit_model(
 ) -> tuple[Trained, Any]:
     """Build the network named in ``cfg`` and train it on ``prepared`` (valid for early stopping).
 
-    Input preprocessing is fitted on the training part only, by the modality of
+    Input preprocessing is fitted on the training part only, by the kind of
     ``prepared.kind``. Returns the trained model and the :class:`biodl.training.fit.FitResult`.
     """
     import lightning as L
     import torch
 
-    from biodl.kinds import check_model, get_modality
+    from biodl.kinds import check_model, get_kind
     from biodl.training.fit import fit_network
     from biodl.training.losses import class_weight_vector, output_size, resolve_loss
     from biodl.training.transfer import setup_transfer, source_model
 
-    modality = get_modality(prepared.kind)
+    kind_obj = get_kind(prepared.kind)
     targets = prepared.targets
-    name = cfg.model.name if cfg.model.name != "auto" else modality.default_model(prepared)
+    name = cfg.model.name if cfg.model.name != "auto" else kind_obj.default_model(prepared)
     loss = resolve_loss(cfg.train.loss, targets.task)
     _check_monitor(cfg, targets.task)
     params = dict(cfg.model.params)
@@ -157,14 +157,14 @@ def fit_model(
     if source is not None and cfg.model.name == "auto":
         # --init-from RUN without --model: the source run's model and hyperparameters
         name, params = source[0], {**source[1], **params}
-    check_model(modality, name)
-    inputs = modality.fit_inputs(cfg, prepared, name, params)
+    check_model(kind_obj, name)
+    inputs = kind_obj.fit_inputs(cfg, prepared, name, params)
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)
     n_outputs = output_size(loss, targets.task, n_classes=targets.n_outputs)
-    network = modality.build_network(name, params, inputs, n_outputs)
-    pretrain = getattr(modality, "pretrain", None)  # optional: unsupervised start on train
+    network = kind_obj.build_network(name, params, inputs, n_outputs)
+    pretrain = getattr(kind_obj, "pretrain", None)  # optional: unsupervised start on train
     pretraining = None if pretrain is None or source else pretrain(network, cfg, prepared, inputs)
     body: Any = network.model
     transfer = setup_transfer(body, cfg.train, targets=targets.to_dict())
@@ -174,13 +174,13 @@ def fit_model(
     assert y_train is not None
     seed = cfg.train.seed
     y_fit = y_train if scale is None else (y_train - scale[0]) / scale[1]
-    train = modality.dataset(_part(prepared, "train"), y_fit, inputs, training=True, seed=seed)
+    train = kind_obj.dataset(_part(prepared, "train"), y_fit, inputs, training=True, seed=seed)
     valid = None
     if "valid" in prepared.present():
         y_valid = prepared.y["valid"]
         assert y_valid is not None
         y_valid = y_valid if scale is None else (y_valid - scale[0]) / scale[1]
-        valid = modality.dataset(
+        valid = kind_obj.dataset(
             _part(prepared, "valid"), y_valid, inputs, training=False, seed=seed
         )
     weights = None
@@ -200,7 +200,7 @@ def fit_model(
     )
     info = {
         "biodl_version": __version__,
-        "kind": modality.name,
+        "kind": kind_obj.name,
         "model": name,
         "params": params,
         "n_outputs": n_outputs,
@@ -240,13 +240,13 @@ def predict_trained(
     trained: Trained, part: Any, *, batch_size: int = 512, device: str = "cpu"
 ) -> np.ndarray:
     """Scores of a trained model on ``part`` (layout of the task)."""
-    from biodl.kinds import get_modality
+    from biodl.kinds import get_kind
     from biodl.training.predict import predict_scores
 
     info = trained.info
     targets = TargetEncoding.from_dict(info["targets"])
-    modality = get_modality(info.get("kind", "sequence"))
-    data = modality.dataset(part, None, model_inputs(info), training=False, seed=0)
+    kind_obj = get_kind(info.get("kind", "sequence"))
+    data = kind_obj.dataset(part, None, model_inputs(info), training=False, seed=0)
     return predict_scores(
         trained.network,
         data,
@@ -264,13 +264,13 @@ def model_inputs(info: dict[str, Any]) -> dict[str, Any]:
 
 
 def fit_baseline_for(cfg: RunConfig, prepared: PreparedData) -> tuple[Baseline, Features]:
-    """Fit the classical baseline on the training part with the modality's features.
+    """Fit the classical baseline on the training part with the kind's features.
 
     Returns the fitted baseline and the fitted features (``features(part) -> X``).
     """
-    from biodl.kinds import get_modality
+    from biodl.kinds import get_kind
 
-    features = get_modality(prepared.kind).baseline_features(cfg, prepared)
+    features = get_kind(prepared.kind).baseline_features(cfg, prepared)
     X = features(_part(prepared, "train"))
     y_train = prepared.y["train"]
     assert y_train is not None
@@ -332,7 +332,7 @@ def _train_and_evaluate(
     # name and params as built (--init-from RUN without --model takes both from the source run)
     resolved = replace(
         cfg,
-        data=replace(cfg.data, kind=prepared.kind),  # type: ignore[arg-type]
+        data=replace(cfg.data, kind=prepared.kind),
         model=replace(cfg.model, name=trained.info["model"], params=trained.info["params"]),
     )
     start = time.perf_counter()
@@ -482,10 +482,10 @@ def compare_with_scratch(
 
 
 def fit_extra_baselines(cfg: RunConfig, prepared: PreparedData) -> list[ExtraBaselineResult]:
-    """Fit the modality's extra baselines; their metrics (with CIs) on the final split."""
-    from biodl.kinds import get_modality
+    """Fit the kind's extra baselines; their metrics (with CIs) on the final split."""
+    from biodl.kinds import get_kind
 
-    extras = get_modality(prepared.kind).extra_baselines(cfg, prepared)
+    extras = get_kind(prepared.kind).extra_baselines(cfg, prepared)
     if not extras:
         return []
     task = prepared.targets.task
@@ -613,7 +613,7 @@ def decision_thresholds(
     classes or fewer than ``AUTO_THRESHOLD_MIN_PER_CLASS`` validation examples of a class; no
     validation part), else the rule and the threshold of the model and of the baseline.
     """
-    from biodl.evaluate.threshold import choose_threshold
+    from biodl.evaluation.threshold import choose_threshold
 
     rule = cfg.evaluate.threshold
     y = prepared.y.get("valid")
@@ -640,10 +640,10 @@ def decision_thresholds(
 
 
 def describe_data(prepared: PreparedData) -> dict[str, Any]:
-    """The modality's facts about the data (e.g. the alphabet of sequences)."""
-    from biodl.kinds import get_modality
+    """The kind's facts about the data (e.g. the alphabet of sequences)."""
+    from biodl.kinds import get_kind
 
-    return get_modality(prepared.kind).describe(prepared)
+    return get_kind(prepared.kind).describe(prepared)
 
 
 def prediction_table(
@@ -782,7 +782,7 @@ def _write_run(
     env["started"] = started.isoformat(timespec="seconds")
     writer.write_json("environment.json", env)
     save_model(writer.path / MODEL_DIR, result.model.network.model, result.model.info)
-    extra = modality_figures(result, prepared, scores["model"], writer.path / "plots")
+    extra = kind_figures(result, prepared, scores["model"], writer.path / "plots")
     build_report(
         writer.path,
         results=result.results,
@@ -796,13 +796,13 @@ def _write_run(
     )
 
 
-def modality_figures(
+def kind_figures(
     result: TrainResult, prepared: PreparedData, scores: dict[str, np.ndarray], plots: Path
 ) -> list[Any]:
-    """Report figures of the modality's optional ``report_figures`` hook (images: saliency)."""
-    from biodl.kinds import get_modality
+    """Report figures of the kind's optional ``report_figures`` hook (images: saliency)."""
+    from biodl.kinds import get_kind
 
-    hook = getattr(get_modality(prepared.kind), "report_figures", None)
+    hook = getattr(get_kind(prepared.kind), "report_figures", None)
     if hook is None:
         return []
     split = result.results.final_split

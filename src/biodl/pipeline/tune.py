@@ -1,6 +1,6 @@
 """``biodl tune``: hyperparameter search with Optuna, resumable, scored on validation data only.
 
-Each trial samples values from a search space (:mod:`biodl.evaluate.search_space`), applies
+Each trial samples values from a search space (:mod:`biodl.evaluation.search_space`), applies
 them to the base config, trains the network and scores the validation value of
 ``train.monitor`` at its best epoch (``cv=0``) or the mean of that over ``cv`` folds of the
 training part (``cv=K``); the test split is never used. Unpromising trials are stopped early
@@ -35,7 +35,7 @@ from biodl._io import atomic_write_text, to_json
 from biodl.config import RunConfig, dump_config
 from biodl.data.prepared import PreparedData, subset_prepared
 from biodl.errors import ConfigError, DataError
-from biodl.evaluate.search_space import (
+from biodl.evaluation.search_space import (
     ParamSpec,
     apply_params,
     grid_values,
@@ -44,7 +44,7 @@ from biodl.kinds import (
     check_model,
     check_space,
     default_space,
-    get_modality,
+    get_kind,
     model_parameters,
     prepare_run_data,
 )
@@ -131,7 +131,7 @@ def run_tune(
         once every combination was tried.
     space : dict of str to ParamSpec, or path of a YAML space, optional
         Default: the model's space for its kind of data
-        (:func:`~biodl.evaluate.search_space.default_space`).
+        (:func:`~biodl.evaluation.search_space.default_space`).
     cv : int, default 0
         0 scores the validation split; K >= 2 scores the mean over K folds of the training part.
     resume : bool, default False
@@ -155,7 +155,7 @@ def run_tune(
     DataError
         When resuming on input files whose checksums differ from the first run's.
     """
-    from biodl.evaluate.search_space import load_space
+    from biodl.evaluation.search_space import load_space
 
     _check_options(cfg, search, trials, cv, jobs)
     parts = _scoring_parts(cfg, cv)  # read once, before the study: bad data fails first
@@ -291,7 +291,7 @@ def _sampler(search: str, space: dict[str, ParamSpec], seed: int) -> Any:
 
 def _direction(cfg: RunConfig) -> Literal["minimize", "maximize"]:
     """Optimisation direction of ``train.monitor`` (loss, RMSE, MAE down; the rest up)."""
-    from biodl.evaluate.metrics import METRIC_DIRECTION
+    from biodl.evaluation.metrics import METRIC_DIRECTION
 
     return "maximize" if METRIC_DIRECTION.get(cfg.train.monitor) == "max" else "minimize"
 
@@ -427,7 +427,7 @@ class _Objective:
             return self._score(trial, cfg)
 
     def _score(self, trial: Any, cfg: RunConfig) -> float:
-        from biodl.evaluate.metrics import METRIC_DIRECTION
+        from biodl.evaluation.metrics import METRIC_DIRECTION
         from biodl.pipeline.train import fit_model
         from biodl.training.fit import epochs_for
 
@@ -536,7 +536,7 @@ def tune_prepared(
 
 def resolve_model(cfg: RunConfig, prepared: PreparedData) -> str:
     """The model a tuning study searches: ``--model``, else the kind's default; checked."""
-    kind = get_modality(prepared.kind)
+    kind = get_kind(prepared.kind)
     model = cfg.model.name if cfg.model.name != "auto" else kind.default_model(prepared)
     check_model(kind, model)
     return model

@@ -1,7 +1,7 @@
 """The standard plots and ``report.html`` of a supervised run, from arrays and results.
 
 Knows nothing of how the run was trained: it takes targets and scores per split, the run's
-:class:`~biodl.evaluate.results.RunResults` and the history, and writes ``plots/*.png`` and
+:class:`~biodl.evaluation.results.RunResults` and the history, and writes ``plots/*.png`` and
 ``report.html``.
 """
 
@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from biodl import __version__
-from biodl.evaluate.estimates import MeanSd, SplitMetrics
-from biodl.evaluate.metrics import METRIC_LABELS
-from biodl.evaluate.results import ModelMetrics, PretrainingFacts, RunResults, TrainingFacts
+from biodl.evaluation.estimates import MeanSd, SplitMetrics
+from biodl.evaluation.metrics import METRIC_LABELS
+from biodl.evaluation.results import ModelMetrics, PretrainingFacts, RunResults, TrainingFacts
 from biodl.report import figures as fig
 from biodl.report.html import Figure, ReportContent, SummaryRow, write_report
 from biodl.report.transfer import transfer_section
@@ -190,7 +190,7 @@ def build_report(
     """Write plots and ``report.html`` into ``folder``; return the report's path.
 
     ``prepared`` is the run's prepared data (targets, parts, warnings); only attributes are read.
-    ``extra_figures`` (already drawn, e.g. by the modality) follow the standard figures.
+    ``extra_figures`` (already drawn, e.g. by the kind) follow the standard figures.
     """
     split = results.final_split
     targets = prepared.targets

@@ -8,8 +8,8 @@ from typing import cast
 
 import pandas as pd
 
-from biodl.evaluate.cv_results import CVResults
-from biodl.evaluate.estimates import MeanSd
+from biodl.evaluation.cv_results import CVResults
+from biodl.evaluation.estimates import MeanSd
 from biodl.report import figures as fig
 from biodl.report.build import metric_title
 from biodl.report.html import Figure, ReportContent, SummaryRow, write_report

@@ -166,7 +166,7 @@ def write_embed_report(
     ----------
     path : path
     table : DataFrame
-        From :func:`biodl.evaluate.embedding.comparison_table`.
+        From :func:`biodl.evaluation.embedding.comparison_table`.
     labels : sequence of str
         Scored metadata columns.
     figures : sequence of (column, png path)

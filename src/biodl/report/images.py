@@ -1,6 +1,6 @@
 """Image figures for the run report: misclassified test images and saliency overlays.
 
-:func:`image_report_figures` is what the image modality's ``report_figures`` hook draws into
+:func:`image_report_figures` is what the image kind's ``report_figures`` hook draws into
 a run's ``plots/`` folder: the grid of misclassified images of the final split and the
 vanilla-gradient saliency of a few of its images. Matplotlib is imported lazily, through its
 object-oriented ``Figure`` API (no pyplot state).

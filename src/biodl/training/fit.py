@@ -21,7 +21,7 @@ from biodl.config import TrainConfig
 from biodl.data.dataset import loader
 from biodl.data.targets import TaskName
 from biodl.errors import DataWarning
-from biodl.evaluate.metrics import METRIC_DIRECTION
+from biodl.evaluation.metrics import METRIC_DIRECTION
 from biodl.training.losses import make_loss
 from biodl.training.task import SupervisedTask
 from biodl.training.trainer import TrainerOptions, run_fit

@@ -16,7 +16,7 @@ from torch import nn
 
 from biodl.data.dataset import batch_size_of, onehot
 from biodl.data.targets import TaskName
-from biodl.evaluate.metrics import compute_metrics
+from biodl.evaluation.metrics import compute_metrics
 from biodl.training.losses import TaskLoss, to_scores
 from biodl.training.optim import make_optimizer, make_scheduler, parameter_groups
 

@@ -12,6 +12,6 @@ labels, repeated ids, identical items within and across parts. Each kind adds it
   only, stay lengths;
 - :mod:`~biodl.data.checks.images`: sizes and channels, blank images, leakage by pixel hash.
 
-Each kind's reader is called by its modality (``Modality.inspect``); the functions here take
+Each kind's reader is called by its kind object (``Kind.inspect``); the functions here take
 what the readers return.
 """

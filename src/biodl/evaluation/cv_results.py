@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from biodl.errors import DataError
-from biodl.evaluate.crossval import FoldComparison
-from biodl.evaluate.estimates import JSON, RESULTS_SCHEMA_VERSION, MeanSd, check_schema, finite
+from biodl.evaluation.crossval import FoldComparison
+from biodl.evaluation.estimates import JSON, RESULTS_SCHEMA_VERSION, MeanSd, check_schema, finite
 
 __all__ = [
     "CV_KIND",
@@ -41,18 +41,25 @@ CV_TEST = "corrected resampled t-test (Nadeau & Bengio 2003) and Wilcoxon signed
 
 @dataclass(frozen=True)
 class CVData:
-    """The file cross-validated, its number of examples and the classes."""
+    """The file cross-validated, its number of examples, the classes and the kind of data.
+
+    ``kind`` is None for runs written before it was recorded (it is then left out of the JSON).
+    """
 
     train_file: str
     n: int
     classes: list[str] = field(default_factory=list)
+    kind: str | None = None
 
     def to_json(self) -> JSON:
-        return {"train_file": self.train_file, "n": self.n, "classes": list(self.classes)}
+        out: JSON = {"train_file": self.train_file, "n": self.n, "classes": list(self.classes)}
+        if self.kind is not None:
+            out["kind"] = self.kind
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CVData:
-        return cls(data["train_file"], data["n"], list(data.get("classes", [])))
+        return cls(data["train_file"], data["n"], list(data.get("classes", [])), data.get("kind"))
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from biodl.errors import DataError
-from biodl.evaluate.crossval import FoldComparison
-from biodl.evaluate.cv_results import (
+from biodl.evaluation.crossval import FoldComparison
+from biodl.evaluation.cv_results import (
     CVComparison,
     CVData,
     CVModelSummary,
@@ -17,7 +17,7 @@ from biodl.evaluate.cv_results import (
     NestedTuning,
     TunedFold,
 )
-from biodl.evaluate.estimates import MeanSd
+from biodl.evaluation.estimates import MeanSd
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "run_schema2" / "cv" / "metrics.json"
 

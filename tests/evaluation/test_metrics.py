@@ -12,7 +12,7 @@ from sklearn import metrics as skm
 from sklearn.preprocessing import label_binarize
 
 from biodl.errors import ConfigError, DataError
-from biodl.evaluate.metrics import (
+from biodl.evaluation.metrics import (
     CLASSIFICATION_METRICS,
     METRIC_DIRECTION,
     REGRESSION_METRICS,

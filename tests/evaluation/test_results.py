@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from biodl.errors import DataError
-from biodl.evaluate.estimates import Estimate, MeanSd, SplitMetrics, finite
-from biodl.evaluate.metrics import MetricEstimate, PairedComparison
-from biodl.evaluate.results import (
+from biodl.evaluation.estimates import Estimate, MeanSd, SplitMetrics, finite
+from biodl.evaluation.metrics import MetricEstimate, PairedComparison
+from biodl.evaluation.results import (
     Comparison,
     DataFacts,
     ExtraBaselineResult,
@@ -26,7 +26,7 @@ from biodl.evaluate.results import (
     Thresholds,
     TrainingFacts,
 )
-from biodl.evaluate.transfer_results import (
+from biodl.evaluation.transfer_results import (
     ScratchComparison,
     ScratchResult,
     ScratchTraining,

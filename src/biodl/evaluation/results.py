@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from biodl.errors import DataError
-from biodl.evaluate.estimates import (
+from biodl.evaluation.estimates import (
     JSON,
     RESULTS_SCHEMA_VERSION,
     MeanSd,
@@ -30,8 +30,8 @@ from biodl.evaluate.estimates import (
     check_schema,
     finite,
 )
-from biodl.evaluate.metrics import PairedComparison
-from biodl.evaluate.transfer_results import ScratchResult, TransferFacts
+from biodl.evaluation.metrics import PairedComparison
+from biodl.evaluation.transfer_results import ScratchResult, TransferFacts
 
 __all__ = [
     "Comparison",

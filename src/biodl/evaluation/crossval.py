@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from biodl.errors import ConfigError, DataError
-from biodl.evaluate.metrics import METRIC_DIRECTION, METRIC_LABELS
+from biodl.evaluation.metrics import METRIC_DIRECTION, METRIC_LABELS
 
 #: Significance level of the verdict sentence.
 ALPHA = 0.05

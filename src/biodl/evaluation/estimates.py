@@ -3,7 +3,7 @@
 :class:`Estimate` (a value and its bootstrap interval), :class:`SplitMetrics` (one model on one
 split), :class:`MeanSd` (a metric over seeds or folds), :func:`finite` (how numbers are held:
 NaN and infinity as ``None``, written as JSON ``null``) and :func:`check_schema`. The sections
-of :mod:`biodl.evaluate.results` and :mod:`biodl.evaluate.cv_results` are built from them.
+of :mod:`biodl.evaluation.results` and :mod:`biodl.evaluation.cv_results` are built from them.
 
 Examples
 --------
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from biodl.errors import DataError
-from biodl.evaluate.metrics import MetricEstimate
+from biodl.evaluation.metrics import MetricEstimate
 
 __all__ = [
     "JSON",
@@ -110,7 +110,7 @@ class SplitMetrics:
 
     @classmethod
     def from_bootstrap(cls, estimates: Mapping[str, MetricEstimate]) -> SplitMetrics:
-        """From :func:`biodl.evaluate.metrics.bootstrap_metrics` output."""
+        """From :func:`biodl.evaluation.metrics.bootstrap_metrics` output."""
         return cls({k: Estimate.of(v) for k, v in estimates.items()}, intervals=True)
 
     @classmethod

@@ -3,7 +3,7 @@
 A deep model is only worth its cost when it beats a simple model on simple features (k-mer
 frequencies, one-hot positions). :func:`fit_baseline` fits such a model and returns a
 :class:`Baseline` whose :meth:`Baseline.predict_scores` gives scores in exactly the layout the
-metrics use, so the two can be compared with :func:`biodl.evaluate.metrics.paired_bootstrap`.
+metrics use, so the two can be compared with :func:`biodl.evaluation.metrics.paired_bootstrap`.
 
 Examples
 --------

@@ -17,7 +17,7 @@ above a few thousand samples, so scoring stays fast on 100,000 cells.
 Examples
 --------
 >>> import numpy as np
->>> from biodl.evaluate.embedding import score_embedding
+>>> from biodl.evaluation.embedding import score_embedding
 >>> rng = np.random.default_rng(0)
 >>> y = np.repeat(["a", "b"], 30)
 >>> X = rng.normal(size=(60, 5)) + (y == "b")[:, None] * 4

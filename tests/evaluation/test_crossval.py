@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from biodl.errors import ConfigError, DataError
-from biodl.evaluate.crossval import compare_folds, cv_verdict, fold_indices
+from biodl.evaluation.crossval import compare_folds, cv_verdict, fold_indices
 
 
 def test_stratified_folds_partition_the_data_and_keep_proportions():

@@ -11,8 +11,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 
 from biodl.errors import ConfigError, DataError
-from biodl.evaluate import baselines
-from biodl.evaluate.baselines import BASELINES, Baseline, fit_baseline
+from biodl.evaluation import baselines
+from biodl.evaluation.baselines import BASELINES, Baseline, fit_baseline
 
 NAMES = list(BASELINES)
 

@@ -13,7 +13,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, s
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
-from biodl.evaluate.embedding import (
+from biodl.evaluation.embedding import (
     cluster_agreement,
     comparison_table,
     knn_accuracy,

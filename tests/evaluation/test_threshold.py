@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score, f1_score
 
-from biodl.evaluate.threshold import choose_threshold
+from biodl.evaluation.threshold import choose_threshold
 from biodl.report.diagnostics import CurveSet, calibration_curve
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from biodl.config import RunConfig
 from biodl.errors import ConfigError
-from biodl.evaluate.search_space import (
+from biodl.evaluation.search_space import (
     DEFAULT_SPACES,
     ParamSpec,
     apply_params,
@@ -15,9 +15,10 @@ from biodl.evaluate.search_space import (
     load_space,
     validate_space,
 )
-from biodl.kinds import MODALITIES, check_space, get_modality
+from biodl.kinds import check_space, get_kind
 from biodl.kinds import default_space as kind_space
 from biodl.models import MODELS
+from biodl.options import KINDS
 
 
 @pytest.mark.parametrize("model", list(MODELS))
@@ -31,7 +32,7 @@ def test_default_space_unknown_model():
         default_space("resnet")
 
 
-KIND_MODELS = [(kind, model) for kind in MODALITIES for model in get_modality(kind).spaces]
+KIND_MODELS = [(kind, model) for kind in KINDS for model in get_kind(kind).spaces]
 
 
 @pytest.mark.parametrize(("kind", "model"), KIND_MODELS)
@@ -40,8 +41,8 @@ def test_every_kind_has_spaces_that_fit_its_own_models(kind, model):
 
 
 def test_every_model_of_every_kind_has_a_default_space():
-    for kind in MODALITIES:
-        for model in get_modality(kind).models:
+    for kind in KINDS:
+        for model in get_kind(kind).models:
             assert "train.lr" in kind_space(kind, model)
 
 
