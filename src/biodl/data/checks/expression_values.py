@@ -1,10 +1,9 @@
-"""The values of expression matrices: statistics in one pass, and whether their scale fits.
+"""The values of expression matrices: statistics in one pass, and a digest of each sample.
 
 :func:`matrix_stats` scans a dense matrix in blocks of rows (a sparse one through its stored
 values) for the range, negative and non-finite values, sample totals and an even sample of
-values. :func:`scale_findings` compares the value scale of each part
-(:func:`~biodl.data.preprocess.value_scale`) with the preprocessing training would apply
-(``--log1p``, ``--normalize``) and with the first part.
+values; :mod:`biodl.data.checks.expression_findings` judges them. :func:`row_hashes` digests
+each sample's values (over :func:`common_genes` to compare parts).
 
 Examples
 --------
@@ -17,22 +16,21 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
-from biodl.data.checks.common import N_EXAMPLES
-from biodl.data.checks.result import Finding, format_number
-from biodl.data.preprocess import TARGET_SUM, Log1pOption
+from biodl.data.checks.common import N_EXAMPLES, digest
+from biodl.data.expression import ExpressionSet
 
-__all__ = ["PROBE", "MatrixStats", "matrix_stats", "scale_findings"]
+__all__ = ["PROBE", "MatrixStats", "common_genes", "matrix_stats", "row_hashes"]
 
 PROBE = 100_000  # values kept for the value histogram
-TOTAL_SPREAD = 10.0  # largest / smallest sample total above which the spread is reported
 _BLOCK_ROWS = 4096
+_BLOCK_VALUES = 1 << 24  # values made dense and hashed at a time (64 MB of float32)
 
 
 @dataclass
@@ -138,103 +136,35 @@ def _sparse_stats(X: sp.csr_matrix) -> MatrixStats:
     )
 
 
-class _Part(Protocol):
-    name: str
-    value_scale: str
-    maximum: float
-    negative: int
-    total_min: float
-    total_max: float
+def common_genes(parts: Mapping[str, ExpressionSet]) -> list[str]:
+    """Genes of the first part that every part has, in the first part's order."""
+    first = next(iter(parts.values()))
+    shared = set(first.genes)
+    for data in parts.values():
+        shared &= set(data.genes)
+    return [g for g in dict.fromkeys(first.genes) if g in shared]
 
 
-def scale_findings(
-    parts: Sequence[_Part],
-    *,
-    log1p: Log1pOption = "auto",
-    normalize: bool | None = None,
-) -> list[Finding]:
-    """Findings on the value scale: what training does with it, and where it does not fit.
-
-    Parameters
-    ----------
-    parts : sequence of ExpressionPart
-        The part summaries, the first being the training part.
-    log1p, normalize
-        ``--log1p`` and ``--normalize`` as training would get them.
-    """
-    first = parts[0]
-    kind, top = first.value_scale, format_number(first.maximum)
-    unlogged = kind in ("counts", "intensities")
-    logs = unlogged if log1p == "auto" else bool(log1p)
-    normalises = kind == "counts" if normalize is None else bool(normalize)
-    out: list[Finding] = []
-    if unlogged and not logs:
-        out.append(
-            Finding(
-                "warning",
-                f"{first.name}: values look like unlogged {kind} (max {top}) but --log1p false "
-                "keeps them as they are.",
-                "Use --log1p auto (the default) so training logs them; networks and the "
-                "baseline expect log-scale values.",
-                "scale",
-            )
-        )
-    elif kind == "log" and logs:
-        out.append(
-            Finding(
-                "warning",
-                f"{first.name}: values look log-transformed already (max {top}) but --log1p "
-                "true logs them again.",
-                "Pass --log1p auto (or false).",
-                "scale",
-            )
-        )
-    elif unlogged:
-        steps = (
-            f"normalises each sample to a total of {TARGET_SUM:,.0f} and applies log1p "
-            "(--normalize and --log1p auto)"
-            if normalises
-            else "applies log1p (--log1p auto)"
-        )
-        negatives = (
-            f", after setting the {first.negative} negative values to 0" if first.negative else ""
-        )
-        out.append(
-            Finding(
-                "info",
-                f"{first.name}: values look like unlogged {kind} (max {top}); training "
-                f"{steps}{negatives}.",
-                "Nothing to do for raw values; if they were normalised or logged already, pass "
-                + ("--no-normalize or --log1p false." if normalises else "--log1p false."),
-                "scale",
-            )
-        )
-    if (
-        kind == "counts"
-        and first.total_min > 0
-        and first.total_max / first.total_min > TOTAL_SPREAD
-    ):
-        out.append(
-            Finding(
-                "info",
-                f"{first.name}: sample totals range from {format_number(first.total_min)} to "
-                f"{format_number(first.total_max)} "
-                f"({first.total_max / first.total_min:.0f}-fold).",
-                "Library-size normalisation (--normalize, on by default for counts) evens this "
-                "out; look at the smallest samples for failed libraries.",
-                "library_size",
-            )
-        )
-    for part in parts[1:]:
-        if part.value_scale != kind:
-            out.append(
-                Finding(
-                    "warning",
-                    f"{part.name} values look like {part.value_scale} but {first.name} values "
-                    f"look like {kind}.",
-                    "Give every part on the same scale (all raw or all log values); the "
-                    f"preprocessing fitted on {first.name} is applied unchanged to the others.",
-                    "scale_differs",
-                )
-            )
+def row_hashes(data: ExpressionSet, genes: list[str] | None) -> list[bytes]:
+    """A digest of each sample's values, over ``genes`` (None: all of the part's genes)."""
+    X = data.X
+    if genes is not None and genes != list(data.genes):
+        X = X[:, _first_of(pd.Index(data.genes), genes)]
+    # Dense float32 rows whatever the storage, so a sparse and a dense copy hash alike;
+    # a block holds at most _BLOCK_VALUES values.
+    rows = max(1, _BLOCK_VALUES // max(X.shape[1], 1))
+    out: list[bytes] = []
+    for start in range(0, X.shape[0], rows):
+        block = X[start : start + rows]
+        dense = block.toarray() if isinstance(block, sp.spmatrix) else block
+        dense = np.ascontiguousarray(dense, dtype=np.float32)
+        out += [digest(row.data) for row in dense]
     return out
+
+
+def _first_of(index: pd.Index, genes: list[str]) -> np.ndarray:
+    """Positions of the first occurrence of each of ``genes`` in ``index``."""
+    first = ~index.duplicated()
+    positions = np.flatnonzero(first)
+    found: np.ndarray = positions[index[first].get_indexer(pd.Index(genes))]
+    return found

@@ -34,149 +34,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from biodl.data.checks.common import (
-    N_EXAMPLES,
-    check_parts,
-    check_task,
-    digest,
-    duplicate_id_count,
-    find_overlaps,
-    label_lines,
-    label_summaries,
-    pair_findings,
-    part_label_findings,
-    repeat_findings,
-    repeats,
-    resolve_task,
-    small_data_finding,
-    sort_findings,
-)
-from biodl.data.checks.images_findings import geometry_findings, shift_findings
+from biodl.data.checks.assemble import assemble, check_arguments
+from biodl.data.checks.common import N_EXAMPLES, digest, find_overlaps
+from biodl.data.checks.images_part import IMAGES, ImagePart, geometry_findings, shift_findings
+from biodl.data.checks.labels import resolve_task
+from biodl.data.checks.part import part_histogram
 from biodl.data.checks.result import (
     Histogram,
     Inspection,
-    LabelSummary,
     Table,
-    count_with_examples,
-    format_number,
     integer_histogram,
 )
 from biodl.data.image_decode import header
 from biodl.data.images import ImageSet
+from biodl.data.targets import TaskName
 
-__all__ = ["ImagePart", "inspect_images"]
+__all__ = ["inspect_images"]
+
 
 CHUNK = 256  # images decoded at a time
 MAX_SIZES_SHOWN = 10
-
-
-@dataclass
-class ImagePart:
-    """Summary of one part of images.
-
-    Parameters
-    ----------
-    name, source : str
-    n : int
-        Images.
-    channels, size : int
-        Channels and side of every batch (after conversion).
-    fit : str
-        How other sizes are brought to ``size`` ("resize" or "crop").
-    lazy : bool
-        Decoded from files per batch (folders, CSVs) rather than held as an array.
-    sizes : dict of str to int
-        Images per stored size ``"HxW"``, most frequent first (at most 10).
-    distinct_sizes : int
-        Number of different stored sizes.
-    side_min, side_median, side_max : float
-        Of the shorter side of each stored image.
-    side_edges, side_counts : list
-        Histogram of the shorter sides.
-    non_square : int
-        Images whose height and width differ.
-    smaller : int
-        Images whose shorter side is below ``size`` (enlarged when read).
-    stored_channels : dict of str to int
-        Images per stored channel count ("1" grey, "3" colour; alpha not counted).
-    pixel_mean, pixel_sd : list of float
-        Per channel, of the decoded pixels in ``[0, 1]``.
-    blank_images : int
-        Images whose every pixel has one value.
-    blank_examples : list of str
-    label_columns : list of str
-    labels : list of LabelSummary
-    duplicate_images : int
-        Images identical to an earlier image of this part.
-    duplicate_examples : list of str
-    duplicate_ids : int
-    """
-
-    name: str
-    source: str
-    n: int
-    channels: int
-    size: int
-    fit: str
-    lazy: bool
-    sizes: dict[str, int]
-    distinct_sizes: int
-    side_min: float
-    side_median: float
-    side_max: float
-    side_edges: list[float]
-    side_counts: list[int]
-    non_square: int
-    smaller: int
-    stored_channels: dict[str, int]
-    pixel_mean: list[float]
-    pixel_sd: list[float]
-    blank_images: int
-    blank_examples: list[str]
-    label_columns: list[str]
-    labels: list[LabelSummary]
-    duplicate_images: int
-    duplicate_examples: list[str]
-    duplicate_ids: int
-
-    def lines(self) -> list[str]:
-        """Plain-text summary: size, stored sizes and channels, labels, repeats."""
-        source = f" ({self.source})" if self.source and self.source != self.name else ""
-        stored = ", ".join(f"{k} {v}" for k, v in list(self.sizes.items())[:3])
-        more = f" and {self.distinct_sizes - 3} more sizes" if self.distinct_sizes > 3 else ""
-        lines = [
-            f"{self.name}{source}: {self.n} images read as {self.channels} x {self.size} x "
-            f"{self.size} ({self.fit}); stored sizes {stored}{more}; {self.blank_images} blank"
-        ]
-        lines += label_lines(self.labels)
-        lines.append(
-            f"  duplicates: {self.duplicate_images} repeated images, {self.duplicate_ids} "
-            "repeated ids"
-        )
-        return lines
-
-    def rows(self) -> list[tuple[str, str]]:
-        """Cells of this part's column in the HTML parts table."""
-        sides = " / ".join(
-            format_number(v) for v in (self.side_min, self.side_median, self.side_max)
-        )
-        stored = ", ".join(f"{k}: {v}" for k, v in sorted(self.stored_channels.items()))
-        return [
-            ("Images", str(self.n)),
-            ("Read as (channels x side)", f"{self.channels} x {self.size} ({self.fit})"),
-            ("Storage", "files, decoded per batch" if self.lazy else "array in memory"),
-            ("Stored sizes", str(self.distinct_sizes)),
-            ("Shorter side min / median / max", sides),
-            ("Not square", str(self.non_square)),
-            (f"Smaller than {self.size} px", str(self.smaller)),
-            ("Stored channels (images)", stored),
-            ("Blank images", count_with_examples(self.blank_images, self.blank_examples)),
-            (
-                "Repeated images",
-                count_with_examples(self.duplicate_images, self.duplicate_examples),
-            ),
-            ("Repeated ids", str(self.duplicate_ids)),
-        ]
 
 
 def inspect_images(parts: Mapping[str, ImageSet], *, task: str = "auto") -> Inspection:
@@ -203,44 +80,25 @@ def inspect_images(parts: Mapping[str, ImageSet], *, task: str = "auto") -> Insp
     DataError
         For no parts, a part that is not an ImageSet, or an image file that cannot be read.
     """
-    check_task(task)
-    check_parts(parts, ImageSet, "Read it with biodl.data.images.read_image_folder")
+    check_arguments(IMAGES, parts, task)
     resolved = resolve_task([p.labels for p in parts.values()], task)
     summaries, hashes = [], {}
     for name, images in parts.items():
         hashes[name], pixels = _decode_pass(images)
         summaries.append(_summarise(name, images, hashes[name], pixels, resolved))
     overlaps = find_overlaps({name: (p.ids, hashes[name]) for name, p in parts.items()})
-    findings = small_data_finding(
-        sum(p.n for p in summaries), "image", "images", "the pixel baseline"
-    )
-    for part in summaries:
-        findings += repeat_findings(
-            part.name,
-            part.n,
-            part.duplicate_images,
-            part.duplicate_examples,
-            part.duplicate_ids,
-            item="image",
-            items="images",
-        )
-        findings += geometry_findings(part)
-        findings += part_label_findings(part.name, part.labels)
-    findings += shift_findings(summaries)
-    findings += pair_findings(summaries, overlaps, item="image", items="images")
     first = summaries[0]
-    return Inspection(
+    return assemble(
+        IMAGES,
         resolved,
         summaries,
         overlaps,
-        sort_findings(findings),
-        kind="image",
-        item="image",
-        items="images",
         identity="Two images are identical when their decoded pixels are, as the model sees "
         f"them ({first.channels} x {first.size} x {first.size} after --channels, --size and "
         "--fit); copies saved in another format or compression are found, resized or lossy "
         "re-encoded ones are not.",
+        part_findings=geometry_findings,
+        after=shift_findings(summaries),
         tables=[_size_table(summaries), _pixel_table(summaries)],
         figures=[_side_figure(p) for p in summaries if p.distinct_sizes > 1],
     )
@@ -291,18 +149,19 @@ def _stored_geometry(images: ImageSet) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def _summarise(
-    name: str, images: ImageSet, hashes: list[bytes], pixels: _Pixels, task: str | None
+    name: str, images: ImageSet, hashes: list[bytes], pixels: _Pixels, task: TaskName | None
 ) -> ImagePart:
     channels, heights, widths = _stored_geometry(images)
     sides = np.minimum(heights, widths)
     sizes = Counter(f"{h}x{w}" for h, w in zip(heights.tolist(), widths.tolist(), strict=True))
     edges, counts = integer_histogram(sides)
     blank = np.flatnonzero(pixels.blank)
-    repeated, examples = repeats(hashes, images.ids)
-    return ImagePart(
-        name=name,
-        source=images.source,
-        n=len(images),
+    return ImagePart.build(
+        name,
+        images,
+        hashes,
+        images.labels,
+        task,
         channels=images.channels,
         size=images.size,
         fit=images.fit,
@@ -321,11 +180,6 @@ def _summarise(
         pixel_sd=pixels.sd,
         blank_images=len(blank),
         blank_examples=[str(images.ids[i]) for i in blank[:N_EXAMPLES]],
-        label_columns=[] if images.labels is None else [str(c) for c in images.labels.columns],
-        labels=label_summaries(images.labels, task),  # type: ignore[arg-type]
-        duplicate_images=repeated,
-        duplicate_examples=examples,
-        duplicate_ids=duplicate_id_count(images.ids),
     )
 
 
@@ -368,16 +222,17 @@ def _pixel_table(parts: list[ImagePart]) -> Table:
 
 
 def _side_figure(part: ImagePart) -> Histogram:
-    return Histogram(
-        heading=f"Image sizes in {part.name}",
+    return part_histogram(
+        part,
+        "Image sizes",
         caption="Shorter side of each stored image, in pixels. The dashed line is the side "
         f"every batch gets ({part.size}, --size); images on either side are resized or "
         "cropped to it (--fit).",
-        title=f"{part.name}: {part.n} images, {part.distinct_sizes} sizes",
         xlabel="Shorter side (pixels)",
-        ylabel="Images",
+        unit="images",
         edges=part.side_edges,
         counts=part.side_counts,
         marker=float(part.size),
         marker_label=f"--size {part.size}",
+        title_note=f", {part.distinct_sizes} sizes",
     )

@@ -28,164 +28,39 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
-from biodl.data.checks.common import (
-    N_EXAMPLES,
-    check_parts,
-    check_task,
-    digest,
-    duplicate_id_count,
-    find_overlaps,
-    label_lines,
-    label_summaries,
-    pair_findings,
-    part_label_findings,
-    repeat_findings,
-    repeats,
-    resolve_task,
-    small_data_finding,
-    sort_findings,
+from biodl.data.checks.assemble import assemble, check_arguments
+from biodl.data.checks.common import N_EXAMPLES, digest, find_overlaps
+from biodl.data.checks.labels import resolve_task
+from biodl.data.checks.part import part_histogram
+from biodl.data.checks.records_part import (
+    RECORDS,
+    RecordsPart,
+    outcome_findings,
+    part_findings,
+    shift_findings,
 )
-from biodl.data.checks.records_findings import outcome_findings, part_findings, shift_findings
 from biodl.data.checks.result import (
     Bars,
     Histogram,
     Inspection,
-    LabelSummary,
     Table,
-    count_with_examples,
     float_histogram,
     format_number,
     percent,
 )
 from biodl.data.outcomes import Outcomes
 from biodl.data.records import RecordSet
+from biodl.data.targets import TaskName
 
-__all__ = ["RecordsPart", "inspect_records"]
+__all__ = ["inspect_records"]
+
 
 MAX_VARIABLES_SHOWN = 60
 MAX_VARIABLES_DRAWN = 40
-
-
-@dataclass
-class RecordsPart:
-    """Summary of one part of irregular records.
-
-    Parameters
-    ----------
-    name, source : str
-    n : int
-        Records (stays).
-    observations : int
-        Time-series observations in all records.
-    observations_median, observations_max : float
-        Per record.
-    empty_records : int
-        Records without any time-series observation (statics only).
-    empty_examples : list of str
-    duration_min, duration_median, duration_max, duration_p95 : float
-        Hours from time zero to each record's last observation.
-    duration_edges, duration_counts : list
-        Histogram of those hours.
-    window_hours : float
-        The ``--window`` the grid would use.
-    beyond_window : int
-        Records with observations after the window (not used by the networks).
-    variables : list of str
-        Time-series variables observed at least once in this part.
-    coverage : dict of str to float
-        Per variable, the share of records with at least one observation of it.
-    rate : dict of str to float
-        Per variable, observations per record (mean over all records).
-    static_missing : dict of str to float
-        Per static descriptor, the share of records without a value.
-    label_columns : list of str
-    labels : list of LabelSummary
-    duplicate_records : int
-        Records identical to an earlier record of this part.
-    duplicate_examples : list of str
-    duplicate_ids : int
-    """
-
-    name: str
-    source: str
-    n: int
-    observations: int
-    observations_median: float
-    observations_max: float
-    empty_records: int
-    empty_examples: list[str]
-    duration_min: float
-    duration_median: float
-    duration_max: float
-    duration_p95: float
-    duration_edges: list[float]
-    duration_counts: list[int]
-    window_hours: float
-    beyond_window: int
-    variables: list[str]
-    coverage: dict[str, float]
-    rate: dict[str, float]
-    static_missing: dict[str, float]
-    label_columns: list[str]
-    labels: list[LabelSummary]
-    duplicate_records: int
-    duplicate_examples: list[str]
-    duplicate_ids: int
-
-    def lines(self) -> list[str]:
-        """Plain-text summary: size, stay lengths, variables, labels, repeats."""
-        source = f" ({self.source})" if self.source and self.source != self.name else ""
-        stays = (
-            f"stays {format_number(self.duration_min)}–{format_number(self.duration_max)} h "
-            f"(median {format_number(self.duration_median)} h), {self.beyond_window} beyond "
-            f"the {format_number(self.window_hours)} h window"
-        )
-        lines = [
-            f"{self.name}{source}: {self.n} records, {self.observations} observations of "
-            f"{len(self.variables)} variables (median {format_number(self.observations_median)} "
-            f"per record); {stays}"
-        ]
-        lines += label_lines(self.labels)
-        lines.append(
-            f"  duplicates: {self.duplicate_records} repeated records, {self.duplicate_ids} "
-            "repeated ids"
-        )
-        return lines
-
-    def rows(self) -> list[tuple[str, str]]:
-        """Cells of this part's column in the HTML parts table."""
-        stays = " / ".join(
-            format_number(round(v, 1))
-            for v in (self.duration_min, self.duration_median, self.duration_max)
-        )
-        return [
-            ("Records", str(self.n)),
-            ("Observations", str(self.observations)),
-            (
-                "Observations per record (median / max)",
-                f"{format_number(self.observations_median)} / "
-                f"{format_number(self.observations_max)}",
-            ),
-            ("Variables observed", str(len(self.variables))),
-            ("Stay hours min / median / max", stays),
-            (
-                f"Stays beyond the {format_number(self.window_hours)} h window",
-                f"{self.beyond_window} ({percent(self.beyond_window / max(self.n, 1))})",
-            ),
-            (
-                "Records without observations",
-                count_with_examples(self.empty_records, self.empty_examples),
-            ),
-            (
-                "Repeated records",
-                count_with_examples(self.duplicate_records, self.duplicate_examples),
-            ),
-            ("Repeated ids", str(self.duplicate_ids)),
-        ]
 
 
 def inspect_records(
@@ -223,8 +98,7 @@ def inspect_records(
     DataError
         For no parts or a part that is not a RecordSet.
     """
-    check_task(task)
-    check_parts(parts, RecordSet, "Read it with biodl.data.records.read_records")
+    check_arguments(RECORDS, parts, task)
     labelled = {name: _with_outcomes(part, outcomes) for name, part in parts.items()}
     resolved = resolve_task([p.labels for p in labelled.values()], task)
     vocabulary = sorted({v for p in parts.values() for v in p.variables})
@@ -234,34 +108,16 @@ def inspect_records(
         for name, part in labelled.items()
     ]
     overlaps = find_overlaps({name: (p.ids, hashes[name]) for name, p in parts.items()})
-    findings = small_data_finding(
-        sum(p.n for p in summaries), "record", "records", "the summary-statistics baselines"
-    )
-    findings += outcome_findings(parts, outcomes)
-    for k, part in enumerate(summaries):
-        findings += part_findings(part, first=k == 0)
-        findings += repeat_findings(
-            part.name,
-            part.n,
-            part.duplicate_records,
-            part.duplicate_examples,
-            part.duplicate_ids,
-            item="record",
-            items="records",
-        )
-        findings += part_label_findings(part.name, part.labels)
-    findings += shift_findings(summaries)
-    findings += pair_findings(summaries, overlaps, item="record", items="records")
-    return Inspection(
+    return assemble(
+        RECORDS,
         resolved,
         summaries,
         overlaps,
-        sort_findings(findings),
-        kind="records",
-        item="record",
-        items="records",
         identity="Two records are identical when they hold the same observations (time, "
         "variable, value) and the same static values.",
+        part_findings=part_findings,
+        before=outcome_findings(parts, outcomes),
+        after=shift_findings(summaries),
         tables=[_variable_table(summaries), *_static_table(summaries)],
         figures=[*(_duration_figure(p) for p in summaries), _coverage_figure(summaries)],
     )
@@ -302,7 +158,7 @@ def _record_hashes(part: RecordSet, vocabulary: list[str]) -> list[bytes]:
 
 
 def _summarise(
-    name: str, part: RecordSet, hashes: list[bytes], task: str | None, window_hours: float
+    name: str, part: RecordSet, hashes: list[bytes], task: TaskName | None, window_hours: float
 ) -> RecordsPart:
     n = len(part)
     counts = part.counts
@@ -312,13 +168,14 @@ def _summarise(
     per_variable = np.bincount(pairs % max(len(part.variables), 1), minlength=len(part.variables))
     observations = np.bincount(part.variable.astype(np.int64), minlength=len(part.variables))
     edges, hist = float_histogram(durations) if n else ([], [])
-    repeated, examples = repeats(hashes, part.ids)
     statics = part.statics
     missing = np.isnan(statics).mean(axis=0) if n else np.zeros(len(part.static_names))
-    return RecordsPart(
-        name=name,
-        source=part.source,
-        n=n,
+    return RecordsPart.build(
+        name,
+        part,
+        hashes,
+        part.labels,
+        task,
         observations=int(counts.sum()),
         observations_median=float(np.median(counts)) if n else math.nan,
         observations_max=float(counts.max()) if n else math.nan,
@@ -336,11 +193,6 @@ def _summarise(
         coverage={v: float(per_variable[k] / max(n, 1)) for k, v in enumerate(part.variables)},
         rate={v: float(observations[k] / max(n, 1)) for k, v in enumerate(part.variables)},
         static_missing={s: float(missing[k]) for k, s in enumerate(part.static_names)},
-        label_columns=[] if part.labels is None else [str(c) for c in part.labels.columns],
-        labels=label_summaries(part.labels, task),  # type: ignore[arg-type]
-        duplicate_records=repeated,
-        duplicate_examples=examples,
-        duplicate_ids=duplicate_id_count(part.ids),
     )
 
 
@@ -395,13 +247,13 @@ def _static_table(parts: list[RecordsPart]) -> list[Table]:
 
 
 def _duration_figure(part: RecordsPart) -> Histogram:
-    return Histogram(
-        heading=f"Stay lengths in {part.name}",
+    return part_histogram(
+        part,
+        "Stay lengths",
         caption="Hours from time zero to each record's last observation. The dashed line is "
         "the --window: observations after it are not used by the networks.",
-        title=f"{part.name}: {part.n} records",
         xlabel="Hours to the last observation",
-        ylabel="Records",
+        unit="records",
         edges=part.duration_edges,
         counts=part.duration_counts,
         marker=part.window_hours,

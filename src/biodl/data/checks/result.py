@@ -22,6 +22,8 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from biodl._io import jsonable
+
 __all__ = [
     "HISTOGRAM_BINS",
     "Bars",
@@ -41,7 +43,6 @@ __all__ = [
     "float_histogram",
     "format_number",
     "integer_histogram",
-    "jsonable",
     "percent",
 ]
 
@@ -365,19 +366,6 @@ def format_number(x: float) -> str:
 def percent(x: float) -> str:
     """``0.123`` -> ``'12.3%'``; "—" when not finite."""
     return "—" if not math.isfinite(x) else f"{x:.1%}"
-
-
-def jsonable(obj: Any) -> Any:
-    """Dicts, lists and numbers made JSON-ready: numpy scalars unwrapped, NaN/inf -> None."""
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
 
 
 def article(word: str) -> str:

@@ -26,30 +26,18 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 
-from biodl.data.checks.common import (
-    check_parts,
-    check_task,
-    duplicate_id_count,
-    label_lines,
-    label_summaries,
-    overlap,
-    pair_findings,
-    part_label_findings,
-    repeat_findings,
-    repeats,
-    resolve_task,
-    small_data_finding,
-    sort_findings,
-)
+from biodl.data.checks.assemble import assemble, check_arguments
+from biodl.data.checks.common import digest, find_overlaps
+from biodl.data.checks.labels import resolve_task
+from biodl.data.checks.part import KindTerms, PartBase, part_histogram, slashed, span
 from biodl.data.checks.result import (
     Finding,
     Histogram,
@@ -57,7 +45,6 @@ from biodl.data.checks.result import (
     LabelSummary,
     Overlap,
     Table,
-    count_with_examples,
     format_number,
     integer_histogram,
     percent,
@@ -65,7 +52,16 @@ from biodl.data.checks.result import (
 from biodl.data.sequence import SequenceSet
 from biodl.data.targets import TaskName
 
-__all__ = ["SequencePart", "inspect_sequences"]
+__all__ = ["SEQUENCES", "SequencePart", "inspect_sequences"]
+
+SEQUENCES = KindTerms(
+    "sequence",
+    "sequence",
+    "sequences",
+    baseline="the k-mer baseline",
+    data=SequenceSet,
+    reader="Read it with biodl.data.read_sequences or SequenceSet.from_strings",
+)
 
 #: Thresholds of the sequence findings.
 LENGTH_SPREAD = 2.0
@@ -73,7 +69,7 @@ AMBIGUOUS_FRACTION = 0.05
 
 
 @dataclass
-class SequencePart:
+class SequencePart(PartBase):
     """Summary of one part of sequences (a split or a file).
 
     Parameters
@@ -109,6 +105,8 @@ class SequencePart:
         Records whose id occurs earlier in this part.
     """
 
+    terms: ClassVar[KindTerms] = SEQUENCES
+
     name: str
     source: str
     n: int
@@ -129,40 +127,25 @@ class SequencePart:
     duplicate_examples: list[str]
     duplicate_ids: int
 
-    def lines(self) -> list[str]:
-        """Plain-text summary: sizes, lengths and letters, labels, repeats."""
-        source = f" ({self.source})" if self.source and self.source != self.name else ""
-        letters = f"{self.n} {self.alphabet.upper()} sequences"
-        length = (
-            f"length {format_number(self.length_min)}–{format_number(self.length_max)} "
-            f"(median {format_number(self.length_median)})"
-        )
+    def headline(self) -> str:
+        """Sizes, lengths and letters."""
         extra = f", ambiguous {self.ambiguous_fraction:.1%}"
         if self.gc_content is not None and math.isfinite(self.gc_content):
             extra = f", GC {self.gc_content:.1%}" + extra
-        lines = [f"{self.name}{source}: {letters}, {length}{extra}"]
-        lines += label_lines(self.labels)
-        lines.append(
-            f"  duplicates: {self.duplicate_sequences} repeated sequences, "
-            f"{self.duplicate_ids} repeated ids"
-        )
-        return lines
+        length = span(self.length_min, self.length_max, self.length_median)
+        return f"{self.n} {self.alphabet.upper()} sequences, length {length}{extra}"
 
-    def rows(self) -> list[tuple[str, str]]:
-        """Cells of this part's column in the HTML parts table."""
-        repeated = count_with_examples(self.duplicate_sequences, self.duplicate_examples)
-        lengths = " / ".join(
-            format_number(v) for v in (self.length_min, self.length_median, self.length_max)
-        )
+    def kind_rows(self) -> list[tuple[str, str]]:
+        """Alphabet, lengths and letters."""
         return [
-            ("Sequences", str(self.n)),
             ("Alphabet", self.alphabet.upper()),
-            ("Length min / median / max", lengths),
+            (
+                "Length min / median / max",
+                slashed(self.length_min, self.length_median, self.length_max),
+            ),
             ("Mean length", format_number(round(self.length_mean, 1))),
             ("GC content", "—" if self.gc_content is None else percent(self.gc_content)),
             ("Ambiguous letters", percent(self.ambiguous_fraction)),
-            ("Repeated sequences", repeated),
-            ("Repeated ids", str(self.duplicate_ids)),
         ]
 
 
@@ -201,37 +184,27 @@ def inspect_sequences(parts: Mapping[str, SequenceSet], *, task: str = "auto") -
     >>> inspect_sequences({"all": seqs}).parts[0].ambiguous_fraction
     0.2
     """
-    check_task(task)
-    check_parts(
-        parts, SequenceSet, "Read it with biodl.data.read_sequences or SequenceSet.from_strings"
-    )
+    check_arguments(SEQUENCES, parts, task)
     resolved = resolve_task([s.labels for s in parts.values()], task)
     hashes = {name: _record_hashes(seqs) for name, seqs in parts.items()}
     summaries = [_summarise(name, seqs, hashes[name], resolved) for name, seqs in parts.items()]
-    names = list(parts)
-    overlaps = [
-        _overlap(a, parts[a], hashes[a], b, parts[b], hashes[b])
-        for i, a in enumerate(names)
-        for b in names[i + 1 :]
-    ]
-    findings = small_data_finding(
-        sum(p.n for p in summaries), "sequence", "sequences", "the k-mer baseline"
+
+    def why_not(a: str, b: str) -> str:
+        same = parts[a].alphabet.name == parts[b].alphabet.name
+        return "" if same else "different alphabets"
+
+    overlaps = find_overlaps(
+        {name: (s.ids, hashes[name]) for name, s in parts.items()}, why_not=why_not
     )
-    for part in summaries:
-        findings += _part_findings(part)
-    findings += pair_findings(
-        summaries, overlaps, item="sequence", items="sequences", not_compared=_not_compared
-    )
-    return Inspection(
+    return assemble(
+        SEQUENCES,
         resolved,
         summaries,
         overlaps,
-        sort_findings(findings),
-        kind="sequence",
-        item="sequence",
-        items="sequences",
         identity="Two sequences are identical when all their letters are (parts of different "
         "alphabets are not compared).",
+        part_findings=_part_findings,
+        not_compared=_not_compared,
         tables=[_letters_table(summaries)],
         figures=[_length_figure(p) for p in summaries],
     )
@@ -244,8 +217,7 @@ def _record_hashes(seqs: SequenceSet) -> list[bytes]:
     """A 16-byte digest of the codes of each record (one Python call per record, not letter)."""
     view = np.ascontiguousarray(seqs.codes).data
     bounds = seqs.offsets.tolist()
-    blake = hashlib.blake2b
-    return [blake(view[a:b], digest_size=16).digest() for a, b in itertools.pairwise(bounds)]
+    return [digest(view[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def _summarise(
@@ -254,12 +226,12 @@ def _summarise(
     lengths = seqs.lengths
     edges, counts = integer_histogram(lengths)
     composition, ambiguous, gc = _composition(seqs)
-    repeated, examples = repeats(hashes, seqs.ids)
-    columns = [] if seqs.labels is None else [str(c) for c in seqs.labels.columns]
-    return SequencePart(
-        name=name,
-        source=seqs.source,
-        n=len(seqs),
+    return SequencePart.build(
+        name,
+        seqs,
+        hashes,
+        seqs.labels,
+        task,
         alphabet=seqs.alphabet.name,
         length_min=float(lengths.min()),
         length_median=float(np.median(lengths)),
@@ -271,11 +243,6 @@ def _summarise(
         composition=composition,
         ambiguous_fraction=ambiguous,
         gc_content=gc,
-        label_columns=columns,
-        labels=label_summaries(seqs.labels, task),
-        duplicate_sequences=repeated,
-        duplicate_examples=examples,
-        duplicate_ids=duplicate_id_count(seqs.ids),
     )
 
 
@@ -298,34 +265,13 @@ def _composition(seqs: SequenceSet) -> tuple[dict[str, float], float, float | No
     return composition, ambiguous, gc
 
 
-def _overlap(
-    first: str,
-    a: SequenceSet,
-    hashes_a: list[bytes],
-    second: str,
-    b: SequenceSet,
-    hashes_b: list[bytes],
-) -> Overlap:
-    if a.alphabet.name != b.alphabet.name:
-        shared_ids = int(pd.Index(b.ids).isin(pd.Index(a.ids)).sum())
-        return Overlap(first, second, len(b), 0, [], [], shared_ids, False, "different alphabets")
-    return overlap(first, a.ids, hashes_a, second, b.ids, hashes_b)
-
-
 # --------------------------------------------------------------------------- findings
 
 
-def _part_findings(part: SequencePart) -> list[Finding]:
+def _part_findings(part: SequencePart, first: bool) -> list[Finding]:
+    """Lengths that vary widely, ambiguity codes (the same for every part)."""
     name = part.name
-    out = repeat_findings(
-        name,
-        part.n,
-        part.duplicate_sequences,
-        part.duplicate_examples,
-        part.duplicate_ids,
-        item="sequence",
-        items="sequences",
-    )
+    out: list[Finding] = []
     if part.length_max > LENGTH_SPREAD * part.length_median:
         out.append(
             Finding(
@@ -351,7 +297,7 @@ def _part_findings(part: SequencePart) -> list[Finding]:
                 "ambiguous_letters",
             )
         )
-    return out + part_label_findings(name, part.labels)
+    return out
 
 
 def _not_compared(ov: Overlap) -> Finding:
@@ -376,15 +322,14 @@ def _letters_table(parts: list[SequencePart]) -> Table:
 
 
 def _length_figure(part: SequencePart) -> Histogram:
-    return Histogram(
-        heading=f"Sequence lengths in {part.name}",
+    return part_histogram(
+        part,
+        "Sequence lengths",
         caption="Number of records per length. A long tail or a second peak can mean truncated "
         "or concatenated records.",
-        title=f"{part.name}: {part.n} records",
         xlabel="Sequence length (letters)",
-        ylabel="Records",
+        unit="records",
         edges=part.length_edges,
         counts=part.length_counts,
         marker=part.length_median,
-        marker_label=f"median {format_number(part.length_median)}",
     )

@@ -24,152 +24,32 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
-from biodl.data.checks.common import (
-    N_EXAMPLES,
-    check_parts,
-    check_task,
-    digest,
-    duplicate_id_count,
-    find_overlaps,
-    label_lines,
-    label_summaries,
-    pair_findings,
-    part_label_findings,
-    repeat_findings,
-    repeats,
-    resolve_task,
-    small_data_finding,
-    sort_findings,
-)
+from biodl.data.checks.assemble import assemble, check_arguments
+from biodl.data.checks.common import N_EXAMPLES, digest, find_overlaps
+from biodl.data.checks.labels import resolve_task
+from biodl.data.checks.part import part_histogram
 from biodl.data.checks.result import (
     Figure,
-    Finding,
     Histogram,
     Inspection,
-    LabelSummary,
     Lines,
     LineSeries,
     Table,
-    count_with_examples,
     format_number,
     integer_histogram,
 )
-from biodl.data.targets import class_names
+from biodl.data.checks.timeseries_part import SERIES, SeriesPart, part_findings, shift_findings
+from biodl.data.targets import TaskName, class_names
 from biodl.data.timeseries import TimeSeriesSet
 
-__all__ = ["SeriesPart", "inspect_timeseries"]
+__all__ = ["inspect_timeseries"]
 
-#: Later parts whose median length differs from the first part's by more than this fraction.
-LENGTH_SHIFT = 0.1
-#: A channel mean this many training standard deviations away from the training mean.
-LEVEL_SHIFT = 1.0
+
 MAX_CHANNELS_SHOWN = 20
 MAX_CLASSES_DRAWN = 8
-
-
-@dataclass
-class SeriesPart:
-    """Summary of one part of regular time series.
-
-    Parameters
-    ----------
-    name, source : str
-    n : int
-        Series.
-    channels : int
-    length_min, length_median, length_max : float
-        Real lengths (time points before the padding).
-    length_edges, length_counts : list
-        Histogram of the lengths.
-    shorter_series : int
-        Series shorter than the longest.
-    nonfinite : int
-        NaN or infinite values inside the series.
-    nonfinite_series : int
-        Series holding at least one.
-    nonfinite_examples : list of str
-        Up to 5 of their ids.
-    channel_mean, channel_sd, channel_min, channel_max : list of float
-        Per channel, over the finite values of every series.
-    flat_series : int
-        Series whose every channel holds one value over time.
-    flat_examples : list of str
-    label_columns : list of str
-    labels : list of LabelSummary
-    duplicate_series : int
-        Series identical to an earlier series of this part.
-    duplicate_examples : list of str
-    duplicate_ids : int
-    """
-
-    name: str
-    source: str
-    n: int
-    channels: int
-    length_min: float
-    length_median: float
-    length_max: float
-    length_edges: list[float]
-    length_counts: list[int]
-    shorter_series: int
-    nonfinite: int
-    nonfinite_series: int
-    nonfinite_examples: list[str]
-    channel_mean: list[float]
-    channel_sd: list[float]
-    channel_min: list[float]
-    channel_max: list[float]
-    flat_series: int
-    flat_examples: list[str]
-    label_columns: list[str]
-    labels: list[LabelSummary]
-    duplicate_series: int
-    duplicate_examples: list[str]
-    duplicate_ids: int
-
-    def lines(self) -> list[str]:
-        """Plain-text summary: size, lengths, missing values, labels, repeats."""
-        source = f" ({self.source})" if self.source and self.source != self.name else ""
-        lengths = (
-            f"length {format_number(self.length_min)}–{format_number(self.length_max)} "
-            f"(median {format_number(self.length_median)})"
-        )
-        lines = [
-            f"{self.name}{source}: {self.n} series, {self.channels} channel"
-            f"{'s' if self.channels != 1 else ''}, {lengths}; {self.nonfinite} missing or "
-            f"infinite values, {self.flat_series} flat series"
-        ]
-        lines += label_lines(self.labels)
-        lines.append(
-            f"  duplicates: {self.duplicate_series} repeated series, {self.duplicate_ids} "
-            "repeated ids"
-        )
-        return lines
-
-    def rows(self) -> list[tuple[str, str]]:
-        """Cells of this part's column in the HTML parts table."""
-        lengths = " / ".join(
-            format_number(v) for v in (self.length_min, self.length_median, self.length_max)
-        )
-        return [
-            ("Series", str(self.n)),
-            ("Channels", str(self.channels)),
-            ("Length min / median / max", lengths),
-            (
-                "NaN or infinite values",
-                count_with_examples(self.nonfinite, self.nonfinite_examples),
-            ),
-            ("Flat series", count_with_examples(self.flat_series, self.flat_examples)),
-            (
-                "Repeated series",
-                count_with_examples(self.duplicate_series, self.duplicate_examples),
-            ),
-            ("Repeated ids", str(self.duplicate_ids)),
-        ]
 
 
 def inspect_timeseries(parts: Mapping[str, TimeSeriesSet], *, task: str = "auto") -> Inspection:
@@ -195,32 +75,23 @@ def inspect_timeseries(parts: Mapping[str, TimeSeriesSet], *, task: str = "auto"
     DataError
         For no parts or a part that is not a TimeSeriesSet.
     """
-    check_task(task)
-    check_parts(parts, TimeSeriesSet, "Read it with biodl.data.timeseries.read_timeseries")
+    check_arguments(SERIES, parts, task)
     resolved = resolve_task([s.labels for s in parts.values()], task)
     hashes = {name: _series_hashes(series) for name, series in parts.items()}
     summaries = [_summarise(name, series, hashes[name], resolved) for name, series in parts.items()]
     overlaps = find_overlaps({name: (s.ids, hashes[name]) for name, s in parts.items()})
-    findings = small_data_finding(
-        sum(p.n for p in summaries), "series", "series", "the summary-statistics and 1-NN baselines"
-    )
-    for part in summaries:
-        findings += _part_findings(part)
-    findings += _shift_findings(summaries)
-    findings += pair_findings(summaries, overlaps, item="series", items="series")
     first_name, first = next(iter(parts.items()))
     figures: list[Figure] = [_length_figure(p) for p in summaries if p.length_min != p.length_max]
     figures.append(_mean_figure(first_name, first, resolved))
-    return Inspection(
+    return assemble(
+        SERIES,
         resolved,
         summaries,
         overlaps,
-        sort_findings(findings),
-        kind="timeseries",
-        item="series",
-        items="series",
         identity="Two series are identical when they have the same length and channels and "
         "the same value at every time point (exact equality, no tolerance).",
+        part_findings=part_findings,
+        after=shift_findings(summaries),
         tables=[_channel_table(summaries)],
         figures=figures,
     )
@@ -241,7 +112,7 @@ def _series_hashes(series: TimeSeriesSet) -> list[bytes]:
 
 
 def _summarise(
-    name: str, series: TimeSeriesSet, hashes: list[bytes], task: str | None
+    name: str, series: TimeSeriesSet, hashes: list[bytes], task: TaskName | None
 ) -> SeriesPart:
     values, mask = series.values, series.mask
     real = np.broadcast_to(mask[:, None, :], values.shape)
@@ -260,12 +131,12 @@ def _summarise(
     top = np.where(finite, values, -np.inf).max(axis=2)
     low = np.where(finite, values, np.inf).min(axis=2)
     flat = np.flatnonzero((top == low).all(axis=1))
-    repeated, examples = repeats(hashes, series.ids)
-    columns = [] if series.labels is None else [str(c) for c in series.labels.columns]
-    return SeriesPart(
-        name=name,
-        source=series.source,
-        n=len(series),
+    return SeriesPart.build(
+        name,
+        series,
+        hashes,
+        series.labels,
+        task,
         channels=series.channels,
         length_min=float(lengths.min()),
         length_median=float(np.median(lengths)),
@@ -282,122 +153,7 @@ def _summarise(
         channel_max=highs,
         flat_series=len(flat),
         flat_examples=[series.ids[i] for i in flat[:N_EXAMPLES]],
-        label_columns=columns,
-        labels=label_summaries(series.labels, task),  # type: ignore[arg-type]
-        duplicate_series=repeated,
-        duplicate_examples=examples,
-        duplicate_ids=duplicate_id_count(series.ids),
     )
-
-
-# --------------------------------------------------------------------------- findings
-
-
-def _part_findings(part: SeriesPart) -> list[Finding]:
-    name = part.name
-    out = repeat_findings(
-        name,
-        part.n,
-        part.duplicate_series,
-        part.duplicate_examples,
-        part.duplicate_ids,
-        item="series",
-        items="series",
-    )
-    if part.nonfinite:
-        out.append(
-            Finding(
-                "warning",
-                f"{name}: {part.nonfinite} values inside {part.nonfinite_series} of {part.n} "
-                "series are missing (NaN) or infinite "
-                f"(e.g. {', '.join(part.nonfinite_examples)}).",
-                "Training refuses them: interpolate the gaps (or drop those series), or read "
-                "the data as irregular records (--kind records), which model missing values.",
-                "nonfinite",
-            )
-        )
-    if part.length_min != part.length_max:
-        out.append(
-            Finding(
-                "info",
-                f"{name}: lengths vary ({format_number(part.length_min)} to "
-                f"{format_number(part.length_max)}, median {format_number(part.length_median)}; "
-                f"{part.shorter_series} of {part.n} series are shorter than the longest).",
-                "Nothing to do for the networks, which mask the padding; the 1-NN baseline "
-                "crops or zero-pads to the training length. To compare on one length, "
-                "resample the series to a common length first.",
-                "variable_lengths",
-            )
-        )
-    if part.flat_series:
-        out.append(
-            Finding(
-                "info",
-                f"{name}: {part.flat_series} series hold one value at every time point (e.g. "
-                f"{', '.join(part.flat_examples)}).",
-                "Check for sensor dropouts or placeholder rows; a flat series carries no shape "
-                "and becomes all zeros under --ts-normalisation instance.",
-                "flat_series",
-            )
-        )
-    return out + part_label_findings(name, part.labels)
-
-
-def _shift_findings(parts: list[SeriesPart]) -> list[Finding]:
-    first, out = parts[0], []
-    for part in parts[1:]:
-        if part.channels != first.channels:
-            out.append(
-                Finding(
-                    "warning",
-                    f"{part.name} series have {part.channels} channels but {first.name} series "
-                    f"have {first.channels}.",
-                    "Give every part the same channels in the same order; training refuses "
-                    "parts with other channels.",
-                    "channels_differ",
-                )
-            )
-            continue
-        ratio = part.length_median / first.length_median
-        if abs(ratio - 1) > LENGTH_SHIFT:
-            out.append(
-                Finding(
-                    "warning",
-                    f"{part.name} series are {'longer' if ratio > 1 else 'shorter'} than "
-                    f"{first.name} series (median length {format_number(part.length_median)} "
-                    f"vs {format_number(first.length_median)}).",
-                    "Check that the parts were recorded and cut the same way; a model (and the "
-                    "1-NN baseline, which crops or pads to the training length) may not "
-                    "transfer between lengths.",
-                    "lengths_differ",
-                )
-            )
-        out += _level_findings(first, part)
-    return out
-
-
-def _level_findings(first: SeriesPart, part: SeriesPart) -> list[Finding]:
-    shifted = [
-        c
-        for c in range(first.channels)
-        if first.channel_sd[c] > 0
-        and abs(part.channel_mean[c] - first.channel_mean[c]) > LEVEL_SHIFT * first.channel_sd[c]
-    ]
-    if not shifted:
-        return []
-    c = shifted[0]
-    return [
-        Finding(
-            "warning",
-            f"{part.name}: {len(shifted)} of {first.channels} channels sit far from their "
-            f"{first.name} level (channel {c + 1}: mean {format_number(part.channel_mean[c])} "
-            f"vs {format_number(first.channel_mean[c])}, {first.name} sd "
-            f"{format_number(first.channel_sd[c])}).",
-            "Check units and preprocessing of each part; global normalisation (the default) "
-            f"scales every part with the {first.name} mean and sd.",
-            "level_shift",
-        )
-    ]
 
 
 # --------------------------------------------------------------------------- presentation
@@ -422,20 +178,19 @@ def _channel_table(parts: list[SeriesPart]) -> Table:
 
 
 def _length_figure(part: SeriesPart) -> Histogram:
-    return Histogram(
-        heading=f"Series lengths in {part.name}",
+    return part_histogram(
+        part,
+        "Series lengths",
         caption="Number of series per length (time points before the padding).",
-        title=f"{part.name}: {part.n} series",
         xlabel="Length (time points)",
-        ylabel="Series",
+        unit="series",
         edges=part.length_edges,
         counts=part.length_counts,
         marker=part.length_median,
-        marker_label=f"median {format_number(part.length_median)}",
     )
 
 
-def _mean_figure(name: str, series: TimeSeriesSet, task: str | None) -> Lines:
+def _mean_figure(name: str, series: TimeSeriesSet, task: TaskName | None) -> Lines:
     groups = {"all series": np.arange(len(series))}
     if task in ("binary", "multiclass") and series.labels is not None:
         column = series.labels.iloc[:, 0]

@@ -1,9 +1,9 @@
-"""The findings of :func:`biodl.data.checks.records.inspect_records`, from its part summaries.
+"""The summary of one part of irregular records (:class:`RecordsPart`) and its findings.
 
-Kept apart from the summaries so each file holds one concept: missingness per variable,
-static descriptors, stay lengths against the window, variables seen in one part only,
-measurement practice and stay lengths that differ between parts, outcomes that do not match
-the records.
+Missingness per variable, static descriptors, stay lengths against the window, variables seen
+in one part only, measurement practice and stay lengths that differ between parts, outcomes
+that do not match the records. The summaries are made by
+:func:`biodl.data.checks.records.inspect_records`.
 
 Examples
 --------
@@ -14,39 +14,41 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
 
 from biodl.data.checks.common import N_EXAMPLES
-from biodl.data.checks.result import Finding, format_number
+from biodl.data.checks.part import KindTerms, PartBase, slashed, span
+from biodl.data.checks.result import (
+    Finding,
+    LabelSummary,
+    count_with_examples,
+    format_number,
+    percent,
+)
 from biodl.data.outcomes import Outcomes
 from biodl.data.records import RecordSet
 
 __all__ = [
     "COVERAGE_SHIFT",
     "RARE_COVERAGE",
+    "RECORDS",
+    "RecordsPart",
     "outcome_findings",
     "part_findings",
     "shift_findings",
 ]
 
-
-class RecordsPart(Protocol):
-    """The fields of :class:`biodl.data.checks.records.RecordsPart` read here."""
-
-    name: str
-    n: int
-    empty_records: int
-    empty_examples: list[str]
-    duration_median: float
-    duration_p95: float
-    window_hours: float
-    beyond_window: int
-    variables: list[str]
-    coverage: dict[str, float]
-    static_missing: dict[str, float]
-
+RECORDS = KindTerms(
+    "records",
+    "record",
+    "records",
+    baseline="the summary-statistics baselines",
+    data=RecordSet,
+    reader="Read it with biodl.data.records.read_records",
+)
 
 #: A variable measured in fewer than this share of the first part's records is "rare".
 RARE_COVERAGE = 0.1
@@ -61,7 +63,106 @@ SHORT_STAYS = 0.5
 STAY_SHIFT = 0.25
 
 
-def part_findings(part: RecordsPart, *, first: bool) -> list[Finding]:
+@dataclass
+class RecordsPart(PartBase):
+    """Summary of one part of irregular records.
+
+    Parameters
+    ----------
+    name, source : str
+    n : int
+        Records (stays).
+    observations : int
+        Time-series observations in all records.
+    observations_median, observations_max : float
+        Per record.
+    empty_records : int
+        Records without any time-series observation (statics only).
+    empty_examples : list of str
+    duration_min, duration_median, duration_max, duration_p95 : float
+        Hours from time zero to each record's last observation.
+    duration_edges, duration_counts : list
+        Histogram of those hours.
+    window_hours : float
+        The ``--window`` the grid would use.
+    beyond_window : int
+        Records with observations after the window (not used by the networks).
+    variables : list of str
+        Time-series variables observed at least once in this part.
+    coverage : dict of str to float
+        Per variable, the share of records with at least one observation of it.
+    rate : dict of str to float
+        Per variable, observations per record (mean over all records).
+    static_missing : dict of str to float
+        Per static descriptor, the share of records without a value.
+    label_columns : list of str
+    labels : list of LabelSummary
+    duplicate_records : int
+        Records identical to an earlier record of this part.
+    duplicate_examples : list of str
+    duplicate_ids : int
+    """
+
+    terms: ClassVar[KindTerms] = RECORDS
+
+    name: str
+    source: str
+    n: int
+    observations: int
+    observations_median: float
+    observations_max: float
+    empty_records: int
+    empty_examples: list[str]
+    duration_min: float
+    duration_median: float
+    duration_max: float
+    duration_p95: float
+    duration_edges: list[float]
+    duration_counts: list[int]
+    window_hours: float
+    beyond_window: int
+    variables: list[str]
+    coverage: dict[str, float]
+    rate: dict[str, float]
+    static_missing: dict[str, float]
+    label_columns: list[str]
+    labels: list[LabelSummary]
+    duplicate_records: int
+    duplicate_examples: list[str]
+    duplicate_ids: int
+
+    def headline(self) -> str:
+        """Size, observations, stay lengths."""
+        return (
+            f"{self.n} records, {self.observations} observations of {len(self.variables)} "
+            f"variables (median {format_number(self.observations_median)} per record); stays "
+            f"{span(self.duration_min, self.duration_max, self.duration_median, 'h')}, "
+            f"{self.beyond_window} beyond the {format_number(self.window_hours)} h window"
+        )
+
+    def kind_rows(self) -> list[tuple[str, str]]:
+        """Observations, variables, stay lengths, empty records."""
+        stays = (self.duration_min, self.duration_median, self.duration_max)
+        return [
+            ("Observations", str(self.observations)),
+            (
+                "Observations per record (median / max)",
+                slashed(self.observations_median, self.observations_max),
+            ),
+            ("Variables observed", str(len(self.variables))),
+            ("Stay hours min / median / max", slashed(*(round(v, 1) for v in stays))),
+            (
+                f"Stays beyond the {format_number(self.window_hours)} h window",
+                f"{self.beyond_window} ({percent(self.beyond_window / max(self.n, 1))})",
+            ),
+            (
+                "Records without observations",
+                count_with_examples(self.empty_records, self.empty_examples),
+            ),
+        ]
+
+
+def part_findings(part: RecordsPart, first: bool) -> list[Finding]:
     """Rare variables and missing statics (first part), empty records, stays vs the window."""
     out: list[Finding] = []
     name = part.name

@@ -1,8 +1,9 @@
-"""The findings of :func:`biodl.data.checks.images.inspect_images`, from its part summaries.
+"""The summary of one part of images (:class:`ImagePart`) and its findings.
 
 Within a part: blank images, stored sizes that vary, images that are not square or smaller
 than the side of the batches, channels that are converted. Between parts: stored sizes,
-channels or pixel levels that differ from the first part's.
+channels or pixel levels that differ from the first part's. The summaries are made by
+:func:`biodl.data.checks.images.inspect_images`.
 
 Examples
 --------
@@ -13,11 +14,30 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import ClassVar
 
-from biodl.data.checks.result import Finding, format_number
+from biodl.data.checks.part import KindTerms, PartBase, slashed
+from biodl.data.checks.result import Finding, LabelSummary, count_with_examples, format_number
+from biodl.data.images import ImageSet
 
-__all__ = ["LEVEL_SHIFT", "SIDE_SHIFT", "geometry_findings", "shift_findings"]
+__all__ = [
+    "IMAGES",
+    "LEVEL_SHIFT",
+    "SIDE_SHIFT",
+    "ImagePart",
+    "geometry_findings",
+    "shift_findings",
+]
+
+IMAGES = KindTerms(
+    "image",
+    "image",
+    "images",
+    baseline="the pixel baseline",
+    data=ImageSet,
+    reader="Read it with biodl.data.images.read_image_folder",
+)
 
 #: Later parts whose median stored side differs from the first part's by more than this.
 SIDE_SHIFT = 0.25
@@ -25,28 +45,109 @@ SIDE_SHIFT = 0.25
 LEVEL_SHIFT = 0.1
 
 
-class ImagePart(Protocol):
-    """The fields of :class:`biodl.data.checks.images.ImagePart` read here."""
+@dataclass
+class ImagePart(PartBase):
+    """Summary of one part of images.
+
+    Parameters
+    ----------
+    name, source : str
+    n : int
+        Images.
+    channels, size : int
+        Channels and side of every batch (after conversion).
+    fit : str
+        How other sizes are brought to ``size`` ("resize" or "crop").
+    lazy : bool
+        Decoded from files per batch (folders, CSVs) rather than held as an array.
+    sizes : dict of str to int
+        Images per stored size ``"HxW"``, most frequent first (at most 10).
+    distinct_sizes : int
+        Number of different stored sizes.
+    side_min, side_median, side_max : float
+        Of the shorter side of each stored image.
+    side_edges, side_counts : list
+        Histogram of the shorter sides.
+    non_square : int
+        Images whose height and width differ.
+    smaller : int
+        Images whose shorter side is below ``size`` (enlarged when read).
+    stored_channels : dict of str to int
+        Images per stored channel count ("1" grey, "3" colour; alpha not counted).
+    pixel_mean, pixel_sd : list of float
+        Per channel, of the decoded pixels in ``[0, 1]``.
+    blank_images : int
+        Images whose every pixel has one value.
+    blank_examples : list of str
+    label_columns : list of str
+    labels : list of LabelSummary
+    duplicate_images : int
+        Images identical to an earlier image of this part.
+    duplicate_examples : list of str
+    duplicate_ids : int
+    """
+
+    terms: ClassVar[KindTerms] = IMAGES
 
     name: str
+    source: str
     n: int
     channels: int
     size: int
     fit: str
+    lazy: bool
+    sizes: dict[str, int]
     distinct_sizes: int
     side_min: float
     side_median: float
     side_max: float
+    side_edges: list[float]
+    side_counts: list[int]
     non_square: int
     smaller: int
     stored_channels: dict[str, int]
     pixel_mean: list[float]
+    pixel_sd: list[float]
     blank_images: int
     blank_examples: list[str]
+    label_columns: list[str]
+    labels: list[LabelSummary]
+    duplicate_images: int
+    duplicate_examples: list[str]
+    duplicate_ids: int
+
+    def headline(self) -> str:
+        """Size, stored sizes and channels, blank images."""
+        stored = ", ".join(f"{k} {v}" for k, v in list(self.sizes.items())[:3])
+        more = f" and {self.distinct_sizes - 3} more sizes" if self.distinct_sizes > 3 else ""
+        return (
+            f"{self.n} images read as {self.channels} x {self.size} x {self.size} ({self.fit}); "
+            f"stored sizes {stored}{more}; {self.blank_images} blank"
+        )
+
+    def kind_rows(self) -> list[tuple[str, str]]:
+        """How images are read and stored, their sizes and channels, blank images."""
+        stored = ", ".join(f"{k}: {v}" for k, v in sorted(self.stored_channels.items()))
+        return [
+            ("Read as (channels x side)", f"{self.channels} x {self.size} ({self.fit})"),
+            ("Storage", "files, decoded per batch" if self.lazy else "array in memory"),
+            ("Stored sizes", str(self.distinct_sizes)),
+            (
+                "Shorter side min / median / max",
+                slashed(self.side_min, self.side_median, self.side_max),
+            ),
+            ("Not square", str(self.non_square)),
+            (f"Smaller than {self.size} px", str(self.smaller)),
+            ("Stored channels (images)", stored),
+            ("Blank images", count_with_examples(self.blank_images, self.blank_examples)),
+        ]
 
 
-def geometry_findings(part: ImagePart) -> list[Finding]:
-    """Blank images, varying sizes, non-square and small images, converted channels."""
+def geometry_findings(part: ImagePart, first: bool) -> list[Finding]:
+    """Blank images, varying sizes, non-square and small images, converted channels.
+
+    The same for every part (``first`` is not used).
+    """
     out: list[Finding] = []
     name = part.name
     if part.blank_images:
