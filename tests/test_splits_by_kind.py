@@ -162,3 +162,22 @@ def test_records_keep_each_patient_in_one_part_by_default(tmp_path: Path) -> Non
     seen = [{patient[i] for i in prepared.parts[n].ids} for n in prepared.present()]
     assert all(not (a & b) for j, a in enumerate(seen) for b in seen[j + 1 :])
     assert "group split by 'patient_id'" in prepared.split_note
+
+
+@pytest.mark.parametrize("kind", KIND_NAMES)
+def test_every_kind_reports_test_items_identical_to_training_items(
+    kind: str, tmp_path: Path
+) -> None:
+    """The same file given as --test: every test item is a copy of a training item (leakage)."""
+    data = WRITERS[kind](tmp_path)
+    if kind == "timeseries":  # a file without side columns, which a --test file cannot have
+        table = pd.read_csv(data["train"]).drop(columns=["group", "part"])
+        table.to_csv(tmp_path / "plain.csv", index=False)
+        data = {"train": str(tmp_path / "plain.csv"), "kind": "timeseries"}
+    data["test"], data["valid_size"] = data["train"], 0.0
+    prepared = prepare_run_data(RunConfig.from_dict({"data": data}))
+    n_test = len(prepared.parts["test"])
+    assert prepared.leakage["identical_train_test"] == n_test
+    message = next(w for w in prepared.warnings if "leakage" in w)
+    assert message.startswith(f"{n_test} of {n_test} test ")
+    assert "identical to a training" in message and "e.g." in message

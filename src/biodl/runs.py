@@ -205,7 +205,8 @@ def load_model(path: str | os.PathLike[str]) -> SavedModel:
             f"up to {RUN_SCHEMA_VERSION}); upgrade biodl"
         )
     inputs = info.get("inputs", info)  # schema 1 kept them at top level
-    network = get_kind(info.get("kind", "sequence")).build_network(
+    info.setdefault("kind", "sequence")  # schema 1 came before other kinds: sequences
+    network = get_kind(info["kind"]).build_network(
         info["model"], info["params"], inputs, info["n_outputs"]
     )
     model: Any = network.model

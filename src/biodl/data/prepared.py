@@ -69,6 +69,8 @@ class Leakage:
         ``(evaluation id, training id)`` pairs.
     what : str
         The items' plural name for messages ('sequences', 'images', ...).
+    item : str
+        The singular ('sequence', 'image', ...).
     criterion : str
         How "near" was measured, for the message.
     fix : str
@@ -79,6 +81,7 @@ class Leakage:
     near: int
     examples: list[tuple[str, str]]
     what: str = "items"
+    item: str = "item"
     criterion: str = ""
     fix: str = "remove duplicates"
 
@@ -425,7 +428,7 @@ def check_leakage(kind: PreparingKind, prepared: PreparedData, threshold: float)
             how = "; ".join(x for x in (found.criterion, f"e.g. {example}") if x)
             message = (
                 f"{found.exact} of {len(part)} {name} {found.what} are identical to a training "
-                f"{found.what.removesuffix('s')}{near} ({how}): {name} metrics may be "
+                f"{found.item}{near} ({how}): {name} metrics may be "
                 f"optimistic (leakage); {found.fix}"
             )
             prepared.add_warning(message, LeakageWarning)

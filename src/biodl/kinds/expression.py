@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
     from biodl.config import DataConfig, RunConfig
     from biodl.data.checks.result import Inspection
-    from biodl.data.prepared import PreparedData, RawData
+    from biodl.data.prepared import Leakage, PreparedData, RawData
     from biodl.kinds import ExtraBaseline
 
 __all__ = ["EXPRESSION", "EXPRESSION_MODELS", "ExpressionBatches", "ExpressionKind"]
@@ -284,6 +284,20 @@ class ExpressionKind:
             side=train.obs.reset_index(drop=True),
             files=[p for p in (data.train, data.valid, data.test, data.labels) if p],
             label_source=data.train,
+        )
+
+    def leakage(self, train: ExpressionSet, part: ExpressionSet, threshold: float) -> Leakage:
+        """Samples of ``part`` whose values equal a training sample's (over the training genes)."""
+        from biodl.data.checks.common import identical_leakage
+        from biodl.data.checks.expression_values import row_hashes
+
+        genes = list(train.genes)
+        return identical_leakage(
+            (train.ids, row_hashes(train, genes)),
+            (part.ids, row_hashes(part, genes)),
+            what="samples",
+            item="sample",
+            fix="remove the duplicated samples or split by donor (--split group)",
         )
 
     def check(self, prepared: PreparedData) -> None:

@@ -271,6 +271,19 @@ class ImageKind:
         except OSError:
             return False
 
+    def leakage(self, train: ImageSet, part: ImageSet, threshold: float) -> Any:
+        """Images of ``part`` whose decoded pixels equal a training image's."""
+        from biodl.data.checks.common import identical_leakage
+        from biodl.data.checks.images import image_hashes
+
+        return identical_leakage(
+            (train.ids, image_hashes(train)),
+            (part.ids, image_hashes(part)),
+            what="images",
+            item="image",
+            fix="remove the duplicated images or split by patient (--split group)",
+        )
+
     def default_model(self, prepared: Any) -> str:
         """The small CNN (3 conv blocks, 32-64-128 channels) for every image size."""
         return "cnn"

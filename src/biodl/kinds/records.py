@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from biodl.config import DataConfig, RunConfig
     from biodl.data.checks.result import Inspection
-    from biodl.data.prepared import PreparedData, RawData
+    from biodl.data.prepared import Leakage, PreparedData, RawData
     from biodl.data.records import RecordSet
     from biodl.data.timegrid import GridSpec
     from biodl.kinds import ExtraBaseline
@@ -107,6 +107,20 @@ class RecordsKind:
         from biodl.kinds.records_read import read_records_run
 
         return read_records_run(cfg, reader_options(cfg.data))
+
+    def leakage(self, train: RecordSet, part: RecordSet, threshold: float) -> Leakage:
+        """Records of ``part`` with the same observations and statics as a training record."""
+        from biodl.data.checks.common import identical_leakage
+        from biodl.data.checks.records import record_hashes
+
+        vocabulary = sorted(set(train.variables) | set(part.variables))
+        return identical_leakage(
+            (train.ids, record_hashes(train, vocabulary)),
+            (part.ids, record_hashes(part, vocabulary)),
+            what="records",
+            item="record",
+            fix="remove the duplicated records or keep each patient in one part (--group-column)",
+        )
 
     def default_model(self, prepared: PreparedData) -> str:
         return DEFAULT_RECORD_MODEL

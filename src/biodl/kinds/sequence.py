@@ -129,6 +129,7 @@ class SequenceKind:
             found.near,
             list(found.examples),
             what="sequences",
+            item="sequence",
             criterion=f"k-mer Jaccard >= {threshold:g}",
             fix="remove duplicates or use --split similarity",
         )

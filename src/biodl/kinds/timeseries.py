@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
     from biodl.config import DataConfig, RunConfig
     from biodl.data.checks.result import Inspection
-    from biodl.data.prepared import PreparedData, RawData
+    from biodl.data.prepared import Leakage, PreparedData, RawData
     from biodl.kinds import ExtraBaseline
 
 __all__ = [
@@ -340,6 +340,19 @@ class TimeSeriesKind:
             side=table,
             files=[p for p in (data.train, data.valid, data.test) if p],
             label_source=data.train,
+        )
+
+    def leakage(self, train: TimeSeriesSet, part: TimeSeriesSet, threshold: float) -> Leakage:
+        """Series of ``part`` equal, value for value, to a training series."""
+        from biodl.data.checks.common import identical_leakage
+        from biodl.data.checks.timeseries import series_hashes
+
+        return identical_leakage(
+            (train.ids, series_hashes(train)),
+            (part.ids, series_hashes(part)),
+            what="series",
+            item="series",
+            fix="remove the duplicated series or split by subject (--split group)",
         )
 
     def default_model(self, prepared: PreparedData) -> str:

@@ -94,7 +94,7 @@ def read_for_run(
         raise ConfigError(f"unknown read option(s): {', '.join(unknown)}")
     given = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in options.items()}
     data_cfg = DataConfig(**{**given, "train": os.fspath(data), "label_columns": list(columns)})
-    kind_obj = get_kind(saved.info.get("kind", "sequence"))
+    kind_obj = get_kind(saved.info["kind"])
     part, labels = kind_obj.read(
         os.fspath(data), model_inputs(saved.info), data_cfg, require_labels=require_labels
     )

@@ -245,7 +245,7 @@ def predict_trained(
 
     info = trained.info
     targets = TargetEncoding.from_dict(info["targets"])
-    kind_obj = get_kind(info.get("kind", "sequence"))
+    kind_obj = get_kind(info["kind"])
     data = kind_obj.dataset(part, None, model_inputs(info), training=False, seed=0)
     return predict_scores(
         trained.network,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from biodl.data.checks.result import Finding, Overlap, article
+from biodl.data.prepared import Leakage
 from biodl.data.targets import TASKS
 from biodl.errors import ConfigError, DataError
 
@@ -103,6 +104,24 @@ def repeats(hashes: Sequence[bytes], ids: Ids) -> tuple[int, list[str]]:
 def duplicate_id_count(ids: Ids) -> int:
     """How many ids occur earlier in the same part."""
     return int(pd.Index(list(ids)).duplicated().sum())
+
+
+def identical_leakage(
+    train: tuple[Ids, Sequence[bytes]],
+    part: tuple[Ids, Sequence[bytes]],
+    *,
+    what: str,
+    item: str,
+    fix: str,
+) -> Leakage:
+    """Items of ``part`` identical to a training item, from ``(ids, digests)`` of both.
+
+    For the training-time leakage check of kinds compared by content (see
+    :meth:`biodl.kinds.Kind`'s ``leakage`` hook); ``near`` equals ``exact``.
+    """
+    found = overlap("train", *train, "part", *part)
+    pairs = list(zip(found.examples, found.matches, strict=True))
+    return Leakage(found.identical, found.identical, pairs, what=what, item=item, fix=fix)
 
 
 def find_overlaps(

@@ -116,6 +116,15 @@ class _Pixels:
     blank: np.ndarray
 
 
+def image_hashes(images: ImageSet) -> list[bytes]:
+    """A digest of each image's decoded pixels (as the model sees them), a chunk at a time."""
+    hashes: list[bytes] = []
+    for start in range(0, len(images), CHUNK):
+        x = np.ascontiguousarray(images.load(np.arange(start, min(start + CHUNK, len(images)))))
+        hashes += [digest(x[k].astype(np.float32).data) for k in range(len(x))]
+    return hashes
+
+
 def _decode_pass(images: ImageSet) -> tuple[list[bytes], _Pixels]:
     """Decode every image once: hash its pixels, sum per channel, find blank images."""
     n, c = len(images), images.channels

@@ -102,7 +102,7 @@ def inspect_records(
     labelled = {name: _with_outcomes(part, outcomes) for name, part in parts.items()}
     resolved = resolve_task([p.labels for p in labelled.values()], task)
     vocabulary = sorted({v for p in parts.values() for v in p.variables})
-    hashes = {name: _record_hashes(p, vocabulary) for name, p in parts.items()}
+    hashes = {name: record_hashes(p, vocabulary) for name, p in parts.items()}
     summaries = [
         _summarise(name, part, hashes[name], resolved, window_hours)
         for name, part in labelled.items()
@@ -133,7 +133,7 @@ def _with_outcomes(part: RecordSet, outcomes: Outcomes | None) -> RecordSet:
     return replace(part, labels=table.reindex(part.ids).reset_index(drop=True))
 
 
-def _record_hashes(part: RecordSet, vocabulary: list[str]) -> list[bytes]:
+def record_hashes(part: RecordSet, vocabulary: list[str]) -> list[bytes]:
     """A digest of each record: its observations (variables by name) and static values."""
     position = {v: k for k, v in enumerate(vocabulary)}
     codes = np.array([position[v] for v in part.variables], dtype=np.int32)

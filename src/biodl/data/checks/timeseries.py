@@ -77,7 +77,7 @@ def inspect_timeseries(parts: Mapping[str, TimeSeriesSet], *, task: str = "auto"
     """
     check_arguments(SERIES, parts, task)
     resolved = resolve_task([s.labels for s in parts.values()], task)
-    hashes = {name: _series_hashes(series) for name, series in parts.items()}
+    hashes = {name: series_hashes(series) for name, series in parts.items()}
     summaries = [_summarise(name, series, hashes[name], resolved) for name, series in parts.items()]
     overlaps = find_overlaps({name: (s.ids, hashes[name]) for name, s in parts.items()})
     first_name, first = next(iter(parts.items()))
@@ -100,7 +100,7 @@ def inspect_timeseries(parts: Mapping[str, TimeSeriesSet], *, task: str = "auto"
 # --------------------------------------------------------------------------- one part
 
 
-def _series_hashes(series: TimeSeriesSet) -> list[bytes]:
+def series_hashes(series: TimeSeriesSet) -> list[bytes]:
     """A digest of each series' real values (its length and channels included)."""
     values, lengths = series.values, series.lengths
     channels = series.channels
