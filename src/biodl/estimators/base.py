@@ -1,13 +1,13 @@
 """What the scikit-learn estimators of every kind of data share: parameters, fit and predict.
 
-:class:`DeepEstimator` holds the training parameters, builds the run configuration, turns
-``y`` into a label table, prepares ``X`` through the one preparation path
+:class:`DeepEstimator` holds the training parameters (dataclass fields), builds the run
+configuration, turns ``y`` into a label table, prepares ``X`` through the one preparation path
 (:func:`prepare_arrays`), trains (the same as ``biodl train``, without a run directory) and
 scores. :class:`DeepClassifier` and :class:`DeepRegressor` add the scikit-learn methods. A
 kind's estimators say only what is their own: the kind's name (``kind``), how ``X`` is read
-(``_read``) and, where the kind has parameters of its own, an ``__init__`` listing every
-parameter (scikit-learn reads the signature) and ``_data_options``. See
-:mod:`biodl.estimators.sequence` and :mod:`biodl.estimators.timeseries`.
+(``_read``) and, where the kind has parameters of its own, their fields and
+``_data_options``. See :mod:`biodl.estimators.sequence` and
+:mod:`biodl.estimators.timeseries`.
 
 Examples
 --------
@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
@@ -60,11 +61,15 @@ TRAIN_OPTIONS = (
 )
 
 
+@dataclass(eq=False, repr=False)
 class DeepEstimator(BaseEstimator):
     """Parameters, training and scoring of the estimators of every kind of data.
 
-    Subclasses set ``kind`` (a name of :data:`biodl.kinds.MODALITIES`) and ``noun`` (what one
-    sample of ``X`` is called in messages, singular and plural) and implement ``_read``.
+    The parameters are dataclass fields: the generated ``__init__`` only stores them, and its
+    signature, which scikit-learn reads, lists each one. A kind subclasses this with ``kind``
+    (a name of :data:`biodl.kinds.MODALITIES`), ``noun`` (what one sample of ``X`` is called in
+    messages, singular and plural) and ``_read``; a kind with parameters of its own declares
+    them as fields of a dataclass subclass (see :mod:`biodl.estimators.sequence`).
 
     Parameters
     ----------
@@ -87,47 +92,27 @@ class DeepEstimator(BaseEstimator):
     noun: ClassVar[tuple[str, str]] = ("sample", "samples")
     _task: ClassVar[str] = "auto"
 
-    def __init__(
-        self,
-        model: str = "auto",
-        model_params: dict[str, Any] | None = None,
-        *,
-        epochs: int | Literal["auto"] = "auto",
-        batch_size: int = 64,
-        lr: float = 1e-3,
-        optimizer: str = "adam",
-        loss: str = "auto",
-        weight_decay: float = 0.0,
-        l1: float = 0.0,
-        l2: float = 0.0,
-        patience: int = 5,
-        valid_size: float = 0.1,
-        class_weights: str = "none",
-        seed: int = 0,
-        device: str = "cpu",
-        threads: int = 0,
-        verbose: bool = False,
-    ):
-        self.model = model
-        self.model_params = model_params
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.loss = loss
-        self.weight_decay = weight_decay
-        self.l1 = l1
-        self.l2 = l2
-        self.patience = patience
-        self.valid_size = valid_size
-        self.class_weights = class_weights
-        self.seed = seed
-        self.device = device
-        self.threads = threads
-        self.verbose = verbose
+    model: str = "auto"
+    model_params: dict[str, Any] | None = None
+    _: KW_ONLY
+    epochs: int | Literal["auto"] = "auto"
+    batch_size: int = 64
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    loss: str = "auto"
+    weight_decay: float = 0.0
+    l1: float = 0.0
+    l2: float = 0.0
+    patience: int = 5
+    valid_size: float = 0.1
+    class_weights: str = "none"
+    seed: int = 0
+    device: str = "cpu"
+    threads: int = 0
+    verbose: bool = False
 
     def _read(self, X: Any) -> Any:
-        """``X`` of :meth:`fit` as the kind's part (a dataclass with a ``labels`` field)."""
+        """``X`` of ``fit`` as one part of the kind's data (:class:`biodl.kinds.Part`)."""
         raise NotImplementedError(f"{type(self).__name__} does not say how to read X")
 
     def _read_fitted(self, X: Any) -> Any:
@@ -163,7 +148,8 @@ class DeepEstimator(BaseEstimator):
         if self._task == "auto" and infer_targets(labels, "auto", source="y").task == "regression":
             regressor = type(self).__name__.replace("Classifier", "Regressor")
             raise DataError(f"y: looks numeric and continuous; use {regressor} for regression")
-        part = dataclasses.replace(part, labels=labels)
+        if hasattr(part, "labels"):  # as a part read from a file, it carries its labels
+            part = dataclasses.replace(part, labels=labels)
         prepared = prepare_arrays(cfg, part, labels, task=self._task, valid_size=self.valid_size)
         self.model_, self.fit_ = fit_model(cfg, prepared, progress=self.verbose)
         self.targets_ = prepared.targets

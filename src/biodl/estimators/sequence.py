@@ -19,7 +19,8 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from dataclasses import KW_ONLY, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -38,56 +39,17 @@ def as_sequences(X: Any, alphabet: str = "auto") -> SequenceSet:
     return SequenceSet.from_strings(list(values), alphabet=alphabet, source="X")
 
 
+@dataclass(eq=False, repr=False)
 class _SequenceEstimator(DeepEstimator):
     """How the two estimators read sequences, and their own parameters (see their docstrings)."""
 
     kind = "sequence"
     noun = ("sequence", "sequences")
 
-    def __init__(
-        self,
-        model: str = "cnn",
-        model_params: dict[str, Any] | None = None,
-        *,
-        epochs: int | Literal["auto"] = "auto",
-        batch_size: int = 64,
-        lr: float = 1e-3,
-        optimizer: str = "adam",
-        loss: str = "auto",
-        weight_decay: float = 0.0,
-        l1: float = 0.0,
-        l2: float = 0.0,
-        patience: int = 5,
-        valid_size: float = 0.1,
-        class_weights: str = "none",
-        alphabet: str = "auto",
-        length: int | None = None,
-        seed: int = 0,
-        device: str = "cpu",
-        threads: int = 0,
-        verbose: bool = False,
-    ):
-        super().__init__(
-            model,
-            model_params,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            optimizer=optimizer,
-            loss=loss,
-            weight_decay=weight_decay,
-            l1=l1,
-            l2=l2,
-            patience=patience,
-            valid_size=valid_size,
-            class_weights=class_weights,
-            seed=seed,
-            device=device,
-            threads=threads,
-            verbose=verbose,
-        )
-        self.alphabet = alphabet
-        self.length = length
+    model: str = "cnn"
+    _: KW_ONLY
+    alphabet: str = "auto"
+    length: int | None = None
 
     def _read(self, X: Any) -> SequenceSet:
         return as_sequences(X, self.alphabet)

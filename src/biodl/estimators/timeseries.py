@@ -23,7 +23,8 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from dataclasses import KW_ONLY, dataclass
+from typing import Any
 
 from biodl.data.timeseries import TimeSeriesSet
 from biodl.estimators.base import DeepClassifier, DeepEstimator, DeepRegressor
@@ -43,54 +44,15 @@ def as_timeseries(X: Any) -> TimeSeriesSet:
     return TimeSeriesSet.from_array(X, source="X")
 
 
+@dataclass(eq=False, repr=False)
 class _TimeSeriesEstimator(DeepEstimator):
     """How the two estimators read series, and their own parameter (see their docstrings)."""
 
     kind = "timeseries"
     noun = ("series", "series")
 
-    def __init__(
-        self,
-        model: str = "auto",
-        model_params: dict[str, Any] | None = None,
-        *,
-        epochs: int | Literal["auto"] = "auto",
-        batch_size: int = 64,
-        lr: float = 1e-3,
-        optimizer: str = "adam",
-        loss: str = "auto",
-        weight_decay: float = 0.0,
-        l1: float = 0.0,
-        l2: float = 0.0,
-        patience: int = 5,
-        valid_size: float = 0.1,
-        class_weights: str = "none",
-        normalisation: str = "global",
-        seed: int = 0,
-        device: str = "cpu",
-        threads: int = 0,
-        verbose: bool = False,
-    ):
-        super().__init__(
-            model,
-            model_params,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            optimizer=optimizer,
-            loss=loss,
-            weight_decay=weight_decay,
-            l1=l1,
-            l2=l2,
-            patience=patience,
-            valid_size=valid_size,
-            class_weights=class_weights,
-            seed=seed,
-            device=device,
-            threads=threads,
-            verbose=verbose,
-        )
-        self.normalisation = normalisation
+    _: KW_ONLY
+    normalisation: str = "global"
 
     def _read(self, X: Any) -> TimeSeriesSet:
         return as_timeseries(X)
