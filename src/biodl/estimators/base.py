@@ -75,17 +75,9 @@ class DeepEstimator(BaseEstimator):
     ----------
     model : str, default 'auto'
         A model of the kind from ``biodl models``; 'auto' is the kind's default.
-    model_params : dict, optional
-        Its hyperparameters, e.g. ``{"channels": 128}``.
-    epochs, batch_size, lr, optimizer, loss, weight_decay, l1, l2, patience, class_weights, seed,
-    device, threads
-        As the options of ``biodl train`` (defaults 'auto', 64, 1e-3, 'adam', 'auto', 0, 0, 0, 5,
-        'none', 0, 'cpu', 0).
-    valid_size : float, default 0.1
-        Fraction of ``X`` held out for early stopping (stratified for classifiers); 0 trains on
-        all of ``X`` for ``epochs`` epochs.
-    verbose : bool, default False
-        Progress bar.
+    model_params, epochs, batch_size, lr, optimizer, loss, weight_decay, l1, l2, patience,
+    valid_size, class_weights, seed, device, threads, verbose
+        As for :class:`~biodl.estimators.SequenceClassifier`.
     """
 
     kind: ClassVar[str]

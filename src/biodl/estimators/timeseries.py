@@ -89,13 +89,8 @@ class TimeSeriesClassifier(DeepClassifier, _TimeSeriesEstimator):
 
     Attributes
     ----------
-    classes_ : ndarray
-        Class labels, in the order of the ``predict_proba`` columns (for two classes the second
-        is the positive one).
-    model_ : Trained
-        The trained network (``model_.network``) and its description (``model_.info``).
-    history_ : DataFrame
-        Per-epoch losses and validation metrics.
+    classes_, model_, history_
+        As for :class:`~biodl.estimators.SequenceClassifier`.
     n_channels_ : int
         Channels of the training series; ``predict`` requires the same.
     """
