@@ -61,6 +61,7 @@ TRAIN_OPTIONS = (
 )
 
 
+# eq=False: hashable, compared by identity as estimators are; repr=False: scikit-learn's repr
 @dataclass(eq=False, repr=False)
 class DeepEstimator(BaseEstimator):
     """Parameters, training and scoring of the estimators of every kind of data.

@@ -73,6 +73,7 @@ def _check_X(X: Any, estimator: str) -> Any:
         raise DataError(f"{estimator}.fit / transform: X: {err}") from None
 
 
+# eq=False: hashable, compared by identity as estimators are; repr=False: scikit-learn's repr
 @dataclass(eq=False, repr=False)
 class _Autoencoder(TransformerMixin, BaseEstimator):
     """Shared parameters, fitting and encoding (see :class:`AE`).
