@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -11,7 +12,9 @@ from sklearn.pipeline import Pipeline
 
 import biodl
 from biodl import SequenceClassifier, SequenceRegressor
+from biodl.data.expression import ExpressionSet
 from biodl.errors import DataError
+from biodl.estimators.base import DeepClassifier, DeepEstimator, DeepRegressor
 
 SMALL = {"channels": 8, "n_layers": 1}
 
@@ -127,3 +130,46 @@ def test_grid_search_cv_with_parallel_jobs():
     search.fit(X, y)
     assert set(search.cv_results_["param_lr"]) == {1e-3, 1e-2}
     assert search.best_estimator_.predict(X[:4]).shape == (4,)
+
+
+class _ProfileEstimator(DeepEstimator):
+    """A kind's estimators are its name, its word for a sample and its reading of X."""
+
+    kind = "expression"
+    noun = ("profile", "profiles")
+
+    def _read(self, X):
+        values = np.asarray(X, dtype=np.float32)
+        ids = [f"s{i}" for i in range(len(values))]
+        genes = [f"g{j}" for j in range(values.shape[1])]
+        return ExpressionSet(values, ids, genes, pd.DataFrame(index=ids))
+
+
+class ProfileClassifier(DeepClassifier, _ProfileEstimator):
+    pass
+
+
+class ProfileRegressor(DeepRegressor, _ProfileEstimator):
+    pass
+
+
+def test_a_new_kind_is_its_name_and_its_reading_of_x():
+    rng = np.random.default_rng(0)
+    y = np.arange(120) % 2
+    X = rng.normal(size=(120, 20)) + 1.5 * y[:, None]
+    clf = ProfileClassifier(epochs=5).fit(X[:100], np.where(y[:100], "up", "flat"))
+    assert clf.model_.info["kind"] == "expression" and clf.classes_.tolist() == ["flat", "up"]
+    assert clf.score(X[100:], np.where(y[100:], "up", "flat")) > 0.9
+    assert clone(clf).get_params() == clf.get_params()
+    reg = ProfileRegressor(epochs=2, valid_size=0).fit(X, X[:, 0])
+    assert reg.predict(X[:3]).shape == (3,)
+    with pytest.raises(DataError, match="3 labels for 4 profiles; give one per profile"):
+        ProfileClassifier().fit(X[:4], y[:3])
+    with pytest.raises(DataError, match="use ProfileRegressor for regression"):
+        ProfileClassifier(valid_size=0).fit(X[:15], np.linspace(0, 1, 15) + 0.01)
+
+    class Unread(DeepClassifier):
+        kind = "expression"
+
+    with pytest.raises(NotImplementedError, match="Unread does not say how to read X"):
+        Unread().fit(X, y)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
@@ -192,7 +192,7 @@ class DAE(AE):
     Parameters
     ----------
     n_genes, n_latent, hidden, activation, dropout, batch_norm
-        As for :class:`AE`.
+        As for :class:`AE` (the keywords are passed to it).
     corruption : {'gaussian', 'mask'}, default 'mask'
         'gaussian' adds N(0, rate²) noise to every value; 'mask' zeroes a random fraction
         ``rate`` of the values (dropout-like, close to the zeros of single-cell data).
@@ -204,22 +204,11 @@ class DAE(AE):
         self,
         n_genes: int,
         *,
-        n_latent: int = 10,
-        hidden: Sequence[int] = (256, 128),
-        activation: ActivationName = "relu",
-        dropout: float = 0.0,
-        batch_norm: bool = True,
         corruption: CorruptionName = "mask",
         rate: float = 0.2,
+        **params: Any,
     ):
-        super().__init__(
-            n_genes,
-            n_latent=n_latent,
-            hidden=hidden,
-            activation=activation,
-            dropout=dropout,
-            batch_norm=batch_norm,
-        )
+        super().__init__(n_genes, **params)
         if corruption not in CORRUPTIONS:
             raise ConfigError(
                 f"corruption={corruption!r}: expected one of {', '.join(CORRUPTIONS)}"
@@ -278,7 +267,7 @@ class VAE(AE):
     Parameters
     ----------
     n_genes, n_latent, hidden, activation, dropout, batch_norm
-        As for :class:`AE`.
+        As for :class:`AE` (the keywords are passed to it).
     likelihood : {'gaussian', 'nb'}, default 'gaussian'
         'gaussian': the decoder gives the mean of a Gaussian with a learned variance per gene;
         for normalised data. 'nb': the input is raw counts; the encoder sees ``log1p(x)``, the
@@ -297,29 +286,12 @@ class VAE(AE):
     input_mean: Tensor
     input_scale: Tensor
 
-    def __init__(
-        self,
-        n_genes: int,
-        *,
-        n_latent: int = 10,
-        hidden: Sequence[int] = (256, 128),
-        activation: ActivationName = "relu",
-        dropout: float = 0.0,
-        batch_norm: bool = True,
-        likelihood: LikelihoodName = "gaussian",
-    ):
+    def __init__(self, n_genes: int, *, likelihood: LikelihoodName = "gaussian", **params: Any):
         if likelihood not in LIKELIHOODS:
             raise ConfigError(
                 f"likelihood={likelihood!r}: expected one of {', '.join(LIKELIHOODS)}"
             )
-        super().__init__(
-            n_genes,
-            n_latent=n_latent,
-            hidden=hidden,
-            activation=activation,
-            dropout=dropout,
-            batch_norm=batch_norm,
-        )
+        super().__init__(n_genes, **params)
         self.likelihood = likelihood
         # Per-gene log-variance (gaussian) or log inverse-dispersion (nb).
         self.log_scale = nn.Parameter(torch.zeros(n_genes))

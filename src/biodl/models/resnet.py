@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 import torch
 from torch import Tensor, nn
@@ -176,83 +176,41 @@ class ResNet(nn.Module):
         return self.head(self.dropout(self.features(x)))
 
 
-class ResNet18(ResNet):
+class _FixedBlocks(ResNet):
+    """A :class:`ResNet` with ``bound`` keyword arguments fixed (the registry leaves them out)."""
+
+    bound: ClassVar[dict[str, Any]]
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**self.bound, **params)
+
+
+class ResNet18(_FixedBlocks):
     """ResNet-18: residual network with 2, 2, 2, 2 BasicBlocks (11.7 M parameters at width 64).
 
-    Parameters
-    ----------
-    in_channels : int
-        Image channels (1 greyscale, 3 RGB).
-    n_outputs : int
-        Width of the output.
-    size : int or None, default None
-        Image side; chooses the stem when ``stem="auto"``.
-    width : int, default 64
-        Channels of the first stage (stages use ``width * (1, 2, 4, 8)``); 64 matches
-        torchvision and ImageNet weights.
-    stem : {"auto", "small", "imagenet"}, default "auto"
-        Small stem (3x3, stride 1, no max-pool) up to 64 pixels, torchvision's otherwise.
-    dropout : float, default 0.0
-        Dropout before the head.
+    Parameters are those of :class:`ResNet` with ``blocks=(2, 2, 2, 2)`` fixed: ``in_channels``,
+    ``n_outputs``, ``size``, ``width`` (64 matches torchvision and ImageNet weights), ``stem``
+    and ``dropout``.
+
+    Examples
+    --------
+    >>> tuple(ResNet18(in_channels=1, n_outputs=2, width=4)(torch.zeros(1, 1, 16, 16)).shape)
+    (1, 2)
     """
 
-    def __init__(
-        self,
-        *,
-        in_channels: int,
-        n_outputs: int,
-        size: int | None = None,
-        width: int = 64,
-        stem: StemName = "auto",
-        dropout: float = 0.0,
-    ) -> None:
-        super().__init__(
-            in_channels=in_channels,
-            n_outputs=n_outputs,
-            size=size,
-            blocks=(2, 2, 2, 2),
-            width=width,
-            stem=stem,
-            dropout=dropout,
-        )
+    bound: ClassVar[dict[str, Any]] = {"blocks": (2, 2, 2, 2)}
 
 
-class ResNet34(ResNet):
+class ResNet34(_FixedBlocks):
     """ResNet-34: residual network with 3, 4, 6, 3 BasicBlocks (21.8 M parameters at width 64).
 
-    Parameters
-    ----------
-    in_channels : int
-        Image channels (1 greyscale, 3 RGB).
-    n_outputs : int
-        Width of the output.
-    size : int or None, default None
-        Image side; chooses the stem when ``stem="auto"``.
-    width : int, default 64
-        Channels of the first stage (stages use ``width * (1, 2, 4, 8)``); 64 matches
-        torchvision and ImageNet weights.
-    stem : {"auto", "small", "imagenet"}, default "auto"
-        Small stem (3x3, stride 1, no max-pool) up to 64 pixels, torchvision's otherwise.
-    dropout : float, default 0.0
-        Dropout before the head.
+    Parameters are those of :class:`ResNet` with ``blocks=(3, 4, 6, 3)`` fixed, as for
+    :class:`ResNet18`.
+
+    Examples
+    --------
+    >>> len(ResNet34(in_channels=3, n_outputs=2, width=4).layer3)
+    6
     """
 
-    def __init__(
-        self,
-        *,
-        in_channels: int,
-        n_outputs: int,
-        size: int | None = None,
-        width: int = 64,
-        stem: StemName = "auto",
-        dropout: float = 0.0,
-    ) -> None:
-        super().__init__(
-            in_channels=in_channels,
-            n_outputs=n_outputs,
-            size=size,
-            blocks=(3, 4, 6, 3),
-            width=width,
-            stem=stem,
-            dropout=dropout,
-        )
+    bound: ClassVar[dict[str, Any]] = {"blocks": (3, 4, 6, 3)}

@@ -20,7 +20,8 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import KW_ONLY, dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -72,45 +73,33 @@ def _check_X(X: Any, estimator: str) -> Any:
         raise DataError(f"{estimator}.fit / transform: X: {err}") from None
 
 
+# eq=False: hashable, compared by identity as estimators are; repr=False: scikit-learn's repr
+@dataclass(eq=False, repr=False)
 class _Autoencoder(TransformerMixin, BaseEstimator):
-    """Shared parameters, fitting and encoding (see :class:`AE`)."""
+    """Shared parameters, fitting and encoding (see :class:`AE`).
 
-    _kind = "ae"
+    The parameters are dataclass fields: the generated ``__init__`` only stores them, and its
+    signature, which scikit-learn reads, lists each one; DAE and VAE add their own fields.
+    """
 
-    def __init__(
-        self,
-        n_latent: int = 10,
-        *,
-        hidden: Sequence[int] = (256, 128),
-        activation: str = "relu",
-        dropout: float = 0.0,
-        batch_norm: bool = True,
-        epochs: int | None = None,
-        batch_size: int = 128,
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        device: str = "auto",
-        precision: str = "32-true",
-        strategy: str = "auto",
-        devices: int | str = 1,
-        random_state: int | None = 0,
-        verbose: bool = False,
-    ):
-        self.n_latent = n_latent
-        self.hidden = hidden
-        self.activation = activation
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.device = device
-        self.precision = precision
-        self.strategy = strategy
-        self.devices = devices
-        self.random_state = random_state
-        self.verbose = verbose
+    _kind: ClassVar[str] = "ae"
+
+    n_latent: int = 10
+    _: KW_ONLY
+    hidden: Sequence[int] = (256, 128)
+    activation: str = "relu"
+    dropout: float = 0.0
+    batch_norm: bool = True
+    epochs: int | None = None
+    batch_size: int = 128
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    device: str = "auto"
+    precision: str = "32-true"
+    strategy: str = "auto"
+    devices: int | str = 1
+    random_state: int | None = 0
+    verbose: bool = False
 
     def _model_options(self, X: Any) -> dict[str, Any]:
         return {
@@ -261,6 +250,7 @@ class AE(_Autoencoder):
     """
 
 
+@dataclass(eq=False, repr=False)
 class DAE(_Autoencoder):
     """Denoising autoencoder as a scikit-learn transformer.
 
@@ -282,46 +272,9 @@ class DAE(_Autoencoder):
 
     _kind = "dae"
 
-    def __init__(
-        self,
-        n_latent: int = 10,
-        *,
-        hidden: Sequence[int] = (256, 128),
-        activation: str = "relu",
-        dropout: float = 0.0,
-        batch_norm: bool = True,
-        corruption: str = "mask",
-        rate: float = 0.2,
-        epochs: int | None = None,
-        batch_size: int = 128,
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        device: str = "auto",
-        precision: str = "32-true",
-        strategy: str = "auto",
-        devices: int | str = 1,
-        random_state: int | None = 0,
-        verbose: bool = False,
-    ):
-        super().__init__(
-            n_latent,
-            hidden=hidden,
-            activation=activation,
-            dropout=dropout,
-            batch_norm=batch_norm,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            weight_decay=weight_decay,
-            device=device,
-            precision=precision,
-            strategy=strategy,
-            devices=devices,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.corruption = corruption
-        self.rate = rate
+    _: KW_ONLY
+    corruption: str = "mask"
+    rate: float = 0.2
 
     def _build(self, n_genes: int, options: dict[str, Any]) -> torch.nn.Module:
         from biodl.models.autoencoder import DAE as DAEModel
@@ -329,6 +282,7 @@ class DAE(_Autoencoder):
         return DAEModel(n_genes, corruption=self.corruption, rate=float(self.rate), **options)  # type: ignore[arg-type]
 
 
+@dataclass(eq=False, repr=False)
 class VAE(_Autoencoder):
     """Variational autoencoder as a scikit-learn transformer; :meth:`sample` draws new profiles.
 
@@ -355,48 +309,10 @@ class VAE(_Autoencoder):
 
     _kind = "vae"
 
-    def __init__(
-        self,
-        n_latent: int = 10,
-        *,
-        hidden: Sequence[int] = (256, 128),
-        activation: str = "relu",
-        dropout: float = 0.0,
-        batch_norm: bool = True,
-        likelihood: str = "auto",
-        kl_weight: float = 1.0,
-        warmup_epochs: int | None = None,
-        epochs: int | None = None,
-        batch_size: int = 128,
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
-        device: str = "auto",
-        precision: str = "32-true",
-        strategy: str = "auto",
-        devices: int | str = 1,
-        random_state: int | None = 0,
-        verbose: bool = False,
-    ):
-        super().__init__(
-            n_latent,
-            hidden=hidden,
-            activation=activation,
-            dropout=dropout,
-            batch_norm=batch_norm,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            weight_decay=weight_decay,
-            device=device,
-            precision=precision,
-            strategy=strategy,
-            devices=devices,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.likelihood = likelihood
-        self.kl_weight = kl_weight
-        self.warmup_epochs = warmup_epochs
+    _: KW_ONLY
+    likelihood: str = "auto"
+    kl_weight: float = 1.0
+    warmup_epochs: int | None = None
 
     def _model_options(self, X: Any) -> dict[str, Any]:
         if self.likelihood not in ("auto", "gaussian", "nb"):
