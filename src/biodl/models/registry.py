@@ -10,7 +10,7 @@ Examples
 --------
 >>> from biodl.models.cnn import CNN
 >>> [p.name for p in parameters(CNN)][:3]
-['channels', 'kernel_size', 'n_layers']
+['channels', 'n_layers', 'kernel_size']
 >>> summary(CNN).startswith("Convolutional")
 True
 """
