@@ -23,6 +23,8 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,6 +119,28 @@ class RunWriter:
             shutil.rmtree(trash, ignore_errors=True)
         else:
             os.replace(self.path, self.out)
+
+
+@contextmanager
+def run_directory(
+    out: str | os.PathLike[str] | None, *, overwrite: bool = False
+) -> Iterator[RunWriter | None]:
+    """A :class:`RunWriter` for ``out`` (None when ``out`` is None, and nothing is written).
+
+    The run is moved into place when the block ends without error (Ctrl-C included: it is
+    removed then), so the caller never commits or cleans up by hand.
+
+    Examples
+    --------
+    >>> with run_directory(None) as writer:
+    ...     writer is None
+    True
+    """
+    if out is None:
+        yield None
+        return
+    with RunWriter(out, overwrite=overwrite) as writer:
+        yield writer
 
 
 def is_run_dir(path: Path) -> bool:

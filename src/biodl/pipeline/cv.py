@@ -55,7 +55,7 @@ from biodl.pipeline.train import (
     predict_trained,
 )
 from biodl.report.build import mean_sd_text
-from biodl.runs import RunWriter
+from biodl.runs import RunWriter, run_directory
 
 
 @dataclass
@@ -149,19 +149,13 @@ def run_cv(
         )
     _check_options(cfg, repeats, tune, search, trials)
     nested = _Nested(search, trials) if tune else None
-    writer = RunWriter(out, overwrite=overwrite) if out is not None else None
-    try:
+    with run_directory(out, overwrite=overwrite) as writer:
         result = _cross_validate(cfg, folds, repeats, progress, nested)
         if writer is not None:
             start = time.perf_counter()
             _write(writer, result)
             result.timings["write"] = time.perf_counter() - start
-    except BaseException:
-        if writer is not None:
-            writer.__exit__(Exception, None, None)
-        raise
     if writer is not None:
-        writer.commit()
         result.run_dir = writer.out
     return result
 

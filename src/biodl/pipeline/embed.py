@@ -39,6 +39,7 @@ import scipy.sparse as sp
 from biodl.errors import ConfigError, DataError, DataWarning
 from biodl.evaluation.embedding import EmbeddingScores, comparison_table, score_embedding
 from biodl.pipeline.reduce import EMBED_METHODS, ReduceInputs, check_method, reduce
+from biodl.runs import run_directory
 
 __all__ = ["DEFAULT_METHODS", "LARGE_DEFAULT_METHODS", "LARGE_SAMPLES", "EmbedResult", "run_embed"]
 
@@ -256,12 +257,7 @@ def run_embed(
         check_method(name, inputs, dims)
     for message in notes_warn:
         warnings.warn(message, DataWarning, stacklevel=2)
-    writer = None
-    if out is not None:
-        from biodl.runs import RunWriter
-
-        writer = RunWriter(out, overwrite=overwrite)
-    try:
+    with run_directory(out, overwrite=overwrite) as writer:
         reductions = [
             _reduce(name, inputs, dims, f"{i}/{len(names)}") for i, name in enumerate(names, 1)
         ]
@@ -317,12 +313,8 @@ def run_embed(
                 "seed": seed,
             }
             _write(writer, result, expr, settings, scored, len(train), len(heldout))
-            writer.commit()
-            result.out = writer.out
-    except BaseException:
-        if writer is not None:
-            writer.__exit__(RuntimeError, None, None)
-        raise
+    if writer is not None:
+        result.out = writer.out
     return result
 
 

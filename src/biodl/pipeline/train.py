@@ -57,7 +57,7 @@ from biodl.evaluation.transfer_results import (
 )
 from biodl.kinds import Features, prepare_run_data
 from biodl.report.build import build_report, mean_sd_text
-from biodl.runs import MODEL_DIR, RunWriter, save_model
+from biodl.runs import MODEL_DIR, RunWriter, run_directory, save_model
 
 MODEL_TITLES = {
     "cnn": "CNN",
@@ -307,15 +307,9 @@ def run_training(
     progress : bool, optional
         Progress bar; default only on an interactive terminal.
     """
-    writer = RunWriter(out, overwrite=overwrite) if out is not None else None
-    try:
+    with run_directory(out, overwrite=overwrite) as writer:
         result = _train_and_evaluate(cfg, writer, progress)
-    except BaseException:
-        if writer is not None:
-            writer.__exit__(Exception, None, None)
-        raise
     if writer is not None:
-        writer.commit()
         result.run_dir = writer.out
     return result
 
