@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from biodl.errors import DataError
+from biodl.evaluation.bootstrap import MetricEstimate
+from biodl.evaluation.comparison import PairedComparison
 from biodl.evaluation.estimates import Estimate, MeanSd, SplitMetrics, finite
-from biodl.evaluation.metrics import MetricEstimate, PairedComparison
 from biodl.evaluation.results import (
     Comparison,
     DataFacts,

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from biodl.evaluation.comparison import PairedComparison
 from biodl.evaluation.estimates import JSON, SplitMetrics, finite
-from biodl.evaluation.metrics import PairedComparison
 
 __all__ = ["ScratchComparison", "ScratchResult", "ScratchTraining", "TransferFacts"]
 

@@ -27,15 +27,10 @@ from biodl.data.prepared import SPLITS, PreparedData
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError, DataWarning
 from biodl.evaluation.baselines import Baseline, fit_baseline
+from biodl.evaluation.bootstrap import bootstrap_metrics
+from biodl.evaluation.comparison import paired_bootstrap, verdict
 from biodl.evaluation.estimates import Estimate, MeanSd, SplitMetrics
-from biodl.evaluation.metrics import (
-    bootstrap_metrics,
-    compute_metrics,
-    metric_names,
-    paired_bootstrap,
-    primary_metric,
-    verdict,
-)
+from biodl.evaluation.metrics import compute_metrics, metric_names, primary_metric
 from biodl.evaluation.results import (
     Comparison,
     DataFacts,
