@@ -140,7 +140,8 @@ def fit_model(
     from biodl.kinds import check_model, get_kind
     from biodl.training.fit import fit_network
     from biodl.training.losses import class_weight_vector, output_size, resolve_loss
-    from biodl.training.transfer import setup_transfer, source_model
+    from biodl.training.pretrained import source_model
+    from biodl.training.transfer import setup_transfer
 
     kind_obj = get_kind(prepared.kind)
     targets = prepared.targets
