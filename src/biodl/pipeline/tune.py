@@ -13,7 +13,7 @@ each sampler has seen, may differ between runs.
 
 Examples
 --------
->>> # from biodl.api import build_config
+>>> # from biodl.config import build_config
 >>> # result = run_tune(build_config(train="seqs.fa", epochs=5), search="random", trials=20,
 >>> #                   out="runs/tune")
 >>> # result.best_params
