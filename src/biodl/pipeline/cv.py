@@ -46,14 +46,9 @@ from biodl.evaluation.cv_results import (
 from biodl.evaluation.estimates import MeanSd, finite
 from biodl.evaluation.metrics import compute_metrics, primary_metric
 from biodl.kinds import prepare_run_data
+from biodl.pipeline.fitting import fit_baseline_for, fit_model, model_title, predict_trained
 from biodl.pipeline.folds import cv_folds
-from biodl.pipeline.train import (
-    environment_record,
-    fit_baseline_for,
-    fit_model,
-    model_title,
-    predict_trained,
-)
+from biodl.pipeline.train import environment_record
 from biodl.report.build import mean_sd_text
 from biodl.runs import RunWriter, run_directory
 

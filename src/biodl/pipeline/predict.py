@@ -30,7 +30,8 @@ from biodl.errors import ConfigError, DataError
 from biodl.evaluation.bootstrap import bootstrap_metrics
 from biodl.evaluation.estimates import SplitMetrics
 from biodl.kinds import get_kind
-from biodl.pipeline.train import Trained, label_table, model_inputs, predict_trained
+from biodl.pipeline.fitting import Trained, model_inputs, predict_trained
+from biodl.pipeline.train import label_table
 from biodl.runs import SavedModel, load_model
 
 PathLike = str | os.PathLike[str]

@@ -428,7 +428,7 @@ class _Objective:
 
     def _score(self, trial: Any, cfg: RunConfig) -> float:
         from biodl.evaluation.metrics import METRIC_DIRECTION
-        from biodl.pipeline.train import fit_model
+        from biodl.pipeline.fitting import fit_model
         from biodl.training.fit import epochs_for
 
         monitor = cfg.train.monitor
