@@ -162,7 +162,7 @@ class _Nested:
 
 
 def _check_options(cfg: RunConfig, repeats: int, tune: bool, search: str, trials: int) -> None:
-    from biodl.pipeline.tune import SEARCH_HELP
+    from biodl.pipeline.search import SEARCH_HELP
 
     if cfg.train.seeds < 1:
         raise ConfigError(f"--seeds {cfg.train.seeds}: expected at least 1 seed")
@@ -274,12 +274,12 @@ def _tune_fold(
     full: PreparedData, fold: Any, cfg: RunConfig, nested: _Nested, *, seed: int
 ) -> tuple[RunConfig, TunedFold]:
     """Tune on the outer fold's training part only; its test part is not even passed on."""
-    from biodl.pipeline import tune as tuning
+    from biodl.pipeline import search as searching
 
     train_idx, valid_idx = inner_split(full, fold.train, cfg.data, seed=cfg.train.seed)
     note = f"tuning inside fold {fold.fold + 1} (repeat {fold.repeat + 1})"
     data = subset_prepared(full, train_idx, valid=valid_idx, note=note)
-    tuned = tuning.tune_prepared(
+    tuned = searching.tune_prepared(
         cfg,
         data,
         search=nested.search,  # type: ignore[arg-type]
