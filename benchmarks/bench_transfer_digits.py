@@ -24,7 +24,7 @@ from torch import nn
 
 from biodl.models.cnn2d import CNN2d
 from biodl.training.optim import parameter_groups
-from biodl.training.transfer import SourceWeights, load_initial_weights
+from biodl.training.pretrained import SourceWeights, load_initial_weights
 
 RECIPES = [(1e-3, 30, 64), (1e-2, 30, 64), (1e-2, 10, 10), (1e-2, 50, 10)]  # lr, epochs, batch
 

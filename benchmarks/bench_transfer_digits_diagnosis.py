@@ -35,7 +35,7 @@ from torch import Tensor, nn
 from biodl.data.augment import augment_batch
 from biodl.models.cnn2d import CNN2d
 from biodl.training.optim import parameter_groups
-from biodl.training.transfer import SourceWeights, load_initial_weights
+from biodl.training.pretrained import SourceWeights, load_initial_weights
 
 DIGITS = load_digits()
 X = (DIGITS.images.astype(np.float32) / 16.0)[:, None]

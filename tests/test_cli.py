@@ -548,7 +548,7 @@ def test_a_model_predicting_one_class_is_warned_about():
     import numpy as np
 
     from biodl.errors import DataWarning
-    from biodl.pipeline.train import _check_collapsed
+    from biodl.pipeline.run_metrics import check_collapsed
 
     prepared = SimpleNamespace(
         targets=SimpleNamespace(task="binary", classes=["neg", "pos"]), warnings=[]
@@ -556,10 +556,10 @@ def test_a_model_predicting_one_class_is_warned_about():
     prepared.add_warning = lambda message, category: prepared.warnings.append(message)
     scores = {"test": np.tile([0.2, 0.8], (30, 1))}
     with pytest.warns(DataWarning, match="predicts class 'pos' for every test example"):
-        _check_collapsed(prepared, scores)
+        check_collapsed(prepared, scores)
     assert len(prepared.warnings) == 1
     scores["test"][0] = [0.9, 0.1]
-    _check_collapsed(prepared, scores)
+    check_collapsed(prepared, scores)
     assert len(prepared.warnings) == 1
 
 

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import biodl.api
 from biodl.cli import app
-from biodl.config import DataConfig, TrainConfig, flat_options, section_classes
+from biodl.config import FLAT_OPTIONS, DataConfig, TrainConfig, flat_options, section_classes
 from biodl.errors import ConfigError
 from biodl.options import (
     CLOSED_SETS,
@@ -250,7 +250,7 @@ def test_flat_keywords_come_from_the_declarations():
     assert flat["model"] == ("model", "name") and flat["model_params"] == ("model", "params")
     assert flat["baseline"] == ("baseline", "name") and flat["kmer"] == ("baseline", "k")
     assert flat["n_bootstrap"] == ("evaluate", "n_bootstrap") and flat["lr"] == ("train", "lr")
-    assert flat == biodl.api.FLAT_OPTIONS
+    assert flat == FLAT_OPTIONS
     assert "name" not in flat and "k" not in flat
 
 

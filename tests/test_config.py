@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from biodl.api import build_config
-from biodl.config import RunConfig, apply_overrides, dump_config, load_config
+from biodl.config import RunConfig, apply_overrides, build_config, dump_config, load_config
 from biodl.errors import ConfigError
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 import biodl.pipeline.cv
-import biodl.pipeline.tune
+import biodl.pipeline.search
 from biodl.cli import app
 
 runner = CliRunner()
@@ -37,7 +37,7 @@ def test_nested_cv_records_params_and_keeps_the_held_out_fold_out_of_tuning(
 ):
     held_out: list[set[str]] = []
     tuned_on: list[set[str]] = []
-    fold_data, tune_prepared = biodl.pipeline.cv.fold_data, biodl.pipeline.tune.tune_prepared
+    fold_data, tune_prepared = biodl.pipeline.cv.fold_data, biodl.pipeline.search.tune_prepared
 
     def record_fold(full, train_idx, test_idx, cfg):
         part = fold_data(full, train_idx, test_idx, cfg)
@@ -50,7 +50,7 @@ def test_nested_cv_records_params_and_keeps_the_held_out_fold_out_of_tuning(
         return tune_prepared(cfg, data, **kwargs)
 
     monkeypatch.setattr(biodl.pipeline.cv, "fold_data", record_fold)
-    monkeypatch.setattr(biodl.pipeline.tune, "tune_prepared", record_tuning)
+    monkeypatch.setattr(biodl.pipeline.search, "tune_prepared", record_tuning)
     out = tmp_path / "nested"
     result = run(motif_csv, "--out", out, "--tune", "--trials", "2", *TINY)
     assert result.exit_code == 0, result.output

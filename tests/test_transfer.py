@@ -18,14 +18,13 @@ from biodl.cli import app
 from biodl.config import TrainConfig
 from biodl.errors import ConfigError
 from biodl.training.optim import parameter_groups
-from biodl.training.transfer import (
-    BodyFreezer,
+from biodl.training.pretrained import (
     TransferWarning,
-    check_transfer_options,
     load_initial_weights,
     map_keys,
     read_weights,
 )
+from biodl.training.transfer import BodyFreezer, check_transfer_options
 
 runner = CliRunner()
 FAST = ["--epochs", "2", "--bootstrap", "20", "--quiet", "--set", "model.channels=8"]

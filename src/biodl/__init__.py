@@ -24,7 +24,7 @@ _EXPORTS = {
     "evaluate": "biodl.api",
     "load_run": "biodl.api",
     "load_results": "biodl.api",
-    "build_config": "biodl.api",
+    "build_config": "biodl.config",
     "cross_validate": "biodl.api",
     "inspect": "biodl.api",
     "tune": "biodl.api",
@@ -105,7 +105,6 @@ __all__ = [
 
 if TYPE_CHECKING:
     from biodl.api import (
-        build_config,
         cross_validate,
         demo,
         describe_models,
@@ -118,7 +117,7 @@ if TYPE_CHECKING:
         train,
         tune,
     )
-    from biodl.config import RunConfig
+    from biodl.config import RunConfig, build_config
     from biodl.data.expression import ExpressionSet, read_expression
     from biodl.data.outcomes import read_outcomes
     from biodl.data.preprocess import PreprocessOptions, fit_preprocessing

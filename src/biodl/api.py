@@ -1,8 +1,9 @@
 """The notebook API: train, predict, evaluate, embed and load runs with keyword options.
 
-Every keyword is a named option of the CLI and of ``config.yaml`` (see :mod:`biodl.config`).
-This module parses keywords and calls the pipeline (:mod:`biodl.pipeline` and the modules of
-each command); it holds no pipeline logic itself.
+Every keyword is a named option of the CLI and of ``config.yaml`` (see :mod:`biodl.config`;
+:func:`biodl.config.build_config` turns them into the run's config). This module parses keywords
+and calls the pipeline (:mod:`biodl.pipeline` and the modules of each command); it holds no
+pipeline logic itself.
 
 Examples
 --------
@@ -19,7 +20,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from biodl.config import DataConfig, RunConfig, apply_overrides, flat_options, load_config
+from biodl.config import DataConfig, RunConfig, build_config
 from biodl.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -31,50 +32,6 @@ if TYPE_CHECKING:
     from biodl.runs import SavedModel
 
 PathLike = str | os.PathLike[str]
-
-#: Flat keyword -> (section, field), from the declarations in :mod:`biodl.config`.
-FLAT_OPTIONS = flat_options()
-
-
-def build_config(
-    config: PathLike | RunConfig | None = None,
-    *,
-    overrides: list[str] | None = None,
-    **options: Any,
-) -> RunConfig:
-    """Combine defaults, a config file, keyword options and ``section.key=value`` overrides.
-
-    Later sources win: defaults < ``config`` < ``options`` < ``overrides``. ``dropout=0.3`` is a
-    shortcut for ``model_params={'dropout': 0.3}``.
-
-    Raises
-    ------
-    ConfigError
-        For an unknown option (the valid ones are listed) or a mistyped value.
-    """
-    if isinstance(config, RunConfig):
-        cfg = config
-    elif config is not None:
-        cfg = load_config(os.fspath(config))
-    else:
-        cfg = RunConfig()
-    raw = cfg.to_dict()
-    for key, value in options.items():
-        if value is None:
-            continue
-        if key == "dropout":
-            raw["model"]["params"]["dropout"] = value
-            continue
-        if key not in FLAT_OPTIONS:
-            valid = ", ".join(sorted([*FLAT_OPTIONS, "dropout"]))
-            raise ConfigError(f"unknown option '{key}'; valid options: {valid}")
-        section, name = FLAT_OPTIONS[key]
-        if name == "params":
-            raw[section][name].update(value)
-        else:
-            raw[section][name] = value
-    cfg = RunConfig.from_dict(raw, source="options")
-    return apply_overrides(cfg, overrides) if overrides else cfg
 
 
 def train(

@@ -268,6 +268,11 @@ OUTPUT = "Output"
 
 #: The commands whose options are generated from the config declarations.
 TRAINING_COMMANDS = ("train", "cv", "tune")
+#: Narrower sets of commands offering an option (``commands=`` of :func:`option`).
+TRAIN_ONLY, TRAIN_AND_TUNE, TRAIN_AND_CV = ("train",), ("train", "tune"), ("train", "cv")
+#: Options that say how files are read: ``biodl inspect`` offers them too.
+READING = (*TRAINING_COMMANDS, "inspect")
+READING_FILES = (*TRAIN_AND_TUNE, "inspect")
 
 
 def choices(name: str) -> str:

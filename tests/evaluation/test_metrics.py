@@ -12,19 +12,16 @@ from sklearn import metrics as skm
 from sklearn.preprocessing import label_binarize
 
 from biodl.errors import ConfigError, DataError
+from biodl.evaluation.bootstrap import MetricEstimate, bootstrap_metrics
+from biodl.evaluation.comparison import PairedComparison, paired_bootstrap, verdict
+from biodl.evaluation.kernels import resample_metrics
 from biodl.evaluation.metrics import (
     CLASSIFICATION_METRICS,
     METRIC_DIRECTION,
     REGRESSION_METRICS,
-    MetricEstimate,
-    PairedComparison,
-    _resample_metrics,
-    bootstrap_metrics,
     compute_metrics,
     metric_names,
-    paired_bootstrap,
     primary_metric,
-    verdict,
 )
 
 # ---------------------------------------------------------------- synthetic data
@@ -190,7 +187,7 @@ def test_resample_values_equal_sklearn_on_explicit_resamples(task, rng):
     make, reference = REFERENCES[task]
     y, s = make(rng, n=80)
     index = rng.integers(0, len(y), size=(4, len(y)))
-    values = _resample_metrics(task, y, s, index)
+    values = resample_metrics(task, y, s, index)
     for b in range(len(index)):
         ours = {name: float(v[b]) for name, v in values.items()}
         assert_close(ours, reference(y[index[b]], s[index[b]]))
@@ -200,7 +197,7 @@ def test_resample_with_single_class_gives_nan_for_that_resample_only(rng):
     y, s = binary_data(rng, n=20)
     negatives = np.flatnonzero(y == 0)
     index = np.stack([np.arange(20), np.resize(negatives, 20)])
-    auroc = _resample_metrics("binary", y, s, index)["auroc"]
+    auroc = resample_metrics("binary", y, s, index)["auroc"]
     assert auroc[0] == pytest.approx(skm.roc_auc_score(y, s[:, 1]))
     assert math.isnan(auroc[1])
 

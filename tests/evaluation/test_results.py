@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from biodl.errors import DataError
+from biodl.evaluation.bootstrap import MetricEstimate
+from biodl.evaluation.comparison import PairedComparison
 from biodl.evaluation.estimates import Estimate, MeanSd, SplitMetrics, finite
-from biodl.evaluation.metrics import MetricEstimate, PairedComparison
 from biodl.evaluation.results import (
     Comparison,
     DataFacts,
@@ -156,7 +157,7 @@ def test_data_facts_keep_the_kinds_facts_in_order():
 
 
 def test_transfer_facts_hold_every_field_of_the_load_report():
-    from biodl.training.transfer import LoadReport
+    from biodl.training.pretrained import LoadReport
 
     report = {f.name for f in fields(LoadReport)}
     assert report <= {f.name for f in fields(TransferFacts)}

@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from biodl.data._files import fail, file_suffix
+from biodl.data.expression_table import examples, read_header, read_table
 from biodl.errors import DataWarning, MissingDependencyError
 
 __all__ = [
@@ -58,19 +58,6 @@ __all__ = [
 ]
 
 EXPRESSION_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".h5ad")
-_SHOWN = 5  # examples named in a message
-
-
-def _examples(values: Sequence[Any], n: int = _SHOWN) -> str:
-    shown = ", ".join(f"'{v}'" for v in list(values)[:n])
-    return shown + (", ..." if len(values) > n else "")
-
-
-def _counted(names: list[str]) -> str:
-    """``'a', 'call' (x38)``: distinct names in order, repeats counted."""
-    counts = pd.Series(names).value_counts(sort=False)
-    shown = [f"'{n}'" + (f" (x{c})" if c > 1 else "") for n, c in counts.items()]
-    return ", ".join(shown[:_SHOWN]) + (", ..." if len(shown) > _SHOWN else "")
 
 
 @dataclass
@@ -199,7 +186,8 @@ def read_expression(
                 "--layer and --raw apply to .h5ad files only; this is a table. Drop the option "
                 "or convert the data to .h5ad.",
             )
-        data = _read_table(file, source, genes_as_rows=genes_as_rows, id_column=id_column)
+        table = read_table(file, source, genes_as_rows=genes_as_rows, id_column=id_column)
+        data = ExpressionSet(table.X, table.ids, table.genes, table.obs, source)
     if strict:
         _check_unique(data.ids, source, "sample")
         _check_unique(data.genes, source, "gene")
@@ -284,189 +272,6 @@ def _as_matrix(matrix: Any) -> np.ndarray | sp.csr_matrix:
     return np.ascontiguousarray(np.asarray(matrix, dtype=np.float32))
 
 
-def _separator(file: Path, header: str) -> str:
-    suffix = file_suffix(file)
-    if suffix in (".tsv", ".tab"):
-        return "\t"
-    if suffix == ".csv":
-        return ","
-    return "\t" if header.count("\t") >= header.count(",") else ","
-
-
-def _read_header(file: Path, source: str) -> tuple[list[str], str]:
-    try:
-        with open(file, "rb") as handle:
-            magic = handle.read(2)
-        opener: Any = __import__("gzip").open if magic == b"\x1f\x8b" else open
-        with opener(file, "rt", encoding="utf-8", newline="") as handle:
-            first = handle.readline()
-    except (UnicodeDecodeError, OSError) as err:
-        raise fail(
-            source, f"cannot read as UTF-8 text ({err}); export the table as text."
-        ) from None
-    if not first.strip():
-        raise fail(source, "the file is empty or starts with a blank line; expected a header.")
-    sep = _separator(file, first)
-    names = next(csv.reader([first.rstrip("\r\n")], delimiter=sep))
-    return [n.strip() for n in names], sep
-
-
-def _read_table(
-    file: Path, source: str, *, genes_as_rows: bool, id_column: str | None
-) -> ExpressionSet:
-    names, sep = _read_header(file, source)
-    try:
-        table = pd.read_csv(
-            file, sep=sep, header=None, skiprows=1, dtype=str, keep_default_na=False
-        )
-    except (pd.errors.ParserError, ValueError) as err:
-        message = f"cannot parse the table ({err}). Check the separator and quoting."
-        raise fail(source, message) from None
-    if table.shape[1] != len(names):
-        raise fail(
-            source,
-            f"the header has {len(names)} columns but the rows have {table.shape[1]}; every "
-            "row needs one value per header name.",
-            line=1,
-        )
-    if table.shape[0] == 0:
-        raise fail(source, "the table has a header but no rows.")
-    columns = _parse_columns(table, names)
-    if genes_as_rows:
-        return _genes_as_rows(table, names, columns, source, id_column)
-    return _samples_as_rows(table, names, columns, source, id_column)
-
-
-@dataclass
-class _Column:
-    """A numeric table column; ``bad`` is the (row, text) of its first non-number, if any."""
-
-    values: np.ndarray
-    bad: tuple[int, str] | None
-
-
-_MISSING = ("", "na", "nan", "null", "none")
-
-
-def _parse_columns(table: pd.DataFrame, names: list[str]) -> dict[int, _Column | None]:
-    """Column position -> its numbers, or None where the column is not numeric.
-
-    A column is numeric when at least 90% of its cells are numbers or blank; its other cells
-    are kept as ``bad`` so the error names the first one.
-    """
-    parsed: dict[int, _Column | None] = {}
-    for j in range(len(names)):
-        text = table.iloc[:, j].str.strip()
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
-        blank = text.str.lower().isin(_MISSING).to_numpy()
-        numeric = ~np.isnan(values)
-        if not numeric.any() or (numeric | blank).mean() < 0.9:
-            parsed[j] = None
-            continue
-        wrong = np.flatnonzero(~numeric & ~blank)
-        bad = (int(wrong[0]), str(text.iloc[wrong[0]])) if wrong.size else None
-        parsed[j] = _Column(values, bad)
-    return parsed
-
-
-def _samples_as_rows(
-    table: pd.DataFrame,
-    names: list[str],
-    columns: dict[int, _Column | None],
-    source: str,
-    id_column: str | None,
-) -> ExpressionSet:
-    id_pos = _column_position(names, id_column, source) if id_column else 0
-    ids = [s.strip() for s in table.iloc[:, id_pos].astype(str)]
-    gene_pos = [j for j in range(len(names)) if j != id_pos and columns[j] is not None]
-    meta_pos = [j for j in range(len(names)) if j != id_pos and columns[j] is None]
-    if not gene_pos:
-        raise fail(
-            source,
-            "no numeric columns; expected samples as rows (first column = sample ids) and one "
-            "numeric column per gene. Pass --genes-as-rows if genes are rows.",
-        )
-    if meta_pos:
-        warnings.warn(
-            f"{source}: {len(meta_pos)} non-numeric column(s) "
-            f"{_examples([names[j] for j in meta_pos])} are read as sample metadata, not genes.",
-            DataWarning,
-            stacklevel=4,
-        )
-    X = np.column_stack([_numbers(columns[j], source, names[j]) for j in gene_pos])
-    obs = pd.DataFrame({names[j]: table.iloc[:, j].to_numpy() for j in meta_pos}, index=ids)
-    return ExpressionSet(X, ids, [names[j] for j in gene_pos], obs, source)
-
-
-def _genes_as_rows(
-    table: pd.DataFrame,
-    names: list[str],
-    columns: dict[int, _Column | None],
-    source: str,
-    id_column: str | None,
-) -> ExpressionSet:
-    id_pos = (
-        _column_position(names, id_column, source)
-        if id_column
-        else _gene_id_position(table, names, columns)
-    )
-    genes = [s.strip() for s in table.iloc[:, id_pos].astype(str)]
-    sample_pos = [j for j in range(len(names)) if j != id_pos and columns[j] is not None]
-    dropped = [names[j] for j in range(len(names)) if j != id_pos and columns[j] is None]
-    if not sample_pos:
-        raise fail(
-            source,
-            "no numeric columns; with --genes-as-rows expected one numeric column per sample. "
-            "Drop --genes-as-rows if samples are rows.",
-        )
-    if dropped:
-        warnings.warn(
-            f"{source}: {len(dropped)} non-numeric column(s) dropped (not samples): "
-            f"{_counted(dropped)}; gene ids are column '{names[id_pos]}'.",
-            DataWarning,
-            stacklevel=4,
-        )
-    X = np.vstack([_numbers(columns[j], source, names[j]) for j in sample_pos])
-    ids = [names[j] for j in sample_pos]
-    return ExpressionSet(X, ids, genes, pd.DataFrame(index=ids), source)
-
-
-def _gene_id_position(
-    table: pd.DataFrame, names: list[str], columns: dict[int, _Column | None]
-) -> int:
-    for j in range(len(names)):
-        if columns[j] is not None:
-            break
-        text = table.iloc[:, j].astype(str)
-        if text.is_unique and not text.str.contains(r"\s", regex=True).any():
-            return j
-    return 0
-
-
-def _column_position(names: list[str], column: str, source: str) -> int:
-    if column not in names:
-        raise fail(
-            source,
-            f"no column '{column}' (columns: {_examples(names, 10)}). Name an existing column.",
-        )
-    return names.index(column)
-
-
-def _numbers(column: _Column | None, source: str, name: str) -> np.ndarray:
-    """The float32 values of a numeric column; a DataError at its first non-number."""
-    assert column is not None
-    if column.bad is not None:
-        row, text = column.bad
-        raise fail(
-            source,
-            f"value '{text}' is not a number; expected numeric expression values. Fix or "
-            "empty that cell (empty cells are reported as missing).",
-            line=row + 2,
-            column=name,
-        )
-    return column.values.astype(np.float32)
-
-
 # ---------------------------------------------------------------------------------------
 # validation
 
@@ -548,7 +353,7 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     file = Path(path)
     if not file.is_file():
         raise fail(source, "no such metadata file; check the path given to --labels.")
-    names, sep = _read_header(file, source)
+    names, sep = read_header(file, source)
     table = pd.read_csv(file, sep=sep, dtype={names[0]: str})
     if table.empty:
         raise fail(source, "the metadata table has no rows.")
@@ -565,7 +370,7 @@ def _join_metadata(data: ExpressionSet, meta: pd.DataFrame, source: str) -> pd.D
         raise fail(
             source,
             f"{len(missing)} of {len(data)} samples of {data.source} have no metadata row "
-            f"(e.g. {_examples(missing)}; metadata ids look like {_examples(list(meta.index))}). "
+            f"(e.g. {examples(missing)}; metadata ids look like {examples(list(meta.index))}). "
             "The first metadata column must hold the sample ids of the expression file.",
         )
     joined = data.obs.drop(columns=[c for c in meta.columns if c in data.obs.columns])
@@ -629,7 +434,7 @@ def align_genes(data: ExpressionSet, genes: Sequence[str]) -> ExpressionSet:
         raise fail(
             data.source,
             f"{len(missing)} of the model's {len(genes)} genes are missing (e.g. "
-            f"{_examples(missing)}); expected the genes the model was trained on. Use data "
+            f"{examples(missing)}); expected the genes the model was trained on. Use data "
             "measured on the same genes (check --genes-as-rows).",
         )
     return ExpressionSet(data.X[:, order], data.ids, list(genes), data.obs, data.source)

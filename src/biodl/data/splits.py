@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from biodl.config import OPTION_HELP, SplitOption
 from biodl.errors import ConfigError, DataError
+from biodl.options import OPTION_HELP, SplitOption
 
 __all__ = [
     "PREDEFINED_NAMES",

@@ -133,7 +133,7 @@ class DeepEstimator(BaseEstimator):
         )
 
     def _fit(self, X: Any, y: Any) -> None:
-        from biodl.pipeline.train import fit_model
+        from biodl.pipeline.fitting import fit_model
 
         cfg = self._config()
         part = self._read(X)
@@ -150,7 +150,7 @@ class DeepEstimator(BaseEstimator):
         self._remember(part)
 
     def _scores(self, X: Any) -> np.ndarray:
-        from biodl.pipeline.train import predict_trained
+        from biodl.pipeline.fitting import predict_trained
 
         check_is_fitted(self, "model_")
         return predict_trained(self.model_, self._read_fitted(X), device=self.device)

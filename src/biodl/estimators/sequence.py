@@ -55,7 +55,7 @@ class _SequenceEstimator(DeepEstimator):
         return as_sequences(X, self.alphabet)
 
     def _read_fitted(self, X: Any) -> SequenceSet:
-        from biodl.pipeline.train import model_inputs
+        from biodl.pipeline.fitting import model_inputs
 
         return as_sequences(X, model_inputs(self.model_.info)["alphabet"])
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from biodl.errors import DataError
-from biodl.evaluation.metrics import MetricEstimate
+from biodl.evaluation.bootstrap import MetricEstimate
 
 __all__ = [
     "JSON",

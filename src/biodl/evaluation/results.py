@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from biodl.errors import DataError
+from biodl.evaluation.comparison import PairedComparison
 from biodl.evaluation.estimates import (
     JSON,
     RESULTS_SCHEMA_VERSION,
@@ -30,7 +31,6 @@ from biodl.evaluation.estimates import (
     check_schema,
     finite,
 )
-from biodl.evaluation.metrics import PairedComparison
 from biodl.evaluation.transfer_results import ScratchResult, TransferFacts
 
 __all__ = [

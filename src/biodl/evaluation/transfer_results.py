@@ -1,7 +1,7 @@
 """Transfer learning in a run's results: where the weights came from, and the scratch rival.
 
 :class:`TransferFacts` is ``metrics.json`` ``transfer`` (the same entry as ``model.json``
-``transfer``: the options and :class:`biodl.training.transfer.LoadReport` of what loaded);
+``transfer``: the options and :class:`biodl.training.pretrained.LoadReport` of what loaded);
 :class:`ScratchResult` is ``metrics.json`` ``scratch``, written by ``--compare-scratch``: the
 same model trained from random weights on the same split, compared with the transferred one.
 
@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from biodl.evaluation.comparison import PairedComparison
 from biodl.evaluation.estimates import JSON, SplitMetrics, finite
-from biodl.evaluation.metrics import PairedComparison
 
 __all__ = ["ScratchComparison", "ScratchResult", "ScratchTraining", "TransferFacts"]
 
@@ -42,7 +42,7 @@ class TransferFacts:
         One sentence on what was loaded.
     source, kind, source_model, loaded, adapted, missing, unexpected, mismatched, head,
     head_reason, mapping
-        The fields of :class:`biodl.training.transfer.LoadReport`, as saved.
+        The fields of :class:`biodl.training.pretrained.LoadReport`, as saved.
     """
 
     init_from: str

@@ -46,14 +46,9 @@ from biodl.evaluation.cv_results import (
 from biodl.evaluation.estimates import MeanSd, finite
 from biodl.evaluation.metrics import compute_metrics, primary_metric
 from biodl.kinds import prepare_run_data
+from biodl.pipeline.fitting import fit_baseline_for, fit_model, model_title, predict_trained
 from biodl.pipeline.folds import cv_folds
-from biodl.pipeline.train import (
-    environment_record,
-    fit_baseline_for,
-    fit_model,
-    model_title,
-    predict_trained,
-)
+from biodl.pipeline.train import environment_record
 from biodl.report.build import mean_sd_text
 from biodl.runs import RunWriter, run_directory
 
@@ -167,7 +162,7 @@ class _Nested:
 
 
 def _check_options(cfg: RunConfig, repeats: int, tune: bool, search: str, trials: int) -> None:
-    from biodl.pipeline.tune import SEARCH_HELP
+    from biodl.pipeline.search import SEARCH_HELP
 
     if cfg.train.seeds < 1:
         raise ConfigError(f"--seeds {cfg.train.seeds}: expected at least 1 seed")
@@ -279,12 +274,12 @@ def _tune_fold(
     full: PreparedData, fold: Any, cfg: RunConfig, nested: _Nested, *, seed: int
 ) -> tuple[RunConfig, TunedFold]:
     """Tune on the outer fold's training part only; its test part is not even passed on."""
-    from biodl.pipeline import tune as tuning
+    from biodl.pipeline import search as searching
 
     train_idx, valid_idx = inner_split(full, fold.train, cfg.data, seed=cfg.train.seed)
     note = f"tuning inside fold {fold.fold + 1} (repeat {fold.repeat + 1})"
     data = subset_prepared(full, train_idx, valid=valid_idx, note=note)
-    tuned = tuning.tune_prepared(
+    tuned = searching.tune_prepared(
         cfg,
         data,
         search=nested.search,  # type: ignore[arg-type]

@@ -27,10 +27,11 @@ from biodl._io import atomic_write_text, to_json
 from biodl.config import DataConfig
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError, DataError
+from biodl.evaluation.bootstrap import bootstrap_metrics
 from biodl.evaluation.estimates import SplitMetrics
-from biodl.evaluation.metrics import bootstrap_metrics
 from biodl.kinds import get_kind
-from biodl.pipeline.train import Trained, label_table, model_inputs, predict_trained
+from biodl.pipeline.fitting import Trained, model_inputs, predict_trained
+from biodl.pipeline.train import label_table
 from biodl.runs import SavedModel, load_model
 
 PathLike = str | os.PathLike[str]

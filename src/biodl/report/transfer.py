@@ -6,7 +6,7 @@ split, by ``--compare-scratch``).
 
 Examples
 --------
->>> from biodl.evaluation.metrics import PairedComparison
+>>> from biodl.evaluation.comparison import PairedComparison
 >>> cmp = PairedComparison("accuracy", a=0.91, b=0.80, difference=0.11, low=0.08, high=0.14,
 ...                        p_value=0.001)
 >>> transfer_verdict(cmp, model_name="CNN")
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 
-from biodl.evaluation.metrics import METRIC_DIRECTION, METRIC_LABELS, PairedComparison
+from biodl.evaluation.comparison import PairedComparison
+from biodl.evaluation.metrics import METRIC_DIRECTION, METRIC_LABELS
 from biodl.evaluation.results import RunResults
 
 __all__ = ["scratch_rows", "transfer_section", "transfer_verdict"]

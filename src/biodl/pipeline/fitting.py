@@ -1,0 +1,227 @@
+"""Fit a run's network and its classical baseline on prepared data, and score data with them.
+
+:func:`fit_model` is the one way a network is built and trained for any kind of data (train,
+cv, tune, the estimators): the kind fits its input preprocessing on the training part, builds
+the network, optionally pretrains it or loads pretrained weights, and
+:func:`biodl.training.fit.fit_network` trains it. :func:`fit_baseline_for` fits the classical
+baseline on the kind's features of the same training part.
+
+Examples
+--------
+>>> model_title("cnn-lstm")
+'CNN-LSTM'
+>>> model_inputs({"inputs": {"length": 200}, "kind": "sequence"})
+{'length': 200}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from biodl import __version__
+from biodl.config import RunConfig
+from biodl.data.prepared import PreparedData
+from biodl.data.targets import TargetEncoding
+from biodl.errors import ConfigError
+from biodl.evaluation.baselines import Baseline, fit_baseline
+from biodl.evaluation.metrics import metric_names
+from biodl.kinds import Features
+
+__all__ = [
+    "MODEL_TITLES",
+    "Trained",
+    "fit_baseline_for",
+    "fit_model",
+    "model_inputs",
+    "model_title",
+    "predict_trained",
+]
+
+MODEL_TITLES = {
+    "cnn": "CNN",
+    "rnn": "RNN",
+    "lstm": "LSTM",
+    "gru": "GRU",
+    "cnn-lstm": "CNN-LSTM",
+    "transformer": "Transformer",
+    "mlp": "MLP",
+}
+
+
+@dataclass
+class Trained:
+    """A fitted network with everything needed to use it on new data.
+
+    Attributes
+    ----------
+    network : Any
+        The kind's network wrapper; ``network.model`` is the plain ``nn.Module``.
+    info : dict
+        The description saved as ``model/model.json``.
+    """
+
+    network: Any
+    info: dict[str, Any]
+
+
+def model_title(name: str) -> str:
+    """How a model is named in sentences and tables (``"cnn"`` -> ``"CNN"``)."""
+    return MODEL_TITLES.get(name, name)
+
+
+def fit_model(
+    cfg: RunConfig,
+    prepared: PreparedData,
+    *,
+    progress: bool | None = None,
+    callbacks: list[Any] | None = None,
+) -> tuple[Trained, Any]:
+    """Build the network named in ``cfg`` and train it on ``prepared`` (valid for early stopping).
+
+    Input preprocessing is fitted on the training part only, by the kind of
+    ``prepared.kind``. Returns the trained model and the :class:`biodl.training.fit.FitResult`.
+    """
+    import lightning as L
+    import torch
+
+    from biodl.kinds import check_model, get_kind
+    from biodl.training.fit import fit_network
+    from biodl.training.losses import class_weight_vector, output_size, resolve_loss
+    from biodl.training.pretrained import source_model
+    from biodl.training.transfer import setup_transfer
+
+    kind_obj = get_kind(prepared.kind)
+    targets = prepared.targets
+    name = cfg.model.name if cfg.model.name != "auto" else kind_obj.default_model(prepared)
+    loss = resolve_loss(cfg.train.loss, targets.task)
+    _check_monitor(cfg, targets.task)
+    params = dict(cfg.model.params)
+    source = source_model(cfg.train.init_from) if cfg.train.init_from else None
+    if source is not None and cfg.model.name == "auto":
+        # --init-from RUN without --model: the source run's model and hyperparameters
+        name, params = source[0], {**source[1], **params}
+    check_model(kind_obj, name)
+    inputs = kind_obj.fit_inputs(cfg, prepared, name, params)
+    if cfg.train.threads:
+        torch.set_num_threads(cfg.train.threads)
+    L.seed_everything(cfg.train.seed, workers=True, verbose=False)
+    n_outputs = output_size(loss, targets.task, n_classes=targets.n_outputs)
+    network = kind_obj.build_network(name, params, inputs, n_outputs)
+    pretrain = getattr(kind_obj, "pretrain", None)  # optional: unsupervised start on train
+    pretraining = None if pretrain is None or source else pretrain(network, cfg, prepared, inputs)
+    body: Any = network.model
+    transfer = setup_transfer(body, cfg.train, targets=targets.to_dict())
+    prepared.emit_warnings()  # options are valid: now tell the user about the data
+    scale = _scale(targets)
+    y_train = prepared.y["train"]
+    assert y_train is not None
+    seed = cfg.train.seed
+    y_fit = y_train if scale is None else (y_train - scale[0]) / scale[1]
+    train = kind_obj.dataset(prepared.part("train"), y_fit, inputs, training=True, seed=seed)
+    valid = None
+    if "valid" in prepared.present():
+        y_valid = prepared.y["valid"]
+        assert y_valid is not None
+        y_valid = y_valid if scale is None else (y_valid - scale[0]) / scale[1]
+        valid = kind_obj.dataset(prepared.part("valid"), y_valid, inputs, training=False, seed=seed)
+    weights = None
+    if cfg.train.class_weights == "balanced" and targets.task != "regression":
+        weights = class_weight_vector(y_train, targets.task)
+    fit = fit_network(
+        network,
+        train,
+        valid,
+        task=targets.task,
+        loss=loss,
+        cfg=cfg.train,
+        class_weights=weights,
+        target_scale=scale,
+        progress=progress,
+        callbacks=[*(callbacks or []), *transfer.callbacks],
+    )
+    info = {
+        "biodl_version": __version__,
+        "kind": kind_obj.name,
+        "model": name,
+        "params": params,
+        "n_outputs": n_outputs,
+        "loss": loss,
+        "targets": targets.to_dict(),
+        "inputs": inputs,
+    }
+    if transfer.report is not None:
+        info["transfer"] = transfer.info(cfg.train)
+    if pretraining is not None:
+        info["pretraining"] = pretraining
+    return Trained(fit.network, info), fit
+
+
+def _check_monitor(cfg: RunConfig, task: str) -> None:
+    valid = ("loss", *metric_names(task))  # type: ignore[arg-type]
+    if cfg.train.monitor not in valid:
+        raise ConfigError(
+            f"--monitor {cfg.train.monitor}: not a metric of a {task} task; choose one of: "
+            f"{', '.join(valid)}"
+        )
+
+
+def _scale(targets: TargetEncoding) -> tuple[np.ndarray, np.ndarray] | None:
+    if targets.task != "regression":
+        return None
+    return np.asarray(targets.mean), np.asarray(targets.std)
+
+
+def predict_trained(
+    trained: Trained, part: Any, *, batch_size: int = 512, device: str = "cpu"
+) -> np.ndarray:
+    """Scores of a trained model on ``part`` (layout of the task)."""
+    from biodl.kinds import get_kind
+    from biodl.training.predict import predict_scores
+
+    info = trained.info
+    targets = TargetEncoding.from_dict(info["targets"])
+    kind_obj = get_kind(info["kind"])
+    data = kind_obj.dataset(part, None, model_inputs(info), training=False, seed=0)
+    return predict_scores(
+        trained.network,
+        data,
+        loss=info["loss"],
+        task=targets.task,
+        batch_size=batch_size,
+        device=device,
+        target_scale=_scale(targets),
+    )
+
+
+def model_inputs(info: dict[str, Any]) -> dict[str, Any]:
+    """The fitted input preprocessing of a saved model (schema-1 runs kept it at top level)."""
+    return info.get("inputs", info)
+
+
+def fit_baseline_for(cfg: RunConfig, prepared: PreparedData) -> tuple[Baseline, Features]:
+    """Fit the classical baseline on the training part with the kind's features.
+
+    Returns the fitted baseline and the fitted features (``features(part) -> X``).
+    """
+    from biodl.kinds import get_kind
+
+    features = get_kind(prepared.kind).baseline_features(cfg, prepared)
+    X = features(prepared.part("train"))
+    y_train = prepared.y["train"]
+    assert y_train is not None
+    targets = prepared.targets
+    baseline = fit_baseline(
+        cfg.baseline.name,
+        X,
+        y_train,
+        targets.task,
+        seed=cfg.train.seed,
+        class_weight=cfg.train.class_weights,
+        n_classes=len(targets.classes) if targets.task == "multiclass" else None,
+        features=features.description,
+        label_names=targets.label_columns,
+    )
+    return baseline, features
