@@ -1,7 +1,8 @@
-"""Building blocks shared by the sequence models: activations, masked pooling, masked convolution.
+"""Building blocks shared by the models: activations, hidden-layer stacks, masked pooling,
+masked convolution, and :class:`SequenceModel`, the base of the sequence-shaped models.
 
-Every helper here takes a boolean ``mask`` of shape ``(batch, length)`` where ``True`` marks a
-real position and ``False`` padding. Helpers keep padded positions at zero so that a sequence
+The sequence helpers take a boolean ``mask`` of shape ``(batch, length)`` where ``True`` marks a
+real position and ``False`` padding. They keep padded positions at zero so that a sequence
 gives the same result whether or not it is padded inside a longer batch.
 
 Examples
@@ -16,6 +17,7 @@ tensor([[2.]])
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import torch
@@ -30,10 +32,14 @@ __all__ = [
     "GlobalPoolingName",
     "MaskedConvBlock",
     "PoolingName",
+    "SequenceModel",
+    "apply_mask",
+    "dense_stack",
     "full_mask",
     "global_pool",
     "masked_max",
     "masked_mean",
+    "run_masked_blocks",
 ]
 
 ActivationName = Literal["relu", "gelu", "tanh", "sigmoid", "elu", "leaky_relu"]
@@ -55,9 +61,66 @@ GlobalPoolingName = Literal["max", "avg", "maxavg"]
 GLOBAL_POOLINGS: dict[str, int] = {"max": 1, "avg": 1, "maxavg": 2}  # name -> width multiplier
 
 
+def dense_stack(
+    n_in: int,
+    widths: Sequence[int],
+    *,
+    activation: str,
+    dropout: float | None,
+    batch_norm: bool,
+) -> tuple[nn.Sequential, int]:
+    """Hidden layers of a multilayer perceptron: Linear -> [BatchNorm1d] -> activation -> [Dropout].
+
+    Parameters
+    ----------
+    n_in : int
+        Input width.
+    widths : sequence of int
+        Widths of the hidden layers, first to last; empty for none.
+    activation : str
+        Name in :data:`ACTIVATIONS`.
+    dropout : float or None
+        Dropout probability after each layer; ``None`` adds no Dropout module at all (the
+        autoencoders omit it at 0, which their saved weights' layer numbering reflects).
+    batch_norm : bool
+        Add BatchNorm1d after each linear layer.
+
+    Returns
+    -------
+    tuple of (nn.Sequential, int)
+        The layers, ``(batch, n_in) -> (batch, width)``, and that output ``width`` (``n_in``
+        with no layers). (An internal helper, so a tuple is fine here.)
+
+    Examples
+    --------
+    >>> body, width = dense_stack(10, [8, 4], activation="relu", dropout=0.1, batch_norm=True)
+    >>> width, len(body)
+    (4, 8)
+    """
+    layers: list[nn.Module] = []
+    for size in widths:
+        layers.append(nn.Linear(n_in, size))
+        if batch_norm:
+            layers.append(nn.BatchNorm1d(size))
+        layers.append(ACTIVATIONS[activation]())
+        if dropout is not None:
+            layers.append(nn.Dropout(dropout))
+        n_in = size
+    return nn.Sequential(*layers), n_in
+
+
 def full_mask(x: Tensor) -> Tensor:
     """All-real mask for ``x`` of shape ``(batch, channels, length)``: ``(batch, length)`` bool."""
     return torch.ones(x.shape[0], x.shape[-1], dtype=torch.bool, device=x.device)
+
+
+def apply_mask(h: Tensor, mask: Tensor | None) -> Tensor:
+    """``h`` of shape ``(batch, channels, length)`` with padded positions set to zero.
+
+    ``mask`` is ``(batch, length)`` bool, ``True`` at real positions; ``None`` (no padding)
+    returns ``h`` unchanged.
+    """
+    return h if mask is None else h * mask.unsqueeze(1).to(h.dtype)
 
 
 def masked_mean(h: Tensor, mask: Tensor) -> Tensor:
@@ -102,11 +165,11 @@ def masked_max(h: Tensor, mask: Tensor) -> Tensor:
 
 
 def global_pool(h: Tensor, mask: Tensor | None, how: str) -> Tensor:
-    """Masked global pooling over the length axis.
+    """Masked global pooling over the length axis (or, without a mask, every axis after channels).
 
     Parameters
     ----------
-    h : Tensor (batch, channels, length)
+    h : Tensor (batch, channels, length), or (batch, channels, height, width) without a mask
         Values.
     mask : Tensor (batch, length) bool or None
         ``True`` at real positions; None when there is no padding (plain pooling, faster).
@@ -118,11 +181,12 @@ def global_pool(h: Tensor, mask: Tensor | None, how: str) -> Tensor:
     Tensor (batch, channels * GLOBAL_POOLINGS[how])
     """
     if mask is None:
+        dims = tuple(range(2, h.dim()))
         if how == "max":
-            return h.amax(dim=2)
+            return h.amax(dim=dims)
         if how == "avg":
-            return h.mean(dim=2)
-        return torch.cat([h.amax(dim=2), h.mean(dim=2)], dim=1)
+            return h.mean(dim=dims)
+        return torch.cat([h.amax(dim=dims), h.mean(dim=dims)], dim=1)
     if how == "max":
         return masked_max(h, mask)
     if how == "avg":
@@ -235,8 +299,7 @@ class MaskedConvBlock(nn.Module):
         out = self.act(out)
         if mask is None and self.pooling != "none" and out.shape[-1] % self.pool_size:
             mask = full_mask(out)  # a partial last window needs the masked pooling
-        if mask is not None:
-            out = out * mask.unsqueeze(1).to(out.dtype)
+        out = apply_mask(out, mask)
         if self.pooling != "none":
             if mask is None:
                 pool = F.max_pool1d if self.pooling == "max" else F.avg_pool1d
@@ -257,3 +320,73 @@ class MaskedConvBlock(nn.Module):
         new_mask = F.max_pool1d(m.to(h.dtype), size).squeeze(1) > 0
         pooled = pooled.masked_fill(~new_mask.unsqueeze(1), 0.0)
         return pooled, new_mask
+
+
+def run_masked_blocks(
+    blocks: Iterable[nn.Module], x: Tensor, mask: Tensor | None
+) -> tuple[Tensor, Tensor | None]:
+    """Zero ``x`` at padding, then run ``blocks`` (each ``(h, mask) -> (h, mask)``) in turn.
+
+    Parameters
+    ----------
+    blocks : iterable of nn.Module
+        Masked blocks such as :class:`MaskedConvBlock`.
+    x : Tensor (batch, channels, length)
+        Input.
+    mask : Tensor (batch, length) bool or None
+        ``True`` at real positions; None when there is no padding.
+
+    Returns
+    -------
+    tuple of Tensor
+        The last block's output and its mask (downsampled with any pooling). (An internal
+        helper, so a tuple is fine here.)
+    """
+    h = apply_mask(x, mask)
+    for block in blocks:
+        h, mask = block(h, mask)
+    return h, mask
+
+
+class SequenceModel(nn.Module):
+    """Base of the models on ``(batch, channels, length)`` input with a padding mask.
+
+    A subclass builds ``dropout`` (before the head) and ``head`` and defines :meth:`features`;
+    :meth:`forward` is the head on the features, so ``forward == head(features)`` in eval mode.
+
+    Attributes
+    ----------
+    n_features : int
+        Width of :meth:`features`.
+    dropout : nn.Module
+        Applied to the features before the head.
+    head : nn.Linear
+        Final layer, ``n_features -> n_outputs``.
+    """
+
+    n_features: int
+    dropout: nn.Module
+    head: nn.Linear
+
+    def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Representation before the head.
+
+        Parameters
+        ----------
+        x : Tensor (batch, in_channels, length) float
+            Encoded sequences (one-hot or soft) or series, zero at padded positions.
+        mask : Tensor (batch, length) bool, optional
+            ``True`` at real positions; ``None`` means no padding.
+
+        Returns
+        -------
+        Tensor (batch, n_features)
+        """
+        raise NotImplementedError
+
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Raw outputs (logits or regression values), ``(batch, n_outputs)``.
+
+        The arguments are those of :meth:`features`.
+        """
+        return self.head(self.dropout(self.features(x, mask)))

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from biodl.errors import ConfigError
-from biodl.models._layers import ACTIVATIONS, ActivationName
+from biodl.models._layers import ACTIVATIONS, ActivationName, dense_stack
 
 __all__ = [
     "AE",
@@ -81,21 +81,6 @@ class AutoencoderLoss:
     total: Tensor
     reconstruction: Tensor
     kl: Tensor
-
-
-def _stack(
-    n_in: int, widths: Sequence[int], *, activation: str, dropout: float, batch_norm: bool
-) -> tuple[nn.Sequential, int]:
-    layers: list[nn.Module] = []
-    for width in widths:
-        layers.append(nn.Linear(n_in, width))
-        if batch_norm:
-            layers.append(nn.BatchNorm1d(width))
-        layers.append(ACTIVATIONS[activation]())
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-        n_in = width
-    return nn.Sequential(*layers), n_in
 
 
 def _check(n_genes: int, n_latent: int, hidden: Sequence[int], activation: str, dropout: float):
@@ -152,10 +137,15 @@ class AE(nn.Module):
         _check(n_genes, n_latent, hidden, activation, dropout)
         self.n_genes = n_genes
         self.n_latent = n_latent
-        opts = {"activation": activation, "dropout": dropout, "batch_norm": batch_norm}
-        self.encoder, width = _stack(n_genes, list(hidden), **opts)  # type: ignore[arg-type]
+        # No Dropout module at rate 0: saved weights number their layers without one.
+        drop = dropout if dropout > 0 else None
+        self.encoder, width = dense_stack(
+            n_genes, hidden, activation=activation, dropout=drop, batch_norm=batch_norm
+        )
         self.latent = nn.Linear(width, self._latent_width())
-        self.decoder, width = _stack(n_latent, list(hidden)[::-1], **opts)  # type: ignore[arg-type]
+        self.decoder, width = dense_stack(
+            n_latent, list(hidden)[::-1], activation=activation, dropout=drop, batch_norm=batch_norm
+        )
         self.output = nn.Linear(width, n_genes)
 
     def _latent_width(self) -> int:
@@ -403,8 +393,9 @@ class Encoder(nn.Module):
         _check(n_genes, n_latent, hidden, activation, 0.0)
         self.n_latent = n_latent
         self.variational = variational
-        opts = {"activation": activation, "dropout": 0.0, "batch_norm": batch_norm}
-        self.encoder, width = _stack(n_genes, list(hidden), **opts)  # type: ignore[arg-type]
+        self.encoder, width = dense_stack(
+            n_genes, hidden, activation=activation, dropout=None, batch_norm=batch_norm
+        )
         self.latent = nn.Linear(width, 2 * n_latent if variational else n_latent)
         self.register_buffer("input_mean", torch.zeros(n_genes))
         self.register_buffer("input_scale", torch.ones(n_genes))

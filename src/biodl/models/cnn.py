@@ -14,7 +14,9 @@ from biodl.models._layers import (
     GlobalPoolingName,
     MaskedConvBlock,
     PoolingName,
+    SequenceModel,
     global_pool,
+    run_masked_blocks,
 )
 
 __all__ = ["CNN", "per_layer"]
@@ -60,7 +62,7 @@ def per_layer(model: str, name: str, value: int | Sequence[int], n_layers: int) 
     return values
 
 
-class CNN(nn.Module):
+class CNN(SequenceModel):
     """Convolutional network: stacked masked convolution blocks, global pooling, linear head.
 
     Each block is Conv1d ('same' padding) -> [BatchNorm1d] -> activation -> [pooling] ->
@@ -170,36 +172,10 @@ class CNN(nn.Module):
         self.head = nn.Linear(self.n_features, n_outputs)
 
     def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Representation before the head.
+        """Representation before the head: the blocks, then masked global pooling.
 
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, length) float
-            One-hot (or soft) encoded sequences, zero at padded positions.
-        mask : Tensor (batch, length) bool, optional
-            ``True`` at real positions; ``None`` means no padding.
-
-        Returns
-        -------
-        Tensor (batch, n_features)
+        ``x : (batch, in_channels, length)``, ``mask : (batch, length)`` -> ``(batch,
+        n_features)``; see :meth:`biodl.models._layers.SequenceModel.features`.
         """
-        h = x if mask is None else x * mask.unsqueeze(1).to(x.dtype)
-        for block in self.blocks:
-            h, mask = block(h, mask)
+        h, mask = run_masked_blocks(self.blocks, x, mask)
         return global_pool(h, mask, self.global_pooling)
-
-    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Raw outputs (logits or regression values).
-
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, length) float
-            One-hot (or soft) encoded sequences, zero at padded positions.
-        mask : Tensor (batch, length) bool, optional
-            ``True`` at real positions; ``None`` means no padding.
-
-        Returns
-        -------
-        Tensor (batch, n_outputs)
-        """
-        return self.head(self.dropout(self.features(x, mask)))

@@ -19,18 +19,23 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
-import torch
 from torch import Tensor, nn
 
-from biodl.models._layers import ACTIVATIONS, ActivationName, PoolingName
+from biodl.models._layers import (
+    ACTIVATIONS,
+    GLOBAL_POOLINGS,
+    ActivationName,
+    GlobalPoolingName,
+    PoolingName,
+    global_pool,
+)
 from biodl.models.cnn import per_layer
 
 __all__ = ["CNN2d", "ConvBlock2d", "GlobalPooling2dName", "min_input_size"]
 
-GlobalPooling2dName = Literal["max", "avg", "maxavg"]
-_GLOBAL_WIDTH = {"max": 1, "avg": 1, "maxavg": 2}
+#: The global poolings of :class:`CNN2d`: those of the sequence models, over both image axes.
+GlobalPooling2dName = GlobalPoolingName
 
 
 def _out(n: int, kernel: int, stride: int, pad: int) -> int:
@@ -220,7 +225,7 @@ class CNN2d(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.min_size = min_input_size(blocks)
         self.global_pooling = global_pooling
-        self.n_features = previous * _GLOBAL_WIDTH[global_pooling]
+        self.n_features = previous * GLOBAL_POOLINGS[global_pooling]
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.n_features, n_outputs)
 
@@ -236,22 +241,8 @@ class CNN2d(nn.Module):
         -------
         Tensor (batch, n_features)
         """
-        h = self.blocks(x)
-        if self.global_pooling == "max":
-            return h.amax(dim=(2, 3))
-        if self.global_pooling == "avg":
-            return h.mean(dim=(2, 3))
-        return torch.cat([h.amax(dim=(2, 3)), h.mean(dim=(2, 3))], dim=1)
+        return global_pool(self.blocks(x), None, self.global_pooling)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Raw outputs (logits or regression values).
-
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, height, width) float
-
-        Returns
-        -------
-        Tensor (batch, n_outputs)
-        """
+        """Raw outputs ``(batch, n_outputs)`` of ``x`` as in :meth:`features`."""
         return self.head(self.dropout(self.features(x)))

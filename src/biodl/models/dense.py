@@ -24,7 +24,7 @@ from typing import Any, Literal
 from torch import Tensor, nn
 
 from biodl.errors import ConfigError
-from biodl.models._layers import ACTIVATIONS, ActivationName
+from biodl.models._layers import ACTIVATIONS, ActivationName, dense_stack
 from biodl.models.registry import ModelParameter, check_params, parameters
 
 __all__ = ["ENCODERS", "DenseMLP", "build_dense", "dense_parameters"]
@@ -116,7 +116,9 @@ class DenseMLP(nn.Module):
         self.batch_norm = batch_norm
         self.encoder: nn.Module | None = None
         self.input_dropout = nn.Dropout(input_dropout)
-        self._build(in_features, sizes, activation, dropout, batch_norm)
+        self.body, _ = dense_stack(
+            in_features, sizes, activation=activation, dropout=dropout, batch_norm=batch_norm
+        )
         self.n_features = sizes[-1] if sizes else in_features
         self.head = nn.Linear(self.n_features, n_outputs)
         if encoder not in ENCODERS:
@@ -144,19 +146,6 @@ class DenseMLP(nn.Module):
         if self.freeze_encoder and self.encoder is not None:
             self.encoder.eval()
         return self
-
-    def _build(
-        self, width: int, sizes: list[int], activation: str, dropout: float, batch_norm: bool
-    ) -> None:
-        layers: list[nn.Module] = []
-        for size in sizes:
-            layers.append(nn.Linear(width, size))
-            if batch_norm:
-                layers.append(nn.BatchNorm1d(size))
-            layers.append(ACTIVATIONS[activation]())
-            layers.append(nn.Dropout(dropout))
-            width = size
-        self.body = nn.Sequential(*layers)
 
     def set_encoder(self, encoder: nn.Module, n_latent: int) -> None:
         """Run ``encoder`` (``(batch, in_features) -> (batch, n_latent)``) before the layers.
@@ -188,16 +177,7 @@ class DenseMLP(nn.Module):
         return self.body(x)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Raw outputs (logits or regression values).
-
-        Parameters
-        ----------
-        x : Tensor (batch, in_features) float
-
-        Returns
-        -------
-        Tensor (batch, n_outputs)
-        """
+        """Raw outputs ``(batch, n_outputs)`` of ``x : (batch, in_features)``: head on features."""
         return self.head(self.features(x))
 
 

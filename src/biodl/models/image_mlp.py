@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from biodl.errors import ConfigError, DataError
-from biodl.models._layers import ACTIVATIONS, ActivationName
+from biodl.models._layers import ActivationName, dense_stack
 
 __all__ = ["ImageMLP"]
 
@@ -78,16 +78,13 @@ class ImageMLP(nn.Module):
             )
         self.size = size
         self.min_size = 1
-        width = in_channels * size * size
-        layers: list[nn.Module] = []
-        for hidden in hidden_sizes:
-            layers.append(nn.Linear(width, hidden))
-            if batch_norm:
-                layers.append(nn.BatchNorm1d(hidden))
-            layers.append(ACTIVATIONS[activation]())
-            layers.append(nn.Dropout(dropout))
-            width = hidden
-        self.body = nn.Sequential(*layers)
+        self.body, width = dense_stack(
+            in_channels * size * size,
+            hidden_sizes,
+            activation=activation,
+            dropout=dropout,
+            batch_norm=batch_norm,
+        )
         self.n_features = width
         self.head = nn.Linear(width, n_outputs)
 

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from biodl.errors import ConfigError, DataError
-from biodl.models._layers import ACTIVATIONS, ActivationName
+from biodl.models._layers import ActivationName, apply_mask, dense_stack
 
 __all__ = ["MLP", "MLP_FEATURES", "MLPFeatureName", "kmer_spectrum"]
 
@@ -136,15 +136,9 @@ class MLP(nn.Module):
         self.length = length
         self.in_channels = in_channels
         width = in_channels * length if features == "onehot" and length else in_channels**k
-        layers: list[nn.Module] = []
-        for size in hidden_sizes:
-            layers.append(nn.Linear(width, size))
-            if batch_norm:
-                layers.append(nn.BatchNorm1d(size))
-            layers.append(ACTIVATIONS[activation]())
-            layers.append(nn.Dropout(dropout))
-            width = size
-        self.body = nn.Sequential(*layers)
+        self.body, width = dense_stack(
+            width, hidden_sizes, activation=activation, dropout=dropout, batch_norm=batch_norm
+        )
         self.n_features = width
         self.head = nn.Linear(width, n_outputs)
 
@@ -165,8 +159,7 @@ class MLP(nn.Module):
         if self.kind == "kmer":
             return kmer_spectrum(x, mask, self.k) * float(self.in_channels**self.k)
         assert self.length is not None
-        if mask is not None:
-            x = x * mask.unsqueeze(1).to(x.dtype)
+        x = apply_mask(x, mask)
         extra = self.length - x.shape[-1]
         if extra < 0 and mask is not None and not mask[:, self.length :].any():
             x, extra = x[:, :, : self.length], 0  # only padding beyond the model's length
@@ -179,33 +172,12 @@ class MLP(nn.Module):
         return torch.flatten(F.pad(x, (0, extra)), 1)
 
     def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Representation before the head.
+        """Representation before the head: the hidden layers on :meth:`inputs` (same arguments).
 
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, length) float
-            One-hot encoded sequences, zero at padded positions.
-        mask : Tensor (batch, length) bool, optional
-            ``True`` at real positions; ``None`` means no padding.
-
-        Returns
-        -------
-        Tensor (batch, n_features)
+        Returns ``(batch, n_features)``.
         """
         return self.body(self.inputs(x, mask))
 
     def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Raw outputs (logits or regression values).
-
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, length) float
-            One-hot encoded sequences, zero at padded positions.
-        mask : Tensor (batch, length) bool, optional
-            ``True`` at real positions; ``None`` means no padding.
-
-        Returns
-        -------
-        Tensor (batch, n_outputs)
-        """
+        """Raw outputs ``(batch, n_outputs)``: the head on :meth:`features` (no dropout first)."""
         return self.head(self.features(x, mask))

@@ -17,9 +17,11 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from biodl.models._layers import (
     ActivationName,
     MaskedConvBlock,
+    SequenceModel,
     full_mask,
     masked_max,
     masked_mean,
+    run_masked_blocks,
 )
 
 __all__ = [
@@ -72,7 +74,6 @@ class _Recurrence(nn.Module):
         total = seq.shape[1]
         if mask is None:
             out, h_n = self.rnn(seq)
-            mask = torch.ones(seq.shape[0], total, dtype=torch.bool, device=seq.device)
         else:
             lengths = mask.sum(dim=1).clamp(min=1).cpu()
             packed = pack_padded_sequence(seq, lengths, batch_first=True, enforce_sorted=False)
@@ -84,10 +85,11 @@ class _Recurrence(nn.Module):
             hidden = h_n[0] if isinstance(h_n, tuple) else h_n
             return torch.cat(list(hidden[-self.n_directions :]), dim=1)
         h = out.transpose(1, 2)
+        mask = full_mask(h) if mask is None else mask
         return masked_mean(h, mask) if self.readout == "mean" else masked_max(h, mask)
 
 
-class RecurrentNet(nn.Module):
+class RecurrentNet(SequenceModel):
     """Recurrent network over one-hot sequences: optional projection, RNN/LSTM/GRU, readout, head.
 
     Parameters
@@ -167,36 +169,13 @@ class RecurrentNet(nn.Module):
         self.head = nn.Linear(self.n_features, n_outputs)
 
     def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Representation before the head.
+        """Representation before the head: [projection], recurrence, readout.
 
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, length) float
-            One-hot (or soft) encoded sequences, zero at padded positions.
-        mask : Tensor (batch, length) bool, optional
-            ``True`` at real positions (a prefix of each row); ``None`` means no padding.
-
-        Returns
-        -------
-        Tensor (batch, n_features)
+        ``x : (batch, in_channels, length)``, ``mask : (batch, length)`` -> ``(batch,
+        n_features)``; ``mask`` must mark a prefix of each row (padding at the right end).
+        See :meth:`biodl.models._layers.SequenceModel.features`.
         """
         return self.recurrence(self.project(x.transpose(1, 2)), mask)
-
-    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Raw outputs (logits or regression values).
-
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, length) float
-            One-hot (or soft) encoded sequences, zero at padded positions.
-        mask : Tensor (batch, length) bool, optional
-            ``True`` at real positions (a prefix of each row); ``None`` means no padding.
-
-        Returns
-        -------
-        Tensor (batch, n_outputs)
-        """
-        return self.head(self.dropout(self.features(x, mask)))
 
 
 class _BoundCell(RecurrentNet):
@@ -249,7 +228,7 @@ class GRUNet(_BoundCell):
     bound: ClassVar[dict[str, object]] = {"cell": "gru"}
 
 
-class CNNLSTM(nn.Module):
+class CNNLSTM(SequenceModel):
     """Convolutional front (motif detectors + pooling) feeding a bidirectional LSTM.
 
     The convolutions find motifs and shorten the sequence by ``pool_size`` per layer; the LSTM
@@ -352,38 +331,9 @@ class CNNLSTM(nn.Module):
         self.head = nn.Linear(self.n_features, n_outputs)
 
     def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Representation before the head.
+        """Representation before the head: the convolution blocks, the LSTM, its readout.
 
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, length) float
-            One-hot (or soft) encoded sequences, zero at padded positions.
-        mask : Tensor (batch, length) bool, optional
-            ``True`` at real positions (a prefix of each row); ``None`` means no padding.
-
-        Returns
-        -------
-        Tensor (batch, n_features)
+        Arguments and shapes as in :meth:`RecurrentNet.features` (``mask`` marks a prefix).
         """
-        given = mask is not None
-        m = full_mask(x) if mask is None else mask
-        h = x * m.unsqueeze(1).to(x.dtype)
-        for block in self.blocks:
-            h, m = block(h, m)
-        return self.recurrence(h.transpose(1, 2), m if given else None)
-
-    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Raw outputs (logits or regression values).
-
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, length) float
-            One-hot (or soft) encoded sequences, zero at padded positions.
-        mask : Tensor (batch, length) bool, optional
-            ``True`` at real positions (a prefix of each row); ``None`` means no padding.
-
-        Returns
-        -------
-        Tensor (batch, n_outputs)
-        """
-        return self.head(self.dropout(self.features(x, mask)))
+        h, m = run_masked_blocks(self.blocks, x, full_mask(x) if mask is None else mask)
+        return self.recurrence(h.transpose(1, 2), None if mask is None else m)

@@ -9,7 +9,13 @@ import torch
 from torch import Tensor, nn
 
 from biodl.errors import ConfigError, DataError
-from biodl.models._layers import MaskedConvBlock, masked_mean
+from biodl.models._layers import (
+    MaskedConvBlock,
+    SequenceModel,
+    apply_mask,
+    full_mask,
+    masked_mean,
+)
 
 __all__ = [
     "POSITIONALS",
@@ -63,7 +69,7 @@ def sinusoidal_encoding(length: int, d_model: int, *, device: torch.device | Non
     return enc
 
 
-class TransformerNet(nn.Module):
+class TransformerNet(SequenceModel):
     """Transformer encoder: windowed embedding, positional encoding, self-attention, pooling, head.
 
     Padded positions are excluded from attention through ``src_key_padding_mask`` and from the
@@ -192,23 +198,15 @@ class TransformerNet(nn.Module):
         return self.positions.weight[:n]
 
     def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Representation before the head.
+        """Representation before the head: masked mean of the encoder outputs, or the CLS output.
 
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, length) float
-            One-hot (or soft) encoded sequences, zero at padded positions.
-        mask : Tensor (batch, length) bool, optional
-            ``True`` at real positions; ``None`` means no padding.
-
-        Returns
-        -------
-        Tensor (batch, d_model)
+        ``x : (batch, in_channels, length)``, ``mask : (batch, length)`` -> ``(batch,
+        d_model)``; see :meth:`biodl.models._layers.SequenceModel.features`.
         """
         batch = x.shape[0]
         if mask is None:
-            mask = torch.ones(batch, x.shape[-1], dtype=torch.bool, device=x.device)
-        h, _ = self.embed(x * mask.unsqueeze(1).to(x.dtype), mask)
+            mask = full_mask(x)
+        h, _ = self.embed(apply_mask(x, mask), mask)
         h = h.transpose(1, 2)
         if self.cls is not None:
             h = torch.cat([self.cls.expand(batch, -1, -1), h], dim=1)
@@ -218,19 +216,3 @@ class TransformerNet(nn.Module):
         if self.cls is not None:
             return h[:, 0]
         return masked_mean(h.transpose(1, 2), mask)
-
-    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Raw outputs (logits or regression values).
-
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, length) float
-            One-hot (or soft) encoded sequences, zero at padded positions.
-        mask : Tensor (batch, length) bool, optional
-            ``True`` at real positions; ``None`` means no padding.
-
-        Returns
-        -------
-        Tensor (batch, n_outputs)
-        """
-        return self.head(self.dropout(self.features(x, mask)))

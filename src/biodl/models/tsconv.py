@@ -28,7 +28,10 @@ from biodl.models._layers import (
     ActivationName,
     GlobalPoolingName,
     MaskedConvBlock,
+    SequenceModel,
+    apply_mask,
     global_pool,
+    run_masked_blocks,
 )
 from biodl.models.cnn import per_layer
 
@@ -48,7 +51,7 @@ def _block(
     )
 
 
-class FCN(nn.Module):
+class FCN(SequenceModel):
     """Fully convolutional network for time series (Wang et al. 2017): 3 conv blocks, GAP, linear.
 
     Each block is Conv1d ('same' padding, stride 1) -> BatchNorm1d -> activation; no pooling
@@ -116,27 +119,14 @@ class FCN(nn.Module):
         self.head = nn.Linear(self.n_features, n_outputs)
 
     def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Representation before the head.
+        """Representation before the head: the blocks, then masked global pooling over time.
 
-        Parameters
-        ----------
-        x : Tensor (batch, in_channels, length) float
-            Series, zero at padded time points.
-        mask : Tensor (batch, length) bool, optional
-            ``True`` at real time points; ``None`` means no padding.
-
-        Returns
-        -------
-        Tensor (batch, n_features)
+        ``x : (batch, in_channels, length)`` series, zero at padded time points, ``mask :
+        (batch, length)`` -> ``(batch, n_features)``; see
+        :meth:`biodl.models._layers.SequenceModel.features`.
         """
-        h = x if mask is None else x * mask.unsqueeze(1).to(x.dtype)
-        for block in self.blocks:
-            h, mask = block(h, mask)
+        h, mask = run_masked_blocks(self.blocks, x, mask)
         return global_pool(h, mask, self.global_pooling)
-
-    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Raw outputs ``(batch, n_outputs)`` for ``x`` ``(batch, in_channels, length)``."""
-        return self.head(self.dropout(self.features(x, mask)))
 
 
 class _ResidualBlock(nn.Module):
@@ -165,13 +155,10 @@ class _ResidualBlock(nn.Module):
         for layer in self.layers:
             out, _ = layer(out, mask)
         short, _ = self.shortcut(h, mask)
-        out = self.act(out + short)
-        if mask is not None:
-            out = out * mask.unsqueeze(1).to(out.dtype)
-        return out, mask
+        return apply_mask(self.act(out + short), mask), mask
 
 
-class ResNet1d(nn.Module):
+class ResNet1d(SequenceModel):
     """Residual network for time series (Wang et al. 2017): 3 residual blocks, GAP, linear.
 
     Each residual block holds three convolutions (kernels 8, 5, 3; 'same' padding, BatchNorm)
@@ -235,11 +222,5 @@ class ResNet1d(nn.Module):
 
     def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
         """Representation before the head, ``(batch, n_features)``; see :meth:`FCN.features`."""
-        h = x if mask is None else x * mask.unsqueeze(1).to(x.dtype)
-        for block in self.blocks:
-            h, mask = block(h, mask)
+        h, mask = run_masked_blocks(self.blocks, x, mask)
         return global_pool(h, mask, "avg")
-
-    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
-        """Raw outputs ``(batch, n_outputs)`` for ``x`` ``(batch, in_channels, length)``."""
-        return self.head(self.dropout(self.features(x, mask)))
