@@ -12,9 +12,10 @@ import pytest
 from PIL import Image
 
 from biodl.config import RunConfig
+from biodl.data.prepared import RawData, side_column
 from biodl.data.splits import SPLIT_METHODS
 from biodl.data.synthetic_icu import write_icu_records
-from biodl.errors import ConfigError
+from biodl.errors import ConfigError, DataError
 from biodl.kinds import get_kind, prepare_run_data
 
 N = 60
@@ -181,3 +182,9 @@ def test_every_kind_reports_test_items_identical_to_training_items(
     message = next(w for w in prepared.warnings if "leakage" in w)
     assert message.startswith(f"{n_test} of {n_test} test ")
     assert "identical to a training" in message and "e.g." in message
+
+
+def test_a_missing_side_column_is_named_with_the_columns_there_are() -> None:
+    raw = RawData({"train": None}, {"train": None}, side=pd.DataFrame({"a": [1]}), label_source="x")
+    with pytest.raises(DataError, match=r"^x: there is no column 'g' \(columns: a\); name one"):
+        side_column(raw, "g")

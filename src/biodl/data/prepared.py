@@ -47,6 +47,7 @@ __all__ = [
     "check_split_option",
     "inner_split",
     "prepare_raw",
+    "side_column",
     "subset_prepared",
 ]
 
@@ -277,7 +278,7 @@ def prepare_raw(
         parts[name], labels[name] = raw.parts[name], raw.labels.get(name)
     group = data.group_column or raw.default_group
     method = "group" if raw.default_group and data.split == "stratified" else data.split
-    groups = _side_column(raw, group) if group else None
+    groups = side_column(raw, group) if group else None
     note = raw.own_split or ("separate files" if given else "split of the training file")
     test_size = 0.0 if "test" in given or raw.own_split else data.test_size
     valid_size = 0.0 if "valid" in given or raw.own_split else data.valid_size
@@ -329,9 +330,14 @@ def prepare_raw(
     return prepared
 
 
-def _side_column(raw: RawData, column: str) -> np.ndarray:
+def side_column(raw: RawData, column: str) -> np.ndarray:
+    """The values of a group or split column of the training rows, or a DataError naming it."""
     if raw.side is None or column not in raw.side.columns:
-        raise DataError(f"{raw.label_source or 'data'}: there is no column '{column}'")
+        names = "none" if raw.side is None else ", ".join(map(str, raw.side.columns))
+        raise DataError(
+            f"{raw.label_source or 'data'}: there is no column '{column}' (columns: {names}); "
+            "name one of those with --group-column or --split-column"
+        )
     return raw.side[column].to_numpy()
 
 
@@ -355,7 +361,7 @@ def _split(
         similar = kind.similar_groups(train, data.similarity_threshold)  # type: ignore[attr-defined]
     predefined = None
     if method == "predefined" and data.split_column:
-        predefined = _side_column(raw, data.split_column)
+        predefined = side_column(raw, data.split_column)
     return split_indices(
         y_all,
         task=targets.task,
