@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from biodl.cli import app
 from biodl.config import DataConfig, RunConfig
+from biodl.data.synthetic_icu import write_icu_records
 from biodl.errors import DataError, DataWarning
 from biodl.kinds import prepare_run_data
 from biodl.pipeline.inspect import inspect_data
@@ -67,4 +68,23 @@ def test_repeated_ids_with_an_id_keyed_labels_table_are_refused(tmp_path: Path) 
     labels.write_text("id,label\na,x\nb,y\n")
     cfg = RunConfig.from_dict({"data": {"train": str(fasta), "labels": str(labels)}})
     with pytest.raises(DataError, match=r"x\.fa: id 'a' occurs twice \(lines 1 and 5\)"):
+        prepare_run_data(cfg, seed=0)
+
+
+def test_outcome_rows_without_records_are_dropped_with_a_run_warning(tmp_path: Path) -> None:
+    root = write_icu_records(tmp_path / "icu", n_records=40, seed=1)
+    outcomes = root / "Outcomes.txt"
+    outcomes.write_text(outcomes.read_text() + "999991,3.0,2,0\n999992,4.0,5,1\n")
+    cfg = RunConfig.from_dict({"data": {"train": str(root / "records")}})
+    prepared = prepare_run_data(cfg, seed=0)
+    notes = [w for w in prepared.warnings if "outcome rows" in w]
+    assert notes == [
+        f"{outcomes}: 2 of 42 outcome rows name records not found in {root / 'records'} (e.g. "
+        "999991, 999992); those rows were dropped. Check that the outcomes table belongs to "
+        "these records."
+    ]
+    assert sum(len(prepared.parts[n]) for n in prepared.present()) == 40
+    # A record without an outcome row is still refused: its label is unknown.
+    (root / "records" / "100000.txt").rename(root / "records" / "123456.txt")
+    with pytest.raises(DataError, match=r"1 of 40 records in .*records have no outcome row"):
         prepare_run_data(cfg, seed=0)
