@@ -154,7 +154,7 @@ def drop_unmatched(outcomes: Outcomes, ids: Sequence[str], where: str) -> tuple[
     --------
     >>> table = pd.DataFrame({"death": ["0", "1", "0"]}, index=pd.Index(["1", "2", "3"]))
     >>> kept, note = drop_unmatched(Outcomes(table, ["death"], None, "", "o.txt"), ["1"], "set-a")
-    >>> list(kept.table.index), note[:54]
+    >>> list(kept.table.index), note[:52]
     (['1'], 'o.txt: 2 of 3 outcome rows name records not found in')
     """
     index = outcomes.table.index
