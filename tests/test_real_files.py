@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -87,4 +88,33 @@ def test_outcome_rows_without_records_are_dropped_with_a_run_warning(tmp_path: P
     # A record without an outcome row is still refused: its label is unknown.
     (root / "records" / "100000.txt").rename(root / "records" / "123456.txt")
     with pytest.raises(DataError, match=r"1 of 40 records in .*records have no outcome row"):
+        prepare_run_data(cfg, seed=0)
+
+
+def expression_files(folder: Path, extra_rows: list[str]) -> tuple[Path, Path]:
+    rng = np.random.default_rng(2)
+    table = pd.DataFrame(rng.poisson(10.0, size=(40, 12)), columns=[f"g{j}" for j in range(12)])
+    table.insert(0, "sample", [f"s{i}" for i in range(40)])
+    table.to_csv(folder / "expr.csv", index=False)
+    samples = [*table["sample"], *extra_rows]
+    meta = pd.DataFrame({"sample": samples, "cell": (["T", "B"] * 30)[: len(samples)]})
+    meta.to_csv(folder / "meta.csv", index=False)
+    return folder / "expr.csv", folder / "meta.csv"
+
+
+def test_metadata_rows_without_samples_are_dropped_with_a_run_warning(tmp_path: Path) -> None:
+    expr, meta = expression_files(tmp_path, ["x1", "x2", "x3", "x4"])
+    cfg = RunConfig.from_dict(
+        {"data": {"train": str(expr), "labels": str(meta), "label_columns": ["cell"]}}
+    )
+    prepared = prepare_run_data(cfg, seed=0)
+    notes = [w for w in prepared.warnings if "metadata rows" in w]
+    assert notes == [
+        f"{meta}: 4 of 44 metadata rows name samples not found in {expr} (e.g. 'x1', 'x2', "
+        "'x3', ...); those rows were dropped. Check that the metadata belongs to this matrix."
+    ]
+    assert sum(len(prepared.parts[n]) for n in prepared.present()) == 40
+    # A sample without a metadata row is still refused: its label is unknown.
+    pd.read_csv(meta).iloc[1:].to_csv(meta, index=False)
+    with pytest.raises(DataError, match=r"1 of 40 samples of .*expr\.csv have no metadata row"):
         prepare_run_data(cfg, seed=0)
