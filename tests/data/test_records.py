@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from biodl.data.outcomes import attach_outcomes, read_outcomes
+from biodl.data.outcomes import attach_outcomes, drop_unmatched, read_outcomes
 from biodl.data.records import looks_like_records, read_records
 from biodl.data.synthetic_icu import write_icu_records
-from biodl.errors import DataError
+from biodl.errors import DataError, DataWarning
 
 
 def write(folder: Path, name: str, rows: str) -> Path:
@@ -141,9 +142,20 @@ def test_outcomes_missing_or_extra_records(physionet, tmp_path):
     pd.DataFrame({"RecordID": [132539, 132540, 9], "death": [1, 0, 0]}).to_csv(
         tmp_path / "o.csv", index=False
     )
-    with pytest.raises(DataError, match=r"1 outcome rows name records not found .*e.g. 9"):
-        attach_outcomes(records, read_outcomes(tmp_path / "o.csv"))
-    attach_outcomes(records, read_outcomes(tmp_path / "o.csv"), extra_ok=["9"])
+    pattern = (
+        r"o\.csv: 1 of 3 outcome rows name records not found in .*set-a \(e\.g\. 9\); "
+        r"those rows were dropped"
+    )
+    with pytest.warns(DataWarning, match=pattern):
+        labelled = attach_outcomes(records, read_outcomes(tmp_path / "o.csv"))
+    assert labelled.labels is not None and labelled.labels["death"].tolist() == ["1", "0"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        attach_outcomes(records, read_outcomes(tmp_path / "o.csv"), extra_ok=["9"])
+    kept, note = drop_unmatched(read_outcomes(tmp_path / "o.csv"), ["132540"], "here")
+    assert list(kept.table.index) == ["132540"] and note.startswith(
+        f"{tmp_path / 'o.csv'}: 2 of 3 outcome rows name records not found in here (e.g. 132539, 9)"
+    )
     with pytest.raises(DataError, match="no column 'survival'"):
         read_outcomes(tmp_path / "o.csv", label_columns=["survival"])
     pd.DataFrame({"RecordID": [1, 1], "death": [1, 0]}).to_csv(tmp_path / "d.csv", index=False)

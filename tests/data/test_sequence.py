@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import re
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -242,11 +244,17 @@ def test_folder_errors(tmp_path: Path) -> None:
         DataError, match=r"one: expected a folder with one FASTA file per class.*found 1"
     ):
         read_sequences(folder)
-    write(folder / "two.fa", ">a\nACGT\n")
-    with pytest.raises(
-        DataError, match=r"id 'a' occurs twice \(.*only\.fa line 1 and .*two\.fa line 1\)"
-    ):
-        read_sequences(folder)
+    write(folder / "two.fa", ">a\nACGT\n>b\nGG\n>a\nTT\n")
+    pattern = (
+        r"one: 2 ids repeat an earlier id \(e\.g\. 'a' at .*only\.fa line 1 and .*two\.fa "
+        r"line 1, renamed 'a#2', 'a' at .*only\.fa line 1 and .*two\.fa line 5, renamed 'a#3'\)"
+    )
+    with pytest.warns(DataWarning, match=pattern):
+        seqs = read_sequences(folder)
+    assert list(seqs.ids) == ["a", "a#2", "b", "a#3"]
+    assert seqs.labels is not None and seqs.labels["label"].tolist() == ["only"] + ["two"] * 3
+    assert len(seqs.notes) == 1 and re.search(pattern, seqs.notes[0])
+    assert seqs.subset(np.array([0, 1])).notes == []
 
 
 # --------------------------------------------------------------------------- SequenceSet
@@ -449,10 +457,35 @@ def test_error_header_without_name(tmp_path: Path) -> None:
         read_sequences(write(tmp_path / "x.fa", ">a\nACGT\n>\nGG\n"), require_labels=False)
 
 
-def test_error_duplicate_fasta_ids(tmp_path: Path) -> None:
-    text = ">a\nACGT\n>b\nGG\n>a desc\nTT\n"
+def test_repeated_fasta_ids_renamed_unless_labels_are_joined_by_id(tmp_path: Path) -> None:
+    text = ">a\nACGT\n>b\nGG\n>a desc\nTT\n>a#2\nCC\n>a\nAA\n"
+    path = write(tmp_path / "d.fa", text)
+    pattern = (
+        r"d\.fa: 2 ids repeat an earlier id \(e\.g\. 'a' at line 1 and line 5, renamed 'a#3', "
+        r"'a' at line 1 and line 9, renamed 'a#4'\); repeats were renamed 'id#2'"
+    )
+    with pytest.warns(DataWarning, match=pattern):
+        seqs = read_sequences(path, require_labels=False)
+    # 'a#2' is taken by a record of its own, so the repeats of 'a' skip it.
+    assert list(seqs.ids) == ["a", "b", "a#3", "a#2", "a#4"]
+    assert as_strings(seqs) == ["ACGT", "GG", "TT", "CC", "AA"]
+    assert len(seqs.notes) == 1 and re.search(pattern, seqs.notes[0])
+    headers = write(tmp_path / "h.fa", ">a label=x\nACGT\n>a label=y\nGG\n")
+    with pytest.warns(DataWarning, match=r"h\.fa: 1 ids repeat an earlier id"):
+        labelled = read_sequences(headers)
+    assert list(labelled.ids) == ["a", "a#2"]
+    assert labelled.labels is not None and labelled.labels["label"].tolist() == ["x", "y"]
+    # Labels joined by id: a repeated id is ambiguous, so it is refused naming both lines.
+    table = write(tmp_path / "labels.csv", "id,label\na,x\nb,y\na#2,x\n")
     with pytest.raises(DataError, match=r"d\.fa: id 'a' occurs twice \(lines 1 and 5\)"):
-        read_sequences(write(tmp_path / "d.fa", text), require_labels=False)
+        read_sequences(path, labels=table)
+
+
+def test_unique_fasta_ids_have_no_notes(tmp_path: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        seqs = read_sequences(write(tmp_path / "u.fa", ">a\nACGT\n>b\nGG\n"), require_labels=False)
+    assert seqs.notes == []
 
 
 def test_error_bad_letter_fasta_and_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,7 @@ import gzip
 import os
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -42,6 +42,7 @@ __all__ = [
     "letter_message",
     "open_stream",
     "read_bytes",
+    "rename_repeats",
 ]
 
 HEAD_BYTES = 1 << 16  # read first, to tell the format and check for binary data
@@ -70,6 +71,8 @@ class Records:
         Alphabet of the codes.
     labels : pandas.DataFrame or None
         ``n`` rows in record order, or None when unlabelled.
+    notes : list of str, default []
+        What reading changed and the user should know (e.g. repeated ids renamed).
     """
 
     ids: list[str]
@@ -77,6 +80,7 @@ class Records:
     offsets: np.ndarray
     alphabet: Alphabet
     labels: pd.DataFrame | None
+    notes: list[str] = field(default_factory=list)
 
 
 def fail(
@@ -173,6 +177,67 @@ def letter_error(source: str, line: int, letter: str, alphabet: Alphabet | None)
     """The DataError for a letter outside ``alphabet`` on ``line`` of ``source``."""
     assert alphabet is not None
     return fail(source, letter_message(letter, alphabet), line=line)
+
+
+def rename_repeats(ids: Sequence[str], places: Sequence[str], source: str) -> tuple[list[str], str]:
+    """Unique ids: each repeat of an id becomes ``id#2``, ``id#3``, ..., with a note saying so.
+
+    Used where labels do not depend on the ids (labels in FASTA headers, a folder of class
+    files), so a repeated id is a naming slip, not an ambiguity.
+
+    Parameters
+    ----------
+    ids : sequence of str
+        The ids as read.
+    places : sequence of str
+        Where each id was read (``"line 5"``, ``"b.fa line 1"``), for the note.
+    source : str
+        The file or folder, named first in the note.
+
+    Returns
+    -------
+    ids : list of str
+        ``ids`` with repeats renamed (a name already taken gets the next free number).
+    note : str
+        The count and up to three examples with their places; "" when no id repeats.
+
+    Examples
+    --------
+    >>> ids, note = rename_repeats(["a", "b", "a"], ["line 1", "line 3", "line 5"], "x.fa")
+    >>> ids
+    ['a', 'b', 'a#2']
+    >>> note[:60]
+    "x.fa: 1 ids repeat an earlier id (e.g. 'a' at line 1 and lin"
+    """
+    names = list(ids)
+    if not pd.Index(names).has_duplicates:
+        return names, ""
+    taken = set(names)
+    first: dict[str, int] = {}
+    count: dict[str, int] = {}
+    out: list[str] = []
+    repeats: list[int] = []
+    for i, name in enumerate(names):
+        if name not in first:
+            first[name] = i
+            out.append(name)
+            continue
+        n = count.get(name, 1) + 1
+        while f"{name}#{n}" in taken:
+            n += 1
+        count[name] = n
+        taken.add(f"{name}#{n}")
+        out.append(f"{name}#{n}")
+        repeats.append(i)
+    shown = ", ".join(
+        f"'{names[i]}' at {places[first[names[i]]]} and {places[i]}, renamed '{out[i]}'"
+        for i in repeats[:3]
+    )
+    note = (
+        f"{source}: {len(repeats)} ids repeat an earlier id (e.g. {shown}); repeats were "
+        "renamed 'id#2', 'id#3', ... Check for duplicated records."
+    )
+    return out, note
 
 
 def check_unique(ids: Sequence[str], lines: np.ndarray, source: str) -> None:

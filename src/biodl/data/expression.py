@@ -54,6 +54,7 @@ __all__ = [
     "h5ad_counts",
     "read_expression",
     "read_metadata",
+    "unmatched_metadata",
     "zero_variance_genes",
 ]
 
@@ -147,7 +148,7 @@ def read_expression(
         ``.h5ad`` only: read ``adata.raw`` (its ``X`` and gene names) instead of ``X``.
     metadata : str, optional
         A CSV/TSV of sample metadata, first column = sample ids; every sample needs a row
-        (extra rows are ignored).
+        (extra rows are ignored here; :func:`unmatched_metadata` words a warning about them).
     id_column : str, optional
         Tables only: the column of row ids, i.e. sample ids (samples as rows, default the first
         column) or gene ids (genes as rows, default: see the module notes).
@@ -362,6 +363,32 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     table = table.iloc[:, 1:]
     table.index = pd.Index(ids, name=names[0])
     return table
+
+
+def unmatched_metadata(path: str | Path, ids: Sequence[str], where: str) -> str:
+    """A warning about rows of the metadata table at ``path`` naming none of ``ids``.
+
+    Such rows (samples filtered out of the matrix, or of another file) are left out of the
+    run; the warning gives their count and up to three ids. "" when every row names a sample.
+
+    Parameters
+    ----------
+    path : str or Path
+        The metadata table (``--labels``).
+    ids : sequence of str
+        Every sample read (all parts the table serves).
+    where : str
+        The expression file(s), for the message.
+    """
+    rows = read_metadata(path).index
+    extra = rows[~rows.isin(list(ids))]
+    if not len(extra):
+        return ""
+    return (
+        f"{path}: {len(extra)} of {len(rows)} metadata rows name samples not found in {where} "
+        f"(e.g. {examples(list(extra), 3)}); those rows were dropped. Check that the metadata "
+        "belongs to this matrix."
+    )
 
 
 def _join_metadata(data: ExpressionSet, meta: pd.DataFrame, source: str) -> pd.DataFrame:

@@ -30,12 +30,12 @@ from biodl.data._files import (
     Records,
     capacity_hint,
     check_text,
-    check_unique,
     fail,
     file_suffix,
     letter_error,
     open_stream,
     read_bytes,
+    rename_repeats,
 )
 from biodl.data.alphabet import NOT_ALLOWED, Alphabet, detect_alphabet
 
@@ -60,7 +60,8 @@ class FastaRecords:
     Parameters
     ----------
     ids : list of str
-        ``n`` unique record names (the header up to the first space).
+        ``n`` record names (the header up to the first space), as read: they may repeat (the
+        caller renames or refuses repeats, see :func:`biodl.data.sequence.read_sequences`).
     descriptions : list of str or None
         The rest of each header ('' when absent); None when no header has one.
     header_lines : (n,) int64
@@ -226,7 +227,6 @@ class _FastaEncoder:
                 line=int(header_lines[i]),
             )
         self.out.resize(self.pos, refcheck=False)
-        check_unique(self.ids, header_lines, self.source)
         descriptions = self.descriptions if self.has_descriptions else None
         return FastaRecords(self.ids, descriptions, header_lines, self.out, offsets, self.alphabet)
 
@@ -256,8 +256,8 @@ def parse_fasta(
     Raises
     ------
     DataError
-        Text before the first header, a header without a name, an empty record, a repeated
-        id, a letter outside the alphabet, or no records at all.
+        Text before the first header, a header without a name, an empty record, a letter
+        outside the alphabet, or no records at all. Repeated ids are kept (the caller decides).
     """
     encoder = _FastaEncoder(source, alphabet, capacity)
     carry = head
@@ -298,7 +298,9 @@ def read_fasta_folder(
     """Read a folder with one FASTA file per class (class = file name without extensions).
 
     Files are read in name order; hidden files and files without a FASTA suffix are skipped.
-    The labels have one column ``"label"``; ids must be unique across all files.
+    The labels have one column ``"label"``. Labels come from the file names, so an id that
+    repeats (within or across files) is renamed ``id#2``, ``id#3``, ... and the returned
+    ``notes`` say so, naming the files and lines.
     """
     files = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.is_file())
     fasta = [p for p in files if file_suffix(p) in FASTA_SUFFIXES]
@@ -324,17 +326,11 @@ def read_fasta_folder(
         lines.append(records.header_lines)
         names.append(np.full(len(records.ids), os.fspath(path), dtype=object))
     ids = [i for r in parts for i in r.ids]
-    index = pd.Index(ids)
-    if index.has_duplicates:
-        file_of, line_of = np.concatenate(names), np.concatenate(lines)
-        dup = int(np.flatnonzero(index.duplicated())[0])
-        first = int(np.flatnonzero(index == ids[dup])[0])
-        raise fail(
-            source,
-            f"id '{ids[dup]}' occurs twice ({file_of[first]} line "
-            f"{line_of[first]} and {file_of[dup]} line {line_of[dup]}); expected "
-            "unique ids. Rename or remove the duplicate.",
-        )
+    note = ""
+    if pd.Index(ids).has_duplicates:
+        where_, at = np.concatenate(names), np.concatenate(lines)
+        places = [f"{file} line {line}" for file, line in zip(where_, at, strict=True)]
+        ids, note = rename_repeats(ids, places, source)
     codes = np.concatenate([r.codes for r in parts])
     shifts = np.cumsum([0] + [len(r.codes) for r in parts[:-1]])
     offsets = np.concatenate(
@@ -342,7 +338,7 @@ def read_fasta_folder(
     ).astype(np.int64)
     labels = pd.DataFrame({"label": np.concatenate(classes).astype(str)})
     assert alphabet is not None
-    return Records(ids, codes, offsets, alphabet, labels)
+    return Records(ids, codes, offsets, alphabet, labels, [note] if note else [])
 
 
 def _read_fasta_file(path: Path, source: str, alphabet: Alphabet | None) -> FastaRecords:

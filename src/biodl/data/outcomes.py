@@ -2,7 +2,9 @@
 
 :func:`read_outcomes` reads the table and picks the label column(s); :func:`attach_outcomes`
 puts the rows in record order on a :class:`~biodl.data.records.RecordSet`, refusing tables
-that miss records or hold records that were not read (both usually mean the wrong file).
+that miss records (which outcome would they have?). Rows naming records that were not read
+(PhysioNet's ``Outcomes-a.txt`` lists 4 records that have no file) are dropped with a warning
+giving their count and examples (:func:`drop_unmatched`).
 
 Without ``label_columns``, a table with one column besides the id uses it; otherwise the
 column whose name says outcome (``death``, ``mortality``, ``outcome``, ``label``, ``target``,
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,9 +23,9 @@ from pathlib import Path
 import pandas as pd
 
 from biodl.data.records import RecordSet
-from biodl.errors import DataError
+from biodl.errors import DataError, DataWarning
 
-__all__ = ["Outcomes", "attach_outcomes", "find_outcomes", "read_outcomes"]
+__all__ = ["Outcomes", "attach_outcomes", "drop_unmatched", "find_outcomes", "read_outcomes"]
 
 _ID_NAMES = ("recordid", "record_id", "record", "stay_id", "icustay_id", "id")
 _OUTCOME_WORDS = re.compile(r"death|mortality|outcome|label|target|class|^y$", re.IGNORECASE)
@@ -129,6 +132,44 @@ def find_outcomes(records: str | os.PathLike[str]) -> Path | None:
     return beside[0] if len(beside) == 1 else None
 
 
+def drop_unmatched(outcomes: Outcomes, ids: Sequence[str], where: str) -> tuple[Outcomes, str]:
+    """The outcomes without rows whose record id is not in ``ids``, and a note about them.
+
+    Parameters
+    ----------
+    outcomes : Outcomes
+    ids : sequence of str
+        Every record read (all parts the table serves).
+    where : str
+        The records' files or folders, for the note.
+
+    Returns
+    -------
+    outcomes : Outcomes
+        Rows in the order of the file, those matching no record left out.
+    note : str
+        The count and up to three example ids of the rows dropped; "" when none were.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"death": ["0", "1", "0"]}, index=pd.Index(["1", "2", "3"]))
+    >>> kept, note = drop_unmatched(Outcomes(table, ["death"], None, "", "o.txt"), ["1"], "set-a")
+    >>> list(kept.table.index), note[:52]
+    (['1'], 'o.txt: 2 of 3 outcome rows name records not found in')
+    """
+    index = outcomes.table.index
+    known = index.isin(list(ids))
+    if known.all():
+        return outcomes, ""
+    extra = index[~known]
+    note = (
+        f"{outcomes.source}: {len(extra)} of {len(index)} outcome rows name records not found "
+        f"in {where} (e.g. {', '.join(map(str, extra[:3]))}); those rows were dropped. Check "
+        "that the outcomes table belongs to these records."
+    )
+    return replace(outcomes, table=outcomes.table[known]), note
+
+
 def attach_outcomes(
     records: RecordSet, outcomes: Outcomes, *, extra_ok: Sequence[str] = ()
 ) -> RecordSet:
@@ -139,12 +180,18 @@ def attach_outcomes(
     records : RecordSet
     outcomes : Outcomes
     extra_ok : sequence of str, default ()
-        Ids allowed in the table although not in ``records`` (records of other parts).
+        Ids expected in the table although not in ``records`` (records of other parts).
 
     Raises
     ------
     DataError
-        If records have no outcome row, or the table holds ids of no record read.
+        If records have no outcome row.
+
+    Warns
+    -----
+    DataWarning
+        If the table holds ids of no record read (nor in ``extra_ok``): those rows are
+        ignored (see :func:`drop_unmatched`).
     """
     index = outcomes.table.index
     ids = pd.Index(records.ids)
@@ -155,13 +202,9 @@ def attach_outcomes(
             f"no outcome row (e.g. {', '.join(missing[:3])}). Add their outcomes or remove "
             "those record files."
         )
-    extra = index[~index.isin(ids) & ~index.isin(list(extra_ok))]
-    if len(extra):
-        raise DataError(
-            f"{outcomes.source}: {len(extra)} outcome rows name records not found in "
-            f"{records.source} (e.g. {', '.join(extra[:3])}). Check that the outcomes table "
-            "belongs to these records, or remove those rows."
-        )
+    _, note = drop_unmatched(outcomes, [*records.ids, *extra_ok], records.source)
+    if note:
+        warnings.warn(note, DataWarning, stacklevel=2)
     labels = outcomes.table.loc[records.ids].reset_index(drop=True)
     return replace(records, labels=labels)
 

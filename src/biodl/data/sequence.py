@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -41,14 +42,16 @@ from biodl.data._files import (
     Records,
     capacity_hint,
     check_text,
+    check_unique,
     fail,
     file_suffix,
     letter_message,
     open_stream,
     read_bytes,
+    rename_repeats,
 )
 from biodl.data.alphabet import ALPHABETS, NOT_ALLOWED, Alphabet, detect_alphabet
-from biodl.data.fasta import FASTA_SUFFIXES, parse_fasta, read_fasta_folder
+from biodl.data.fasta import FASTA_SUFFIXES, FastaRecords, parse_fasta, read_fasta_folder
 from biodl.data.tables import (
     EXTRA_LABELS_OPTIONS,
     ExtraLabels,
@@ -56,7 +59,7 @@ from biodl.data.tables import (
     read_table,
     table_records,
 )
-from biodl.errors import ConfigError, DataError
+from biodl.errors import ConfigError, DataError, DataWarning
 
 __all__ = ["AlphabetOption", "ExtraLabels", "SequenceSet", "read_sequences"]
 
@@ -86,6 +89,9 @@ class SequenceSet:
         ``float64`` for numbers. None when the data is unlabelled.
     source : str, default ""
         The path as the user gave it, for messages.
+    notes : list of str, default []
+        What reading changed that the user should know (repeated ids renamed ``id#2``, ...);
+        a run shows them with its warnings. Not carried over by :meth:`subset`.
     """
 
     ids: np.ndarray
@@ -94,6 +100,7 @@ class SequenceSet:
     alphabet: Alphabet
     labels: pd.DataFrame | None = None
     source: str = ""
+    notes: list[str] = field(default_factory=list)
 
     @classmethod
     def from_strings(
@@ -418,13 +425,23 @@ def read_sequences(
     -------
     SequenceSet
         ``n`` records; labels are ``str`` for classes and ``float64`` for numeric columns.
+        ``notes`` holds the warnings below.
 
     Raises
     ------
     DataError
         One-line message naming the file (and line / column) for a missing, empty, binary or
-        corrupt file, malformed FASTA, duplicate ids, letters outside the alphabet, missing or
-        extra labels, unknown columns, or a folder with fewer than two class files.
+        corrupt file, malformed FASTA, letters outside the alphabet, missing or extra labels,
+        unknown columns, or a folder with fewer than two class files; for repeated ids where
+        labels are joined by id (a ``labels`` table, or a table's named ``id_column``), naming
+        both lines.
+
+    Warns
+    -----
+    DataWarning
+        Repeated ids where labels do not depend on them (FASTA header labels, a class folder,
+        unlabelled FASTA, a table without a named id column): repeats are renamed ``id#2``,
+        ``id#3``, ...; the warning gives their count and examples with their lines.
     """
     source = os.fspath(path)
     target = Path(path)
@@ -455,11 +472,17 @@ def read_sequences(
         first_char = head.lstrip()[:1]
         if first_char == b">" or file_suffix(target) in FASTA_SUFFIXES:
             records = parse_fasta(stream, head, source, wanted, capacity_hint(target, gzipped))
+            note = _fasta_ids(records, source, keyed=labels is not None)
             label_frame = fasta_labels(
                 records, source, labels, columns, id_column, require_labels, extra_labels
             )
             found = Records(
-                records.ids, records.codes, records.offsets, records.alphabet, label_frame
+                records.ids,
+                records.codes,
+                records.offsets,
+                records.alphabet,
+                label_frame,
+                [note] if note else [],
             )
             return _from_records(found, source)
         data = head + read_bytes(stream, -1, source)
@@ -470,8 +493,30 @@ def read_sequences(
     return _from_records(found, source)
 
 
+def _fasta_ids(records: FastaRecords, source: str, *, keyed: bool) -> str:
+    """Make the FASTA ids unique, or refuse repeats when labels are joined by id.
+
+    Returns the note about renamed ids ("" when none repeat).
+    """
+    if not pd.Index(records.ids).has_duplicates:
+        return ""
+    if keyed:
+        check_unique(records.ids, records.header_lines, source)
+    places = [f"line {line}" for line in records.header_lines.tolist()]
+    records.ids, note = rename_repeats(records.ids, places, source)
+    return note
+
+
 def _from_records(records: Records, source: str) -> SequenceSet:
     ids = np.array(records.ids, dtype=object)
+    for note in records.notes:
+        warnings.warn(note, DataWarning, stacklevel=3)
     return SequenceSet(
-        ids, records.codes, records.offsets, records.alphabet, records.labels, source
+        ids,
+        records.codes,
+        records.offsets,
+        records.alphabet,
+        records.labels,
+        source,
+        list(records.notes),
     )

@@ -29,6 +29,7 @@ from biodl.data.expression import (
     align_genes,
     check_label_column,
     read_expression,
+    unmatched_metadata,
     zero_variance_genes,
 )
 from biodl.data.preprocess import (
@@ -278,12 +279,16 @@ class ExpressionKind:
                 part = align_genes(self._read_part(path, data, columns), train.genes)
                 parts[name] = part
                 labels[name] = part.obs[columns].reset_index(drop=True)
+        every = [i for part in parts.values() for i in part.ids]
+        where = " or ".join(p for p in (data.train, data.valid, data.test) if p)
+        note = unmatched_metadata(data.labels, every, where) if data.labels else ""
         return RawData(
             parts,
             labels,
             side=train.obs.reset_index(drop=True),
             files=[p for p in (data.train, data.valid, data.test, data.labels) if p],
             label_source=data.train,
+            notes=[note] if note else [],
         )
 
     def leakage(self, train: ExpressionSet, part: ExpressionSet, threshold: float) -> Leakage:

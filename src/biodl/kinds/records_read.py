@@ -61,7 +61,7 @@ def read_records_run(cfg: RunConfig, reader: dict[str, Any]) -> RawData:
     ``--group-column``, else a patient column of the outcomes table (``patient_id``,
     ``subject_id``, ...): a stratified split then keeps each patient's records in one part.
     """
-    from biodl.data.outcomes import attach_outcomes, read_outcomes
+    from biodl.data.outcomes import attach_outcomes, drop_unmatched, read_outcomes
     from biodl.data.prepared import RawData
 
     data = cfg.data
@@ -81,6 +81,8 @@ def read_records_run(cfg: RunConfig, reader: dict[str, Any]) -> RawData:
         group = group if group not in probe.label_columns else None
     outcomes = read_outcomes(labels_path, label_columns=data.label_columns, group_column=group)
     every = [*first.ids, *(i for part in others.values() for i in part.ids)]
+    where = " or ".join(p for p in (data.train, data.valid, data.test) if p)
+    outcomes, note_rows = drop_unmatched(outcomes, every, where)
     train = attach_outcomes(first, outcomes, extra_ok=every)
     parts: dict[str, Any] = {"train": train}
     for name, part in others.items():
@@ -95,7 +97,7 @@ def read_records_run(cfg: RunConfig, reader: dict[str, Any]) -> RawData:
         files=[p for p in (data.train, data.valid, data.test, labels_path) if p],
         label_source=labels_path,
         default_group=group,
-        notes=[text for text in (note_labels, outcomes.note) if text],
+        notes=[text for text in (note_labels, outcomes.note, note_rows) if text],
     )
 
 

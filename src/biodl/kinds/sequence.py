@@ -110,6 +110,7 @@ class SequenceKind:
             side=side,
             files=[p for p in (data.train, data.valid, data.test, data.labels) if p],
             label_source=data.train,
+            notes=[note for part in parts.values() for note in part.notes],
         )
 
     def similar_groups(self, part: SequenceSet, threshold: float) -> np.ndarray:
@@ -262,7 +263,28 @@ class SequenceKind:
                 require_labels=False,
                 extra_labels="ignore",
             )
-        return inspect_sequences(parts, task=data.task)
+        return with_read_notes(inspect_sequences(parts, task=data.task), parts)
+
+
+def with_read_notes(result: Inspection, parts: dict[str, SequenceSet]) -> Inspection:
+    """``result`` with a ``renamed_ids`` warning for each note the reader left on a part."""
+    from biodl.data.checks.common import sort_findings
+    from biodl.data.checks.result import Finding
+
+    found = [
+        Finding(
+            "warning",
+            f"{name}: {note}",
+            "Give every record a unique id; until then the repeats are renamed as shown "
+            "(labels here do not come from an id-keyed table, so nothing is ambiguous).",
+            "renamed_ids",
+        )
+        for name, part in parts.items()
+        for note in part.notes
+    ]
+    if found:
+        result.findings = sort_findings([*found, *result.findings])
+    return result
 
 
 def _read(
