@@ -54,7 +54,6 @@ __all__ = [
     "MODELS",
     "GRUNet",
     "LSTMNet",
-    "ModelName",
     "ModelParameter",
     "RNNNet",
     "RecurrentNet",
@@ -66,9 +65,6 @@ __all__ = [
     "model_parameters",
 ]
 
-ModelName = Literal[
-    "cnn", "rnn", "lstm", "gru", "cnn-lstm", "transformer", "mlp", "fcn", "resnet1d"
-]
 MODELS: dict[str, type[nn.Module]] = {
     "cnn": CNN,
     "rnn": RNNNet,
@@ -84,7 +80,6 @@ MODELS: dict[str, type[nn.Module]] = {
 
 # Images (kind "image"): models take (batch, channels, size, size) and ``size`` instead of
 # ``length``; the names repeat the sequence ones where the concept is the same.
-ImageModelName = Literal["cnn", "resnet18", "resnet34", "mlp"]
 IMAGE_MODELS: dict[str, type[nn.Module]] = {
     "cnn": CNN2d,
     "resnet18": ResNet18,
