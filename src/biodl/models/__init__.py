@@ -27,7 +27,6 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
 
 from torch import nn
 
