@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from biodl.config import DataConfig
-from biodl.data.splits import Split, split_indices
+from biodl.data.splits import split_indices
 from biodl.data.targets import TargetEncoding, infer_targets
 from biodl.errors import ConfigError, DataError, DataWarning, LeakageWarning
 
@@ -283,19 +283,20 @@ def prepare_raw(
     test_size = 0.0 if "test" in given or raw.own_split else data.test_size
     valid_size = 0.0 if "valid" in given or raw.own_split else data.valid_size
     if (test_size or valid_size or method == "predefined") and not raw.own_split:
-        split = _split(
-            kind,
-            train,
+        split = split_indices(
             targets.encode(train_labels, source=source),
-            targets,
-            data,
+            task=targets.task,
+            test_size=test_size,
+            valid_size=valid_size,
             method=method,
-            groups=groups,
-            group=group,
             seed=seed,
-            sizes=(test_size, valid_size),
+            class_names=targets.classes or None,
             source=source,
-            raw=raw,
+            groups=groups,
+            group_column=group or "group",
+            similarity_threshold=data.similarity_threshold,
+            split_column=data.split_column or "split",
+            **_split_extras(kind, raw, data, method),
         )
         groups = None if groups is None else groups[split.train]
         for name, index in (("train", split.train), ("valid", split.valid), ("test", split.test)):
@@ -341,43 +342,16 @@ def side_column(raw: RawData, column: str) -> np.ndarray:
     return raw.side[column].to_numpy()
 
 
-def _split(
-    kind: PreparingKind,
-    train: Any,
-    y_all: np.ndarray,
-    targets: TargetEncoding,
-    data: DataConfig,
-    *,
-    method: str,
-    groups: np.ndarray | None,
-    group: str | None,
-    seed: int,
-    sizes: tuple[float, float],
-    source: str,
-    raw: RawData,
-) -> Split:
-    similar = None
+def _split_extras(
+    kind: PreparingKind, raw: RawData, data: DataConfig, method: str
+) -> dict[str, Any]:
+    """What a split ``method`` needs beyond the labels: clusters or the predefined column."""
     if method == "similarity":
-        similar = kind.similar_groups(train, data.similarity_threshold)  # type: ignore[attr-defined]
-    predefined = None
+        train = raw.parts["train"]
+        return {"similar": kind.similar_groups(train, data.similarity_threshold)}  # type: ignore[attr-defined]
     if method == "predefined" and data.split_column:
-        predefined = side_column(raw, data.split_column)
-    return split_indices(
-        y_all,
-        task=targets.task,
-        test_size=sizes[0],
-        valid_size=sizes[1],
-        method=method,  # type: ignore[arg-type]
-        seed=seed,
-        class_names=targets.classes or None,
-        source=source,
-        groups=groups,
-        group_column=group or "group",
-        similar=similar,
-        similarity_threshold=data.similarity_threshold,
-        predefined=predefined,
-        split_column=data.split_column or "split",
-    )
+        return {"predefined": side_column(raw, data.split_column)}
+    return {}
 
 
 def split_note(
