@@ -17,7 +17,7 @@ import os
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -44,8 +44,6 @@ class Outcomes:
     note : str
         How the label column was chosen ("" when given).
     source : str
-    columns : list of str
-        Every column of the file (e.g. to find a patient column to group by).
     """
 
     table: pd.DataFrame
@@ -53,7 +51,10 @@ class Outcomes:
     group_column: str | None
     note: str
     source: str
-    columns: list[str] = field(default_factory=list)
+
+
+#: Column names read as a patient id (case-insensitive): one patient's records stay together.
+PATIENT_COLUMNS = ("patient_id", "patientid", "subject_id", "subjectid", "patient")
 
 
 def read_outcomes(
@@ -62,6 +63,7 @@ def read_outcomes(
     label_columns: Sequence[str] = (),
     id_column: str | None = None,
     group_column: str | None = None,
+    find_patient: bool = False,
 ) -> Outcomes:
     """Read an outcomes table (CSV/TSV/TXT) with one row per record.
 
@@ -74,6 +76,9 @@ def read_outcomes(
         Record id column; default the first column named like a record id, else the first.
     group_column : str, optional
         Patient (group) column kept beside the labels.
+    find_patient : bool, default False
+        Without ``group_column``: a column named like a patient id (:data:`PATIENT_COLUMNS`)
+        that is not a given label column becomes the group column.
 
     Returns
     -------
@@ -94,6 +99,15 @@ def read_outcomes(
     ident = id_column or next(
         (c for c in table.columns if c.lower() in _ID_NAMES), str(table.columns[0])
     )
+    if group_column is None and find_patient:
+        group_column = next(
+            (
+                c
+                for c in table.columns
+                if c.lower() in PATIENT_COLUMNS and c != ident and c not in label_columns
+            ),
+            None,
+        )
     for column in (ident, *label_columns, *([group_column] if group_column else [])):
         if column not in table.columns:
             raise DataError(
@@ -111,7 +125,7 @@ def read_outcomes(
     keep = labels + ([group_column] if group_column else [])
     out = table[keep].copy()
     out.index = pd.Index(ids.to_numpy(), name=ident)
-    return Outcomes(out, labels, group_column, note, str(p), list(table.columns))
+    return Outcomes(out, labels, group_column, note, str(p))
 
 
 def find_outcomes(records: str | os.PathLike[str]) -> Path | None:

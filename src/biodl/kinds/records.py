@@ -53,7 +53,6 @@ RECORD_PARAMS: dict[str, dict[str, Any]] = {
     "lstm": {"hidden_size": 64, "bidirectional": False, "readout": "last", "dropout": 0.3},
     "rnn": {"hidden_size": 64, "bidirectional": False, "readout": "last", "dropout": 0.3},
 }
-_PATIENT_NAMES = ("patient_id", "patientid", "subject_id", "subjectid", "patient")
 
 
 @dataclass

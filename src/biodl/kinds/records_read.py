@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from biodl.data.prepared import RawData
     from biodl.data.records import RecordSet
 
-_PATIENT_NAMES = ("patient_id", "patientid", "subject_id", "subjectid", "patient")
-
 
 def read_part(
     path: str,
@@ -74,12 +72,13 @@ def read_records_run(cfg: RunConfig, reader: dict[str, Any]) -> RawData:
         for name, path in (("valid", data.valid), ("test", data.test))
         if path
     }
-    group = data.group_column
-    probe = read_outcomes(labels_path, label_columns=data.label_columns)
-    if group is None:
-        group = next((c for c in probe.columns if c.lower() in _PATIENT_NAMES), None)
-        group = group if group not in probe.label_columns else None
-    outcomes = read_outcomes(labels_path, label_columns=data.label_columns, group_column=group)
+    outcomes = read_outcomes(
+        labels_path,
+        label_columns=data.label_columns,
+        group_column=data.group_column,
+        find_patient=True,
+    )
+    group = outcomes.group_column
     every = [*first.ids, *(i for part in others.values() for i in part.ids)]
     where = " or ".join(p for p in (data.train, data.valid, data.test) if p)
     outcomes, note_rows = drop_unmatched(outcomes, every, where)
