@@ -8,7 +8,6 @@ a patient id), or when the outcomes table has a patient column (``patient_id``,
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from biodl.errors import DataError
@@ -102,14 +101,13 @@ def read_records_run(cfg: RunConfig, reader: dict[str, Any]) -> RawData:
 
 def _labels_path(data: DataConfig) -> tuple[str, str]:
     """``--labels``, or the one ``Outcomes*`` file beside the training folder."""
+    from biodl.data.outcomes import find_outcomes
+
     if data.labels:
         return data.labels, ""
-    train = Path(data.train)
-    beside = sorted(train.parent.glob("Outcomes*")) + (
-        sorted(train.glob("Outcomes*")) if train.is_dir() else []
-    )
-    if len(beside) == 1:
-        return str(beside[0]), f"outcomes read from {beside[0]} (found beside the records)"
+    found = find_outcomes(data.train)
+    if found is not None:
+        return str(found), f"outcomes read from {found} (found beside the records)"
     raise DataError(
         f"{data.train}: records need an outcomes table keyed by record id; pass it with "
         "--labels (e.g. --labels Outcomes-a.txt)."
