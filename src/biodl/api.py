@@ -232,8 +232,8 @@ def inspect(
     json_out : path, optional
         Write the inspection as JSON.
     kind : str, optional
-        'auto' (default: detected as training does), 'sequence', 'expression', 'timeseries',
-        'records' or 'image'.
+        'auto' (default: detected as training does) or a kind of :data:`biodl.options.KINDS`
+        ('sequence', 'expression', 'timeseries', 'records', 'image', ...).
     task, labels, label_columns, sequence_column, id_column, alphabet
         As for :func:`train`.
     config, overrides
@@ -557,7 +557,7 @@ def describe_models(name: str | None = None, *, kind: str | None = None) -> list
     name : str, optional
         Only the models of this name (one per kind that has it).
     kind : str, optional
-        Only the models of this kind of data (sequence, expression, timeseries, records, image).
+        Only the models of this kind of data (a name of :data:`biodl.options.KINDS`).
 
     Returns
     -------

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from biodl.cli.app import app, run
+from biodl.options import KINDS
 
 
 @app.command()
@@ -14,10 +15,7 @@ def models(
     name: Annotated[str | None, typer.Argument(help="Show one model's parameters in full.")] = None,
     kind: Annotated[
         str | None,
-        typer.Option(
-            help="Only the models of this kind of data: sequence, expression, timeseries, "
-            "records or image."
-        ),
+        typer.Option(help="Only the models of this kind of data: " + ", ".join(KINDS) + "."),
     ] = None,
 ) -> None:
     """List the models of each kind of data and their hyperparameters with defaults.
