@@ -189,11 +189,6 @@ class PreparedData:
     groups: np.ndarray | None = None
     kind: str = "sequence"
 
-    @property
-    def alphabet(self) -> Any:
-        """The alphabet of sequence parts (sequences only)."""
-        return self.part("train").alphabet
-
     def part(self, name: str) -> Any:
         """The part ``name``, which must exist."""
         part = self.parts[name]

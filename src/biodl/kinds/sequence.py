@@ -146,7 +146,7 @@ class SequenceKind:
         defaults = {p.name: p.default for p in parameters(self.models[model])}
         needs_length = params.get("features", defaults.get("features")) == "onehot"
         length = _model_length(cfg, prepared, needs_length)
-        alphabet = prepared.alphabet
+        alphabet = prepared.part("train").alphabet
         return {
             "alphabet": alphabet.name,
             "in_channels": alphabet.n_channels,
@@ -196,7 +196,9 @@ class SequenceKind:
 
         train = prepared.parts["train"]
         assert train is not None
-        k = cfg.baseline.k or default_k(prepared.alphabet, float(np.median(train.lengths)))
+        k = cfg.baseline.k or default_k(
+            prepared.part("train").alphabet, float(np.median(train.lengths))
+        )
         lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])
         fixed = cfg.data.length or (int(lengths[0]) if lengths.min() == lengths.max() else None)
         positional = (
@@ -232,7 +234,7 @@ class SequenceKind:
     def describe(self, prepared: PreparedData) -> dict[str, Any]:
         lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])
         return {
-            "alphabet": prepared.alphabet.name,
+            "alphabet": prepared.part("train").alphabet.name,
             "length": {
                 "min": int(lengths.min()),
                 "max": int(lengths.max()),
