@@ -136,7 +136,7 @@ def test_every_split_on_every_kind(kind: str, split: str, tmp_path: Path) -> Non
         for name, ids in parts.items():
             assert {columns["part"][row[i]] for i in ids} == {name}
     if split in ("stratified", "random"):
-        assert split in prepared.split_note or kind == "records"
+        assert split in prepared.split_note
 
 
 def _ids(kind: str, prepared: Any, cfg: RunConfig) -> list[str]:
