@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import typing
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args, get_origin
 
 import pytest
 import typer.main
@@ -28,8 +29,6 @@ from biodl.options import (
     keyword_of,
     parse_batch_size,
     parse_epochs,
-    parse_log1p,
-    parse_statics,
     spec_of,
 )
 
@@ -245,6 +244,17 @@ def test_closed_sets_and_their_tables_name_the_same_values():
         assert words == set(OPTION_HELP[name]), name
 
 
+def test_every_word_of_a_kind_option_is_explained_in_its_help():
+    hints = typing.get_type_hints(DataConfig)
+    literals = [f for f in dataclasses.fields(DataConfig) if get_origin(hints[f.name]) is Literal]
+    assert {"alphabet", "log1p", "time_unit", "ts_normalisation", "fit"} <= {
+        f.name for f in literals
+    }
+    for f in literals:
+        for word in get_args(hints[f.name]):
+            assert f"{str(word).lower()}: " in spec_of(f).help, (f.name, word)
+
+
 def test_flat_keywords_come_from_the_declarations():
     flat = flat_options()
     assert flat["model"] == ("model", "name") and flat["model_params"] == ("model", "params")
@@ -267,6 +277,9 @@ def test_config_docstrings_are_written_from_the_declarations():
 def test_parsers():
     assert parse_batch_size("7") == 7 and parse_batch_size("full") == "full"
     assert parse_epochs("12") == 12 and parse_epochs("auto") == "auto"
+    from biodl.kinds.expression_options import parse_log1p
+    from biodl.kinds.records_options import parse_statics
+
     assert parse_log1p("TRUE") is True and parse_log1p("off") is False
     assert parse_log1p("auto") == "auto"
     assert parse_statics("age, sex,") == ["age", "sex"] and parse_statics("None") == []

@@ -30,7 +30,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 
 
 def layer_of(module: str) -> int | None:
-    """Index of the layer holding ``module`` (None for the package itself, the lazy facade)."""
+    """Index of the layer holding ``module`` (None for the package itself, the lazy facade).
+
+    A kind's option declarations (``biodl.kinds.<kind>_options``) are in the lowest layer with
+    :mod:`biodl.options`, whose helpers alone they import: the config is made from them.
+    """
+    if module.startswith("biodl.kinds.") and module.endswith("_options"):
+        return 0
     for rank, prefixes in enumerate(LAYERS):
         if any(module == p or module.startswith(p + ".") for p in prefixes):
             return rank

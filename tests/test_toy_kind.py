@@ -1,5 +1,8 @@
 """A new kind of data plugs in at one place: a toy kind defined here, registered, and run through
 train, cv, tune, predict, evaluate and inspect with the public API, with no change to ``src/``.
+A variant declares an option of its own (``toy_kind_options.py``): added by its one registry
+line before the config is made, the option reaches ``--help``, the options page, the config,
+its checks and the kind (in a fresh interpreter, as a plug-in would be loaded).
 
 The toy kind reads ``.vec`` files: one item per line, ``id label v1 ... vD`` (fixed-length
 numeric vectors). It brings its own reader, model table, search space, input preprocessing
@@ -11,6 +14,9 @@ biodl's.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,10 +31,11 @@ import biodl
 from biodl.data.checks.result import Finding, Inspection, LabelSummary
 from biodl.data.dataset import TensorBatch
 from biodl.data.prepared import RawData
-from biodl.errors import DataError
+from biodl.errors import ConfigError, DataError
 from biodl.evaluation.search_space import SHARED, ParamSpec, categorical
 from biodl.kinds import register_kind, unregister_kind
 from biodl.models.dense import DenseMLP, build_dense
+from biodl.options import KindEntry, add_kind, options_of
 
 DIMENSIONS = 6
 
@@ -172,6 +179,43 @@ class VectorsKind:
         return Inspection("binary", [summary], [], findings, item="vector", items="vectors")
 
 
+class ScaledVectorsKind(VectorsKind):
+    """The toy kind with an option of its own, ``--vector-scaling`` (``toy_kind_options.py``)."""
+
+    def fit_inputs(self, cfg: Any, prepared: Any, model: str, params: dict) -> dict:
+        from toy_kind_options import VectorOptions
+
+        scaling = options_of(VectorOptions, cfg.data).vector_scaling
+        if scaling == "zscore":
+            return {**super().fit_inputs(cfg, prepared, model, params), "scaling": scaling}
+        return {"mean": [0.0] * DIMENSIONS, "std": [1.0] * DIMENSIONS, "scaling": scaling}
+
+
+#: What a plug-in loader does: the one registry line, then biodl. Prints what the test checks.
+PLUGIN = """
+import json, sys
+sys.path.insert(0, {tests!r})
+from biodl.options import KindEntry, add_kind
+add_kind("vectors", KindEntry(
+    "test_toy_kind:SCALED", "fixed-length numeric vectors (.vec)", "toy_kind_options:VectorOptions"
+))
+import biodl
+from typer.testing import CliRunner
+from biodl.cli import app
+from biodl.cli.reference import options_reference
+from biodl.errors import ConfigError
+shown = CliRunner().invoke(app, ["train", "--help"], terminal_width=240).output
+biodl.train({path!r}, out={out!r}, vector_scaling="none", epochs=2, n_bootstrap=10,
+            progress=False, threads=1)
+try:
+    biodl.train({path!r}, vector_scaling="unit")
+    refused = ""
+except ConfigError as err:
+    refused = str(err)
+print(json.dumps({{"help": shown, "page": options_reference(), "refused": refused}}))
+"""
+
+
 @pytest.fixture
 def toy(tmp_path: Path) -> Path:
     """Two classes of vectors whose mean differs along the first two dimensions; row 0 twice."""
@@ -229,3 +273,34 @@ def test_inspect_and_split_refusal_on_a_new_kind(toy: Path, tmp_path: Path) -> N
 def test_registered_kinds_cannot_shadow(toy: Path) -> None:
     with pytest.raises(Exception, match="kind 'vectors' exists already"):
         register_kind(VectorsKind(), help="again")
+
+
+SCALED = ScaledVectorsKind()
+
+
+def test_a_kind_declares_its_own_options(toy: Path, tmp_path: Path) -> None:
+    run = tmp_path / "scaled"
+    script = PLUGIN.format(tests=str(Path(__file__).parent), path=str(toy), out=str(run))
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "240"},  # one help line per option
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "--vector-scaling" in seen["help"] and "Vectors" in seen["help"]
+    assert "subtract the training mean" in seen["help"]
+    assert "`--vector-scaling`" in seen["page"]  # docs/options.md would list it
+    assert "data.vector_scaling: expected one of zscore, none, got 'unit'" in seen["refused"]
+    assert "vector_scaling: none" in (run / "config.yaml").read_text()
+    inputs = json.loads((run / "model" / "model.json").read_text())["inputs"]
+    assert inputs["scaling"] == "none" and inputs["mean"] == [0.0] * DIMENSIONS  # the kind read it
+
+
+def test_options_of_a_kind_come_before_the_config_is_made() -> None:
+    entry = KindEntry("test_toy_kind:SCALED", "late", "toy_kind_options:VectorOptions")
+    with pytest.raises(ConfigError, match="must be added before biodl.config is imported"):
+        add_kind("late_vectors", entry)

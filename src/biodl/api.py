@@ -520,7 +520,7 @@ def embed(
     --------
     >>> # r = biodl.api.embed("cells.h5ad", methods="pca,umap", color_by="cell_type")
     """
-    from biodl.options import parse_log1p
+    from biodl.kinds.expression_options import parse_log1p
     from biodl.pipeline.embed import run_embed
 
     if isinstance(color_by, str):

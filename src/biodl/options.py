@@ -21,14 +21,17 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import sys
 import textwrap
 import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from biodl.errors import ConfigError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -42,39 +45,81 @@ class KindEntry:
         config checks import no kind).
     help : str
         One line for ``--kind`` and ``biodl models``.
+    options : str
+        ``"module:Class"`` of the kind's options, a dataclass of :func:`option` fields in a
+        module that imports only this one (``""``: the kind has none). The data section of the
+        config is made of the common fields and the options of every kind
+        (:mod:`biodl.config.data`), so each appears in ``--help``, YAML, ``--set``, the Python
+        API and ``docs/options.md`` from its one declaration.
     """
 
     target: str
     help: str
+    options: str = ""
 
 
 #: The registry of kinds of data, and the only list of them: ``--kind`` and its help, config
-#: checks, ``biodl models`` and detection read it. The order is the order in which
-#: ``--kind auto`` asks each kind whether a training file is its own; sequences come last
-#: because every CSV could be a sequence table. A new kind is one line here (plus its module
+#: checks, the kinds' options, ``biodl models`` and detection read it. The order is the order
+#: in which ``--kind auto`` asks each kind whether a training file is its own; sequences come last
+#: because every CSV could be a sequence table. A new kind is one line here (plus its modules
 #: in :mod:`biodl.kinds`); :func:`biodl.kinds.register_kind` adds one at run time.
 KINDS: dict[str, KindEntry] = {
     "image": KindEntry(
         "biodl.kinds.image:IMAGE",
         "images (a folder per class, a CSV of paths, or MedMNIST-style .npz)",
+        "biodl.kinds.image_options:ImageOptions",
     ),
     "records": KindEntry(
         "biodl.kinds.records:RECORDS",
         "irregular clinical records in long format (record, time, variable, value)",
+        "biodl.kinds.records_options:RecordsOptions",
     ),
     "timeseries": KindEntry(
         "biodl.kinds.timeseries:TIMESERIES",
         "regular time series, one series per row (univariate or multivariate)",
+        "biodl.kinds.timeseries_options:TimeSeriesOptions",
     ),
     "expression": KindEntry(
-        "biodl.kinds.expression:EXPRESSION", "expression / omics matrix (samples x genes)"
+        "biodl.kinds.expression:EXPRESSION",
+        "expression / omics matrix (samples x genes)",
+        "biodl.kinds.expression_options:ExpressionOptions",
     ),
-    "sequence": KindEntry("biodl.kinds.sequence:SEQUENCE", "DNA, RNA or protein sequences"),
+    "sequence": KindEntry(
+        "biodl.kinds.sequence:SEQUENCE",
+        "DNA, RNA or protein sequences",
+        "biodl.kinds.sequence_options:SequenceOptions",
+    ),
 }
+
+
+def add_kind(name: str, entry: KindEntry) -> None:
+    """Add a kind to :data:`KINDS`, asked before sequences: a plug-in's one registry line.
+
+    A kind with options of its own (``entry.options``) must be added before
+    :mod:`biodl.config` is imported, because the data section of the config is made of them:
+    add it where the plug-in package is imported (its ``__init__``, importing only this module).
+
+    Raises
+    ------
+    ConfigError
+        When a kind of that name exists, or options come after the config was made.
+    """
+    if name in KINDS or name == "auto":
+        raise ConfigError(f"kind {name!r} exists already; choose another name")
+    if entry.options and "biodl.config.data" in sys.modules:
+        raise ConfigError(
+            f"kind {name!r}: a kind with options of its own must be added before biodl.config "
+            "is imported (add it in your plug-in's __init__, which imports only biodl.options)"
+        )
+    fallback = KINDS.pop("sequence", None)  # every CSV could be a sequence table: keep it last
+    KINDS[name] = entry
+    if fallback is not None:
+        KINDS["sequence"] = fallback
+
+
 #: ``--kind``: 'auto' or a name of :data:`KINDS` (checked by :func:`check_kind`).
 KindOption = str
 TaskOption = Literal["auto", "binary", "multiclass", "multilabel", "regression"]
-AlphabetOption = Literal["auto", "dna", "rna", "protein"]
 SplitOption = Literal["stratified", "random", "group", "similarity", "predefined"]
 LossOption = Literal["auto", "cross_entropy", "bce", "mse", "l2", "l1", "huber"]
 OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta"]
@@ -83,13 +128,8 @@ ClassWeightOption = Literal["none", "balanced"]
 SamplingOption = Literal["shuffle", "balanced"]
 ThresholdOption = Literal["auto", "fixed", "balanced_accuracy", "f1"]
 DeviceOption = Literal["auto", "cpu", "cuda"]
-Log1pOption = Literal["auto", True, False]  # expression data
-# Regular time series (--kind timeseries)
-TsNormalisationOption = Literal["global", "instance", "none"]
-TimeUnitOption = Literal["auto", "hhmm", "minutes", "hours"]
 BaselineOption = Literal["logistic", "random_forest", "gradient_boosting"]
 FreezeOption = Literal["none", "body"]  # transfer learning
-ImageFitOption = Literal["resize", "crop"]  # images
 SearchOption = Literal["grid", "random", "bayes"]  # hyperparameter search (tune, cv --tune)
 DemoOption = Literal["sequence", "image"]  # the embedded data of `biodl demo`
 
@@ -108,12 +148,6 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "multiclass": "one of K > 2 classes",
         "multilabel": "several independent yes/no labels (one label column each)",
         "regression": "one or more numeric targets",
-    },
-    "alphabet": {
-        "auto": "detected from the letters of the training sequences",
-        "dna": "DNA (N and IUPAC codes accepted)",
-        "rna": "RNA (N and IUPAC codes accepted)",
-        "protein": "amino acids (X accepted)",
     },
     "split": {
         "stratified": "random rows, class proportions kept in every part (classification)",
@@ -169,31 +203,11 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "cpu": "the CPU",
         "cuda": "NVIDIA GPU(s)",
     },
-    "log1p": {
-        "auto": "log(1 + x) when the training values look unlogged (raw counts, or "
-        "intensities above 100 as on microarrays; negative values are set to 0 first)",
-        "true": "always log(1 + x)",
-        "false": "never (values are already log-scale)",
-    },
-    "time_unit": {
-        "auto": "hh:mm when times hold a colon, else hours (minutes when the largest time "
-        "exceeds 500)",
-        "hhmm": "hours:minutes since the record's start, e.g. 47:59",
-        "minutes": "minutes since the record's start",
-        "hours": "hours since the record's start",
-    },
     "baseline": {
         "logistic": "logistic regression (ridge regression for regression tasks)",
         "random_forest": "random forest",
         "gradient_boosting": "histogram gradient-boosted trees (handles skewed features well; "
         "the default for irregular records)",
-    },
-    # Regular time series (--kind timeseries)
-    "ts_normalisation": {
-        "global": "z-score each channel with the mean and sd of the training series (default)",
-        "instance": "z-score every series and channel by its own mean and sd (shape only; "
-        "UCR series are often stored this way already)",
-        "none": "values as read",
     },
     # transfer learning
     "freeze": {
@@ -201,20 +215,6 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "optionally after --unfreeze-after epochs)",
         "body": "feature extraction: only the new head learns; the pretrained body, its "
         "BatchNorm statistics included, stays as loaded",
-    },
-    # images
-    "fit": {
-        "resize": "scale the whole image to --size x --size (the aspect ratio may change)",
-        "crop": "cut the centred square of the shorter side, then scale it to --size",
-    },
-    "augment": {
-        "flip": "mirror left-right and up-down, each with probability 1/2",
-        "rot90": "rotate by 0, 90, 180 or 270 degrees",
-        "shift": "translate by up to 10% of the side (whole pixels, zeros fill in)",
-        "crop": "random square of 80-100% of the side, scaled back up",
-        "brightness": "add an offset from U(-0.1, 0.1) to every pixel (pixels in [0, 1])",
-        "contrast": "scale deviations from the image mean by U(0.8, 1.2)",
-        "noise": "add Gaussian noise with standard deviation 0.03",
     },
     "search": {
         "grid": "every combination of the choices (ranges become low / middle / high)",
@@ -231,7 +231,6 @@ OPTION_HELP: dict[str, dict[str, str]] = {
 #: The ``Literal`` of each closed set that has one (``augment`` is a comma-separated list).
 CLOSED_SETS: dict[str, Any] = {
     "task": TaskOption,
-    "alphabet": AlphabetOption,
     "split": SplitOption,
     "loss": LossOption,
     "optimizer": OptimizerOption,
@@ -240,12 +239,8 @@ CLOSED_SETS: dict[str, Any] = {
     "threshold": ThresholdOption,
     "sampling": SamplingOption,
     "device": DeviceOption,
-    "log1p": Log1pOption,
-    "time_unit": TimeUnitOption,
     "baseline": BaselineOption,
-    "ts_normalisation": TsNormalisationOption,
     "freeze": FreezeOption,
-    "fit": ImageFitOption,
     "search": SearchOption,
     "demo": DemoOption,
 }
@@ -254,11 +249,8 @@ CLOSED_SETS: dict[str, Any] = {
 DEMO_EPOCHS: dict[str, int] = {"sequence": 20, "image": 10}
 
 # Help panels of `biodl train --help` (and cv, tune), in the order they are shown.
+# (the kinds' own panels are declared with their options, e.g. "Expression", "Images")
 DATA = "Data"
-EXPRESSION = "Expression"
-TIMESERIES = "Regular time series"
-RECORDS = "Irregular records"
-IMAGES = "Images"
 MODEL = "Model"
 TRAINING = "Training"
 HARDWARE = "Hardware"
@@ -275,9 +267,41 @@ READING = (*TRAINING_COMMANDS, "inspect")
 READING_FILES = (*TRAIN_AND_TUNE, "inspect")
 
 
+def describe(table: dict[str, str]) -> str:
+    """``'word: meaning; word: meaning'``: the help text of a closed set of words.
+
+    Examples
+    --------
+    >>> describe({"on": "do it", "off": "do not"})
+    'on: do it; off: do not'
+    """
+    return "; ".join(f"{k}: {v}" for k, v in table.items())
+
+
 def choices(name: str) -> str:
-    """``'word: meaning; word: meaning'`` for the closed set ``name`` of :data:`OPTION_HELP`."""
-    return "; ".join(f"{k}: {v}" for k, v in OPTION_HELP[name].items())
+    """:func:`describe` of the closed set ``name`` of :data:`OPTION_HELP`."""
+    return describe(OPTION_HELP[name])
+
+
+def options_of(cls: type[T], data: Any) -> T:
+    """One kind's options (a dataclass of :func:`option` fields) as set in the config ``data``.
+
+    Each kind reads its own options this way, typed, from the data section that holds the
+    options of every kind.
+
+    Examples
+    --------
+    >>> @dataclass
+    ... class Example:
+    ...     size: int = option(8, help="Side.", panel=DATA)
+    >>> @dataclass
+    ... class Data:
+    ...     train: str = "x.csv"
+    ...     size: int = 32
+    >>> options_of(Example, Data()).size
+    32
+    """
+    return cls(**{f.name: getattr(data, f.name) for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -401,25 +425,6 @@ def parse_epochs(text: str) -> int | str:
         return int(text)
     except ValueError:
         raise ConfigError(f"--epochs {text}: expected a whole number or 'auto'") from None
-
-
-def parse_log1p(text: str) -> str | bool:
-    """``--log1p auto|true|false`` as the config value ('auto', True or False)."""
-    word = text.strip().lower()
-    if word in ("true", "yes", "1", "on"):
-        return True
-    if word in ("false", "no", "0", "off"):
-        return False
-    if word == "auto":
-        return "auto"
-    raise ConfigError(f"--log1p {text}: expected auto, true or false")
-
-
-def parse_statics(text: str) -> list[str]:
-    """``--statics a,b``: the listed variables; 'none' for none."""
-    if text.strip().lower() == "none":
-        return []
-    return [s.strip() for s in text.split(",") if s.strip()]
 
 
 # -- values from YAML, keywords and --set -> checked config values ----------------------------

@@ -1,51 +1,50 @@
-"""The ``data`` section of a run config: where the data comes from and how it is read and split.
+"""The ``data`` section of a run config: where the data comes from, how it is read and split.
 
-Each field is declared once with :func:`biodl.options.option`: its help text, flag(s), help
-panel and the commands that offer it. The options of every kind of data live here, each
-marked with the kind it applies to (sequences, expression, records, time series, images).
+The common fields (files, labels, task, split) are declared here, each once with
+:func:`biodl.options.option`: its help text, flags, help panel and the commands that offer it.
+Each kind of data declares its own options beside its module (``biodl.kinds.<kind>_options``,
+named by its line in :data:`biodl.options.KINDS`); :class:`DataConfig` is the common fields plus
+the options of every registered kind, so each kind option reaches YAML, ``--set``, the Python
+API, ``--help`` and ``docs/options.md`` from its one declaration. The option modules import only
+:mod:`biodl.options`, so reading them costs ``biodl --help`` no kind and no torch.
 
 Examples
 --------
 >>> DataConfig(train="cells.csv", genes_as_rows=True).hvg
 2000
+>>> "genes_as_rows" in {f.name for f in dataclasses.fields(DataConfig)}
+True
 """
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from biodl.errors import ConfigError
 from biodl.options import (
     DATA,
-    EXPRESSION,
-    IMAGES,
+    KINDS,
     READING,
     READING_FILES,
-    RECORDS,
-    TIMESERIES,
     TRAIN_AND_TUNE,
-    AlphabetOption,
-    ImageFitOption,
     KindOption,
-    Log1pOption,
     SplitOption,
     TaskOption,
-    TimeUnitOption,
-    TsNormalisationOption,
     check_kind,
     choices,
     document,
     option,
-    parse_log1p,
-    parse_statics,
 )
 
-__all__ = ["DataConfig"]
+__all__ = ["DataConfig", "DataFields", "kind_option_classes"]
 
 
-@document
 @dataclass
-class DataConfig:
-    """Where the data comes from and how it is read, split and preprocessed."""
+class DataFields:
+    """The fields of the data section common to every kind of data."""
 
     train: str = option(
         "",
@@ -71,9 +70,6 @@ class DataConfig:
         panel=DATA,
         commands=READING,
     )
-    sequence_column: str | None = option(
-        help="Sequence column of a CSV/TSV (detected if not given).", panel=DATA, commands=READING
-    )
     label_columns: list[str] = option(
         help="Label column; repeat for multilabel / multi-target (detected if not given).",
         panel=DATA,
@@ -83,9 +79,6 @@ class DataConfig:
     )
     id_column: str | None = option(
         help="Id column of a CSV/TSV or labels table.", panel=DATA, commands=READING
-    )
-    alphabet: AlphabetOption = option(
-        "auto", help=choices("alphabet"), panel=DATA, commands=READING
     )
     length: int | None = option(
         help="Crop (centre) or pad every sequence to this length. Default: pad each batch to "
@@ -128,125 +121,64 @@ class DataConfig:
         "(cv: of each fold's training part).",
         panel=DATA,
     )
-    # expression (biodl.kinds.expression)
-    genes_as_rows: bool = option(
-        False,
-        help="Expression tables: genes are rows and samples columns (default: samples are "
-        "rows, the first column holds the sample ids).",
-        panel=EXPRESSION,
-        flags=("--genes-as-rows/--samples-as-rows",),
-        commands=READING,
-    )
-    layer: str | None = option(
-        help="Expression .h5ad: read this layer instead of X.", panel=EXPRESSION, commands=READING
-    )
-    use_raw: bool = option(
-        False,
-        help="Expression .h5ad: read .raw instead of X.",
-        panel=EXPRESSION,
-        flags=("--raw/--no-raw",),
-        commands=READING,
-    )
-    normalize: bool | None = option(
-        help="Expression: library-size normalisation to 10,000 per sample (default: on for raw "
-        "counts).",
-        panel=EXPRESSION,
-        commands=READING,
-    )
-    log1p: Log1pOption = option(
-        "auto",
-        help="Expression, log(1 + x): " + choices("log1p"),
-        panel=EXPRESSION,
-        parse=parse_log1p,
-        commands=READING,
-    )
-    scale: bool = option(
-        True, help="Expression: z-score each gene with the training mean and sd.", panel=EXPRESSION
-    )
-    hvg: int | None = option(
-        2000,
-        help="Expression: keep at most the N most variable training genes (variance after "
-        "log); 0 = all genes.",
-        panel=EXPRESSION,
-    )
-    # -- irregular records (kind 'records'; see docs/timeseries.md) --
-    time_column: str | None = option(
-        help="Records in one long table: the time column (the record id is --id-column); "
-        "detected from common names if not given.",
-        panel=RECORDS,
-        commands=READING,
-    )
-    variable_column: str | None = option(
-        help="Records in one long table: the variable column (detected if not given).",
-        panel=RECORDS,
-        commands=READING,
-    )
-    value_column: str | None = option(
-        help="Records in one long table: the value column (detected if not given).",
-        panel=RECORDS,
-        commands=READING,
-    )
-    time_unit: TimeUnitOption = option(
-        "auto", help=choices("time_unit"), panel=RECORDS, commands=READING
-    )
-    statics: list[str] | None = option(
-        help="Records: comma-separated variables whose time-zero value is a static descriptor "
-        "(default: those observed at time zero in at least 90% of records; 'none' for none).",
-        panel=RECORDS,
-        parse=parse_statics,
-        commands=READING,
-    )
-    static_missing: float | None = option(
-        -1.0,
-        help="Records: the static value that means missing (--set data.static_missing=null: "
-        "no value does).",
-        panel=RECORDS,
-        commands=READING,
-    )
-    bin: str = option(
-        "1h", help="Records: time-grid step, e.g. 1h, 30min.", panel=RECORDS, flags=("--bin",)
-    )
-    window: str = option(
-        "48h",
-        help="Records: only the first hours of each record, e.g. 48h, 2d.",
-        panel=RECORDS,
-        commands=READING,
-    )
-    forward_fill: bool = option(
-        False,
-        help="Records: carry the last observed value into unobserved bins (the mask still "
-        "marks them).",
-        panel=RECORDS,
-    )
-    # Regular time series (--kind timeseries): how series are scaled before the network and the
-    # 1-NN baseline; the statistics are fitted on the training part only.
-    ts_normalisation: TsNormalisationOption = option(
-        "global", help=choices("ts_normalisation"), panel=TIMESERIES
-    )
-    # images (kind "image"; see docs/images.md)
-    size: int | None = option(
-        help="Images: bring every image to SIZE x SIZE pixels (see --fit).",
-        panel=IMAGES,
-        show_default="median shorter side; npz: its side",
-        commands=READING,
-    )
-    channels: int | None = option(
-        help="Images: 1 = greyscale (RGB by luminance), 3 = RGB (grey repeated); default: as read.",
-        panel=IMAGES,
-        commands=READING,
-    )
-    fit: ImageFitOption = option("resize", help=choices("fit"), panel=IMAGES, commands=READING)
-    augment: str = option(
-        "",
-        help="Images, training augmentation, comma-separated: " + choices("augment"),
-        panel=IMAGES,
-        show_default="none",
-    )
-    image_column: str | None = option(
-        help="Column of image paths in a CSV of images (detected if not given).",
-        panel=IMAGES,
-        commands=READING,
-    )
 
     def __post_init__(self) -> None:
         check_kind(self.kind, source="data.kind")
+
+
+def kind_option_classes() -> list[type]:
+    """The option classes of the kinds of :data:`biodl.options.KINDS` that declare some, in
+    registry order.
+
+    Raises
+    ------
+    ConfigError
+        When two kinds (or a kind and the common fields) declare an option of the same name,
+        or an option class is not a dataclass without ``__post_init__``.
+    """
+    classes: list[type] = []
+    owner = {f.name: "the common data options" for f in dataclasses.fields(DataFields)}
+    for kind, entry in KINDS.items():
+        if not entry.options:
+            continue
+        module, _, name = entry.options.partition(":")
+        cls: type = getattr(importlib.import_module(module), name)
+        if not dataclasses.is_dataclass(cls) or "__post_init__" in vars(cls):
+            raise ConfigError(
+                f"kind {kind!r}: its options {entry.options} must be a dataclass of option() "
+                "fields without __post_init__"
+            )
+        for f in dataclasses.fields(cls):
+            if f.name in owner:
+                raise ConfigError(
+                    f"kind {kind!r}: option {f.name!r} is declared by {owner[f.name]} too; "
+                    "rename one"
+                )
+            owner[f.name] = f"kind {kind!r}"
+        classes.append(cls)
+    return classes
+
+
+def _compose() -> type:
+    """``DataConfig``: the common fields first, then each kind's options (sequences first)."""
+    bases = (*kind_option_classes(), DataFields)  # dataclass fields follow the reversed MRO
+    namespace = {
+        "__doc__": "Where the data comes from and how it is read, split and preprocessed: "
+        "the common fields and the options of every kind of data.",
+        "__module__": __name__,
+    }
+    return document(dataclass(type("DataConfig", bases, namespace)))
+
+
+if TYPE_CHECKING:
+
+    class DataConfig(DataFields):
+        """Type checkers see the common fields; each kind reads its own options, typed, with
+        :func:`biodl.options.options_of`."""
+
+        def __init__(self, **fields: Any) -> None: ...
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    DataConfig = _compose()

@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from biodl.errors import ConfigError
+from biodl.kinds.expression_options import Log1pOption
 
 __all__ = [
     "TARGET_SUM",
@@ -49,7 +50,6 @@ __all__ = [
 ]
 
 TARGET_SUM = 1e4
-Log1pOption = Literal["auto", True, False]
 ScaleKind = Literal["counts", "intensities", "log", "other"]
 
 _INTENSITY_MAX = 100.0  # above this, non-integer values are taken as unlogged intensities

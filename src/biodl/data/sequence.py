@@ -31,7 +31,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import get_args
 
 import numpy as np
 import pandas as pd
@@ -60,11 +60,11 @@ from biodl.data.tables import (
     table_records,
 )
 from biodl.errors import ConfigError, DataError, DataWarning
+from biodl.kinds.sequence_options import AlphabetOption
 
 __all__ = ["AlphabetOption", "ExtraLabels", "SequenceSet", "read_sequences"]
 
-AlphabetOption = Literal["auto", "dna", "rna", "protein"]
-ALPHABET_OPTIONS: tuple[AlphabetOption, ...] = ("auto", "dna", "rna", "protein")
+ALPHABET_OPTIONS: tuple[AlphabetOption, ...] = get_args(AlphabetOption)
 
 _GATHER_BLOCK = 1 << 22  # letters copied per vectorised gather step
 

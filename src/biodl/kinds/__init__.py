@@ -23,12 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
 from biodl.errors import ConfigError, DataError
-from biodl.options import KINDS, KindEntry, check_kind
+from biodl.options import KINDS, KindEntry, add_kind, check_kind
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     from torch import nn
     from torch.utils.data import Dataset
@@ -191,18 +190,16 @@ def register_kind(kind: Kind, *, help: str) -> None:
     """Add a kind of data at run time (a plug-in, or a test's toy kind), asked before sequences.
 
     ``kind`` answers what :class:`Kind` lists; ``kind.name`` becomes a ``--kind`` value. A kind
-    shipped with biodl is one line in :data:`biodl.options.KINDS` instead.
+    shipped with biodl is one line in :data:`biodl.options.KINDS` instead; a plug-in kind with
+    options of its own is added by name with :func:`biodl.options.add_kind` before the config
+    is imported (see ``tests/test_toy_kind.py``).
 
     Raises
     ------
     ConfigError
         When a kind of that name exists.
     """
-    if kind.name in KINDS or kind.name == "auto":
-        raise ConfigError(f"kind {kind.name!r} exists already; choose another name")
-    fallback = KINDS.pop("sequence")  # every CSV could be a sequence table: keep it last
-    KINDS[kind.name] = KindEntry("", help)
-    KINDS["sequence"] = fallback
+    add_kind(kind.name, KindEntry("", help))
     _REGISTERED[kind.name] = kind
 
 

@@ -415,13 +415,12 @@ class ExpressionKind:
     def read(
         self, path: str, inputs: dict[str, Any], data: DataConfig, *, require_labels: bool
     ) -> tuple[ExpressionSet, pd.DataFrame | None]:
-        settings = replace(
-            data,
-            genes_as_rows=data.genes_as_rows or bool(inputs.get("genes_as_rows")),
-            layer=data.layer or inputs.get("layer"),
-            use_raw=data.use_raw or bool(inputs.get("use_raw")),
-            id_column=data.id_column or inputs.get("id_column"),
-        )
+        saved: dict[str, Any] = {  # how the training file was read, unless given again
+            "genes_as_rows": data.genes_as_rows or bool(inputs.get("genes_as_rows")),
+            "layer": data.layer or inputs.get("layer"),
+            "use_raw": data.use_raw or bool(inputs.get("use_raw")),
+        }
+        settings = replace(data, id_column=data.id_column or inputs.get("id_column"), **saved)
         part = _read(path, settings, metadata=data.labels)
         part = align_genes(part, inputs["preprocessing"]["genes_in"])
         columns = list(data.label_columns)

@@ -34,7 +34,9 @@ from torch import nn
 from biodl.data.timeseries import LABEL_NAMES, TimeSeriesSet, read_timeseries
 from biodl.errors import DataError
 from biodl.evaluation.search_space import DEFAULT_SPACES, ParamSpec
+from biodl.kinds.timeseries_options import TimeSeriesOptions
 from biodl.models import MODELS
+from biodl.options import options_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -368,7 +370,9 @@ class TimeSeriesKind:
         return {
             "in_channels": train.channels,
             "length": int(lengths[0]) if equal else None,
-            "normalisation": normalisation(train, cfg.data.ts_normalisation),
+            "normalisation": normalisation(
+                train, options_of(TimeSeriesOptions, cfg.data).ts_normalisation
+            ),
             "id_column": cfg.data.id_column,
             "label_columns": list(prepared.targets.label_columns),
         }
@@ -410,7 +414,7 @@ class TimeSeriesKind:
 
         train = prepared.parts["train"]
         assert isinstance(train, TimeSeriesSet)
-        stats = normalisation(train, cfg.data.ts_normalisation)
+        stats = normalisation(train, options_of(TimeSeriesOptions, cfg.data).ts_normalisation)
         targets = prepared.targets
         n_classes = len(targets.classes) if targets.task in ("binary", "multiclass") else 0
 
