@@ -162,3 +162,23 @@ def _close(a: tuple, b: tuple, tol: float = 1e-6) -> bool:
         (x is None and y is None) or (x is not None and y is not None and abs(x - y) <= tol)
         for x, y in zip(a, b, strict=True)
     )
+
+
+def test_old_runs_keep_their_positive_class():
+    """Written before the positive class was recorded: it is the second class, as then."""
+    run = FIXTURES / "sequence"
+    results = biodl.load_results(run)
+    assert isinstance(results, RunResults)
+    assert results.data.positive_class is None and results.data.positive_text() == ""
+    assert "positive_class" not in results.to_json()["data"]
+    targets = TargetEncoding.from_dict(biodl.load_run(run).info["targets"])
+    assert targets.positive == "enhancer" and targets.positive_reason == ""
+    metrics = biodl.evaluate(run, FIXTURES / "motifs.fa", n_bootstrap=20)
+    assert metrics["positive_class"] == "enhancer" and metrics["positive_reason"] == ""
+    turned = biodl.evaluate(
+        run, FIXTURES / "motifs.fa", n_bootstrap=20, positive_class="background"
+    )
+    assert turned["positive_class"] == "background"
+    assert turned["prevalence"] == pytest.approx(1 - metrics["prevalence"])
+    assert turned["metrics"]["accuracy"] == pytest.approx(metrics["metrics"]["accuracy"])
+    assert turned["metrics"]["auroc"] == pytest.approx(metrics["metrics"]["auroc"])

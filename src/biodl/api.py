@@ -170,16 +170,23 @@ def evaluate(
 ) -> dict[str, Any]:
     """Metrics (with bootstrap confidence intervals) of the model of ``run`` on labelled ``data``.
 
+    ``read_options`` are reading options of ``biodl train`` that differ from training
+    (``label_columns``, ``sequence_column``, ...) and ``positive_class``: the class AUPRC, F1
+    and the prevalence refer to (default: the run's positive class).
+
     Returns
     -------
     dict
         ``{'task', 'n', 'metrics': {name: value}, 'ci': {name: [low, high]}, 'ci_level',
-        'file', 'run'}``.
+        'file', 'run'}``; binary tasks add ``'positive_class'``, ``'positive_reason'`` and
+        ``'prevalence'``.
 
     Raises
     ------
     DataError
         If ``data`` has no labels.
+    ConfigError
+        If ``positive_class`` is not a class of the run.
     """
     from biodl.pipeline.predict import evaluate_run
 

@@ -7,13 +7,14 @@ import pandas as pd
 import pytest
 
 from biodl.data.targets import TargetEncoding, infer_targets
-from biodl.errors import DataError
+from biodl.errors import ConfigError, DataError
 
 
 @pytest.mark.parametrize(
     ("values", "task", "classes"),
     [
-        (["b", "a", "b"], "binary", ["a", "b"]),
+        (["b", "a", "b", "a"], "binary", ["a", "b"]),
+        (["b", "a", "b"], "binary", ["b", "a"]),
         (["+", "-", "+"], "binary", ["-", "+"]),
         (["yes", "no"], "binary", ["no", "yes"]),
         (["enhancer", "non_enhancer"], "binary", ["non_enhancer", "enhancer"]),
@@ -73,3 +74,68 @@ def test_regression_target_not_numeric():
 def test_multilabel_bad_value():
     with pytest.raises(DataError, match=r"multilabel values must be 0/1"):
         infer_targets(pd.DataFrame({"a": [0, 1], "b": ["x", "y"]}), "multilabel")
+
+
+def _binary(values: list[str], **kw) -> TargetEncoding:
+    return infer_targets(pd.DataFrame({"label": values}), **kw)
+
+
+@pytest.mark.parametrize(
+    ("values", "positive", "why"),
+    [
+        (["a_rare"] * 1 + ["b_common"] * 9, "a_rare", "minority, 10.0 %"),
+        (["b_rare"] * 1 + ["a_common"] * 9, "b_rare", "minority, 10.0 %"),
+        (["case"] * 9 + ["other"] * 1, "case", "named as a positive class, 90.0 %"),
+        (["Disease"] * 9 + ["zzz"] * 1, "Disease", "named as a positive class, 90.0 %"),
+        (["1"] * 9 + ["0"] * 1, "1", "'0' is named as a negative class, 90.0 %"),
+        (["True"] * 9 + ["False"] * 1, "True", "named as a positive class, 90.0 %"),
+        (["-1"] * 1 + ["1"] * 9, "1", "'-1' is named as a negative class, 90.0 %"),
+        (["1"] * 9 + ["2"] * 1, "2", "minority, 10.0 %"),
+        (["binder"] * 9 + ["nonbinder"] * 1, "binder", "'nonbinder' is named as a negative"),
+        (["zeta"] * 9 + ["Non_zeta"] * 1, "zeta", "'Non_zeta' is named as a negative"),
+        (["tumour"] * 1 + ["healthy"] * 9, "tumour", "named as a positive class, 10.0 %"),
+        (["b", "a"] * 5, "b", "classes equally frequent: the second in sorted order, 50.0 %"),
+    ],
+)
+def test_the_positive_class_is_chosen_by_name_then_frequency(values, positive, why):
+    enc = _binary(values)
+    assert enc.task == "binary" and enc.positive == positive and enc.classes[1] == positive
+    assert enc.positive_reason.startswith(why)
+    assert enc.encode(pd.DataFrame({"label": [positive]})).tolist() == [1]
+
+
+def test_a_given_positive_class_wins_and_is_stated():
+    enc = _binary(["case"] * 9 + ["control"], positive_class="control")
+    assert enc.classes == ["case", "control"]
+    assert enc.positive_text() == (
+        "positive class: control (set with --positive-class, 10.0 % of training labels)"
+    )
+    swapped = enc.with_positive("case")
+    assert swapped.classes == ["control", "case"]
+    assert swapped.positive_reason == "set with --positive-class"
+
+
+def test_a_positive_class_that_is_not_a_class_is_refused():
+    with pytest.raises(
+        ConfigError,
+        match=r"--positive-class pre_mirna: not a class of the training labels "
+        r"\(classes: a_rare, b_common\); pass one of those",
+    ):
+        _binary(["b_common", "a_rare"], positive_class="pre_mirna")
+    with pytest.raises(ConfigError, match=r"only binary tasks .* is multiclass \(classes: x, y, z"):
+        _binary(["x", "y", "z"], positive_class="x")
+    with pytest.raises(ConfigError, match=r"only binary tasks .* this task is regression"):
+        infer_targets(pd.DataFrame({"t": [0.5, 1.5, 2.25]}), positive_class="x")
+
+
+def test_encodings_saved_before_the_positive_class_load_with_the_old_meaning():
+    old = {
+        "task": "binary",
+        "label_columns": ["label"],
+        "classes": ["b", "a"],
+        "mean": [],
+        "std": [],
+    }
+    enc = TargetEncoding.from_dict(old)
+    assert enc.positive == "a" and enc.positive_text() == "positive class: a"
+    assert infer_targets(pd.DataFrame({"label": ["x", "y", "z"]})).positive_text() == ""

@@ -1,16 +1,24 @@
-"""``biodl evaluate``: parse the options and call :func:`biodl.api.evaluate`."""
+"""``biodl evaluate``: parse the options and call :func:`biodl.api.evaluate`.
+
+Besides its own options it offers the config options declared for ``evaluate``
+(``--positive-class``), generated from their one declaration as ``train``'s are.
+"""
 
 from __future__ import annotations
 
+import inspect
+import typing
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from biodl.cli.app import app, run
+from biodl.cli.options import config_options
+
+OPTIONS = config_options("evaluate")
 
 
-@app.command()
 def evaluate(
     run_dir: Annotated[
         Path, typer.Argument(help="Run directory of a trained model.", metavar="RUN")
@@ -33,6 +41,7 @@ def evaluate(
     ] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    **declared: Any,
 ) -> None:
     """Metrics of a trained run on labelled data, as JSON on stdout (and in --out).
 
@@ -43,6 +52,7 @@ def evaluate(
         from biodl import api
         from biodl.runs import to_json
 
+        given = {o.keyword: o.value(declared.get(o.keyword)) for o in OPTIONS}
         result = api.evaluate(
             run_dir,
             data,
@@ -53,7 +63,20 @@ def evaluate(
             label_columns=label_column,
             labels=labels,
             sequence_column=sequence_column,
+            **{k: v for k, v in given.items() if v is not None},
         )
         typer.echo(to_json(result), nl=False)
 
     run(work)
+
+
+_HINTS = typing.get_type_hints(evaluate, include_extras=True)
+_OWN = [
+    p.replace(annotation=_HINTS[p.name])
+    for p in inspect.signature(evaluate).parameters.values()
+    if p.kind is not p.VAR_KEYWORD
+]
+evaluate.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [*_OWN, *(o.parameter() for o in OPTIONS)]
+)
+app.command("evaluate")(evaluate)

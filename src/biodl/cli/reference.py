@@ -1,4 +1,5 @@
-"""``docs/options.md``: every option of ``train``, ``cv``, ``tune`` and ``inspect``, written
+"""``docs/options.md``: every option of ``train``, ``cv``, ``tune``, ``inspect`` and
+``evaluate`` declared on the config (``evaluate``'s own options are in its ``--help``), written
 from the same declarations as the commands' ``--help`` (:func:`biodl.options.option`).
 
 ``tests/test_options_reference.py`` checks that the page in ``docs/`` is the page this module
@@ -15,7 +16,7 @@ import typing
 from biodl.config import section_classes
 from biodl.options import default_of, flags_of, keyword_of, spec_of
 
-COMMANDS = ("train", "cv", "tune", "inspect")
+COMMANDS = ("train", "cv", "tune", "inspect", "evaluate")
 
 
 def options_reference() -> str:
@@ -40,9 +41,10 @@ def options_reference() -> str:
     out = [
         "# Options",
         "",
-        "Every option of `biodl train`, `cv`, `tune` and `inspect`, as the command line, a",
-        "config file (`section.field`, also `--set section.field=value`) and the Python API",
-        "(`biodl.train(..., keyword=value)`) name it. Written from the option declarations in",
+        "Every option of `biodl train`, `cv`, `tune` and `inspect` (and `evaluate`'s",
+        "`--positive-class`), as the command line, a config file (`section.field`, also",
+        "`--set section.field=value`) and the Python API (`biodl.train(..., keyword=value)`)",
+        "name it. Written from the option declarations in",
         "`src/biodl/config.py` by `python -m biodl.cli.reference`; the commands' `--help` shows",
         "the same text. Model hyperparameters are listed by `biodl models`.",
     ]

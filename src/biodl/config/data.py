@@ -30,6 +30,7 @@ from biodl.options import (
     READING,
     READING_FILES,
     TRAIN_AND_TUNE,
+    TRAINING_COMMANDS,
     KindOption,
     SplitOption,
     TaskOption,
@@ -86,6 +87,16 @@ class DataFields:
         panel=DATA,
     )
     task: TaskOption = option("auto", help=choices("task"), panel=DATA, commands=READING)
+    positive_class: str | None = option(
+        help="Binary tasks: the positive class, to which AUPRC, F1, sensitivity, precision, "
+        "the decision threshold and the prevalence refer. Default: the class named like "
+        "1/true/yes/positive/case/disease... when exactly one is (or the other when exactly "
+        "one is named like 0/false/no/negative/control/normal/non_...), else the minority "
+        "class of the training labels (equally frequent: the second in sorted order).",
+        panel=DATA,
+        commands=(*TRAINING_COMMANDS, "evaluate"),
+        metavar="CLASS",
+    )
     split: SplitOption = option(
         "stratified",
         help="How the validation and test parts (cv: the folds) are made from the training "

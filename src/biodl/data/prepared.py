@@ -265,7 +265,11 @@ def prepare_raw(
     train, train_labels = raw.parts["train"], raw.labels["train"]
     if train_labels is None:
         raise DataError(f"{source}: no training labels found")
-    targets = infer_targets(train_labels, data.task, source=source)
+    # The positive class is chosen on the whole training file, so cv folds and tuning parts
+    # (cut from it by subset_prepared) all share it.
+    targets = infer_targets(
+        train_labels, data.task, source=source, positive_class=data.positive_class
+    )
     parts: dict[str, Any] = {"train": train, "valid": None, "test": None}
     labels: dict[str, pd.DataFrame | None] = {"train": train_labels, "valid": None, "test": None}
     given = [name for name in ("valid", "test") if raw.parts.get(name) is not None]

@@ -7,6 +7,13 @@ Layouts (shared by models, metrics and baselines):
 - multilabel: ``y`` is ``(n, K)`` int64 of 0/1, one column per label column.
 - regression: ``y`` is ``(n, T)`` float64, one column per target column.
 
+The positive class of a binary task is put second (code 1), so every metric, threshold and
+figure that reads "column 1" refers to it. Which class is positive (:func:`positive_class_of`):
+the one given (``--positive-class``); else the one whose name reads as positive
+(:data:`POSITIVE_NAMES`) when exactly one does; else the other one when exactly one name
+reads as negative (:data:`NEGATIVE_NAMES`, or ``non_``/``not_`` + a name); else the minority
+class of the training labels; when both are equally frequent, the second in sorted order.
+
 Examples
 --------
 >>> import pandas as pd
@@ -15,6 +22,8 @@ Examples
 ('binary', ['no', 'yes'])
 >>> enc.encode(pd.DataFrame({"label": ["no", "yes"]})).tolist()
 [0, 1]
+>>> infer_targets(pd.DataFrame({"label": ["a_rare", "b_common", "b_common"]})).positive_text()
+'positive class: a_rare (minority, 33.3 % of training labels)'
 """
 
 from __future__ import annotations
@@ -25,13 +34,25 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from biodl.errors import DataError
+from biodl.errors import ConfigError, DataError
 
 TaskName = Literal["binary", "multiclass", "multilabel", "regression"]
 TASKS: tuple[TaskName, ...] = ("binary", "multiclass", "multilabel", "regression")
 
-#: Class names read as "the negative class" when choosing which class of two is positive.
-_NEGATIVE_NAMES = {"0", "-1", "-", "no", "n", "false", "f", "neg", "negative", "control", "normal"}
+#: Class names (any case) read as "the positive class" when choosing which class of two is
+#: positive. '1' is not among them: it is positive against '0' or '-1' because those read as
+#: negative, while '1' against '2' is decided by frequency.
+POSITIVE_NAMES = frozenset(
+    {"true", "t", "yes", "y", "+", "pos", "positive", "case", "disease", "diseased"}
+    | {"affected", "abnormal", "tumor", "tumour", "cancer", "malignant", "pathogenic"}
+    | {"event", "death", "dead", "died", "deceased", "responder", "active", "present", "hit"}
+)
+#: Class names (any case) read as "the negative class"; so are ``non_X``, ``non-X``, ``not_X``
+#: and ``not-X``, and ``nonX`` / ``notX`` against a class named ``X``.
+NEGATIVE_NAMES = frozenset(
+    {"0", "-1", "-", "no", "n", "false", "f", "neg", "negative", "control", "normal"}
+    | {"healthy", "benign", "absent", "alive", "survived", "inactive", "background", "none"}
+)
 _TRUE_FALSE = {"0": 0, "1": 1, "false": 0, "true": 1, "no": 0, "yes": 1, "-": 0, "+": 1}
 #: Integer-valued numeric labels with at most this many distinct values count as classes.
 MAX_NUMERIC_CLASSES = 10
@@ -50,6 +71,10 @@ class TargetEncoding:
         Class names (binary, multiclass) in code order; empty otherwise.
     mean, std : list of float
         Per-target standardisation of regression targets (fitted on training data).
+    positive_reason : str
+        Binary: why ``classes[1]`` is the positive class, with its share of the training labels
+        ('minority, 10.2 % of training labels'); empty otherwise and in runs saved before it
+        was recorded (whose positive class is ``classes[1]`` too).
     """
 
     task: TaskName
@@ -57,6 +82,34 @@ class TargetEncoding:
     classes: list[str] = field(default_factory=list)
     mean: list[float] = field(default_factory=list)
     std: list[float] = field(default_factory=list)
+    positive_reason: str = ""
+
+    @property
+    def positive(self) -> str | None:
+        """The positive class of a binary task (``classes[1]``); None for other tasks."""
+        return self.classes[1] if self.task == "binary" else None
+
+    def positive_text(self) -> str:
+        """'positive class: NAME (why)' for a binary task; '' for other tasks."""
+        return positive_text(self.positive, self.positive_reason)
+
+    def with_positive(
+        self, name: str, *, reason: str = "set with --positive-class"
+    ) -> TargetEncoding:
+        """A copy whose positive class is ``name`` (binary tasks; classes swapped if needed).
+
+        Scores of a model of this encoding follow the new order after ``scores[:, ::-1]``
+        when :attr:`positive` changed.
+
+        Raises
+        ------
+        ConfigError
+            If ``name`` is not a class, or the task is not binary.
+        """
+        check_positive_class(name, self.classes, self.task)
+        if name == self.positive:
+            return replace(self, positive_reason=reason)
+        return replace(self, classes=self.classes[::-1], positive_reason=reason)
 
     @property
     def n_outputs(self) -> int:
@@ -123,12 +176,16 @@ class TargetEncoding:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> TargetEncoding:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict` (runs saved before ``positive_reason`` load too)."""
         return cls(**raw)
 
 
 def infer_targets(
-    labels: pd.DataFrame, task: str = "auto", *, source: str = "labels"
+    labels: pd.DataFrame,
+    task: str = "auto",
+    *,
+    source: str = "labels",
+    positive_class: str | None = None,
 ) -> TargetEncoding:
     """Decide the task and class order from the training labels.
 
@@ -142,15 +199,21 @@ def infer_targets(
         otherwise two classes -> binary, more -> multiclass.
     source : str
         File name for messages.
+    positive_class : str, optional
+        Binary tasks: the positive class (default: chosen by :func:`positive_class_of`).
 
     Raises
     ------
     DataError
         If only one class is present, or the labels do not fit the requested task.
+    ConfigError
+        If ``positive_class`` is not a class of the labels, or the task is not binary.
     """
     columns = [str(c) for c in labels.columns]
     if task == "auto":
         task = infer_task(labels)
+    if positive_class is not None and task in ("regression", "multilabel"):
+        check_positive_class(str(positive_class), [], task)
     if task == "regression":
         return TargetEncoding("regression", columns).scaled_to(_numeric(labels, source))
     if task == "multilabel":
@@ -167,7 +230,8 @@ def infer_targets(
             f"{source}: task '{task}' takes one label column, got {len(columns)} "
             f"({', '.join(columns)}); pass one --label-column or use --task multilabel"
         )
-    classes = _order_classes(sorted(set(class_names(labels.iloc[:, 0]))))
+    names = class_names(labels.iloc[:, 0])
+    classes = sorted(set(names))
     if len(classes) < 2:
         raise DataError(
             f"{source} column '{columns[0]}': only one class present ({classes[0]!r}); "
@@ -179,8 +243,103 @@ def infer_targets(
             f"{len(classes)} ({', '.join(classes[:5])}); use --task multiclass"
         )
     if task == "multiclass" or len(classes) > 2:
+        if positive_class is not None:
+            check_positive_class(str(positive_class), classes, "multiclass")
         return TargetEncoding("multiclass", columns, classes=classes)
-    return TargetEncoding("binary", columns, classes=classes)
+    if positive_class is not None:
+        check_positive_class(str(positive_class), classes, "binary")
+    chosen = positive_class_of(names, positive_class)
+    negative = classes[0] if chosen.name == classes[1] else classes[1]
+    return TargetEncoding(
+        "binary", columns, classes=[negative, chosen.name], positive_reason=chosen.reason
+    )
+
+
+@dataclass(frozen=True)
+class PositiveClass:
+    """The positive class of two and why it was chosen.
+
+    Attributes
+    ----------
+    name : str
+    reason : str
+        Why, with its share of the labels: 'minority, 10.2 % of training labels'.
+    """
+
+    name: str
+    reason: str
+
+
+def positive_class_of(names: pd.Series, given: str | None = None) -> PositiveClass:
+    """Which of the two classes in ``names`` is positive (rules in the module notes).
+
+    Parameters
+    ----------
+    names : Series of str
+        The training labels as class names (:func:`class_names`), two distinct values.
+    given : str, optional
+        The class the user named (``--positive-class``); assumed to be one of them.
+
+    Examples
+    --------
+    >>> positive_class_of(pd.Series(["control", "case", "control"])).reason
+    'named as a positive class, 33.3 % of training labels'
+    >>> positive_class_of(pd.Series(["b", "a", "b", "b"])).name
+    'a'
+    """
+    counts = names.value_counts()
+    a, b = sorted(counts.index)
+    if given is not None:
+        name, why = str(given), "set with --positive-class"
+    elif len(said := [c for c in (a, b) if c.lower() in POSITIVE_NAMES]) == 1:
+        name, why = said[0], "named as a positive class"
+    elif len(said := [c for c, o in ((a, b), (b, a)) if _reads_negative(c, o)]) == 1:
+        name = b if said[0] == a else a
+        why = f"'{said[0]}' is named as a negative class"
+    elif counts[a] != counts[b]:
+        name, why = (a, "minority") if counts[a] < counts[b] else (b, "minority")
+    else:
+        name, why = b, "classes equally frequent: the second in sorted order"
+    share = 100 * counts[name] / counts.sum()
+    return PositiveClass(name, f"{why}, {share:.1f} % of training labels")
+
+
+def positive_text(name: str | None, reason: str = "") -> str:
+    """'positive class: NAME (reason)', the sentence of summaries and reports; '' for None.
+
+    Examples
+    --------
+    >>> positive_text("1", "set with --positive-class, 14.0 % of training labels")
+    'positive class: 1 (set with --positive-class, 14.0 % of training labels)'
+    """
+    if name is None:
+        return ""
+    return f"positive class: {name}" + (f" ({reason})" if reason else "")
+
+
+def check_positive_class(name: str, classes: list[str], task: str) -> None:
+    """Refuse a positive class that is not one of two ``classes`` of a binary task.
+
+    Raises
+    ------
+    ConfigError
+        Naming the classes (or the task, when it is not binary).
+
+    Examples
+    --------
+    >>> check_positive_class("a", ["a", "b"], "binary")
+    """
+    if task != "binary":
+        listed = f" (classes: {', '.join(classes)})" if classes else ""
+        raise ConfigError(
+            f"--positive-class {name}: only binary tasks have a positive class, and this task "
+            f"is {task}{listed}; drop --positive-class"
+        )
+    if name not in classes:
+        raise ConfigError(
+            f"--positive-class {name}: not a class of the training labels (classes: "
+            f"{', '.join(sorted(classes))}); pass one of those"
+        )
 
 
 def infer_task(labels: pd.DataFrame) -> TaskName:
@@ -216,15 +375,12 @@ def class_names(column: pd.Series) -> pd.Series:
     return column.astype(str)
 
 
-def _order_classes(classes: list[str]) -> list[str]:
-    """Sorted, but with a recognisably negative class first so ``classes[1]`` is positive."""
-    if len(classes) == 2 and classes[1].lower() in _NEGATIVE_NAMES:
-        return [classes[1], classes[0]]
-    if len(classes) == 2 and classes[0].lower().startswith(("non", "not")):
-        return classes
-    if len(classes) == 2 and classes[1].lower().startswith(("non_", "non-", "not_", "not-")):
-        return [classes[1], classes[0]]
-    return classes
+def _reads_negative(name: str, other: str) -> bool:
+    """Whether ``name`` reads as the negative class opposite ``other``."""
+    low, other_low = name.lower(), other.lower()
+    if low in NEGATIVE_NAMES or low.startswith(("non_", "non-", "not_", "not-")):
+        return True
+    return low in (f"non{other_low}", f"not{other_low}")
 
 
 def _is_binary_like(column: pd.Series) -> bool:

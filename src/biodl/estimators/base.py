@@ -159,8 +159,13 @@ class DeepEstimator(BaseEstimator):
 class DeepClassifier(ClassifierMixin, DeepEstimator):
     """:class:`DeepEstimator` with ``fit``, ``predict_proba`` and ``predict`` of a classifier.
 
-    ``classes_`` keeps the caller's label values, in the order of the ``predict_proba``
-    columns (for two classes the second is the positive one).
+    ``classes_`` keeps the caller's label values, sorted as scikit-learn sorts them
+    (``np.unique(y)``), in the order of the ``predict_proba`` columns; scikit-learn's scorers
+    rely on that order. ``positive_class_`` (binary tasks) is the class biodl would call
+    positive (the rules of :mod:`biodl.data.targets`); the estimators compute no metric and
+    choose no threshold with it (``predict`` is the most probable class), so to score the
+    rare class with scikit-learn name it, e.g.
+    ``make_scorer(average_precision_score, pos_label="a_rare", response_method="predict_proba")``.
     """
 
     def fit(self, X: Any, y: Any) -> Self:
@@ -173,20 +178,26 @@ class DeepClassifier(ClassifierMixin, DeepEstimator):
         self._fit(X, y)
         y_array = np.asarray(y)
         if self.targets_.task in ("binary", "multiclass"):
-            # Map class names back to the caller's label values (e.g. ints stay ints).
-            original = {str(class_key(v)): v for v in y_array.reshape(-1)}
-            self.classes_ = np.array([original[c] for c in self.targets_.classes])
+            # The caller's label values (e.g. ints stay ints), sorted as scikit-learn does;
+            # biodl's own class order (the positive class second) maps onto them.
+            self.classes_ = np.unique(y_array.reshape(-1))
+            code = {name: j for j, name in enumerate(self.targets_.classes)}
+            self._columns_ = np.array([code[class_key(v)] for v in self.classes_])
+            if self.targets_.task == "binary":
+                self.positive_class_ = self.classes_[list(self._columns_).index(1)]
         else:
             self.classes_ = np.arange(y_array.shape[1])
+            self._columns_ = self.classes_
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities, ``(n, n_classes)`` (multilabel: ``(n, n_labels)``)."""
-        return self._scores(X)
+        """Class probabilities, ``(n, n_classes)`` in the order of ``classes_`` (multilabel:
+        ``(n, n_labels)``)."""
+        return self._scores(X)[:, self._columns_]
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels ``(n,)`` (multilabel: 0/1 ``(n, n_labels)``)."""
-        scores = self._scores(X)
+        scores = self.predict_proba(X)
         if self.targets_.task == "multilabel":
             return (scores >= 0.5).astype(int)
         return self.classes_[np.argmax(scores, axis=1)]

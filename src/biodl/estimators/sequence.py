@@ -90,8 +90,11 @@ class SequenceClassifier(DeepClassifier, _SequenceEstimator):
     Attributes
     ----------
     classes_ : ndarray
-        Class labels, in the order of the ``predict_proba`` columns (for two classes the second
-        is the positive one).
+        Class labels, sorted as scikit-learn sorts them, in the order of the ``predict_proba``
+        columns.
+    positive_class_ : label
+        Two classes: the one biodl calls positive (see ``biodl train --positive-class``); it
+        does not change ``predict``, which is the most probable class.
     model_ : Trained
         The trained network (``model_.network``) and its description (``model_.info``).
     history_ : DataFrame

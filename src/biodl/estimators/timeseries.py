@@ -89,7 +89,7 @@ class TimeSeriesClassifier(DeepClassifier, _TimeSeriesEstimator):
 
     Attributes
     ----------
-    classes_, model_, history_
+    classes_, positive_class_, model_, history_
         As for :class:`~biodl.estimators.SequenceClassifier`.
     n_channels_ : int
         Channels of the training series; ``predict`` requires the same.

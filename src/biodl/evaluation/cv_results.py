@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from biodl.data.targets import positive_text
 from biodl.errors import DataError
 from biodl.evaluation.crossval import FoldComparison
 from biodl.evaluation.estimates import JSON, RESULTS_SCHEMA_VERSION, MeanSd, check_schema, finite
@@ -44,22 +45,40 @@ class CVData:
     """The file cross-validated, its number of examples, the classes and the kind of data.
 
     ``kind`` is None for runs written before it was recorded (it is then left out of the JSON).
+    ``positive_class`` (binary tasks: the second of ``classes``, chosen once on the whole
+    training file so that every fold agrees) and ``positive_reason`` likewise.
     """
 
     train_file: str
     n: int
     classes: list[str] = field(default_factory=list)
     kind: str | None = None
+    positive_class: str | None = None
+    positive_reason: str = ""
 
     def to_json(self) -> JSON:
         out: JSON = {"train_file": self.train_file, "n": self.n, "classes": list(self.classes)}
         if self.kind is not None:
             out["kind"] = self.kind
+        if self.positive_class is not None:
+            out["positive_class"] = self.positive_class
+            out["positive_reason"] = self.positive_reason
         return out
+
+    def positive_text(self) -> str:
+        """'positive class: NAME (why)' for a binary task; '' otherwise and for old runs."""
+        return positive_text(self.positive_class, self.positive_reason)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CVData:
-        return cls(data["train_file"], data["n"], list(data.get("classes", [])), data.get("kind"))
+        return cls(
+            data["train_file"],
+            data["n"],
+            list(data.get("classes", [])),
+            data.get("kind"),
+            positive_class=data.get("positive_class"),
+            positive_reason=data.get("positive_reason", ""),
+        )
 
 
 @dataclass(frozen=True)

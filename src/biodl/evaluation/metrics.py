@@ -9,7 +9,9 @@ models (:mod:`biodl.evaluation.comparison`) use too, so all three come from the 
 
 Layouts of ``y`` and ``scores`` (see :mod:`biodl.data.targets`):
 
-- binary: ``y`` ``(n,)`` int in {0, 1}; ``scores`` ``(n, 2)`` probabilities, column 1 positive.
+- binary: ``y`` ``(n,)`` int in {0, 1}; ``scores`` ``(n, 2)`` probabilities, column 1 positive
+  (the run's positive class, :func:`biodl.data.targets.positive_class_of`): AUPRC, F1 and the
+  thresholded metrics describe it.
 - multiclass: ``y`` ``(n,)`` int in ``0..K-1``; ``scores`` ``(n, K)`` probabilities.
 - multilabel: ``y`` ``(n, K)`` int 0/1; ``scores`` ``(n, K)`` independent probabilities.
 - regression: ``y`` ``(n, T)`` float; ``scores`` ``(n, T)`` predictions.

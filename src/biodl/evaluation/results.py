@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from biodl.data.targets import positive_text
 from biodl.errors import DataError
 from biodl.evaluation.comparison import PairedComparison
 from biodl.evaluation.estimates import (
@@ -105,6 +106,12 @@ class DataFacts:
     classes, label_columns : list of str
     leakage : dict of str to int
         ``identical_train_<part>`` / ``near_train_<part>`` counts (sequences; else empty).
+    positive_class : str or None
+        Binary tasks: the class AUPRC, F1, the threshold and the prevalence refer to (the
+        second of ``classes``). None for other tasks and in runs written before it was
+        recorded (their positive class is the second of ``classes`` too).
+    positive_reason : str
+        Why that class is positive ('minority, 10.2 % of training labels').
     """
 
     train_file: str
@@ -115,9 +122,11 @@ class DataFacts:
     classes: list[str] = field(default_factory=list)
     label_columns: list[str] = field(default_factory=list)
     leakage: dict[str, int] = field(default_factory=dict)
+    positive_class: str | None = None
+    positive_reason: str = ""
 
     def to_json(self) -> JSON:
-        return {
+        out: JSON = {
             "train_file": self.train_file,
             "kind": self.kind,
             **self.facts,
@@ -127,10 +136,19 @@ class DataFacts:
             "label_columns": list(self.label_columns),
             "leakage": dict(self.leakage),
         }
+        if self.positive_class is not None:
+            out["positive_class"] = self.positive_class
+            out["positive_reason"] = self.positive_reason
+        return out
+
+    def positive_text(self) -> str:
+        """'positive class: NAME (why)' for a binary task; '' otherwise and for old runs."""
+        return positive_text(self.positive_class, self.positive_reason)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DataFacts:
         known = {"train_file", "kind", "split", "classes", "label_columns", "leakage"}
+        known |= {"positive_class", "positive_reason"}
         sizes = {p: data[f"n_{p}"] for p in ("train", "valid", "test") if f"n_{p}" in data}
         known |= {f"n_{p}" for p in sizes}
         facts = {k: v for k, v in data.items() if k not in known}
@@ -143,6 +161,8 @@ class DataFacts:
             classes=list(data.get("classes", [])),
             label_columns=list(data.get("label_columns", [])),
             leakage=dict(data.get("leakage") or {}),
+            positive_class=data.get("positive_class"),
+            positive_reason=data.get("positive_reason", ""),
         )
 
 
@@ -174,7 +194,10 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Prevalence:
-    """Binary tasks: share of the positive class in the final split (a random ranking's AUPRC)."""
+    """Binary tasks: share of the positive class in the final split (a random ranking's AUPRC).
+
+    The positive class is named in :attr:`DataFacts.positive_class`.
+    """
 
     split: str
     value: float

@@ -6,6 +6,9 @@ metrics (accuracy, balanced accuracy, F1, MCC) are therefore computed at a thres
 the VALIDATION part — never on the test part — by maximising a named criterion. The threshold
 sits halfway between the lowest validation score it calls positive and the next lower one, so
 it does not hug the validation examples (which matters when there are few of them).
+"Positive" is the positive class of the run (code 1 of :mod:`biodl.data.targets`: the class
+named with ``--positive-class``, else one named like a positive or opposite a negative, else
+the minority of the training labels), so the rare class is the one thresholded.
 
 Examples
 --------

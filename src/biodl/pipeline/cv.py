@@ -90,7 +90,9 @@ class CVResult:
         for name, stat in model.metrics.items():
             theirs = mean_sd_text(base.metrics[name])
             lines.append(f"{name:<18}{mean_sd_text(stat):<30}{theirs:<30}")
-        return "\n".join([*lines, "", self.results.comparison.verdict])
+        positive = self.results.data.positive_text()
+        about = [f"{positive}: AUPRC and F1 refer to it"] if positive else []
+        return "\n".join([*lines, "", *about, self.results.comparison.verdict])
 
 
 def run_cv(
@@ -358,6 +360,8 @@ def _summarise(
             len(full.parts["train"] or []),
             list(full.targets.classes),
             kind=full.kind,
+            positive_class=full.targets.positive,
+            positive_reason=full.targets.positive_reason,
         ),
         model=summaries["model"],
         baseline=summaries["baseline"],

@@ -164,22 +164,34 @@ def evaluate_run(
     """Metrics with bootstrap intervals of the model of ``run`` on labelled ``data``.
 
     See :func:`biodl.api.evaluate`. Binary metrics use the threshold the run chose on its own
-    validation part.
+    validation part, and the run's positive class unless ``read_options['positive_class']``
+    names the other class: then the scores and the threshold are turned round (predict that
+    class when its probability is at least ``1 - threshold``), so the predicted labels stay
+    the same and only what AUPRC, F1 and the prevalence describe changes.
 
     Returns
     -------
     dict
         ``{'run', 'file', 'task', 'n', 'metrics': {name: value}, 'ci': {name: [low, high]},
-        'ci_level'}``; written as JSON to ``out`` (atomically) if given.
+        'ci_level'}``, and for a binary task ``'positive_class'``, ``'positive_reason'`` and
+        ``'prevalence'`` (the positive share of ``data``); written as JSON to ``out``
+        (atomically) if given.
 
     Raises
     ------
     DataError
         If ``data`` has no labels.
+    ConfigError
+        If ``positive_class`` is not a class of the run (or the task is not binary).
     """
+    options = dict(read_options or {})
+    positive = options.pop("positive_class", None)
     saved = load_model(run)
-    read = read_for_run(saved, data, read_options, require_labels=True)
     targets = TargetEncoding.from_dict(saved.info["targets"])
+    turned = positive is not None and str(positive) != targets.positive
+    if positive is not None:
+        targets = targets.with_positive(str(positive))
+    read = read_for_run(saved, data, options, require_labels=True)
     if read.labels is None:
         raise DataError(
             f"{data}: no labels found; evaluation needs labelled data (see --label-column)"
@@ -187,6 +199,8 @@ def evaluate_run(
     y = targets.encode(read.labels, source=os.fspath(data))
     scores = run_scores(saved, read.part, batch_size=batch_size, device=device)
     cut = saved.info.get("threshold", 0.5)  # chosen on the run's validation part
+    if turned:
+        scores, cut = np.ascontiguousarray(scores[:, ::-1]), 1.0 - cut
     est = bootstrap_metrics(
         targets.task, y, scores, n_boot=n_bootstrap, level=level, seed=seed, threshold=cut
     )
@@ -200,6 +214,10 @@ def evaluate_run(
         "ci": metrics.ci(),
         "ci_level": level,
     }
+    if targets.task == "binary":
+        result["positive_class"] = targets.positive
+        result["positive_reason"] = targets.positive_reason
+        result["prevalence"] = float(np.mean(y == 1))
     if out is not None:
         atomic_write_text(Path(out), to_json(result))
     return result

@@ -76,6 +76,8 @@ def evaluate_scores(
         classes=list(prepared.targets.classes),
         label_columns=list(prepared.targets.label_columns),
         leakage=dict(prepared.leakage),
+        positive_class=prepared.targets.positive,
+        positive_reason=prepared.targets.positive_reason,
     )
     thresholds = decision_thresholds(cfg, prepared, scores)
     splits: dict[Who, dict[str, SplitMetrics]] = {"model": {}, "baseline": {}}
@@ -99,7 +101,8 @@ def evaluate_scores(
     )
     y = prepared.y[final]
     assert y is not None
-    # AUPRC is read against the positive-class frequency (a random ranking scores that).
+    # AUPRC is read against the positive-class frequency (a random ranking scores that); the
+    # positive class is code 1 (biodl.data.targets), so this is its share of the final split.
     prevalence = Prevalence(final, float(np.mean(y == 1))) if task == "binary" else None
     metric = primary_metric(task)
     comparison = paired_bootstrap(

@@ -268,6 +268,8 @@ def format_summary(results: RunResults) -> str:
                 f"{name:<18}{mean_sd_text(stat):<30}{mean_sd_text(seeds.baseline[name]):<30}"
             )
     lines.append("")
+    if results.data.positive_class is not None:
+        lines.append(f"{results.data.positive_text()}: AUPRC, F1 and the threshold refer to it")
     lines.append(results.comparison.verdict)
     if results.scratch is not None:  # transfer learning --compare-scratch
         lines.append(results.scratch.comparison.verdict)

@@ -108,14 +108,16 @@ def make_plots(
             Figure(
                 "Precision-recall curve",
                 fig.pr_curves(curves, plots / "pr.png"),
-                "Precision against recall; the dashed line is the share of positives.",
+                f"Precision against recall of the positive class ({output_names[1]}); the "
+                "dashed line is its share of the examples.",
             )
         )
         out.append(
             Figure(
                 "Calibration",
                 fig.calibration_curve(curves, plots / "calibration.png"),
-                "Observed share of positives against the predicted probability, in bins: a "
+                f"Observed share of {output_names[1]} against its predicted probability, in "
+                "bins: a "
                 "calibrated model lies on the diagonal, so its probabilities can be read as risks. "
                 "The legend gives each model's Brier score (lower is better).",
             )
@@ -207,7 +209,9 @@ def build_report(
     figures += extra_figures or []
     model, base = results.model.name, results.baseline.name
     prevalence = results.prevalence.value if results.prevalence is not None else None
-    note = f" (prevalence {prevalence:.3f})" if prevalence is not None else ""
+    positive = results.data.positive_class
+    of = f" of {positive}" if positive is not None else ""
+    note = f" (prevalence{of} {prevalence:.3f})" if prevalence is not None else ""
     rows = [
         SummaryRow(
             metric_title(n) + (note if n == "auprc" else ""),
@@ -270,6 +274,15 @@ def data_facts(results: RunResults, prepared: Any) -> list[tuple[str, str]]:
             (
                 "Class balance (train)",
                 ", ".join(f"{c}: {k}" for c, k in zip(targets.classes, counts, strict=True)),
+            )
+        )
+    if data.positive_class is not None:
+        why = f" ({data.positive_reason})" if data.positive_reason else ""
+        facts.append(
+            (
+                "Positive class",
+                f"{data.positive_class}{why}; AUPRC, F1, sensitivity, precision, the decision "
+                "threshold and the prevalence refer to it",
             )
         )
     return facts

@@ -91,6 +91,7 @@ def write_cv_report(
                 f"{model}: {results.model.seconds:.1f} s; "
                 f"{base}: {results.baseline.seconds:.1f} s (all folds)",
             ),
+            *_positive_fact(results),
         ],
         figures=[
             Figure(
@@ -109,3 +110,17 @@ def write_cv_report(
         ],
     )
     return write_report(content, folder / "report.html")
+
+
+def _positive_fact(results: CVResults) -> list[tuple[str, str]]:
+    """The 'Positive class' row of a binary task (chosen once for every fold)."""
+    data = results.data
+    if data.positive_class is None:
+        return []
+    why = f" ({data.positive_reason})" if data.positive_reason else ""
+    return [
+        (
+            "Positive class",
+            f"{data.positive_class}{why}, the same in every fold; AUPRC and F1 refer to it",
+        )
+    ]
