@@ -206,8 +206,8 @@ def read_expression(
         _check_unique(data.genes, source, "gene")
         _check_finite(data, source)
     if metadata is not None:
-        table = read_metadata_table(metadata)
-        data.obs = _join_metadata(data, table.table, table.source)
+        meta = read_metadata_table(metadata)
+        data.obs = _join_metadata(data, meta.table, meta.source)
     return data
 
 

@@ -302,9 +302,9 @@ class ExpressionKind:
             labels[name] = part.obs[columns].reset_index(drop=True)
             if table is not None:
                 served.setdefault(id(table), (table, []))[1].append(name)
-        for table, names in served.values():
-            every = [i for name in names for i in parts[name].ids]
-            where = " or ".join(parts[name].source for name in names)
+        for table, served_parts in served.values():
+            every = [i for name in served_parts for i in parts[name].ids]
+            where = " or ".join(parts[name].source for name in served_parts)
             notes.append(unmatched_metadata(table, every, where))
         return RawData(
             parts,

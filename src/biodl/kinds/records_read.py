@@ -148,6 +148,7 @@ def outcomes_path(data: DataConfig, part: str) -> tuple[str | None, str]:
     """
     from biodl.data.outcomes import find_outcomes
 
+    train: str | None
     if data.labels:
         train, train_note = data.labels, ""
     else:

@@ -205,7 +205,7 @@ def run_embed(
     names = _parse_methods(methods) if methods is not None else []
     color_by = [c for c in dict.fromkeys(color_by) if c]
     # an .h5ad is read once: its matrix, counts kept beside X and the copy written back
-    adata = read_anndata(data) if Path(data).suffix.lower() == ".h5ad" else None
+    adata = read_anndata(Path(data)) if Path(data).suffix.lower() == ".h5ad" else None
     expr = read_expression(
         str(data),
         genes_as_rows=genes_as_rows,
