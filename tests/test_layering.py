@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "biodl"
 
 #: Layers, lowest first: a module may import its own layer and the layers before it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("biodl.errors", "biodl.options", "biodl.config", "biodl._io"),
+    ("biodl.errors", "biodl.options", "biodl.config", "biodl._io", "biodl.run_log"),
     ("biodl.data",),
     ("biodl.models",),
     ("biodl.evaluation",),  # metrics are computed while training (validation, early stopping)

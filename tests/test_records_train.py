@@ -99,14 +99,19 @@ def test_window_longer_than_every_record_exit_2(cohort, tmp_path):
     assert "longer than every record" in result.stderr
 
 
-def test_unknown_test_variable_exit_2(cohort, tmp_path):
+def test_unknown_test_variable_is_ignored_with_a_warning(cohort, tmp_path):
+    # Issue 12: a test variable training never saw was refused (exit 2); now it is ignored.
     folder = tmp_path / "test"
     folder.mkdir()
     (folder / "100000.txt").write_text("Time,Parameter,Value\n00:00,Age,50\n00:10,Troponin,2\n")
-    result = _bad(
-        tmp_path, cohort, cohort / "records", "--test", folder, "--labels", cohort / "Outcomes.txt"
-    )
-    assert "Troponin never seen in the training" in result.stderr
+    out = tmp_path / "run"
+    result = biodl(
+        "train", cohort / "records", "--test", folder, "--labels", cohort / "Outcomes.txt",
+        "--out", out, *FAST,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "records never occur in the training records" in result.stderr
+    assert "(Troponin); they were ignored" in result.stderr
 
 
 def test_non_numeric_value_exit_2(tmp_path):

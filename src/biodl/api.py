@@ -79,7 +79,7 @@ def train(
 
     if train is not None:
         options["train"] = os.fspath(train)
-    for key in ("valid", "test", "labels"):
+    for key in ("valid", "test", "labels", "valid_labels", "test_labels"):
         if options.get(key) is not None:
             options[key] = os.fspath(options[key])
     cfg = build_config(config, overrides=overrides, **options)
@@ -287,7 +287,7 @@ def inspect(
         "alphabet": alphabet,
         **options,
     }
-    paths = ("valid", "test", "labels")
+    paths = ("valid", "test", "labels", "valid_labels", "test_labels")
     given = {k: os.fspath(v) if k in paths and v is not None else v for k, v in given.items()}
     cfg = build_config(config, overrides=overrides, train=os.fspath(data), **given)
     return inspect_data(cfg.data, out=out, json_out=json_out)

@@ -12,6 +12,7 @@ Layout (documented in docs/run-directory.md, versioned by ``RUN_SCHEMA_VERSION``
       plots/*.png
       report.html
       environment.json    versions, seed, device, sha256 of the input files
+      log.txt             optional: warnings and library messages of the run (biodl.run_log)
 
 A run is written into a hidden sibling folder and renamed into place only when complete, so
 an interrupted run never leaves a directory that looks finished.
@@ -24,7 +25,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from biodl._io import to_json
 from biodl.errors import ConfigError, DataError
 from biodl.evaluation.cv_results import CV_KIND, CVResults
 from biodl.evaluation.results import RunResults
+from biodl.run_log import LOG_FILE, RunLog, keep_log
 
 RUN_SCHEMA_VERSION = 2
 MODEL_DIR = "model"
@@ -47,7 +49,9 @@ class RunWriter:
     """Builds a run directory in a hidden temporary sibling and moves it into place.
 
     Use as a context manager: on an exception the partial folder is deleted and ``out`` is
-    untouched; on success :meth:`commit` is called.
+    untouched; on success :meth:`commit` is called. Inside the block the command's warnings
+    are kept (:func:`biodl.run_log.keep_log`, from the start of the command when the command
+    line or the pipeline began it earlier) and written to ``log.txt`` when there are any.
 
     Parameters
     ----------
@@ -81,15 +85,21 @@ class RunWriter:
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.path = self.out.parent / f".{self.out.name}.partial-{uuid.uuid4().hex[:8]}"
         self.path.mkdir()
+        self.log: RunLog | None = None
+        self._stack = ExitStack()
 
     def __enter__(self) -> RunWriter:
+        self.log = self._stack.enter_context(keep_log())
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            shutil.rmtree(self.path, ignore_errors=True)
+        try:
+            if exc_type is None:
+                self.commit()
+            else:
+                shutil.rmtree(self.path, ignore_errors=True)
+        finally:
+            self._stack.close()
 
     def file(self, relative: str) -> Path:
         """Path of a file inside the run being written (its folder is created)."""
@@ -111,7 +121,10 @@ class RunWriter:
         return target
 
     def commit(self) -> None:
-        """Move the finished run into place (replacing an old one only now)."""
+        """Write ``log.txt`` (when the log holds anything), then move the finished run into
+        place (replacing an old one only now)."""
+        if self.log:
+            self.write_text(LOG_FILE, self.log.text())
         if self.out.exists():
             trash = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:8]}"
             os.replace(self.out, trash)

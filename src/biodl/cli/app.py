@@ -47,27 +47,31 @@ def run(work: Callable[[], Any]) -> None:
     """Run a command's work; turn biodl's errors into one line on stderr and exit code 2.
 
     Each :class:`~biodl.errors.BiodlWarning` is shown once per command (however many seeds,
-    folds or trials repeat it) as ``warning: ...``; Ctrl-C exits with 128 + the signal number
-    after saying that nothing was written.
+    folds or trials repeat it) as ``warning: ...``. Library warnings (FutureWarning,
+    DeprecationWarning, ...) are not shown: the user cannot act on them; they are kept in the
+    run's ``log.txt`` (:mod:`biodl.run_log`), and ``biodl --debug`` shows them. Ctrl-C exits
+    with 128 + the signal number after saying that nothing was written.
     """
     import warnings
 
-    from biodl.errors import BiodlError, BiodlWarning
+    from biodl.errors import BiodlError
+    from biodl.run_log import is_library_warning, keep_log
 
     default_show = warnings.showwarning
     shown: set[str] = set()
 
     def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-        if issubclass(category, BiodlWarning):
+        if not is_library_warning(category):
             if str(message) not in shown:
                 shown.add(str(message))
                 typer.echo(f"warning: {message}", err=True)
-        else:
+        elif _state["debug"]:
             default_show(message, category, *args, **kwargs)
 
     warnings.showwarning = show
     try:
-        work()
+        with keep_log():
+            work()
     except BiodlError as err:
         if _state["debug"]:
             raise

@@ -71,6 +71,20 @@ class DataFields:
         panel=DATA,
         commands=READING,
     )
+    valid_labels: str | None = option(
+        help="Labels of the --valid file, where they are not in the file: a labels table keyed "
+        "by sequence id (FASTA), a sample metadata table (expression) or an outcomes table "
+        "(records). Default: --labels, or for records the Outcomes* file beside the --valid "
+        "folder. Images and time series hold their labels in the file.",
+        panel=DATA,
+        commands=READING_FILES,
+    )
+    test_labels: str | None = option(
+        help="Labels of the --test file, as --valid-labels (records: e.g. --test set-c/ "
+        "--test-labels Outcomes-c.txt; found beside set-c/ when not given).",
+        panel=DATA,
+        commands=READING_FILES,
+    )
     label_columns: list[str] = option(
         help="Label column; repeat for multilabel / multi-target (detected if not given).",
         panel=DATA,

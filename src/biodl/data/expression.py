@@ -49,11 +49,16 @@ __all__ = [
     "COUNT_LAYERS",
     "EXPRESSION_SUFFIXES",
     "ExpressionSet",
+    "MetadataTable",
     "align_genes",
     "check_label_column",
+    "expression_from_anndata",
     "h5ad_counts",
+    "ignored_genes",
+    "read_anndata",
     "read_expression",
     "read_metadata",
+    "read_metadata_table",
     "unmatched_metadata",
     "zero_variance_genes",
 ]
@@ -130,9 +135,10 @@ def read_expression(
     genes_as_rows: bool = False,
     layer: str | None = None,
     use_raw: bool = False,
-    metadata: str | None = None,
+    metadata: str | Path | MetadataTable | None = None,
     id_column: str | None = None,
     strict: bool = True,
+    adata: Any = None,
 ) -> ExpressionSet:
     """Read an expression matrix from CSV/TSV or ``.h5ad``, validated.
 
@@ -146,15 +152,19 @@ def read_expression(
         ``.h5ad`` only: read ``adata.layers[layer]`` instead of ``X``.
     use_raw : bool, default False
         ``.h5ad`` only: read ``adata.raw`` (its ``X`` and gene names) instead of ``X``.
-    metadata : str, optional
+    metadata : str, Path or MetadataTable, optional
         A CSV/TSV of sample metadata, first column = sample ids; every sample needs a row
         (extra rows are ignored here; :func:`unmatched_metadata` words a warning about them).
+        A table read once with :func:`read_metadata_table` can serve several matrices.
     id_column : str, optional
         Tables only: the column of row ids, i.e. sample ids (samples as rows, default the first
         column) or gene ids (genes as rows, default: see the module notes).
     strict : bool, default True
         Refuse non-finite values and repeated sample or gene ids. False keeps them, for
         ``biodl inspect``, which reports them (:mod:`biodl.data.checks.expression`).
+    adata : anndata.AnnData, optional
+        ``.h5ad`` only: the file already read with :func:`read_anndata` (a command that needs
+        the AnnData object itself reads the file once).
 
     Returns
     -------
@@ -179,7 +189,9 @@ def read_expression(
                 DataWarning,
                 stacklevel=2,
             )
-        data = _read_h5ad(file, source, layer=layer, use_raw=use_raw)
+        if adata is None:
+            adata = read_anndata(file)
+        data = expression_from_anndata(adata, source, layer=layer, use_raw=use_raw)
     else:
         if layer is not None or use_raw:
             raise fail(
@@ -194,11 +206,22 @@ def read_expression(
         _check_unique(data.genes, source, "gene")
         _check_finite(data, source)
     if metadata is not None:
-        data.obs = _join_metadata(data, read_metadata(metadata), metadata)
+        meta = read_metadata_table(metadata)
+        data.obs = _join_metadata(data, meta.table, meta.source)
     return data
 
 
-def _read_h5ad(file: Path, source: str, *, layer: str | None, use_raw: bool) -> ExpressionSet:
+def read_anndata(path: str | Path) -> Any:
+    """An ``.h5ad`` file read with AnnData (once: what a command needs of it comes from this
+    object: the matrix, raw counts for the VAE, the copy written back with coordinates).
+
+    Raises
+    ------
+    DataError
+        For a file AnnData cannot read.
+    MissingDependencyError
+        Without anndata.
+    """
     try:
         import anndata
     except ImportError:  # pragma: no cover - anndata is a dependency
@@ -206,9 +229,21 @@ def _read_h5ad(file: Path, source: str, *, layer: str | None, use_raw: bool) -> 
             "reading .h5ad needs anndata; install it with 'pip install anndata'."
         ) from None
     try:
-        adata = anndata.read_h5ad(file)
+        return anndata.read_h5ad(path)
     except Exception as err:  # h5py/anndata raise many types on a broken file
-        raise fail(source, f"cannot read as AnnData .h5ad ({err}). Check the file.") from None
+        raise fail(str(path), f"cannot read as AnnData .h5ad ({err}). Check the file.") from None
+
+
+def expression_from_anndata(
+    adata: Any, source: str, *, layer: str | None = None, use_raw: bool = False
+) -> ExpressionSet:
+    """The matrix of an AnnData object (``X``, a ``layer`` or ``.raw``) with its ``obs``.
+
+    Raises
+    ------
+    DataError
+        An unknown layer, no ``.raw``, both given, or no matrix.
+    """
     genes = [str(g) for g in adata.var_names]
     if layer is not None and use_raw:
         raise fail(source, "give --layer or --raw, not both.")
@@ -234,8 +269,10 @@ def _read_h5ad(file: Path, source: str, *, layer: str | None, use_raw: bool) -> 
 COUNT_LAYERS = ("counts", "raw_counts", "count")  # layer names that usually hold raw counts
 
 
-def h5ad_counts(path: str | Path, genes: Sequence[str]) -> tuple[Any, np.ndarray, str] | None:
-    """Raw counts of ``genes`` stored beside a normalised ``X`` of an ``.h5ad`` file, or None.
+def h5ad_counts(adata: Any, genes: Sequence[str]) -> tuple[Any, np.ndarray, str] | None:
+    """Raw counts of ``genes`` stored beside a normalised ``X`` of an AnnData object, or None.
+
+    ``adata`` is the ``.h5ad`` file as :func:`read_anndata` returns it.
 
     Looks in the layers named in :data:`COUNT_LAYERS`, then in ``.raw`` (whose genes may be a
     superset of ``X``'s); the first that holds every one of ``genes`` as non-negative whole
@@ -243,11 +280,8 @@ def h5ad_counts(path: str | Path, genes: Sequence[str]) -> tuple[Any, np.ndarray
     order, each sample's total over every gene of that matrix, and e.g. ``"layer 'counts'"``
     or ``".raw"``. Rows are in the file's sample order.
     """
-    import anndata
-
     from biodl.data.preprocess import value_scale
 
-    adata = anndata.read_h5ad(path)
     found: list[tuple[Any, list[str], str]] = [
         (adata.layers[name], [str(g) for g in adata.var_names], f"layer '{name}'")
         for name in COUNT_LAYERS
@@ -342,7 +376,35 @@ def zero_variance_genes(X: np.ndarray | sp.csr_matrix) -> np.ndarray:
 # metadata
 
 
-def read_metadata(path: str | Path) -> pd.DataFrame:
+@dataclass(frozen=True)
+class MetadataTable:
+    """A sample metadata table read once (it may label several expression files).
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Index: sample ids (str); columns: the metadata columns.
+    source : str
+        The file, for messages.
+    """
+
+    table: pd.DataFrame
+    source: str
+
+
+def read_metadata_table(
+    path: str | Path | MetadataTable, *, flag: str = "--labels"
+) -> MetadataTable:
+    """:func:`read_metadata` with its file name kept; a MetadataTable is returned unchanged.
+
+    ``flag`` names the option that gave the file, for the message about a missing file.
+    """
+    if isinstance(path, MetadataTable):
+        return path
+    return MetadataTable(read_metadata(path, flag=flag), str(path))
+
+
+def read_metadata(path: str | Path, *, flag: str = "--labels") -> pd.DataFrame:
     """Read a sample metadata table: first column = sample ids (strings), the rest as columns.
 
     Raises
@@ -353,7 +415,7 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     source = str(path)
     file = Path(path)
     if not file.is_file():
-        raise fail(source, "no such metadata file; check the path given to --labels.")
+        raise fail(source, f"no such metadata file; check the path given to {flag}.")
     names, sep = read_header(file, source)
     table = pd.read_csv(file, sep=sep, dtype={names[0]: str})
     if table.empty:
@@ -365,29 +427,30 @@ def read_metadata(path: str | Path) -> pd.DataFrame:
     return table
 
 
-def unmatched_metadata(path: str | Path, ids: Sequence[str], where: str) -> str:
-    """A warning about rows of the metadata table at ``path`` naming none of ``ids``.
+def unmatched_metadata(path: str | Path | MetadataTable, ids: Sequence[str], where: str) -> str:
+    """A warning about rows of a metadata table naming none of ``ids``.
 
     Such rows (samples filtered out of the matrix, or of another file) are left out of the
     run; the warning gives their count and up to three ids. "" when every row names a sample.
 
     Parameters
     ----------
-    path : str or Path
-        The metadata table (``--labels``).
+    path : str, Path or MetadataTable
+        The metadata table (``--labels``), as a path or already read.
     ids : sequence of str
         Every sample read (all parts the table serves).
     where : str
         The expression file(s), for the message.
     """
-    rows = read_metadata(path).index
+    table = read_metadata_table(path)
+    rows = table.table.index
     extra = rows[~rows.isin(list(ids))]
     if not len(extra):
         return ""
     return (
-        f"{path}: {len(extra)} of {len(rows)} metadata rows name samples not found in {where} "
-        f"(e.g. {examples(list(extra), 3)}); those rows were dropped. Check that the metadata "
-        "belongs to this matrix."
+        f"{table.source}: {len(extra)} of {len(rows)} metadata rows name samples not found "
+        f"in {where} (e.g. {examples(list(extra), 3)}); those rows were dropped. Check that "
+        "the metadata belongs to this matrix."
     )
 
 
@@ -442,10 +505,23 @@ def check_label_column(data: ExpressionSet, column: str, *, source: str | None =
     return values
 
 
-def align_genes(data: ExpressionSet, genes: Sequence[str]) -> ExpressionSet:
+def align_genes(
+    data: ExpressionSet, genes: Sequence[str], *, training: str | None = None
+) -> ExpressionSet:
     """``data`` with its columns reordered to ``genes`` (a trained model's genes).
 
-    Extra genes are dropped; missing genes are an error.
+    Extra genes are dropped (:func:`ignored_genes` words the warning); missing genes are an
+    error: expression values have no "missing" (a gene absent from one file cannot be told
+    from one not expressed), so nothing is filled in.
+
+    Parameters
+    ----------
+    data : ExpressionSet
+    genes : sequence of str
+        The genes wanted, in order.
+    training : str, optional
+        The training file, when ``genes`` are its genes (training with ``--valid``/``--test``);
+        default: the genes of a trained model (predict, evaluate).
 
     Raises
     ------
@@ -458,10 +534,50 @@ def align_genes(data: ExpressionSet, genes: Sequence[str]) -> ExpressionSet:
     order = position.get_indexer(pd.Index(list(genes)))
     if (order < 0).any():
         missing = [g for g, k in zip(genes, order, strict=True) if k < 0]
-        raise fail(
-            data.source,
-            f"{len(missing)} of the model's {len(genes)} genes are missing (e.g. "
-            f"{examples(missing)}); expected the genes the model was trained on. Use data "
-            "measured on the same genes (check --genes-as-rows).",
-        )
+        if training is None:
+            message = (
+                f"{len(missing)} of the model's {len(genes)} genes are missing (e.g. "
+                f"{examples(missing)}); expected the genes the model was trained on. Use data "
+                "measured on the same genes (check --genes-as-rows)."
+            )
+        else:
+            message = (
+                f"{len(missing)} of the {len(genes)} genes of the training data {training} are "
+                f"missing (e.g. {examples(missing)}); expected every training gene (expression "
+                "has no missing values to fill them with). Use data measured on the same "
+                "genes, or leave these genes out of the training file too (check "
+                "--genes-as-rows)."
+            )
+        raise fail(data.source, message)
     return ExpressionSet(data.X[:, order], data.ids, list(genes), data.obs, data.source)
+
+
+def ignored_genes(data: ExpressionSet, genes: Sequence[str], *, training: str) -> str:
+    """A warning about genes of ``data`` not among ``genes`` (they are dropped), or "".
+
+    Parameters
+    ----------
+    data : ExpressionSet
+        A validation, test or new matrix.
+    genes : sequence of str
+        The training genes.
+    training : str
+        What ``genes`` belong to, for the message (a file, or "the model").
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> part = ExpressionSet(np.zeros((1, 3), "float32"), ["s"], ["a", "b", "c"],
+    ...                      pd.DataFrame(index=["s"]), "test.csv")
+    >>> ignored_genes(part, ["a"], training="train.csv")[:60]
+    "test.csv: 2 of 3 genes are not in train.csv (e.g. 'b', 'c');"
+    """
+    known = set(genes)
+    extra = [g for g in data.genes if g not in known]
+    if not extra:
+        return ""
+    return (
+        f"{data.source}: {len(extra)} of {data.n_genes} genes are not in {training} (e.g. "
+        f"{examples(extra, 3)}); they were ignored. Nothing to do if the files were measured "
+        "on different panels; the model uses the training genes only."
+    )

@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -316,13 +316,19 @@ def read_image_csv(
     size: int | None = None,
     fit: str = "resize",
     require_labels: bool = True,
+    extra_columns: Mapping[str, str] | None = None,
 ) -> ImageSet:
     """Read a CSV/TSV of image paths (relative to the CSV's folder) and labels (lazy).
+
+    ``extra_columns`` (column -> the option that named it) are kept in ``labels`` after the
+    label columns and never taken for the label column (group and split columns: the CSV is
+    read once).
 
     Raises
     ------
     DataError
-        For a missing path column, a missing or damaged image (with its line), or no labels.
+        For a missing path column, a missing or damaged image (with its line), no labels, or
+        a missing extra column.
     """
     source = Path(path)
     table = pd.read_csv(source, sep=None, engine="python", dtype=str, keep_default_na=False)
@@ -341,7 +347,8 @@ def read_image_csv(
             yield str(file)
 
     files = PackedStrings.from_strings(resolved())
-    rest = [str(c) for c in table.columns if c != column]
+    extra = dict(extra_columns or {})
+    rest = [str(c) for c in table.columns if c != column and c not in extra]
     wanted = label_columns or (["label"] if "label" in rest else rest[:1])
     missing = [c for c in wanted if c not in table.columns]
     if missing or (require_labels and not wanted):
@@ -349,7 +356,14 @@ def read_image_csv(
             f"{source}: label column {', '.join(missing) or '(none)'} not found (columns: "
             f"{', '.join(table.columns)}); pass --label-column"
         )
-    labels = table[wanted].reset_index(drop=True) if wanted else None
+    for name, flag in extra.items():
+        if name not in table.columns:
+            raise DataError(
+                f"{source}: there is no column '{name}' (columns: {', '.join(table.columns)}); "
+                f"name one of those with {flag}"
+            )
+    kept = wanted + [c for c in extra if c not in wanted] if wanted else []
+    labels = table[kept].reset_index(drop=True) if kept else None
     want, side = _scan(files, channels, size, str(source))
     ids = PackedStrings.from_strings(str(v) for v in table[column])
     return ImageSet(ids, labels, want, side, fit, files, None, 1.0, str(source))

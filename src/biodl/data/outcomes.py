@@ -129,7 +129,10 @@ def read_outcomes(
 
 
 def find_outcomes(records: str | os.PathLike[str]) -> Path | None:
-    """The one ``Outcomes*`` file beside the records (or inside their folder), if exactly one.
+    """The ``Outcomes*`` file of the records: the only one beside them (or inside their
+    folder), or among several the one whose name ends as the folder's does (PhysioNet 2012 as
+    distributed: ``set-a/`` takes ``Outcomes-a.txt``, ``set-c/`` takes ``Outcomes-c.txt``).
+    None when there is none, or no single one fits.
 
     Examples
     --------
@@ -138,12 +141,26 @@ def find_outcomes(records: str | os.PathLike[str]) -> Path | None:
     >>> root = write_icu_records(tempfile.mkdtemp(), n_records=3)
     >>> find_outcomes(root / "records").name
     'Outcomes.txt'
+    >>> for name in ("Outcomes-a.txt", "Outcomes-c.txt"):
+    ...     _ = (root / name).write_text("RecordID,death\\n")
+    >>> find_outcomes(root / "set-c").name
+    'Outcomes-c.txt'
     """
     path = Path(records)
     beside = sorted(path.parent.glob("Outcomes*")) + (
         sorted(path.glob("Outcomes*")) if path.is_dir() else []
     )
-    return beside[0] if len(beside) == 1 else None
+    if len(beside) == 1:
+        return beside[0]
+    tag = _tag(path.name)
+    fitting = [p for p in beside if tag and _tag(p.name.split(".")[0][len("Outcomes") :]) == tag]
+    return fitting[0] if len(fitting) == 1 else None
+
+
+def _tag(name: str) -> str:
+    """The last word of a name: 'set-a' -> 'a', '-c' -> 'c', 'records' -> 'records'."""
+    words = [w for w in re.split(r"[-_.\s]+", name.lower()) if w]
+    return words[-1] if words else ""
 
 
 def drop_unmatched(outcomes: Outcomes, ids: Sequence[str], where: str) -> tuple[Outcomes, str]:

@@ -44,6 +44,7 @@ __all__ = [
     "PreparedData",
     "PreparingKind",
     "RawData",
+    "check_label_options",
     "check_split_option",
     "inner_split",
     "prepare_raw",
@@ -230,6 +231,31 @@ def check_split_option(kind: PreparingKind, data: DataConfig) -> None:
             "--split predefined reads train/valid/test from --split-column; do not also pass "
             "--valid or --test files"
         )
+
+
+def check_label_options(kind: Any, data: DataConfig) -> None:
+    """Refuse ``--valid-labels``/``--test-labels`` without their file, or for a kind whose
+    files hold their own labels (its ``labels_in_file`` sentence says where).
+
+    Raises
+    ------
+    ConfigError
+    """
+    for part, labels in (("valid", data.valid_labels), ("test", data.test_labels)):
+        if not labels:
+            continue
+        flag = f"--{part}-labels"
+        if not getattr(data, part):
+            raise ConfigError(
+                f"{flag} {labels}: gives the labels of the --{part} file, but no --{part} "
+                f"file is given; pass --{part} FILE too (training labels go with --labels)"
+            )
+        inside = getattr(kind, "labels_in_file", "")
+        if inside:
+            raise ConfigError(
+                f"{flag} {labels}: {inside}, so there is no separate labels table to give; "
+                f"drop {flag} and put the labels in {getattr(data, part)}"
+            )
 
 
 def prepare_raw(

@@ -107,9 +107,10 @@ class RecordSet:
     @property
     def durations(self) -> np.ndarray:
         """(n,) float64 hours: time of each record's last observation (0 when it has none)."""
-        counts = self.counts
+        if not self.time.size:  # no observation at all (statics only)
+            return np.zeros(len(self))
         last = self.time[np.maximum(self.offsets[1:] - 1, 0)].astype(np.float64)
-        return np.where(counts > 0, last, 0.0) if self.time.size else np.zeros(len(self))
+        return np.where(self.counts > 0, last, 0.0)
 
     @property
     def record_index(self) -> np.ndarray:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import get_args
@@ -55,6 +55,7 @@ from biodl.data.fasta import FASTA_SUFFIXES, FastaRecords, parse_fasta, read_fas
 from biodl.data.tables import (
     EXTRA_LABELS_OPTIONS,
     ExtraLabels,
+    LabelsTable,
     fasta_labels,
     read_table,
     table_records,
@@ -381,13 +382,14 @@ def _resolve_alphabet(option: str) -> Alphabet | None:
 def read_sequences(
     path: str | os.PathLike[str],
     *,
-    labels: str | os.PathLike[str] | pd.DataFrame | None = None,
+    labels: str | os.PathLike[str] | pd.DataFrame | LabelsTable | None = None,
     label_columns: Sequence[str] | str | None = None,
     sequence_column: str | None = None,
     id_column: str | None = None,
     alphabet: AlphabetOption = "auto",
     require_labels: bool = True,
     extra_labels: ExtraLabels = "error",
+    extra_columns: Mapping[str, str] | None = None,
 ) -> SequenceSet:
     """Read sequences (and their labels) from FASTA, CSV/TSV or a folder of class FASTA files.
 
@@ -398,10 +400,12 @@ def read_sequences(
         non-blank character is ``>``), a CSV/TSV table (``.csv .tsv .tab .txt``, optionally
         ``.gz``; other names are sniffed; a header row is optional), or a folder with one FASTA
         file per class (class = file name without extensions; label column ``"label"``).
-    labels : str, PathLike or pandas.DataFrame, optional
+    labels : str, PathLike, pandas.DataFrame or LabelsTable, optional
         For FASTA: a table of labels keyed by sequence id (id column ``id_column``, or one named
         id/name/sequence_id/seq_id, else the first column). Without it, labels come from
-        ``key=value`` pairs in the FASTA headers.
+        ``key=value`` pairs in the FASTA headers. A table read once with
+        :func:`biodl.data.tables.read_labels_table` can serve several files. Tables and class
+        folders hold their own labels and refuse it.
     label_columns : list of str, optional
         Label column(s); several give a multi-label / multi-target problem. Default: a column
         named label/labels/class/target/y/fitness/activity/outcome, else the single remaining
@@ -420,6 +424,11 @@ def read_sequences(
         columns are named or found by name.
     extra_labels : {"error", "ignore"}, default "error"
         What to do with ids in ``labels`` that are not in the FASTA file.
+    extra_columns : mapping of str to str, optional
+        Columns (of a table, of ``labels`` or ``key=value`` header keys) kept after the label
+        columns in ``labels``, each with the option that named it for messages; they are
+        never taken for the id or label column (group and split columns: one reading gives
+        labels and side columns).
 
     Returns
     -------
@@ -464,6 +473,12 @@ def read_sequences(
                 "a class folder takes its labels from the file names; expected "
                 "no labels table. Drop --labels or pass a single FASTA file.",
             )
+        for column, flag in (extra_columns or {}).items():
+            raise fail(
+                source,
+                f"there is no column '{column}'; a class folder has one column 'label'. List "
+                f"the sequences in a CSV/TSV with a '{column}' column, or drop {flag}.",
+            )
         return _from_records(read_fasta_folder(target, source, wanted, columns), source)
     stream, gzipped = open_stream(target, source)
     with stream:
@@ -474,7 +489,14 @@ def read_sequences(
             records = parse_fasta(stream, head, source, wanted, capacity_hint(target, gzipped))
             note = _fasta_ids(records, source, keyed=labels is not None)
             label_frame = fasta_labels(
-                records, source, labels, columns, id_column, require_labels, extra_labels
+                records,
+                source,
+                labels,
+                columns,
+                id_column,
+                require_labels,
+                extra_labels,
+                extra_columns,
             )
             found = Records(
                 records.ids,
@@ -485,10 +507,32 @@ def read_sequences(
                 [note] if note else [],
             )
             return _from_records(found, source)
+        if labels is not None:
+            where = (
+                labels.source
+                if isinstance(labels, LabelsTable)
+                else "a DataFrame"
+                if isinstance(labels, pd.DataFrame)
+                else os.fspath(labels)
+            )
+            raise fail(
+                source,
+                f"a CSV/TSV table holds its labels in its own columns; expected no labels "
+                f"table (got {where}). Drop --labels / --valid-labels / --test-labels and name "
+                "the label column with --label-column.",
+            )
         data = head + read_bytes(stream, -1, source)
     table, header_lines = read_table(data, source, target)
     found = table_records(
-        table, header_lines, source, wanted, sequence_column, id_column, columns, require_labels
+        table,
+        header_lines,
+        source,
+        wanted,
+        sequence_column,
+        id_column,
+        columns,
+        require_labels,
+        extra_columns,
     )
     return _from_records(found, source)
 

@@ -21,7 +21,8 @@ import csv
 import io
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -50,9 +51,12 @@ __all__ = [
     "SEQUENCE_COLUMN_NAMES",
     "TABLE_SEPARATORS",
     "ExtraLabels",
+    "LabelsTable",
     "fasta_labels",
+    "read_labels_table",
     "read_table",
     "table_records",
+    "unmatched_labels",
 ]
 
 ExtraLabels = Literal["error", "ignore"]
@@ -327,6 +331,7 @@ def table_records(
     id_column: str | None,
     label_columns: list[str] | None,
     require_labels: bool,
+    extra_columns: Mapping[str, str] | None = None,
 ) -> Records:
     """Encode the sequence column of ``table`` and pick its id and label columns.
 
@@ -346,6 +351,9 @@ def table_records(
         Named label columns; None finds them by name, else the single remaining column.
     require_labels : bool
         False allows a table without a label column (labels None).
+    extra_columns : mapping of str to str, optional
+        Columns kept after the label columns (group and split columns), each with the option
+        that named it (for the message when it is missing); never taken for ids or labels.
 
     Returns
     -------
@@ -359,57 +367,164 @@ def table_records(
             "Check that the file was written completely.",
         )
     lines = np.arange(len(table), dtype=np.int64) + 1 + header_lines
+    extra = dict(extra_columns or {})
     seq_col = _sequence_column(table, sequence_column, source)
-    exclude = {seq_col, *(label_columns or [])}
+    exclude = {seq_col, *(label_columns or []), *extra}
     id_col = _id_column(table, id_column, exclude, source)
     if id_col is None:
         ids = [str(i + 1) for i in range(len(table))]
     else:
         ids = _unique_ids(table[id_col], lines, source, explicit=id_column is not None)
     codes, offsets, alpha = _encode_column(table[seq_col], lines, ids, source, seq_col, alphabet)
-    used = {seq_col} if id_col is None else {seq_col, id_col}
+    used = ({seq_col} if id_col is None else {seq_col, id_col}) | set(extra)
     chosen = _label_columns(list(table.columns), label_columns, used, source, require_labels)
-    labels = None if chosen is None else _label_frame(table, chosen, ids, lines, source)
+    labels = _with_extra(table, chosen, extra, ids, lines, source)
     return Records(ids, codes, offsets, alpha, labels)
+
+
+def _with_extra(
+    table: pd.DataFrame,
+    chosen: list[str] | None,
+    extra: dict[str, str],
+    ids: Sequence[str],
+    lines: np.ndarray,
+    source: str,
+) -> pd.DataFrame | None:
+    """The label columns ``chosen`` and then the ``extra`` columns, as one frame."""
+    if chosen is None:
+        return None
+    columns = list(table.columns)
+    for column, flag in extra.items():
+        if column not in columns:
+            raise fail(
+                source,
+                f"there is no column '{column}'; the columns are "
+                f"{', '.join(map(repr, columns))}. Pass one of them with {flag}.",
+            )
+    wanted = chosen + [c for c in extra if c not in chosen]
+    return _label_frame(table, wanted, ids, lines, source)
 
 
 # --------------------------------------------------------------------------- labels for FASTA
 
 
-def _labels_table(labels: str | os.PathLike[str] | pd.DataFrame) -> tuple[pd.DataFrame, str, int]:
+@dataclass(frozen=True)
+class LabelsTable:
+    """A labels table read once, to be joined to the records of one or more FASTA files.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        All columns ``str``, one row per sequence id.
+    source : str
+        The file it was read from, for messages.
+    first_line : int
+        File line of the first row (2 under a header line), for messages.
+    """
+
+    table: pd.DataFrame
+    source: str
+    first_line: int
+
+
+def read_labels_table(
+    labels: str | os.PathLike[str] | pd.DataFrame | LabelsTable, *, flag: str = "--labels"
+) -> LabelsTable:
+    """Read a labels table keyed by sequence id (CSV/TSV, optionally gzipped) once.
+
+    A DataFrame is taken as it is (messages call it "labels table"); a :class:`LabelsTable`
+    is returned unchanged, so a table read once serves several FASTA files.
+
+    Raises
+    ------
+    DataError
+        For a missing, binary or malformed file (``flag`` names the option in the message).
+    """
+    if isinstance(labels, LabelsTable):
+        return labels
     if isinstance(labels, pd.DataFrame):
-        return labels.astype(str).reset_index(drop=True), "labels table", 1
+        table = labels.astype(str).reset_index(drop=True)
+        table.columns = pd.Index([str(c) for c in table.columns])
+        return LabelsTable(table, "labels table", 1)
     path = Path(labels)
     source = os.fspath(labels)
     if not path.is_file():
         raise fail(
             source,
             "No such file; expected a CSV/TSV table of labels keyed by sequence "
-            "id. Check the path given to --labels.",
+            f"id. Check the path given to {flag}.",
         )
     stream, _ = open_stream(path, source)
     with stream:
         data = read_bytes(stream, -1, source)
     check_text(data, source)
-    table, _ = read_table(data, source, path)
-    return table, source, 2
+    table, header_lines = read_table(data, source, path)
+    return LabelsTable(table, source, 1 + header_lines)
+
+
+def _key_column(labels: LabelsTable, id_column: str | None) -> str:
+    """The id column of a labels table: ``id_column``, else one named like an id, else the
+    first column."""
+    columns = [str(c) for c in labels.table.columns]
+    if id_column is not None:
+        return _require_column(id_column, columns, labels.source, "id", "--id-column")
+    return _named(columns, ID_COLUMN_NAMES[:4]) or columns[0]
+
+
+def unmatched_labels(
+    labels: LabelsTable, ids: Sequence[str], where: str, *, id_column: str | None = None
+) -> str:
+    """A warning about rows of ``labels`` naming none of ``ids``, or "" when every row does.
+
+    Such rows (sequences filtered out of the FASTA files, or kept in another file) are left
+    out of the run; the warning gives their count and up to three ids.
+
+    Parameters
+    ----------
+    labels : LabelsTable
+    ids : sequence of str
+        Every sequence id of the files the table serves.
+    where : str
+        Those files, for the message.
+    id_column : str, optional
+        The table's id column (as ``--id-column``).
+
+    Examples
+    --------
+    >>> table = LabelsTable(pd.DataFrame({"id": ["a", "b"], "y": ["0", "1"]}), "l.csv", 2)
+    >>> unmatched_labels(table, ["a"], "x.fa")[:45]
+    'l.csv: 1 of 2 label rows name sequences not f'
+    """
+    keys = labels.table[_key_column(labels, id_column)].astype(str).str.strip()
+    extra = keys[~keys.isin(list(ids))].tolist()
+    if not extra:
+        return ""
+    return (
+        f"{labels.source}: {len(extra)} of {len(keys)} label rows name sequences not found in "
+        f"{where} (e.g. {', '.join(map(repr, extra[:3]))}); those rows were dropped. Check that "
+        "the labels table belongs to these sequences."
+    )
 
 
 def fasta_labels(
     records: FastaRecords,
     source: str,
-    labels: str | os.PathLike[str] | pd.DataFrame | None,
+    labels: str | os.PathLike[str] | pd.DataFrame | LabelsTable | None,
     label_columns: list[str] | None,
     id_column: str | None,
     require: bool,
     extra: ExtraLabels,
+    extra_columns: Mapping[str, str] | None = None,
 ) -> pd.DataFrame | None:
     """Labels of FASTA ``records``, from their ``key=value`` headers or from a labels table.
 
-    ``labels`` (a path or a DataFrame) is keyed by sequence id and re-ordered to the records;
-    every record needs a row, and ids not in the records raise unless ``extra="ignore"``.
-    Returns None when there are no labels and ``require`` is False.
+    ``labels`` (a path, a DataFrame or a :class:`LabelsTable`) is keyed by sequence id and
+    re-ordered to the records; every record needs a row, and ids not in the records raise
+    unless ``extra="ignore"``. ``extra_columns`` (column -> option that named it) are kept
+    after the label columns, as in :func:`table_records`. Returns None when there are no
+    labels and ``require`` is False.
     """
+    side = dict(extra_columns or {})
     if labels is None:
         table = header_table(records)
         if table is None:
@@ -421,18 +536,13 @@ def fasta_labels(
                     "FILE or add labels to the headers.",
                 )
             return None
-        chosen = _label_columns(list(table.columns), label_columns, set(), source, require)
-        if chosen is None:
-            return None
-        return _label_frame(table, chosen, records.ids, records.header_lines, source)
-    table, table_source, first_line = _labels_table(labels)
+        chosen = _label_columns(list(table.columns), label_columns, set(side), source, require)
+        return _with_extra(table, chosen, side, records.ids, records.header_lines, source)
+    read = read_labels_table(labels)
+    table, table_source, first_line = read.table, read.source, read.first_line
     columns = [str(c) for c in table.columns]
-    table.columns = pd.Index(columns)
-    if id_column is not None:
-        key = _require_column(id_column, columns, table_source, "id", "--id-column")
-    else:
-        key = _named(columns, ID_COLUMN_NAMES[:4]) or columns[0]
-    chosen = _label_columns(columns, label_columns, {key}, table_source, require)
+    key = _key_column(read, id_column)
+    chosen = _label_columns(columns, label_columns, {key, *side}, table_source, require)
     if chosen is None:
         return None
     keys = table[key].astype(str).str.strip()
@@ -458,4 +568,4 @@ def fasta_labels(
             column=key,
         )
     aligned = table.iloc[position].reset_index(drop=True)
-    return _label_frame(aligned, chosen, records.ids, table_lines[position], table_source)
+    return _with_extra(aligned, chosen, side, records.ids, table_lines[position], table_source)

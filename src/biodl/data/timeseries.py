@@ -269,7 +269,13 @@ def _is_number(token: str) -> bool:
 
 
 def _read_text(
-    path: Path, source: str, *, id_column: str | None, label_columns: list[str], strict: bool
+    path: Path,
+    source: str,
+    *,
+    id_column: str | None,
+    label_columns: list[str],
+    strict: bool,
+    extra_columns: list[str],
 ) -> TimeSeriesSet:
     text = path.read_text(encoding="utf-8", errors="strict")
     rows = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
@@ -277,9 +283,15 @@ def _read_text(
         raise DataError(f"{source}: the file is empty; expected one series per line")
     first = _split_line(rows[0][1])
     named = first[0].strip().lower() in (*LABEL_NAMES, "id")
-    if named or not all(_is_number(t) for t in first[1:]) or id_column or label_columns:
+    headed = named or not all(_is_number(t) for t in first[1:])
+    if headed or id_column or label_columns or extra_columns:
         return _read_headed(
-            path, source, id_column=id_column, label_columns=label_columns, strict=strict
+            path,
+            source,
+            id_column=id_column,
+            label_columns=label_columns,
+            strict=strict,
+            extra_columns=extra_columns,
         )
     labels: list[str] = []
     series: list[np.ndarray] = []
@@ -309,7 +321,13 @@ def _pick(columns: list[str], names: tuple[str, ...]) -> str | None:
 
 
 def _read_headed(
-    path: Path, source: str, *, id_column: str | None, label_columns: list[str], strict: bool
+    path: Path,
+    source: str,
+    *,
+    id_column: str | None,
+    label_columns: list[str],
+    strict: bool,
+    extra_columns: list[str],
 ) -> TimeSeriesSet:
     sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else None
     try:
@@ -317,21 +335,26 @@ def _read_headed(
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
         raise fail(source, f"cannot read the table ({err}); fix the malformed lines") from None
     columns = [str(c) for c in table.columns]
-    for name, flag in [(id_column, "--id-column"), *[(c, "--label-column") for c in label_columns]]:
+    given = [(id_column, "--id-column"), *[(c, "--label-column") for c in label_columns]]
+    given += [(c, "--group-column or --split-column") for c in extra_columns]
+    for name, flag in given:
         if name and name not in columns:
             raise fail(
                 source,
                 f"no column '{name}' (given by {flag}); columns: {', '.join(columns[:8])}"
                 f"{' ...' if len(columns) > 8 else ''}. Check the name",
             )
-    id_name = id_column or _pick(columns, ("id",))
-    labels = label_columns or [c for c in [_pick(columns, LABEL_NAMES)] if c]
-    if not labels:
+    id_name = id_column or _pick([c for c in columns if c not in extra_columns], ("id",))
+    found = label_columns or [
+        c for c in [_pick([c for c in columns if c not in extra_columns], LABEL_NAMES)] if c
+    ]
+    if not found:
         raise fail(
             source,
             f"no label column found (looked for {', '.join(LABEL_NAMES)}); "
             "name it with --label-column",
         )
+    labels = found + [c for c in extra_columns if c not in found]
     value_columns = [c for c in columns if c != id_name and c not in labels]
     if not value_columns:
         raise fail(source, "no value columns besides the id and label columns")
@@ -408,6 +431,7 @@ def read_timeseries(
     part: str | None = None,
     require_labels: bool = True,
     strict: bool = True,
+    extra_columns: list[str] | None = None,
 ) -> TimeSeriesSet:
     """Read regular time series (see the module docstring for the layouts).
 
@@ -428,6 +452,9 @@ def read_timeseries(
         Refuse a ``NaN`` inside a series and repeated ids. False keeps them (the ``NaN`` stays
         in ``values``), for ``biodl inspect``, which reports them
         (:mod:`biodl.data.checks.timeseries`).
+    extra_columns : list of str, optional
+        CSV columns kept in ``labels`` after the label columns (group and split columns),
+        never taken for the id, label or value columns; an ``.npz`` has none.
 
     Returns
     -------
@@ -453,6 +480,12 @@ def read_timeseries(
     if not file.is_file():
         raise DataError(f"{source}: no such file; give a UCR text, CSV or .npz file")
     if file.suffix.lower() in NPZ_SUFFIXES:
+        if extra_columns:
+            raise fail(
+                source,
+                f"an .npz has no column '{extra_columns[0]}'; write the series as a CSV with "
+                "that column, or use --split stratified or random",
+            )
         return _read_npz(file, source, part=part, require_labels=require_labels, strict=strict)
     try:
         return _read_text(
@@ -461,6 +494,7 @@ def read_timeseries(
             id_column=id_column,
             label_columns=list(label_columns or []),
             strict=strict,
+            extra_columns=list(extra_columns or []),
         )
     except UnicodeDecodeError:
         raise fail(source, "is not a text file (not UTF-8); give UCR text, CSV or .npz") from None

@@ -102,6 +102,11 @@ class Kind(Protocol):
     ``similar_groups(part, threshold)`` (kinds that support ``--split similarity``),
     ``leakage(train, part, threshold) -> Leakage`` and ``check(prepared)``.
 
+    Optional: ``labels_in_file`` (str): for kinds whose files hold their own labels (images,
+    time series), the sentence saying where; ``--valid-labels`` and ``--test-labels`` are then
+    refused with it. Absent or "" means the kind reads them (``data.valid_labels``,
+    ``data.test_labels``) in :meth:`read_run` and :meth:`inspect`.
+
     Optional: ``pretrain(network, cfg, prepared, inputs)`` -> dict or None: unsupervised
     initialisation of the built ``network`` from the training part only, before supervised
     training (expression: the MLP's autoencoder); the dict (what was fitted, how long) goes to
@@ -290,9 +295,10 @@ def prepare_run_data(cfg: RunConfig, *, seed: int | None = None) -> PreparedData
     The one preparation path of every command: :func:`biodl.data.prepared.prepare_raw` on
     what the kind's reader returns.
     """
-    from biodl.data.prepared import check_split_option, prepare_raw
+    from biodl.data.prepared import check_label_options, check_split_option, prepare_raw
 
     kind = get_kind(resolve_kind(cfg.data))
     check_split_option(kind, cfg.data)  # before reading: a bad option fails fast
+    check_label_options(kind, cfg.data)
     raw = kind.read_run(cfg)
     return prepare_raw(kind, raw, cfg.data, seed=cfg.train.seed if seed is None else seed)

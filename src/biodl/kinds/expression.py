@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import re
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,9 +27,12 @@ from torch import Tensor, nn
 from biodl.data.expression import (
     EXPRESSION_SUFFIXES,
     ExpressionSet,
+    MetadataTable,
     align_genes,
     check_label_column,
+    ignored_genes,
     read_expression,
+    read_metadata_table,
     unmatched_metadata,
     zero_variance_genes,
 )
@@ -160,7 +164,7 @@ class ExpressionNetwork(nn.Module):
 # reading helpers
 
 
-def _read(path: str, data: DataConfig, *, metadata: str | None) -> ExpressionSet:
+def _read(path: str, data: DataConfig, *, metadata: str | MetadataTable | None) -> ExpressionSet:
     return read_expression(
         path,
         genes_as_rows=data.genes_as_rows,
@@ -254,13 +258,19 @@ class ExpressionKind:
         return numeric >= 0.4 * max(len(cells), 1)
 
     def read_run(self, cfg: RunConfig) -> RawData:
-        """The matrix (and --valid/--test matrices, genes aligned) with their metadata columns."""
+        """The matrix (and --valid/--test matrices, genes aligned) with their metadata columns.
+
+        Each metadata table is read once: ``--labels`` serves every matrix that has no table
+        of its own (``--valid-labels``, ``--test-labels``). Genes of a valid/test matrix that
+        training lacks are dropped with a warning; training genes it lacks are refused.
+        """
         from biodl.data.prepared import RawData
 
         data = cfg.data
         if not data.train:
             raise ConfigError("no training data given; pass an expression file as TRAIN")
-        train = _read(data.train, data, metadata=data.labels)
+        meta = read_metadata_table(data.labels) if data.labels else None
+        train = _read(data.train, data, metadata=meta)
         columns = _label_columns(data, train)
         for column in columns:
             check_label_column(train, column, source=data.labels or data.train)
@@ -274,21 +284,46 @@ class ExpressionKind:
                 )
         parts: dict[str, Any] = {"train": train}
         labels: dict[str, Any] = {"train": train.obs[columns].reset_index(drop=True)}
-        for name, path in (("valid", data.valid), ("test", data.test)):
-            if path:
-                part = align_genes(self._read_part(path, data, columns), train.genes)
-                parts[name] = part
-                labels[name] = part.obs[columns].reset_index(drop=True)
-        every = [i for part in parts.values() for i in part.ids]
-        where = " or ".join(p for p in (data.train, data.valid, data.test) if p)
-        note = unmatched_metadata(data.labels, every, where) if data.labels else ""
+        served: dict[int, tuple[MetadataTable, list[str]]] = {}  # table -> parts it labels
+        if meta is not None:
+            served[id(meta)] = (meta, ["train"])
+        notes = []
+        for name, path, own in (
+            ("valid", data.valid, data.valid_labels),
+            ("test", data.test, data.test_labels),
+        ):
+            if not path:
+                continue
+            table = read_metadata_table(own, flag=f"--{name}-labels") if own else meta
+            part = self._read_part(path, data, columns, table)
+            notes.append(ignored_genes(part, train.genes, training=data.train))
+            part = align_genes(part, train.genes, training=data.train)
+            parts[name] = part
+            labels[name] = part.obs[columns].reset_index(drop=True)
+            if table is not None:
+                served.setdefault(id(table), (table, []))[1].append(name)
+        for table, served_parts in served.values():
+            every = [i for name in served_parts for i in parts[name].ids]
+            where = " or ".join(parts[name].source for name in served_parts)
+            notes.append(unmatched_metadata(table, every, where))
         return RawData(
             parts,
             labels,
             side=train.obs.reset_index(drop=True),
-            files=[p for p in (data.train, data.valid, data.test, data.labels) if p],
+            files=[
+                p
+                for p in (
+                    data.train,
+                    data.valid,
+                    data.test,
+                    data.labels,
+                    data.valid_labels,
+                    data.test_labels,
+                )
+                if p
+            ],
             label_source=data.train,
-            notes=[note] if note else [],
+            notes=[note for note in notes if note],
         )
 
     def leakage(self, train: ExpressionSet, part: ExpressionSet, threshold: float) -> Leakage:
@@ -309,10 +344,12 @@ class ExpressionKind:
         """Warn about genes that do not vary on the training samples."""
         _check_genes(prepared)
 
-    def _read_part(self, path: str, data: DataConfig, columns: list[str]) -> ExpressionSet:
-        part = _read(path, data, metadata=data.labels)
+    def _read_part(
+        self, path: str, data: DataConfig, columns: list[str], metadata: MetadataTable | None
+    ) -> ExpressionSet:
+        part = _read(path, data, metadata=metadata)
         for column in columns:
-            check_label_column(part, column, source=data.labels or path)
+            check_label_column(part, column, source=metadata.source if metadata else path)
         return part
 
     def default_model(self, prepared: PreparedData) -> str:
@@ -422,7 +459,11 @@ class ExpressionKind:
         }
         settings = replace(data, id_column=data.id_column or inputs.get("id_column"), **saved)
         part = _read(path, settings, metadata=data.labels)
-        part = align_genes(part, inputs["preprocessing"]["genes_in"])
+        genes = inputs["preprocessing"]["genes_in"]
+        note = ignored_genes(part, genes, training="the model's training genes")
+        if note:
+            warnings.warn(note, DataWarning, stacklevel=2)
+        part = align_genes(part, genes)
         columns = list(data.label_columns)
         if columns and all(c in part.obs.columns for c in columns):
             return part, part.obs[columns]
@@ -448,17 +489,22 @@ class ExpressionKind:
         (:func:`biodl.data.checks.expression.inspect_expression`)."""
         from biodl.data.checks.expression import inspect_expression
 
+        meta = read_metadata_table(data.labels) if data.labels else None
         parts = {
             name: read_expression(
                 path,
                 genes_as_rows=data.genes_as_rows,
                 layer=data.layer,
                 use_raw=data.use_raw,
-                metadata=data.labels,
+                metadata=read_metadata_table(own, flag=f"--{name}-labels") if own else meta,
                 id_column=data.id_column,
                 strict=False,
             )
-            for name, path in (("train", data.train), ("valid", data.valid), ("test", data.test))
+            for name, path, own in (
+                ("train", data.train, None),
+                ("valid", data.valid, data.valid_labels),
+                ("test", data.test, data.test_labels),
+            )
             if path
         }
         return inspect_expression(

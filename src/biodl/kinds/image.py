@@ -184,8 +184,12 @@ def read_images(
     image_column: str | None = None,
     label_columns: list[str] | None = None,
     require_labels: bool = True,
+    extra_columns: dict[str, str] | None = None,
 ) -> dict[str, ImageSet | None]:
     """Read any image input; ``{"train": ..., "valid": ..., "test": ...}`` (npz keeps its split).
+
+    ``extra_columns`` (a CSV of image paths only) are kept after the label columns
+    (:func:`biodl.data.images.read_image_csv`).
 
     Raises
     ------
@@ -214,6 +218,7 @@ def read_images(
             size=size,
             fit=fit,
             require_labels=require_labels,
+            extra_columns=extra_columns,
         )
     else:
         raise DataError(
@@ -262,6 +267,10 @@ class ImageKind:
         },
     }
     splits = ("stratified", "random", "group", "predefined")
+    labels_in_file = (
+        "images take their labels from the file: the class folder names, the label column "
+        "of a CSV of image paths, or an .npz's label arrays"
+    )
 
     def detect(self, path: Path) -> bool:
         """A folder of class folders with images, a CSV of image paths, or an image npz."""
@@ -438,30 +447,40 @@ def read_images_run(data: Any) -> Any:
     parse_augment(data.augment)  # a bad name is reported before any reading
     columns = list(data.label_columns) or None
     options: dict[str, Any] = {"size": data.size, "channels": data.channels, "fit": data.fit}
-    parts = read_images(
-        data.train, image_column=data.image_column, label_columns=columns, **options
+    side_columns = {
+        column: flag
+        for column, flag in (
+            (data.group_column, "--group-column"),
+            (data.split_column, "--split-column"),
+        )
+        if column and column not in (columns or [])
+    }
+    if (data.group_column or data.split_column) and (
+        Path(data.train).is_dir() or is_image_npz(Path(data.train))
+    ):
+        first = data.group_column or data.split_column
+        raise DataError(
+            f"{data.train}: --group-column/--split-column name columns of a CSV of image "
+            "paths; class folders and .npz files have none. List the images in a CSV with "
+            f"a '{first}' column, or use --split stratified or random"
+        )
+    parts = read_images(  # the CSV once, labels and side columns together
+        data.train,
+        image_column=data.image_column,
+        label_columns=columns,
+        extra_columns=side_columns or None,
+        **options,
     )
     train = parts["train"]
     assert train is not None
     if train.labels is None:
         raise DataError(f"{data.train}: no training labels found")
+    side = None
+    if data.group_column or data.split_column:
+        side = train.labels
+        train.labels = side[[str(c) for c in side.columns if c not in side_columns]]
     names = [str(c) for c in train.labels.columns]
     own = parts["valid"] is not None or parts["test"] is not None
-    side_columns = [c for c in (data.group_column, data.split_column) if c]
-    side = None
-    if side_columns:
-        if own or Path(data.train).is_dir():
-            raise DataError(
-                f"{data.train}: --group-column/--split-column name columns of a CSV of image "
-                "paths; class folders and .npz files have none. List the images in a CSV with "
-                f"a '{side_columns[0]}' column, or use --split stratified or random"
-            )
-        wanted = names + [c for c in side_columns if c not in names]
-        train = read_images(
-            data.train, image_column=data.image_column, label_columns=wanted, **options
-        )["train"]
-        assert train is not None and train.labels is not None
-        side, train.labels = train.labels, train.labels[names]
     if own and data.split not in ("stratified", "random"):
         raise ConfigError(
             f"--split {data.split}: {data.train} holds its own train/val/test split, which is "

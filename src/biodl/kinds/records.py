@@ -12,6 +12,7 @@ logistic regression on per-variable summary statistics (:mod:`biodl.data.summary
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,7 +21,7 @@ import numpy as np
 from torch import nn
 from torch.utils.data import Dataset
 
-from biodl.errors import ConfigError, DataError
+from biodl.errors import ConfigError, DataError, DataWarning
 from biodl.evaluation.search_space import DEFAULT_SPACES, SHARED, ParamSpec, categorical
 from biodl.models import MODELS
 from biodl.models.grud import GRUD
@@ -244,13 +245,17 @@ class RecordsKind:
     def read(
         self, path: str, inputs: dict[str, Any], data: DataConfig, *, require_labels: bool
     ) -> tuple[RecordSet, pd.DataFrame | None]:
-        from biodl.data.timegrid import GridSpec, check_variables
-        from biodl.kinds.records_read import read_part
+        from biodl.data.timegrid import GridSpec
+        from biodl.kinds.records_read import keep_variables, read_part, unknown_variables
 
         spec = GridSpec.from_dict(inputs["grid"])
         reader = {**inputs["reader"], "statics": spec.static_names, "require_statics": False}
-        records = read_part(path, data, reader, labels=data.labels)
-        check_variables(records, spec)
+        records, dropped = keep_variables(
+            read_part(path, data, reader, labels=data.labels), spec.variables
+        )
+        note = unknown_variables(records, dropped, "new", "of the model")
+        if note:
+            warnings.warn(note, DataWarning, stacklevel=2)
         if require_labels and records.labels is None:
             raise DataError(
                 f"{path}: evaluating needs outcomes; pass the outcomes table with --labels."
@@ -276,13 +281,14 @@ class RecordsKind:
         }
 
     def inspect(self, data: DataConfig) -> Inspection:
-        """Read each part as training does (later parts with the training statics), match the
-        outcomes (``--labels``, or the one ``Outcomes*`` file beside the records) without
-        refusing gaps, and inspect (:func:`biodl.data.checks.records.inspect_records`)."""
+        """Read each part as training does (later parts with the training statics), match each
+        part's outcomes (found as training finds them:
+        :func:`biodl.kinds.records_read.outcomes_path`) without refusing gaps, and inspect
+        (:func:`biodl.data.checks.records.inspect_records`)."""
         from biodl.data.checks.records import inspect_records
-        from biodl.data.outcomes import find_outcomes, read_outcomes
+        from biodl.data.outcomes import read_outcomes
         from biodl.data.timegrid import parse_hours
-        from biodl.kinds.records_read import read_part
+        from biodl.kinds.records_read import outcomes_path, read_part
 
         reader = reader_options(data)
         parts = {"train": read_part(data.train, data, reader, labels=None)}
@@ -290,11 +296,15 @@ class RecordsKind:
         for name, path in (("valid", data.valid), ("test", data.test)):
             if path:
                 parts[name] = read_part(path, data, reader, labels=None)
-        table = data.labels or find_outcomes(data.train)
-        outcomes = read_outcomes(table, label_columns=data.label_columns) if table else None
+        paths = {name: outcomes_path(data, name)[0] for name in parts}
+        tables: dict[str, Any] = {}  # each file read once; later ones with the training label
+        for path in dict.fromkeys(p for p in paths.values() if p):
+            first = next(iter(tables.values()), None)
+            columns = first.label_columns if first is not None else data.label_columns
+            tables[path] = read_outcomes(path, label_columns=columns)
         return inspect_records(
             parts,
-            outcomes=outcomes,
+            outcomes={name: tables.get(path) if path else None for name, path in paths.items()},
             task=data.task,
             window_hours=parse_hours(data.window, option="--window"),
         )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from biodl.errors import ConfigError, DataError
+from biodl.errors import ConfigError
 from biodl.evaluation.search_space import DEFAULT_SPACES, ParamSpec
 from biodl.models import MODELS
 
@@ -65,52 +65,76 @@ class SequenceKind:
         return True  # the fallback kind: every other kind was asked first
 
     def read_run(self, cfg: RunConfig) -> RawData:
-        """The training file and any --valid/--test files, with label, group and split columns."""
+        """The training file and any --valid/--test files, with label, group and split columns.
+
+        Each file is read once (the group and split columns with the labels), and so is each
+        labels table: ``--labels`` serves every FASTA file that has no table of its own
+        (``--valid-labels``, ``--test-labels``).
+        """
         from biodl.data.prepared import RawData
+        from biodl.data.tables import read_labels_table
 
         data = cfg.data
         if not data.train:
             raise ConfigError("no training data given; pass a FASTA/CSV file or folder as TRAIN")
+        given = list(data.label_columns)
+        side = {
+            column: flag
+            for column, flag in (
+                (data.group_column, "--group-column"),
+                (data.split_column, "--split-column"),
+            )
+            if column and column not in given
+        }
+        table = read_labels_table(data.labels) if data.labels else None
         train = _read(
             data,
             data.train,
-            data.label_columns or None,
+            given or None,
+            labels=table,
             alphabet=data.alphabet,
             extra="ignore" if (data.valid or data.test) else "error",
+            side=side,
         )
-        assert train.labels is not None
-        columns = [str(c) for c in train.labels.columns]
-        # Group and split columns are read like label columns, then set aside.
-        side_columns = [c for c in (data.group_column, data.split_column) if c and c not in columns]
-        if side_columns:
-            try:
-                train = _read(
-                    data,
-                    data.train,
-                    columns + side_columns,
-                    alphabet=data.alphabet,
-                    extra="ignore" if (data.valid or data.test) else "error",
-                )
-            except DataError as err:
-                raise _side_column_error(err, data, side_columns) from err
-        side = train.labels
-        assert side is not None
-        train.labels = side[columns]
+        full = train.labels
+        assert full is not None
+        columns = [str(c) for c in full.columns if c not in side]
+        train.labels = full[columns]
         parts: dict[str, Any] = {"train": train}
-        labels: dict[str, Any] = {"train": train.labels}
-        for name, path in (("valid", data.valid), ("test", data.test)):
-            if path:
-                parts[name] = _read(
-                    data, path, columns, alphabet=train.alphabet.name, extra="ignore"
-                )
-                labels[name] = parts[name].labels
+        served: dict[int, tuple[Any, list[str]]] = {}  # labels table -> parts it labels
+        if table is not None:
+            served[id(table)] = (table, ["train"])
+        for name, path, own in (
+            ("valid", data.valid, data.valid_labels),
+            ("test", data.test, data.test_labels),
+        ):
+            if not path:
+                continue
+            labels = read_labels_table(own, flag=f"--{name}-labels") if own else table
+            parts[name] = _read(
+                data, path, columns, labels=labels, alphabet=train.alphabet.name, extra="ignore"
+            )
+            if labels is not None:
+                served.setdefault(id(labels), (labels, []))[1].append(name)
         return RawData(
             parts,
-            labels,
-            side=side,
-            files=[p for p in (data.train, data.valid, data.test, data.labels) if p],
+            {name: part.labels for name, part in parts.items()},
+            side=full,
+            files=[
+                p
+                for p in (
+                    data.train,
+                    data.valid,
+                    data.test,
+                    data.labels,
+                    data.valid_labels,
+                    data.test_labels,
+                )
+                if p
+            ],
             label_source=data.train,
-            notes=[note for part in parts.values() for note in part.notes],
+            notes=[note for part in parts.values() for note in part.notes]
+            + _unmatched_notes(served, parts, data),
         )
 
     def similar_groups(self, part: SequenceSet, threshold: float) -> np.ndarray:
@@ -247,16 +271,22 @@ class SequenceKind:
         columns) and inspect it (:func:`biodl.data.checks.sequence.inspect_sequences`)."""
         from biodl.data.checks.sequence import inspect_sequences
         from biodl.data.sequence import read_sequences
+        from biodl.data.tables import read_labels_table
 
         parts: dict[str, SequenceSet] = {}
-        for name, path in (("train", data.train), ("valid", data.valid), ("test", data.test)):
+        table = read_labels_table(data.labels) if data.labels else None
+        for name, path, own in (
+            ("train", data.train, None),
+            ("valid", data.valid, data.valid_labels),
+            ("test", data.test, data.test_labels),
+        ):
             if not path:
                 continue
             first = parts.get("train")
             given = list(data.label_columns) or None
             parts[name] = read_sequences(
                 path,
-                labels=data.labels,
+                labels=read_labels_table(own, flag=f"--{name}-labels") if own else table,
                 label_columns=given
                 or (list(first.labels.columns) if first and first.labels is not None else None),
                 sequence_column=data.sequence_column,
@@ -290,26 +320,47 @@ def with_read_notes(result: Inspection, parts: dict[str, SequenceSet]) -> Inspec
 
 
 def _read(
-    data: DataConfig, path: str, columns: list[str] | None, *, alphabet: Any, extra: Any
+    data: DataConfig,
+    path: str,
+    columns: list[str] | None,
+    *,
+    labels: Any,
+    alphabet: Any,
+    extra: Any,
+    side: dict[str, str] | None = None,
 ) -> SequenceSet:
     from biodl.data.sequence import read_sequences
 
     return read_sequences(
         path,
-        labels=data.labels,
+        labels=labels,
         label_columns=columns,
         sequence_column=data.sequence_column,
         id_column=data.id_column,
         alphabet=alphabet,
         extra_labels=extra,
+        extra_columns=side,
     )
 
 
-def _side_column_error(err: DataError, data: DataConfig, extra: list[str]) -> DataError:
-    """A reader's 'no label column' error, reworded for --group-column / --split-column."""
-    option = "--group-column" if data.group_column in extra else "--split-column"
-    text = str(err).replace("there is no label column", "there is no column")
-    return DataError(text.replace("with --label-column", f"with {option}"))
+def _unmatched_notes(
+    served: dict[int, tuple[Any, list[str]]], parts: dict[str, Any], data: DataConfig
+) -> list[str]:
+    """Warnings about rows of each labels table naming no sequence of the files it labels
+    (only where such rows are allowed: a table that serves the training file alone refuses
+    them)."""
+    from biodl.data.tables import unmatched_labels
+
+    if not (data.valid or data.test):
+        return []
+    notes = []
+    for table, names in served.values():
+        ids = [i for name in names for i in parts[name].ids]
+        where = " or ".join(parts[name].source for name in names)
+        note = unmatched_labels(table, ids, where, id_column=data.id_column)
+        if note:
+            notes.append(note)
+    return notes
 
 
 def _model_length(cfg: RunConfig, prepared: PreparedData, needs_length: bool) -> int | None:

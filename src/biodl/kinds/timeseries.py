@@ -269,17 +269,16 @@ def _number(token: str) -> bool:
 
 
 def read_part(path: str, *, data: DataConfig, part: str, extra: list[str]) -> TimeSeriesSet:
-    """Read one labelled file of a run (``.npz`` parts by name).
+    """Read one labelled file of a run (``.npz`` parts by name), once.
 
-    ``extra`` columns (group, split) are read beside the label columns.
+    ``extra`` columns (group, split) are read beside the label columns, after them.
     """
-    label_columns = list(data.label_columns)
-    if extra and not label_columns:  # find the label column first, then read the extras too
-        found = read_timeseries(path, id_column=data.id_column, part=part).labels
-        label_columns = [] if found is None else [str(c) for c in found.columns]
-    label_columns += [c for c in extra if c not in label_columns]
     return read_timeseries(
-        path, id_column=data.id_column, label_columns=label_columns or None, part=part
+        path,
+        id_column=data.id_column,
+        label_columns=list(data.label_columns) or None,
+        part=part,
+        extra_columns=[c for c in extra if c not in data.label_columns],
     )
 
 
@@ -312,6 +311,10 @@ class TimeSeriesKind:
         name: DEFAULT_SPACES[name] for name in SERIES_MODELS
     }
     splits = ("stratified", "random", "group", "predefined")
+    labels_in_file = (
+        "time series take their labels from the file: the first column of UCR text, the "
+        "label column of a CSV, or an .npz's y arrays"
+    )
 
     def detect(self, path: Path) -> bool:
         return looks_like_timeseries(Path(path))

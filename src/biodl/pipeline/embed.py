@@ -192,6 +192,7 @@ def run_embed(
         COUNT_LAYERS,
         check_label_column,
         h5ad_counts,
+        read_anndata,
         read_expression,
     )
     from biodl.data.preprocess import (
@@ -203,8 +204,15 @@ def run_embed(
 
     names = _parse_methods(methods) if methods is not None else []
     color_by = [c for c in dict.fromkeys(color_by) if c]
+    # an .h5ad is read once: its matrix, counts kept beside X and the copy written back
+    adata = read_anndata(Path(data)) if Path(data).suffix.lower() == ".h5ad" else None
     expr = read_expression(
-        str(data), genes_as_rows=genes_as_rows, layer=layer, use_raw=use_raw, metadata=metadata
+        str(data),
+        genes_as_rows=genes_as_rows,
+        layer=layer,
+        use_raw=use_raw,
+        metadata=metadata,
+        adata=adata,
     )
     if methods is None:
         names = list(LARGE_DEFAULT_METHODS if len(expr) >= LARGE_SAMPLES else DEFAULT_METHODS)
@@ -224,9 +232,9 @@ def run_embed(
     if "vae" in names and value_scale(expr.X) == "counts":
         counts = expr.X[:, prep.columns] if len(prep.columns) != expr.n_genes else expr.X
         library = np.asarray(expr.X.sum(axis=1), dtype=np.float64).reshape(-1)
-    elif "vae" in names and Path(data).suffix.lower() == ".h5ad" and not (layer or use_raw):
+    elif "vae" in names and adata is not None and not (layer or use_raw):
         # X normalised, counts kept beside it (layers['counts'], .raw): the VAE models those
-        found = h5ad_counts(Path(data), [expr.genes[i] for i in prep.columns])
+        found = h5ad_counts(adata, [expr.genes[i] for i in prep.columns])
         if found is not None:
             counts, library, counts_source = found
         else:
@@ -312,7 +320,7 @@ def run_embed(
                 "epochs": epochs,
                 "seed": seed,
             }
-            _write(writer, result, expr, settings, scored, len(train), len(heldout))
+            _write(writer, result, expr, settings, scored, len(train), len(heldout), adata)
     if writer is not None:
         result.out = writer.out
     return result
@@ -336,6 +344,7 @@ def _write(
     scored: list[str],
     n_train: int,
     n_heldout: int,
+    adata: Any = None,
 ) -> None:
     import yaml
 
@@ -357,8 +366,8 @@ def _write(
     )
     config_yaml = yaml.safe_dump(settings, sort_keys=False)
     writer.write_text("config.yaml", config_yaml)
-    if str(expr.source).endswith(".h5ad"):
-        _write_h5ad(writer, result, settings)
+    if adata is not None:
+        _write_h5ad(writer, result, adata)
     figures = []
     columns = settings["color_by"] or [""]
     for column in columns:
@@ -392,10 +401,8 @@ def result_genes(settings: dict[str, Any]) -> int:
     return int(settings["preprocessing"]["genes_out"])
 
 
-def _write_h5ad(writer: Any, result: EmbedResult, settings: dict[str, Any]) -> None:
-    import anndata
-
-    adata = anndata.read_h5ad(settings["data"])
+def _write_h5ad(writer: Any, result: EmbedResult, adata: Any) -> None:
+    """``embedding.h5ad``: the input AnnData (as read once) with one ``obsm`` per method."""
     position = pd.Index(adata.obs_names.astype(str)).get_indexer(pd.Index(result.ids))
     for method, coords in result.coordinates.items():
         full = np.full((adata.n_obs, coords.shape[1]), np.nan)

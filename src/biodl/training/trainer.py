@@ -55,6 +55,7 @@ from lightning.pytorch.callbacks import Callback
 
 from biodl.config import TrainConfig
 from biodl.errors import ConfigError, RunInterrupted
+from biodl.run_log import LogHandler
 
 if TYPE_CHECKING:
     import lightning as L
@@ -408,16 +409,21 @@ def _epoch_of(path: str, default: int) -> int:
 
 @contextlib.contextmanager
 def quiet_lightning() -> Iterator[None]:
-    """Silence Lightning's start-up chatter (GPU/TPU availability, tips); keep real warnings."""
+    """Keep Lightning's start-up chatter (GPU/TPU availability, tips) off the terminal: its
+    messages go to the run's log (:class:`biodl.run_log.LogHandler`; dropped outside a run);
+    its warnings reach the run's log like every warning, and a few known ones are ignored."""
     names = [
         "lightning.pytorch.utilities.rank_zero",
         "lightning.pytorch.accelerators.cuda",
         "lightning.fabric.utilities.rank_zero",
     ]
     loggers = [logging.getLogger(n) for n in names]
-    levels = [lg.level for lg in loggers]
+    saved = [(lg.level, lg.propagate) for lg in loggers]
+    handler = LogHandler()
     for lg in loggers:
-        lg.setLevel(logging.WARNING)
+        lg.setLevel(logging.INFO)
+        lg.propagate = False
+        lg.addHandler(handler)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*does not have many workers.*")
         warnings.filterwarnings("ignore", message=".*number of training batches.*")
@@ -427,5 +433,7 @@ def quiet_lightning() -> Iterator[None]:
         try:
             yield
         finally:
-            for lg, level in zip(loggers, levels, strict=True):
+            for lg, (level, propagate) in zip(loggers, saved, strict=True):
+                lg.removeHandler(handler)
                 lg.setLevel(level)
+                lg.propagate = propagate

@@ -41,6 +41,7 @@ from biodl.data.checks.records_part import (
     RecordsPart,
     outcome_findings,
     part_findings,
+    per_part_outcomes,
     shift_findings,
 )
 from biodl.data.checks.result import (
@@ -66,7 +67,7 @@ MAX_VARIABLES_DRAWN = 40
 def inspect_records(
     parts: Mapping[str, RecordSet],
     *,
-    outcomes: Outcomes | None = None,
+    outcomes: Outcomes | Mapping[str, Outcomes | None] | None = None,
     task: str = "auto",
     window_hours: float = 48.0,
 ) -> Inspection:
@@ -77,9 +78,11 @@ def inspect_records(
     parts : mapping of str to RecordSet
         Named parts in order (the first is the training part); later parts read with the
         first part's static descriptors.
-    outcomes : Outcomes, optional
-        The outcomes table; its label columns become each part's labels (a record without a
-        row has missing labels). None keeps the parts' own ``labels``.
+    outcomes : Outcomes or mapping of str to Outcomes, optional
+        The outcomes table, or each part's own table by part name (``--test-labels``, or the
+        ``Outcomes*`` file beside the test folder); its label columns become the part's
+        labels (a record without a row has missing labels). None keeps the parts' own
+        ``labels``.
     task : {"auto", "binary", "multiclass", "multilabel", "regression"}, default "auto"
     window_hours : float, default 48.0
         The ``--window`` of training, to compare stay lengths with.
@@ -99,7 +102,8 @@ def inspect_records(
         For no parts or a part that is not a RecordSet.
     """
     check_arguments(RECORDS, parts, task)
-    labelled = {name: _with_outcomes(part, outcomes) for name, part in parts.items()}
+    tables = per_part_outcomes(parts, outcomes)
+    labelled = {name: _with_outcomes(part, tables[name]) for name, part in parts.items()}
     resolved = resolve_task([p.labels for p in labelled.values()], task)
     vocabulary = sorted({v for p in parts.values() for v in p.variables})
     hashes = {name: record_hashes(p, vocabulary) for name, p in parts.items()}

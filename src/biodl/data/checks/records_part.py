@@ -320,9 +320,17 @@ def _stay_shift(first: RecordsPart, part: RecordsPart) -> list[Finding]:
     ]
 
 
-def outcome_findings(parts: Mapping[str, RecordSet], outcomes: Outcomes | None) -> list[Finding]:
-    """Records without an outcome row, rows that match no record, and how the label was chosen."""
-    if outcomes is None:
+def outcome_findings(
+    parts: Mapping[str, RecordSet],
+    outcomes: Outcomes | Mapping[str, Outcomes | None] | None,
+) -> list[Finding]:
+    """Records without an outcome row, rows that match no record, and how the label was chosen.
+
+    ``outcomes`` is one table for every part, or each part's own table (by part name); each
+    table's rows are checked against the records of the parts it serves.
+    """
+    tables = per_part_outcomes(parts, outcomes)
+    if all(table is None for table in tables.values()):
         if any(p.labels is not None for p in parts.values()):
             return []
         return [
@@ -333,6 +341,27 @@ def outcome_findings(parts: Mapping[str, RecordSet], outcomes: Outcomes | None) 
                 "no_outcomes",
             )
         ]
+    out: list[Finding] = []
+    served: dict[int, tuple[Outcomes, list[str]]] = {}
+    for name, table in tables.items():
+        if table is not None:
+            served.setdefault(id(table), (table, []))[1].append(name)
+    for table, names in served.values():
+        out += _table_findings(table, {name: parts[name] for name in names})
+    return out
+
+
+def per_part_outcomes(
+    parts: Mapping[str, RecordSet], outcomes: Outcomes | Mapping[str, Outcomes | None] | None
+) -> dict[str, Outcomes | None]:
+    """The outcomes table of each part: ``outcomes`` itself when it is one table."""
+    if outcomes is None or isinstance(outcomes, Outcomes):
+        return dict.fromkeys(parts, outcomes)
+    return {name: outcomes.get(name) for name in parts}
+
+
+def _table_findings(outcomes: Outcomes, parts: Mapping[str, RecordSet]) -> list[Finding]:
+    """:func:`outcome_findings` of one table and the parts it serves."""
     out: list[Finding] = []
     index = outcomes.table.index
     every: list[str] = []

@@ -1,0 +1,141 @@
+"""The run's log: warnings and library messages kept for ``log.txt`` instead of the terminal.
+
+A library's warnings (anndata's and pandas' FutureWarnings, DeprecationWarnings, Lightning's
+messages about devices and workers) speak to whoever writes the code that calls the library,
+not to the person running biodl, who cannot act on them. While a command runs,
+:func:`keep_log` records every warning raised (biodl's own :class:`~biodl.errors.BiodlWarning`
+included) in a :class:`RunLog`, and :class:`LogHandler` records the messages of the library
+loggers it is attached to. The command line shows biodl's warnings and hides the others
+(``biodl --debug`` shows them too); a run directory writes the log as ``log.txt``
+(:class:`biodl.runs.RunWriter`), and keeps nothing when there is nothing to say.
+
+Examples
+--------
+>>> import warnings
+>>> with keep_log() as log:
+...     warnings.warn("a library speaks", FutureWarning, stacklevel=1)
+>>> log.text().startswith("FutureWarning at "), "a library speaks" in log.text()
+(True, True)
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from biodl.errors import BiodlWarning
+
+__all__ = ["LOG_FILE", "LogHandler", "RunLog", "active_log", "is_library_warning", "keep_log"]
+
+#: The log's file name in a run directory.
+LOG_FILE = "log.txt"
+
+_ACTIVE: list[RunLog] = []
+
+
+def is_library_warning(category: type[Warning]) -> bool:
+    """Whether a warning of ``category`` comes from a library rather than from biodl."""
+    return not issubclass(category, BiodlWarning)
+
+
+class RunLog:
+    """Warnings and log messages of one command, each kept once with how often it came.
+
+    Attributes
+    ----------
+    entries : dict
+        ``(kind, message, where) -> count`` in the order first seen; ``kind`` is the warning
+        category's name or the logger's level and name.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str, str], int] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def add(self, kind: str, message: str, where: str = "") -> None:
+        """Record one warning or message (a repeat only counts)."""
+        key = (kind, " ".join(message.split()), where)
+        self.entries[key] = self.entries.get(key, 0) + 1
+
+    def warning(
+        self, message: Warning | str, category: type[Warning], filename: str, lineno: int
+    ) -> None:
+        """Record a Python warning as :func:`warnings.showwarning` receives it."""
+        self.add(category.__name__, str(message), f"{_short(filename)}:{lineno}")
+
+    def text(self) -> str:
+        """The log as lines: ``Kind (N times) at file:line: message``."""
+        lines = []
+        for (kind, message, where), count in self.entries.items():
+            times = f" ({count} times)" if count > 1 else ""
+            place = f" at {where}" if where else ""
+            lines.append(f"{kind}{times}{place}: {message}")
+        return "".join(line + "\n" for line in lines)
+
+
+def active_log() -> RunLog | None:
+    """The log of the command running now (inside :func:`keep_log`), or None."""
+    return _ACTIVE[-1] if _ACTIVE else None
+
+
+@contextmanager
+def keep_log() -> Iterator[RunLog]:
+    """Record every warning raised inside the block in a :class:`RunLog`.
+
+    The warnings still go on to the ``warnings.showwarning`` in place before (the command
+    line's, which decides what reaches the terminal), so nothing else changes. Inside an
+    active block, the same log is given again (one log per command).
+    """
+    if _ACTIVE:
+        yield _ACTIVE[-1]
+        return
+    log = RunLog()
+    before = warnings.showwarning
+
+    def keep(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        log.warning(message, category, filename, lineno)
+        before(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = keep
+    _ACTIVE.append(log)
+    try:
+        yield log
+    finally:
+        _ACTIVE.pop()
+        warnings.showwarning = before
+
+
+class LogHandler(logging.Handler):
+    """A logging handler that puts a library logger's messages into the active run log.
+
+    Attach it (with ``propagate = False`` on the logger) where a library would print
+    messages the user cannot act on (:func:`biodl.training.trainer.quiet_lightning`); outside
+    :func:`keep_log` information is dropped and warnings are printed as Python prints a
+    message of a logger without handlers.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log = active_log()
+        if log is not None:
+            log.add(f"{record.levelname} {record.name}", record.getMessage())
+        elif record.levelno >= logging.WARNING and logging.lastResort is not None:
+            logging.lastResort.handle(record)  # no run to keep it: shown, as without biodl
+
+
+def _short(filename: str) -> str:
+    """A library file as ``package/module.py`` (its last three path parts)."""
+    parts = Path(filename).parts
+    return "/".join(parts[-3:]) if parts else filename
