@@ -87,7 +87,7 @@ Log1pOption = Literal["auto", True, False]  # expression data
 # Regular time series (--kind timeseries)
 TsNormalisationOption = Literal["global", "instance", "none"]
 TimeUnitOption = Literal["auto", "hhmm", "minutes", "hours"]
-BaselineOption = Literal["logistic", "random_forest", "gradient_boosting"]
+BaselineOption = Literal["auto", "fast", "logistic", "random_forest", "gradient_boosting"]
 FreezeOption = Literal["none", "body"]  # transfer learning
 ImageFitOption = Literal["resize", "crop"]  # images
 SearchOption = Literal["grid", "random", "bayes"]  # hyperparameter search (tune, cv --tune)
@@ -183,10 +183,16 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "hours": "hours since the record's start",
     },
     "baseline": {
-        "logistic": "logistic regression (ridge regression for regression tasks)",
-        "random_forest": "random forest",
-        "gradient_boosting": "histogram gradient-boosted trees (handles skewed features well; "
-        "the default for irregular records)",
+        "auto": "the panel: logistic regression (ridge for regression; strength chosen by inner "
+        "cross-validation on the training part), random forest and histogram gradient "
+        "boosting, fitted on the same training part; the best on the validation part is the "
+        "baseline of the verdict, all three are reported",
+        "fast": "one logistic regression (C=1; ridge for regression) on the single-k features "
+        "of biodl before the panel: quick, and the numbers of earlier runs",
+        "logistic": "the panel's logistic regression alone (ridge regression for regression tasks)",
+        "random_forest": "the panel's random forest alone",
+        "gradient_boosting": "the panel's histogram gradient-boosted trees alone (handle skewed "
+        "features well)",
     },
     # Regular time series (--kind timeseries)
     "ts_normalisation": {
