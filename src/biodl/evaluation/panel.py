@@ -53,6 +53,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.multioutput import MultiOutputRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
+from threadpoolctl import threadpool_limits
 
 from biodl.data.targets import TaskName
 from biodl.evaluation.baselines import (
@@ -92,10 +93,12 @@ C_GRID: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0)
 INNER_FOLDS = 3
 #: Ridge strengths tried by leave-one-out (regression).
 RIDGE_GRID: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
-#: Iterations of the logistic regression's solver.
+#: Iterations of the logistic regression's solver: the final fit, and each fit of the inner
+#: cross-validation (where a large C on separable data would otherwise spend most of the time).
 LOGISTIC_MAX_ITER = 500
-#: Trees of the random forest.
-FOREST_TREES = 200
+INNER_MAX_ITER = 100
+#: Trees of the random forest (scikit-learn's default).
+FOREST_TREES = 100
 #: Most rounds and learning rate of the gradient boosting (early stopping usually ends sooner).
 BOOSTING_ROUNDS = 200
 BOOSTING_RATE = 0.1
@@ -268,7 +271,10 @@ def fit_member(
     weight = "balanced" if class_weight == "balanced" else None
     start = time.perf_counter()
     if name == "logistic":
-        estimator, settings = _linear(X, y, task, seed, weight)
+        # One BLAS thread: the solver's many small steps are up to 15x slower with threads
+        # waiting on each other on a busy machine, and sparse products use one thread anyway.
+        with threadpool_limits(1, user_api="blas"):
+            estimator, settings = _linear(X, y, task, seed, weight)
     else:
         if sp.issparse(X):
             # Each tree model's working dtype, so that it makes no second dense copy.
@@ -318,10 +324,10 @@ def _linear(X: Any, y: np.ndarray, task: TaskName, seed: int, weight: str | None
     )
 
 
-def _logistic(task: TaskName, C: float, seed: int, weight: str | None) -> Any:
-    model = LogisticRegression(
-        C=C, max_iter=LOGISTIC_MAX_ITER, class_weight=weight, random_state=seed
-    )
+def _logistic(
+    task: TaskName, C: float, seed: int, weight: str | None, max_iter: int = LOGISTIC_MAX_ITER
+) -> Any:
+    model = LogisticRegression(C=C, max_iter=max_iter, class_weight=weight, random_state=seed)
     return OneVsRestClassifier(model) if task == "multilabel" else model
 
 
@@ -379,7 +385,7 @@ def inner_strength(
     X = MaxAbsScaler().fit_transform(X)
     losses = np.zeros(len(C_GRID))
     for train, held in splits:
-        model = _logistic(task, C_GRID[0], seed, class_weight)
+        model = _logistic(task, C_GRID[0], seed, class_weight, INNER_MAX_ITER)
         for j, C in enumerate(C_GRID):
             if task == "multilabel":
                 model.set_params(estimator__C=C)
