@@ -47,11 +47,12 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_selection import VarianceThreshold
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.multioutput import MultiOutputRegressor
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 from threadpoolctl import threadpool_limits
 
@@ -276,20 +277,7 @@ def fit_member(
         with threadpool_limits(1, user_api="blas"):
             estimator, settings = _linear(X, y, task, seed, weight)
     else:
-        if sp.issparse(X):
-            # Each tree model's working dtype, so that it makes no second dense copy.
-            X = X.astype(np.float32 if name == "random_forest" else np.float64).toarray()
-        if name == "random_forest":
-            estimator = _forest(task, seed, weight)
-        else:
-            estimator = _boosting(task, seed, weight, stop_early=_can_stop_early(y, task))
-        if task == "regression" and y.shape[1] == 1:
-            if isinstance(estimator, MultiOutputRegressor):
-                estimator = estimator.estimator
-            y = y[:, 0]
-        with threads_for(name):
-            estimator.fit(X, y)
-        settings = _tree_settings(name, estimator, task)
+        estimator, settings = _trees(name, X, y, task, seed, weight)
     seconds = time.perf_counter() - start
     baseline = Baseline(
         name=name,
@@ -302,25 +290,81 @@ def fit_member(
     return MemberFit(baseline, seconds, X.shape[0], settings)
 
 
+def _trees(
+    name: BaselineName, X: Any, y: np.ndarray, task: TaskName, seed: int, weight: str | None
+) -> tuple[Any, str]:
+    """A tree model on the columns that vary in the training rows, fitted on dense input.
+
+    Constant columns (k-mers never seen, the one-hot of positions that never change) cannot be
+    split on; dropping them first makes forests and boosting several times faster on wide
+    sparse features, and the dense matrix smaller.
+    """
+    selector, X_used = varying_columns(X)
+    if sp.issparse(X_used):
+        # Each tree model's working dtype, so that it makes no second dense copy.
+        X_used = X_used.astype(np.float32 if name == "random_forest" else np.float64).toarray()
+    if name == "random_forest":
+        model = _forest(task, seed, weight)
+    else:
+        model = _boosting(task, seed, weight, stop_early=_can_stop_early(y, task))
+    if task == "regression" and y.shape[1] == 1:
+        if isinstance(model, MultiOutputRegressor):
+            model = model.estimator
+        y = y[:, 0]
+    with threads_for(name):
+        model.fit(X_used, y)
+    settings = _tree_settings(name, model, task)
+    if selector is None:
+        return model, settings
+    return Pipeline([("drop_constant", selector), ("model", model)]), settings + _kept(X_used, X)
+
+
+def varying_columns(X: Any) -> tuple[VarianceThreshold | None, Any]:
+    """A fitted selector of the columns of ``X`` that are not constant, and ``X`` reduced to
+    them; ``(None, X)`` when every column varies (or none does: nothing to choose from)."""
+    selector = VarianceThreshold()
+    try:
+        reduced = selector.fit_transform(X)
+    except ValueError:  # every column is constant
+        return None, X
+    if selector.get_support().all():
+        return None, X
+    return selector, reduced
+
+
+def _kept(used: Any, X: Any) -> str:
+    return f"; on the {used.shape[1]:,} of {X.shape[1]:,} columns that vary in the training rows"
+
+
 def _linear(X: Any, y: np.ndarray, task: TaskName, seed: int, weight: str | None) -> Any:
-    """Scaled linear model with its strength chosen by inner cross-validation on ``X`` only."""
+    """Scaled linear model with its strength chosen by inner cross-validation on ``X`` only.
+
+    Constant columns are dropped first: they carry nothing, and leave-one-out ridge works on
+    the smaller of rows and columns (GB1 one-hot: ~500 of ~5,700 columns vary).
+    """
+    selector, X_used = varying_columns(X)
+    steps = [("drop_constant", selector)] if selector is not None else []
+    kept = _kept(X_used, X) if selector is not None else ""
     if task == "regression":
-        model = make_pipeline(
-            MaxAbsScaler(), RidgeCV(alphas=RIDGE_GRID, alpha_per_target=True)
-        ).fit(X, y)
-        alpha = np.atleast_1d(model[-1].alpha_)
-        chosen = ", ".join(f"{a:g}" for a in alpha)
-        return model, f"ridge alpha={chosen} chosen by leave-one-out on the training rows"
+        ridge = RidgeCV(alphas=RIDGE_GRID, alpha_per_target=True)
+        model = make_pipeline(MaxAbsScaler(), ridge).fit(X_used, y)
+        alpha = ", ".join(f"{a:g}" for a in np.atleast_1d(ridge.alpha_))
+        settings = f"ridge alpha={alpha} chosen by leave-one-out on the training rows"
+        return Pipeline([*steps, *model.steps]), settings + kept
     with warnings.catch_warnings():
         # Large C on separable data stops at the iteration limit; the inner cross-validation
         # scores that fit as it is, so the warning says nothing the user can act on.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        C, folds = inner_strength(X, y, task, seed=seed, class_weight=weight)
-        model = make_pipeline(MaxAbsScaler(), _logistic(task, C, seed, weight)).fit(X, y)
+        C, folds = inner_strength(X_used, y, task, seed=seed, class_weight=weight)
+        model = make_pipeline(MaxAbsScaler(), _logistic(task, C, seed, weight)).fit(X_used, y)
+    model = Pipeline([*steps, *model.steps])
     if folds < 2:
-        return model, "C=1 (a class has a single training example: no inner cross-validation)"
+        return (
+            model,
+            "C=1 (a class has a single training example: no inner cross-validation)" + kept,
+        )
     return model, (
-        f"C={C:g} chosen by {folds}-fold cross-validation (log loss) on the training rows"
+        f"C={C:g} chosen by {folds}-fold cross-validation (log loss) on the training rows" + kept
     )
 
 

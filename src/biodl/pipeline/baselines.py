@@ -179,6 +179,9 @@ def _holdout(y: np.ndarray, task: Any, seed: int) -> tuple[np.ndarray, np.ndarra
     """Training rows to fit on and a stratified held-out share to choose on (both sorted)."""
     n = len(y)
     held = stratified_subsample(y, max(1, round(HOLDOUT_SHARE * n)), task, seed=seed + 1)
+    if task in ("binary", "multiclass"):  # a class with a single example stays in training
+        counts = np.bincount(y.astype(np.int64))
+        held = held[counts[y[held]] > 1]
     keep = np.setdiff1d(np.arange(n), held)
     return keep, held
 
