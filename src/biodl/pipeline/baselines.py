@@ -71,13 +71,15 @@ class FittedBaseline:
     features : Features
         ``features(part) -> X``, fitted on the training part.
     seconds : float
-        Wall time of every fit (features of the training rows included).
+        Wall time of fitting and choosing (features of the training rows included).
     members : dict of str to MemberFit
         The panel's models by key (empty for ``--baseline fast``).
     selection : str or None
         Where the model was chosen ('valid' or 'train-holdout'); None without a choice.
     selection_scores : dict of str to ndarray
         Each member's scores on the selection part.
+    selection_y : ndarray or None
+        The selection part's targets.
     """
 
     baseline: Baseline
@@ -152,17 +154,10 @@ def fit_baseline_for(cfg: RunConfig, prepared: PreparedData) -> FittedBaseline:
             selection, choose_on, choose_y = "train-holdout", train.subset(held), y[held]
     members = _fit_members(cfg, prepared, features, keys, fit_rows)
     fitted = FittedBaseline(members[keys[0]].baseline, features, 0.0, members, selection)
-    if choose_on is not None:
-        fitted.selection_scores = fitted.predict_members(choose_on)
-        fitted.selection_y = choose_y
-        metric = primary_metric(task)
-        values = {
-            k: compute_metrics(task, choose_y, s)[metric]  # type: ignore[arg-type]
-            for k, s in fitted.selection_scores.items()
-        }
-        chosen = best_member(values)
-        fitted.baseline = members[chosen].baseline
+    if choose_on is not None and choose_y is not None:
+        _choose(fitted, choose_on, choose_y, task)
         if selection == "train-holdout":  # refit the chosen model on the whole training part
+            chosen = fitted.chosen
             refit = _fit_members(cfg, prepared, features, [chosen], everything)[chosen]
             fitted.baseline = refit.baseline
             members[chosen] = MemberFit(
@@ -173,6 +168,16 @@ def fit_baseline_for(cfg: RunConfig, prepared: PreparedData) -> FittedBaseline:
             )
     fitted.seconds = time.perf_counter() - start
     return fitted
+
+
+def _choose(fitted: FittedBaseline, part: Any, y: np.ndarray, task: Any) -> None:
+    """Score every member on the selection ``part``; the best by the primary metric becomes
+    ``fitted.baseline``."""
+    fitted.selection_scores = fitted.predict_members(part)
+    fitted.selection_y = y
+    metric = primary_metric(task)
+    values = {k: compute_metrics(task, y, s)[metric] for k, s in fitted.selection_scores.items()}
+    fitted.baseline = fitted.members[best_member(values)].baseline
 
 
 def _holdout(y: np.ndarray, task: Any, seed: int) -> tuple[np.ndarray, np.ndarray]:
