@@ -290,7 +290,7 @@ def test_every_model_trains_from_the_cli(tmp_path, motif_fasta, model):
     assert config_of(run)["model"]["name"] == model
     assert (
         json.loads((run / "metrics.json").read_text())["baseline"]["features"]
-        == "3-mer frequencies"
+        == "1- to 3-mer frequencies"  # --kmer 3: the spectrum k = 1..3 (one k with fast)
     )
 
 

@@ -29,8 +29,18 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_train_default_model_learns_the_planted_signal(cohort, tmp_path):
     out = tmp_path / "run"
+    # --baseline fast: the single logistic regression, with gradient boosting beside it (the
+    # default panel holds both: tests/test_baseline_panel.py)
     result = biodl(
-        "train", cohort / "records", "--labels", cohort / "Outcomes.txt", "--out", out, *FAST
+        "train",
+        cohort / "records",
+        "--labels",
+        cohort / "Outcomes.txt",
+        "--out",
+        out,
+        "--baseline",
+        "fast",
+        *FAST,
     )
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())

@@ -10,7 +10,13 @@ import scipy.sparse as sp
 
 from biodl.data import kmers as kmers_module
 from biodl.data.alphabet import ALPHABETS
-from biodl.data.kmers import default_k, kmer_counts, positional_onehot, sequence_features
+from biodl.data.kmers import (
+    default_k,
+    kmer_counts,
+    kmer_spectrum,
+    positional_onehot,
+    sequence_features,
+)
 from biodl.data.sequence import SequenceSet
 from biodl.errors import ConfigError
 
@@ -134,3 +140,18 @@ def test_sequence_features(rng: np.random.Generator) -> None:
     np.testing.assert_array_equal(both.toarray()[:, 16:], positional_onehot(seqs, 10).toarray())
     only = sequence_features(seqs, k=2, length=None)
     assert only.shape == (8, 16)
+
+
+def test_kmer_spectrum_puts_each_k_side_by_side(rng: np.random.Generator) -> None:
+    seqs = make_set(random_strings(rng, 6, "ACGT", 30))
+    spectrum = kmer_spectrum(seqs, [1, 2, 3])
+    assert spectrum.format == "csr" and spectrum.dtype == np.float32
+    assert spectrum.shape == (6, 4 + 16 + 64)
+    blocks = [kmer_counts(seqs, k).toarray() for k in (1, 2, 3)]
+    np.testing.assert_array_equal(spectrum.toarray(), np.hstack(blocks))
+    np.testing.assert_allclose(spectrum.toarray().sum(axis=1), 3.0, rtol=1e-6)  # each k sums to 1
+    both = sequence_features(seqs, k=(1, 2, 3), length=30)
+    assert both.shape == (6, 84 + 120)
+    np.testing.assert_array_equal(both.toarray()[:, :84], spectrum.toarray())
+    with pytest.raises(ConfigError, match=r"ks: expected at least one k-mer length"):
+        kmer_spectrum(seqs, [])

@@ -33,9 +33,9 @@ def demo(
 
     --kind sequence (default): 2,000 DNA sequences of 100 bp ('enhancer' = a GATA motif followed
     by an E-box), generated deterministically and written beside the run as <out>-motifs.fa;
-    the baseline counts k-mers. --kind image: scikit-learn's 8x8 handwritten digits (no
+    the baseline panel works on k-mers. --kind image: scikit-learn's 8x8 handwritten digits (no
     download), written beside the run as <out>-digits.npz with a stratified 70/10/20 split;
-    the baseline is logistic regression on the pixels.
+    the baseline panel works on the pixels.
     """
 
     def work() -> None:

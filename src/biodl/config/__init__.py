@@ -53,9 +53,13 @@ __all__ = [
     "flat_options",
     "load_config",
     "section_classes",
+    "upgrade_config",
 ]
 
-SCHEMA_VERSION = 1
+#: Version of ``config.yaml``. 2: ``baseline.name`` 'auto' (the panel) is the default and
+#: 'logistic' the panel's logistic regression; in version 1 files 'logistic' was biodl's single
+#: earlier baseline, now called 'fast', and is read as that (:func:`upgrade_config`).
+SCHEMA_VERSION = 2
 
 
 @dataclass
@@ -83,7 +87,33 @@ class RunConfig:
             For an unknown section or key (the valid ones are listed) or a value of the wrong
             type or outside its set of choices.
         """
-        return _build(cls, raw, source, prefix="")
+        return _build(cls, upgrade_config(raw), source, prefix="")
+
+
+def upgrade_config(raw: Any) -> Any:
+    """A config dict of an older schema, rewritten to mean the same under this one.
+
+    Schema 1 (runs before the baseline panel): ``baseline.name`` 'logistic', or none given
+    (then the default), was the single logistic regression now called 'fast'; reading it as
+    'fast' lets an old run's ``config.yaml`` reproduce that run.
+
+    Examples
+    --------
+    >>> upgrade_config({"schema_version": 1, "baseline": {"name": "logistic"}})
+    {'schema_version': 2, 'baseline': {'name': 'fast'}}
+    >>> upgrade_config({"baseline": {"name": "logistic"}})  # hand-written: as it says
+    {'baseline': {'name': 'logistic'}}
+    """
+    if not isinstance(raw, dict) or raw.get("schema_version") != 1:
+        return raw
+    out = dict(raw)
+    baseline = out.get("baseline")
+    baseline = dict(baseline) if isinstance(baseline, dict) else {}
+    if baseline.get("name", "logistic") == "logistic":
+        baseline["name"] = "fast"
+    out["baseline"] = baseline
+    out["schema_version"] = SCHEMA_VERSION
+    return out
 
 
 _SECTIONS = {f.name for f in dataclasses.fields(RunConfig)}

@@ -10,7 +10,7 @@ Examples
 >>> TrainConfig(lr=0.01).optimizer
 'adam'
 >>> BaselineConfig().name
-'logistic'
+'auto'
 """
 
 from __future__ import annotations
@@ -189,14 +189,17 @@ class BaselineConfig:
     """The classical model trained on the same split."""
 
     name: BaselineOption = option(
-        "logistic",
+        "auto",
         help=choices("baseline"),
         panel=BASELINE,
         keyword="baseline",
         commands=TRAIN_AND_CV,
     )
     k: int | None = option(
-        help="k-mer size of the baseline (default from the alphabet and the median length).",
+        help="Sequences: the longest k-mer of the baseline's k-mer spectrum (k = 1..K "
+        "together; with --baseline fast the one k used). Default from the alphabet and the "
+        "median length (DNA/RNA 4 up to 100 nt, 5 up to 1000, 6 above; protein 1 up to 30 aa, "
+        "2 above).",
         panel=BASELINE,
         keyword="kmer",
         commands=TRAIN_AND_CV,

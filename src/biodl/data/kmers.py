@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,7 +30,14 @@ from biodl.data.alphabet import Alphabet
 from biodl.data.sequence import SequenceSet
 from biodl.errors import ConfigError
 
-__all__ = ["default_k", "kmer_counts", "positional_onehot", "record_blocks", "sequence_features"]
+__all__ = [
+    "default_k",
+    "kmer_counts",
+    "kmer_spectrum",
+    "positional_onehot",
+    "record_blocks",
+    "sequence_features",
+]
 
 _BLOCK_LETTERS = 1 << 22  # letters (or matrix cells) handled per vectorised step
 _MAX_COLUMNS = 1 << 26
@@ -186,24 +194,60 @@ def default_k(alphabet: Alphabet, median_length: float) -> int:
     return 5 if median_length <= 1000 else 6
 
 
-def sequence_features(seqs: SequenceSet, *, k: int, length: int | None) -> sp.csr_matrix:
+def kmer_spectrum(seqs: SequenceSet, ks: Sequence[int]) -> sp.csr_matrix:
+    """k-mer frequencies of several k side by side (a k-mer spectrum).
+
+    Parameters
+    ----------
+    seqs : SequenceSet
+        ``n`` records.
+    ks : sequence of int
+        The k-mer lengths, e.g. ``range(1, 6)``; each block holds frequencies summing to 1
+        per record (:func:`kmer_counts` with ``normalize=True``).
+
+    Returns
+    -------
+    spectrum : (n, sum(n_channels ** k for k in ks)) scipy.sparse.csr_matrix, float32
+        ``[kmer_counts(seqs, ks[0]) | kmer_counts(seqs, ks[1]) | ...]``.
+
+    Examples
+    --------
+    >>> from biodl.data.alphabet import ALPHABETS
+    >>> dna = ALPHABETS["dna"]
+    >>> codes = dna.lut[np.frombuffer(b"ACGTAC", dtype=np.uint8)].copy()
+    >>> seqs = SequenceSet(np.array(["a"], dtype=object), codes, np.array([0, 6]), dna)
+    >>> kmer_spectrum(seqs, [1, 2]).shape
+    (1, 20)
+    """
+    if len(ks) == 0:
+        raise ConfigError("ks: expected at least one k-mer length, got none. Use e.g. [1, 2, 3].")
+    blocks = [kmer_counts(seqs, int(k)) for k in ks]
+    if len(blocks) == 1:
+        return blocks[0]
+    return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+
+def sequence_features(
+    seqs: SequenceSet, *, k: int | Sequence[int], length: int | None
+) -> sp.csr_matrix:
     """k-mer frequencies, plus positional one-hot for fixed-length data.
 
     Parameters
     ----------
     seqs : SequenceSet
         ``n`` records.
-    k : int
-        k-mer length (see :func:`default_k`).
+    k : int or sequence of int
+        k-mer length (see :func:`default_k`), or several lengths for a k-mer spectrum
+        (:func:`kmer_spectrum`).
     length : int or None
         Width of the positional one-hot block; None leaves it out (variable-length data).
 
     Returns
     -------
-    features : (n, n_channels ** k [+ length * n_channels]) scipy.sparse.csr_matrix, float32
-        ``[kmer_counts(seqs, k) | positional_onehot(seqs, length)]``.
+    features : (n, n_kmer_columns [+ length * n_channels]) scipy.sparse.csr_matrix, float32
+        ``[k-mer frequencies | positional_onehot(seqs, length)]``.
     """
-    counts = kmer_counts(seqs, k)
+    counts = kmer_counts(seqs, int(k)) if np.ndim(k) == 0 else kmer_spectrum(seqs, k)  # type: ignore[arg-type]
     if length is None:
         return counts
     onehot = positional_onehot(seqs, length)

@@ -50,7 +50,9 @@ __all__ = [
     "BaselineInfo",
     "BaselineName",
     "ClassWeight",
+    "check_baseline_inputs",
     "fit_baseline",
+    "threads_for",
 ]
 
 BaselineName = Literal["logistic", "random_forest", "gradient_boosting"]
@@ -67,6 +69,8 @@ FOREST_TREES = 300
 #: Boosting rounds and learning rate of the gradient-boosting baselines.
 BOOSTING_ROUNDS = 200
 BOOSTING_RATE = 0.05
+#: Cells (rows x columns) of the dense blocks sparse features are expanded to for boosting.
+_DENSE_BLOCK_CELLS = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -171,14 +175,20 @@ class Baseline:
         DataError
             If ``X`` does not have ``n_features`` columns.
         """
-        X = _dense_for(self.name, _check_features(X))
+        X = _check_features(X)
         if X.shape[1] != self.n_features:
             raise DataError(
                 f"{self.label}: expected {self.n_features} feature columns as at fit, got "
                 f"{X.shape[1]}. Build the features with the same settings (k, length)."
             )
-        with _threads_for(self.name):
-            return self._scores(X)
+        with threads_for(self.name):
+            if not (self.name == "gradient_boosting" and sp.issparse(X)):
+                return self._scores(X)
+            # Boosting bins dense columns only: densify a block of rows at a time, so a large
+            # sparse part never becomes one dense matrix.
+            step = max(1, _DENSE_BLOCK_CELLS // max(1, X.shape[1]))
+            blocks = [self._scores(X[i : i + step].toarray()) for i in range(0, X.shape[0], step)]
+            return np.concatenate(blocks) if blocks else np.zeros((0, self.n_outputs))
 
     def _scores(self, X: Any) -> np.ndarray:
         if self.task == "regression":
@@ -249,16 +259,15 @@ def fit_baseline(
     >>> fit_baseline("logistic", X, y, "regression").predict_scores(X[:2]).shape
     (2, 1)
     """
-    _check_options(name, task, class_weight)
-    X = _dense_for(name, _check_features(X))
-    y, n_outputs = _check_targets(X, y, task, n_classes, label_names)
+    X, y, n_outputs = check_baseline_inputs(name, X, y, task, class_weight, n_classes, label_names)
+    X = _dense_for(name, X)
     weight = "balanced" if class_weight == "balanced" else None
     estimator = _BUILDERS[name](task, seed, weight)
     if task == "regression" and name != "logistic" and y.shape[1] == 1:
         if isinstance(estimator, MultiOutputRegressor):
             estimator = estimator.estimator
         y = y[:, 0]
-    with _threads_for(name):
+    with threads_for(name):
         estimator.fit(X, y)
     return Baseline(
         name=name,
@@ -306,7 +315,27 @@ def _boosting(task: TaskName, seed: int, weight: str | None) -> Any:
     return OneVsRestClassifier(model) if task == "multilabel" else model
 
 
-def _threads_for(name: str) -> Any:
+def check_baseline_inputs(
+    name: str,
+    X: Any,
+    y: np.ndarray,
+    task: TaskName,
+    class_weight: str,
+    n_classes: int | None,
+    label_names: Sequence[str] | None,
+) -> tuple[Any, np.ndarray, int]:
+    """Validate the options, features and targets of a baseline fit (as :func:`fit_baseline`).
+
+    Returns the features (CSR or float64 array), the targets in the layout of ``task`` (2-D
+    for multilabel and regression) and the number of score columns.
+    """
+    _check_options(name, task, class_weight)
+    X = _check_features(X)
+    y, n_outputs = _check_targets(X, y, task, n_classes, label_names)
+    return X, y, n_outputs
+
+
+def threads_for(name: str) -> Any:
     """Histogram boosting's OpenMP loops oversubscribe small shared machines badly (10x slower
     on 2 busy cores); it gets half the cores, the other baselines keep the defaults."""
     limit = max(1, (os.cpu_count() or 2) // 2) if name == "gradient_boosting" else None

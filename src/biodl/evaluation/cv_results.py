@@ -83,23 +83,32 @@ class CVData:
 
 @dataclass(frozen=True)
 class CVModelSummary:
-    """One model over the folds: total training seconds and mean ± sd per metric."""
+    """One model over the folds: total training seconds and mean ± sd per metric.
+
+    ``chosen`` (the baseline panel only): how many folds chose each classical model as their
+    baseline on the fold's validation part; None otherwise and in older runs.
+    """
 
     name: str
     seconds: float
     metrics: dict[str, MeanSd]
+    chosen: dict[str, int] | None = None
 
     def to_json(self) -> JSON:
-        return {
+        out: JSON = {
             "name": self.name,
             "seconds": self.seconds,
             "metrics": {k: v.to_json() for k, v in self.metrics.items()},
         }
+        if self.chosen is not None:
+            out["chosen"] = dict(self.chosen)
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CVModelSummary:
         metrics = {k: MeanSd.from_json(v) for k, v in data["metrics"].items()}
-        return cls(data["name"], data["seconds"], metrics)
+        chosen = data.get("chosen")
+        return cls(data["name"], data["seconds"], metrics, dict(chosen) if chosen else None)
 
 
 @dataclass(frozen=True)

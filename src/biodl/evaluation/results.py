@@ -32,6 +32,7 @@ from biodl.evaluation.estimates import (
     check_schema,
     finite,
 )
+from biodl.evaluation.panel_results import BaselinePanel
 from biodl.evaluation.transfer_results import ScratchResult, TransferFacts
 
 __all__ = [
@@ -415,6 +416,9 @@ class RunResults:
     threshold : Thresholds or None
     prevalence : Prevalence or None
     extra_baselines : list of ExtraBaselineResult
+    baseline_panel : BaselinePanel or None
+        The classical models the baseline was chosen from (``--baseline auto``); None for
+        ``fast``, one named model, and runs written before the panel.
     seeds : SeedsSummary or None
     transfer : TransferFacts or None
     scratch : ScratchResult or None
@@ -433,6 +437,7 @@ class RunResults:
     threshold: Thresholds | None = None
     prevalence: Prevalence | None = None
     extra_baselines: list[ExtraBaselineResult] = field(default_factory=list)
+    baseline_panel: BaselinePanel | None = None
     seeds: SeedsSummary | None = None
     transfer: TransferFacts | None = None
     scratch: ScratchResult | None = None
@@ -466,6 +471,8 @@ class RunResults:
         out["comparison"] = self.comparison.to_json()
         if self.extra_baselines:
             out["extra_baselines"] = [e.to_json() for e in self.extra_baselines]
+        if self.baseline_panel is not None:
+            out["baseline_panel"] = self.baseline_panel.to_json()
         if self.seeds is not None:
             out["seeds"] = self.seeds.to_json()
         if self.transfer is not None:
@@ -520,6 +527,7 @@ class RunResults:
             extra_baselines=[
                 ExtraBaselineResult.from_json(e) for e in data.get("extra_baselines") or []
             ],
+            baseline_panel=section("baseline_panel", BaselinePanel.from_json),
             seeds=section("seeds", SeedsSummary.from_json),
             transfer=section("transfer", TransferFacts.from_json),
             scratch=section("scratch", ScratchResult.from_json),

@@ -214,9 +214,13 @@ class RecordsKind:
         return probe
 
     def extra_baselines(self, cfg: RunConfig, prepared: PreparedData) -> list[ExtraBaseline]:
+        """Gradient boosting beside a linear baseline (logistic beside boosting); none beside
+        the panel (``--baseline auto``), which holds both."""
         from biodl.evaluation.baselines import BASELINES, BaselineName, fit_baseline
         from biodl.kinds import ExtraBaseline
 
+        if cfg.baseline.name == "auto":
+            return []
         other: BaselineName = (
             "logistic" if cfg.baseline.name == "gradient_boosting" else "gradient_boosting"
         )

@@ -2,8 +2,8 @@
 
 Reading and splitting live in :mod:`biodl.data.prepared` and :mod:`biodl.data`; this module says
 how sequences become network input (integer codes expanded to one-hot on the device), which
-networks exist, and which features the baseline uses (k-mer frequencies, plus position-wise
-one-hot for sequences of one length).
+networks exist, and which features the baseline uses (a k-mer spectrum, k = 1..K, plus
+position-wise one-hot for sequences of one length; one k with ``--baseline fast``).
 """
 
 from __future__ import annotations
@@ -39,9 +39,13 @@ DEFAULT_MODEL = "cnn"
 
 @dataclass
 class KmerFeatures:
-    """k-mer frequencies (and position-wise one-hot) of sequences: the baseline's features."""
+    """k-mer frequencies (and position-wise one-hot) of sequences: the baseline's features.
 
-    k: int
+    ``k`` is one k-mer length (``--baseline fast``) or several, side by side (a k-mer
+    spectrum, the panel's features: k = 1..K).
+    """
+
+    k: int | tuple[int, ...]
     length: int | None
     description: str
 
@@ -233,8 +237,11 @@ class SequenceKind:
                 "baseline.positional=true needs sequences of one length; pass --length to crop/pad"
             )
         length = fixed if positional else None
-        description = f"{k}-mer frequencies" + (" + position-wise one-hot" if positional else "")
-        return KmerFeatures(k=k, length=length, description=description)
+        onehot = " + position-wise one-hot" if positional else ""
+        if cfg.baseline.name == "fast":  # biodl's earlier features: one k
+            return KmerFeatures(k=k, length=length, description=f"{k}-mer frequencies{onehot}")
+        spectrum = "1-mer frequencies" if k == 1 else f"1- to {k}-mer frequencies"
+        return KmerFeatures(k=tuple(range(1, k + 1)), length=length, description=spectrum + onehot)
 
     def extra_baselines(self, cfg: RunConfig, prepared: PreparedData) -> list[ExtraBaseline]:
         return []

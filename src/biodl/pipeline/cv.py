@@ -46,7 +46,8 @@ from biodl.evaluation.cv_results import (
 from biodl.evaluation.estimates import MeanSd, finite
 from biodl.evaluation.metrics import compute_metrics, primary_metric
 from biodl.kinds import prepare_run_data
-from biodl.pipeline.fitting import fit_baseline_for, fit_model, model_title, predict_trained
+from biodl.pipeline.baselines import fit_baseline_for
+from biodl.pipeline.fitting import fit_model, model_title, predict_trained
 from biodl.pipeline.folds import cv_folds
 from biodl.pipeline.train import environment_record
 from biodl.report.build import mean_sd_text
@@ -90,6 +91,9 @@ class CVResult:
         for name, stat in model.metrics.items():
             theirs = mean_sd_text(base.metrics[name])
             lines.append(f"{name:<18}{mean_sd_text(stat):<30}{theirs:<30}")
+        if base.chosen:  # the panel: the baseline chosen in each fold
+            folds = ", ".join(f"{name} {n}" for name, n in base.chosen.items())
+            lines += ["", f"baseline chosen per fold (best of the panel): {folds}"]
         positive = self.results.data.positive_text()
         about = [f"{positive}: AUPRC and F1 refer to it"] if positive else []
         return "\n".join([*lines, "", *about, self.results.comparison.verdict])
@@ -208,7 +212,8 @@ def _cross_validate(
     timings["folds"] = time.perf_counter() - clock
     full.emit_warnings()
     rows: list[dict[str, Any]] = []
-    chosen: list[TunedFold] = []
+    tuned: list[TunedFold] = []
+    chosen: list[str] = []  # the baseline of each fold (the panel chooses per fold)
     for fold in folds:
         clock = time.perf_counter()
         run_cfg = _seeded(cfg, fold.repeat) if cfg.train.seeds > 1 else cfg
@@ -220,22 +225,20 @@ def _cross_validate(
             model_cfg, record = _tune_fold(full, fold, run_cfg, nested, seed=cfg.train.seed)
             timings["tune"] += time.perf_counter() - clock
             params = record.params
-            chosen.append(record)
+            tuned.append(record)
         clock = time.perf_counter()
         trained, fit = fit_model(model_cfg, part, progress=progress)
         start = time.perf_counter()
         timings["train"] += start - clock
-        baseline, features = fit_baseline_for(run_cfg, part)
+        baseline = fit_baseline_for(run_cfg, part)  # the panel: chosen on the fold's valid
         baseline_seconds = time.perf_counter() - start
         timings["train"] += baseline_seconds
         clock = time.perf_counter()
         test = part.parts["test"]
         y_test = part.y["test"]
         assert test is not None and y_test is not None
-        scored = {
-            "model": predict_trained(trained, test),
-            "baseline": baseline.predict_scores(features(test)),
-        }
+        scored = {"model": predict_trained(trained, test), "baseline": baseline.predict(test)}
+        chosen.append(baseline.baseline.human_name)
         timings["predict"] += time.perf_counter() - clock
         clock = time.perf_counter()
         for who, scores in scored.items():
@@ -250,26 +253,54 @@ def _cross_validate(
             }
             if nested is not None:
                 row["params"] = json.dumps(params, sort_keys=True) if who == "model" else ""
+            if cfg.baseline.name == "auto":
+                row["baseline"] = chosen[-1] if who == "baseline" else ""
             rows.append({**row, **compute_metrics(targets.task, y_test, scores)})
         timings["metrics"] += time.perf_counter() - clock
     clock = time.perf_counter()
     table = pd.DataFrame(rows)
     model_name = model_title(trained.info["model"])
-    results = _summarise(table, targets.task, model_name, baseline.human_name, full, cfg.data.split)
+    base_name = _baseline_name(chosen)
+    results = _summarise(table, targets.task, model_name, base_name, full, cfg.data.split)
+    if cfg.baseline.name == "auto":
+        _note_panel(results, chosen, on_valid=baseline.selection == "valid")
     results.started = started.isoformat(timespec="seconds")
     if cfg.train.seeds > 1:
         results.seeds = [cfg.train.seed + r for r in range(cfg.train.seeds)]
     if nested is not None:
-        results.tuning = NestedTuning(nested.search, nested.trials, cfg.train.monitor, chosen)
-        tuned = (
+        results.tuning = NestedTuning(nested.search, nested.trials, cfg.train.monitor, tuned)
+        note = (
             f" The {model_name} was tuned inside each fold (nested cross-validation: "
             f"{nested.search} search, {nested.trials} trials on the fold's training part only), "
             "so its scores on the held-out folds are an unbiased estimate of the tuned model."
         )
-        verdict = results.comparison.verdict + tuned
+        verdict = results.comparison.verdict + note
         results.comparison = replace(results.comparison, verdict=verdict)
     timings["metrics"] += time.perf_counter() - clock
     return CVResult(run_dir=None, results=results, folds=table, config=cfg, timings=timings)
+
+
+def _note_panel(results: CVResults, chosen: list[str], *, on_valid: bool) -> None:
+    """Record which model of the panel each fold chose, and say so after the verdict."""
+    counts = {name: chosen.count(name) for name in dict.fromkeys(chosen)}
+    results.baseline = replace(results.baseline, chosen=counts)
+    where = (
+        "that fold's validation part"
+        if on_valid  # every fold alike: the same options
+        else "a held-out fifth of that fold's training part (no validation part)"
+    )
+    note = (
+        f" The baseline of each fold is the best of the classical panel on {where} "
+        f"({', '.join(f'{name} {n}' for name, n in counts.items())} of {len(chosen)})."
+    )
+    results.comparison = replace(results.comparison, verdict=results.comparison.verdict + note)
+
+
+def _baseline_name(chosen: list[str]) -> str:
+    """The baseline's name over folds: the model when every fold chose the same one."""
+    if len(set(chosen)) == 1:
+        return chosen[0]
+    return "best-of-panel"
 
 
 def _tune_fold(
@@ -314,6 +345,12 @@ def fold_data(
     )
 
 
+#: Columns of folds.csv that are not metrics.
+_FOLD_COLUMNS = (
+    *("repeat", "fold", "seed", "who", "n_train", "n_test", "seconds", "params", "baseline"),
+)
+
+
 def _summarise(
     table: pd.DataFrame,
     task: str,
@@ -322,11 +359,7 @@ def _summarise(
     full: PreparedData,
     split: str,
 ) -> CVResults:
-    names = [
-        c
-        for c in table.columns
-        if c not in ("repeat", "fold", "seed", "who", "n_train", "n_test", "seconds", "params")
-    ]
+    names = [c for c in table.columns if c not in _FOLD_COLUMNS]
     summaries = {}
     for who, name in (("model", model_name), ("baseline", baseline_name)):
         part = table[table["who"] == who]

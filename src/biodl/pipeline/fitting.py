@@ -1,10 +1,10 @@
-"""Fit a run's network and its classical baseline on prepared data, and score data with them.
+"""Fit a run's network on prepared data, and score data with it.
 
 :func:`fit_model` is the one way a network is built and trained for any kind of data (train,
 cv, tune, the estimators): the kind fits its input preprocessing on the training part, builds
 the network, optionally pretrains it or loads pretrained weights, and
-:func:`biodl.training.fit.fit_network` trains it. :func:`fit_baseline_for` fits the classical
-baseline on the kind's features of the same training part.
+:func:`biodl.training.fit.fit_network` trains it. The classical baseline is fitted by
+:mod:`biodl.pipeline.baselines`.
 
 Examples
 --------
@@ -26,14 +26,11 @@ from biodl.config import RunConfig
 from biodl.data.prepared import PreparedData
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError
-from biodl.evaluation.baselines import Baseline, fit_baseline
 from biodl.evaluation.metrics import metric_names
-from biodl.kinds import Features
 
 __all__ = [
     "MODEL_TITLES",
     "Trained",
-    "fit_baseline_for",
     "fit_model",
     "model_inputs",
     "model_title",
@@ -199,29 +196,3 @@ def predict_trained(
 def model_inputs(info: dict[str, Any]) -> dict[str, Any]:
     """The fitted input preprocessing of a saved model (schema-1 runs kept it at top level)."""
     return info.get("inputs", info)
-
-
-def fit_baseline_for(cfg: RunConfig, prepared: PreparedData) -> tuple[Baseline, Features]:
-    """Fit the classical baseline on the training part with the kind's features.
-
-    Returns the fitted baseline and the fitted features (``features(part) -> X``).
-    """
-    from biodl.kinds import get_kind
-
-    features = get_kind(prepared.kind).baseline_features(cfg, prepared)
-    X = features(prepared.part("train"))
-    y_train = prepared.y["train"]
-    assert y_train is not None
-    targets = prepared.targets
-    baseline = fit_baseline(
-        cfg.baseline.name,
-        X,
-        y_train,
-        targets.task,
-        seed=cfg.train.seed,
-        class_weight=cfg.train.class_weights,
-        n_classes=len(targets.classes) if targets.task == "multiclass" else None,
-        features=features.description,
-        label_names=targets.label_columns,
-    )
-    return baseline, features

@@ -18,18 +18,18 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from biodl.config import RunConfig
 from biodl.data.prepared import SPLITS, PreparedData
 from biodl.errors import DataWarning
-from biodl.evaluation.baselines import Baseline
 from biodl.evaluation.bootstrap import bootstrap_metrics
 from biodl.evaluation.comparison import paired_bootstrap, verdict
 from biodl.evaluation.estimates import MeanSd, SplitMetrics
 from biodl.evaluation.metrics import compute_metrics, primary_metric
+from biodl.evaluation.panel_results import BaselinePanel
 from biodl.evaluation.results import (
     Comparison,
     DataFacts,
@@ -41,11 +41,14 @@ from biodl.evaluation.results import (
     Thresholds,
     Who,
 )
+from biodl.evaluation.threshold import ThresholdRule
 from biodl.evaluation.transfer_results import ScratchComparison, ScratchResult, ScratchTraining
-from biodl.pipeline.fitting import fit_baseline_for, fit_model, model_title, predict_trained
+from biodl.pipeline.baselines import FittedBaseline, fit_baseline_for, panel_results
+from biodl.pipeline.fitting import fit_model, model_title, predict_trained
 
 __all__ = [
     "AUTO_THRESHOLD_MIN_PER_CLASS",
+    "baseline_panel",
     "check_collapsed",
     "compare_with_scratch",
     "decision_thresholds",
@@ -53,6 +56,7 @@ __all__ = [
     "evaluate_scores",
     "fit_extra_baselines",
     "repeat_over_seeds",
+    "threshold_rule",
 ]
 
 
@@ -62,9 +66,13 @@ def evaluate_scores(
     scores: dict[str, dict[str, np.ndarray]],
     *,
     model_name: str,
-    baseline: Baseline,
+    baseline: FittedBaseline,
 ) -> RunResults:
-    """Metrics per split with bootstrap CIs, and the comparison (``training`` still None)."""
+    """Metrics per split with bootstrap CIs, and the comparison (``training`` still None).
+
+    With the baseline panel, ``baseline_panel`` holds every model's metrics and the verdict
+    says which one is the baseline and why.
+    """
     task = prepared.targets.task
     n_boot, level, seed = cfg.evaluate.n_bootstrap, cfg.evaluate.level, cfg.train.seed
     data = DataFacts(
@@ -115,19 +123,56 @@ def evaluate_scores(
         level=level,
         seed=seed,
     )
-    sentence = verdict(comparison, model_name=model_name, baseline_name=baseline.human_name)
+    human = baseline.baseline.human_name
+    sentence = verdict(comparison, model_name=model_name, baseline_name=human)
+    panel = baseline_panel(cfg, prepared, baseline, final, scores["baseline"][final])
+    if panel is not None:
+        sentence += " " + panel.reason()
     return RunResults(
         task=task,
         primary_metric=metric,
         ci_level=level,
         n_bootstrap=n_boot,
         model=ModelMetrics(model_name, splits["model"]),
-        baseline=ModelMetrics(baseline.human_name, splits["baseline"]),
+        baseline=ModelMetrics(human, splits["baseline"]),
         data=data,
         comparison=Comparison.of(comparison, split=final, verdict=sentence),
         threshold=thresholds,
         prevalence=prevalence,
+        baseline_panel=panel,
     )
+
+
+def baseline_panel(
+    cfg: RunConfig,
+    prepared: PreparedData,
+    baseline: FittedBaseline,
+    final: str,
+    chosen_scores: np.ndarray,
+) -> BaselinePanel | None:
+    """The panel's section of the results: every model's metrics on validation and ``final``.
+
+    ``chosen_scores`` are the baseline's scores on ``final`` (not computed twice). A binary
+    model's thresholded metrics use its own threshold, chosen on validation by the run's rule
+    (as :func:`decision_thresholds` does for the baseline).
+    """
+    if baseline.selection is None:
+        return None
+    y = prepared.y[final]
+    assert y is not None
+    others = [k for k in baseline.members if k != baseline.chosen]
+    scores = baseline.predict_members(prepared.part(final), others) if others else {}
+    scores[baseline.chosen] = chosen_scores
+    rule = threshold_rule(cfg, prepared, has_valid=baseline.selection == "valid")
+
+    def threshold(y_valid: np.ndarray, s: np.ndarray) -> float:
+        from biodl.evaluation.threshold import choose_threshold
+
+        if rule is None:
+            return 0.5
+        return float(choose_threshold(y_valid, s[:, 1], rule=rule).threshold)
+
+    return panel_results(baseline, prepared, (final, y, scores), threshold=threshold)
 
 
 #: Under ``evaluate.threshold='auto'``, the fewest validation examples of each class for which a
@@ -146,14 +191,30 @@ def decision_thresholds(
     """
     from biodl.evaluation.threshold import choose_threshold
 
+    rule = threshold_rule(cfg, prepared, has_valid="valid" in scores["model"])
+    if rule is None:
+        return None
+    y = prepared.y["valid"]
+    assert y is not None
+    model, baseline = (
+        choose_threshold(y, scores[who]["valid"][:, 1], rule=rule).threshold
+        for who in ("model", "baseline")
+    )
+    return Thresholds(rule, "valid", model=float(model), baseline=float(baseline))
+
+
+def threshold_rule(
+    cfg: RunConfig, prepared: PreparedData, *, has_valid: bool
+) -> ThresholdRule | None:
+    """The rule binary thresholds are chosen by on validation, or None when 0.5 is kept.
+
+    None: not a binary task, ``evaluate.threshold='fixed'``, no validation part, or under
+    'auto' balanced classes or fewer than ``AUTO_THRESHOLD_MIN_PER_CLASS`` validation
+    examples of a class; 'auto' otherwise means 'balanced_accuracy'.
+    """
     rule = cfg.evaluate.threshold
     y = prepared.y.get("valid")
-    if (
-        prepared.targets.task != "binary"
-        or rule == "fixed"
-        or y is None
-        or "valid" not in scores["model"]
-    ):
+    if prepared.targets.task != "binary" or rule == "fixed" or y is None or not has_valid:
         return None
     if rule == "auto":
         y_train = prepared.y["train"]
@@ -162,12 +223,8 @@ def decision_thresholds(
             return None
         if min(np.sum(y == 1), np.sum(y == 0)) < AUTO_THRESHOLD_MIN_PER_CLASS:
             return None  # a threshold fitted to a handful of examples is worse than 0.5
-        rule = "balanced_accuracy"
-    model, baseline = (
-        choose_threshold(y, scores[who]["valid"][:, 1], rule=rule).threshold
-        for who in ("model", "baseline")
-    )
-    return Thresholds(rule, "valid", model=float(model), baseline=float(baseline))
+        return "balanced_accuracy"
+    return cast(ThresholdRule, rule)
 
 
 def describe_data(prepared: PreparedData) -> dict[str, Any]:
@@ -208,11 +265,11 @@ def repeat_over_seeds(
     for seed in seeds[1:]:
         cfg_seed = replace(cfg, train=replace(cfg.train, seed=seed))
         trained, _ = fit_model(cfg_seed, prepared, progress=progress)
-        baseline, features = fit_baseline_for(cfg_seed, prepared)
+        baseline = fit_baseline_for(cfg_seed, prepared)
         run: dict[str, dict[str, np.ndarray]] = {"model": {}, "baseline": {}}
         for name in needed:
             run["model"][name] = predict_trained(trained, prepared.part(name))
-            run["baseline"][name] = baseline.predict_scores(features(prepared.part(name)))
+            run["baseline"][name] = baseline.predict(prepared.part(name))
         record(run)
     summary = {
         who: {name: MeanSd.over([run[name] for run in runs]) for name in runs[0]}

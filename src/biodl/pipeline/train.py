@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import platform
-import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,13 +32,8 @@ from biodl.evaluation.estimates import Estimate
 from biodl.evaluation.results import PretrainingFacts, RunResults, TrainingFacts
 from biodl.evaluation.transfer_results import TransferFacts
 from biodl.kinds import prepare_run_data
-from biodl.pipeline.fitting import (
-    Trained,
-    fit_baseline_for,
-    fit_model,
-    model_title,
-    predict_trained,
-)
+from biodl.pipeline.baselines import fit_baseline_for
+from biodl.pipeline.fitting import Trained, fit_model, model_title, predict_trained
 from biodl.pipeline.run_metrics import (
     check_collapsed,
     compare_with_scratch,
@@ -56,6 +50,7 @@ __all__ = [
     "format_summary",
     "kind_figures",
     "label_table",
+    "panel_lines",
     "prediction_table",
     "run_training",
 ]
@@ -139,14 +134,12 @@ def _train_and_evaluate(
         data=replace(cfg.data, kind=prepared.kind),
         model=replace(cfg.model, name=trained.info["model"], params=trained.info["params"]),
     )
-    start = time.perf_counter()
-    baseline, features = fit_baseline_for(resolved, prepared)
-    baseline_seconds = time.perf_counter() - start
+    baseline = fit_baseline_for(resolved, prepared)
     scores: dict[str, dict[str, np.ndarray]] = {"model": {}, "baseline": {}}
     for name in prepared.present():
         part = prepared.part(name)
         scores["model"][name] = predict_trained(trained, part)
-        scores["baseline"][name] = baseline.predict_scores(features(part))
+        scores["baseline"][name] = baseline.predict(part)
     extra = fit_extra_baselines(resolved, prepared)
     check_collapsed(prepared, scores["model"])
     results = evaluate_scores(
@@ -171,11 +164,11 @@ def _train_and_evaluate(
         stopped_early=fit.stopped_early,
         epoch_chosen_on_valid=fit.chosen_on_valid,
         seconds=round(fit.seconds, 3),
-        baseline_seconds=round(baseline_seconds, 3),
+        baseline_seconds=round(baseline.seconds, 3),
         device=fit.device,
         pretraining=PretrainingFacts.from_json(pretraining) if pretraining else None,
     )
-    results.baseline = replace(results.baseline, features=features.description)
+    results.baseline = replace(results.baseline, features=baseline.features.description)
     if results.threshold is not None:  # predict and evaluate on new data use the same one
         trained.info["threshold"] = results.threshold.model
     threshold = results.decision_threshold("model")
@@ -260,6 +253,7 @@ def format_summary(results: RunResults) -> str:
             if name in ours
         )
         lines.append(f"{extra.name} ({split}): {values}")
+    lines += panel_lines(results)
     if results.seeds is not None:
         seeds = results.seeds
         lines += ["", f"over {len(seeds.seeds)} seeds ({seeds.split}, mean ± sd):"]
@@ -274,6 +268,26 @@ def format_summary(results: RunResults) -> str:
     if results.scratch is not None:  # transfer learning --compare-scratch
         lines.append(results.scratch.comparison.verdict)
     return "\n".join(lines)
+
+
+def panel_lines(results: RunResults) -> list[str]:
+    """The baseline panel in the summary: each model's primary metric on the selection part
+    and the final split, its fit time, and which one is the baseline (none without a panel)."""
+    panel = results.baseline_panel
+    if panel is None:
+        return []
+    where = "valid" if panel.selection == "valid" else "held-out train"
+    metric = panel.metric
+    lines = ["", f"baseline panel ({metric}: {where} / {panel.final_split}; fit seconds):"]
+    for m in panel.members:
+        values = f"{_number(m.valid.get(metric))} / {_number(m.final.get(metric))}"
+        mark = "  <- baseline (best on validation)" if m.key == panel.chosen else ""
+        lines.append(f"  {m.name:<22}{values:<18}{m.seconds:>8.1f} s{mark}")
+    return lines
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _with_ci(estimate: Estimate) -> str:

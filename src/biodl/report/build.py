@@ -20,7 +20,7 @@ from biodl.evaluation.estimates import MeanSd, SplitMetrics
 from biodl.evaluation.metrics import METRIC_LABELS
 from biodl.evaluation.results import ModelMetrics, PretrainingFacts, RunResults, TrainingFacts
 from biodl.report import figures as fig
-from biodl.report.html import Figure, ReportContent, SummaryRow, write_report
+from biodl.report.html import Figure, ReportContent, SummaryRow, Table, write_report
 from biodl.report.transfer import transfer_section
 
 
@@ -233,6 +233,7 @@ def build_report(
         figures=figures,
         config_yaml=config_yaml,
         environment=environment,
+        tables=panel_table(results),
         sections=[
             *training_section(results),
             *extra_baselines_section(results),
@@ -306,6 +307,54 @@ def _fact_text(value: Any) -> str:
     return str(value)
 
 
+def panel_table(results: RunResults) -> list[Table]:
+    """The baseline panel: each classical model's scores, training rows and fit time."""
+    panel = results.baseline_panel
+    if panel is None:
+        return []
+    metric = metric_title(panel.metric)
+    where = "validation" if panel.selection == "valid" else "held-out train"
+    rows = [
+        [
+            m.name + (" *" if m.key == panel.chosen else ""),
+            _value_ci(m.valid.get(panel.metric), None, None),
+            _value_ci(m.final.get(panel.metric), None, None),
+            f"{m.seconds:.1f}",
+            f"{m.n_fit:,}" + ("" if m.n_fit >= panel.n_train else f" of {panel.n_train:,}"),
+            m.settings,
+        ]
+        for m in panel.members
+    ]
+    subsampled = any(m.n_fit < panel.n_train for m in panel.members)
+    caption = (
+        f"The classical models fitted on the same training part and features; the one marked * "
+        f"is the baseline of the verdict: the best {metric} on {where}"
+        + (
+            ""
+            if panel.selection == "valid"
+            else " (a stratified fifth of the training part held out, as the run has no "
+            "validation part; the chosen model was then refitted on all of it)"
+        )
+        + ". "
+        + (
+            "Training rows 'n of N': a stratified subsample of the training part (tree models "
+            "need dense features; the subsample keeps memory bounded). "
+            if subsampled
+            else ""
+        )
+        + "Metrics of every model are in metrics.json (baseline_panel)."
+    )
+    columns = [
+        "Model",
+        f"{metric} ({where})",
+        f"{metric} ({panel.final_split})",
+        "Fit (s)",
+        "Training rows",
+        "Settings",
+    ]
+    return [Table("Baseline panel", columns, rows, caption)]
+
+
 def extra_baselines_section(results: RunResults) -> list[tuple[str, str]]:
     """An 'Other baselines' section: each extra baseline's metrics with their intervals."""
     if not results.extra_baselines:
@@ -354,7 +403,11 @@ def training_section(results: RunResults) -> list[tuple[str, str]]:
     """The 'Training' section (none while the run's training facts are unknown)."""
     if results.training is None:
         return []
-    return [("Training", training_text(results.training, results.baseline))]
+    text = training_text(results.training, results.baseline)
+    if results.baseline_panel is not None:
+        n = len(results.baseline_panel.members)
+        text = text.replace(" trained in ", f" was chosen from {n} classical models, trained in ")
+    return [("Training", text)]
 
 
 def training_text(t: TrainingFacts, baseline: ModelMetrics) -> str:

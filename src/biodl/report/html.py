@@ -41,6 +41,7 @@ __all__ = [
     "Interval",
     "ReportContent",
     "SummaryRow",
+    "Table",
     "render_report",
     "write_report",
 ]
@@ -90,6 +91,28 @@ class Figure:
     caption: str = ""
 
 
+@dataclass(frozen=True)
+class Table:
+    """A small table shown in the report, e.g. the models of the baseline panel.
+
+    Parameters
+    ----------
+    heading : str
+        Shown above the table.
+    columns : list of str
+        Column headings.
+    rows : list of list of str
+        Cells, already formatted; a row whose first cell ends with ``" *"`` is shown in bold.
+    caption : str, default ""
+        One or two sentences under the table.
+    """
+
+    heading: str
+    columns: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+
+
 @dataclass
 class ReportContent:
     """Everything the report shows; the run orchestration fills it.
@@ -118,6 +141,8 @@ class ReportContent:
         Versions, seed, device, shown collapsed.
     sections : list of (str, str), default []
         Extra ``(heading, text)`` sections; blank lines in ``text`` separate paragraphs.
+    tables : list of Table, default []
+        Shown right after the headline table (e.g. the baseline panel).
     results_heading : str, default "Results on the test set"
         Heading of the headline table (e.g. "Results over 5 cross-validation folds").
     interval_label : str, default "95% CI"
@@ -141,6 +166,7 @@ class ReportContent:
     config_yaml: str = ""
     environment: dict[str, str] = field(default_factory=dict)
     sections: list[tuple[str, str]] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
     results_heading: str = "Results on the test set"
     interval_label: str = "95% CI"
     how_to_read: str = ""
@@ -250,6 +276,7 @@ def render_report(report: ReportContent) -> str:
     parts.append(f'<p class="verdict">{esc(report.verdict)}</p>')
     parts += _warnings(report.warnings)
     parts += _summary(report)
+    parts += [_table(table) for table in report.tables]
     if report.data_facts:
         parts.append("<h2>Data</h2>")
         parts.append(_pairs_table(report.data_facts, "facts"))
@@ -366,6 +393,23 @@ def _interval_cell(interval: IntervalLike, style: str = "ci") -> str:
         else:
             text += f" [{_number(low)}, {_number(high)}]"
     return esc(text)
+
+
+def _table(table: Table) -> str:
+    head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
+    body = []
+    for row in table.rows:
+        bold = bool(row) and row[0].endswith(" *")
+        cells = "".join(
+            f"<td>{'<strong>' if bold else ''}{esc(c)}{'</strong>' if bold else ''}</td>"
+            for c in row
+        )
+        body.append(f"<tr>{cells}</tr>")
+    caption = f'<p class="how">{esc(table.caption)}</p>' if table.caption else ""
+    return (
+        f"<h3>{esc(table.heading)}</h3><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>{caption}"
+    )
 
 
 def _pairs_table(pairs: Sequence[tuple[str, str]] | Mapping[str, str], css: str) -> str:

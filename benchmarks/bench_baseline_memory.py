@@ -1,0 +1,163 @@
+"""Benchmark: peak memory of a default ``biodl train`` as the number of sequences grows.
+
+Synthetic DNA of 200 bp from biodl's demo generator (:func:`biodl.data.demo.write_demo_fasta`:
+planted GATA-like and E-box motifs, half "enhancer") with 100,000, 300,000 and 1,000,000
+sequences. Two measurements, each in a fresh child process whose peak resident set size
+(``ru_maxrss`` of that child, from ``os.wait4``) is reported with its wall and CPU seconds:
+
+- ``train``: ``python -m biodl train FILE --epochs 1 --bootstrap 100 --quiet`` with every
+  other option at its default (the default CNN, the default split, the baseline panel), and the
+  same with ``--baseline fast`` (biodl's single earlier baseline) beside it. ``--epochs 1``
+  keeps the network's share short; the network's memory does not depend on the epochs.
+- ``baseline``: the child reads and splits the file as ``biodl train`` does, fits the
+  baseline (:func:`biodl.pipeline.baselines.fit_baseline_for`) and scores every part with it,
+  and nothing else: the baseline's own peak. It also prints the resident size after reading
+  (the data alone) and each panel model's training rows and seconds.
+
+Run from the repository root (the data go to a temporary folder)::
+
+    .venv/bin/python benchmarks/bench_baseline_memory.py --sizes 100000 300000 --mode train
+    .venv/bin/python benchmarks/bench_baseline_memory.py --sizes 1000000 --mode baseline
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("BIODL_QUIET", "1")
+LENGTH = 200
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _data(folder: Path, n: int) -> Path:
+    from biodl.data.demo import write_demo_fasta
+
+    path = folder / f"demo_{n}.fa"
+    if not path.exists():
+        start = time.perf_counter()
+        write_demo_fasta(path, n=n, length=LENGTH, seed=0)
+        print(f"  wrote {n:,} x {LENGTH} bp in {time.perf_counter() - start:.0f} s", flush=True)
+    return path
+
+
+def _measure(command: list[str]) -> dict[str, object]:
+    """Run ``command``; its peak RSS (MB), wall and CPU seconds, exit code and output."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "peak_mb": usage.ru_maxrss / 1024,
+        "wall_s": time.perf_counter() - start,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "exit": child.returncode,
+        "output": output,
+    }
+
+
+def _baseline_only(path: str, baseline: str) -> None:
+    """Child of ``--mode baseline``: read, split, fit the baseline, score every part."""
+    from biodl.config import build_config
+    from biodl.kinds import prepare_run_data
+    from biodl.pipeline.baselines import fit_baseline_for
+
+    cfg = build_config(train=path, baseline=baseline, seed=0)
+    start = time.perf_counter()
+    prepared = prepare_run_data(cfg)
+    read = {"read_s": time.perf_counter() - start, "rss_after_read_mb": _rss_mb()}
+    start = time.perf_counter()
+    fitted = fit_baseline_for(cfg, prepared)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    for name in prepared.present():
+        fitted.predict(prepared.part(name))
+    members = {
+        key: {"n_fit": m.n_fit, "seconds": round(m.seconds, 1), "settings": m.settings}
+        for key, m in fitted.members.items()
+    }
+    report = {
+        **read,
+        "sizes": {name: len(prepared.part(name)) for name in prepared.present()},
+        "fit_s": fit_s,
+        "score_s": time.perf_counter() - start,
+        "chosen": fitted.chosen,
+        "members": members,
+    }
+    print("RESULT " + json.dumps(report))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
+    parser.add_argument("--mode", choices=["train", "baseline"], default="train")
+    parser.add_argument("--baselines", nargs="+", default=["auto", "fast"])
+    parser.add_argument("--data", type=Path, default=None, help="folder for the FASTA files")
+    parser.add_argument("--child", nargs=2, metavar=("FILE", "BASELINE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _baseline_only(*args.child)
+        return
+    folder = args.data or Path(tempfile.mkdtemp(prefix="bench_baseline_memory_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"load average {os.getloadavg()[0]:.1f}; data in {folder}", flush=True)
+    rows = []
+    for n in args.sizes:
+        path = _data(folder, n)
+        for baseline in args.baselines:
+            if args.mode == "train":
+                out = folder / f"run_{n}_{baseline}"
+                command = [sys.executable, "-m", "biodl", "train", str(path), "--out", str(out)]
+                command += ["--overwrite", "--epochs", "1", "--bootstrap", "100", "--quiet"]
+                command += ["--baseline", baseline]
+            else:
+                command = [sys.executable, __file__, "--child", str(path), baseline]
+            result = _measure(command)
+            detail = ""
+            if args.mode == "baseline":
+                line = next(
+                    (x for x in str(result["output"]).splitlines() if x.startswith("RESULT ")), ""
+                )
+                detail = line[len("RESULT ") :]
+            elif result["exit"] == 0:
+                metrics = json.loads((out / "metrics.json").read_text())
+                panel = metrics.get("baseline_panel")
+                detail = json.dumps(
+                    {
+                        "baseline": metrics["baseline"]["name"],
+                        "baseline_seconds": metrics["training"]["baseline_seconds"],
+                        "network_seconds": metrics["training"]["seconds"],
+                        "n_fit": {m["key"]: m["n_fit"] for m in panel["members"]} if panel else {},
+                    }
+                )
+            if result["exit"] != 0:
+                detail = str(result["output"])[-2000:]
+            row = (
+                f"| {n:,} | {args.mode} | {baseline} | {result['peak_mb']:,.0f} | "
+                f"{result['wall_s']:,.0f} | {result['cpu_s']:,.0f} | {result['exit']} |"
+            )
+            rows.append(row)
+            print(row, detail, sep="\n  ", flush=True)
+    print("\n| sequences | mode | --baseline | peak RSS MB | wall s | CPU s | exit |")
+    print("| ---: | --- | --- | ---: | ---: | ---: | ---: |")
+    print("\n".join(rows))
+    print(f"load average {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
