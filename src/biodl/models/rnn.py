@@ -1,8 +1,14 @@
 """Recurrent networks (RNN, LSTM, GRU) and a convolutional front feeding a bidirectional LSTM.
 
-Padding is skipped, not just masked: with a mask, sequences are packed with
-``nn.utils.rnn.pack_padded_sequence`` using their true lengths, so the recurrence never sees a
-padded step. Padding is assumed to sit at the right end of each sequence (as biodl pads).
+Padding never reaches a real position: with a mask, each sequence is read from its true first
+to its true last step in both directions. Padding is assumed to sit at the right end of each
+sequence (as biodl pads). On the CPU the forward direction runs over the padded batch (the
+padded steps come after the real ones, so they change nothing before them) and the backward
+direction over each sequence reversed within its own length; both use PyTorch's fused
+recurrent kernels, about three times faster than packed sequences there (see
+``benchmarks/RESULTS.md``). Elsewhere (CUDA, whose cuDNN kernels take packed sequences as they
+are) the sequences are packed with ``nn.utils.rnn.pack_padded_sequence``. Both give the same
+outputs up to float rounding.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from typing import ClassVar, Literal
 
 import torch
 from torch import Tensor, nn
+from torch.func import functional_call
+from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from biodl.models._layers import (
@@ -69,12 +77,21 @@ class _Recurrence(nn.Module):
         self.readout = readout
         self.n_directions = 2 if bidirectional else 1
         self.n_features = hidden_size * self.n_directions
+        # One single-layer, one-direction cell per layer, run with that layer's weights of
+        # self.rnn (torch.func.functional_call); kept in a tuple so that they are not
+        # submodules: they hold no trained weights and are not saved.
+        self._steps = tuple(
+            CELLS[cell](input_size if k == 0 else self.n_features, hidden_size, batch_first=True)
+            for k in range(n_layers)
+        )
 
     def forward(self, seq: Tensor, mask: Tensor | None) -> Tensor:
-        total = seq.shape[1]
         if mask is None:
             out, h_n = self.rnn(seq)
+        elif seq.device.type == "cpu":
+            return self._masked_unpacked(seq, mask)
         else:
+            total = seq.shape[1]
             lengths = mask.sum(dim=1).clamp(min=1).cpu()
             packed = pack_padded_sequence(seq, lengths, batch_first=True, enforce_sorted=False)
             packed_out, h_n = self.rnn(packed)
@@ -84,9 +101,46 @@ class _Recurrence(nn.Module):
             # the first step (backward); packing makes it independent of padding.
             hidden = h_n[0] if isinstance(h_n, tuple) else h_n
             return torch.cat(list(hidden[-self.n_directions :]), dim=1)
+        return self._pool(out, mask)
+
+    def _pool(self, out: Tensor, mask: Tensor | None) -> Tensor:
         h = out.transpose(1, 2)
         mask = full_mask(h) if mask is None else mask
         return masked_mean(h, mask) if self.readout == "mean" else masked_max(h, mask)
+
+    def _masked_unpacked(self, seq: Tensor, mask: Tensor) -> Tensor:
+        """The masked recurrence without packing: forward over the padded batch, backward over
+        each sequence reversed within its length; then the readout."""
+        steps = torch.arange(seq.shape[1], device=seq.device)
+        lengths = mask.sum(dim=1).clamp(min=1)
+        reverse = lengths[:, None] - 1 - steps[None, :]
+        # Position t < length reads position length-1-t; padded positions stay where they are.
+        flip = torch.where(reverse >= 0, reverse, steps[None, :]).unsqueeze(2)
+        h = seq
+        outputs: list[Tensor] = []
+        for layer, step in enumerate(self._steps):
+            if layer:
+                h = F.dropout(h, self.rnn.dropout, self.training)
+            outputs = [functional_call(step, self._weights(layer, ""), (h,))[0]]
+            if self.n_directions == 2:
+                flipped = h.gather(1, flip.expand(-1, -1, h.shape[2]))
+                back = functional_call(step, self._weights(layer, "_reverse"), (flipped,))[0]
+                outputs.append(back.gather(1, flip.expand(-1, -1, back.shape[2])))
+            h = torch.cat(outputs, dim=2) if len(outputs) > 1 else outputs[0]
+        if self.readout != "last":
+            return self._pool(h, mask)
+        last = (lengths - 1).view(-1, 1, 1).expand(-1, 1, outputs[0].shape[2])
+        states = [outputs[0].gather(1, last)[:, 0]]
+        if self.n_directions == 2:
+            states.append(outputs[1][:, 0])  # the backward direction ends at the first step
+        return torch.cat(states, dim=1)
+
+    def _weights(self, layer: int, suffix: str) -> dict[str, Tensor]:
+        """One layer and direction of ``self.rnn``, named as the weights of a one-layer cell."""
+        return {
+            f"{name}_l0": getattr(self.rnn, f"{name}_l{layer}{suffix}")
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        }
 
 
 class RecurrentNet(SequenceModel):
