@@ -91,23 +91,13 @@ class EncodedSequences(Dataset[Batch]):
     length : int, optional
         Crop (centre) / right-pad every sequence to this length; default pads each batch to
         its longest sequence.
-    buckets : bool, default False
-        When shuffling sequences of different lengths (and no ``length``), batch sequences of
-        similar length together (:class:`LengthBuckets`), so little compute goes to padding.
-        Otherwise, and always without shuffling, batches follow :class:`BatchSampler`.
     """
 
     def __init__(
-        self,
-        seqs: SequenceSet,
-        y: np.ndarray | None = None,
-        *,
-        length: int | None = None,
-        buckets: bool = False,
+        self, seqs: SequenceSet, y: np.ndarray | None = None, *, length: int | None = None
     ):
         self.seqs = seqs
         self.length = length
-        self.buckets = buckets
         lengths = seqs.lengths
         # Fixed-length data is laid out once as a (n, L) matrix: a batch is then one gather.
         self._fixed: np.ndarray | None = None
@@ -133,13 +123,6 @@ class EncodedSequences(Dataset[Batch]):
         mask = codes != 0 if self.has_padding else None
         y = self._y[torch.from_numpy(index)] if self._y is not None else None
         return Batch(codes, mask, y)
-
-    def sampler(self, batch_size: int, *, shuffle: bool, seed: int) -> Sampler[np.ndarray]:
-        """The batches :func:`loader` draws: :class:`LengthBuckets` when shuffling sequences of
-        different lengths with ``buckets``, else :class:`BatchSampler`."""
-        if shuffle and self.buckets and self._fixed is None:
-            return LengthBuckets(self.seqs.lengths, batch_size, seed=seed)
-        return BatchSampler(len(self), batch_size, shuffle=shuffle, seed=seed)
 
 
 class BatchSampler(Sampler[np.ndarray]):
@@ -173,58 +156,6 @@ class BatchSampler(Sampler[np.ndarray]):
             order = np.arange(self.n)
         for start in range(0, self.n, self.batch_size):
             yield order[start : start + self.batch_size]
-
-
-class LengthBuckets(Sampler[np.ndarray]):
-    """Batches of examples of similar length, in random order; reshuffled every epoch.
-
-    Examples (sequences, records) are shuffled, cut into chunks of ``50 * batch_size``, sorted
-    by length inside each chunk, and batched; batch order is then shuffled. Padding per batch
-    stays small while the batches still change every epoch.
-
-    Parameters
-    ----------
-    lengths : (n,) int array
-    batch_size : int
-    seed : int, default 0
-    weights : (n,) float array, optional
-        Sampling weights: with them, each epoch draws ``n`` records with replacement in
-        proportion to the weights (balanced sampling) before bucketing.
-    """
-
-    def __init__(
-        self,
-        lengths: np.ndarray,
-        batch_size: int,
-        *,
-        seed: int = 0,
-        weights: np.ndarray | None = None,
-    ) -> None:
-        self.lengths = np.asarray(lengths)
-        self.batch_size = max(1, min(batch_size, len(self.lengths)))
-        self.seed = seed
-        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
-        self.epoch = 0
-
-    def __len__(self) -> int:
-        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        rng = np.random.default_rng([self.seed, self.epoch])
-        self.epoch += 1
-        n = len(self.lengths)
-        if self.weights is not None:
-            order = rng.choice(n, size=n, replace=True, p=self.weights / self.weights.sum())
-        else:
-            order = rng.permutation(n)
-        chunk = 50 * self.batch_size
-        batches = []
-        for start in range(0, n, chunk):
-            part = order[start : start + chunk]
-            part = part[np.argsort(-self.lengths[part], kind="stable")]
-            batches += [part[k : k + self.batch_size] for k in range(0, len(part), self.batch_size)]
-        for k in rng.permutation(len(batches)):
-            yield batches[k]
 
 
 def loader(

@@ -33,11 +33,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from torch.utils.data import Sampler
 
-from biodl.data.dataset import LengthBuckets
 from biodl.data.records import RecordSet
 from biodl.errors import ConfigError, DataError
 
@@ -287,3 +288,55 @@ def _statics(values: np.ndarray, spec: GridSpec) -> np.ndarray:
     z = (values - np.asarray(spec.static_mean)) / np.asarray(spec.static_std)
     missing = np.isnan(z)
     return np.concatenate([np.where(missing, 0.0, z), missing], axis=1).astype(np.float32)
+
+
+class LengthBuckets(Sampler[np.ndarray]):
+    """Batches of records of similar length, in random order; reshuffled every epoch.
+
+    Records are shuffled, cut into chunks of ``50 * batch_size``, sorted by length inside each
+    chunk, and batched; batch order is then shuffled. Padding per batch stays small while the
+    batches still change every epoch.
+
+    Parameters
+    ----------
+    lengths : (n,) int array
+    batch_size : int
+    seed : int, default 0
+    weights : (n,) float array, optional
+        Sampling weights: with them, each epoch draws ``n`` records with replacement in
+        proportion to the weights (balanced sampling) before bucketing.
+    """
+
+    def __init__(
+        self,
+        lengths: np.ndarray,
+        batch_size: int,
+        *,
+        seed: int = 0,
+        weights: np.ndarray | None = None,
+    ) -> None:
+        self.lengths = np.asarray(lengths)
+        self.batch_size = max(1, min(batch_size, len(self.lengths)))
+        self.seed = seed
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        rng = np.random.default_rng([self.seed, self.epoch])
+        self.epoch += 1
+        n = len(self.lengths)
+        if self.weights is not None:
+            order = rng.choice(n, size=n, replace=True, p=self.weights / self.weights.sum())
+        else:
+            order = rng.permutation(n)
+        chunk = 50 * self.batch_size
+        batches = []
+        for start in range(0, n, chunk):
+            part = order[start : start + chunk]
+            part = part[np.argsort(-self.lengths[part], kind="stable")]
+            batches += [part[k : k + self.batch_size] for k in range(0, len(part), self.batch_size)]
+        for k in rng.permutation(len(batches)):
+            yield batches[k]

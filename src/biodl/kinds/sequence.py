@@ -189,7 +189,7 @@ class SequenceKind:
     ) -> Dataset[Any]:
         from biodl.data.dataset import EncodedSequences
 
-        return EncodedSequences(part, y, length=inputs["length"], buckets=training)
+        return EncodedSequences(part, y, length=inputs["length"])
 
     def baseline_features(self, cfg: RunConfig, prepared: PreparedData) -> KmerFeatures:
         from biodl.data.kmers import default_k
