@@ -64,8 +64,14 @@ def test_help_does_not_import_torch():
 
 
 def test_train_fasta_with_header_labels_writes_the_run(tmp_path, motif_fasta):
+    import torch
+
     run = tmp_path / "run"
+    torch.set_num_threads(2)  # by default, training runs on one thread whatever torch had
     result = biodl("train", motif_fasta, "--out", run, *FAST)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    assert threads == 1
     assert result.exit_code == 0, result.output
     for name in (
         "config.yaml",
@@ -113,6 +119,7 @@ def test_train_fasta_with_header_labels_writes_the_run(tmp_path, motif_fasta):
     assert sorted(predictions["split"].unique()) == ["test", "train", "valid"]
     env = json.loads((run / "environment.json").read_text())
     assert str(motif_fasta) in env["input_sha256"]
+    assert env["threads"] == 1
     html = (run / "report.html").read_text()
     assert "data:image/png;base64" in html and "https://" not in html
     assert not list(tmp_path.glob(".run.partial-*"))

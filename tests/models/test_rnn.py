@@ -99,3 +99,17 @@ def test_masked_path_with_dropout_between_layers_trains() -> None:
     assert not torch.allclose(first, second)  # dropout between layers is active
     first.sum().backward()
     assert all(p.grad is not None for p in model.parameters())
+
+
+def test_building_draws_the_initial_weights_as_before() -> None:
+    # The one-direction cells of the masked path draw nothing from the seeded generator: the
+    # recurrent layer and the head start from what nn.LSTM and nn.Linear alone would draw.
+    torch.manual_seed(0)
+    model = build_model("lstm", in_channels=4, n_outputs=1, length=None, n_layers=2)
+    after = torch.rand(1)
+    torch.manual_seed(0)
+    rnn = torch.nn.LSTM(4, 64, num_layers=2, batch_first=True, bidirectional=True)
+    head = torch.nn.Linear(128, 1)
+    torch.testing.assert_close(model.recurrence.rnn.weight_hh_l1_reverse, rnn.weight_hh_l1_reverse)
+    torch.testing.assert_close(model.head.weight, head.weight)
+    torch.testing.assert_close(after, torch.rand(1))

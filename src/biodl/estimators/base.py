@@ -101,7 +101,7 @@ class DeepEstimator(BaseEstimator):
     class_weights: str = "none"
     seed: int = 0
     device: str = "cpu"
-    threads: int = 0
+    threads: int = 1
     verbose: bool = False
 
     def _read(self, X: Any) -> Any:

@@ -77,7 +77,7 @@ class SequenceClassifier(DeepClassifier, _SequenceEstimator):
     epochs, batch_size, lr, optimizer, loss, weight_decay, l1, l2, patience, class_weights, seed,
     device, threads
         As the options of ``biodl train`` (defaults 'auto', 64, 1e-3, 'adam', 'auto', 0, 0, 0, 5,
-        'none', 0, 'cpu', 0).
+        'none', 0, 'cpu', 1).
     valid_size : float, default 0.1
         Fraction of ``X`` held out for early stopping (stratified); 0 trains on all of ``X``
         for ``epochs`` epochs.

@@ -79,11 +79,16 @@ class _Recurrence(nn.Module):
         self.n_features = hidden_size * self.n_directions
         # One single-layer, one-direction cell per layer, run with that layer's weights of
         # self.rnn (torch.func.functional_call); kept in a tuple so that they are not
-        # submodules: they hold no trained weights and are not saved.
-        self._steps = tuple(
-            CELLS[cell](input_size if k == 0 else self.n_features, hidden_size, batch_first=True)
-            for k in range(n_layers)
-        )
+        # submodules: they hold no trained weights and are not saved. Their own (unused)
+        # initial weights are drawn from a forked random generator, so the network starts
+        # from the same weights as before they existed.
+        with torch.random.fork_rng(devices=[]):
+            self._steps = tuple(
+                CELLS[cell](
+                    input_size if k == 0 else self.n_features, hidden_size, batch_first=True
+                )
+                for k in range(n_layers)
+            )
 
     def forward(self, seq: Tensor, mask: Tensor | None) -> Tensor:
         if mask is None:
