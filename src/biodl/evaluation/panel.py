@@ -6,16 +6,19 @@ matrix with settings that keep its cost bounded:
 
 - ``logistic``: features scaled by their maximum absolute value, then L2-regularised logistic
   regression whose strength ``C`` is chosen from :data:`C_GRID` by stratified
-  :data:`INNER_FOLDS`-fold cross-validation (log loss) on the training rows only; ridge
-  regression with its strength chosen by leave-one-out over :data:`RIDGE_GRID` for regression.
+  :data:`INNER_FOLDS`-fold cross-validation (log loss) on the training rows only (at most
+  :data:`INNER_MAX_ROWS` of them, :func:`inner_strength`); ridge regression with its strength
+  chosen by leave-one-out over :data:`RIDGE_GRID` for regression.
 - ``random_forest``: :data:`FOREST_TREES` trees, one thread.
 - ``gradient_boosting``: histogram gradient-boosted trees, at most :data:`BOOSTING_ROUNDS`
   rounds at learning rate :data:`BOOSTING_RATE`, stopped early on a tenth of the training rows.
 
-The tree models need dense input; they are fitted on a stratified subsample of at most
-:func:`tree_rows` rows when the training part is large, and the linear model on at most
-:data:`LINEAR_MAX_ROWS` rows (:func:`stratified_subsample`), so memory stays bounded whatever
-the number of examples. :func:`best_member` picks the model with the best validation score.
+Each model sees the columns that vary in its training rows (:func:`varying_columns`). The tree
+models need dense input: callers (:mod:`biodl.pipeline.baselines`) give them a stratified
+subsample of at most :func:`tree_rows` rows when the training part is large, and the linear
+model at most :data:`LINEAR_MAX_ROWS` rows (:func:`stratified_subsample`), so memory stays
+bounded whatever the number of examples. :func:`best_member` picks the model with the best
+validation score.
 
 Examples
 --------
