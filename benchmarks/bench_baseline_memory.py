@@ -11,8 +11,10 @@ sequences. Two measurements, each in a fresh child process whose peak resident s
   keeps the network's share short; the network's memory does not depend on the epochs.
 - ``baseline``: the child reads and splits the file as ``biodl train`` does, fits the
   baseline (:func:`biodl.pipeline.baselines.fit_baseline_for`) and scores every part with it,
-  and nothing else: the baseline's own peak. It also prints the resident size after reading
-  (the data alone) and each panel model's training rows and seconds.
+  and nothing else. Besides the child's peak it prints the peak while reading and preparing
+  (``read_peak_mb``: the split and the leakage check), the resident size after it (the data
+  alone), and, the peak being reset then (``/proc/self/clear_refs``), the peak of the baseline
+  phase alone (``baseline_peak_mb``), with each panel model's training rows and seconds.
 
 Run from the repository root (the data go to a temporary folder)::
 
@@ -35,12 +37,22 @@ os.environ.setdefault("BIODL_QUIET", "1")
 LENGTH = 200
 
 
-def _rss_mb() -> float:
+def _rss_mb(field: str = "VmRSS") -> float:
+    """The process's resident size (``VmRSS``) or its peak since the last reset (``VmHWM``)."""
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS"):
+            if line.startswith(field):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _reset_peak() -> bool:
+    """Start the peak (``VmHWM``) again from the current size (Linux ``clear_refs`` 5)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def _data(folder: Path, n: int) -> Path:
@@ -80,7 +92,12 @@ def _baseline_only(path: str, baseline: str) -> None:
     cfg = build_config(train=path, baseline=baseline, seed=0)
     start = time.perf_counter()
     prepared = prepare_run_data(cfg)
-    read = {"read_s": time.perf_counter() - start, "rss_after_read_mb": _rss_mb()}
+    read = {
+        "read_s": time.perf_counter() - start,
+        "read_peak_mb": _rss_mb("VmHWM"),
+        "rss_after_read_mb": _rss_mb(),
+        "peak_reset": _reset_peak(),
+    }
     start = time.perf_counter()
     fitted = fit_baseline_for(cfg, prepared)
     fit_s = time.perf_counter() - start
@@ -93,6 +110,7 @@ def _baseline_only(path: str, baseline: str) -> None:
     }
     report = {
         **read,
+        "baseline_peak_mb": _rss_mb("VmHWM"),
         "sizes": {name: len(prepared.part(name)) for name in prepared.present()},
         "fit_s": fit_s,
         "score_s": time.perf_counter() - start,

@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.preprocessing import MaxAbsScaler
 
 import biodl
 from biodl.config import build_config
 from biodl.errors import ConfigError
 from biodl.evaluation.metrics import compute_metrics
-from biodl.evaluation.panel import PANEL, inner_strength
+from biodl.evaluation.panel import PANEL, inner_strength, varying_columns
 from biodl.kinds import prepare_run_data
 from biodl.pipeline import baselines as panel_fitting
 from biodl.pipeline.baselines import fit_baseline_for
@@ -93,7 +94,8 @@ def test_panel_picks_the_linear_model_when_it_beats_the_trees(tmp_path):
 
 def test_inner_cv_strength_comes_from_the_training_part_only(tmp_path):
     cfg, prepared, fitted = _fit(signed_positions(tmp_path / "signed.csv"))
-    X_train = fitted.features(prepared.part("train"))
+    X_train = varying_columns(fitted.features(prepared.part("train")))[1]
+    X_train = MaxAbsScaler().fit_transform(X_train)  # as the logistic regression sees them
     C, _ = inner_strength(X_train, prepared.y["train"], "binary", seed=cfg.train.seed)
     model = fitted.members["logistic"].baseline.estimator[-1]
     assert model.C == C

@@ -155,3 +155,18 @@ def test_kmer_spectrum_puts_each_k_side_by_side(rng: np.random.Generator) -> Non
     np.testing.assert_array_equal(both.toarray()[:, :84], spectrum.toarray())
     with pytest.raises(ConfigError, match=r"ks: expected at least one k-mer length"):
         kmer_spectrum(seqs, [])
+
+
+def test_spectrum_features_in_row_blocks_equal_one_block(
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seqs = make_set(random_strings(rng, 23, "ACGT", 30))
+    whole = sequence_features(seqs, k=(1, 2, 3), length=30)
+    monkeypatch.setattr(kmers_module, "SPECTRUM_BLOCK", 5)
+    blocks = sequence_features(seqs, k=(1, 2, 3), length=30)
+    assert blocks.shape == whole.shape and blocks.dtype == np.float32
+    np.testing.assert_array_equal(blocks.toarray(), whole.toarray())
+    np.testing.assert_array_equal(
+        sequence_features(seqs, k=(1, 2), length=None).toarray(),
+        kmer_spectrum(seqs, [1, 2]).toarray(),
+    )

@@ -55,9 +55,9 @@ def test_inner_strength_is_chosen_by_cross_validation_on_the_rows_given(rng):
     """The choice equals an independent k-fold log-loss search on the same (training) rows."""
     X = rng.normal(size=(300, 20))
     y = (X[:, 0] + 0.8 * rng.normal(size=300) > 0).astype(np.int64)
-    C, folds = inner_strength(X, y, "binary", seed=3)
+    Xs = MaxAbsScaler().fit_transform(X)  # as the panel's logistic regression sees them
+    C, folds = inner_strength(Xs, y, "binary", seed=3)
     assert folds == 3
-    Xs = MaxAbsScaler().fit_transform(X)
     losses = []
     for c in C_GRID:
         total = 0.0
@@ -137,3 +137,30 @@ def test_member_errors(rng):
         fit_member("xgboost", X, y, "binary")  # type: ignore[arg-type]
     with pytest.raises(DataError, match=r"training labels hold only class 0"):
         fit_member("random_forest", X, np.zeros(len(X), dtype=np.int64), "binary")
+
+
+@pytest.mark.parametrize("name", PANEL)
+def test_constant_columns_are_dropped_before_the_fit(name, rng):
+    X, y = _data(rng, "binary")
+    wide = np.hstack([X, np.zeros((len(X), 5)), np.ones((len(X), 2))])
+    fit = fit_member(name, sp.csr_matrix(wide[:200]), y[:200], "binary", seed=0)
+    assert "on the 6 of 13 columns that vary in the training rows" in fit.settings
+    assert fit.baseline.n_features == 13
+    plain = fit_member(name, X[:200], y[:200], "binary", seed=0)
+    np.testing.assert_allclose(
+        fit.baseline.predict_scores(sp.csr_matrix(wide[200:])),
+        plain.baseline.predict_scores(X[200:]),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_inner_strength_is_chosen_on_a_subsample_of_many_rows(rng, monkeypatch):
+    X, y = _data(rng, "binary", n=400)
+    monkeypatch.setattr(panel, "INNER_MAX_ROWS", 90)
+    fit = fit_member("logistic", X, y, "binary", seed=0)
+    assert "on 90 of the training rows (stratified subsample)" in fit.settings
+    rows = stratified_subsample(y, 90, "binary", seed=0)
+    Xs = MaxAbsScaler().fit_transform(X)
+    assert inner_strength(Xs[rows], y[rows], "binary")[0] == fit.baseline.estimator[-1].C
+    assert fit.n_fit == 400  # the final model sees every row

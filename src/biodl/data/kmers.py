@@ -245,10 +245,35 @@ def sequence_features(
     Returns
     -------
     features : (n, n_kmer_columns [+ length * n_channels]) scipy.sparse.csr_matrix, float32
-        ``[k-mer frequencies | positional_onehot(seqs, length)]``.
+        ``[k-mer frequencies | positional_onehot(seqs, length)]``. Several k are built for at
+        most :data:`SPECTRUM_BLOCK` records at a time, so the matrix is assembled row block by
+        row block (about twice its final size at most, not the several times a column-wise
+        stack of whole blocks takes).
     """
-    counts = kmer_counts(seqs, int(k)) if np.ndim(k) == 0 else kmer_spectrum(seqs, k)  # type: ignore[arg-type]
+    if np.ndim(k) != 0:
+        ks = [int(x) for x in k]  # type: ignore[union-attr]
+        if len(seqs) <= SPECTRUM_BLOCK:
+            return _spectrum_block(seqs, ks, length)
+        rows = [
+            _spectrum_block(
+                seqs.subset(np.arange(a, min(a + SPECTRUM_BLOCK, len(seqs)))), ks, length
+            )
+            for a in range(0, len(seqs), SPECTRUM_BLOCK)
+        ]
+        return sp.vstack(rows, format="csr", dtype=np.float32)
+    counts = kmer_counts(seqs, int(k))  # type: ignore[arg-type]
     if length is None:
         return counts
     onehot = positional_onehot(seqs, length)
     return sp.hstack([counts, onehot], format="csr", dtype=np.float32)
+
+
+#: Records per row block of :func:`sequence_features` with several k.
+SPECTRUM_BLOCK = 20_000
+
+
+def _spectrum_block(seqs: SequenceSet, ks: list[int], length: int | None) -> sp.csr_matrix:
+    spectrum = kmer_spectrum(seqs, ks)
+    if length is None:
+        return spectrum
+    return sp.hstack([spectrum, positional_onehot(seqs, length)], format="csr", dtype=np.float32)

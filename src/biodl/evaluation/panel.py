@@ -6,16 +6,19 @@ matrix with settings that keep its cost bounded:
 
 - ``logistic``: features scaled by their maximum absolute value, then L2-regularised logistic
   regression whose strength ``C`` is chosen from :data:`C_GRID` by stratified
-  :data:`INNER_FOLDS`-fold cross-validation (log loss) on the training rows only; ridge
-  regression with its strength chosen by leave-one-out over :data:`RIDGE_GRID` for regression.
+  :data:`INNER_FOLDS`-fold cross-validation (log loss) on the training rows only (at most
+  :data:`INNER_MAX_ROWS` of them, :func:`inner_strength`); ridge regression with its strength
+  chosen by leave-one-out over :data:`RIDGE_GRID` for regression.
 - ``random_forest``: :data:`FOREST_TREES` trees, one thread.
 - ``gradient_boosting``: histogram gradient-boosted trees, at most :data:`BOOSTING_ROUNDS`
   rounds at learning rate :data:`BOOSTING_RATE`, stopped early on a tenth of the training rows.
 
-The tree models need dense input; they are fitted on a stratified subsample of at most
-:func:`tree_rows` rows when the training part is large, and the linear model on at most
-:data:`LINEAR_MAX_ROWS` rows (:func:`stratified_subsample`), so memory stays bounded whatever
-the number of examples. :func:`best_member` picks the model with the best validation score.
+Each model sees the columns that vary in its training rows (:func:`varying_columns`). The tree
+models need dense input: callers (:mod:`biodl.pipeline.baselines`) give them a stratified
+subsample of at most :func:`tree_rows` rows when the training part is large, and the linear
+model at most :data:`LINEAR_MAX_ROWS` rows (:func:`stratified_subsample`), so memory stays
+bounded whatever the number of examples. :func:`best_member` picks the model with the best
+validation score.
 
 Examples
 --------
@@ -52,7 +55,7 @@ from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.multioutput import MultiOutputRegressor
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MaxAbsScaler
 from threadpoolctl import threadpool_limits
 
@@ -72,6 +75,7 @@ __all__ = [
     "C_GRID",
     "FOREST_TREES",
     "INNER_FOLDS",
+    "INNER_MAX_ROWS",
     "LINEAR_MAX_ROWS",
     "PANEL",
     "RIDGE_GRID",
@@ -84,6 +88,7 @@ __all__ = [
     "member_description",
     "stratified_subsample",
     "tree_rows",
+    "varying_columns",
 ]
 
 #: The models of the panel, in the order they are fitted and preferred on a tie.
@@ -98,6 +103,8 @@ RIDGE_GRID: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
 #: cross-validation (where a large C on separable data would otherwise spend most of the time).
 LOGISTIC_MAX_ITER = 500
 INNER_MAX_ITER = 100
+#: Most training rows the inner cross-validation chooses C on (a stratified subsample above).
+INNER_MAX_ROWS = 30_000
 #: Trees of the random forest (scikit-learn's default).
 FOREST_TREES = 100
 #: Most rounds and learning rate of the gradient boosting (early stopping usually ends sooner).
@@ -324,12 +331,12 @@ def varying_columns(X: Any) -> tuple[VarianceThreshold | None, Any]:
     them; ``(None, X)`` when every column varies (or none does: nothing to choose from)."""
     selector = VarianceThreshold()
     try:
-        reduced = selector.fit_transform(X)
+        selector.fit(X)
     except ValueError:  # every column is constant
         return None, X
     if selector.get_support().all():
         return None, X
-    return selector, reduced
+    return selector, selector.transform(X)
 
 
 def _kept(used: Any, X: Any) -> str:
@@ -340,32 +347,40 @@ def _linear(X: Any, y: np.ndarray, task: TaskName, seed: int, weight: str | None
     """Scaled linear model with its strength chosen by inner cross-validation on ``X`` only.
 
     Constant columns are dropped first: they carry nothing, and leave-one-out ridge works on
-    the smaller of rows and columns (GB1 one-hot: ~500 of ~5,700 columns vary).
+    the smaller of rows and columns (GB1 one-hot: ~500 of ~5,700 columns vary). The features
+    are scaled once; the strength is chosen on at most :data:`INNER_MAX_ROWS` of the rows
+    (a stratified subsample), so the inner cross-validation's copies stay small.
     """
     selector, X_used = varying_columns(X)
-    steps = [("drop_constant", selector)] if selector is not None else []
+    steps: list[tuple[str, Any]] = [("drop_constant", selector)] if selector is not None else []
     kept = _kept(X_used, X) if selector is not None else ""
+    scaler = MaxAbsScaler().fit(X_used)
+    X_used = scaler.transform(X_used)
+    steps.append(("maxabsscaler", scaler))
     if task == "regression":
-        ridge = RidgeCV(alphas=RIDGE_GRID, alpha_per_target=True)
-        model = make_pipeline(MaxAbsScaler(), ridge).fit(X_used, y)
+        ridge = RidgeCV(alphas=RIDGE_GRID, alpha_per_target=True).fit(X_used, y)
         alpha = ", ".join(f"{a:g}" for a in np.atleast_1d(ridge.alpha_))
         settings = f"ridge alpha={alpha} chosen by leave-one-out on the training rows"
-        return Pipeline([*steps, *model.steps]), settings + kept
+        return Pipeline([*steps, ("model", ridge)]), settings + kept
+    rows = stratified_subsample(y, INNER_MAX_ROWS, task, seed=seed)
     with warnings.catch_warnings():
         # Large C on separable data stops at the iteration limit; the inner cross-validation
         # scores that fit as it is, so the warning says nothing the user can act on.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        C, folds = inner_strength(X_used, y, task, seed=seed, class_weight=weight)
-        model = make_pipeline(MaxAbsScaler(), _logistic(task, C, seed, weight)).fit(X_used, y)
-    model = Pipeline([*steps, *model.steps])
+        inner = X_used if len(rows) == len(y) else X_used[rows]
+        C, folds = inner_strength(inner, y[rows], task, seed=seed, class_weight=weight)
+        del inner
+        model = _logistic(task, C, seed, weight).fit(X_used, y)
+    pipeline = Pipeline([*steps, ("model", model)])
     if folds < 2:
-        return (
-            model,
-            "C=1 (a class has a single training example: no inner cross-validation)" + kept,
-        )
-    return model, (
-        f"C={C:g} chosen by {folds}-fold cross-validation (log loss) on the training rows" + kept
+        how = "C=1 (a class has a single training example: no inner cross-validation)"
+        return pipeline, how + kept
+    on = (
+        "the training rows"
+        if len(rows) == len(y)
+        else f"{len(rows):,} of the training rows (stratified subsample)"
     )
+    return pipeline, f"C={C:g} chosen by {folds}-fold cross-validation (log loss) on {on}" + kept
 
 
 def _logistic(
@@ -383,7 +398,8 @@ def inner_strength(
     Parameters
     ----------
     X : (n, d) ndarray or sparse matrix
-        Training features only: the choice never sees validation or test data.
+        Training features only, as the model sees them (scaled): the choice never sees
+        validation or test data.
     y : (n,) int or (n, K) int
         Class codes (binary, multiclass) or 0/1 labels (multilabel).
     task : {'binary', 'multiclass', 'multilabel'}
@@ -426,17 +442,18 @@ def inner_strength(
         (y[train].min(axis=0) == y[train].max(axis=0)).any() for train, _ in splits
     ):
         return 1.0, 1  # a label is constant in a fold's training rows: no fair choice
-    X = MaxAbsScaler().fit_transform(X)
     losses = np.zeros(len(C_GRID))
     for train, held in splits:
+        X_train, X_held = X[train], X[held]
         model = _logistic(task, C_GRID[0], seed, class_weight, INNER_MAX_ITER)
         for j, C in enumerate(C_GRID):
             if task == "multilabel":
                 model.set_params(estimator__C=C)
             else:  # each strength starts from the previous one's solution
                 model.set_params(C=C, warm_start=True)
-            model.fit(X[train], y[train])
-            losses[j] += _log_loss(model, X[held], y[held], task)
+            model.fit(X_train, y[train])
+            losses[j] += _log_loss(model, X_held, y[held], task)
+        del X_train, X_held
     return float(C_GRID[int(np.argmin(losses))]), folds
 
 

@@ -194,23 +194,25 @@ def _holdout(y: np.ndarray, task: Any, seed: int) -> tuple[np.ndarray, np.ndarra
 def _fit_members(
     cfg: RunConfig, prepared: PreparedData, features: Features, keys: list[str], rows: np.ndarray
 ) -> dict[str, MemberFit]:
-    """Fit the panel's models ``keys`` on the training ``rows`` (subsampled when many)."""
+    """Fit the panel's models ``keys`` on the training ``rows`` (subsampled when many).
+
+    The linear model is fitted first on up to ``LINEAR_MAX_ROWS`` rows; only then are the
+    features cut down to the tree models' rows, so the two never both hold a large copy.
+    """
     task, seed = prepared.targets.task, cfg.train.seed
     train, y_all = prepared.part("train"), prepared.y["train"]
     assert y_all is not None
     start = time.perf_counter()
     linear = rows[stratified_subsample(y_all[rows], LINEAR_MAX_ROWS, task, seed=seed)]
     X = features(train if len(linear) == len(train) else train.subset(linear))
-    featured = time.perf_counter() - start  # shared by the models: counted once, in the first
     y = y_all[linear]
-    trees = stratified_subsample(y, tree_rows(X.shape[1]), task, seed=seed)
-    out = {}
-    for i, key in enumerate(keys):
-        subset = key != "logistic" and len(trees) < len(linear)
-        fit = fit_member(
+    featured = time.perf_counter() - start  # shared by the models: counted in the first one
+
+    def fit(key: str, X: Any, y: np.ndarray) -> MemberFit:
+        member = fit_member(
             key,  # type: ignore[arg-type]
-            X[trees] if subset else X,
-            y[trees] if subset else y,
+            X,
+            y,
             task,
             seed=seed,
             class_weight=cfg.train.class_weights,
@@ -218,9 +220,19 @@ def _fit_members(
             features=features.description,
             label_names=prepared.targets.label_columns,
         )
-        seconds = fit.seconds + (featured if i == 0 else 0.0)
-        out[key] = MemberFit(fit.baseline, seconds, fit.n_fit, fit.settings)
-    return out
+        extra = featured if not out else 0.0
+        return MemberFit(member.baseline, member.seconds + extra, member.n_fit, member.settings)
+
+    out: dict[str, MemberFit] = {}
+    if "logistic" in keys:
+        out["logistic"] = fit("logistic", X, y)
+    trees = stratified_subsample(y, tree_rows(X.shape[1]), task, seed=seed)
+    if len(trees) < len(y):
+        X, y = X[trees], y[trees]
+    for key in keys:
+        if key != "logistic":
+            out[key] = fit(key, X, y)
+    return {key: out[key] for key in keys}
 
 
 def _n_classes(prepared: PreparedData) -> int | None:
