@@ -235,8 +235,10 @@ def stage_classical(p: Protocol, folder: Path) -> dict[str, Any]:
         if p.subset is not None and data.ids is not None:
             subset = p.subset()
             subset_rows = np.flatnonzero(np.isin(data.ids, sorted(subset.ids)))
+            out["subset"] = {"label": subset.label, "note": subset.note, "n": len(subset_rows)}
         out["models"] = fit_split(data, metrics, subset_rows)
         out["n_train"], out["n_test"] = len(data.train), len(data.test)
+    out["wall"] = time.perf_counter() - start
     return out
 
 
@@ -266,6 +268,10 @@ def run_stage(stage: str, name: str, args: argparse.Namespace) -> dict[str, Any]
     """Run one stage in a child process (own session, killed at the limit); its summary."""
     folder = args.work / name
     result_file = folder / f"{stage}.json"
+    earlier = _read_json(result_file)
+    if earlier is not None and earlier.get("status") != "ok":  # keep the record of a failure
+        with open(folder / "attempts.jsonl", "a") as history:
+            history.write(json.dumps({"stage": stage, **earlier}, default=float) + "\n")
     result_file.unlink(missing_ok=True)
     command = [sys.executable, str(Path(__file__).resolve()), "--stage", stage, "--only", name]
     command += ["--data", str(args.data), "--work", str(args.work)]
@@ -358,6 +364,10 @@ def _sizes(deep: dict[str, Any] | None, classical: dict[str, Any] | None) -> str
         return " / ".join(f"{s.get(k, 0):,}" for k in ("train", "valid", "test"))
     if classical and classical.get("status") == "ok" and "n_train" in classical:
         return f"{classical['n_train']:,} / – / {classical['n_test']:,}"
+    if classical and classical.get("status") == "ok" and classical.get("folds"):
+        sizes = classical["models"]["random forest"]["fold_sizes"]
+        n, test = sum(sizes), np.mean(sizes)
+        return f"{n:,} in {len(sizes)} folds (~{n - test:,.0f} / – / {test:,.0f})"
     return "–"
 
 
@@ -419,16 +429,19 @@ def dataset_rows(meta: dict[str, Any], deep: Any, classical: Any) -> list[list[s
         else:
             head, tail = ["", "", "", ""], ["", "", ""]
         rows.append([*head, label, deep_cell, base_cell, *sk, *tail])
-    if deep_ok and deep.get("subset"):
-        sub = deep["subset"]
-        for metric, estimate in sub["deep"].items():
+    sub = (deep or {}).get("subset") or (classical or {}).get("subset")
+    if sub:
+        for metric in [m for m in metrics if m != "auroc"]:
             sk = []
             for name in ("random forest", "gradient boosting"):
                 entry = classical["models"][name].get("subset", {}) if classical_ok else {}
                 sk.append(_cell(entry.get(metric)))
             label = f"{metric} on the {sub['label']}"
-            base = _cell(sub["baseline"].get(metric))
-            rows.append(["", "", "", "", label, _cell(estimate), base, *sk, "", "", ""])
+            if deep_ok and deep.get("subset"):
+                ours = _cell(sub["deep"].get(metric)), _cell(sub["baseline"].get(metric))
+            else:
+                ours = ("–", "–")
+            rows.append(["", "", "", "", label, *ours, *sk, "", "", ""])
     return rows
 
 
@@ -470,8 +483,21 @@ def _commit() -> str:
     return head + (" (with uncommitted changes)" if dirty else "")
 
 
-def _notes(meta: dict[str, Any], deep: Any, classical: Any) -> list[str]:
-    lines = list(meta.get("notes", []))
+def _attempts(folder: Path) -> list[str]:
+    """Earlier failed attempts of a stage (e.g. a time limit hit before a rerun)."""
+    path = folder / "attempts.jsonl"
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        a = json.loads(line)
+        what = f"limit of {a['limit']:,} s hit" if a["status"] == "timeout" else "failed"
+        out.append(f"an earlier {a['stage']} attempt: {what} after {a['seconds']:,.0f} s")
+    return out
+
+
+def _notes(meta: dict[str, Any], deep: Any, classical: Any, folder: Path) -> list[str]:
+    lines = list(meta.get("notes", [])) + _attempts(folder)
     if deep and deep.get("status") == "ok":
         if deep["mode"] == "split":
             e = deep["epochs"]
@@ -510,6 +536,8 @@ def _notes(meta: dict[str, Any], deep: Any, classical: Any) -> list[str]:
                     f"sklearn {name} fitted on a uniform random {entry['train_rows']:,} of the "
                     f"{classical['n_train']:,} training rows"
                 )
+        if classical.get("subset") and not (deep and deep.get("subset")):
+            lines.append(classical["subset"]["note"])
         if classical.get("folds"):
             sizes = classical["models"]["random forest"]["fold_sizes"]
             lines.append(f"sklearn fold test sizes: {sizes}")
@@ -596,7 +624,8 @@ def write_table(args: argparse.Namespace) -> None:
     for meta in metas:
         folder = args.work / meta["name"]
         deep, classical = _read_json(folder / "biodl.json"), _read_json(folder / "classical.json")
-        lines.append(f"- **{meta['name']}**: " + "; ".join(_notes(meta, deep, classical)) + ".")
+        notes = _notes(meta, deep, classical, folder)
+        lines.append(f"- **{meta['name']}**: " + "; ".join(notes) + ".")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}")
