@@ -173,6 +173,20 @@ def test_predefined_split_matches_the_column():
     assert only.valid.tolist() == [] and only.test.tolist() == [1]
 
 
+def test_predefined_split_reads_mave_nn_part_names():
+    """MAVE-NN's ``set`` column says training / validation / test."""
+    column = np.array(["training", "validation", "test", "Training", "test"])
+    s = split_indices(
+        np.zeros(5),
+        task="regression",
+        test_size=0.2,
+        valid_size=0.1,
+        method="predefined",
+        predefined=column,
+    )
+    assert s.train.tolist() == [0, 3] and s.valid.tolist() == [1] and s.test.tolist() == [2, 4]
+
+
 def test_predefined_errors():
     kw = dict(
         task="regression",

@@ -124,7 +124,8 @@ class DataFields:
         panel=DATA,
     )
     split_column: str | None = option(
-        help="Column with train / valid / test for each sequence, for --split predefined.",
+        help="Column with train / valid / test for each sequence (also training, validation, val; "
+        "any case), for --split predefined.",
         panel=DATA,
     )
     similarity_threshold: float = option(

@@ -57,12 +57,14 @@ SPLIT_METHODS: tuple[SplitMethod, ...] = (
 )
 
 #: Accepted values of a predefined split column (case-insensitive) and the part they name.
+#: ``training`` is MAVE-NN's name (its ``set`` column: training / validation / test).
 PREDEFINED_NAMES: dict[str, str] = {
     "train": "train",
     "valid": "valid",
     "validation": "valid",
     "val": "valid",
     "test": "test",
+    "training": "train",
 }
 
 
