@@ -77,6 +77,7 @@ __all__ = [
     "INNER_FOLDS",
     "INNER_MAX_ROWS",
     "LINEAR_MAX_ROWS",
+    "LINEAR_MAX_VALUES",
     "PANEL",
     "RIDGE_GRID",
     "TREE_MAX_CELLS",
@@ -85,6 +86,7 @@ __all__ = [
     "best_member",
     "fit_member",
     "inner_strength",
+    "linear_rows",
     "member_description",
     "stratified_subsample",
     "tree_rows",
@@ -115,8 +117,11 @@ BOOSTING_PATIENCE = 10
 #: Bins per feature of the boosting (63 rather than 255: about 3x faster on ~1,400 k-mer
 #: columns, with the same validation score on the nRC training part).
 BOOSTING_BINS = 63
-#: Most training rows the linear model is fitted on (a stratified subsample above that).
+#: Most training rows the linear model is fitted on (a stratified subsample above that), and
+#: most stored values (non-zeros of sparse features, cells of dense ones) of its matrix: its
+#: fit holds a few copies of it (varying columns, scaling, the solver's), ~28 bytes a value.
 LINEAR_MAX_ROWS = 100_000
+LINEAR_MAX_VALUES = 30_000_000
 #: Most training rows the tree models are fitted on, and most cells (rows x features) of the
 #: dense matrix they need: a stratified subsample of the linear model's rows above that.
 TREE_MAX_ROWS = 30_000
@@ -160,6 +165,18 @@ def member_description(name: BaselineName) -> str:
         f"bins per feature, stopped after {BOOSTING_PATIENCE} rounds without gain on a tenth "
         "of the training rows"
     )
+
+
+def linear_rows(values_per_row: float) -> int:
+    """Most training rows the linear model is fitted on, for rows of ``values_per_row`` stored
+    values each (non-zeros of sparse features).
+
+    Examples
+    --------
+    >>> linear_rows(20), linear_rows(600)
+    (100000, 50000)
+    """
+    return max(1000, min(LINEAR_MAX_ROWS, int(LINEAR_MAX_VALUES // max(1.0, values_per_row))))
 
 
 def tree_rows(n_features: int) -> int:

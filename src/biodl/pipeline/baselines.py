@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from biodl.config import RunConfig
 from biodl.data.prepared import PreparedData
@@ -40,6 +41,7 @@ from biodl.evaluation.panel import (
     MemberFit,
     best_member,
     fit_member,
+    linear_rows,
     stratified_subsample,
     tree_rows,
 )
@@ -56,6 +58,8 @@ __all__ = [
 
 #: Examples whose features are built at once when scoring a part.
 ROW_BLOCK = 50_000
+#: Training rows whose features measure the values stored per row (the linear model's budget).
+PROBE_ROWS = 1_000
 #: Without a validation part, the share of the training part held out to choose the baseline.
 HOLDOUT_SHARE = 0.2
 
@@ -196,7 +200,8 @@ def _fit_members(
 ) -> dict[str, MemberFit]:
     """Fit the panel's models ``keys`` on the training ``rows`` (subsampled when many).
 
-    The linear model is fitted first on up to ``LINEAR_MAX_ROWS`` rows; only then are the
+    The linear model is fitted first on up to ``LINEAR_MAX_ROWS`` rows (fewer when each row
+    stores many values: :func:`~biodl.evaluation.panel.linear_rows`); only then are the
     features cut down to the tree models' rows, so the two never both hold a large copy.
     """
     task, seed = prepared.targets.task, cfg.train.seed
@@ -204,6 +209,10 @@ def _fit_members(
     assert y_all is not None
     start = time.perf_counter()
     linear = rows[stratified_subsample(y_all[rows], LINEAR_MAX_ROWS, task, seed=seed)]
+    if len(linear) > PROBE_ROWS:  # fewer rows where each row stores many values
+        size = linear_rows(_values_per_row(features(train.subset(linear[:PROBE_ROWS]))))
+        if size < len(linear):
+            linear = linear[stratified_subsample(y_all[linear], size, task, seed=seed)]
     X = features(train if len(linear) == len(train) else train.subset(linear))
     y = y_all[linear]
     featured = time.perf_counter() - start  # shared by the models: counted in the first one
@@ -233,6 +242,12 @@ def _fit_members(
         if key != "logistic":
             out[key] = fit(key, X, y)
     return {key: out[key] for key in keys}
+
+
+def _values_per_row(X: Any) -> float:
+    """Stored values per row of a feature matrix (non-zeros when sparse)."""
+    stored = X.nnz if sp.issparse(X) else X.size
+    return stored / max(1, X.shape[0])
 
 
 def _n_classes(prepared: PreparedData) -> int | None:
