@@ -7,9 +7,10 @@ so amplitude differences between series survive; ``instance`` z-scores every ser
 own (shape only, what the UCR archive stores). The statistics are fitted on the training part
 only and kept in non-persistent buffers of the wrapper network.
 
-Baselines on the same split: logistic regression on per-channel summary statistics (mean,
+Baselines on the same split: the classical panel on per-channel summary statistics (mean,
 min, max, last, count, slope; :func:`biodl.data.summary.summary_features`) and 1-nearest
-neighbour with Euclidean distance on the normalised series (:class:`NearestNeighbour`).
+neighbour with Euclidean distance on the normalised series (:class:`NearestNeighbour`), which
+competes with the panel's models on validation (``--baseline auto``).
 
 Examples
 --------
@@ -424,7 +425,17 @@ class TimeSeriesKind:
         def fit(part: TimeSeriesSet, y: np.ndarray) -> NearestNeighbour:
             return NearestNeighbour(stats, n_classes).fit(part, y)
 
-        return [ExtraBaseline("1-NN (Euclidean)", fit)]
+        how = stats["how"]
+        scaled = "unscaled" if how == "none" else f"{how}-z-scored"
+        return [
+            ExtraBaseline(
+                "1-NN (Euclidean)",
+                fit,
+                key="nearest_neighbour",
+                features=f"the {scaled} series",
+                settings="1 neighbour, Euclidean distance on the series as the network sees them",
+            )
+        ]
 
     def read(
         self, path: str, inputs: dict[str, Any], data: DataConfig, *, require_labels: bool
