@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from biodl.data._files import fail, file_suffix
+from biodl.data._files import fail, file_suffix, open_stream
 from biodl.data.expression_table import examples, read_header, read_table
 from biodl.errors import DataWarning, MissingDependencyError
 
@@ -417,7 +417,9 @@ def read_metadata(path: str | Path, *, flag: str = "--labels") -> pd.DataFrame:
     if not file.is_file():
         raise fail(source, f"no such metadata file; check the path given to {flag}.")
     names, sep = read_header(file, source)
-    table = pd.read_csv(file, sep=sep, dtype={names[0]: str})
+    stream, _ = open_stream(file, source)
+    with stream:
+        table = pd.read_csv(stream, sep=sep, dtype={names[0]: str})
     if table.empty:
         raise fail(source, "the metadata table has no rows.")
     ids = table.iloc[:, 0].astype(str).str.strip()

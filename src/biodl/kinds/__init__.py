@@ -322,10 +322,12 @@ def prepare_run_data(cfg: RunConfig, *, seed: int | None = None) -> PreparedData
     The one preparation path of every command: :func:`biodl.data.prepared.prepare_raw` on
     what the kind's reader returns.
     """
+    from biodl.data.input_files import reading
     from biodl.data.prepared import check_label_options, check_split_option, prepare_raw
 
-    kind = get_kind(resolve_kind(cfg.data))
-    check_split_option(kind, cfg.data)  # before reading: a bad option fails fast
-    check_label_options(kind, cfg.data)
-    raw = kind.read_run(cfg)
+    with reading():  # detection, reading and the checksums share one opening of each file
+        kind = get_kind(resolve_kind(cfg.data))
+        check_split_option(kind, cfg.data)  # before reading: a bad option fails fast
+        check_label_options(kind, cfg.data)
+        raw = kind.read_run(cfg)
     return prepare_raw(kind, raw, cfg.data, seed=cfg.train.seed if seed is None else seed)

@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from biodl.data.input_files import head, seekable
 from biodl.data.timeseries import LABEL_NAMES, TimeSeriesSet, read_timeseries
 from biodl.errors import DataError
 from biodl.evaluation.search_space import DEFAULT_SPACES, ParamSpec
@@ -242,14 +243,13 @@ def looks_like_timeseries(path: Path) -> bool:
     """
     if path.suffix.lower() == ".npz":
         try:
-            with np.load(path, allow_pickle=False) as archive:
+            with np.load(seekable(path), allow_pickle=False) as archive:
                 return any(k.lower().startswith("x") for k in archive.files)
-        except (ValueError, OSError):
+        except (ValueError, OSError, EOFError):
             return False
     if path.suffix.lower() not in _TEXT_SUFFIXES or not path.is_file():
         return False
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        lines = [handle.readline() for _ in range(2)]
+    lines = _head_lines(path, 2)
     tokens = [t.strip() for t in lines[0].replace(",", " ").replace("\t", " ").split()]
     if len(tokens) < 11:
         return False
@@ -259,6 +259,20 @@ def looks_like_timeseries(path: Path) -> bool:
     named = {t.lower() for t in tokens} & set(LABEL_NAMES)
     numeric = sum(_number(t) for t in body)
     return bool(named) and numeric >= len(body) - 2 and len(body) == len(tokens)
+
+
+#: What detection reads of a series file (the first lines; a longer line is cut).
+_DETECT_BYTES = 1 << 20
+
+
+def _head_lines(path: str | Path, n: int) -> list[str]:
+    """The first ``n`` lines of a text file ("" past its end) from its first bytes; a line cut
+    at the end of those bytes loses its last, perhaps partial, token."""
+    data = head(path, _DETECT_BYTES)
+    lines = data.decode("utf-8", errors="replace").splitlines(keepends=True)[:n]
+    if len(data) == _DETECT_BYTES and lines and not lines[-1].endswith("\n"):
+        lines[-1] = lines[-1].rsplit(None, 1)[0] if lines[-1].split() else lines[-1]
+    return lines + [""] * (n - len(lines))
 
 
 def _number(token: str) -> bool:
@@ -497,8 +511,7 @@ def _is_ucr(path: str) -> bool:
 
 
 def _headerless(path: str) -> bool:
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        first = handle.readline().replace(",", " ").replace("\t", " ").split()
+    first = _head_lines(path, 1)[0].replace(",", " ").replace("\t", " ").split()
     return all(_number(t) for t in first)
 
 
