@@ -4,8 +4,8 @@ Every opening of a file is counted where Python opens it: the ``open`` audit eve
 (:func:`sys.addaudithook`), raised by ``open()``, ``io.open``, ``os.open`` and so by pandas,
 numpy, gzip and Pillow alike. Kind detection, reading, and the checksums of
 ``environment.json`` all used to open the training file again; now detection and the checksum
-use the bytes the reader reads (:mod:`biodl.data.input_files`). Files opened by C libraries
-(an ``.h5ad`` through HDF5) are not seen here; see ``docs/run-directory.md``.
+use the bytes the reader reads (:mod:`biodl.data.input_files`). HDF5 opens an ``.h5ad``
+without an audit event, so ``h5py.File`` is counted too.
 """
 
 from __future__ import annotations
@@ -150,6 +150,33 @@ def test_icu_records_and_outcomes_are_opened_once(tmp_path: Path, opens: Counter
     _train(tmp_path, root / "records", labels=root / "Outcomes.txt")
     assert opens and set(opens.values()) == {1}, {k: v for k, v in opens.items() if v != 1}
     assert opens["Outcomes.txt"] == 1
+
+
+def test_an_h5ad_is_opened_once(
+    tmp_path: Path, opens: Counter[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anndata = pytest.importorskip("anndata")
+    h5py = pytest.importorskip("h5py")
+    init = h5py.File.__init__
+
+    def counted_init(self: Any, name: Any, *args: Any, **kwargs: Any) -> None:
+        if isinstance(name, (str, os.PathLike)):  # HDF5 opens the file itself (no audit event)
+            path = Path(os.fspath(name)).resolve()
+            if path.parent == (tmp_path / "data").resolve():
+                opens[path.name] += 1
+        init(self, name, *args, **kwargs)
+
+    rng = np.random.default_rng(5)
+    y = np.arange(80) % 2
+    obs = pd.DataFrame({"cell": np.where(y == 1, "T", "B")}, index=[f"c{i}" for i in range(80)])
+    counts = rng.poisson(5.0 + 5.0 * y[:, None] * (np.arange(20) < 5), (80, 20))
+    adata = anndata.AnnData(counts.astype(np.float32), obs=obs)
+    adata.var_names = [f"g{j}" for j in range(20)]
+    adata.write_h5ad(tmp_path / "data" / "cells.h5ad")
+    opens.clear()
+    monkeypatch.setattr(h5py.File, "__init__", counted_init)
+    _train(tmp_path, tmp_path / "data" / "cells.h5ad", label_columns=["cell"])
+    assert dict(opens) == {"cells.h5ad": 1}  # HDF5 reads the bytes read once, not the file
 
 
 def test_an_image_npz_is_opened_once(tmp_path: Path, opens: Counter[str]) -> None:

@@ -64,7 +64,8 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     read_h5ad = anndata.read_h5ad
 
     def counted_read_h5ad(path: Any, *args: Any, **kwargs: Any) -> Any:
-        counts[Path(path).name] += 1
+        if isinstance(path, (str, os.PathLike)):  # bytes already read are counted above
+            counts[Path(path).name] += 1
         return read_h5ad(path, *args, **kwargs)
 
     monkeypatch.setattr(anndata, "read_h5ad", counted_read_h5ad)

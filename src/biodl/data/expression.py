@@ -228,8 +228,12 @@ def read_anndata(path: str | Path) -> Any:
         raise MissingDependencyError(
             "reading .h5ad needs anndata; install it with 'pip install anndata'."
         ) from None
+    from biodl.data.input_files import seekable
+
     try:
-        return anndata.read_h5ad(path)
+        # HDF5 reads a file object as well as a path: inside input_files.reading() the bytes
+        # are read once, so the run's checksum needs no second reading of the file.
+        return anndata.read_h5ad(seekable(path))
     except Exception as err:  # h5py/anndata raise many types on a broken file
         raise fail(str(path), f"cannot read as AnnData .h5ad ({err}). Check the file.") from None
 
