@@ -83,6 +83,7 @@ __all__ = [
     "TREE_MAX_CELLS",
     "TREE_MAX_ROWS",
     "MemberFit",
+    "PartModel",
     "best_member",
     "fit_member",
     "inner_strength",
@@ -129,13 +130,57 @@ TREE_MAX_CELLS = 60_000_000
 
 
 @dataclass(frozen=True)
+class PartModel:
+    """A kind's own classical model in the panel (e.g. 1-NN on the series): it scores parts.
+
+    The panel's models score feature matrices (:class:`Baseline`); a kind's extra baseline
+    (:class:`biodl.kinds.ExtraBaseline`) reads the parts themselves, so it is wrapped in this.
+
+    Attributes
+    ----------
+    name : str
+        Its key in the panel, e.g. 'nearest_neighbour'.
+    human_name : str
+        In words, e.g. '1-NN (Euclidean)'.
+    features : str
+        What it reads, in words.
+    model : object
+        The fitted model: ``model.predict_scores(part)`` gives scores in the task's layout.
+
+    Examples
+    --------
+    >>> class Constant:
+    ...     def predict_scores(self, part):
+    ...         return np.full((len(part), 2), 0.5)
+    >>> m = PartModel("constant", "constant", "nothing", Constant())
+    >>> m.predict_part([1, 2, 3]).shape, m.label
+    ((3, 2), 'constant on nothing')
+    """
+
+    name: str
+    human_name: str
+    features: str
+    model: Any
+
+    @property
+    def label(self) -> str:
+        """E.g. '1-NN (Euclidean) on the scaled series' (the name alone without features)."""
+        return f"{self.human_name} on {self.features}" if self.features else self.human_name
+
+    def predict_part(self, part: Any) -> np.ndarray:
+        """Scores on ``part`` (float64, the task's layout)."""
+        return np.asarray(self.model.predict_scores(part), dtype=np.float64)
+
+
+@dataclass(frozen=True)
 class MemberFit:
     """One fitted model of the panel.
 
     Attributes
     ----------
-    baseline : Baseline
-        The fitted model; ``baseline.predict_scores(X)`` scores features built as at fit.
+    baseline : Baseline or PartModel
+        The fitted model; ``baseline.predict_scores(X)`` scores features built as at fit, or
+        for a kind's own model ``baseline.predict_part(part)`` scores the part itself.
     seconds : float
         Wall time of the fit (inner cross-validation included).
     n_fit : int
@@ -144,7 +189,7 @@ class MemberFit:
         Its settings in words, e.g. ``"C=0.1 chosen by 3-fold cross-validation ..."``.
     """
 
-    baseline: Baseline
+    baseline: Baseline | PartModel
     seconds: float
     n_fit: int
     settings: str
