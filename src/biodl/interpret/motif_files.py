@@ -185,7 +185,7 @@ def _meme_motif(lines: list[str], start: int, path: Path, alphabet: str) -> tupl
                 break
             i += 1
             continue
-        if text[0].isalpha():  # URL or the next MOTIF ends a matrix without w=
+        if text.startswith(("URL", "MOTIF")):  # ends a matrix (early when w= is given)
             break
         row = _numbers(text, path, i + 1, f"{size} probabilities")
         if len(row) != size:
