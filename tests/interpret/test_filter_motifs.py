@@ -55,7 +55,7 @@ def test_filters_built_from_motifs_match_them_back() -> None:
     act = np.maximum(first_layer_activations(data.onehot, weight), 0)
     found = filter_motifs(data.onehot, act, width=width, threshold=0.7)
     assert all(f.n_sites > 20 for f in found)
-    best = match_motifs([f.motif for f in found], db).best()
+    best = match_motifs([f.motif.trimmed() for f in found], db).best()
     assert [b.target for b in best] == [m.id for m in db]
     assert all(b.q_value < 0.05 and b.strand == "+" and b.offset == 0 for b in best)
 
@@ -82,6 +82,7 @@ def test_jaspar_filters_recover_planted_jaspar_motifs(shared_data: Path) -> None
     for f, m in enumerate(planted):
         weight[f, :, : m.width] = m.log_odds().T
     act = np.maximum(first_layer_activations(data.onehot, weight), 0)
-    best = match_motifs([f.motif for f in filter_motifs(data.onehot, act, width=width)], db).best()
+    found = filter_motifs(data.onehot, act, width=width)
+    best = match_motifs([f.motif.trimmed() for f in found], db).best()
     assert [b.target for b in best] == [m.id for m in planted]
     assert all(b.q_value < 0.05 for b in best)

@@ -132,6 +132,25 @@ class Motif:
             raise DataError(f"motif {self.id}: alphabet {self.alphabet} has no complement")
         return replace(self, probabilities=self.probabilities[::-1, order].copy())
 
+    def trimmed(self, min_bits: float = 0.3) -> Motif:
+        """The motif without its uninformative ends: the span from the first to the last
+        position of at least ``min_bits`` information content (the whole motif when none
+        reaches it).
+
+        Filter motifs are as wide as the filter and often carry a few informative positions
+        between noise; trim them before matching, as Tomtom users do.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> Motif("m", np.vstack([np.full((2, 4), 0.25), np.eye(4)[[0, 1]]])).trimmed().width
+        2
+        """
+        keep = np.flatnonzero(self.information_content() >= min_bits)
+        if len(keep) == 0:
+            return self
+        return replace(self, probabilities=self.probabilities[keep[0] : keep[-1] + 1].copy())
+
     def log_odds(
         self, background: np.ndarray | None = None, *, pseudocount: float = 0.01
     ) -> np.ndarray:

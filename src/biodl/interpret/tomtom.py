@@ -7,23 +7,34 @@ The statistic follows Tomtom (Gupta et al. 2007, Genome Biology 8:R24):
    variation scores 0) or by minus their Euclidean distance (``"euclidean"``, Tomtom's ED).
 2. **Alignment score.** For a target, each strand (the target or its reverse complement, for
    DNA) and each offset at which at least ``min_overlap`` columns overlap, the score is the sum
-   of the column scores of the overlapping columns (Tomtom's "incomplete" scoring: columns
-   that hang over the end are not scored).
+   of the column scores of the overlapping columns plus, with ``scoring="complete"`` (Tomtom's
+   default), the scores of the query columns hanging over the target's ends against a
+   uniform background column; ``"incomplete"`` leaves those out.
 3. **Null distribution.** For each query column, the null distribution of its column score is
    the empirical distribution of its scores against *every column of every database motif*, on
    both strands (Tomtom's approach: no shuffling, the database is its own null). Scores are
    rounded to a grid of ``1 / bins_per_unit``. Assuming independent columns, the null of a sum
-   over query columns ``a..b`` is the convolution of their column nulls, computed exactly on
-   the grid for every range ``a..b`` (dynamic programming, as Tomtom).
-4. **p value.** Each offset's score gets the null probability of a score at least as large
-   (for its overlapping query columns); the smallest over offsets and strands is corrected for
-   the number ``n`` of offsets and strands tried: ``p = 1 - (1 - p_min) ** n`` (Tomtom's
-   correction). ``E = p × number of targets``; ``q`` is the Benjamini-Hochberg adjustment of
-   the query's p values over all targets.
+   over query columns is the convolution of their column nulls, computed exactly on the grid
+   (dynamic programming, as Tomtom): over all query columns for complete scores, over every
+   range ``a..b`` of query columns for incomplete ones.
+4. **p value.** Each offset's score gets the null probability of a score at least as large;
+   the smallest over offsets and strands is corrected for the number ``n`` of offsets and
+   strands tried: ``p = 1 - (1 - p_min) ** n`` (Tomtom's correction). Ties on the grid are
+   broken by the unrounded score. ``E = p × number of targets``; ``q`` is the
+   Benjamini-Hochberg adjustment of the query's p values over all targets.
+
+Why Pearson by default, while Tomtom's default is Euclidean: a nearly uniform (uninformative)
+query column is close, in Euclidean distance, to the many low-information columns of a
+database, so with ED an uninformative motif (a filter that learned nothing) gets p values near
+1e-12 against JASPAR (memelite's Tomtom gives the same); a correlation is blind to uniform
+columns, and such a motif gets no q < 0.05 hit. ED ranks sampled JASPAR motifs' sources first
+slightly more often (48 vs 43 of 50 in ``benchmarks/bench_motifs.py``; the misses are close
+paralogues such as TCF3/TCF12 or HNF1A/HNF1B): choose it for informative queries.
 
 Limits: columns are assumed independent (neighbouring columns of real motifs are not), so p
 values are approximate, as Tomtom's are; the grid makes scores exact only to
-``1 / bins_per_unit`` per column.
+``1 / bins_per_unit`` per column. Trim filter motifs (:meth:`Motif.trimmed`) before matching:
+noise columns dilute the score.
 
 Examples
 --------
@@ -51,9 +62,17 @@ from biodl.interpret.motifs import Motif, complement_order
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ColumnScore", "MatchTable", "MotifMatch", "benjamini_hochberg", "match_motifs"]
+__all__ = [
+    "ColumnScore",
+    "MatchTable",
+    "MotifMatch",
+    "Scoring",
+    "benjamini_hochberg",
+    "match_motifs",
+]
 
 ColumnScore = Literal["pearson", "euclidean"]
+Scoring = Literal["complete", "incomplete"]
 
 
 @dataclass(frozen=True)
@@ -210,14 +229,25 @@ def _range_survival(hists: np.ndarray, min_overlap: int) -> dict[tuple[int, int]
     return out
 
 
+@dataclass(frozen=True)
+class _Best:
+    """Per target: corrected p value, best offset, strand (0 or 1), overlap and score."""
+
+    p: np.ndarray
+    offset: np.ndarray
+    strand: np.ndarray
+    overlap: np.ndarray
+    score: np.ndarray
+
+
 def _match_one(
     query: Motif,
     db: _Database,
     column_score: ColumnScore,
+    scoring: Scoring,
     bins_per_unit: int,
     min_overlap: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per target: corrected p, best offset, strand, overlap and bin-sum score."""
+) -> _Best:
     lo, hi = _score_range(column_score, len(query.alphabet))
     nbins = int(np.ceil((hi - lo) * bins_per_unit)) + 1
     qcols = _prepare_columns(query.probabilities, column_score)
@@ -225,41 +255,54 @@ def _match_one(
     binned = np.clip(np.rint((scores - lo) * bins_per_unit), 0, nbins - 1).astype(np.int64)
     hists = np.stack([np.bincount(row, minlength=nbins) for row in binned]) / binned.shape[1]
     wq = query.width
-    n = len(db.motifs)
-    p_best, offsets, strands, overlaps = (
-        np.ones(n),
-        np.zeros(n, int),
-        np.zeros(n, int),
-        np.zeros(n, int),
+    # Complete scoring: query columns off the target are scored against the background.
+    size = len(query.alphabet)
+    background = _prepare_columns(np.full((1, size), 1.0 / size), column_score)
+    bg_float = _column_scores(qcols, background, column_score)[:, 0]
+    bg_binned = np.clip(np.rint((bg_float - lo) * bins_per_unit), 0, nbins - 1).astype(np.int64)
+    bg_cum = np.concatenate([[0], np.cumsum(bg_binned)])
+    bg_fcum = np.concatenate([[0.0], np.cumsum(bg_float)])
+    complete = scoring == "complete"
+    shortest = min(min_overlap, wq, min(w for w, _, _ in db.groups))
+    survival = (
+        {(0, wq - 1): _range_survival(hists, wq)[(0, wq - 1)]}
+        if complete
+        else _range_survival(hists, shortest)
     )
-    sums = np.zeros(n)
-    survival = _range_survival(hists, min(min_overlap, wq, min(w for w, _, _ in db.groups)))
+    n = len(db.motifs)
+    out = _Best(np.ones(n), np.zeros(n, int), np.zeros(n, int), np.zeros(n, int), np.zeros(n))
     for w, members, index in db.groups:
         m = min(min_overlap, wq, w)
         block = binned[:, index].transpose(1, 0, 2)  # (strands * k, Wq, w)
-        tried = range(-(wq - m), w - m + 1)
+        fblock = scores[:, index].transpose(1, 0, 2)
+        tried = np.arange(-(wq - m), w - m + 1)
         p_all = np.empty((len(tried), block.shape[0]))
-        s_all = np.empty_like(p_all)
-        for row, o in enumerate(tried):
+        f_all = np.empty_like(p_all)
+        for row, o in enumerate(tried.tolist()):
             a, b = max(0, -o), min(wq, w - o) - 1
             total = np.diagonal(block, offset=o, axis1=1, axis2=2).sum(axis=1)
-            p_all[row] = survival[(a, b)][total]
-            s_all[row] = total
+            f_all[row] = np.diagonal(fblock, offset=o, axis1=1, axis2=2).sum(axis=1)
+            if complete:
+                total = total + bg_cum[-1] - (bg_cum[b + 1] - bg_cum[a])
+                f_all[row] += bg_fcum[-1] - (bg_fcum[b + 1] - bg_fcum[a])
+                p_all[row] = survival[(0, wq - 1)][total]
+            else:
+                p_all[row] = survival[(a, b)][total]
         k = len(members)
         p_all = p_all.reshape(len(tried), db.strands, k).transpose(2, 1, 0).reshape(k, -1)
-        s_all = s_all.reshape(len(tried), db.strands, k).transpose(2, 1, 0).reshape(k, -1)
-        # Lowest p first; among equal p the higher score (then the first offset) wins.
-        best = np.lexsort((-s_all, p_all), axis=1)[:, 0] if k else np.zeros(0, int)
+        f_all = f_all.reshape(len(tried), db.strands, k).transpose(2, 1, 0).reshape(k, -1)
+        # Lowest p first; among equal p (the grid) the higher unbinned score wins.
+        best = np.lexsort((-f_all, p_all), axis=1)[:, 0]
         pmin = p_all[np.arange(k), best]
         tries = p_all.shape[1]
-        p_best[members] = -np.expm1(tries * np.log1p(-np.minimum(pmin, 1 - 1e-16)))
-        p_best[members] = np.where(pmin >= 1.0, 1.0, p_best[members])
+        corrected = -np.expm1(tries * np.log1p(-np.minimum(pmin, 1 - 1e-16)))
+        out.p[members] = np.where(pmin >= 1.0, 1.0, corrected)
         strand, o_idx = np.divmod(best, len(tried))
-        offsets[members] = np.asarray(tried)[o_idx]
-        strands[members] = strand
-        overlaps[members] = [min(wq, w - o) - max(0, -o) for o in offsets[members]]
-        sums[members] = s_all[np.arange(k), best]
-    return p_best, offsets, strands, overlaps, sums
+        out.offset[members] = tried[o_idx]
+        out.strand[members] = strand
+        out.overlap[members] = np.minimum(wq, w - tried[o_idx]) - np.maximum(0, -tried[o_idx])
+        out.score[members] = f_all[np.arange(k), best]
+    return out
 
 
 def match_motifs(
@@ -267,6 +310,7 @@ def match_motifs(
     database: Sequence[Motif],
     *,
     column_score: ColumnScore = "pearson",
+    scoring: Scoring = "complete",
     min_overlap: int = 5,
     bins_per_unit: int = 50,
     top: int = 5,
@@ -281,6 +325,9 @@ def match_motifs(
         E.g. :func:`~biodl.interpret.motif_files.read_motifs` of a JASPAR file; same alphabet.
     column_score : {"pearson", "euclidean"}, default "pearson"
         How two columns are compared (module docstring).
+    scoring : {"complete", "incomplete"}, default "complete"
+        Whether query columns hanging over the target's ends are scored against a uniform
+        background column (``"complete"``, Tomtom's default) or left out (module docstring).
     min_overlap : int, default 5
         Fewest aligned columns (capped at the shorter motif's width).
     bins_per_unit : int, default 50
@@ -294,6 +341,8 @@ def match_motifs(
     """
     if not database:
         raise DataError("the motif database is empty")
+    if scoring not in ("complete", "incomplete"):
+        raise DataError(f"scoring must be 'complete' or 'incomplete', got {scoring!r}")
     if column_score not in ("pearson", "euclidean"):
         raise DataError(f"column_score must be 'pearson' or 'euclidean', got {column_score!r}")
     alphabet = database[0].alphabet
@@ -306,36 +355,23 @@ def match_motifs(
     n = len(database)
     rows: list[MotifMatch] = []
     for q in queries:
-        p, offsets, strands, overlaps, _ = _match_one(
-            q, db, column_score, bins_per_unit, min_overlap
-        )
-        qv = benjamini_hochberg(p)
-        for t in np.argsort(p, kind="stable")[:top]:
+        found = _match_one(q, db, column_score, scoring, bins_per_unit, min_overlap)
+        qv = benjamini_hochberg(found.p)
+        for t in np.lexsort((-found.score, found.p))[:top]:
             target = database[t]
-            strand = "-" if strands[t] else "+"
+            p = float(found.p[t])
             rows.append(
                 MotifMatch(
                     query=q.id,
                     target=target.id,
                     target_name=target.name,
-                    offset=int(offsets[t]),
-                    strand=strand,
-                    overlap=int(overlaps[t]),
-                    score=_aligned_score(q, target, int(offsets[t]), strand, column_score),
-                    p_value=float(p[t]),
-                    e_value=float(p[t] * n),
+                    offset=int(found.offset[t]),
+                    strand="-" if found.strand[t] else "+",
+                    overlap=int(found.overlap[t]),
+                    score=float(found.score[t]),
+                    p_value=p,
+                    e_value=p * n,
                     q_value=float(qv[t]),
                 )
             )
     return MatchTable(rows, [q.id for q in queries], n, column_score)
-
-
-def _aligned_score(
-    query: Motif, target: Motif, offset: int, strand: str, column_score: ColumnScore
-) -> float:
-    """Unbinned sum of column scores of ``query`` against ``target`` at one alignment."""
-    t = target.reverse_complement() if strand == "-" else target
-    a, b = max(0, -offset), min(query.width, t.width - offset)
-    qc = _prepare_columns(query.probabilities[a:b], column_score)
-    tc = _prepare_columns(t.probabilities[a + offset : b + offset], column_score)
-    return float(np.trace(_column_scores(qc, tc, column_score)))
