@@ -10,7 +10,10 @@ Steps, all deterministic:
    actual) over relative shifts of up to ``max_shift`` positions and, for DNA, both strands.
    The overlapping parts are compared.
 3. **Clusters**: average-linkage hierarchical clustering on ``1 - similarity``, cut at
-   ``1 - min_similarity``; clusters of fewer than ``min_seqlets`` seqlets are dropped.
+   ``1 - min_similarity``. Clusters whose aligned mean actual contributions correlate at
+   ``merge_similarity`` or more (at a shift of up to 3 positions, either strand) are then
+   joined, transitively, in one round; clusters of fewer than ``min_seqlets`` seqlets are
+   dropped.
 4. **Alignment**: every member is aligned to the cluster's medoid (the member most similar to
    the others) at its best shift and strand; its letters, actual contributions and
    attributions are averaged over the aligned windows.
@@ -22,8 +25,9 @@ summed actual contribution of its seqlets over the trimmed span).
 
 Differences from TF-MoDISco: no Leiden clustering on a sparse k-nearest-neighbour graph (a
 plain average-linkage tree instead, so results do not depend on a random seed), no
-re-assignment or merging of redundant patterns, one Laplace scale for both signs, and a cap on
-the number of seqlets (the similarity matrix is ``n × n``).
+re-assignment of seqlets, one simple merging round instead of TF-MoDISco's iterated merging
+and splitting (some redundant patterns remain), one Laplace scale for both signs, and a cap
+on the number of seqlets (the similarity matrix is ``n × n``).
 
 Examples
 --------
@@ -47,6 +51,9 @@ import numpy as np
 from biodl.errors import DataError
 from biodl.interpret.motifs import DNA, Motif, complement_order, motif_from_counts
 from biodl.interpret.seqlets import Seqlets, find_seqlets, seqlet_windows
+
+#: Largest shift tried when comparing two clusters for merging.
+MERGE_SHIFT = 3
 
 __all__ = ["DiscoveredMotif", "discover_motifs", "seqlet_similarity"]
 
@@ -152,6 +159,7 @@ def discover_motifs(
     alpha: float = 0.01,
     max_shift: int | None = None,
     min_similarity: float = 0.8,
+    merge_similarity: float = 0.9,
     min_seqlets: int = 10,
     max_seqlets: int = 2000,
     trim: float = 0.3,
@@ -171,6 +179,8 @@ def discover_motifs(
         Largest shift between two seqlets; ``width // 2 + flank`` by default.
     min_similarity : float, default 0.8
         Average-linkage correlation at which the tree is cut.
+    merge_similarity : float, default 0.9
+        Correlation of two clusters' mean actual contributions at which they are joined.
     min_seqlets : int, default 10
         Smallest cluster reported.
     max_seqlets : int, default 2000
@@ -208,7 +218,7 @@ def discover_motifs(
             chosen,
             shift_limit,
             complement,
-            min_similarity,
+            (min_similarity, merge_similarity),
             min_seqlets,
             trim,
             alphabet,
@@ -246,7 +256,7 @@ def _sign_motifs(
     chosen: np.ndarray,
     max_shift: int,
     complement: np.ndarray | None,
-    min_similarity: float,
+    similarities: tuple[float, float],
     min_seqlets: int,
     trim: float,
     alphabet: str,
@@ -257,24 +267,108 @@ def _sign_motifs(
     similarity, shift, strand = seqlet_similarity(
         windows, max_shift=max_shift, complement=complement
     )
+    min_similarity, merge_similarity = similarities
     labels = _clusters(similarity, min_similarity)
+    groups = [np.flatnonzero(labels == label) for label in np.unique(labels)]
+    groups = _merge(
+        [g for g in groups if len(g) >= 2],
+        similarity,
+        shift,
+        strand,
+        start,
+        attr,
+        x,
+        example,
+        w,
+        complement,
+        merge_similarity,
+    )
     out = []
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
+    for members in groups:
         if len(members) < min_seqlets:
             continue
-        sub = similarity[np.ix_(members, members)]
-        seed = members[int(np.argmax(sub.sum(axis=1)))]
-        # Member j read at the seed's coordinates: forward from start_j - shift, or the reverse
-        # complement of the window starting at start_j + shift.
-        s, d = shift[seed, members], strand[seed, members]
-        aligned_start = np.where(d == 1, start[members] - s, start[members] + s)
+        aligned_start, d = _align(members, similarity, shift, strand, start)
         out.append(
             _aligned_motif(
                 attr, x, example[members], aligned_start, d, w, complement, trim, alphabet, sign
             )
         )
     return out
+
+
+def _align(
+    members: np.ndarray,
+    similarity: np.ndarray,
+    shift: np.ndarray,
+    strand: np.ndarray,
+    start: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Window starts and strands of ``members`` aligned to their medoid."""
+    sub = similarity[np.ix_(members, members)]
+    seed = members[int(np.argmax(sub.sum(axis=1)))]
+    # Member j read at the seed's coordinates: forward from start_j - shift, or the reverse
+    # complement of the window starting at start_j + shift.
+    s, d = shift[seed, members], strand[seed, members]
+    return np.where(d == 1, start[members] - s, start[members] + s), d
+
+
+def _oriented(
+    values: np.ndarray,
+    example: np.ndarray,
+    start: np.ndarray,
+    strand: np.ndarray,
+    window: int,
+    complement: np.ndarray | None,
+) -> np.ndarray:
+    """Windows of ``values``, reverse-complemented where ``strand`` is -1."""
+    out = seqlet_windows(values, example, start, window)
+    reverse = strand == -1
+    if complement is not None and reverse.any():
+        out[reverse] = out[reverse][:, ::-1][:, :, complement]
+    return out
+
+
+def _merge(
+    groups: list[np.ndarray],
+    similarity: np.ndarray,
+    shift: np.ndarray,
+    strand: np.ndarray,
+    start: np.ndarray,
+    attr: np.ndarray,
+    onehot: np.ndarray,
+    example: np.ndarray,
+    window: int,
+    complement: np.ndarray | None,
+    merge_similarity: float,
+) -> list[np.ndarray]:
+    """Join clusters whose aligned mean actual contributions correlate at ``merge_similarity``
+    or more (shifts up to ``MERGE_SHIFT``, both strands), transitively; one round."""
+    if len(groups) < 2:
+        return groups
+    means = []
+    for members in groups:
+        aligned_start, d = _align(members, similarity, shift, strand, start)
+        values = _oriented(attr, example[members], aligned_start, d, window, complement)
+        letters = _oriented(onehot, example[members], aligned_start, d, window, complement)
+        means.append((values * letters).mean(axis=0))
+    # Small shifts only: at larger ones the overlap is short and unrelated motifs correlate.
+    reach = min(MERGE_SHIFT, window - 1)
+    sim, _, _ = seqlet_similarity(np.stack(means), max_shift=reach, complement=complement)
+    close = np.triu(np.maximum(sim, sim.T), k=1) >= merge_similarity
+    parent = list(range(len(groups)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i, j in zip(*np.nonzero(close), strict=True):
+        low, high = sorted((root(int(i)), root(int(j))))
+        parent[high] = low
+    joined: dict[int, list[np.ndarray]] = {}
+    for k, members in enumerate(groups):
+        joined.setdefault(root(k), []).append(members)
+    return [np.sort(np.concatenate(parts)) for _, parts in sorted(joined.items())]
 
 
 def _aligned_motif(
@@ -289,12 +383,9 @@ def _aligned_motif(
     alphabet: str,
     sign: int,
 ) -> DiscoveredMotif:
-    letters = seqlet_windows(x, example, start, window)
-    values = seqlet_windows(attr, example, start, window)
+    letters = _oriented(x, example, start, strand, window, complement)
+    values = _oriented(attr, example, start, strand, window, complement)
     reverse = strand == -1
-    if complement is not None and reverse.any():
-        letters[reverse] = letters[reverse][:, ::-1][:, :, complement]
-        values[reverse] = values[reverse][:, ::-1][:, :, complement]
     actual = values * letters
     cwm = actual.mean(axis=0)
     strength = np.abs(cwm).sum(axis=1)

@@ -19,10 +19,12 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from biodl.data.alphabet import ALPHABETS, NOT_ALLOWED
 from biodl.errors import DataError
 
 __all__ = [
@@ -94,7 +96,6 @@ class Motif:
     name: str = ""
     nsites: float | None = None
     url: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         probs = np.asarray(self.probabilities, dtype=float)
@@ -260,32 +261,40 @@ def information_content(
     return terms.sum(axis=1)
 
 
-def one_hot(sequences: list[str] | tuple[str, ...], alphabet: str = DNA) -> np.ndarray:
-    """One-hot encode equal-length sequences: ``(N, L, A)`` float32; unknown letters are zero.
+def one_hot(sequences: Sequence[str], alphabet: str = DNA) -> np.ndarray:
+    """One-hot encode equal-length sequences as biodl's models see them: ``(N, L, A)`` float32.
+
+    Ambiguity codes spread 1 over the letters they stand for (DNA ``N``: 0.25 each), as in
+    :meth:`biodl.data.alphabet.Alphabet.onehot_matrix`.
 
     Parameters
     ----------
-    sequences : list of str
+    sequences : sequence of str
         All of the same length.
     alphabet : str, default "ACGT"
+        ``"ACGT"``, ``"ACGU"`` or the 20 amino acids.
 
     Examples
     --------
-    >>> one_hot(["ACGN"]).sum(axis=2).tolist()
-    [[1.0, 1.0, 1.0, 0.0]]
+    >>> one_hot(["ACGN"])[0].tolist()[2:]
+    [[0.0, 0.0, 1.0, 0.0], [0.25, 0.25, 0.25, 0.25]]
     """
+    known = {a.letters: a for a in ALPHABETS.values()}
+    if alphabet not in known:
+        raise DataError(f"alphabet must be one of {sorted(known)}, got {alphabet!r}")
     if not sequences:
         return np.zeros((0, 0, len(alphabet)), dtype=np.float32)
     lengths = {len(s) for s in sequences}
     if len(lengths) != 1:
         raise DataError(f"sequences must have one length to be one-hot encoded, got {lengths}")
-    table = np.full(256, -1, dtype=np.int64)
-    for i, letter in enumerate(alphabet.upper()):
-        table[ord(letter)] = i
-        table[ord(letter.lower())] = i
+    table = known[alphabet]
     raw = np.frombuffer("".join(sequences).encode("ascii", "replace"), dtype=np.uint8)
-    codes = table[raw].reshape(len(sequences), -1)
-    out = np.zeros((*codes.shape, len(alphabet)), dtype=np.float32)
-    n, pos = np.nonzero(codes >= 0)
-    out[n, pos, codes[n, pos]] = 1.0
-    return out
+    codes = table.lut[raw].reshape(len(sequences), -1)
+    bad = codes == NOT_ALLOWED
+    if bad.any():
+        n, pos = np.argwhere(bad)[0]
+        raise DataError(
+            f"sequence {n} position {pos + 1}: {sequences[n][pos]!r} is not a letter of "
+            f"{alphabet} (nor an ambiguity code)"
+        )
+    return table.onehot_matrix()[codes]
