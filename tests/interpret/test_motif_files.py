@@ -118,3 +118,17 @@ def test_shared_jaspar_meme_and_counts_agree(shared_data: Path) -> None:
     for a, b in zip(meme, counts, strict=True):
         assert (a.id, a.name) == (b.id, b.name)
         np.testing.assert_allclose(a.probabilities, b.probabilities, atol=1e-5)
+
+
+def test_meme_without_alphabet_line_is_dna_or_protein_by_alength(tmp_path: Path) -> None:
+    rows = "\n".join(" ".join(["0.05"] * 20) for _ in range(3))
+    path = tmp_path / "p.meme"
+    path.write_text(
+        f"MEME version 4\n\nMOTIF p1\nletter-probability matrix: alength= 20 w= 3\n{rows}\n"
+    )
+    (motif,) = read_motifs(path)
+    assert motif.alphabet == "ACDEFGHIKLMNPQRSTVWY" and motif.width == 3
+    path.write_text(
+        "MEME version 4\n\nMOTIF d1\nletter-probability matrix: alength= 4 w= 1\n1 0 0 0\n"
+    )
+    assert read_motifs(path)[0].alphabet == "ACGT"

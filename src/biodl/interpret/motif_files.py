@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from biodl._io import atomic_write_text
+from biodl.data.alphabet import ALPHABETS
 from biodl.errors import DataError, where
 from biodl.interpret.motifs import DNA, Motif, motif_from_counts
 
@@ -133,7 +134,7 @@ def _alphabet_block(lines: list[str], start: int, path: Path) -> tuple[str, int]
 
 
 def _parse_meme(lines: list[str], path: Path) -> list[Motif]:
-    alphabet = DNA
+    alphabet: str | None = None  # DNA, or protein for alength= 20, when the file names none
     motifs: list[Motif] = []
     i = 0
     while i < len(lines):
@@ -153,7 +154,9 @@ def _parse_meme(lines: list[str], path: Path) -> list[Motif]:
     return motifs
 
 
-def _meme_motif(lines: list[str], start: int, path: Path, alphabet: str) -> tuple[Motif, int]:
+def _meme_motif(
+    lines: list[str], start: int, path: Path, alphabet: str | None
+) -> tuple[Motif, int]:
     parts = lines[start].split()
     if len(parts) < 2:
         raise DataError(f"{where(path, line=start + 1)}: MOTIF line without an identifier")
@@ -169,6 +172,9 @@ def _meme_motif(lines: list[str], start: int, path: Path, alphabet: str) -> tupl
             "matrix:' line"
         )
     header = dict(_KEY_VALUE.findall(_MATRIX.match(lines[i].strip()).group(1)))  # type: ignore[union-attr]
+    if alphabet is None:
+        protein = header.get("alength") in ("20", "20.0")
+        alphabet = ALPHABETS["protein"].letters if protein else DNA
     size = len(alphabet)
     if "alength" in header and int(float(header["alength"])) != size:
         raise DataError(

@@ -181,7 +181,8 @@ def _column_scores(q: np.ndarray, t: np.ndarray, column_score: ColumnScore) -> n
     return -np.sqrt(np.maximum(sq, 0.0))
 
 
-def _score_range(column_score: ColumnScore, size: int) -> tuple[float, float]:
+def _score_range(column_score: ColumnScore) -> tuple[float, float]:
+    """Bounds of a column score (probability vectors: distance at most sqrt(2))."""
     return (-1.0, 1.0) if column_score == "pearson" else (-float(np.sqrt(2.0)), 0.0)
 
 
@@ -248,7 +249,7 @@ def _match_one(
     bins_per_unit: int,
     min_overlap: int,
 ) -> _Best:
-    lo, hi = _score_range(column_score, len(query.alphabet))
+    lo, hi = _score_range(column_score)
     nbins = int(np.ceil((hi - lo) * bins_per_unit)) + 1
     qcols = _prepare_columns(query.probabilities, column_score)
     scores = _column_scores(qcols, db.columns, column_score)
