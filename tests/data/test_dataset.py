@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from biodl.data.alphabet import ALPHABETS
 from biodl.data.dataset import EncodedSequences, training_crop
 from biodl.data.sequence import SequenceSet
+from biodl.errors import ConfigError
+from biodl.kinds.sequence_options import parse_train_crop
 
 
 def lengths_set(lengths: list[int], seed: int = 0) -> SequenceSet:
@@ -69,3 +72,24 @@ def test_training_crop_rule() -> None:
     assert training_crop(np.arange(2, 51)) is None  # peptides of 2-50: no long tail
     assert training_crop(np.full(10, 60)) is None
     assert training_crop(np.array([], dtype=int)) is None
+    with pytest.raises(ConfigError, match="train_crop 0: expected"):
+        training_crop(tail, 0)
+    assert parse_train_crop(" Auto ") == "auto" and parse_train_crop("120") == 120
+    with pytest.raises(ConfigError, match="--train-crop short: expected"):
+        parse_train_crop("short")
+    with pytest.raises(ConfigError, match="--train-crop -5: expected"):
+        parse_train_crop("-5")
+
+
+def test_sequence_kind_cuts_training_batches_only() -> None:
+    from biodl.kinds.sequence import SEQUENCE
+
+    seqs = lengths_set([30, 300, 45])
+    inputs = {"length": None, "train_crop": 64}
+    index = np.arange(3)
+    train = SEQUENCE.dataset(seqs, None, inputs, training=True, seed=0)
+    valid = SEQUENCE.dataset(seqs, None, inputs, training=False, seed=0)
+    assert tuple(train[index].codes.shape) == (3, 64)
+    assert tuple(valid[index].codes.shape) == (3, 300)
+    older = SEQUENCE.dataset(seqs, None, {"length": None}, training=True, seed=0)  # older runs
+    assert tuple(older[index].codes.shape) == (3, 300)
