@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from biodl.data.sequence import SequenceSet
+from biodl.errors import ConfigError
 
 
 @dataclass
@@ -91,13 +93,26 @@ class EncodedSequences(Dataset[Batch]):
     length : int, optional
         Crop (centre) / right-pad every sequence to this length; default pads each batch to
         its longest sequence.
+    crop : int, optional
+        Training batches only (variable lengths, no ``length``): a sequence longer than
+        ``crop`` is cut to a random window of ``crop`` letters, drawn from ``seed`` and the
+        batch's rows, so no batch is wider than ``crop``. Evaluation datasets leave it None.
+    seed : int, default 0
+        Seed of the crop windows.
     """
 
     def __init__(
-        self, seqs: SequenceSet, y: np.ndarray | None = None, *, length: int | None = None
+        self,
+        seqs: SequenceSet,
+        y: np.ndarray | None = None,
+        *,
+        length: int | None = None,
+        crop: int | None = None,
+        seed: int = 0,
     ):
         self.seqs = seqs
         self.length = length
+        self.seed = seed
         lengths = seqs.lengths
         # Fixed-length data is laid out once as a (n, L) matrix: a batch is then one gather.
         self._fixed: np.ndarray | None = None
@@ -106,6 +121,7 @@ class EncodedSequences(Dataset[Batch]):
         self.has_padding = self._fixed is None or bool(
             length is not None and (lengths < length).any()
         )
+        self.crop = crop if self._fixed is None and crop else None
         self._y: torch.Tensor | None = None
         if y is not None:
             dtype = torch.int64 if y.ndim == 1 else torch.float32
@@ -118,11 +134,63 @@ class EncodedSequences(Dataset[Batch]):
         index = np.asarray(index)
         if self._fixed is not None:
             codes = torch.from_numpy(self._fixed[index])
+        elif self.crop is not None and int(self.seqs.lengths[index].max()) > self.crop:
+            room = np.maximum(self.seqs.lengths[index] - self.crop, 0)
+            rng = np.random.default_rng(_batch_key(self.seed, index))
+            starts = np.floor(rng.random(len(index)) * (room + 1)).astype(np.int64)
+            codes = torch.from_numpy(self.seqs.padded(index, length=self.crop, starts=starts))
         else:
             codes = torch.from_numpy(self.seqs.padded(index))
         mask = codes != 0 if self.has_padding else None
         y = self._y[torch.from_numpy(index)] if self._y is not None else None
         return Batch(codes, mask, y)
+
+
+#: ``--train-crop auto``: training sequences are cut to this percentile of the training lengths
+#: (random windows; evaluation sees whole sequences) ...
+CROP_PERCENTILE = 90
+#: ... but only when the longest training sequence is more than this many times that length
+#: (a long tail of lengths, which makes most batches mostly padding).
+CROP_TAIL = 2.0
+
+
+def training_crop(lengths: np.ndarray, setting: int | str | None = "auto") -> int | None:
+    """The length training sequences are cut to (random windows), or None for no cut.
+
+    Parameters
+    ----------
+    lengths : (n,) int array
+        Lengths of the training sequences.
+    setting : int, 'auto' or 'none'
+        A number of letters; ``'none'`` (or None) for no cut; ``'auto'``: the
+        :data:`CROP_PERCENTILE`-th percentile of ``lengths`` when the longest sequence is more
+        than :data:`CROP_TAIL` times that, else no cut.
+
+    Examples
+    --------
+    >>> training_crop(np.array([100] * 95 + [1000] * 5))
+    100
+    >>> training_crop(np.array([20, 30, 40, 50])) is None
+    True
+    >>> training_crop(np.array([20, 30, 40, 50]), 25)
+    25
+    """
+    if setting is None or setting == "none" or len(lengths) == 0:
+        return None
+    if setting != "auto":
+        if isinstance(setting, bool) or not isinstance(setting, int) or setting < 1:
+            raise ConfigError(
+                f"train_crop {setting!r}: expected 'auto', 'none' or a whole number >= 1"
+            )
+        return int(setting)
+    cut = int(np.ceil(np.percentile(lengths, CROP_PERCENTILE)))
+    return cut if int(np.max(lengths)) > CROP_TAIL * cut else None
+
+
+def _batch_key(seed: int, index: np.ndarray) -> list[int]:
+    """Seed words of one batch's random draws: the run seed and a checksum of its rows."""
+    key = zlib.crc32(np.ascontiguousarray(index, dtype=np.int64).tobytes())
+    return [int(seed), key]
 
 
 class BatchSampler(Sampler[np.ndarray]):

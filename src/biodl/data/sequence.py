@@ -204,7 +204,13 @@ class SequenceSet:
         labels = None if self.labels is None else self.labels.iloc[idx].reset_index(drop=True)
         return SequenceSet(self.ids[idx], codes, offsets, self.alphabet, labels, self.source)
 
-    def padded(self, index: np.ndarray | None = None, *, length: int | None = None) -> np.ndarray:
+    def padded(
+        self,
+        index: np.ndarray | None = None,
+        *,
+        length: int | None = None,
+        starts: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Records as a padded code matrix.
 
         Parameters
@@ -214,6 +220,9 @@ class SequenceSet:
         length : int, optional
             Width ``L``. Default: the longest selected record. Longer records are centre-cropped
             (the middle ``L`` letters), shorter ones right-padded with 0.
+        starts : (k,) int array, optional
+            Where the window of each record longer than ``L`` begins (``0 <= start <= length -
+            L``, clipped into that range); default the centre. Ignored for shorter records.
 
         Returns
         -------
@@ -226,9 +235,11 @@ class SequenceSet:
         if width < 0:
             raise ConfigError(f"padded length must be >= 0, got {width}")
         take = np.minimum(lengths, width)
-        start = self.offsets[:-1][idx] + (lengths - take) // 2
+        room = lengths - take
+        shift = room // 2 if starts is None else np.clip(np.asarray(starts), 0, room)
+        start = self.offsets[:-1][idx] + shift
         out = np.zeros((len(idx), width), dtype=np.uint8)
-        if len(idx) and index is None and (lengths == lengths[0]).all():
+        if len(idx) and index is None and starts is None and (lengths == lengths[0]).all():
             block = self.codes[self.offsets[0] : self.offsets[-1]].reshape(len(idx), -1)
             crop = int(start[0] - self.offsets[0])
             out[:, : take[0]] = block[:, crop : crop + take[0]]

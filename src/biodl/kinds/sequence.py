@@ -169,14 +169,21 @@ class SequenceKind:
     def fit_inputs(
         self, cfg: RunConfig, prepared: PreparedData, model: str, params: dict[str, Any]
     ) -> dict[str, Any]:
+        from biodl.data.dataset import training_crop
+        from biodl.kinds.sequence_options import SequenceOptions
         from biodl.models.registry import parameters
+        from biodl.options import options_of
 
         defaults = {p.name: p.default for p in parameters(self.models[model])}
         needs_length = params.get("features", defaults.get("features")) == "onehot"
         length = _model_length(cfg, prepared, needs_length)
-        alphabet = prepared.part("train").alphabet
+        train = prepared.part("train")
+        alphabet = train.alphabet
+        setting = options_of(SequenceOptions, cfg.data).train_crop
         return {
             "alphabet": alphabet.name,
+            # training batches only (random windows); None for fixed lengths or no long tail
+            "train_crop": None if length else training_crop(train.lengths, setting),
             "in_channels": alphabet.n_channels,
             "length": length,
             "model_length": length,
@@ -215,9 +222,12 @@ class SequenceKind:
         training: bool,
         seed: int,
     ) -> Dataset[Any]:
+        """Whole-batch dataset; training batches cut sequences longer than
+        ``inputs["train_crop"]`` to random windows (seeded), evaluation ones never."""
         from biodl.data.dataset import EncodedSequences
 
-        return EncodedSequences(part, y, length=inputs["length"])
+        crop = inputs.get("train_crop") if training else None
+        return EncodedSequences(part, y, length=inputs["length"], crop=crop, seed=seed)
 
     def baseline_features(self, cfg: RunConfig, prepared: PreparedData) -> KmerFeatures:
         from biodl.data.kmers import default_k

@@ -1,7 +1,8 @@
 """Options of sequence data (``--kind sequence``), declared once.
 
-This module imports only :mod:`biodl.options`: the kinds' option declarations are read by
-``biodl --help`` and the config (:mod:`biodl.config.data`) without importing the kind itself.
+This module imports only :mod:`biodl.options` and :mod:`biodl.errors`: the kinds' option
+declarations are read by ``biodl --help`` and the config (:mod:`biodl.config.data`) without
+importing the kind itself.
 
 Examples
 --------
@@ -14,9 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from biodl.errors import ConfigError
 from biodl.options import DATA, READING, describe, document, option
 
-__all__ = ["ALPHABET_HELP", "AlphabetOption", "SequenceOptions"]
+__all__ = ["ALPHABET_HELP", "AlphabetOption", "SequenceOptions", "parse_train_crop"]
 
 AlphabetOption = Literal["auto", "dna", "rna", "protein"]
 ALPHABET_HELP = {
@@ -25,6 +27,28 @@ ALPHABET_HELP = {
     "rna": "RNA (N and IUPAC codes accepted)",
     "protein": "amino acids (X accepted)",
 }
+
+
+def parse_train_crop(text: str | int) -> int | str:
+    """``--train-crop``: 'auto', 'none' or a whole number of letters (at least 1).
+
+    Examples
+    --------
+    >>> parse_train_crop("auto"), parse_train_crop("NONE"), parse_train_crop("300")
+    ('auto', 'none', 300)
+    """
+    word = str(text).strip().lower()
+    if word in ("auto", "none"):
+        return word
+    try:
+        value = int(word)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(
+            f"--train-crop {text}: expected 'auto', 'none' or a whole number of letters >= 1"
+        )
+    return value
 
 
 @document
@@ -37,4 +61,14 @@ class SequenceOptions:
     )
     alphabet: AlphabetOption = option(
         "auto", help=describe(ALPHABET_HELP), panel=DATA, commands=READING
+    )
+    train_crop: int | Literal["auto", "none"] = option(
+        "auto",
+        help="Variable-length sequences, training batches only: cut sequences longer than this "
+        "to a random window of this many letters (a new window each time), so no training batch "
+        "is padded past it; validation, test and prediction always see whole sequences. auto: "
+        "the 90th percentile of the training lengths when the longest training sequence is "
+        "more than twice that (a long tail of lengths), else none; none: never cut.",
+        panel=DATA,
+        parse=parse_train_crop,
     )
