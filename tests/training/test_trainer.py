@@ -143,3 +143,36 @@ def test_the_training_package_imports_no_private_name_of_another_module():
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("biodl"):
                 private += [f"{path.name}: {a.name}" for a in node.names if a.name[0] == "_"]
     assert private == []
+
+
+class WorseEveryEpoch(L.LightningModule):
+    """A module whose validation loss rises every epoch: early stopping wants to stop at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(1))
+
+    def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
+        return ((batch - self.w) ** 2).mean()
+
+    def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
+        self.log("valid_loss", float(self.current_epoch))
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.SGD(self.parameters(), lr=0.01)
+
+
+@pytest.mark.parametrize(("min_steps", "epochs"), [(0, 2), (20, 5)])
+def test_min_steps_keeps_early_stopping_from_ending_training_too_soon(min_steps, epochs):
+    """Patience 1 stops after epoch 2; 20 steps of 4 batches each need 5 epochs first."""
+    run = run_fit(
+        WorseEveryEpoch(),
+        _real(),
+        _real(),
+        max_epochs=50,
+        options=CPU,
+        monitor=("valid_loss", "min"),
+        patience=1,
+        min_steps=min_steps,
+    )
+    assert int(run.trainer.current_epoch) == epochs and run.best_epoch == 1

@@ -109,6 +109,12 @@ class TrainConfig:
         "validation examples every epoch runs and the last weights are kept.",
         panel=TRAINING,
     )
+    min_steps: int = option(
+        0,
+        help="Early stopping never ends training before this many optimiser steps (the best "
+        "epoch is still chosen among all epochs run); 0 = no minimum.",
+        panel=TRAINING,
+    )
     monitor: str = option(
         "loss",
         help="Validation quantity for early stopping (and the score tune optimises): loss or a "
@@ -135,6 +141,14 @@ class TrainConfig:
         help="Repeat with this many seeds (seed, seed+1, ...) and report mean ± sd: train "
         "retrains on the same split (the run keeps the first seed's model); cv draws new folds "
         "and initialisation for each.",
+        panel=TRAINING,
+        commands=TRAIN_AND_CV,
+    )
+    ensemble: int = option(
+        1,
+        help="Train the network from this many seeds (seed, seed+1, ...) on the same split and "
+        "average their predictions (class probabilities, or values for regression); the run "
+        "keeps all of them as one model. Costs N times the training time.",
         panel=TRAINING,
         commands=TRAIN_AND_CV,
     )

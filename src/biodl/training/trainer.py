@@ -223,6 +223,7 @@ def build_trainer(
     options: TrainerOptions,
     *,
     max_epochs: int,
+    min_steps: int = 0,
     callbacks: list[Any] | None = None,
     grad_clip: float = 0.0,
     progress: bool = False,
@@ -238,6 +239,8 @@ def build_trainer(
     ----------
     options : TrainerOptions
     max_epochs : int
+    min_steps : int, default 0
+        Early stopping cannot end training before this many optimiser steps.
     callbacks : list of lightning Callback, optional
     grad_clip : float, default 0.0
         Clip the gradient norm to this value (0: no clipping). Ignored with
@@ -262,6 +265,7 @@ def build_trainer(
     clip = None if manual_optimization else (grad_clip or None)
     return L.Trainer(
         max_epochs=max_epochs,
+        min_steps=min_steps or None,
         **options.trainer_arguments(),
         gradient_clip_val=clip,
         callbacks=callbacks,
@@ -284,6 +288,7 @@ def run_fit(
     options: TrainerOptions | None = None,
     monitor: tuple[str, str] | None = None,
     patience: int = 0,
+    min_steps: int = 0,
     grad_clip: float = 0.0,
     progress: bool | None = None,
     callbacks: list[Any] | None = None,
@@ -305,6 +310,8 @@ def run_fit(
         (they are loaded back into ``module``), and stop early after ``patience`` epochs
         without improvement (``patience`` 0: never).
     patience : int, default 0
+    min_steps : int, default 0
+        Early stopping does not end training before this many optimiser steps.
     grad_clip : float, default 0.0
         Gradient-norm clipping under automatic optimisation (0: none).
     progress : bool, optional
@@ -342,6 +349,7 @@ def run_fit(
             trainer = build_trainer(
                 options,
                 max_epochs=max_epochs,
+                min_steps=min_steps,
                 callbacks=callbacks,
                 grad_clip=grad_clip,
                 progress=show,
