@@ -249,7 +249,7 @@ def load_model(path: str | os.PathLike[str]) -> SavedModel:
     if ensemble:
         from biodl.models.ensemble import Ensemble
 
-        members = [network.model] + [
+        members: list[Any] = [network.model] + [
             kind.build_network(info["model"], info["params"], inputs, info["n_outputs"]).model
             for _ in range(int(ensemble["members"]) - 1)
         ]

@@ -162,17 +162,35 @@ class WorseEveryEpoch(L.LightningModule):
         return torch.optim.SGD(self.parameters(), lr=0.01)
 
 
-@pytest.mark.parametrize(("min_steps", "epochs"), [(0, 2), (20, 5)])
-def test_min_steps_keeps_early_stopping_from_ending_training_too_soon(min_steps, epochs):
-    """Patience 1 stops after epoch 2; 20 steps of 4 batches each need 5 epochs first."""
+class BetterAtEpochFour(WorseEveryEpoch):
+    """Validation loss 0, 1, 1, -1, 0, 0, ...: worse, then the best epoch is the fourth."""
+
+    def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
+        self.log(
+            "valid_loss", {0: 0.0, 3: -1.0}.get(self.current_epoch, 1.0 - (self.current_epoch > 3))
+        )
+
+
+@pytest.mark.parametrize(
+    ("module", "patience", "min_steps", "epochs", "best"),
+    [
+        (WorseEveryEpoch, 1, 0, 2, 1),  # plain early stopping
+        (WorseEveryEpoch, 1, 20, 5, 1),  # 20 steps of 4 batches: 5 epochs first
+        (BetterAtEpochFour, 2, 0, 3, 1),  # stops before the improvement
+        (BetterAtEpochFour, 2, 16, 6, 4),  # the improvement at epoch 4 resets patience
+    ],
+)
+def test_min_steps_keeps_early_stopping_from_ending_training_too_soon(
+    module, patience, min_steps, epochs, best
+):
     run = run_fit(
-        WorseEveryEpoch(),
+        module(),
         _real(),
         _real(),
         max_epochs=50,
         options=CPU,
         monitor=("valid_loss", "min"),
-        patience=1,
+        patience=patience,
         min_steps=min_steps,
     )
-    assert int(run.trainer.current_epoch) == epochs and run.best_epoch == 1
+    assert int(run.trainer.current_epoch) == epochs and run.best_epoch == best
