@@ -123,7 +123,7 @@ TaskOption = Literal["auto", "binary", "multiclass", "multilabel", "regression"]
 SplitOption = Literal["stratified", "random", "group", "similarity", "predefined"]
 LossOption = Literal["auto", "cross_entropy", "bce", "mse", "l2", "l1", "huber"]
 OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta"]
-SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau"]
+SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau", "onecycle"]
 ClassWeightOption = Literal["none", "balanced"]
 SamplingOption = Literal["shuffle", "balanced"]
 ThresholdOption = Literal["auto", "fixed", "balanced_accuracy", "f1"]
@@ -181,6 +181,8 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "exponential": "multiply the rate by 0.95 every epoch",
         "cosine": "cosine decay to zero over the epochs",
         "plateau": "divide the rate by 10 when the validation loss stops improving",
+        "onecycle": "one cycle per optimiser step over all --epochs: warm up from lr/25 to lr "
+        "in the first 30% of the steps, then cosine decay (AdamW's usual partner)",
     },
     "class_weights": {
         "none": "every example counts the same",

@@ -243,9 +243,17 @@ def load_model(path: str | os.PathLike[str]) -> SavedModel:
         )
     inputs = info.get("inputs", info)  # schema 1 kept them at top level
     info.setdefault("kind", "sequence")  # schema 1 came before other kinds: sequences
-    network = get_kind(info["kind"]).build_network(
-        info["model"], info["params"], inputs, info["n_outputs"]
-    )
+    kind = get_kind(info["kind"])
+    network = kind.build_network(info["model"], info["params"], inputs, info["n_outputs"])
+    ensemble = info.get("ensemble")  # --ensemble N: N networks averaged as one model
+    if ensemble:
+        from biodl.models.ensemble import Ensemble
+
+        members: list[Any] = [network.model] + [
+            kind.build_network(info["model"], info["params"], inputs, info["n_outputs"]).model
+            for _ in range(int(ensemble["members"]) - 1)
+        ]
+        network.model = Ensemble(members, combine=ensemble["combine"])
     model: Any = network.model
     state = load_file(str(folder / WEIGHTS_FILE))
     try:

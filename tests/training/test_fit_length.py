@@ -87,3 +87,37 @@ def test_the_report_says_why_the_last_epoch_was_kept():
     training = replace(training, epoch_chosen_on_valid=False)
     text = training_text(training, baseline)
     assert "no validation part of 30 or more examples" in text and "could help" not in text
+
+
+@pytest.mark.parametrize("min_steps", [0, 300])
+def test_min_steps_holds_early_stopping_on_a_small_training_set(rng, min_steps):
+    """64 rows in batches of 16 are 4 steps an epoch: 300 steps need 75 epochs first."""
+    cfg = TrainConfig(epochs=200, patience=1, min_steps=min_steps, lr=0.5, batch_size=16)
+    fit = fit_network(
+        nn.Linear(4, 2),
+        _rows(rng, 64),
+        _rows(rng, 40),
+        task="binary",
+        loss="cross_entropy",
+        cfg=cfg,
+    )
+    assert fit.chosen_on_valid and fit.history["valid_auroc"].max() > 0.75  # planted shift
+    if min_steps:
+        assert fit.epochs_run >= 75
+    else:
+        assert fit.epochs_run < 75 and fit.stopped_early
+
+
+def test_one_cycle_learns_the_planted_classes(rng):
+    cfg = TrainConfig(epochs=20, optimizer="adamw", scheduler="onecycle", lr=0.05, batch_size=16)
+    fit = fit_network(
+        nn.Linear(4, 2),
+        _rows(rng, 64),
+        _rows(rng, 40),
+        task="binary",
+        loss="cross_entropy",
+        cfg=cfg,
+    )
+    rates = fit.history["lr"].to_numpy()
+    assert rates.argmax() not in (0, len(rates) - 1) and rates[-1] < rates[0]  # up, then down
+    assert fit.history["valid_auroc"].iloc[-1] > 0.75

@@ -102,3 +102,17 @@ def test_schedulers(name):
     opt = make_optimizer(torch.nn.Linear(2, 1).parameters(), "adam", lr=0.1)
     assert make_scheduler(opt, name, epochs=9)["interval"] == "epoch"
     assert make_scheduler(opt, "none", epochs=9) is None
+
+
+def test_one_cycle_warms_up_then_decays_once_per_step():
+    opt = make_optimizer(torch.nn.Linear(2, 1).parameters(), "adamw", lr=0.1)
+    config = make_scheduler(opt, "onecycle", epochs=2, total_steps=20)
+    assert config["interval"] == "step"
+    rates = []
+    for _ in range(20):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        config["scheduler"].step()
+    peak = int(np.argmax(rates))
+    assert rates[0] == pytest.approx(0.1 / 25) and max(rates) == pytest.approx(0.1, rel=0.01)
+    assert 3 <= peak <= 7 and rates[-1] < rates[0]  # warm-up over the first 30 %

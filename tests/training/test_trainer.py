@@ -143,3 +143,54 @@ def test_the_training_package_imports_no_private_name_of_another_module():
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("biodl"):
                 private += [f"{path.name}: {a.name}" for a in node.names if a.name[0] == "_"]
     assert private == []
+
+
+class WorseEveryEpoch(L.LightningModule):
+    """A module whose validation loss rises every epoch: early stopping wants to stop at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.zeros(1))
+
+    def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
+        return ((batch - self.w) ** 2).mean()
+
+    def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
+        self.log("valid_loss", float(self.current_epoch))
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.SGD(self.parameters(), lr=0.01)
+
+
+class BetterAtEpochFour(WorseEveryEpoch):
+    """Validation loss 0, 1, 1, -1, 0, 0, ...: worse, then the best epoch is the fourth."""
+
+    def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
+        self.log(
+            "valid_loss", {0: 0.0, 3: -1.0}.get(self.current_epoch, 1.0 - (self.current_epoch > 3))
+        )
+
+
+@pytest.mark.parametrize(
+    ("module", "patience", "min_steps", "epochs", "best"),
+    [
+        (WorseEveryEpoch, 1, 0, 2, 1),  # plain early stopping
+        (WorseEveryEpoch, 1, 20, 5, 1),  # 20 steps of 4 batches: 5 epochs first
+        (BetterAtEpochFour, 2, 0, 3, 1),  # stops before the improvement
+        (BetterAtEpochFour, 2, 16, 6, 4),  # the improvement at epoch 4 resets patience
+    ],
+)
+def test_min_steps_keeps_early_stopping_from_ending_training_too_soon(
+    module, patience, min_steps, epochs, best
+):
+    run = run_fit(
+        module(),
+        _real(),
+        _real(),
+        max_epochs=50,
+        options=CPU,
+        monitor=("valid_loss", "min"),
+        patience=patience,
+        min_steps=min_steps,
+    )
+    assert int(run.trainer.current_epoch) == epochs and run.best_epoch == best

@@ -105,8 +105,18 @@ class TrainConfig:
     patience: int = option(
         5,
         help="Early stopping: stop after this many epochs without improvement of --monitor on "
-        "the validation part and keep the best epoch's weights; 0 = off. With fewer than 30 "
-        "validation examples every epoch runs and the last weights are kept.",
+        "the validation part and keep the best epoch's weights (never before --min-steps); 0 = "
+        "off. With fewer than 30 validation examples every epoch runs and the last weights "
+        "are kept.",
+        panel=TRAINING,
+    )
+    min_steps: int = option(
+        300,
+        help="Early stopping never ends training before this many optimiser steps; after that "
+        "it stops once --patience epochs brought no improvement, and the best epoch is chosen "
+        "among all epochs run. 300 steps are under 4 epochs of 5,000 examples in batches of "
+        "64 but 50 epochs of 400: a small training set is not stopped while still far from "
+        "fitted because a small validation part looked worse for a few epochs. 0 = no minimum.",
         panel=TRAINING,
     )
     monitor: str = option(
@@ -135,6 +145,14 @@ class TrainConfig:
         help="Repeat with this many seeds (seed, seed+1, ...) and report mean ± sd: train "
         "retrains on the same split (the run keeps the first seed's model); cv draws new folds "
         "and initialisation for each.",
+        panel=TRAINING,
+        commands=TRAIN_AND_CV,
+    )
+    ensemble: int = option(
+        1,
+        help="Train the network from this many seeds (seed, seed+1, ...) on the same split and "
+        "average their predictions (class probabilities, or values for regression); the run "
+        "keeps all of them as one model. Costs N times the training time.",
         panel=TRAINING,
         commands=TRAIN_AND_CV,
     )

@@ -255,6 +255,8 @@ class CVResults:
         The seed of each repeat with ``--seeds N > 1``.
     tuning : NestedTuning or None
         With ``--tune``.
+    ensemble : int or None
+        ``--ensemble N``: each fold's network averaged N seeds' predictions (None: one).
     schema_version : int
     """
 
@@ -270,6 +272,7 @@ class CVResults:
     started: str | None = None
     seeds: list[int] | None = None
     tuning: NestedTuning | None = None
+    ensemble: int | None = None
     schema_version: int = RESULTS_SCHEMA_VERSION
 
     def to_json(self) -> JSON:
@@ -293,6 +296,8 @@ class CVResults:
             out["seeds"] = list(self.seeds)
         if self.tuning is not None:
             out["tuning"] = self.tuning.to_json()
+        if self.ensemble is not None:
+            out["ensemble"] = self.ensemble
         return out
 
     @classmethod
@@ -335,5 +340,6 @@ class CVResults:
             started=data.get("started"),
             seeds=list(data["seeds"]) if data.get("seeds") is not None else None,
             tuning=NestedTuning.from_json(data["tuning"]) if data.get("tuning") else None,
+            ensemble=int(data["ensemble"]) if data.get("ensemble") else None,
             schema_version=data.get("schema_version", RESULTS_SCHEMA_VERSION),
         )

@@ -38,6 +38,7 @@ from biodl.evaluation.transfer_results import ScratchResult, TransferFacts
 __all__ = [
     "Comparison",
     "DataFacts",
+    "EnsembleFacts",
     "ExtraBaselineResult",
     "ModelMetrics",
     "PretrainingFacts",
@@ -351,6 +352,62 @@ class PretrainingFacts:
 
 
 @dataclass(frozen=True)
+class EnsembleFacts:
+    """``--ensemble N``: the network was trained from N seeds and their predictions averaged.
+
+    Attributes
+    ----------
+    members : int
+    seeds : list of int
+    combine : str
+        What was averaged: 'softmax' (class probabilities), 'sigmoid' (label probabilities)
+        or 'mean' (values).
+    epochs_run, best_epoch : list of int
+        Per member.
+    seconds : list of float
+        Training seconds per member.
+    """
+
+    members: int
+    seeds: list[int]
+    combine: str
+    epochs_run: list[int]
+    best_epoch: list[int]
+    seconds: list[float]
+
+    def to_json(self) -> JSON:
+        return {
+            "members": self.members,
+            "seeds": list(self.seeds),
+            "combine": self.combine,
+            "epochs_run": list(self.epochs_run),
+            "best_epoch": list(self.best_epoch),
+            "seconds": list(self.seconds),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EnsembleFacts:
+        return cls(
+            members=int(data["members"]),
+            seeds=[int(v) for v in data["seeds"]],
+            combine=str(data["combine"]),
+            epochs_run=[int(v) for v in data["epochs_run"]],
+            best_epoch=[int(v) for v in data["best_epoch"]],
+            seconds=[float(v) for v in data["seconds"]],
+        )
+
+    def text(self) -> str:
+        """One sentence for the summary and the report."""
+        what = {"softmax": "class probabilities", "sigmoid": "label probabilities"}
+        seeds = ", ".join(map(str, self.seeds))
+        return (
+            f"ensemble of {self.members} networks (seeds {seeds}) trained on the same split, "
+            f"their {what.get(self.combine, 'predictions')} averaged; "
+            f"{sum(self.seconds):.1f} s of training in all"
+        )
+
+
+@dataclass(frozen=True)
 class TrainingFacts:
     """How the network trained: epochs, early stopping, time, device.
 
@@ -366,6 +423,7 @@ class TrainingFacts:
     device: str
     epoch_chosen_on_valid: bool = True
     pretraining: PretrainingFacts | None = None
+    ensemble: EnsembleFacts | None = None
 
     def to_json(self) -> JSON:
         out: JSON = {
@@ -379,11 +437,14 @@ class TrainingFacts:
         }
         if self.pretraining is not None:
             out["pretraining"] = self.pretraining.to_json()
+        if self.ensemble is not None:
+            out["ensemble"] = self.ensemble.to_json()
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TrainingFacts:
         pretraining = data.get("pretraining")
+        ensemble = data.get("ensemble")  # optional: runs before --ensemble lack it
         return cls(
             epochs_run=data["epochs_run"],
             best_epoch=data["best_epoch"],
@@ -393,6 +454,7 @@ class TrainingFacts:
             device=data["device"],
             epoch_chosen_on_valid=data.get("epoch_chosen_on_valid", True),
             pretraining=PretrainingFacts.from_json(pretraining) if pretraining else None,
+            ensemble=EnsembleFacts.from_json(ensemble) if ensemble else None,
         )
 
 

@@ -267,6 +267,13 @@ def _cross_validate(
     results.started = started.isoformat(timespec="seconds")
     if cfg.train.seeds > 1:
         results.seeds = [cfg.train.seed + r for r in range(cfg.train.seeds)]
+    if cfg.train.ensemble > 1:
+        results.ensemble = cfg.train.ensemble
+        note = (
+            f" Each fold's {model_name} is an ensemble of {cfg.train.ensemble} networks trained "
+            "from consecutive seeds on the fold's training part, their predictions averaged."
+        )
+        results.comparison = replace(results.comparison, verdict=results.comparison.verdict + note)
     if nested is not None:
         results.tuning = NestedTuning(nested.search, nested.trials, cfg.train.monitor, tuned)
         note = (

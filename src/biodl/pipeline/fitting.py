@@ -80,7 +80,74 @@ def fit_model(
 
     Input preprocessing is fitted on the training part only, by the kind of
     ``prepared.kind``. Returns the trained model and the :class:`biodl.training.fit.FitResult`.
+
+    With ``cfg.train.ensemble = N > 1`` the network is trained N times on the same split, from
+    seeds ``seed, seed+1, ...``, and the members become one
+    :class:`biodl.models.ensemble.Ensemble` (predictions averaged); ``info['ensemble']``
+    records the members' seeds, epochs and seconds, and the returned fit result is the first
+    member's with ``seconds`` summed over all members.
+
+    Raises
+    ------
+    ConfigError
+        For ``ensemble`` below 1, or above 1 together with ``init_from``.
     """
+    n = cfg.train.ensemble
+    if n < 1:
+        raise ConfigError(f"--ensemble {n}: expected a number of members, 1 or more")
+    if n == 1:
+        return _fit_one(cfg, prepared, progress=progress, callbacks=callbacks)
+    if cfg.train.init_from:
+        raise ConfigError(
+            f"--ensemble {n} with --init-from: an ensemble is trained from random weights; "
+            "drop one of the two options"
+        )
+    return _fit_members(cfg, prepared, n, progress=progress, callbacks=callbacks)
+
+
+def _fit_members(
+    cfg: RunConfig,
+    prepared: PreparedData,
+    n: int,
+    *,
+    progress: bool | None,
+    callbacks: list[Any] | None,
+) -> tuple[Trained, Any]:
+    """Train ``n`` members from consecutive seeds on the same split; one Ensemble of them."""
+    from dataclasses import replace
+
+    from biodl.models.ensemble import Ensemble, combine_for
+
+    fits, networks = [], []
+    for member in range(n):
+        seed = cfg.train.seed + member
+        member_cfg = replace(cfg, train=replace(cfg.train, seed=seed, ensemble=1))
+        trained, fit = _fit_one(member_cfg, prepared, progress=progress, callbacks=callbacks)
+        fits.append(fit)
+        networks.append(trained.network)
+    network = networks[0]
+    info = dict(trained.info)
+    network.model = Ensemble([net.model for net in networks], combine=combine_for(info["loss"]))
+    info["ensemble"] = {
+        "members": n,
+        "seeds": [cfg.train.seed + member for member in range(n)],
+        "combine": network.model.combine,
+        "epochs_run": [f.epochs_run for f in fits],
+        "best_epoch": [f.best_epoch for f in fits],
+        "seconds": [round(f.seconds, 3) for f in fits],
+    }
+    first = replace(fits[0], network=network, seconds=sum(f.seconds for f in fits))
+    return Trained(network, info), first
+
+
+def _fit_one(
+    cfg: RunConfig,
+    prepared: PreparedData,
+    *,
+    progress: bool | None = None,
+    callbacks: list[Any] | None = None,
+) -> tuple[Trained, Any]:
+    """:func:`fit_model` for one network."""
     import lightning as L
     import torch
 

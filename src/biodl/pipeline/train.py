@@ -29,7 +29,7 @@ from biodl.config import RunConfig, dump_config
 from biodl.data.prepared import PreparedData
 from biodl.data.targets import TargetEncoding
 from biodl.evaluation.estimates import Estimate
-from biodl.evaluation.results import PretrainingFacts, RunResults, TrainingFacts
+from biodl.evaluation.results import EnsembleFacts, PretrainingFacts, RunResults, TrainingFacts
 from biodl.evaluation.transfer_results import TransferFacts
 from biodl.kinds import prepare_run_data
 from biodl.pipeline.baselines import fit_baseline_for
@@ -158,6 +158,7 @@ def _train_and_evaluate(
                 progress=progress,
             )
     pretraining = trained.info.get("pretraining")  # the MLP's encoder, fitted unsupervised
+    ensemble = trained.info.get("ensemble")  # --ensemble N
     results.training = TrainingFacts(
         epochs_run=fit.epochs_run,
         best_epoch=fit.best_epoch,
@@ -167,6 +168,7 @@ def _train_and_evaluate(
         baseline_seconds=round(baseline.seconds, 3),
         device=fit.device,
         pretraining=PretrainingFacts.from_json(pretraining) if pretraining else None,
+        ensemble=EnsembleFacts.from_json(ensemble) if ensemble else None,
     )
     results.baseline = replace(results.baseline, features=baseline.features_description)
     if results.threshold is not None:  # predict and evaluate on new data use the same one
@@ -262,6 +264,8 @@ def format_summary(results: RunResults) -> str:
                 f"{name:<18}{mean_sd_text(stat):<30}{mean_sd_text(seeds.baseline[name]):<30}"
             )
     lines.append("")
+    if results.training is not None and results.training.ensemble is not None:
+        lines.append(f"model: {results.training.ensemble.text()}")
     if results.data.positive_class is not None:
         lines.append(f"{results.data.positive_text()}: AUPRC, F1 and the threshold refer to it")
     lines.append(results.comparison.verdict)

@@ -432,6 +432,11 @@ def training_text(t: TrainingFacts, baseline: ModelMetrics) -> str:
             else ""
         )
         + _pretraining_text(t.pretraining)
+        + (
+            f" The model is an {t.ensemble.text()} (the numbers above are the first member's)."
+            if t.ensemble is not None
+            else ""
+        )
     )
 
 

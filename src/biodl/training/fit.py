@@ -223,6 +223,7 @@ def fit_module(
         options=TrainerOptions.from_config(cfg),
         monitor=watch,
         patience=cfg.patience,
+        min_steps=cfg.min_steps if watch is not None else 0,
         grad_clip=cfg.grad_clip,
         progress=progress,
         callbacks=callbacks,

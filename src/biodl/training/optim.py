@@ -76,12 +76,28 @@ def parameter_groups(
 
 
 def make_scheduler(
-    optimizer: torch.optim.Optimizer, name: str, *, epochs: int
+    optimizer: torch.optim.Optimizer, name: str, *, epochs: int, total_steps: int = 0
 ) -> dict[str, Any] | None:
-    """A Lightning ``lr_scheduler`` config stepping once per epoch, or None for 'none'."""
+    """A Lightning ``lr_scheduler`` config, or None for 'none'.
+
+    Every schedule steps once per epoch except 'onecycle', which steps once per optimiser
+    step over ``total_steps`` (all ``epochs``; at least 1).
+
+    Examples
+    --------
+    >>> opt = torch.optim.AdamW(torch.nn.Linear(2, 1).parameters(), lr=0.01)
+    >>> make_scheduler(opt, "onecycle", epochs=2, total_steps=10)["interval"]
+    'step'
+    """
     sched: Any
     if name == "none":
         return None
+    if name == "onecycle":
+        max_lr = [group["lr"] for group in optimizer.param_groups]
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=max_lr, total_steps=max(1, total_steps)
+        )
+        return {"scheduler": sched, "interval": "step"}
     if name == "step":
         sched = torch.optim.lr_scheduler.StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.1)
     elif name == "exponential":

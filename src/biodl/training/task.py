@@ -188,7 +188,12 @@ class SupervisedTask(L.LightningModule):
             nesterov=self.nesterov,
             weight_decay=self.weight_decay,
         )
-        schedule = make_scheduler(optimizer, self.scheduler_name, epochs=self.epochs)
+        total = 0
+        if self.scheduler_name == "onecycle":  # Lightning's count: epochs x batches per epoch
+            total = int(self.trainer.estimated_stepping_batches)
+        schedule = make_scheduler(
+            optimizer, self.scheduler_name, epochs=self.epochs, total_steps=total
+        )
         if schedule is None:
             return optimizer
         return {"optimizer": optimizer, "lr_scheduler": schedule}

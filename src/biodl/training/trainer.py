@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import torch
-from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.callbacks import Callback, EarlyStopping
 
 from biodl.config import TrainConfig
 from biodl.errors import ConfigError, RunInterrupted
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     import lightning as L
 
 __all__ = [
+    "EarlyStoppingAfter",
     "HistoryFile",
     "ReleaseProcessGroup",
     "TrainerOptions",
@@ -174,6 +175,44 @@ class TrainerRun:
     trainer: L.Trainer
 
 
+class EarlyStoppingAfter(EarlyStopping):
+    """Lightning's early stopping, which cannot end training before ``min_steps`` optimiser
+    steps.
+
+    Patience is counted as usual (epochs since the best one), so once ``min_steps`` is reached
+    training stops only if the last ``patience`` epochs brought no improvement. (Lightning's own
+    ``Trainer(min_steps=...)`` instead keeps a stop that was signalled earlier and ends training
+    at ``min_steps`` even right after an improvement.) On a small training set the first
+    epochs are a handful of steps each, and a noisy validation part can look worse for a few
+    of them while the network is still far from fitted.
+
+    Parameters
+    ----------
+    min_steps : int
+        0: plain early stopping.
+    **kwargs
+        ``monitor``, ``mode``, ``patience``, ... of ``EarlyStopping``.
+    """
+
+    def __init__(self, min_steps: int = 0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.min_steps = min_steps
+
+    def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
+        before = trainer.should_stop
+        super().on_validation_end(trainer, pl_module)
+        self._hold(trainer, before)
+
+    def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+        before = trainer.should_stop
+        super().on_train_epoch_end(trainer, pl_module)
+        self._hold(trainer, before)
+
+    def _hold(self, trainer: Any, before: bool) -> None:
+        if trainer.global_step < self.min_steps:
+            trainer.should_stop = before
+
+
 class ReleaseProcessGroup(Callback):
     """Destroy the process group in each spawned worker (``ddp_spawn``) once fitting ends.
 
@@ -284,6 +323,7 @@ def run_fit(
     options: TrainerOptions | None = None,
     monitor: tuple[str, str] | None = None,
     patience: int = 0,
+    min_steps: int = 0,
     grad_clip: float = 0.0,
     progress: bool | None = None,
     callbacks: list[Any] | None = None,
@@ -305,6 +345,8 @@ def run_fit(
         (they are loaded back into ``module``), and stop early after ``patience`` epochs
         without improvement (``patience`` 0: never).
     patience : int, default 0
+    min_steps : int, default 0
+        Early stopping does not end training before this many optimiser steps.
     grad_clip : float, default 0.0
         Gradient-norm clipping under automatic optimisation (0: none).
     progress : bool, optional
@@ -321,7 +363,7 @@ def run_fit(
     RunInterrupted
         Ctrl-C (SIGINT) or SIGTERM stopped the fit; nothing of it should be kept.
     """
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+    from lightning.pytorch.callbacks import ModelCheckpoint
 
     options = options or TrainerOptions()
     show = progress_enabled() if progress is None else progress
@@ -337,7 +379,9 @@ def run_fit(
             )
             callbacks.append(checkpoint)
             if patience > 0:
-                callbacks.append(EarlyStopping(monitor=key, mode=mode, patience=patience))
+                callbacks.append(
+                    EarlyStoppingAfter(min_steps, monitor=key, mode=mode, patience=patience)
+                )
         with quiet_lightning():
             trainer = build_trainer(
                 options,
