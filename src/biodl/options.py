@@ -69,6 +69,11 @@ KINDS: dict[str, KindEntry] = {
         "images (a folder per class, a CSV of paths, or MedMNIST-style .npz)",
         "biodl.kinds.image_options:ImageOptions",
     ),
+    "graph": KindEntry(
+        "biodl.kinds.graph:GRAPH",
+        "graphs and molecules (TU graph folders)",
+        "biodl.kinds.graph_options:GraphOptions",
+    ),
     "records": KindEntry(
         "biodl.kinds.records:RECORDS",
         "irregular clinical records in long format (record, time, variable, value)",
