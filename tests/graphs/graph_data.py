@@ -55,3 +55,22 @@ def write_tu(folder: Path, codes, edges, labels, name: str = "TOY") -> Path:
     (folder / f"{name}_node_labels.txt").write_text("\n".join(node_labels) + "\n")
     (folder / f"{name}_edge_labels.txt").write_text("\n".join(edge_labels) + "\n")
     return folder
+
+
+#: Small molecules with a planted property: class 1 holds a nitrogen (so is the value > 0).
+AMINES = ["CCN", "CCCN", "NCCO", "c1ccncc1", "CC(N)C", "NCCN", "CNC", "CCNCC", "c1ccc(N)cc1",
+          "NC(=O)C", "CCCCN", "CN(C)C", "NCC(=O)O", "c1cnccn1", "CC#N", "N#CC=C"]  # fmt: skip
+OTHERS = ["CCO", "CCCO", "OCCO", "c1ccccc1", "CC(O)C", "CCOCC", "COC", "CCCC", "c1ccc(O)cc1",
+          "CC(=O)C", "CCCCO", "CC(C)C", "OCC(=O)O", "c1ccoc1", "CC=C", "C1CCCCC1"]  # fmt: skip
+
+
+def write_smiles(path: Path, *, repeat: int = 5, extra: str = "") -> Path:
+    """A CSV of SMILES with a class column and a score column (both follow the nitrogen)."""
+    rows = ["id,smiles,active,score"]
+    for r in range(repeat):
+        for k, s in enumerate(AMINES):
+            rows.append(f"a{r}_{k},{s},1,{1.0 + 0.1 * k}")
+        for k, s in enumerate(OTHERS):
+            rows.append(f"o{r}_{k},{s},0,{-1.0 - 0.1 * k}")
+    path.write_text("\n".join(rows) + "\n" + extra)
+    return path

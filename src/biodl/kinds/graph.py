@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,7 +29,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from biodl.data.graphs import GraphSet
-from biodl.errors import ConfigError, DataError
+from biodl.errors import ConfigError, DataError, DataWarning
 from biodl.evaluation.search_space import SHARED, ParamSpec, categorical
 from biodl.kinds.graph_options import GraphOptions
 from biodl.models.gnn import GAT, GCN, GIN
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
     from biodl.config import DataConfig, RunConfig
     from biodl.data.checks.result import Inspection
+    from biodl.data.fingerprints import FingerprintFeatures
     from biodl.data.prepared import Leakage, PreparedData, RawData
     from biodl.data.wl import WLFeatures
     from biodl.kinds import ExtraBaseline
@@ -58,27 +60,60 @@ _GRAPH_SPACE: dict[str, ParamSpec] = {
 }
 
 
-def read_graphs(path: str) -> tuple[GraphSet, pd.DataFrame]:
-    """The graphs of a TU folder and their label table.
+def read_graphs(
+    path: str, data: DataConfig | None = None, *, require_labels: bool = True
+) -> tuple[GraphSet, pd.DataFrame | None, list[str], pd.DataFrame | None]:
+    """The graphs of a TU folder or a SMILES table, their labels, reading notes and side columns.
 
     Raises
     ------
     DataError
         When ``path`` is not a graph dataset biodl reads.
     """
+    from biodl.data.smiles import looks_like_smiles_table, read_smiles_table
     from biodl.data.tu import looks_like_tu, read_tu
 
     if looks_like_tu(Path(path)):
-        return read_tu(path)
+        graphs, labels = read_tu(path)
+        return graphs, labels, [], None
+    if looks_like_smiles_table(Path(path)):
+        options = options_of(GraphOptions, data) if data is not None else GraphOptions()
+        table = read_smiles_table(
+            path,
+            smiles_column=options.smiles_column,
+            label_columns=list(data.label_columns) if data is not None else [],
+            id_column=data.id_column if data is not None else None,
+            skip_invalid=options.skip_invalid,
+            require_labels=require_labels,
+        )
+        notes = []
+        if table.skipped:
+            notes.append(
+                f"{path}: {table.skipped} SMILES that RDKit cannot parse were dropped "
+                f"(--skip-invalid; e.g. {', '.join(table.skipped_examples[:3])})"
+            )
+        return table.graphs, table.labels, notes, table.side
     raise DataError(
         f"{path}: not a graph dataset; expected a TU folder (DS_A.txt, "
-        "DS_graph_indicator.txt, DS_graph_labels.txt); see docs/graphs.md"
+        "DS_graph_indicator.txt, DS_graph_labels.txt) or a CSV/TSV with a SMILES column; "
+        "see docs/graphs.md"
     )
 
 
-def _tu_files(path: str) -> list[str]:
+def _files(path: str) -> list[str]:
+    if not Path(path).is_dir() and not Path(path).name.endswith("_A.txt"):
+        return [path]
     folder = Path(path) if Path(path).is_dir() else Path(path).parent
     return [str(p) for p in sorted(folder.glob("*.txt"))]
+
+
+def _molecules(part: GraphSet, what: str) -> list[str]:
+    if part.smiles is None:
+        raise DataError(
+            f"{part.source}: {what} needs molecules (SMILES); these graphs have none. Use "
+            "--split stratified or random"
+        )
+    return part.smiles
 
 
 class GraphKind:
@@ -91,12 +126,13 @@ class GraphKind:
         "gcn": _GRAPH_SPACE,
         "gat": _GRAPH_SPACE,
     }
-    splits = ("stratified", "random", "predefined")
+    splits = ("stratified", "random", "scaffold", "similarity", "predefined")
 
     def detect(self, path: Path) -> bool:
+        from biodl.data.smiles import looks_like_smiles_table
         from biodl.data.tu import looks_like_tu
 
-        return looks_like_tu(path)
+        return looks_like_tu(path) or looks_like_smiles_table(path)
 
     def read_run(self, cfg: RunConfig) -> RawData:
         """The training graphs (and --valid/--test folders) with their labels."""
@@ -106,11 +142,27 @@ class GraphKind:
         parts: dict[str, Any] = {}
         labels: dict[str, Any] = {}
         files: list[str] = []
+        notes: list[str] = []
+        side = None
         for name, path in (("train", data.train), ("valid", data.valid), ("test", data.test)):
             if path:
-                parts[name], labels[name] = read_graphs(path)
-                files += _tu_files(path)
-        return RawData(parts, labels, files=files, label_source=data.train)
+                parts[name], labels[name], more, table = read_graphs(path, data)
+                side = table if name == "train" else side
+                files += _files(path)
+                notes += more
+        return RawData(parts, labels, side=side, files=files, label_source=data.train, notes=notes)
+
+    def scaffold_groups(self, part: GraphSet) -> np.ndarray:
+        """The Bemis–Murcko scaffold of each molecule (``--split scaffold``)."""
+        from biodl.data.fingerprints import scaffold_labels
+
+        return scaffold_labels(_molecules(part, "--split scaffold"))
+
+    def similar_groups(self, part: GraphSet, threshold: float) -> np.ndarray:
+        """Clusters of molecules with Tanimoto similarity >= ``threshold`` (Morgan bits)."""
+        from biodl.data.fingerprints import tanimoto_clusters
+
+        return tanimoto_clusters(_molecules(part, "--split similarity"), threshold)
 
     def leakage(self, train: GraphSet, part: GraphSet, threshold: float) -> Leakage:
         """Graphs of ``part`` with the same nodes, edges and codes as a training graph."""
@@ -160,9 +212,16 @@ class GraphKind:
     ) -> Dataset[Any]:
         return GraphBatches(part, y)
 
-    def baseline_features(self, cfg: RunConfig, prepared: PreparedData) -> WLFeatures:
+    def baseline_features(
+        self, cfg: RunConfig, prepared: PreparedData
+    ) -> WLFeatures | FingerprintFeatures:
+        """Molecules: Morgan bits + RDKit descriptors; other graphs: WL subtree counts."""
+        from biodl.data.fingerprints import FingerprintFeatures
         from biodl.data.wl import WLFeatures
 
+        train: GraphSet = prepared.part("train")
+        if train.smiles is not None:
+            return FingerprintFeatures.fit(train.smiles)
         iterations = options_of(GraphOptions, cfg.data).wl_iterations
         return WLFeatures.fit(prepared.part("train"), iterations=iterations)
 
@@ -173,7 +232,11 @@ class GraphKind:
     def read(
         self, path: str, inputs: dict[str, Any], data: DataConfig, *, require_labels: bool
     ) -> tuple[GraphSet, pd.DataFrame | None]:
-        graphs, labels = read_graphs(path)
+        graphs, labels, notes, _ = read_graphs(path, data, require_labels=require_labels)
+        for note in notes:
+            warnings.warn(note, DataWarning, stacklevel=2)
+        if require_labels and labels is None:
+            raise DataError(f"{path}: evaluating needs labels; this file has no label column")
         return graphs, labels
 
     def describe(self, prepared: PreparedData) -> dict[str, Any]:
@@ -201,16 +264,20 @@ class GraphKind:
         labels: dict[str, pd.DataFrame | None] = {}
         for name, path in (("train", data.train), ("valid", data.valid), ("test", data.test)):
             if path:
-                parts[name], labels[name] = read_graphs(path)
+                parts[name], labels[name], _, _ = read_graphs(path, data, require_labels=False)
         return inspect_graphs(parts, labels, task=data.task)
 
 
 def fit_graph_inputs(train: GraphSet) -> dict[str, Any]:
-    """JSON-able input encoding fitted on ``train``: values per code field (max code + 1) and
-    the mean and sd of each continuous attribute."""
+    """JSON-able input encoding fitted on ``train``: values per code field (max code + 1; the
+    fixed vocabularies for molecules) and the mean and sd of each continuous attribute."""
+
+    from biodl.data.molecules import ATOM_FIELDS, ATOM_SIZES, BOND_SIZES
 
     def sizes(codes: np.ndarray) -> list[int]:
         return [int(c.max(initial=0)) + 1 for c in codes.T]
+
+    molecules = train.node_fields == ATOM_FIELDS
 
     def stats(values: np.ndarray) -> tuple[list[float], list[float]]:
         if not values.shape[1] or not len(values):
@@ -223,8 +290,8 @@ def fit_graph_inputs(train: GraphSet) -> dict[str, Any]:
     return {
         "node_fields": list(train.node_fields),
         "edge_fields": list(train.edge_fields),
-        "node_sizes": sizes(train.node_codes),
-        "edge_sizes": sizes(train.edge_codes),
+        "node_sizes": list(ATOM_SIZES) if molecules else sizes(train.node_codes),
+        "edge_sizes": list(BOND_SIZES) if molecules else sizes(train.edge_codes),
         "value_mean": value_mean,
         "value_sd": value_sd,
         "edge_value_mean": edge_mean,

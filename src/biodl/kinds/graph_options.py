@@ -5,15 +5,15 @@ This module imports only :mod:`biodl.options`, so ``biodl --help`` reads it with
 
 Examples
 --------
->>> GraphOptions().wl_iterations
-3
+>>> GraphOptions().wl_iterations, GraphOptions().skip_invalid
+(3, False)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from biodl.options import document, option
+from biodl.options import READING, document, option
 
 __all__ = ["GRAPH_PANEL", "GraphOptions"]
 
@@ -26,6 +26,18 @@ GRAPH_PANEL = "Graphs and molecules"
 class GraphOptions:
     """How graphs are read and what the classical baselines see."""
 
+    smiles_column: str | None = option(
+        help="Molecules: the SMILES column of a CSV/TSV (default: the column named smiles).",
+        panel=GRAPH_PANEL,
+        commands=READING,
+    )
+    skip_invalid: bool = option(
+        False,
+        help="Molecules: drop rows whose SMILES RDKit cannot parse (counted in the warnings) "
+        "instead of stopping at the first.",
+        panel=GRAPH_PANEL,
+        commands=READING,
+    )
     wl_iterations: int = option(
         3,
         help="Graphs: Weisfeiler–Lehman rounds (subtree height) of the baseline features of "
