@@ -8,7 +8,7 @@ import torch
 
 from biodl.errors import ConfigError
 from biodl.kinds import model_parameters
-from biodl.models.gnn import GAT, GCN, GIN
+from biodl.models.gnn import DMPNN, GAT, GCN, GIN
 
 
 def _two_graphs() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -58,3 +58,35 @@ def test_options_are_checked_and_listed() -> None:
     names = {p.name for p in model_parameters("graph", "gin")}
     assert {"depth", "width", "dropout", "batch_norm", "readout", "jumping_knowledge",
             "train_eps"} <= names  # fmt: skip
+
+
+@pytest.mark.parametrize("readout", ["sum", "mean", "max", "attention"])
+def test_dmpnn_ignores_numbering(readout: str) -> None:
+    torch.manual_seed(0)
+    net = DMPNN(in_features=5, n_outputs=2, edge_features=3, width=8, readout=readout).eval()
+    x, edge_index, edge_attr, batch = _two_graphs()
+    out = net(x, edge_index, edge_attr, batch, 2)
+    order = torch.tensor([3, 1, 0, 2, 6, 4, 5])
+    moved = torch.empty_like(x)
+    moved[order] = x
+    assert torch.allclose(out, net(moved, order[edge_index], edge_attr, batch, 2), atol=1e-5)
+
+
+def test_dmpnn_messages_skip_the_reverse_edge() -> None:
+    """On a path a-b-c with depth 2, the state of edge a->b is h0(a->b) plus nothing (a has no
+    other incoming edge than b->a, its reverse): written out by hand."""
+    torch.manual_seed(0)
+    net = DMPNN(in_features=2, n_outputs=1, edge_features=0, depth=2, width=4).eval()
+    x = torch.randn(3, 2)
+    edge_index = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]])
+    assert DMPNN.reverse_edges(edge_index, 3).tolist() == [1, 0, 3, 2]
+    h0 = net.W_i(x[edge_index[0]])
+    h1 = torch.relu(h0)
+    incoming = torch.zeros(3, 4).index_add_(0, edge_index[1], h1)
+    expected = torch.relu(h0 + net.W_h(incoming[edge_index[0]] - h1[[1, 0, 3, 2]]))
+    assert torch.allclose(expected[0], torch.relu(h0[0]))  # a->b: a has nothing else coming in
+    atoms = torch.zeros(3, 4).index_add_(0, edge_index[1], expected)
+    states = torch.relu(net.W_o(torch.cat([x, atoms], dim=1)))
+    manual = net.head(states.mean(0, keepdim=True))
+    got = net(x, edge_index, None, torch.zeros(3, dtype=torch.long), 1)
+    assert torch.allclose(got, manual, atol=1e-6)

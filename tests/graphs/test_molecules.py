@@ -118,3 +118,25 @@ def test_regression_with_fingerprint_baselines(tmp_path: Path) -> None:
     assert metrics["model"]["test"]["rmse"] < 0.75 * np.std(truth)  # the nitrogen is learnt
     table = biodl.predict(run, write_smiles(tmp_path / "new.csv", repeat=1))
     assert len(table) == 32
+
+
+def test_sdf_with_property_fields(tmp_path: Path) -> None:
+    from biodl.data.sdf import read_sdf
+
+    path = tmp_path / "m.sdf"
+    with Chem.SDWriter(str(path)) as writer:
+        for k, smiles in enumerate(["CCO", "c1ccccc1N", "CC(=O)O"]):
+            mol = Chem.MolFromSmiles(smiles)
+            mol.SetProp("_Name", f"mol{k}")
+            mol.SetProp("activity", str(k % 2))
+            mol.SetProp("source", "test")
+            writer.write(mol)
+    table = read_sdf(path)
+    assert table.graphs.ids == ["mol0", "mol1", "mol2"] and table.graphs.smiles[1] == "Nc1ccccc1"
+    assert table.labels["activity"].tolist() == ["0", "1", "0"]
+    assert list(table.side.columns) == ["source"] and detect_kind(path) == "graph"
+    broken = path.read_text().replace("  7  7  0", "  7  9  0", 1)  # aniline: 9 bonds listed
+    path.write_text(broken)
+    with pytest.raises(DataError, match=r"m.sdf record 2 \(line \d+\): RDKit cannot read"):
+        read_sdf(path)
+    assert read_sdf(path, skip_invalid=True).skipped == 1

@@ -31,7 +31,13 @@ from biodl.data.molecules import featurise_smiles
 from biodl.data.tables import read_table
 from biodl.errors import DataError
 
-__all__ = ["SMILES_COLUMN_NAMES", "SmilesTable", "looks_like_smiles_table", "read_smiles_table"]
+__all__ = [
+    "SMILES_COLUMN_NAMES",
+    "SmilesTable",
+    "looks_like_smiles_table",
+    "pick_label_columns",
+    "read_smiles_table",
+]
 
 SMILES_COLUMN_NAMES = ("smiles", "canonical_smiles", "smi", "mol", "molecule")
 _LABEL_NAMES = ("label", "labels", "class", "target", "y", "activity", "outcome", "value")
@@ -108,7 +114,8 @@ def read_smiles_table(
             "--smiles-column"
         )
     ids_from = id_column or _named([c for c in columns if c != column], _ID_NAMES[:6])
-    labels = _labels(table, columns, column, label_columns, ids_from, source, require_labels)
+    rest = [c for c in columns if c not in (column, ids_from)]
+    labels = pick_label_columns(table, rest, label_columns, source, require_labels)
     smiles = table[column].tolist()
     lines = [k + 1 + header for k in range(len(table))]
     ids = table[ids_from].tolist() if ids_from else [f"line_{n}" for n in lines]
@@ -133,15 +140,22 @@ def read_smiles_table(
     )
 
 
-def _labels(
+def pick_label_columns(
     table: pd.DataFrame,
-    columns: list[str],
-    smiles: str,
+    candidates: list[str],
     requested: Sequence[str],
-    id_column: str | None,
     source: str,
     require: bool,
 ) -> pd.DataFrame | None:
+    """The label columns of ``table``: ``requested``, else the one named like a label among
+    ``candidates``, else the only candidate that is not named like an id.
+
+    Raises
+    ------
+    DataError
+        When a requested column is missing or no column can be chosen (and ``require``).
+    """
+    columns = [str(c) for c in table.columns]
     if requested:
         missing = [c for c in requested if c not in columns]
         if missing and require:
@@ -150,11 +164,10 @@ def _labels(
                 f"{', '.join(columns)}. Pass one of them with --label-column."
             )
         return None if missing else table[list(requested)]
-    rest = [c for c in columns if c not in (smiles, id_column)]
-    named = _named(rest, _LABEL_NAMES)
+    named = _named(candidates, _LABEL_NAMES)
     if named is not None:
         return table[[named]]
-    rest = [c for c in rest if c.lower() not in _ID_NAMES]
+    rest = [c for c in candidates if c.lower() not in _ID_NAMES]
     if len(rest) == 1:
         return table[rest]
     if not require:

@@ -5,7 +5,8 @@ optional node/edge labels and attributes; :mod:`biodl.data.tu`), stored compactl
 (:class:`biodl.data.graphs.GraphSet`: concatenated arrays plus offsets). Inputs: node and
 edge codes one-hot encoded per batch (the number of values of each field taken from the
 training graphs), continuous attributes z-scored with training statistics. Networks
-(:mod:`biodl.models.gnn`, on PyTorch Geometric): ``gin`` (the default), ``gcn``, ``gat``.
+(:mod:`biodl.models.gnn`, on PyTorch Geometric): ``gin`` (the default), ``gcn``, ``gat``,
+``mpnn`` (D-MPNN on bonds).
 Baselines: the panel (logistic regression, random forest, gradient boosting) on
 Weisfeiler–Lehman subtree counts (:mod:`biodl.data.wl`).
 
@@ -14,7 +15,7 @@ PyTorch Geometric is imported only when a network is built.
 Examples
 --------
 >>> GRAPH.name, sorted(GRAPH.models)
-('graph', ['gat', 'gcn', 'gin'])
+('graph', ['gat', 'gcn', 'gin', 'mpnn'])
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from biodl.data.graphs import GraphSet
 from biodl.errors import ConfigError, DataError, DataWarning
 from biodl.evaluation.search_space import SHARED, ParamSpec, categorical
 from biodl.kinds.graph_options import GraphOptions
-from biodl.models.gnn import GAT, GCN, GIN
+from biodl.models.gnn import DMPNN, GAT, GCN, GIN
 from biodl.options import options_of
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["GRAPH", "GRAPH_MODELS", "GraphBatches", "GraphKind", "GraphNetwork", "read_graphs"]
 
 #: Networks for graphs, by ``--model`` name.
-GRAPH_MODELS: dict[str, type[nn.Module]] = {"gin": GIN, "gcn": GCN, "gat": GAT}
+GRAPH_MODELS: dict[str, type[nn.Module]] = {"gin": GIN, "gcn": GCN, "gat": GAT, "mpnn": DMPNN}
 DEFAULT_GRAPH_MODEL = "gin"
 
 _GRAPH_SPACE: dict[str, ParamSpec] = {
@@ -70,32 +71,37 @@ def read_graphs(
     DataError
         When ``path`` is not a graph dataset biodl reads.
     """
+    from biodl.data.sdf import looks_like_sdf, read_sdf
     from biodl.data.smiles import looks_like_smiles_table, read_smiles_table
     from biodl.data.tu import looks_like_tu, read_tu
 
     if looks_like_tu(Path(path)):
         graphs, labels = read_tu(path)
         return graphs, labels, [], None
-    if looks_like_smiles_table(Path(path)):
-        options = options_of(GraphOptions, data) if data is not None else GraphOptions()
-        table = read_smiles_table(
-            path,
-            smiles_column=options.smiles_column,
-            label_columns=list(data.label_columns) if data is not None else [],
-            id_column=data.id_column if data is not None else None,
-            skip_invalid=options.skip_invalid,
-            require_labels=require_labels,
-        )
+    options = options_of(GraphOptions, data) if data is not None else GraphOptions()
+    common: dict[str, Any] = {
+        "label_columns": list(data.label_columns) if data is not None else [],
+        "id_column": data.id_column if data is not None else None,
+        "skip_invalid": options.skip_invalid,
+        "require_labels": require_labels,
+    }
+    table = None
+    if looks_like_sdf(Path(path)):
+        table = read_sdf(path, **common)
+    elif looks_like_smiles_table(Path(path)):
+        table = read_smiles_table(path, smiles_column=options.smiles_column, **common)
+    if table is not None:
         notes = []
         if table.skipped:
             notes.append(
-                f"{path}: {table.skipped} SMILES that RDKit cannot parse were dropped "
+                f"{path}: {table.skipped} molecules that RDKit cannot read were dropped "
                 f"(--skip-invalid; e.g. {', '.join(table.skipped_examples[:3])})"
             )
         return table.graphs, table.labels, notes, table.side
     raise DataError(
         f"{path}: not a graph dataset; expected a TU folder (DS_A.txt, "
-        "DS_graph_indicator.txt, DS_graph_labels.txt) or a CSV/TSV with a SMILES column; "
+        "DS_graph_indicator.txt, DS_graph_labels.txt), a CSV/TSV with a SMILES column or an "
+        "SDF file; "
         "see docs/graphs.md"
     )
 
@@ -125,14 +131,21 @@ class GraphKind:
         "gin": _GRAPH_SPACE,
         "gcn": _GRAPH_SPACE,
         "gat": _GRAPH_SPACE,
+        "mpnn": {
+            **SHARED,
+            "model.width": categorical(100, 300),
+            "model.depth": categorical(2, 3, 4, 5),
+            "model.readout": categorical("sum", "mean"),
+        },
     }
     splits = ("stratified", "random", "scaffold", "similarity", "predefined")
 
     def detect(self, path: Path) -> bool:
+        from biodl.data.sdf import looks_like_sdf
         from biodl.data.smiles import looks_like_smiles_table
         from biodl.data.tu import looks_like_tu
 
-        return looks_like_tu(path) or looks_like_smiles_table(path)
+        return looks_like_tu(path) or looks_like_smiles_table(path) or looks_like_sdf(path)
 
     def read_run(self, cfg: RunConfig) -> RawData:
         """The training graphs (and --valid/--test folders) with their labels."""
