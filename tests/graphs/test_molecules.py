@@ -116,8 +116,12 @@ def test_regression_with_fingerprint_baselines(tmp_path: Path) -> None:
     rmse = mean_squared_error(truth, predicted) ** 0.5
     assert metrics["model"]["test"]["rmse"] == pytest.approx(rmse, rel=1e-4)
     assert metrics["model"]["test"]["rmse"] < 0.75 * np.std(truth)  # the nitrogen is learnt
-    table = biodl.predict(run, write_smiles(tmp_path / "new.csv", repeat=1))
-    assert len(table) == 32
+    assert list(run.rglob("worst_molecules_test.png"))  # the grid drawn by RDKit
+    assert "Worst-predicted molecules (test)" in (run / "report.html").read_text()
+    new = tmp_path / "new.csv"
+    new.write_text("smiles\nCCCN\nCCCO\n")  # new SMILES, no labels
+    table = biodl.predict(run, new)
+    assert len(table) == 2 and table["predicted"].iloc[0] > table["predicted"].iloc[1]
 
 
 def test_sdf_with_property_fields(tmp_path: Path) -> None:

@@ -268,6 +268,27 @@ class GraphKind:
             "bytes_graphs": int(sum(p.nbytes for p in parts)),
         }
 
+    def report_figures(
+        self,
+        network: nn.Module,
+        prepared: PreparedData,
+        split: str,
+        scores: np.ndarray,
+        *,
+        threshold: float,
+        plots: Path,
+    ) -> list[Any]:
+        """Molecules: a grid of the worst-predicted molecules of ``split`` (RDKit drawings)."""
+        from biodl.report.molecules import molecule_report_figures
+
+        y = prepared.y.get(split)
+        if y is None:
+            return []
+        targets = prepared.targets
+        classes = [str(c) for c in targets.classes]
+        part = prepared.parts[split]
+        return molecule_report_figures(part, y, scores, targets.task, classes, plots, split=split)
+
     def inspect(self, data: DataConfig) -> Inspection:
         """Each part read as training reads it, then
         :func:`biodl.data.checks.graphs.inspect_graphs`."""
