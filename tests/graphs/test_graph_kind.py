@@ -45,3 +45,17 @@ def test_inspect_and_refusals(tu_folder: Path, tmp_path: Path) -> None:
         biodl.train(tu_folder, split="group", group_column="g", **FAST)
     with pytest.raises(ConfigError, match="unknown model 'cnn'"):
         biodl.train(tu_folder, model="cnn", epochs=1, **FAST)
+
+
+def test_codes_are_one_hot_and_unseen_codes_are_zero() -> None:
+    import torch
+
+    from biodl.kinds.graph import GraphNetwork
+
+    codes = torch.tensor([[0, 2], [1, 0], [3, 1]])
+    (block,) = GraphNetwork.encode(codes, [3, 2])
+    expected = torch.tensor(
+        [[1, 0, 0, 0, 0], [0, 1, 0, 1, 0], [0, 0, 0, 0, 1]], dtype=torch.float32
+    )  # 3 is past the first field's 3 values, 2 past the second's 2: all zeros there
+    assert torch.equal(block, expected)
+    assert GraphNetwork.encode(codes[:, :0], []) == []

@@ -395,12 +395,17 @@ class GraphNetwork(nn.Module):
 
     @staticmethod
     def encode(codes: torch.Tensor, sizes: list[int]) -> list[torch.Tensor]:
-        """One-hot blocks of each code column (codes past the size become zeros)."""
-        blocks = []
-        for j, size in enumerate(sizes):
-            column = codes[:, j].clamp(min=0, max=size)
-            blocks.append(nn.functional.one_hot(column, size + 1)[:, :size].float())
-        return blocks
+        """One-hot blocks of the code columns, as one ``(rows, sum(sizes))`` block (codes
+        outside ``0..size-1`` become zeros); an empty list when there are no columns."""
+        if not sizes:
+            return []
+        size = torch.tensor(sizes, device=codes.device)
+        start = torch.cumsum(size, 0) - size
+        inside = (codes >= 0) & (codes < size)
+        rows = torch.arange(codes.shape[0], device=codes.device).unsqueeze(1).expand_as(codes)
+        out = torch.zeros(codes.shape[0], int(sum(sizes)), device=codes.device)
+        out[rows[inside], (codes + start)[inside]] = 1.0
+        return [out]
 
     def forward(
         self,
