@@ -61,6 +61,9 @@ def test_columns_are_found_or_named(tmp_path: Path) -> None:
     table = read_smiles_table(path, label_columns=["active", "score"])
     assert list(table.labels.columns) == ["active", "score"]
     assert table.graphs.ids[0] == "a0_0" and detect_kind(path) == "graph"
+    path.write_text(path.read_text().replace("CCN,1,", "CCN,,", 1))
+    with pytest.raises(DataError, match=r"m.csv line 2 column 'active': the label is empty"):
+        read_smiles_table(path, label_columns=["active"])
     with pytest.raises(DataError, match="no SMILES column"):
         read_smiles_table(path, smiles_column="structure")
 
@@ -137,7 +140,7 @@ def test_sdf_with_property_fields(tmp_path: Path) -> None:
             writer.write(mol)
     table = read_sdf(path)
     assert table.graphs.ids == ["mol0", "mol1", "mol2"] and table.graphs.smiles[1] == "Nc1ccccc1"
-    assert table.labels["activity"].tolist() == ["0", "1", "0"]
+    assert table.labels["activity"].tolist() == [0.0, 1.0, 0.0]
     assert list(table.side.columns) == ["source"] and detect_kind(path) == "graph"
     broken = path.read_text().replace("  7  7  0", "  7  9  0", 1)  # aniline: 9 bonds listed
     path.write_text(broken)

@@ -18,7 +18,7 @@ Examples
 ...     writer.write(mol)
 >>> table = read_sdf(path)
 >>> table.graphs.ids, table.graphs.smiles, table.labels["y"].tolist()
-(['ethanol'], ['CCO'], ['1.5'])
+(['ethanol'], ['CCO'], [1.5])
 """
 
 from __future__ import annotations
@@ -89,13 +89,18 @@ def read_sdf(
             f"{source} {where[0]}: RDKit cannot read this molecule; fix or remove the record, "
             "or pass --skip-invalid to drop unreadable molecules"
         )
-    table = pd.DataFrame(rows).astype(str).replace("nan", "")
+    readable = [k for k in range(len(rows)) if k not in set(bad)]
+    table = pd.DataFrame([rows[k] for k in readable]).astype(str).replace("nan", "")
+    if "_title" not in table:
+        table["_title"] = ""
+    smiles = [smiles[k] for k in readable]
     columns = [c for c in table.columns if c != "_title"]
-    labels = pick_label_columns(table, columns, label_columns, source, require_labels)
+    records = [f"record {k + 1}" for k in readable]
+    labels = pick_label_columns(table, columns, label_columns, source, require_labels, records)
     if id_column and id_column in table.columns:
         ids = table[id_column].tolist()
     else:
-        ids = [t or f"record_{k + 1}" for k, t in enumerate(table["_title"].tolist())]
+        ids = [t or f"record_{k + 1}" for k, t in zip(readable, table["_title"], strict=True)]
     graphs, invalid = featurise_smiles(smiles, ids=ids, source=source)
     keep = sorted(set(range(len(table))) - set(invalid))
     side = [c for c in columns if labels is None or c not in labels.columns]
@@ -103,6 +108,6 @@ def read_sdf(
         graphs=graphs,
         labels=None if labels is None else labels.iloc[keep].reset_index(drop=True),
         side=table.iloc[keep][side].reset_index(drop=True),
-        skipped=len(invalid),
+        skipped=len(bad) + len(invalid),
         skipped_examples=where[:5],
     )

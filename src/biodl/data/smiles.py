@@ -15,7 +15,7 @@ Examples
 >>> _ = path.write_text("smiles,y\\nCCO,1.5\\nc1ccccc1,2.0\\n")
 >>> table = read_smiles_table(path)
 >>> table.graphs.smiles, table.labels["y"].tolist(), table.skipped
-(['CCO', 'c1ccccc1'], ['1.5', '2.0'], 0)
+(['CCO', 'c1ccccc1'], [1.5, 2.0], 0)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from biodl.data.graphs import GraphSet
@@ -115,9 +116,10 @@ def read_smiles_table(
         )
     ids_from = id_column or _named([c for c in columns if c != column], _ID_NAMES[:6])
     rest = [c for c in columns if c not in (column, ids_from)]
-    labels = pick_label_columns(table, rest, label_columns, source, require_labels)
-    smiles = table[column].tolist()
     lines = [k + 1 + header for k in range(len(table))]
+    where = [f"line {n}" for n in lines]
+    labels = pick_label_columns(table, rest, label_columns, source, require_labels, where)
+    smiles = table[column].tolist()
     ids = table[ids_from].tolist() if ids_from else [f"line_{n}" for n in lines]
     graphs, invalid = featurise_smiles(smiles, ids=ids, source=source)
     examples = [f"line {lines[i]}: {smiles[i]!r}" for i in invalid[:5]]
@@ -146,9 +148,12 @@ def pick_label_columns(
     requested: Sequence[str],
     source: str,
     require: bool,
+    where: Sequence[str] = (),
 ) -> pd.DataFrame | None:
     """The label columns of ``table``: ``requested``, else the one named like a label among
-    ``candidates``, else the only candidate that is not named like an id.
+    ``candidates``, else the only candidate that is not named like an id. A column whose
+    values all read as numbers becomes float64 (so ``--task auto`` sees numbers); ``where``
+    names each row (``'line 5'``) for the error on an empty label.
 
     Raises
     ------
@@ -163,16 +168,36 @@ def pick_label_columns(
                 f"{source}: there is no label column '{missing[0]}'; the columns are "
                 f"{', '.join(columns)}. Pass one of them with --label-column."
             )
-        return None if missing else table[list(requested)]
+        return None if missing else _label_values(table, list(requested), source, where)
     named = _named(candidates, _LABEL_NAMES)
     if named is not None:
-        return table[[named]]
+        return _label_values(table, [named], source, where)
     rest = [c for c in candidates if c.lower() not in _ID_NAMES]
     if len(rest) == 1:
-        return table[rest]
+        return _label_values(table, rest, source, where)
     if not require:
         return None
     raise DataError(
         f"{source}: cannot tell which column holds the labels (columns: {', '.join(columns)}). "
         "Pass it with --label-column (repeat it for several tasks)."
     )
+
+
+def _label_values(
+    table: pd.DataFrame, columns: list[str], source: str, where: Sequence[str]
+) -> pd.DataFrame:
+    out = {}
+    for column in columns:
+        values = table[column].astype(str).str.strip().reset_index(drop=True)
+        empty = np.flatnonzero((values == "").to_numpy())
+        if len(empty):
+            i = int(empty[0])
+            place = where[i] if i < len(where) else f"row {i + 1}"
+            raise DataError(
+                f"{source} {place} column '{column}': the label is empty ({len(empty)} empty "
+                "in all); missing labels are not supported yet: fill them in or remove "
+                "these rows"
+            )
+        numbers = pd.to_numeric(values, errors="coerce")
+        out[column] = numbers.astype(np.float64) if numbers.notna().all() else values
+    return pd.DataFrame(out)
