@@ -195,14 +195,23 @@ class GIN(GraphNet):
     Parameters
     ----------
     in_features : int
+        Width of the node features.
     n_outputs : int
+        Width of the output (classes, labels or regression targets).
     edge_features : int, default 0
+        Width of the edge features (0: none).
     depth : int, default 4
+        Number of message-passing layers.
     width : int, default 64
+        Width of the node states.
     dropout : float, default 0.5
+        Dropout after each layer and in the head.
     batch_norm : bool, default True
+        BatchNorm1d on node states after each layer.
     readout : {"sum", "mean", "max", "attention"}, default "sum"
+        How a graph's node states become one vector (attention: a learnt gate).
     jumping_knowledge : {"last", "cat", "max", "sum"}, default "cat"
+        Which layers' node states are read out: the last, or all concatenated / max / sum.
     train_eps : bool, default False
         Learn ε in each layer (GIN-ε); False keeps ε = 0 (GIN-0).
     use_edge_features : bool, default True
@@ -270,15 +279,23 @@ class GCN(GraphNet):
     Parameters
     ----------
     in_features : int
+        Width of the node features.
     n_outputs : int
+        Width of the output (classes, labels or regression targets).
     edge_features : int, default 0
         Ignored (GCN layers take no edge features).
     depth : int, default 4
+        Number of message-passing layers.
     width : int, default 64
+        Width of the node states.
     dropout : float, default 0.5
+        Dropout after each layer and in the head.
     batch_norm : bool, default True
+        BatchNorm1d on node states after each layer.
     readout : {"sum", "mean", "max", "attention"}, default "mean"
+        How a graph's node states become one vector (attention: a learnt gate).
     jumping_knowledge : {"last", "cat", "max", "sum"}, default "cat"
+        Which layers' node states are read out: the last, or all concatenated / max / sum.
 
     Examples
     --------
@@ -325,15 +342,23 @@ class GAT(GraphNet):
     Parameters
     ----------
     in_features : int
+        Width of the node features.
     n_outputs : int
+        Width of the output (classes, labels or regression targets).
     edge_features : int, default 0
+        Width of the edge features (0: none).
     depth : int, default 4
+        Number of message-passing layers.
     width : int, default 64
         Width of the node states (``heads`` heads of ``width // heads`` each, concatenated).
     dropout : float, default 0.5
+        Dropout after each layer and in the head.
     batch_norm : bool, default True
+        BatchNorm1d on node states after each layer.
     readout : {"sum", "mean", "max", "attention"}, default "mean"
+        How a graph's node states become one vector (attention: a learnt gate).
     jumping_knowledge : {"last", "cat", "max", "sum"}, default "cat"
+        Which layers' node states are read out: the last, or all concatenated / max / sum.
     heads : int, default 4
         Attention heads per layer (must divide ``width``).
     attention_dropout : float, default 0.0
@@ -411,6 +436,7 @@ class DMPNN(nn.Module):
     in_features : int
         Width of the node (atom) features.
     n_outputs : int
+        Width of the output (classes, labels or regression targets).
     edge_features : int, default 0
         Width of the edge (bond) features.
     depth : int, default 3
