@@ -489,7 +489,7 @@ UNSUPPORTED = [
         "jaspar2024_core_vertebrates",
         "motifs",
         "JASPAR 2024 CORE vertebrates (motif resource, no benchmark)",
-        "not yet supported (issue 14)",
+        "a motif database, not a benchmark: read by `biodl explain --motifs` (docs/motifs.md)",
     ),
 ]
 

@@ -139,7 +139,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     missing = run("inspect", tmp_path / "nothing.csv")
     assert missing.exit_code == 2
     assert missing.stderr.strip().count("\n") == 0 and "no such file" in missing.stderr
-    unknown = run("inspect", tmp_path, "--kind", "graph")
+    unknown = run("inspect", tmp_path, "--kind", "spectra")  # graph is a kind now
     assert unknown.exit_code == 2 and unknown.stderr.count("\n") == 1
     assert "kind" in unknown.stderr
     log = run("inspect", tmp_path, "--log1p", "maybe")

@@ -69,6 +69,11 @@ KINDS: dict[str, KindEntry] = {
         "images (a folder per class, a CSV of paths, or MedMNIST-style .npz)",
         "biodl.kinds.image_options:ImageOptions",
     ),
+    "graph": KindEntry(
+        "biodl.kinds.graph:GRAPH",
+        "graphs and molecules (TU graph folders)",
+        "biodl.kinds.graph_options:GraphOptions",
+    ),
     "records": KindEntry(
         "biodl.kinds.records:RECORDS",
         "irregular clinical records in long format (record, time, variable, value)",
@@ -120,7 +125,7 @@ def add_kind(name: str, entry: KindEntry) -> None:
 #: ``--kind``: 'auto' or a name of :data:`KINDS` (checked by :func:`check_kind`).
 KindOption = str
 TaskOption = Literal["auto", "binary", "multiclass", "multilabel", "regression"]
-SplitOption = Literal["stratified", "random", "group", "similarity", "predefined"]
+SplitOption = Literal["stratified", "random", "group", "similarity", "scaffold", "predefined"]
 LossOption = Literal["auto", "cross_entropy", "bce", "mse", "l2", "l1", "huber"]
 OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta"]
 SchedulerOption = Literal["none", "step", "exponential", "cosine", "plateau", "onecycle"]
@@ -154,7 +159,10 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "random": "plain random split of the rows",
         "group": "whole groups (--group-column: patient, species, ...) go to one part each",
         "similarity": "clusters of near-identical sequences (--similarity-threshold) go to one "
-        "part each, so no test sequence has a near-copy in training",
+        "part each, so no test sequence has a near-copy in training (molecules: Tanimoto on "
+        "Morgan fingerprints)",
+        "scaffold": "molecules: whole Bemis–Murcko scaffolds go to one part each, parts filled "
+        "near their sizes so large scaffolds stay in training",
         "predefined": "the part of each row is read from a column (--split-column: "
         "train / valid / test)",
     },

@@ -100,7 +100,8 @@ class PreparingKind(Protocol):
     Notes
     -----
     Optional methods: ``similar_groups(part, threshold) -> (n,) int64`` cluster labels for
-    ``--split similarity``; ``leakage(train, part, threshold) -> Leakage | None``;
+    ``--split similarity``; ``scaffold_groups(part) -> (n,)`` scaffold labels for
+    ``--split scaffold`` (molecules); ``leakage(train, part, threshold) -> Leakage | None``;
     ``check(prepared) -> None`` adds kind-specific warnings (``prepared.add_warning``).
     """
 
@@ -304,6 +305,8 @@ def prepare_raw(
     group = data.group_column or raw.default_group
     method = "group" if raw.default_group and data.split == "stratified" else data.split
     groups = side_column(raw, group) if group else None
+    if data.split == "scaffold":  # molecules: Bemis–Murcko scaffolds are the groups
+        groups, group = kind.scaffold_groups(train), "scaffold"  # type: ignore[attr-defined]
     note = raw.own_split or ("separate files" if given else "split of the training file")
     test_size = 0.0 if "test" in given or raw.own_split else data.test_size
     valid_size = 0.0 if "valid" in given or raw.own_split else data.valid_size

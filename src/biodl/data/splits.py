@@ -53,6 +53,7 @@ SPLIT_METHODS: tuple[SplitMethod, ...] = (
     "random",
     "group",
     "similarity",
+    "scaffold",
     "predefined",
 )
 
@@ -121,7 +122,8 @@ def split_indices(
         Fractions of all rows for the test and validation parts (0 = no such part). Group and
         similarity splits reach them approximately (whole groups); predefined splits ignore
         them.
-    method : {'stratified', 'random', 'group', 'similarity', 'predefined'}, default 'stratified'
+    method : {'stratified', 'random', 'group', 'similarity', 'scaffold', 'predefined'}, \
+default 'stratified'
         See :data:`SPLIT_HELP`.
     seed : int, default 0
         Same seed and data give the same split.
@@ -130,7 +132,8 @@ def split_indices(
     source : str
         File name for messages.
     groups : (n,) array, optional
-        Group label of each row, for ``method='group'``; missing values (None, NaN, "") raise.
+        Group label of each row, for ``method='group'`` (the scaffold of each molecule for
+        ``method='scaffold'``); missing values (None, NaN, "") raise.
     group_column : str, default 'group'
         Name of the group column, for messages.
     similar : (n,) int array, optional
@@ -177,18 +180,21 @@ def split_indices(
             "to less than 1; e.g. --test-size 0.2 --valid-size 0.1"
         )
     rng = np.random.default_rng(seed)
-    stratify = method in ("stratified", "group", "similarity") and task in ("binary", "multiclass")
+    stratify = method in ("stratified", "group", "similarity", "scaffold") and task in (
+        "binary",
+        "multiclass",
+    )
     parts = [f for f in (test_size, valid_size) if f > 0]
-    if method in ("group", "similarity"):
+    if method in ("group", "similarity", "scaffold"):
         labels = (
-            _group_labels(groups, n, group_column, source)
-            if method == "group"
-            else _similarity_labels(
-                similar, n, test_size + valid_size, similarity_threshold, source
-            )
+            _similarity_labels(similar, n, test_size + valid_size, similarity_threshold, source)
+            if method == "similarity"
+            else _group_labels(groups, n, group_column, source)
         )
-        what = f"group column {group_column!r}" if method == "group" else "similarity clusters"
-        named = groups if method == "group" else None
+        what = {"group": f"group column {group_column!r}", "scaffold": "scaffolds"}.get(
+            method, "similarity clusters"
+        )
+        named = None if method == "similarity" else groups
         _check_group_count(labels, named, len(parts) + 1, what, source)
         return _group_split(labels, y if stratify else None, test_size, valid_size, rng)
     if stratify:

@@ -127,6 +127,7 @@ class Kind(Protocol):
 
     Optional, for preparation (:func:`biodl.data.prepared.prepare_raw`):
     ``similar_groups(part, threshold)`` (kinds that support ``--split similarity``),
+    ``scaffold_groups(part)`` (kinds that support ``--split scaffold``: molecules),
     ``leakage(train, part, threshold) -> Leakage`` and ``check(prepared)``.
 
     Optional: ``labels_in_file`` (str): for kinds whose files hold their own labels (images,

@@ -2,7 +2,8 @@
 
 The folds follow the run's ``--split``: stratified or random, whole groups (``--group-column``,
 or the patients of irregular records), or whole clusters of near-identical items
-(``--split similarity``, for kinds that support it).
+(``--split similarity``, for kinds that support it), or whole Bemis–Murcko scaffolds
+(``--split scaffold``, molecules).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def cv_folds(
     if method == "similarity":  # only kinds that support it get here
         kind: Any = get_kind(full.kind)
         groups = kind.similar_groups(full.part("train"), data.similarity_threshold)
+    elif method == "scaffold":  # only kinds that support it get here
+        kind = get_kind(full.kind)
+        groups, method = kind.scaffold_groups(full.part("train")), "group"
     elif method == "stratified" and groups is not None and not data.group_column:
         method = "group"  # the kind's own grouping (records: one patient's stays together)
     return fold_indices(

