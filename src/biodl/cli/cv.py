@@ -7,6 +7,7 @@ import typer
 from biodl.cli.options import (
     Parsed,
     own_option,
+    resume_option,
     search_option,
     training_command,
     trials_option,
@@ -34,6 +35,7 @@ CV_OPTIONS = [
     ),
     search_option("random"),
     trials_option(10),
+    resume_option("cv"),
 ]
 
 
@@ -46,6 +48,8 @@ def cv(args: Parsed) -> None:
     With --tune the network is tuned inside each fold (nested cross-validation), so its score
     is an unbiased estimate of the tuned model.
     Example: biodl cv splice.csv --folds 5 --out runs/splice-cv
+
+    A killed run continues at its first unfinished fold with: biodl cv --resume runs/splice-cv
     """
     from biodl import api
 

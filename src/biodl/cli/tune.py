@@ -58,6 +58,7 @@ def tune(args: Parsed) -> None:
     """
     from biodl import api
 
+    assert args.out is not None  # tune's --resume is a flag: --out is required
     result = api.tune(
         args.data,
         **args.own,

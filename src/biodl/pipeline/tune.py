@@ -40,6 +40,7 @@ from biodl.kinds import check_space, default_space, model_parameters
 from biodl.options import SearchOption
 from biodl.pipeline.search import (
     Objective,
+    TrialLines,
     check_search_options,
     decode_params,
     direction_of,
@@ -49,6 +50,7 @@ from biodl.pipeline.search import (
     resolve_model,
     scoring_parts,
 )
+from biodl.run_lock import RunLock
 
 __all__ = ["STUDY_NAME", "TuneResult", "run_tune", "study_storage", "verdict_sentence"]
 
@@ -166,6 +168,16 @@ def run_tune(
         space = load_space(space, model=model, options=options)
     check_space(kind, model, space)
     out = Path(out)
+    with RunLock(out):  # one process writes a study folder (its workers are its own)
+        return _study(out, cfg, search, trials, cv, jobs, space, parts, progress, resume, overwrite)
+
+
+def _study(
+    out: Path, cfg: RunConfig, search: str, trials: int, cv: int, jobs: int,
+    space: dict[str, ParamSpec], parts: list[Any], progress: bool | None, resume: bool,
+    overwrite: bool,
+) -> TuneResult:  # fmt: skip
+    """Prepare ``out``, run the trials still to run, and write the results (under the lock)."""
     checksums = _input_checksums(cfg)
     _prepare_out(out, resume=resume, overwrite=overwrite, checksums=checksums)
     state = {
@@ -186,7 +198,10 @@ def run_tune(
     left = remaining_trials(study, trials, search, space)
     if left > 0:
         if jobs == 1:
-            study.optimize(Objective(cfg, space, cv, progress, parts), n_trials=left)
+            lines = TrialLines(trials, cfg.train.monitor, progress)
+            study.optimize(
+                Objective(cfg, space, cv, progress, parts), n_trials=left, callbacks=[lines]
+            )
         else:
             _run_workers(out, cfg, search, space, cv, jobs, left)
     return _finish(out, cfg, study_storage(out), state)
