@@ -35,7 +35,7 @@ CV_OPTIONS = [
     ),
     search_option("random"),
     trials_option(10),
-    resume_option("cv"),
+    resume_option(),
 ]
 
 
@@ -53,9 +53,10 @@ def cv(args: Parsed) -> None:
     """
     from biodl import api
 
+    own = {k: v for k, v in args.own.items() if not (k == "resume" and v is None)}
     result = api.cross_validate(
         args.data,
-        **args.own,
+        **own,
         out=args.out,
         config=args.config,
         overwrite=args.overwrite,

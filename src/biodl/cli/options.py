@@ -219,13 +219,20 @@ def own_option(
     return _keyword(name, kind, typer.Option(*flags, help=help, rich_help_panel=panel), default)
 
 
-def resume_option(command: str) -> inspect.Parameter:
+#: ``--resume`` of train, cv (with a value) and tune (a flag): one help text for all three.
+RESUME_HELP = (
+    "Continue an interrupted run. train and cv: give its --out folder or its hidden partial "
+    "folder (.NAME.partial-XXXXXXXX); it continues from its last checkpoint (cv: at its first "
+    "unfinished fold) with the options it was started with, and its numbers equal an "
+    "uninterrupted run's. tune (a flag): continue the study in --out (same input files)."
+)
+
+
+def resume_option() -> inspect.Parameter:
     """``--resume RUN_OR_PARTIAL`` of ``train`` and ``cv``: continue an interrupted run."""
     info = typer.Option(
         "--resume",
-        help=f"Continue an interrupted `biodl {command}` from its last checkpoint: give its "
-        "--out folder or its hidden partial folder (.NAME.partial-XXXXXXXX). It runs with the "
-        "options it was started with, and its numbers equal an uninterrupted run's.",
+        help=RESUME_HELP,
         rich_help_panel=OUTPUT,
         metavar="RUN_OR_PARTIAL",
         show_default=False,

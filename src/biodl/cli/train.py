@@ -7,7 +7,7 @@ import typer
 from biodl.cli.options import Parsed, resume_option, training_command
 
 
-@training_command("train", metavar="TRAIN", writes="the run", own=[resume_option("train")])
+@training_command("train", metavar="TRAIN", writes="the run", own=[resume_option()])
 def train(args: Parsed) -> None:
     """Train a deep model and a classical baseline on the same split; write a run directory.
 
@@ -24,8 +24,8 @@ def train(args: Parsed) -> None:
         overrides=args.overrides,
         overwrite=args.overwrite,
         progress=args.progress,
-        resume=args.own["resume"],
         **args.options,
+        **({"resume": args.own["resume"]} if args.own["resume"] is not None else {}),
     )
     if not args.quiet:
         typer.echo(result.summary())
