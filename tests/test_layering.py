@@ -13,7 +13,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "biodl"
 
 #: Layers, lowest first: a module may import its own layer and the layers before it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("biodl.errors", "biodl.options", "biodl.config", "biodl._io", "biodl.run_log"),
+    (
+        "biodl.errors",
+        "biodl.options",
+        "biodl.config",
+        "biodl._io",
+        "biodl.run_log",
+        "biodl.run_lock",
+    ),
     ("biodl.data",),
     ("biodl.models",),
     ("biodl.evaluation",),  # metrics are computed while training (validation, early stopping)
@@ -21,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("biodl.interpret",),
     ("biodl.report",),
     ("biodl.kinds",),
-    ("biodl.runs",),
+    ("biodl.runs", "biodl.runs_partial"),
     ("biodl.pipeline",),
     ("biodl.estimators",),
     ("biodl.api",),

@@ -42,6 +42,7 @@ def train(
     overwrite: bool = False,
     progress: bool | None = None,
     overrides: list[str] | None = None,
+    resume: PathLike | None = None,
     **options: Any,
 ) -> TrainResult:
     """Train a deep model and a classical baseline on the same split, evaluate, write a run.
@@ -61,6 +62,9 @@ def train(
         Progress bar; default only on an interactive terminal.
     overrides : list of str, optional
         ``section.key=value`` items, as ``--set`` on the CLI.
+    resume : path, optional
+        Continue an interrupted run instead: its run directory or partial folder
+        (``.NAME.partial-XXXX``). The run's own configuration is used; give nothing else.
     **options
         Any option of :mod:`biodl.config` by name: ``valid``, ``test``, ``labels``,
         ``label_columns``, ``model``, ``model_params``, ``lr``, ``epochs``, ``batch_size``,
@@ -75,8 +79,15 @@ def train(
     --------
     >>> # r = biodl.train("splice.csv", out="runs/splice", epochs=15, seed=1)
     """
+    from biodl.pipeline.resume import resume_run
     from biodl.pipeline.train import run_training
 
+    if resume is not None:
+        _check_resume_alone(
+            "train", train=train, out=out, config=config, overrides=overrides, **options
+        )
+        result: TrainResult = resume_run(resume, progress=progress)
+        return result
     if train is not None:
         options["train"] = os.fspath(train)
     for key in ("valid", "test", "labels", "valid_labels", "test_labels"):
@@ -306,6 +317,7 @@ def cross_validate(
     overwrite: bool = False,
     progress: bool | None = None,
     overrides: list[str] | None = None,
+    resume: PathLike | None = None,
     **options: Any,
 ):
     """k-fold cross-validation of the deep model and the baseline on identical folds.
@@ -334,6 +346,9 @@ def cross_validate(
         ``group_column``, similarity) and ``valid_size`` the early-stopping part of each fold.
         ``seeds=N`` repeats the whole cross-validation with seeds ``seed`` .. ``seed + N - 1``
         (new folds and initialisation each; ``folds.csv`` has a ``seed`` column).
+    resume : path, optional
+        Continue an interrupted cross-validation instead (its run directory or partial
+        folder) at its first unfinished fold, with the options it was started with.
 
     Returns
     -------
@@ -346,7 +361,11 @@ def cross_validate(
     >>> # nested = biodl.cross_validate("splice.csv", tune=True, search="random", trials=10)
     """
     from biodl.pipeline.cv import run_cv
+    from biodl.pipeline.resume import resume_run
 
+    if resume is not None:
+        _check_resume_alone("cv", data=data, out=out, config=config, overrides=overrides, **options)
+        return resume_run(resume, progress=progress)
     if data is not None:
         options["train"] = os.fspath(data)
     cfg = build_config(config, overrides=overrides, **options)
@@ -584,3 +603,15 @@ def describe_models(name: str | None = None, *, kind: str | None = None) -> list
     from biodl.pipeline.models import describe_models as describe
 
     return describe(name, kind=kind)
+
+
+def _check_resume_alone(command: str, **given: Any) -> None:
+    """``resume`` takes the interrupted run's own configuration: nothing else may be given."""
+    from biodl.errors import ConfigError
+
+    extra = sorted(k for k, v in given.items() if v not in (None, [], {}, False))
+    if extra:
+        raise ConfigError(
+            f"biodl {command} --resume continues a run with the options it was started with; "
+            f"drop {', '.join(extra)} (to change them, start a new run without --resume)"
+        )

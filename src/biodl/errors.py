@@ -24,6 +24,7 @@ __all__ = [
     "LeakageWarning",
     "MissingDependencyError",
     "RunInterrupted",
+    "TrainingDiverged",
     "where",
 ]
 
@@ -42,6 +43,14 @@ class ConfigError(BiodlError, ValueError):
 
 class MissingDependencyError(BiodlError, ImportError):
     """An optional dependency is needed for the requested feature but is not installed."""
+
+
+class TrainingDiverged(BiodlError, FloatingPointError):
+    """The training loss became NaN or infinite: the run stopped at once.
+
+    The message names the epoch, the step and the learning rate, the likely causes and what to
+    try; a run directory being written is kept (not renamed into place) for inspection.
+    """
 
 
 class RunInterrupted(KeyboardInterrupt):

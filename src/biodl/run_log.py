@@ -9,6 +9,10 @@ loggers it is attached to. The command line shows biodl's warnings and hides the
 (``biodl --debug`` shows them too); a run directory writes the log as ``log.txt``
 (:class:`biodl.runs.RunWriter`), and keeps nothing when there is nothing to say.
 
+Progress goes the other way: :func:`say` writes one plain line (an epoch, a fold, a trial) to
+stderr when stderr is not a terminal, where no progress bar can show, and to the files opened
+with :func:`log_file` (``--log-file``); no line holds a control character.
+
 Examples
 --------
 >>> import warnings
@@ -29,7 +33,19 @@ from typing import TextIO
 
 from biodl.errors import BiodlWarning
 
-__all__ = ["LOG_FILE", "LogHandler", "RunLog", "active_log", "is_library_warning", "keep_log"]
+__all__ = [
+    "LOG_FILE",
+    "LogHandler",
+    "RunLog",
+    "active_log",
+    "is_library_warning",
+    "keep_log",
+    "lines_on_stderr",
+    "log_file",
+    "plain",
+    "say",
+    "to_log_files",
+]
 
 #: The log's file name in a run directory.
 LOG_FILE = "log.txt"
@@ -139,3 +155,88 @@ def _short(filename: str) -> str:
     """A library file as ``package/module.py`` (its last three path parts)."""
     parts = Path(filename).parts
     return "/".join(parts[-3:]) if parts else filename
+
+
+# ---- progress lines: what a run says while it runs, without a terminal -----------------------
+
+#: Characters never written to a progress line or a log file: carriage return, escape and the
+#: other C0 controls (a progress bar's redraws and colours), besides tab.
+_CONTROL = {c: " " for c in range(32) if c != 9} | {127: " "}
+
+_LOG_FILES: list[TextIO] = []
+
+
+def plain(text: str) -> str:
+    """``text`` on one line, without control characters (no ``\\r``, no ESC sequences).
+
+    >>> plain("epoch 1\\r\\x1b[2K done\\n")
+    'epoch 1  [2K done'
+    """
+    return text.translate(_CONTROL).strip()
+
+
+def lines_on_stderr(progress: bool | None = None) -> bool:
+    """Whether plain progress lines go to stderr: automatic progress (``progress`` None), stderr
+    not a terminal (a scheduler, ``nohup``, a notebook's subprocess, a pipe) and BIODL_QUIET
+    unset. On a terminal the progress bar shows instead; ``--quiet`` (False) shows neither."""
+    import os
+    import sys
+
+    if progress is not None or os.environ.get("BIODL_QUIET"):
+        return False
+    isatty = getattr(sys.stderr, "isatty", None)
+    return not (isatty is not None and isatty())
+
+
+def say(line: str, *, progress: bool | None = None) -> None:
+    """Write one plain progress line to stderr (see :func:`lines_on_stderr`) and to every log
+    file opened by :func:`log_file`.
+
+    Parameters
+    ----------
+    line : str
+        Made plain by :func:`plain` first.
+    progress : bool, optional
+        The command's ``progress`` (None: automatic).
+    """
+    import sys
+
+    text = plain(line)
+    if lines_on_stderr(progress):
+        print(text, file=sys.stderr, flush=True)
+    for handle in _LOG_FILES:
+        handle.write(text + "\n")
+        handle.flush()
+
+
+def to_log_files(line: str) -> None:
+    """Write one line (made plain) to the open log files only (e.g. the error a command ends
+    with, which the command line prints itself)."""
+    for handle in _LOG_FILES:
+        handle.write(plain(line) + "\n")
+        handle.flush()
+
+
+@contextmanager
+def log_file(path: str | Path | None) -> Iterator[None]:
+    """Append every progress line (:func:`say`) of the block to ``path`` (``--log-file``),
+    flushed line by line, so ``tail -f`` follows a run. None: no file.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "run.log"
+    >>> with log_file(path):
+    ...     say("epoch 1/2  0.1 s", progress=False)
+    >>> path.read_text()
+    'epoch 1/2  0.1 s\\n'
+    """
+    if path is None:
+        yield
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "a", encoding="utf-8", newline="\n") as handle:
+        _LOG_FILES.append(handle)
+        try:
+            yield
+        finally:
+            _LOG_FILES.remove(handle)

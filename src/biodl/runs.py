@@ -33,10 +33,18 @@ from typing import Any
 import pandas as pd
 
 from biodl._io import to_json
-from biodl.errors import ConfigError, DataError
+from biodl.errors import BiodlError, ConfigError, DataError, TrainingDiverged
 from biodl.evaluation.cv_results import CV_KIND, CVResults
 from biodl.evaluation.results import RunResults
+from biodl.run_lock import RunLock
 from biodl.run_log import LOG_FILE, RunLog, keep_log
+from biodl.runs_partial import (
+    PARTIAL,
+    RESUME_FILE,
+    name_stale_partials,
+    read_resume_record,
+)
+from biodl.training.resume import CHECKPOINTS
 
 RUN_SCHEMA_VERSION = 2
 MODEL_DIR = "model"
@@ -48,10 +56,16 @@ RESULTS_FILE = "metrics.json"
 class RunWriter:
     """Builds a run directory in a hidden temporary sibling and moves it into place.
 
-    Use as a context manager: on an exception the partial folder is deleted and ``out`` is
-    untouched; on success :meth:`commit` is called. Inside the block the command's warnings
-    are kept (:func:`biodl.run_log.keep_log`, from the start of the command when the command
-    line or the pipeline began it earlier) and written to ``log.txt`` when there are any.
+    Use as a context manager: on success :meth:`commit` is called; on an exception ``out``
+    is untouched and the partial folder is deleted, except when its training diverged (kept
+    for inspection) or when it was interrupted or crashed holding a checkpoint (kept, to
+    resume: see docs/runs.md). Inside the block the command's warnings are kept
+    (:func:`biodl.run_log.keep_log`, from the start of the command when the command line or
+    the pipeline began it earlier) and written to ``log.txt`` when there are any.
+
+    One process at a time writes a run: the writer holds the lock of ``out``
+    (:class:`biodl.run_lock.RunLock`) from the start until the run is in place. Partial
+    folders that dead runs left beside ``out`` are named in a warning, never deleted.
 
     Parameters
     ----------
@@ -59,16 +73,45 @@ class RunWriter:
         The final run directory.
     overwrite : bool, default False
         Replace an existing run directory (only once the new one is complete).
+    resume : path, optional
+        The partial folder of an interrupted run of ``out`` to continue writing.
 
     Raises
     ------
     ConfigError
         If ``out`` exists and is not empty, unless ``overwrite`` is True and ``out`` is a biodl
-        run directory (a folder of anything else is never replaced).
+        run directory (a folder of anything else is never replaced); if another live process
+        writes ``out``.
     """
 
-    def __init__(self, out: str | os.PathLike[str], *, overwrite: bool = False):
+    def __init__(
+        self,
+        out: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        resume: str | os.PathLike[str] | None = None,
+    ):
         self.out = Path(out)
+        self.lock = RunLock(self.out)
+        self.lock.acquire()  # before looking at the folder: one writer decides what is there
+        try:
+            self._check_out(overwrite)
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            name_stale_partials(
+                self.out.parent, own=self.out, keep=Path(resume) if resume else None
+            )
+            if resume is not None:
+                self.path = Path(resume)
+            else:
+                self.path = self.out.parent / f".{self.out.name}{PARTIAL}{uuid.uuid4().hex[:8]}"
+                self.path.mkdir()
+        except BaseException:
+            self.lock.release()
+            raise
+        self.log: RunLog | None = None
+        self._stack = ExitStack()
+
+    def _check_out(self, overwrite: bool) -> None:
         if self.out.exists() and not self.out.is_dir():
             raise ConfigError(f"{self.out}: exists and is not a directory; choose another --out")
         if self.out.exists() and any(self.out.iterdir()):
@@ -82,11 +125,6 @@ class RunWriter:
                     f"{self.out}: not a biodl run directory (no config.yaml and metrics.json), "
                     "so --overwrite will not replace it; choose another --out"
                 )
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.path = self.out.parent / f".{self.out.name}.partial-{uuid.uuid4().hex[:8]}"
-        self.path.mkdir()
-        self.log: RunLog | None = None
-        self._stack = ExitStack()
 
     def __enter__(self) -> RunWriter:
         self.log = self._stack.enter_context(keep_log())
@@ -96,10 +134,39 @@ class RunWriter:
         try:
             if exc_type is None:
                 self.commit()
-            else:
+            elif not self._keep_after(exc):
                 shutil.rmtree(self.path, ignore_errors=True)
         finally:
             self._stack.close()
+            self.lock.release()
+
+    def resumable(self) -> bool:
+        """Whether the partial run holds anything to resume from (a fit's epochs, a fold)."""
+        folder = self.path / CHECKPOINTS
+        return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
+
+    def _keep_after(self, exc: BaseException) -> bool:
+        """Keep the partial run after ``exc``, saying so in its message: a diverged training
+        for inspection; an interrupted or crashed run that has a checkpoint, to resume."""
+        if self.log:
+            self.write_text(LOG_FILE, self.log.text())
+        remove = f"remove it with `rm -r {self.path}`"
+        if isinstance(exc, TrainingDiverged):
+            exc.args = (f"{exc}; the partial run is kept for inspection in {self.path} ({remove})",)
+            return True
+        if isinstance(exc, BiodlError) or not self.resumable():
+            return False
+        hint = f"continue it with `biodl {self._command()} --resume {self.path}`, or {remove}"
+        if isinstance(exc, KeyboardInterrupt):
+            exc.kept = str(self.path)  # type: ignore[attr-defined]
+            exc.hint = hint  # type: ignore[attr-defined]
+        else:
+            exc.add_note(f"biodl: the run so far is kept in {self.path}: {hint}")
+        return True
+
+    def _command(self) -> str:
+        record = read_resume_record(self.path)
+        return str(record.get("command", "train")) if record else "train"
 
     def file(self, relative: str) -> Path:
         """Path of a file inside the run being written (its folder is created)."""
@@ -125,6 +192,8 @@ class RunWriter:
         place (replacing an old one only now)."""
         if self.log:
             self.write_text(LOG_FILE, self.log.text())
+        shutil.rmtree(self.path / CHECKPOINTS, ignore_errors=True)  # only to resume from
+        (self.path / RESUME_FILE).unlink(missing_ok=True)
         if self.out.exists():
             trash = self.out.parent / f".{self.out.name}.old-{uuid.uuid4().hex[:8]}"
             os.replace(self.out, trash)
@@ -136,12 +205,16 @@ class RunWriter:
 
 @contextmanager
 def run_directory(
-    out: str | os.PathLike[str] | None, *, overwrite: bool = False
+    out: str | os.PathLike[str] | None,
+    *,
+    overwrite: bool = False,
+    resume: str | os.PathLike[str] | None = None,
 ) -> Iterator[RunWriter | None]:
     """A :class:`RunWriter` for ``out`` (None when ``out`` is None, and nothing is written).
 
     The run is moved into place when the block ends without error (Ctrl-C included: it is
-    removed then), so the caller never commits or cleans up by hand.
+    removed then, unless it holds a checkpoint to resume from), so the caller never commits or
+    cleans up by hand. ``resume`` continues the partial folder of an interrupted run.
 
     Examples
     --------
@@ -152,7 +225,7 @@ def run_directory(
     if out is None:
         yield None
         return
-    with RunWriter(out, overwrite=overwrite) as writer:
+    with RunWriter(out, overwrite=overwrite, resume=resume) as writer:
         yield writer
 
 

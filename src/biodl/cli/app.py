@@ -8,6 +8,7 @@ line on stderr and exit code 2 (``biodl --debug`` shows the traceback instead).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -43,7 +44,7 @@ def main_options(
     _state["debug"] = debug
 
 
-def run(work: Callable[[], Any]) -> None:
+def run(work: Callable[[], Any], *, log_file: Path | None = None) -> None:
     """Run a command's work; turn biodl's errors into one line on stderr and exit code 2.
 
     Each :class:`~biodl.errors.BiodlWarning` is shown once per command (however many seeds,
@@ -51,11 +52,15 @@ def run(work: Callable[[], Any]) -> None:
     DeprecationWarning, ...) are not shown: the user cannot act on them; they are kept in the
     run's ``log.txt`` (:mod:`biodl.run_log`), and ``biodl --debug`` shows them. Ctrl-C exits
     with 128 + the signal number after saying that nothing was written.
+
+    ``log_file`` (``--log-file``) receives the command's progress lines
+    (:func:`biodl.run_log.say`), the warnings shown and the line an error ends it with.
     """
     import warnings
 
     from biodl.errors import BiodlError
-    from biodl.run_log import is_library_warning, keep_log
+    from biodl.run_log import is_library_warning, keep_log, to_log_files
+    from biodl.run_log import log_file as logging_to
 
     default_show = warnings.showwarning
     shown: set[str] = set()
@@ -65,22 +70,38 @@ def run(work: Callable[[], Any]) -> None:
             if str(message) not in shown:
                 shown.add(str(message))
                 typer.echo(f"warning: {message}", err=True)
+                to_log_files(f"warning: {message}")
         elif _state["debug"]:
             default_show(message, category, *args, **kwargs)
 
     warnings.showwarning = show
     try:
-        with keep_log():
-            work()
+        with logging_to(log_file), keep_log():
+            try:
+                work()
+            except BiodlError as err:
+                to_log_files(f"{type(err).__name__}: {err}")
+                raise
+            except KeyboardInterrupt as stop:
+                to_log_files(_interrupted(stop))
+                raise
     except BiodlError as err:
         if _state["debug"]:
             raise
         fail(str(err), kind=type(err).__name__)
     except KeyboardInterrupt as stop:
-        typer.echo("interrupted; nothing was written", err=True)
+        typer.echo(_interrupted(stop), err=True)
         raise typer.Exit(128 + getattr(stop, "signal_number", 2)) from None
     finally:
         warnings.showwarning = default_show
+
+
+def _interrupted(stop: BaseException) -> str:
+    """What an interrupted command says: where its run was kept, when it was (to resume)."""
+    kept = getattr(stop, "kept", None)
+    if kept:
+        return f"interrupted; the run so far is kept in {kept}: {getattr(stop, 'hint', '')}"
+    return "interrupted; nothing was written"
 
 
 def fail(message: str, kind: str = "error") -> NoReturn:

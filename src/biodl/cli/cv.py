@@ -7,6 +7,7 @@ import typer
 from biodl.cli.options import (
     Parsed,
     own_option,
+    resume_option,
     search_option,
     training_command,
     trials_option,
@@ -34,6 +35,7 @@ CV_OPTIONS = [
     ),
     search_option("random"),
     trials_option(10),
+    resume_option(),
 ]
 
 
@@ -46,12 +48,15 @@ def cv(args: Parsed) -> None:
     With --tune the network is tuned inside each fold (nested cross-validation), so its score
     is an unbiased estimate of the tuned model.
     Example: biodl cv splice.csv --folds 5 --out runs/splice-cv
+
+    A killed run continues at its first unfinished fold with: biodl cv --resume runs/splice-cv
     """
     from biodl import api
 
+    own = {k: v for k, v in args.own.items() if not (k == "resume" and v is None)}
     result = api.cross_validate(
         args.data,
-        **args.own,
+        **own,
         out=args.out,
         config=args.config,
         overwrite=args.overwrite,

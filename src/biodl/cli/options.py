@@ -191,6 +191,18 @@ SHARED_OPTIONS = [
         typer.Option("--quiet", "-q", help="No progress bar or summary.", rich_help_panel=OUTPUT),
         False,
     ),
+    _keyword(
+        "log_file",
+        Path | None,
+        typer.Option(
+            "--log-file",
+            help="Also write the progress lines (one per epoch, fold or trial), the warnings and "
+            "the final error, if any, to this file (appended; plain text, no control "
+            "characters). Without a terminal the same lines go to stderr.",
+            rich_help_panel=OUTPUT,
+        ),
+        None,
+    ),
 ]
 
 
@@ -205,6 +217,27 @@ def own_option(
     'folds'
     """
     return _keyword(name, kind, typer.Option(*flags, help=help, rich_help_panel=panel), default)
+
+
+#: ``--resume`` of train, cv (with a value) and tune (a flag): one help text for all three.
+RESUME_HELP = (
+    "Continue an interrupted run. train and cv: give its --out folder or its hidden partial "
+    "folder (.NAME.partial-XXXXXXXX); it continues from its last checkpoint (cv: at its first "
+    "unfinished fold) with the options it was started with, and its numbers equal an "
+    "uninterrupted run's. tune (a flag): continue the study in --out (same input files)."
+)
+
+
+def resume_option() -> inspect.Parameter:
+    """``--resume RUN_OR_PARTIAL`` of ``train`` and ``cv``: continue an interrupted run."""
+    info = typer.Option(
+        "--resume",
+        help=RESUME_HELP,
+        rich_help_panel=OUTPUT,
+        metavar="RUN_OR_PARTIAL",
+        show_default=False,
+    )
+    return _keyword("resume", Path | None, info, None)
 
 
 def search_option(default: str) -> inspect.Parameter:
@@ -234,11 +267,14 @@ class Parsed:
     ----------
     data : Path or None
         The positional data file (None: it comes from ``config``).
-    out : Path
+    out : Path or None
+        None only with ``--resume`` (the run it continues says where it goes).
     config : Path or None
     overrides : list of str
         ``--set`` items.
     overwrite, quiet : bool
+    log_file : Path or None
+        ``--log-file``.
     options : dict
         Flat API keywords of the given config options (``dropout`` included).
     own : dict
@@ -246,13 +282,14 @@ class Parsed:
     """
 
     data: Path | None
-    out: Path
+    out: Path | None
     config: Path | None
     overrides: list[str]
     overwrite: bool
     quiet: bool
     options: dict[str, Any]
     own: dict[str, Any]
+    log_file: Path | None = None
 
     @property
     def progress(self) -> bool | None:
@@ -271,7 +308,8 @@ def training_command(
 
     Its options: the data argument, the command's ``own`` options, the config options that
     :func:`config_options` finds for ``name`` and :data:`SHARED_OPTIONS`. Its help is the
-    docstring of ``work``. ``--out`` is required; ``writes`` names what goes there.
+    docstring of ``work``. ``--out`` is required (unless the command's own ``--resume PATH`` is
+    given); ``writes`` names what goes there.
     """
 
     def register(work: Callable[[Parsed], None]) -> Callable[[Parsed], None]:
@@ -289,7 +327,7 @@ def training_command(
 
         def command(**values: Any) -> None:
             out = values["out"]
-            if out is None:
+            if out is None and not isinstance(values.get("resume"), Path):
                 fail(
                     f"--out is required: the folder to write {writes} into "
                     f"(e.g. --out runs/my-{name})"
@@ -307,10 +345,11 @@ def training_command(
                     quiet=values["quiet"],
                     options={k: v for k, v in options.items() if v is not None},
                     own={k: values[k] for k in own_names},
+                    log_file=values["log_file"],
                 )
                 work(parsed)
 
-            run(work_parsed)
+            run(work_parsed, log_file=values["log_file"])
 
         command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
         command.__doc__ = work.__doc__

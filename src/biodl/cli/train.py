@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from biodl.cli.options import Parsed, training_command
+from biodl.cli.options import Parsed, resume_option, training_command
 
 
-@training_command("train", metavar="TRAIN", writes="the run")
+@training_command("train", metavar="TRAIN", writes="the run", own=[resume_option()])
 def train(args: Parsed) -> None:
     """Train a deep model and a classical baseline on the same split; write a run directory.
 
     Example: biodl train splice.csv --out runs/splice --model cnn --epochs 20
+
+    A killed run continues with: biodl train --resume runs/splice
     """
     from biodl import api
 
@@ -23,6 +25,7 @@ def train(args: Parsed) -> None:
         overwrite=args.overwrite,
         progress=args.progress,
         **args.options,
+        **({"resume": args.own["resume"]} if args.own["resume"] is not None else {}),
     )
     if not args.quiet:
         typer.echo(result.summary())

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from biodl.cli.options import (
+    RESUME_HELP,
     SEARCH_PANEL,
     Parsed,
     own_option,
@@ -14,6 +15,7 @@ from biodl.cli.options import (
     training_command,
     trials_option,
 )
+from biodl.options import OUTPUT
 
 #: The options only ``tune`` has; the rest are generated from the config declarations.
 TUNE_OPTIONS = [
@@ -34,14 +36,7 @@ TUNE_OPTIONS = [
         help="0 = score the validation split; K = mean over K folds of the training part.",
         panel=SEARCH_PANEL,
     ),
-    own_option(
-        "resume",
-        bool,
-        False,
-        "--resume/--no-resume",
-        help="Continue the study in --out (same input files).",
-        panel=SEARCH_PANEL,
-    ),
+    own_option("resume", bool, False, "--resume", help=RESUME_HELP, panel=OUTPUT),
     own_option(
         "jobs", int, 1, help="Parallel worker processes sharing the study.", panel=SEARCH_PANEL
     ),
@@ -58,6 +53,7 @@ def tune(args: Parsed) -> None:
     """
     from biodl import api
 
+    assert args.out is not None  # tune's --resume is a flag: --out is required
     result = api.tune(
         args.data,
         **args.own,

@@ -22,6 +22,7 @@ from biodl.options import (
     BASELINE,
     HARDWARE,
     MODEL,
+    OUTPUT,
     TRAIN_AND_CV,
     TRAIN_ONLY,
     TRAINING,
@@ -175,6 +176,15 @@ class TrainConfig:
         "2 threads trained 6-12 times slower than 1); more threads help large models on idle "
         "cores.",
         panel=HARDWARE,
+    )
+    checkpoint_every: int = option(
+        1,
+        help="Epochs between the checkpoints a run keeps in its hidden partial folder (weights, "
+        "optimiser, scheduler, random states, early stopping), written atomically, so that "
+        "`biodl train --resume` or `biodl cv --resume` continue a killed run with the same "
+        "numbers; 0 keeps none (docs/runs.md).",
+        panel=OUTPUT,
+        commands=TRAIN_AND_CV,
     )
     # transfer learning (docs/transfer.md)
     init_from: str | None = option(

@@ -213,6 +213,11 @@ class BatchSampler(Sampler[np.ndarray]):
         self.seed = seed
         self.epoch = 0
 
+    def set_epoch(self, epoch: int) -> None:
+        """Shuffle as epoch ``epoch`` (0-based) does; Lightning calls it before every epoch,
+        so a run resumed at epoch ``e`` draws the batches an uninterrupted run draws there."""
+        self.epoch = int(epoch)
+
     def __len__(self) -> int:
         return (self.n + self.batch_size - 1) // self.batch_size
 

@@ -321,6 +321,11 @@ class LengthBuckets(Sampler[np.ndarray]):
         self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         self.epoch = 0
 
+    def set_epoch(self, epoch: int) -> None:
+        """Shuffle as epoch ``epoch`` (0-based) does; Lightning calls it before every epoch,
+        so a run resumed at epoch ``e`` draws the batches an uninterrupted run draws there."""
+        self.epoch = int(epoch)
+
     def __len__(self) -> int:
         return (len(self.lengths) + self.batch_size - 1) // self.batch_size
 

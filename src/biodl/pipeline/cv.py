@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from biodl import __version__
+from biodl._io import atomic_write_text, to_json
 from biodl.config import RunConfig, dump_config
 from biodl.data.prepared import PreparedData, inner_split, subset_prepared
 from biodl.errors import ConfigError
@@ -49,9 +50,11 @@ from biodl.kinds import prepare_run_data
 from biodl.pipeline.baselines import fit_baseline_for
 from biodl.pipeline.fitting import fit_model, model_title, predict_trained
 from biodl.pipeline.folds import cv_folds
-from biodl.pipeline.train import environment_record
+from biodl.pipeline.train import environment_record, resumable
 from biodl.report.build import mean_sd_text
+from biodl.run_log import say
 from biodl.runs import RunWriter, run_directory
+from biodl.training.resume import CHECKPOINTS, no_checkpointing, slot_scope
 
 
 @dataclass
@@ -110,6 +113,7 @@ def run_cv(
     tune: bool = False,
     search: str = "random",
     trials: int = 10,
+    resume: str | os.PathLike[str] | None = None,
 ) -> CVResult:
     """Cross-validate the network and the baseline of ``cfg`` on identical folds.
 
@@ -133,6 +137,10 @@ def run_cv(
         The search of each fold's tuning (with ``tune``).
     trials : int, default 10
         Trials per outer fold (with ``tune``).
+    resume : path, optional
+        The partial folder of an interrupted cross-validation of ``out``
+        (:func:`biodl.pipeline.train.resume_run`): finished folds are read back, the first
+        unfinished one continues from its last checkpoint.
 
     Raises
     ------
@@ -150,8 +158,16 @@ def run_cv(
         )
     _check_options(cfg, repeats, tune, search, trials)
     nested = _Nested(search, trials) if tune else None
-    with run_directory(out, overwrite=overwrite) as writer:
-        result = _cross_validate(cfg, folds, repeats, progress, nested)
+    options: dict[str, Any] = {"folds": folds, "repeats": repeats, "overwrite": overwrite}
+    options.update({"tune": tune, "search": search, "trials": trials})
+    with (
+        run_directory(out, overwrite=overwrite, resume=resume) as writer,
+        resumable(writer, cfg, "cv", resume=resume is not None, **options),
+    ):
+        records = None
+        if writer is not None and cfg.train.checkpoint_every > 0:
+            records = FoldRecords(writer.path / CHECKPOINTS / "folds.json")
+        result = _cross_validate(cfg, folds, repeats, progress, nested, records)
         if writer is not None:
             start = time.perf_counter()
             _write(writer, result)
@@ -196,7 +212,12 @@ def _seeded(cfg: RunConfig, repeat: int) -> RunConfig:
 
 
 def _cross_validate(
-    cfg: RunConfig, n_folds: int, repeats: int, progress: bool | None, nested: _Nested | None
+    cfg: RunConfig,
+    n_folds: int,
+    repeats: int,
+    progress: bool | None,
+    nested: _Nested | None,
+    records: FoldRecords | None = None,
 ) -> CVResult:
     started = datetime.now(timezone.utc)
     timings = dict.fromkeys(("read", "folds", "train", "tune", "predict", "metrics"), 0.0)
@@ -214,56 +235,28 @@ def _cross_validate(
     rows: list[dict[str, Any]] = []
     tuned: list[TunedFold] = []
     chosen: list[str] = []  # the baseline of each fold (the panel chooses per fold)
+    outcome: _Fold | None = None
     for fold in folds:
-        clock = time.perf_counter()
-        run_cfg = _seeded(cfg, fold.repeat) if cfg.train.seeds > 1 else cfg
-        part = fold_data(full, fold.train, fold.test, run_cfg)
-        timings["folds"] += time.perf_counter() - clock
-        model_cfg, params = run_cfg, None
-        if nested is not None:
-            clock = time.perf_counter()
-            model_cfg, record = _tune_fold(full, fold, run_cfg, nested, seed=cfg.train.seed)
-            timings["tune"] += time.perf_counter() - clock
-            params = record.params
-            tuned.append(record)
-        clock = time.perf_counter()
-        trained, fit = fit_model(model_cfg, part, progress=progress)
-        start = time.perf_counter()
-        timings["train"] += start - clock
-        baseline = fit_baseline_for(run_cfg, part)  # the panel: chosen on the fold's valid
-        baseline_seconds = time.perf_counter() - start
-        timings["train"] += baseline_seconds
-        clock = time.perf_counter()
-        test = part.parts["test"]
-        y_test = part.y["test"]
-        assert test is not None and y_test is not None
-        scored = {"model": predict_trained(trained, test), "baseline": baseline.predict(test)}
-        chosen.append(baseline.baseline.human_name)
-        timings["predict"] += time.perf_counter() - clock
-        clock = time.perf_counter()
-        for who, scores in scored.items():
-            row = {
-                "repeat": fold.repeat + 1,
-                "fold": fold.fold + 1,
-                "seed": run_cfg.train.seed,
-                "who": who,
-                "n_train": len(fold.train),
-                "n_test": len(fold.test),
-                "seconds": fit.seconds if who == "model" else baseline_seconds,
-            }
-            if nested is not None:
-                row["params"] = json.dumps(params, sort_keys=True) if who == "model" else ""
-            if cfg.baseline.name == "auto":
-                row["baseline"] = chosen[-1] if who == "baseline" else ""
-            rows.append({**row, **compute_metrics(targets.task, y_test, scores)})
-        timings["metrics"] += time.perf_counter() - clock
+        key = f"repeat-{fold.repeat + 1}-fold-{fold.fold + 1}"
+        outcome = records.get(key) if records is not None else None
+        if outcome is None:  # not finished before an interruption: run it
+            with slot_scope(key):
+                outcome = _run_fold(cfg, full, fold, progress, nested, timings)
+            if records is not None:
+                records.add(key, outcome)
+        rows += outcome.rows
+        chosen.append(outcome.chosen)
+        if outcome.tuned is not None:
+            tuned.append(outcome.tuned)
+        say(_fold_line(outcome, fold, n_folds, primary_metric(targets.task)), progress=progress)
+    assert outcome is not None
     clock = time.perf_counter()
     table = pd.DataFrame(rows)
-    model_name = model_title(trained.info["model"])
+    model_name = model_title(outcome.model)
     base_name = _baseline_name(chosen)
     results = _summarise(table, targets.task, model_name, base_name, full, cfg.data.split)
     if cfg.baseline.name == "auto":
-        _note_panel(results, chosen, on_valid=baseline.selection == "valid")
+        _note_panel(results, chosen, on_valid=outcome.selection == "valid")
     results.started = started.isoformat(timespec="seconds")
     if cfg.train.seeds > 1:
         results.seeds = [cfg.train.seed + r for r in range(cfg.train.seeds)]
@@ -285,6 +278,129 @@ def _cross_validate(
         results.comparison = replace(results.comparison, verdict=verdict)
     timings["metrics"] += time.perf_counter() - clock
     return CVResult(run_dir=None, results=results, folds=table, config=cfg, timings=timings)
+
+
+@dataclass
+class _Fold:
+    """What one fold produced: its rows of folds.csv and what the summary needs."""
+
+    rows: list[dict[str, Any]]
+    chosen: str
+    model: str
+    selection: str | None
+    tuned: TunedFold | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        tuned = self.tuned.to_json() if self.tuned is not None else None
+        return {**{k: getattr(self, k) for k in ("rows", "chosen", "model", "selection")},
+                "tuned": tuned, "seconds": self.seconds}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _Fold:
+        tuned = TunedFold.from_json(data["tuned"]) if data.get("tuned") else None
+        rows = [{k: np.nan if v is None else v for k, v in row.items()} for row in data["rows"]]
+        return cls(rows, data["chosen"], data["model"], data["selection"], tuned, data["seconds"])
+
+
+class FoldRecords:
+    """The folds a resumable ``cv`` run finished, kept in its partial folder, so that
+    ``biodl cv --resume`` starts at the first unfinished fold.
+
+    Parameters
+    ----------
+    path : Path
+        The JSON file (``checkpoints/folds.json`` in the partial run folder).
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.done: dict[str, Any] = {}
+        if path.is_file():
+            self.done = json.loads(path.read_text(encoding="utf-8"))
+
+    def get(self, key: str) -> _Fold | None:
+        record = self.done.get(key)
+        return _Fold.from_json(record) if record is not None else None
+
+    def add(self, key: str, fold: _Fold) -> None:
+        self.done[key] = fold.to_json()
+        atomic_write_text(self.path, to_json(self.done))
+
+
+def _fold_line(outcome: _Fold, fold: Any, n_folds: int, metric: str) -> str:
+    """The progress line of a finished fold: seconds and the primary metric of both models."""
+    values = {row["who"]: row.get(metric) for row in outcome.rows}
+    scores = "  ".join(
+        f"{who} {metric} {value:.4f}"
+        for who, value in values.items()
+        if isinstance(value, float) and np.isfinite(value)
+    )
+    where = f"fold {fold.fold + 1}/{n_folds} (repeat {fold.repeat + 1})"
+    return f"{where}  {outcome.seconds:.1f} s  {scores}"
+
+
+def _run_fold(
+    cfg: RunConfig,
+    full: PreparedData,
+    fold: Any,
+    progress: bool | None,
+    nested: _Nested | None,
+    timings: dict[str, float],
+) -> _Fold:
+    """Train and score the network and the baseline on one fold (tuning first when nested)."""
+    started = time.perf_counter()
+    clock = time.perf_counter()
+    run_cfg = _seeded(cfg, fold.repeat) if cfg.train.seeds > 1 else cfg
+    part = fold_data(full, fold.train, fold.test, run_cfg)
+    timings["folds"] += time.perf_counter() - clock
+    model_cfg, params, record = run_cfg, None, None
+    if nested is not None:
+        clock = time.perf_counter()
+        with no_checkpointing():  # the search reruns on resume: its trials are short
+            model_cfg, record = _tune_fold(full, fold, run_cfg, nested, seed=cfg.train.seed)
+        timings["tune"] += time.perf_counter() - clock
+        params = record.params
+    clock = time.perf_counter()
+    trained, fit = fit_model(model_cfg, part, progress=progress)
+    start = time.perf_counter()
+    timings["train"] += start - clock
+    baseline = fit_baseline_for(run_cfg, part)  # the panel: chosen on the fold's valid
+    baseline_seconds = time.perf_counter() - start
+    timings["train"] += baseline_seconds
+    clock = time.perf_counter()
+    test = part.parts["test"]
+    y_test = part.y["test"]
+    assert test is not None and y_test is not None
+    scored = {"model": predict_trained(trained, test), "baseline": baseline.predict(test)}
+    chosen = baseline.baseline.human_name
+    timings["predict"] += time.perf_counter() - clock
+    clock = time.perf_counter()
+    rows = []
+    for who, scores in scored.items():
+        row = {
+            "repeat": fold.repeat + 1,
+            "fold": fold.fold + 1,
+            "seed": run_cfg.train.seed,
+            "who": who,
+            "n_train": len(fold.train),
+            "n_test": len(fold.test),
+            "seconds": fit.seconds if who == "model" else baseline_seconds,
+        }
+        if nested is not None:
+            row["params"] = json.dumps(params, sort_keys=True) if who == "model" else ""
+        if cfg.baseline.name == "auto":
+            row["baseline"] = chosen if who == "baseline" else ""
+        rows.append({**row, **compute_metrics(full.targets.task, y_test, scores)})
+    timings["metrics"] += time.perf_counter() - clock
+    return _Fold(
+        rows,
+        chosen,
+        trained.info["model"],
+        baseline.selection,
+        record,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def _note_panel(results: CVResults, chosen: list[str], *, on_valid: bool) -> None:

@@ -34,11 +34,13 @@ from biodl.evaluation.search_space import ParamSpec, apply_params, grid_values
 from biodl.kinds import check_model, check_space, default_space, get_kind, prepare_run_data
 from biodl.options import OPTION_HELP, SearchOption
 from biodl.pipeline.folds import cv_folds
+from biodl.run_log import say
 
 __all__ = [
     "SEARCH_HELP",
     "InMemoryTuneResult",
     "Objective",
+    "TrialLines",
     "check_search_options",
     "decode_params",
     "direction_of",
@@ -179,6 +181,37 @@ def pruning_callback(trial: Any, monitor: str, step_offset: int = 0) -> Any:
                 raise optuna.TrialPruned(f"pruned at epoch {trainer.current_epoch}")
 
     return _Pruning()
+
+
+class TrialLines:
+    """An Optuna callback that says one plain line per finished trial
+    (:func:`biodl.run_log.say`: stderr without a terminal, and the ``--log-file``).
+
+    Parameters
+    ----------
+    total : int
+        Trials asked for (resumed ones included).
+    monitor : str
+        The metric the trials are scored on.
+    progress : bool, optional
+        The command's ``progress`` (None: automatic).
+    """
+
+    def __init__(self, total: int, monitor: str, progress: bool | None = None):
+        self.total = total
+        self.monitor = monitor
+        self.progress = progress
+
+    def __call__(self, study: Any, trial: Any) -> None:
+        seconds = trial.duration.total_seconds() if trial.duration is not None else 0.0
+        value = f"{self.monitor} {trial.value:.4f}" if trial.value is not None else ""
+        try:
+            best = f"best {study.best_value:.4f} (trial {study.best_trial.number + 1})"
+        except ValueError:  # no trial finished yet
+            best = ""
+        state = trial.state.name.lower()
+        parts = [f"trial {trial.number + 1}/{self.total}", f"{seconds:.1f} s", state, value, best]
+        say("  ".join(p for p in parts if p), progress=self.progress)
 
 
 class Objective:

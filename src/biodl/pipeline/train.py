@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,6 +45,8 @@ from biodl.pipeline.run_metrics import (
 )
 from biodl.report.build import build_report, mean_sd_text
 from biodl.runs import MODEL_DIR, RunWriter, run_directory, save_model
+from biodl.runs_partial import write_resume_record
+from biodl.training.resume import CHECKPOINTS, checkpointing
 
 __all__ = [
     "TrainResult",
@@ -52,6 +56,7 @@ __all__ = [
     "label_table",
     "panel_lines",
     "prediction_table",
+    "resumable",
     "run_training",
 ]
 
@@ -100,6 +105,7 @@ def run_training(
     out: str | os.PathLike[str] | None,
     overwrite: bool = False,
     progress: bool | None = None,
+    resume: str | os.PathLike[str] | None = None,
 ) -> TrainResult:
     """Train the network and the baseline, evaluate both, and write the run directory.
 
@@ -111,12 +117,36 @@ def run_training(
     overwrite : bool, default False
     progress : bool, optional
         Progress bar; default only on an interactive terminal.
+    resume : path, optional
+        The partial folder of an interrupted run of ``out``
+        (:func:`biodl.pipeline.resume.resume_run` finds it and the configuration it was
+        started with): finished fits are skipped and the unfinished one continues from its
+        last checkpoint.
     """
-    with run_directory(out, overwrite=overwrite) as writer:
+    with (
+        run_directory(out, overwrite=overwrite, resume=resume) as writer,
+        resumable(writer, cfg, "train", resume=resume is not None, overwrite=overwrite),
+    ):
         result = _train_and_evaluate(cfg, writer, progress)
     if writer is not None:
         result.run_dir = writer.out
     return result
+
+
+@contextmanager
+def resumable(
+    writer: RunWriter | None, cfg: RunConfig, command: str, *, resume: bool, **options: Any
+) -> Iterator[None]:
+    """Keep checkpoints of the run being written (every ``train.checkpoint_every`` epochs)
+    and ``resume.json``, so ``biodl COMMAND --resume`` can continue it; nothing without a
+    run directory or with ``checkpoint_every`` 0."""
+    if writer is None or cfg.train.checkpoint_every <= 0:
+        yield
+        return
+    if not resume:
+        write_resume_record(writer.path, command, cfg.to_dict(), **options)
+    with checkpointing(writer.path / CHECKPOINTS, every=cfg.train.checkpoint_every):
+        yield
 
 
 def _train_and_evaluate(

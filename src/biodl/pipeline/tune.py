@@ -40,6 +40,7 @@ from biodl.kinds import check_space, default_space, model_parameters
 from biodl.options import SearchOption
 from biodl.pipeline.search import (
     Objective,
+    TrialLines,
     check_search_options,
     decode_params,
     direction_of,
@@ -49,6 +50,7 @@ from biodl.pipeline.search import (
     resolve_model,
     scoring_parts,
 )
+from biodl.run_lock import RunLock
 from biodl.run_log import LOG_FILE, RunLog, keep_log
 
 __all__ = ["STUDY_NAME", "TuneResult", "run_tune", "study_storage", "verdict_sentence"]
@@ -178,12 +180,13 @@ def _tune(
         space = load_space(space, model=model, options=options)
     check_space(kind, model, space)
     out = Path(out)
-    checksums = _input_checksums(cfg)
-    _prepare_out(out, resume=resume, overwrite=overwrite, checksums=checksums)
-    try:
-        return _study(out, cfg, search, trials, space, cv, jobs, progress, parts, checksums)
-    finally:  # a killed or failed search keeps its log too (a resumed one adds to it)
-        _write_log(out, log)
+    with RunLock(out):  # one process writes a study folder (its workers are its own)
+        checksums = _input_checksums(cfg)
+        _prepare_out(out, resume=resume, overwrite=overwrite, checksums=checksums)
+        try:
+            return _study(out, cfg, search, trials, space, cv, jobs, progress, parts, checksums)
+        finally:  # a killed or failed search keeps its log too (a resumed one adds to it)
+            _write_log(out, log)
 
 
 def _study(
@@ -210,7 +213,10 @@ def _study(
     left = remaining_trials(study, trials, search, space)
     if left > 0:
         if jobs == 1:
-            study.optimize(Objective(cfg, space, cv, progress, parts), n_trials=left)
+            lines = TrialLines(trials, cfg.train.monitor, progress)
+            study.optimize(
+                Objective(cfg, space, cv, progress, parts), n_trials=left, callbacks=[lines]
+            )
         else:
             _run_workers(out, cfg, search, space, cv, jobs, left)
     return _finish(out, cfg, study_storage(out), state)

@@ -16,7 +16,9 @@ from torch import nn
 
 from biodl.data.dataset import batch_size_of, onehot
 from biodl.data.targets import TaskName
+from biodl.errors import TrainingDiverged
 from biodl.evaluation.metrics import compute_metrics
+from biodl.training.callbacks import divergence_message
 from biodl.training.losses import TaskLoss, to_scores
 from biodl.training.optim import make_optimizer, make_scheduler, parameter_groups
 
@@ -165,6 +167,17 @@ class SupervisedTask(L.LightningModule):
         targets = torch.cat(self._valid_targets)
         self._valid_outputs.clear()
         self._valid_targets.clear()
+        if not bool(torch.isfinite(outputs).all()):  # before the metrics, which refuse them
+            lr = (
+                self.trainer.optimizers[0].param_groups[0]["lr"]
+                if self.trainer.optimizers
+                else None
+            )
+            what = "the network's outputs on the validation part became NaN or infinite"
+            step = "end"
+            raise TrainingDiverged(
+                divergence_message(what, epoch=self.current_epoch + 1, step=step, lr=lr)
+            )
         logs: dict[str, Any] = {"valid_loss": self.loss_fn(outputs, targets)}
         scores = to_scores(outputs, self.loss_name, self.task_name).cpu().numpy()
         y = targets.cpu().numpy()

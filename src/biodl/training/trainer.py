@@ -56,6 +56,8 @@ from lightning.pytorch.callbacks import Callback, EarlyStopping
 from biodl.config import TrainConfig
 from biodl.errors import ConfigError, RunInterrupted
 from biodl.run_log import LogHandler
+from biodl.training.callbacks import EpochLines, StopOnNonFinite
+from biodl.training.resume import next_slot
 
 if TYPE_CHECKING:
     import lightning as L
@@ -162,8 +164,9 @@ class TrainerRun:
         Wall-clock time of ``trainer.fit``.
     device : str
         Where training ran, e.g. 'cpu' or 'cuda x2'.
-    trainer : lightning.Trainer
-        The trainer that ran (for callers that need more of its state).
+    trainer : lightning.Trainer or None
+        The trainer that ran (for callers that need more of its state); None for a fit that
+        finished before its run was resumed.
     """
 
     history: pd.DataFrame
@@ -172,7 +175,7 @@ class TrainerRun:
     chosen_on_valid: bool
     seconds: float
     device: str
-    trainer: L.Trainer
+    trainer: L.Trainer | None
 
 
 class EarlyStoppingAfter(EarlyStopping):
@@ -362,26 +365,45 @@ def run_fit(
     ------
     RunInterrupted
         Ctrl-C (SIGINT) or SIGTERM stopped the fit; nothing of it should be kept.
+    TrainingDiverged
+        The training loss became NaN or infinite
+        (:class:`~biodl.training.callbacks.StopOnNonFinite`).
+
+    Notes
+    -----
+    Each finished epoch is said in one plain line (:class:`~biodl.training.callbacks.EpochLines`):
+    on stderr when it is not a terminal (no progress bar can show there), and in the log file.
     """
     from lightning.pytorch.callbacks import ModelCheckpoint
 
     options = options or TrainerOptions()
     show = progress_enabled() if progress is None else progress
+    slot = next_slot()  # a resumable run's checkpoints of this fit (biodl.training.resume)
+    if slot is not None and (facts := slot.finished(module)) is not None:
+        return _finished_run(facts)
     workdir = tempfile.TemporaryDirectory(prefix="biodl-fit-")
     try:
         history_file = Path(workdir.name) / "history.json"
         callbacks = [*(callbacks or []), ReleaseProcessGroup(), HistoryFile(str(history_file))]
+        watched = monitor[0] if monitor is not None and valid_loader is not None else None
+        callbacks += [StopOnNonFinite(), EpochLines(max_epochs, watched, progress)]
         checkpoint = None
         if monitor is not None and valid_loader is not None:
             key, mode = monitor
             checkpoint = ModelCheckpoint(
-                dirpath=workdir.name, monitor=key, mode=mode, save_top_k=1, save_weights_only=True
+                dirpath=str(slot.folder) if slot is not None else workdir.name,
+                monitor=key,
+                mode=mode,
+                save_top_k=1,
+                save_weights_only=True,
             )
             callbacks.append(checkpoint)
             if patience > 0:
                 callbacks.append(
                     EarlyStoppingAfter(min_steps, monitor=key, mode=mode, patience=patience)
                 )
+        resume = slot.callback() if slot is not None else None  # last: sees the others' state
+        callbacks += [resume] if resume is not None else []
         with quiet_lightning():
             trainer = build_trainer(
                 options,
@@ -390,11 +412,13 @@ def run_fit(
                 grad_clip=grad_clip,
                 progress=show,
                 refresh_rate=len(train_loader) // 20,
-                checkpointing=checkpoint is not None,
+                checkpointing=checkpoint is not None or resume is not None,
                 manual_optimization=not module.automatic_optimization,
                 root_dir=workdir.name,
             )
-            seconds = _fit(trainer, module, train_loader, valid_loader)
+            ckpt_path = slot.resume_from() if slot is not None else None
+            seconds = _fit(trainer, module, train_loader, valid_loader, ckpt_path)
+            seconds += resume.seconds_before if resume is not None else 0.0
         history = pd.DataFrame(
             json.loads(history_file.read_text()) if history_file.exists() else []
         )
@@ -411,7 +435,7 @@ def run_fit(
     device = str(trainer.strategy.root_device.type)
     if trainer.num_devices > 1:
         device += f" x{trainer.num_devices * trainer.num_nodes}"
-    return TrainerRun(
+    run = TrainerRun(
         history=history,
         epochs_run=epochs_run,
         best_epoch=best_epoch,
@@ -420,16 +444,51 @@ def run_fit(
         device=device,
         trainer=trainer,
     )
+    if slot is not None:
+        slot.finish(module, _facts_of(run))
+    return run
 
 
-def _fit(trainer: L.Trainer, module: Any, train_loader: Any, valid_loader: Any) -> float:
-    """``trainer.fit``, timed; an interrupted fit raises :class:`RunInterrupted`."""
+def _facts_of(run: TrainerRun) -> dict[str, Any]:
+    """A finished fit's facts, kept by its checkpoint slot (tensors, numbers and text only)."""
+    return {
+        "history": run.history.to_dict(orient="records"),
+        "epochs_run": run.epochs_run,
+        "best_epoch": run.best_epoch,
+        "chosen_on_valid": run.chosen_on_valid,
+        "seconds": run.seconds,
+        "device": run.device,
+    }
+
+
+def _finished_run(facts: dict[str, Any]) -> TrainerRun:
+    """The :class:`TrainerRun` of a fit that finished before its run was resumed."""
+    return TrainerRun(
+        history=pd.DataFrame(facts["history"]),
+        epochs_run=int(facts["epochs_run"]),
+        best_epoch=int(facts["best_epoch"]),
+        chosen_on_valid=bool(facts["chosen_on_valid"]),
+        seconds=float(facts["seconds"]),
+        device=str(facts["device"]),
+        trainer=None,
+    )
+
+
+def _fit(
+    trainer: L.Trainer,
+    module: Any,
+    train_loader: Any,
+    valid_loader: Any,
+    ckpt_path: str | None = None,
+) -> float:
+    """``trainer.fit`` (from ``ckpt_path`` when resuming), timed; an interrupted fit raises
+    :class:`RunInterrupted`."""
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     start = time.perf_counter()
     sigint = signal.getsignal(signal.SIGINT)
     try:
-        trainer.fit(module, train_loader, valid_loader)
+        trainer.fit(module, train_loader, valid_loader, ckpt_path=ckpt_path, weights_only=True)
     except SystemExit as stop:
         # Lightning leaves Ctrl-C ignored after an interrupt; give the caller it back.
         signal.signal(signal.SIGINT, sigint)

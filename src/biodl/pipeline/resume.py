@@ -1,0 +1,45 @@
+"""``--resume``: continue an interrupted ``train`` or ``cv`` from its partial run folder.
+
+The partial folder holds ``resume.json`` (the command, its resolved configuration and its
+options, :func:`biodl.pipeline.train.resumable`) and the checkpoints of its fits
+(:mod:`biodl.training.resume`); the command runs again with them, into the same folder.
+
+Examples
+--------
+>>> # biodl.train(resume="runs/splice")  # or its partial folder runs/.splice.partial-1a2b3c4d
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from biodl.config import RunConfig
+from biodl.pipeline.cv import run_cv
+from biodl.pipeline.train import run_training
+from biodl.runs_partial import RESUME_FILE, find_partial, out_of_partial, read_resume_record
+
+__all__ = ["resume_run"]
+
+
+def resume_run(path: str | os.PathLike[str], *, progress: bool | None = None) -> Any:
+    """Continue the interrupted run whose partial folder (or run directory) is ``path``.
+
+    Returns what the run's command returns: :class:`~biodl.pipeline.train.TrainResult` for
+    ``train``, :class:`~biodl.pipeline.cv.CVResult` for ``cv``.
+
+    Raises
+    ------
+    ConfigError
+        If there is nothing to resume at ``path`` (see :func:`biodl.runs_partial.find_partial`)
+        or another process writes the run.
+    """
+    partial = find_partial(path)
+    record = read_resume_record(partial)
+    assert record is not None
+    cfg = RunConfig.from_dict(record["config"], source=str(partial / RESUME_FILE))
+    out = out_of_partial(partial)
+    options = dict(record.get("options") or {})
+    if record.get("command") == "cv":
+        return run_cv(cfg, out=out, progress=progress, resume=partial, **options)
+    return run_training(cfg, out=out, progress=progress, resume=partial, **options)
