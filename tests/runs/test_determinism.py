@@ -59,8 +59,31 @@ def image_data(folder: Path) -> tuple[Path, dict]:
     return write_digits_npz(folder / "digits.npz"), {}
 
 
+def graph_data(folder: Path) -> tuple[Path, dict]:
+    """80 path graphs of 5-9 nodes in a TU folder; class 1 holds a node coded 1."""
+    rng = np.random.default_rng(0)
+    root = folder / "paths"
+    root.mkdir()
+    edges, indicator, codes, labels, first = [], [], [], [], 1
+    for g in range(1, 81):
+        size, y = int(rng.integers(5, 10)), g % 2
+        c = rng.choice([0, 2], size=size)
+        c[int(rng.integers(0, size))] = 1 if y else 0
+        for k in range(size - 1):
+            edges += [f"{first + k}, {first + k + 1}", f"{first + k + 1}, {first + k}"]
+        indicator += [str(g)] * size
+        codes += [str(v) for v in c]
+        labels.append(str(y))
+        first += size
+    for name, lines in [("A", edges), ("graph_indicator", indicator),
+                        ("node_labels", codes), ("graph_labels", labels)]:  # fmt: skip
+        (root / f"PATHS_{name}.txt").write_text("\n".join(lines) + "\n")
+    return root, {}
+
+
 DATA = {
     "sequence": sequence_data,
+    "graph": graph_data,
     "expression": expression_data,
     "timeseries": timeseries_data,
     "records": records_data,
