@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from biodl.pipeline.embed import EmbedResult
+    from biodl.pipeline.explain import ExplainResult
     from biodl.pipeline.models import ModelDoc
     from biodl.pipeline.train import TrainResult
     from biodl.runs import SavedModel
@@ -200,6 +201,78 @@ def evaluate(
         batch_size=batch_size,
         device=device,
         read_options=read_options,
+    )
+
+
+def explain(
+    run: PathLike,
+    data: PathLike | None = None,
+    *,
+    out: PathLike,
+    variants: PathLike | None = None,
+    ids: Sequence[str] | None = None,
+    flank: int = 15,
+    device: str = "cpu",
+    overwrite: bool = False,
+    progress: bool | None = None,
+    **options: Any,
+) -> ExplainResult:
+    """Explain the model of ``run``: attributions of ``data``, figures, a report, variant effects.
+
+    Parameters
+    ----------
+    run : path
+        A run directory of ``biodl train``.
+    data : path, optional
+        Examples to explain, in the run's kind and format (labels optional).
+    out : path
+        Folder to write (atomically): ``attributions.npz``, ``attributions.csv``,
+        ``variants.csv``, ``plots/``, ``report.html``, ``explain.json`` (docs/explain.md).
+    variants : path, optional
+        Sequence runs: a CSV/TSV of variants (id, sequence, position 1-based, ref, alt).
+    ids : sequence of str, optional
+        Examples to draw (default: the top-scoring ones).
+    flank : int, default 15
+        Letters on each side of a variant in its logos.
+    device : str, default 'cpu'
+    overwrite : bool, default False
+        Replace an earlier explanation folder.
+    progress : bool, optional
+        Progress bar; default only on an interactive terminal.
+    **options
+        The explanation options (:class:`biodl.config.ExplainConfig`): ``attribution``
+        ('integrated_gradients', 'saliency', 'input_x_gradient', 'shap', 'ism'),
+        ``ig_steps``, ``shap_references``, ``show_examples``, ``explain_batch_size``.
+
+    Returns
+    -------
+    ExplainResult
+
+    Raises
+    ------
+    DataError
+        A run without a model, data of another kind or alphabet than the run's, ids not in the
+        data, a variant out of range or with a wrong ref letter.
+
+    Examples
+    --------
+    >>> # result = biodl.explain("runs/demo", "runs/demo-motifs.fa", out="explain/")
+    """
+    from biodl.pipeline.explain import explain_run
+    from biodl.training.trainer import progress_enabled
+
+    cfg = build_config(**options).explain
+    return explain_run(
+        run,
+        data,
+        out=out,
+        variants=variants,
+        ids=list(ids) if ids else None,
+        flank=flank,
+        options=cfg,
+        device=device,
+        overwrite=overwrite,
+        progress=progress_enabled() if progress is None else progress,
     )
 
 

@@ -62,9 +62,9 @@ def explained_names(targets: dict[str, Any]) -> list[str]:
     """Names of the explained output columns, from a run's ``targets`` description."""
     task = targets["task"]
     if task == "binary":
-        classes = list(targets["classes"])
-        positive = targets.get("positive") or classes[-1]
-        return [f"log-odds of {positive}"]
+        from biodl.data.targets import TargetEncoding
+
+        return [f"log-odds of {TargetEncoding.from_dict(targets).positive}"]
     if task == "multiclass":
         return [str(c) for c in targets["classes"]]
     return [str(c) for c in targets["label_columns"]]
@@ -96,6 +96,7 @@ class Explainable:
             lengths = (codes != 0).sum(axis=1)
             shuffled = dinucleotide_shuffles(codes, lengths, n, seed=seed)
             table = self._table
+            assert table is not None
             out = [onehot(torch.from_numpy(s).to(self.x.device), table) for s in shuffled]
             return torch.stack(out).to(self.x.dtype)
         if len(self.x) < 2:
@@ -256,13 +257,18 @@ def explain_batches(
         network.train(was_training)
 
     def joined(name: str) -> np.ndarray | None:
-        return np.concatenate(chunks[name]) if chunks[name] else None
+        parts = chunks[name]
+        if not parts:
+            return None
+        width = max(p.shape[-1] for p in parts)  # sequences padded per batch: pad to the longest
+        pad = [np.pad(p, [(0, 0)] * (p.ndim - 1) + [(0, width - p.shape[-1])]) for p in parts]
+        return np.concatenate(pad if parts[0].ndim >= 3 else parts)
 
-    values, inputs = joined("values"), joined("inputs")
-    assert values is not None and inputs is not None
+    all_values, all_inputs = joined("values"), joined("inputs")
+    assert all_values is not None and all_inputs is not None
     return BatchAttributions(
-        values=values,
-        inputs=inputs,
+        values=all_values,
+        inputs=all_inputs,
         delta=joined("delta"),
         effects=joined("effects"),
         outputs=np.concatenate(outputs) if outputs else np.zeros(0),

@@ -78,30 +78,30 @@ def check_variants(table: pd.DataFrame, letters: str, *, source: str) -> pd.Data
     for column in ("sequence", "ref", "alt"):
         out[column] = out[column].astype(str).str.strip().str.upper()
     positions = []
-    for k, row in enumerate(out.itertuples(index=False)):
-        where = f"{source} line {k + 2} (variant {row.id})"
-        text = str(row.position).strip()
+    columns = [out[c].astype(str).tolist() for c in VARIANT_COLUMNS]
+    for k, (vid, sequence, position, ref, alt) in enumerate(zip(*columns, strict=True)):
+        where = f"{source} line {k + 2} (variant {vid})"
+        text = position.strip()
         if not text.lstrip("-").isdigit():
             raise DataError(f"{where}: position {text!r} is not a whole number (1-based)")
         pos = int(text)
-        if not 1 <= pos <= len(row.sequence):
+        if not 1 <= pos <= len(sequence):
             raise DataError(
-                f"{where}: position {pos} is outside the sequence (length {len(row.sequence)}); "
+                f"{where}: position {pos} is outside the sequence (length {len(sequence)}); "
                 "positions count from 1"
             )
-        found = row.sequence[pos - 1]
-        if row.ref != found:
+        found = sequence[pos - 1]
+        if ref != found:
             raise DataError(
-                f"{where}: ref {row.ref!r} does not match the sequence, which has {found!r} at "
+                f"{where}: ref {ref!r} does not match the sequence, which has {found!r} at "
                 f"position {pos}; fix the ref letter or the position (1-based)"
             )
-        if len(row.alt) != 1 or row.alt not in letters:
+        if len(alt) != 1 or alt not in letters:
             raise DataError(
-                f"{where}: alt {row.alt!r} is not one letter of {letters}; give a single "
-                "letter change"
+                f"{where}: alt {alt!r} is not one letter of {letters}; give a single letter change"
             )
-        if row.alt == row.ref:
-            raise DataError(f"{where}: alt equals ref ({row.ref!r}); nothing changes")
+        if alt == ref:
+            raise DataError(f"{where}: alt equals ref ({ref!r}); nothing changes")
         positions.append(pos)
     out["position"] = positions
     return out.reset_index(drop=True)

@@ -31,7 +31,7 @@ from biodl.options import OPTION_HELP
 from biodl.pipeline.fitting import Trained, model_inputs, predict_trained
 from biodl.report.html import Figure, Table
 
-__all__ = ["ExplainSection", "explain_part", "explained_targets", "pick_rows"]
+__all__ = ["ExplainSection", "explain_part", "explained_targets", "pick_rows", "write_arrays"]
 
 #: The heading of the explanation section in a report.
 HEADING = "Explanation"
@@ -245,3 +245,13 @@ def _method_text(cfg: ExplainConfig, found: BatchAttributions, n: int) -> str:
             "asks for more --ig-steps."
         )
     return text
+
+
+def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Write ``arrays`` as a compressed ``.npz`` atomically (docs/explain.md lists them)."""
+    from biodl._io import atomic_write
+
+    def write(handle: Any) -> None:
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
+
+    return atomic_write(path, write, binary=True)

@@ -36,10 +36,11 @@ import pandas as pd
 
 from biodl import __version__
 from biodl.config import ExplainConfig
+from biodl.data.targets import TargetEncoding
 from biodl.errors import DataError
 from biodl.kinds import get_kind
 from biodl.options import KINDS
-from biodl.pipeline.attributions import ExplainSection, explain_part
+from biodl.pipeline.attributions import ExplainSection, explain_part, write_arrays
 from biodl.pipeline.predict import read_for_run, run_scores
 from biodl.report.html import Figure, ReportContent, Table, write_report
 from biodl.runs import load_model, run_directory
@@ -130,7 +131,7 @@ def variant_effects(
     else:
         column_of = np.full(len(table), column)
         names = [
-            str(targets["positive"] or targets["classes"][-1])
+            str(TargetEncoding.from_dict(targets).positive)
             if task == "binary"
             else str(targets["label_columns"][0])
         ] * len(table)
@@ -318,8 +319,6 @@ def _write(
     variants: PathLike | None,
     cfg: ExplainConfig,
 ) -> None:
-    from biodl._io import atomic_write
-
     summary: dict[str, Any] = {
         "biodl": __version__,
         "run": os.fspath(run),
@@ -329,12 +328,7 @@ def _write(
     }
     section = result.section
     if section is not None:
-        arrays = section.arrays
-        atomic_write(
-            writer.file("attributions.npz"),
-            lambda handle: np.savez_compressed(handle, **arrays),
-            binary=True,
-        )
+        write_arrays(writer.file("attributions.npz"), section.arrays)
         writer.write_csv("attributions.csv", section.summary)
         summary["n"] = len(section.ids)
         if section.attributions.delta is not None:

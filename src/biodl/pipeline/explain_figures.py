@@ -148,7 +148,7 @@ def _series(section: Any, info: dict[str, Any], folder: Path) -> None:
             "Variables ranked by mean absolute attribution",
             ["rank", "variable", "mean |attribution|"],
             [
-                [str(k + 1), r.variable, f"{r.importance:.4g}"]
+                [str(k + 1), str(r.variable), f"{r.importance:.4g}"]
                 for k, r in enumerate(ranking.head(20).itertuples())
             ],
         )

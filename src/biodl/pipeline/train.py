@@ -347,6 +347,9 @@ def _write_run(
     writer.write_json("environment.json", env)
     save_model(writer.path / MODEL_DIR, result.model.network.model, result.model.info)
     extra = kind_figures(result, prepared, scores["model"], writer.path / "plots")
+    explained = explain_section(result, prepared, writer) if cfg.explain.enabled else None
+    if explained is not None:
+        extra += explained.figures
     build_report(
         writer.path,
         results=result.results,
@@ -357,7 +360,31 @@ def _write_run(
         environment={k: str(v) for k, v in env.items() if k != "input_sha256"},
         run_name=str(writer.out),
         extra_figures=extra,
+        extra_tables=explained.tables if explained is not None else None,
+        extra_sections=explained.text if explained is not None else None,
     )
+
+
+def explain_section(result: TrainResult, prepared: PreparedData, writer: RunWriter) -> Any:
+    """``train --explain``: attributions of the final split, drawn into ``plots/``, with the
+    arrays in ``explain/attributions.npz`` and ``explain/attributions.csv``
+    (:func:`biodl.pipeline.attributions.explain_part`)."""
+    from biodl.pipeline.attributions import explain_part, write_arrays
+
+    split = result.results.final_split
+    y = prepared.y[split]
+    section = explain_part(
+        result.model.network,
+        result.model.info,
+        prepared.part(split),
+        result.config.explain,
+        writer.path / "plots",
+        y=y if y is not None and y.ndim == 1 else None,
+        source=split,
+    )
+    write_arrays(writer.file("explain/attributions.npz"), section.arrays)
+    writer.write_csv("explain/attributions.csv", section.summary)
+    return section
 
 
 def kind_figures(
