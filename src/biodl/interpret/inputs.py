@@ -32,6 +32,7 @@ from torch import Tensor, nn
 
 from biodl.data.dataset import onehot
 from biodl.interpret.attribution import Forward, attribute
+from biodl.interpret.local_ism import LocalISM, local_ism
 from biodl.interpret.mutagenesis import ism_attribution, mutagenesis
 from biodl.interpret.shuffle import dinucleotide_shuffles
 from biodl.options import AttributionOption
@@ -82,11 +83,34 @@ class Explainable:
         ``forward(x_rows, rows) -> (m, k)`` explained outputs.
     codes : Tensor (batch, length) or None
         Sequences: the integer codes (0 = padding), for shuffled references.
+    mask : Tensor (batch, length) bool or None
+        Sequences: ``True`` at real positions (None: no padding).
+    local : LocalISM or None
+        Sequences on a network where receptive-field-limited ISM is exact
+        (:func:`biodl.interpret.local_ism.local_ism`); None: full batched ISM.
     """
 
     x: Tensor
     forward: Forward
     codes: Tensor | None = None
+    mask: Tensor | None = None
+    local: LocalISM | None = None
+
+    def mutagenesis(self, target: Tensor) -> Tensor:
+        """ISM effects of this batch ``(batch, letters, length)``
+        (:func:`biodl.interpret.mutagenesis.mutagenesis`), limited to the receptive field
+        where that is exact.
+
+        Raises
+        ------
+        ValueError
+            For a network that does not read sequences.
+        """
+        if self.codes is None:
+            raise ValueError("ism: in-silico mutagenesis needs a sequence model")
+        if self.local is not None:
+            return self.local(self.x, target, self.mask)
+        return mutagenesis(self.forward, self.x, target)
 
     def references(self, n: int, *, seed: int = 0) -> Tensor:
         """``(n, batch, ...)`` references: dinucleotide shuffles of each sequence, or (other
@@ -136,7 +160,8 @@ def explainable(
             return explained_outputs(model(x, m), loss, task)
 
         x = onehot(codes, network.table)
-        result = Explainable(x, forward_seq, codes)
+        local = local_ism(model, lambda out: explained_outputs(out, loss, task))
+        result = Explainable(x, forward_seq, codes, mask, local)
         result._table = network.table
         return result
     first, rest = moved[0], moved[1:]
@@ -240,9 +265,7 @@ def explain_batches(
                 out = ex.forward(ex.x, torch.arange(len(rows), device=ex.x.device))
                 outputs.append(out.gather(1, tgt.view(-1, 1))[:, 0].cpu().numpy())
             if method == "ism":
-                if ex.codes is None:
-                    raise ValueError("ism: in-silico mutagenesis needs a sequence model")
-                effects = mutagenesis(ex.forward, ex.x, tgt)
+                effects = ex.mutagenesis(tgt)
                 chunks["effects"].append(effects.cpu().numpy().astype(np.float32))
                 values = ism_attribution(effects, ex.x)
             else:

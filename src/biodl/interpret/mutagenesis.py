@@ -26,7 +26,7 @@ from biodl.interpret.attribution import Forward, picked
 __all__ = ["ism_attribution", "mutagenesis", "mutagenesis_loop"]
 
 #: Mutants per forward pass.
-MAX_ROWS = 4096
+MAX_ROWS = 512
 
 
 def _reference(x: Tensor) -> Tensor:
@@ -45,7 +45,7 @@ def mutagenesis(forward: Forward, x: Tensor, target: Tensor, *, max_rows: int = 
         One-hot sequences.
     target : Tensor (batch,) int64
         The explained output column of each sequence.
-    max_rows : int, default 4096
+    max_rows : int, default 512
         Mutants per forward pass.
 
     Returns

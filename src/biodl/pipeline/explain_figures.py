@@ -70,7 +70,7 @@ def _sequences(
     import torch
 
     from biodl.interpret.inputs import explainable
-    from biodl.interpret.mutagenesis import ism_attribution, mutagenesis
+    from biodl.interpret.mutagenesis import ism_attribution
     from biodl.report.explain import attribution_logos
 
     found, rows = section.attributions, section.shown
@@ -98,7 +98,7 @@ def _sequences(
         task=info["targets"]["task"],
     )
     target = torch.from_numpy(section.target[rows])
-    effects = mutagenesis(ex.forward, x.to(ex.x.device), target.to(ex.x.device))
+    effects = ex.mutagenesis(target.to(ex.x.device))
     importance = ism_attribution(effects, x.to(ex.x.device)).cpu().numpy()
     section.arrays["shown_ism_effects"] = effects.cpu().numpy()
     path = attribution_logos(
