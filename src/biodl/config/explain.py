@@ -67,7 +67,7 @@ class ExplainConfig:
     batch_size: int = option(
         64,
         help="Examples attributed per batch (memory grows with it, times --ig-steps for the "
-        "path methods, in passes of at most 2,048 rows).",
+        "path methods, in passes of at most 256 rows).",
         panel=EXPLAIN,
         keyword="explain_batch_size",
         commands=EXPLAINING,

@@ -167,9 +167,9 @@ def _expression(
         genes = [f"gene {j + 1}" for j in range(found.values.shape[1])]
     per_class: dict[str, tuple[list[str], np.ndarray]] = {}
     means = []
-    for t in np.unique(section.target):
-        mean = found.values[section.target == t].mean(axis=0)
-        per_class[section.target_names[t]] = (genes, mean)
+    for name, members in _class_groups(section, info):
+        mean = found.values[members].mean(axis=0)
+        per_class[name] = (genes, mean)
         means.append(mean)
     section.arrays["class_mean_attributions"] = np.stack(means)
     path = gene_bars(per_class, folder / "genes.png", top=15)
@@ -181,25 +181,55 @@ def _expression(
             "(orange raises the class's output, blue lowers it).",
         )
     )
-    overall = np.abs(np.stack(means)).mean(axis=0)
+    # mean |attribution| over the examples: signed means cancel between the classes
+    overall = np.abs(found.values).mean(axis=0)
     order = np.argsort(-overall)[:TOP_GENES]
     columns = ["gene", "mean |attribution|"]
-    base_top: set[str] = set()
-    if baseline is not None:
-        columns.append("baseline coefficient/importance")
-        base_top = set(baseline.abs().sort_values(ascending=False).index[:TOP_GENES])
+    if baseline is None:
+        rows = [[genes[j], f"{overall[j]:.4g}"] for j in order]
+        section.tables.append(Table("Top genes", columns, rows, ""))
+        return
+    columns.append(str(baseline.name or "baseline coefficient/importance"))
+    base_rank = baseline.abs().rank(ascending=False, method="first")
+    columns.append("baseline rank")
     rows = []
     for j in order:
-        row = [genes[j], f"{overall[j]:.4g}"]
-        if baseline is not None:
-            value = baseline.get(genes[j])
-            row.append("-" if value is None else f"{float(value):.4g}")
-        rows.append(row)
-    caption = ""
-    if baseline is not None:
-        shared = len(base_top & {genes[j] for j in order})
-        caption = f"{shared} of the network's top {len(order)} genes are among the baseline's."
+        value = baseline.get(genes[j])
+        rank = base_rank.get(genes[j])
+        rows.append(
+            [
+                genes[j],
+                f"{overall[j]:.4g}",
+                "-" if value is None else f"{float(value):.4g}",
+                "-" if rank is None else str(int(rank)),
+            ]
+        )
+    base_top = set(baseline.abs().sort_values(ascending=False).index[:TOP_GENES])
+    shared = len(base_top & {genes[j] for j in order})
+    caption = (
+        f"{shared} of the network's top {len(order)} genes are among the baseline's top "
+        f"{min(TOP_GENES, len(baseline))} (by |{baseline.name or 'value'}|)."
+    )
+    section.arrays["baseline_importance"] = np.array(
+        [float(baseline.get(g, np.nan)) for g in genes]
+    )
+    section.arrays["top_genes_overlap"] = np.array(shared)
     section.tables.append(Table("Top genes", columns, rows, caption))
+
+
+def _class_groups(section: Any, info: dict[str, Any]) -> list[tuple[str, np.ndarray]]:
+    """Examples grouped for the per-class means: by the explained class (multiclass), by the
+    predicted class for a binary task (the log-odds is explained for every example, and its
+    attributions have opposite signs in the two classes), else all together."""
+    targets = info["targets"]
+    if targets["task"] == "binary":
+        classes = [str(c) for c in targets.get("classes", ["0", "1"])]
+        positive = section.attributions.outputs > 0
+        name = section.target_names[0]
+        groups = [(f"predicted {classes[1]} ({name})", positive)]
+        groups.append((f"predicted {classes[0]} ({name})", ~positive))
+        return [(label, rows) for label, rows in groups if rows.any()]
+    return [(section.target_names[t], section.target == t) for t in np.unique(section.target)]
 
 
 def _images(section: Any, folder: Path) -> None:

@@ -32,8 +32,8 @@ from biodl.evaluation.estimates import Estimate
 from biodl.evaluation.results import PretrainingFacts, RunResults, TrainingFacts
 from biodl.evaluation.transfer_results import TransferFacts
 from biodl.kinds import prepare_run_data
-from biodl.pipeline.baselines import fit_baseline_for
-from biodl.pipeline.fitting import Trained, fit_model, model_title, predict_trained
+from biodl.pipeline.baselines import FittedBaseline, fit_baseline_for
+from biodl.pipeline.fitting import Trained, fit_model, model_inputs, model_title, predict_trained
 from biodl.pipeline.run_metrics import (
     check_collapsed,
     compare_with_scratch,
@@ -183,7 +183,7 @@ def _train_and_evaluate(
         warnings=list(prepared.warnings),
     )
     if writer is not None:
-        _write_run(writer, result, prepared, scores, started, fit.device)
+        _write_run(writer, result, prepared, scores, started, fit.device, baseline)
     return result
 
 
@@ -332,6 +332,7 @@ def _write_run(
     scores: dict[str, dict[str, np.ndarray]],
     started: datetime,
     device: str,
+    baseline: FittedBaseline | None = None,
 ) -> None:
     cfg = result.config
     config_yaml = dump_config(cfg)
@@ -347,7 +348,7 @@ def _write_run(
     writer.write_json("environment.json", env)
     save_model(writer.path / MODEL_DIR, result.model.network.model, result.model.info)
     extra = kind_figures(result, prepared, scores["model"], writer.path / "plots")
-    explained = explain_section(result, prepared, writer) if cfg.explain.enabled else None
+    explained = explain_section(result, prepared, writer, baseline) if cfg.explain.enabled else None
     if explained is not None:
         extra += explained.figures
     build_report(
@@ -365,12 +366,27 @@ def _write_run(
     )
 
 
-def explain_section(result: TrainResult, prepared: PreparedData, writer: RunWriter) -> Any:
+def explain_section(
+    result: TrainResult,
+    prepared: PreparedData,
+    writer: RunWriter,
+    baseline: FittedBaseline | None = None,
+) -> Any:
     """``train --explain``: attributions of the final split, drawn into ``plots/``, with the
     arrays in ``explain/attributions.npz`` and ``explain/attributions.csv``
-    (:func:`biodl.pipeline.attributions.explain_part`)."""
+    (:func:`biodl.pipeline.attributions.explain_part`). On expression data the ``baseline``'s
+    coefficients or importances per gene are shown beside the network's top genes."""
     from biodl.pipeline.attributions import explain_part, write_arrays
 
+    importance = None
+    found = baseline.importance() if baseline is not None else None
+    genes = model_inputs(result.model.info).get("preprocessing", {}).get("genes_out")
+    if (
+        found is not None
+        and prepared.kind == "expression"
+        and len(genes or []) == len(found.values)
+    ):
+        importance = pd.Series(found.values, index=[str(g) for g in genes], name=found.label)
     split = result.results.final_split
     y = prepared.y[split]
     section = explain_part(
@@ -381,6 +397,7 @@ def explain_section(result: TrainResult, prepared: PreparedData, writer: RunWrit
         writer.path / "plots",
         y=y if y is not None and y.ndim == 1 else None,
         source=split,
+        baseline_importance=importance,
     )
     write_arrays(writer.file("explain/attributions.npz"), section.arrays)
     writer.write_csv("explain/attributions.csv", section.summary)
