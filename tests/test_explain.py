@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner
@@ -211,3 +212,54 @@ def test_train_explain_adds_the_section_to_the_run_report(motif_fasta, tmp_path)
     assert "Explanation" in report and "Attributions (saliency)" in report
     arrays = np.load(out / "explain" / "attributions.npz")
     assert arrays["attributions"].shape[1:] == (4, 80)
+
+
+def test_cli_explain_scores_vcf_variants_on_a_reference(demo_run, tmp_path):
+    run, fasta = demo_run
+    from biodl.data.sequence import read_sequences
+
+    demo = read_sequences(fasta, require_labels=False)
+    chrom = "".join(demo.sequence(i) for i in range(3))  # 240 letters
+    genome = tmp_path / "genome.fa"
+    genome.write_text(f">chr7\n{chrom}\n")
+    swap = {"A": "C", "C": "G", "G": "T", "T": "A"}
+    rows = [f"chr7\t{p}\tv{p}\t{chrom[p - 1]}\t{swap[chrom[p - 1]]}" for p in (5, 120, 239)]
+    vcf = tmp_path / "calls.vcf"
+    vcf.write_text("##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "vcf"
+    args = ["explain", str(run), "--variants", str(vcf), "--reference", str(genome)]
+    ok = runner.invoke(app, [*args, "--variant-window", "80", "--out", str(out), "-q"])
+    assert ok.exit_code == 0, ok.output
+    effects = pd.read_csv(out / "variants.csv")
+    assert effects["id"].tolist() == ["v5", "v120", "v239"]
+    assert effects["chrom"].tolist() == ["chr7"] * 3 and effects["pos"].tolist() == [5, 120, 239]
+    assert effects["position"].tolist() == [5, 41, 79]  # within each 80-letter window
+    np.testing.assert_allclose(effects["difference"], effects["pred_alt"] - effects["pred_ref"])
+
+    def refused(extra: list[str], match: str, folder: Path) -> None:
+        result = runner.invoke(app, ["explain", str(run), *extra, "--out", str(folder), "-q"])
+        assert result.exit_code == 2, result.output
+        assert match in result.output
+        assert not folder.exists()
+
+    wrong = tmp_path / "wrong.vcf"
+    ref = chrom[119]
+    other = swap[ref]
+    wrong.write_text(f"chr7\t120\trsBad\t{other}\t{ref}\n")
+    refused(
+        ["--variants", str(wrong), "--reference", str(genome), "--variant-window", "80"],
+        f"(variant rsBad): REF '{other}' does not match the reference, which has '{ref}'",
+        tmp_path / "a",
+    )
+    refused(["--variants", str(vcf)], "a VCF needs the reference genome", tmp_path / "b")
+
+
+def test_api_explain_refuses_options_that_are_not_explanation_options(demo_run, tmp_path):
+    from biodl import api
+
+    run, fasta = demo_run
+    with pytest.raises(ConfigError, match="explain\\(\\) got 'lr': not an explanation option"):
+        api.explain(run, fasta, out=tmp_path / "x", lr=0.1)
+    with pytest.raises(ConfigError, match="'explain', 'model': not an explanation option"):
+        api.explain(run, fasta, out=tmp_path / "y", model="cnn", explain=True)
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

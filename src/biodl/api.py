@@ -20,7 +20,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from biodl.config import DataConfig, RunConfig, build_config
+from biodl.config import FLAT_OPTIONS, DataConfig, RunConfig, build_config
 from biodl.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -33,6 +33,14 @@ if TYPE_CHECKING:
     from biodl.runs import SavedModel
 
 PathLike = str | os.PathLike[str]
+
+#: The keywords :func:`explain` takes as ``**options``: the ``explain`` section's options
+#: (``explain=True`` itself belongs to :func:`train`).
+EXPLAIN_OPTIONS = tuple(
+    key
+    for key, (section, name) in FLAT_OPTIONS.items()
+    if section == "explain" and name != "enabled"
+)
 
 
 def train(
@@ -212,6 +220,8 @@ def explain(
     variants: PathLike | None = None,
     ids: Sequence[str] | None = None,
     flank: int = 15,
+    reference: PathLike | None = None,
+    variant_window: int | None = None,
     device: str = "cpu",
     overwrite: bool = False,
     progress: bool | None = None,
@@ -229,11 +239,18 @@ def explain(
         Folder to write (atomically): ``attributions.npz``, ``attributions.csv``,
         ``variants.csv``, ``plots/``, ``report.html``, ``explain.json`` (docs/explain.md).
     variants : path, optional
-        Sequence runs: a CSV/TSV of variants (id, sequence, position 1-based, ref, alt).
+        Sequence runs: a CSV/TSV of variants (id, sequence, position 1-based, ref, alt), or a
+        VCF (``.vcf``, ``.vcf.gz``: CHROM POS ID REF ALT, single-letter changes) with
+        ``reference``.
     ids : sequence of str, optional
         Examples to draw (default: the top-scoring ones).
     flank : int, default 15
         Letters on each side of a variant in its logos.
+    reference : path, optional
+        With a VCF: the reference genome FASTA (record ids = CHROM names).
+    variant_window : int, optional
+        With a VCF: letters scored around each variant (default: the run's input length;
+        needed for runs that read sequences of any length).
     device : str, default 'cpu'
     overwrite : bool, default False
         Replace an earlier explanation folder.
@@ -253,6 +270,9 @@ def explain(
     DataError
         A run without a model, data of another kind or alphabet than the run's, ids not in the
         data, a variant out of range or with a wrong ref letter.
+    ConfigError
+        A keyword of ``options`` that is not an explanation option (training options such as
+        ``lr`` are refused, not ignored), or a VCF without ``reference``.
 
     Examples
     --------
@@ -261,6 +281,12 @@ def explain(
     from biodl.pipeline.explain import explain_run
     from biodl.training.trainer import progress_enabled
 
+    unknown = sorted(set(options) - set(EXPLAIN_OPTIONS))
+    if unknown:
+        raise ConfigError(
+            f"explain() got {', '.join(repr(k) for k in unknown)}: not an explanation option; "
+            f"the options are {', '.join(EXPLAIN_OPTIONS)} (training options belong to train())"
+        )
     cfg = build_config(**options).explain
     return explain_run(
         run,
@@ -269,6 +295,8 @@ def explain(
         variants=variants,
         ids=list(ids) if ids else None,
         flank=flank,
+        reference=reference,
+        window=variant_window,
         options=cfg,
         device=device,
         overwrite=overwrite,

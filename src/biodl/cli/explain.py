@@ -40,9 +40,27 @@ def explain(
         Path | None,
         typer.Option(
             help="Sequence runs: CSV/TSV of variants with columns id, sequence, position "
-            "(1-based), ref, alt; writes variants.csv (predictions of both alleles, difference, "
-            "log-odds ratio) and logos of both alleles.",
+            "(1-based), ref, alt, or a VCF with --reference; writes variants.csv (predictions "
+            "of both alleles, difference, log-odds ratio) and logos of both alleles.",
             rich_help_panel=EXPLAIN,
+        ),
+    ] = None,
+    reference: Annotated[
+        Path | None,
+        typer.Option(
+            help="With a VCF given to --variants (.vcf, .vcf.gz; CHROM POS ID REF ALT, "
+            "single-letter changes): the reference genome FASTA it was called on.",
+            rich_help_panel=EXPLAIN,
+            show_default=False,
+        ),
+    ] = None,
+    variant_window: Annotated[
+        int | None,
+        typer.Option(
+            help="With a VCF: letters scored around each variant (default: the run's input "
+            "length; needed for runs that read sequences of any length).",
+            rich_help_panel=EXPLAIN,
+            show_default=False,
         ),
     ] = None,
     ids: Annotated[
@@ -90,6 +108,8 @@ def explain(
             variants=variants,
             ids=[i.strip() for i in ids.split(",") if i.strip()] if ids else None,
             flank=variant_flank,
+            reference=reference,
+            variant_window=variant_window,
             device=device,
             overwrite=overwrite,
             progress=False if quiet else None,

@@ -97,6 +97,41 @@ def check_data_kind(run_kind: str, data: PathLike) -> None:
             )
 
 
+def _read_variant_file(
+    info: dict[str, Any], variants: PathLike, reference: PathLike | None, window: int | None
+) -> pd.DataFrame:
+    """The checked variants table of a CSV/TSV, or of a VCF on ``reference`` (each sequence
+    ``window`` letters around its variant: by default the run's input length)."""
+    from biodl.errors import ConfigError
+    from biodl.interpret.variants import read_variants
+    from biodl.interpret.vcf import is_vcf, vcf_variants
+    from biodl.pipeline.explain_figures import sequence_letters
+
+    letters = sequence_letters(info)
+    if not is_vcf(variants):
+        if reference is not None:
+            raise ConfigError(
+                f"--reference is read only with a VCF; {variants} is a variants table with "
+                "its own sequences (name a .vcf or .vcf.gz file, or leave --reference out)"
+            )
+        return read_variants(variants, letters)
+    if reference is None:
+        raise ConfigError(
+            f"--variants {variants}: a VCF needs the reference genome it was called on; give "
+            "--reference genome.fa"
+        )
+    inputs = info.get("inputs", info)
+    length = window or inputs.get("length")
+    if not length:
+        raise ConfigError(
+            "this run reads sequences of any length: give --variant-window N, the letters "
+            "scored around each VCF variant"
+        )
+    return vcf_variants(
+        variants, reference, letters, window=int(length), alphabet=str(inputs["alphabet"])
+    )
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-7, 1 - 1e-7)
     return np.log(p / (1 - p))
@@ -137,7 +172,8 @@ def variant_effects(
         ] * len(table)
     rows = np.arange(len(table))
     p_ref, p_alt = s_ref[rows, column_of], s_alt[rows, column_of]
-    out = table.loc[:, ["id", "position", "ref", "alt"]].copy()
+    located = ["chrom", "pos"] if "chrom" in table.columns else []  # from a VCF
+    out = table.loc[:, ["id", *located, "position", "ref", "alt"]].copy()
     out["output"] = names
     out["pred_ref"] = p_ref
     out["pred_alt"] = p_alt
@@ -154,6 +190,8 @@ def explain_run(
     variants: PathLike | None = None,
     ids: list[str] | None = None,
     flank: int = 15,
+    reference: PathLike | None = None,
+    window: int | None = None,
     options: ExplainConfig | None = None,
     device: str = "cpu",
     progress: bool = False,
@@ -183,10 +221,7 @@ def explain_run(
                 f"--variants {variants}: variant effects need a sequence run; "
                 f"{run} was trained on {kind} data"
             )
-        from biodl.interpret.variants import read_variants
-        from biodl.pipeline.explain_figures import sequence_letters
-
-        table = read_variants(variants, sequence_letters(saved.info))
+        table = _read_variant_file(saved.info, variants, reference, window)
     read = None
     if data is not None:
         check_data_kind(kind, data)
