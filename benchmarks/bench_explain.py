@@ -1,18 +1,24 @@
-"""Speed of biodl's attributions: batched in-silico mutagenesis and integrated gradients.
+"""Speed of biodl's attributions: in-silico mutagenesis and integrated gradients.
 
-1. ISM of ``--n`` sequences x ``--length`` bp with the default CNN: biodl's batched
-   :func:`biodl.interpret.mutagenesis.mutagenesis` against a loop that scores one mutant at a
-   time (:func:`mutagenesis_loop`, run on ``--loop-n`` sequences: the loop is slow, so its
-   per-mutant time is measured on fewer sequences); the results are checked equal on those.
-   Target: batched >= 20 x faster per mutant.
+1. ISM of ``--n`` sequences x ``--length`` bp with the default CNN: biodl's receptive-field ISM
+   (:class:`biodl.interpret.local_ism.LocalISM`, what ``biodl explain`` uses for this model)
+   and full batched ISM (:func:`biodl.interpret.mutagenesis.mutagenesis`, the fallback for
+   other models) against a loop that scores one mutant at a time (:func:`mutagenesis_loop`,
+   run on ``--loop-n`` sequences, half before and half after the batched runs since the shared
+   machine's load changes; its per-sequence time is compared). All three are checked equal.
+   Target: >= 20 x faster than the loop.
 2. Integrated gradients (``--steps`` steps) of the same batch: biodl's
    :func:`biodl.interpret.attribution.integrated_gradients` against ``steps`` forward+backward
-   passes of the whole batch written by hand. Target: ratio (hand seconds / biodl seconds)
-   >= 0.9.
+   passes of the whole batch written by hand (timed before and after, averaged). Target: ratio
+   (hand seconds / biodl seconds) >= 0.9. With ``--parts ig,captum`` and captum importable,
+   captum's ``IntegratedGradients`` (``riemann_middle``) on the same batch: seconds, largest
+   difference and correlation with biodl's attributions, convergence deltas.
 
-Wall and CPU seconds (user+sys) are printed; one torch thread, as biodl trains by default.
+CPU seconds (user+sys) are compared, wall seconds printed beside them; one torch thread, as
+biodl trains by default.
 
-Run: ``PYTHONPATH=src python benchmarks/bench_explain.py [--n 1000 --length 200]``
+Run: ``PYTHONPATH=src python benchmarks/bench_explain.py [--n 1000 --length 200]
+[--parts ism,ig,captum]``
 """
 
 from __future__ import annotations

@@ -142,15 +142,18 @@ class LocalISM:
         self.blocks: list[MaskedConvBlock] = [b for b in model.blocks]  # type: ignore[misc]
         # the transposed convolution's weight (in, out, kernel), scaled by the normalisation
         self._weights = [
-            (b.conv.weight.detach() * self._scale(b.norm)).transpose(0, 1).flip(-1).contiguous()
+            (b.conv.weight.detach() * self._scale(b.norm, b.conv.weight))
+            .transpose(0, 1)
+            .flip(-1)
+            .contiguous()
             for b in self.blocks
         ]
 
     @staticmethod
-    def _scale(norm: nn.Module) -> Tensor:
+    def _scale(norm: nn.Module, weight: Tensor) -> Tensor:
         """Per output channel ``(out, 1, 1)``: the factor of batch normalisation in eval mode."""
         if not isinstance(norm, nn.BatchNorm1d):
-            return torch.ones(1, 1, 1)
+            return torch.ones(1, 1, 1, dtype=weight.dtype, device=weight.device)
         assert norm.running_var is not None
         scale = torch.rsqrt(norm.running_var.detach() + norm.eps)
         if norm.weight is not None:
