@@ -154,6 +154,21 @@ def test_large_training_parts_are_subsampled_and_scored_in_blocks(tmp_path, monk
         np.testing.assert_array_equal(blocks[key], scores)
 
 
+def test_the_linear_model_takes_fewer_rows_when_each_row_stores_many_values(tmp_path, monkeypatch):
+    cfg, prepared, _ = _fit(xor_motifs(tmp_path / "xor.csv", n=300))
+    X = fit_baseline_for(cfg, prepared).features(prepared.part("train"))
+    per_row = X.nnz / X.shape[0]
+    monkeypatch.setattr(panel_fitting, "PROBE_ROWS", 20)
+    budget = 120 * per_row  # stored values: room for about 120 of these rows
+    monkeypatch.setattr(panel_fitting, "linear_rows", lambda values: int(budget // values))
+    fitted = fit_baseline_for(cfg, prepared)
+    assert 110 <= fitted.members["logistic"].n_fit <= 130  # the budget's rows, not all 210
+    assert fitted.members["random_forest"].n_fit == fitted.members["logistic"].n_fit
+    budget = 10**12
+    n_train = len(prepared.part("train"))
+    assert fit_baseline_for(cfg, prepared).members["logistic"].n_fit == n_train
+
+
 def test_a_run_names_the_chosen_baseline_in_the_verdict_table_and_report(tmp_path):
     path = xor_motifs(tmp_path / "xor.csv", n=300)
     result = biodl.train(path, out=tmp_path / "run", **QUICK)

@@ -1,8 +1,10 @@
 """Each input file is read once per command (issue 12, point 3).
 
 The readers are counted where the bytes are parsed: ``pandas.read_csv`` on a path (a peek of
-the first rows, ``nrows=``, as kind detection does, is not a reading), ``anndata.read_h5ad``,
-the sequence readers' :func:`biodl.data._files.open_stream` and the image header reader.
+the first rows, ``nrows=``, as kind detection does, is not a reading), a whole file read by
+:mod:`biodl.data.input_files` (which pandas, and the sequence readers'
+:func:`biodl.data._files.open_stream`, then parse from memory), ``anndata.read_h5ad`` and the
+image header reader.
 Before, the sequence file and an image CSV were read twice with a group or split column, the
 labels and metadata tables once per part plus once more, and an ``.h5ad`` three times by
 ``biodl embed``.
@@ -21,8 +23,7 @@ import pytest
 from PIL import Image
 
 import biodl.data.images as images_module
-import biodl.data.sequence as sequence_module
-import biodl.data.tables as tables_module
+import biodl.data.input_files as input_files
 from biodl.config import RunConfig
 from biodl.kinds import prepare_run_data
 
@@ -41,14 +42,14 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         return read_csv(source, *args, **kwargs)
 
     monkeypatch.setattr(pd, "read_csv", counted_read_csv)
-    for module in (sequence_module, tables_module):
-        opener = module.open_stream
+    read_file = input_files.read_file  # the bytes readers parse (biodl.data.input_files)
 
-        def counted_open(path: Path, source: str, opener: Any = opener) -> Any:
-            counts[Path(path).name] += 1
-            return opener(path, source)
+    def counted_read_file(path: Path) -> bytes:
+        counts[Path(path).name] += 1
+        return read_file(path)
 
-        monkeypatch.setattr(module, "open_stream", counted_open)
+    monkeypatch.setattr(input_files, "read_file", counted_read_file)
+    # The sequence readers' open_stream reads through input_files.read_file, counted above.
     header = images_module.header
 
     def counted_header(path: Any) -> Any:
@@ -63,7 +64,8 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     read_h5ad = anndata.read_h5ad
 
     def counted_read_h5ad(path: Any, *args: Any, **kwargs: Any) -> Any:
-        counts[Path(path).name] += 1
+        if isinstance(path, (str, os.PathLike)):  # bytes already read are counted above
+            counts[Path(path).name] += 1
         return read_h5ad(path, *args, **kwargs)
 
     monkeypatch.setattr(anndata, "read_h5ad", counted_read_h5ad)

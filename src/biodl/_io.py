@@ -24,7 +24,19 @@ from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["atomic_write", "atomic_write_text", "file_mode", "jsonable", "sha256_of", "to_json"]
+__all__ = [
+    "atomic_write",
+    "atomic_write_text",
+    "file_mode",
+    "jsonable",
+    "record_sha256",
+    "sha256_of",
+    "to_json",
+]
+
+#: sha256 of files whose bytes were read in this process: resolved path -> (size, mtime_ns,
+#: digest); :func:`sha256_of` trusts an entry while the file's size and mtime are unchanged.
+_DIGESTS: dict[str, tuple[int, int, str]] = {}
 
 
 def file_mode() -> int:
@@ -85,12 +97,29 @@ def to_json(obj: Any) -> str:
     return json.dumps(jsonable(obj), indent=2, allow_nan=False) + "\n"
 
 
+def record_sha256(path: str | os.PathLike[str], digest: str, stat: os.stat_result) -> None:
+    """Remember the sha256 of a file a reader has just read whole (``stat`` from before the
+    read), so :func:`sha256_of` need not open it again."""
+    key = os.fspath(Path(path).resolve())
+    _DIGESTS[key] = (stat.st_size, stat.st_mtime_ns, digest)
+
+
 def sha256_of(path: str | os.PathLike[str]) -> dict[str, str]:
-    """sha256 of a file, or of every file in a folder (name -> digest)."""
+    """sha256 of a file, or of every file in a folder (name -> digest).
+
+    A file read in this process by :mod:`biodl.data.input_files` (kind detection and the
+    readers) is not opened again: its digest was computed from the bytes the reader read, and
+    is used while the file's size and modification time are unchanged.
+    """
     target = Path(path)
     files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
     out = {}
     for file in files:
+        stat = file.stat()
+        known = _DIGESTS.get(os.fspath(file.resolve()))
+        if known is not None and known[:2] == (stat.st_size, stat.st_mtime_ns):
+            out[os.fspath(file)] = known[2]
+            continue
         digest = hashlib.sha256()
         with open(file, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):

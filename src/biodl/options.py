@@ -208,8 +208,9 @@ OPTION_HELP: dict[str, dict[str, str]] = {
     "baseline": {
         "auto": "the panel: logistic regression (ridge for regression; strength chosen by inner "
         "cross-validation on the training part), random forest and histogram gradient "
-        "boosting, fitted on the same training part; the best on the validation part is the "
-        "baseline of the verdict, all three are reported",
+        "boosting, fitted on the same training part, with the kind's own classical models "
+        "(1-nearest-neighbour for time series); the best on the validation part is the "
+        "baseline of the verdict, all are reported",
         "fast": "one logistic regression (C=1; ridge for regression) on the single-k features "
         "of biodl before the panel: quick, and the numbers of earlier runs",
         "logistic": "the panel's logistic regression alone (ridge regression for regression tasks)",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import os
 import zlib
 from collections.abc import Sequence
@@ -94,13 +95,32 @@ def fail(
 def open_stream(path: Path, source: str) -> tuple[BinaryIO, bool]:
     """Open ``path`` for reading bytes, through gzip when it starts with the gzip magic bytes.
 
-    Returns the stream and whether it is gzipped.
+    The file is opened once (:func:`biodl.data.input_files.open_input`: the bytes kept since
+    kind detection, or a stream that computes the run's checksum as it reads). Returns the
+    stream and whether it is gzipped.
     """
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
+    from biodl.data.input_files import open_input
+
+    stream = open_input(path)
+    peek = getattr(stream, "peek", None)
+    magic = stream.getvalue()[:2] if isinstance(stream, io.BytesIO) else (peek or bytes)(2)[:2]
     if magic == b"\x1f\x8b":
-        return cast(BinaryIO, gzip.open(path, "rb")), True
-    return open(path, "rb"), False
+        return cast(BinaryIO, _Gunzip(stream)), True
+    return stream, False
+
+
+class _Gunzip(gzip.GzipFile):
+    """gzip over an open binary stream that it closes too."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        super().__init__(fileobj=stream, mode="rb")
+        self._inner = stream
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._inner.close()
 
 
 def read_bytes(stream: BinaryIO, size: int, source: str) -> bytes:
@@ -150,10 +170,16 @@ def file_suffix(path: Path) -> str:
 
 def capacity_hint(path: Path, gzipped: bool) -> int:
     """A guess of the uncompressed size of ``path`` in bytes, to size the code buffer once."""
+    from biodl.data.input_files import kept
+
     size = path.stat().st_size
     if not gzipped or size < 18:
         return size
-    with open(path, "rb") as handle:
+    data = kept(path)
+    if data is not None:
+        isize = int.from_bytes(data[-4:], "little")
+        return isize if isize >= size else 4 * size
+    with open(path, "rb") as handle:  # a large file, streamed: a look at its last bytes
         handle.seek(-4, os.SEEK_END)
         isize = int.from_bytes(handle.read(4), "little")  # uncompressed size mod 2**32
     return isize if isize >= size else 4 * size

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from biodl.data._files import fail, file_suffix
+from biodl.data._files import fail, file_suffix, open_stream
 from biodl.data.expression_table import examples, read_header, read_table
 from biodl.errors import DataWarning, MissingDependencyError
 
@@ -228,8 +228,12 @@ def read_anndata(path: str | Path) -> Any:
         raise MissingDependencyError(
             "reading .h5ad needs anndata; install it with 'pip install anndata'."
         ) from None
+    from biodl.data.input_files import seekable
+
     try:
-        return anndata.read_h5ad(path)
+        # HDF5 reads a file object as well as a path: inside input_files.reading() the bytes
+        # are read once, so the run's checksum needs no second reading of the file.
+        return anndata.read_h5ad(seekable(path))
     except Exception as err:  # h5py/anndata raise many types on a broken file
         raise fail(str(path), f"cannot read as AnnData .h5ad ({err}). Check the file.") from None
 
@@ -417,7 +421,9 @@ def read_metadata(path: str | Path, *, flag: str = "--labels") -> pd.DataFrame:
     if not file.is_file():
         raise fail(source, f"no such metadata file; check the path given to {flag}.")
     names, sep = read_header(file, source)
-    table = pd.read_csv(file, sep=sep, dtype={names[0]: str})
+    stream, _ = open_stream(file, source)
+    with stream:
+        table = pd.read_csv(stream, sep=sep, dtype={names[0]: str})
     if table.empty:
         raise fail(source, "the metadata table has no rows.")
     ids = table.iloc[:, 0].astype(str).str.strip()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import warnings
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from biodl.data._files import fail, file_suffix
+from biodl.data._files import fail, file_suffix, open_stream
+from biodl.data.input_files import head
 from biodl.errors import DataWarning
 
 __all__ = ["ExpressionTable", "examples", "read_header", "read_table"]
@@ -76,6 +78,10 @@ class ExpressionTable:
     obs: pd.DataFrame = field(repr=False)
 
 
+#: Most bytes of a table read to find its header line.
+HEADER_BYTES = 16 << 20
+
+
 def _separator(file: Path, header: str) -> str:
     suffix = file_suffix(file)
     if suffix in (".tsv", ".tab"):
@@ -94,12 +100,13 @@ def read_header(file: Path, source: str) -> tuple[list[str], str]:
         When the file is not UTF-8 text, or is empty or starts with a blank line.
     """
     try:
-        with open(file, "rb") as handle:
-            magic = handle.read(2)
-        opener: Any = __import__("gzip").open if magic == b"\x1f\x8b" else open
-        with opener(file, "rt", encoding="utf-8", newline="") as handle:
-            first = handle.readline()
-    except (UnicodeDecodeError, OSError) as err:
+        raw = head(file, HEADER_BYTES)  # the bytes kept for the reader (one opening)
+        if raw[:2] == b"\x1f\x8b":
+            raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, HEADER_BYTES)
+        first = raw.split(b"\n", 1)[0].decode("utf-8")
+        if b"\n" in raw:
+            first += "\n"
+    except (UnicodeDecodeError, OSError, zlib.error) as err:
         raise fail(
             source, f"cannot read as UTF-8 text ({err}); export the table as text."
         ) from None
@@ -134,10 +141,12 @@ def read_table(
         (its line and column named).
     """
     names, sep = read_header(file, source)
+    stream, _ = open_stream(file, source)
     try:
-        table = pd.read_csv(
-            file, sep=sep, header=None, skiprows=1, dtype=str, keep_default_na=False
-        )
+        with stream:
+            table = pd.read_csv(
+                stream, sep=sep, header=None, skiprows=1, dtype=str, keep_default_na=False
+            )
     except (pd.errors.ParserError, ValueError) as err:
         message = f"cannot parse the table ({err}). Check the separator and quoting."
         raise fail(source, message) from None

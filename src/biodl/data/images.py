@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -42,6 +43,7 @@ from biodl.data.image_decode import (
     match_channels,
 )
 from biodl.data.image_paths import PackedStrings
+from biodl.data.input_files import file_bytes, head, seekable
 from biodl.errors import DataError
 
 __all__ = [
@@ -206,7 +208,7 @@ def is_image_npz(path: Path) -> bool:
     """True for an ``.npz`` holding ``train_images``."""
     if not (path.is_file() and path.suffix.lower() == ".npz"):
         return False
-    with np.load(path, allow_pickle=False) as data:
+    with np.load(seekable(path), allow_pickle=False) as data:
         return "train_images" in data.files
 
 
@@ -215,10 +217,11 @@ def is_image_csv(path: Path) -> bool:
     if not (path.is_file() and path.suffix.lower() in (".csv", ".tsv", ".txt")):
         return False
     try:
-        head = pd.read_csv(path, sep=None, engine="python", nrows=5, dtype=str)
+        first = io.BytesIO(head(path))  # detection: the first rows
+        table = pd.read_csv(first, sep=None, engine="python", nrows=5, dtype=str)
     except Exception:
         return False
-    return _path_column(head, None) is not None
+    return _path_column(table, None) is not None
 
 
 def _path_column(table: pd.DataFrame, given: str | None) -> str | None:
@@ -331,7 +334,9 @@ def read_image_csv(
         a missing extra column.
     """
     source = Path(path)
-    table = pd.read_csv(source, sep=None, engine="python", dtype=str, keep_default_na=False)
+    table = pd.read_csv(
+        io.BytesIO(file_bytes(source)), sep=None, engine="python", dtype=str, keep_default_na=False
+    )
     column = _path_column(table, path_column)
     if column is None:
         raise DataError(
@@ -408,7 +413,7 @@ def read_image_npz(
         negative or non-integer, or valid/test labels above the largest training class.
     """
     source = str(path)
-    with np.load(path, allow_pickle=False) as data:
+    with np.load(seekable(path), allow_pickle=False) as data:
         if "train_images" not in data.files:
             raise DataError(
                 f"{source}: no 'train_images' array (found: {', '.join(data.files)}); expected "

@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from biodl.data.input_files import file_bytes, head
 from biodl.errors import DataError
 
 __all__ = [
@@ -162,8 +163,7 @@ def looks_like_records(path: str | os.PathLike[str]) -> bool:
 
 
 def _header(path: Path) -> tuple[str, ...]:
-    with open(path, encoding="utf-8") as handle:
-        line = handle.readline().strip()
+    line = head(path).decode("utf-8").split("\n", 1)[0].strip()
     sep = "\t" if "\t" in line else ","
     return tuple(c.strip().lower() for c in line.split(sep))
 
@@ -258,7 +258,7 @@ def _read_folder(folder: Path, time_unit: TimeUnit) -> _Long:
     bodies: list[bytes] = []
     rows = np.zeros(len(files), dtype=np.int64)
     for k, file in enumerate(files):
-        data = file.read_bytes().replace(b"\r\n", b"\n")
+        data = file_bytes(file).replace(b"\r\n", b"\n")
         head, _, body = data.partition(b"\n")
         columns = tuple(c.strip().lower() for c in head.decode("utf-8", "replace").split(","))
         if columns != _FILE_HEADER:
@@ -383,7 +383,7 @@ def _read_table(
     time_unit: TimeUnit,
 ) -> _Long:
     sep = "\t" if path.suffix.lower() == ".tsv" or "\t" in _first_line(path) else ","
-    table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=True)
+    table = pd.read_csv(io.BytesIO(file_bytes(path)), sep=sep, dtype=str, keep_default_na=True)
     columns = {
         "id": _column(table, path, id_column, _ID_NAMES, "record id", "--id-column"),
         "time": _column(table, path, time_column, _TIME_NAMES, "time", "--time-column"),
@@ -411,8 +411,7 @@ def _read_table(
 
 
 def _first_line(path: Path) -> str:
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        return handle.readline()
+    return head(path).decode("utf-8", errors="replace").split("\n", 1)[0]
 
 
 def _column(

@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from biodl.data._files import fail
+from biodl.data.input_files import file_bytes, seekable
 from biodl.errors import DataError
 
 __all__ = ["LABEL_NAMES", "TimeSeriesSet", "read_timeseries"]
@@ -277,7 +279,7 @@ def _read_text(
     strict: bool,
     extra_columns: list[str],
 ) -> TimeSeriesSet:
-    text = path.read_text(encoding="utf-8", errors="strict")
+    text = file_bytes(path).decode("utf-8", errors="strict")
     rows = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
     if not rows:
         raise DataError(f"{source}: the file is empty; expected one series per line")
@@ -331,7 +333,13 @@ def _read_headed(
 ) -> TimeSeriesSet:
     sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else None
     try:
-        table = pd.read_csv(path, sep=sep, engine="python", dtype=str, keep_default_na=False)
+        table = pd.read_csv(
+            io.BytesIO(file_bytes(path)),
+            sep=sep,
+            engine="python",
+            dtype=str,
+            keep_default_na=False,
+        )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
         raise fail(source, f"cannot read the table ({err}); fix the malformed lines") from None
     columns = [str(c) for c in table.columns]
@@ -392,9 +400,9 @@ def _read_npz(
     path: Path, source: str, *, part: str | None, require_labels: bool, strict: bool
 ) -> TimeSeriesSet:
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        with np.load(seekable(path), allow_pickle=False) as archive:
             arrays = {k: archive[k] for k in archive.files}
-    except (ValueError, OSError) as err:
+    except (ValueError, OSError, EOFError) as err:
         raise fail(
             source, f"cannot read the .npz archive ({err}); save it with numpy.savez"
         ) from None

@@ -77,14 +77,17 @@ __all__ = [
     "INNER_FOLDS",
     "INNER_MAX_ROWS",
     "LINEAR_MAX_ROWS",
+    "LINEAR_MAX_VALUES",
     "PANEL",
     "RIDGE_GRID",
     "TREE_MAX_CELLS",
     "TREE_MAX_ROWS",
     "MemberFit",
+    "PartModel",
     "best_member",
     "fit_member",
     "inner_strength",
+    "linear_rows",
     "member_description",
     "stratified_subsample",
     "tree_rows",
@@ -115,12 +118,58 @@ BOOSTING_PATIENCE = 10
 #: Bins per feature of the boosting (63 rather than 255: about 3x faster on ~1,400 k-mer
 #: columns, with the same validation score on the nRC training part).
 BOOSTING_BINS = 63
-#: Most training rows the linear model is fitted on (a stratified subsample above that).
+#: Most training rows the linear model is fitted on (a stratified subsample above that), and
+#: most stored values (non-zeros of sparse features, cells of dense ones) of its matrix: its
+#: fit holds a few copies of it (varying columns, scaling, the solver's), ~28 bytes a value.
 LINEAR_MAX_ROWS = 100_000
+LINEAR_MAX_VALUES = 30_000_000
 #: Most training rows the tree models are fitted on, and most cells (rows x features) of the
 #: dense matrix they need: a stratified subsample of the linear model's rows above that.
 TREE_MAX_ROWS = 30_000
 TREE_MAX_CELLS = 60_000_000
+
+
+@dataclass(frozen=True)
+class PartModel:
+    """A kind's own classical model in the panel (e.g. 1-NN on the series): it scores parts.
+
+    The panel's models score feature matrices (:class:`Baseline`); a kind's extra baseline
+    (:class:`biodl.kinds.ExtraBaseline`) reads the parts themselves, so it is wrapped in this.
+
+    Attributes
+    ----------
+    name : str
+        Its key in the panel, e.g. 'nearest_neighbour'.
+    human_name : str
+        In words, e.g. '1-NN (Euclidean)'.
+    features : str
+        What it reads, in words.
+    model : object
+        The fitted model: ``model.predict_scores(part)`` gives scores in the task's layout.
+
+    Examples
+    --------
+    >>> class Constant:
+    ...     def predict_scores(self, part):
+    ...         return np.full((len(part), 2), 0.5)
+    >>> m = PartModel("constant", "constant", "nothing", Constant())
+    >>> m.predict_part([1, 2, 3]).shape, m.label
+    ((3, 2), 'constant on nothing')
+    """
+
+    name: str
+    human_name: str
+    features: str
+    model: Any
+
+    @property
+    def label(self) -> str:
+        """E.g. '1-NN (Euclidean) on the scaled series' (the name alone without features)."""
+        return f"{self.human_name} on {self.features}" if self.features else self.human_name
+
+    def predict_part(self, part: Any) -> np.ndarray:
+        """Scores on ``part`` (float64, the task's layout)."""
+        return np.asarray(self.model.predict_scores(part), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -129,8 +178,9 @@ class MemberFit:
 
     Attributes
     ----------
-    baseline : Baseline
-        The fitted model; ``baseline.predict_scores(X)`` scores features built as at fit.
+    baseline : Baseline or PartModel
+        The fitted model; ``baseline.predict_scores(X)`` scores features built as at fit, or
+        for a kind's own model ``baseline.predict_part(part)`` scores the part itself.
     seconds : float
         Wall time of the fit (inner cross-validation included).
     n_fit : int
@@ -139,7 +189,7 @@ class MemberFit:
         Its settings in words, e.g. ``"C=0.1 chosen by 3-fold cross-validation ..."``.
     """
 
-    baseline: Baseline
+    baseline: Baseline | PartModel
     seconds: float
     n_fit: int
     settings: str
@@ -160,6 +210,18 @@ def member_description(name: BaselineName) -> str:
         f"bins per feature, stopped after {BOOSTING_PATIENCE} rounds without gain on a tenth "
         "of the training rows"
     )
+
+
+def linear_rows(values_per_row: float) -> int:
+    """Most training rows the linear model is fitted on, for rows of ``values_per_row`` stored
+    values each (non-zeros of sparse features).
+
+    Examples
+    --------
+    >>> linear_rows(20), linear_rows(600)
+    (100000, 50000)
+    """
+    return max(1000, min(LINEAR_MAX_ROWS, int(LINEAR_MAX_VALUES // max(1.0, values_per_row))))
 
 
 def tree_rows(n_features: int) -> int:

@@ -62,7 +62,11 @@ class Features(Protocol):
 
 @dataclass
 class ExtraBaseline:
-    """A classical method shown beside the main baseline (e.g. 1-nearest-neighbour).
+    """A classical method of the kind beside the panel's models (e.g. 1-nearest-neighbour).
+
+    With ``--baseline auto`` it competes in the panel's choice on validation
+    (:func:`biodl.pipeline.baselines.fit_baseline_for`): when it is the best, it is the
+    baseline of the verdict. Beside a named baseline it is reported next to it.
 
     Attributes
     ----------
@@ -71,10 +75,33 @@ class ExtraBaseline:
     fit : callable
         ``fit(part, y) -> fitted`` where ``fitted.predict_scores(part)`` returns scores in the
         task's layout (as :meth:`biodl.evaluation.baselines.Baseline.predict_scores`).
+    key : str, default ""
+        Its key in the panel (``metrics.json`` ``baseline_panel``), e.g. 'nearest_neighbour';
+        "" derives one from ``name``.
+    features : str, default ""
+        What it reads, in words (e.g. 'the scaled series'), shown as the baseline's features.
+    settings : str, default ""
+        Its settings in words, for the panel's table.
     """
 
     name: str
     fit: Callable[[Any, np.ndarray], Any]
+    key: str = ""
+    features: str = ""
+    settings: str = ""
+
+    @property
+    def panel_key(self) -> str:
+        """``key``, or ``name`` in lower case with runs of other characters as '_'.
+
+        Examples
+        --------
+        >>> ExtraBaseline("1-NN (Euclidean)", fit=print).panel_key
+        '1_nn_euclidean'
+        """
+        if self.key:
+            return self.key
+        return "_".join("".join(c if c.isalnum() else " " for c in self.name.lower()).split())
 
 
 class Kind(Protocol):
@@ -295,10 +322,12 @@ def prepare_run_data(cfg: RunConfig, *, seed: int | None = None) -> PreparedData
     The one preparation path of every command: :func:`biodl.data.prepared.prepare_raw` on
     what the kind's reader returns.
     """
+    from biodl.data.input_files import reading
     from biodl.data.prepared import check_label_options, check_split_option, prepare_raw
 
-    kind = get_kind(resolve_kind(cfg.data))
-    check_split_option(kind, cfg.data)  # before reading: a bad option fails fast
-    check_label_options(kind, cfg.data)
-    raw = kind.read_run(cfg)
+    with reading():  # detection, reading and the checksums share one opening of each file
+        kind = get_kind(resolve_kind(cfg.data))
+        check_split_option(kind, cfg.data)  # before reading: a bad option fails fast
+        check_label_options(kind, cfg.data)
+        raw = kind.read_run(cfg)
     return prepare_raw(kind, raw, cfg.data, seed=cfg.train.seed if seed is None else seed)

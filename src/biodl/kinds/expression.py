@@ -243,10 +243,12 @@ class ExpressionKind:
         if path.suffix.lower() == ".h5ad":
             return True
         try:
-            with open(path, encoding="utf-8", newline="") as handle:
-                lines = [handle.readline() for _ in range(6)]
+            from biodl.data.input_files import head
+
+            text = head(path).decode("utf-8")  # detection: the first lines
         except (OSError, UnicodeDecodeError):
             return False
+        lines = (text.splitlines(keepends=True) + [""] * 6)[:6]
         sep = "\t" if lines[0].count("\t") > lines[0].count(",") else ","
         rows = [r for r in csv.reader([x for x in lines[1:] if x.strip()], delimiter=sep)]
         if len(lines[0].split(sep)) < _MIN_COLUMNS or not rows:

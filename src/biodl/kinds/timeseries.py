@@ -7,9 +7,10 @@ so amplitude differences between series survive; ``instance`` z-scores every ser
 own (shape only, what the UCR archive stores). The statistics are fitted on the training part
 only and kept in non-persistent buffers of the wrapper network.
 
-Baselines on the same split: logistic regression on per-channel summary statistics (mean,
+Baselines on the same split: the classical panel on per-channel summary statistics (mean,
 min, max, last, count, slope; :func:`biodl.data.summary.summary_features`) and 1-nearest
-neighbour with Euclidean distance on the normalised series (:class:`NearestNeighbour`).
+neighbour with Euclidean distance on the normalised series (:class:`NearestNeighbour`), which
+competes with the panel's models on validation (``--baseline auto``).
 
 Examples
 --------
@@ -31,6 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from biodl.data.input_files import head, seekable
 from biodl.data.timeseries import LABEL_NAMES, TimeSeriesSet, read_timeseries
 from biodl.errors import DataError
 from biodl.evaluation.search_space import DEFAULT_SPACES, ParamSpec
@@ -66,6 +68,8 @@ SERIES_MODELS = {
 #: stopping): cnn 0.86 mean test accuracy over 3 seeds, fcn 0.74-0.82 (it needs hundreds of
 #: epochs), gru 0.64. See docs/timeseries.md.
 DEFAULT_MODEL = "cnn"
+#: Most distances (new series x training series) 1-NN holds at once.
+NN_BLOCK_CELLS = 1 << 24
 _TEXT_SUFFIXES = (".txt", ".tsv", ".csv", ".tab")
 
 
@@ -215,8 +219,15 @@ class NearestNeighbour:
 
     def predict_scores(self, part: TimeSeriesSet) -> np.ndarray:
         X = _padded(part, self.length_, self.stats)
-        dist = (X**2).sum(1)[:, None] - 2 * X @ self.X_.T + (self.X_**2).sum(1)[None, :]
-        nearest = np.argmin(dist, axis=1)
+        train_sq = (self.X_**2).sum(1)[None, :]
+        step = max(1, NN_BLOCK_CELLS // max(1, len(self.X_)))  # distances held at once
+        nearest = np.concatenate(
+            [
+                np.argmin((b**2).sum(1)[:, None] - 2 * b @ self.X_.T + train_sq, axis=1)
+                for b in (X[i : i + step] for i in range(0, len(X), step))
+            ]
+            or [np.zeros(0, dtype=np.int64)]
+        )
         if self.n_classes:
             return np.eye(self.n_classes)[self.y_[nearest]]
         return self.y_[nearest].reshape(len(part), -1).astype(np.float64)
@@ -241,14 +252,13 @@ def looks_like_timeseries(path: Path) -> bool:
     """
     if path.suffix.lower() == ".npz":
         try:
-            with np.load(path, allow_pickle=False) as archive:
+            with np.load(seekable(path), allow_pickle=False) as archive:
                 return any(k.lower().startswith("x") for k in archive.files)
-        except (ValueError, OSError):
+        except (ValueError, OSError, EOFError):
             return False
     if path.suffix.lower() not in _TEXT_SUFFIXES or not path.is_file():
         return False
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        lines = [handle.readline() for _ in range(2)]
+    lines = _head_lines(path, 2)
     tokens = [t.strip() for t in lines[0].replace(",", " ").replace("\t", " ").split()]
     if len(tokens) < 11:
         return False
@@ -258,6 +268,20 @@ def looks_like_timeseries(path: Path) -> bool:
     named = {t.lower() for t in tokens} & set(LABEL_NAMES)
     numeric = sum(_number(t) for t in body)
     return bool(named) and numeric >= len(body) - 2 and len(body) == len(tokens)
+
+
+#: What detection reads of a series file (the first lines; a longer line is cut).
+_DETECT_BYTES = 1 << 20
+
+
+def _head_lines(path: str | Path, n: int) -> list[str]:
+    """The first ``n`` lines of a text file ("" past its end) from its first bytes; a line cut
+    at the end of those bytes loses its last, perhaps partial, token."""
+    data = head(path, _DETECT_BYTES)
+    lines = data.decode("utf-8", errors="replace").splitlines(keepends=True)[:n]
+    if len(data) == _DETECT_BYTES and lines and not lines[-1].endswith("\n"):
+        lines[-1] = lines[-1].rsplit(None, 1)[0] if lines[-1].split() else lines[-1]
+    return lines + [""] * (n - len(lines))
 
 
 def _number(token: str) -> bool:
@@ -424,7 +448,17 @@ class TimeSeriesKind:
         def fit(part: TimeSeriesSet, y: np.ndarray) -> NearestNeighbour:
             return NearestNeighbour(stats, n_classes).fit(part, y)
 
-        return [ExtraBaseline("1-NN (Euclidean)", fit)]
+        how = stats["how"]
+        scaled = "unscaled" if how == "none" else f"{how}-z-scored"
+        return [
+            ExtraBaseline(
+                "1-NN (Euclidean)",
+                fit,
+                key="nearest_neighbour",
+                features=f"the {scaled} series",
+                settings="1 neighbour, Euclidean distance on the series as the network sees them",
+            )
+        ]
 
     def read(
         self, path: str, inputs: dict[str, Any], data: DataConfig, *, require_labels: bool
@@ -486,8 +520,7 @@ def _is_ucr(path: str) -> bool:
 
 
 def _headerless(path: str) -> bool:
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        first = handle.readline().replace(",", " ").replace("\t", " ").split()
+    first = _head_lines(path, 1)[0].replace(",", " ").replace("\t", " ").split()
     return all(_number(t) for t in first)
 
 

@@ -4,7 +4,9 @@
 
 - ``--baseline auto`` (the default) fits the panel of :mod:`biodl.evaluation.panel` (logistic or
   ridge regression with its strength chosen by inner cross-validation, a random forest,
-  histogram gradient boosting) and keeps the best on the validation part by the task's primary
+  histogram gradient boosting) and the kind's own classical models
+  (:meth:`biodl.kinds.Kind.extra_baselines`, e.g. 1-nearest-neighbour for time series), all on
+  the same training rows, and keeps the best on the validation part by the task's primary
   metric. Without a validation part a stratified fifth of the training part is held out to
   choose, and the chosen model is then refitted on the whole training part.
 - ``--baseline logistic|random_forest|gradient_boosting`` fits that model of the panel alone.
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from biodl.config import RunConfig
 from biodl.data.prepared import PreparedData
@@ -39,13 +42,15 @@ from biodl.evaluation.panel import (
     LINEAR_MAX_ROWS,
     PANEL,
     MemberFit,
+    PartModel,
     best_member,
     fit_member,
+    linear_rows,
     stratified_subsample,
     tree_rows,
 )
 from biodl.evaluation.panel_results import BaselinePanel, PanelMember
-from biodl.kinds import Features
+from biodl.kinds import ExtraBaseline, Features
 
 __all__ = [
     "HOLDOUT_SHARE",
@@ -57,6 +62,8 @@ __all__ = [
 
 #: Examples whose features are built at once when scoring a part.
 ROW_BLOCK = 50_000
+#: Training rows whose features measure the values stored per row (the linear model's budget).
+PROBE_ROWS = 1_000
 #: Without a validation part, the share of the training part held out to choose the baseline.
 HOLDOUT_SHARE = 0.2
 
@@ -67,8 +74,9 @@ class FittedBaseline:
 
     Attributes
     ----------
-    baseline : Baseline
-        The baseline of the verdict (the chosen model of the panel).
+    baseline : Baseline or PartModel
+        The baseline of the verdict (the chosen model of the panel, which may be one of the
+        kind's own models).
     features : Features
         ``features(part) -> X``, fitted on the training part.
     seconds : float
@@ -83,7 +91,7 @@ class FittedBaseline:
         The selection part's targets.
     """
 
-    baseline: Baseline
+    baseline: Baseline | PartModel
     features: Features
     seconds: float
     members: dict[str, MemberFit] = field(default_factory=dict)
@@ -93,8 +101,16 @@ class FittedBaseline:
 
     @property
     def chosen(self) -> str:
-        """Key of the baseline ('logistic', 'random_forest', 'gradient_boosting')."""
+        """Key of the baseline ('logistic', 'random_forest', 'gradient_boosting', or the key
+        of one of the kind's own models, e.g. 'nearest_neighbour')."""
         return self.baseline.name
+
+    @property
+    def features_description(self) -> str:
+        """What the baseline of the verdict reads, in words."""
+        if isinstance(self.baseline, PartModel):
+            return self.baseline.features
+        return self.features.description
 
     def predict(self, part: Any) -> np.ndarray:
         """The baseline's scores on ``part`` (layout of the task), built block by block."""
@@ -116,13 +132,20 @@ class FittedBaseline:
         return _predict({k: self.members[k].baseline for k in wanted}, self.features, part)
 
 
-def _predict(models: dict[str, Baseline], features: Features, part: Any) -> dict[str, np.ndarray]:
-    """Scores of each model on ``part``, the features built once per block of examples."""
+def _predict(
+    models: dict[str, Baseline | PartModel], features: Features, part: Any
+) -> dict[str, np.ndarray]:
+    """Scores of each model on ``part``, the features built once per block of examples (and
+    only when a model reads them: a kind's own models read the block itself)."""
     out: dict[str, list[np.ndarray]] = {k: [] for k in models}
+    on_features = any(isinstance(m, Baseline) for m in models.values())
     for block in row_blocks(part):
-        X = features(block)
+        X = features(block) if on_features else None
         for key, model in models.items():
-            out[key].append(model.predict_scores(X))
+            if isinstance(model, PartModel):
+                out[key].append(model.predict_part(block))
+            else:
+                out[key].append(model.predict_scores(X))
     return {k: np.concatenate(v) if len(v) > 1 else v[0] for k, v in out.items()}
 
 
@@ -164,12 +187,17 @@ def fit_baseline_for(cfg: RunConfig, prepared: PreparedData) -> FittedBaseline:
             fit_rows, held = _holdout(y, task, seed)
             selection, choose_on, choose_y = "train-holdout", train.subset(held), y[held]
     members = _fit_members(cfg, prepared, features, keys, fit_rows)
+    extras = _kind_extras(cfg, prepared) if name == "auto" else {}
+    members.update(_fit_extras(prepared, extras, fit_rows))
     fitted = FittedBaseline(members[keys[0]].baseline, features, 0.0, members, selection)
     if choose_on is not None and choose_y is not None:
         _choose(fitted, choose_on, choose_y, task)
         if selection == "train-holdout":  # refit the chosen model on the whole training part
             chosen = fitted.chosen
-            refit = _fit_members(cfg, prepared, features, [chosen], everything)[chosen]
+            if chosen in extras:
+                refit = _fit_extras(prepared, {chosen: extras[chosen]}, everything)[chosen]
+            else:
+                refit = _fit_members(cfg, prepared, features, [chosen], everything)[chosen]
             fitted.baseline = refit.baseline
             members[chosen] = MemberFit(
                 refit.baseline,
@@ -179,6 +207,32 @@ def fit_baseline_for(cfg: RunConfig, prepared: PreparedData) -> FittedBaseline:
             )
     fitted.seconds = time.perf_counter() - start
     return fitted
+
+
+def _kind_extras(cfg: RunConfig, prepared: PreparedData) -> dict[str, ExtraBaseline]:
+    """The kind's own classical models (:meth:`biodl.kinds.Kind.extra_baselines`) by key."""
+    from biodl.kinds import get_kind
+
+    extras = get_kind(prepared.kind).extra_baselines(cfg, prepared)
+    return {extra.panel_key: extra for extra in extras if extra.panel_key not in PANEL}
+
+
+def _fit_extras(
+    prepared: PreparedData, extras: dict[str, ExtraBaseline], rows: np.ndarray
+) -> dict[str, MemberFit]:
+    """Fit the kind's own models on the training ``rows`` (the panel's rows), as members."""
+    if not extras:
+        return {}
+    train, y_all = prepared.part("train"), prepared.y["train"]
+    assert y_all is not None
+    part = train if len(rows) == len(train) else train.subset(rows)
+    out = {}
+    for key, extra in extras.items():
+        start = time.perf_counter()
+        model = PartModel(key, extra.name, extra.features, extra.fit(part, y_all[rows]))
+        seconds = time.perf_counter() - start
+        out[key] = MemberFit(model, seconds, len(rows), extra.settings)
+    return out
 
 
 def _choose(fitted: FittedBaseline, part: Any, y: np.ndarray, task: Any) -> None:
@@ -207,7 +261,8 @@ def _fit_members(
 ) -> dict[str, MemberFit]:
     """Fit the panel's models ``keys`` on the training ``rows`` (subsampled when many).
 
-    The linear model is fitted first on up to ``LINEAR_MAX_ROWS`` rows; only then are the
+    The linear model is fitted first on up to ``LINEAR_MAX_ROWS`` rows (fewer when each row
+    stores many values: :func:`~biodl.evaluation.panel.linear_rows`); only then are the
     features cut down to the tree models' rows, so the two never both hold a large copy.
     """
     task, seed = prepared.targets.task, cfg.train.seed
@@ -215,6 +270,10 @@ def _fit_members(
     assert y_all is not None
     start = time.perf_counter()
     linear = rows[stratified_subsample(y_all[rows], LINEAR_MAX_ROWS, task, seed=seed)]
+    if len(linear) > PROBE_ROWS:  # fewer rows where each row stores many values
+        size = linear_rows(_values_per_row(features(train.subset(linear[:PROBE_ROWS]))))
+        if size < len(linear):
+            linear = linear[stratified_subsample(y_all[linear], size, task, seed=seed)]
     X = features(train if len(linear) == len(train) else train.subset(linear))
     y = y_all[linear]
     featured = time.perf_counter() - start  # shared by the models: counted in the first one
@@ -244,6 +303,12 @@ def _fit_members(
         if key != "logistic":
             out[key] = fit(key, X, y)
     return {key: out[key] for key in keys}
+
+
+def _values_per_row(X: Any) -> float:
+    """Stored values per row of a feature matrix (non-zeros when sparse)."""
+    stored = X.nnz if sp.issparse(X) else X.size
+    return stored / max(1, X.shape[0])
 
 
 def _n_classes(prepared: PreparedData) -> int | None:
@@ -293,7 +358,7 @@ def panel_results(
     task = prepared.targets.task
     split, y_final, final_scores = final
     members = []
-    for key, fit in fitted.members.items():
+    for key, fit in fitted.members.items():  # the panel's models, then the kind's own
         valid_scores = fitted.selection_scores[key]
         cut = threshold(fitted.selection_y, valid_scores) if task == "binary" else 0.5
         members.append(

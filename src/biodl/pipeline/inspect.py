@@ -24,6 +24,7 @@ from pathlib import Path
 from biodl._io import atomic_write_text, to_json
 from biodl.config import DataConfig
 from biodl.data.checks.result import Inspection
+from biodl.data.input_files import reading
 from biodl.data.prepared import check_label_options
 from biodl.errors import ConfigError
 from biodl.kinds import get_kind, resolve_kind
@@ -68,9 +69,10 @@ def inspect_data(
     """
     if not data.train:
         raise ConfigError("no data given; pass a file or folder to inspect as DATA")
-    kind = resolve_kind(data)
-    check_label_options(get_kind(kind), data)
-    inspection = get_kind(kind).inspect(data)
+    with reading():  # detection and the readers share one opening of each file
+        kind = resolve_kind(data)
+        check_label_options(get_kind(kind), data)
+        inspection = get_kind(kind).inspect(data)
     inspection.kind = kind
     if out is not None:
         page_title = title or f"Inspection of {Path(data.train).name}"

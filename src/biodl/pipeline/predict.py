@@ -25,6 +25,7 @@ import pandas as pd
 
 from biodl._io import atomic_write_text, to_json
 from biodl.config import DataConfig
+from biodl.data.input_files import reading
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError, DataError
 from biodl.evaluation.bootstrap import bootstrap_metrics
@@ -96,9 +97,10 @@ def read_for_run(
     given = {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in options.items()}
     data_cfg = DataConfig(**{**given, "train": os.fspath(data), "label_columns": list(columns)})
     kind_obj = get_kind(saved.info["kind"])
-    part, labels = kind_obj.read(
-        os.fspath(data), model_inputs(saved.info), data_cfg, require_labels=require_labels
-    )
+    with reading():  # the file's format sniffed from the bytes its reader reads (one opening)
+        part, labels = kind_obj.read(
+            os.fspath(data), model_inputs(saved.info), data_cfg, require_labels=require_labels
+        )
     if labels is not None and list(labels.columns) == list(columns):
         # Columns named differently from training map in order onto the trained ones.
         labels = labels.set_axis(trained_columns, axis=1)

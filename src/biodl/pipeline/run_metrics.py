@@ -325,11 +325,19 @@ def compare_with_scratch(
     )
 
 
-def fit_extra_baselines(cfg: RunConfig, prepared: PreparedData) -> list[ExtraBaselineResult]:
-    """Fit the kind's extra baselines; their metrics (with CIs) on the final split."""
+def fit_extra_baselines(
+    cfg: RunConfig, prepared: PreparedData, baseline: FittedBaseline | None = None
+) -> list[ExtraBaselineResult]:
+    """Fit the kind's extra baselines; their metrics (with CIs) on the final split.
+
+    Those already in ``baseline``'s panel (``--baseline auto``: they competed in its choice,
+    and the panel's table shows them) are not fitted again.
+    """
     from biodl.kinds import get_kind
 
     extras = get_kind(prepared.kind).extra_baselines(cfg, prepared)
+    if baseline is not None:
+        extras = [e for e in extras if e.panel_key not in baseline.members]
     if not extras:
         return []
     task = prepared.targets.task

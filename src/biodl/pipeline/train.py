@@ -140,7 +140,7 @@ def _train_and_evaluate(
         part = prepared.part(name)
         scores["model"][name] = predict_trained(trained, part)
         scores["baseline"][name] = baseline.predict(part)
-    extra = fit_extra_baselines(resolved, prepared)
+    extra = fit_extra_baselines(resolved, prepared, baseline)
     check_collapsed(prepared, scores["model"])
     results = evaluate_scores(
         resolved, prepared, scores, model_name=model_title(trained.info["model"]), baseline=baseline
@@ -168,7 +168,7 @@ def _train_and_evaluate(
         device=fit.device,
         pretraining=PretrainingFacts.from_json(pretraining) if pretraining else None,
     )
-    results.baseline = replace(results.baseline, features=baseline.features.description)
+    results.baseline = replace(results.baseline, features=baseline.features_description)
     if results.threshold is not None:  # predict and evaluate on new data use the same one
         trained.info["threshold"] = results.threshold.model
     threshold = results.decision_threshold("model")

@@ -49,6 +49,7 @@ from biodl.pipeline.search import (
     resolve_model,
     scoring_parts,
 )
+from biodl.run_log import LOG_FILE, RunLog, keep_log
 
 __all__ = ["STUDY_NAME", "TuneResult", "run_tune", "study_storage", "verdict_sentence"]
 
@@ -120,7 +121,8 @@ def run_tune(
         ``train.seed`` seeds the sampler.
     out : path
         Output folder: ``study.db``, ``tune.json``, ``trials.csv``, ``best_config.yaml``,
-        ``plots/`` and ``report.html``.
+        ``plots/``, ``report.html`` and ``log.txt`` (the command's warnings and library
+        messages, :mod:`biodl.run_log`; a resumed study adds to it).
     search : {'grid', 'random', 'bayes'}, default 'bayes'
         See :data:`biodl.pipeline.search.SEARCH_HELP`.
     trials : int, default 20
@@ -152,6 +154,16 @@ def run_tune(
     DataError
         When resuming on input files whose checksums differ from the first run's.
     """
+    with keep_log() as log:
+        return _tune(cfg, out, search, trials, space, cv, resume, jobs, overwrite, progress, log)
+
+
+def _tune(
+    cfg: RunConfig, out: str | os.PathLike[str], search: SearchOption, trials: int,
+    space: dict[str, ParamSpec] | str | os.PathLike[str] | None, cv: int, resume: bool,
+    jobs: int, overwrite: bool, progress: bool | None, log: RunLog,
+) -> TuneResult:  # fmt: skip
+    """:func:`run_tune` inside the command's log, written to ``out`` once ``out`` is ours."""
     from biodl.evaluation.search_space import load_space
 
     check_search_options(cfg, search, trials, cv, jobs)
@@ -168,6 +180,18 @@ def run_tune(
     out = Path(out)
     checksums = _input_checksums(cfg)
     _prepare_out(out, resume=resume, overwrite=overwrite, checksums=checksums)
+    try:
+        return _study(out, cfg, search, trials, space, cv, jobs, progress, parts, checksums)
+    finally:  # a killed or failed search keeps its log too (a resumed one adds to it)
+        _write_log(out, log)
+
+
+def _study(
+    out: Path, cfg: RunConfig, search: SearchOption, trials: int, space: dict[str, ParamSpec],
+    cv: int,
+    jobs: int, progress: bool | None, parts: Any, checksums: dict[str, str],
+) -> TuneResult:  # fmt: skip
+    """Run the study in the prepared ``out`` and write its results."""
     state = {
         "schema_version": 1,
         "kind": "tuning",
@@ -190,6 +214,27 @@ def run_tune(
         else:
             _run_workers(out, cfg, search, space, cv, jobs, left)
     return _finish(out, cfg, study_storage(out), state)
+
+
+def _write_log(out: Path, log: RunLog) -> None:
+    """Add the command's log (and the workers', :func:`_worker_log`) to ``out/log.txt``."""
+    for path in sorted(out.glob(".log-worker-*.json")):
+        for kind, message, where, count in json.loads(path.read_text(encoding="utf-8")):
+            key = (kind, message, where)
+            log.entries[key] = log.entries.get(key, 0) + count
+        path.unlink()
+    if not log:
+        return
+    target = out / LOG_FILE
+    before = target.read_text(encoding="utf-8") if target.is_file() else ""
+    atomic_write_text(target, before + log.text())
+
+
+def _worker_log(out: Path, index: int, log: RunLog) -> None:
+    """A worker's log as JSON beside the study, for the main process's ``log.txt``."""
+    entries = [[*key, count] for key, count in log.entries.items()]
+    if entries:
+        atomic_write_text(out / f".log-worker-{index}.json", json.dumps(entries))
 
 
 def _spec_dict(spec: ParamSpec) -> dict[str, Any]:
@@ -291,16 +336,20 @@ def _worker(
     torch.set_num_threads(1)
     os.environ["BIODL_QUIET"] = "1"
     cfg = RunConfig.from_dict(cfg_dict)
-    study = _open_study(Path(out), cfg, search, space, seed_offset=1000 * (index + 1))
-    objective = Objective(cfg, space, cv, progress=False)
-    # Workers claim trials one at a time from a shared counter: the total is exact and a
-    # worker that drew short trials keeps working instead of idling.
-    while True:
-        with claimed.get_lock():
-            if claimed.value >= n_trials:
-                return
-            claimed.value += 1
-        study.optimize(objective, n_trials=1)
+    with keep_log() as log:
+        try:
+            study = _open_study(Path(out), cfg, search, space, seed_offset=1000 * (index + 1))
+            objective = Objective(cfg, space, cv, progress=False)
+            # Workers claim trials one at a time from a shared counter: the total is exact and
+            # a worker that drew short trials keeps working instead of idling.
+            while True:
+                with claimed.get_lock():
+                    if claimed.value >= n_trials:
+                        return
+                    claimed.value += 1
+                study.optimize(objective, n_trials=1)
+        finally:
+            _worker_log(Path(out), index, log)
 
 
 def _run_workers(
