@@ -259,7 +259,9 @@ def explain(
     **options
         The explanation options (:class:`biodl.config.ExplainConfig`): ``attribution``
         ('integrated_gradients', 'saliency', 'input_x_gradient', 'shap', 'ism'),
-        ``ig_steps``, ``shap_references``, ``show_examples``, ``explain_batch_size``.
+        ``ig_steps``, ``shap_references``, ``show_examples``, ``explain_batch_size``, and
+        ``motifs`` (DNA/RNA runs: a MEME or JASPAR file the filter and attribution motifs are
+        matched against; docs/explain.md, "Motifs").
 
     Returns
     -------

@@ -72,3 +72,14 @@ class ExplainConfig:
         keyword="explain_batch_size",
         commands=EXPLAINING,
     )
+    motifs: str | None = option(
+        None,
+        help="DNA/RNA runs: a motif database (MEME or JASPAR file, e.g. JASPAR CORE) to match "
+        "the first-layer filter motifs and the motifs discovered from the attributions against "
+        "(Tomtom-like p and q values). Without it the motifs are still found, drawn and written "
+        "to motifs.meme, just not matched (train: with --explain).",
+        panel=EXPLAIN,
+        keyword="motifs",
+        commands=EXPLAINING,
+        metavar="FILE",
+    )

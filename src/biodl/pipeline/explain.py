@@ -14,6 +14,9 @@ Layout of ``out`` (docs/explain.md)::
                          ism_effects (n, letters, length) for ism
     attributions.csv     per example: id, explained output, value, delta, peak
     variants.csv         with --variants: per variant ref/alt predictions and effects
+    motifs.meme, motifs.csv, motif_matches.csv
+                         DNA/RNA data: filter and attribution motifs (biodl.pipeline.
+                         explain_motifs), matched with --motifs
     plots/*.png
     report.html
     explain.json         options and summary numbers
@@ -41,6 +44,13 @@ from biodl.errors import DataError
 from biodl.kinds import get_kind
 from biodl.options import KINDS
 from biodl.pipeline.attributions import ExplainSection, explain_part, write_arrays
+from biodl.pipeline.explain_motifs import (
+    MotifSection,
+    has_motifs,
+    motif_section,
+    read_database,
+    write_motif_files,
+)
 from biodl.pipeline.predict import read_for_run, run_scores
 from biodl.report.html import Figure, ReportContent, Table, write_report
 from biodl.runs import load_model, run_directory
@@ -62,12 +72,15 @@ class ExplainResult:
         Attributions of ``data`` (None with only ``variants``).
     variants : DataFrame or None
         Per variant: id, position, ref, alt, pred_ref, pred_alt, difference, log_odds_ratio.
+    motifs : MotifSection or None
+        DNA/RNA data: filter and attribution motifs, their table and database matches.
     """
 
     out: Path | None
     section: ExplainSection | None = None
     variants: pd.DataFrame | None = None
     figures: list[Figure] = field(default_factory=list)
+    motifs: MotifSection | None = None
 
 
 def check_data_kind(run_kind: str, data: PathLike) -> None:
@@ -222,6 +235,7 @@ def explain_run(
                 f"{run} was trained on {kind} data"
             )
         table = _read_variant_file(saved.info, variants, reference, window)
+    database = read_database(cfg.motifs, saved.info) if cfg.motifs else None  # MOTIF SECTION
     read = None
     if data is not None:
         check_data_kind(kind, data)
@@ -249,8 +263,21 @@ def explain_run(
             tables += section.tables
             text += section.text
             # MOTIF SECTION: motifs from the first-layer filters and from these attributions
-            # (biodl.interpret.motifs*) are added here for sequence runs, after both branches
-            # merge: their figures, table and text join `result.figures`, `tables`, `text`.
+            # (biodl.pipeline.explain_motifs), for DNA/RNA runs.
+            if has_motifs(saved.info):
+                found = motif_section(
+                    saved.network,
+                    saved.info,
+                    section,
+                    folder,
+                    database=database,
+                    database_name=Path(cfg.motifs).name if cfg.motifs else "",
+                )
+                write_motif_files(writer, found)
+                result.motifs = found
+                result.figures += found.figures
+                tables += found.tables
+                text += found.text
         if table is not None:
             effects, ref_set, alt_set = variant_effects(saved, table, device=device)
             result.variants = effects

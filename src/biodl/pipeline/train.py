@@ -122,10 +122,12 @@ def run_training(
 def _train_and_evaluate(
     cfg: RunConfig, writer: RunWriter | None, progress: bool | None
 ) -> TrainResult:
+    from biodl.pipeline.explain_motifs import check_motif_option
     from biodl.training.transfer import check_transfer_options
 
     started = datetime.now(timezone.utc)
     check_transfer_options(cfg.train)  # before reading data: bad transfer options fail fast
+    check_motif_option(cfg.explain)  # a motif file that is not MEME/JASPAR fails before training
     prepared = prepare_run_data(cfg)
     trained, fit = fit_model(cfg, prepared, progress=progress)
     # name and params as built (--init-from RUN without --model takes both from the source run)
@@ -377,6 +379,7 @@ def explain_section(
     (:func:`biodl.pipeline.attributions.explain_part`). On expression data the ``baseline``'s
     coefficients or importances per gene are shown beside the network's top genes."""
     from biodl.pipeline.attributions import explain_part, write_arrays
+    from biodl.pipeline.explain_motifs import train_motifs
 
     importance = None
     found = baseline.importance() if baseline is not None else None
@@ -401,6 +404,7 @@ def explain_section(
     )
     write_arrays(writer.file("explain/attributions.npz"), section.arrays)
     writer.write_csv("explain/attributions.csv", section.summary)
+    train_motifs(writer, section, result.model.network, result.model.info, result.config.explain)
     return section
 
 
