@@ -20,18 +20,27 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from biodl.config import DataConfig, RunConfig, build_config
+from biodl.config import FLAT_OPTIONS, DataConfig, RunConfig, build_config
 from biodl.errors import ConfigError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from biodl.pipeline.embed import EmbedResult
+    from biodl.pipeline.explain import ExplainResult
     from biodl.pipeline.models import ModelDoc
     from biodl.pipeline.train import TrainResult
     from biodl.runs import SavedModel
 
 PathLike = str | os.PathLike[str]
+
+#: The keywords :func:`explain` takes as ``**options``: the ``explain`` section's options
+#: (``explain=True`` itself belongs to :func:`train`).
+EXPLAIN_OPTIONS = tuple(
+    key
+    for key, (section, name) in FLAT_OPTIONS.items()
+    if section == "explain" and name != "enabled"
+)
 
 
 def train(
@@ -211,6 +220,100 @@ def evaluate(
         batch_size=batch_size,
         device=device,
         read_options=read_options,
+    )
+
+
+def explain(
+    run: PathLike,
+    data: PathLike | None = None,
+    *,
+    out: PathLike,
+    variants: PathLike | None = None,
+    ids: Sequence[str] | None = None,
+    flank: int = 15,
+    reference: PathLike | None = None,
+    variant_window: int | None = None,
+    device: str = "cpu",
+    overwrite: bool = False,
+    progress: bool | None = None,
+    **options: Any,
+) -> ExplainResult:
+    """Explain the model of ``run``: attributions of ``data``, figures, a report, variant effects.
+
+    Parameters
+    ----------
+    run : path
+        A run directory of ``biodl train``.
+    data : path, optional
+        Examples to explain, in the run's kind and format (labels optional).
+    out : path
+        Folder to write (atomically): ``attributions.npz``, ``attributions.csv``,
+        ``variants.csv``, ``plots/``, ``report.html``, ``explain.json`` (docs/explain.md).
+    variants : path, optional
+        Sequence runs: a CSV/TSV of variants (id, sequence, position 1-based, ref, alt), or a
+        VCF (``.vcf``, ``.vcf.gz``: CHROM POS ID REF ALT, single-letter changes) with
+        ``reference``.
+    ids : sequence of str, optional
+        Examples to draw (default: the top-scoring ones).
+    flank : int, default 15
+        Letters on each side of a variant in its logos.
+    reference : path, optional
+        With a VCF: the reference genome FASTA (record ids = CHROM names).
+    variant_window : int, optional
+        With a VCF: letters scored around each variant (default: the run's input length;
+        needed for runs that read sequences of any length).
+    device : str, default 'cpu'
+    overwrite : bool, default False
+        Replace an earlier explanation folder.
+    progress : bool, optional
+        Progress bar; default only on an interactive terminal.
+    **options
+        The explanation options (:class:`biodl.config.ExplainConfig`): ``attribution``
+        ('integrated_gradients', 'saliency', 'input_x_gradient', 'shap', 'ism'),
+        ``ig_steps``, ``shap_references``, ``show_examples``, ``explain_batch_size``, and
+        ``motifs`` (DNA/RNA runs: a MEME or JASPAR file the filter and attribution motifs are
+        matched against; docs/explain.md, "Motifs").
+
+    Returns
+    -------
+    ExplainResult
+
+    Raises
+    ------
+    DataError
+        A run without a model, data of another kind or alphabet than the run's, ids not in the
+        data, a variant out of range or with a wrong ref letter.
+    ConfigError
+        A keyword of ``options`` that is not an explanation option (training options such as
+        ``lr`` are refused, not ignored), or a VCF without ``reference``.
+
+    Examples
+    --------
+    >>> # result = biodl.explain("runs/demo", "runs/demo-motifs.fa", out="explain/")
+    """
+    from biodl.pipeline.explain import explain_run
+    from biodl.training.trainer import progress_enabled
+
+    unknown = sorted(set(options) - set(EXPLAIN_OPTIONS))
+    if unknown:
+        raise ConfigError(
+            f"explain() got {', '.join(repr(k) for k in unknown)}: not an explanation option; "
+            f"the options are {', '.join(EXPLAIN_OPTIONS)} (training options belong to train())"
+        )
+    cfg = build_config(**options).explain
+    return explain_run(
+        run,
+        data,
+        out=out,
+        variants=variants,
+        ids=list(ids) if ids else None,
+        flank=flank,
+        reference=reference,
+        window=variant_window,
+        options=cfg,
+        device=device,
+        overwrite=overwrite,
+        progress=progress_enabled() if progress is None else progress,
     )
 
 

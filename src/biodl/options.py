@@ -137,6 +137,8 @@ BaselineOption = Literal["auto", "fast", "logistic", "random_forest", "gradient_
 FreezeOption = Literal["none", "body"]  # transfer learning
 SearchOption = Literal["grid", "random", "bayes"]  # hyperparameter search (tune, cv --tune)
 DemoOption = Literal["sequence", "image"]  # the embedded data of `biodl demo`
+#: How ``biodl explain`` (and ``train --explain``) attributes a prediction to the input.
+AttributionOption = Literal["saliency", "input_x_gradient", "integrated_gradients", "shap", "ism"]
 
 #: Human descriptions of every closed-set option, used by ``--help`` and the docs.
 OPTION_HELP: dict[str, dict[str, str]] = {
@@ -238,6 +240,24 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "random": "independent random draws from the space (seeded)",
         "bayes": "Tree-structured Parzen Estimator: later trials sample near good earlier ones",
     },
+    "attribution": {
+        "saliency": "the gradient of the explained output: where a small change of the input "
+        "moves it most; the fastest (one backward pass), but noisy and blind to saturation",
+        "input_x_gradient": "gradient times input: a first-order estimate of each input's share "
+        "of the output; as fast as saliency, sharper for one-hot sequences",
+        "integrated_gradients": "the gradient averaged along the straight path from an all-zero "
+        "input to the example, times the input (--ig-steps points): attributions add up to the "
+        "output's change (the convergence delta says how closely); the default, a good choice "
+        "for every kind",
+        "shap": "expected gradients, an estimate of SHAP values: integrated gradients from "
+        "--shap-references references, averaged; sequences use dinucleotide-shuffled copies of "
+        "each sequence (keeps the base composition, destroys motifs), other kinds other examples "
+        "of the data; slower (references x steps passes), use when an all-zero input is not a "
+        "meaningful reference",
+        "ism": "in-silico mutagenesis (sequences only): every position changed to every other "
+        "letter and scored; exact effects of single changes, the reference for variant effects, "
+        "(length x (letters - 1)) forward passes per sequence",
+    },
     "demo": {
         "sequence": "2,000 DNA sequences of 100 bp with planted motifs (demo-motifs.fa)",
         "image": "scikit-learn's 1,797 handwritten digits, 8x8 pixels, 10 classes "
@@ -260,6 +280,7 @@ CLOSED_SETS: dict[str, Any] = {
     "freeze": FreezeOption,
     "search": SearchOption,
     "demo": DemoOption,
+    "attribution": AttributionOption,
 }
 
 #: ``biodl demo --kind``: default epochs of each embedded data set.
@@ -274,6 +295,7 @@ HARDWARE = "Hardware"
 TRANSFER = "Transfer learning"
 BASELINE = "Baseline and evaluation"
 OUTPUT = "Output"
+EXPLAIN = "Explanation"
 
 #: The commands whose options are generated from the config declarations.
 TRAINING_COMMANDS = ("train", "cv", "tune")

@@ -8,7 +8,13 @@ import pytest
 from biodl.errors import DataError
 from biodl.interpret.motifs import Motif, information_content
 from biodl.report._plot import new_figure
-from biodl.report.logos import attribution_logo, draw_logo, motif_heights, motif_logo
+from biodl.report.logos import (
+    attribution_logo,
+    draw_logo,
+    motif_heights,
+    motif_logo,
+    motif_logos,
+)
 
 
 def test_motif_heights_stack_to_information_content() -> None:
@@ -47,3 +53,12 @@ def test_bad_logo_input_is_an_error() -> None:
         attribution_logo(np.zeros((5, 4)), np.zeros((6, 4)))
     with pytest.raises(DataError, match="logo format must be 'png' or 'svg'"):
         motif_logo(Motif("m", np.full((3, 4), 0.25)), fmt="pdf")  # type: ignore[arg-type]
+
+
+def test_motif_logos_draws_a_grid_and_needs_one_title_per_motif(tmp_path):
+    motifs = [Motif(f"m{i}", np.eye(4)[[i % 4, 2, 3, 1, 0]]) for i in range(3)]
+    path = motif_logos(motifs, ["a", "b", "c"], tmp_path / "grid.png", columns=2)
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(DataError, match="3 motifs but 2 titles"):
+        motif_logos(motifs, ["a", "b"], tmp_path / "bad.png")
+    assert not (tmp_path / "bad.png").exists()

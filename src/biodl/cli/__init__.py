@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "tune",
     "predict",
     "evaluate",
+    "explain",
     "inspect",
     "models",
     "demo",

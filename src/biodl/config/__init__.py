@@ -1,8 +1,9 @@
 """Run configuration: every option of a run, declared once, and YAML in and out.
 
-A run is described by one :class:`RunConfig` made of five sections: data
-(:mod:`biodl.config.data`), and model, training, baseline and evaluation
-(:mod:`biodl.config.training`). The same names are used by the CLI (``--lr``), by YAML files
+A run is described by one :class:`RunConfig` made of six sections: data
+(:mod:`biodl.config.data`), model, training, baseline and evaluation
+(:mod:`biodl.config.training`), and explanation (:mod:`biodl.config.explain`). The same
+names are used by the CLI (``--lr``), by YAML files
 (``train: {lr: 0.001}``), by ``--set train.lr=0.001`` overrides and by the Python API
 (``biodl.train(..., lr=0.001)``). Each field is declared once with :func:`biodl.options.option`:
 its help text, flag(s), help panel and the commands that offer it; options that take one of a
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from biodl.config.data import DataConfig
+from biodl.config.explain import ExplainConfig
 from biodl.config.training import BaselineConfig, EvalConfig, ModelConfig, TrainConfig
 from biodl.errors import ConfigError
 from biodl.options import check_value, keyword_of
@@ -44,6 +46,7 @@ __all__ = [
     "BaselineConfig",
     "DataConfig",
     "EvalConfig",
+    "ExplainConfig",
     "ModelConfig",
     "RunConfig",
     "TrainConfig",
@@ -71,6 +74,7 @@ class RunConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     baseline: BaselineConfig = field(default_factory=BaselineConfig)
     evaluate: EvalConfig = field(default_factory=EvalConfig)
+    explain: ExplainConfig = field(default_factory=ExplainConfig)
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,7 +124,7 @@ _SECTIONS = {f.name for f in dataclasses.fields(RunConfig)}
 
 
 def section_classes() -> dict[str, type]:
-    """Section name -> its dataclass (data, model, train, baseline, evaluate)."""
+    """Section name -> its dataclass (data, model, train, baseline, evaluate, explain)."""
     hints = typing.get_type_hints(RunConfig)
     names = [f.name for f in dataclasses.fields(RunConfig)]
     return {name: hints[name] for name in names if dataclasses.is_dataclass(hints[name])}
@@ -224,7 +228,7 @@ def apply_overrides(config: RunConfig, overrides: list[str]) -> RunConfig:
         if section not in _SECTIONS or section == "schema_version":
             raise ConfigError(
                 f"--set {item!r}: unknown section '{section}'; valid sections: "
-                "data, model, train, baseline, evaluate"
+                "data, model, train, baseline, evaluate, explain"
             )
         try:
             value = yaml.safe_load(text) if text.strip() else None

@@ -1,4 +1,7 @@
-"""Saliency maps for image models: vanilla gradients and integrated gradients, in plain torch.
+"""Saliency maps for image models: one importance value per pixel, from the shared attributions.
+
+A thin layer over :mod:`biodl.interpret.attribution` for ``(batch, c, h, w)`` inputs of a
+network called as ``model(x)``: the report's saliency figure uses it.
 
 Examples
 --------
@@ -13,20 +16,27 @@ from __future__ import annotations
 
 from typing import Literal
 
-import torch
 from torch import Tensor, nn
+
+from biodl.interpret import attribution
 
 __all__ = ["SaliencyMethod", "integrated_gradients", "saliency"]
 
 SaliencyMethod = Literal["gradient", "integrated_gradients"]
 
 
-def _grad(model: nn.Module, x: Tensor, target: Tensor) -> Tensor:
-    x = x.detach().requires_grad_(True)
-    out = model(x)
-    picked = out[:, 0] if out.shape[1] == 1 else out.gather(1, target.view(-1, 1))[:, 0]
-    (grad,) = torch.autograd.grad(picked.sum(), x)
-    return grad
+def _forward(model: nn.Module) -> attribution.Forward:
+    def forward(x: Tensor, rows: Tensor) -> Tensor:
+        out: Tensor = model(x)
+        return out
+
+    return forward
+
+
+def _target(model: nn.Module, x: Tensor, target: Tensor) -> Tensor:
+    """Column 0 for a single-output model, else ``target``."""
+    out = model(x[:1])
+    return target.clone().zero_() if out.shape[1] == 1 else target
 
 
 def integrated_gradients(
@@ -51,11 +61,10 @@ def integrated_gradients(
     Tensor (batch, c, h, w)
         Attributions; they sum (approximately) to ``output(x) - output(baseline)``.
     """
-    base = torch.zeros_like(x) if baseline is None else baseline
-    total = torch.zeros_like(x)
-    for alpha in (torch.arange(steps, dtype=x.dtype) + 0.5) / steps:
-        total += _grad(model, base + alpha * (x - base), target)
-    return (x - base) * total / steps
+    result = attribution.integrated_gradients(
+        _forward(model), x, _target(model, x, target), baseline=baseline, steps=steps
+    )
+    return result.values
 
 
 def saliency(
@@ -80,9 +89,9 @@ def saliency(
     model.eval()
     try:
         if method == "gradient":
-            attribution = _grad(model, x, target)
+            values = attribution.gradient(_forward(model), x, _target(model, x, target))
         else:
-            attribution = integrated_gradients(model, x, target)
+            values = integrated_gradients(model, x, target)
     finally:
         model.train(was_training)
-    return attribution.abs().amax(dim=1)
+    return values.abs().amax(dim=1)

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from biodl.config import RunConfig
 from biodl.data.prepared import PreparedData
 from biodl.evaluation.baselines import Baseline, fit_baseline
+from biodl.evaluation.importance import FeatureImportance, feature_importance
 from biodl.evaluation.metrics import compute_metrics, primary_metric
 from biodl.evaluation.panel import (
     LINEAR_MAX_ROWS,
@@ -114,6 +115,16 @@ class FittedBaseline:
     def predict(self, part: Any) -> np.ndarray:
         """The baseline's scores on ``part`` (layout of the task), built block by block."""
         return _predict({self.chosen: self.baseline}, self.features, part)[self.chosen]
+
+    def importance(self) -> FeatureImportance | None:
+        """Coefficients or importances per feature column: of the verdict's baseline, else of
+        the first panel model that has them (gradient boosting has none); None without any."""
+        candidates = [self.baseline] + [m.baseline for m in self.members.values()]
+        for model in candidates:
+            found = feature_importance(model)
+            if found is not None:
+                return found
+        return None
 
     def predict_members(self, part: Any, keys: list[str] | None = None) -> dict[str, np.ndarray]:
         """Scores of the panel's models ``keys`` (default all) on ``part``, by key."""

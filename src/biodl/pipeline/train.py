@@ -34,8 +34,8 @@ from biodl.evaluation.estimates import Estimate
 from biodl.evaluation.results import EnsembleFacts, PretrainingFacts, RunResults, TrainingFacts
 from biodl.evaluation.transfer_results import TransferFacts
 from biodl.kinds import prepare_run_data
-from biodl.pipeline.baselines import fit_baseline_for
-from biodl.pipeline.fitting import Trained, fit_model, model_title, predict_trained
+from biodl.pipeline.baselines import FittedBaseline, fit_baseline_for
+from biodl.pipeline.fitting import Trained, fit_model, model_inputs, model_title, predict_trained
 from biodl.pipeline.run_metrics import (
     check_collapsed,
     compare_with_scratch,
@@ -152,10 +152,12 @@ def resumable(
 def _train_and_evaluate(
     cfg: RunConfig, writer: RunWriter | None, progress: bool | None
 ) -> TrainResult:
+    from biodl.pipeline.explain_motifs import check_motif_option
     from biodl.training.transfer import check_transfer_options
 
     started = datetime.now(timezone.utc)
     check_transfer_options(cfg.train)  # before reading data: bad transfer options fail fast
+    check_motif_option(cfg.explain)  # a motif file that is not MEME/JASPAR fails before training
     prepared = prepare_run_data(cfg)
     trained, fit = fit_model(cfg, prepared, progress=progress)
     # name and params as built (--init-from RUN without --model takes both from the source run)
@@ -215,7 +217,7 @@ def _train_and_evaluate(
         warnings=list(prepared.warnings),
     )
     if writer is not None:
-        _write_run(writer, result, prepared, scores, started, fit.device)
+        _write_run(writer, result, prepared, scores, started, fit.device, baseline)
     return result
 
 
@@ -366,6 +368,7 @@ def _write_run(
     scores: dict[str, dict[str, np.ndarray]],
     started: datetime,
     device: str,
+    baseline: FittedBaseline | None = None,
 ) -> None:
     cfg = result.config
     config_yaml = dump_config(cfg)
@@ -381,6 +384,9 @@ def _write_run(
     writer.write_json("environment.json", env)
     save_model(writer.path / MODEL_DIR, result.model.network.model, result.model.info)
     extra = kind_figures(result, prepared, scores["model"], writer.path / "plots")
+    explained = explain_section(result, prepared, writer, baseline) if cfg.explain.enabled else None
+    if explained is not None:
+        extra += explained.figures
     build_report(
         writer.path,
         results=result.results,
@@ -391,7 +397,49 @@ def _write_run(
         environment={k: str(v) for k, v in env.items() if k != "input_sha256"},
         run_name=str(writer.out),
         extra_figures=extra,
+        extra_tables=explained.tables if explained is not None else None,
+        extra_sections=explained.text if explained is not None else None,
     )
+
+
+def explain_section(
+    result: TrainResult,
+    prepared: PreparedData,
+    writer: RunWriter,
+    baseline: FittedBaseline | None = None,
+) -> Any:
+    """``train --explain``: attributions of the final split, drawn into ``plots/``, with the
+    arrays in ``explain/attributions.npz`` and ``explain/attributions.csv``
+    (:func:`biodl.pipeline.attributions.explain_part`). On expression data the ``baseline``'s
+    coefficients or importances per gene are shown beside the network's top genes."""
+    from biodl.pipeline.attributions import explain_part, write_arrays
+    from biodl.pipeline.explain_motifs import train_motifs
+
+    importance = None
+    found = baseline.importance() if baseline is not None else None
+    genes = model_inputs(result.model.info).get("preprocessing", {}).get("genes_out")
+    if (
+        found is not None
+        and prepared.kind == "expression"
+        and len(genes or []) == len(found.values)
+    ):
+        importance = pd.Series(found.values, index=[str(g) for g in genes], name=found.label)
+    split = result.results.final_split
+    y = prepared.y[split]
+    section = explain_part(
+        result.model.network,
+        result.model.info,
+        prepared.part(split),
+        result.config.explain,
+        writer.path / "plots",
+        y=y if y is not None and y.ndim == 1 else None,
+        source=split,
+        baseline_importance=importance,
+    )
+    write_arrays(writer.file("explain/attributions.npz"), section.arrays)
+    writer.write_csv("explain/attributions.csv", section.summary)
+    train_motifs(writer, section, result.model.network, result.model.info, result.config.explain)
+    return section
 
 
 def kind_figures(

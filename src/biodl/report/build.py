@@ -188,11 +188,14 @@ def build_report(
     environment: dict[str, str],
     run_name: str,
     extra_figures: list[Figure] | None = None,
+    extra_tables: list[Table] | None = None,
+    extra_sections: list[tuple[str, str]] | None = None,
 ) -> Path:
     """Write plots and ``report.html`` into ``folder``; return the report's path.
 
     ``prepared`` is the run's prepared data (targets, parts, warnings); only attributes are read.
-    ``extra_figures`` (already drawn, e.g. by the kind) follow the standard figures.
+    ``extra_figures`` (already drawn, e.g. by the kind) follow the standard figures;
+    ``extra_tables`` and ``extra_sections`` (e.g. ``train --explain``) follow the standard ones.
     """
     split = results.final_split
     targets = prepared.targets
@@ -233,12 +236,13 @@ def build_report(
         figures=figures,
         config_yaml=config_yaml,
         environment=environment,
-        tables=panel_table(results),
+        tables=panel_table(results) + list(extra_tables or []),
         sections=[
             *training_section(results),
             *extra_baselines_section(results),
             *seeds_section(results),
             *transfer_section(results),
+            *(extra_sections or []),
         ],
     )
     return write_report(content, folder / "report.html")

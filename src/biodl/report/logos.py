@@ -20,13 +20,16 @@ True
 from __future__ import annotations
 
 import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from biodl.errors import DataError
 from biodl.interpret.motifs import DNA, Motif, information_content
-from biodl.report._plot import DPI, new_figure
+from biodl.report._plot import DPI, new_figure, save_png
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -40,6 +43,7 @@ __all__ = [
     "logo_bytes",
     "motif_heights",
     "motif_logo",
+    "motif_logos",
 ]
 
 #: The usual nucleotide colours (A green, C blue, G orange, T/U red); other letters are grey.
@@ -210,3 +214,43 @@ def attribution_logo(
     if title:
         ax.set_title(title, fontsize=9)
     return logo_bytes(fig, fmt)
+
+
+def motif_logos(
+    motifs: Sequence[Motif],
+    titles: Sequence[str],
+    path: str | os.PathLike[str],
+    *,
+    columns: int = 2,
+) -> Path:
+    """Information-content logos of ``motifs`` in a grid (``columns`` per row), as one PNG.
+
+    Parameters
+    ----------
+    motifs : sequence of Motif
+    titles : sequence of str
+        One per motif.
+    path : path
+        The PNG written (atomically).
+    columns : int, default 2
+
+    Returns
+    -------
+    Path
+    """
+    if len(titles) != len(motifs):
+        raise DataError(f"{len(motifs)} motifs but {len(titles)} titles")
+    n = max(len(motifs), 1)
+    cols = max(1, min(columns, n))
+    rows = -(-n // cols)
+    widest = max((m.width for m in motifs), default=6)
+    fig = new_figure(cols * max(3.0, 0.3 * widest + 1.0), 1.7 * rows + 0.2)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, motif, title in zip(axes, motifs, titles, strict=False):
+        draw_logo(ax, motif_heights(motif), motif.alphabet)
+        ax.set_ylim(0, max(np.log2(len(motif.alphabet)), ax.get_ylim()[1]))
+        ax.set_ylabel("bits", fontsize=8)
+        ax.set_title(title, fontsize=8, loc="left")
+    for ax in axes[len(motifs) :]:
+        ax.set_axis_off()
+    return save_png(fig, path)

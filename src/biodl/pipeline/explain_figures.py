@@ -1,0 +1,248 @@
+"""What an explanation draws for each kind of data (used by :mod:`biodl.pipeline.attributions`).
+
+* sequences: logos of the attributions of the drawn sequences (the height of each letter is its
+  attribution; integrated gradients from an all-zero input and input x gradient are non-zero
+  only at the sequence's own letter), and logos of in-silico mutagenesis of the same sequences;
+* regular series and records: one heatmap of variable x time step per drawn example, and a
+  ranking of the variables by mean absolute attribution;
+* expression: the genes with the largest mean attribution per explained class, as bars and a
+  table beside the baseline's coefficients or importances (and the overlap of the two top sets);
+* images: overlays of the absolute attribution on the drawn images.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from biodl.config import ExplainConfig
+from biodl.pipeline.fitting import model_inputs
+from biodl.report.html import Figure, Table
+
+__all__ = ["TOP_GENES", "draw", "sequence_letters"]
+
+#: Genes listed per class in the expression table.
+TOP_GENES = 20
+
+
+def sequence_letters(info: dict[str, Any]) -> str:
+    """The one-hot channel letters of a sequence run (``ACGT``, ``ACGU`` or amino acids)."""
+    from biodl.data.alphabet import ALPHABETS
+
+    return ALPHABETS[model_inputs(info)["alphabet"]].letters
+
+
+def draw(
+    section: Any,
+    network: Any,
+    info: dict[str, Any],
+    part: Any,
+    cfg: ExplainConfig,
+    folder: Path,
+    baseline_importance: pd.Series | None,
+) -> None:
+    """Add the kind's figures, tables and text to ``section`` (files go into ``folder``)."""
+    kind = info["kind"]
+    if kind == "sequence":
+        _sequences(section, network, info, cfg, folder)
+    elif kind in ("timeseries", "records"):
+        _series(section, info, folder)
+    elif kind == "expression":
+        _expression(section, info, folder, baseline_importance)
+    elif kind == "image":
+        _images(section, folder)
+
+
+def _titles(section: Any, rows: np.ndarray) -> list[str]:
+    names = section.target_names
+    return [
+        f"{section.ids[i]}: {names[section.target[i]]} {section.attributions.outputs[i]:.2f}"
+        for i in rows
+    ]
+
+
+def _sequences(
+    section: Any, network: Any, info: dict[str, Any], cfg: ExplainConfig, folder: Path
+) -> None:
+    import torch
+
+    from biodl.interpret.inputs import explainable
+    from biodl.interpret.mutagenesis import ism_attribution
+    from biodl.report.explain import attribution_logos
+
+    found, rows = section.attributions, section.shown
+    letters = sequence_letters(info)
+    onehot = found.inputs[rows]
+    shown = found.values[rows] * (onehot > 0) if cfg.method == "saliency" else found.values[rows]
+    path = attribution_logos(shown, letters, _titles(section, rows), folder / "logos.png")
+    section.figures.append(
+        Figure(
+            f"Attributions ({cfg.method})",
+            path,
+            "Each letter's height is its attribution to the explained output (above the line: "
+            "it raises the output; below: it lowers it). Motifs the network uses stand out "
+            "as runs of tall letters.",
+        )
+    )
+    if cfg.method == "ism":
+        return
+    x = torch.from_numpy(onehot)
+    codes = (x.argmax(dim=1) + 1) * (x.sum(dim=1) > 0)  # code i + 1 is letter i; 0 padding
+    ex = explainable(
+        network,
+        (codes,),
+        loss=info["loss"],
+        task=info["targets"]["task"],
+    )
+    target = torch.from_numpy(section.target[rows])
+    effects = ex.mutagenesis(target.to(ex.x.device))
+    importance = ism_attribution(effects, x.to(ex.x.device)).cpu().numpy()
+    section.arrays["shown_ism_effects"] = effects.cpu().numpy()
+    path = attribution_logos(
+        importance, letters, _titles(section, rows), folder / "ism_logos.png", ylabel="ISM"
+    )
+    section.figures.append(
+        Figure(
+            "In-silico mutagenesis",
+            path,
+            "The same sequences, each letter's height minus the mean change of the explained "
+            "output when it is replaced by another letter: exact effects of single changes, "
+            "to check the attributions above against (they should agree in sign where large).",
+        )
+    )
+
+
+def _series(section: Any, info: dict[str, Any], folder: Path) -> None:
+    from biodl.report.explain import attribution_heatmaps
+
+    found, rows = section.attributions, section.shown
+    values = found.values
+    inputs = model_inputs(info)
+    if info["kind"] == "records":  # (n, time, variables) -> (n, variables, time)
+        grid = inputs.get("grid", {})
+        names = list(grid.get("variables", []))
+        values = np.swapaxes(values, 1, 2)
+    else:
+        names = [str(c) for c in inputs.get("channels", [])] or []
+    if len(names) != values.shape[1]:
+        names = [f"channel {j + 1}" for j in range(values.shape[1])]
+    path = attribution_heatmaps(
+        values[rows], _titles(section, rows), folder / "heatmaps.png", rows=names
+    )
+    section.figures.append(
+        Figure(
+            "Attributions per variable and time step",
+            path,
+            "Red raises the explained output, blue lowers it; white has no effect.",
+        )
+    )
+    importance = np.abs(values).mean(axis=(0, 2))
+    order = np.argsort(-importance)
+    ranking = pd.DataFrame({"variable": [names[j] for j in order], "importance": importance[order]})
+    section.arrays["variable_importance"] = importance
+    section.tables.append(
+        Table(
+            "Variables ranked by mean absolute attribution",
+            ["rank", "variable", "mean |attribution|"],
+            [
+                [str(k + 1), str(r.variable), f"{r.importance:.4g}"]
+                for k, r in enumerate(ranking.head(20).itertuples())
+            ],
+        )
+    )
+
+
+def _expression(
+    section: Any, info: dict[str, Any], folder: Path, baseline: pd.Series | None
+) -> None:
+    from biodl.report.explain import gene_bars
+
+    found = section.attributions
+    prep = model_inputs(info).get("preprocessing", {})
+    genes = list(prep.get("genes_out") or [])
+    if len(genes) != found.values.shape[1]:
+        genes = [f"gene {j + 1}" for j in range(found.values.shape[1])]
+    per_class: dict[str, tuple[list[str], np.ndarray]] = {}
+    means = []
+    for name, members in _class_groups(section, info):
+        mean = found.values[members].mean(axis=0)
+        per_class[name] = (genes, mean)
+        means.append(mean)
+    section.arrays["class_mean_attributions"] = np.stack(means)
+    path = gene_bars(per_class, folder / "genes.png", top=15)
+    section.figures.append(
+        Figure(
+            "Gene attributions per class",
+            path,
+            "Mean attribution of each gene over the examples explained for each class "
+            "(orange raises the class's output, blue lowers it).",
+        )
+    )
+    # mean |attribution| over the examples: signed means cancel between the classes
+    overall = np.abs(found.values).mean(axis=0)
+    order = np.argsort(-overall)[:TOP_GENES]
+    columns = ["gene", "mean |attribution|"]
+    if baseline is None:
+        rows = [[genes[j], f"{overall[j]:.4g}"] for j in order]
+        section.tables.append(Table("Top genes", columns, rows, ""))
+        return
+    columns.append(str(baseline.name or "baseline coefficient/importance"))
+    base_rank = baseline.abs().rank(ascending=False, method="first")
+    columns.append("baseline rank")
+    rows = []
+    for j in order:
+        value = baseline.get(genes[j])
+        rank = base_rank.get(genes[j])
+        rows.append(
+            [
+                genes[j],
+                f"{overall[j]:.4g}",
+                "-" if value is None else f"{float(value):.4g}",
+                "-" if rank is None else str(int(rank)),
+            ]
+        )
+    base_top = set(baseline.abs().sort_values(ascending=False).index[:TOP_GENES])
+    shared = len(base_top & {genes[j] for j in order})
+    caption = (
+        f"{shared} of the network's top {len(order)} genes are among the baseline's top "
+        f"{min(TOP_GENES, len(baseline))} (by |{baseline.name or 'value'}|)."
+    )
+    section.arrays["baseline_importance"] = np.array(
+        [float(baseline.get(g, np.nan)) for g in genes]
+    )
+    section.arrays["top_genes_overlap"] = np.array(shared)
+    section.tables.append(Table("Top genes", columns, rows, caption))
+
+
+def _class_groups(section: Any, info: dict[str, Any]) -> list[tuple[str, np.ndarray]]:
+    """Examples grouped for the per-class means: by the explained class (multiclass), by the
+    predicted class for a binary task (the log-odds is explained for every example, and its
+    attributions have opposite signs in the two classes), else all together."""
+    targets = info["targets"]
+    if targets["task"] == "binary":
+        classes = [str(c) for c in targets.get("classes", ["0", "1"])]
+        positive = section.attributions.outputs > 0
+        name = section.target_names[0]
+        groups = [(f"predicted {classes[1]} ({name})", positive)]
+        groups.append((f"predicted {classes[0]} ({name})", ~positive))
+        return [(label, rows) for label, rows in groups if rows.any()]
+    return [(section.target_names[t], section.target == t) for t in np.unique(section.target)]
+
+
+def _images(section: Any, folder: Path) -> None:
+    from biodl.report.explain import image_overlays
+
+    found, rows = section.attributions, section.shown
+    maps = np.abs(found.values[rows]).max(axis=1)
+    images = np.clip(found.inputs[rows], 0, 1)
+    path = image_overlays(images, maps, _titles(section, rows), folder / "overlays.png")
+    section.figures.append(
+        Figure(
+            "Attribution overlays",
+            path,
+            "Each image beside its absolute attribution (bright = large).",
+        )
+    )
