@@ -121,6 +121,8 @@ class FittedBaseline:
         the first panel model that has them (gradient boosting has none); None without any."""
         candidates = [self.baseline] + [m.baseline for m in self.members.values()]
         for model in candidates:
+            if isinstance(model, PartModel):  # a kind's own model (1-NN): no feature columns
+                continue
             found = feature_importance(model)
             if found is not None:
                 return found
