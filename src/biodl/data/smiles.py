@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from biodl.data.graphs import GraphSet
+from biodl.data.input_files import file_bytes, head
 from biodl.data.molecules import featurise_smiles
 from biodl.data.tables import read_table
 from biodl.errors import DataError
@@ -81,9 +82,9 @@ def looks_like_smiles_table(path: Path) -> bool:
     path = Path(path)
     if not path.is_file() or not path.name.lower().endswith(_SUFFIXES):
         return False
-    with path.open("rb") as stream:
-        head = stream.readline(65536).decode("utf-8", errors="replace").strip().lower()
-    fields = [f.strip().strip('"') for f in head.replace("\t", ",").split(",")]
+    first = head(path).split(b"\n", 1)[0]  # the bytes the reader will read (one opening)
+    header = first.decode("utf-8", errors="replace").strip().lower()
+    fields = [f.strip().strip('"') for f in header.replace("\t", ",").split(",")]
     return any(name in fields for name in SMILES_COLUMN_NAMES)
 
 
@@ -106,7 +107,7 @@ def read_smiles_table(
     """
     path = Path(path)
     source = str(path)
-    table, header = read_table(path.read_bytes(), source, path)
+    table, header = read_table(file_bytes(path), source, path)
     columns = [str(c) for c in table.columns]
     column = smiles_column or _named(columns, SMILES_COLUMN_NAMES)
     if column is None or column not in columns:
