@@ -59,6 +59,7 @@ EMPTY = np.uint64(np.iinfo(np.uint64).max)
 
 _BLOCK_LETTERS = 1 << 21  # letters sketched per vectorised step (~16 bytes of work each)
 _PAIR_BLOCK = 1 << 16  # candidate pairs verified per step
+_DENSIFY_ROWS = 1 << 12  # sketch rows densified per step
 _WINDOW = 64  # members of one LSH bucket compared with each other (all pairs below this)
 _RECALL = 0.999  # wanted chance that a pair exactly at the threshold becomes a candidate
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -381,7 +382,16 @@ def _sketch_block(
 
 
 def _densify(out: np.ndarray) -> None:
-    """Fill empty bins from the next filled bin to the right (circular), re-hashed by distance."""
+    """Fill empty bins from the next filled bin to the right (circular), re-hashed by distance.
+
+    Rows are filled in blocks of :data:`_DENSIFY_ROWS`: the work arrays are about 20 times the
+    size of the rows they fill, so a whole-set step would need ~20 times the sketch's memory.
+    """
+    for r0 in range(0, len(out), _DENSIFY_ROWS):
+        _densify_rows(out[r0 : r0 + _DENSIFY_ROWS])
+
+
+def _densify_rows(out: np.ndarray) -> None:
     empty = out == EMPTY
     rows = np.flatnonzero(empty.any(axis=1) & ~empty.all(axis=1))
     if not len(rows):
@@ -389,7 +399,9 @@ def _densify(out: np.ndarray) -> None:
     n_bins = out.shape[1]
     filled = ~np.tile(empty[rows], 2)
     position = np.where(filled, np.arange(2 * n_bins), 2 * n_bins)
+    del filled
     nearest = np.minimum.accumulate(position[:, ::-1], axis=1)[:, ::-1][:, :n_bins]
+    del position
     distance = (nearest - np.arange(n_bins)).astype(np.uint64)
     borrowed = np.take_along_axis(out[rows], nearest % n_bins, axis=1)
     moved = _mix(borrowed ^ (distance * np.uint64(_GOLDEN)))
