@@ -324,12 +324,11 @@ def near_duplicates(
     ref_sk, ref_ok = held.sketch(k=k, n_bins=n_bins, seed=seed)
     qry_sk = sketch(query, k=k, n_bins=n_bins, seed=seed)
     qry_ok, qry_sk = _valid_rows(qry_sk)
-    q, r = _cross_candidates(qry_sk, ref_sk, _bands(threshold, n_bins))
-    keep = _verify(qry_sk, q, ref_sk, r, threshold)
+    best = _cross_matches(qry_sk, ref_sk, _bands(threshold, n_bins), threshold)
     del qry_sk
     near_match = np.full(len(query), -1, dtype=np.int64)
-    # reversed so that the first (lowest) reference index found for a query wins
-    near_match[qry_ok[q[keep]][::-1]] = ref_ok[r[keep]][::-1]
+    found = np.flatnonzero(best >= 0)
+    near_match[qry_ok[found]] = ref_ok[best[found]]
     match = np.where(exact_match >= 0, exact_match, near_match)
     hits = np.flatnonzero(match >= 0)
     examples = [(str(query.ids[i]), str(reference.ids[match[i]])) for i in hits[:5]]
@@ -605,12 +604,19 @@ def _self_candidates(sketches: np.ndarray, rows: int) -> tuple[np.ndarray, np.nd
     return _unique_pairs(found, n)
 
 
-def _cross_candidates(
-    query: np.ndarray, reference: np.ndarray, rows: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (query, reference) sharing a band; up to _WINDOW reference members per bucket."""
+def _cross_matches(
+    query: np.ndarray, reference: np.ndarray, rows: int, threshold: float
+) -> np.ndarray:
+    """Lowest reference row similar to each query row (-1 if none), over the LSH candidates.
+
+    Candidates are the pairs (query, reference) sharing a band, up to _WINDOW reference members
+    per bucket. They are verified band by band and step by step, as they are found, so memory
+    holds one step's candidates, never all of them (random pairs that share a band grow with
+    ``len(query) * len(reference)``: ~550,000 for 20,000 x 70,000 sequences of 200 bp). A pair
+    is skipped when the query already has a match with a lower reference row.
+    """
     m = len(reference)
-    found: list[np.ndarray] = []
+    best = np.full(len(query), m, dtype=np.int64)
     for band in range(query.shape[1] // rows):
         q_key, r_key = _band_key(query, rows, band), _band_key(reference, rows, band)
         order = np.argsort(r_key, kind="stable")
@@ -623,8 +629,12 @@ def _cross_candidates(
             hit = hit[sorted_keys[at[hit]] == q_key[hit]]
             if not len(hit):
                 break
-            found.append(hit * m + order[at[hit]])
-    return _unique_pairs(found, m)
+            refs = order[at[hit]]
+            lower = best[hit] > refs
+            hit, refs = hit[lower], refs[lower]
+            keep = _verify(query, hit, reference, refs, threshold)
+            np.minimum.at(best, hit[keep], refs[keep])
+    return np.where(best < m, best, -1)
 
 
 def _unique_pairs(found: list[np.ndarray], width: int) -> tuple[np.ndarray, np.ndarray]:
