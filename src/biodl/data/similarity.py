@@ -246,13 +246,12 @@ def similar_groups(
     reps = _first_of_each(exact)
     k = _resolve_k(seqs, k)
     sketches = sketch(seqs.subset(reps), k=k, n_bins=n_bins, seed=seed)
-    valid = np.flatnonzero(~(sketches == EMPTY).all(axis=1))
-    left, right = _self_candidates(sketches[valid], _bands(threshold, n_bins))
-    keep = _verify(sketches[valid], left, sketches[valid], right, threshold)
+    valid, sketches = _valid_rows(sketches)
+    left, right = _self_matches(sketches, _bands(threshold, n_bins), threshold)
+    del sketches
     m = len(reps)
     graph = sp.coo_matrix(
-        (np.ones(int(keep.sum()), dtype=np.int8), (valid[left[keep]], valid[right[keep]])),
-        shape=(m, m),
+        (np.ones(len(left), dtype=np.int8), (valid[left], valid[right])), shape=(m, m)
     )
     _, component = connected_components(graph, directed=False)
     return _first_appearance(component[exact])
@@ -586,8 +585,12 @@ def _band_key(sketches: np.ndarray, rows: int, band: int) -> np.ndarray:
     return key
 
 
-def _self_candidates(sketches: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs ``i < j`` sharing a band, each bucket compared within a window of _WINDOW."""
+def _self_matches(
+    sketches: np.ndarray, rows: int, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` sharing a band (each bucket compared within a window of _WINDOW) whose
+    estimated Jaccard reaches ``threshold``; verified as found, so memory holds the kept pairs
+    and one step's candidates, not every candidate."""
     n = len(sketches)
     found: list[np.ndarray] = []
     for band in range(sketches.shape[1] // rows):
@@ -600,7 +603,9 @@ def _self_candidates(sketches: np.ndarray, rows: int) -> tuple[np.ndarray, np.nd
             if not len(same):
                 break
             a, b = order[same], order[same + step]
-            found.append(np.minimum(a, b) * n + np.maximum(a, b))
+            low, high = np.minimum(a, b), np.maximum(a, b)
+            keep = _verify(sketches, low, sketches, high, threshold)
+            found.append(low[keep] * n + high[keep])
     return _unique_pairs(found, n)
 
 
