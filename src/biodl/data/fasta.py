@@ -275,11 +275,28 @@ def parse_fasta(
 
 
 def header_table(records: FastaRecords) -> pd.DataFrame | None:
-    """``key=value`` pairs of the FASTA descriptions as a table of str ('' when absent)."""
+    """``key=value`` pairs of the FASTA descriptions as a table of str ('' when absent).
+
+    Each distinct description is parsed once and its row repeated, so headers that only carry
+    a label (``>id label=enhancer``) cost one pointer per record and column, not a dict and
+    new strings per record.
+
+    Examples
+    --------
+    >>> import io
+    >>> text = b">a label=x w=1\\nAC\\n>b label=y\\nGG\\n>c label=x w=1\\nTT\\n"
+    >>> table = header_table(parse_fasta(io.BytesIO(b""), text, "toy.fa", None, 8))
+    >>> table.to_dict("list"), table["label"][0] is table["label"][2]
+    ({'label': ['x', 'y', 'x'], 'w': ['1', '', '1']}, True)
+    """
     if records.descriptions is None or not any("=" in d for d in records.descriptions):
         return None
-    rows = [dict(t.split("=", 1) for t in d.split() if "=" in t) for d in records.descriptions]
-    return pd.DataFrame(rows, dtype=object).fillna("").astype(str)
+    codes, unique = pd.factorize(pd.Series(records.descriptions, dtype=object), sort=False)
+    rows = [dict(t.split("=", 1) for t in d.split() if "=" in t) for d in unique]
+    table = pd.DataFrame(rows, dtype=object).fillna("").astype(str)
+    if len(unique) == len(codes):
+        return table
+    return table.take(codes).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- folders

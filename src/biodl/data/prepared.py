@@ -416,11 +416,16 @@ def check_leakage(kind: PreparingKind, prepared: PreparedData, threshold: float)
     """Warn when valid/test items are identical or near-identical to training items.
 
     Uses the kind's ``leakage(train, part, threshold)`` hook; kinds without it are not checked.
+    A kind with a ``leakage_reference(train)`` hook prepares the training part once (e.g. its
+    sketches) for all evaluation parts.
     """
     find: Callable[..., Leakage | None] | None = getattr(kind, "leakage", None)
     if find is None:
         return
     train = prepared.part("train")
+    reference = getattr(kind, "leakage_reference", None)
+    if reference is not None and any(prepared.parts[n] is not None for n in ("valid", "test")):
+        train = reference(train)
     for name in ("valid", "test"):
         part = prepared.parts[name]
         if part is None or not len(part):

@@ -52,13 +52,22 @@ from biodl.data.kmers import record_blocks
 from biodl.data.sequence import SequenceSet
 from biodl.errors import ConfigError, DataError
 
-__all__ = ["NearDuplicates", "default_sketch_k", "near_duplicates", "similar_groups", "sketch"]
+__all__ = [
+    "NearDuplicates",
+    "SketchedReference",
+    "default_sketch_k",
+    "near_duplicates",
+    "record_hashes",
+    "similar_groups",
+    "sketch",
+]
 
 #: Bin value of a sequence with no k-mer at all (shorter than k, or only ambiguity codes).
 EMPTY = np.uint64(np.iinfo(np.uint64).max)
 
 _BLOCK_LETTERS = 1 << 21  # letters sketched per vectorised step (~16 bytes of work each)
 _PAIR_BLOCK = 1 << 16  # candidate pairs verified per step
+_DENSIFY_ROWS = 1 << 12  # sketch rows densified per step
 _WINDOW = 64  # members of one LSH bucket compared with each other (all pairs below this)
 _RECALL = 0.999  # wanted chance that a pair exactly at the threshold becomes a candidate
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -237,20 +246,19 @@ def similar_groups(
     reps = _first_of_each(exact)
     k = _resolve_k(seqs, k)
     sketches = sketch(seqs.subset(reps), k=k, n_bins=n_bins, seed=seed)
-    valid = np.flatnonzero(~(sketches == EMPTY).all(axis=1))
-    left, right = _self_candidates(sketches[valid], _bands(threshold, n_bins))
-    keep = _verify(sketches[valid], left, sketches[valid], right, threshold)
+    valid, sketches = _valid_rows(sketches)
+    left, right = _self_matches(sketches, _bands(threshold, n_bins), threshold)
+    del sketches
     m = len(reps)
     graph = sp.coo_matrix(
-        (np.ones(int(keep.sum()), dtype=np.int8), (valid[left[keep]], valid[right[keep]])),
-        shape=(m, m),
+        (np.ones(len(left), dtype=np.int8), (valid[left], valid[right])), shape=(m, m)
     )
     _, component = connected_components(graph, directed=False)
     return _first_appearance(component[exact])
 
 
 def near_duplicates(
-    reference: SequenceSet,
+    reference: SequenceSet | SketchedReference,
     query: SequenceSet,
     *,
     threshold: float = 0.5,
@@ -265,8 +273,9 @@ def near_duplicates(
 
     Parameters
     ----------
-    reference : SequenceSet
-        ``m`` records.
+    reference : SequenceSet or SketchedReference
+        ``m`` records; a :class:`SketchedReference` keeps its exact-match index and sketch
+        between calls, so several query sets are compared with one reference sketch.
     query : SequenceSet
         ``n`` records, same alphabet.
     threshold : float, default 0.5
@@ -298,6 +307,8 @@ def near_duplicates(
     (1, 1, 2, [('q1', 'r1')])
     """
     _check_threshold(threshold)
+    held = reference if isinstance(reference, SketchedReference) else SketchedReference(reference)
+    reference = held.sequences
     if reference.alphabet.name != query.alphabet.name:
         raise DataError(
             f"{query.source or 'query'}: alphabet {query.alphabet.name} differs from "
@@ -308,16 +319,15 @@ def near_duplicates(
         lengths = np.concatenate([reference.lengths, query.lengths])
         median = float(np.median(lengths)) if len(lengths) else 0.0
         k = default_sketch_k(reference.alphabet, median)
-    exact_match = _exact_matches(reference, query)
-    ref_sk = sketch(reference, k=k, n_bins=n_bins, seed=seed)
+    exact_match = held.exact_matches(query)
+    ref_sk, ref_ok = held.sketch(k=k, n_bins=n_bins, seed=seed)
     qry_sk = sketch(query, k=k, n_bins=n_bins, seed=seed)
-    ref_ok = np.flatnonzero(~(ref_sk == EMPTY).all(axis=1))
-    qry_ok = np.flatnonzero(~(qry_sk == EMPTY).all(axis=1))
-    q, r = _cross_candidates(qry_sk[qry_ok], ref_sk[ref_ok], _bands(threshold, n_bins))
-    keep = _verify(qry_sk[qry_ok], q, ref_sk[ref_ok], r, threshold)
+    qry_ok, qry_sk = _valid_rows(qry_sk)
+    best = _cross_matches(qry_sk, ref_sk, _bands(threshold, n_bins), threshold)
+    del qry_sk
     near_match = np.full(len(query), -1, dtype=np.int64)
-    # reversed so that the first (lowest) reference index found for a query wins
-    near_match[qry_ok[q[keep]][::-1]] = ref_ok[r[keep]][::-1]
+    found = np.flatnonzero(best >= 0)
+    near_match[qry_ok[found]] = ref_ok[best[found]]
     match = np.where(exact_match >= 0, exact_match, near_match)
     hits = np.flatnonzero(match >= 0)
     examples = [(str(query.ids[i]), str(reference.ids[match[i]])) for i in hits[:5]]
@@ -328,6 +338,81 @@ def near_duplicates(
         examples=examples,
         threshold=float(threshold),
     )
+
+
+class SketchedReference:
+    """A reference set prepared once for :func:`near_duplicates` against several query sets.
+
+    The exact-match index (one 64-bit hash per record) is built on creation; the MinHash
+    sketch is made on first use and kept for later calls with the same ``k``, ``n_bins`` and
+    ``seed`` (a call with other values replaces it).
+
+    Parameters
+    ----------
+    sequences : SequenceSet
+        The reference records (e.g. a training part).
+
+    Examples
+    --------
+    >>> ref = SketchedReference(SequenceSet.from_strings(["ACGTTGCAAGGCTTAACGGT" * 10]))
+    >>> qry = SequenceSet.from_strings(["ACGTTGCAAGGCTTAACGGT" * 10])
+    >>> near_duplicates(ref, qry).near, near_duplicates(ref, qry).exact, ref.sketches_made
+    (1, 1, 1)
+    """
+
+    def __init__(self, sequences: SequenceSet) -> None:
+        self.sequences = sequences
+        hashes = record_hashes(sequences)
+        self._order = np.argsort(hashes, kind="stable")
+        self._sorted = hashes[self._order]
+        self._key: tuple[int, int, int] | None = None
+        self._sketch = np.zeros((0, 0), dtype=np.uint64)
+        self._valid = np.zeros(0, dtype=np.int64)
+        #: How many sketches of the reference were computed (one per distinct k/n_bins/seed).
+        self.sketches_made = 0
+
+    def sketch(self, *, k: int, n_bins: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(sketches of the records with a k-mer, their indices)`` (see :func:`sketch`)."""
+        if self._key != (k, n_bins, seed):
+            self._sketch = np.zeros((0, 0), dtype=np.uint64)  # free the old one first
+            self._valid, self._sketch = _valid_rows(
+                sketch(self.sequences, k=k, n_bins=n_bins, seed=seed)
+            )
+            self._key = (k, n_bins, seed)
+            self.sketches_made += 1
+        return self._sketch, self._valid
+
+    def exact_matches(self, query: SequenceSet) -> np.ndarray:
+        """Index of the first reference record identical to each query record, or -1."""
+        ref = self.sequences
+        hashes = record_hashes(query)
+        at = np.searchsorted(self._sorted, hashes)
+        found = np.full(len(query), -1, dtype=np.int64)
+        hit = np.flatnonzero(at < len(self._sorted))
+        hit = hit[self._sorted[at[hit]] == hashes[hit]]
+        first = self._order[at[hit]]  # the stable sort puts the lowest index first
+        same = _same_records(query, hit, ref, first)
+        found[hit[same]] = first[same]
+        for i in hit[~same]:  # a hash collision (about 1 in 10**10 pairs): compare exactly
+            found[i] = self._exact_scan(query, int(i), int(at[i]), int(hashes[i]))
+        return found
+
+    def _exact_scan(self, query: SequenceSet, i: int, at: int, h: int) -> int:
+        ref = self.sequences
+        letters = query.codes[query.offsets[i] : query.offsets[i + 1]].tobytes()
+        matches = []
+        while at < len(self._sorted) and int(self._sorted[at]) == h:
+            j = int(self._order[at])
+            if ref.codes[ref.offsets[j] : ref.offsets[j + 1]].tobytes() == letters:
+                matches.append(j)
+            at += 1
+        return min(matches, default=-1)
+
+
+def _valid_rows(sketches: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the rows with a k-mer and those rows (the array itself when all are)."""
+    ok = np.flatnonzero(~(sketches == EMPTY).all(axis=1))
+    return ok, sketches if len(ok) == len(sketches) else sketches[ok]
 
 
 # --------------------------------------------------------------------------- sketching
@@ -381,7 +466,16 @@ def _sketch_block(
 
 
 def _densify(out: np.ndarray) -> None:
-    """Fill empty bins from the next filled bin to the right (circular), re-hashed by distance."""
+    """Fill empty bins from the next filled bin to the right (circular), re-hashed by distance.
+
+    Rows are filled in blocks of :data:`_DENSIFY_ROWS`: the work arrays are about 20 times the
+    size of the rows they fill, so a whole-set step would need ~20 times the sketch's memory.
+    """
+    for r0 in range(0, len(out), _DENSIFY_ROWS):
+        _densify_rows(out[r0 : r0 + _DENSIFY_ROWS])
+
+
+def _densify_rows(out: np.ndarray) -> None:
     empty = out == EMPTY
     rows = np.flatnonzero(empty.any(axis=1) & ~empty.all(axis=1))
     if not len(rows):
@@ -389,7 +483,9 @@ def _densify(out: np.ndarray) -> None:
     n_bins = out.shape[1]
     filled = ~np.tile(empty[rows], 2)
     position = np.where(filled, np.arange(2 * n_bins), 2 * n_bins)
+    del filled
     nearest = np.minimum.accumulate(position[:, ::-1], axis=1)[:, ::-1][:, :n_bins]
+    del position
     distance = (nearest - np.arange(n_bins)).astype(np.uint64)
     borrowed = np.take_along_axis(out[rows], nearest % n_bins, axis=1)
     moved = _mix(borrowed ^ (distance * np.uint64(_GOLDEN)))
@@ -399,25 +495,52 @@ def _densify(out: np.ndarray) -> None:
 # --------------------------------------------------------------------------- exact duplicates
 
 
-def _sequence_keys(seqs: SequenceSet) -> list[bytes]:
-    codes, offsets = seqs.codes, seqs.offsets
-    return [codes[offsets[i] : offsets[i + 1]].tobytes() for i in range(len(seqs))]
+def record_hashes(seqs: SequenceSet) -> np.ndarray:
+    """A 64-bit hash of each record's letters (equal records, equal hashes).
+
+    Computed in blocks of records, with no Python object per record.
+
+    Examples
+    --------
+    >>> h = record_hashes(SequenceSet.from_strings(["ACGT", "ACGT", "ACGA", "ACG"]))
+    >>> bool(h[0] == h[1]), bool(h[0] == h[2]), bool(h[0] == h[3])
+    (True, False, False)
+    """
+    out = np.zeros(len(seqs), dtype=np.uint64)
+    for r0, r1 in record_blocks(seqs.offsets, _BLOCK_LETTERS):
+        lo, hi = int(seqs.offsets[r0]), int(seqs.offsets[r1])
+        lengths = np.diff(seqs.offsets[r0 : r1 + 1])
+        position = np.arange(hi - lo, dtype=np.int64) - np.repeat(seqs.offsets[r0:r1] - lo, lengths)
+        value = _mix((position.astype(np.uint64) << np.uint64(8)) | seqs.codes[lo:hi])
+        del position
+        total = np.concatenate(([np.uint64(0)], np.cumsum(value, dtype=np.uint64)))
+        ends = seqs.offsets[r0 + 1 : r1 + 1] - lo
+        out[r0:r1] = _mix(total[ends] - total[ends - lengths] + lengths.astype(np.uint64))
+    return out
+
+
+def _same_records(a: SequenceSet, ia: np.ndarray, b: SequenceSet, ib: np.ndarray) -> np.ndarray:
+    """Mask of the pairs ``(a[ia[p]], b[ib[p]])`` with the same letters."""
+    same = a.lengths[ia] == b.lengths[ib]
+    for s in range(0, len(ia), _PAIR_BLOCK):
+        pairs = s + np.flatnonzero(
+            same[s : s + _PAIR_BLOCK] & (a.lengths[ia[s : s + _PAIR_BLOCK]] > 0)
+        )
+        lengths = a.lengths[ia[pairs]]
+        if not len(pairs):
+            continue
+        step = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        differ = (
+            a.codes[np.repeat(a.offsets[ia[pairs]], lengths) + step]
+            != (b.codes[np.repeat(b.offsets[ib[pairs]], lengths) + step])
+        )
+        same[pairs] = np.add.reduceat(differ, np.cumsum(lengths) - lengths) == 0
+    return same
 
 
 def _exact_labels(seqs: SequenceSet) -> np.ndarray:
     """Label of each record's exact sequence, numbered by first appearance."""
-    codes, _ = pd.factorize(pd.Series(_sequence_keys(seqs), dtype=object))
-    return codes.astype(np.int64)
-
-
-def _exact_matches(reference: SequenceSet, query: SequenceSet) -> np.ndarray:
-    """Index of the first reference record identical to each query record, or -1."""
-    index = pd.Index(_sequence_keys(reference), dtype=object)
-    first = ~index.duplicated()
-    unique = pd.Index(index[first], dtype=object)
-    where = unique.get_indexer(pd.Index(_sequence_keys(query), dtype=object))
-    positions = np.append(np.flatnonzero(first), -1)  # where == -1 picks the trailing -1
-    return positions[where].astype(np.int64)
+    return _first_appearance(SketchedReference(seqs).exact_matches(seqs))
 
 
 def _first_of_each(labels: np.ndarray) -> np.ndarray:
@@ -454,51 +577,69 @@ def _bands(threshold: float, n_bins: int) -> int:
     return best
 
 
-def _band_keys(sketches: np.ndarray, rows: int) -> np.ndarray:
-    """(n, n_bands) uint64: one hash of the ``rows`` bins of each band."""
-    n_bands = sketches.shape[1] // rows
-    keys = np.zeros((len(sketches), n_bands), dtype=np.uint64)
+def _band_key(sketches: np.ndarray, rows: int, band: int) -> np.ndarray:
+    """(n,) uint64: one hash of the ``rows`` bins of band ``band`` of each sketch."""
+    key = np.zeros(len(sketches), dtype=np.uint64)
     for j in range(rows):
-        keys = _mix(keys ^ sketches[:, j : n_bands * rows : rows])
-    return keys
+        key = _mix(key ^ sketches[:, band * rows + j])
+    return key
 
 
-def _self_candidates(sketches: np.ndarray, rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs ``i < j`` sharing a band, each bucket compared within a window of _WINDOW."""
-    keys = _band_keys(sketches, rows)
+def _self_matches(
+    sketches: np.ndarray, rows: int, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` sharing a band (each bucket compared within a window of _WINDOW) whose
+    estimated Jaccard reaches ``threshold``; verified as found, so memory holds the kept pairs
+    and one step's candidates, not every candidate."""
     n = len(sketches)
     found: list[np.ndarray] = []
-    for band in range(keys.shape[1]):
-        order = np.argsort(keys[:, band], kind="stable")
-        sorted_keys = keys[order, band]
+    for band in range(sketches.shape[1] // rows):
+        key = _band_key(sketches, rows, band)
+        order = np.argsort(key, kind="stable")
+        sorted_keys = key[order]
+        del key
         for step in range(1, _WINDOW + 1):
             same = np.flatnonzero(sorted_keys[step:] == sorted_keys[:-step])
             if not len(same):
                 break
             a, b = order[same], order[same + step]
-            found.append(np.minimum(a, b) * n + np.maximum(a, b))
+            low, high = np.minimum(a, b), np.maximum(a, b)
+            keep = _verify(sketches, low, sketches, high, threshold)
+            found.append(low[keep] * n + high[keep])
     return _unique_pairs(found, n)
 
 
-def _cross_candidates(
-    query: np.ndarray, reference: np.ndarray, rows: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (query, reference) sharing a band; up to _WINDOW reference members per bucket."""
-    q_keys, r_keys = _band_keys(query, rows), _band_keys(reference, rows)
+def _cross_matches(
+    query: np.ndarray, reference: np.ndarray, rows: int, threshold: float
+) -> np.ndarray:
+    """Lowest reference row similar to each query row (-1 if none), over the LSH candidates.
+
+    Candidates are the pairs (query, reference) sharing a band, up to _WINDOW reference members
+    per bucket. They are verified band by band and step by step, as they are found, so memory
+    holds one step's candidates, never all of them (random pairs that share a band grow with
+    ``len(query) * len(reference)``: ~550,000 for 20,000 x 70,000 sequences of 200 bp). A pair
+    is skipped when the query already has a match with a lower reference row.
+    """
     m = len(reference)
-    found: list[np.ndarray] = []
-    for band in range(q_keys.shape[1]):
-        order = np.argsort(r_keys[:, band], kind="stable")
-        sorted_keys = r_keys[order, band]
-        start = np.searchsorted(sorted_keys, q_keys[:, band])
+    best = np.full(len(query), m, dtype=np.int64)
+    for band in range(query.shape[1] // rows):
+        q_key, r_key = _band_key(query, rows, band), _band_key(reference, rows, band)
+        order = np.argsort(r_key, kind="stable")
+        sorted_keys = r_key[order]
+        del r_key
+        start = np.searchsorted(sorted_keys, q_key)
         for step in range(_WINDOW):
             at = start + step
             hit = np.flatnonzero(at < m)
-            hit = hit[sorted_keys[at[hit]] == q_keys[hit, band]]
+            hit = hit[sorted_keys[at[hit]] == q_key[hit]]
             if not len(hit):
                 break
-            found.append(hit * m + order[at[hit]])
-    return _unique_pairs(found, m)
+            refs = order[at[hit]]
+            lower = best[hit] > refs
+            hit, refs = hit[lower], refs[lower]
+            keep = _verify(query, hit, reference, refs, threshold)
+            np.minimum.at(best, hit[keep], refs[keep])
+    return np.where(best < m, best, -1)
 
 
 def _unique_pairs(found: list[np.ndarray], width: int) -> tuple[np.ndarray, np.ndarray]:

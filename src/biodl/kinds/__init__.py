@@ -128,7 +128,9 @@ class Kind(Protocol):
     Optional, for preparation (:func:`biodl.data.prepared.prepare_raw`):
     ``similar_groups(part, threshold)`` (kinds that support ``--split similarity``),
     ``scaffold_groups(part)`` (kinds that support ``--split scaffold``: molecules),
-    ``leakage(train, part, threshold) -> Leakage`` and ``check(prepared)``.
+    ``leakage(train, part, threshold) -> Leakage``, ``leakage_reference(train)`` (the training
+    part prepared once for the ``leakage`` calls of all evaluation parts) and
+    ``check(prepared)``.
 
     Optional: ``labels_in_file`` (str): for kinds whose files hold their own labels (images,
     time series), the sentence saying where; ``--valid-labels`` and ``--test-labels`` are then

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from biodl.data.checks.result import Inspection
     from biodl.data.prepared import Leakage, PreparedData, RawData
     from biodl.data.sequence import SequenceSet
+    from biodl.data.similarity import SketchedReference
     from biodl.kinds import ExtraBaseline
 
 #: Sequence networks, by ``--model`` name (entries of :data:`biodl.models.MODELS`).
@@ -147,7 +148,15 @@ class SequenceKind:
 
         return similar_groups(part, threshold=threshold)
 
-    def leakage(self, train: SequenceSet, part: SequenceSet, threshold: float) -> Leakage:
+    def leakage_reference(self, train: SequenceSet) -> SketchedReference:
+        """The training part indexed once for the leakage checks of every evaluation part."""
+        from biodl.data.similarity import SketchedReference
+
+        return SketchedReference(train)
+
+    def leakage(
+        self, train: SequenceSet | SketchedReference, part: SequenceSet, threshold: float
+    ) -> Leakage:
         """Sequences of ``part`` identical or near-identical to a training sequence."""
         from biodl.data.prepared import Leakage
         from biodl.data.similarity import near_duplicates
