@@ -6,15 +6,13 @@ Besides its own options it offers the config options declared for ``evaluate``
 
 from __future__ import annotations
 
-import inspect
-import typing
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from biodl.cli.app import app, run
-from biodl.cli.options import config_options
+from biodl.cli.options import config_options, with_config_options
 
 OPTIONS = config_options("evaluate")
 
@@ -70,13 +68,4 @@ def evaluate(
     run(work)
 
 
-_HINTS = typing.get_type_hints(evaluate, include_extras=True)
-_OWN = [
-    p.replace(annotation=_HINTS[p.name])
-    for p in inspect.signature(evaluate).parameters.values()
-    if p.kind is not p.VAR_KEYWORD
-]
-evaluate.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-    [*_OWN, *(o.parameter() for o in OPTIONS)]
-)
-app.command("evaluate")(evaluate)
+app.command("evaluate")(with_config_options(evaluate, OPTIONS))

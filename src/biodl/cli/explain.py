@@ -7,15 +7,13 @@ from their one declaration as ``train``'s are.
 
 from __future__ import annotations
 
-import inspect
-import typing
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from biodl.cli.app import app, fail, run
-from biodl.cli.options import config_options
+from biodl.cli.options import config_options, with_config_options
 
 OPTIONS = config_options("explain")
 EXPLAIN, OUTPUT = "Explanation", "Output"
@@ -124,13 +122,4 @@ def explain(
     run(work)
 
 
-_HINTS = typing.get_type_hints(explain, include_extras=True)
-_OWN = [
-    p.replace(annotation=_HINTS[p.name])
-    for p in inspect.signature(explain).parameters.values()
-    if p.kind is not p.VAR_KEYWORD
-]
-explain.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-    [*_OWN, *(o.parameter() for o in OPTIONS)]
-)
-app.command("explain")(explain)
+app.command("explain")(with_config_options(explain, OPTIONS))

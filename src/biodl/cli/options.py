@@ -297,6 +297,23 @@ class Parsed:
         return False if self.quiet else None
 
 
+def with_config_options(
+    command: Callable[..., None], options: Sequence[ConfigOption]
+) -> Callable[..., None]:
+    """Give ``command`` (its own parameters and ``**given``) the generated ``options`` as
+    keyword parameters of its signature, which typer reads; ``command`` gets them in ``given``."""
+    hints = typing.get_type_hints(command, include_extras=True)
+    own = [
+        p.replace(annotation=hints[p.name])
+        for p in inspect.signature(command).parameters.values()
+        if p.kind is not p.VAR_KEYWORD
+    ]
+    command.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*own, *(o.parameter() for o in options)]
+    )
+    return command
+
+
 def training_command(
     name: str,
     *,
