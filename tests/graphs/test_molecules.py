@@ -50,7 +50,7 @@ def test_unparseable_smiles_name_the_line(tmp_path: Path) -> None:
         read_smiles_table(path, label_columns=["active"])
     table = read_smiles_table(path, label_columns=["active"], skip_invalid=True)
     assert table.skipped == 1 and len(table.graphs) == 32
-    assert table.skipped_examples == ["line 34: 'C1CC'"]
+    assert table.skipped_where == ["line 34: 'C1CC'"]
     assert table.labels is not None and len(table.labels) == 32
 
 
@@ -147,3 +147,24 @@ def test_sdf_with_property_fields(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"m.sdf record 2 \(line \d+\): RDKit cannot read"):
         read_sdf(path)
     assert read_sdf(path, skip_invalid=True).skipped == 1
+
+
+def test_inspect_lists_unreadable_smiles_and_inchikey_twins(tmp_path: Path) -> None:
+    # Training stops at the first unreadable SMILES; inspect lists all of them and goes on.
+    bad = "bad1,C1CC,1,0.5\nbad2,c1ccn(H)c1,0,0.1\ntwin,Oc1ccccn1,1,0.2\n"
+    train = write_smiles(tmp_path / "train.csv", repeat=1, extra=bad)
+    test = tmp_path / "test.csv"
+    # 2-pyridone is 2-hydroxypyridine's tautomer: other canonical SMILES, one InChIKey.
+    test.write_text("id,smiles,active,score\npyridone,O=c1cccc[nH]1,1,0.3\nbenzene,c1ccccc1,0,0\n")
+    found = biodl.inspect(train, test=test, label_columns=["active"])
+    codes = {f.code: f for f in found.findings}
+    unreadable = codes["unreadable_molecules"]
+    assert unreadable.severity == "warning"
+    assert "train: 2 of 35 molecules cannot be read" in unreadable.message
+    assert "line 34: 'C1CC'" in unreadable.message and "line 35: 'c1ccn(H)c1'" in unreadable.message
+    twins = codes["inchikey_overlap"]
+    assert "1 compounds appear in more than one part" in twins.message
+    assert "train:twin Oc1ccccn1 = test:pyridone O=c1cccc[nH]1" in twins.message
+    assert "inchikey_duplicates" not in codes
+    with pytest.raises(DataError, match=r"train.csv line 34: RDKit cannot parse"):
+        biodl.train(train, test=test, label_columns=["active"], epochs=1, **FAST)

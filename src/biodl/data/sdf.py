@@ -108,6 +108,5 @@ def read_sdf(
         graphs=graphs,
         labels=None if labels is None else labels.iloc[keep].reset_index(drop=True),
         side=table.iloc[keep][side].reset_index(drop=True),
-        skipped=len(bad) + len(invalid),
-        skipped_examples=where[:5],
+        skipped_where=where + [f"{records[i]}: {smiles[i]!r}" for i in invalid],
     )

@@ -59,17 +59,20 @@ class SmilesTable:
         Label columns (as text), one row per kept molecule; None when the file has none.
     side : DataFrame
         The other columns of the kept rows (split, group, names).
-    skipped : int
-        Rows dropped because RDKit could not parse their SMILES.
-    skipped_examples : list of str
-        Up to five of them, as ``'line N: SMILES'``.
+    skipped_where : list of str
+        The rows dropped because RDKit could not parse their SMILES, in file order, as
+        ``'line N: SMILES'`` (SDF: ``'record N (line M)'``).
     """
 
     graphs: GraphSet
     labels: pd.DataFrame | None
     side: pd.DataFrame
-    skipped: int = 0
-    skipped_examples: list[str] = field(default_factory=list)
+    skipped_where: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        """How many rows were dropped."""
+        return len(self.skipped_where)
 
 
 def _named(columns: Sequence[str], names: Sequence[str]) -> str | None:
@@ -123,7 +126,7 @@ def read_smiles_table(
     smiles = table[column].tolist()
     ids = table[ids_from].tolist() if ids_from else [f"line_{n}" for n in lines]
     graphs, invalid = featurise_smiles(smiles, ids=ids, source=source)
-    examples = [f"line {lines[i]}: {smiles[i]!r}" for i in invalid[:5]]
+    dropped = [f"line {lines[i]}: {smiles[i]!r}" for i in invalid]
     if invalid and not skip_invalid:
         i = invalid[0]
         raise DataError(
@@ -138,8 +141,7 @@ def read_smiles_table(
         graphs=graphs,
         labels=None if labels is None else labels.iloc[keep].reset_index(drop=True),
         side=kept[side_columns],
-        skipped=len(invalid),
-        skipped_examples=examples,
+        skipped_where=dropped,
     )
 
 

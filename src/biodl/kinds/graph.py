@@ -62,9 +62,18 @@ _GRAPH_SPACE: dict[str, ParamSpec] = {
 
 
 def read_graphs(
-    path: str, data: DataConfig | None = None, *, require_labels: bool = True
+    path: str,
+    data: DataConfig | None = None,
+    *,
+    require_labels: bool = True,
+    skip_invalid: bool | None = None,
+    skipped: list[str] | None = None,
 ) -> tuple[GraphSet, pd.DataFrame | None, list[str], pd.DataFrame | None]:
     """The graphs of a TU folder or a SMILES table, their labels, reading notes and side columns.
+
+    ``skip_invalid`` overrides ``--skip-invalid`` (``biodl inspect`` lists unreadable
+    molecules instead of stopping at the first); ``skipped``, when given, receives one
+    ``'line N: SMILES'`` (or ``'record N (line M)'``) per molecule dropped, in file order.
 
     Raises
     ------
@@ -82,7 +91,7 @@ def read_graphs(
     common: dict[str, Any] = {
         "label_columns": list(data.label_columns) if data is not None else [],
         "id_column": data.id_column if data is not None else None,
-        "skip_invalid": options.skip_invalid,
+        "skip_invalid": options.skip_invalid if skip_invalid is None else skip_invalid,
         "require_labels": require_labels,
     }
     table = None
@@ -91,11 +100,13 @@ def read_graphs(
     elif looks_like_smiles_table(Path(path)):
         table = read_smiles_table(path, smiles_column=options.smiles_column, **common)
     if table is not None:
+        if skipped is not None:
+            skipped += table.skipped_where
         notes = []
         if table.skipped:
             notes.append(
                 f"{path}: {table.skipped} molecules that RDKit cannot read were dropped "
-                f"(--skip-invalid; e.g. {', '.join(table.skipped_examples[:3])})"
+                f"(--skip-invalid; e.g. {', '.join(table.skipped_where[:3])})"
             )
         return table.graphs, table.labels, notes, table.side
     raise DataError(
@@ -296,10 +307,14 @@ class GraphKind:
 
         parts: dict[str, GraphSet] = {}
         labels: dict[str, pd.DataFrame | None] = {}
+        unreadable: dict[str, list[str]] = {}
         for name, path in (("train", data.train), ("valid", data.valid), ("test", data.test)):
             if path:
-                parts[name], labels[name], _, _ = read_graphs(path, data, require_labels=False)
-        return inspect_graphs(parts, labels, task=data.task)
+                unreadable[name] = []
+                parts[name], labels[name], _, _ = read_graphs(
+                    path, data, require_labels=False, skip_invalid=True, skipped=unreadable[name]
+                )
+        return inspect_graphs(parts, labels, task=data.task, unreadable=unreadable)
 
 
 def fit_graph_inputs(train: GraphSet) -> dict[str, Any]:

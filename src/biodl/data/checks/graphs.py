@@ -6,6 +6,11 @@ their canonical SMILES are equal (RDKit); two other graphs when they list the sa
 in the same order and the same set of edges with the same codes (no search for isomorphisms:
 graphs renumbered differently count as different).
 
+For molecules two more checks: rows RDKit cannot read (listed with their lines, where training
+stops at the first), and molecules whose canonical SMILES differ but whose standard InChIKeys
+are equal (tautomers, charge-separated and neutral forms of one compound): within a part they
+are repeated measurements, across parts a leak the SMILES comparison misses.
+
 Examples
 --------
 >>> import numpy as np
@@ -19,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -40,7 +45,14 @@ from biodl.data.checks.result import (
 )
 from biodl.data.graphs import GraphSet
 
-__all__ = ["GRAPHS", "GraphPart", "graph_hashes", "inspect_graphs"]
+__all__ = [
+    "GRAPHS",
+    "GraphPart",
+    "graph_hashes",
+    "inchikey_findings",
+    "inspect_graphs",
+    "unreadable_findings",
+]
 
 GRAPHS = KindTerms(
     "graph",
@@ -148,6 +160,77 @@ def _part_findings(part: GraphPart, first: bool) -> list[Finding]:
     ]
 
 
+def unreadable_findings(
+    unreadable: Mapping[str, Sequence[str]], sizes: Mapping[str, int]
+) -> list[Finding]:
+    """One warning per part with rows RDKit cannot read, with the first few of them."""
+    out = []
+    for name, where in unreadable.items():
+        if where:
+            total = sizes.get(name, 0) + len(where)
+            more = "; ..." if len(where) > N_EXAMPLES else ""
+            out.append(
+                Finding(
+                    "warning",
+                    f"{name}: {len(where)} of {total} molecules cannot be read by RDKit "
+                    f"({'; '.join(where[:N_EXAMPLES])}{more}).",
+                    "Correct or remove those rows; `biodl train` stops at the first of them unless "
+                    "--skip-invalid drops them (the run's notes then give the count).",
+                    "unreadable_molecules",
+                )
+            )
+    return out
+
+
+def inchikey_findings(parts: Mapping[str, GraphSet]) -> list[Finding]:
+    """Molecules with different canonical SMILES but one standard InChIKey, within and across
+    parts (RDKit's InChI; molecules whose InChI fails are left out)."""
+    from biodl.data.molecules import rdkit_chem
+
+    if not all(g.smiles is not None for g in parts.values()):
+        return []
+    chem = rdkit_chem()
+    seen: dict[str, list[tuple[str, str, str]]] = {}  # key -> (part, id, canonical SMILES)
+    for name, graphs in parts.items():
+        for gid, smiles in zip(graphs.ids, graphs.smiles or [], strict=True):
+            mol = chem.MolFromSmiles(smiles)
+            key = chem.MolToInchiKey(mol) if mol is not None else ""
+            if key:
+                seen.setdefault(key, []).append((name, gid, smiles))
+    groups = [g for g in seen.values() if len({s for _, _, s in g}) > 1]
+    within = [g for g in groups if len({p for p, _, _ in g}) == 1]
+    across = [g for g in groups if len({p for p, _, _ in g}) > 1]
+
+    def show(group: list[tuple[str, str, str]]) -> str:
+        return " = ".join(f"{p}:{i} {s}" for p, i, s in group[:3])
+
+    out = []
+    if across:
+        out.append(
+            Finding(
+                "warning",
+                f"{len(across)} compounds appear in more than one part under different SMILES "
+                "(same standard InChIKey), e.g. "
+                f"{'; '.join(show(g) for g in across[:N_EXAMPLES])}.",
+                "These are one compound written two ways (tautomers, charge forms): remove them "
+                "from the evaluation parts, or split with --split scaffold.",
+                "inchikey_overlap",
+            )
+        )
+    if within:
+        out.append(
+            Finding(
+                "info",
+                f"{len(within)} compounds appear more than once within a part under different "
+                f"SMILES (same standard InChIKey), e.g. "
+                f"{'; '.join(show(g) for g in within[:N_EXAMPLES])}.",
+                "Check whether their labels agree; keep one row per compound or average them.",
+                "inchikey_duplicates",
+            )
+        )
+    return out
+
+
 def _summarise(
     name: str, graphs: GraphSet, labels: pd.DataFrame | None, hashes: list[bytes], task: str | None
 ) -> GraphPart:
@@ -177,6 +260,7 @@ def inspect_graphs(
     labels: Mapping[str, pd.DataFrame | None],
     *,
     task: str = "auto",
+    unreadable: Mapping[str, Sequence[str]] | None = None,
 ) -> Inspection:
     """Summarise graphs before training and list what to fix.
 
@@ -187,6 +271,9 @@ def inspect_graphs(
     labels : mapping of str to DataFrame or None
         The label table of each part (None when unlabelled).
     task : {"auto", "binary", "multiclass", "multilabel", "regression"}, default "auto"
+    unreadable : mapping of str to sequence of str, optional
+        Per part, the molecules RDKit could not read (``'line N: SMILES'``), dropped from
+        ``parts`` by the reader.
 
     Returns
     -------
@@ -226,5 +313,7 @@ def inspect_graphs(
         overlaps,
         identity=identity,
         part_findings=_part_findings,
+        before=unreadable_findings(unreadable or {}, {n: len(g) for n, g in parts.items()}),
+        after=inchikey_findings(parts),
         figures=figures,
     )
