@@ -61,6 +61,9 @@ _EXPORTS = {
     "RecordSet": "biodl.data.records",
     "read_outcomes": "biodl.data.outcomes",
     "summary_features": "biodl.data.summary",
+    # molecules and graphs
+    "GraphClassifier": "biodl.estimators.graph",
+    "GraphRegressor": "biodl.estimators.graph",
 }
 
 __all__ = [
@@ -72,6 +75,8 @@ __all__ = [
     "DataError",
     "DenseMLP",
     "ExpressionSet",
+    "GraphClassifier",
+    "GraphRegressor",
     "PreprocessOptions",
     "RecordSet",
     "RunConfig",

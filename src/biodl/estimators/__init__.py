@@ -1,4 +1,4 @@
-"""scikit-learn estimators on the pipeline: sequences and regular time series.
+"""scikit-learn estimators on the pipeline: sequences, regular time series, molecules and graphs.
 
 Examples
 --------
@@ -7,14 +7,18 @@ Examples
 2
 """
 
+from biodl.estimators.graph import GraphClassifier, GraphRegressor, as_graphs
 from biodl.estimators.sequence import SequenceClassifier, SequenceRegressor, as_sequences
 from biodl.estimators.timeseries import TimeSeriesClassifier, TimeSeriesRegressor, as_timeseries
 
 __all__ = [
+    "GraphClassifier",
+    "GraphRegressor",
     "SequenceClassifier",
     "SequenceRegressor",
     "TimeSeriesClassifier",
     "TimeSeriesRegressor",
+    "as_graphs",
     "as_sequences",
     "as_timeseries",
 ]
