@@ -187,14 +187,14 @@ def capacity_hint(path: Path, gzipped: bool) -> int:
 
 def letter_message(letter: str, alphabet: Alphabet) -> str:
     """What is wrong with a letter outside ``alphabet``, what is allowed, and the fix."""
-    shown = letter if letter.isprintable() else repr(letter)
+    shown = f"'{letter}'" if letter.isprintable() else repr(letter)
     fix = (
         "Use --alphabet protein if these are amino acids."
         if alphabet.name != "protein"
         else ("Remove gaps, stop codons and other symbols from the sequences.")
     )
     return (
-        f"sequence contains '{shown}', which is not a {alphabet.name.upper()} "
+        f"sequence contains {shown}, which is not a {alphabet.name.upper()} "
         f"letter (allowed: {_ALLOWED[alphabet.name]}). {fix}"
     )
 
