@@ -43,7 +43,8 @@ from biodl.data.image_decode import (
     match_channels,
 )
 from biodl.data.image_paths import PackedStrings
-from biodl.data.input_files import file_bytes, head, seekable
+from biodl.data.input_files import file_bytes, head
+from biodl.data.npz import npz_names, read_npz
 from biodl.errors import DataError
 
 __all__ = [
@@ -208,8 +209,7 @@ def is_image_npz(path: Path) -> bool:
     """True for an ``.npz`` holding ``train_images``."""
     if not (path.is_file() and path.suffix.lower() == ".npz"):
         return False
-    with np.load(seekable(path), allow_pickle=False) as data:
-        return "train_images" in data.files
+    return "train_images" in npz_names(path)
 
 
 def is_image_csv(path: Path) -> bool:
@@ -413,13 +413,12 @@ def read_image_npz(
         negative or non-integer, or valid/test labels above the largest training class.
     """
     source = str(path)
-    with np.load(seekable(path), allow_pickle=False) as data:
-        if "train_images" not in data.files:
-            raise DataError(
-                f"{source}: no 'train_images' array (found: {', '.join(data.files)}); expected "
-                "train_images, train_labels, val_images, val_labels, test_images, test_labels"
-            )
-        arrays = {k: data[k] for k in data.files}
+    arrays = read_npz(path, source, fix="save the arrays with numpy.savez")
+    if "train_images" not in arrays:
+        raise DataError(
+            f"{source}: no 'train_images' array (found: {', '.join(arrays)}); expected "
+            "train_images, train_labels, val_images, val_labels, test_images, test_labels"
+        )
     parts: dict[str, ImageSet | None] = {}
     top: int | None = None
     for part, key in NPZ_KEYS.items():

@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 from biodl.data._files import fail
-from biodl.data.input_files import file_bytes, seekable
+from biodl.data.input_files import file_bytes
+from biodl.data.npz import read_npz
 from biodl.errors import DataError
 
 __all__ = ["LABEL_NAMES", "TimeSeriesSet", "read_timeseries"]
@@ -399,13 +400,7 @@ def _npz_key(keys: list[str], stem: str, part: str | None) -> str | None:
 def _read_npz(
     path: Path, source: str, *, part: str | None, require_labels: bool, strict: bool
 ) -> TimeSeriesSet:
-    try:
-        with np.load(seekable(path), allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in archive.files}
-    except (ValueError, OSError, EOFError) as err:
-        raise fail(
-            source, f"cannot read the .npz archive ({err}); save it with numpy.savez"
-        ) from None
+    arrays = read_npz(path, source, fix="save it with numpy.savez")
     keys = list(arrays)
     x_key = _npz_key(keys, "x", part)
     if x_key is None:
