@@ -38,6 +38,19 @@ def test_csv_with_header_id_and_label(tmp_path):
     assert ts.labels["outcome"].tolist() == [0.5, 1.5]  # numeric labels stay numeric
 
 
+def test_csv_rows_shorter_than_the_header_are_padded(tmp_path):
+    # Missing trailing cells read as None and escaped as TypeError (found by fuzzing); they
+    # shorten the series as empty trailing cells do.
+    path = tmp_path / "short.csv"
+    path.write_text("id,label,t1,t2,t3\na,0,1,2,3\nb,1,4,5\nc,0,1\n")
+    ts = read_timeseries(path)
+    assert ts.lengths.tolist() == [3, 2, 1]
+    assert ts.labels["label"].tolist() == [0, 1, 0]
+    path.write_text("id,label,t1,t2,t3\na,0,1,2,3\nb\n")
+    with pytest.raises(DataError, match=r"short\.csv: line 3 is empty \(no values"):
+        read_timeseries(path)
+
+
 def test_npz_parts_and_channels(tmp_path):
     path = tmp_path / "data.npz"
     x = np.random.default_rng(0).normal(size=(4, 3, 7)).astype(np.float32)

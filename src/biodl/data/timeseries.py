@@ -367,7 +367,8 @@ def _read_headed(
     value_columns = [c for c in columns if c != id_name and c not in labels]
     if not value_columns:
         raise fail(source, "no value columns besides the id and label columns")
-    cells = table[value_columns].apply(lambda c: c.str.strip())
+    # A row shorter than the header reads None in its last cells: padding, like empty cells.
+    cells = table[value_columns].fillna("").apply(lambda c: c.str.strip())
     numeric = cells.replace("", "nan").apply(pd.to_numeric, errors="coerce")
     bad = numeric.isna() & ~cells.apply(lambda c: c.str.lower().isin(["", "nan", "na"]))
     if bad.to_numpy().any():
