@@ -130,3 +130,18 @@ def test_duplicate_ids_and_bad_lengths():
         TimeSeriesSet.from_array(np.zeros((2, 3)), ids=["a", "a"])
     with pytest.raises(DataError, match="lengths must hold 2 values"):
         TimeSeriesSet.from_array(np.zeros((2, 3)), lengths=[1, 9])
+
+
+def test_npz_arrays_of_other_shapes_and_types(tmp_path):
+    # Fuzzing found 3-D labels (ValueError from pandas) and text lengths escaping.
+    path = tmp_path / "d.npz"
+    np.savez(path, X=np.zeros((2, 3)), y=np.zeros((2, 1, 2)))
+    with pytest.raises(DataError, match=r"d\.npz array 'X': expected labels of shape \(n,\)"):
+        read_timeseries(path)
+    np.savez(path, X=np.zeros((2, 3)), y=np.zeros(()))
+    with pytest.raises(DataError, match=r"expected labels of shape .* got shape \(\)"):
+        read_timeseries(path)
+    for lengths in (np.array(["a", "b"]), np.array([-1, 2])):
+        np.savez(path, X=np.zeros((2, 3)), y=[0, 1], lengths=lengths)
+        with pytest.raises(DataError, match=r"lengths must hold 2 values .*none negative"):
+            read_timeseries(path)

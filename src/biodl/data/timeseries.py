@@ -118,11 +118,15 @@ class TimeSeriesSet:
         if lengths is None:
             lengths_array = _trailing_lengths(array)
         else:
-            lengths_array = np.asarray(lengths, dtype=np.int64).reshape(-1)
-            if len(lengths_array) != n or (lengths_array > array.shape[2]).any():
+            try:
+                lengths_array = np.asarray(lengths, dtype=np.int64).reshape(-1)
+            except (TypeError, ValueError, OverflowError):
+                lengths_array = np.full(n + 1, -1, dtype=np.int64)  # refused just below
+            wrong = (lengths_array > array.shape[2]) | (lengths_array < 0)
+            if len(lengths_array) != n or wrong.any():
                 raise DataError(
-                    f"{source}: lengths must hold {n} values of at most {array.shape[2]}; "
-                    "give one length per series"
+                    f"{source}: lengths must hold {n} values of at most {array.shape[2]} (whole "
+                    "numbers, none negative); give one length per series"
                 )
         frame = _label_frame(labels, n, source)
         return _finish(array, lengths_array, ids, frame, source, strict=strict)
@@ -220,6 +224,11 @@ def _label_frame(labels: Any, n: int, source: str) -> pd.DataFrame | None:
         frame = labels.reset_index(drop=True)
     else:
         values = np.asarray(labels)
+        if values.ndim not in (1, 2):
+            raise DataError(
+                f"{source}: expected labels of shape (n,) or (n, k), got shape {values.shape}; "
+                "give one label (or one row of labels) per series"
+            )
         if values.ndim == 1:
             frame = pd.DataFrame({"label": values})
         else:
