@@ -262,3 +262,29 @@ def test_packed_strings_sequence_and_errors() -> None:
         PackedStrings(np.zeros(3, np.uint8), np.array([0, 2]))
     with pytest.raises(ValueError, match="start at 0"):
         PackedStrings(np.zeros(3, np.uint8), np.array([1, 3]))
+
+
+def test_unparsable_csv_of_paths_is_a_data_error(tmp_path: Path) -> None:
+    # An empty CSV escaped as csv.Error "Could not determine delimiter" (found by fuzzing).
+    path = tmp_path / "images.csv"
+    path.write_text("")
+    with pytest.raises(DataError, match=r"images\.csv: (the file is empty|cannot parse)"):
+        read_image_csv(path)
+    path.write_bytes(b"path,label\n\xff.png,a\n")
+    with pytest.raises(DataError, match=r"images\.csv line 2: byte 11 is not valid UTF-8"):
+        read_image_csv(path)
+
+
+def test_npz_evaluation_images_without_labels_are_refused(tmp_path: Path) -> None:
+    # 'test_images' without 'test_labels' reached preparation and failed an assertion there
+    # (found by fuzzing).
+    from biodl.config import RunConfig
+    from biodl.kinds import prepare_run_data
+
+    path = tmp_path / "d.npz"
+    arrays = dict(np.load(_npz(path)))
+    del arrays["test_labels"]
+    np.savez(path, **arrays)
+    cfg = RunConfig.from_dict({"data": {"train": str(path)}})
+    with pytest.raises(DataError, match=r"d\.npz: there are 'test_images' but no 'test_labels'"):
+        prepare_run_data(cfg, seed=0)

@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import io
 import os
@@ -113,7 +114,7 @@ def parse_csv(data: bytes, source: str, **options: Any) -> pd.DataFrame:
         raise fail(source, "the file is empty; expected a header line and rows.") from None
     except UnicodeDecodeError:
         raise _not_utf8(data, source) from None
-    except (pd.errors.ParserError, ValueError, OverflowError) as err:
+    except (pd.errors.ParserError, csv.Error, ValueError, OverflowError) as err:
         reason = " ".join(str(err).split())[:300]
         raise fail(
             source, f"cannot parse the table ({reason}). Check the separator and quoting."

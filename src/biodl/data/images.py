@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from biodl.data._files import parse_csv
 from biodl.data.image_decode import (
     IMAGE_SUFFIXES,
     array_to_chw,
@@ -334,8 +335,8 @@ def read_image_csv(
         a missing extra column.
     """
     source = Path(path)
-    table = pd.read_csv(
-        io.BytesIO(file_bytes(source)), sep=None, engine="python", dtype=str, keep_default_na=False
+    table = parse_csv(
+        file_bytes(source), str(source), sep=None, engine="python", dtype=str, keep_default_na=False
     )
     column = _path_column(table, path_column)
     if column is None:
