@@ -270,6 +270,9 @@ def test_unparsable_csv_of_paths_is_a_data_error(tmp_path: Path) -> None:
     path.write_text("")
     with pytest.raises(DataError, match=r"images\.csv: (the file is empty|cannot parse)"):
         read_image_csv(path)
+    path.write_text("path,label\n")  # escaped as IndexError
+    with pytest.raises(DataError, match=r"images\.csv: the table has a header but no rows"):
+        read_image_csv(path)
     path.write_bytes(b"path,label\n\xff.png,a\n")
     with pytest.raises(DataError, match=r"images\.csv line 2: byte 11 is not valid UTF-8"):
         read_image_csv(path)

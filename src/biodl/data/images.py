@@ -338,6 +338,10 @@ def read_image_csv(
     table = parse_csv(
         file_bytes(source), str(source), sep=None, engine="python", dtype=str, keep_default_na=False
     )
+    if table.empty:
+        raise DataError(
+            f"{source}: the table has a header but no rows; expected one image path per row"
+        )
     column = _path_column(table, path_column)
     if column is None:
         raise DataError(
