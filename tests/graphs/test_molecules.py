@@ -147,3 +147,27 @@ def test_sdf_with_property_fields(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"m.sdf record 2 \(line \d+\): RDKit cannot read"):
         read_sdf(path)
     assert read_sdf(path, skip_invalid=True).skipped == 1
+
+
+def test_files_without_molecules_are_refused(tmp_path: Path) -> None:
+    # A header-only table escaped as IndexError, an empty SDF as RDKit's OSError, and inspect
+    # failed on zero molecules (found by fuzzing).
+    from biodl.data.sdf import read_sdf
+
+    table = tmp_path / "m.csv"
+    table.write_text("id,smiles,active\n")
+    with pytest.raises(DataError, match=r"m\.csv: no molecules to read \(0 rows, 0 unparseable"):
+        read_smiles_table(table)
+    table.write_text("id,smiles,active\na,C1CC,1\n")
+    with pytest.raises(DataError, match=r"m\.csv: no molecules to read \(1 rows, 1 unparseable"):
+        read_smiles_table(table, skip_invalid=True)
+    sdf = tmp_path / "m.sdf"
+    sdf.write_text("")
+    with pytest.raises(DataError, match=r"m\.sdf: cannot read as an SDF file \(.*Invalid input"):
+        read_sdf(sdf)
+    sdf.write_text("garbage\n$$$$\n")
+    with pytest.raises(DataError, match=r"m\.sdf: no molecules to read \(1 records, 1 unread"):
+        read_sdf(sdf, skip_invalid=True)
+    table.write_text("id,smiles,active\n")
+    with pytest.raises(DataError, match=r"m\.csv: no molecules to read"):
+        biodl.inspect(table)

@@ -74,7 +74,14 @@ def read_sdf(
     rows: list[dict[str, Any]] = []
     smiles: list[str] = []
     bad: list[int] = []
-    for k, mol in enumerate(chem.SDMolSupplier(source, removeHs=True)):
+    try:
+        supplier = chem.SDMolSupplier(source, removeHs=True)
+    except OSError as err:  # RDKit refuses an empty file as "Invalid input file"
+        raise DataError(
+            f"{source}: cannot read as an SDF file ({' '.join(str(err).split())}); expected "
+            "molecule records each ending with a '$$$$' line"
+        ) from None
+    for k, mol in enumerate(supplier):
         if mol is None:
             bad.append(k)
             smiles.append("")
@@ -90,6 +97,11 @@ def read_sdf(
             "or pass --skip-invalid to drop unreadable molecules"
         )
     readable = [k for k in range(len(rows)) if k not in set(bad)]
+    if not readable:
+        raise DataError(
+            f"{source}: no molecules to read ({len(rows)} records, {len(bad)} unreadable); "
+            "expected molecule records each ending with a '$$$$' line"
+        )
     table = pd.DataFrame([rows[k] for k in readable]).astype(str).replace("nan", "")
     if "_title" not in table:
         table["_title"] = ""
