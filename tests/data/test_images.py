@@ -291,3 +291,20 @@ def test_npz_evaluation_images_without_labels_are_refused(tmp_path: Path) -> Non
     cfg = RunConfig.from_dict({"data": {"train": str(path)}})
     with pytest.raises(DataError, match=r"d\.npz: there are 'test_images' but no 'test_labels'"):
         prepare_run_data(cfg, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        (np.zeros((4, 0, 9), np.uint8), r"images of 0x9 pixels have no pixels"),
+        (np.full((4, 8, 8), np.nan), r"some pixel values are NaN or infinite"),
+        (np.zeros((4, 8, 8), np.complex64), r"pixel values of type complex64 are not real"),
+        (np.full((4, 8, 8), "a"), r"pixel values of type <U1 are not real numbers"),
+    ],
+)
+def test_npz_images_without_usable_pixels(tmp_path: Path, images: np.ndarray, message: str):
+    # Zero-height images escaped as torch's RuntimeError (found by fuzzing); NaN pixels would
+    # have reached training.
+    path = _npz(tmp_path / "d.npz", train_images=images, train_labels=np.arange(4) % 2)
+    with pytest.raises(DataError, match=rf"d\.npz 'train_images': {message}"):
+        read_image_npz(path)
