@@ -171,3 +171,19 @@ def test_files_without_molecules_are_refused(tmp_path: Path) -> None:
     table.write_text("id,smiles,active\n")
     with pytest.raises(DataError, match=r"m\.csv: no molecules to read"):
         biodl.inspect(table)
+
+
+def test_sdf_fields_that_are_not_utf8_name_the_record(tmp_path: Path) -> None:
+    # RDKit's UnicodeDecodeError escaped (found by fuzzing).
+    from biodl.data.sdf import read_sdf
+
+    path = tmp_path / "m.sdf"
+    with Chem.SDWriter(str(path)) as writer:
+        for k, smiles in enumerate(("CCO", "CCN")):
+            mol = Chem.MolFromSmiles(smiles)
+            mol.SetProp("_Name", f"m{k}")
+            mol.SetProp("label", str(k))
+            writer.write(mol)
+    path.write_bytes(path.read_bytes().replace(b"m1\n", b"m\x831\n"))
+    with pytest.raises(DataError, match=r"m\.sdf record 2 \(line \d+\): its title or a property"):
+        read_sdf(path)

@@ -87,8 +87,15 @@ def read_sdf(
             smiles.append("")
             rows.append({})
             continue
-        rows.append(mol.GetPropsAsDict(includePrivate=False, includeComputed=False))
-        rows[-1]["_title"] = mol.GetProp("_Name") if mol.HasProp("_Name") else ""
+        try:  # RDKit decodes the title and the fields as UTF-8 when they are asked for
+            rows.append(mol.GetPropsAsDict(includePrivate=False, includeComputed=False))
+            rows[-1]["_title"] = mol.GetProp("_Name") if mol.HasProp("_Name") else ""
+        except UnicodeDecodeError:
+            line = starts[k] if k < len(starts) else "?"
+            raise DataError(
+                f"{source} record {k + 1} (line {line}): its title or a property field is not "
+                "UTF-8 text; save the file as UTF-8"
+            ) from None
         smiles.append(chem.MolToSmiles(mol))
     where = [f"record {k + 1} (line {starts[k] if k < len(starts) else '?'})" for k in bad]
     if bad and not skip_invalid:
