@@ -51,6 +51,17 @@ def test_csv_rows_shorter_than_the_header_are_padded(tmp_path):
         read_timeseries(path)
 
 
+def test_byte_order_mark_and_labels_without_values(tmp_path):
+    # A BOM was read as part of the first label, and lines of labels alone escaped as
+    # ValueError from numpy (found by fuzzing).
+    path = tmp_path / "toy_TRAIN.txt"
+    path.write_bytes(b"\xef\xbb\xbf1 0.1 0.2\n2 0.3 0.4\n")
+    assert read_timeseries(path).labels["label"].tolist() == ["1", "2"]
+    path.write_text("1\n2\n")
+    with pytest.raises(DataError, match=r"toy_TRAIN\.txt: line 1 is empty \(no values; 2 such"):
+        read_timeseries(path)
+
+
 def test_npz_parts_and_channels(tmp_path):
     path = tmp_path / "data.npz"
     x = np.random.default_rng(0).normal(size=(4, 3, 7)).astype(np.float32)

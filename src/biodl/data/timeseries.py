@@ -289,7 +289,7 @@ def _read_text(
     strict: bool,
     extra_columns: list[str],
 ) -> TimeSeriesSet:
-    text = file_bytes(path).decode("utf-8", errors="strict")
+    text = file_bytes(path).decode("utf-8-sig", errors="strict")  # without a byte-order mark
     rows = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
     if not rows:
         raise DataError(f"{source}: the file is empty; expected one series per line")
@@ -322,6 +322,8 @@ def _read_text(
 
 
 def _trailing_lengths(array: np.ndarray) -> np.ndarray:
+    if not array.shape[2]:  # no values at all: every series is empty
+        return np.zeros(len(array), dtype=np.int64)
     present = ~np.isnan(array).all(axis=1)
     last = array.shape[2] - np.argmax(present[:, ::-1], axis=1)
     return np.where(present.any(axis=1), last, 0).astype(np.int64)
