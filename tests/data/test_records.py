@@ -128,6 +128,8 @@ def test_bad_files_name_the_file_and_line(tmp_path, physionet, rows, match):
     [
         (b"00:00,Age,54\n00:\xe87,HR,73\n", r"bad\.txt line 3: the row is not valid UTF-8"),
         (b"00:00,Age,54\n00:07,HR,73,1,2\n", r"bad\.txt line 3: cannot parse the row \(.*"),
+        # an open quote joined lines, which escaped as IndexError
+        (b'00:00,Age,54\n00:07,"HR,73\n00:09,HR,7"5\n', r"bad\.txt line 3: a double quote"),
     ],
 )
 def test_unreadable_rows_name_the_record_file_and_line(physionet, rows, match):

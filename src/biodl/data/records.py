@@ -324,6 +324,14 @@ def _parse_rows(
         )
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise _row_error(err, buffer, where, record, line) from None
+    if len(frame) != len(record):  # a quote joined lines into one field
+        quote = buffer.find(b'"')
+        row = buffer.count(b"\n", 0, quote) if quote >= 0 else -1
+        place = f"{where[record[row]]} line {line[row]}" if 0 <= row < len(record) else where[0]
+        raise DataError(
+            f'{place}: a double quote (") starts a field that runs over the following lines; '
+            "remove the quote or close it on the same line"
+        )
     if clock:
         _require_numeric(frame, ["h", "m"], where, record, line, "a time as hh:mm")
         bad = frame["m"].isna() & frame["name"].notna()
