@@ -158,8 +158,8 @@ def median_bandwidth(X: np.ndarray, *, seed: int = 0) -> float:
     Computed on at most :data:`MAX_MMD_ROWS` rows; 1 when every distance is 0.
     """
     rows = subsample_rows(X, MAX_MMD_ROWS, seed)
-    d = _sq_distances(rows, rows)[np.triu_indices(len(rows), k=1)]
-    h = float(np.sqrt(np.median(d))) if d.size else 0.0
+    d = np.sqrt(_sq_distances(rows, rows)[np.triu_indices(len(rows), k=1)])
+    h = float(np.median(d)) if d.size else 0.0
     return h if h > 0 else 1.0
 
 

@@ -241,7 +241,7 @@ class Sampler:
             unknown = self.classes_[codes] != wanted
             if unknown.any():
                 raise DataError(
-                    f"labels: class {wanted[unknown][0]!r} was not in the training labels "
+                    f"labels: class {wanted[unknown][0].tolist()!r} was not in the training labels "
                     f"{self.classes_.tolist()}. Ask only for trained classes."
                 )
             return codes.astype(np.int64)
