@@ -15,7 +15,7 @@ from biodl.evaluation.fidelity import (
     per_feature_distances,
     prdc,
 )
-from biodl.evaluation.synthetic_space import FeatureSpace
+from biodl.evaluation.synthetic_space import MAX_FEATURES, FeatureSpace
 
 
 def test_ks_and_wasserstein_match_scipy_with_ties():
@@ -106,17 +106,26 @@ def test_prdc_too_few_rows_is_nan():
     assert np.isnan(p.coverage)
 
 
-def test_feature_space_log_for_counts_and_pca_size():
+def test_feature_space_log_for_counts_and_pca_only_with_enough_rows():
     rng = np.random.default_rng(5)
     counts = rng.poisson(3.0, size=(30, 80))
-    space = FeatureSpace.fit(counts)
-    assert space.log1p and space.n_components == 29  # min(50, n - 1, p)
-    z = space.standardise(counts)
+    wide = FeatureSpace.fit(counts)  # 30 rows < 10 per feature: standardised features
+    assert wide.log1p and wide.pca is None and wide.n_components == 80
+    z = wide.standardise(counts)
     np.testing.assert_allclose(z.mean(axis=0), 0, atol=1e-10)
-    assert space.transform(counts[:5]).shape == (5, 29)
-    signed = FeatureSpace.fit(rng.normal(size=(100, 60)))
-    assert not signed.log1p and signed.n_components == 50
-    assert np.isfinite(space.transform(-np.ones((2, 80)))).all()  # negative synthetic values
+    assert np.array_equal(wide.transform(counts[:5]), z[:5])
+    assert np.isfinite(wide.transform(-np.ones((2, 80)))).all()  # negative synthetic values
+    tall = FeatureSpace.fit(rng.normal(size=(700, 60)) * np.linspace(1, 2, 60))
+    assert not tall.log1p and tall.pca is not None and tall.n_components == 50
+    assert tall.features[0] == 59  # most variable first
+    assert tall.transform(np.zeros((3, 60))).shape == (3, 50)
+
+
+def test_feature_space_keeps_the_most_variable_features():
+    X = np.random.default_rng(7).normal(size=(20, 2500)) * np.r_[np.ones(2400), np.full(100, 5.0)]
+    space = FeatureSpace.fit(X)
+    assert len(space.features) == MAX_FEATURES
+    assert set(range(2400, 2500)) <= set(space.features[:100].tolist())
 
 
 def test_feature_space_with_an_embedding():

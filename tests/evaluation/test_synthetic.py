@@ -10,7 +10,7 @@ from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
 from biodl.errors import ConfigError, DataError
 from biodl.evaluation.privacy import diversity, exact_copies, privacy
-from biodl.evaluation.samplers import CopyTraining, GaussianCopula, Samples
+from biodl.evaluation.samplers import CopyTraining, GaussianCopula, IndependentMarginals, Samples
 from biodl.evaluation.synthetic import (
     SelectionScore,
     compare_samplers,
@@ -86,6 +86,18 @@ def test_evaluate_without_labels_and_with_images():
     )
     assert embedded.space.n_components == 4
     assert embedded.metrics["exact_copy_fraction"] == 1.0  # judged on the raw rows
+
+
+def test_membership_attack_is_fair_with_far_more_features_than_rows():
+    """25 training rows x 600 features: a PCA fitted on the training rows would make them look
+    closer to everything (membership AUROC near 0 for a sampler that knows no members)."""
+    rng = np.random.default_rng(7)
+    factors = rng.normal(size=(45, 3)) @ rng.normal(size=(3, 600))
+    X = factors + rng.normal(size=(45, 600))
+    q = evaluate_synthetic(X[:25], X[25:], IndependentMarginals().fit(X[:25]).sample(25).X)
+    assert q.space.pca is None
+    assert 0.25 < q.metrics["membership_auroc"] < 0.75
+    assert 0.7 < q.metrics["dcr_ratio"] < 1.5
 
 
 def test_utility_matches_sklearn_and_handles_one_synthetic_class():

@@ -48,8 +48,8 @@ __all__ = [
 MAX_MMD_ROWS = 2000
 #: Rows of each set used by :func:`prdc` (seeded subsample above it).
 MAX_PRDC_ROWS = 5000
-#: Features used by :func:`correlation_distance` (the most variable real ones above it): the
-#: correlation matrix is quadratic in features.
+#: Features used by :func:`correlation_distance` (the first ones): the correlation matrix is
+#: quadratic in features.
 MAX_CORRELATION_FEATURES = 1000
 
 
@@ -134,14 +134,15 @@ def correlation_distance(real: np.ndarray, synthetic: np.ndarray) -> float:
 
     ``d = sqrt( mean_{i<j} (r_ij - s_ij)^2 )`` with ``r``, ``s`` the correlation matrices of
     ``real`` and ``synthetic`` (a constant column correlates 0). In correlation units: 0 =
-    the same dependence, 2 = the largest possible. Columns past
-    :data:`MAX_CORRELATION_FEATURES` are dropped, keeping the most variable real ones.
+    the same dependence, 2 = the largest possible. Only the first
+    :data:`MAX_CORRELATION_FEATURES` columns are used (order columns by importance, as
+    :meth:`~biodl.evaluation.synthetic_space.FeatureSpace.standardise` does: most variable
+    first); NaN with fewer than two columns.
     """
     if real.shape[1] < 2:
         return float("nan")
-    if real.shape[1] > MAX_CORRELATION_FEATURES:
-        keep = np.sort(np.argsort(-real.var(axis=0), kind="stable")[:MAX_CORRELATION_FEATURES])
-        real, synthetic = real[:, keep], synthetic[:, keep]
+    real = real[:, :MAX_CORRELATION_FEATURES]
+    synthetic = synthetic[:, :MAX_CORRELATION_FEATURES]
     upper = np.triu_indices(real.shape[1], k=1)
     diff = _correlation(real)[upper] - _correlation(synthetic)[upper]
     return float(np.sqrt(np.mean(diff**2)))

@@ -37,6 +37,7 @@ from threadpoolctl import threadpool_limits
 __all__ = [
     "DETECTION_FOLDS",
     "ONE_THREAD_ROWS",
+    "WIDE_FEATURES",
     "ModelFactory",
     "Utility",
     "default_detector",
@@ -48,6 +49,9 @@ __all__ = [
 #: Folds of the detection classifier's cross-validation (fewer when a set is smaller).
 DETECTION_FOLDS = 5
 
+#: Feature count above which :func:`default_detector` is linear (the PCA space has at most 50).
+WIDE_FEATURES = 50
+
 #: Below this many rows the detector runs on one thread: OpenMP start-up and contention cost
 #: more than the work (measured: 0.3 s CPU on one thread vs 4 s on two busy cores, 600 rows).
 ONE_THREAD_ROWS = 20000
@@ -56,9 +60,17 @@ ONE_THREAD_ROWS = 20000
 ModelFactory = Callable[[], Any]
 
 
-def default_detector(n_rows: int) -> HistGradientBoostingClassifier:
-    """Histogram gradient boosting; leaves of ``max(2, min(20, n_rows // 20))`` rows, so that
-    a few dozen rows can still be split."""
+def default_detector(n_rows: int, n_features: int) -> Any:
+    """The default real-vs-synthetic classifier for ``n_rows`` training rows.
+
+    Histogram gradient boosting (leaves of ``max(2, min(20, n_rows // 20))`` rows, so that a
+    few dozen rows can still be split) in a space of at most :data:`WIDE_FEATURES` features
+    (the PCA space); above it (the standardised features of a set with few rows and many
+    features) an L2-penalised logistic regression on standardised inputs: trees on a few
+    dozen rows split on noise there, and every boosting round scans thousands of features.
+    """
+    if n_features > WIDE_FEATURES:
+        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
     return HistGradientBoostingClassifier(
         min_samples_leaf=max(2, min(20, n_rows // 20)), random_state=0
     )
@@ -85,7 +97,7 @@ def detection_auroc(
         Held-out real rows and synthetic rows in the same feature space.
     detector : callable, optional
         Returns an unfitted classifier with ``predict_proba``; default
-        :func:`default_detector` (histogram gradient boosting).
+        :func:`default_detector` (gradient boosting; logistic regression on wide inputs).
     folds : int, default 5
         Stratified folds (at most the size of the smaller set); the out-of-fold scores of all
         rows give one AUROC.
@@ -111,7 +123,7 @@ def detection_auroc(
     threads = 1 if len(X) < ONE_THREAD_ROWS else None
     with threadpool_limits(limits=threads, user_api="openmp"):
         for train, test in splitter.split(X, y):
-            model = detector() if detector is not None else default_detector(len(train))
+            model = detector() if detector is not None else default_detector(len(train), X.shape[1])
             model.fit(X[train], y[train])
             scores[test] = model.predict_proba(X[test])[:, 1]
     return float(roc_auc_score(y, scores))
