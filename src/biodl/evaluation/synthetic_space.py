@@ -167,7 +167,7 @@ class FeatureSpace:
         scale = np.where(scale > 0, scale, 1.0)
         pca = None
         if len(values) >= ROWS_PER_FEATURE * values.shape[1]:
-            d = min(n_components, values.shape[1])
+            d = min(n_components, values.shape[1], len(values))
             pca = PCA(n_components=d, random_state=seed).fit((values - mean) / scale)
         return cls(tuple(arr.shape[1:]), use_log, keep, mean, scale, pca, embed)
 
