@@ -89,15 +89,16 @@ def test_evaluate_without_labels_and_with_images():
 
 
 def test_membership_attack_is_fair_with_far_more_features_than_rows():
-    """25 training rows x 600 features: a PCA fitted on the training rows would make them look
-    closer to everything (membership AUROC near 0 for a sampler that knows no members)."""
-    rng = np.random.default_rng(7)
-    factors = rng.normal(size=(45, 3)) @ rng.normal(size=(3, 600))
-    X = factors + rng.normal(size=(45, 600))
-    q = evaluate_synthetic(X[:25], X[25:], IndependentMarginals().fit(X[:25]).sample(25).X)
+    """30 training rows x 1,000 heavy-tailed features. A PCA fitted on the training rows would
+    make them look closer to everything: membership AUROC 0.11 (0.11-0.27 over 4 seeds) for a
+    sampler that knows no members; in the standardised space it is 0.60 (0.60-0.79: the
+    marginals sampler reuses training values, a small real leak)."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_t(3, size=(60, 1000)) + rng.normal(size=(60, 1)) * np.linspace(0, 3, 1000)
+    q = evaluate_synthetic(X[:30], X[30:], IndependentMarginals().fit(X[:30]).sample(30).X)
     assert q.space.pca is None
-    assert 0.25 < q.metrics["membership_auroc"] < 0.75
-    assert 0.7 < q.metrics["dcr_ratio"] < 1.5
+    assert 0.45 < q.metrics["membership_auroc"] < 0.9
+    assert 0.8 < q.metrics["dcr_ratio"] < 1.5
 
 
 def test_utility_matches_sklearn_and_handles_one_synthetic_class():
