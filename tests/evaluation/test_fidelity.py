@@ -31,7 +31,7 @@ def test_ks_and_wasserstein_match_scipy_with_ties():
 def test_per_feature_table_scales_and_sorts():
     rng = np.random.default_rng(1)
     real = rng.normal(size=(80, 3)) * [1.0, 10.0, 1.0]
-    synth = real + [0.0, 0.0, 3.0]
+    synth = real + np.array([0.0, 0.0, 3.0])
     table = per_feature_distances(real, synth, scale=np.array([1.0, 10.0, 2.0]), names=list("abc"))
     assert table["feature"].iloc[0] == "c"  # the shifted feature first
     row = table.set_index("feature").loc["c"]

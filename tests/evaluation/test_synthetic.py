@@ -107,7 +107,12 @@ def test_utility_matches_sklearn_and_handles_one_synthetic_class():
     real = LogisticRegression(max_iter=2000).fit(X[:150], y[:150])
     assert u.trtr == pytest.approx(accuracy_score(y[200:], real.predict(X[200:])), abs=0.02)
     collapsed = utility(
-        X[:150], y[:150], X[150:160], np.zeros(10, int), X[200:], y[200:],
+        X[:150],
+        y[:150],
+        X[150:160],
+        np.zeros(10, int),
+        X[200:],
+        y[200:],
         metric=balanced_accuracy_score,
     )
     assert collapsed.tstr == pytest.approx(0.5)  # always the one class
@@ -157,6 +162,8 @@ def test_bad_input_raises_named_errors():
         evaluate_synthetic(X[:30], X[30:31], X)
     with pytest.raises(DataError, match=r"y_synthetic: expected one label per row, shape \(60,\)"):
         evaluate_synthetic(X[:30], X[30:], X, y_synthetic=y[:5])
+    with pytest.raises(DataError, match="feature_names: expected 6 names, one per feature, got 2"):
+        evaluate_synthetic(X[:30], X[30:], X, feature_names=["a", "b"])
     with pytest.raises(ConfigError, match="k: expected a positive number of neighbours"):
         evaluate_synthetic(X[:30], X[30:], X, k=0)
     with pytest.raises(DataError, match="real_train: expected at least one row"):

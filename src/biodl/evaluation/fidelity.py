@@ -102,8 +102,9 @@ def per_feature_distances(
     Returns
     -------
     pandas.DataFrame
-        Columns ``feature, ks, wasserstein, mean_real, mean_synthetic, std_real,
-        std_synthetic``, sorted by decreasing KS (the most different features first).
+        Columns ``feature, index`` (the column in the rows), ``ks, wasserstein, mean_real,
+        mean_synthetic, std_real, std_synthetic``, sorted by decreasing KS (the most
+        different features first).
     """
     p = real.shape[1]
     unit = np.ones(p) if scale is None else np.where(scale > 0, scale, 1.0)
@@ -111,6 +112,7 @@ def per_feature_distances(
     table = pd.DataFrame(
         {
             "feature": names if names is not None else [f"feature_{j}" for j in range(p)],
+            "index": np.arange(p),
             "ks": ks,
             "wasserstein": wd / unit,
             "mean_real": real.mean(axis=0),

@@ -172,12 +172,17 @@ def evaluate_synthetic(
             f"real_holdout: expected at least 2 held-out real rows, got {len(holdout)}. "
             "Hold out more real rows before fitting the generator."
         )
+    flat_t, flat_h, flat_s = (rows_2d(x) for x in (train, holdout, synth))
+    if feature_names is not None and len(feature_names) != flat_t.shape[1]:
+        raise DataError(
+            f"feature_names: expected {flat_t.shape[1]} names, one per feature, got "
+            f"{len(feature_names)}."
+        )
     y_tr = _check_labels(y_train, len(train), "y_train")
     y_ho = _check_labels(y_holdout, len(holdout), "y_holdout")
     y_sy = _check_labels(y_synthetic, len(synth), "y_synthetic")
     space = space if space is not None else FeatureSpace.fit(train, embed=embed, seed=seed)
     coords = {name: space.transform(x) for name, x in (("t", train), ("h", holdout), ("s", synth))}
-    flat_t, flat_h, flat_s = (rows_2d(x) for x in (train, holdout, synth))
 
     table = per_feature_distances(
         subsample_rows(flat_h, MAX_FEATURE_ROWS, seed),
@@ -191,6 +196,7 @@ def evaluate_synthetic(
         "ks_mean": float(table["ks"].mean()),
         "ks_max": float(table["ks"].max()),
         "wasserstein_mean": float(table["wasserstein"].mean()),
+        # standardise() puts the most variable features first: those are the ones compared
         "correlation_distance": correlation_distance(
             space.standardise(holdout), space.standardise(synth)
         ),
