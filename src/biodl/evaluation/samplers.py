@@ -220,8 +220,7 @@ class Sampler:
             if len(rows):
                 out[rows] = self._sample_block(state, len(rows), rng)
         X_out = out.reshape((len(codes), *self.shape_))
-        y_out = None if self.classes_ is None else self.classes_[codes]
-        return Samples(X_out, y_out)
+        return Samples(X_out, None if self.classes_ is None else self.classes_[codes])
 
     def _codes(self, n: int | None, labels: Any, n_per_class: int | None) -> np.ndarray:
         """The class index (into ``blocks_``) of every row to draw."""
@@ -262,8 +261,7 @@ class IndependentMarginals(Sampler):
 
     Examples
     --------
-    >>> X = np.arange(12).reshape(6, 2)
-    >>> IndependentMarginals().fit(X).sample(4).X.shape
+    >>> IndependentMarginals().fit(np.arange(12).reshape(6, 2)).sample(4).X.shape
     (4, 2)
     """
 
@@ -368,9 +366,8 @@ class GaussianCopula(Sampler):
 class CopyTraining(Sampler):
     """Return training rows: every row once (in a random order) before any is repeated.
 
-    The degenerate "generator" that looks perfect on fidelity and leaks every record; the
-    privacy checks (exact copies, distance to closest record, membership inference) must
-    flag it.
+    The degenerate "generator" that looks perfect on fidelity and leaks every record: the
+    privacy checks (copies, distance to closest record, membership inference) must flag it.
 
     Examples
     --------
