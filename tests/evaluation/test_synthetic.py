@@ -150,6 +150,11 @@ def test_selection_score_is_lower_for_better_samples_and_repeatable():
     bad = good + 1.0
     assert score(good) < score(bad)
     assert score(good) == score(good) == selection_score(X[:200], X[200:300], good)
+    diverged = good.copy()
+    diverged[3, 2] = np.nan
+    assert score(diverged) == float("inf")
+    with pytest.raises(DataError, match="synthetic: expected rows of 6 values"):
+        score(good[:, :3])
 
 
 def test_bad_input_raises_named_errors():

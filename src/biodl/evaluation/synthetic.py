@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -282,8 +283,15 @@ class SelectionScore:
         self.seed = seed
 
     def __call__(self, synthetic: Any) -> float:
-        """``MMD^2`` of ``synthetic (m, ...)`` against the held-out rows (lower is better)."""
-        synth = check_like(self.real_train, synthetic, "synthetic", "real_train")
+        """``MMD^2`` of ``synthetic (m, ...)`` against the held-out rows (lower is better).
+
+        Samples holding NaN or infinite values (a diverged generator) score ``inf``, so that
+        such a checkpoint is never kept; rows of the wrong width raise :class:`DataError`.
+        """
+        values = np.asarray(synthetic)
+        if np.issubdtype(values.dtype, np.floating) and not np.isfinite(values).all():
+            return math.inf
+        synth = check_like(self.real_train, values, "synthetic", "real_train")
         coords = self.space.transform(synth)
         return mmd2(self.holdout_coords, coords, bandwidth=self.bandwidth, seed=self.seed)
 
