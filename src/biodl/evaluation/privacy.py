@@ -17,7 +17,11 @@ checks compare the synthetic rows with the **training** rows, and use held-out r
   0.5 = no leak, 1 = membership fully revealed;
 - **mode collapse**: the fraction of distinct synthetic rows, and the classes covered.
 
-Distances are Euclidean in the feature space of :mod:`biodl.evaluation.synthetic_space`.
+Distances are Euclidean between standardised features
+(:meth:`biodl.evaluation.synthetic_space.FeatureSpace.standardise`, never a PCA fitted on the
+training rows, which would favour them). The rows whose distances are summarised (synthetic
+rows for DCR/NNDR, members and non-members for the attack) are a seeded subsample of
+:data:`MAX_PRIVACY_ROWS` each above it; the sets searched for neighbours are complete.
 
 Examples
 --------
@@ -37,7 +41,13 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 from sklearn.neighbors import NearestNeighbors
 
+from biodl.evaluation.fidelity import subsample_rows
+
+#: Rows of each queried set whose nearest-neighbour distances are computed (module notes).
+MAX_PRIVACY_ROWS = 5000
+
 __all__ = [
+    "MAX_PRIVACY_ROWS",
     "Diversity",
     "Privacy",
     "diversity",
@@ -107,24 +117,27 @@ def privacy(
     *,
     train_rows: np.ndarray | None = None,
     synthetic_rows: np.ndarray | None = None,
+    seed: int = 0,
 ) -> Privacy:
     """Exact copies, DCR, NNDR and membership inference of one synthetic set.
 
     Parameters
     ----------
     train : (n, d), holdout : (h, d), synthetic : (m, d)
-        Feature-space coordinates of the real training rows (at least 2), held-out real rows
-        and synthetic rows.
+        Standardised features of the real training rows (at least 2), held-out real rows and
+        synthetic rows.
     train_rows, synthetic_rows : arrays of the original rows, optional
         Compared value for value for exact copies; default the coordinates themselves.
+    seed : int, default 0
+        Seeds the subsamples of queried rows (:data:`MAX_PRIVACY_ROWS`).
     """
     copies = exact_copies(
         train if train_rows is None else train_rows,
         synthetic if synthetic_rows is None else synthetic_rows,
     )
     to_train = NearestNeighbors(n_neighbors=2).fit(train)
-    synth_d, _ = to_train.kneighbors(synthetic)
-    hold_d, _ = to_train.kneighbors(holdout)
+    synth_d, _ = to_train.kneighbors(subsample_rows(synthetic, MAX_PRIVACY_ROWS, seed))
+    hold_d, _ = to_train.kneighbors(subsample_rows(holdout, MAX_PRIVACY_ROWS, seed + 1))
 
     def nndr(d: np.ndarray) -> float:
         share = np.divide(d[:, 0], d[:, 1], out=np.zeros(len(d)), where=d[:, 1] > 0)
@@ -132,9 +145,11 @@ def privacy(
 
     dcr_s, dcr_h = float(np.median(synth_d[:, 0])), float(np.median(hold_d[:, 0]))
     # The attacker's score: closeness of each real row to the synthetic set.
+    members = subsample_rows(train, MAX_PRIVACY_ROWS, seed + 2)
+    others = subsample_rows(holdout, MAX_PRIVACY_ROWS, seed + 3)
     to_synth = NearestNeighbors(n_neighbors=1).fit(synthetic)
-    closeness = -to_synth.kneighbors(np.concatenate([train, holdout]))[0][:, 0]
-    member = np.r_[np.ones(len(train)), np.zeros(len(holdout))]
+    closeness = -to_synth.kneighbors(np.concatenate([members, others]))[0][:, 0]
+    member = np.r_[np.ones(len(members)), np.zeros(len(others))]
     return Privacy(
         exact_copies=copies,
         exact_copy_fraction=copies / len(synthetic),

@@ -183,7 +183,10 @@ def evaluate_synthetic(
     y_ho = _check_labels(y_holdout, len(holdout), "y_holdout")
     y_sy = _check_labels(y_synthetic, len(synth), "y_synthetic")
     space = space if space is not None else FeatureSpace.fit(train, embed=embed, seed=seed)
-    coords = {name: space.transform(x) for name, x in (("t", train), ("h", holdout), ("s", synth))}
+    # Standardised features (most variable first) for correlations and privacy; the space's
+    # coordinates (PCA when there are enough rows) for the distribution distances.
+    z = {name: space.standardise(x) for name, x in (("t", train), ("h", holdout), ("s", synth))}
+    coords = {name: space.from_standardised(v) for name, v in z.items()}
 
     table = per_feature_distances(
         subsample_rows(flat_h, MAX_FEATURE_ROWS, seed),
@@ -197,10 +200,7 @@ def evaluate_synthetic(
         "ks_mean": float(table["ks"].mean()),
         "ks_max": float(table["ks"].max()),
         "wasserstein_mean": float(table["wasserstein"].mean()),
-        # standardise() puts the most variable features first: those are the ones compared
-        "correlation_distance": correlation_distance(
-            space.standardise(holdout), space.standardise(synth)
-        ),
+        "correlation_distance": correlation_distance(z["h"], z["s"]),
         "mmd2": mmd2(coords["h"], coords["s"], seed=seed),
         "precision": p.precision,
         "recall": p.recall,
@@ -215,7 +215,7 @@ def evaluate_synthetic(
         )
         metrics.update(tstr=u.tstr, trtr=u.trtr, tstr_trtr_ratio=u.ratio)
         real_model = u.real_model
-    pv = privacy(coords["t"], coords["h"], coords["s"], train_rows=flat_t, synthetic_rows=flat_s)
+    pv = privacy(z["t"], z["h"], z["s"], train_rows=flat_t, synthetic_rows=flat_s, seed=seed)
     metrics.update(
         exact_copies=float(pv.exact_copies),
         exact_copy_fraction=pv.exact_copy_fraction,

@@ -21,6 +21,11 @@ rows (Golub, 25 training rows x 7,129 genes: the held-out variance on the first 
 36 % of the training rows'), so every distance favours training-like rows; a membership
 attack on a sampler that never saw which rows were members gave an AUROC of 0.01 instead of
 0.5. Standardised features have no such asymmetry, and with few rows they are cheap.
+
+The privacy checks (:mod:`biodl.evaluation.privacy`) compare training rows with held-out
+rows directly, so they always use the standardised features: even with 10 rows per feature,
+a PCA to 50 of 200 heavy-tailed features moved a blind sampler's membership AUROC from 0.51
+to 0.42.
 """
 
 from __future__ import annotations
@@ -185,7 +190,10 @@ class FeatureSpace:
 
     def transform(self, X: Any) -> np.ndarray:
         """Rows as coordinates of the space ``(n, n_components)``: PCA or standardised."""
-        z = self.standardise(X)
+        return self.from_standardised(self.standardise(X))
+
+    def from_standardised(self, z: np.ndarray) -> np.ndarray:
+        """Coordinates of rows already passed through :meth:`standardise`."""
         return z if self.pca is None else np.asarray(self.pca.transform(z), dtype=np.float64)
 
 
