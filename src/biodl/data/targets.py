@@ -465,6 +465,42 @@ def missing_labels_text(columns: list[str], y: dict[str, np.ndarray | None]) -> 
     )
 
 
+def missing_as_nan(values: pd.Series) -> pd.Series:
+    """A label column of stripped text with empty cells (missing labels): float64 with NaN
+    there when every other cell reads as a number, else the text ('' where missing).
+
+    Examples
+    --------
+    >>> missing_as_nan(pd.Series(["1", "", "0"])).tolist()
+    [1.0, nan, 0.0]
+    """
+    numbers = pd.to_numeric(values, errors="coerce")
+    filled = values != ""
+    if numbers[filled].notna().all():
+        return numbers.astype(np.float64)
+    return values
+
+
+def observed_counts(
+    columns: list[str], y: dict[str, np.ndarray | None]
+) -> dict[str, dict[str, int]]:
+    """Per part, the rows where each label column is observed; {} when no label is missing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> observed_counts(["a", "b"], {"train": np.array([[0.0, np.nan], [1.0, 0.0]])})
+    {'train': {'a': 2, 'b': 1}}
+    """
+    present = {p: v for p, v in y.items() if v is not None}
+    if not any(v.dtype.kind == "f" and v.ndim == 2 and np.isnan(v).any() for v in present.values()):
+        return {}
+    return {
+        part: {c: int(n) for c, n in zip(columns, (~np.isnan(v)).sum(axis=0), strict=True)}
+        for part, v in present.items()
+    }
+
+
 def _check_columns_labelled(labels: pd.DataFrame, source: str) -> None:
     """Refuse a label column of the training labels whose every cell is empty."""
     for column in labels.columns:
