@@ -98,3 +98,11 @@ def test_row_without_any_label_is_refused(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match=r"tox.csv row 5: every label column is empty \(1 such"):
         biodl.train(path, label_columns=["NR-N", "SR-O", "NR-ring"], epochs=1, **FAST)
+
+
+def test_inspect_calls_empty_cells_of_several_columns_missing_labels(tmp_path: Path) -> None:
+    path = write_tox21_like(tmp_path / "tox.csv")
+    found = biodl.inspect(path, label_columns=["NR-N", "SR-O", "NR-ring"])
+    missing = [f for f in found.findings if f.code == "missing_labels"]
+    assert len(missing) == 3
+    assert all("leaves them out of the loss" in f.fix for f in missing)

@@ -376,9 +376,9 @@ def _fit_member_per_label(
     """Missing labels: one panel model per label on its observed rows (:class:`PerLabel`)."""
     fits: list[MemberFit] = []
 
-    def one(X_k: Any, y_k: np.ndarray, single: TaskName) -> Baseline:
+    def one(X_k: Any, y_k: np.ndarray, single: TaskName) -> Any:
         fits.append(fit_member(name, X_k, y_k, single, seed=seed, class_weight=class_weight))
-        return fits[-1].baseline
+        return fits[-1].baseline  # a Baseline: fit_member never returns a kind's own model
 
     per_label = fit_per_label(one, X, y, task, label_names)
     names = label_names if label_names is not None else [str(k) for k in range(y.shape[1])]
