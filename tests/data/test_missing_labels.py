@@ -66,3 +66,9 @@ def test_missing_counts_sentence():
     assert text is not None
     assert "a 1 of 3" in text and "b 1 of 3" in text and "test" not in text
     assert missing_labels_text(["a", "b"], {"train": np.array([[0, 1], [1, 0]])}) is None
+
+
+def test_scaling_a_part_where_a_target_has_no_value_stays_finite():
+    labels = pd.DataFrame({"u": [1.0, 2.0, 3.0, NAN], "v": [NAN, NAN, NAN, 4.0]})
+    enc = infer_targets(labels.iloc[[0, 1, 3]]).scaled_to(np.array([[1.0, NAN], [2.0, NAN]]))
+    assert enc.mean == [1.5, 0.0] and enc.std == [0.5, 1.0]

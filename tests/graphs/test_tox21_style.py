@@ -106,3 +106,15 @@ def test_inspect_calls_empty_cells_of_several_columns_missing_labels(tmp_path: P
     missing = [f for f in found.findings if f.code == "missing_labels"]
     assert len(missing) == 3
     assert all("leaves them out of the loss" in f.fix for f in missing)
+
+
+def test_cross_validation_with_missing_labels(tmp_path: Path) -> None:
+    path = write_tox21_like(tmp_path / "tox.csv", repeat=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = biodl.cross_validate(
+            path, label_columns=["NR-N", "SR-O", "NR-ring"], folds=3, epochs=1,
+            out=tmp_path / "cv", **FAST,
+        )  # fmt: skip
+    metrics = json.loads((tmp_path / "cv" / "metrics.json").read_text())
+    assert metrics["task"] == "multilabel" and result is not None

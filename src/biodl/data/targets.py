@@ -183,7 +183,10 @@ class TargetEncoding:
         if self.task != "regression":
             return replace(self)
         if np.isnan(y).any():  # missing targets: statistics of the observed ones
-            mean, std = np.nanmean(y, axis=0), np.nanstd(y, axis=0)
+            observed = np.isfinite(y)
+            count = np.maximum(observed.sum(axis=0), 1)  # a column with none (a cv fold): 0, 1
+            mean = np.where(observed, y, 0.0).sum(axis=0) / count
+            std = np.sqrt(np.where(observed, (y - mean) ** 2, 0.0).sum(axis=0) / count)
         else:
             mean, std = y.mean(axis=0), y.std(axis=0)
         std[~np.isfinite(std) | (std == 0)] = 1.0
