@@ -152,7 +152,7 @@ def test_a_conditional_gan_learns_class_dependent_means():
     fit = fit_gan(g, d, X, y, epochs=30, lr=1e-3)
     for label, mean in enumerate([-2.0, 0.0, 2.0]):
         samples = fit.sample(1000, labels=label, seed=label)
-        assert abs(samples.mean() - mean) < 0.4, (label, samples.mean())
+        assert abs(samples.mean() - mean) < 0.5, (label, samples.mean())
     assert fit.class_counts is not None and fit.class_counts.sum() == 1200
     labels = fit.training_labels(500, seed=0)
     assert labels.shape == (500,) and set(np.unique(labels)) == {0, 1, 2}

@@ -128,8 +128,10 @@ class MLPDiscriminator(GANDiscriminator):
         'wasserstein-gp' loss, whose penalty is per example).
     dropout : float, default 0.2
         Dropout after each hidden layer: keeps the discriminator from winning too early.
-    conditioning : {'projection', 'concat'}, default 'projection'
-        How labels enter (conditional only).
+    conditioning : {'concat', 'projection'}, default 'concat'
+        How labels enter (conditional only). 'concat' joins a label embedding to the input;
+        on the 8x8 digits (64 features) it kept the synthetic digits useful over long training
+        where 'projection' let them drift (benchmarks/RESULTS.md).
     embedding_dim : int, default 16
         Width of the label embedding joined to the input ('concat' only).
 
@@ -148,7 +150,7 @@ class MLPDiscriminator(GANDiscriminator):
         hidden: Sequence[int] = (128, 128),
         batch_norm: bool = False,
         dropout: float = 0.2,
-        conditioning: ConditioningName = "projection",
+        conditioning: ConditioningName = "concat",
         embedding_dim: int = 16,
     ):
         super().__init__(n_classes, conditioning)
