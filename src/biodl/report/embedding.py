@@ -82,13 +82,16 @@ def embedding_panels(
     series = pd.Series(values, dtype=object) if values is not None else None
     numeric = series is not None and _is_continuous(series)
     handles: dict[str, Any] = {}
+    # few samples: larger points; many: small ones that do not hide each other
+    n = len(next(iter(coordinates.values()))) if coordinates else 0
+    size = float(np.clip(3000 / max(n, 1), 4, 30))
     for ax, name in zip(axes.flat, names, strict=False):
         xy, axis = _xy(coordinates[name], seed, view)
         if series is None:
-            ax.scatter(xy[:, 0], xy[:, 1], s=6, c=PALETTE[0], linewidths=0)
+            ax.scatter(xy[:, 0], xy[:, 1], s=size, c=PALETTE[0], linewidths=0)
         elif numeric:
             points = ax.scatter(
-                xy[:, 0], xy[:, 1], s=6, c=pd.to_numeric(series), cmap="viridis", linewidths=0
+                xy[:, 0], xy[:, 1], s=size, c=pd.to_numeric(series), cmap="viridis", linewidths=0
             )
             handles["colorbar"] = points
         else:
@@ -96,7 +99,7 @@ def embedding_panels(
             for i, level in enumerate(sorted(labels.unique())):
                 mask = (labels == level).to_numpy()
                 h = ax.scatter(
-                    xy[mask, 0], xy[mask, 1], s=6, c=PALETTE[i % len(PALETTE)], linewidths=0
+                    xy[mask, 0], xy[mask, 1], s=size, c=PALETTE[i % len(PALETTE)], linewidths=0
                 )
                 handles.setdefault(level, h)
         ax.set_title(name.upper())

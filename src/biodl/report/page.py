@@ -79,15 +79,16 @@ h2 { font-size: 1.3em; margin: 1.6em 0 0.5em; padding-bottom: 0.2em;
 table { border-collapse: collapse; width: 100%; margin: 0.5em 0 1em; font-size: 0.95em; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line);
          vertical-align: top; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: break-word; }
 thead th { border-bottom: 2px solid var(--ink); }
 td.num { font-variant-numeric: tabular-nums; white-space: nowrap; text-align: right;
          overflow-wrap: normal; }
 th.num, table.headline th + th { text-align: right; }
 table.sortable thead th { cursor: pointer; user-select: none; }
-table.sortable thead th::after { content: " \\2195"; color: var(--muted); font-size: 0.8em; }
-table.sortable thead th[aria-sort="ascending"]::after { content: " \\2191"; }
-table.sortable thead th[aria-sort="descending"]::after { content: " \\2193"; }
+table.sortable thead th::after { content: "\\00a0\\2195"; color: var(--muted);
+                                 font-size: 0.8em; }
+table.sortable thead th[aria-sort="ascending"]::after { content: "\\00a0\\2191"; }
+table.sortable thead th[aria-sort="descending"]::after { content: "\\00a0\\2193"; }
 table.facts th { width: 32%; font-weight: 600; color: var(--muted); }
 table.facts td { overflow-wrap: anywhere; }
 .how { color: var(--muted); font-size: 0.95em; }
