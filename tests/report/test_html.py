@@ -74,8 +74,8 @@ def test_better_value_is_bold_in_the_right_direction(roc_png: Path) -> None:
     # AUROC: higher wins, the model; RMSE: lower wins, the baseline.
     assert '<td class="num"><strong>0.950 [0.930, 0.970]</strong></td>' in page
     assert '<td class="num">0.900 [0.870, 0.920]</td>' in page
-    assert '<td class="num">1.500 [1.200, 1.800]</td>' in page
-    assert '<td class="num"><strong>1.100 [0.900, 1.300]</strong></td>' in page
+    assert '<td class="num">1.50 [1.20, 1.80]</td>' in page
+    assert '<td class="num"><strong>1.10 [0.90, 1.30]</strong></td>' in page
 
 
 def test_explicit_direction_nan_and_ties(roc_png: Path) -> None:
@@ -85,7 +85,7 @@ def test_explicit_direction_nan_and_ties(roc_png: Path) -> None:
         SummaryRow("F1", Interval(0.5), Interval(0.5)),
     ]
     page = render_report(make_report(roc_png, summary_rows=rows))
-    assert '<td class="num">2.000 [1.000, 3.000]</td><td class="num"><strong>1.000</strong>' in page
+    assert '<td class="num">2.00 [1.00, 3.00]</td><td class="num"><strong>1.00</strong>' in page
     assert '<td class="num">—</td><td class="num">0.400</td>' in page
     assert '<td class="num">0.500</td><td class="num">0.500</td>' in page
 

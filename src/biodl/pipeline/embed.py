@@ -368,13 +368,25 @@ def _write(
     writer.write_text("config.yaml", config_yaml)
     if adata is not None:
         _write_h5ad(writer, result, adata)
-    figures = []
+    figures, raw_figures = [], []
     columns = settings["color_by"] or [""]
+    wide = any(c.shape[1] > 2 for c in result.coordinates.values())
     for column in columns:
         values = expr.obs[column].to_numpy() if column else None
         png = writer.file(f"plots/embedding_{column or 'samples'}.png")
         embedding_panels(result.coordinates, values, png, column=column, seed=settings["seed"])
         figures.append((column, png))
+        if wide:
+            png = writer.file(f"plots/embedding_{column or 'samples'}_first_two.png")
+            embedding_panels(
+                result.coordinates,
+                values,
+                png,
+                column=column,
+                seed=settings["seed"],
+                view="first_two",
+            )
+            raw_figures.append((column, png))
     facts = [
         ("Data", str(settings["data"])),
         ("Samples x genes", f"{len(result.ids)} x {expr.n_genes}"),
@@ -393,6 +405,8 @@ def _write(
         warnings=result.warnings,
         config_yaml=config_yaml,
         subtitle=f"biodl embed · {settings['data']}",
+        raw_figures=raw_figures,
+        n_samples=len(result.ids),
     )
 
 

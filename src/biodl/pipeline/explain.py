@@ -283,6 +283,7 @@ def explain_run(
             result.variants = effects
             result.figures += _variant_logos(saved, effects, ref_set, alt_set, cfg, flank, folder)
             text.append(("Variant effects", _variant_text(effects)))
+            tables.append(_variant_table(effects))
         _write(writer, result, tables, text, run, data, variants, cfg)
     result.out = writer.out
     result.figures = [
@@ -359,16 +360,33 @@ def _variant_logos(
 
 
 def _variant_text(effects: pd.DataFrame) -> str:
+    shown = min(len(effects), _VARIANTS_SHOWN)
+    return (
+        f"{len(effects)} variants scored; the table 'Variant effects' lists the {shown} with the "
+        "largest changes of the prediction."
+    )
+
+
+#: Variants listed in the report's table (all are in variants.csv).
+_VARIANTS_SHOWN = 20
+
+
+def _variant_table(effects: pd.DataFrame) -> Table:
     top = effects.reindex(effects["difference"].abs().sort_values(ascending=False).index)
-    lines = [
-        f"{len(effects)} variants scored; the largest changes of the prediction:",
+    columns = ["pred_ref", "pred_alt", "difference", "log_odds_ratio"]
+    rows: list[list[Any]] = [
+        [str(r["id"]), f"{r['ref']}{r['position']}{r['alt']}", *(float(r[c]) for c in columns)]
+        for r in top.head(_VARIANTS_SHOWN).to_dict("records")
     ]
-    for r in top.head(5).itertuples():
-        lines.append(
-            f"{r.id} ({r.ref}{r.position}{r.alt}): {r.pred_ref:.3f} -> {r.pred_alt:.3f} "
-            f"(log-odds ratio {r.log_odds_ratio:.2f})"
-        )
-    return "\n\n".join(lines)
+    return Table(
+        "Variant effects",
+        ["Variant", "Change", "Prediction (ref)", "Prediction (alt)", "Difference",
+         "Log-odds ratio"],
+        rows,
+        "The variants with the largest changes of the prediction (alternative minus "
+        "reference); all variants are in variants.csv.",
+        sortable=True,
+    )  # fmt: skip
 
 
 def _write(

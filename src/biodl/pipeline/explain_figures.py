@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -148,9 +148,11 @@ def _series(section: Any, info: dict[str, Any], folder: Path) -> None:
             "Variables ranked by mean absolute attribution",
             ["rank", "variable", "mean |attribution|"],
             [
-                [str(k + 1), str(r.variable), f"{r.importance:.4g}"]
+                [k + 1, str(r.variable), float(cast(float, r.importance))]
                 for k, r in enumerate(ranking.head(20).itertuples())
             ],
+            csv="variable_ranking.csv",
+            sortable=False,
         )
     )
 
@@ -186,8 +188,8 @@ def _expression(
     order = np.argsort(-overall)[:TOP_GENES]
     columns = ["gene", "mean |attribution|"]
     if baseline is None:
-        rows = [[genes[j], f"{overall[j]:.4g}"] for j in order]
-        section.tables.append(Table("Top genes", columns, rows, ""))
+        rows: list[list[Any]] = [[genes[j], float(overall[j])] for j in order]
+        section.tables.append(Table("Top genes", columns, rows, "", csv="top_genes.csv"))
         return
     columns.append(str(baseline.name or "baseline coefficient/importance"))
     base_rank = baseline.abs().rank(ascending=False, method="first")
@@ -199,9 +201,9 @@ def _expression(
         rows.append(
             [
                 genes[j],
-                f"{overall[j]:.4g}",
-                "-" if value is None else f"{float(value):.4g}",
-                "-" if rank is None else str(int(rank)),
+                float(overall[j]),
+                None if value is None else float(value),
+                None if rank is None else int(rank),
             ]
         )
     base_top = set(baseline.abs().sort_values(ascending=False).index[:TOP_GENES])
@@ -214,7 +216,7 @@ def _expression(
         [float(baseline.get(g, np.nan)) for g in genes]
     )
     section.arrays["top_genes_overlap"] = np.array(shared)
-    section.tables.append(Table("Top genes", columns, rows, caption))
+    section.tables.append(Table("Top genes", columns, rows, caption, csv="top_genes.csv"))
 
 
 def _class_groups(section: Any, info: dict[str, Any]) -> list[tuple[str, np.ndarray]]:

@@ -421,17 +421,17 @@ def _report_table(table: pd.DataFrame, matched: bool) -> Table:
         columns += ["best match", "q value"]
     rows = []
     for r in _ordered(table).head(40).to_dict("records"):
-        row = [
+        row: list[Any] = [
             str(r["motif"]),
             str(r["source"]),
             str(r["consensus"]),
-            str(r["n_sequences"]),
-            f"{float(r['mean_effect']):.3g}",
+            int(r["n_sequences"]),
+            float(r["mean_effect"]),
         ]
         if matched:
             label = f"{r['best_match']} {r['best_match_name']}".strip() or "-"
             q = float(r["q_value"])
-            row += [label, "-" if np.isnan(q) else f"{q:.2g}"]
+            row += [label, None if np.isnan(q) else q]
         rows.append(row)
     caption = (
         "Sequences: how many explained sequences carry the motif (a seqlet, or a window "

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,9 @@ from biodl.evaluation.estimates import MeanSd, SplitMetrics
 from biodl.evaluation.metrics import METRIC_LABELS
 from biodl.evaluation.results import ModelMetrics, PretrainingFacts, RunResults, TrainingFacts
 from biodl.report import figures as fig
-from biodl.report.html import Figure, ReportContent, SummaryRow, Table, write_report
+from biodl.report.figures import higher_is_better
+from biodl.report.html import Figure, ReportContent, SummaryRow, write_report
+from biodl.report.tables import MeanSdCell, Table
 from biodl.report.transfer import transfer_section
 
 
@@ -236,11 +238,14 @@ def build_report(
         figures=figures,
         config_yaml=config_yaml,
         environment=environment,
-        tables=panel_table(results) + list(extra_tables or []),
+        tables=[
+            *panel_table(results),
+            *extra_baselines_table(results),
+            *seeds_table(results),
+            *(extra_tables or []),
+        ],
         sections=[
             *training_section(results),
-            *extra_baselines_section(results),
-            *seeds_section(results),
             *transfer_section(results),
             *(extra_sections or []),
         ],
@@ -293,14 +298,6 @@ def data_facts(results: RunResults, prepared: Any) -> list[tuple[str, str]]:
     return facts
 
 
-def _value_ci(value: float | None, low: float | None, high: float | None) -> str:
-    if value is None or not np.isfinite(value):
-        return "-"
-    if low is None or high is None:
-        return f"{value:.3f}"
-    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
-
-
 def _fact_text(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_fact_text(v)}" for k, v in value.items())
@@ -318,12 +315,12 @@ def panel_table(results: RunResults) -> list[Table]:
         return []
     metric = metric_title(panel.metric)
     where = "validation" if panel.selection == "valid" else "held-out train"
-    rows = [
+    rows: list[list[Any]] = [
         [
             m.name + (" *" if m.key == panel.chosen else ""),
-            _value_ci(m.valid.get(panel.metric), None, None),
-            _value_ci(m.final.get(panel.metric), None, None),
-            f"{m.seconds:.1f}",
+            m.valid.get(panel.metric),
+            m.final.get(panel.metric),
+            m.seconds,
             f"{m.n_fit:,}" + ("" if m.n_fit >= panel.n_train else f" of {panel.n_train:,}"),
             m.settings,
         ]
@@ -348,59 +345,97 @@ def panel_table(results: RunResults) -> list[Table]:
         )
         + "Metrics of every model are in metrics.json (baseline_panel)."
     )
-    columns = [
-        "Model",
-        f"{metric} ({where})",
-        f"{metric} ({panel.final_split})",
-        "Fit (s)",
-        "Training rows",
-        "Settings",
+    direction: Literal["higher", "lower"] = "higher" if higher_is_better(panel.metric) else "lower"
+    valid_column = f"{metric} ({where})"
+    final_column = f"{metric} ({panel.final_split})"
+    columns = [valid_column, final_column, "Fit (s)", "Training rows", "Settings"]
+    return [
+        Table(
+            "Baseline panel",
+            ["Model", *columns],
+            rows,
+            caption,
+            csv="baseline_panel.csv",
+            better={valid_column: direction, final_column: direction},
+            sortable=len(rows) > 3,
+        )
     ]
-    return [Table("Baseline panel", columns, rows, caption)]
 
 
-def extra_baselines_section(results: RunResults) -> list[tuple[str, str]]:
-    """An 'Other baselines' section: each extra baseline's metrics with their intervals."""
+def extra_baselines_table(results: RunResults) -> list[Table]:
+    """'Other baselines': each extra baseline's metrics with their intervals, one row each."""
     if not results.extra_baselines:
         return []
-    paragraphs = []
+    names: list[str] = []
     for extra in results.extra_baselines:
-        values = "; ".join(
-            f"{metric_title(name)} {_value_ci(e.value, e.low, e.high)}"
-            for name, e in extra.metrics.estimates.items()
+        names += [n for n in extra.metrics.estimates if n not in names]
+    rows: list[list[Any]] = []
+    for extra in results.extra_baselines:
+        cells: list[Any] = [extra.name, extra.split, extra.seconds]
+        for name in names:
+            e = extra.metrics.estimates.get(name)
+            cells.append(None if e is None else _nan_interval(e.value, e.low, e.high))
+        rows.append(cells)
+    columns = [metric_title(n) for n in names]
+    return [
+        Table(
+            "Other baselines",
+            ["Method", "Split", "Fit (s)", *columns],
+            rows,
+            "Further classical methods, trained and tested on the same split as the network; "
+            "95% bootstrap confidence intervals in brackets.",
+            csv="other_baselines.csv",
+            better={
+                title: "higher" if higher_is_better(n) else "lower"
+                for n, title in zip(names, columns, strict=True)
+            },
         )
-        paragraphs.append(
-            f"{extra.name} ({extra.split}, trained on the same split in {extra.seconds:.1f} s): "
-            f"{values}"
-        )
-    intro = "Further classical methods, trained and tested on the same split as the network:"
-    return [("Other baselines", intro + "\n\n" + "\n\n".join(paragraphs))]
+    ]
+
+
+def _nan_interval(value: float | None, low: float | None, high: float | None) -> fig.Interval:
+    nan = float("nan")
+    return fig.Interval(*(v if v is not None else nan for v in (value, low, high)))
 
 
 def mean_sd_text(stat: MeanSd) -> str:
-    """Mean and sd as 'm ± s' (3 decimals); 'm' without an sd; '-' when undefined."""
+    """Mean and sd as 'm ± s' (3 decimals); 'm' without an sd; '-' when undefined.
+
+    For the terminal summary; reports format with :func:`biodl.report.formatting.format_mean_sd`.
+    """
     if stat.mean is None:
         return "-"
     return f"{stat.mean:.3f} ± {stat.sd:.3f}" if stat.sd is not None else f"{stat.mean:.3f}"
 
 
-def seeds_section(results: RunResults) -> list[tuple[str, str]]:
-    """A 'Variation over seeds' section when the run was repeated with several seeds."""
+def seeds_table(results: RunResults) -> list[Table]:
+    """'Variation over seeds' when the run was repeated with several seeds."""
     seeds = results.seeds
     if seeds is None:
         return []
     model, base = results.model.name, results.baseline.name
-    lines = [
-        f"{metric_title(name)}: {model} {mean_sd_text(stat)}; "
-        f"{base} {mean_sd_text(seeds.baseline[name])}"
+    rows: list[list[Any]] = [
+        [
+            metric_title(name),
+            MeanSdCell(stat.mean, stat.sd),
+            MeanSdCell(seeds.baseline[name].mean, seeds.baseline[name].sd),
+        ]
         for name, stat in seeds.model.items()
     ]
-    intro = (
+    caption = (
         f"The network and the baseline were trained {len(seeds.seeds)} times with seeds "
         f"{', '.join(map(str, seeds.seeds))} on the same split; {seeds.split} metrics as "
         "mean ± standard deviation over the seeds (the tables above show the first seed)."
     )
-    return [("Variation over seeds", intro + "\n\n" + "\n\n".join(lines))]
+    return [
+        Table(
+            "Variation over seeds",
+            ["Metric", f"{model} (mean ± sd)", f"{base} (mean ± sd)"],
+            rows,
+            caption,
+            csv="seeds.csv",
+        )
+    ]
 
 
 def training_section(results: RunResults) -> list[tuple[str, str]]:

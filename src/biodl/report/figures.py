@@ -233,6 +233,10 @@ def learning_curves(
             )
         ax.set_xlabel("Epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        finite = epochs[np.isfinite(epochs)]
+        if len(finite) and np.ptp(finite) < 4:
+            # few epochs: whole-number ticks need a range of whole numbers around them
+            ax.set_xlim(finite.min() - 0.5, finite.max() + 0.5)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         if names or best_epoch is not None:
