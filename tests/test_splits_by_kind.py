@@ -15,7 +15,7 @@ from biodl.config import RunConfig
 from biodl.data.prepared import RawData, side_column
 from biodl.data.splits import SPLIT_METHODS
 from biodl.data.synthetic_icu import write_icu_records
-from biodl.errors import ConfigError, DataError
+from biodl.errors import ConfigError, DataError, DataWarning
 from biodl.kinds import get_kind, prepare_run_data
 
 N = 60
@@ -108,6 +108,9 @@ SIDE = {"group": {"group_column": "group"}, "predefined": {"split_column": "part
 @pytest.mark.parametrize("kind", KIND_NAMES)
 def test_every_split_on_every_kind(kind: str, split: str, tmp_path: Path) -> None:
     data = {**WRITERS[kind](tmp_path), "split": split, **SIDE.get(split, {})}
+    if kind == "timeseries" and split != "predefined":  # --split-column alone means predefined
+        pd.read_csv(data["train"]).drop(columns="part").to_csv(data["train"], index=False)
+        del data["split_column"]
     if split == "similarity":
         data["similarity_threshold"] = 0.9
     cfg = RunConfig.from_dict({"data": data})
@@ -150,6 +153,16 @@ def _ids(kind: str, prepared: Any, cfg: RunConfig) -> list[str]:
     if kind == "records":
         return [str(i) for i in pd.read_csv(cfg.data.labels)["RecordID"]]
     return [f"img/{i}.png" for i in range(N)]
+
+
+def test_a_split_column_alone_chooses_the_predefined_split(tmp_path: Path) -> None:
+    data = {**_sequence(tmp_path), "split_column": "part"}  # --split left at its default
+    prepared = prepare_run_data(RunConfig.from_dict({"data": data}))
+    with pytest.warns(DataWarning, match="--split-column part: the parts are that column's"):
+        prepared.emit_warnings()
+    assert "predefined split read from column 'part'" in prepared.split_note
+    sizes = {name: len(prepared.parts[name]) for name in prepared.present()}
+    assert sizes == {"train": 40, "valid": 10, "test": 10}
 
 
 def test_records_keep_each_patient_in_one_part_by_default(tmp_path: Path) -> None:

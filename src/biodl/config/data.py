@@ -126,7 +126,8 @@ class DataFields:
     )
     split_column: str | None = option(
         help="Column with train / valid / test for each sequence (also training, validation, val; "
-        "any case), for --split predefined.",
+        "any case), for --split predefined (implied when this is given with the default "
+        "--split and no --valid/--test files).",
         panel=DATA,
     )
     similarity_threshold: float = option(

@@ -304,6 +304,11 @@ def prepare_raw(
         parts[name], labels[name] = raw.parts[name], raw.labels.get(name)
     group = data.group_column or raw.default_group
     method = "group" if raw.default_group and data.split == "stratified" else data.split
+    implied = data.split_column and data.split == "stratified" and "predefined" in kind.splits
+    if implied and not given:
+        # --split-column alone says which rows are train / valid / test: use it (it was
+        # silently ignored unless --split predefined was given too), and say so.
+        method = "predefined"
     groups = side_column(raw, group) if group else None
     if data.split == "scaffold":  # molecules: Bemis–Murcko scaffolds are the groups
         groups, group = kind.scaffold_groups(train), "scaffold"  # type: ignore[attr-defined]
@@ -350,6 +355,12 @@ def prepare_raw(
     )
     for text in raw.notes:
         prepared.add_warning(text, DataWarning)
+    if method == "predefined" and data.split != "predefined":
+        prepared.add_warning(
+            f"--split-column {data.split_column}: the parts are that column's train / valid / "
+            "test rows (--split predefined); for a random split leave --split-column out",
+            DataWarning,
+        )
     missing = missing_labels_text(targets.label_columns, y)
     if missing is not None:
         prepared.add_warning(missing, DataWarning)
