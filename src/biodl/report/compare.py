@@ -225,7 +225,7 @@ def differences_table(compared: RunsCompared) -> Table:
         columns=["Option", *(r.name for r in compared.runs)],
         rows=rows,
         caption="Only the options whose values differ between the runs; every other option "
-        "is the same in all of them.",
+        "is the same in all of them. (not set): the run gives no value, so the default applies.",
         csv="compare_options.csv",
         sortable=False,
     )
@@ -261,8 +261,9 @@ def curves_png(compared: RunsCompared) -> bytes | None:
     integer_axis(ax.xaxis)
     epochs = np.concatenate([h["epoch"].to_numpy(dtype=float) for _, h in curves])
     epochs = epochs[np.isfinite(epochs)]
-    if len(epochs) and np.ptp(epochs) < 4:
-        # few epochs: whole-number ticks need a range of whole numbers around them
+    if len(epochs) and np.ptp(epochs) < 10:
+        # few epochs: a tick at each one (the locator alone puts halves between them)
+        ax.set_xticks(np.arange(epochs.min(), epochs.max() + 1))
         ax.set_xlim(epochs.min() - 0.5, epochs.max() + 0.5)
     ax.set_ylabel(f"Validation {metric_title(compared.metric)}")
     ax.grid(alpha=0.3)
