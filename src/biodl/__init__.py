@@ -25,6 +25,7 @@ _EXPORTS = {
     "explain": "biodl.api",
     "load_run": "biodl.api",
     "load_results": "biodl.api",
+    "compare_runs": "biodl.api",
     "build_config": "biodl.config",
     "cross_validate": "biodl.api",
     "inspect": "biodl.api",
@@ -88,6 +89,7 @@ __all__ = [
     "TimeSeriesSet",
     "__version__",
     "build_config",
+    "compare_runs",
     "cross_validate",
     "demo",
     "describe_models",
@@ -112,6 +114,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from biodl.api import (
+        compare_runs,
         cross_validate,
         demo,
         describe_models,

@@ -138,6 +138,45 @@ def load_results(run: PathLike):
     return read_results(run)
 
 
+def compare_runs(
+    runs: PathLike | Sequence[PathLike], *, out: PathLike | None = None
+) -> pd.DataFrame:
+    """Compare training runs side by side: one row per run.
+
+    Parameters
+    ----------
+    runs : path or sequence of paths
+        ``biodl train`` run directories; a folder that is not a run stands for every run folder
+        inside it. At least two runs, all of one task and one primary metric.
+    out : path, optional
+        Also write the comparison page here (HTML, with its tables as CSV under ``tables/``
+        beside it), as ``biodl report --out`` does.
+
+    Returns
+    -------
+    DataFrame
+        ``run``, ``path``, ``model``, ``task``, ``metric``, ``split`` (the part scored),
+        ``value``, ``low``, ``high`` (the primary metric and its interval, as in each
+        ``metrics.json``), ``baseline``, ``baseline_value``, ``baseline_low``,
+        ``baseline_high``, ``train_file``, ``best``, then one column per option whose value
+        differs between the runs (``section.option``).
+
+    Raises
+    ------
+    DataError
+        If a path is not a run (nor holds any), fewer than two runs are given, or the runs
+        differ in task or primary metric.
+
+    Examples
+    --------
+    >>> # biodl.compare_runs(["runs/cnn", "runs/lstm"])[["run", "value", "low", "high"]]
+    """
+    from biodl.pipeline.compare import run_compare
+
+    paths = [runs] if isinstance(runs, str | os.PathLike) else list(runs)
+    return run_compare(paths, out=out)
+
+
 def predict(
     run: PathLike,
     data: PathLike,

@@ -1,4 +1,5 @@
-"""One small seeded report of each kind (train, cv, tune, embed, inspect, explain), built once
+"""One small seeded report of each kind (train, cv, tune, embed, inspect, explain, and the
+comparison of two train runs), built once
 per session and shared by the page tests (stray text, HTML5 parsing, the browser check)."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ PAGE_FILES = {
     "embed": "report.html",
     "inspect": "inspection.html",
     "explain": "report.html",
+    "compare": "compare/comparison.html",
 }
 
 _TINY = {"epochs": 1, "n_bootstrap": 20, "seed": 0, "progress": False}
@@ -32,6 +34,9 @@ def report_pages(tmp_path_factory: pytest.TempPathFactory, motif_fasta: Path) ->
     pages: dict[str, Path] = {}
     api.train(motif_fasta, out=root / "train", **_TINY, **_NET)
     pages["train"] = root / "train" / PAGE_FILES["train"]
+    api.train(motif_fasta, out=root / "runs" / "wider", **_TINY, model_params={"channels": 12})
+    api.compare_runs([root / "train", root / "runs"], out=root / PAGE_FILES["compare"])
+    pages["compare"] = root / PAGE_FILES["compare"]
     api.cross_validate(motif_fasta, folds=3, out=root / "cv", **_TINY, **_NET)
     pages["cv"] = root / "cv" / PAGE_FILES["cv"]
     space = root / "space.yaml"

@@ -22,6 +22,7 @@ OWN_TEXT = {
     "embed": ["Silhouette (-1..1)", "kNN accuracy", "Comparison of the methods"],
     "inspect": ["<h2>Parts</h2>", "Class balance of"],
     "explain": ["Explanation of", "Attributions ("],
+    "compare": ["Options that differ", "Validation AUROC per epoch", "Comparison of 2 runs"],
 }
 
 #: Text that no page of these runs should show.
