@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from biodl.cli import app
 from biodl.data.images import ImageSet
+from biodl.interpret.saliency import smoothgrad
 from biodl.kinds.image import IMAGE, ImageNetwork
 from biodl.report.images import image_report_figures, pick_examples, saliency_examples
 
@@ -61,11 +62,12 @@ def test_saliency_maps_have_the_input_spatial_shape(
     assert examples.index.tolist() == [0, 1, 2, 3, 4, 5]
     assert examples.titles[0] == "true a, predicted b"
     assert examples.titles[3] == "true b, predicted b"
-    # the maps are the gradients of the explained output with respect to the pixels
-    x = torch.from_numpy(part.load(np.array([4]))).requires_grad_(True)
+    # the maps are the SmoothGrad of the explained output (tests/interpret/test_saliency.py
+    # checks SmoothGrad itself against references)
+    x = torch.from_numpy(part.load(np.array([4])))
     net = _network(channels, n_outputs).eval()
-    out = net(x)[0, 0]  # row 4 is predicted class 0 (and a 1-output net has only column 0)
-    (grad,) = torch.autograd.grad(out, x)
+    target = torch.tensor([0])  # row 4 is predicted class 0 (a 1-output net has only column 0)
+    grad = smoothgrad(net, x, target)
     np.testing.assert_allclose(examples.maps[4], grad.abs().amax(1)[0].numpy(), rtol=1e-5)
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from typing import Literal
 
+import torch
 from torch import Tensor, nn
 
 from biodl.interpret import attribution
 
-__all__ = ["SaliencyMethod", "integrated_gradients", "saliency"]
+__all__ = ["SaliencyMethod", "integrated_gradients", "saliency", "smoothgrad"]
 
-SaliencyMethod = Literal["gradient", "integrated_gradients"]
+SaliencyMethod = Literal["gradient", "smoothgrad", "integrated_gradients"]
 
 
 def _forward(model: nn.Module) -> attribution.Forward:
@@ -67,6 +68,52 @@ def integrated_gradients(
     return result.values
 
 
+def smoothgrad(
+    model: nn.Module,
+    x: Tensor,
+    target: Tensor,
+    *,
+    samples: int = 25,
+    noise: float = 0.15,
+    seed: int = 0,
+) -> Tensor:
+    """SmoothGrad (Smilkov et al. 2017): the gradient averaged over noisy copies of ``x``.
+
+    A plain gradient of a ReLU network jumps from pixel to pixel and looks like noise on small
+    images (28x28 X-rays); averaging it over ``samples`` copies with Gaussian noise of sd
+    ``noise`` x (max - min of each image) keeps what is stable around the image.
+
+    Parameters
+    ----------
+    model : nn.Module
+    x : Tensor (batch, c, h, w)
+    target : Tensor (batch,) int64
+    samples : int, default 25
+        Noisy copies per image (the paper's 10-50).
+    noise : float, default 0.15
+        Noise sd as a fraction of each image's value range (the paper's 10-20 %).
+    seed : int, default 0
+        Seed of the noise: the same maps on every run (one pattern per copy, shared by the
+        images of the batch, so an image's map does not depend on the batch).
+
+    Returns
+    -------
+    Tensor (batch, c, h, w)
+        The averaged gradients.
+    """
+    forward, target = _forward(model), _target(model, x, target)
+    flat = x.reshape(len(x), -1)
+    sd = (flat.amax(1) - flat.amin(1)).clamp_min(1e-8) * noise
+    generator = torch.Generator(device="cpu").manual_seed(seed)
+    total = torch.zeros_like(x)
+    for _ in range(samples):
+        # One noise pattern for every image of the batch: an image's map does not depend on
+        # which images are explained beside it.
+        eps = torch.randn(x.shape[1:], generator=generator).to(x.device, x.dtype)
+        total += attribution.gradient(forward, x + eps * sd.view(-1, *[1] * (x.dim() - 1)), target)
+    return total / samples
+
+
 def saliency(
     model: nn.Module, x: Tensor, target: Tensor, *, method: SaliencyMethod = "gradient"
 ) -> Tensor:
@@ -77,8 +124,9 @@ def saliency(
     model : nn.Module
     x : Tensor (batch, c, h, w)
     target : Tensor (batch,) int64
-    method : {"gradient", "integrated_gradients"}, default "gradient"
-        Vanilla gradient of the target output (Simonyan et al. 2014) or integrated gradients.
+    method : {"gradient", "smoothgrad", "integrated_gradients"}, default "gradient"
+        Vanilla gradient of the target output (Simonyan et al. 2014), :func:`smoothgrad` or
+        integrated gradients.
 
     Returns
     -------
@@ -90,6 +138,8 @@ def saliency(
     try:
         if method == "gradient":
             values = attribution.gradient(_forward(model), x, _target(model, x, target))
+        elif method == "smoothgrad":
+            values = smoothgrad(model, x, target)
         else:
             values = integrated_gradients(model, x, target)
     finally:

@@ -2,7 +2,7 @@
 
 :func:`image_report_figures` is what the image kind's ``report_figures`` hook draws into
 a run's ``plots/`` folder: the grid of misclassified images of the final split and the
-vanilla-gradient saliency of a few of its images. Matplotlib is imported lazily, through its
+SmoothGrad saliency of a few of its images. Matplotlib is imported lazily, through its
 object-oriented ``Figure`` API (no pyplot state).
 
 Examples
@@ -139,7 +139,7 @@ class SaliencyExamples:
         Rows of the split.
     images : (n, c, h, w) float in [0, 1]
     maps : (n, h, w) non-negative
-        Absolute gradient of the predicted class's output, maximum over channels.
+        Absolute SmoothGrad of the predicted class's output, maximum over channels.
     titles : list of str
         'true X, predicted Y' per image.
     """
@@ -159,7 +159,8 @@ def saliency_examples(
     *,
     n: int = N_SALIENCY,
 ) -> SaliencyExamples:
-    """Vanilla-gradient saliency of :func:`pick_examples` rows of ``part``.
+    """SmoothGrad saliency of :func:`pick_examples` rows of ``part`` (a plain gradient looks
+    like noise on small images).
 
     Parameters
     ----------
@@ -180,7 +181,7 @@ def saliency_examples(
     device = next(network.parameters()).device
     x = torch.from_numpy(images).to(device)
     target = torch.from_numpy(y_pred[index]).to(device)
-    maps = saliency(network, x, target).detach().cpu().numpy()
+    maps = saliency(network, x, target, method="smoothgrad").detach().cpu().numpy()
     titles = [f"true {classes[y_true[i]]}, predicted {classes[y_pred[i]]}" for i in index]
     return SaliencyExamples(index, images, maps, titles)
 
@@ -232,8 +233,9 @@ def image_report_figures(
         ReportFigure(
             "Saliency maps",
             save_png(overlays, plots / "saliency.png"),
-            f"{len(examples.index)} {split} images (left) and the absolute gradient of the "
-            "predicted class's output with respect to each pixel (right, bright = the output "
+            f"{len(examples.index)} {split} images (left) and the SmoothGrad saliency of the "
+            "predicted class's output (right): the absolute gradient with respect to each "
+            "pixel, averaged over 25 copies of the image with 15 % noise (bright = the output "
             "changes most when these pixels change). " + note + " Gradients show sensitivity, "
             "not proof of what the network relies on.",
         )
