@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "models",
     "demo",
     "embed",
+    "generate",
 )
 for _module in COMMAND_MODULES:
     importlib.import_module(f"biodl.cli.{_module}")  # registers the command on `app`

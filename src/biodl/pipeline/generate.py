@@ -363,7 +363,8 @@ def _write_run(
             ("Samples", f"{len(result.samples)}, written to {', '.join(f.name for f in files)}"),
             (
                 "Training",
-                f"{training.get('stop_reason', '')}; kept epoch {training.get('best_epoch', float('nan')):.0f}",
+                f"{training.get('stop_reason', '')}; kept epoch "
+                f"{training.get('best_epoch', float('nan')):.0f}",
             ),
         ],
         config_yaml=config_yaml,

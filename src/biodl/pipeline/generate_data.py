@@ -3,8 +3,10 @@
 :func:`read_real` reads DATA with its kind's own reader (the kind detected as training does,
 :func:`biodl.kinds.detect_kind`) into a :class:`RealData` of fixed-shape rows:
 
-- expression and numeric tables (CSV/TSV or ``.h5ad``, :func:`biodl.data.expression.read_expression`):
-  ``(n, features)`` values as read (counts stay counts);
+- expression and numeric tables (CSV/TSV or ``.h5ad``,
+  :func:`biodl.data.expression.read_expression`; a narrow CSV of mostly numbers, such as
+  clinical variables, counts as a table): ``(n, features)`` values as read (counts stay
+  counts);
 - images (an ``.npz``, a folder of class folders or a CSV of paths,
   :func:`biodl.kinds.image.read_images`): ``(n, channels, size, size)`` in ``[0, 1]``; of an
   ``.npz`` only the training part is read;
@@ -31,7 +33,6 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -167,6 +168,8 @@ def read_real(
 
     where = Path(path)
     found = detect_kind(where) if kind == "auto" else kind
+    if kind == "auto" and found == "sequence" and _numeric_table(where):
+        found = "expression"  # a narrow numeric table (clinical variables): not sequences
     if found not in GENERATED_KINDS:
         raise ConfigError(
             f"{path}: {found} data; biodl generate makes expression and numeric tables, "
@@ -178,6 +181,18 @@ def read_real(
     if found == "image":
         return _read_images(where, condition)
     return _read_sequences(where, condition, length)
+
+
+def _numeric_table(path: Path) -> bool:
+    """A CSV/TSV whose columns are mostly numbers (detection calls narrow ones sequences)."""
+    if path.is_dir() or path.suffix.lower() not in (".csv", ".tsv", ".txt", ".tab"):
+        return False
+    try:
+        head = pd.read_csv(path, sep=None, engine="python", nrows=50)
+    except (OSError, ValueError, pd.errors.ParserError):
+        return False
+    numeric = head.select_dtypes("number").shape[1]
+    return numeric >= 2 and numeric >= head.shape[1] / 2
 
 
 def _read_table(path: Path, condition: str | None, genes_as_rows: bool) -> RealData:
@@ -203,7 +218,7 @@ def _read_table(path: Path, condition: str | None, genes_as_rows: bool) -> RealD
 def _read_images(path: Path, condition: str | None) -> RealData:
     from biodl.kinds.image import read_images
 
-    columns = [condition] if condition and not path.suffix.lower() == ".npz" else None
+    columns = [condition] if condition and path.suffix.lower() != ".npz" else None
     parts = read_images(
         str(path),
         size=None,
@@ -215,9 +230,9 @@ def _read_images(path: Path, condition: str | None) -> RealData:
     train = parts["train"]
     assert train is not None
     table = train.labels
-    if condition is not None and table is not None and condition not in table.columns:
-        if "label" in table.columns and list(table.columns) == ["label"]:
-            table = table.rename(columns={"label": condition})  # npz / folders: one label
+    one_label = table is not None and list(table.columns) == ["label"]
+    if condition is not None and condition != "label" and one_label and table is not None:
+        table = table.rename(columns={"label": condition})  # npz / class folders: one label
     X = train.load(np.arange(len(train)))
     stored = "uint8" if train.array is not None and train.array.dtype == np.uint8 else "float32"
     return RealData(

@@ -192,17 +192,19 @@ def verdict(metrics: dict[str, float], table: pd.DataFrame | None = None) -> str
         parts.append("copies: none")
     if "tstr_trtr_ratio" in metrics:
         parts.append(
-            f"a classifier trained on them reaches {metrics['tstr_trtr_ratio']:.0%} of one trained on real rows"
+            f"a classifier trained on them reaches {metrics['tstr_trtr_ratio']:.0%} of one "
+            "trained on real rows"
         )
     if table is not None and "independent_marginals" in table.index:
-        base = table.loc["independent_marginals"]
+        row = table.loc["independent_marginals"].to_dict()
+        base = {str(k): float(v) for k, v in row.items()}
         better = [
             label
             for key, label in (
                 ("detection_auroc", "detection AUROC"),
                 ("correlation_distance", "correlation distance"),
             )
-            if key in base and metrics.get(key, np.inf) < float(base[key])
+            if key in base and metrics.get(key, np.inf) < base[key]
         ]
         parts.append(
             "better than independent marginals on " + " and ".join(better)

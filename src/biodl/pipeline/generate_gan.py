@@ -40,7 +40,7 @@ def build_generator(name: str, params: dict[str, Any]) -> nn.Module:
     args = params.pop("args")
     if "hidden" in params:
         params["hidden"] = tuple(params["hidden"])
-    return classes[name](*args, **params)  # type: ignore[no-any-return]
+    return classes[name](*args, **params)
 
 
 def _pair(real: RealData, n_classes: int) -> tuple[str, list[int], dict[str, Any], nn.Module]:
@@ -68,7 +68,10 @@ def fit_gan_generator(
     seed: int,
     progress: bool | None,
 ) -> Any:
-    """Fit the kind's GAN pair on ``train``; a :class:`~biodl.pipeline.generate_models.Generative`."""
+    """Fit the kind's GAN pair on ``train``.
+
+    Returns a :class:`~biodl.pipeline.generate_models.Generative`.
+    """
     from biodl.pipeline.generate_models import Generative, Scaling
     from biodl.training.gan import fit_gan
     from biodl.training.trainer import TrainerOptions
@@ -102,8 +105,8 @@ def fit_gan_generator(
     if options.get("gan_loss"):
         given["loss"] = options["gan_loss"]
     fit = fit_gan(
-        generator,  # type: ignore[arg-type]
-        discriminator,  # type: ignore[arg-type]
+        generator,
+        discriminator,
         X,
         codes,
         stop_when_fooled=options.get("stop_when_fooled"),

@@ -114,7 +114,7 @@ class Generative:
         if self.family == "gan":
             from biodl.models.gan import sample_from
 
-            out = sample_from(self.network, n, codes, seed=seed)  # type: ignore[arg-type]
+            out = sample_from(self.network, n, codes, seed=seed)
             values = out.argmax(dim=-1).numpy() if self.spec["kind"] == "sequence" else out.numpy()
         else:
             values = self._vae_sample(n, labels, seed)
@@ -259,6 +259,7 @@ def _fit_vae(
     spec = _base_spec(train, "vae")
     codes = train.codes()
     n_classes = len(train.classes)
+    params: dict[str, Any]
     if train.kind == "image":
         X = train.X.reshape(len(train), -1).astype(np.float32)
         params = {"n_latent": 16, "hidden": [256, 128], "likelihood": "bernoulli"}
