@@ -42,6 +42,7 @@ from biodl.errors import ConfigError, DataError, DataWarning
 __all__ = [
     "GENERATED_KINDS",
     "RealData",
+    "Scaling",
     "holdout_split",
     "read_real",
     "sample_ids",
@@ -127,6 +128,31 @@ class RealData:
             self.pixel_dtype,
             self.notes,
         )
+
+
+@dataclass
+class Scaling:
+    """Data units <-> network units of table rows: ``(log1p(x) if log else x - mean) / std``."""
+
+    log: bool = False
+    mean: list[float] = field(default_factory=list)
+    std: list[float] = field(default_factory=list)
+
+    @classmethod
+    def fit(cls, X: np.ndarray, *, log: bool) -> Scaling:
+        """Means and standard deviations (1 where constant) of the training rows."""
+        values = np.log1p(np.maximum(X, 0)) if log else X
+        std = values.std(axis=0)
+        std[std == 0] = 1.0
+        return cls(log, values.mean(axis=0).tolist(), std.tolist())
+
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        values = np.log1p(np.maximum(X, 0)) if self.log else X
+        return ((values - np.asarray(self.mean)) / np.asarray(self.std)).astype(np.float32)
+
+    def inverse(self, Z: np.ndarray) -> np.ndarray:
+        values = Z * np.asarray(self.std) + np.asarray(self.mean)
+        return np.round(np.expm1(np.maximum(values, 0))) if self.log else values
 
 
 def _labels(table: pd.DataFrame | None, condition: str | None, source: str) -> np.ndarray | None:

@@ -12,18 +12,29 @@ with the lowest ``quality`` (:class:`biodl.evaluation.synthetic.SelectionScore` 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
-from biodl.pipeline.generate_data import RealData
+from biodl.pipeline.generate_data import RealData, Scaling
 
-__all__ = ["GAN_CLASSES", "build_generator", "fit_gan_generator"]
+__all__ = ["GAN_CLASSES", "GanOutcome", "build_generator", "fit_gan_generator"]
 
 #: Generator class names as written in ``model.json``.
 GAN_CLASSES = ("MLPGenerator", "ImageGenerator", "SequenceGenerator")
+
+
+@dataclass
+class GanOutcome:
+    """A fitted GAN generator (CPU, eval mode), its history and training facts."""
+
+    generator: nn.Module
+    history: pd.DataFrame
+    training: dict[str, Any]
 
 
 def build_generator(name: str, params: dict[str, Any]) -> nn.Module:
@@ -65,14 +76,14 @@ def fit_gan_generator(
     options: dict[str, Any],
     *,
     quality: Callable[[np.ndarray], float] | None,
+    to_data: Callable[[np.ndarray], np.ndarray],
     seed: int,
     progress: bool | None,
-) -> Any:
-    """Fit the kind's GAN pair on ``train``.
+) -> GanOutcome:
+    """Fit the kind's GAN pair on ``train``; ``spec`` gains the class, arguments and scaling.
 
-    Returns a :class:`~biodl.pipeline.generate_models.Generative`.
+    ``quality`` scores rows in the data's units (``to_data`` converts the generator's output).
     """
-    from biodl.pipeline.generate_models import Generative, Scaling
     from biodl.training.gan import fit_gan
     from biodl.training.trainer import TrainerOptions
 
@@ -90,12 +101,11 @@ def fit_gan_generator(
     torch.manual_seed(seed)
     generator = build_generator(name, {"args": list(args), **params})
     discriminator = _pair(train, len(train.classes))[3]
-    draft = Generative("gan", generator, spec)
     score = None
     if quality is not None and options.get("stop_when_fooled") is None:
 
         def score(samples: np.ndarray) -> float:
-            return quality(draft.to_data(samples))
+            return quality(to_data(samples))
 
     given = {
         key: options[key]
@@ -125,4 +135,4 @@ def fit_gan_generator(
         "seconds": float(fit.seconds),
         "loss": fit.loss,
     }
-    return Generative("gan", fit.generator, spec, fit.history, training)
+    return GanOutcome(fit.generator, fit.history, training)

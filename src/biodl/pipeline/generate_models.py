@@ -36,13 +36,12 @@ import torch
 from torch import nn
 
 from biodl.errors import ConfigError, DataError
-from biodl.pipeline.generate_data import RealData
+from biodl.pipeline.generate_data import RealData, Scaling
 
 __all__ = [
     "GENERATIVE_FILE",
     "MIN_TRAINING_ROWS",
     "Generative",
-    "Scaling",
     "class_labels",
     "fit_generative",
     "is_generative_model",
@@ -53,31 +52,6 @@ __all__ = [
 GENERATIVE_FILE = "model.json"
 #: The fewest training rows each family is fitted on.
 MIN_TRAINING_ROWS = {"vae": 8, "gan": 16}
-
-
-@dataclass
-class Scaling:
-    """Data units <-> network units of table rows: ``(log1p(x) if log else x - mean) / std``."""
-
-    log: bool = False
-    mean: list[float] = field(default_factory=list)
-    std: list[float] = field(default_factory=list)
-
-    @classmethod
-    def fit(cls, X: np.ndarray, *, log: bool) -> Scaling:
-        """Means and standard deviations (1 where constant) of the training rows."""
-        values = np.log1p(np.maximum(X, 0)) if log else X
-        std = values.std(axis=0)
-        std[std == 0] = 1.0
-        return cls(log, values.mean(axis=0).tolist(), std.tolist())
-
-    def forward(self, X: np.ndarray) -> np.ndarray:
-        values = np.log1p(np.maximum(X, 0)) if self.log else X
-        return ((values - np.asarray(self.mean)) / np.asarray(self.std)).astype(np.float32)
-
-    def inverse(self, Z: np.ndarray) -> np.ndarray:
-        values = Z * np.asarray(self.std) + np.asarray(self.mean)
-        return np.round(np.expm1(np.maximum(values, 0))) if self.log else values
 
 
 @dataclass
@@ -246,7 +220,11 @@ def fit_generative(
     from biodl.pipeline.generate_gan import fit_gan_generator
 
     spec = _base_spec(train, "gan")
-    return fit_gan_generator(train, spec, options, quality=quality, seed=seed, progress=progress)
+    draft = Generative("gan", nn.Identity(), spec)  # its to_data scores the epochs' samples
+    fit = fit_gan_generator(
+        train, spec, options, quality=quality, to_data=draft.to_data, seed=seed, progress=progress
+    )
+    return Generative("gan", fit.generator, spec, fit.history, fit.training)
 
 
 def _fit_vae(

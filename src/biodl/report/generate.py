@@ -38,7 +38,6 @@ HEADLINE = (
     ("tstr", "TSTR accuracy", True),
     ("trtr", "TRTR accuracy (real rows)", True),
     ("exact_copy_fraction", "Exact copies of training rows", False),
-    ("dcr_ratio", "Distance to closest record, ratio to held-out (below 1: copying)", True),
     ("membership_auroc", "Membership inference AUROC (0.5 = no leak)", False),
     ("distinct_fraction", "Distinct samples", True),
 )
