@@ -117,7 +117,8 @@ class Generative:
         if kind == "image":
             if self.family == "gan":
                 values = (values + 1.0) / 2.0
-            return np.clip(values.reshape(len(values), *shape), 0.0, 1.0).astype(np.float32)
+            pixels = np.clip(values.reshape(len(values), *shape), 0.0, 1.0)
+            return snap(pixels, self.spec.get("levels")).astype(np.float32)
         scaling = self.spec.get("scaling")
         if scaling is not None:
             values = Scaling(**scaling).inverse(values)
@@ -128,6 +129,38 @@ class Generative:
         from biodl.runs import save_model
 
         save_model(folder, self.network, {"generative": self.family, **self.spec})
+
+
+#: Images with at most this many distinct pixel values keep them: samples are snapped to them.
+MAX_LEVELS = 64
+
+
+def pixel_levels(X: np.ndarray) -> list[float] | None:
+    """The distinct pixel values of the training images, when there are few (a grid such as
+    the 17 grey levels of scikit-learn's digits); None otherwise."""
+    levels = np.unique(X)
+    return levels.tolist() if len(levels) <= MAX_LEVELS else None
+
+
+def snap(values: np.ndarray, levels: list[float] | None) -> np.ndarray:
+    """Each value replaced by the nearest of ``levels`` (unchanged when None).
+
+    Examples
+    --------
+    >>> snap(np.array([0.1, 0.4, 0.9]), [0.0, 0.5, 1.0]).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    if not levels:
+        return values
+    grid = np.asarray(levels, dtype=np.float64)
+    right = np.clip(np.searchsorted(grid, values), 1, len(grid) - 1)
+    left = right - 1
+    nearer = np.abs(values - grid[left]) <= np.abs(grid[right] - values)
+    return (
+        np.where(nearer, grid[left], grid[right])
+        if len(grid) > 1
+        else np.full_like(values, grid[0])
+    )
 
 
 def class_labels(
@@ -178,6 +211,7 @@ def _base_spec(real: RealData, family: str) -> dict[str, Any]:
         "fmt": real.fmt,
         "source": real.source,
         "family": family,
+        "levels": pixel_levels(real.X) if real.kind == "image" else None,
     }
 
 
