@@ -25,6 +25,7 @@ repository root::
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -73,6 +74,11 @@ def digits_npz(folder: Path) -> tuple[Path, Path]:
     return paths[0], paths[1]
 
 
+def training(run: Path) -> dict[str, object]:
+    """The ``training`` facts of a generate run's metrics.json."""
+    return dict(json.loads((run / "metrics.json").read_text())["training"])
+
+
 def row(name: str, table: pd.DataFrame, keys: tuple[str, ...]) -> str:
     values = [f"{float(table.loc[name, k]):.3f}" if k in table.columns else "-" for k in keys]
     return f"| {name} | " + " | ".join(values) + " |"
@@ -89,6 +95,7 @@ def golub(folder: Path) -> None:
         table = result.table
         assert table is not None
         print(f"\n{model}: {cpu:.0f} CPU s; {result.verdict}")
+        print("training:", training(folder / f"golub_{model}"))
         print("| sampler | " + " | ".join(keys) + " |")
         print("| --- |" + " ---: |" * len(keys))
         for name in table.index:
@@ -112,6 +119,7 @@ def digits(folder: Path) -> None:
     table = result.table
     assert table is not None
     print(f"\ndigits, conditional GAN: {cpu:.0f} CPU s; {result.verdict}")
+    print("training:", training(folder / "digits_gan"))
     print("| sampler | " + " | ".join(keys) + " |")
     print("| --- |" + " ---: |" * len(keys))
     for name in table.index:
