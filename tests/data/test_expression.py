@@ -256,3 +256,17 @@ def test_golub_reads_with_genes_as_rows(shared_data):
     assert train.X.shape == (38, 7129) and test.X.shape == (34, 7129)
     assert train.genes[0] == "AFFX-BioB-5_at" and train.genes == test.genes
     assert sorted(test.obs["cancer"].unique()) == ["ALL", "AML"]
+
+
+def test_carriage_return_line_endings(tmp_path, rng):
+    # Old Mac files end lines with a lone '\r'; the header escaped as csv.Error (found by
+    # fuzzing). It now ends at the first line break of any kind, as pandas reads the rows.
+    X = _matrix(rng)
+    path = _write_samples(tmp_path / "x.csv", X)
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+    data = read_expression(path)
+    np.testing.assert_array_equal(data.X, X)
+    assert data.genes == ["g0", "g1", "g2", "g3"]
+    path.write_text("sample," + "g" * 200_000 + "\n1,2\n")  # past the csv module's field limit
+    with pytest.raises(DataError, match=r"x\.csv line 1: cannot read the header \(field larger"):
+        read_expression(path)

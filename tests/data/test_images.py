@@ -262,3 +262,65 @@ def test_packed_strings_sequence_and_errors() -> None:
         PackedStrings(np.zeros(3, np.uint8), np.array([0, 2]))
     with pytest.raises(ValueError, match="start at 0"):
         PackedStrings(np.zeros(3, np.uint8), np.array([1, 3]))
+
+
+def test_unparsable_csv_of_paths_is_a_data_error(tmp_path: Path) -> None:
+    # An empty CSV escaped as csv.Error "Could not determine delimiter" (found by fuzzing).
+    path = tmp_path / "images.csv"
+    path.write_text("")
+    with pytest.raises(DataError, match=r"images\.csv: (the file is empty|cannot parse)"):
+        read_image_csv(path)
+    path.write_text("path,label\n")  # escaped as IndexError
+    with pytest.raises(DataError, match=r"images\.csv: the table has a header but no rows"):
+        read_image_csv(path)
+    path.write_bytes(b"path,label\n\xff.png,a\n")
+    with pytest.raises(DataError, match=r"images\.csv line 2: byte 11 is not valid UTF-8"):
+        read_image_csv(path)
+
+
+def test_npz_evaluation_images_without_labels_are_refused(tmp_path: Path) -> None:
+    # 'test_images' without 'test_labels' reached preparation and failed an assertion there
+    # (found by fuzzing).
+    from biodl.config import RunConfig
+    from biodl.kinds import prepare_run_data
+
+    path = tmp_path / "d.npz"
+    arrays = dict(np.load(_npz(path)))
+    del arrays["test_labels"]
+    np.savez(path, **arrays)
+    cfg = RunConfig.from_dict({"data": {"train": str(path)}})
+    with pytest.raises(DataError, match=r"d\.npz: there are 'test_images' but no 'test_labels'"):
+        prepare_run_data(cfg, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("images", "message"),
+    [
+        (np.zeros((4, 0, 9), np.uint8), r"images of 0x9 pixels have no pixels"),
+        (np.full((4, 8, 8), np.nan), r"some pixel values are NaN or infinite"),
+        (np.zeros((4, 8, 8), np.complex64), r"pixel values of type complex64 are not real"),
+        (np.full((4, 8, 8), "a"), r"pixel values of type <U1 are not real numbers"),
+    ],
+)
+def test_npz_images_without_usable_pixels(tmp_path: Path, images: np.ndarray, message: str):
+    # Zero-height images escaped as torch's RuntimeError (found by fuzzing); NaN pixels would
+    # have reached training.
+    path = _npz(tmp_path / "d.npz", train_images=images, train_labels=np.arange(4) % 2)
+    with pytest.raises(DataError, match=rf"d\.npz 'train_images': {message}"):
+        read_image_npz(path)
+
+
+def test_csv_separator_is_never_a_letter(tmp_path: Path) -> None:
+    # pandas' sniffing took 'A' for the separator of a 70,000-letter first line and spent
+    # minutes naming 70,000 columns (found by fuzzing); the message is short too.
+    from biodl.data.images import separator
+
+    assert separator(b"path;label\n") == ";" and separator(b"path\tlabel\n") == "\t"
+    path = tmp_path / "images.csv"
+    path.write_text("A" * 70_000 + "\npath,label\n")
+    with pytest.raises(DataError, match=r"images\.csv: no column of image paths found \(col"):
+        read_image_csv(path)
+    assert not is_image_csv(path)
+    _folder(tmp_path)
+    path.write_text("path;label\nhealthy/0.png;x\ntumour/0.png;y\n")
+    assert is_image_csv(path) and read_image_csv(path).labels["label"].tolist() == ["x", "y"]

@@ -123,6 +123,69 @@ def test_bad_files_name_the_file_and_line(tmp_path, physionet, rows, match):
         read_records(physionet)
 
 
+@pytest.mark.parametrize(
+    ("rows", "match"),
+    [
+        (b"00:00,Age,54\n00:\xe87,HR,73\n", r"bad\.txt line 3: the row is not valid UTF-8"),
+        (b"00:00,Age,54\n00:07,HR,73,1,2\n", r"bad\.txt line 3: cannot parse the row \(.*"),
+        # an open quote joined lines, which escaped as IndexError
+        (b'00:00,Age,54\n00:07,"HR,73\n00:09,HR,7"5\n', r"bad\.txt line 3: a double quote"),
+    ],
+)
+def test_unreadable_rows_name_the_record_file_and_line(physionet, rows, match):
+    # Fuzzing found both escaping: UnicodeDecodeError, and pandas' ParserError naming a line
+    # of the records concatenated in memory rather than the file's.
+    (physionet / "bad.txt").write_bytes(b"Time,Parameter,Value\n" + rows)
+    with pytest.raises(DataError, match=match):
+        read_records(physionet)
+
+
+def test_carriage_return_line_endings_read_as_newlines(physionet):
+    # A record file saved with lone CRs (old Mac) was refused with a message that carried the
+    # CRs, so the terminal showed it on several lines (found by fuzzing).
+    expected = read_records(physionet)
+    path = physionet / "132539.txt"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+    assert looks_like_records(physionet)
+    again = read_records(physionet)
+    np.testing.assert_array_equal(again.value, expected.value)
+    assert again.ids == expected.ids
+    path.write_bytes(b"Time;Parameter;Value\r00:00;Age;54\r")
+    with pytest.raises(DataError, match=r"line 1: expected the header .*got 'Time;Parameter;Va"):
+        read_records(physionet)
+
+
+def test_a_table_record_without_observations_names_the_table(tmp_path):
+    table = tmp_path / "events.csv"
+    table.write_text("RecordID,Time,Parameter,Value\n1,00:00,Age,54\n2\n")
+    with pytest.raises(DataError, match=r"events\.csv: 1 record\(s\) have no observations"):
+        read_records(table)
+
+
+def test_empty_tables_and_header_only_files(tmp_path, physionet):
+    for name in ("132539.txt", "132540.txt"):
+        (physionet / name).write_text("Time,Parameter,Value\n")
+    with pytest.raises(DataError, match=r"set-a: the record files hold a header but no rows"):
+        read_records(physionet)
+    table = tmp_path / "events.csv"
+    table.write_text("")
+    with pytest.raises(DataError, match=r"events\.csv: the file is empty; expected a header"):
+        read_records(table)
+    table.write_text("RecordID,Time,Parameter,Value\n")
+    with pytest.raises(DataError, match=r"events\.csv: the table has a header but no rows"):
+        read_records(table)
+    table.write_bytes(b"RecordID,Time,Parameter,Value\n1,00:00,Age\xff,5\n")
+    with pytest.raises(DataError, match=r"events\.csv line 2: byte \d+ is not valid UTF-8"):
+        read_records(table)
+    outcomes = tmp_path / "Outcomes.txt"
+    outcomes.write_text("")
+    with pytest.raises(DataError, match=r"Outcomes\.txt: the file is empty; expected a header"):
+        read_outcomes(outcomes)
+    outcomes.write_text('RecordID,death\n1,"0\n')
+    with pytest.raises(DataError, match=r"Outcomes\.txt: cannot parse the table \(.*EOF"):
+        read_outcomes(outcomes)
+
+
 def test_wrong_header_and_empty_folder(tmp_path):
     (tmp_path / "x.txt").write_text("a,b\n1,2\n")
     with pytest.raises(DataError, match="expected the header Time,Parameter,Value"):

@@ -447,6 +447,15 @@ def test_error_fasta_without_header(tmp_path: Path) -> None:
         read_sequences(write(tmp_path / "h.fa", "\nACGT\n>a\nACGT\n"))
 
 
+def test_error_control_character_in_fasta(tmp_path: Path) -> None:
+    # A control character is neither a letter nor the whitespace between letters (fuzzing
+    # found a lone 0x1f, and a form feed in a sequence, escaping as IndexError).
+    with pytest.raises(DataError, match=r"c\.fa line 1: expected a FASTA header line"):
+        read_sequences(write(tmp_path / "c.fa", "\x1f"), require_labels=False)
+    with pytest.raises(DataError, match=r"f\.fa line 3: sequence contains '\\x0c'"):
+        read_sequences(write(tmp_path / "f.fa", ">a\nACGT\nAC\x0cGT\n"), require_labels=False)
+
+
 def test_error_empty_record(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"x\.fa line 3: record 'b' has an empty sequence"):
         read_sequences(write(tmp_path / "x.fa", ">a\nACGT\n>b\n>c\nGG\n"), require_labels=False)

@@ -38,6 +38,30 @@ def test_csv_with_header_id_and_label(tmp_path):
     assert ts.labels["outcome"].tolist() == [0.5, 1.5]  # numeric labels stay numeric
 
 
+def test_csv_rows_shorter_than_the_header_are_padded(tmp_path):
+    # Missing trailing cells read as None and escaped as TypeError (found by fuzzing); they
+    # shorten the series as empty trailing cells do.
+    path = tmp_path / "short.csv"
+    path.write_text("id,label,t1,t2,t3\na,0,1,2,3\nb,1,4,5\nc,0,1\n")
+    ts = read_timeseries(path)
+    assert ts.lengths.tolist() == [3, 2, 1]
+    assert ts.labels["label"].tolist() == [0, 1, 0]
+    path.write_text("id,label,t1,t2,t3\na,0,1,2,3\nb\n")
+    with pytest.raises(DataError, match=r"short\.csv: line 3 is empty \(no values"):
+        read_timeseries(path)
+
+
+def test_byte_order_mark_and_labels_without_values(tmp_path):
+    # A BOM was read as part of the first label, and lines of labels alone escaped as
+    # ValueError from numpy (found by fuzzing).
+    path = tmp_path / "toy_TRAIN.txt"
+    path.write_bytes(b"\xef\xbb\xbf1 0.1 0.2\n2 0.3 0.4\n")
+    assert read_timeseries(path).labels["label"].tolist() == ["1", "2"]
+    path.write_text("1\n2\n")
+    with pytest.raises(DataError, match=r"toy_TRAIN\.txt: line 1 is empty \(no values; 2 such"):
+        read_timeseries(path)
+
+
 def test_npz_parts_and_channels(tmp_path):
     path = tmp_path / "data.npz"
     x = np.random.default_rng(0).normal(size=(4, 3, 7)).astype(np.float32)
@@ -117,3 +141,18 @@ def test_duplicate_ids_and_bad_lengths():
         TimeSeriesSet.from_array(np.zeros((2, 3)), ids=["a", "a"])
     with pytest.raises(DataError, match="lengths must hold 2 values"):
         TimeSeriesSet.from_array(np.zeros((2, 3)), lengths=[1, 9])
+
+
+def test_npz_arrays_of_other_shapes_and_types(tmp_path):
+    # Fuzzing found 3-D labels (ValueError from pandas) and text lengths escaping.
+    path = tmp_path / "d.npz"
+    np.savez(path, X=np.zeros((2, 3)), y=np.zeros((2, 1, 2)))
+    with pytest.raises(DataError, match=r"d\.npz array 'X': expected labels of shape \(n,\)"):
+        read_timeseries(path)
+    np.savez(path, X=np.zeros((2, 3)), y=np.zeros(()))
+    with pytest.raises(DataError, match=r"expected labels of shape .* got shape \(\)"):
+        read_timeseries(path)
+    for lengths in (np.array(["a", "b"]), np.array([-1, 2])):
+        np.savez(path, X=np.zeros((2, 3)), y=[0, 1], lengths=lengths)
+        with pytest.raises(DataError, match=r"lengths must hold 2 values .*none negative"):
+            read_timeseries(path)

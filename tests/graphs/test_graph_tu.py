@@ -103,3 +103,13 @@ def test_wl_columns_come_from_training_graphs_only() -> None:
     features = WLFeatures.fit(train, iterations=1)
     assert features(other).nnz == 0 and features(train).sum() == 6
     assert "Weisfeiler–Lehman" in features.description
+
+
+def test_a_byte_that_is_not_utf8_is_shown_on_its_line(tmp_path: Path) -> None:
+    # Naming the bad line reopened the file as strict UTF-8 and escaped as UnicodeDecodeError
+    # (found by fuzzing).
+    folder = write_tu(tmp_path / "bad", [np.array([0, 1])], [np.array([[0, 1], [1, 0]])], [1])
+    (folder / "TOY_A.txt").write_bytes(b"1, 2\n2, \xff\n")
+    (folder / "TOY_edge_labels.txt").unlink()
+    with pytest.raises(DataError, match=r"TOY_A\.txt line 2: expected 2 comma-separated numbers"):
+        read_tu(folder)

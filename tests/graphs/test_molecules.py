@@ -168,3 +168,43 @@ def test_inspect_lists_unreadable_smiles_and_inchikey_twins(tmp_path: Path) -> N
     assert "inchikey_duplicates" not in codes
     with pytest.raises(DataError, match=r"train.csv line 34: RDKit cannot parse"):
         biodl.train(train, test=test, label_columns=["active"], epochs=1, **FAST)
+
+
+def test_files_without_molecules_are_refused(tmp_path: Path) -> None:
+    # A header-only table escaped as IndexError, an empty SDF as RDKit's OSError, and inspect
+    # failed on zero molecules (found by fuzzing).
+    from biodl.data.sdf import read_sdf
+
+    table = tmp_path / "m.csv"
+    table.write_text("id,smiles,active\n")
+    with pytest.raises(DataError, match=r"m\.csv: no molecules to read \(0 rows, 0 unparseable"):
+        read_smiles_table(table)
+    table.write_text("id,smiles,active\na,C1CC,1\n")
+    with pytest.raises(DataError, match=r"m\.csv: no molecules to read \(1 rows, 1 unparseable"):
+        read_smiles_table(table, skip_invalid=True)
+    sdf = tmp_path / "m.sdf"
+    sdf.write_text("")
+    with pytest.raises(DataError, match=r"m\.sdf: cannot read as an SDF file \(.*Invalid input"):
+        read_sdf(sdf)
+    sdf.write_text("garbage\n$$$$\n")
+    with pytest.raises(DataError, match=r"m\.sdf: no molecules to read \(1 records, 1 unread"):
+        read_sdf(sdf, skip_invalid=True)
+    table.write_text("id,smiles,active\n")
+    with pytest.raises(DataError, match=r"m\.csv: no molecules to read"):
+        biodl.inspect(table)
+
+
+def test_sdf_fields_that_are_not_utf8_name_the_record(tmp_path: Path) -> None:
+    # RDKit's UnicodeDecodeError escaped (found by fuzzing).
+    from biodl.data.sdf import read_sdf
+
+    path = tmp_path / "m.sdf"
+    with Chem.SDWriter(str(path)) as writer:
+        for k, smiles in enumerate(("CCO", "CCN")):
+            mol = Chem.MolFromSmiles(smiles)
+            mol.SetProp("_Name", f"m{k}")
+            mol.SetProp("label", str(k))
+            writer.write(mol)
+    path.write_bytes(path.read_bytes().replace(b"m1\n", b"m\x831\n"))
+    with pytest.raises(DataError, match=r"m\.sdf record 2 \(line \d+\): its title or a property"):
+        read_sdf(path)

@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import io
 import os
@@ -22,7 +23,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ __all__ = [
     "letter_error",
     "letter_message",
     "open_stream",
+    "parse_csv",
     "read_bytes",
     "rename_repeats",
 ]
@@ -90,6 +92,44 @@ def fail(
     """A one-line :class:`DataError` that starts with the place: ``'x.csv line 3: ...'``."""
     text = f"{where(path, line=line, column=column)}: {message}"
     return DataError(" ".join(text.split("\n")))
+
+
+def parse_csv(data: bytes, source: str, **options: Any) -> pd.DataFrame:
+    """``pandas.read_csv`` of the bytes of a file; what pandas refuses is a one-line DataError.
+
+    A file without any column, a malformed row (pandas names its line) and bytes that are not
+    UTF-8 (the line is found) are each said with the file's name and the fix.
+
+    Examples
+    --------
+    >>> parse_csv(b"a,b\\n1,2\\n", "t.csv").shape
+    (1, 2)
+    >>> parse_csv(b"a,b\\n\\xff,2\\n", "t.csv")
+    Traceback (most recent call last):
+    biodl.errors.DataError: t.csv line 2: byte 4 is not valid UTF-8 text; save the file as UTF-8.
+    """
+    try:
+        return pd.read_csv(io.BytesIO(data), **options)
+    except pd.errors.EmptyDataError:
+        raise fail(source, "the file is empty; expected a header line and rows.") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(data, source) from None
+    except (pd.errors.ParserError, csv.Error, ValueError, OverflowError) as err:
+        reason = " ".join(str(err).split())[:300]
+        raise fail(
+            source, f"cannot parse the table ({reason}). Check the separator and quoting."
+        ) from None
+
+
+def _not_utf8(data: bytes, source: str) -> DataError:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        return fail(
+            source, f"byte {err.start} is not valid UTF-8 text; save the file as UTF-8.", line=line
+        )
+    return fail(source, "is not valid UTF-8 text; save the file as UTF-8.")
 
 
 def open_stream(path: Path, source: str) -> tuple[BinaryIO, bool]:
@@ -187,14 +227,14 @@ def capacity_hint(path: Path, gzipped: bool) -> int:
 
 def letter_message(letter: str, alphabet: Alphabet) -> str:
     """What is wrong with a letter outside ``alphabet``, what is allowed, and the fix."""
-    shown = letter if letter.isprintable() else repr(letter)
+    shown = f"'{letter}'" if letter.isprintable() else repr(letter)
     fix = (
         "Use --alphabet protein if these are amino acids."
         if alphabet.name != "protein"
         else ("Remove gaps, stop codons and other symbols from the sequences.")
     )
     return (
-        f"sequence contains '{shown}', which is not a {alphabet.name.upper()} "
+        f"sequence contains {shown}, which is not a {alphabet.name.upper()} "
         f"letter (allowed: {_ALLOWED[alphabet.name]}). {fix}"
     )
 

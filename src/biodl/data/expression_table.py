@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import re
 import warnings
 import zlib
 from collections.abc import Sequence
@@ -103,9 +104,9 @@ def read_header(file: Path, source: str) -> tuple[list[str], str]:
         raw = head(file, HEADER_BYTES)  # the bytes kept for the reader (one opening)
         if raw[:2] == b"\x1f\x8b":
             raw = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, HEADER_BYTES)
-        first = raw.split(b"\n", 1)[0].decode("utf-8")
-        if b"\n" in raw:
-            first += "\n"
+        # The header ends at the first line break, '\n', '\r\n' or a lone '\r' (old Mac
+        # files), as pandas reads the rows.
+        first = re.split(rb"\r\n?|\n", raw, maxsplit=1)[0].decode("utf-8")
     except (UnicodeDecodeError, OSError, zlib.error) as err:
         raise fail(
             source, f"cannot read as UTF-8 text ({err}); export the table as text."
@@ -113,7 +114,12 @@ def read_header(file: Path, source: str) -> tuple[list[str], str]:
     if not first.strip():
         raise fail(source, "the file is empty or starts with a blank line; expected a header.")
     sep = _separator(file, first)
-    names = next(csv.reader([first.rstrip("\r\n")], delimiter=sep))
+    try:
+        names = next(csv.reader([first], delimiter=sep))
+    except csv.Error as err:
+        raise fail(
+            source, f"cannot read the header ({err}); write it as one line of names.", line=1
+        ) from None
     return [n.strip() for n in names], sep
 
 

@@ -51,6 +51,8 @@ __all__ = [
 FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".faa", ".ffn")
 CHUNK_BYTES = 8 << 20  # FASTA is encoded in pieces of this size, cut after a newline
 _WHITESPACE = b"\n\r\t "
+_BLANK = np.zeros(256, dtype=bool)
+_BLANK[list(_WHITESPACE)] = True  # the bytes deleted between letters; any other byte counts
 
 
 @dataclass
@@ -107,8 +109,8 @@ class _FastaEncoder:
         header_index = np.flatnonzero(is_header)
         hs, he = line_starts[header_index], newlines[header_index]
         first = int(hs[0]) if len(hs) else len(a)
-        if not self.ids and first and a[:first].max() > 32:
-            bad = int(np.flatnonzero(a[:first] > 32)[0])
+        if not self.ids and first and not _BLANK[a[:first]].all():
+            bad = int(np.flatnonzero(~_BLANK[a[:first]])[0])
             line = self.lines_before + 1 + int(np.searchsorted(newlines, bad))
             raise fail(
                 self.source,
@@ -200,7 +202,7 @@ class _FastaEncoder:
         pattern: np.ndarray,
         codes: np.ndarray,
     ) -> None:
-        keep = np.repeat(pattern, runs) & (a > 32)
+        keep = np.repeat(pattern, runs) & ~_BLANK[a]
         k = int(np.flatnonzero(codes == NOT_ALLOWED)[0])
         pos = int(np.flatnonzero(keep)[k])
         line = self.lines_before + 1 + int(np.searchsorted(newlines, pos))

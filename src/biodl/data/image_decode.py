@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -226,14 +226,38 @@ def array_to_chw(x: np.ndarray, *, source: str, key: str) -> ArrayLayout:
     Raises
     ------
     DataError
-        For another number of dimensions or channels.
+        For another number of dimensions or channels, images without pixels, or pixel values
+        that are not finite real numbers.
     """
+    real = x.dtype == np.bool_ or (
+        np.issubdtype(x.dtype, np.number) and not np.issubdtype(x.dtype, np.complexfloating)
+    )
+    if not real:
+        raise DataError(
+            f"{source} '{key}': pixel values of type {x.dtype} are not real numbers; save the "
+            "images as a uint8 or float array"
+        )
+    if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
+        raise DataError(
+            f"{source} '{key}': some pixel values are NaN or infinite; replace them (e.g. "
+            "with 0) before saving"
+        )
     if x.ndim == 3:
-        return ArrayLayout(x[:, None], "NHW", 1, value_scale(x))
-    if x.ndim == 4 and x.shape[-1] in (1, 2, 3, 4):
-        return ArrayLayout(np.moveaxis(x, -1, 1), "NHWC", x.shape[-1], value_scale(x))
-    if x.ndim == 4 and x.shape[1] in (1, 2, 3, 4):
-        return ArrayLayout(x, "NCHW", x.shape[1], value_scale(x))
+        layout = ArrayLayout(x[:, None], "NHW", 1, 0.0)
+    elif x.ndim == 4 and x.shape[-1] in (1, 2, 3, 4):
+        layout = ArrayLayout(np.moveaxis(x, -1, 1), "NHWC", x.shape[-1], 0.0)
+    elif x.ndim == 4 and x.shape[1] in (1, 2, 3, 4):
+        layout = ArrayLayout(x, "NCHW", x.shape[1], 0.0)
+    else:
+        layout = None
+    if layout is not None:
+        height, width = layout.array.shape[2:]
+        if not height or not width:
+            raise DataError(
+                f"{source} '{key}': images of {height}x{width} pixels have no pixels (shape "
+                f"{x.shape}); save images of at least 1x1 pixels"
+            )
+        return replace(layout, scale=value_scale(x))
     raise DataError(
         f"{source} '{key}': shape {x.shape} is not a stack of images; expected (n, h, w) "
         "greyscale, (n, h, w, c) or (n, c, h, w) with 1, 3 or 4 channels"

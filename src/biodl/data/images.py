@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from biodl.data._files import parse_csv
 from biodl.data.image_decode import (
     IMAGE_SUFFIXES,
     array_to_chw,
@@ -43,7 +44,8 @@ from biodl.data.image_decode import (
     match_channels,
 )
 from biodl.data.image_paths import PackedStrings
-from biodl.data.input_files import file_bytes, head, seekable
+from biodl.data.input_files import file_bytes, head
+from biodl.data.npz import npz_names, read_npz
 from biodl.errors import DataError
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "read_image_csv",
     "read_image_folder",
     "read_image_npz",
+    "separator",
 ]
 
 NPZ_KEYS = {"train": "train", "valid": "val", "test": "test"}
@@ -208,20 +211,43 @@ def is_image_npz(path: Path) -> bool:
     """True for an ``.npz`` holding ``train_images``."""
     if not (path.is_file() and path.suffix.lower() == ".npz"):
         return False
-    with np.load(seekable(path), allow_pickle=False) as data:
-        return "train_images" in data.files
+    return "train_images" in npz_names(path)
 
 
 def is_image_csv(path: Path) -> bool:
     """True for a CSV/TSV whose path column (first rows) names image files."""
     if not (path.is_file() and path.suffix.lower() in (".csv", ".tsv", ".txt")):
         return False
+    data = head(path)  # detection: the first rows
     try:
-        first = io.BytesIO(head(path))  # detection: the first rows
-        table = pd.read_csv(first, sep=None, engine="python", nrows=5, dtype=str)
+        table = pd.read_csv(io.BytesIO(data), sep=separator(data), nrows=5, dtype=str)
     except Exception:
         return False
     return _path_column(table, None) is not None
+
+
+def _columns(table: pd.DataFrame) -> str:
+    """The first column names of ``table`` for a message, each at most 40 characters."""
+    names = [str(c) if len(str(c)) <= 40 else str(c)[:37] + "..." for c in table.columns[:8]]
+    return ", ".join(names) + (", ..." if len(table.columns) > 8 else "")
+
+
+def separator(data: bytes) -> str:
+    """The separator of a table of image paths: the commonest of ``, ; tab |`` in its first
+    line (',' when none occurs).
+
+    pandas' own sniffing (``sep=None``) may take a letter for the separator: a long first
+    line then makes tens of thousands of columns, which pandas names in quadratic time.
+
+    Examples
+    --------
+    >>> separator(b"path;label\\na.png;x\\n"), separator(b"path\\n")
+    (';', ',')
+    """
+    first = data.split(b"\n", 1)[0]
+    counts = {sep: first.count(sep.encode()) for sep in (",", "\t", ";", "|")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
 
 
 def _path_column(table: pd.DataFrame, given: str | None) -> str | None:
@@ -334,13 +360,16 @@ def read_image_csv(
         a missing extra column.
     """
     source = Path(path)
-    table = pd.read_csv(
-        io.BytesIO(file_bytes(source)), sep=None, engine="python", dtype=str, keep_default_na=False
-    )
+    data = file_bytes(source)
+    table = parse_csv(data, str(source), sep=separator(data), dtype=str, keep_default_na=False)
+    if table.empty:
+        raise DataError(
+            f"{source}: the table has a header but no rows; expected one image path per row"
+        )
     column = _path_column(table, path_column)
     if column is None:
         raise DataError(
-            f"{source}: no column of image paths found (columns: {', '.join(table.columns)}); "
+            f"{source}: no column of image paths found (columns: {_columns(table)}); "
             "name it 'path' or pass --image-column"
         )
 
@@ -359,12 +388,12 @@ def read_image_csv(
     if missing or (require_labels and not wanted):
         raise DataError(
             f"{source}: label column {', '.join(missing) or '(none)'} not found (columns: "
-            f"{', '.join(table.columns)}); pass --label-column"
+            f"{_columns(table)}); pass --label-column"
         )
     for name, flag in extra.items():
         if name not in table.columns:
             raise DataError(
-                f"{source}: there is no column '{name}' (columns: {', '.join(table.columns)}); "
+                f"{source}: there is no column '{name}' (columns: {_columns(table)}); "
                 f"name one of those with {flag}"
             )
     kept = wanted + [c for c in extra if c not in wanted] if wanted else []
@@ -413,13 +442,12 @@ def read_image_npz(
         negative or non-integer, or valid/test labels above the largest training class.
     """
     source = str(path)
-    with np.load(seekable(path), allow_pickle=False) as data:
-        if "train_images" not in data.files:
-            raise DataError(
-                f"{source}: no 'train_images' array (found: {', '.join(data.files)}); expected "
-                "train_images, train_labels, val_images, val_labels, test_images, test_labels"
-            )
-        arrays = {k: data[k] for k in data.files}
+    arrays = read_npz(path, source, fix="save the arrays with numpy.savez")
+    if "train_images" not in arrays:
+        raise DataError(
+            f"{source}: no 'train_images' array (found: {', '.join(arrays)}); expected "
+            "train_images, train_labels, val_images, val_labels, test_images, test_labels"
+        )
     parts: dict[str, ImageSet | None] = {}
     top: int | None = None
     for part, key in NPZ_KEYS.items():

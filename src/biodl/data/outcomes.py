@@ -13,7 +13,6 @@ column whose name says outcome (``death``, ``mortality``, ``outcome``, ``label``
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import warnings
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from biodl.data._files import parse_csv
 from biodl.data.input_files import file_bytes
 from biodl.data.records import RecordSet
 from biodl.errors import DataError, DataWarning
@@ -96,7 +96,7 @@ def read_outcomes(
         raise DataError(f"{p}: no such outcomes file. Check the --labels path.")
     data = file_bytes(p)  # one opening: the run's checksum is computed from these bytes
     sep = "\t" if b"\t" in data.split(b"\n", 1)[0] else ","
-    table = pd.read_csv(io.BytesIO(data), sep=sep, dtype=str)
+    table = parse_csv(data, str(p), sep=sep, dtype=str)
     table.columns = [str(c).strip() for c in table.columns]
     ident = id_column or next(
         (c for c in table.columns if c.lower() in _ID_NAMES), str(table.columns[0])

@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from biodl.data._files import parse_csv
 from biodl.data.input_files import file_bytes, head
 from biodl.errors import DataError
 
@@ -163,7 +164,7 @@ def looks_like_records(path: str | os.PathLike[str]) -> bool:
 
 
 def _header(path: Path) -> tuple[str, ...]:
-    line = head(path).decode("utf-8").split("\n", 1)[0].strip()
+    line = next(iter(head(path).decode("utf-8").splitlines()), "").strip()  # any line end
     sep = "\t" if "\t" in line else ","
     return tuple(c.strip().lower() for c in line.split(sep))
 
@@ -258,19 +259,24 @@ def _read_folder(folder: Path, time_unit: TimeUnit) -> _Long:
     bodies: list[bytes] = []
     rows = np.zeros(len(files), dtype=np.int64)
     for k, file in enumerate(files):
-        data = file_bytes(file).replace(b"\r\n", b"\n")
+        data = file_bytes(file).replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # any line end
         head, _, body = data.partition(b"\n")
         columns = tuple(c.strip().lower() for c in head.decode("utf-8", "replace").split(","))
         if columns != _FILE_HEADER:
             raise DataError(
                 f"{file} line 1: expected the header Time,Parameter,Value, got "
-                f"'{head.decode('utf-8', 'replace')[:60]}'. Give every record file that header "
+                f"{head.decode('utf-8', 'replace')[:60]!r}. Give every record file that header "
                 "(or move other files out of the folder)."
             )
         if body and not body.endswith(b"\n"):
             body += b"\n"
         bodies.append(body)
         rows[k] = body.count(b"\n")
+    if not rows.any():
+        raise DataError(
+            f"{folder}: the record files hold a header but no rows; expected "
+            "Time,Parameter,Value rows. Check that the files were written completely."
+        )
     where = [str(f) for f in files]
     ids = [f.stem for f in files]
     buffer = b"".join(bodies)
@@ -306,15 +312,26 @@ def _parse_rows(
         names = ["h", "m", "name", "value"]
     else:
         names = ["t", "name", "value"]
-    frame = pd.read_csv(
-        io.BytesIO(buffer),
-        header=None,
-        names=names,
-        skip_blank_lines=False,
-        dtype={"name": "category"},
-        engine="c",
-        on_bad_lines="error",
-    )
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(buffer),
+            header=None,
+            names=names,
+            skip_blank_lines=False,
+            dtype={"name": "category"},
+            engine="c",
+            on_bad_lines="error",
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise _row_error(err, buffer, where, record, line) from None
+    if len(frame) != len(record):  # a quote joined lines into one field
+        quote = buffer.find(b'"')
+        row = buffer.count(b"\n", 0, quote) if quote >= 0 else -1
+        place = f"{where[record[row]]} line {line[row]}" if 0 <= row < len(record) else where[0]
+        raise DataError(
+            f'{place}: a double quote (") starts a field that runs over the following lines; '
+            "remove the quote or close it on the same line"
+        )
     if clock:
         _require_numeric(frame, ["h", "m"], where, record, line, "a time as hh:mm")
         bad = frame["m"].isna() & frame["name"].notna()
@@ -327,6 +344,29 @@ def _parse_rows(
     _raise_at(missing_time.to_numpy(), where, record, line, "the time is empty", frame)
     _require_numeric(frame, ["value"], where, record, line, "a numeric value")
     return frame
+
+
+def _row_error(
+    err: Exception, buffer: bytes, where: list[str], record: np.ndarray, line: np.ndarray
+) -> DataError:
+    """The file and line of the row pandas refused in the concatenated ``buffer``."""
+    if isinstance(err, UnicodeDecodeError):
+        try:
+            buffer.decode("utf-8")
+            row = None
+        except UnicodeDecodeError as exact:
+            row = buffer.count(b"\n", 0, exact.start)
+        problem = "the row is not valid UTF-8 text; save the file as UTF-8"
+    else:
+        found = re.search(r"line (\d+)", str(err))
+        row = int(found.group(1)) - 1 if found else None
+        problem = (
+            f"cannot parse the row ({' '.join(str(err).split())[:200]}); expected "
+            "time,variable,value"
+        )
+    if row is None or not 0 <= row < len(record):
+        return DataError(f"{where[0]}: {problem}. Fix that row.")
+    return DataError(f"{where[record[row]]} line {line[row]}: {problem}. Fix or remove that row.")
 
 
 def _scale_numeric(t: np.ndarray, time_unit: TimeUnit) -> np.ndarray:
@@ -383,7 +423,11 @@ def _read_table(
     time_unit: TimeUnit,
 ) -> _Long:
     sep = "\t" if path.suffix.lower() == ".tsv" or "\t" in _first_line(path) else ","
-    table = pd.read_csv(io.BytesIO(file_bytes(path)), sep=sep, dtype=str, keep_default_na=True)
+    table = parse_csv(file_bytes(path), str(path), sep=sep, dtype=str, keep_default_na=True)
+    if table.empty:
+        raise DataError(
+            f"{path}: the table has a header but no rows; expected one row per observation."
+        )
     columns = {
         "id": _column(table, path, id_column, _ID_NAMES, "record id", "--id-column"),
         "time": _column(table, path, time_column, _TIME_NAMES, "time", "--time-column"),
@@ -530,7 +574,8 @@ def _check_nonempty(long: _Long, present: np.ndarray, n: int) -> None:
     if empty.size:
         folder = len(set(long.where)) > 1
         examples = ", ".join(long.where[k] if folder else long.ids[k] for k in empty[:3])
+        table = "" if folder else f"{long.where[0]}: "  # a folder's examples name the files
         raise DataError(
-            f"{empty.size} record(s) have no observations (e.g. {examples}). Remove them, or "
-            "add at least their static descriptors."
+            f"{table}{empty.size} record(s) have no observations (e.g. {examples}). Remove "
+            "them, or add at least their static descriptors."
         )

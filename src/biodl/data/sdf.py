@@ -74,14 +74,28 @@ def read_sdf(
     rows: list[dict[str, Any]] = []
     smiles: list[str] = []
     bad: list[int] = []
-    for k, mol in enumerate(chem.SDMolSupplier(source, removeHs=True)):
+    try:
+        supplier = chem.SDMolSupplier(source, removeHs=True)
+    except OSError as err:  # RDKit refuses an empty file as "Invalid input file"
+        raise DataError(
+            f"{source}: cannot read as an SDF file ({' '.join(str(err).split())}); expected "
+            "molecule records each ending with a '$$$$' line"
+        ) from None
+    for k, mol in enumerate(supplier):
         if mol is None:
             bad.append(k)
             smiles.append("")
             rows.append({})
             continue
-        rows.append(mol.GetPropsAsDict(includePrivate=False, includeComputed=False))
-        rows[-1]["_title"] = mol.GetProp("_Name") if mol.HasProp("_Name") else ""
+        try:  # RDKit decodes the title and the fields as UTF-8 when they are asked for
+            rows.append(mol.GetPropsAsDict(includePrivate=False, includeComputed=False))
+            rows[-1]["_title"] = mol.GetProp("_Name") if mol.HasProp("_Name") else ""
+        except UnicodeDecodeError:
+            line = starts[k] if k < len(starts) else "?"
+            raise DataError(
+                f"{source} record {k + 1} (line {line}): its title or a property field is not "
+                "UTF-8 text; save the file as UTF-8"
+            ) from None
         smiles.append(chem.MolToSmiles(mol))
     where = [f"record {k + 1} (line {starts[k] if k < len(starts) else '?'})" for k in bad]
     if bad and not skip_invalid:
@@ -90,6 +104,11 @@ def read_sdf(
             "or pass --skip-invalid to drop unreadable molecules"
         )
     readable = [k for k in range(len(rows)) if k not in set(bad)]
+    if not readable:
+        raise DataError(
+            f"{source}: no molecules to read ({len(rows)} records, {len(bad)} unreadable); "
+            "expected molecule records each ending with a '$$$$' line"
+        )
     table = pd.DataFrame([rows[k] for k in readable]).astype(str).replace("nan", "")
     if "_title" not in table:
         table["_title"] = ""

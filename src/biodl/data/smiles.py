@@ -135,6 +135,11 @@ def read_smiles_table(
             "or remove it, or pass --skip-invalid to drop unparseable molecules"
         )
     keep = sorted(set(range(len(table))) - set(invalid))
+    if not keep:
+        raise DataError(
+            f"{source}: no molecules to read ({len(table)} rows, {len(invalid)} unparseable); "
+            "expected a header line and one SMILES per row"
+        )
     kept = table.iloc[keep].reset_index(drop=True)
     side_columns = [c for c in columns if c != column and (labels is None or c not in labels)]
     return SmilesTable(

@@ -42,7 +42,8 @@ import numpy as np
 import pandas as pd
 
 from biodl.data._files import fail
-from biodl.data.input_files import file_bytes, seekable
+from biodl.data.input_files import file_bytes
+from biodl.data.npz import read_npz
 from biodl.errors import DataError
 
 __all__ = ["LABEL_NAMES", "TimeSeriesSet", "read_timeseries"]
@@ -117,11 +118,15 @@ class TimeSeriesSet:
         if lengths is None:
             lengths_array = _trailing_lengths(array)
         else:
-            lengths_array = np.asarray(lengths, dtype=np.int64).reshape(-1)
-            if len(lengths_array) != n or (lengths_array > array.shape[2]).any():
+            try:
+                lengths_array = np.asarray(lengths, dtype=np.int64).reshape(-1)
+            except (TypeError, ValueError, OverflowError):
+                lengths_array = np.full(n + 1, -1, dtype=np.int64)  # refused just below
+            wrong = (lengths_array > array.shape[2]) | (lengths_array < 0)
+            if len(lengths_array) != n or wrong.any():
                 raise DataError(
-                    f"{source}: lengths must hold {n} values of at most {array.shape[2]}; "
-                    "give one length per series"
+                    f"{source}: lengths must hold {n} values of at most {array.shape[2]} (whole "
+                    "numbers, none negative); give one length per series"
                 )
         frame = _label_frame(labels, n, source)
         return _finish(array, lengths_array, ids, frame, source, strict=strict)
@@ -219,6 +224,11 @@ def _label_frame(labels: Any, n: int, source: str) -> pd.DataFrame | None:
         frame = labels.reset_index(drop=True)
     else:
         values = np.asarray(labels)
+        if values.ndim not in (1, 2):
+            raise DataError(
+                f"{source}: expected labels of shape (n,) or (n, k), got shape {values.shape}; "
+                "give one label (or one row of labels) per series"
+            )
         if values.ndim == 1:
             frame = pd.DataFrame({"label": values})
         else:
@@ -279,7 +289,7 @@ def _read_text(
     strict: bool,
     extra_columns: list[str],
 ) -> TimeSeriesSet:
-    text = file_bytes(path).decode("utf-8", errors="strict")
+    text = file_bytes(path).decode("utf-8-sig", errors="strict")  # without a byte-order mark
     rows = [(i + 1, line) for i, line in enumerate(text.splitlines()) if line.strip()]
     if not rows:
         raise DataError(f"{source}: the file is empty; expected one series per line")
@@ -312,6 +322,8 @@ def _read_text(
 
 
 def _trailing_lengths(array: np.ndarray) -> np.ndarray:
+    if not array.shape[2]:  # no values at all: every series is empty
+        return np.zeros(len(array), dtype=np.int64)
     present = ~np.isnan(array).all(axis=1)
     last = array.shape[2] - np.argmax(present[:, ::-1], axis=1)
     return np.where(present.any(axis=1), last, 0).astype(np.int64)
@@ -366,7 +378,8 @@ def _read_headed(
     value_columns = [c for c in columns if c != id_name and c not in labels]
     if not value_columns:
         raise fail(source, "no value columns besides the id and label columns")
-    cells = table[value_columns].apply(lambda c: c.str.strip())
+    # A row shorter than the header reads None in its last cells: padding, like empty cells.
+    cells = table[value_columns].fillna("").apply(lambda c: c.str.strip())
     numeric = cells.replace("", "nan").apply(pd.to_numeric, errors="coerce")
     bad = numeric.isna() & ~cells.apply(lambda c: c.str.lower().isin(["", "nan", "na"]))
     if bad.to_numpy().any():
@@ -399,13 +412,7 @@ def _npz_key(keys: list[str], stem: str, part: str | None) -> str | None:
 def _read_npz(
     path: Path, source: str, *, part: str | None, require_labels: bool, strict: bool
 ) -> TimeSeriesSet:
-    try:
-        with np.load(seekable(path), allow_pickle=False) as archive:
-            arrays = {k: archive[k] for k in archive.files}
-    except (ValueError, OSError, EOFError) as err:
-        raise fail(
-            source, f"cannot read the .npz archive ({err}); save it with numpy.savez"
-        ) from None
+    arrays = read_npz(path, source, fix="save it with numpy.savez")
     keys = list(arrays)
     x_key = _npz_key(keys, "x", part)
     if x_key is None:

@@ -161,7 +161,7 @@ def _column(path: Path, dtype: type) -> np.ndarray:
 
 def _bad_line(path: Path, width: int | None, *, integers: bool = False) -> DataError:
     """The first line of ``path`` that is not ``width`` numbers (integers when asked)."""
-    with path.open() as stream:
+    with path.open(encoding="utf-8", errors="replace") as stream:  # a bad byte is shown
         for number, line in enumerate(stream, start=1):
             fields = [f.strip() for f in line.strip().split(",")]
             try:

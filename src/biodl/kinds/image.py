@@ -31,6 +31,7 @@ from torch.utils.data import Dataset
 
 from biodl.data.augment import augment_batch, batch_generator, parse_augment
 from biodl.data.images import (
+    NPZ_KEYS,
     ImageSet,
     channel_stats,
     is_image_csv,
@@ -500,6 +501,14 @@ def read_images_run(data: Any) -> Any:
                 )["train"]
     else:
         found.update({k: v for k, v in parts.items() if k != "train" and v is not None})
+        unlabelled = [k for k, v in found.items() if v.labels is None]
+        if unlabelled:
+            key = NPZ_KEYS[unlabelled[0]]
+            raise DataError(
+                f"{data.train}: there are '{key}_images' but no '{key}_labels'; the file's own "
+                f"{unlabelled[0]} part needs its labels. Add '{key}_labels' or remove "
+                f"'{key}_images'"
+            )
     return RawData(
         found,
         {name: part.labels for name, part in found.items()},

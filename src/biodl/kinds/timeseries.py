@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from biodl.data.input_files import head, seekable
+from biodl.data.input_files import head
 from biodl.data.timeseries import LABEL_NAMES, TimeSeriesSet, read_timeseries
 from biodl.errors import DataError
 from biodl.evaluation.search_space import DEFAULT_SPACES, ParamSpec
@@ -251,11 +251,9 @@ def looks_like_timeseries(path: Path) -> bool:
     column can look the same, so pass ``--kind`` when detection picks the wrong kind.
     """
     if path.suffix.lower() == ".npz":
-        try:
-            with np.load(seekable(path), allow_pickle=False) as archive:
-                return any(k.lower().startswith("x") for k in archive.files)
-        except (ValueError, OSError, EOFError):
-            return False
+        from biodl.data.npz import npz_names
+
+        return any(k.lower().startswith("x") for k in npz_names(path))
     if path.suffix.lower() not in _TEXT_SUFFIXES or not path.is_file():
         return False
     lines = _head_lines(path, 2)
