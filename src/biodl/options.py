@@ -139,6 +139,8 @@ SearchOption = Literal["grid", "random", "bayes"]  # hyperparameter search (tune
 DemoOption = Literal["sequence", "image"]  # the embedded data of `biodl demo`
 #: How ``biodl explain`` (and ``train --explain``) attributes a prediction to the input.
 AttributionOption = Literal["saliency", "input_x_gradient", "integrated_gradients", "shap", "ism"]
+#: The adversarial loss of a GAN (:mod:`biodl.training.gan`).
+GanLossOption = Literal["nonsaturating", "minimax", "wasserstein-gp"]
 
 #: Human descriptions of every closed-set option, used by ``--help`` and the docs.
 OPTION_HELP: dict[str, dict[str, str]] = {
@@ -258,6 +260,15 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "letter and scored; exact effects of single changes, the reference for variant effects, "
         "(length x (letters - 1)) forward passes per sequence",
     },
+    "gan_loss": {
+        "nonsaturating": "the discriminator learns real vs fake with binary cross-entropy; the "
+        "generator maximises log D(G(z)) (strong gradients while it is still losing); the default",
+        "minimax": "the original game: the generator minimises log(1 - D(G(z))), whose gradient "
+        "vanishes while the discriminator wins easily",
+        "wasserstein-gp": "a critic scores real above fake (Wasserstein distance) with a gradient "
+        "penalty (weight 10) keeping its gradient norm near 1; the most stable, needs a critic "
+        "without batch norm",
+    },
     "demo": {
         "sequence": "2,000 DNA sequences of 100 bp with planted motifs (demo-motifs.fa)",
         "image": "scikit-learn's 1,797 handwritten digits, 8x8 pixels, 10 classes "
@@ -281,6 +292,7 @@ CLOSED_SETS: dict[str, Any] = {
     "search": SearchOption,
     "demo": DemoOption,
     "attribution": AttributionOption,
+    "gan_loss": GanLossOption,
 }
 
 #: ``biodl demo --kind``: default epochs of each embedded data set.

@@ -86,7 +86,8 @@ class DataFields:
         commands=READING_FILES,
     )
     label_columns: list[str] = option(
-        help="Label column; repeat for multilabel / multi-target (detected if not given).",
+        help="Label column; repeat for multilabel / multi-target (detected if not given). "
+        "With several, an empty cell is a missing label, left out of the loss and the metrics.",
         panel=DATA,
         default_factory=list,
         flags=("--label-column",),

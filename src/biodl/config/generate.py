@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from biodl.options import describe, document, option
+from biodl.options import GanLossOption, choices, describe, document, option
 
 __all__ = [
     "GENERATE_KINDS",
@@ -152,9 +152,9 @@ class GenerateConfig:
         panel=GENERATION,
         commands=COMMANDS,
     )
-    gan_loss: str | None = option(
+    gan_loss: GanLossOption | None = option(
         None,
-        help="GAN loss: nonsaturating, minimax or wasserstein-gp (docs/gan.md).",
+        help="GAN loss (docs/gan.md): " + choices("gan_loss"),
         panel=GAN_TRAINING,
         commands=COMMANDS,
         show_default="nonsaturating",

@@ -475,7 +475,9 @@ def _join_metadata(data: ExpressionSet, meta: pd.DataFrame, source: str) -> pd.D
     return pd.concat([joined, extra], axis=1)
 
 
-def check_label_column(data: ExpressionSet, column: str, *, source: str | None = None) -> pd.Series:
+def check_label_column(
+    data: ExpressionSet, column: str, *, source: str | None = None, allow_missing: bool = False
+) -> pd.Series:
     """The metadata column ``column`` as a Series over the samples, validated.
 
     Raises
@@ -493,7 +495,7 @@ def check_label_column(data: ExpressionSet, column: str, *, source: str | None =
             "--label-column, or give a metadata table with --labels.",
         )
     values = data.obs[column]
-    if values.isna().any():
+    if values.isna().any() and not allow_missing:
         first = data.ids[int(np.flatnonzero(values.isna().to_numpy())[0])]
         raise fail(
             where_,

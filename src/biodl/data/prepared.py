@@ -33,7 +33,7 @@ import pandas as pd
 
 from biodl.config import DataConfig
 from biodl.data.splits import split_indices
-from biodl.data.targets import TargetEncoding, infer_targets
+from biodl.data.targets import TargetEncoding, infer_targets, missing_labels_text
 from biodl.errors import ConfigError, DataError, DataWarning, LeakageWarning
 
 __all__ = [
@@ -350,6 +350,9 @@ def prepare_raw(
     )
     for text in raw.notes:
         prepared.add_warning(text, DataWarning)
+    missing = missing_labels_text(targets.label_columns, y)
+    if missing is not None:
+        prepared.add_warning(missing, DataWarning)
     if checks:
         check_leakage(kind, prepared, data.similarity_threshold)
         check = getattr(kind, "check", None)

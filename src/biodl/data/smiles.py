@@ -31,6 +31,7 @@ from biodl.data.graphs import GraphSet
 from biodl.data.input_files import file_bytes, head
 from biodl.data.molecules import featurise_smiles
 from biodl.data.tables import read_table
+from biodl.data.targets import missing_as_nan
 from biodl.errors import DataError
 
 __all__ = [
@@ -198,13 +199,16 @@ def _label_values(
     for column in columns:
         values = table[column].astype(str).str.strip().reset_index(drop=True)
         empty = np.flatnonzero((values == "").to_numpy())
+        if len(empty) and len(columns) > 1:  # several tasks: an empty cell is a missing label
+            out[column] = missing_as_nan(values)
+            continue
         if len(empty):
             i = int(empty[0])
             place = where[i] if i < len(where) else f"row {i + 1}"
             raise DataError(
                 f"{source} {place} column '{column}': the label is empty ({len(empty)} empty "
-                "in all); missing labels are not supported yet: fill them in or remove "
-                "these rows"
+                "in all); expected a label for every row of a single label column: fill them "
+                "in or remove these rows"
             )
         numbers = pd.to_numeric(values, errors="coerce")
         out[column] = numbers.astype(np.float64) if numbers.notna().all() else values

@@ -42,6 +42,7 @@ from biodl.data._files import (
 )
 from biodl.data.alphabet import NOT_ALLOWED, Alphabet, detect_alphabet
 from biodl.data.fasta import FastaRecords, header_table
+from biodl.data.targets import missing_as_nan
 from biodl.errors import DataWarning
 
 __all__ = [
@@ -242,12 +243,22 @@ def _label_columns(
 
 
 def _label_frame(
-    table: pd.DataFrame, columns: list[str], ids: Sequence[str], lines: np.ndarray, source: str
+    table: pd.DataFrame,
+    columns: list[str],
+    ids: Sequence[str],
+    lines: np.ndarray,
+    source: str,
+    may_be_empty: set[str] | frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
+    """The ``columns`` of ``table``, numbers where every cell reads as one; an empty cell is an
+    error except in ``may_be_empty`` (label columns of several tasks: missing labels)."""
     out = {}
     for column in columns:
         values = table[column].astype(str).str.strip().reset_index(drop=True)
         empty = np.flatnonzero((values == "").to_numpy())
+        if len(empty) and column in may_be_empty:
+            out[column] = missing_as_nan(values)
+            continue
         if len(empty):
             i = int(empty[0])
             raise fail(
@@ -402,7 +413,8 @@ def _with_extra(
                 f"{', '.join(map(repr, columns))}. Pass one of them with {flag}.",
             )
     wanted = chosen + [c for c in extra if c not in chosen]
-    return _label_frame(table, wanted, ids, lines, source)
+    several = set(chosen) if len(chosen) > 1 else set()
+    return _label_frame(table, wanted, ids, lines, source, several)
 
 
 # --------------------------------------------------------------------------- labels for FASTA

@@ -7,6 +7,13 @@ Layouts (shared by models, metrics and baselines):
 - multilabel: ``y`` is ``(n, K)`` int64 of 0/1, one column per label column.
 - regression: ``y`` is ``(n, T)`` float64, one column per target column.
 
+Missing labels (several label columns only, as in Tox21): an empty cell is a missing label.
+Multilabel ``y`` is then float64 with NaN where a label is missing (0.0/1.0 elsewhere), and
+regression ``y`` holds NaN there; fully labelled data keeps the layouts above. The loss and the
+metrics leave missing entries out (:mod:`biodl.training.losses`,
+:mod:`biodl.evaluation.kernels`). A column with no label at all, or a row with none, is
+refused. One label column keeps refusing empty cells.
+
 The positive class of a binary task is put second (code 1), so every metric, threshold and
 figure that reads "column 1" refers to it. Which class is positive (:func:`positive_class_of`):
 the one given (``--positive-class``); else the one whose name reads as positive
@@ -137,12 +144,21 @@ class TargetEncoding:
                 f"{source}: label column '{missing[0]}' not found; columns: "
                 f"{', '.join(map(str, labels.columns))}"
             )
+        several = len(self.label_columns) > 1
         if self.task == "regression":
-            return _numeric(labels[self.label_columns], source)
-        if self.task == "multilabel":
-            return np.column_stack(
-                [_binary_column(labels[c], c, source) for c in self.label_columns]
-            ).astype(np.int64)
+            y = _numeric(labels[self.label_columns], source, allow_missing=several)
+        elif self.task == "multilabel":
+            y = np.column_stack(
+                [_binary_column(labels[c], c, source, several) for c in self.label_columns]
+            )
+            y = y.astype(np.float64 if np.isnan(y).any() else np.int64)
+        else:
+            return self._encode_classes(labels, source)
+        if several:
+            _check_rows_labelled(y, source)
+        return y
+
+    def _encode_classes(self, labels: pd.DataFrame, source: str) -> np.ndarray:
         column = self.label_columns[0]
         names = class_names(labels[column])
         lookup = {name: i for i, name in enumerate(self.classes)}
@@ -166,9 +182,15 @@ class TargetEncoding:
         """
         if self.task != "regression":
             return replace(self)
-        std = y.std(axis=0)
+        if np.isnan(y).any():  # missing targets: statistics of the observed ones
+            observed = np.isfinite(y)
+            count = np.maximum(observed.sum(axis=0), 1)  # a column with none (a cv fold): 0, 1
+            mean = np.where(observed, y, 0.0).sum(axis=0) / count
+            std = np.sqrt(np.where(observed, (y - mean) ** 2, 0.0).sum(axis=0) / count)
+        else:
+            mean, std = y.mean(axis=0), y.std(axis=0)
         std[~np.isfinite(std) | (std == 0)] = 1.0
-        return replace(self, mean=y.mean(axis=0).tolist(), std=std.tolist())
+        return replace(self, mean=mean.tolist(), std=std.tolist())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON."""
@@ -210,16 +232,26 @@ def infer_targets(
         If ``positive_class`` is not a class of the labels, or the task is not binary.
     """
     columns = [str(c) for c in labels.columns]
+    if len(columns) > 1:
+        _check_columns_labelled(labels, source)
     if task == "auto":
         task = infer_task(labels)
     if positive_class is not None and task in ("regression", "multilabel"):
         check_positive_class(str(positive_class), [], task)
+    several = len(columns) > 1
     if task == "regression":
-        return TargetEncoding("regression", columns).scaled_to(_numeric(labels, source))
+        y = _numeric(labels, source, allow_missing=several)
+        if several:
+            _check_rows_labelled(y, source)
+        return TargetEncoding("regression", columns).scaled_to(y)
     if task == "multilabel":
-        for column in columns:
-            y = _binary_column(labels[column], column, source)
-            if len(np.unique(y)) < 2:
+        by_column = [
+            _binary_column(labels.iloc[:, j], c, source, several) for j, c in enumerate(columns)
+        ]
+        if several:
+            _check_rows_labelled(np.column_stack(by_column).astype(np.float64), source)
+        for column, y in zip(columns, by_column, strict=True):
+            if len(np.unique(y[np.isfinite(y)])) < 2:
                 raise DataError(
                     f"{source} column '{column}': every example has the same value, so this "
                     "label cannot be learned; drop the column or add examples of both values"
@@ -352,7 +384,7 @@ def infer_task(labels: pd.DataFrame) -> TaskName:
     """
     numeric = [pd.api.types.is_numeric_dtype(labels[c]) for c in labels.columns]
     if labels.shape[1] > 1:
-        if all(_is_binary_like(labels[c]) for c in labels.columns):
+        if all(_is_binary_like(observed(labels[c])) for c in labels.columns):
             return "multilabel"
         return "regression" if all(numeric) else "multiclass"
     column = labels.iloc[:, 0]
@@ -387,23 +419,140 @@ def _is_binary_like(column: pd.Series) -> bool:
     return set(class_names(column).str.lower()) <= set(_TRUE_FALSE)
 
 
-def _binary_column(column: pd.Series, name: str, source: str) -> np.ndarray:
-    names = class_names(column).str.lower()
-    bad = ~names.isin(list(_TRUE_FALSE))
+def is_missing(column: pd.Series) -> np.ndarray:
+    """(n,) bool: the cells of a label column that are empty (NaN, None or blank text).
+
+    Examples
+    --------
+    >>> is_missing(pd.Series(["1", "", None, " "])).tolist()
+    [False, True, True, True]
+    """
+    empty = column.isna().to_numpy()
+    if not pd.api.types.is_numeric_dtype(column):
+        empty |= (column.astype(str).str.strip() == "").to_numpy()
+    return np.asarray(empty, dtype=bool)
+
+
+def observed(column: pd.Series) -> pd.Series:
+    """The cells of a label column that are not empty (see :func:`is_missing`)."""
+    return column[~is_missing(column)]
+
+
+def missing_labels_text(columns: list[str], y: dict[str, np.ndarray | None]) -> str | None:
+    """The warning on missing labels: per part, each column's missing count; None if none.
+
+    Parameters
+    ----------
+    columns : list of str
+        The label columns, in the order of ``y``'s columns.
+    y : dict of str to (n, K) array or None
+        Encoded targets per part (NaN where a label is missing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> missing_labels_text(["a", "b"], {"train": np.array([[0.0, np.nan], [1.0, 0.0]])})
+    'missing labels (left out of the loss and of the metrics of their column): train: b 1 of 2'
+    """
+    parts = []
+    for part, values in y.items():
+        if values is None or values.dtype.kind != "f" or not np.isnan(values).any():
+            continue
+        counts = np.isnan(values).sum(axis=0)
+        said = [f"{c} {int(k)} of {len(values)}" for c, k in zip(columns, counts, strict=True)]
+        parts.append(f"{part}: " + ", ".join(s for s, k in zip(said, counts, strict=True) if k))
+    if not parts:
+        return None
+    return "missing labels (left out of the loss and of the metrics of their column): " + (
+        "; ".join(parts)
+    )
+
+
+def missing_as_nan(values: pd.Series) -> pd.Series:
+    """A label column of stripped text with empty cells (missing labels): float64 with NaN
+    there when every other cell reads as a number, else the text ('' where missing).
+
+    Examples
+    --------
+    >>> missing_as_nan(pd.Series(["1", "", "0"])).tolist()
+    [1.0, nan, 0.0]
+    """
+    numbers = pd.to_numeric(values, errors="coerce")
+    filled = values != ""
+    if numbers[filled].notna().all():
+        return numbers.astype(np.float64)
+    return values
+
+
+def observed_counts(
+    columns: list[str], y: dict[str, np.ndarray | None]
+) -> dict[str, dict[str, int]]:
+    """Per part, the rows where each label column is observed; {} when no label is missing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> observed_counts(["a", "b"], {"train": np.array([[0.0, np.nan], [1.0, 0.0]])})
+    {'train': {'a': 2, 'b': 1}}
+    """
+    present = {p: v for p, v in y.items() if v is not None}
+    if not any(v.dtype.kind == "f" and v.ndim == 2 and np.isnan(v).any() for v in present.values()):
+        return {}
+    return {
+        part: {c: int(n) for c, n in zip(columns, (~np.isnan(v)).sum(axis=0), strict=True)}
+        for part, v in present.items()
+    }
+
+
+def _check_columns_labelled(labels: pd.DataFrame, source: str) -> None:
+    """Refuse a label column of the training labels whose every cell is empty."""
+    for column in labels.columns:
+        if is_missing(labels[column]).all():
+            raise DataError(
+                f"{source} column '{column}': every label is empty, so this task cannot be "
+                "learned or scored; drop the column from --label-column or fill in labels"
+            )
+
+
+def _check_rows_labelled(y: np.ndarray, source: str) -> None:
+    """Refuse rows whose every label is missing: they cannot be trained on or scored."""
+    if y.dtype.kind != "f":
+        return
+    empty = np.flatnonzero(np.isnan(y).all(axis=1))
+    if len(empty):
+        raise DataError(
+            f"{source} row {empty[0] + 1}: every label column is empty ({len(empty)} such "
+            f"row{'s' if len(empty) > 1 else ''} in all); a row needs at least one label: "
+            "remove these rows or fill in a label"
+        )
+
+
+def _binary_column(
+    column: pd.Series, name: str, source: str, allow_missing: bool = False
+) -> np.ndarray:
+    missing = is_missing(column) if allow_missing else np.zeros(len(column), dtype=bool)
+    filler = 0 if pd.api.types.is_numeric_dtype(column) else "0"
+    names = class_names(column.where(~missing, filler)).str.lower()
+    bad = ~names.isin(list(_TRUE_FALSE)).to_numpy() & ~missing
     if bad.any():
-        row = int(np.argmax(bad.to_numpy()))
+        row = int(np.argmax(bad))
         raise DataError(
             f"{source} column '{name}' row {row + 1}: multilabel values must be 0/1 (or "
             f"yes/no, true/false), got {column.iloc[row]!r}"
         )
-    return names.map(_TRUE_FALSE).to_numpy(dtype=np.int64)
+    codes = names.map(_TRUE_FALSE).to_numpy(dtype=np.int64)
+    if not missing.any():
+        return codes
+    return np.where(missing, np.nan, codes)
 
 
-def _numeric(labels: pd.DataFrame, source: str) -> np.ndarray:
+def _numeric(labels: pd.DataFrame, source: str, *, allow_missing: bool = False) -> np.ndarray:
     out = np.empty(labels.shape, dtype=np.float64)
     for j, column in enumerate(labels.columns):
         values = pd.to_numeric(labels[column], errors="coerce").to_numpy(dtype=np.float64)
         bad = ~np.isfinite(values)
+        if allow_missing:
+            bad &= ~is_missing(labels[column])
         if bad.any():
             row = int(np.argmax(bad))
             raise DataError(

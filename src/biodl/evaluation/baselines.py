@@ -50,8 +50,11 @@ __all__ = [
     "BaselineInfo",
     "BaselineName",
     "ClassWeight",
+    "PerLabel",
     "check_baseline_inputs",
     "fit_baseline",
+    "fit_per_label",
+    "missing_entries",
     "threads_for",
 ]
 
@@ -191,6 +194,8 @@ class Baseline:
             return np.concatenate(blocks) if blocks else np.zeros((0, self.n_outputs))
 
     def _scores(self, X: Any) -> np.ndarray:
+        if isinstance(self.estimator, PerLabel):
+            return self.estimator.scores(X)
         if self.task == "regression":
             return np.asarray(self.estimator.predict(X), dtype=np.float64).reshape(X.shape[0], -1)
         if self.task == "multilabel":
@@ -259,6 +264,17 @@ def fit_baseline(
     >>> fit_baseline("logistic", X, y, "regression").predict_scores(X[:2]).shape
     (2, 1)
     """
+    if missing_entries(y, task):
+        per_label = fit_per_label(
+            lambda X_k, y_k, single: fit_baseline(
+                name, X_k, y_k, single, seed=seed, class_weight=class_weight
+            ),
+            X,
+            y,
+            task,
+            label_names,
+        )
+        return Baseline(name, per_label, task, y.shape[1], per_label.n_features, features)
     X, y, n_outputs = check_baseline_inputs(name, X, y, task, class_weight, n_classes, label_names)
     X = _dense_for(name, X)
     weight = "balanced" if class_weight == "balanced" else None
@@ -277,6 +293,86 @@ def fit_baseline(
         n_features=X.shape[1],
         features=features,
     )
+
+
+class PerLabel:
+    """Missing labels: one single-output baseline per label (target) column, each fitted on
+    the rows where that column is observed (scikit-learn's multi-output models take no NaN);
+    scores are predicted for every row.
+
+    Parameters
+    ----------
+    members : list of Baseline
+        One per column: binary for a multilabel column, one target for regression.
+    """
+
+    def __init__(self, members: list[Baseline]):
+        self.members = members
+        #: The fitted estimators, as scikit-learn's multi-output wrappers name them.
+        self.estimators_ = [m.estimator for m in members]
+        self.n_features = members[0].n_features
+
+    def scores(self, X: Any) -> np.ndarray:
+        """(n, K) positive-class probabilities or predictions, one column per member."""
+        return np.column_stack([m._scores(X)[:, -1] for m in self.members])
+
+
+def missing_entries(y: np.ndarray, task: str) -> bool:
+    """Whether multilabel or multi-target targets ``y`` hold missing labels (NaN)."""
+    y = np.asarray(y)
+    return (
+        task in ("multilabel", "regression")
+        and y.ndim == 2
+        and y.dtype.kind == "f"
+        and bool(np.isnan(y).any())
+    )
+
+
+def fit_per_label(
+    fit_one: Any,
+    X: Any,
+    y: np.ndarray,
+    task: TaskName,
+    label_names: Sequence[str] | None = None,
+) -> PerLabel:
+    """Fit ``fit_one(X_k, y_k, task_k) -> Baseline`` per column of ``y`` on its observed rows.
+
+    Parameters
+    ----------
+    fit_one : callable
+        Fits one single-output baseline (``task_k`` is 'binary' for a multilabel column,
+        'regression' with ``y_k`` of shape ``(m, 1)`` for a target).
+    X : (n, d) ndarray or sparse matrix
+    y : (n, K) float with NaN
+    task : {'multilabel', 'regression'}
+    label_names : sequence of str, optional
+        Column names for error messages.
+
+    Raises
+    ------
+    DataError
+        Naming the label when its observed training rows do not allow a fit (one class).
+    """
+    X = _check_features(X)
+    if len(y) != X.shape[0]:
+        raise DataError(
+            f"{task} baseline: expected y with {X.shape[0]} rows (one per feature row), got "
+            f"{len(y)}. Pass targets in the layout of biodl.data.targets."
+        )
+    members = []
+    for k in range(y.shape[1]):
+        rows = np.flatnonzero(np.isfinite(y[:, k]))
+        label = label_names[k] if label_names is not None else str(k)
+        y_k = y[rows, k]
+        single: TaskName = "binary" if task == "multilabel" else "regression"
+        try:
+            fitted = fit_one(
+                X[rows], y_k.astype(np.int64) if task == "multilabel" else y_k[:, None], single
+            )
+        except DataError as err:
+            raise DataError(f"label '{label}' ({len(rows)} observed rows): {err}") from err
+        members.append(fitted)
+    return PerLabel(members)
 
 
 def _logistic(task: TaskName, seed: int, weight: str | None) -> Pipeline:

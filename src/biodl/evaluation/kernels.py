@@ -7,6 +7,10 @@ distributions (:mod:`biodl.evaluation.bootstrap`, :mod:`biodl.evaluation.compari
 from :func:`resample_metrics`, so they cannot disagree. ``y`` and ``scores`` are in the layout
 of the task (see :mod:`biodl.evaluation.metrics`) and already checked.
 
+Missing labels (NaN in a multilabel or multi-target ``y``) are left out per label: each
+resample keeps its rows, and a label's counts weigh its rows by whether it is observed there, so
+a label's metrics on a resample are those of its observed rows among the resampled ones.
+
 Examples
 --------
 >>> import numpy as np
@@ -26,7 +30,7 @@ import numpy as np
 
 from biodl.data.targets import TaskName
 
-__all__ = ["resample_metrics"]
+__all__ = ["observed_column", "resample_metrics"]
 
 
 def resample_metrics(
@@ -73,11 +77,18 @@ def resample_metrics(
     return result
 
 
-def _confusion(true: np.ndarray, predicted: np.ndarray, k: int, index: np.ndarray) -> np.ndarray:
-    """(B, k, k) confusion counts, ``[b, true, predicted]``."""
+def _confusion(
+    true: np.ndarray,
+    predicted: np.ndarray,
+    k: int,
+    index: np.ndarray,
+    observed: np.ndarray | None = None,
+) -> np.ndarray:
+    """(B, k, k) confusion counts, ``[b, true, predicted]`` (only rows where ``observed``)."""
     n_boot = len(index)
     cells = (true * k + predicted)[index] + (np.arange(n_boot) * k * k)[:, None]
-    counts = np.bincount(cells.ravel(), minlength=n_boot * k * k)
+    weights = None if observed is None else observed[index].ravel().astype(np.float64)
+    counts = np.bincount(cells.ravel(), weights=weights, minlength=n_boot * k * k)
     return counts.reshape(n_boot, k, k).astype(np.float64)
 
 
@@ -97,7 +108,7 @@ def _from_confusion(conf: np.ndarray, *, binary: bool) -> dict[str, np.ndarray]:
     # Balanced accuracy: mean recall over the classes present in y (as scikit-learn).
     present = true_sum > 0
     recall = _safe_divide(diag, true_sum)
-    balanced = (recall * present).sum(axis=1) / present.sum(axis=1)
+    balanced = _safe_divide((recall * present).sum(axis=1), present.sum(axis=1), math.nan)
     # F1 per class: 2 TP / (2 TP + FP + FN) = 2 TP / (true + predicted); 0 when undefined.
     f1_per_class = _safe_divide(2 * diag, true_sum + pred_sum)
     if binary:
@@ -112,7 +123,7 @@ def _from_confusion(conf: np.ndarray, *, binary: bool) -> dict[str, np.ndarray]:
     cov_tt = n**2 - (true_sum**2).sum(axis=1)
     mcc = _safe_divide(cov_tp, np.sqrt(cov_tt * cov_pp))
     return {
-        "accuracy": correct / n,
+        "accuracy": _safe_divide(correct, n, math.nan),  # n = 0: no observed label
         "balanced_accuracy": balanced,
         "f1": f1,
         "mcc": mcc,
@@ -131,27 +142,32 @@ def _group_weights(
 
 
 def _pos_neg_by_score(
-    positive: np.ndarray, score: np.ndarray, index: np.ndarray
+    positive: np.ndarray, score: np.ndarray, index: np.ndarray, observed: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(B, m) counts of resampled positives and negatives at each distinct score, ascending."""
+    """(B, m) counts of resampled positives and negatives at each distinct score, ascending
+    (only rows where ``observed``; ``positive`` is False where it is not)."""
     values, groups = np.unique(score, return_inverse=True)
     pos = _group_weights(groups, len(values), index, positive)
-    total = _group_weights(groups, len(values), index)
+    total = _group_weights(groups, len(values), index, observed)
     return pos, total - pos
 
 
-def _auroc(positive: np.ndarray, score: np.ndarray, index: np.ndarray) -> np.ndarray:
+def _auroc(
+    positive: np.ndarray, score: np.ndarray, index: np.ndarray, observed: np.ndarray | None = None
+) -> np.ndarray:
     """ROC AUC per resample by the Mann-Whitney statistic, ties counted as one half."""
-    pos, neg = _pos_neg_by_score(positive, score, index)
+    pos, neg = _pos_neg_by_score(positive, score, index, observed)
     neg_below = np.cumsum(neg, axis=1) - neg
     wins = (pos * (neg_below + 0.5 * neg)).sum(axis=1)
     pairs = pos.sum(axis=1) * neg.sum(axis=1)
     return _safe_divide(wins, pairs, fill=math.nan)
 
 
-def _average_precision(positive: np.ndarray, score: np.ndarray, index: np.ndarray) -> np.ndarray:
+def _average_precision(
+    positive: np.ndarray, score: np.ndarray, index: np.ndarray, observed: np.ndarray | None = None
+) -> np.ndarray:
     """Average precision per resample: sum over thresholds of (recall step) x precision."""
-    pos, neg = _pos_neg_by_score(positive, score, index)
+    pos, neg = _pos_neg_by_score(positive, score, index, observed)
     # Thresholds from the highest score down, as scikit-learn's precision_recall_curve.
     pos, neg = pos[:, ::-1], neg[:, ::-1]
     tp = np.cumsum(pos, axis=1)
@@ -189,18 +205,38 @@ def _multilabel(
     predicted = (scores >= threshold).astype(np.int64)
     per_label: dict[str, list[np.ndarray]] = {}
     for k in range(y.shape[1]):
-        values = _from_confusion(_confusion(y[:, k], predicted[:, k], 2, index), binary=True)
-        values["auroc"] = _auroc(y[:, k] == 1, scores[:, k], index)
-        values["auprc"] = _average_precision(y[:, k] == 1, scores[:, k], index)
+        true, observed = observed_column(y[:, k])
+        true = true.astype(np.int64)
+        conf = _confusion(true, predicted[:, k], 2, index, observed)
+        values = _from_confusion(conf, binary=True)
+        values["auroc"] = _auroc(true == 1, scores[:, k], index, observed)
+        values["auprc"] = _average_precision(true == 1, scores[:, k], index, observed)
         for name, value in values.items():
             per_label.setdefault(name, []).append(value)
     return {name: _nanmean_rows(np.stack(v, axis=1)) for name, v in per_label.items()}
 
 
-def _ranks(values: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Average ranks (1-based, ties averaged) of each resample's values, and constant flags."""
+def observed_column(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """A target column with missing entries (NaN) set to 0, and where it is observed.
+
+    ``observed`` is None when nothing is missing (the column is returned unchanged), so fully
+    labelled data takes the unweighted path.
+    """
+    if values.dtype.kind != "f":
+        return values, None
+    observed = np.isfinite(values)
+    if observed.all():
+        return values, None
+    return np.where(observed, values, 0.0), observed
+
+
+def _ranks(
+    values: np.ndarray, index: np.ndarray, observed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Average ranks (1-based, ties averaged) of each resample's values, and constant flags
+    (ranks among the rows where ``observed``; other rows' ranks are meaningless)."""
     distinct, groups = np.unique(values, return_inverse=True)
-    counts = _group_weights(groups, len(distinct), index)
+    counts = _group_weights(groups, len(distinct), index, observed)
     mean_rank = np.cumsum(counts, axis=1) - (counts - 1) / 2
     ranks = np.take_along_axis(mean_rank, groups[index], axis=1)
     constant = (counts > 0).sum(axis=1) <= 1
@@ -219,6 +255,12 @@ def _regression(y: np.ndarray, scores: np.ndarray, index: np.ndarray) -> dict[st
     """RMSE, MAE, R², Pearson and Spearman per resample, averaged over targets."""
     per_target: dict[str, list[np.ndarray]] = {}
     for t in range(y.shape[1]):
+        column, observed = observed_column(y[:, t])
+        if observed is not None:
+            values = _regression_observed(column, scores[:, t], index, observed)
+            for name, value in values.items():
+                per_target.setdefault(name, []).append(value)
+            continue
         true, pred = y[index, t], scores[index, t]
         true_ranks, true_constant = _ranks(y[:, t], index)
         pred_ranks, pred_constant = _ranks(scores[:, t], index)
@@ -242,3 +284,41 @@ def _regression(y: np.ndarray, scores: np.ndarray, index: np.ndarray) -> dict[st
         for name, value in values.items():
             per_target.setdefault(name, []).append(value)
     return {name: _nanmean_rows(np.stack(v, axis=1)) for name, v in per_target.items()}
+
+
+def _weighted_correlation(a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Pearson correlation along axis 1 of two (B, n) arrays, rows weighted by ``w`` (0/1)."""
+    n = w.sum(axis=1, keepdims=True)
+    a = a - _safe_divide((w * a).sum(axis=1, keepdims=True), n)
+    b = b - _safe_divide((w * b).sum(axis=1, keepdims=True), n)
+    den = np.sqrt((w * a * a).sum(axis=1) * (w * b * b).sum(axis=1))
+    return np.clip(_safe_divide((w * a * b).sum(axis=1), den, fill=math.nan), -1.0, 1.0)
+
+
+def _regression_observed(
+    column: np.ndarray, prediction: np.ndarray, index: np.ndarray, observed: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The regression metrics of one target on the rows of each resample where it is observed
+    (``column`` has 0 where it is not)."""
+    w = observed[index].astype(np.float64)
+    n = w.sum(axis=1)
+    true, pred = column[index], prediction[index]
+    true_ranks, true_constant = _ranks(column, index, observed)
+    pred_ranks, pred_constant = _ranks(prediction, index, observed)
+    error = pred - true
+    sse = (w * error**2).sum(axis=1)
+    centred = true - _safe_divide((w * true).sum(axis=1), n)[:, None]
+    r2 = 1.0 - _safe_divide(sse, (w * centred**2).sum(axis=1), fill=math.nan)
+    r2[true_constant] = math.nan
+    either = true_constant | pred_constant
+    pearson = _weighted_correlation(true, pred, w)
+    spearman = _weighted_correlation(true_ranks, pred_ranks, w)
+    pearson[either] = math.nan
+    spearman[either] = math.nan
+    return {
+        "rmse": np.sqrt(_safe_divide(sse, n, fill=math.nan)),
+        "mae": _safe_divide((w * np.abs(error)).sum(axis=1), n, fill=math.nan),
+        "r2": r2,
+        "pearson": pearson,
+        "spearman": spearman,
+    }

@@ -13,8 +13,10 @@ Layouts of ``y`` and ``scores`` (see :mod:`biodl.data.targets`):
   (the run's positive class, :func:`biodl.data.targets.positive_class_of`): AUPRC, F1 and the
   thresholded metrics describe it.
 - multiclass: ``y`` ``(n,)`` int in ``0..K-1``; ``scores`` ``(n, K)`` probabilities.
-- multilabel: ``y`` ``(n, K)`` int 0/1; ``scores`` ``(n, K)`` independent probabilities.
-- regression: ``y`` ``(n, T)`` float; ``scores`` ``(n, T)`` predictions.
+- multilabel: ``y`` ``(n, K)`` int 0/1 (float with NaN for missing labels); ``scores``
+  ``(n, K)`` independent probabilities.
+- regression: ``y`` ``(n, T)`` float (NaN for a missing target of several); ``scores``
+  ``(n, T)`` predictions.
 
 Conventions where a metric is undefined on the data:
 
@@ -26,6 +28,9 @@ Conventions where a metric is undefined on the data:
 - ``f1`` and ``mcc`` follow scikit-learn: ``0.0`` where the denominator is zero.
 - multilabel ``accuracy`` is the mean per-label accuracy (not subset accuracy), and
   ``balanced_accuracy``, ``f1`` and ``mcc`` are macro averages over labels.
+- Missing labels (NaN in a multilabel or multi-target ``y``): each label's (target's) metrics
+  use the rows where it is observed, then the macro average is taken as above; a bootstrap
+  resample keeps its rows, so each label uses the observed rows among them.
 
 Examples
 --------
@@ -234,11 +239,32 @@ def check_scores(
         )
     if task == "regression":
         y = y.astype(np.float64)
-        if not np.isfinite(y).all():
+        if np.isinf(y).any() or (y.shape[1] == 1 and np.isnan(y).any()):
             raise DataError(
                 "regression metrics: y contains NaN or infinite values. Drop those examples."
             )
         return y, scores
+    if task == "multilabel" and y.dtype.kind == "f" and np.isnan(y).any():
+        codes = y[np.isfinite(y)]  # missing labels (NaN) stay: the kernels leave them out
+        if not np.isin(codes, (0.0, 1.0)).all() or np.isinf(y).any():
+            raise DataError(
+                "multilabel metrics: expected y of 0/1 (NaN for a missing label), got other "
+                "values. Encode labels with biodl.data.targets first."
+            )
+        return y, scores
+    n_codes = scores.shape[1] if task != "multilabel" else 2
+    if not np.issubdtype(y.dtype, np.integer) and not np.all(np.mod(y, 1) == 0):
+        raise DataError(
+            f"{task} metrics: expected integer class codes in y, got {y.dtype} values. Encode "
+            "labels with biodl.data.targets first."
+        )
+    y = y.astype(np.int64)
+    if y.min() < 0 or y.max() >= n_codes:
+        raise DataError(
+            f"{task} metrics: expected y codes in 0..{n_codes - 1}, got values from {y.min()} to "
+            f"{y.max()}. Encode labels with biodl.data.targets first."
+        )
+    return y, scores
     n_codes = scores.shape[1] if task != "multilabel" else 2
     if not np.issubdtype(y.dtype, np.integer) and not np.all(np.mod(y, 1) == 0):
         raise DataError(

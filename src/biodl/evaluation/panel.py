@@ -65,6 +65,8 @@ from biodl.evaluation.baselines import (
     BaselineName,
     ClassWeight,
     check_baseline_inputs,
+    fit_per_label,
+    missing_entries,
     threads_for,
 )
 
@@ -336,6 +338,8 @@ def fit_member(
     DataError
         As :func:`biodl.evaluation.baselines.fit_baseline`.
     """
+    if missing_entries(y, task):
+        return _fit_member_per_label(name, X, y, task, seed, class_weight, features, label_names)
     checked = check_baseline_inputs(name, X, y, task, class_weight, n_classes, label_names)
     X, y, n_outputs = checked
     weight = "balanced" if class_weight == "balanced" else None
@@ -357,6 +361,32 @@ def fit_member(
         features=features,
     )
     return MemberFit(baseline, seconds, X.shape[0], settings)
+
+
+def _fit_member_per_label(
+    name: BaselineName,
+    X: Any,
+    y: np.ndarray,
+    task: TaskName,
+    seed: int,
+    class_weight: ClassWeight,
+    features: str,
+    label_names: Sequence[str] | None,
+) -> MemberFit:
+    """Missing labels: one panel model per label on its observed rows (:class:`PerLabel`)."""
+    fits: list[MemberFit] = []
+
+    def one(X_k: Any, y_k: np.ndarray, single: TaskName) -> Any:
+        fits.append(fit_member(name, X_k, y_k, single, seed=seed, class_weight=class_weight))
+        return fits[-1].baseline  # a Baseline: fit_member never returns a kind's own model
+
+    per_label = fit_per_label(one, X, y, task, label_names)
+    names = label_names if label_names is not None else [str(k) for k in range(y.shape[1])]
+    settings = "one model per label on its observed rows: " + "; ".join(
+        f"{label}: {fit.settings}" for label, fit in zip(names, fits, strict=True)
+    )
+    baseline = Baseline(name, per_label, task, y.shape[1], per_label.n_features, features)
+    return MemberFit(baseline, sum(f.seconds for f in fits), X.shape[0], settings)
 
 
 def _trees(

@@ -114,6 +114,10 @@ class DataFacts:
         recorded (their positive class is the second of ``classes`` too).
     positive_reason : str
         Why that class is positive ('minority, 10.2 % of training labels').
+    observed : dict of str to dict of str to int
+        Missing labels (several label columns): per part, the number of rows where each label
+        column is observed (``observed_labels`` in the file); empty when no label is missing
+        and in older runs.
     """
 
     train_file: str
@@ -126,6 +130,7 @@ class DataFacts:
     leakage: dict[str, int] = field(default_factory=dict)
     positive_class: str | None = None
     positive_reason: str = ""
+    observed: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_json(self) -> JSON:
         out: JSON = {
@@ -141,6 +146,8 @@ class DataFacts:
         if self.positive_class is not None:
             out["positive_class"] = self.positive_class
             out["positive_reason"] = self.positive_reason
+        if self.observed:
+            out["observed_labels"] = {part: dict(c) for part, c in self.observed.items()}
         return out
 
     def positive_text(self) -> str:
@@ -150,7 +157,7 @@ class DataFacts:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DataFacts:
         known = {"train_file", "kind", "split", "classes", "label_columns", "leakage"}
-        known |= {"positive_class", "positive_reason"}
+        known |= {"positive_class", "positive_reason", "observed_labels"}
         sizes = {p: data[f"n_{p}"] for p in ("train", "valid", "test") if f"n_{p}" in data}
         known |= {f"n_{p}" for p in sizes}
         facts = {k: v for k, v in data.items() if k not in known}
@@ -165,6 +172,7 @@ class DataFacts:
             leakage=dict(data.get("leakage") or {}),
             positive_class=data.get("positive_class"),
             positive_reason=data.get("positive_reason", ""),
+            observed={p: dict(c) for p, c in (data.get("observed_labels") or {}).items()},
         )
 
 

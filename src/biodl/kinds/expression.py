@@ -274,8 +274,10 @@ class ExpressionKind:
         meta = read_metadata_table(data.labels) if data.labels else None
         train = _read(data.train, data, metadata=meta)
         columns = _label_columns(data, train)
-        for column in columns:
-            check_label_column(train, column, source=data.labels or data.train)
+        for column in columns:  # several label columns may have missing labels
+            check_label_column(
+                train, column, source=data.labels or data.train, allow_missing=len(columns) > 1
+            )
         for column in (c for c in (data.group_column, data.split_column) if c):
             if column not in train.obs.columns:
                 option = "--group-column" if column == data.group_column else "--split-column"
@@ -351,7 +353,12 @@ class ExpressionKind:
     ) -> ExpressionSet:
         part = _read(path, data, metadata=metadata)
         for column in columns:
-            check_label_column(part, column, source=metadata.source if metadata else path)
+            check_label_column(
+                part,
+                column,
+                source=metadata.source if metadata else path,
+                allow_missing=len(columns) > 1,
+            )
         return part
 
     def default_model(self, prepared: PreparedData) -> str:
@@ -471,7 +478,9 @@ class ExpressionKind:
             return part, part.obs[columns]
         if require_labels:
             for column in columns:
-                check_label_column(part, column, source=data.labels or path)
+                check_label_column(
+                    part, column, source=data.labels or path, allow_missing=len(columns) > 1
+                )
         return part, None
 
     def describe(self, prepared: PreparedData) -> dict[str, Any]:

@@ -33,6 +33,10 @@ from torch import nn
 from biodl.models.cnn import CNN
 from biodl.models.cnn2d import CNN2d
 from biodl.models.dense import DenseMLP
+from biodl.models.gan import GANDiscriminator, GANGenerator
+from biodl.models.gan_image import ImageDiscriminator, ImageGenerator
+from biodl.models.gan_mlp import MLPDiscriminator, MLPGenerator
+from biodl.models.gan_sequence import SequenceDiscriminator, SequenceGenerator
 from biodl.models.grud import GRUD
 from biodl.models.image_mlp import ImageMLP
 from biodl.models.mlp import MLP
@@ -47,6 +51,7 @@ __all__ = [
     "CNNLSTM",
     "DENSE_MODELS",
     "FCN",
+    "GAN_PAIRS",
     "GRUD",
     "IMAGE_MODELS",
     "MLP",
@@ -87,6 +92,14 @@ IMAGE_MODELS: dict[str, type[nn.Module]] = {
 }
 # Expression profiles (kind "expression"): ``(batch, in_features)`` input.
 DENSE_MODELS: dict[str, type[nn.Module]] = {"mlp": DenseMLP}
+#: Generative adversarial pairs (:mod:`biodl.models.gan`): name -> (generator, discriminator).
+#: 'mlp' for tables and expression ``(batch, n_features)``, 'dcgan' for images
+#: ``(batch, channels, height, width)``, 'conv1d' for sequences ``(batch, length, letters)``.
+GAN_PAIRS: dict[str, tuple[type[GANGenerator], type[GANDiscriminator]]] = {
+    "mlp": (MLPGenerator, MLPDiscriminator),
+    "dcgan": (ImageGenerator, ImageDiscriminator),
+    "conv1d": (SequenceGenerator, SequenceDiscriminator),
+}
 
 
 def model_parameters(

@@ -153,7 +153,12 @@ def _fit_one(
 
     from biodl.kinds import check_model, get_kind
     from biodl.training.fit import fit_network
-    from biodl.training.losses import class_weight_vector, output_size, resolve_loss
+    from biodl.training.losses import (
+        class_weight_vector,
+        has_missing,
+        output_size,
+        resolve_loss,
+    )
     from biodl.training.pretrained import source_model
     from biodl.training.transfer import setup_transfer
 
@@ -205,6 +210,7 @@ def _fit_one(
         target_scale=scale,
         progress=progress,
         callbacks=[*(callbacks or []), *transfer.callbacks],
+        masked=has_missing(y_train) or has_missing(prepared.y.get("valid")),
     )
     info = {
         "biodl_version": __version__,

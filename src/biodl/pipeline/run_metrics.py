@@ -24,6 +24,7 @@ import numpy as np
 
 from biodl.config import RunConfig
 from biodl.data.prepared import SPLITS, PreparedData
+from biodl.data.targets import observed_counts
 from biodl.errors import DataWarning
 from biodl.evaluation.bootstrap import bootstrap_metrics
 from biodl.evaluation.comparison import paired_bootstrap, verdict
@@ -86,6 +87,7 @@ def evaluate_scores(
         leakage=dict(prepared.leakage),
         positive_class=prepared.targets.positive,
         positive_reason=prepared.targets.positive_reason,
+        observed=observed_counts(prepared.targets.label_columns, prepared.y),
     )
     thresholds = decision_thresholds(cfg, prepared, scores)
     splits: dict[Who, dict[str, SplitMetrics]] = {"model": {}, "baseline": {}}

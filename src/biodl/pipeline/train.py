@@ -241,6 +241,8 @@ def label_table(
 ) -> pd.DataFrame:
     """True (when ``y`` is given) and predicted labels plus score columns, one row per example.
 
+    A missing label (NaN in ``y``) is an empty true cell.
+
     Binary predictions are positive when the positive-class score is at least ``threshold``.
     """
     cols: dict[str, Any] = {}
@@ -256,8 +258,10 @@ def label_table(
             cols[f"prob_{name}"] = s[:, j]
     elif targets.task == "multilabel":
         for j, name in enumerate(targets.label_columns):
-            if y is not None:
-                cols[f"true_{name}"] = y[:, j]
+            if y is not None:  # a missing label (NaN) is an empty cell
+                cols[f"true_{name}"] = (
+                    y[:, j] if y.dtype.kind in "iu" else pd.array(y[:, j], dtype="Int64")
+                )
             cols[f"predicted_{name}"] = (s[:, j] >= 0.5).astype(int)
             cols[f"prob_{name}"] = s[:, j]
     else:

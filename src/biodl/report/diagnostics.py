@@ -261,7 +261,7 @@ def _binary_pair(curve: CurveSet) -> tuple[np.ndarray, np.ndarray]:
     y = vector(curve.y, f"curve '{curve.label}' y")
     score = vector(curve.score, f"curve '{curve.label}' score")
     same_length(y, score, f"curve '{curve.label}'")
-    keep = np.isfinite(score)
+    keep = np.isfinite(score) & np.isfinite(y)  # a missing label (NaN) is not drawn
     return y[keep].astype(np.int64), score[keep].astype(float)
 
 

@@ -41,9 +41,10 @@ def _legend(i: int, ids: list[str], y: np.ndarray, scores: np.ndarray, task: str
             classes: list[str]) -> str:  # fmt: skip
     if task == "regression":
         truth = np.atleast_1d(y[i])[0]
-        return f"{ids[i]}: true {truth:.3g}, predicted {np.atleast_1d(scores[i])[0]:.3g}"
+        said = "missing" if np.isnan(truth) else f"{truth:.3g}"
+        return f"{ids[i]}: true {said}, predicted {np.atleast_1d(scores[i])[0]:.3g}"
     if task == "multilabel":
-        return f"{ids[i]}: largest error {np.max(np.abs(scores[i] - y[i])):.2f}"
+        return f"{ids[i]}: largest error {np.nanmax(np.abs(scores[i] - y[i])):.2f}"
     true = int(y[i])
     return f"{ids[i]}: true {classes[true]}, p = {scores[i, true]:.2f}"
 

@@ -109,6 +109,7 @@ def fit_network(
     target_scale: tuple[np.ndarray, np.ndarray] | None = None,
     progress: bool | None = None,
     callbacks: list[Any] | None = None,
+    masked: bool = False,
 ) -> FitResult:
     """Train ``network`` on ``train``, early-stopping on ``valid`` when given.
 
@@ -132,13 +133,15 @@ def fit_network(
     callbacks : list of lightning Callback, optional
         Extra callbacks (e.g. a tuning trial's pruning callback, which sees the logged
         ``valid_loss`` / ``valid_<metric>`` at the end of every validation epoch).
+    masked : bool, default False
+        Targets hold missing labels (NaN): the loss averages the observed entries only.
     """
     weights = (
         torch.as_tensor(class_weights, dtype=torch.float32) if class_weights is not None else None
     )
     module = SupervisedTask(
         network,
-        loss_fn=make_loss(loss, task, weights),
+        loss_fn=make_loss(loss, task, weights, masked=masked),
         loss=loss,
         task=task,
         optimizer=cfg.optimizer,

@@ -54,13 +54,22 @@ def output_size(loss: str, task: str, *, n_classes: int) -> int:
 def class_weight_vector(y: np.ndarray, task: str) -> np.ndarray:
     """'Balanced' weights from training targets: n / (K * count) per class, or neg/pos per label.
 
-    For binary BCE the single value is the positive-class weight (``pos_weight``).
+    For binary BCE the single value is the positive-class weight (``pos_weight``). Multilabel
+    targets with missing labels (NaN) count each label's observed entries only.
     """
     if task == "multiclass" or task == "binary":
         counts = np.bincount(y, minlength=int(y.max()) + 1).astype(np.float64)
         return len(y) / (len(counts) * np.maximum(counts, 1))
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        positives = np.nansum(y, axis=0)
+        return (np.isfinite(y).sum(axis=0) - positives) / np.maximum(positives, 1)
     positives = y.sum(axis=0).astype(np.float64)
     return (len(y) - positives) / np.maximum(positives, 1)
+
+
+def has_missing(y: np.ndarray | None) -> bool:
+    """Whether targets hold missing labels (NaN; several label columns only)."""
+    return y is not None and y.dtype.kind == "f" and bool(np.isnan(y).any())
 
 
 class TaskLoss(nn.Module):
@@ -78,12 +87,23 @@ class TaskLoss(nn.Module):
         From :func:`class_weight_vector`: class weights for cross-entropy, or (K,) positive
         weights for multilabel BCE; for binary BCE the positive weight is
         ``weights[1] / weights[0]``.
+    masked : bool, default False
+        Targets may hold NaN (missing labels of multilabel or multi-target regression): the
+        loss is then the mean over the observed entries only (0 for a batch with none).
     """
 
     weights: torch.Tensor | None
 
-    def __init__(self, loss: str, task: str, weights: torch.Tensor | None = None):
+    def __init__(
+        self,
+        loss: str,
+        task: str,
+        weights: torch.Tensor | None = None,
+        *,
+        masked: bool = False,
+    ):
         super().__init__()
+        self.masked = masked
         if loss not in ("cross_entropy", "bce", "mse", "l1", "huber"):
             raise ConfigError(f"unknown loss {loss!r}")
         self.loss = loss
@@ -93,6 +113,8 @@ class TaskLoss(nn.Module):
         self.register_buffer("weights", weights, persistent=False)
 
     def forward(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        if self.masked:
+            return self._masked(out, y)
         if self.loss == "cross_entropy":
             return F.cross_entropy(out, y, weight=self.weights)
         if self.loss == "bce":
@@ -106,10 +128,29 @@ class TaskLoss(nn.Module):
             return F.l1_loss(out, y)
         return F.huber_loss(out, y)
 
+    def _masked(self, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Mean of the element-wise loss over the observed (non-NaN) targets."""
+        observed = ~torch.isnan(y)
+        target = torch.where(observed, y, torch.zeros_like(y)).to(out.dtype)
+        if self.loss == "bce":
+            each = F.binary_cross_entropy_with_logits(
+                out, target, pos_weight=self.weights, reduction="none"
+            )
+        elif self.loss == "mse":
+            each = F.mse_loss(out, target, reduction="none")
+        elif self.loss == "l1":
+            each = F.l1_loss(out, target, reduction="none")
+        else:
+            each = F.huber_loss(out, target, reduction="none")
+        weight = observed.to(out.dtype)
+        return (each * weight).sum() / weight.sum().clamp(min=1.0)
 
-def make_loss(loss: str, task: str, weights: torch.Tensor | None = None) -> TaskLoss:
+
+def make_loss(
+    loss: str, task: str, weights: torch.Tensor | None = None, *, masked: bool = False
+) -> TaskLoss:
     """The loss module for ``loss`` and ``task`` (see :class:`TaskLoss`)."""
-    return TaskLoss(loss, task, weights)
+    return TaskLoss(loss, task, weights, masked=masked)
 
 
 def to_scores(outputs: torch.Tensor, loss: str, task: str) -> torch.Tensor:

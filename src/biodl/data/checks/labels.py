@@ -119,19 +119,25 @@ def part_label_findings(name: str, labels: Sequence[LabelSummary]) -> list[Findi
     """Missing labels, one class, id-like labels, imbalance, rare classes, skewed targets."""
     out: list[Finding] = []
     for label in labels:
-        out += _label_findings(name, label)
+        out += _label_findings(name, label, several=len(labels) > 1)
     return out
 
 
-def _label_findings(name: str, label: LabelSummary) -> list[Finding]:
+def _label_findings(name: str, label: LabelSummary, *, several: bool = False) -> list[Finding]:
     out: list[Finding] = []
     where = f"{name} column '{label.column}'"
     if label.missing:
+        advice = (
+            "With several label columns these are missing labels: training leaves them out of "
+            "the loss and of this column's metrics (a column or row with no label is refused)."
+            if several
+            else "Fill in the missing labels or drop those records before training."
+        )
         out.append(
             Finding(
                 "warning",
                 f"{where}: {label.missing} of {label.n + label.missing} records have no value.",
-                "Fill in the missing labels or drop those records before training.",
+                advice,
                 "missing_labels",
             )
         )
