@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from biodl.models.gan import GANDiscriminator, GANGenerator
 from biodl.pipeline.generate_data import RealData, Scaling
 
 __all__ = ["GAN_CLASSES", "GanOutcome", "build_generator", "fit_gan_generator"]
@@ -37,7 +38,7 @@ class GanOutcome:
     training: dict[str, Any]
 
 
-def build_generator(name: str, params: dict[str, Any]) -> nn.Module:
+def build_generator(name: str, params: dict[str, Any]) -> GANGenerator:
     """The generator ``name`` of :data:`GAN_CLASSES` built from its saved parameters."""
     from biodl.models.gan_image import ImageGenerator
     from biodl.models.gan_mlp import MLPGenerator
@@ -51,10 +52,13 @@ def build_generator(name: str, params: dict[str, Any]) -> nn.Module:
     args = params.pop("args")
     if "hidden" in params:
         params["hidden"] = tuple(params["hidden"])
-    return classes[name](*args, **params)
+    generator: GANGenerator = classes[name](*args, **params)
+    return generator
 
 
-def _pair(real: RealData, n_classes: int) -> tuple[str, list[int], dict[str, Any], nn.Module]:
+def _pair(
+    real: RealData, n_classes: int
+) -> tuple[str, list[int], dict[str, Any], GANDiscriminator]:
     from biodl.models.gan_image import ImageDiscriminator
     from biodl.models.gan_mlp import MLPDiscriminator
     from biodl.models.gan_sequence import SequenceDiscriminator

@@ -86,8 +86,9 @@ class Generative:
         """``n`` rows in the data's units; ``codes (n,)``: class indices (conditional models)."""
         labels = None if codes is None else torch.as_tensor(codes, dtype=torch.long)
         if self.family == "gan":
-            from biodl.models.gan import sample_from
+            from biodl.models.gan import GANGenerator, sample_from
 
+            assert isinstance(self.network, GANGenerator)
             out = sample_from(self.network, n, codes, seed=seed)
             values = out.argmax(dim=-1).numpy() if self.spec["kind"] == "sequence" else out.numpy()
         else:
