@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from biodl.pipeline.embed import EmbedResult
     from biodl.pipeline.explain import ExplainResult
+    from biodl.pipeline.generate import GenerateResult
     from biodl.pipeline.models import ModelDoc
     from biodl.pipeline.train import TrainResult
     from biodl.runs import SavedModel
@@ -715,6 +716,69 @@ def embed(
         overwrite=overwrite,
         progress=progress,
     )
+
+
+def generate(
+    data: PathLike,
+    *,
+    out: PathLike | None = None,
+    overwrite: bool = False,
+    progress: bool | None = None,
+    **options: Any,
+) -> GenerateResult:
+    """Fit a generative model on real data and write samples in its format; or draw again.
+
+    Parameters
+    ----------
+    data : path
+        An expression or numeric table (CSV/TSV, ``.h5ad``), images (``.npz``, class folders,
+        a CSV of paths) or sequences (FASTA, a table); or the ``out`` folder of an earlier
+        generate run, whose model then draws ``n`` (or ``n_per_class``) samples with ``seed``.
+    out : path, optional
+        Folder to write (atomically); required to draw again from a run.
+    overwrite : bool, default False
+    progress : bool, optional
+        The training progress bar; default only on a terminal.
+    **options
+        The keywords of :class:`biodl.config.GenerateConfig` (``model``, ``n``,
+        ``n_per_class``, ``condition``, ``holdout``, ``test``, ``epochs``, ``gan_loss``,
+        ``d_steps``, ``g_steps``, ``stop_when_fooled``, ``seed``, ...).
+
+    Returns
+    -------
+    GenerateResult
+        ``samples``, ``labels``, ``metrics`` (flat checks against held-out real rows),
+        ``table`` (the model beside the classical samplers), ``verdict``, ``files``, ``out``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown keyword or value, ``n`` not positive.
+    DataError
+        Unreadable data, a condition with one class, too few rows, a run that is not a
+        generate run.
+
+    Examples
+    --------
+    >>> # r = biodl.generate("cells.csv", model="vae", condition="cell_type", out="gen")
+    """
+    import typing
+
+    from biodl.config.generate import GenerateConfig
+    from biodl.options import check_value
+    from biodl.pipeline.generate import run_generate
+
+    fields = {f.name: f for f in dataclasses.fields(GenerateConfig)}
+    hints = typing.get_type_hints(GenerateConfig)
+    if options.get("test") is not None:
+        options["test"] = os.fspath(options["test"])
+    for key, value in options.items():
+        if key not in fields:
+            raise ConfigError(
+                f"generate: unknown option '{key}'; valid options: {', '.join(fields)}"
+            )
+        options[key] = check_value(value, hints[key], "generate", key)
+    return run_generate(data, out=out, overwrite=overwrite, progress=progress, **options)
 
 
 def describe_models(name: str | None = None, *, kind: str | None = None) -> list[ModelDoc]:

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "models",
     "demo",
     "embed",
+    "generate",
     "report",
 )
 for _module in COMMAND_MODULES:

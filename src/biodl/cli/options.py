@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal, get_origin
 import typer
 
 from biodl.cli.app import app, fail, run
-from biodl.config import DataConfig, section_classes
+from biodl.config import DataConfig, command_classes
 from biodl.options import (
     MODEL,
     OUTPUT,
@@ -107,7 +107,7 @@ class ConfigOption:
 def config_options(command: str) -> list[ConfigOption]:
     """The options of ``command`` declared on the config dataclasses, in declaration order."""
     found = []
-    for cls in section_classes().values():
+    for cls in command_classes().values():
         hints = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
             if command in spec_of(f).commands:

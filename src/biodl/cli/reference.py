@@ -1,6 +1,7 @@
-"""``docs/options.md``: every option of ``train``, ``cv``, ``tune``, ``inspect`` and
-``evaluate`` declared on the config (``evaluate``'s own options are in its ``--help``), written
-from the same declarations as the commands' ``--help`` (:func:`biodl.options.option`).
+"""``docs/options.md``: every option of ``train``, ``cv``, ``tune``, ``inspect``,
+``evaluate`` and ``generate`` declared on the config (``evaluate``'s own options are in its
+``--help``), written from the same declarations as the commands' ``--help``
+(:func:`biodl.options.option`).
 
 ``tests/test_options_reference.py`` checks that the page in ``docs/`` is the page this module
 writes; after changing a declaration, write it again with::
@@ -13,16 +14,16 @@ from __future__ import annotations
 import dataclasses
 import typing
 
-from biodl.config import section_classes
+from biodl.config import command_classes, section_classes
 from biodl.options import default_of, flags_of, keyword_of, spec_of
 
-COMMANDS = ("train", "cv", "tune", "inspect", "evaluate")
+COMMANDS = ("train", "cv", "tune", "inspect", "evaluate", "generate")
 
 
 def options_reference() -> str:
     """The Markdown page: one table per help panel, a row per option, where it applies."""
     rows: dict[str, list[str]] = {}
-    for section, cls in section_classes().items():
+    for section, cls in command_classes().items():
         hints = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
             spec = spec_of(f)
@@ -33,7 +34,8 @@ def options_reference() -> str:
             shown = spec.show_default or ("" if default in (None, "", [], {}) else str(default))
             where = ", ".join(c for c in COMMANDS if c in spec.commands)
             text = spec.help.replace("|", "\\|").replace("\n", " ")
-            config = f"`{section}.{f.name}`"
+            run_section = section in section_classes()
+            config = f"`{section}.{f.name}`" if run_section else "(not in a run config)"
             keyword = keyword_of(f)
             rows.setdefault(spec.panel, []).append(
                 f"| {flags} | {config} / `{keyword}=` | {shown} | {where} | {text} |"
@@ -46,7 +48,8 @@ def options_reference() -> str:
         "`--set section.field=value`) and the Python API (`biodl.train(..., keyword=value)`)",
         "name it. Written from the option declarations in",
         "`src/biodl/config.py` by `python -m biodl.cli.reference`; the commands' `--help` shows",
-        "the same text. Model hyperparameters are listed by `biodl models`.",
+        "the same text. Model hyperparameters are listed by `biodl models`. The options of",
+        "`biodl generate` (docs/generate.md) are not part of a run's config.",
     ]
     for panel, lines in rows.items():
         out += [

@@ -36,6 +36,7 @@ from typing import Any
 
 from biodl.config.data import DataConfig
 from biodl.config.explain import ExplainConfig
+from biodl.config.generate import GenerateConfig
 from biodl.config.training import BaselineConfig, EvalConfig, ModelConfig, TrainConfig
 from biodl.errors import ConfigError
 from biodl.options import check_value, keyword_of
@@ -47,11 +48,13 @@ __all__ = [
     "DataConfig",
     "EvalConfig",
     "ExplainConfig",
+    "GenerateConfig",
     "ModelConfig",
     "RunConfig",
     "TrainConfig",
     "apply_overrides",
     "build_config",
+    "command_classes",
     "dump_config",
     "flat_options",
     "load_config",
@@ -128,6 +131,16 @@ def section_classes() -> dict[str, type]:
     hints = typing.get_type_hints(RunConfig)
     names = [f.name for f in dataclasses.fields(RunConfig)]
     return {name: hints[name] for name in names if dataclasses.is_dataclass(hints[name])}
+
+
+#: Options of commands that are not training runs (not sections of :class:`RunConfig`).
+COMMAND_SECTIONS: dict[str, type] = {"generate": GenerateConfig}
+
+
+def command_classes() -> dict[str, type]:
+    """Every class of option declarations: :func:`section_classes` and
+    :data:`COMMAND_SECTIONS` (the options of ``biodl generate``)."""
+    return {**section_classes(), **COMMAND_SECTIONS}
 
 
 def flat_options() -> dict[str, tuple[str, str]]:

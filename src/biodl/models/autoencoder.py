@@ -9,6 +9,12 @@ by ``hidden`` (the decoder mirrors the encoder). Every model exposes the same pi
   negative-binomial VAE);
 - ``loss(x, kl_weight=1.0) -> AutoencoderLoss``: the training objective per sample.
 
+A model built with ``n_classes=K`` is conditional (a CVAE): the one-hot class label
+``(batch, K)`` is joined to the encoder's input and to the decoder's latent code, and every
+method above takes ``labels : (batch,)`` integers in ``[0, K)``. With ``n_classes=0`` (the
+default) nothing is joined and the model, its weights and its numbers are those of the
+unconditional model.
+
 The models know nothing of Lightning (see :mod:`biodl.training.autoencoder`) and can be
 trained with any PyTorch loop.
 
@@ -30,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -55,11 +62,13 @@ CORRUPTIONS: dict[str, str] = {
     "gaussian": "add N(0, rate^2) noise to every input value",
     "mask": "set a random fraction `rate` of the input values to zero",
 }
-LikelihoodName = Literal["gaussian", "nb"]
+LikelihoodName = Literal["gaussian", "nb", "bernoulli"]
 LIKELIHOODS: dict[str, str] = {
     "gaussian": "Gaussian with a learned variance per gene, for normalised (log / scaled) data",
     "nb": "negative binomial with a learned dispersion per gene and library-size scaling, "
     "for raw counts",
+    "bernoulli": "Bernoulli on values in [0, 1] (binary cross-entropy; grey levels as soft "
+    "targets), for pixel intensities",
 }
 
 
@@ -83,7 +92,18 @@ class AutoencoderLoss:
     kl: Tensor
 
 
-def _check(n_genes: int, n_latent: int, hidden: Sequence[int], activation: str, dropout: float):
+def _check(
+    n_genes: int,
+    n_latent: int,
+    hidden: Sequence[int],
+    activation: str,
+    dropout: float,
+    n_classes: int = 0,
+):
+    if n_classes < 0 or n_classes == 1:
+        raise ConfigError(
+            f"n_classes={n_classes}: expected 0 (unconditional) or at least 2 classes"
+        )
     if n_genes < 1 or n_latent < 1 or any(int(w) < 1 for w in hidden):
         raise ConfigError(
             f"n_genes={n_genes}, n_latent={n_latent}, hidden={tuple(hidden)}: every size "
@@ -115,6 +135,9 @@ class AE(nn.Module):
         Dropout after every hidden layer.
     batch_norm : bool, default True
         Batch normalisation after every hidden linear layer.
+    n_classes : int, default 0
+        0: unconditional. K >= 2: conditional on a class label; the one-hot label is joined
+        to the encoder's input and to the decoder's latent code (module notes).
 
     Examples
     --------
@@ -132,19 +155,29 @@ class AE(nn.Module):
         activation: ActivationName = "relu",
         dropout: float = 0.0,
         batch_norm: bool = True,
+        n_classes: int = 0,
     ):
         super().__init__()
-        _check(n_genes, n_latent, hidden, activation, dropout)
+        _check(n_genes, n_latent, hidden, activation, dropout, n_classes)
         self.n_genes = n_genes
         self.n_latent = n_latent
+        self.n_classes = int(n_classes)
         # No Dropout module at rate 0: saved weights number their layers without one.
         drop = dropout if dropout > 0 else None
         self.encoder, width = dense_stack(
-            n_genes, hidden, activation=activation, dropout=drop, batch_norm=batch_norm
+            n_genes + self.n_classes,
+            hidden,
+            activation=activation,
+            dropout=drop,
+            batch_norm=batch_norm,
         )
         self.latent = nn.Linear(width, self._latent_width())
         self.decoder, width = dense_stack(
-            n_latent, list(hidden)[::-1], activation=activation, dropout=drop, batch_norm=batch_norm
+            n_latent + self.n_classes,
+            list(hidden)[::-1],
+            activation=activation,
+            dropout=drop,
+            batch_norm=batch_norm,
         )
         self.output = nn.Linear(width, n_genes)
 
@@ -154,21 +187,48 @@ class AE(nn.Module):
     def _encoder_input(self, x: Tensor) -> Tensor:
         return x
 
-    def encode(self, x: Tensor) -> Tensor:
+    def join(self, h: Tensor, labels: Tensor | None) -> Tensor:
+        """``h (batch, d)`` with the one-hot ``labels (batch,)`` joined: ``(batch, d + K)``.
+
+        ``h`` itself for an unconditional model.
+
+        Raises
+        ------
+        ConfigError
+            Labels missing for a conditional model or given to an unconditional one.
+        """
+        if not self.n_classes:
+            if labels is not None:
+                raise ConfigError(
+                    "labels were given but the model is unconditional (n_classes=0); leave "
+                    "them out or build it with n_classes=K"
+                )
+            return h
+        if labels is None:
+            raise ConfigError(
+                f"the model is conditional on {self.n_classes} classes: pass labels "
+                f"(integers in [0, {self.n_classes}))"
+            )
+        onehot = F.one_hot(labels.long(), self.n_classes).to(h.dtype)
+        return torch.cat([h, onehot], dim=1)
+
+    def encode(self, x: Tensor, *, labels: Tensor | None = None) -> Tensor:
         """Latent code of ``x : (batch, n_genes)`` -> ``(batch, n_latent)``."""
-        return self.latent(self.encoder(self._encoder_input(x)))
+        return self.latent(self.encoder(self.join(self._encoder_input(x), labels)))
 
-    def decode(self, z: Tensor) -> Tensor:
+    def decode(self, z: Tensor, *, labels: Tensor | None = None) -> Tensor:
         """Reconstruction of ``z : (batch, n_latent)`` -> ``(batch, n_genes)``."""
-        return self.output(self.decoder(z))
+        return self.output(self.decoder(self.join(z, labels)))
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, *, labels: Tensor | None = None) -> Tensor:
         """Reconstruction ``(batch, n_genes)`` of ``x : (batch, n_genes)``."""
-        return self.decode(self.encode(x))
+        return self.decode(self.encode(x, labels=labels), labels=labels)
 
-    def loss(self, x: Tensor, kl_weight: float = 1.0) -> AutoencoderLoss:
+    def loss(
+        self, x: Tensor, kl_weight: float = 1.0, *, labels: Tensor | None = None
+    ) -> AutoencoderLoss:
         """Squared error summed over genes, averaged over the batch (``kl`` is zero)."""
-        recon = F.mse_loss(self(x), x, reduction="sum") / x.shape[0]
+        recon = F.mse_loss(self(x, labels=labels), x, reduction="sum") / x.shape[0]
         zero = recon.new_zeros(())
         return AutoencoderLoss(recon, recon, zero)
 
@@ -217,10 +277,17 @@ class DAE(AE):
         keep = torch.rand_like(x) >= self.rate
         return x * keep
 
-    def loss(self, x: Tensor, kl_weight: float = 1.0) -> AutoencoderLoss:
+    def loss(
+        self, x: Tensor, kl_weight: float = 1.0, *, labels: Tensor | None = None
+    ) -> AutoencoderLoss:
         """Squared error of the reconstruction of the corrupted ``x`` against ``x``."""
         noisy = self.corrupt(x) if self.training else x
-        recon = F.mse_loss(self.decode(self.encode(noisy)), x, reduction="sum") / x.shape[0]
+        recon = (
+            F.mse_loss(
+                self.decode(self.encode(noisy, labels=labels), labels=labels), x, reduction="sum"
+            )
+            / x.shape[0]
+        )
         return AutoencoderLoss(recon, recon, recon.new_zeros(()))
 
 
@@ -258,11 +325,14 @@ class VAE(AE):
     ----------
     n_genes, n_latent, hidden, activation, dropout, batch_norm
         As for :class:`AE` (the keywords are passed to it).
-    likelihood : {'gaussian', 'nb'}, default 'gaussian'
+    likelihood : {'gaussian', 'nb', 'bernoulli'}, default 'gaussian'
         'gaussian': the decoder gives the mean of a Gaussian with a learned variance per gene;
         for normalised data. 'nb': the input is raw counts; the encoder sees ``log1p(x)``, the
         decoder gives each gene's share of the library (softmax), scaled by the sample's total
-        count, with a learned dispersion per gene.
+        count, with a learned dispersion per gene. 'bernoulli': values in [0, 1] (pixels,
+        flattened); the decoder gives probabilities, the loss is the binary cross-entropy.
+    n_classes : int, default 0
+        Conditional on K >= 2 classes (see :class:`AE`).
 
     Examples
     --------
@@ -300,44 +370,88 @@ class VAE(AE):
             return torch.log1p(x)
         return (x - self.input_mean) / self.input_scale
 
-    def posterior(self, x: Tensor) -> tuple[Tensor, Tensor]:
+    def posterior(self, x: Tensor, *, labels: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Mean and log-variance of q(z | x), each ``(batch, n_latent)``."""
-        h = self.latent(self.encoder(self._encoder_input(x)))
+        h = self.latent(self.encoder(self.join(self._encoder_input(x), labels)))
         mean, logvar = h.chunk(2, dim=-1)
         return mean, logvar.clamp(-12.0, 8.0)
 
-    def encode(self, x: Tensor) -> Tensor:
+    def encode(self, x: Tensor, *, labels: Tensor | None = None) -> Tensor:
         """Posterior mean ``(batch, n_latent)`` of ``x : (batch, n_genes)``."""
-        return self.posterior(x)[0]
+        return self.posterior(x, labels=labels)[0]
 
-    def decode(self, z: Tensor, library: Tensor | None = None) -> Tensor:
+    def decode(
+        self, z: Tensor, library: Tensor | None = None, *, labels: Tensor | None = None
+    ) -> Tensor:
         """Expected profile ``(batch, n_genes)`` of ``z : (batch, n_latent)``.
 
         For the 'nb' likelihood, expected counts at ``library`` total counts per sample
-        (``(batch, 1)``; default the median library size of the training data).
+        (``(batch, 1)``; default the median library size of the training data); for
+        'bernoulli', probabilities in [0, 1].
         """
-        out = self.output(self.decoder(z))
+        out = self.output(self.decoder(self.join(z, labels)))
         if self.likelihood == "gaussian":
             return out
+        if self.likelihood == "bernoulli":
+            return torch.sigmoid(out)
         scale = self.library_size if library is None else library
         return torch.softmax(out, dim=-1) * scale
 
-    def sample(self, n: int, *, generator: torch.Generator | None = None) -> Tensor:
-        """``n`` new profiles ``(n, n_genes)``: the decoded mean of latent codes from the prior."""
-        z = torch.randn(n, self.n_latent, generator=generator, device=self.log_scale.device)
-        return self.decode(z)
+    def sample(
+        self,
+        n: int,
+        *,
+        generator: torch.Generator | None = None,
+        labels: Tensor | None = None,
+    ) -> Tensor:
+        """``n`` new profiles ``(n, n_genes)``: the decoded mean of latent codes from the prior.
 
-    def loss(self, x: Tensor, kl_weight: float = 1.0) -> AutoencoderLoss:
+        ``labels (n,)``: the class of each profile (conditional models). :meth:`draw` turns
+        the means into draws of the likelihood.
+        """
+        z = torch.randn(n, self.n_latent, generator=generator, device=self.log_scale.device)
+        return self.decode(z, labels=labels)
+
+    def draw(self, mean: Tensor, rng: np.random.Generator) -> np.ndarray:
+        """One draw of the likelihood at each decoded mean ``(n, n_genes)`` (numpy, float64).
+
+        'nb': negative-binomial counts with the learned per-gene dispersion (mean ``mean``,
+        variance ``mean + mean^2 / theta``); 'gaussian': ``mean`` plus noise of the learned
+        per-gene variance; 'bernoulli': 0/1 values with probability ``mean``.
+
+        Examples
+        --------
+        >>> vae = VAE(5, n_latent=2, hidden=(4,), likelihood="nb")
+        >>> counts = vae.draw(torch.full((3, 5), 4.0), np.random.default_rng(0))
+        >>> counts.shape, bool((counts == np.round(counts)).all())
+        ((3, 5), True)
+        """
+        mu = mean.detach().cpu().double().numpy()
+        scale = torch.exp(self.log_scale.detach().cpu().double().clamp(-10.0, 10.0)).numpy()
+        if self.likelihood == "nb":
+            theta = np.broadcast_to(scale, mu.shape)
+            p = theta / (theta + np.maximum(mu, 1e-12))
+            return rng.negative_binomial(theta, p).astype(np.float64)
+        if self.likelihood == "bernoulli":
+            return (rng.random(mu.shape) < mu).astype(np.float64)
+        return mu + rng.standard_normal(mu.shape) * np.sqrt(scale)
+
+    def loss(
+        self, x: Tensor, kl_weight: float = 1.0, *, labels: Tensor | None = None
+    ) -> AutoencoderLoss:
         """Negative ELBO per sample: reconstruction NLL + ``kl_weight`` × KL(q(z|x) || N(0,1))."""
-        mean, logvar = self.posterior(x)
+        mean, logvar = self.posterior(x, labels=labels)
         z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar) if self.training else mean
         if self.likelihood == "gaussian":
-            mu = self.decode(z)
+            mu = self.decode(z, labels=labels)
             log_var = self.log_scale.clamp(-10.0, 10.0)
             nll = 0.5 * ((x - mu) ** 2 * torch.exp(-log_var) + log_var + math.log(2 * math.pi))
+        elif self.likelihood == "bernoulli":
+            logits = self.output(self.decoder(self.join(z, labels)))
+            nll = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
         else:
             library = x.sum(dim=1, keepdim=True)
-            mu = self.decode(z, library=library)
+            mu = self.decode(z, library=library, labels=labels)
             theta = torch.exp(self.log_scale.clamp(-10.0, 10.0))
             nll = -nb_log_likelihood(x, mu, theta)
         recon = nll.sum(dim=1).mean()

@@ -46,24 +46,31 @@ class ExpressionBatches(Dataset[torch.Tensor]):
     Parameters
     ----------
     X : ndarray or scipy sparse matrix (n_samples, n_genes)
+    labels : (n_samples,) int array, optional
+        Classes of a conditional model; batches are then ``(rows, labels)`` pairs.
     """
 
-    def __init__(self, X: np.ndarray | sp.spmatrix | sp.sparray):
+    def __init__(self, X: np.ndarray | sp.spmatrix | sp.sparray, labels: Any = None):
         if sp.issparse(X):
             self.X: Any = sp.csr_matrix(X, dtype=np.float32)  # no copy when already CSR f32
         else:
             self.X = np.ascontiguousarray(X, dtype=np.float32)
+        self.labels = None if labels is None else torch.as_tensor(np.asarray(labels, np.int64))
 
     def __len__(self) -> int:
         return int(self.X.shape[0])
 
-    def __getitem__(self, index: np.ndarray) -> torch.Tensor:
+    def __getitem__(self, index: np.ndarray) -> Any:
         # Sorted rows: CSR slicing is fastest in order, and dense and sparse input then give
         # identical batches (the order inside a batch does not matter to the loss).
-        rows = self.X[np.sort(index)]
+        order = np.sort(index)
+        rows = self.X[order]
         if sp.issparse(rows):
             rows = rows.toarray()
-        return torch.from_numpy(np.ascontiguousarray(rows))
+        batch = torch.from_numpy(np.ascontiguousarray(rows))
+        if self.labels is None:
+            return batch
+        return batch, self.labels[torch.from_numpy(order)]
 
 
 def batches(
@@ -124,8 +131,12 @@ class AutoencoderTask(L.LightningModule):
         self._count = 0
         self._epoch_kl = self.current_kl_weight()
 
-    def training_step(self, batch: torch.Tensor, batch_idx: int) -> torch.Tensor:
-        out = self.model.loss(batch, self._epoch_kl)  # type: ignore[operator]
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        if isinstance(batch, torch.Tensor):
+            out = self.model.loss(batch, self._epoch_kl)  # type: ignore[operator]
+        else:  # a conditional model: (rows, labels)
+            batch, labels = batch
+            out = self.model.loss(batch, self._epoch_kl, labels=labels)  # type: ignore[operator]
         parts = torch.stack([out.total, out.reconstruction, out.kl]).detach() * batch.shape[0]
         self._sums = parts if self._sums is None else self._sums + parts
         self._count += batch.shape[0]
@@ -180,6 +191,7 @@ def fit_autoencoder(
     model: AE,
     X: np.ndarray | sp.spmatrix | sp.sparray,
     *,
+    labels: np.ndarray | None = None,
     epochs: int = 100,
     batch_size: int = 128,
     lr: float = 1e-3,
@@ -205,6 +217,8 @@ def fit_autoencoder(
     model : AE, DAE or VAE
     X : ndarray or scipy sparse matrix (n_samples, n_genes)
         Densified one batch at a time when sparse.
+    labels : (n_samples,) int array, optional
+        Classes ``0..K-1`` of a conditional model (``n_classes=K``).
     epochs : int, default 100
     batch_size : int, default 128
         Capped at the number of samples.
@@ -241,7 +255,7 @@ def fit_autoencoder(
         Ctrl-C or SIGTERM stopped training.
     """
     torch.manual_seed(seed)
-    data = ExpressionBatches(X)
+    data = ExpressionBatches(X, labels)
     n = len(data)
     # A last batch of one sample breaks batch normalisation; fold it into the previous one.
     size = max(1, min(batch_size, n))

@@ -1,0 +1,210 @@
+"""``biodl generate``: run directory round trip, every output format read back by biodl's own
+readers, conditional counts, the samplers table, and bad input (one line, exit 2)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from biodl.cli import app
+from biodl.errors import ConfigError, DataError
+from biodl.pipeline.generate import run_generate
+
+FAST = {"epochs": 2, "seed": 0, "progress": False}
+
+
+def _table(path: Path, n: int = 60, *, counts: bool = False, classes: int = 2) -> Path:
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(n, 2))
+    values = z @ rng.normal(size=(2, 6)) + 0.3 * rng.normal(size=(n, 6))
+    if counts:
+        values = rng.poisson(np.exp(1 + values / 3))
+    frame = pd.DataFrame(values, columns=[f"g{i}" for i in range(6)])
+    frame.insert(0, "cell", np.array(["A", "B", "C"][:classes])[np.arange(n) % classes])
+    frame.insert(0, "id", [f"s{i}" for i in range(n)])
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_round_trip_through_the_run_directory(tmp_path: Path) -> None:
+    from biodl.data.expression import read_expression
+
+    data = _table(tmp_path / "tab.csv")
+    result = run_generate(data, model="vae", n=30, condition="cell", out=tmp_path / "gen", **FAST)
+    run = tmp_path / "gen"
+    for name in ("samples.csv", "metrics.json", "history.csv", "config.yaml", "report.html"):
+        assert (run / name).is_file(), name
+    assert (run / "model" / "weights.safetensors").is_file()
+    assert result.samples.shape == (30, 6)
+    first = run_generate(run, n=7, seed=3, out=tmp_path / "again1")
+    second = run_generate(run, n=7, seed=3, out=tmp_path / "again2")
+    other = run_generate(run, n=7, seed=4, out=tmp_path / "again3")
+    with pytest.warns(Warning):  # the label column is read as metadata
+        back = read_expression(str(tmp_path / "again1" / "samples.csv"))
+    assert back.X.shape == (7, 6) and back.ids[0] == "syn_1"
+    assert set(back.obs["cell"]) <= {"A", "B"}
+    assert np.array_equal(first.samples, second.samples)
+    assert not np.array_equal(first.samples, other.samples)
+    # drawing again with the run's seed and n gives the run's own samples
+    same = run_generate(run, n=30, seed=0, out=tmp_path / "again4")
+    np.testing.assert_allclose(same.samples, result.samples, rtol=1e-6)
+
+
+def test_metrics_hold_the_samplers_table(tmp_path: Path) -> None:
+    data = _table(tmp_path / "tab.csv")
+    run_generate(data, model="vae", n=20, out=tmp_path / "gen", **FAST)
+    metrics = json.loads((tmp_path / "gen" / "metrics.json").read_text())
+    assert set(metrics["samplers"]) == {
+        "vae",
+        "independent_marginals",
+        "gaussian_copula",
+        "copy_training",
+    }
+    copy = metrics["samplers"]["copy_training"]
+    assert copy["exact_copy_fraction"] == pytest.approx(1.0)
+    assert copy["dcr_ratio"] < 0.1
+    assert metrics["rows"]["train"] + metrics["rows"]["holdout"] == 60
+    assert "detection_auroc" in metrics["metrics"]
+    assert "detection AUROC" in metrics["verdict"]
+
+
+def test_conditional_counts_per_class(tmp_path: Path) -> None:
+    data = _table(tmp_path / "tab.csv", classes=3)
+    result = run_generate(
+        data, model="vae", n_per_class=4, condition="cell", out=tmp_path / "gen", **FAST
+    )
+    frame = pd.read_csv(tmp_path / "gen" / "samples.csv")
+    assert frame["cell"].value_counts().to_dict() == {"A": 4, "B": 4, "C": 4}
+    assert "tstr" in result.metrics
+
+
+def test_counts_are_whole_numbers_and_h5ad_in_gives_h5ad_out(tmp_path: Path) -> None:
+    import anndata
+
+    from biodl.data.expression import read_expression
+
+    frame = pd.read_csv(_table(tmp_path / "c.csv", counts=True))
+    adata = anndata.AnnData(
+        X=frame.filter(like="g").to_numpy(np.float32),
+        obs=pd.DataFrame({"cell": frame["cell"].to_numpy()}, index=frame["id"].to_numpy()),
+    )
+    adata.write_h5ad(tmp_path / "c.h5ad")
+    result = run_generate(tmp_path / "c.h5ad", model="vae", n=9, out=tmp_path / "gen", **FAST)
+    back = read_expression(str(tmp_path / "gen" / "samples.h5ad"))
+    assert back.X.shape == (9, 6)
+    assert np.array_equal(result.samples, np.round(result.samples))
+    assert (result.samples >= 0).all()
+
+
+def test_images_are_written_as_npz_and_a_png_grid(tmp_path: Path) -> None:
+    from biodl.data.images import read_image_npz
+
+    rng = np.random.default_rng(0)
+    labels = np.arange(48) % 2
+    images = (rng.random((48, 8, 8)) * 60 + labels[:, None, None] * 150).astype(np.uint8)
+    np.savez(tmp_path / "digits.npz", train_images=images, train_labels=labels)
+    result = run_generate(
+        tmp_path / "digits.npz",
+        model="vae",
+        n_per_class=5,
+        condition="label",
+        out=tmp_path / "gen",
+        **FAST,
+    )
+    parts = read_image_npz(tmp_path / "gen" / "samples.npz")
+    train = parts["train"]
+    assert train is not None and len(train) == 10 and train.size == 8
+    assert train.labels is not None
+    assert train.labels["label"].value_counts().to_dict() == {"0": 5, "1": 5}
+    assert (tmp_path / "gen" / "samples.png").stat().st_size > 0
+    assert result.samples.shape == (10, 1, 8, 8)
+
+
+def test_sequences_are_written_as_fasta(tmp_path: Path) -> None:
+    from biodl.data.sequence import read_sequences
+
+    rng = np.random.default_rng(0)
+    lines = []
+    for i in range(40):
+        seq = "".join(rng.choice(list("ACGT"), 14))
+        lines += [f">r{i} kind={'x' if i % 2 else 'y'}", seq]
+    (tmp_path / "s.fa").write_text("\n".join(lines) + "\n")
+    run_generate(
+        tmp_path / "s.fa",
+        model="gan",
+        n=12,
+        condition="kind",
+        length=10,
+        out=tmp_path / "gen",
+        **FAST,
+    )
+    back = read_sequences(tmp_path / "gen" / "samples.fa", label_columns=["kind"])
+    assert len(back.ids) == 12
+    assert set(np.diff(back.offsets)) == {10}
+    assert back.labels is not None and set(back.labels["kind"]) <= {"x", "y"}
+
+
+def test_vae_is_refused_for_sequences(tmp_path: Path) -> None:
+    (tmp_path / "s.fa").write_text("".join(f">r{i}\nACGTACGTAC\n" for i in range(30)))
+    with pytest.raises(ConfigError, match="sequences are made by the GAN"):
+        run_generate(tmp_path / "s.fa", model="vae", out=tmp_path / "gen", **FAST)
+    assert not (tmp_path / "gen").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "match"),
+    [
+        ({"n": 0}, ConfigError, r"--n 0: expected a positive number"),
+        ({"n_per_class": -1}, ConfigError, r"--n-per-class -1: expected a positive"),
+        ({"model": "diffusion"}, ConfigError, r"--model 'diffusion': expected one of vae, gan"),
+        ({"condition": "nope"}, DataError, r"--condition 'nope' is not a column"),
+        ({"holdout": 1.5}, ConfigError, r"--holdout 1.5: expected a fraction"),
+    ],
+)
+def test_bad_options(tmp_path: Path, options: dict, error: type, match: str) -> None:
+    data = _table(tmp_path / "tab.csv")
+    with pytest.raises(error, match=match):
+        run_generate(data, out=tmp_path / "gen", **{**FAST, **options})
+    assert not (tmp_path / "gen").exists()
+
+
+def test_condition_with_one_class_and_too_few_rows(tmp_path: Path) -> None:
+    data = _table(tmp_path / "one.csv", classes=1)
+    with pytest.raises(DataError, match="has one class"):
+        run_generate(data, condition="cell", out=tmp_path / "gen", **FAST)
+    small = _table(tmp_path / "small.csv", n=9)
+    with pytest.raises(DataError, match="7 training rows after the held-out part; a vae needs"):
+        run_generate(small, out=tmp_path / "gen", **FAST)
+
+
+def test_a_run_that_is_not_generative_is_refused(tmp_path: Path) -> None:
+    run = tmp_path / "trained"
+    (run / "model").mkdir(parents=True)
+    (run / "model" / "model.json").write_text('{"kind": "expression", "model": "mlp"}')
+    (run / "metrics.json").write_text("{}")
+    with pytest.raises(DataError, match="not one of `biodl generate`"):
+        run_generate(run, n=5, out=tmp_path / "gen")
+    result = CliRunner().invoke(
+        app, ["generate", str(run), "--n", "5", "--out", str(tmp_path / "g")]
+    )
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "not one of `biodl generate`" in lines[0]
+
+
+def test_cli_writes_samples(tmp_path: Path) -> None:
+    data = _table(tmp_path / "tab.csv")
+    out = tmp_path / "gen"
+    result = CliRunner().invoke(
+        app,
+        ["generate", str(data), "--n", "8", "--epochs", "2", "--out", str(out), "--quiet"],
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out / "samples.csv")) == 8
+    bad = CliRunner().invoke(app, ["generate", str(data), "--n", "0", "--out", str(out)])
+    assert bad.exit_code == 2 and "--n 0" in bad.output
