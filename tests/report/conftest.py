@@ -1,5 +1,5 @@
-"""One small seeded report of each kind (train, cv, tune, embed, inspect, explain, and the
-comparison of two train runs), built once
+"""One small seeded report of each kind (train, cv, tune, embed, inspect, explain, generate,
+and the comparison of two train runs), built once
 per session and shared by the page tests (stray text, HTML5 parsing, the browser check)."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ PAGE_FILES = {
     "inspect": "inspection.html",
     "explain": "report.html",
     "compare": "compare/comparison.html",
+    "generate": "report.html",
 }
 
 _TINY = {"epochs": 1, "n_bootstrap": 20, "seed": 0, "progress": False}
@@ -67,4 +68,8 @@ def report_pages(tmp_path_factory: pytest.TempPathFactory, motif_fasta: Path) ->
     api.inspect(motif_fasta, out=pages["inspect"])
     api.explain(root / "train", motif_fasta, out=root / "explain", show_examples=2, progress=False)
     pages["explain"] = root / "explain" / PAGE_FILES["explain"]
+    api.generate(
+        root / "counts.csv", model="vae", n=40, epochs=5, out=root / "generate", progress=False
+    )
+    pages["generate"] = root / "generate" / PAGE_FILES["generate"]
     return pages

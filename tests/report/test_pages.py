@@ -23,6 +23,7 @@ OWN_TEXT = {
     "inspect": ["<h2>Parts</h2>", "Class balance of"],
     "explain": ["Explanation of", "Attributions ("],
     "compare": ["Options that differ", "Validation AUROC per epoch", "Comparison of 2 runs"],
+    "generate": ["Checks against held-out real rows", "the model beside the classical samplers"],
 }
 
 #: Text that no page of these runs should show.
