@@ -265,16 +265,3 @@ def check_scores(
             f"{y.max()}. Encode labels with biodl.data.targets first."
         )
     return y, scores
-    n_codes = scores.shape[1] if task != "multilabel" else 2
-    if not np.issubdtype(y.dtype, np.integer) and not np.all(np.mod(y, 1) == 0):
-        raise DataError(
-            f"{task} metrics: expected integer class codes in y, got {y.dtype} values. Encode "
-            "labels with biodl.data.targets first."
-        )
-    y = y.astype(np.int64)
-    if y.min() < 0 or y.max() >= n_codes:
-        raise DataError(
-            f"{task} metrics: expected y codes in 0..{n_codes - 1}, got values from {y.min()} to "
-            f"{y.max()}. Encode labels with biodl.data.targets first."
-        )
-    return y, scores

@@ -217,14 +217,7 @@ def run_generate(
                 "kind": real.kind,
                 "length": length,
                 "genes_as_rows": genes_as_rows,
-                "epochs": epochs,
-                "batch_size": batch_size,
-                "lr": lr,
-                "vae_sample": vae_sample,
-                "gan_loss": gan_loss,
-                "d_steps": d_steps,
-                "g_steps": g_steps,
-                "stop_when_fooled": stop_when_fooled,
+                **options,
                 "seed": seed,
             }
             counts = {

@@ -166,25 +166,6 @@ _HOW_TO_READ = (
     "baseline that overlap do not by themselves mean the difference is chance: the verdict at "
     "the top compares the two on the same test examples (a paired bootstrap of their "
     "difference), which is more sensitive than comparing the two intervals by eye. An interval "
-    "of zero width (for example [1.000, 1.000]) on a small test set does not mean certainty; it "
-    "means every resample gave the same value. The better value of each metric is in bold; "
-    "bold alone does not mean the difference is real."
-)
-
-
-_HOW_TO_READ = (
-    "Every deep model in biodl is trained beside a classical baseline (a simpler method such "
-    "as logistic regression or a random forest on hand-made features) using exactly the same "
-    "training, validation and test examples. The baseline shows how much of the problem is "
-    "solved without deep learning; the deep model is only worth its cost if it does clearly "
-    "better. All numbers are measured on the held-out test set, which neither model saw while "
-    "it was trained. The range in brackets is a 95% confidence interval obtained by bootstrap: "
-    "the test set was resampled with replacement many times and the metric recomputed each "
-    "time; the interval holds the middle 95% of those values. It shows how much the number "
-    "could move with a different sample of the same size. Intervals of the model and the "
-    "baseline that overlap do not by themselves mean the difference is chance: the verdict at "
-    "the top compares the two on the same test examples (a paired bootstrap of their "
-    "difference), which is more sensitive than comparing the two intervals by eye. An interval "
     "of zero width (for example [1.00, 1.00]) on a small test set does not mean certainty; it "
     "means every resample gave the same value. The better value of each metric is in bold; "
     "bold alone does not mean the difference is real."
