@@ -60,6 +60,7 @@ __all__ = [
     "check_labels",
     "check_sizes",
     "halvings",
+    "maps_at",
     "output_layer",
     "sample_from",
 ]
@@ -96,6 +97,17 @@ def output_layer(name: str) -> nn.Module:
         "softplus": nn.Softplus(),
     }
     return layers[name]
+
+
+def maps_at(feature_maps: int, level: int) -> int:
+    """Feature maps ``level`` halvings away from full resolution (doubling, at most 8 x).
+
+    Examples
+    --------
+    >>> [maps_at(16, level) for level in range(5)]
+    [16, 32, 64, 128, 128]
+    """
+    return feature_maps * min(8, 2**level)
 
 
 def halvings(size: int, max_steps: int, smallest: int = 4) -> int:

@@ -36,6 +36,7 @@ from biodl.models.gan import (
     check_dropout,
     check_sizes,
     halvings,
+    maps_at,
     output_layer,
 )
 
@@ -43,11 +44,6 @@ __all__ = ["ImageDiscriminator", "ImageGenerator"]
 
 #: Most stride-2 layers of either network; the widest layer has 8 x ``feature_maps`` maps.
 MAX_STEPS = 5
-
-
-def _maps(feature_maps: int, level: int) -> int:
-    """Feature maps ``level`` halvings away from full resolution (doubling, at most 8 x)."""
-    return feature_maps * min(8, 2**level)
 
 
 class ImageGenerator(GANGenerator):
@@ -96,11 +92,11 @@ class ImageGenerator(GANGenerator):
         self.sample_shape = (int(channels), int(height), int(width))
         steps = halvings(min(height, width), MAX_STEPS)
         self.start = (math.ceil(height / 2**steps), math.ceil(width / 2**steps))
-        self.start_maps = _maps(feature_maps, steps)
+        self.start_maps = maps_at(feature_maps, steps)
         self.project = nn.Linear(self.in_width, self.start_maps * self.start[0] * self.start[1])
         layers: list[nn.Module] = [*self._after(self.start_maps, batch_norm, dropout)]
         for level in range(steps, 0, -1):
-            c_in, c_out = _maps(feature_maps, level), _maps(feature_maps, level - 1)
+            c_in, c_out = maps_at(feature_maps, level), maps_at(feature_maps, level - 1)
             layers.append(nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1, bias=False))
             layers += self._after(c_out, batch_norm, dropout)
         layers.append(nn.Conv2d(feature_maps, channels, 3, padding=1))
@@ -169,7 +165,7 @@ class ImageDiscriminator(GANDiscriminator):
         layers: list[nn.Module] = []
         h, w = height, width
         for level in range(max(steps, 1)):
-            c_out = _maps(feature_maps, level)
+            c_out = maps_at(feature_maps, level)
             stride = 2 if steps else 1
             layers.append(nn.Conv2d(c_in, c_out, 4 if steps else 3, stride=stride, padding=1))
             if batch_norm and level > 0:

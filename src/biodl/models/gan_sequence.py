@@ -36,13 +36,10 @@ from biodl.models.gan import (
     check_dropout,
     check_sizes,
     halvings,
+    maps_at,
 )
 
 __all__ = ["SequenceDiscriminator", "SequenceGenerator"]
-
-
-def _maps(feature_maps: int, level: int) -> int:
-    return feature_maps * min(8, 2**level)
 
 
 class SequenceGenerator(GANGenerator):
@@ -100,11 +97,11 @@ class SequenceGenerator(GANGenerator):
         self.sample_shape = (int(length), int(n_letters))
         steps = halvings(length, n_layers)
         self.start = math.ceil(length / 2**steps)
-        self.start_maps = _maps(feature_maps, steps)
+        self.start_maps = maps_at(feature_maps, steps)
         self.project = nn.Linear(self.in_width, self.start_maps * self.start)
         layers: list[nn.Module] = [*self._after(self.start_maps, batch_norm, dropout)]
         for level in range(steps, 0, -1):
-            c_in, c_out = _maps(feature_maps, level), _maps(feature_maps, level - 1)
+            c_in, c_out = maps_at(feature_maps, level), maps_at(feature_maps, level - 1)
             layers.append(nn.ConvTranspose1d(c_in, c_out, 4, stride=2, padding=1, bias=False))
             layers += self._after(c_out, batch_norm, dropout)
         layers.append(nn.Conv1d(feature_maps, n_letters, kernel_size, padding=kernel_size // 2))
@@ -189,7 +186,7 @@ class SequenceDiscriminator(GANDiscriminator):
         layers: list[nn.Module] = []
         size = length
         for level in range(steps):
-            c_out = _maps(feature_maps, level)
+            c_out = maps_at(feature_maps, level)
             layers.append(nn.Conv1d(c_in, c_out, kernel_size, stride=2, padding=kernel_size // 2))
             if batch_norm and level > 0:
                 layers.append(nn.BatchNorm1d(c_out))
