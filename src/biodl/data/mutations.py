@@ -240,7 +240,7 @@ class VariantSet:
     def from_mutations(
         cls,
         wild_types: str | Sequence[str],
-        mutations: Sequence[str] | Sequence[Sequence[Mutation]],
+        mutations: Sequence[str | Sequence[Mutation]],
         *,
         wild_type_index: Sequence[int] | np.ndarray | None = None,
         alphabet: AlphabetName | Alphabet = "protein",
