@@ -44,3 +44,27 @@ def test_errors() -> None:
         fit_pssm(["ACG"], alphabet="dna", pseudocount=-1)
     with pytest.raises(DataError, match=r"no training sequences"):
         fit_pssm([], alphabet="dna")
+
+
+def test_spearman_interval_and_paired_comparison() -> None:
+    from scipy.stats import spearmanr
+
+    from biodl.evaluation.score_correlation import compare_spearman, spearman_interval
+
+    rng = np.random.default_rng(0)
+    measured = rng.normal(size=200)
+    good = measured + rng.normal(0, 0.5, 200)
+    poor = measured + rng.normal(0, 3.0, 200)
+    measured[5] = np.nan
+    result = spearman_interval(good, measured, n_boot=200)
+    keep = np.isfinite(measured)
+    want = spearmanr(good[keep], measured[keep]).statistic
+    assert (result.n, result.n_dropped) == (199, 1)
+    assert result.estimate.value == pytest.approx(want)
+    assert result.estimate.low < want < result.estimate.high
+    cmp = compare_spearman(good, poor, measured, n_boot=200)
+    assert cmp.metric == "spearman" and cmp.low > 0
+    with pytest.raises(DataError, match=r"only 2 variants have a finite measured value"):
+        spearman_interval(np.ones(4), np.array([1.0, 2.0, np.nan, np.nan]))
+    with pytest.raises(DataError, match=r"scores of shape \(3,\) for measured values of shape"):
+        spearman_interval(np.ones(3), np.ones(4))
