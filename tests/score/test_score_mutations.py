@@ -155,3 +155,21 @@ def test_gb1_dms_file_reads_as_is() -> None:
         "validation": 26_519,
         "test": 26_364,
     }
+
+
+def test_proteingym_layout_recovers_the_wild_type(tmp_path: Path) -> None:
+    path = tmp_path / "pg.csv"
+    path.write_text(
+        "mutant,mutated_sequence,DMS_score\nA2G,MGCD,0.1\nA2G:C3K,MGKD,0.2\nM1L,LACD,1\n"
+    )
+    table = read_variants_table(path)
+    assert table.variants.wild_types == ("MACD",)
+    assert table.measured_column == "DMS_score" and "undone" in table.notes[0]
+    path.write_text("mutant,mutated_sequence\nA2G,MACD\n")
+    with pytest.raises(DataError, match=r"pg.csv line 2 column 'mutant': A2G says the variant has"):
+        read_variants_table(path)
+
+
+def test_wild_type_letters_checked() -> None:
+    with pytest.raises(DataError, match=r"v: wild type 2 \(ACJ\) contains 'J', which is not a dna"):
+        VariantSet.from_mutations(["ACG", "ACJ"], ["A1C"], alphabet="dna", source="v")

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from biodl.data.alphabet import ALPHABETS, Alphabet, AlphabetName
+from biodl.data.alphabet import ALPHABETS, NOT_ALLOWED, Alphabet, AlphabetName
 from biodl.errors import DataError
 
 __all__ = [
@@ -283,6 +283,18 @@ class VariantSet:
                 f"{source}: {len(index)} wild-type indices for {len(mutations)} variants; give "
                 "one per variant."
             )
+        for w, wt in enumerate(wts):
+            codes = abc.lut[np.frombuffer(wt.encode("ascii", "replace"), dtype=np.uint8)]
+            if not wt or (codes == NOT_ALLOWED).any():
+                bad = wt[int(np.flatnonzero(codes == NOT_ALLOWED)[0])] if wt else ""
+                raise DataError(
+                    f"{source}: wild type {w + 1} ({wt[:30]}{'...' if len(wt) > 30 else ''}) "
+                    + (
+                        f"contains {bad!r}, which is not a {abc.name} letter."
+                        if wt
+                        else "is empty."
+                    )
+                )
         lookup = {c: j for j, c in enumerate(abc.letters)}
         counts = np.zeros(len(mutations), dtype=np.int64)
         sites: list[int] = []

@@ -9,7 +9,10 @@ variant, given in one of two ways:
   wild type: a column holding the wild-type sequence (``wild_type``, ``wt``, ``wt_sequence``,
   ``wild_type_sequence`` or ``wild_type_column``), or the name of an entry of a reference FASTA
   (``reference`` file; column ``reference``, ``wild_type_name`` or ``reference_column``; a FASTA
-  with a single entry needs no column), or one ``wild_type`` string for all rows;
+  with a single entry needs no column), or one ``wild_type`` string for all rows; without any
+  of these but with a variant-sequence column (below: the ProteinGym layout ``mutant``,
+  ``mutated_sequence``, ``DMS_score``), each row's wild type is its sequence with the
+  mutations undone;
 - **a variant-sequence column** (``sequence``, ``seq``, ``mutated_sequence``,
   ``variant_sequence``, ``x`` or ``sequence_column``) holding each variant's full sequence, of
   the wild type's length; the wild type is the ``wild_type`` string, the single entry of the
@@ -45,7 +48,7 @@ import pandas as pd
 
 from biodl.data._files import check_text, fail, file_suffix, open_stream, parse_csv, read_bytes
 from biodl.data.alphabet import ALPHABETS, AlphabetName
-from biodl.data.mutations import VariantSet
+from biodl.data.mutations import VariantSet, parse_mutations
 from biodl.errors import DataError
 
 __all__ = [
@@ -147,7 +150,25 @@ def read_variants_table(
     mut_col = _pick(columns, mutation_column, MUTATION_COLUMN_NAMES, source, "mutation_column")
     seq_col = _pick(columns, sequence_column, SEQUENCE_COLUMN_NAMES, source, "sequence_column")
     refs = _reference(reference, alphabet) if reference is not None else None
-    if mut_col is not None:
+    if (
+        mut_col is not None
+        and seq_col is not None
+        and not _has_wild_type(columns, wild_type_column, refs, wild_type)
+    ):
+        wts, index = _reverted(table[mut_col].tolist(), table[seq_col].tolist(), source, mut_col)
+        variants = VariantSet.from_mutations(
+            wts,
+            table[mut_col].tolist(),
+            wild_type_index=index,
+            alphabet=abc,
+            source=source,
+            lines=lines.tolist(),
+        )
+        notes.append(
+            f"{source}: the wild type{'s are' if len(wts) > 1 else ' is'} the variant sequences "
+            f"with their mutations undone ({len(wts)} distinct)."
+        )
+    elif mut_col is not None:
         wts, index = _wild_types(
             table, columns, wild_type_column, reference_column, refs, wild_type, source
         )
@@ -299,6 +320,42 @@ def _wild_types(
             column=ref_col,
         )
     return [refs[u] for u in uniques], codes.astype(np.int64)
+
+
+def _has_wild_type(
+    columns: list[str],
+    wild_type_column: str | None,
+    refs: dict[str, str] | None,
+    wild_type: str | None,
+) -> bool:
+    lower = {c.lower() for c in columns}
+    named = wild_type_column is not None or any(n in lower for n in WILD_TYPE_COLUMN_NAMES)
+    return named or refs is not None or wild_type is not None
+
+
+def _reverted(
+    mutations: list[str], sequences: list[str], source: str, column: str
+) -> tuple[list[str], np.ndarray]:
+    """Wild types recovered from variant sequences by undoing each row's mutations (the
+    ProteinGym layout: ``mutant`` and ``mutated_sequence``, no wild-type column)."""
+    wild: list[str] = []
+    for k, (text, seq) in enumerate(zip(mutations, sequences, strict=True)):
+        place = f"{source} line {k + 2}"
+        chars = list(seq.upper())
+        for m in parse_mutations(text, where=place):
+            found = chars[m.position - 1] if m.position <= len(chars) else None
+            if found != m.mutant:
+                raise fail(
+                    source,
+                    f"{m} says the variant has {m.mutant!r} at position {m.position} but its "
+                    f"sequence has {found!r} there; fix the mutation or the sequence.",
+                    line=k + 2,
+                    column=column,
+                )
+            chars[m.position - 1] = m.wild_type
+        wild.append("".join(chars))
+    codes, uniques = pd.factorize(pd.Series(wild))
+    return [str(u) for u in uniques], codes.astype(np.int64)
 
 
 def _numbers(values: pd.Series, source: str, column: str) -> np.ndarray:
