@@ -104,6 +104,12 @@ def train(
         if options.get(key) is not None:
             options[key] = os.fspath(options[key])
     cfg = build_config(config, overrides=overrides, **options)
+    if cfg.data.task == "language-model":  # unlabelled sequences: a language-model run
+        from biodl.pipeline.language import run_language_model
+
+        return run_language_model(  # type: ignore[return-value]
+            cfg, out=out, overwrite=overwrite, progress=progress
+        )
     return run_training(cfg, out=out, overwrite=overwrite, progress=progress)
 
 
