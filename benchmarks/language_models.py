@@ -78,8 +78,10 @@ def flip(folder: Path, max_train: int | None, seed: int) -> Path:
 def nrc(folder: Path, max_train: int | None, seed: int) -> Path:
     """nRC: the 6,320 training sequences (10 % to validation) and the 2,600 test ones."""
     base = DATA / "sequences/nrc_ncrna_families"
-    train = _fasta(gzip.open(base / "dataset_Rfam_6320_13classes.fasta.gz", "rt").read())
-    test = _fasta(gzip.open(base / "dataset_Rfam_validated_2600_13classes.fasta.gz", "rt").read())
+    with gzip.open(base / "dataset_Rfam_6320_13classes.fasta.gz", "rt") as handle:
+        train = _fasta(handle.read())
+    with gzip.open(base / "dataset_Rfam_validated_2600_13classes.fasta.gz", "rt") as handle:
+        test = _fasta(handle.read())
     rng = np.random.default_rng(seed)
     valid = set(rng.choice(len(train), len(train) // 10, replace=False).tolist())
     rows = [(f"tr{i}", s, "valid" if i in valid else "train") for i, (_, s) in enumerate(train)]
