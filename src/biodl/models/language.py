@@ -160,7 +160,7 @@ class LanguageModel(nn.Module):
         self.alphabet_name = alphabet_name
         self.n_letters = alphabet.n_channels
         self.mask_code = alphabet.n_codes
-        body = build(
+        body: Any = build(
             model,
             LANGUAGE_MODELS[model],
             data={"in_channels": self.n_letters, "n_outputs": 1, "length": None},
@@ -168,7 +168,7 @@ class LanguageModel(nn.Module):
         )
         del body.head  # the pooled classifier head: a language model has its own
         body.letters = nn.Linear(int(body.position_width), self.n_letters)
-        self.network = body
+        self.network: Any = body
         table = torch.cat(
             [torch.from_numpy(alphabet.onehot_matrix()), torch.zeros(1, self.n_letters)]
         )

@@ -110,7 +110,7 @@ def mask_letters(
     return inputs, torch.where(chosen, targets, torch.full_like(targets, -100))
 
 
-def sequence_log_likelihood(model: torch.nn.Module, codes: Tensor) -> Tensor:
+def sequence_log_likelihood(model: Any, codes: Tensor) -> Tensor:
     """Causal model: log-likelihood (nats) of each row of ``codes`` from one pass, summed over
     its plain letters."""
     targets = letter_targets(codes.long(), int(model.n_letters))
