@@ -76,8 +76,9 @@ class SequenceOptions:
     )
     objective: Literal["causal", "masked"] = option(
         "causal",
-        help="--task language-model: causal (each letter from the letters before it) or "
-        "masked (BERT: 15 percent of the letters hidden and predicted from both sides).",
+        help="--task language-model, what the network predicts. causal: each letter from the "
+        "letters before it (can generate); masked: BERT style, 15 percent of the letters "
+        "hidden and predicted from both sides.",
         panel=DATA,
     )
     context: int = option(
