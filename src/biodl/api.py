@@ -521,6 +521,7 @@ def cross_validate(
     if data is not None:
         options["train"] = os.fspath(data)
     cfg = build_config(config, overrides=overrides, **options)
+    _refuse_language_model(cfg, "cv")
     return run_cv(
         cfg,
         folds=folds,
@@ -589,6 +590,7 @@ def tune(
     if data is not None:
         options["train"] = os.fspath(data)
     cfg = build_config(config, overrides=overrides, **options)
+    _refuse_language_model(cfg, "tune")
     return run_tune(
         cfg,
         out=out,
@@ -818,6 +820,15 @@ def describe_models(name: str | None = None, *, kind: str | None = None) -> list
     from biodl.pipeline.models import describe_models as describe
 
     return describe(name, kind=kind)
+
+
+def _refuse_language_model(cfg: RunConfig, command: str) -> None:
+    """``--task language-model`` is a ``biodl train`` run only (for now)."""
+    if cfg.data.task == "language-model":
+        raise ConfigError(
+            f"--task language-model: biodl {command} does not train language models; use "
+            "biodl train SEQS --task language-model"
+        )
 
 
 def _check_resume_alone(command: str, **given: Any) -> None:

@@ -168,3 +168,12 @@ def test_unknown_letters_for_the_alphabet_exit_2(tmp_path):
     )
     assert result.exit_code == 2, result.output
     assert "odd.fa" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", ["cv", "tune"])
+def test_cv_and_tune_refuse_the_language_model_task(periodic, tmp_path, command):
+    result = CliRunner().invoke(
+        app, [command, str(periodic), "--task", "language-model", "--out", str(tmp_path / "x")]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"biodl {command} does not train language models" in result.output
