@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from biodl.pipeline.embed import EmbedResult
     from biodl.pipeline.explain import ExplainResult
     from biodl.pipeline.generate import GenerateResult
+    from biodl.pipeline.language import LanguageModelResult
     from biodl.pipeline.models import ModelDoc
     from biodl.pipeline.train import TrainResult
     from biodl.runs import SavedModel
@@ -54,7 +55,7 @@ def train(
     overrides: list[str] | None = None,
     resume: PathLike | None = None,
     **options: Any,
-) -> TrainResult:
+) -> TrainResult | LanguageModelResult:
     """Train a deep model and a classical baseline on the same split, evaluate, write a run.
 
     Parameters
@@ -82,8 +83,12 @@ def train(
 
     Returns
     -------
-    TrainResult
+    TrainResult or LanguageModelResult
         ``run_dir``, ``metrics``, ``predictions``, ``history``, ``model``; ``summary()``.
+        With ``task="language-model"`` (unlabelled sequences, ``objective``, ``context``;
+        docs/language-models.md): a
+        :class:`~biodl.pipeline.language.LanguageModelResult` (``metrics``, ``history``,
+        ``model``, ``markov``, ``run_dir``; ``summary()``).
 
     Examples
     --------
@@ -96,7 +101,7 @@ def train(
         _check_resume_alone(
             "train", train=train, out=out, config=config, overrides=overrides, **options
         )
-        result: TrainResult = resume_run(resume, progress=progress)
+        result: TrainResult | LanguageModelResult = resume_run(resume, progress=progress)
         return result
     if train is not None:
         options["train"] = os.fspath(train)
@@ -104,6 +109,10 @@ def train(
         if options.get(key) is not None:
             options[key] = os.fspath(options[key])
     cfg = build_config(config, overrides=overrides, **options)
+    if cfg.data.task == "language-model":  # unlabelled sequences: a language-model run
+        from biodl.pipeline.language import run_language_model
+
+        return run_language_model(cfg, out=out, overwrite=overwrite, progress=progress)
     return run_training(cfg, out=out, overwrite=overwrite, progress=progress)
 
 
@@ -512,6 +521,7 @@ def cross_validate(
     if data is not None:
         options["train"] = os.fspath(data)
     cfg = build_config(config, overrides=overrides, **options)
+    _refuse_language_model(cfg, "cv")
     return run_cv(
         cfg,
         folds=folds,
@@ -580,6 +590,7 @@ def tune(
     if data is not None:
         options["train"] = os.fspath(data)
     cfg = build_config(config, overrides=overrides, **options)
+    _refuse_language_model(cfg, "tune")
     return run_tune(
         cfg,
         out=out,
@@ -809,6 +820,15 @@ def describe_models(name: str | None = None, *, kind: str | None = None) -> list
     from biodl.pipeline.models import describe_models as describe
 
     return describe(name, kind=kind)
+
+
+def _refuse_language_model(cfg: RunConfig, command: str) -> None:
+    """``--task language-model`` is a ``biodl train`` run only (for now)."""
+    if cfg.data.task == "language-model":
+        raise ConfigError(
+            f"--task language-model: biodl {command} does not train language models; use "
+            "biodl train SEQS --task language-model"
+        )
 
 
 def _check_resume_alone(command: str, **given: Any) -> None:

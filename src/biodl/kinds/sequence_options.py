@@ -74,3 +74,17 @@ class SequenceOptions:
         panel=DATA,
         parse=parse_train_crop,
     )
+    objective: Literal["causal", "masked"] = option(
+        "causal",
+        help="--task language-model, what the network predicts. causal: each letter from the "
+        "letters before it (can generate); masked: BERT style, 15 percent of the letters "
+        "hidden and predicted from both sides.",
+        panel=DATA,
+    )
+    context: int = option(
+        128,
+        help="--task language-model: letters per window. Sequences are cut into consecutive "
+        "windows of this many letters and shorter ones padded (padding is never counted); "
+        "the Markov baseline reads the same windows.",
+        panel=DATA,
+    )

@@ -274,7 +274,9 @@ class MaskedConvBlock(nn.Module):
         self.pool_size = pool_size
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, h: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor | None]:
+    def forward(
+        self, h: Tensor, mask: Tensor | None, *, causal: bool = False
+    ) -> tuple[Tensor, Tensor | None]:
         """Apply the block.
 
         Parameters
@@ -284,6 +286,9 @@ class MaskedConvBlock(nn.Module):
         mask : Tensor (batch, length) bool or None
             ``True`` at real positions; None when there is no padding, which skips all masking
             (the result is the same as with an all-true mask, computed faster).
+        causal : bool, default False
+            Pad the convolution on the left only, so output position ``i`` sees input positions
+            ``<= i`` (language models); the weights are the same either way.
 
         Returns
         -------
@@ -291,7 +296,8 @@ class MaskedConvBlock(nn.Module):
             ``(batch, out_channels, new_length)`` output, zero at padding, and its
             ``(batch, new_length)`` mask. (An internal helper, so a tuple is fine here.)
         """
-        out = self.norm(self.conv(F.pad(h, self.pad)))
+        pad = (sum(self.pad), 0) if causal else self.pad
+        out = self.norm(self.conv(F.pad(h, pad)))
         if self.stride > 1 and mask is not None:
             mask = mask[:, :: self.stride]
         if self.residual:
@@ -323,7 +329,7 @@ class MaskedConvBlock(nn.Module):
 
 
 def run_masked_blocks(
-    blocks: Iterable[nn.Module], x: Tensor, mask: Tensor | None
+    blocks: Iterable[nn.Module], x: Tensor, mask: Tensor | None, *, causal: bool = False
 ) -> tuple[Tensor, Tensor | None]:
     """Zero ``x`` at padding, then run ``blocks`` (each ``(h, mask) -> (h, mask)``) in turn.
 
@@ -335,6 +341,9 @@ def run_masked_blocks(
         Input.
     mask : Tensor (batch, length) bool or None
         ``True`` at real positions; None when there is no padding.
+    causal : bool, default False
+        Left-padded convolutions (see :meth:`MaskedConvBlock.forward`); passed only when true,
+        so blocks of other kinds keep their ``(h, mask)`` call.
 
     Returns
     -------
@@ -344,7 +353,7 @@ def run_masked_blocks(
     """
     h = apply_mask(x, mask)
     for block in blocks:
-        h, mask = block(h, mask)
+        h, mask = block(h, mask, causal=True) if causal else block(h, mask)
     return h, mask
 
 

@@ -111,6 +111,8 @@ class CNN(SequenceModel):
     ----------
     n_features : int
         Width of :meth:`features`.
+    position_width : int
+        Width of :meth:`per_position` (the last layer's channels).
     head : nn.Linear
         Final layer, ``n_features -> n_outputs``.
 
@@ -166,6 +168,8 @@ class CNN(SequenceModel):
             )
             previous = width
         self.blocks = nn.ModuleList(blocks)
+        self.position_width = previous
+        self.keeps_length = stride == 1 and (pooling == "none" or pool_size == 1)
         self.global_pooling = global_pooling
         self.n_features = previous * GLOBAL_POOLINGS[global_pooling]
         self.dropout = nn.Dropout(dropout)
@@ -179,3 +183,34 @@ class CNN(SequenceModel):
         """
         h, mask = run_masked_blocks(self.blocks, x, mask)
         return global_pool(h, mask, self.global_pooling)
+
+    def per_position(
+        self, x: Tensor, mask: Tensor | None = None, *, causal: bool = False
+    ) -> Tensor:
+        """One vector per position: the blocks without global pooling (language models).
+
+        Parameters
+        ----------
+        x : Tensor (batch, in_channels, length)
+            Encoded sequences, zero at padding.
+        mask : Tensor (batch, length) bool, optional
+            ``True`` at real positions.
+        causal : bool, default False
+            Left-padded convolutions: position ``i`` sees input positions ``<= i`` only.
+
+        Returns
+        -------
+        Tensor (batch, length, position_width)
+
+        Raises
+        ------
+        ConfigError
+            When the blocks pool or stride (the output would be shorter than the input).
+        """
+        if not self.keeps_length:
+            raise ConfigError(
+                "model 'cnn': per-position outputs need pooling='none' (or pool_size=1) and "
+                "stride=1; set them in --model-params."
+            )
+        h, _ = run_masked_blocks(self.blocks, x, mask, causal=causal)
+        return h.transpose(1, 2)

@@ -22,6 +22,7 @@ from torch.func import functional_call
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from biodl.errors import ConfigError
 from biodl.models._layers import (
     ActivationName,
     MaskedConvBlock,
@@ -113,9 +114,28 @@ class _Recurrence(nn.Module):
         mask = full_mask(h) if mask is None else mask
         return masked_mean(h, mask) if self.readout == "mean" else masked_max(h, mask)
 
+    def states(self, seq: Tensor, mask: Tensor | None) -> Tensor:
+        """Per-position outputs ``(batch, length, n_features)`` of the last layer, before the
+        readout; ``mask`` marks a prefix of each row (padding at the right end)."""
+        if mask is None or self.n_directions == 1:
+            # forward only: the padded steps come after the real ones and change nothing
+            return self.rnn(seq)[0]
+        return self._unpacked(seq, mask)[0]
+
     def _masked_unpacked(self, seq: Tensor, mask: Tensor) -> Tensor:
         """The masked recurrence without packing: forward over the padded batch, backward over
         each sequence reversed within its length; then the readout."""
+        h, outputs, lengths = self._unpacked(seq, mask)
+        if self.readout != "last":
+            return self._pool(h, mask)
+        last = (lengths - 1).view(-1, 1, 1).expand(-1, 1, outputs[0].shape[2])
+        states = [outputs[0].gather(1, last)[:, 0]]
+        if self.n_directions == 2:
+            states.append(outputs[1][:, 0])  # the backward direction ends at the first step
+        return torch.cat(states, dim=1)
+
+    def _unpacked(self, seq: Tensor, mask: Tensor) -> tuple[Tensor, list[Tensor], Tensor]:
+        """The last layer's outputs, its per-direction outputs and the lengths."""
         steps = torch.arange(seq.shape[1], device=seq.device)
         lengths = mask.sum(dim=1).clamp(min=1)
         reverse = lengths[:, None] - 1 - steps[None, :]
@@ -132,13 +152,7 @@ class _Recurrence(nn.Module):
                 back = functional_call(step, self._weights(layer, "_reverse"), (flipped,))[0]
                 outputs.append(back.gather(1, flip.expand(-1, -1, back.shape[2])))
             h = torch.cat(outputs, dim=2) if len(outputs) > 1 else outputs[0]
-        if self.readout != "last":
-            return self._pool(h, mask)
-        last = (lengths - 1).view(-1, 1, 1).expand(-1, 1, outputs[0].shape[2])
-        states = [outputs[0].gather(1, last)[:, 0]]
-        if self.n_directions == 2:
-            states.append(outputs[1][:, 0])  # the backward direction ends at the first step
-        return torch.cat(states, dim=1)
+        return h, outputs, lengths
 
     def _weights(self, layer: int, suffix: str) -> dict[str, Tensor]:
         """One layer and direction of ``self.rnn``, named as the weights of a one-layer cell."""
@@ -181,6 +195,8 @@ class RecurrentNet(SequenceModel):
     ----------
     n_features : int
         Width of :meth:`features`: ``hidden_size * (2 if bidirectional else 1)``.
+    position_width : int
+        Width of :meth:`per_position` (``n_features``).
     head : nn.Linear
         Final layer, ``n_features -> n_outputs``.
 
@@ -224,8 +240,41 @@ class RecurrentNet(SequenceModel):
             readout=readout,
         )
         self.n_features = self.recurrence.n_features
+        self.position_width = self.n_features
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.n_features, n_outputs)
+
+    def per_position(
+        self, x: Tensor, mask: Tensor | None = None, *, causal: bool = False
+    ) -> Tensor:
+        """One vector per position: the recurrence's outputs before the readout (language
+        models).
+
+        Parameters
+        ----------
+        x : Tensor (batch, in_channels, length)
+            Encoded sequences, zero at padding (padding at the right end).
+        mask : Tensor (batch, length) bool, optional
+            ``True`` at real positions.
+        causal : bool, default False
+            Position ``i`` must see positions ``<= i`` only, which a one-direction network
+            does by construction.
+
+        Returns
+        -------
+        Tensor (batch, length, position_width)
+
+        Raises
+        ------
+        ConfigError
+            ``causal`` with a bidirectional network (its backward direction reads the future).
+        """
+        if causal and self.recurrence.n_directions == 2:
+            raise ConfigError(
+                "a causal language model reads left to right only; set bidirectional=false "
+                "in --model-params (or use --objective masked)."
+            )
+        return self.recurrence.states(self.project(x.transpose(1, 2)), mask)
 
     def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
         """Representation before the head: [projection], recurrence, readout.

@@ -118,6 +118,8 @@ class TransformerNet(SequenceModel):
     ----------
     n_features : int
         Width of :meth:`features` (``d_model``).
+    position_width : int
+        Width of :meth:`per_position` (``d_model``).
     head : nn.Linear
         Final layer, ``d_model -> n_outputs``.
 
@@ -188,6 +190,7 @@ class TransformerNet(SequenceModel):
             layer, n_layers, norm=nn.LayerNorm(d_model), enable_nested_tensor=False
         )
         self.n_features = d_model
+        self.position_width = d_model
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(d_model, n_outputs)
 
@@ -223,3 +226,34 @@ class TransformerNet(SequenceModel):
         if self.cls is not None:
             return h[:, 0]
         return masked_mean(h.transpose(1, 2), mask)
+
+    def per_position(
+        self, x: Tensor, mask: Tensor | None = None, *, causal: bool = False
+    ) -> Tensor:
+        """One vector per position: the encoder outputs before pooling (language models).
+
+        Parameters
+        ----------
+        x : Tensor (batch, in_channels, length)
+            Encoded sequences, zero at padding (padding at the right end).
+        mask : Tensor (batch, length) bool, optional
+            ``True`` at real positions.
+        causal : bool, default False
+            Position ``i`` sees positions ``<= i`` only: the embedding window is padded on the
+            left and attention gets a causal mask. The CLS token (``pooling='cls'``) is not
+            used here.
+
+        Returns
+        -------
+        Tensor (batch, length, d_model)
+        """
+        if mask is None:
+            mask = full_mask(x)
+        h, _ = self.embed(apply_mask(x, mask), mask, causal=causal)
+        h = h.transpose(1, 2)
+        n = h.shape[1]
+        h = h + self._positional(n, h.device)
+        future = None
+        if causal:
+            future = torch.ones(n, n, dtype=torch.bool, device=h.device).triu(diagonal=1)
+        return self.encoder(h, mask=future, src_key_padding_mask=~mask)

@@ -42,4 +42,8 @@ def resume_run(path: str | os.PathLike[str], *, progress: bool | None = None) ->
     options = dict(record.get("options") or {})
     if record.get("command") == "cv":
         return run_cv(cfg, out=out, progress=progress, resume=partial, **options)
+    if cfg.data.task == "language-model":
+        from biodl.pipeline.language import run_language_model
+
+        return run_language_model(cfg, out=out, progress=progress, resume=partial, **options)
     return run_training(cfg, out=out, progress=progress, resume=partial, **options)

@@ -1,0 +1,144 @@
+"""The report page of a language-model run: verdict, perplexity table, perplexity per epoch.
+
+Examples
+--------
+>>> verdict_text(4.1, 4.5, 3)
+"The network's perplexity is lower than the best Markov model's (order 3): 4.1 vs 4.5 per letter."
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from biodl._io import atomic_write_text
+from biodl.report._plot import integer_axis, new_figure, save_png
+from biodl.report.formatting import format_number
+from biodl.report.page import (
+    Figure,
+    facts_html,
+    figures_html,
+    page,
+    section_html,
+    verdict_box,
+    warnings_box,
+)
+from biodl.report.tables import Table, table_html
+
+__all__ = ["HOW_TO_READ", "verdict_text", "write_language_report"]
+
+HOW_TO_READ = (
+    "Perplexity per letter is exp of the mean negative log-likelihood of each letter: the "
+    "number of letters the model is, on average, as unsure as a uniform choice among. 1 is a "
+    "perfect prediction; 4 (DNA/RNA) or 20 (protein) is no better than guessing uniformly. "
+    "Lower is better. Both models are scored on the same test windows and the same letters "
+    "(padding and ambiguity codes are not counted).\n\n"
+    "The Markov model predicts each letter from the k letters before it, with Witten-Bell "
+    "smoothing; k was chosen on the validation part. A causal network that does not beat it "
+    "has learned nothing beyond short-range letter statistics. A masked network predicts "
+    "each hidden letter from both sides, an easier task: its perplexity is not directly "
+    "comparable with a left-to-right Markov model's."
+)
+
+
+def verdict_text(network: float, markov: float, order: int) -> str:
+    """The one-sentence verdict: the network's test perplexity against the Markov model's."""
+    word = "lower" if network < markov else "higher" if network > markov else "equal to"
+    than = " than" if word != "equal to" else ""
+    return (
+        f"The network's perplexity is {word}{than} the best Markov model's (order {order}): "
+        f"{format_number(network)} vs {format_number(markov)} per letter."
+    )
+
+
+def _history_figure(history: pd.DataFrame, markov_valid: float, folder: Path) -> Figure | None:
+    if "valid_perplexity" not in history or history["valid_perplexity"].isna().all():
+        return None
+    fig = new_figure(6.0, 3.4)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.plot(history["epoch"], history["valid_perplexity"], marker="o", label="network")
+    ax.axhline(markov_valid, color="grey", linestyle="--", label="best Markov model")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation perplexity per letter")
+    ax.legend(frameon=False)
+    integer_axis(ax.xaxis)
+    path = save_png(fig, folder / "perplexity.png")
+    return Figure(
+        "Validation perplexity per epoch",
+        path,
+        "The network's perplexity per letter on the validation windows after each epoch "
+        "(lower is better); the dashed line is the best Markov model's on the same windows.",
+    )
+
+
+def write_language_report(
+    path: str | os.PathLike[str],
+    *,
+    metrics: dict[str, Any],
+    history: pd.DataFrame,
+    facts: Sequence[tuple[str, str]],
+    warnings: Sequence[str] = (),
+    subtitle: str = "",
+) -> Path:
+    """Write the self-contained report page of a language-model run.
+
+    Parameters
+    ----------
+    path : path
+        The ``report.html`` to write (atomically); figures go to ``plots/`` beside it.
+    metrics : dict
+        The run's ``metrics.json`` content (``network``, ``markov``, ``verdict``).
+    history : DataFrame
+        One row per epoch (``epoch``, ``valid_perplexity``).
+    facts : sequence of (name, value)
+    warnings : sequence of str
+    subtitle : str
+    """
+    out = Path(path)
+    net, markov = metrics["network"], metrics["markov"]
+    rows: list[list[Any]] = []
+    for name, entry in (("network", net), (f"Markov, order {markov['order']}", markov)):
+        ci = entry.get("test_perplexity_ci") or [None, None]
+        rows.append(
+            [
+                name,
+                entry.get("valid_perplexity"),
+                entry.get("test_perplexity"),
+                ci[0],
+                ci[1],
+            ]
+        )
+    table = Table(
+        "Perplexity per letter",
+        ["model", "validation", "test", "test 95% CI low", "test 95% CI high"],
+        rows,
+        caption=f"{metrics['letters']['test']} test letters in {metrics['windows']['test']} "
+        "windows; intervals from a bootstrap over test sequences.",
+        better={"validation": "lower", "test": "lower"},
+    )
+    orders = markov.get("valid_perplexity_by_order", {})
+    order_table = Table(
+        "Markov models tried (validation perplexity per letter)",
+        ["order k", "validation perplexity"],
+        [[int(k), v] for k, v in orders.items()],
+        better={"validation perplexity": "lower"},
+    )
+    plots = out.parent / "plots"
+    plots.mkdir(parents=True, exist_ok=True)
+    figure = _history_figure(history, float(markov.get("valid_perplexity", "nan")), plots)
+    body = [
+        verdict_box(str(metrics["verdict"])),
+        warnings_box(list(warnings)) if warnings else "",
+        table_html(table),
+        figures_html([figure] if figure else []),
+        facts_html(list(facts), "Run"),
+        table_html(order_table),
+        section_html("How to read this page", HOW_TO_READ),
+    ]
+    html = page("Language model", [b for b in body if b], subtitle=subtitle)
+    atomic_write_text(out, html)
+    return out
