@@ -430,6 +430,22 @@ def test_error_binary_file(tmp_path: Path) -> None:
         read_sequences(path)
 
 
+def test_error_zip_archive_names_its_members(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "splits.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("splits/a.csv", "sequence,target\nACGT,1\n")
+        archive.writestr("splits/.DS_Store", "x")
+        archive.writestr("splits/b.fasta", ">a\nACGT\n")
+    with pytest.raises(
+        DataError,
+        match=r"splits\.zip: this is a zip archive holding splits/a\.csv, splits/b\.fasta; "
+        r".*'unzip splits\.zip splits/a\.csv'",
+    ):
+        read_sequences(path)
+
+
 def test_error_corrupt_and_truncated_gzip(tmp_path: Path) -> None:
     data = gzip.compress(fasta_text({f"s{i}": "ACGT" * 50 for i in range(200)}).encode())
     truncated = tmp_path / "t.fa.gz"

@@ -184,6 +184,8 @@ def check_text(head: bytes, source: str) -> None:
             "the file is empty; expected sequences (FASTA or a CSV/TSV table). "
             "Check that the file was written completely.",
         )
+    if sample[:4] == b"PK\x03\x04":
+        raise fail(source, _zip_message(source))
     if b"\x00" in sample:
         raise fail(
             source,
@@ -198,6 +200,30 @@ def check_text(head: bytes, source: str) -> None:
             "FASTA or CSV/TSV text. Export the data as UTF-8 text."
         )
         raise fail(source, message) from None
+
+
+def _zip_message(source: str) -> str:
+    """What to do with a zip archive: biodl reads one text file, so name the members."""
+    import zipfile
+
+    members: list[str] = []
+    try:
+        with zipfile.ZipFile(source) as archive:
+            members = [
+                m.filename
+                for m in archive.infolist()
+                if not m.is_dir() and not Path(m.filename).name.startswith(".")
+            ]
+    except (OSError, zipfile.BadZipFile):
+        pass
+    shown = ", ".join(members[:6]) + (f" and {len(members) - 6} more" if len(members) > 6 else "")
+    example = members[0] if members else "MEMBER"
+    held = f" holding {shown}" if members else ""
+    return (
+        f"this is a zip archive{held}; biodl reads one FASTA or CSV/TSV file (optionally "
+        f"gzipped). Extract the one you want, e.g. 'unzip {Path(source).name} {example}', "
+        "and pass that file."
+    )
 
 
 def file_suffix(path: Path) -> str:

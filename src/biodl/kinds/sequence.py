@@ -56,6 +56,43 @@ class KmerFeatures:
         return sequence_features(part, k=self.k, length=self.length)
 
 
+def fixed_length(cfg: RunConfig, prepared: PreparedData) -> int | None:
+    """``--length``, else the one length of every sequence, else None (lengths differ)."""
+    lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])
+    return cfg.data.length or (int(lengths[0]) if lengths.min() == lengths.max() else None)
+
+
+class OnehotRidge:
+    """Ridge regression on the position-wise one-hot of fixed-length sequences (additive).
+
+    :func:`biodl.evaluation.baselines.fit_baseline` ``"logistic"`` (ridge with its strength
+    chosen by leave-one-out for regression) on :func:`biodl.data.kmers.positional_onehot`.
+    """
+
+    def __init__(self, length: int, *, seed: int = 0) -> None:
+        self.length = int(length)
+        self.seed = seed
+        self.model: Any = None
+
+    def fit(self, part: SequenceSet, y: np.ndarray) -> OnehotRidge:
+        from biodl.data.kmers import positional_onehot
+        from biodl.evaluation.baselines import fit_baseline
+
+        X = positional_onehot(part, self.length)
+        self.model = fit_baseline(
+            "logistic", X, y, "regression", seed=self.seed, features="position-wise one-hot"
+        )
+        return self
+
+    def predict_scores(self, part: SequenceSet) -> np.ndarray:
+        """Predictions ``(n, n_targets)``, as the panel's baselines give them."""
+        from biodl.data.kmers import positional_onehot
+
+        if self.model is None:
+            raise RuntimeError("OnehotRidge.predict_scores before fit")
+        return np.asarray(self.model.predict_scores(positional_onehot(part, self.length)))
+
+
 class SequenceKind:
     """DNA, RNA and protein sequences (see the module docstring)."""
 
@@ -246,8 +283,7 @@ class SequenceKind:
         k = cfg.baseline.k or default_k(
             prepared.part("train").alphabet, float(np.median(train.lengths))
         )
-        lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])
-        fixed = cfg.data.length or (int(lengths[0]) if lengths.min() == lengths.max() else None)
+        fixed = fixed_length(cfg, prepared)
         positional = (
             cfg.baseline.positional if cfg.baseline.positional is not None else fixed is not None
         )
@@ -263,7 +299,32 @@ class SequenceKind:
         return KmerFeatures(k=tuple(range(1, k + 1)), length=length, description=spectrum + onehot)
 
     def extra_baselines(self, cfg: RunConfig, prepared: PreparedData) -> list[ExtraBaseline]:
-        return []
+        """Regression on sequences of one length: the additive one-hot ridge model.
+
+        Ridge regression on the position-wise one-hot alone (one weight per position and
+        letter, no interaction: the additive model of deep mutational scans), beside the
+        panel's models on the k-mer spectrum + one-hot, so the verdict says whether the
+        network captures more than additive effects (epistasis).
+        """
+        from biodl.kinds import ExtraBaseline
+
+        length = fixed_length(cfg, prepared)
+        if prepared.targets.task != "regression" or length is None:
+            return []
+
+        def fit(part: SequenceSet, y: np.ndarray) -> OnehotRidge:
+            return OnehotRidge(length, seed=cfg.train.seed).fit(part, y)
+
+        return [
+            ExtraBaseline(
+                "additive one-hot ridge",
+                fit,
+                key="onehot_ridge",
+                features=f"position-wise one-hot ({length} positions)",
+                settings="ridge alpha chosen by leave-one-out on the training rows, on the "
+                "one-hot of each position alone (additive: no k-mers, no interactions)",
+            )
+        ]
 
     def read(
         self, path: str, inputs: dict[str, Any], data: DataConfig, *, require_labels: bool

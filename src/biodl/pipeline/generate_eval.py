@@ -44,27 +44,17 @@ COPYING_RATIO = 0.5
 def kmer_spectra(X: np.ndarray, n_letters: int) -> np.ndarray:
     """k-mer frequencies of letter-index rows ``(n, length)``: ``(n, sum_k n_letters^k)``.
 
-    k = 1, 2, 3 for alphabets of at most 4 letters, else 1 and 2; each k's counts sum to 1.
+    k = 1, 2, 3 for alphabets of at most 4 letters, else 1 and 2; each k's counts sum to 1
+    (:func:`biodl.evaluation.sequence_samples.row_spectra`).
 
     Examples
     --------
     >>> kmer_spectra(np.array([[0, 1, 0, 1]]), 2)[0, :2].tolist()
     [0.5, 0.5]
     """
-    X = np.asarray(X, dtype=np.int64)
-    blocks = []
-    for k in (1, 2, 3) if n_letters <= 4 else (1, 2):
-        if X.shape[1] < k:
-            continue
-        codes = np.zeros((len(X), X.shape[1] - k + 1), dtype=np.int64)
-        for j in range(k):
-            codes = codes * n_letters + X[:, j : X.shape[1] - k + 1 + j]
-        width = n_letters**k
-        offsets = (np.arange(len(X)) * width)[:, None]
-        counts = np.bincount((codes + offsets).ravel(), minlength=len(X) * width)
-        counts = counts.reshape(len(X), width).astype(np.float64)
-        blocks.append(counts / codes.shape[1])
-    return np.hstack(blocks)
+    from biodl.evaluation.sequence_samples import row_spectra
+
+    return row_spectra(X, n_letters, (1, 2, 3) if n_letters <= 4 else (1, 2))
 
 
 def evaluation_rows(real: RealData, X: np.ndarray) -> np.ndarray:
