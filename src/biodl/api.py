@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from biodl.pipeline.embed import EmbedResult
     from biodl.pipeline.explain import ExplainResult
+    from biodl.pipeline.forecast import ForecastResult
     from biodl.pipeline.generate import GenerateResult
     from biodl.pipeline.models import ModelDoc
     from biodl.pipeline.train import TrainResult
@@ -54,8 +55,12 @@ def train(
     overrides: list[str] | None = None,
     resume: PathLike | None = None,
     **options: Any,
-) -> TrainResult:
+) -> TrainResult | ForecastResult:
     """Train a deep model and a classical baseline on the same split, evaluate, write a run.
+
+    With ``task="forecast"`` the training file holds a lineage's dated, aligned sequences and
+    the run forecasts which sites change next season (:func:`biodl.pipeline.forecast.run_forecast`,
+    docs/forecast.md); a :class:`~biodl.pipeline.forecast.ForecastResult` is returned.
 
     Parameters
     ----------
@@ -82,7 +87,7 @@ def train(
 
     Returns
     -------
-    TrainResult
+    TrainResult or ForecastResult
         ``run_dir``, ``metrics``, ``predictions``, ``history``, ``model``; ``summary()``.
 
     Examples
@@ -104,6 +109,10 @@ def train(
         if options.get(key) is not None:
             options[key] = os.fspath(options[key])
     cfg = build_config(config, overrides=overrides, **options)
+    if cfg.data.task == "forecast":
+        from biodl.pipeline.forecast import run_forecast
+
+        return run_forecast(cfg, out=out, overwrite=overwrite, progress=progress)
     return run_training(cfg, out=out, overwrite=overwrite, progress=progress)
 
 
