@@ -6,9 +6,9 @@ sites with residual 1-D convolutions (so a change at a coupled neighbour can rai
 score), and gives per site
 
 * the logit that the consensus letter changes next season, and
-* logits over the new letter: a learnt part from the site's context plus a shared linear
-  function of each letter's own features (frequency now, before and its memory), with the
-  current consensus letter ruled out.
+* logits over the new letter: a small network shared by every letter scores each letter
+  from its own features (frequency now, before and its memory) and the site's context, with
+  the current consensus letter ruled out.
 
 Examples
 --------
@@ -87,8 +87,11 @@ class SiteForecaster(nn.Module):
             for _ in range(layers)
         )
         self.change_head = nn.Linear(hidden, 1)
-        self.letter_head = nn.Linear(hidden, n_letters)
-        self.letter_score = nn.Linear(n_letter_features, 1)
+        # A letter is scored from its own features by one small network shared by every letter
+        # and site (letter identities mean nothing across sites), shifted by the site context.
+        self.letter_score = nn.Sequential(
+            nn.Linear(n_letter_features + hidden, 16), nn.ReLU(), nn.Linear(16, 1)
+        )
 
     def forward(
         self, site: torch.Tensor, letter: torch.Tensor, consensus: torch.Tensor
@@ -107,7 +110,8 @@ class SiteForecaster(nn.Module):
             h = h + block(h)
         h = h.transpose(1, 2)
         change = self.change_head(h).squeeze(-1)
-        logits = self.letter_head(h) + self.letter_score(letter).squeeze(-1)
+        context = h.unsqueeze(2).expand(-1, -1, letter.shape[2], -1)
+        logits = self.letter_score(torch.cat([letter, context], dim=-1)).squeeze(-1)
         current = nn.functional.one_hot(consensus, self.n_letters).bool()
         logits = logits.masked_fill(current, -1e4)
         return ForecastOutput(change=change, letter=logits)

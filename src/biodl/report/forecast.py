@@ -98,7 +98,7 @@ def site_figure(
         ax.set_ylabel("P(change)")
         ax.set_title(label, fontsize=9, loc="left")
     axes[-1].set_xlabel("site")
-    axes[0].legend(loc="upper right", fontsize=8, ncol=2, frameon=False)
+    axes[0].legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, ncol=2, frameon=False)
     save_png(fig, path)
     return Figure(
         "Predicted vs actual changes per site",
@@ -116,8 +116,12 @@ def history_figure(history: pd.DataFrame, best_epoch: int, path: Path) -> Figure
     fig = new_figure(6.0, 3.2)
     ax = fig.subplots()
     ax.plot(history["epoch"], history["train_loss"], color=PALETTE[0], label="training")
-    if "valid_loss" in history:
-        ax.plot(history["epoch"], history["valid_loss"], color=PALETTE[1], label="validation")
+    for key, colour, label in (
+        ("valid_change_loss", PALETTE[1], "validation: change"),
+        ("valid_letter_loss", PALETTE[2], "validation: new letter"),
+    ):
+        if key in history:
+            ax.plot(history["epoch"], history[key], color=colour, label=label)
     ax.axvline(best_epoch, color="#888888", linestyle=":", label=f"kept (epoch {best_epoch})")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
@@ -127,9 +131,10 @@ def history_figure(history: pd.DataFrame, best_epoch: int, path: Path) -> Figure
     return Figure(
         "Training curve",
         path,
-        "Loss (change cross-entropy plus new-letter cross-entropy) on the training season "
-        "pairs and on the validation pairs, the last ones before the held-out seasons; the "
-        "weights of the dotted epoch are kept.",
+        "Training loss (change cross-entropy plus new-letter cross-entropy) on the training "
+        "season pairs; on the validation pairs (the last ones before the held-out seasons) "
+        "each part alone. The weights of the dotted epoch, the lowest validation change loss, "
+        "are kept.",
     )
 
 

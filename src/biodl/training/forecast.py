@@ -4,7 +4,8 @@ Lightning path (:func:`biodl.training.trainer.run_fit`).
 Each example is one season ``s`` (its features, from seasons ``<= s``) with the targets of the
 pair ``s -> s + 1``. The loss is the binary cross-entropy of "the consensus changes" at every
 site plus the cross-entropy of the new letter at the sites that changed. The last training
-pairs are held out for validation (early stopping on the validation loss, best epoch kept).
+pairs are held out for validation: early stopping on their change loss (what the per-site
+AUROC judges), the weights of the best epoch kept.
 
 Examples
 --------
@@ -70,31 +71,35 @@ class ForecastTask(L.LightningModule):
         self._train: list[float] = []
         self._valid: list[float] = []
 
-    def _loss(self, batch: Sequence[torch.Tensor]) -> torch.Tensor:
+    def _losses(self, batch: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """The change loss (every site) and the new-letter loss (sites that changed)."""
         site, letter, consensus, change, new = batch
         out = self.model(site, letter, consensus)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(out.change, change)
         changed = change > 0.5
-        if bool(changed.any()):
-            loss = loss + torch.nn.functional.cross_entropy(out.letter[changed], new[changed])
-        return loss
+        if not bool(changed.any()):
+            return loss, loss.new_zeros(())
+        return loss, torch.nn.functional.cross_entropy(out.letter[changed], new[changed])
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        loss = self._loss(batch)
+        change, letter = self._losses(batch)
+        loss = change + letter
         self._train.append(float(loss.detach()))
         return loss
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
-        self._valid.append(float(self._loss(batch)))
+        change, letter = self._losses(batch)
+        self._valid.append((float(change), float(letter)))
 
     def on_validation_epoch_end(self) -> None:
         if self._valid:
-            self.log("valid_loss", float(np.mean(self._valid)))
+            self.log("valid_change_loss", float(np.mean([v[0] for v in self._valid])))
 
     def on_train_epoch_end(self) -> None:
         row = {"epoch": float(self.current_epoch + 1), "train_loss": float(np.mean(self._train))}
         if self._valid:
-            row["valid_loss"] = float(np.mean(self._valid))
+            row["valid_change_loss"] = float(np.mean([v[0] for v in self._valid]))
+            row["valid_letter_loss"] = float(np.mean([v[1] for v in self._valid]))
         self.history.append(row)
         self._train, self._valid = [], []
 
@@ -111,7 +116,8 @@ class ForecastFit:
     model : SiteForecaster
         In eval mode, on the CPU.
     history : DataFrame
-        ``epoch``, ``train_loss``, ``valid_loss`` (when validated).
+        ``epoch``, ``train_loss`` (change plus new-letter loss), ``valid_change_loss`` and
+        ``valid_letter_loss`` (when validated).
     best_epoch : int
     epochs_run : int
     seconds : float
@@ -180,7 +186,7 @@ def fit_forecaster(
         valid,
         max_epochs=epochs,
         options=options,
-        monitor=("valid_loss", "min") if valid is not None else None,
+        monitor=("valid_change_loss", "min") if valid is not None else None,
         patience=patience,
         progress=progress,
     )
