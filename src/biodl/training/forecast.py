@@ -69,7 +69,7 @@ class ForecastTask(L.LightningModule):
         self.weight_decay = weight_decay
         self.history: list[dict[str, float]] = []
         self._train: list[float] = []
-        self._valid: list[float] = []
+        self._valid: list[tuple[float, float]] = []
 
     def _losses(self, batch: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """The change loss (every site) and the new-letter loss (sites that changed)."""
