@@ -73,3 +73,9 @@ def test_cli_bad_input_exit_2_one_line(tmp_path, text, message):
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not out.exists() and not list(tmp_path.glob(".run.partial-*"))
+
+
+def test_other_commands_refuse_task_forecast(lineage_fasta):
+    result = runner.invoke(app, ["inspect", str(lineage_fasta), "--task", "forecast"])
+    assert result.exit_code == 2, result.output
+    assert "--task forecast is run by biodl train only" in result.stderr
