@@ -79,3 +79,24 @@ def test_other_commands_refuse_task_forecast(lineage_fasta):
     result = runner.invoke(app, ["inspect", str(lineage_fasta), "--task", "forecast"])
     assert result.exit_code == 2, result.output
     assert "--task forecast is run by biodl train only" in result.stderr
+
+
+def test_saved_forecaster_loads_back(tmp_path, lineage_fasta):
+    import torch
+
+    from biodl.data.forecast_features import forecast_data
+    from biodl.data.seasons import read_lineage
+    from biodl.pipeline.forecast import load_forecaster
+    from biodl.training.forecast import forecast_scores
+
+    out = tmp_path / "run"
+    result = biodl.train(lineage_fasta, task="forecast", epochs=2, n_bootstrap=20, out=out)
+    net = load_forecaster(out)
+    data = forecast_data(read_lineage(lineage_fasta))
+    again = forecast_scores(net, data, [8, 9, 10])
+    table = result.predictions  # type: ignore[union-attr]
+    assert torch.allclose(
+        torch.tensor(again.change.ravel()), torch.tensor(table["p_change"].values)
+    )
+    with pytest.raises(DataError, match="load it with biodl.pipeline.forecast.load_forecaster"):
+        biodl.load_run(out)

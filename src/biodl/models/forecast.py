@@ -76,6 +76,16 @@ class SiteForecaster(nn.Module):
         dropout: float = 0.1,
     ):
         super().__init__()
+        #: The constructor's arguments (saved beside the weights to rebuild the network).
+        self.params = {
+            "n_site_features": n_site_features,
+            "n_letters": n_letters,
+            "n_letter_features": n_letter_features,
+            "hidden": hidden,
+            "kernel": kernel,
+            "layers": layers,
+            "dropout": dropout,
+        }
         self.n_letters = n_letters
         self.embed = nn.Sequential(nn.Linear(n_site_features, hidden), nn.ReLU())
         self.blocks = nn.ModuleList(

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -31,11 +32,12 @@ from biodl import __version__
 from biodl.config import RunConfig, dump_config
 from biodl.data.forecast_features import ForecastData, forecast_data
 from biodl.data.seasons import SeasonedLineage, read_lineage
-from biodl.errors import ConfigError
+from biodl.errors import ConfigError, DataError
 from biodl.evaluation.forecast import ForecastEvaluation, evaluate_forecast
+from biodl.models.forecast import SiteForecaster
 from biodl.pipeline.train import environment_record
 from biodl.report.forecast import FORECASTERS, write_forecast_report
-from biodl.runs import MODEL_DIR, RunWriter, run_directory, save_model
+from biodl.runs import MODEL_DIR, MODEL_FILE, WEIGHTS_FILE, RunWriter, run_directory, save_model
 from biodl.training.forecast import ForecastFit, fit_forecaster, forecast_scores
 from biodl.training.trainer import TrainerOptions
 
@@ -44,6 +46,7 @@ __all__ = [
     "MIN_TRAIN_PAIRS",
     "ForecastResult",
     "format_summary",
+    "load_forecaster",
     "prediction_table",
     "run_forecast",
 ]
@@ -239,6 +242,7 @@ def _write_run(
     info = {
         "task": "forecast",
         "class": type(model).__name__,
+        "params": model.params,
         "letters": data.letters,
         "sites": lineage.length,
         "best_epoch": fit.best_epoch,
@@ -274,3 +278,29 @@ def _write_run(
         warnings=result.warnings,
         subtitle=f"biodl {__version__} · {started:%Y-%m-%d %H:%M} UTC",
     )
+
+
+def load_forecaster(run: str | os.PathLike[str]) -> SiteForecaster:
+    """The trained network of a forecast run (safetensors weights and ``model.json``).
+
+    Raises
+    ------
+    DataError
+        The folder holds no forecast model.
+
+    Examples
+    --------
+    >>> # net = load_forecaster("runs/forecast")
+    """
+    from safetensors.torch import load_file
+
+    folder = Path(run) / MODEL_DIR
+    try:
+        info = json.loads((folder / MODEL_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise DataError(f"{folder / MODEL_FILE}: cannot be read ({err})") from err
+    if info.get("task") != "forecast":
+        raise DataError(f"{run}: not a --task forecast run (its model.json says otherwise)")
+    model = SiteForecaster(**info["params"])
+    model.load_state_dict(load_file(str(folder / WEIGHTS_FILE)))
+    return model.eval()
