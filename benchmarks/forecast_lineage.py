@@ -8,7 +8,8 @@ site AUROC of the forecast and the baselines. The defaults were chosen on simula
 100-103, never on the reported seeds 0, 1, 2.
 
 Usage: ``PYTHONPATH=src python benchmarks/forecast_lineage.py [--seeds 0 1 2]``; prints a
-Markdown table and exits 1 when the forecast does not beat both baselines on every seed.
+Markdown table and whether the forecast beats both baselines on every seed (nothing is
+asserted; it exits 0, like every benchmark).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def main() -> int:
             f"{r['cpu_s']:.1f} |"
         )
     print(f"\nForecast beats both baselines on every seed: {'yes' if ok else 'NO'}")
-    return 0 if ok else 1
+    return 0
 
 
 if __name__ == "__main__":
