@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from biodl.pipeline.embed import EmbedResult
     from biodl.pipeline.explain import ExplainResult
+    from biodl.pipeline.forecast import ForecastResult
     from biodl.pipeline.generate import GenerateResult
     from biodl.pipeline.language import LanguageModelResult
     from biodl.pipeline.models import ModelDoc
@@ -55,8 +56,12 @@ def train(
     overrides: list[str] | None = None,
     resume: PathLike | None = None,
     **options: Any,
-) -> TrainResult | LanguageModelResult:
+) -> TrainResult | LanguageModelResult | ForecastResult:
     """Train a deep model and a classical baseline on the same split, evaluate, write a run.
+
+    With ``task="forecast"`` the training file holds a lineage's dated, aligned sequences and
+    the run forecasts which sites change next season (:func:`biodl.pipeline.forecast.run_forecast`,
+    docs/forecast.md); a :class:`~biodl.pipeline.forecast.ForecastResult` is returned.
 
     Parameters
     ----------
@@ -83,7 +88,7 @@ def train(
 
     Returns
     -------
-    TrainResult or LanguageModelResult
+    TrainResult, LanguageModelResult or ForecastResult
         ``run_dir``, ``metrics``, ``predictions``, ``history``, ``model``; ``summary()``.
         With ``task="language-model"`` (unlabelled sequences, ``objective``, ``context``;
         docs/language-models.md): a
@@ -113,6 +118,10 @@ def train(
         from biodl.pipeline.language import run_language_model
 
         return run_language_model(cfg, out=out, overwrite=overwrite, progress=progress)
+    if cfg.data.task == "forecast":
+        from biodl.pipeline.forecast import run_forecast
+
+        return run_forecast(cfg, out=out, overwrite=overwrite, progress=progress)
     return run_training(cfg, out=out, overwrite=overwrite, progress=progress)
 
 

@@ -124,7 +124,9 @@ def add_kind(name: str, entry: KindEntry) -> None:
 
 #: ``--kind``: 'auto' or a name of :data:`KINDS` (checked by :func:`check_kind`).
 KindOption = str
-TaskOption = Literal["auto", "binary", "multiclass", "multilabel", "regression", "language-model"]
+TaskOption = Literal[
+    "auto", "binary", "multiclass", "multilabel", "regression", "language-model", "forecast"
+]
 SplitOption = Literal["stratified", "random", "group", "similarity", "scaffold", "predefined"]
 LossOption = Literal["auto", "cross_entropy", "bce", "mse", "l2", "l1", "huber"]
 OptimizerOption = Literal["sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta"]
@@ -159,6 +161,9 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "regression": "one or more numeric targets",
         "language-model": "sequences: an unlabelled next-letter (or masked-letter, --objective) "
         "model beside a k-th order Markov model (docs/language-models.md)",
+        "forecast": "a lineage's next mutations: aligned sequences with date= or season= in "
+        "their FASTA headers (or a date column); learns from earlier seasons which sites "
+        "change next season and to which letter, tested on the last --test-seasons",
     },
     "split": {
         "stratified": "random rows, class proportions kept in every part (classification)",

@@ -314,6 +314,11 @@ def load_model(path: str | os.PathLike[str]) -> SavedModel:
             f"{folder / MODEL_FILE}: written by a newer biodl (schema {version}; this biodl reads "
             f"up to {RUN_SCHEMA_VERSION}); upgrade biodl"
         )
+    if info.get("task") == "forecast":
+        raise DataError(
+            f"{folder}: the model of a --task forecast run; load it with "
+            "biodl.pipeline.forecast.load_forecaster(run)"
+        )
     inputs = info.get("inputs", info)  # schema 1 kept them at top level
     info.setdefault("kind", "sequence")  # schema 1 came before other kinds: sequences
     kind = get_kind(info["kind"])

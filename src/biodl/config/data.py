@@ -30,6 +30,7 @@ from biodl.options import (
     READING,
     READING_FILES,
     TRAIN_AND_TUNE,
+    TRAIN_ONLY,
     TRAINING_COMMANDS,
     KindOption,
     SplitOption,
@@ -148,6 +149,21 @@ class DataFields:
         help="Fraction held out for validation / early stopping when no --valid file is given "
         "(cv: of each fold's training part).",
         panel=DATA,
+    )
+
+    test_seasons: int = option(
+        3,
+        help="--task forecast: the last season pairs held out for testing (the pair s -> s+1 "
+        "whose later season is among the last this many); the pairs before train.",
+        panel=DATA,
+        commands=TRAIN_ONLY,
+    )
+    season_length: int = option(
+        12,
+        help="--task forecast: months per season (12 = calendar years; 6, 4, 3, 2 or 1 for "
+        "shorter seasons), counted from the date= or season= of each sequence.",
+        panel=DATA,
+        commands=TRAIN_ONLY,
     )
 
     def __post_init__(self) -> None:

@@ -64,6 +64,13 @@ _TRUE_FALSE = {"0": 0, "1": 1, "false": 0, "true": 1, "no": 0, "yes": 1, "-": 0,
 #: Integer-valued numeric labels with at most this many distinct values count as classes.
 MAX_NUMERIC_CLASSES = 10
 
+#: What every command but ``biodl train`` says to ``--task forecast`` (a lineage forecast is
+#: not a labelled task: :mod:`biodl.pipeline.forecast` reads its seasons itself).
+FORECAST_ONLY = (
+    "--task forecast is run by biodl train only (it holds out the last seasons itself; "
+    "docs/forecast.md); drop --task forecast here or use biodl train FILE --task forecast"
+)
+
 
 @dataclass
 class TargetEncoding:
@@ -234,6 +241,8 @@ def infer_targets(
     columns = [str(c) for c in labels.columns]
     if len(columns) > 1:
         _check_columns_labelled(labels, source)
+    if task == "forecast":
+        raise ConfigError(FORECAST_ONLY)
     if task == "auto":
         task = infer_task(labels)
     if positive_class is not None and task in ("regression", "multilabel"):

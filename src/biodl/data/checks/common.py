@@ -25,7 +25,7 @@ import pandas as pd
 
 from biodl.data.checks.result import Finding, Overlap, article
 from biodl.data.prepared import Leakage
-from biodl.data.targets import TASKS
+from biodl.data.targets import FORECAST_ONLY, TASKS
 from biodl.errors import ConfigError, DataError
 
 __all__ = [
@@ -63,6 +63,8 @@ N_EXAMPLES = 5
 
 def check_task(task: str) -> None:
     """Raise a ConfigError unless ``task`` is one of :data:`INSPECT_TASKS`."""
+    if task == "forecast":
+        raise ConfigError(FORECAST_ONLY)
     if task not in INSPECT_TASKS:
         raise ConfigError(
             f"task: expected one of {', '.join(INSPECT_TASKS)}, got {task!r}. Use --task auto "

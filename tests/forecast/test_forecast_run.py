@@ -1,0 +1,102 @@
+"""``biodl train FILE --task forecast`` end to end: the run directory, and bad input (exit 2)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import biodl
+from biodl.cli import app
+from biodl.errors import ConfigError, DataError
+
+runner = CliRunner()
+FAST = ["--epochs", "4", "--bootstrap", "30"]
+
+
+def test_cli_writes_a_forecast_run(tmp_path, lineage_fasta):
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app, ["train", str(lineage_fasta), "--task", "forecast", "--out", str(out), *FAST]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Forecast per-site AUROC" in result.output and "site" in result.output
+    for name in ("config.yaml", "metrics.json", "predictions.csv", "history.csv", "report.html"):
+        assert (out / name).is_file(), name
+    assert (out / "model" / "weights.safetensors").is_file()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["task"] == "forecast"
+    assert metrics["baselines"]["persistence"]["auroc"]["value"] == 0.5
+    assert set(metrics["baselines"]) == {"persistence", "site_frequency", "site_entropy"}
+    assert metrics["cases"] == 30 * 3  # 30 sites, 3 held-out pairs by default
+    table = pd.read_csv(out / "predictions.csv")
+    assert len(table) == 90 and table["season"].nunique() == 3
+    page = (out / "report.html").read_text()
+    assert "Predicted vs actual changes per site" in page and "Site frequency" in page
+    assert "exactly 0.5" in page
+
+
+def test_api_same_seed_same_numbers_and_test_seasons(lineage_fasta):
+    a = biodl.train(lineage_fasta, task="forecast", epochs=3, n_bootstrap=20, test_seasons=2)
+    b = biodl.train(lineage_fasta, task="forecast", epochs=3, n_bootstrap=20, test_seasons=2)
+    assert a.metrics == b.metrics
+    assert a.evaluation.cases == 30 * 2  # type: ignore[union-attr]
+
+
+def test_too_few_seasons_for_the_held_out_ones(lineage_fasta):
+    with pytest.raises(DataError, match=r"span 12 season\(s\); at least 14 are needed"):
+        biodl.train(lineage_fasta, task="forecast", test_seasons=10, epochs=1)
+
+
+def test_zero_test_seasons(lineage_fasta):
+    with pytest.raises(ConfigError, match="--test-seasons 0: expected at least 1"):
+        biodl.train(lineage_fasta, task="forecast", test_seasons=0, epochs=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (">a date=2009\nAC\n>b date=20091\nAC\n", "record 'b': date='20091' cannot be read"),
+        (">a date=2009\nACG\n>b date=2010\nAC\n", "must be aligned"),
+    ],
+)
+def test_cli_bad_input_exit_2_one_line(tmp_path, text, message):
+    path = tmp_path / "bad.fa"
+    path.write_text(text)
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app, ["train", str(path), "--task", "forecast", "--out", str(out), "--quiet"]
+    )
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists() and not list(tmp_path.glob(".run.partial-*"))
+
+
+def test_other_commands_refuse_task_forecast(lineage_fasta):
+    result = runner.invoke(app, ["inspect", str(lineage_fasta), "--task", "forecast"])
+    assert result.exit_code == 2, result.output
+    assert "--task forecast is run by biodl train only" in result.stderr
+
+
+def test_saved_forecaster_loads_back(tmp_path, lineage_fasta):
+    import torch
+
+    from biodl.data.forecast_features import forecast_data
+    from biodl.data.seasons import read_lineage
+    from biodl.pipeline.forecast import load_forecaster
+    from biodl.training.forecast import forecast_scores
+
+    out = tmp_path / "run"
+    result = biodl.train(lineage_fasta, task="forecast", epochs=2, n_bootstrap=20, out=out)
+    net = load_forecaster(out)
+    data = forecast_data(read_lineage(lineage_fasta))
+    again = forecast_scores(net, data, [8, 9, 10])
+    table = result.predictions  # type: ignore[union-attr]
+    assert torch.allclose(
+        torch.tensor(again.change.ravel()), torch.tensor(table["p_change"].values)
+    )
+    with pytest.raises(DataError, match="load it with biodl.pipeline.forecast.load_forecaster"):
+        biodl.load_run(out)
