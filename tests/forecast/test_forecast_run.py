@@ -100,3 +100,12 @@ def test_saved_forecaster_loads_back(tmp_path, lineage_fasta):
     )
     with pytest.raises(DataError, match="load it with biodl.pipeline.forecast.load_forecaster"):
         biodl.load_run(out)
+
+
+def test_given_training_options_reach_the_forecaster(lineage_fasta):
+    default = biodl.train(lineage_fasta, task="forecast", epochs=3, n_bootstrap=20)
+    changed = biodl.train(lineage_fasta, task="forecast", epochs=3, n_bootstrap=20, lr=0.05)
+    assert changed.metrics != default.metrics  # the rate reached the optimiser
+    named = biodl.train(lineage_fasta, task="forecast", epochs=3, n_bootstrap=20, model="cnn")
+    assert named.metrics == default.metrics
+    assert any("--model cnn is not used" in w for w in named.warnings)  # type: ignore[union-attr]

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from biodl import __version__
-from biodl.config import RunConfig, dump_config
+from biodl.config import RunConfig, TrainConfig, dump_config
 from biodl.data.forecast_features import ForecastData, forecast_data
 from biodl.data.seasons import SeasonedLineage, read_lineage
 from biodl.errors import ConfigError, DataError
@@ -139,6 +139,24 @@ def prediction_table(
     )
 
 
+def _given_settings(cfg: RunConfig, n_train: int) -> dict[str, Any]:
+    """``--lr``, ``--batch-size``, ``--patience``, ``--weight-decay`` where the user changed them.
+
+    The forecast's own defaults (:func:`biodl.training.forecast.fit_forecaster`) differ from
+    the supervised ones (a few seasons per batch, a higher rate), so an option left at the
+    common default keeps the forecast's. ``--batch-size full`` is all ``n_train`` pairs.
+    """
+    common = TrainConfig()
+    given: dict[str, Any] = {}
+    for name in ("lr", "patience", "weight_decay", "batch_size"):
+        value = getattr(cfg.train, name)
+        if value != getattr(common, name):
+            given[name] = value
+    if given.get("batch_size") == "full":
+        given["batch_size"] = n_train
+    return given
+
+
 def run_forecast(
     cfg: RunConfig,
     *,
@@ -182,12 +200,18 @@ def run_forecast(
         "season before"
         for s in np.flatnonzero(data.counts == 0)
     ]
+    if cfg.model.name not in ("auto", ""):
+        warnings.append(
+            f"--model {cfg.model.name} is not used: --task forecast has one network of its own "
+            "(SiteForecaster, docs/forecast.md)"
+        )
     epochs = DEFAULT_EPOCHS if cfg.train.epochs == "auto" else int(cfg.train.epochs)
     fit = fit_forecaster(
         data,
         train_pairs=train,
         valid_pairs=valid,
         epochs=epochs,
+        **_given_settings(cfg, len(train)),
         seed=cfg.train.seed,
         options=TrainerOptions.from_config(cfg.train),
         progress=False if progress is None else progress,
