@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from typer.testing import CliRunner
@@ -73,8 +74,12 @@ def test_run_directory_loads_back_and_samples(run):
         "history.csv",
         "config.yaml",
         "report.html",
+        "tables/perplexity.csv",
+        "tables/markov_orders.csv",
     ):
         assert (run / name).exists(), name
+    table = pd.read_csv(run / "tables" / "perplexity.csv")
+    assert table["validation"].notna().all() and len(table) == 2
     html = (run / "report.html").read_text()
     assert "perplexity is lower than" in html or "perplexity is higher than" in html
     loaded = load_language_model(run)

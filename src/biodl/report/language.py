@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from biodl._io import atomic_write_text
+from biodl.evaluation.estimates import Estimate
 from biodl.report._plot import integer_axis, new_figure, save_png
 from biodl.report.formatting import format_number
 from biodl.report.page import (
@@ -27,7 +28,7 @@ from biodl.report.page import (
     verdict_box,
     warnings_box,
 )
-from biodl.report.tables import Table, table_html
+from biodl.report.tables import Table, table_html, write_tables
 
 __all__ = ["HOW_TO_READ", "verdict_text", "write_language_report"]
 
@@ -107,24 +108,24 @@ def write_language_report(
             [
                 name,
                 entry.get("valid_perplexity"),
-                entry.get("test_perplexity"),
-                ci[0],
-                ci[1],
+                Estimate(entry.get("test_perplexity"), ci[0], ci[1]),
             ]
         )
     table = Table(
         "Perplexity per letter",
-        ["model", "validation", "test", "test 95% CI low", "test 95% CI high"],
+        ["model", "validation", "test [95% CI]"],
         rows,
         caption=f"{metrics['letters']['test']} test letters in {metrics['windows']['test']} "
         "windows; intervals from a bootstrap over test sequences.",
-        better={"validation": "lower", "test": "lower"},
+        csv="perplexity.csv",
+        better={"validation": "lower", "test [95% CI]": "lower"},
     )
     orders = markov.get("valid_perplexity_by_order", {})
     order_table = Table(
         "Markov models tried (validation perplexity per letter)",
         ["order k", "validation perplexity"],
         [[int(k), v] for k, v in orders.items()],
+        csv="markov_orders.csv",
         better={"validation perplexity": "lower"},
     )
     plots = out.parent / "plots"
@@ -140,5 +141,6 @@ def write_language_report(
         section_html("How to read this page", HOW_TO_READ),
     ]
     html = page("Language model", [b for b in body if b], subtitle=subtitle)
+    write_tables([table, order_table], out.parent)
     atomic_write_text(out, html)
     return out
