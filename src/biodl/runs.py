@@ -319,6 +319,12 @@ def load_model(path: str | os.PathLike[str]) -> SavedModel:
             f"{folder}: the model of a --task forecast run; load it with "
             "biodl.pipeline.forecast.load_forecaster(run)"
         )
+    if info.get("task") == "language-model":
+        raise DataError(
+            f"{folder}: the model of a --task language-model run, which predicts letters, not "
+            "labels; use `biodl generate RUN`, `biodl score RUN VARIANTS` or `biodl train "
+            "--init-from RUN` (in Python: biodl.pipeline.language.load_language_model(run))"
+        )
     inputs = info.get("inputs", info)  # schema 1 kept them at top level
     info.setdefault("kind", "sequence")  # schema 1 came before other kinds: sequences
     kind = get_kind(info["kind"])

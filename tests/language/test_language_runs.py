@@ -182,3 +182,11 @@ def test_cv_and_tune_refuse_the_language_model_task(periodic, tmp_path, command)
     )
     assert result.exit_code == 2, result.output
     assert f"biodl {command} does not train language models" in result.output
+
+
+def test_predict_and_load_run_name_what_a_language_model_run_is_for(run, periodic):
+    result = CliRunner().invoke(app, ["predict", str(run), str(periodic)])
+    assert result.exit_code == 2
+    assert "--task language-model run" in result.output and "biodl generate" in result.output
+    with pytest.raises(DataError, match="load_language_model"):
+        biodl.load_run(run)
