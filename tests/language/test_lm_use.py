@@ -215,3 +215,22 @@ def test_init_from_lm_run_of_another_alphabet_is_refused(lm_run, tmp_path):
     )
     with pytest.raises(ConfigError, match="a language model of dna sequences, but this data"):
         biodl.train(protein, init_from=str(lm_run), epochs=1, out=tmp_path / "x")
+
+
+def test_generate_without_the_runs_data_writes_samples_and_says_why(lm_run, tmp_path):
+    import shutil
+
+    import yaml
+
+    moved = tmp_path / "lm"
+    shutil.copytree(lm_run, moved)
+    cfg = yaml.safe_load((moved / "config.yaml").read_text())
+    cfg["data"]["train"] = str(tmp_path / "gone.fa")
+    (moved / "config.yaml").write_text(yaml.safe_dump(cfg))
+    with pytest.raises(DataError, match="give --length"):
+        biodl.generate(moved, n=3, out=tmp_path / "a")
+    with pytest.warns(UserWarning, match="could not be read again"):
+        result = biodl.generate(moved, n=3, length=12, out=tmp_path / "b")
+    assert [len(s) for s in result.samples] == [12, 12, 12] and result.table is None
+    assert (tmp_path / "b" / "samples.fa").exists()
+    assert not (tmp_path / "b" / "report.html").exists()
