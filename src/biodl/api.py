@@ -753,7 +753,10 @@ def generate(
     data : path
         An expression or numeric table (CSV/TSV, ``.h5ad``), images (``.npz``, class folders,
         a CSV of paths) or sequences (FASTA, a table); or the ``out`` folder of an earlier
-        generate run, whose model then draws ``n`` (or ``n_per_class``) samples with ``seed``.
+        generate run, whose model then draws ``n`` (or ``n_per_class``) samples with ``seed``;
+        or a language-model run (``train(..., task="language-model")``), which draws ``n``
+        sequences (``temperature``, ``top_k``, ``prefix``, ``length``) and judges them against
+        the run's real sequences (docs/generate.md).
     out : path, optional
         Folder to write (atomically); required to draw again from a run.
     overwrite : bool, default False
@@ -762,7 +765,8 @@ def generate(
     **options
         The keywords of :class:`biodl.config.GenerateConfig` (``model``, ``n``,
         ``n_per_class``, ``condition``, ``holdout``, ``test``, ``epochs``, ``gan_loss``,
-        ``d_steps``, ``g_steps``, ``stop_when_fooled``, ``seed``, ...).
+        ``d_steps``, ``g_steps``, ``stop_when_fooled``, ``temperature``, ``top_k``,
+        ``prefix``, ``seed``, ...).
 
     Returns
     -------
@@ -781,6 +785,7 @@ def generate(
     Examples
     --------
     >>> # r = biodl.generate("cells.csv", model="vae", condition="cell_type", out="gen")
+    >>> # r = biodl.generate("lm_run", n=100, temperature=0.8, out="samples")
     """
     import typing
 

@@ -23,8 +23,9 @@ def generate(
         Path,
         typer.Argument(
             help="Real data (expression or numeric table, images, sequences) to fit a "
-            "generative model on, or the --out folder of an earlier generate run to draw "
-            "again from its model.",
+            "generative model on, the --out folder of an earlier generate run to draw "
+            "again from its model, or a language-model run (biodl train --task "
+            "language-model) to draw sequences from.",
             show_default=False,
             metavar="DATA_OR_RUN",
         ),
@@ -45,9 +46,11 @@ def generate(
     ] = False,
     **declared: Any,
 ) -> None:
-    """Fit a VAE or GAN on real data, write synthetic samples in the same format, judge them.
+    """Fit a VAE or GAN on real data, write synthetic samples in the same format, judge them;
+    or draw sequences from a language-model run.
 
-    Example: biodl generate cells.csv --model vae --condition cell_type --n 1000 --out gen/
+    Examples: biodl generate cells.csv --model vae --condition cell_type --n 1000 --out gen/;
+    biodl generate lm_run/ --n 100 --temperature 0.8 --out samples/
     """
     if out is None:
         fail("--out is required: the folder to write the samples into (e.g. --out gen/)")

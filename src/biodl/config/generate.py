@@ -34,6 +34,8 @@ __all__ = [
 GENERATION = "Generation"
 #: Panel of the GAN's training options.
 GAN_TRAINING = "GAN training"
+#: Panel of the options of drawing from a language-model run.
+LANGUAGE_MODEL = "Language-model runs"
 
 GenerateModelOption = Literal["vae", "gan"]
 GENERATE_MODEL_HELP = {
@@ -113,10 +115,36 @@ class GenerateConfig:
     length: int | None = option(
         None,
         help="Sequences: letters per generated sequence; longer sequences are cut, shorter "
-        "ones left out.",
+        "ones left out. From a language-model run: every sample has this length (prefix "
+        "included).",
         panel=GENERATION,
         commands=COMMANDS,
-        show_default="the shortest sequence",
+        show_default="the shortest sequence; language-model runs: lengths drawn from the "
+        "training sequences",
+    )
+    temperature: float | None = option(
+        None,
+        help="Language-model runs: the next-letter logits are divided by it (below 1 sharper, "
+        "above 1 flatter); must be above 0.",
+        panel=LANGUAGE_MODEL,
+        commands=COMMANDS,
+        show_default="1.0",
+    )
+    top_k: int | None = option(
+        None,
+        help="Language-model runs: draw each letter among the K most likely only.",
+        panel=LANGUAGE_MODEL,
+        commands=COMMANDS,
+        metavar="K",
+        show_default="every letter",
+    )
+    prefix: str | None = option(
+        None,
+        help="Language-model runs: letters every sample starts with (plain letters of the "
+        "run's alphabet).",
+        panel=LANGUAGE_MODEL,
+        commands=COMMANDS,
+        metavar="SEQ",
     )
     genes_as_rows: bool = option(
         False,

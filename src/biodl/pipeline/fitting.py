@@ -159,7 +159,7 @@ def _fit_one(
         output_size,
         resolve_loss,
     )
-    from biodl.training.pretrained import source_model
+    from biodl.training.pretrained import check_source_alphabet, source_model
     from biodl.training.transfer import setup_transfer
 
     kind_obj = get_kind(prepared.kind)
@@ -174,6 +174,8 @@ def _fit_one(
         name, params = source[0], {**source[1], **params}
     check_model(kind_obj, name)
     inputs = kind_obj.fit_inputs(cfg, prepared, name, params)
+    if cfg.train.init_from:
+        check_source_alphabet(cfg.train.init_from, inputs.get("alphabet"))
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)

@@ -15,6 +15,9 @@ beside the classical samplers (:mod:`biodl.pipeline.generate_eval`) and writes a
       config.yaml       the options (``command: generate``)
       plots/*.png, report.html, log.txt (when there were warnings)
 
+``run_generate(LM_RUN, n=100, temperature=0.8, out=DIR)`` draws sequences from a language-model
+run (``biodl train --task language-model``) and judges them (:mod:`biodl.pipeline.generate_lm`).
+
 ``run_generate(RUN, n=500, seed=1, out=DIR2)`` draws again from the model of an earlier
 generate run (same seed, same samples) and writes only the samples and ``config.yaml``.
 
@@ -40,6 +43,7 @@ import pandas as pd
 
 from biodl.errors import ConfigError, DataError, DataWarning
 from biodl.pipeline.generate_data import RealData, holdout_split, read_real, write_samples
+from biodl.pipeline.generate_lm import generate_from_language_model, is_language_model_run
 from biodl.pipeline.generate_models import (
     MIN_TRAINING_ROWS,
     Generative,
@@ -119,6 +123,9 @@ def run_generate(
     d_steps: int | None = None,
     g_steps: int | None = None,
     stop_when_fooled: float | None = None,
+    temperature: float | None = None,
+    top_k: int | None = None,
+    prefix: str | None = None,
     seed: int = 0,
     out: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
@@ -132,7 +139,8 @@ def run_generate(
     Raises
     ------
     ConfigError
-        An unknown ``model``, ``n`` or ``n_per_class`` not positive, ``holdout`` outside
+        ``temperature``, ``top_k`` or ``prefix`` with data that is not a language-model run,
+        an unknown ``model``, ``n`` or ``n_per_class`` not positive, ``holdout`` outside
         (0, 1), a kind that is not generated.
     DataError
         Unreadable data, a condition column missing or with one class, too few training rows,
@@ -142,6 +150,36 @@ def run_generate(
     if n_per_class is not None:
         check_positive(n_per_class, "--n-per-class")
     path = Path(data)
+    if _is_run(path) and is_language_model_run(path):
+        drawn = generate_from_language_model(
+            path,
+            n=n,
+            length=length,
+            temperature=temperature,
+            top_k=top_k,
+            prefix=prefix,
+            seed=seed,
+            out=out,
+            overwrite=overwrite,
+        )
+        return GenerateResult(
+            np.array(drawn.sequences, dtype=object),
+            None,
+            drawn.ids,
+            drawn.metrics,
+            drawn.table,
+            drawn.verdict,
+            drawn.files,
+            drawn.out,
+            drawn.warnings,
+        )
+    drawing = {"--temperature": temperature, "--top-k": top_k, "--prefix": prefix}
+    for flag, value in drawing.items():
+        if value is not None:
+            raise ConfigError(
+                f"{flag} applies to drawing from a language-model run (biodl train --task "
+                f"language-model); {data} is not one. Leave {flag} out"
+            )
     if _is_run(path):
         return _sample_again(path, n, n_per_class, seed, out, overwrite)
     if model not in GENERATE_MODELS:

@@ -52,6 +52,7 @@ __all__ = [
     "DEFAULT_LM_MODEL",
     "LanguageModelResult",
     "LanguageModelRun",
+    "language_parts",
     "load_language_model",
     "run_language_model",
     "sample_sequences",
@@ -141,8 +142,14 @@ def _codes(seqs: Any) -> list[np.ndarray]:
     ]
 
 
-def _parts(cfg: RunConfig) -> tuple[dict[str, list[np.ndarray]], Alphabet, list[str]]:
-    """Code arrays of the train / valid / test sequences, the alphabet, notes."""
+def language_parts(
+    cfg: RunConfig,
+) -> tuple[dict[str, list[np.ndarray]], Alphabet, list[str]]:
+    """Code arrays of the train / valid / test sequences, the alphabet, notes.
+
+    The same split for the same ``cfg`` (seeded): ``biodl generate`` re-reads a run's parts
+    from its ``config.yaml`` with it.
+    """
     d = cfg.data
     column = d.split_column
     train = _read(d.train, cfg, d.alphabet, column)
@@ -289,7 +296,7 @@ def _train(cfg: RunConfig, writer: RunWriter | None, progress: bool | None) -> L
     context = int(cfg.data.context)
     objective = cfg.data.objective
     name = cfg.model.name if cfg.model.name not in ("auto", "", None) else DEFAULT_LM_MODEL
-    parts, alphabet, notes = _parts(cfg)
+    parts, alphabet, notes = language_parts(cfg)
     windows = {k: windows_of(v, context) for k, v in parts.items()}
     n_letters = alphabet.n_channels
     if not (plain_letters(windows["train"], n_letters) >= 0).any():
@@ -484,6 +491,7 @@ def sample_sequences(
     prefix: str = "",
     length: int = 100,
     seed: int = 0,
+    context: int | None = None,
 ) -> list[str]:
     """Draw ``n`` sequences letter by letter from a causal language model.
 
@@ -503,6 +511,11 @@ def sample_sequences(
         Letters per sequence, prefix included.
     seed : int, default 0
         Same seed, same sequences.
+    context : int, optional
+        The run's window length: the letter at ``t`` is drawn from the letters since the
+        start of its window (``t - t % context``), as the model was trained and evaluated
+        (windows of ``context`` letters, each from the start state). Default: from every
+        earlier letter.
 
     Returns
     -------
@@ -528,7 +541,8 @@ def sample_sequences(
     model.eval()
     with torch.no_grad():
         for t in range(len(start), length):
-            logits = model(codes[:, : t + 1])[:, t].float() / temperature
+            first = 0 if context is None else t - t % context
+            logits = model(codes[:, first : t + 1])[:, -1].float() / temperature
             if top_k is not None and top_k < logits.shape[1]:
                 cut = logits.topk(top_k, dim=1).values[:, -1:]
                 logits = logits.masked_fill(logits < cut, float("-inf"))

@@ -62,6 +62,7 @@ __all__ = [
     "LoadReport",
     "SourceWeights",
     "TransferWarning",
+    "check_source_alphabet",
     "load_initial_weights",
     "map_keys",
     "read_weights",
@@ -364,7 +365,12 @@ def load_initial_weights(
     head_fits = bool(head_keys) and all(
         k in mapped and mapped[k].shape == own[k].shape for k in head_keys
     )
-    if not head_fits:
+    if info is not None and info.get("task") == "language-model":
+        report.head_reason = (
+            "the source is a language model: its letter head (letters.*) predicts letters, "
+            "not this task's targets"
+        )
+    elif not head_fits:
         sizes = [list(mapped[k].shape) for k in head_keys if k in mapped]
         report.head_reason = (
             f"the source head has shape {sizes[0]}, this task needs {list(own[head_keys[0]].shape)}"
@@ -417,3 +423,26 @@ def source_model(source: str | os.PathLike[str]) -> tuple[str, dict[str, Any]] |
     info = _read_run(path).info
     assert info is not None
     return str(info["model"]), dict(info.get("params", {}))
+
+
+def check_source_alphabet(source: str | os.PathLike[str], alphabet: str | None) -> None:
+    """Refuse a language-model run of another alphabet than the data's, in one line.
+
+    A language model's body reads one-hot letters of its alphabet: DNA weights in a protein
+    classifier would load only where shapes happen to agree, which means nothing.
+
+    Raises
+    ------
+    ConfigError
+        ``source`` is a language-model run directory of another alphabet than ``alphabet``.
+    """
+    path = Path(source)
+    if alphabet is None or not path.is_dir():
+        return
+    info = _read_run(path).info or {}
+    theirs = info.get("alphabet")
+    if info.get("task") == "language-model" and theirs and theirs != alphabet:
+        raise ConfigError(
+            f"--init-from {source}: a language model of {theirs} sequences, but this data is "
+            f"{alphabet}; pretrain on {alphabet} sequences (biodl train --task language-model)"
+        )
