@@ -149,7 +149,7 @@ def write_score_report(
                 float(np.nanmean(scores[name])) if scores[name].notna().any() else None,
                 float(np.nanmin(scores[name])) if scores[name].notna().any() else None,
                 float(np.nanmax(scores[name])) if scores[name].notna().any() else None,
-                metrics["forward_passes"].get(name, "-"),
+                metrics["forward_passes"].get(name),
             ]
             for name in [*methods, "pssm"]
         ],
