@@ -175,3 +175,19 @@ def test_verdict_words_the_interval():
     assert "not correlate clearly" in score_verdict("pll", 0.5, 0.4, -0.1, 0.3)
     with pytest.raises(DataError):
         biodl.score("/nonexistent/run", "x.csv")
+
+
+def test_reference_fasta_named_measured_column_and_csv_on_stdout(family, tmp_path):
+    wt = family["wt"]
+    (tmp_path / "ref.fa").write_text(f">wt1\n{wt}\n")
+    table = pd.read_csv(family["variants"]).drop(columns="wild_type")
+    table = table.rename(columns={"fitness": "activity_log"}).head(6)
+    table.to_csv(tmp_path / "v.csv", index=False)
+    args = [family["run"], tmp_path / "v.csv", "--reference", tmp_path / "ref.fa"]
+    result = _invoke([*args, "--measured", "activity_log", "--method", "pll", "--n-bootstrap", 50])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert "6 variants scored by pll and the PSSM" in lines[0]
+    assert lines[1] == "line,mutations,pll,pssm,measured" and len(lines) == 1 + 1 + 6
+    result = _invoke([*args, "--measured", "fitness"])
+    assert result.exit_code == 2 and "no column 'fitness'" in result.output
