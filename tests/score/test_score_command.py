@@ -191,3 +191,17 @@ def test_reference_fasta_named_measured_column_and_csv_on_stdout(family, tmp_pat
     assert lines[1] == "line,mutations,pll,pssm,measured" and len(lines) == 1 + 1 + 6
     result = _invoke([*args, "--measured", "fitness"])
     assert result.exit_code == 2 and "no column 'fitness'" in result.output
+
+
+def test_unreadable_training_file_stops_before_anything_is_left(family, tmp_path):
+    import shutil
+
+    run = tmp_path / "moved"
+    shutil.copytree(family["run"], run)
+    config = (run / "config.yaml").read_text()
+    (run / "config.yaml").write_text(config.replace(str(family["root"] / "family.fa"), "gone.fa"))
+    out = tmp_path / "out"
+    result = _invoke([run, family["variants"], "--out", out])
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
+    assert "the PSSM baseline is fitted on the run's training sequences (gone.fa)" in result.output
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
