@@ -24,6 +24,7 @@ _EXPORTS = {
     "evaluate": "biodl.api",
     "explain": "biodl.api",
     "generate": "biodl.api",
+    "score": "biodl.api",
     "load_run": "biodl.api",
     "load_results": "biodl.api",
     "compare_runs": "biodl.api",
@@ -109,6 +110,7 @@ __all__ = [
     "read_sequences",
     "read_timeseries",
     "run_embed",
+    "score",
     "summary_features",
     "train",
     "tune",
@@ -128,6 +130,7 @@ if TYPE_CHECKING:
         load_results,
         load_run,
         predict,
+        score,
         train,
         tune,
     )

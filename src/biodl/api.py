@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from biodl.pipeline.generate import GenerateResult
     from biodl.pipeline.language import LanguageModelResult
     from biodl.pipeline.models import ModelDoc
+    from biodl.pipeline.score import ScoreResult
     from biodl.pipeline.train import TrainResult
     from biodl.runs import SavedModel
 
@@ -804,6 +805,65 @@ def generate(
             )
         options[key] = check_value(value, hints[key], "generate", key)
     return run_generate(data, out=out, overwrite=overwrite, progress=progress, **options)
+
+
+def score(
+    run: PathLike,
+    variants: PathLike,
+    *,
+    out: PathLike | None = None,
+    overwrite: bool = False,
+    **options: Any,
+) -> ScoreResult:
+    """Score the mutations of a variants table with a language-model run, beside a PSSM.
+
+    Parameters
+    ----------
+    run : path
+        The ``out`` folder of ``biodl.train(..., task="language-model")``.
+    variants : path
+        A variants table (docs/score.md): mutation strings (``A24G:T30K``) of wild types, or
+        full variant sequences; optionally a measured column.
+    out : path, optional
+        Folder to write (atomically): ``scores.csv``, ``metrics.json``, ``report.html``.
+    overwrite : bool, default False
+    **options
+        The keywords of :class:`biodl.config.ScoreConfig` (``reference``, ``method``,
+        ``measured``, ``mutation_column``, ``sequence_column``, ``wild_type``,
+        ``n_bootstrap``, ``batch_size``, ``seed``).
+
+    Returns
+    -------
+    ScoreResult
+        ``scores`` (one row per variant), ``methods``, ``metrics``, ``verdict``, ``out``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown keyword or method, masked-marginals for a causal model.
+    DataError
+        Not a language-model run; a variant whose wild-type letter does not match (line and
+        position named); a letter outside the model's alphabet.
+
+    Examples
+    --------
+    >>> # r = biodl.score("lm", "variants.csv", measured="fitness", out="scored")
+    """
+    import typing
+
+    from biodl.config.score import ScoreConfig
+    from biodl.options import check_value
+    from biodl.pipeline.score import run_score
+
+    fields = {f.name for f in dataclasses.fields(ScoreConfig)}
+    hints = typing.get_type_hints(ScoreConfig)
+    if options.get("reference") is not None:
+        options["reference"] = os.fspath(options["reference"])
+    for key, value in options.items():
+        if key not in fields:
+            raise ConfigError(f"score: unknown option '{key}'; valid options: {', '.join(fields)}")
+        options[key] = check_value(value, hints[key], "score", key)
+    return run_score(run, variants, out=out, overwrite=overwrite, options=ScoreConfig(**options))
 
 
 def describe_models(name: str | None = None, *, kind: str | None = None) -> list[ModelDoc]:

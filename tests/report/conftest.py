@@ -1,11 +1,12 @@
 """One small seeded report of each kind (train, cv, tune, embed, inspect, explain, generate,
-and the comparison of two train runs), built once
+score, and the comparison of two train runs), built once
 per session and shared by the page tests (stray text, HTML5 parsing, the browser check)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -19,6 +20,7 @@ PAGE_FILES = {
     "explain": "report.html",
     "compare": "compare/comparison.html",
     "generate": "report.html",
+    "score": "score/report.html",
 }
 
 _TINY = {"epochs": 1, "n_bootstrap": 20, "seed": 0, "progress": False}
@@ -72,4 +74,21 @@ def report_pages(tmp_path_factory: pytest.TempPathFactory, motif_fasta: Path) ->
         root / "counts.csv", model="vae", n=40, epochs=5, out=root / "generate", progress=False
     )
     pages["generate"] = root / "generate" / PAGE_FILES["generate"]
+    api.train(
+        motif_fasta,
+        task="language-model",
+        model="gru",
+        model_params={"hidden_size": 8},
+        context=16,
+        epochs=1,
+        out=root / "lm",
+        progress=False,
+    )
+    wt = motif_fasta.read_text().splitlines()[1].strip().upper()
+    rng = np.random.default_rng(0)
+    rows = [f"{wt[i]}{i + 1}{b}" for i in range(12) for b in "ACGT" if b != wt[i]]
+    variants = pd.DataFrame({"mutant": rows, "fitness": rng.normal(size=len(rows))})
+    variants.to_csv(root / "variants.csv", index=False)
+    api.score(root / "lm", root / "variants.csv", wild_type=wt, n_bootstrap=50, out=root / "score")
+    pages["score"] = root / PAGE_FILES["score"]
     return pages

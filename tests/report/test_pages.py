@@ -24,6 +24,7 @@ OWN_TEXT = {
     "explain": ["Explanation of", "Attributions ("],
     "compare": ["Options that differ", "Validation AUROC per epoch", "Comparison of 2 runs"],
     "generate": ["Checks against held-out real rows", "the model beside the classical samplers"],
+    "score": ["How to read the scores", "Language model minus PSSM"],
 }
 
 #: Text that no page of these runs should show.

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "demo",
     "embed",
     "generate",
+    "score",
     "report",
 )
 for _module in COMMAND_MODULES:

@@ -17,7 +17,7 @@ import typing
 from biodl.config import command_classes, section_classes
 from biodl.options import default_of, flags_of, keyword_of, spec_of
 
-COMMANDS = ("train", "cv", "tune", "inspect", "evaluate", "generate")
+COMMANDS = ("train", "cv", "tune", "inspect", "evaluate", "generate", "score")
 
 
 def options_reference() -> str:
@@ -49,7 +49,8 @@ def options_reference() -> str:
         "name it. Written from the option declarations in",
         "`src/biodl/config.py` by `python -m biodl.cli.reference`; the commands' `--help` shows",
         "the same text. Model hyperparameters are listed by `biodl models`. The options of",
-        "`biodl generate` (docs/generate.md) are not part of a run's config.",
+        "`biodl generate` (docs/generate.md) and `biodl score` (docs/score.md) are not part of",
+        "a run's config.",
     ]
     for panel, lines in rows.items():
         out += [

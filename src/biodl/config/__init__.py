@@ -37,6 +37,7 @@ from typing import Any
 from biodl.config.data import DataConfig
 from biodl.config.explain import ExplainConfig
 from biodl.config.generate import GenerateConfig
+from biodl.config.score import ScoreConfig
 from biodl.config.training import BaselineConfig, EvalConfig, ModelConfig, TrainConfig
 from biodl.errors import ConfigError
 from biodl.options import check_value, keyword_of
@@ -51,6 +52,7 @@ __all__ = [
     "GenerateConfig",
     "ModelConfig",
     "RunConfig",
+    "ScoreConfig",
     "TrainConfig",
     "apply_overrides",
     "build_config",
@@ -134,12 +136,12 @@ def section_classes() -> dict[str, type]:
 
 
 #: Options of commands that are not training runs (not sections of :class:`RunConfig`).
-COMMAND_SECTIONS: dict[str, type] = {"generate": GenerateConfig}
+COMMAND_SECTIONS: dict[str, type] = {"generate": GenerateConfig, "score": ScoreConfig}
 
 
 def command_classes() -> dict[str, type]:
     """Every class of option declarations: :func:`section_classes` and
-    :data:`COMMAND_SECTIONS` (the options of ``biodl generate``)."""
+    :data:`COMMAND_SECTIONS` (the options of ``biodl generate`` and ``biodl score``)."""
     return {**section_classes(), **COMMAND_SECTIONS}
 
 

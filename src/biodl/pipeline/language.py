@@ -56,6 +56,7 @@ __all__ = [
     "load_language_model",
     "run_language_model",
     "sample_sequences",
+    "training_sequences",
 ]
 
 #: The model of ``--task language-model`` when ``--model`` is not given.
@@ -208,6 +209,22 @@ def language_parts(
                 f"--{name} file, or a larger --{name}-size"
             )
     return parts, alphabet, notes
+
+
+def training_sequences(cfg: RunConfig) -> tuple[list[str], Alphabet]:
+    """The training part of a language-model run, read and split again from its config.
+
+    The same reading and the same seeded split as training (:func:`run_language_model`), so
+    a baseline fitted on these sequences (the PSSM of ``biodl score``) learns from exactly the
+    sequences the network learnt from.
+
+    Raises
+    ------
+    DataError
+        The training file (or a ``--valid``/``--test`` file) cannot be read.
+    """
+    parts, alphabet, _ = _parts(cfg)
+    return [alphabet.decode(codes) for codes in parts["train"]], alphabet
 
 
 def _per_window_nll(
