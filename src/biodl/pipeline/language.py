@@ -223,7 +223,7 @@ def training_sequences(cfg: RunConfig) -> tuple[list[str], Alphabet]:
     DataError
         The training file (or a ``--valid``/``--test`` file) cannot be read.
     """
-    parts, alphabet, _ = _parts(cfg)
+    parts, alphabet, _ = language_parts(cfg)
     return [alphabet.decode(codes) for codes in parts["train"]], alphabet
 
 
