@@ -16,7 +16,7 @@ validation, with their bootstrap intervals and the training time. Run from the r
 root::
 
     .venv/bin/python benchmarks/language_models.py [--sets nrc flip] [--epochs N]
-        [--max-train N] [--model transformer]
+        [--max-train N] [--model transformer] [--lr 1e-3]
 """
 
 from __future__ import annotations
@@ -109,6 +109,7 @@ def main() -> None:
     parser.add_argument("--max-train", type=int, default=None)
     parser.add_argument("--model", default="auto")
     parser.add_argument("--context", type=int, default=None)
+    parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,6 +122,8 @@ def main() -> None:
                 options["model"] = args.model
             if args.context is not None:
                 options["context"] = args.context
+            if args.lr is not None:
+                options["lr"] = args.lr
             started = time.process_time()
             result = biodl.train(path, out=Path(tmp) / f"run-{name}", **options)
             cpu = time.process_time() - started
