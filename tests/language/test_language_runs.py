@@ -190,3 +190,14 @@ def test_predict_and_load_run_name_what_a_language_model_run_is_for(run, periodi
     assert "--task language-model run" in result.output and "biodl generate" in result.output
     with pytest.raises(DataError, match="load_language_model"):
         biodl.load_run(run)
+
+
+def test_language_model_defaults_fill_only_what_was_left_at_the_common_default():
+    from biodl.config import TrainConfig
+    from biodl.pipeline.language import AUTO_LM_EPOCHS, DEFAULT_LM_LR, language_defaults
+
+    filled = language_defaults(TrainConfig(), n_windows=50)
+    assert filled.lr == DEFAULT_LM_LR and filled.epochs == AUTO_LM_EPOCHS
+    assert language_defaults(TrainConfig(), n_windows=10**6).epochs <= AUTO_LM_EPOCHS
+    given = language_defaults(TrainConfig(lr=0.02, epochs=40), n_windows=50)
+    assert given.lr == 0.02 and given.epochs == 40

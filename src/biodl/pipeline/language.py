@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ __all__ = [
     "DEFAULT_LM_MODEL",
     "LanguageModelResult",
     "LanguageModelRun",
+    "language_defaults",
     "language_parts",
     "load_language_model",
     "run_language_model",
@@ -318,11 +320,17 @@ def run_language_model(
     return result
 
 
-def _epochs(t: TrainConfig, n_windows: int) -> int:
-    """``--epochs``, or for ``auto`` the supervised rule capped at :data:`AUTO_LM_EPOCHS`."""
+def language_defaults(t: TrainConfig, n_windows: int) -> TrainConfig:
+    """The training options with a language model's own defaults filled in.
+
+    ``--lr`` left at the common default becomes :data:`DEFAULT_LM_LR`; ``--epochs auto`` the
+    supervised rule capped at :data:`AUTO_LM_EPOCHS`. The run's config keeps what was given.
+    """
     from biodl.training.fit import epochs_for
 
-    return min(epochs_for(t, n_windows), AUTO_LM_EPOCHS) if t.epochs == "auto" else int(t.epochs)
+    epochs = min(epochs_for(t, n_windows), AUTO_LM_EPOCHS) if t.epochs == "auto" else t.epochs
+    lr = DEFAULT_LM_LR if t.lr == TrainConfig().lr else t.lr
+    return dataclasses.replace(t, epochs=int(epochs), lr=lr)
 
 
 def _train(cfg: RunConfig, writer: RunWriter | None, progress: bool | None) -> LanguageModelResult:
@@ -341,16 +349,16 @@ def _train(cfg: RunConfig, writer: RunWriter | None, progress: bool | None) -> L
     model = LanguageModel(
         model=name, alphabet_name=alphabet.name, objective=objective, params=dict(cfg.model.params)
     )
-    t = cfg.train
+    t = language_defaults(cfg.train, len(windows["train"]))
     task = LanguageTask(
         model,
         optimizer=t.optimizer,
-        lr=DEFAULT_LM_LR if t.lr == TrainConfig().lr else t.lr,
+        lr=t.lr,
         momentum=t.momentum,
         nesterov=t.nesterov,
         weight_decay=t.weight_decay,
         scheduler=t.scheduler,
-        epochs=_epochs(t, len(windows["train"])),
+        epochs=int(t.epochs),
         seed=t.seed,
     )
     with warnings.catch_warnings(record=True) as caught:
