@@ -94,3 +94,15 @@ def test_bidirectional_positions_ignore_padding():
     alone = gru.per_position(x)
     inside = gru.per_position(padded, mask)[:, :12]
     assert torch.allclose(alone, inside, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_sampling_starts_windows_without_a_prefix(name):
+    # the first letter of each window is drawn from the start state alone; a fully padded
+    # input made the transformer's attention NaN there
+    from biodl.pipeline.language import sample_sequences
+
+    torch.manual_seed(0)
+    lm = LanguageModel(model=name, alphabet_name="dna", params=SMALL[name]).eval()
+    drawn = sample_sequences(lm, 3, length=10, context=4, seed=1)
+    assert len(drawn) == 3 and all(len(s) == 10 and set(s) <= set("ACGT") for s in drawn)

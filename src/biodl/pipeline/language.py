@@ -586,6 +586,10 @@ def sample_sequences(
     with torch.no_grad():
         for t in range(len(start), length):
             first = 0 if context is None else t - t % context
+            # The logits at t read only the letters before t; a placeholder letter at t keeps
+            # the first letter of a window from being a fully padded input (which a
+            # transformer's attention turns into NaN).
+            codes[:, t] = 1
             logits = model(codes[:, first : t + 1])[:, -1].float() / temperature
             if top_k is not None and top_k < logits.shape[1]:
                 cut = logits.topk(top_k, dim=1).values[:, -1:]
