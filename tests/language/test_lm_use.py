@@ -102,6 +102,8 @@ def test_generate_writes_fasta_and_the_report(lm_run, tmp_path):
     assert len(_read_fasta(out / "markov_samples.fa")[1]) == 12
     html = (out / "report.html").read_text()
     assert "Sequences drawn from a language model" in html and "Markov order" in html
+    assert "<td>n</td>" in html.replace(" ", "") or ">n<" in html
+    assert ">12.0<" not in html  # counts are shown as integers
     assert (out / "plots" / "sequence_kmer_spectra.png").exists()
 
 

@@ -82,11 +82,17 @@ def headline_rows(table: pd.DataFrame) -> list[SummaryRow]:
     return rows
 
 
+def _cell(metric: object, value: object) -> int | float:
+    """Counts (the ``n`` row) as integers, every other check as a number."""
+    number = float(value)  # type: ignore[arg-type]
+    return int(number) if metric == "n" and number.is_integer() else number
+
+
 def sets_table(table: pd.DataFrame) -> Table:
     """Every check (rows) of every set (columns): generated, Markov, held-out real."""
     columns = [str(c) for c in table.index]
     rows = [
-        [str(metric), *(float(table.loc[s, metric]) for s in table.index)]
+        [str(metric), *(_cell(metric, table.loc[s, metric]) for s in table.index)]
         for metric in table.columns
     ]
     return Table(
