@@ -35,7 +35,7 @@ from torch import Tensor
 from torch.nn import functional as F
 from torch.utils.data import Dataset
 
-from biodl.training.optim import make_optimizer, make_scheduler
+from biodl.training.optim import lightning_optimizers
 
 __all__ = [
     "MASK_FRACTION",
@@ -220,20 +220,14 @@ class LanguageTask(L.LightningModule):
         self._valid_logs = {"valid_loss": float(mean), "valid_perplexity": perplexity}
 
     def configure_optimizers(self) -> Any:
-        optimizer = make_optimizer(
+        return lightning_optimizers(
             [{"params": list(self.network.parameters())}],
-            self.optimizer_name,
+            self.trainer,
+            optimizer=self.optimizer_name,
             lr=self.lr,
             momentum=self.momentum,
             nesterov=self.nesterov,
             weight_decay=self.weight_decay,
+            scheduler=self.scheduler_name,
+            epochs=self.epochs,
         )
-        total = 0
-        if self.scheduler_name == "onecycle":
-            total = int(self.trainer.estimated_stepping_batches)
-        schedule = make_scheduler(
-            optimizer, self.scheduler_name, epochs=self.epochs, total_steps=total
-        )
-        if schedule is None:
-            return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": schedule}

@@ -110,3 +110,50 @@ def make_scheduler(
     else:
         raise ValueError(name)
     return {"scheduler": sched, "interval": "epoch"}
+
+
+def lightning_optimizers(
+    groups: Iterable[dict[str, Any]],
+    trainer: Any,
+    *,
+    optimizer: str,
+    lr: float,
+    momentum: float,
+    nesterov: bool,
+    weight_decay: float,
+    scheduler: str,
+    epochs: int,
+) -> Any:
+    """What a LightningModule's ``configure_optimizers`` returns: the optimiser and schedule.
+
+    Parameters
+    ----------
+    groups : iterable of dict
+        Parameter groups (see :func:`parameter_groups`).
+    trainer : lightning.Trainer
+        Its ``estimated_stepping_batches`` (epochs x batches per epoch) sizes ``onecycle``.
+    optimizer, lr, momentum, nesterov, weight_decay
+        See :func:`make_optimizer`.
+    scheduler : str
+    epochs : int
+        See :func:`make_scheduler`.
+
+    Returns
+    -------
+    torch.optim.Optimizer or dict
+        The optimiser alone without a schedule, else Lightning's ``{"optimizer",
+        "lr_scheduler"}``.
+    """
+    made = make_optimizer(
+        list(groups),
+        optimizer,
+        lr=lr,
+        momentum=momentum,
+        nesterov=nesterov,
+        weight_decay=weight_decay,
+    )
+    total = int(trainer.estimated_stepping_batches) if scheduler == "onecycle" else 0
+    schedule = make_scheduler(made, scheduler, epochs=epochs, total_steps=total)
+    if schedule is None:
+        return made
+    return {"optimizer": made, "lr_scheduler": schedule}

@@ -20,7 +20,7 @@ from biodl.errors import TrainingDiverged
 from biodl.evaluation.metrics import compute_metrics
 from biodl.training.callbacks import divergence_message
 from biodl.training.losses import TaskLoss, to_scores
-from biodl.training.optim import make_optimizer, make_scheduler, parameter_groups
+from biodl.training.optim import lightning_optimizers, parameter_groups
 
 
 class SequenceNetwork(nn.Module):
@@ -193,20 +193,14 @@ class SupervisedTask(L.LightningModule):
         groups = parameter_groups(
             self.network, lr=self.lr, body_lr_factor=self.body_lr_factor, train_body=self.train_body
         )
-        optimizer = make_optimizer(
+        return lightning_optimizers(
             groups,
-            self.optimizer_name,
+            self.trainer,
+            optimizer=self.optimizer_name,
             lr=self.lr,
             momentum=self.momentum,
             nesterov=self.nesterov,
             weight_decay=self.weight_decay,
+            scheduler=self.scheduler_name,
+            epochs=self.epochs,
         )
-        total = 0
-        if self.scheduler_name == "onecycle":  # Lightning's count: epochs x batches per epoch
-            total = int(self.trainer.estimated_stepping_batches)
-        schedule = make_scheduler(
-            optimizer, self.scheduler_name, epochs=self.epochs, total_steps=total
-        )
-        if schedule is None:
-            return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": schedule}
