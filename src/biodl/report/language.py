@@ -3,7 +3,7 @@
 Examples
 --------
 >>> verdict_text(4.1, 4.5, 3)
-"The network's perplexity is lower than the best Markov model's (order 3): 4.1 vs 4.5 per letter."
+"The network's perplexity is lower than the best Markov model's (order 3): 4.10 vs 4.50 per letter."
 """
 
 from __future__ import annotations
