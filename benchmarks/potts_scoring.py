@@ -70,6 +70,7 @@ class LanguageModelScorers:
     def __init__(self, objective: str, **options: object) -> None:
         self.objective, self.options = objective, options
         self._models: dict[int, object] = {}
+        self._fitted = 0
         self._folder = tempfile.TemporaryDirectory(prefix="potts_lm_")
 
     def methods(self) -> list[ScoreMethod]:
@@ -79,7 +80,8 @@ class LanguageModelScorers:
     def _model(self, train: list[str]) -> object:
         key = hash(tuple(train))
         if key not in self._models:
-            root = f"{self._folder.name}/{len(self._models)}"
+            self._fitted += 1  # a new folder per family: only the latest model is kept
+            root = f"{self._folder.name}/{self._fitted}"
             fasta = f"{root}.fa"
             with open(fasta, "w") as handle:
                 handle.writelines(f">s{i}\n{s}\n" for i, s in enumerate(train))

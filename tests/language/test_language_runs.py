@@ -196,8 +196,10 @@ def test_language_model_defaults_fill_only_what_was_left_at_the_common_default()
     from biodl.config import TrainConfig
     from biodl.pipeline.language import AUTO_LM_EPOCHS, DEFAULT_LM_LR, language_defaults
 
-    filled = language_defaults(TrainConfig(), n_windows=50)
-    assert filled.lr == DEFAULT_LM_LR and filled.epochs == AUTO_LM_EPOCHS
-    assert language_defaults(TrainConfig(), n_windows=10**6).epochs <= AUTO_LM_EPOCHS
+    large = language_defaults(TrainConfig(), n_windows=10**6)  # 15,625 steps an epoch
+    assert large.lr == DEFAULT_LM_LR and large.epochs == AUTO_LM_EPOCHS
+    assert language_defaults(TrainConfig(), n_windows=9_883).epochs == 17  # nRC: 155 steps
+    assert language_defaults(TrainConfig(), n_windows=1_400).epochs == 114  # 22 steps
+    assert language_defaults(TrainConfig(), n_windows=50).epochs == 200
     given = language_defaults(TrainConfig(lr=0.02, epochs=40), n_windows=50)
     assert given.lr == 0.02 and given.epochs == 40

@@ -51,6 +51,7 @@ from biodl.training.language import letter_targets, mask_letters, windows_of
 
 __all__ = [
     "AUTO_LM_EPOCHS",
+    "AUTO_LM_STEPS",
     "DEFAULT_LM_LR",
     "DEFAULT_LM_MODEL",
     "LanguageModelResult",
@@ -69,11 +70,14 @@ DEFAULT_LM_MODEL = "gru"
 #: on the validation parts of nRC ncRNA and FLIP proteins (benchmarks/RESULTS.md), where 3e-3
 #: beat 1e-3 at every CPU budget for the GRU and the transformer.
 DEFAULT_LM_LR = 3e-3
-#: ``--epochs auto`` of a language model: every window is seen each epoch, so large files
-#: need few epochs; 15 keeps the default GRU within about 4 CPU minutes on the 5,688 nRC
-#: training sequences (validation still improving slowly there) and about 8 on FLIP's 9,712
-#: proteins; early stopping (--patience) may end it sooner.
+#: ``--epochs auto`` of a language model: enough epochs for about :data:`AUTO_LM_STEPS`
+#: optimiser steps, at least :data:`AUTO_LM_EPOCHS` and at most 200; early stopping
+#: (--patience) ends it sooner. Large files need few passes: 15 epochs keep the default GRU
+#: within about 3 CPU minutes on the 5,688 nRC training sequences (2,300 steps) and 7 on
+#: FLIP's 9,712 proteins; a small family of 1,400 sequences of 40 letters (22 steps an
+#: epoch) was under-trained at 15 epochs (validation still falling), so it gets ~110.
 AUTO_LM_EPOCHS = 15
+AUTO_LM_STEPS = 2500
 MARKOV_FILE = "markov.npz"
 N_BOOTSTRAP = 1000
 
@@ -298,7 +302,7 @@ def run_language_model(
     cfg : RunConfig
         ``data.objective``, ``data.context``, ``model.name`` (:data:`DEFAULT_LM_MODEL` when
         ``auto``) and ``model.params``, the training options (``--lr`` left at the common
-        default: :data:`DEFAULT_LM_LR`; ``--epochs auto``: at most :data:`AUTO_LM_EPOCHS`).
+        default: :data:`DEFAULT_LM_LR`; ``--epochs auto``: see :data:`AUTO_LM_STEPS`).
     out : path or None
     overwrite : bool, default False
     progress : bool, optional
@@ -323,12 +327,16 @@ def run_language_model(
 def language_defaults(t: TrainConfig, n_windows: int) -> TrainConfig:
     """The training options with a language model's own defaults filled in.
 
-    ``--lr`` left at the common default becomes :data:`DEFAULT_LM_LR`; ``--epochs auto`` the
-    supervised rule capped at :data:`AUTO_LM_EPOCHS`. The run's config keeps what was given.
+    ``--lr`` left at the common default becomes :data:`DEFAULT_LM_LR`; ``--epochs auto``
+    gives about :data:`AUTO_LM_STEPS` optimiser steps (at least :data:`AUTO_LM_EPOCHS`
+    epochs, at most 200). The run's config keeps what was given.
     """
-    from biodl.training.fit import epochs_for
+    from biodl.training.fit import batch_size_for
 
-    epochs = min(epochs_for(t, n_windows), AUTO_LM_EPOCHS) if t.epochs == "auto" else t.epochs
+    epochs: int | str = t.epochs
+    if epochs == "auto":
+        steps = -(-n_windows // max(1, batch_size_for(t, n_windows)))
+        epochs = int(np.clip(-(-AUTO_LM_STEPS // max(1, steps)), AUTO_LM_EPOCHS, 200))
     lr = DEFAULT_LM_LR if t.lr == TrainConfig().lr else t.lr
     return dataclasses.replace(t, epochs=int(epochs), lr=lr)
 
