@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from biodl.config import FLAT_OPTIONS, DataConfig, RunConfig, build_config
@@ -195,6 +196,37 @@ def compare_runs(
 
     paths = [runs] if isinstance(runs, str | os.PathLike) else list(runs)
     return run_compare(paths, out=out)
+
+
+def redraw_report(run: PathLike, *, out: PathLike | None = None) -> Path:
+    """Draw the page of one language-model or forecast run again from its run directory.
+
+    Parameters
+    ----------
+    run : path
+        The ``--out`` folder of ``biodl train --task language-model`` or ``--task forecast``.
+    out : path, optional
+        The page to write; default the run's own ``report.html`` (figures under ``plots/``,
+        tables under ``tables/`` beside it).
+
+    Returns
+    -------
+    Path
+        The page written.
+
+    Raises
+    ------
+    DataError
+        If ``run`` is not a run directory, or is a ``biodl train`` classifier/regressor or a
+        ``biodl cv`` run (whose pages need the data itself).
+
+    Examples
+    --------
+    >>> # biodl.redraw_report("runs/lm")
+    """
+    from biodl.pipeline.redraw import redraw_report as redraw
+
+    return redraw(run, out=out)
 
 
 def predict(

@@ -1,5 +1,6 @@
 """One small seeded report of each kind (train, cv, tune, embed, inspect, explain, generate,
-score, and the comparison of two train runs), built once
+score, language model, generate from a language model, forecast, the comparison of two train
+runs and that of a train run beside a cv run), built once
 per session and shared by the page tests (stray text, HTML5 parsing, the browser check)."""
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ PAGE_FILES = {
     "compare": "compare/comparison.html",
     "generate": "report.html",
     "score": "score/report.html",
+    "language-model": "lm/report.html",
+    "generate-lm": "generate_lm/report.html",
+    "forecast": "forecast/report.html",
+    "compare-cv": "compare_cv/comparison.html",
 }
 
 _TINY = {"epochs": 1, "n_bootstrap": 20, "seed": 0, "progress": False}
@@ -31,6 +36,7 @@ _NET = {"model_params": {"channels": 8, "n_layers": 1}}
 def report_pages(tmp_path_factory: pytest.TempPathFactory, motif_fasta: Path) -> dict[str, Path]:
     """Kind -> path of its rendered page, each from a seconds-long seeded run."""
     from biodl import api
+    from biodl.data.lineage import simulate_lineage, write_lineage_fasta
     from biodl.data.simulate import simulate_counts
 
     root = tmp_path_factory.mktemp("pages")
@@ -91,4 +97,13 @@ def report_pages(tmp_path_factory: pytest.TempPathFactory, motif_fasta: Path) ->
     variants.to_csv(root / "variants.csv", index=False)
     api.score(root / "lm", root / "variants.csv", wild_type=wt, n_bootstrap=50, out=root / "score")
     pages["score"] = root / PAGE_FILES["score"]
+    pages["language-model"] = root / PAGE_FILES["language-model"]
+    api.generate(root / "lm", n=5, length=30, seed=0, out=root / "generate_lm", progress=False)
+    pages["generate-lm"] = root / PAGE_FILES["generate-lm"]
+    lineage = simulate_lineage(seasons=12, length=30, samples=10, population=100, seed=3)
+    fasta = write_lineage_fasta(lineage, root / "lineage.fa")
+    api.train(fasta, task="forecast", epochs=3, n_bootstrap=30, out=root / "forecast")
+    pages["forecast"] = root / PAGE_FILES["forecast"]
+    api.compare_runs([root / "train", root / "cv"], out=root / PAGE_FILES["compare-cv"])
+    pages["compare-cv"] = root / PAGE_FILES["compare-cv"]
     return pages

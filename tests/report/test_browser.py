@@ -90,7 +90,24 @@ def probe(page: Path, tmp_path: Path) -> dict[str, object]:
     return dict(json.loads(text.replace("&amp;", "&")))
 
 
-@pytest.mark.parametrize("kind", ["train", "cv", "tune", "embed", "inspect", "explain", "compare"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "train",
+        "cv",
+        "tune",
+        "embed",
+        "inspect",
+        "explain",
+        "compare",
+        "compare-cv",
+        "generate",
+        "score",
+        "language-model",
+        "generate-lm",
+        "forecast",
+    ],
+)
 def test_page_in_a_browser(report_pages: dict[str, Path], kind: str, tmp_path: Path) -> None:
     found = probe(report_pages[kind], tmp_path)
     assert found["width"] == WIDTH

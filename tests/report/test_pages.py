@@ -25,6 +25,12 @@ OWN_TEXT = {
     "compare": ["Options that differ", "Validation AUROC per epoch", "Comparison of 2 runs"],
     "generate": ["Checks against held-out real rows", "the model beside the classical samplers"],
     "score": ["How to read the scores", "Language model minus PSSM"],
+    "language-model": ["Markov models tried", "Validation perplexity per epoch"],
+    "generate-lm": [
+        "Sequences drawn from a language model",
+        "Generated sequences against the training sequences",
+    ],
+    "forecast": ["Lineage forecast: which sites change next season", "The forecast beside the"],
 }
 
 #: Text that no page of these runs should show.
@@ -97,9 +103,18 @@ def test_long_tables_sort_and_write_csv(report_pages: dict[str, Path]) -> None:
     assert "First two dimensions" in embed
 
 
-@pytest.mark.parametrize("kind", list(OWN_TEXT))
+@pytest.mark.parametrize("kind", [*OWN_TEXT, "compare-cv"])
 def test_pages_parse_as_html5_without_errors(report_pages: dict[str, Path], kind: str) -> None:
     html5lib = pytest.importorskip("html5lib")
     parser = html5lib.HTMLParser(strict=True)
     parser.parse(report_pages[kind].read_text(encoding="utf-8"))
     assert not parser.errors
+
+
+def test_compare_page_of_train_and_cv_runs_ranks_them_apart(report_pages: dict[str, Path]) -> None:
+    page = visible_text(report_pages["compare-cv"].read_text(encoding="utf-8"))
+    assert "Among the runs scored on the held-out test part: Best run: train" in page
+    assert "Among the cross-validation runs (mean ± sd over folds): Best run: cv" in page
+    assert "Per fold" in page and "the groups are not ranked against each other" in page
+    for text in NOWHERE:
+        assert text not in page

@@ -123,6 +123,16 @@ class ForecastMetrics:
             "top_k": {str(k): v for k, v in self.top_k.items()},
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ForecastMetrics:
+        """Read back :meth:`to_json` (JSON ``null`` as NaN)."""
+
+        def estimate(part: dict[str, Any]) -> MetricEstimate:
+            return MetricEstimate(*(_number(part[k]) for k in ("value", "low", "high")))
+
+        top = {int(k): _number(v) for k, v in data.get("top_k", {}).items()}
+        return cls(estimate(data["auroc"]), estimate(data["auprc"]), top)
+
 
 @dataclass(frozen=True)
 class ForecastEvaluation:
@@ -159,6 +169,22 @@ class ForecastEvaluation:
             "cases": self.cases,
             "changed": self.changed,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ForecastEvaluation:
+        """Read back the ``metrics.json`` of a forecast run (:meth:`to_json`)."""
+        return cls(
+            model=ForecastMetrics.from_json(data["model"]),
+            baselines={k: ForecastMetrics.from_json(v) for k, v in data["baselines"].items()},
+            strongest=data["strongest_baseline"],
+            verdict=data["verdict"],
+            cases=int(data["cases"]),
+            changed=int(data["changed"]),
+        )
+
+
+def _number(value: Any) -> float:
+    return float("nan") if value is None else float(value)
 
 
 def _verdict(model: MetricEstimate, base: MetricEstimate, name: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,11 +33,11 @@ from biodl import __version__
 from biodl.config import RunConfig, TrainConfig, dump_config
 from biodl.data.forecast_features import ForecastData, forecast_data
 from biodl.data.seasons import SeasonedLineage, read_lineage
-from biodl.errors import ConfigError, DataError
+from biodl.errors import ConfigError, DataError, DataWarning
 from biodl.evaluation.forecast import ForecastEvaluation, evaluate_forecast
 from biodl.models.forecast import SiteForecaster
 from biodl.pipeline.train import environment_record
-from biodl.report.forecast import FORECASTERS, write_forecast_report
+from biodl.report.forecast import FORECASTERS, forecast_facts, write_forecast_report
 from biodl.runs import MODEL_DIR, MODEL_FILE, WEIGHTS_FILE, RunWriter, run_directory, save_model
 from biodl.training.forecast import ForecastFit, fit_forecaster, forecast_scores
 from biodl.training.trainer import TrainerOptions
@@ -72,6 +73,10 @@ class ForecastResult:
     predictions : DataFrame
         ``predictions.csv``: one row per site and held-out pair.
     warnings : list of str
+    details : dict
+        ``data`` (file, sequences, sites, letters, season labels, the season pairs of each
+        part) and ``training`` (epochs run, epoch kept): written to ``metrics.json`` (with the
+        ``warnings``) so that ``biodl report RUN`` can draw the page again.
     """
 
     run_dir: Path | None
@@ -80,11 +85,12 @@ class ForecastResult:
     fit: ForecastFit
     predictions: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
 
     @property
     def metrics(self) -> dict[str, Any]:
         """The content of ``metrics.json``."""
-        return {"task": "forecast", **self.evaluation.to_json()}
+        return {"task": "forecast", **self.evaluation.to_json(), **self.details}
 
     def summary(self) -> str:
         """One line: the forecast's AUROC beside the strongest baseline's, and the verdict."""
@@ -189,22 +195,44 @@ def run_forecast(
     if not cfg.data.train:
         raise ConfigError("no training file: give biodl train FILE --task forecast")
     started = datetime.now(timezone.utc)
+    # The run directory is open from the start, as for a classifier: the run's warnings and
+    # Lightning's messages reach its log.txt whether the CLI or the API runs it.
+    with run_directory(out, overwrite=overwrite) as writer:
+        result, lineage, data, pairs, scores = _forecast(cfg, progress)
+        if writer is not None:
+            _write_run(writer, result, lineage, data, pairs, scores, started)
+    if out is not None:
+        result.run_dir = Path(out)
+    return result
+
+
+def _forecast(
+    cfg: RunConfig, progress: bool | None
+) -> tuple[
+    ForecastResult,
+    SeasonedLineage,
+    ForecastData,
+    tuple[list[int], list[int], list[int]],
+    np.ndarray,
+]:
     need = int(cfg.data.test_seasons) + MIN_TRAIN_PAIRS + 1
     lineage = read_lineage(
         cfg.data.train, season_length=int(cfg.data.season_length), min_seasons=need
     )
     train, valid, test = _pairs(cfg, lineage)
     data = forecast_data(lineage)
-    warnings = [
+    notes = [
         f"season {lineage.season_labels[s]} has no sequences; it takes the profile of the "
         "season before"
         for s in np.flatnonzero(data.counts == 0)
     ]
     if cfg.model.name not in ("auto", ""):
-        warnings.append(
+        notes.append(
             f"--model {cfg.model.name} is not used: --task forecast has one network of its own "
             "(SiteForecaster, docs/forecast.md)"
         )
+    for note in notes:  # as a classifier's data warnings: on the terminal and in log.txt
+        warnings.warn(note, DataWarning, stacklevel=3)
     epochs = DEFAULT_EPOCHS if cfg.train.epochs == "auto" else int(cfg.train.epochs)
     fit = fit_forecaster(
         data,
@@ -214,7 +242,7 @@ def run_forecast(
         **_given_settings(cfg, len(train)),
         seed=cfg.train.seed,
         options=TrainerOptions.from_config(cfg.train),
-        progress=False if progress is None else progress,
+        progress=progress,
     )
     scores = forecast_scores(fit.model, data, test)
     index = np.array(test)
@@ -233,13 +261,19 @@ def run_forecast(
         seed=cfg.train.seed,
     )
     table = prediction_table(data, test, lineage.season_labels, scores.change, scores.letter)
-    result = ForecastResult(None, evaluation, cfg, fit, table, warnings)
-    with run_directory(out, overwrite=overwrite) as writer:
-        if writer is not None:
-            _write_run(writer, result, lineage, data, (train, valid, test), scores.change, started)
-    if out is not None:
-        result.run_dir = Path(out)
-    return result
+    details = {
+        "data": {
+            "train_file": os.fspath(lineage.source),
+            "sequences": len(lineage.ids),
+            "sites": int(lineage.length),
+            "letters": data.letters,
+            "seasons": list(lineage.season_labels),
+            "pairs": {"train": train, "valid": valid, "test": test},
+        },
+        "training": {"epochs_run": fit.epochs_run, "best_epoch": fit.best_epoch},
+    }
+    result = ForecastResult(None, evaluation, cfg, fit, table, notes, details)
+    return result, lineage, data, (train, valid, test), scores.change
 
 
 def _write_run(
@@ -252,11 +286,12 @@ def _write_run(
     started: datetime,
 ) -> None:
     cfg, fit = result.config, result.fit
-    train, valid, test = pairs
+    test = pairs[2]
     labels = lineage.season_labels
     config_yaml = dump_config(cfg)
     writer.write_text("config.yaml", config_yaml)
-    writer.write_json("metrics.json", result.metrics)
+    # the page's warnings too, so that `biodl report RUN` draws the same page
+    writer.write_json("metrics.json", {**result.metrics, "warnings": result.warnings})
     writer.write_csv("predictions.csv", result.predictions)
     writer.write_csv("history.csv", fit.history)
     env = environment_record(cfg, [lineage.source], fit.device)
@@ -274,19 +309,6 @@ def _write_run(
     }
     save_model(writer.path / MODEL_DIR, model, info)
 
-    def span(seasons: list[int]) -> str:
-        return f"{labels[seasons[0]]} -> {labels[seasons[-1] + 1]} ({len(seasons)} pairs)"
-
-    facts = [
-        ("Training file", os.fspath(lineage.source)),
-        ("Sequences", f"{len(lineage.ids):,} aligned, {lineage.length} sites"),
-        ("Seasons", f"{lineage.n_seasons} ({labels[0]} to {labels[-1]})"),
-        ("Letters", data.letters),
-        ("Training pairs", span(train)),
-        ("Validation pairs", span(valid)),
-        ("Held-out pairs", span(test)),
-        ("Epochs", f"{fit.epochs_run} run, weights of epoch {fit.best_epoch} kept"),
-    ]
     write_forecast_report(
         writer.path / "report.html",
         evaluation=result.evaluation,
@@ -296,7 +318,7 @@ def _write_run(
         history=fit.history,
         best_epoch=fit.best_epoch,
         plots=writer.path / "plots",
-        facts=facts,
+        facts=forecast_facts(result.metrics),
         config_yaml=config_yaml,
         environment={k: str(v) for k, v in env.items()},
         warnings=result.warnings,

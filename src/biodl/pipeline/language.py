@@ -43,7 +43,7 @@ import torch
 from biodl.config import RunConfig, TrainConfig
 from biodl.data.alphabet import ALPHABETS, Alphabet
 from biodl.data.splits import split_indices
-from biodl.errors import ConfigError, DataError
+from biodl.errors import BiodlWarning, ConfigError, DataError, DataWarning
 from biodl.evaluation.markov import MarkovModel, fit_markov_on_valid, plain_letters
 from biodl.models.language import LanguageModel
 from biodl.runs import RunWriter, run_directory
@@ -369,6 +369,8 @@ def _train(cfg: RunConfig, writer: RunWriter | None, progress: bool | None) -> L
         epochs=int(t.epochs),
         seed=t.seed,
     )
+    for note in notes:  # as a classifier's data warnings: on the terminal and in log.txt
+        warnings.warn(note, DataWarning, stacklevel=3)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = fit_module(
@@ -379,7 +381,9 @@ def _train(cfg: RunConfig, writer: RunWriter | None, progress: bool | None) -> L
             monitor=("valid_loss", "min"),
             progress=progress,
         )
-    notes += [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    for w in caught:  # shown on the page, and passed on as every run passes its warnings
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    notes += [str(w.message) for w in caught if issubclass(w.category, BiodlWarning)]
     model = fit.network  # type: ignore[assignment]
     model.eval()
     selection = fit_markov_on_valid(windows["train"], windows["valid"], n_letters)
@@ -392,6 +396,7 @@ def _train(cfg: RunConfig, writer: RunWriter | None, progress: bool | None) -> L
         "seconds": round(fit.seconds, 3),
         "device": fit.device,
     }
+    metrics["warnings"] = list(notes)  # the page's warnings, for `biodl report RUN`
     result = LanguageModelResult(None, metrics, fit.history, model, markov, notes)
     if writer is not None:
         _write_run(writer, cfg, result, alphabet, name)
@@ -464,7 +469,7 @@ def _write_run(
 ) -> None:
     import yaml
 
-    from biodl.report.language import write_language_report
+    from biodl.report.language import language_facts, language_subtitle, write_language_report
     from biodl.runs import save_model
 
     context = int(cfg.data.context)
@@ -475,26 +480,13 @@ def _write_run(
     writer.write_csv("history.csv", result.history)
     config_yaml = yaml.safe_dump(cfg.to_dict(), sort_keys=False)
     writer.write_text("config.yaml", config_yaml)
-    m = result.metrics
     write_language_report(
         writer.file("report.html"),
-        metrics=m,
+        metrics=result.metrics,
         history=result.history,
-        facts=[
-            ("Data", f"{cfg.data.train} ({alphabet.name})"),
-            ("Model", f"{name}, {m['objective']} objective, context {context}"),
-            (
-                "Sequences train / valid / test",
-                " / ".join(str(m["sequences"][k]) for k in ("train", "valid", "test")),
-            ),
-            (
-                "Training",
-                f"{m['training']['epochs_run']} epochs, kept epoch {m['training']['best_epoch']}, "
-                f"{m['training']['seconds']:.0f} s on {m['training']['device']}",
-            ),
-        ],
+        facts=language_facts(result.metrics, str(cfg.data.train)),
         warnings=result.warnings,
-        subtitle=f"biodl train --task language-model · {cfg.data.train}",
+        subtitle=language_subtitle(str(cfg.data.train)),
     )
 
 

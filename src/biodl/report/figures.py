@@ -85,6 +85,7 @@ LOWER_IS_BETTER: frozenset[str] = frozenset(
         "reconstruction_error",
         "error",
         "error_rate",
+        "perplexity",
     }
 )
 

@@ -25,6 +25,7 @@ from biodl.report.html import Figure, ReportContent, SummaryRow, Table, write_re
 __all__ = [
     "FORECASTERS",
     "HOW_TO_READ",
+    "forecast_facts",
     "forecast_table",
     "history_figure",
     "site_figure",
@@ -51,6 +52,37 @@ HOW_TO_READ = (
     "was among the k letters ranked highest (baseline: the most frequent other letters in "
     "season s). Intervals are percentile bootstraps over the cases."
 )
+
+
+def forecast_facts(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+    """The "Data" facts of the page from a forecast run's ``metrics.json`` (its ``data`` and
+    ``training`` sections; runs written before they were recorded give none)."""
+    data, training = metrics.get("data"), metrics.get("training")
+    if not data:
+        return []
+    labels = data["seasons"]
+
+    def span(seasons: list[int]) -> str:
+        return f"{labels[seasons[0]]} -> {labels[seasons[-1] + 1]} ({len(seasons)} pairs)"
+
+    pairs = data["pairs"]
+    facts = [
+        ("Training file", str(data["train_file"])),
+        ("Sequences", f"{data['sequences']:,} aligned, {data['sites']} sites"),
+        ("Seasons", f"{len(labels)} ({labels[0]} to {labels[-1]})"),
+        ("Letters", str(data["letters"])),
+        ("Training pairs", span(pairs["train"])),
+        ("Validation pairs", span(pairs["valid"])),
+        ("Held-out pairs", span(pairs["test"])),
+    ]
+    if training:
+        facts.append(
+            (
+                "Epochs",
+                f"{training['epochs_run']} run, weights of epoch {training['best_epoch']} kept",
+            )
+        )
+    return facts
 
 
 def forecast_table(evaluation: Any) -> Table:

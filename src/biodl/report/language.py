@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from biodl._io import atomic_write_text
@@ -30,7 +31,13 @@ from biodl.report.page import (
 )
 from biodl.report.tables import Table, table_html, write_tables
 
-__all__ = ["HOW_TO_READ", "verdict_text", "write_language_report"]
+__all__ = [
+    "HOW_TO_READ",
+    "language_facts",
+    "language_subtitle",
+    "verdict_text",
+    "write_language_report",
+]
 
 HOW_TO_READ = (
     "Perplexity per letter is exp of the mean negative log-likelihood of each letter: the "
@@ -56,6 +63,34 @@ def verdict_text(network: float, markov: float, order: int) -> str:
     )
 
 
+def language_facts(metrics: dict[str, Any], train_file: str) -> list[tuple[str, str]]:
+    """The "Run" facts of the page from a language-model run's ``metrics.json``."""
+    m = metrics
+    facts = [
+        ("Data", f"{train_file} ({m['alphabet']})"),
+        ("Model", f"{m['model']}, {m['objective']} objective, context {m['context']}"),
+        (
+            "Sequences train / valid / test",
+            " / ".join(str(m["sequences"][k]) for k in ("train", "valid", "test")),
+        ),
+    ]
+    t = m.get("training")
+    if t:
+        facts.append(
+            (
+                "Training",
+                f"{t['epochs_run']} epochs, kept epoch {t['best_epoch']}, "
+                f"{t['seconds']:.0f} s on {t['device']}",
+            )
+        )
+    return facts
+
+
+def language_subtitle(train_file: str) -> str:
+    """The line under the page's title."""
+    return f"biodl train --task language-model · {train_file}"
+
+
 def _history_figure(history: pd.DataFrame, markov_valid: float, folder: Path) -> Figure | None:
     if "valid_perplexity" not in history or history["valid_perplexity"].isna().all():
         return None
@@ -67,6 +102,10 @@ def _history_figure(history: pd.DataFrame, markov_valid: float, folder: Path) ->
     ax.set_ylabel("validation perplexity per letter")
     ax.legend(frameon=False)
     integer_axis(ax.xaxis)
+    epochs = history["epoch"].to_numpy(dtype=float)
+    if len(epochs) and np.ptp(epochs) < 10:  # few epochs: a tick at each (no 0.945 .. 1.05)
+        ax.set_xticks(np.arange(epochs.min(), epochs.max() + 1))
+        ax.set_xlim(epochs.min() - 0.5, epochs.max() + 0.5)
     path = save_png(fig, folder / "perplexity.png")
     return Figure(
         "Validation perplexity per epoch",
