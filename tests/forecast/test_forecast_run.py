@@ -109,3 +109,21 @@ def test_given_training_options_reach_the_forecaster(lineage_fasta):
     named = biodl.train(lineage_fasta, task="forecast", epochs=3, n_bootstrap=20, model="cnn")
     assert named.metrics == default.metrics
     assert any("--model cnn is not used" in w for w in named.warnings)  # type: ignore[union-attr]
+
+
+def test_a_forecast_run_says_and_logs_as_a_classifier_run_does(tmp_path, lineage_fasta):
+    """Its data warnings on the terminal and in log.txt (and on the page, through
+    metrics.json), and Lightning's start-up messages in log.txt only."""
+    out = tmp_path / "run"
+    args = ["train", str(lineage_fasta), "--task", "forecast", "--model", "cnn", "--out", str(out)]
+    result = runner.invoke(app, [*args, *FAST])
+    assert result.exit_code == 0, result.output
+    assert "warning: --model cnn is not used" in result.output
+    assert "GPU available" not in result.output
+    log = (out / "log.txt").read_text()
+    assert "DataWarning at " in log and "--model cnn is not used" in log
+    assert "INFO lightning.pytorch.utilities.rank_zero: GPU available" in log
+    assert json.loads((out / "metrics.json").read_text())["warnings"] == [
+        "--model cnn is not used: --task forecast has one network of its own "
+        "(SiteForecaster, docs/forecast.md)"
+    ]
