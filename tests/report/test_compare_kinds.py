@@ -189,3 +189,23 @@ def test_one_train_or_cv_run_is_not_drawn_again(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["report", str(OLD / "cv")])
     assert result.exit_code == 2 and "a cross-validation run" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_causal_and_masked_language_models_are_ranked_apart(
+    lm_runs: list[Path], tmp_path: Path
+) -> None:
+    masked = tmp_path / "masked"
+    shutil.copytree(lm_runs[1], masked)
+    metrics = json.loads((masked / "metrics.json").read_text())
+    metrics["objective"] = "masked"
+    (masked / "metrics.json").write_text(json.dumps(metrics))
+    out = tmp_path / "c.html"
+    frame = biodl.compare_runs([lm_runs[0], masked], out=out)
+    assert list(frame["numbers"]) == [
+        "on the held-out test part (causal objective)",
+        "on the held-out test part (masked objective)",
+    ]
+    assert list(frame["best"]) == [True, True]
+    page = out.read_text()
+    assert "their perplexities are ranked separately" in page
+    assert "the groups are not ranked against each other" in page

@@ -311,11 +311,14 @@ def verdict(compared: RunsCompared) -> str:
     parts = [
         f"{_group_name(compared, group)}: {_group_verdict(compared, group)}" for group in groups
     ]
+    if any(r.command == "cv" for r in compared.runs):
+        why = "one held-out part or an average over folds, of different training sizes"
+    else:
+        why = "the next letter from the left or a hidden letter from both sides"
     return (
         " ".join(parts)
-        + f" These {metric} numbers measure different things (one held-out part or an "
-        "average over folds, of different training sizes), so the groups are not ranked "
-        "against each other."
+        + f" These {metric} numbers measure different things ({why}), so the groups are not "
+        "ranked against each other."
     )
 
 
