@@ -1,10 +1,14 @@
-"""The page of ``biodl report RUN...``: several training runs side by side.
+"""The page of ``biodl report RUN...``: several runs side by side (``biodl train`` classifiers
+and regressors, ``biodl cv`` runs, language models, forecasts).
 
 It shows, for runs of one task scored by one primary metric: the verdict naming the best run
 (and whether its interval overlaps the runner-up's), a table of the primary metric with its
-interval and the baseline of each run, a table of the options whose values differ between the
-runs, and the validation metric per epoch of every run overlaid. The runs are loaded and
-aligned by :mod:`biodl.pipeline.compare`, which fills a :class:`RunsCompared`.
+interval (a cv run: mean ± sd over folds and each fold) and the baseline of each run, a table
+of the options whose values differ between the runs, and the validation curve per epoch of
+every run overlaid. Runs whose numbers are of different kinds (:data:`NUMBERS`: a test-part
+estimate, a mean over folds, a causal or a masked perplexity) get a table and a best run each
+and are never ranked against each other. The runs are loaded and aligned by
+:mod:`biodl.pipeline.compare`, which fills a :class:`RunsCompared`.
 
 Examples
 --------
