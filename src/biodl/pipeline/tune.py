@@ -281,7 +281,7 @@ def _study(
         left = remaining_trials(study, trials, search, space)
     if left > 0:
         if jobs == 1:
-            lines = TrialLines(trials, cfg.train.monitor, progress)
+            lines = TrialLines(0 if place.shared else trials, cfg.train.monitor, progress)
             objective: Any = Objective(cfg, space, cv, progress, parts)
             if place.shared:
                 objective = TaggedObjective(objective, place.process)
