@@ -37,6 +37,27 @@ class Run:
         return self.wall - sum(self.epochs)
 
 
+def sync(device: object) -> None:
+    """Wait for the GPU's queued work before reading the clock (nothing on CPU)."""
+    import torch
+
+    if str(device).startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def autocast(device: str, precision: str) -> object:
+    """The autocast context of a plain loop at Lightning's ``precision`` (fp32: none)."""
+    import contextlib
+
+    import torch
+
+    if precision == "bf16-mixed":
+        return torch.autocast(device_type=device, dtype=torch.bfloat16)
+    if precision == "16-mixed":
+        return torch.autocast(device_type=device, dtype=torch.float16)
+    return contextlib.nullcontext()
+
+
 class TimedTask(SupervisedTask):
     """biodl's task, unchanged, plus timestamps at the start and end of each training epoch."""
 
@@ -49,5 +70,6 @@ class TimedTask(SupervisedTask):
 
     def on_train_epoch_end(self) -> None:
         super().on_train_epoch_end()
+        sync(self.device)
         TimedTask.epoch_times.append(time.perf_counter() - self._t0)
         TimedTask.epoch_cpu.append(time.process_time() - self._c0)

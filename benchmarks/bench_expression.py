@@ -101,9 +101,12 @@ def memory(n: int, queue: mp.Queue) -> None:
     queue.put((matrix, (_kb("VmHWM") - base) * 1024, model))
 
 
-def throughput(n: int, epochs: int, which: str, queue: mp.Queue) -> None:
+def throughput(
+    n: int, epochs: int, which: str, device: str, precision: str, queue: mp.Queue
+) -> None:
     import torch
 
+    from _timing import autocast, sync
     from biodl.config import TrainConfig
     from biodl.data.dataset import BatchSampler
     from biodl.training.fit import fit_network
@@ -111,17 +114,29 @@ def throughput(n: int, epochs: int, which: str, queue: mp.Queue) -> None:
     _, data, net = _setup(counts(n))
     start = time.perf_counter()
     if which == "biodl":
-        cfg = TrainConfig(epochs=epochs, batch_size=BATCH, patience=0, device="cpu", threads=2)
+        cfg = TrainConfig(
+            epochs=epochs,
+            batch_size=BATCH,
+            patience=0,
+            device=device,  # type: ignore[arg-type]
+            precision=precision,
+            threads=2,
+        )
         fit_network(net, data, None, task="binary", loss="cross_entropy", cfg=cfg, progress=False)
     else:
+        net = net.to(device)
         opt = torch.optim.Adam(net.parameters(), lr=1e-3)
         net.train()
         for epoch in range(epochs):
             for index in BatchSampler(len(data), BATCH, shuffle=True, seed=epoch):
                 batch = data[index]
+                inputs = [x.to(device) for x in batch.inputs]
                 opt.zero_grad()
-                torch.nn.functional.cross_entropy(net(*batch.inputs), batch.y).backward()
+                with autocast(device, precision):
+                    out = net(*inputs).float()
+                torch.nn.functional.cross_entropy(out, batch.y.to(device)).backward()
                 opt.step()
+    sync(device)
     queue.put(n * epochs / (time.perf_counter() - start))
 
 
@@ -140,19 +155,29 @@ def main() -> None:
     parser.add_argument("--throughput-n", type=int, default=20_000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--pairs", type=int, default=3)
-    args = parser.parse_args()
-    matrix, peak, model = _child(memory, args.n)
-    mb = 1 << 20
-    print(
-        f"memory, {args.n} x {GENES} at 5 %: matrix {matrix / mb:.0f} MB, model+Adam "
-        f"{model / mb:.0f} MB, peak increase {peak / mb:.0f} MB = "
-        f"{peak / matrix:.2f} x matrix ({(peak - model) / matrix:.2f} x without the model); "
-        f"a dense copy would be {args.n * GENES * 4 / mb:.0f} MB"
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument(
+        "--precision",
+        default="32-true",
+        help="Lightning precision of both sides: 32-true, "
+        "bf16-mixed (the plain loop: torch.autocast bfloat16)",
     )
+    args = parser.parse_args()
+    if not args.skip_memory:
+        matrix, peak, model = _child(memory, args.n)
+        mb = 1 << 20
+        print(
+            f"memory, {args.n} x {GENES} at 5 %: matrix {matrix / mb:.0f} MB, model+Adam "
+            f"{model / mb:.0f} MB, peak increase {peak / mb:.0f} MB = "
+            f"{peak / matrix:.2f} x matrix ({(peak - model) / matrix:.2f} x without the model); "
+            f"a dense copy would be {args.n * GENES * 4 / mb:.0f} MB"
+        )
+    where = (args.device, args.precision)
     ratios = []
     for pair in range(args.pairs):
-        ours = _child(throughput, args.throughput_n, args.epochs, "biodl")
-        plain = _child(throughput, args.throughput_n, args.epochs, "plain")
+        ours = _child(throughput, args.throughput_n, args.epochs, "biodl", *where)
+        plain = _child(throughput, args.throughput_n, args.epochs, "plain", *where)
         ratios.append(ours / plain)
         print(
             f"pair {pair + 1}: biodl {ours:.0f} samples/s, plain {plain:.0f} samples/s, "
@@ -162,7 +187,7 @@ def main() -> None:
         return
     print(
         f"throughput ratio median {np.median(ratios):.3f} (min {min(ratios):.3f}, "
-        f"max {max(ratios):.3f})"
+        f"max {max(ratios):.3f}); {args.device}, {args.precision}"
     )
 
 

@@ -62,7 +62,7 @@ import torch
 from torch.nn import functional as F
 
 import biodl.training.fit as fit_module
-from _timing import Run, TimedTask
+from _timing import Run, TimedTask, autocast, sync
 from biodl.config import RunConfig, TrainConfig
 from biodl.data.dataset import BatchSampler, loader
 from biodl.data.images import ImageSet, read_image_folder
@@ -71,6 +71,8 @@ from biodl.kinds.image import IMAGE
 SIDE = 28
 CLASSES = 10
 BATCH = 64
+#: Where and at what precision both sides train (``--device``, ``--precision``).
+DEVICE = {"device": "cpu", "precision": "32-true"}
 LR = 1e-3
 SEED = 0
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -119,7 +121,14 @@ def fresh_network(images: Images) -> torch.nn.Module:
 def run_biodl(images: Images, epochs: int) -> Run:
     network = fresh_network(images)
     train = IMAGE.dataset(images.part, images.y, images.inputs, training=True, seed=SEED)
-    cfg = TrainConfig(epochs=epochs, patience=0, batch_size=BATCH, seed=SEED, device="cpu")
+    cfg = TrainConfig(
+        epochs=epochs,
+        patience=0,
+        batch_size=BATCH,
+        seed=SEED,
+        device=DEVICE["device"],  # type: ignore[arg-type]
+        precision=DEVICE["precision"],
+    )
     TimedTask.epoch_times = []
     TimedTask.epoch_cpu = []
     start = time.perf_counter()
@@ -138,10 +147,11 @@ def order_of(n: int, epoch: int) -> np.ndarray:
 
 def run_plain(images: Images, epochs: int) -> Run:
     start = time.perf_counter()
-    network = fresh_network(images)
+    device = DEVICE["device"]
+    network = fresh_network(images).to(device)
     array = images.part.array  # (n, 1, 28, 28) uint8, as the modality holds it
     assert array is not None
-    targets = torch.as_tensor(images.y)
+    targets = torch.as_tensor(images.y).to(device)
     optimizer = torch.optim.Adam(network.parameters(), lr=LR)
     network.train()
     times, cpu = [], []
@@ -151,11 +161,13 @@ def run_plain(images: Images, epochs: int) -> Run:
         order = order_of(len(array), epoch)
         for i in range(0, len(array), BATCH):
             index = order[i : i + BATCH]
-            x = torch.from_numpy(array[index].astype(np.float32) / np.float32(255))
-            loss = F.cross_entropy(network(x), targets[index])
+            x = torch.from_numpy(array[index].astype(np.float32) / np.float32(255)).to(device)
+            with autocast(device, DEVICE["precision"]):
+                loss = F.cross_entropy(network(x).float(), targets[index])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+        sync(device)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     return Run(time.perf_counter() - start, times, cpu)
@@ -182,7 +194,7 @@ def throughput(args: argparse.Namespace, begin: float) -> None:
         f"1. training throughput: torch {torch.__version__}; {n} images {SIDE}x{SIDE}x1 in "
         f"memory, {CLASSES} classes, default cnn, batch {BATCH}, {args.epochs} epochs "
         f"(throughput over epochs 2..{args.epochs}), 1 thread, up to {args.repeats} ABAB "
-        "pairs; same batch order checked"
+        f"pairs; same batch order checked; {DEVICE['device']}, {DEVICE['precision']}"
     )
     load = os.getloadavg()[0]
     warm = images.head(4 * BATCH)
@@ -421,8 +433,16 @@ def main() -> None:
     parser.add_argument(
         "--budget", type=float, default=240, help="seconds of throughput pairs at most"
     )
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument(
+        "--precision",
+        default="32-true",
+        help="Lightning precision of both sides: 32-true, "
+        "bf16-mixed (the plain loop: torch.autocast bfloat16)",
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    DEVICE.update(device=args.device, precision=args.precision)
     if args.child:
         print(json.dumps(measure_pass(args.child)))
         return

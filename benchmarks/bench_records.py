@@ -21,6 +21,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,10 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10000)
     parser.add_argument("--folder", default=None, help="reuse a cohort written earlier")
     parser.add_argument("--train", action="store_true")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument(
+        "--precision", default="32-true", help="32-true or bf16-mixed (torch.autocast bfloat16)"
+    )
     args = parser.parse_args()
     folder = Path(args.folder or tempfile.mkdtemp(prefix="bench-records-"))
     if not (folder / "records").exists():
@@ -83,12 +88,15 @@ def main() -> None:
         f"({dense / peak:.0f}x the peak)"
     )
     if args.train:
-        train_throughput(records, spec)
+        train_throughput(records, spec, args.device, args.precision)
 
 
-def train_throughput(records: RecordSet, spec: GridSpec) -> None:
+def train_throughput(
+    records: RecordSet, spec: GridSpec, device: str = "cpu", precision: str = "32-true"
+) -> None:
     import torch
 
+    from _timing import sync
     from biodl.kinds.records import RecordBatches, _network_class
     from biodl.models.grud import GRUD
 
@@ -118,26 +126,38 @@ def train_throughput(records: RecordSet, spec: GridSpec) -> None:
                 readout="last",
             )
             wrapper = _network_class()(net, channels=True)
+        wrapper = wrapper.to(device)
         optimizer = torch.optim.Adam(wrapper.parameters(), lr=1e-3)
+
         start = time.perf_counter()
         for batch in batches:
-            loss = torch.nn.functional.cross_entropy(wrapper(*batch.inputs), batch.y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            _step(wrapper, optimizer, batch, device, precision)
+        sync(device)
         loop = time.perf_counter() - start
         start = time.perf_counter()
         for idx in data.sampler(64, shuffle=True, seed=1):
-            batch = data[idx]
-            loss = torch.nn.functional.cross_entropy(wrapper(*batch.inputs), batch.y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            _step(wrapper, optimizer, data[idx], device, precision)
+        sync(device)
         ours = time.perf_counter() - start
         print(
             f"{name}: one epoch of {n} records, pre-built batches {loop:.1f} s, batches built "
-            f"on the fly {ours:.1f} s (ratio {loop / ours:.2f})"
+            f"on the fly {ours:.1f} s (ratio {loop / ours:.2f}); {device}, {precision}"
         )
+
+
+def _step(wrapper: Any, optimizer: Any, batch: Any, device: str, precision: str) -> None:
+    """One optimiser step of the plain loop on ``device`` at ``precision``."""
+    import torch
+
+    from _timing import autocast
+
+    inputs = [x.to(device) if torch.is_tensor(x) else x for x in batch.inputs]
+    with autocast(device, precision):
+        out = wrapper(*inputs).float()
+    loss = torch.nn.functional.cross_entropy(out, batch.y.to(device))
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
 
 
 if __name__ == "__main__":

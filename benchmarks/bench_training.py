@@ -55,7 +55,7 @@ import torch
 from torch.nn import functional as F
 
 import biodl.training.fit as fit_module
-from _timing import Run, TimedTask
+from _timing import Run, TimedTask, autocast, sync
 from biodl.config import TrainConfig
 from biodl.data.alphabet import ALPHABETS
 from biodl.data.dataset import BatchSampler
@@ -69,6 +69,8 @@ BATCH = 64
 LR = 1e-3
 SEED = 0
 MODELS = ("cnn", "lstm", "gru", "transformer")
+#: Where and at what precision both sides train (``--device``, ``--precision``).
+DEVICE = {"device": "cpu", "precision": "32-true"}
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,14 @@ def train_data(seqs: SequenceSet, y: np.ndarray) -> torch.utils.data.Dataset:
 def run_biodl(seqs: SequenceSet, y: np.ndarray, epochs: int, setup: Setup) -> Run:
     network = SequenceNetwork(fresh_model(setup), table(setup))
     train = train_data(seqs, y)
-    cfg = TrainConfig(epochs=epochs, patience=0, batch_size=BATCH, seed=SEED, device="cpu")
+    cfg = TrainConfig(
+        epochs=epochs,
+        patience=0,
+        batch_size=BATCH,
+        seed=SEED,
+        device=DEVICE["device"],  # type: ignore[arg-type]
+        precision=DEVICE["precision"],
+    )
     TimedTask.epoch_times = []
     TimedTask.epoch_cpu = []
     start = time.perf_counter()
@@ -143,10 +152,11 @@ def batches(seqs: SequenceSet, y: np.ndarray, epochs: int) -> list[list[np.ndarr
 def run_plain(seqs: SequenceSet, y: np.ndarray, epochs: int, setup: Setup) -> Run:
     order = None if setup.fixed is not None else batches(seqs, y, epochs)
     start = time.perf_counter()
-    model = fresh_model(setup)
-    onehot_table = table(setup)
+    device = DEVICE["device"]
+    model = fresh_model(setup).to(device)
+    onehot_table = table(setup).to(device)
     codes = seqs.padded() if setup.fixed is not None else None  # (n, L) uint8
-    targets = torch.as_tensor(y)
+    targets = torch.as_tensor(y).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     model.train()
     times, cpu = [], []
@@ -160,17 +170,19 @@ def run_plain(seqs: SequenceSet, y: np.ndarray, epochs: int, setup: Setup) -> Ru
             epoch_batches = order[epoch]
         for index in epoch_batches:
             if codes is not None:
-                batch = torch.from_numpy(codes[index])
+                batch = torch.from_numpy(codes[index]).to(device)
                 mask = None
-            else:
-                batch = torch.from_numpy(seqs.padded(index))  # padded to the batch's longest
+            else:  # padded to the batch's longest
+                batch = torch.from_numpy(seqs.padded(index)).to(device)
                 mask = batch != 0
-            x = F.embedding(batch.long(), onehot_table).transpose(1, 2)
-            out = model(x, mask)
-            loss = F.binary_cross_entropy_with_logits(out[:, 0], targets[index].float())
+            with autocast(device, DEVICE["precision"]):
+                x = F.embedding(batch.long(), onehot_table).transpose(1, 2)
+                out = model(x, mask)
+                loss = F.binary_cross_entropy_with_logits(out[:, 0].float(), targets[index].float())
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+        sync(device)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     return Run(time.perf_counter() - start, times, cpu)
@@ -197,7 +209,15 @@ def main() -> None:
     parser.add_argument(
         "--budget", type=float, default=120, help="seconds; stop adding pairs past this"
     )
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument(
+        "--precision",
+        default="32-true",
+        help="Lightning precision of both sides: 32-true, "
+        "bf16-mixed (the plain loop: torch.autocast bfloat16)",
+    )
     args = parser.parse_args()
+    DEVICE.update(device=args.device, precision=args.precision)
     warnings.filterwarnings("ignore")
     logging.getLogger("lightning").setLevel(logging.ERROR)
     fit_module.SupervisedTask = TimedTask  # type: ignore[misc]
@@ -211,7 +231,7 @@ def main() -> None:
     print(
         f"torch {torch.__version__}; model {args.model}; {n} sequences x {shape}, batch {BATCH}, "
         f"{args.epochs} epochs (throughput over epochs 2..{args.epochs}), "
-        f"{args.repeats} ABAB pairs per thread count"
+        f"{args.repeats} ABAB pairs per thread count; {args.device}, {args.precision}"
     )
     rows = []
     load = os.getloadavg()[0]

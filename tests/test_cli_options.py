@@ -183,7 +183,16 @@ EXPECTED = {
         (
             "tune",
             "tune",
-            {"search": "grid", "trials": 20, "space": None, "cv": 0, "resume": False, "jobs": 1},
+            {
+                "search": "grid",
+                "trials": 20,
+                "space": None,
+                "cv": 0,
+                "resume": False,
+                "jobs": 1,
+                "storage": None,
+                "study_name": None,
+            },
         ),
     ],
 )

@@ -591,6 +591,8 @@ def tune(
     overwrite: bool = False,
     progress: bool | None = None,
     overrides: list[str] | None = None,
+    storage: str | None = None,
+    study_name: str | None = None,
     **options: Any,
 ):
     """Search the network's hyperparameters with Optuna, scored on validation data only.
@@ -614,6 +616,13 @@ def tune(
         Continue the study in ``out`` (refused if the input files changed).
     jobs : int, default 1
         Parallel worker processes sharing the study.
+    storage : str, optional
+        Database URL of a study shared by several processes or machines
+        (``sqlite:///PATH.db``, ``postgresql://USER:PASSWORD@HOST/DB``); each process runs its
+        own ``trials`` and writes the report of the whole study into its ``out``
+        (docs/scale.md). Default: a study of its own in ``out/study.db``.
+    study_name : str, optional
+        The shared study's name; default derived from the inputs' sha256.
     config, overwrite, progress, overrides, **options
         As for :func:`train`; ``monitor`` is the score and ``seed`` seeds the sampler.
 
@@ -644,6 +653,8 @@ def tune(
         jobs=jobs,
         overwrite=overwrite,
         progress=progress,
+        storage=storage,
+        study_name=study_name,
     )
 
 

@@ -44,6 +44,7 @@ from biodl.runs_partial import (
     name_stale_partials,
     read_resume_record,
 )
+from biodl.training.ranks import launch_rank
 from biodl.training.resume import CHECKPOINTS
 
 RUN_SCHEMA_VERSION = 2
@@ -51,6 +52,8 @@ MODEL_DIR = "model"
 WEIGHTS_FILE = "weights.safetensors"
 MODEL_FILE = "model.json"
 RESULTS_FILE = "metrics.json"
+#: Open :func:`run_directory` blocks of this process that another rank writes.
+_FOLLOWING: list[bool] = []
 
 
 class RunWriter:
@@ -212,6 +215,9 @@ def run_directory(
 ) -> Iterator[RunWriter | None]:
     """A :class:`RunWriter` for ``out`` (None when ``out`` is None, and nothing is written).
 
+    Under a distributed launch (``torchrun``, ``srun``) only global rank 0
+    (:func:`biodl.training.ranks.launch_rank`) writes ``out``; the other ranks get None.
+
     The run is moved into place when the block ends without error (Ctrl-C included: it is
     removed then, unless it holds a checkpoint to resume from), so the caller never commits or
     cleans up by hand. ``resume`` continues the partial folder of an interrupted run.
@@ -225,8 +231,22 @@ def run_directory(
     if out is None:
         yield None
         return
+    if launch_rank() > 0:  # a distributed training: only rank 0 writes the run folder
+        _FOLLOWING.append(True)
+        try:
+            yield None
+        finally:
+            _FOLLOWING.pop()
+        return
     with RunWriter(out, overwrite=overwrite, resume=resume) as writer:
         yield writer
+
+
+def following_run() -> bool:
+    """Whether this process trains inside a run folder that another rank writes
+    (:func:`run_directory` of a distributed training gave it None): it must still take part in
+    the collective steps of the fits, checkpoints included."""
+    return bool(_FOLLOWING)
 
 
 def is_run_dir(path: Path) -> bool:

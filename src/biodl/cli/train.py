@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from biodl.cli.options import Parsed, resume_option, training_command
+from biodl.training.ranks import launch_rank
 
 
 @training_command("train", metavar="TRAIN", writes="the run", own=[resume_option()])
@@ -27,6 +28,6 @@ def train(args: Parsed) -> None:
         **args.options,
         **({"resume": args.own["resume"]} if args.own["resume"] is not None else {}),
     )
-    if not args.quiet:
+    if not args.quiet and launch_rank() == 0:  # other ranks of a distributed run: rank 0 says it
         typer.echo(result.summary())
         typer.echo(f"\nRun written to {result.run_dir} (open {result.run_dir}/report.html)")

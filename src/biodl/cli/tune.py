@@ -40,6 +40,25 @@ TUNE_OPTIONS = [
     own_option(
         "jobs", int, 1, help="Parallel worker processes sharing the study.", panel=SEARCH_PANEL
     ),
+    own_option(
+        "storage",
+        str | None,
+        None,
+        help="Share one study between biodl tune processes through a database: "
+        "sqlite:///PATH.db (one machine) or postgresql://USER:PASSWORD@HOST/DB (several). Each "
+        "process runs its own --trials (the study gets the sum) and writes the report of the "
+        "whole study into its own --out. Default: a study of its own in OUT/study.db.",
+        panel=SEARCH_PANEL,
+    ),
+    own_option(
+        "study_name",
+        str | None,
+        None,
+        help="Name of the shared study in --storage; default: derived from the inputs' sha256, "
+        "so different data never mix. Processes with another search space, search, cv or "
+        "monitor are refused.",
+        panel=SEARCH_PANEL,
+    ),
 ]
 
 
@@ -50,6 +69,7 @@ def tune(args: Parsed) -> None:
     Writes study.db (resume a killed search with --resume), trials.csv, best_config.yaml
     (run it with biodl train --config), tune.json, plots and report.html.
     Example: biodl tune splice.csv --search random --trials 50 --epochs 10 --out runs/tune
+    Several processes or machines: give each the same --storage URL (see docs/scale.md).
     """
     from biodl import api
 

@@ -160,14 +160,21 @@ class TrainConfig:
     device: DeviceOption = option("auto", help=choices("device"), panel=HARDWARE)
     precision: str = option(
         "32-true",
-        help="Lightning precision: 32-true, 16-mixed, bf16-mixed, 64-true.",
+        help="Lightning precision: 32-true, 16-mixed, bf16-mixed (GPUs with bfloat16), 64-true.",
         panel=HARDWARE,
     )
     strategy: str = option(
-        "auto", help="Lightning strategy, e.g. ddp for several GPUs.", panel=HARDWARE
+        "auto",
+        help="Lightning strategy, e.g. ddp for several GPUs or nodes (docs/scale.md).",
+        panel=HARDWARE,
     )
-    devices: str = option("auto", help="Number of devices or 'auto'.", panel=HARDWARE)
-    num_nodes: int = option(1, help="Number of nodes.", panel=HARDWARE)
+    devices: str = option("auto", help="Number of devices per node, or 'auto'.", panel=HARDWARE)
+    num_nodes: int = option(
+        1,
+        help="Number of nodes (machines) of a ddp training; launch one biodl per node with "
+        "torchrun or srun, and only rank 0 writes --out (docs/scale.md).",
+        panel=HARDWARE,
+    )
     threads: int = option(
         1,
         help="CPU threads for torch (torch.set_num_threads, for the rest of the process); "

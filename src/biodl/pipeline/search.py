@@ -190,7 +190,8 @@ class TrialLines:
     Parameters
     ----------
     total : int
-        Trials asked for (resumed ones included).
+        Trials asked for (resumed ones included); 0 in a study shared with other processes,
+        whose trial numbers count theirs too.
     monitor : str
         The metric the trials are scored on.
     progress : bool, optional
@@ -210,7 +211,8 @@ class TrialLines:
         except ValueError:  # no trial finished yet
             best = ""
         state = trial.state.name.lower()
-        parts = [f"trial {trial.number + 1}/{self.total}", f"{seconds:.1f} s", state, value, best]
+        number = f"trial {trial.number + 1}" + (f"/{self.total}" if self.total else "")
+        parts = [number, f"{seconds:.1f} s", state, value, best]
         say("  ".join(p for p in parts if p), progress=self.progress)
 
 

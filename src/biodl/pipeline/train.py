@@ -44,7 +44,7 @@ from biodl.pipeline.run_metrics import (
     repeat_over_seeds,
 )
 from biodl.report.build import build_report, mean_sd_text
-from biodl.runs import MODEL_DIR, RunWriter, run_directory, save_model
+from biodl.runs import MODEL_DIR, RunWriter, following_run, run_directory, save_model
 from biodl.runs_partial import write_resume_record
 from biodl.training.resume import CHECKPOINTS, checkpointing
 
@@ -140,8 +140,17 @@ def resumable(
     """Keep checkpoints of the run being written (every ``train.checkpoint_every`` epochs)
     and ``resume.json``, so ``biodl COMMAND --resume`` can continue it; nothing without a
     run directory or with ``checkpoint_every`` 0."""
-    if writer is None or cfg.train.checkpoint_every <= 0:
+    if cfg.train.checkpoint_every <= 0 or (writer is None and not following_run()):
         yield
+        return
+    if writer is None:  # another rank writes the run: checkpoint together (rank 0 saves)
+        import tempfile
+
+        with (
+            tempfile.TemporaryDirectory(prefix="biodl-rank-") as scratch,
+            checkpointing(Path(scratch), every=cfg.train.checkpoint_every),
+        ):
+            yield
         return
     if not resume:
         write_resume_record(writer.path, command, cfg.to_dict(), **options)

@@ -9,7 +9,10 @@ and pruner are :mod:`biodl.pipeline.search`, shared with nested cross-validation
 keeps the study on disk.
 
 The study lives in ``study.db`` (SQLite) inside the output folder, so a killed search goes on
-with ``resume=True``. The same seed proposes the same trials with ``jobs=1``; with several
+with ``resume=True``; or, with ``storage=URL``, in a database shared by several ``biodl tune``
+processes on one machine or several (:mod:`biodl.pipeline.study_place`: each runs its own
+``trials``, and each writes the report of the whole study into its own output folder).
+The same seed proposes the same trials with ``jobs=1``; with several
 workers each gets its own seeded sampler and the order in which trials finish, hence what
 each sampler has seen, may differ between runs.
 
@@ -50,12 +53,24 @@ from biodl.pipeline.search import (
     resolve_model,
     scoring_parts,
 )
+from biodl.pipeline.study_place import (
+    LOCAL_STUDY_NAME,
+    StudyPlace,
+    TaggedObjective,
+    check_signature,
+    default_study_name,
+    describe_url,
+    process_trials,
+    register_process,
+    search_signature,
+    wait_for_others,
+)
 from biodl.run_lock import RunLock
 from biodl.run_log import LOG_FILE, RunLog, keep_log
 
 __all__ = ["STUDY_NAME", "TuneResult", "run_tune", "study_storage", "verdict_sentence"]
 
-STUDY_NAME = "biodl-tune"
+STUDY_NAME = LOCAL_STUDY_NAME
 
 
 @dataclass
@@ -113,6 +128,8 @@ def run_tune(
     jobs: int = 1,
     overwrite: bool = False,
     progress: bool | None = None,
+    storage: str | None = None,
+    study_name: str | None = None,
 ) -> TuneResult:
     """Search hyperparameters of ``cfg``'s network; write the study and the best config.
 
@@ -129,7 +146,8 @@ def run_tune(
         See :data:`biodl.pipeline.search.SEARCH_HELP`.
     trials : int, default 20
         Total number of trials (those of a resumed study included). Grid search stops early
-        once every combination was tried.
+        once every combination was tried. With ``storage``: the trials of this process (those
+        of its resumed ``out`` included); the shared study ends with the sum over processes.
     space : dict of str to ParamSpec, or path of a YAML space, optional
         Default: the model's space for its kind of data
         (:func:`~biodl.evaluation.search_space.default_space`).
@@ -143,6 +161,15 @@ def run_tune(
         Start afresh in an existing, non-empty ``out``.
     progress : bool, optional
         Progress bars of the trainings (off for several workers).
+    storage : str, optional
+        Database URL of a study shared by several processes (``sqlite:///PATH.db`` on one
+        machine, ``postgresql://USER:PASSWORD@HOST/DB`` across machines); default: a study of
+        its own in ``out/study.db``. Each process keeps its own ``out`` and writes into it the
+        report of the whole study, after waiting for the trials the other processes still owe.
+    study_name : str, optional
+        Name of the shared study; default ``biodl-tune-`` and the start of the inputs' sha256.
+        A process whose inputs, space, search, cv or monitor differ from the study's is
+        refused.
 
     Returns
     -------
@@ -151,24 +178,33 @@ def run_tune(
     Raises
     ------
     ConfigError
-        For a bad option, a non-empty ``out`` without ``resume`` or ``overwrite``, or a search
-        space that does not fit the model.
+        For a bad option, a non-empty ``out`` without ``resume`` or ``overwrite``, a search
+        space that does not fit the model, an unusable ``storage`` or a shared study of
+        another search.
     DataError
         When resuming on input files whose checksums differ from the first run's.
     """
     with keep_log() as log:
-        return _tune(cfg, out, search, trials, space, cv, resume, jobs, overwrite, progress, log)
+        where = (storage, study_name)
+        return _tune(
+            cfg, out, search, trials, space, cv, resume, jobs, overwrite, progress, log, where
+        )
 
 
 def _tune(
     cfg: RunConfig, out: str | os.PathLike[str], search: SearchOption, trials: int,
     space: dict[str, ParamSpec] | str | os.PathLike[str] | None, cv: int, resume: bool,
     jobs: int, overwrite: bool, progress: bool | None, log: RunLog,
+    where: tuple[str | None, str | None],
 ) -> TuneResult:  # fmt: skip
     """:func:`run_tune` inside the command's log, written to ``out`` once ``out`` is ours."""
     from biodl.evaluation.search_space import load_space
 
     check_search_options(cfg, search, trials, cv, jobs)
+    if where[1] is not None and where[0] is None:
+        raise ConfigError("--study-name: applies to a shared study only; give --storage URL too")
+    if where[0] is not None:  # a bad URL fails before any data is read
+        StudyPlace.shared_at(where[0], where[1] or "biodl-check", "")
     parts = scoring_parts(cfg, cv)  # read once, before the study: bad data fails first
     parts[0].emit_warnings()
     kind = parts[0].kind
@@ -183,18 +219,38 @@ def _tune(
     with RunLock(out):  # one process writes a study folder (its workers are its own)
         checksums = _input_checksums(cfg)
         _prepare_out(out, resume=resume, overwrite=overwrite, checksums=checksums)
+        place = _place(out, where, checksums, resume)
         try:
-            return _study(out, cfg, search, trials, space, cv, jobs, progress, parts, checksums)
+            return _study(
+                out, cfg, search, trials, space, cv, jobs, progress, parts, checksums, place
+            )
         finally:  # a killed or failed search keeps its log too (a resumed one adds to it)
             _write_log(out, log)
+
+
+def _place(
+    out: Path, where: tuple[str | None, str | None], checksums: dict[str, str], resume: bool
+) -> StudyPlace:
+    """The study of ``out``: its own, or the shared one (a resumed ``out`` keeps its process)."""
+    url, name = where
+    if url is None:
+        return StudyPlace.local(out)
+    import uuid
+
+    process = uuid.uuid4().hex
+    record = out / "tune.json"
+    if resume and record.is_file():
+        process = json.loads(record.read_text(encoding="utf-8")).get("process") or process
+    return StudyPlace.shared_at(url, name or default_study_name(_digest(checksums)), process)
 
 
 def _study(
     out: Path, cfg: RunConfig, search: SearchOption, trials: int, space: dict[str, ParamSpec],
     cv: int,
-    jobs: int, progress: bool | None, parts: Any, checksums: dict[str, str],
+    jobs: int, progress: bool | None, parts: Any, checksums: dict[str, str], place: StudyPlace,
 ) -> TuneResult:  # fmt: skip
     """Run the study in the prepared ``out`` and write its results."""
+    specs = {k: _spec_dict(v) for k, v in space.items()}
     state = {
         "schema_version": 1,
         "kind": "tuning",
@@ -204,22 +260,38 @@ def _study(
         "cv": cv,
         "seed": cfg.train.seed,
         "monitor": cfg.train.monitor,
-        "space": {k: _spec_dict(v) for k, v in space.items()},
+        "space": specs,
         "input_sha256": checksums,
         "complete": False,
     }
+    if place.shared:
+        state.update(storage=describe_url(place.url), study_name=place.name, process=place.process)
     atomic_write_text(out / "tune.json", to_json(state))
-    study = _open_study(out, cfg, search, space, seed_offset=0)
-    left = remaining_trials(study, trials, search, space)
+    study = _open_study(place, cfg, search, space, seed_offset=0)
+    if place.shared:
+        check_signature(
+            study,
+            search_signature(_digest(checksums), search, specs, cv, cfg.train.monitor),
+        )
+        register_process(study, place.process, trials, {"out": str(out.resolve())})
+        done = process_trials(study.get_trials(deepcopy=False), place.process)
+        left = remaining_trials(study, trials, search, space) if search == "grid" else trials
+        left = min(left, trials - done)
+    else:
+        left = remaining_trials(study, trials, search, space)
     if left > 0:
         if jobs == 1:
-            lines = TrialLines(trials, cfg.train.monitor, progress)
-            study.optimize(
-                Objective(cfg, space, cv, progress, parts), n_trials=left, callbacks=[lines]
-            )
+            lines = TrialLines(0 if place.shared else trials, cfg.train.monitor, progress)
+            objective: Any = Objective(cfg, space, cv, progress, parts)
+            if place.shared:
+                objective = TaggedObjective(objective, place.process)
+            study.optimize(objective, n_trials=left, callbacks=[lines])
         else:
-            _run_workers(out, cfg, search, space, cv, jobs, left)
-    return _finish(out, cfg, study_storage(out), state)
+            _run_workers(place, cfg, search, space, cv, jobs, left, out)
+    if place.shared:
+        wait_for_others(study, place.process, show=progress is not False)
+        state["process_trials"] = process_trials(study.get_trials(deepcopy=False), place.process)
+    return _finish(out, cfg, place, state)
 
 
 def _write_log(out: Path, log: RunLog) -> None:
@@ -303,24 +375,24 @@ def _digest(checksums: dict[str, str]) -> str:
 
 def study_storage(out: Path) -> Any:
     """The SQLite storage of the study in ``out`` (waits on a locked database)."""
-    import optuna
-
-    url = f"sqlite:///{(out / 'study.db').resolve()}"
-    return optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": 60}})
+    return StudyPlace.local(out).storage()
 
 
 def _open_study(
-    out: Path, cfg: RunConfig, search: str, space: dict[str, ParamSpec], seed_offset: int
+    place: StudyPlace, cfg: RunConfig, search: str, space: dict[str, ParamSpec], seed_offset: int
 ) -> Any:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = study_storage(out)
-    existing = optuna.study.get_all_study_names(storage)
-    # A resumed or parallel study gets a shifted seed, so it does not replay trials already run.
-    done = len(optuna.load_study(study_name=STUDY_NAME, storage=storage).trials) if existing else 0
+    storage = place.storage()
+    existing = place.name in optuna.study.get_all_study_names(storage)
+    # A resumed or parallel study gets a shifted seed, so it does not replay trials already run;
+    # processes sharing a study start together, so each also shifts it by its own id.
+    done = len(optuna.load_study(study_name=place.name, storage=storage).trials) if existing else 0
+    if place.shared:
+        seed_offset += int(place.process[:6], 16)
     study = optuna.create_study(
-        study_name=STUDY_NAME,
+        study_name=place.name,
         storage=storage,
         direction=direction_of(cfg),
         sampler=make_sampler(search, space, cfg.train.seed + seed_offset + done),
@@ -328,14 +400,14 @@ def _open_study(
         load_if_exists=True,
     )
     for trial in study.trials:  # trials of a killed run never finish: count them as failed
-        if trial.state == optuna.trial.TrialState.RUNNING and seed_offset == 0:
+        if trial.state == optuna.trial.TrialState.RUNNING and seed_offset == 0 and not place.shared:
             study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
     return study
 
 
 def _worker(
-    out: str, cfg_dict: dict[str, Any], search: str, space: dict[str, ParamSpec], cv: int,
-    index: int, claimed: Any, n_trials: int,
+    place: StudyPlace, cfg_dict: dict[str, Any], search: str, space: dict[str, ParamSpec],
+    cv: int, index: int, claimed: Any, n_trials: int, out: str,
 ) -> None:  # fmt: skip
     import torch
 
@@ -344,8 +416,10 @@ def _worker(
     cfg = RunConfig.from_dict(cfg_dict)
     with keep_log() as log:
         try:
-            study = _open_study(Path(out), cfg, search, space, seed_offset=1000 * (index + 1))
-            objective = Objective(cfg, space, cv, progress=False)
+            study = _open_study(place, cfg, search, space, seed_offset=1000 * (index + 1))
+            objective: Any = Objective(cfg, space, cv, progress=False)
+            if place.shared:
+                objective = TaggedObjective(objective, place.process)
             # Workers claim trials one at a time from a shared counter: the total is exact and
             # a worker that drew short trials keeps working instead of idling.
             while True:
@@ -359,8 +433,8 @@ def _worker(
 
 
 def _run_workers(
-    out: Path, cfg: RunConfig, search: str, space: dict[str, ParamSpec], cv: int, jobs: int,
-    left: int,
+    place: StudyPlace, cfg: RunConfig, search: str, space: dict[str, ParamSpec], cv: int,
+    jobs: int, left: int, out: Path,
 ) -> None:  # fmt: skip
     import multiprocessing
 
@@ -369,7 +443,7 @@ def _run_workers(
     workers = [
         context.Process(
             target=_worker,
-            args=(os.fspath(out), cfg.to_dict(), search, space, cv, i, claimed, left),
+            args=(place, cfg.to_dict(), search, space, cv, i, claimed, left, os.fspath(out)),
         )
         for i in range(min(jobs, left))
     ]
@@ -385,12 +459,12 @@ def _run_workers(
         )
 
 
-def _finish(out: Path, cfg: RunConfig, storage: Any, state: dict[str, Any]) -> TuneResult:
+def _finish(out: Path, cfg: RunConfig, place: StudyPlace, state: dict[str, Any]) -> TuneResult:
     import optuna
 
     from biodl.report.tuning import write_tune_report
 
-    study = optuna.load_study(study_name=STUDY_NAME, storage=storage)
+    study = optuna.load_study(study_name=place.name, storage=place.storage())
     space = {k: ParamSpec(**_spec_from_dict(v)) for k, v in state["space"].items()}
     table = study.trials_dataframe()
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]

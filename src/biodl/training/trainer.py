@@ -426,15 +426,20 @@ def run_fit(
         # the one that trained, and its epoch counter stays at 0.
         epochs_run = len(history) or int(trainer.current_epoch)
         best_epoch = epochs_run
-        if checkpoint is not None and checkpoint.best_model_path:
-            state = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=True)
+        best = checkpoint.best_model_path if checkpoint is not None else ""
+        # Under ddp rank 0 saved the checkpoint, maybe on another machine: the other ranks,
+        # which write nothing (biodl.training.ranks), load it only where they can see it.
+        if best and (trainer.is_global_zero or Path(best).is_file()):
+            state = torch.load(best, map_location="cpu", weights_only=True)
             module.load_state_dict(state["state_dict"])
-            best_epoch = _epoch_of(checkpoint.best_model_path, default=best_epoch)
+            best_epoch = _epoch_of(best, default=best_epoch)
+        if best and trainer.world_size > 1:  # (a no-op without a process group: ddp_spawn)
+            trainer.strategy.barrier()  # rank 0 removes its folder once every rank has read
     finally:
         workdir.cleanup()
     device = str(trainer.strategy.root_device.type)
-    if trainer.num_devices > 1:
-        device += f" x{trainer.num_devices * trainer.num_nodes}"
+    if trainer.world_size > 1:  # devices per node times nodes
+        device += f" x{trainer.world_size}"
     run = TrainerRun(
         history=history,
         epochs_run=epochs_run,
