@@ -127,7 +127,7 @@ def variable_importance(table: pd.DataFrame | None) -> pd.Series | None:
         series.name = f"{model} {what}"
         return series
     summed = table["value"].abs().groupby(table["variable"].astype(str), sort=False).sum()
-    per = int(counts.mode().iloc[0])
+    per = int(counts.max())
     summed.name = f"{model}: sum of |{what}| over the variable's {per} summary features"
     summed.index.name = None
     return summed

@@ -158,13 +158,13 @@ def _series(section: Any, info: dict[str, Any], folder: Path, baseline: pd.Serie
             Table(title, columns, ranked, csv="variable_ranking.csv", sortable=False)
         )
         return
-    _series_baseline(section, names, importance, baseline, ranked, folder)
+    agreement = _series_baseline(section, names, importance, baseline, ranked, folder)
     section.tables.append(
         Table(
             title,
             [*columns, str(baseline.name or "baseline"), "baseline rank"],
             ranked,
-            section.text[-1][1],
+            agreement,
             csv="variable_ranking.csv",
             sortable=False,
         )
@@ -183,9 +183,9 @@ def _series_baseline(
     baseline: pd.Series,
     rows: list[list[Any]],
     folder: Path,
-) -> None:
-    """The baseline's value and rank beside each ranked variable, their rank agreement, and the
-    two rankings drawn side by side."""
+) -> str:
+    """The baseline's value and rank beside each ranked variable and the two rankings drawn
+    side by side; returns the sentence on their agreement (Spearman, top-k overlap)."""
     from biodl.pipeline.baseline_importance import rank_agreement
     from biodl.report.explain import ranking_bars
 
@@ -202,13 +202,19 @@ def _series_baseline(
     section.arrays["variable_rank_spearman"] = np.array(rho)
     section.arrays["top_variables_overlap"] = np.array(shared)
     first = mine.abs().idxmax() if mine.notna().any() else "-"
-    text = (
-        f"Beside the network's ranking, the baseline's: {baseline.name}. Spearman's rank "
-        f"correlation of the two over the {int(mine.notna().sum())} variables: {rho:.2f}; "
-        f"{shared} of the network's top {k} variables are among the baseline's top {k}. "
-        f"The network ranks {names[int(np.argmax(importance))]} first, the baseline {first}."
+    agreement = (
+        f"Spearman's rank correlation of the network's and the baseline's rankings over the "
+        f"{int(mine.notna().sum())} variables: {rho:.2f}; {shared} of the network's top {k} "
+        f"variables are among the baseline's top {k}. The network ranks "
+        f"{names[int(np.argmax(importance))]} first, the baseline {first}."
     )
-    section.text.append(("Variable ranking beside the baseline", text))
+    section.text.append(
+        (
+            "Variable ranking beside the baseline",
+            f"Beside the network's ranking, the baseline's ({baseline.name}; static "
+            f"descriptors, which the attributions do not cover, left out). {agreement}",
+        )
+    )
     path = ranking_bars(
         {
             "network: mean |attribution|": (names, importance),
@@ -225,6 +231,7 @@ def _series_baseline(
             f"baseline's {baseline.name}. Variables in the top {k} of both are in vermillion.",
         )
     )
+    return agreement
 
 
 def _expression(

@@ -177,7 +177,8 @@ def ranking_bars(
         order = np.argsort(-np.abs(score), kind="stable")
         tops.append({names[j] for j in order[:shared_top]})
     shared = set.intersection(*tops) if tops else set()
-    fig = new_figure(3.6 * max(1, len(panels)), 0.25 * top + 1.2)
+    shown = min(top, max((len(rankings[t][0]) for t in panels), default=1))
+    fig = new_figure(3.6 * max(1, len(panels)), 0.25 * shown + 1.2)
     axes = fig.subplots(1, max(1, len(panels)), squeeze=False)[0]
     for ax, title in zip(axes, panels, strict=False):
         names, score = rankings[title]
