@@ -61,6 +61,19 @@ def test_records_the_planted_variable_ranks_first(tmp_path):
     assert len(importance) == len(names) == arrays["attributions"].shape[2]
     assert names[int(np.argmax(importance))] == "HR", dict(zip(names, importance, strict=True))
     assert "Variables ranked by mean absolute attribution" in (out / "report.html").read_text()
+    # the baseline's ranking beside it: summed |coefficient| of HR's summary features first
+    saved = pd.read_csv(run / "baseline_importance.csv")
+    assert set(saved["variable"]) >= {"HR", "MAP", "Temp"}
+    assert (saved["variable"] == "HR").sum() == 7  # mean, min, max, last, count, slope, missing
+    base = arrays["baseline_variable_importance"]
+    assert names[int(np.argmax(base))] == "HR", dict(zip(names, base, strict=True))
+    assert int(arrays["top_variables_overlap"]) == 1  # top 1 of 3 variables: HR in both
+    assert np.isfinite(arrays["variable_rank_spearman"])
+    report = (out / "report.html").read_text()
+    assert "Variable ranking beside the baseline" in report and "sum of |coefficient|" in report
+    assert (out / "plots" / "variable_ranking.png").is_file()
+    ranking = pd.read_csv(out / "tables" / "variable_ranking.csv")
+    assert ranking["baseline rank"].tolist()[0] == 1, ranking
 
 
 def test_regular_series_the_planted_channel_ranks_first(tmp_path):
@@ -84,6 +97,10 @@ def test_regular_series_the_planted_channel_ranks_first(tmp_path):
     assert arrays["attributions"].shape == (n, 3, length)
     assert int(np.argmax(arrays["variable_importance"])) == 1, arrays["variable_importance"]
     assert (out / "plots" / "heatmaps.png").is_file()
+    # the baseline (summary statistics per channel) also ranks channel 2 first
+    assert int(np.argmax(arrays["baseline_variable_importance"])) == 1, arrays
+    assert int(arrays["top_variables_overlap"]) == 1
+    assert pd.read_csv(run / "baseline_importance.csv")["variable"].nunique() == 3
     table = pd.read_csv(out / "attributions.csv")
     assert len(table) == n and {"id", "output", "delta"} <= set(table.columns)
 
@@ -152,3 +169,43 @@ def test_train_explain_shows_the_baseline_coefficients_beside_the_top_genes(expr
     assert len(coef) == len(genes) and overlap >= 5  # both top-20 lists hold the planted genes
     assert len(set(genes[np.argsort(-np.abs(coef))[:10]]) & PLANTED_GENES) >= 4
     assert len(set(genes[np.argsort(-overall)[:10]]) & PLANTED_GENES) >= 4
+
+
+def test_explain_shows_the_baseline_saved_by_train(expression_run, tmp_path):
+    """`biodl explain RUN DATA` reads baseline_importance.csv: the same coefficients and the
+    same table as `train --explain`."""
+    run, data, _ = expression_run
+    saved = pd.read_csv(run / "baseline_importance.csv")
+    assert list(saved.columns) == ["feature", "variable", "value", "what", "model"]
+    assert set(saved["what"]) == {"coefficient"} and set(saved["model"]) == {"logistic regression"}
+    out = tmp_path / "explained"
+    arrays = _explain(run, data, out)
+    with np.load(run / "explain" / "attributions.npz") as archive:
+        trained = archive["baseline_importance"]
+    np.testing.assert_allclose(arrays["baseline_importance"], trained, rtol=1e-12)
+    genes = json.loads((run / "model" / "model.json").read_text())["inputs"]["preprocessing"]
+    np.testing.assert_allclose(arrays["baseline_importance"], saved["value"], rtol=1e-12)
+    assert saved["feature"].tolist() == genes["genes_out"]
+    assert int(arrays["top_genes_overlap"]) >= 5
+    report = (out / "report.html").read_text()
+    assert "logistic regression coefficient" in report and "baseline rank" in report
+
+
+def test_explain_without_or_with_a_broken_baseline_file(expression_run, tmp_path):
+    import shutil
+
+    run, data, _ = expression_run
+    old = tmp_path / "old_run"  # a run written before baseline_importance.csv existed
+    shutil.copytree(run, old)
+    (old / "baseline_importance.csv").unlink()
+    arrays = _explain(old, data, tmp_path / "explained")
+    assert "baseline_importance" not in arrays and "top_genes_overlap" not in arrays
+    assert "baseline rank" not in (tmp_path / "explained" / "report.html").read_text()
+    (old / "baseline_importance.csv").write_text("gene,coef\nG0,1.0\n")
+    out = tmp_path / "broken"
+    result = biodl("explain", old, data, "--out", out, "-q")
+    assert result.exit_code == 2, result.output
+    assert "baseline_importance.csv: no column feature, variable, value, what, model" in (
+        result.output
+    )
+    assert not out.exists()

@@ -38,6 +38,7 @@ CONFIGS = [
     {"pooling": "none", "activation": "gelu", "global_pooling": "max"},
     {"channels": 8, "residual": True, "dilation": "exponential", "kernel_size": 4},
     {"channels": [8, 16, 16], "pool_size": 4, "batch_norm": False, "kernel_size": [5, 3, 7]},
+    {"channels": 8, "pool_size": [5, 1, 2]},  # one pooling per layer (Koo & Eddy style)
 ]
 
 

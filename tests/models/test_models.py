@@ -39,6 +39,7 @@ VARIANTS: list[tuple[str, dict[str, object]]] = [
     ("cnn", {"dilation": "exponential", "activation": "gelu", "global_pooling": "max"}),
     ("cnn", {"stride": 2, "kernel_size": [5, 4], "activation": "tanh", "pooling": "none"}),
     ("cnn", {"activation": "sigmoid", "batch_norm": False, "pool_size": 4}),
+    ("cnn", {"pool_size": [5, 1]}),  # one pooling per layer
     ("rnn", {}),
     ("lstm", {"readout": "last"}),
     ("lstm", {"readout": "mean", "n_layers": 2, "projection": 6}),
@@ -228,6 +229,8 @@ def test_model_parameters_details() -> None:
         ("cnn", {"n_layers": 2.5}, r"'n_layers' must be int; got 2.5"),
         ("cnn", {"dropout": 1.5}, r"'dropout' must be a probability in \[0, 1\); got 1.5"),
         ("cnn", {"channels": [8, 8]}, r"channels has 2 entries but n_layers is 3"),
+        ("cnn", {"pool_size": [20, 2]}, r"pool_size has 2 entries but n_layers is 3"),
+        ("cnn", {"pool_size": [2, 0, 2]}, r"'pool_size' must be a positive integer"),
         ("gru", {"readout": "first"}, r"'readout' must be one of last, mean, max"),
         ("transformer", {"d_model": 30, "n_heads": 4}, r"d_model=30 is not divisible by n_heads"),
         ("transformer", {"positional": "learned"}, r"needs a maximum length.*max_length"),

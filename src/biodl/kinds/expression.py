@@ -143,6 +143,10 @@ class ExpressionFeatures:
             self._fitted = Preprocessing.from_dict(self.state)
         return self._fitted.transform(part.X)
 
+    def column_names(self) -> list[tuple[str, str]]:
+        """(feature, variable) of each column: one per gene kept, the gene itself."""
+        return [(str(g), str(g)) for g in self.state.get("genes_out", [])]
+
 
 class ExpressionNetwork(nn.Module):
     """The network trained and saved: ``.model`` is the plain MLP; ``forward(x) = model(x)``.

@@ -65,6 +65,7 @@ class SummaryStatistics:
     fill: np.ndarray
     static_fill: np.ndarray
     description: str
+    static_names: tuple[str, ...] = ()
 
     def __call__(self, part: RecordSet) -> np.ndarray:
         from biodl.data.summary import summary_from_observations
@@ -84,6 +85,17 @@ class SummaryStatistics:
         missing = np.isnan(statics)
         statics = np.where(missing, self.static_fill, statics)
         return np.hstack([stats.X, statics, missing.astype(np.float64)])
+
+    def column_names(self) -> list[tuple[str, str]]:
+        """(feature, variable) of each column: each variable's statistics, then each static
+        descriptor and its missing indicator (variable ``"<name> (static)"``)."""
+        from biodl.data.summary import SUMMARY_STATS
+
+        names = [(f"{v}_{stat}", v) for v in self.variables for stat in SUMMARY_STATS]
+        statics = [f"{s} (static)" for s in self.static_names]
+        names += [(s.removesuffix(" (static)"), s) for s in statics]
+        names += [(f"{s.removesuffix(' (static)')}_missing", s) for s in statics]
+        return names
 
 
 class RecordsKind:
@@ -192,7 +204,14 @@ class RecordsKind:
 
         train: RecordSet = prepared.parts["train"]
         window = parse_hours(cfg.data.window, option="--window")
-        probe = SummaryStatistics(window, train.variables, np.zeros(0), np.zeros(0), description="")
+        probe = SummaryStatistics(
+            window,
+            train.variables,
+            np.zeros(0),
+            np.zeros(0),
+            description="",
+            static_names=tuple(train.static_names),
+        )
         from biodl.data.summary import summary_from_observations
 
         inside = train.time < window

@@ -318,6 +318,18 @@ class SummaryStatistics:
 
         return summary_features(_with_nan(part), fill=self.fill).X
 
+    def column_names(self) -> list[tuple[str, str]]:
+        """(feature, variable) of each column: the statistics of ``channel 1``, ``channel 2``,
+        ... (the names the explanation's heatmaps use), in column order."""
+        from biodl.data.summary import SUMMARY_STATS
+
+        channels = len(self.fill) // len(SUMMARY_STATS)
+        return [
+            (f"channel {j + 1}_{stat}", f"channel {j + 1}")
+            for j in range(channels)
+            for stat in SUMMARY_STATS
+        ]
+
 
 def _with_nan(part: TimeSeriesSet) -> np.ndarray:
     """Values with NaN at padded time points (what ``summary_features`` reads as missing)."""

@@ -92,8 +92,10 @@ class CNN(SequenceModel):
         Convolution dilation; ``"exponential"`` uses ``2**i`` at layer ``i`` (0-based).
     pooling : {"max", "avg", "none"}, default "max"
         Local pooling after each block.
-    pool_size : int, default 2
-        Pooling window and stride; 1 disables pooling.
+    pool_size : int or list of int, default 2
+        Pooling window and stride (one value or one per layer); 1 disables a layer's pooling.
+        A large first-layer pooling (e.g. ``[20, 5]``) makes first-layer filters learn whole
+        motifs rather than parts of them (Koo & Eddy 2019; docs/motifs.md).
     batch_norm : bool, default True
         Add BatchNorm1d after each convolution.
     activation : {"relu", "gelu", "tanh", "sigmoid", "elu", "leaky_relu"}, default "relu"
@@ -137,7 +139,7 @@ class CNN(SequenceModel):
         stride: int = 1,
         dilation: int | Literal["exponential"] = 1,
         pooling: PoolingName = "max",
-        pool_size: int = 2,
+        pool_size: int | Sequence[int] = 2,
         batch_norm: bool = True,
         activation: ActivationName = "relu",
         dropout: float = 0.2,
@@ -147,10 +149,11 @@ class CNN(SequenceModel):
         super().__init__()
         widths = per_layer("cnn", "channels", channels, n_layers)
         kernels = per_layer("cnn", "kernel_size", kernel_size, n_layers)
+        pools = per_layer("cnn", "pool_size", pool_size, n_layers)
         dilations = [2**i if dilation == "exponential" else int(dilation) for i in range(n_layers)]
         blocks = []
         previous = in_channels
-        for width, kernel, dil in zip(widths, kernels, dilations, strict=True):
+        for width, kernel, dil, pool in zip(widths, kernels, dilations, pools, strict=True):
             blocks.append(
                 MaskedConvBlock(
                     previous,
@@ -159,7 +162,7 @@ class CNN(SequenceModel):
                     stride=stride,
                     dilation=dil,
                     pooling=pooling,
-                    pool_size=pool_size,
+                    pool_size=pool,
                     batch_norm=batch_norm,
                     activation=activation,
                     dropout=dropout,
@@ -169,7 +172,7 @@ class CNN(SequenceModel):
             previous = width
         self.blocks = nn.ModuleList(blocks)
         self.position_width = previous
-        self.keeps_length = stride == 1 and (pooling == "none" or pool_size == 1)
+        self.keeps_length = stride == 1 and (pooling == "none" or max(pools) == 1)
         self.global_pooling = global_pooling
         self.n_features = previous * GLOBAL_POOLINGS[global_pooling]
         self.dropout = nn.Dropout(dropout)

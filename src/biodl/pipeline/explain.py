@@ -44,6 +44,7 @@ from biodl.errors import DataError
 from biodl.kinds import get_kind
 from biodl.options import KINDS
 from biodl.pipeline.attributions import ExplainSection, explain_part, write_arrays
+from biodl.pipeline.baseline_importance import read_importance, variable_importance
 from biodl.pipeline.explain_motifs import (
     MotifSection,
     has_motifs,
@@ -237,9 +238,12 @@ def explain_run(
         table = _read_variant_file(saved.info, variants, reference, window)
     database = read_database(cfg.motifs, saved.info) if cfg.motifs else None  # MOTIF SECTION
     read = None
+    importance = None
     if data is not None:
         check_data_kind(kind, data)
         read = read_for_run(saved, data, None, require_labels=False)
+        # the baseline's values saved by train (absent in older runs: no baseline column)
+        importance = variable_importance(read_importance(run))
     result = ExplainResult(out=None)
     with run_directory(out, overwrite=overwrite) as writer:
         assert writer is not None
@@ -257,6 +261,7 @@ def explain_run(
                 ids=ids,
                 source=os.fspath(data),  # type: ignore[arg-type]
                 progress=progress,
+                baseline_importance=importance,
             )
             result.section = section
             result.figures += section.figures

@@ -4,7 +4,9 @@
   attribution; integrated gradients from an all-zero input and input x gradient are non-zero
   only at the sequence's own letter), and logos of in-silico mutagenesis of the same sequences;
 * regular series and records: one heatmap of variable x time step per drawn example, and a
-  ranking of the variables by mean absolute attribution;
+  ranking of the variables by mean absolute attribution, with the baseline's ranking beside it
+  (its summed absolute coefficients or importances over each variable's summary features,
+  :mod:`biodl.pipeline.baseline_importance`), their Spearman correlation and top-k overlap;
 * expression: the genes with the largest mean attribution per explained class, as bars and a
   table beside the baseline's coefficients or importances (and the overlap of the two top sets);
 * images: overlays of the absolute attribution on the drawn images.
@@ -22,10 +24,12 @@ from biodl.config import ExplainConfig
 from biodl.pipeline.fitting import model_inputs
 from biodl.report.html import Figure, Table
 
-__all__ = ["TOP_GENES", "draw", "sequence_letters"]
+__all__ = ["TOP_GENES", "TOP_VARIABLES", "draw", "sequence_letters", "top_k"]
 
 #: Genes listed per class in the expression table.
 TOP_GENES = 20
+#: Largest top-k of the variable rank agreement (series and records; :func:`top_k`).
+TOP_VARIABLES = 10
 
 
 def sequence_letters(info: dict[str, Any]) -> str:
@@ -49,7 +53,7 @@ def draw(
     if kind == "sequence":
         _sequences(section, network, info, cfg, folder)
     elif kind in ("timeseries", "records"):
-        _series(section, info, folder)
+        _series(section, info, folder, baseline_importance)
     elif kind == "expression":
         _expression(section, info, folder, baseline_importance)
     elif kind == "image":
@@ -115,7 +119,7 @@ def _sequences(
     )
 
 
-def _series(section: Any, info: dict[str, Any], folder: Path) -> None:
+def _series(section: Any, info: dict[str, Any], folder: Path, baseline: pd.Series | None) -> None:
     from biodl.report.explain import attribution_heatmaps
 
     found, rows = section.attributions, section.shown
@@ -143,18 +147,91 @@ def _series(section: Any, info: dict[str, Any], folder: Path) -> None:
     order = np.argsort(-importance)
     ranking = pd.DataFrame({"variable": [names[j] for j in order], "importance": importance[order]})
     section.arrays["variable_importance"] = importance
+    title = "Variables ranked by mean absolute attribution"
+    columns = ["rank", "variable", "mean |attribution|"]
+    ranked: list[list[Any]] = [
+        [k + 1, str(r.variable), float(cast(float, r.importance))]
+        for k, r in enumerate(ranking.head(20).itertuples())
+    ]
+    if baseline is None or not any(n in baseline.index for n in names):
+        section.tables.append(
+            Table(title, columns, ranked, csv="variable_ranking.csv", sortable=False)
+        )
+        return
+    agreement = _series_baseline(section, names, importance, baseline, ranked, folder)
     section.tables.append(
         Table(
-            "Variables ranked by mean absolute attribution",
-            ["rank", "variable", "mean |attribution|"],
-            [
-                [k + 1, str(r.variable), float(cast(float, r.importance))]
-                for k, r in enumerate(ranking.head(20).itertuples())
-            ],
+            title,
+            [*columns, str(baseline.name or "baseline"), "baseline rank"],
+            ranked,
+            agreement,
             csv="variable_ranking.csv",
             sortable=False,
         )
     )
+
+
+def top_k(n_variables: int) -> int:
+    """The top-k of the rank agreement: a quarter of the variables, 1 to :data:`TOP_VARIABLES`."""
+    return max(1, min(TOP_VARIABLES, n_variables // 4))
+
+
+def _series_baseline(
+    section: Any,
+    names: list[str],
+    importance: np.ndarray,
+    baseline: pd.Series,
+    rows: list[list[Any]],
+    folder: Path,
+) -> str:
+    """The baseline's value and rank beside each ranked variable and the two rankings drawn
+    side by side; returns the sentence on their agreement (Spearman, top-k overlap)."""
+    from biodl.pipeline.baseline_importance import rank_agreement
+    from biodl.report.explain import ranking_bars
+
+    mine = baseline.reindex(names).astype(float)  # statics and unknown names left out
+    network = pd.Series(importance, index=names)
+    k = top_k(len(names))
+    rho, shared = rank_agreement(network, mine.dropna(), k)
+    rank = mine.abs().rank(ascending=False, method="first")
+    for row in rows:
+        value = float(mine.get(str(row[1]), np.nan))
+        known = bool(np.isfinite(value))
+        row += [value if known else None, int(rank[str(row[1])]) if known else None]
+    section.arrays["baseline_variable_importance"] = mine.to_numpy()
+    section.arrays["variable_rank_spearman"] = np.array(rho)
+    section.arrays["top_variables_overlap"] = np.array(shared)
+    first = mine.abs().idxmax() if mine.notna().any() else "-"
+    agreement = (
+        f"Spearman's rank correlation of the network's and the baseline's rankings over the "
+        f"{int(mine.notna().sum())} variables: {rho:.2f}; {shared} of the network's top {k} "
+        f"variables are among the baseline's top {k}. The network ranks "
+        f"{names[int(np.argmax(importance))]} first, the baseline {first}."
+    )
+    section.text.append(
+        (
+            "Variable ranking beside the baseline",
+            f"Beside the network's ranking, the baseline's ({baseline.name}; static "
+            f"descriptors, which the attributions do not cover, left out). {agreement}",
+        )
+    )
+    path = ranking_bars(
+        {
+            "network: mean |attribution|": (names, importance),
+            "baseline: " + str(baseline.name).split(":")[0]: (names, mine.fillna(0).to_numpy()),
+        },
+        folder / "variable_ranking.png",
+        shared_top=k,
+    )
+    section.figures.append(
+        Figure(
+            "Variable ranking: network and baseline",
+            path,
+            f"Left, the variables ranked by the network's mean |attribution|; right, by the "
+            f"baseline's {baseline.name}. Variables in the top {k} of both are in vermillion.",
+        )
+    )
+    return agreement
 
 
 def _expression(

@@ -34,8 +34,13 @@ from biodl.evaluation.estimates import Estimate
 from biodl.evaluation.results import EnsembleFacts, PretrainingFacts, RunResults, TrainingFacts
 from biodl.evaluation.transfer_results import TransferFacts
 from biodl.kinds import prepare_run_data
+from biodl.pipeline.baseline_importance import (
+    BASELINE_IMPORTANCE_FILE,
+    importance_table,
+    variable_importance,
+)
 from biodl.pipeline.baselines import FittedBaseline, fit_baseline_for
-from biodl.pipeline.fitting import Trained, fit_model, model_inputs, model_title, predict_trained
+from biodl.pipeline.fitting import Trained, fit_model, model_title, predict_trained
 from biodl.pipeline.run_metrics import (
     check_collapsed,
     compare_with_scratch,
@@ -392,12 +397,17 @@ def _write_run(
     baseline_table = prediction_table(prepared, scores["baseline"], threshold=cut)
     writer.write_csv("baseline_predictions.csv", baseline_table)
     writer.write_csv("history.csv", result.history)
+    importance = importance_table(baseline)
+    if importance is not None:
+        writer.write_csv(BASELINE_IMPORTANCE_FILE, importance)
     env = environment_record(cfg, prepared.files, device)
     env["started"] = started.isoformat(timespec="seconds")
     writer.write_json("environment.json", env)
     save_model(writer.path / MODEL_DIR, result.model.network.model, result.model.info)
     extra = kind_figures(result, prepared, scores["model"], writer.path / "plots")
-    explained = explain_section(result, prepared, writer, baseline) if cfg.explain.enabled else None
+    explained = (
+        explain_section(result, prepared, writer, importance) if cfg.explain.enabled else None
+    )
     if explained is not None:
         extra += explained.figures
     build_report(
@@ -419,24 +429,17 @@ def explain_section(
     result: TrainResult,
     prepared: PreparedData,
     writer: RunWriter,
-    baseline: FittedBaseline | None = None,
+    importance: pd.DataFrame | None = None,
 ) -> Any:
     """``train --explain``: attributions of the final split, drawn into ``plots/``, with the
     arrays in ``explain/attributions.npz`` and ``explain/attributions.csv``
-    (:func:`biodl.pipeline.attributions.explain_part`). On expression data the ``baseline``'s
-    coefficients or importances per gene are shown beside the network's top genes."""
+    (:func:`biodl.pipeline.attributions.explain_part`). The baseline's coefficients or
+    importances (``importance``, :func:`biodl.pipeline.baseline_importance.importance_table`:
+    what ``baseline_importance.csv`` holds, so ``biodl explain RUN DATA`` shows the same) are
+    ranked per gene or variable beside the network's attributions."""
     from biodl.pipeline.attributions import explain_part, write_arrays
     from biodl.pipeline.explain_motifs import train_motifs
 
-    importance = None
-    found = baseline.importance() if baseline is not None else None
-    genes = model_inputs(result.model.info).get("preprocessing", {}).get("genes_out")
-    if (
-        found is not None
-        and prepared.kind == "expression"
-        and len(genes or []) == len(found.values)
-    ):
-        importance = pd.Series(found.values, index=[str(g) for g in genes], name=found.label)
     split = result.results.final_split
     y = prepared.y[split]
     section = explain_part(
@@ -447,7 +450,7 @@ def explain_section(
         writer.path / "plots",
         y=y if y is not None and y.ndim == 1 else None,
         source=split,
-        baseline_importance=importance,
+        baseline_importance=variable_importance(importance),
     )
     write_arrays(writer.file("explain/attributions.npz"), section.arrays)
     writer.write_csv("explain/attributions.csv", section.summary)

@@ -32,6 +32,7 @@ __all__ = [
     "draw_logo",
     "gene_bars",
     "image_overlays",
+    "ranking_bars",
 ]
 
 #: Classic nucleotide colours; other letters (amino acids) are drawn in grey-blue.
@@ -153,6 +154,39 @@ def gene_bars(
         ax.set_title(name, fontsize=9)
         ax.axvline(0, color="#888888", lw=0.5)
         ax.set_xlabel("mean attribution")
+    return save_png(fig, path)
+
+
+def ranking_bars(
+    rankings: dict[str, tuple[Sequence[str], np.ndarray]],
+    path: str | os.PathLike[str],
+    *,
+    top: int = 15,
+    shared_top: int = 10,
+) -> Path:
+    """Side-by-side bars of each ranking's ``top`` names: ``{title: (names, importance)}``.
+
+    Each panel is sorted by its own importance (largest at the top, absolute values ranked);
+    names among the first ``shared_top`` of every ranking are drawn in vermillion, the others
+    in grey, so the agreement of the rankings shows at a glance.
+    """
+    panels = list(rankings)
+    tops = []
+    for title in panels:
+        names, score = rankings[title]
+        order = np.argsort(-np.abs(score), kind="stable")
+        tops.append({names[j] for j in order[:shared_top]})
+    shared = set.intersection(*tops) if tops else set()
+    shown = min(top, max((len(rankings[t][0]) for t in panels), default=1))
+    fig = new_figure(3.6 * max(1, len(panels)), 0.25 * shown + 1.2)
+    axes = fig.subplots(1, max(1, len(panels)), squeeze=False)[0]
+    for ax, title in zip(axes, panels, strict=False):
+        names, score = rankings[title]
+        order = np.argsort(-np.abs(score), kind="stable")[:top][::-1]
+        colours = ["#D55E00" if names[j] in shared else "#999999" for j in order]
+        ax.barh(range(len(order)), np.abs(score[order]), color=colours)
+        ax.set_yticks(range(len(order)), labels=[names[j] for j in order], fontsize=7)
+        ax.set_title(title, fontsize=9)
     return save_png(fig, path)
 
 
