@@ -799,8 +799,9 @@ def generate(
         a CSV of paths) or sequences (FASTA, a table); or the ``out`` folder of an earlier
         generate run, whose model then draws ``n`` (or ``n_per_class``) samples with ``seed``;
         or a language-model run (``train(..., task="language-model")``), which draws ``n``
-        sequences (``temperature``, ``top_k``, ``prefix``, ``length``) and judges them against
-        the run's real sequences (docs/generate.md).
+        sequences (``temperature``, ``top_k``, ``prefix``, ``length``; a masked run also
+        ``unmask_order``, ``unmask_per_step``, ``gibbs_sweeps``) and judges them against the
+        run's real sequences (docs/generate.md).
     out : path, optional
         Folder to write (atomically); required to draw again from a run.
     overwrite : bool, default False

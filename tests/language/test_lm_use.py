@@ -134,12 +134,15 @@ def test_generate_bad_input_is_one_line_exit_2(lm_run, tmp_path, flags, message)
     assert not out.exists()
 
 
-def test_generate_refuses_a_masked_run_and_drawing_options_on_data(masked_run, labelled, tmp_path):
-    with pytest.raises(ConfigError, match="masked language model .* --objective causal"):
-        biodl.generate(masked_run, n=3, out=tmp_path / "m")
+def test_generate_draws_from_a_masked_run_and_refuses_drawing_options_on_data(
+    masked_run, labelled, tmp_path
+):
+    # a masked run is drawn by iterative unmasking (tests/language/test_masked_sampling.py)
+    result = biodl.generate(masked_run, n=3, length=30, out=tmp_path / "m")
+    assert [len(s) for s in result.samples] == [30, 30, 30]
     with pytest.raises(ConfigError, match="--temperature applies to drawing from a language"):
         biodl.generate(labelled, temperature=0.8, out=tmp_path / "d")
-    assert not (tmp_path / "m").exists() and not (tmp_path / "d").exists()
+    assert not (tmp_path / "d").exists()
 
 
 class _Recorder(nn.Module):

@@ -23,10 +23,12 @@ __all__ = [
     "GENERATE_KINDS",
     "GENERATE_MODEL_HELP",
     "GENERATION",
+    "UNMASK_ORDER_HELP",
     "VAE_SAMPLE_HELP",
     "GenerateConfig",
     "GenerateKindOption",
     "GenerateModelOption",
+    "UnmaskOrderOption",
     "VaeSampleOption",
 ]
 
@@ -49,6 +51,11 @@ VAE_SAMPLE_HELP = {
     "mean": "the decoded mean of each latent draw (smooth; pixel probabilities for images)",
     "draw": "one draw of the likelihood at that mean (Gaussian noise of the learned variance, "
     "0/1 pixels)",
+}
+UnmaskOrderOption = Literal["confident", "random"]
+UNMASK_ORDER_HELP = {
+    "confident": "the hidden positions whose most likely letter is the most probable first",
+    "random": "the hidden positions in a seeded random order",
 }
 GenerateKindOption = Literal["auto", "expression", "image", "sequence"]
 GENERATE_KINDS = {
@@ -145,6 +152,33 @@ class GenerateConfig:
         panel=LANGUAGE_MODEL,
         commands=COMMANDS,
         metavar="SEQ",
+    )
+    unmask_order: UnmaskOrderOption | None = option(
+        None,
+        help="Masked language-model runs: which hidden positions each pass of the model draws: "
+        + describe(UNMASK_ORDER_HELP),
+        panel=LANGUAGE_MODEL,
+        commands=COMMANDS,
+        show_default="confident",
+    )
+    unmask_per_step: int | None = option(
+        None,
+        help="Masked language-model runs: hidden letters drawn per pass of the model over a "
+        "window (more is faster and coarser).",
+        panel=LANGUAGE_MODEL,
+        commands=COMMANDS,
+        metavar="K",
+        show_default="1",
+    )
+    gibbs_sweeps: int | None = option(
+        None,
+        help="Masked language-model runs: Gibbs sweeps after unmasking, each hiding and "
+        "redrawing every drawn letter once given all the others (Wang & Cho 2019); each "
+        "costs one pass per letter.",
+        panel=LANGUAGE_MODEL,
+        commands=COMMANDS,
+        metavar="N",
+        show_default="0",
     )
     genes_as_rows: bool = option(
         False,

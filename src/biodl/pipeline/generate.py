@@ -126,6 +126,9 @@ def run_generate(
     temperature: float | None = None,
     top_k: int | None = None,
     prefix: str | None = None,
+    unmask_order: str | None = None,
+    unmask_per_step: int | None = None,
+    gibbs_sweeps: int | None = None,
     seed: int = 0,
     out: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
@@ -139,7 +142,8 @@ def run_generate(
     Raises
     ------
     ConfigError
-        ``temperature``, ``top_k`` or ``prefix`` with data that is not a language-model run,
+        ``temperature``, ``top_k``, ``prefix`` or a masked-sampling option with data that is
+        not a language-model run,
         an unknown ``model``, ``n`` or ``n_per_class`` not positive, ``holdout`` outside
         (0, 1), a kind that is not generated.
     DataError
@@ -158,6 +162,9 @@ def run_generate(
             temperature=temperature,
             top_k=top_k,
             prefix=prefix,
+            unmask_order=unmask_order,
+            unmask_per_step=unmask_per_step,
+            gibbs_sweeps=gibbs_sweeps,
             seed=seed,
             out=out,
             overwrite=overwrite,
@@ -173,7 +180,14 @@ def run_generate(
             drawn.out,
             drawn.warnings,
         )
-    drawing = {"--temperature": temperature, "--top-k": top_k, "--prefix": prefix}
+    drawing = {
+        "--temperature": temperature,
+        "--top-k": top_k,
+        "--prefix": prefix,
+        "--unmask-order": unmask_order,
+        "--unmask-per-step": unmask_per_step,
+        "--gibbs-sweeps": gibbs_sweeps,
+    }
     for flag, value in drawing.items():
         if value is not None:
             raise ConfigError(

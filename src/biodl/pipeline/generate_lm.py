@@ -20,8 +20,11 @@ of the table say only that the draw worked. Letters are drawn window by window a
 was trained (windows of the run's ``context`` letters, each from the start state); the Markov
 model likewise.
 
-A masked language model (``--objective masked``) does not define a left-to-right
-distribution to draw from and is refused with one line.
+A masked language model (``--objective masked``) defines no left-to-right distribution; its
+samples are drawn by iterative unmasking and optional Gibbs sweeps
+(:func:`~biodl.pipeline.masked_sampling.sample_masked_sequences`, Wang & Cho 2019:
+``unmask_order``, ``unmask_per_step``, ``gibbs_sweeps``), window by window of the run's
+``context``, at the same lengths; the model passes per sequence are reported.
 
 The output folder::
 
@@ -51,7 +54,9 @@ from biodl.errors import ConfigError, DataError, DataWarning
 
 __all__ = [
     "DEFAULT_TEMPERATURE",
+    "MASKED_DEFAULTS",
     "LanguageSamples",
+    "check_masked_options",
     "generate_from_language_model",
     "is_language_model_run",
     "language_model_lengths",
@@ -60,6 +65,14 @@ __all__ = [
 
 #: Temperature when none is given: the model's own probabilities.
 DEFAULT_TEMPERATURE = 1.0
+#: A masked run's sampler when its options are not given: one hidden letter per pass, the
+#: surest first, no Gibbs sweep. On a planted motif (docs/language-models.md) this order drew
+#: the motif in 67 % of samples against 16 % for a random order (44 % after 10 sweeps).
+MASKED_DEFAULTS: dict[str, Any] = {
+    "unmask_order": "confident",
+    "unmask_per_step": 1,
+    "gibbs_sweeps": 0,
+}
 
 
 @dataclass
@@ -118,6 +131,53 @@ def check_sampling_options(
     if length is not None and length < 1:
         raise ConfigError(f"--length {length}: expected 1 or more letters per sequence")
     return value
+
+
+def check_masked_options(
+    objective: str,
+    run: Path,
+    unmask_order: str | None,
+    unmask_per_step: int | None,
+    gibbs_sweeps: int | None,
+) -> dict[str, Any] | None:
+    """The masked sampler's settings (defaults filled in), or None for a causal run.
+
+    Raises
+    ------
+    ConfigError
+        A masked-sampling option given with a causal run, an unknown order, a per-step count
+        below 1 or sweeps below 0.
+    """
+    from biodl.pipeline.masked_sampling import UNMASK_ORDERS
+
+    given = {
+        "--unmask-order": unmask_order,
+        "--unmask-per-step": unmask_per_step,
+        "--gibbs-sweeps": gibbs_sweeps,
+    }
+    if objective != "masked":
+        for flag, value in given.items():
+            if value is not None:
+                raise ConfigError(
+                    f"{flag} applies to a masked language model (--objective masked); {run} "
+                    "is causal and draws letter by letter. Leave it out"
+                )
+        return None
+    chosen = {"unmask_order": unmask_order, "unmask_per_step": unmask_per_step}
+    chosen["gibbs_sweeps"] = gibbs_sweeps
+    settings = {**MASKED_DEFAULTS, **{k: v for k, v in chosen.items() if v is not None}}
+    if settings["unmask_order"] not in UNMASK_ORDERS:
+        raise ConfigError(
+            f"--unmask-order {unmask_order}: expected one of {', '.join(UNMASK_ORDERS)}"
+        )
+    if settings["unmask_per_step"] < 1:
+        raise ConfigError(
+            f"--unmask-per-step {unmask_per_step}: expected 1 or more hidden letters drawn "
+            "per pass of the model"
+        )
+    if settings["gibbs_sweeps"] < 0:
+        raise ConfigError(f"--gibbs-sweeps {gibbs_sweeps}: expected 0 or more sweeps")
+    return settings
 
 
 def check_prefix(prefix: str, alphabet: Alphabet) -> str:
@@ -197,11 +257,18 @@ def generate_from_language_model(
     temperature: float | None = None,
     top_k: int | None = None,
     prefix: str | None = None,
+    unmask_order: str | None = None,
+    unmask_per_step: int | None = None,
+    gibbs_sweeps: int | None = None,
     seed: int = 0,
     out: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
 ) -> LanguageSamples:
-    """Draw ``n`` sequences from the causal language model of ``run``; judge and write them.
+    """Draw ``n`` sequences from the language model of ``run``; judge and write them.
+
+    A causal model draws letter by letter; a masked model by iterative unmasking
+    (``unmask_order``, ``unmask_per_step``) and ``gibbs_sweeps`` (:mod:`biodl.pipeline.
+    masked_sampling`; defaults :data:`MASKED_DEFAULTS`).
 
     Returns
     -------
@@ -210,21 +277,18 @@ def generate_from_language_model(
     Raises
     ------
     ConfigError
-        A masked run, ``temperature`` <= 0, ``top_k`` or ``length`` < 1, no ``out``.
+        ``temperature`` <= 0, ``top_k`` or ``length`` < 1, no ``out``; a masked-sampling
+        option with a causal run or out of range.
     DataError
         A prefix with letters outside the run's alphabet.
     """
     from biodl.pipeline.language import load_language_model, sample_sequences
+    from biodl.pipeline.masked_sampling import sample_masked_sequences
     from biodl.runs import run_directory
 
     value = check_sampling_options(temperature, top_k, length)
     lm = load_language_model(run)
-    if lm.objective != "causal":
-        raise ConfigError(
-            f"{run}: a masked language model (--objective masked) predicts letters from both "
-            "sides and has no left-to-right distribution to draw from; train one with "
-            "--objective causal (the default) to generate"
-        )
+    masked = check_masked_options(lm.objective, run, unmask_order, unmask_per_step, gibbs_sweeps)
     start = check_prefix(prefix or "", lm.alphabet)
     if out is None:
         raise ConfigError(f"--out is required: the folder to write the samples of {run} into")
@@ -237,17 +301,33 @@ def generate_from_language_model(
         )
     train_lengths = None if real is None else np.array([len(s) for s in real["train"]])
     lengths = language_model_lengths(n, train_lengths, length, len(start), seed)
-    drawn = sample_sequences(
-        lm.model,
-        n,
-        temperature=value,
-        top_k=top_k,
-        prefix=start,
-        length=int(lengths.max()),
-        seed=seed,
-        context=lm.context,
-    )
-    sequences = [s[:m] for s, m in zip(drawn, lengths, strict=True)]
+    passes = None
+    if masked is None:
+        drawn = sample_sequences(
+            lm.model,
+            n,
+            temperature=value,
+            top_k=top_k,
+            prefix=start,
+            length=int(lengths.max()),
+            seed=seed,
+            context=lm.context,
+        )
+        sequences = [s[:m] for s, m in zip(drawn, lengths, strict=True)]
+    else:
+        draw = sample_masked_sequences(
+            lm.model,
+            lengths,
+            temperature=value,
+            top_k=top_k,
+            prefix=start,
+            seed=seed,
+            context=lm.context,
+            order=masked["unmask_order"],
+            per_step=masked["unmask_per_step"],
+            gibbs_sweeps=masked["gibbs_sweeps"],
+        )
+        sequences, passes = draw.sequences, draw.passes_per_sequence
     ids = [f"syn_{i}" for i in range(1, n + 1)]
     for message in notes:
         warnings.warn(message, DataWarning, stacklevel=2)
@@ -260,6 +340,7 @@ def generate_from_language_model(
         "temperature": value,
         "top_k": top_k,
         "prefix": start or None,
+        **(masked or {}),
         "seed": seed,
     }
     judged = None
@@ -280,6 +361,7 @@ def generate_from_language_model(
             "model": "language-model",
             "source_run": str(run),
             "objective": lm.objective,
+            **({} if passes is None else {"passes_per_sequence": passes}),
             "verdict": result.verdict,
             "rows": {"samples": n},
             "metrics": result.metrics,
@@ -296,7 +378,7 @@ def generate_from_language_model(
                 str(name): {k: float(v) for k, v in row.items()} for name, row in table.iterrows()
             }
             summary["rows"].update(judged["rows"])
-            _write_report(writer, run, lm, judged, settings, config_yaml, notes)
+            _write_report(writer, run, lm, judged, settings, config_yaml, notes, passes)
         writer.write_json("metrics.json", summary)
     result.out = writer.out
     result.files = [writer.out / f.name for f in files]
@@ -360,6 +442,22 @@ def _verdict(table: pd.DataFrame) -> str:
     return text
 
 
+def _masked_facts(settings: dict[str, Any], passes: float | None) -> list[tuple[str, str]]:
+    """The masked sampler's row of the report's facts (none for a causal run)."""
+    if passes is None:
+        return []
+    sweeps = settings["gibbs_sweeps"]
+    return [
+        (
+            "Masked sampler",
+            f"iterative unmasking ({settings['unmask_order']} order, "
+            f"{settings['unmask_per_step']} per pass), {sweeps} Gibbs sweep"
+            + ("" if sweeps == 1 else "s")
+            + f" (Wang & Cho 2019); {passes:.1f} model passes over a window per sequence",
+        )
+    ]
+
+
 def _write_report(
     writer: Any,
     run: Path,
@@ -368,6 +466,7 @@ def _write_report(
     settings: dict[str, Any],
     config_yaml: str,
     notes: list[str],
+    passes: float | None,
 ) -> None:
     from biodl.report.generate_lm import write_language_samples_report
 
@@ -392,6 +491,7 @@ def _write_report(
                 + (f", prefix {prefix}" if prefix else "")
                 + f", seed {settings['seed']}",
             ),
+            *_masked_facts(settings, passes),
             (
                 "Lengths",
                 f"all {settings['length']}"
