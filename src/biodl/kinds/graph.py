@@ -5,8 +5,8 @@ optional node/edge labels and attributes; :mod:`biodl.data.tu`), stored compactl
 (:class:`biodl.data.graphs.GraphSet`: concatenated arrays plus offsets). Inputs: node and
 edge codes one-hot encoded per batch (the number of values of each field taken from the
 training graphs), continuous attributes z-scored with training statistics. Networks
-(:mod:`biodl.models.gnn`, on PyTorch Geometric): ``gin`` (the default), ``gcn``, ``gat``,
-``mpnn`` (D-MPNN on bonds).
+(:mod:`biodl.models.gnn`, on PyTorch Geometric): ``gin`` (the default for TU graphs), ``gcn``,
+``gat``, ``mpnn`` (D-MPNN on bonds; the default for molecules).
 Baselines: the panel (logistic regression, random forest, gradient boosting) on
 Weisfeiler–Lehman subtree counts (:mod:`biodl.data.wl`).
 
@@ -51,6 +51,9 @@ __all__ = ["GRAPH", "GRAPH_MODELS", "GraphBatches", "GraphKind", "GraphNetwork",
 #: Networks for graphs, by ``--model`` name.
 GRAPH_MODELS: dict[str, type[nn.Module]] = {"gin": GIN, "gcn": GCN, "gat": GAT, "mpnn": DMPNN}
 DEFAULT_GRAPH_MODEL = "gin"
+#: The default network for molecules (SMILES, SDF): chosen on the validation parts of repeated
+#: FreeSolv splits and the solubility set (docs/graphs.md, benchmarks/freesolv_splits.py).
+DEFAULT_MOLECULE_MODEL = "mpnn"
 
 _GRAPH_SPACE: dict[str, ParamSpec] = {
     **SHARED,
@@ -202,7 +205,9 @@ class GraphKind:
         )
 
     def default_model(self, prepared: PreparedData) -> str:
-        return DEFAULT_GRAPH_MODEL
+        """``mpnn`` for molecules, ``gin`` for other graphs."""
+        train: GraphSet = prepared.part("train")
+        return DEFAULT_MOLECULE_MODEL if train.smiles is not None else DEFAULT_GRAPH_MODEL
 
     def fit_inputs(
         self, cfg: RunConfig, prepared: PreparedData, model: str, params: dict[str, Any]
