@@ -32,7 +32,8 @@ def _nitro_hits(node: np.ndarray, offsets: np.ndarray, rows: list, pick: object)
 
 @pytest.fixture(scope="module")
 def nitro_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A GIN trained (with --explain) on 240 molecules labelled by a planted nitro group."""
+    """The default network (D-MPNN) trained with --explain on 240 molecules labelled by a planted
+    nitro group."""
     folder = tmp_path_factory.mktemp("nitro")
     table = write_nitro(folder / "nitro.csv")
     biodl.train(
