@@ -74,3 +74,47 @@ def write_smiles(path: Path, *, repeat: int = 5, extra: str = "") -> Path:
             rows.append(f"o{r}_{k},{s},0,{-1.0 - 0.1 * k}")
     path.write_text("\n".join(rows) + "\n" + extra)
     return path
+
+
+#: Scaffolds with one attachment point {X}; the nitro group or a decoy goes there.
+NITRO_TEMPLATES = ["{X}c1ccccc1", "Cc1ccc({X})cc1", "CC({X})CC", "{X}CCCO", "OCC({X})C",
+                   "CC(C#N)C{X}", "c1ccc({X})nc1", "CCN(C)C{X}", "{X}C1CCCCC1",
+                   "CC(=O)Nc1ccc({X})cc1", "COc1cc({X})ccc1", "CCCCC{X}", "Oc1ccc({X})c(C)c1",
+                   "CC(C)(C){X}", "c1ccc2cc({X})ccc2c1", "NCC{X}"]  # fmt: skip
+#: Groups of N and O atoms that are not nitro groups (also prefixed to some scaffolds).
+NITRO_DECOYS = ["C(=O)O", "N", "O", "C(#N)", "CO", "C(C)C", "C(=O)N", "OC", "N(C)C"]
+NITRO = "[N+]([O-])(=O)"
+
+
+def nitro_smiles(n: int = 240, seed: int = 0) -> list[tuple[str, str, int]]:
+    """(id, SMILES, label) of distinct small molecules; label 1 exactly when the molecule holds
+    a nitro group. Negatives carry other N/O groups at the same places, so only the nitro
+    group tells the classes apart."""
+    from rdkit import Chem
+
+    rng = np.random.default_rng(seed)
+    rows: list[tuple[str, str, int]] = []
+    seen: set[str] = set()
+    while len(rows) < n:
+        template = NITRO_TEMPLATES[rng.integers(len(NITRO_TEMPLATES))]
+        y = len(rows) % 2
+        group = NITRO if y else NITRO_DECOYS[rng.integers(len(NITRO_DECOYS))]
+        smiles = template.format(X=group)
+        if rng.random() < 0.6 and not template.startswith("{X}"):
+            smiles = (
+                NITRO_DECOYS[rng.integers(len(NITRO_DECOYS))]
+                + "C" * int(rng.integers(1, 3))
+                + smiles
+            )
+        canonical = Chem.MolToSmiles(Chem.MolFromSmiles(smiles))
+        if canonical not in seen:
+            seen.add(canonical)
+            rows.append((f"m{len(rows)}", smiles, y))
+    return rows
+
+
+def write_nitro(path: Path, n: int = 240, seed: int = 0) -> Path:
+    """:func:`nitro_smiles` as a CSV (id, smiles, nitro)."""
+    lines = ["id,smiles,nitro"] + [f"{i},{s},{y}" for i, s, y in nitro_smiles(n, seed)]
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -89,7 +89,8 @@ class GraphClassifier(DeepClassifier, _GraphEstimator):
     Parameters
     ----------
     model : str, default 'auto'
-        A graph network from ``biodl models``: gin, gcn, gat, mpnn; 'auto' is gin.
+        A graph network from ``biodl models``: gin, gcn, gat, mpnn; 'auto' is mpnn for SMILES
+        and gin for a GraphSet of other graphs.
     model_params, epochs, batch_size, lr, optimizer, loss, weight_decay, l1, l2, patience,
     valid_size, class_weights, seed, device, threads, verbose
         As for :class:`~biodl.estimators.SequenceClassifier`.

@@ -5,6 +5,10 @@ input that is attributed and keeps the others (masks, time gaps, lengths) fixed 
 
 * sequences (:class:`biodl.training.task.SequenceNetwork`): the integer codes are expanded to
   one-hot ``(batch, letters, length)`` and the model is called on that, with the padding mask;
+* a network with an ``attribution_input(*inputs) -> (x, forward)`` method chooses its own
+  attributed input: graphs (:class:`biodl.kinds.graph.GraphNetwork`) attribute their node
+  features, padded to ``(batch, max nodes, features)``, and ``forward(x, rows)`` rebuilds the
+  graphs of ``rows`` from their real nodes and own edges;
 * every other kind: the first input (expression ``(batch, genes)``, images
   ``(batch, c, h, w)``, series and records values) is attributed, the rest are kept.
 
@@ -164,6 +168,14 @@ def explainable(
         result = Explainable(x, forward_seq, codes, mask, local)
         result._table = network.table
         return result
+    own = getattr(network, "attribution_input", None)
+    if callable(own):  # graphs: padded node features
+        x_own, raw = own(*moved)
+
+        def forward_own(x: Tensor, rows: Tensor) -> Tensor:
+            return explained_outputs(raw(x, rows), loss, task)
+
+        return Explainable(x_own.float(), forward_own)
     first, rest = moved[0], moved[1:]
     assert first is not None
 
@@ -283,9 +295,16 @@ def explain_batches(
         parts = chunks[name]
         if not parts:
             return None
-        width = max(p.shape[-1] for p in parts)  # sequences padded per batch: pad to the longest
-        pad = [np.pad(p, [(0, 0)] * (p.ndim - 1) + [(0, width - p.shape[-1])]) for p in parts]
-        return np.concatenate(pad if parts[0].ndim >= 3 else parts)
+        if parts[0].ndim < 3:
+            return np.concatenate(parts)
+        # sequences (letters, length) and graphs (nodes, features) are padded per batch: pad
+        # every axis after the first to its largest size
+        shape = [max(p.shape[axis] for p in parts) for axis in range(1, parts[0].ndim)]
+        pad = [
+            np.pad(p, [(0, 0)] + [(0, w - n) for w, n in zip(shape, p.shape[1:], strict=True)])
+            for p in parts
+        ]
+        return np.concatenate(pad)
 
     all_values, all_inputs = joined("values"), joined("inputs")
     assert all_values is not None and all_inputs is not None

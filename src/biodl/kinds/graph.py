@@ -5,8 +5,8 @@ optional node/edge labels and attributes; :mod:`biodl.data.tu`), stored compactl
 (:class:`biodl.data.graphs.GraphSet`: concatenated arrays plus offsets). Inputs: node and
 edge codes one-hot encoded per batch (the number of values of each field taken from the
 training graphs), continuous attributes z-scored with training statistics. Networks
-(:mod:`biodl.models.gnn`, on PyTorch Geometric): ``gin`` (the default), ``gcn``, ``gat``,
-``mpnn`` (D-MPNN on bonds).
+(:mod:`biodl.models.gnn`, on PyTorch Geometric): ``gin`` (the default for TU graphs), ``gcn``,
+``gat``, ``mpnn`` (D-MPNN on bonds; the default for molecules).
 Baselines: the panel (logistic regression, random forest, gradient boosting) on
 Weisfeiler–Lehman subtree counts (:mod:`biodl.data.wl`).
 
@@ -51,6 +51,9 @@ __all__ = ["GRAPH", "GRAPH_MODELS", "GraphBatches", "GraphKind", "GraphNetwork",
 #: Networks for graphs, by ``--model`` name.
 GRAPH_MODELS: dict[str, type[nn.Module]] = {"gin": GIN, "gcn": GCN, "gat": GAT, "mpnn": DMPNN}
 DEFAULT_GRAPH_MODEL = "gin"
+#: The default network for molecules (SMILES, SDF): chosen on the validation parts of repeated
+#: FreeSolv splits and the solubility set (docs/graphs.md, benchmarks/freesolv_splits.py).
+DEFAULT_MOLECULE_MODEL = "mpnn"
 
 _GRAPH_SPACE: dict[str, ParamSpec] = {
     **SHARED,
@@ -202,7 +205,9 @@ class GraphKind:
         )
 
     def default_model(self, prepared: PreparedData) -> str:
-        return DEFAULT_GRAPH_MODEL
+        """``mpnn`` for molecules, ``gin`` for other graphs."""
+        train: GraphSet = prepared.part("train")
+        return DEFAULT_MOLECULE_MODEL if train.smiles is not None else DEFAULT_GRAPH_MODEL
 
     def fit_inputs(
         self, cfg: RunConfig, prepared: PreparedData, model: str, params: dict[str, Any]
@@ -422,6 +427,24 @@ class GraphNetwork(nn.Module):
         out[rows[inside], (codes + start)[inside]] = 1.0
         return [out]
 
+    def node_features(self, node_codes: torch.Tensor, node_values: torch.Tensor) -> torch.Tensor:
+        """The ``(nodes, features)`` input of ``.model``: one-hot codes, then scaled values."""
+        mean, sd = self.buffer("value_mean"), self.buffer("value_sd")
+        scaled = (node_values - mean) / sd
+        return torch.cat([*self.encode(node_codes, self.node_sizes), scaled], dim=1)
+
+    def edge_features(
+        self, edge_codes: torch.Tensor, edge_values: torch.Tensor
+    ) -> torch.Tensor | None:
+        """The ``(edges, features)`` edge input of ``.model`` (None without edge features)."""
+        edge_mean, edge_sd = self.buffer("edge_value_mean"), self.buffer("edge_value_sd")
+        edge_scaled = (edge_values - edge_mean) / edge_sd
+        edge_blocks = [*self.encode(edge_codes, self.edge_sizes), edge_scaled]
+        edge_attr: torch.Tensor | None = torch.cat(edge_blocks, dim=1)
+        if edge_attr is not None and edge_attr.shape[1] == 0:
+            edge_attr = None
+        return edge_attr
+
     def forward(
         self,
         n_nodes: torch.Tensor,
@@ -431,18 +454,65 @@ class GraphNetwork(nn.Module):
         edge_codes: torch.Tensor,
         edge_values: torch.Tensor,
     ) -> torch.Tensor:
-        mean, sd = self.buffer("value_mean"), self.buffer("value_sd")
-        scaled = (node_values - mean) / sd
-        x = torch.cat([*self.encode(node_codes, self.node_sizes), scaled], dim=1)
-        edge_mean, edge_sd = self.buffer("edge_value_mean"), self.buffer("edge_value_sd")
-        edge_scaled = (edge_values - edge_mean) / edge_sd
-        edge_blocks = [*self.encode(edge_codes, self.edge_sizes), edge_scaled]
-        edge_attr: torch.Tensor | None = torch.cat(edge_blocks, dim=1)
-        if edge_attr is not None and edge_attr.shape[1] == 0:
-            edge_attr = None
+        x = self.node_features(node_codes, node_values)
+        edge_attr = self.edge_features(edge_codes, edge_values)
         n_graphs = int(n_nodes.shape[0])
         batch = torch.repeat_interleave(torch.arange(n_graphs, device=n_nodes.device), n_nodes)
         return self.model(x, edges.t(), edge_attr, batch, n_graphs)
+
+    def attribution_input(
+        self,
+        n_nodes: torch.Tensor,
+        node_codes: torch.Tensor,
+        node_values: torch.Tensor,
+        edges: torch.Tensor,
+        edge_codes: torch.Tensor,
+        edge_values: torch.Tensor,
+    ) -> tuple[torch.Tensor, Any]:
+        """The attributed input of one batch and the network as a function of it.
+
+        The node features of each graph are padded to ``(graphs, max nodes, features)``
+        (:mod:`biodl.interpret.inputs` attributes them like any other input); the returned
+        ``forward(x, rows)`` builds one batch of the graphs ``rows`` (the example of each row
+        of ``x``, repeated along integration paths) from their real nodes, their own edges and
+        edge features, and returns the network's raw outputs ``(len(rows), k)``. Padding
+        positions never reach the network, so their attributions are zero.
+        """
+        counts = n_nodes.long()
+        n_graphs = int(counts.shape[0])
+        device = counts.device
+        features = self.node_features(node_codes, node_values)
+        width = int(counts.max()) if n_graphs else 0
+        node_start = torch.cumsum(counts, 0) - counts
+        graph_of_node = torch.repeat_interleave(torch.arange(n_graphs, device=device), counts)
+        slot = torch.arange(len(graph_of_node), device=device) - node_start[graph_of_node]
+        x = features.new_zeros((n_graphs, width, features.shape[1]))
+        x[graph_of_node, slot] = features
+        edge_attr = self.edge_features(edge_codes, edge_values)
+        pairs = edges.long()
+        graph_of_edge = graph_of_node[pairs[:, 0]] if len(pairs) else pairs[:, 0]
+        edge_counts = torch.bincount(graph_of_edge, minlength=n_graphs)
+        edge_start = torch.cumsum(edge_counts, 0) - edge_counts
+        local = pairs - node_start[graph_of_edge].unsqueeze(1)
+        positions = torch.arange(width, device=device)
+
+        def forward(points: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+            rows = rows.to(device)
+            m = len(rows)
+            nodes, n_edges = counts[rows], edge_counts[rows]
+            real = positions.unsqueeze(0) < nodes.unsqueeze(1)
+            node_x = points[real]  # row by row, each row's real nodes in order
+            new_start = torch.cumsum(nodes, 0) - nodes
+            new_edge_start = torch.cumsum(n_edges, 0) - n_edges
+            row_of_edge = torch.repeat_interleave(torch.arange(m, device=device), n_edges)
+            within = torch.arange(len(row_of_edge), device=device) - new_edge_start[row_of_edge]
+            taken = edge_start[rows][row_of_edge] + within
+            new_edges = local[taken] + new_start[row_of_edge].unsqueeze(1)
+            attr = edge_attr[taken] if edge_attr is not None else None
+            batch = torch.repeat_interleave(torch.arange(m, device=device), nodes)
+            return self.model(node_x, new_edges.t(), attr, batch, m)
+
+        return x, forward
 
 
 GRAPH = GraphKind()

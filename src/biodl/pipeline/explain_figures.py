@@ -9,7 +9,9 @@
   :mod:`biodl.pipeline.baseline_importance`), their Spearman correlation and top-k overlap;
 * expression: the genes with the largest mean attribution per explained class, as bars and a
   table beside the baseline's coefficients or importances (and the overlap of the two top sets);
-* images: overlays of the absolute attribution on the drawn images.
+* images: overlays of the absolute attribution on the drawn images;
+* graphs: per-node attributions, molecules drawn with their atom attributions, a ranking of
+  atom environments or node labels (:mod:`biodl.pipeline.explain_graphs`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ def draw(
         _expression(section, info, folder, baseline_importance)
     elif kind == "image":
         _images(section, folder)
+    elif kind == "graph":
+        from biodl.pipeline.explain_graphs import graph_section
+
+        graph_section(section, info, part, cfg, folder)
 
 
 def _titles(section: Any, rows: np.ndarray) -> list[str]:
