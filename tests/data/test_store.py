@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from biodl.cli import app
@@ -163,3 +164,29 @@ def test_train_on_the_store_gives_the_fasta_numbers(tmp_path, motif_fasta):
         predicted.exit_code == 0
         and predicted.stdout == cli("predict", runs["fasta"], motif_fasta).stdout
     )
+
+
+def test_subsets_of_a_store_stay_on_disk_and_equal_the_fasta_ones(tmp_path, motif_fasta):
+    from biodl.data.dataset import RELEASE_EVERY, EncodedSequences
+    from biodl.data.store import is_mapped
+
+    convert_fasta(motif_fasta, tmp_path / "m.biodl")
+    stored, direct = read_sequences(tmp_path / "m.biodl"), read_sequences(motif_fasta)
+    index = np.random.default_rng(0).permutation(len(direct))[:100]
+    for idx in (index, np.arange(10, 60), np.array([], dtype=np.int64)):
+        part, plain = stored.subset(idx), direct.subset(idx)
+        assert is_mapped(part.codes) == (len(idx) > 0) and not is_mapped(plain.codes)
+        np.testing.assert_array_equal(part.codes, plain.codes)
+        np.testing.assert_array_equal(part.offsets, plain.offsets)
+        assert part.ids.tolist() == plain.ids.tolist()
+    part, plain = stored.subset(index), direct.subset(index)
+    lazy, eager = EncodedSequences(part, None), EncodedSequences(plain, None)
+    assert is_mapped(lazy._fixed) and not is_mapped(eager._fixed)
+    for step in range(RELEASE_EVERY + 2):  # passes a release of the pages read
+        rows = np.arange(step % 90, step % 90 + 10)
+        assert torch.equal(lazy[rows].codes, eager[rows].codes)
+    for length in (60, 100):  # cropped or padded: laid out in memory, the same
+        assert torch.equal(
+            EncodedSequences(part, None, length=length)[index[:5] % 100].codes,
+            EncodedSequences(plain, None, length=length)[index[:5] % 100].codes,
+        )

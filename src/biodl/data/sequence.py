@@ -52,7 +52,7 @@ from biodl.data._files import (
 )
 from biodl.data.alphabet import ALPHABETS, NOT_ALLOWED, Alphabet, detect_alphabet
 from biodl.data.fasta import FASTA_SUFFIXES, FastaRecords, parse_fasta, read_fasta_folder
-from biodl.data.store import is_store, open_store
+from biodl.data.store import is_mapped, is_store, open_store, release_pages, spill
 from biodl.data.tables import (
     EXTRA_LABELS_OPTIONS,
     ExtraLabels,
@@ -194,14 +194,25 @@ class SequenceSet:
         Returns
         -------
         SequenceSet
-            ``k`` records; labels re-indexed from 0.
+            ``k`` records; labels re-indexed from 0. The codes are copied into memory, except
+            for a set read from a store (memory-mapped codes): a run of consecutive records
+            is then a view of the file, other subsets are packed into a temporary file
+            (:func:`biodl.data.store.spill`).
         """
         idx = _as_index(index, len(self))
         lengths = self.lengths[idx]
         offsets = np.zeros(len(idx) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        codes = np.empty(int(offsets[-1]), dtype=np.uint8)
-        _copy_runs(self.codes, self.offsets[:-1][idx], lengths, codes, offsets[:-1])
+        if is_mapped(self.codes):  # a store's codes stay on disk (see biodl.data.store)
+            release_pages(self.codes)
+            if len(idx) and idx[-1] - idx[0] == len(idx) - 1 and (np.diff(idx) == 1).all():
+                first = int(self.offsets[idx[0]])
+                codes = self.codes[first : first + int(offsets[-1])]
+            else:
+                codes = spill(self.codes, self.offsets[:-1][idx], lengths, _copy_runs)
+        else:
+            codes = np.empty(int(offsets[-1]), dtype=np.uint8)
+            _copy_runs(self.codes, self.offsets[:-1][idx], lengths, codes, offsets[:-1])
         labels = None if self.labels is None else self.labels.iloc[idx].reset_index(drop=True)
         return SequenceSet(self.ids[idx], codes, offsets, self.alphabet, labels, self.source)
 

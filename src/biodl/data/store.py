@@ -36,8 +36,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import json
+import mmap
 import os
 import shutil
 import tempfile
@@ -66,8 +69,11 @@ __all__ = [
     "STORE_FORMAT",
     "STORE_VERSION",
     "convert_fasta",
+    "is_mapped",
     "is_store",
     "open_store",
+    "release_pages",
+    "spill",
     "store_header",
 ]
 
@@ -322,3 +328,58 @@ def _check_codes(path: Path, alphabet: Alphabet, name: str, again: str) -> None:
             codes = np.frombuffer(block, dtype=np.uint8)
             if codes.min() < 1 or codes.max() > largest:
                 raise fail(name, f"codes.u8 is damaged (codes outside {alphabet.name}). {again}")
+
+
+# --------------------------------------------------------------------------- mapped codes
+
+
+def is_mapped(codes: np.ndarray) -> bool:
+    """Whether ``codes`` are read from a file (a store's, or a part :func:`spill` wrote)."""
+    return isinstance(codes, np.memmap) and getattr(codes, "_mmap", None) is not None
+
+
+def release_pages(codes: np.ndarray) -> None:
+    """Drop this process's resident pages of the file ``codes`` are mapped from.
+
+    Pages of a mapped file that were read count in the process's resident size until the
+    kernel needs the memory back; a pass over a large store would so look as large as the
+    store. Called between blocks of a pass (subsets, batches), it keeps the resident size to
+    the block being read; the data stay in the page cache and on disk. No-op for arrays in
+    memory and where ``madvise`` is not available.
+    """
+    handle = getattr(codes, "_mmap", None) if isinstance(codes, np.memmap) else None
+    advise = getattr(handle, "madvise", None)
+    if advise is not None and hasattr(mmap, "MADV_DONTNEED"):
+        with contextlib.suppress(OSError, ValueError):  # a closed map, or not supported
+            advise(mmap.MADV_DONTNEED)
+
+
+def spill(
+    codes: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    gather: Any,
+    block: int = _CHECK_BLOCK,
+) -> np.ndarray:
+    """The runs ``codes[starts[i]:+lengths[i]]`` packed into an unnamed temporary file, mapped.
+
+    For a subset of mapped codes: the packed copy is written block by block (about ``block``
+    letters, gathered by ``gather(src, src_starts, lengths, dst, dst_starts)``) into a file in
+    the temporary folder (``TMPDIR``), deleted when the returned array is, and the pages read
+    from ``codes`` are released after each block, so memory does not grow with the subset.
+    """
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.uint8)
+    ends = np.cumsum(lengths)
+    cuts = np.searchsorted(ends, np.arange(block, total, block)) + 1
+    bounds = np.unique(np.concatenate(([0], np.minimum(cuts, len(lengths)), [len(lengths)])))
+    with tempfile.TemporaryFile(prefix="biodl-part-") as handle:
+        for r0, r1 in itertools.pairwise(bounds):
+            run = lengths[r0:r1]
+            out = np.empty(int(run.sum()), dtype=np.uint8)
+            gather(codes, starts[r0:r1], run, out, np.cumsum(run) - run)
+            handle.write(out.tobytes())
+            release_pages(codes)
+        handle.flush()
+        return np.memmap(handle, dtype=np.uint8, mode="r", shape=(total,))
