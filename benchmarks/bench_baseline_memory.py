@@ -42,6 +42,7 @@ from pathlib import Path
 
 os.environ.setdefault("BIODL_QUIET", "1")
 LENGTH = 200
+CHUNK = 1_000_000  # larger files are generated in pieces of this many sequences
 
 
 def _rss_mb(field: str = "VmRSS") -> float:
@@ -66,6 +67,17 @@ def _data(folder: Path, n: int) -> Path:
     from biodl.data.demo import write_demo_fasta
 
     path = folder / f"demo_{n}.fa"
+    if not path.exists() and n > CHUNK:
+        # written in pieces of 1,000,000 (seeds 0, 1, ...; ids prefixed c<piece>_) so that
+        # generating the file does not need memory for all of it
+        start = time.perf_counter()
+        with open(path, "w", encoding="ascii") as out:
+            for piece, first in enumerate(range(0, n, CHUNK)):
+                part = folder / f".piece_{piece}.fa"
+                write_demo_fasta(part, n=min(CHUNK, n - first), length=LENGTH, seed=piece)
+                out.write(part.read_text().replace(">", f">c{piece}_"))
+                part.unlink()
+        print(f"  wrote {n:,} x {LENGTH} bp in {time.perf_counter() - start:.0f} s", flush=True)
     if not path.exists():
         start = time.perf_counter()
         write_demo_fasta(path, n=n, length=LENGTH, seed=0)
