@@ -190,3 +190,17 @@ def test_subsets_of_a_store_stay_on_disk_and_equal_the_fasta_ones(tmp_path, moti
             EncodedSequences(part, None, length=length)[index[:5] % 100].codes,
             EncodedSequences(plain, None, length=length)[index[:5] % 100].codes,
         )
+
+
+def test_convert_command_errors_are_one_line_and_exit_2(tmp_path):
+    (tmp_path / "bad.fa").write_text(">a\nACGT\n>b\nAC!T\n")
+    for args, message in (
+        ((tmp_path / "bad.fa", tmp_path / "b.biodl"), "bad.fa line 4"),
+        ((tmp_path / "nope.fa", tmp_path / "b.biodl"), "No such file"),
+        ((tmp_path / "bad.fa", tmp_path / "b.biodl", "--alphabet", "xna"), "alphabet: expected"),
+    ):
+        result = cli("convert", *args)
+        assert result.exit_code == 2, result.output
+        assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "b.biodl").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["bad.fa"]
