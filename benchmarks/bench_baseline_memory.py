@@ -16,10 +16,17 @@ sequences. Two measurements, each in a fresh child process whose peak resident s
   alone), and, the peak being reset then (``/proc/self/clear_refs``), the peak of the baseline
   phase alone (``baseline_peak_mb``), with each panel model's training rows and seconds.
 
+With ``--store`` each FASTA file is first converted to a memory-mapped store (``biodl convert
+FILE FILE.biodl``, a child measured like the others: ``convert`` rows) and both modes read the
+store instead of the FASTA file. ``--score-rows N`` (baseline mode) scores only the first N
+rows of each part with the fitted baseline (for sizes where scoring every part takes hours on
+the 2 shared cores; the rows are said in the output).
+
 Run from the repository root (the data go to a temporary folder)::
 
     .venv/bin/python benchmarks/bench_baseline_memory.py --sizes 100000 300000 --mode train
     .venv/bin/python benchmarks/bench_baseline_memory.py --sizes 1000000 --mode baseline
+    .venv/bin/python benchmarks/bench_baseline_memory.py --sizes 1000000 --store --baselines auto
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from pathlib import Path
 
 os.environ.setdefault("BIODL_QUIET", "1")
 LENGTH = 200
+CHUNK = 1_000_000  # larger files are generated in pieces of this many sequences
 
 
 def _rss_mb(field: str = "VmRSS") -> float:
@@ -59,6 +67,17 @@ def _data(folder: Path, n: int) -> Path:
     from biodl.data.demo import write_demo_fasta
 
     path = folder / f"demo_{n}.fa"
+    if not path.exists() and n > CHUNK:
+        # written in pieces of 1,000,000 (seeds 0, 1, ...; ids prefixed c<piece>_) so that
+        # generating the file does not need memory for all of it
+        start = time.perf_counter()
+        with open(path, "w", encoding="ascii") as out:
+            for piece, first in enumerate(range(0, n, CHUNK)):
+                part = folder / f".piece_{piece}.fa"
+                write_demo_fasta(part, n=min(CHUNK, n - first), length=LENGTH, seed=piece)
+                out.write(part.read_text().replace(">", f">c{piece}_"))
+                part.unlink()
+        print(f"  wrote {n:,} x {LENGTH} bp in {time.perf_counter() - start:.0f} s", flush=True)
     if not path.exists():
         start = time.perf_counter()
         write_demo_fasta(path, n=n, length=LENGTH, seed=0)
@@ -83,8 +102,11 @@ def _measure(command: list[str]) -> dict[str, object]:
     }
 
 
-def _baseline_only(path: str, baseline: str) -> None:
-    """Child of ``--mode baseline``: read, split, fit the baseline, score every part."""
+def _baseline_only(path: str, baseline: str, score_rows: int = 0) -> None:
+    """Child of ``--mode baseline``: read, split, fit the baseline, score every part (or its
+    first ``score_rows`` rows)."""
+    import numpy as np
+
     from biodl.config import build_config
     from biodl.kinds import prepare_run_data
     from biodl.pipeline.baselines import fit_baseline_for
@@ -102,8 +124,13 @@ def _baseline_only(path: str, baseline: str) -> None:
     fitted = fit_baseline_for(cfg, prepared)
     fit_s = time.perf_counter() - start
     start = time.perf_counter()
+    scored = {}
     for name in prepared.present():
-        fitted.predict(prepared.part(name))
+        part = prepared.part(name)
+        if score_rows and len(part) > score_rows:
+            part = part.subset(np.arange(score_rows))
+        scored[name] = len(part)
+        fitted.predict(part)
     members = {
         key: {"n_fit": m.n_fit, "seconds": round(m.seconds, 1), "settings": m.settings}
         for key, m in fitted.members.items()
@@ -112,6 +139,8 @@ def _baseline_only(path: str, baseline: str) -> None:
         **read,
         "baseline_peak_mb": _rss_mb("VmHWM"),
         "sizes": {name: len(prepared.part(name)) for name in prepared.present()},
+        "scored_rows": scored,
+        "leakage": prepared.leakage,
         "fit_s": fit_s,
         "score_s": time.perf_counter() - start,
         "chosen": fitted.chosen,
@@ -126,10 +155,15 @@ def main() -> None:
     parser.add_argument("--mode", choices=["train", "baseline"], default="train")
     parser.add_argument("--baselines", nargs="+", default=["auto", "fast"])
     parser.add_argument("--data", type=Path, default=None, help="folder for the FASTA files")
-    parser.add_argument("--child", nargs=2, metavar=("FILE", "BASELINE"), help=argparse.SUPPRESS)
+    parser.add_argument("--store", action="store_true", help="convert first, read the store")
+    parser.add_argument("--score-rows", type=int, default=0, help="baseline mode: rows scored")
+    parser.add_argument("--keep", action="store_true", help="keep the data files")
+    parser.add_argument(
+        "--child", nargs=3, metavar=("FILE", "BASELINE", "ROWS"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.child:
-        _baseline_only(*args.child)
+        _baseline_only(args.child[0], args.child[1], int(args.child[2]))
         return
     folder = args.data or Path(tempfile.mkdtemp(prefix="bench_baseline_memory_"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -137,6 +171,19 @@ def main() -> None:
     rows = []
     for n in args.sizes:
         path = _data(folder, n)
+        if args.store:
+            store = folder / f"demo_{n}.biodl"
+            command = [sys.executable, "-m", "biodl", "convert", str(path), str(store)]
+            result = _measure([*command, "--overwrite"])
+            row = (
+                f"| {n:,} | convert | - | {result['peak_mb']:,.0f} | "
+                f"{result['wall_s']:,.0f} | {result['cpu_s']:,.0f} | {result['exit']} |"
+            )
+            rows.append(row)
+            print(row, str(result["output"]).strip()[-2000:], sep="\n  ", flush=True)
+            if not args.keep:
+                path.unlink()
+            path = store
         for baseline in args.baselines:
             if args.mode == "train":
                 out = folder / f"run_{n}_{baseline}"
@@ -145,6 +192,7 @@ def main() -> None:
                 command += ["--baseline", baseline]
             else:
                 command = [sys.executable, __file__, "--child", str(path), baseline]
+                command.append(str(args.score_rows))
             result = _measure(command)
             detail = ""
             if args.mode == "baseline":
@@ -160,6 +208,7 @@ def main() -> None:
                         "baseline": metrics["baseline"]["name"],
                         "baseline_seconds": metrics["training"]["baseline_seconds"],
                         "network_seconds": metrics["training"]["seconds"],
+                        "leakage": metrics["data"]["leakage"],
                         "n_fit": {m["key"]: m["n_fit"] for m in panel["members"]} if panel else {},
                     }
                 )

@@ -74,3 +74,34 @@ def test_a_hash_collision_is_compared_letter_by_letter(monkeypatch):
     query = SequenceSet.from_strings(["ACGTACGA", "TTTTTTTT"])
     monkeypatch.setattr(similarity, "record_hashes", lambda seqs: np.zeros(len(seqs), np.uint64))
     assert SketchedReference(ref).exact_matches(query).tolist() == [2, -1]
+
+
+def test_large_parts_are_checked_on_stated_subsamples(monkeypatch):
+    from biodl.data import prepared as prep
+    from biodl.data.prepared import PreparedData, check_leakage
+    from biodl.data.sequence import SequenceSet
+    from biodl.kinds.sequence import SEQUENCE
+
+    rng = np.random.default_rng(3)
+    letters = ["".join(rng.choice(list("ACGT"), 60)) for _ in range(400)]
+    train = SequenceSet.from_strings(letters[:300], ids=[f"t{i}" for i in range(300)])
+    test = SequenceSet.from_strings(letters[:100], ids=[f"q{i}" for i in range(100)])  # copies
+    parts = {"train": train, "valid": None, "test": test}
+
+    def checked() -> PreparedData:
+        prepared = PreparedData(parts, {}, None, None, "")  # type: ignore[arg-type]
+        check_leakage(SEQUENCE, prepared, 0.5)
+        return prepared
+
+    whole = checked()
+    assert whole.leakage == {"identical_train_test": 100, "near_train_test": 100}
+    assert not any("subsample" in w for w in whole.warnings)
+    monkeypatch.setattr(prep, "LEAKAGE_MAX_TRAIN", 150)
+    monkeypatch.setattr(prep, "LEAKAGE_MAX_PART", 40)
+    bounded = checked()
+    assert bounded.leakage["checked_train"] == 150 and bounded.leakage["checked_test"] == 40
+    # of 40 test copies, those whose original is among the 150 training rows checked
+    assert 0 < bounded.leakage["identical_train_test"] < 40
+    assert any("of 40 checked of 100 test sequences" in w for w in bounded.warnings)
+    assert any("150 of the 300 train, 40 of the 100 test" in w for w in bounded.warnings)
+    assert checked().leakage == bounded.leakage  # seeded: the same subsamples every run

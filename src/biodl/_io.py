@@ -25,6 +25,7 @@ from typing import IO, Any
 import numpy as np
 
 __all__ = [
+    "STORE_HEADER",
     "atomic_write",
     "atomic_write_text",
     "file_mode",
@@ -37,6 +38,9 @@ __all__ = [
 #: sha256 of files whose bytes were read in this process: resolved path -> (size, mtime_ns,
 #: digest); :func:`sha256_of` trusts an entry while the file's size and mtime are unchanged.
 _DIGESTS: dict[str, tuple[int, int, str]] = {}
+#: The JSON header of a converted sequence store (:mod:`biodl.data.store`): it holds the
+#: source's sha256, so :func:`sha256_of` hashes it alone rather than the store's arrays.
+STORE_HEADER = "store.json"
 
 
 def file_mode() -> int:
@@ -113,6 +117,8 @@ def sha256_of(path: str | os.PathLike[str]) -> dict[str, str]:
     """
     target = Path(path)
     files = sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
+    if target.is_dir() and (target / STORE_HEADER).is_file():
+        files = [target / STORE_HEADER]
     out = {}
     for file in files:
         stat = file.stat()

@@ -699,6 +699,42 @@ def demo(
     return run_demo(kind, out=out, epochs=epochs, overwrite=overwrite, progress=progress)
 
 
+def convert(
+    source: PathLike, dest: PathLike, *, alphabet: str = "auto", overwrite: bool = False
+) -> dict[str, Any]:
+    """Convert a FASTA file once to a memory-mapped sequence store (``biodl convert``).
+
+    ``train``, ``cv``, ``tune``, ``inspect``, ``predict`` and ``evaluate`` then take the store
+    folder wherever they take the FASTA file, with the same ids, labels and results, and read
+    its sequences from disk as they are used (see docs/convert.md).
+
+    Parameters
+    ----------
+    source : path
+        A FASTA file, optionally gzipped (labels as ``key=value`` pairs in the headers, or
+        given later with ``labels=``).
+    dest : path
+        The store folder to write (``NAME.biodl`` by convention); written whole or not at all.
+    alphabet : {'auto', 'dna', 'rna', 'protein'}, default 'auto'
+        As for :func:`train`.
+    overwrite : bool, default False
+        Replace an existing store.
+
+    Returns
+    -------
+    dict
+        The store's header: format, version, alphabet, counts, the source's sha256, the
+        header columns and the files (:mod:`biodl.data.store`).
+
+    Examples
+    --------
+    >>> # biodl.api.convert("reads.fa.gz", "reads.biodl"); biodl.train("reads.biodl")
+    """
+    from biodl.data.store import convert_fasta
+
+    return convert_fasta(source, dest, alphabet=alphabet, overwrite=overwrite)
+
+
 def embed(
     data: PathLike,
     *,

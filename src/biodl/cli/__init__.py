@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "evaluate",
     "explain",
     "inspect",
+    "convert",
     "models",
     "demo",
     "embed",

@@ -25,6 +25,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from biodl.data.sequence import SequenceSet
+from biodl.data.store import is_mapped, release_pages
 from biodl.errors import ConfigError
 
 
@@ -78,6 +79,11 @@ def batch_size_of(batch: Any) -> int:
     return int(first.shape[0])
 
 
+#: Batches of memory-mapped sequences (a store) between two releases of the pages read
+#: (:func:`biodl.data.store.release_pages`): bounds the resident pages of a pass.
+RELEASE_EVERY = 256
+
+
 class EncodedSequences(Dataset[Batch]):
     """Integer-coded sequences (and targets) served a whole batch at a time.
 
@@ -116,7 +122,13 @@ class EncodedSequences(Dataset[Batch]):
         lengths = seqs.lengths
         # Fixed-length data is laid out once as a (n, L) matrix: a batch is then one gather.
         self._fixed: np.ndarray | None = None
-        if length is not None or (len(lengths) > 0 and lengths.min() == lengths.max()):
+        self._mapped = is_mapped(seqs.codes)
+        self._served = 0
+        same = len(lengths) > 0 and lengths.min() == lengths.max()
+        if self._mapped and same and length in (None, int(lengths[0])):
+            # a store's part of one length: its codes are the matrix, read batch by batch
+            self._fixed = seqs.codes[seqs.offsets[0] : seqs.offsets[-1]].reshape(len(seqs), -1)
+        elif length is not None or same:
             self._fixed = seqs.padded(length=length)
         self.has_padding = self._fixed is None or bool(
             length is not None and (lengths < length).any()
@@ -132,6 +144,10 @@ class EncodedSequences(Dataset[Batch]):
 
     def __getitem__(self, index: np.ndarray) -> Batch:
         index = np.asarray(index)
+        if self._mapped:
+            self._served += 1
+            if self._served % RELEASE_EVERY == 0:
+                release_pages(self.seqs.codes)
         if self._fixed is not None:
             codes = torch.from_numpy(self._fixed[index])
         elif self.crop is not None and int(self.seqs.lengths[index].max()) > self.crop:

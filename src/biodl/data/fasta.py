@@ -87,11 +87,14 @@ class FastaRecords:
 class _FastaEncoder:
     """Encode a FASTA byte stream chunk by chunk into one growing code buffer."""
 
-    def __init__(self, source: str, alphabet: Alphabet | None, capacity: int) -> None:
+    def __init__(
+        self, source: str, alphabet: Alphabet | None, capacity: int, sink: BinaryIO | None = None
+    ) -> None:
         self.source = source
         self.alphabet = alphabet
         self.table = b"" if alphabet is None else alphabet.lut.tobytes()
-        self.out = np.empty(max(capacity, 1), dtype=np.uint8)
+        self.sink = sink
+        self.out = np.empty(1 if sink is not None else max(capacity, 1), dtype=np.uint8)
         self.pos = 0
         self.lines_before = 0
         self.ids: list[str] = []
@@ -160,6 +163,10 @@ class _FastaEncoder:
 
     def _store(self, codes: np.ndarray) -> None:
         end = self.pos + len(codes)
+        if self.sink is not None:
+            self.sink.write(codes.tobytes())
+            self.pos = end
+            return
         if end > len(self.out):
             self.out.resize(max(end, len(self.out) * 3 // 2), refcheck=False)
         self.out[self.pos : end] = codes
@@ -228,13 +235,19 @@ class _FastaEncoder:
                 "sequence.",
                 line=int(header_lines[i]),
             )
-        self.out.resize(self.pos, refcheck=False)
+        self.out.resize(0 if self.sink is not None else self.pos, refcheck=False)
         descriptions = self.descriptions if self.has_descriptions else None
         return FastaRecords(self.ids, descriptions, header_lines, self.out, offsets, self.alphabet)
 
 
 def parse_fasta(
-    stream: BinaryIO, head: bytes, source: str, alphabet: Alphabet | None, capacity: int
+    stream: BinaryIO,
+    head: bytes,
+    source: str,
+    alphabet: Alphabet | None,
+    capacity: int,
+    *,
+    sink: BinaryIO | None = None,
 ) -> FastaRecords:
     """Encode the FASTA text ``head`` followed by the rest of ``stream``.
 
@@ -250,6 +263,9 @@ def parse_fasta(
         None detects it from the first :data:`~biodl.data._files.DETECT_BYTES` letters.
     capacity : int
         Expected number of letters, to size the code buffer once (it grows if needed).
+    sink : binary file, optional
+        Where the codes go, chunk by chunk, instead of memory (``biodl convert``): the
+        returned ``codes`` are then empty and the memory used does not grow with the letters.
 
     Returns
     -------
@@ -261,7 +277,7 @@ def parse_fasta(
         Text before the first header, a header without a name, an empty record, a letter
         outside the alphabet, or no records at all. Repeated ids are kept (the caller decides).
     """
-    encoder = _FastaEncoder(source, alphabet, capacity)
+    encoder = _FastaEncoder(source, alphabet, capacity, sink)
     carry = head
     while block := read_bytes(stream, CHUNK_BYTES, source):
         buf = carry + block if carry else block

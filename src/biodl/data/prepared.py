@@ -37,6 +37,8 @@ from biodl.data.targets import TargetEncoding, infer_targets, missing_labels_tex
 from biodl.errors import ConfigError, DataError, DataWarning, LeakageWarning
 
 __all__ = [
+    "LEAKAGE_MAX_PART",
+    "LEAKAGE_MAX_TRAIN",
     "MIN_CLASS_EXAMPLES",
     "MIN_EVALUATION_SIZE",
     "SPLITS",
@@ -431,12 +433,17 @@ def check_leakage(kind: PreparingKind, prepared: PreparedData, threshold: float)
 
     Uses the kind's ``leakage(train, part, threshold)`` hook; kinds without it are not checked.
     A kind with a ``leakage_reference(train)`` hook prepares the training part once (e.g. its
-    sketches) for all evaluation parts.
+    sketches) for all evaluation parts. Large parts are checked on seeded random subsamples
+    (:data:`LEAKAGE_MAX_TRAIN`, :data:`LEAKAGE_MAX_PART`), recorded as ``checked_*`` in
+    ``prepared.leakage`` and said in a warning.
     """
     find: Callable[..., Leakage | None] | None = getattr(kind, "leakage", None)
     if find is None:
         return
     train = prepared.part("train")
+    checked = {"train": _leakage_rows(train, LEAKAGE_MAX_TRAIN, seed=0)}
+    if checked["train"] is not None:
+        train = train.subset(checked["train"])
     reference = getattr(kind, "leakage_reference", None)
     if reference is not None and any(prepared.parts[n] is not None for n in ("valid", "test")):
         train = reference(train)
@@ -444,6 +451,10 @@ def check_leakage(kind: PreparingKind, prepared: PreparedData, threshold: float)
         part = prepared.parts[name]
         if part is None or not len(part):
             continue
+        checked[name] = _leakage_rows(part, LEAKAGE_MAX_PART, seed=1)
+        whole = len(part)
+        if checked[name] is not None:
+            part = part.subset(checked[name])
         found = find(train, part, threshold)
         if found is None:
             continue
@@ -453,12 +464,50 @@ def check_leakage(kind: PreparingKind, prepared: PreparedData, threshold: float)
             example = ", ".join(f"{q} ~ {r}" for q, r in found.examples[:3])
             near = f" and {found.near - found.exact} more near-identical" if found.criterion else ""
             how = "; ".join(x for x in (found.criterion, f"e.g. {example}") if x)
+            of = f"{len(part)} checked of {whole}" if checked[name] is not None else str(whole)
             message = (
-                f"{found.exact} of {len(part)} {name} {found.what} are identical to a training "
+                f"{found.exact} of {of} {name} {found.what} are identical to a training "
                 f"{found.item}{near} ({how}): {name} metrics may be "
                 f"optimistic (leakage); {found.fix}"
             )
             prepared.add_warning(message, LeakageWarning)
+    _note_bounded_check(prepared, checked)
+
+
+#: Above these sizes the leakage check compares random subsamples (seeded, the same in every
+#: run): at most this many training items against at most ``LEAKAGE_MAX_PART`` of each
+#: evaluation part, so its memory (MinHash sketches of sequences) stays bounded. The counts in
+#: ``metrics.json`` (``data.leakage``) are then of the items checked (``checked_*``).
+LEAKAGE_MAX_TRAIN = 1_000_000
+LEAKAGE_MAX_PART = 250_000
+
+
+def _leakage_rows(part: Any, cap: int, *, seed: int) -> np.ndarray | None:
+    """Sorted random rows of ``part`` to check for leakage when it has more than ``cap``."""
+    if len(part) <= cap:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(len(part), cap, replace=False))
+
+
+def _note_bounded_check(prepared: PreparedData, checked: dict[str, np.ndarray | None]) -> None:
+    """Record and say which parts the leakage check subsampled (nothing when none)."""
+    sampled = {name: rows for name, rows in checked.items() if rows is not None}
+    if not sampled:
+        return
+    for name, rows in checked.items():
+        prepared.leakage[f"checked_{name}"] = (
+            len(rows) if rows is not None else len(prepared.part(name))
+        )
+    said = ", ".join(
+        f"{len(rows):,} of the {len(prepared.part(name)):,} {name}"
+        for name, rows in sampled.items()
+    )
+    prepared.add_warning(
+        f"leakage check on random subsamples ({said} items; at most {LEAKAGE_MAX_TRAIN:,} "
+        f"training and {LEAKAGE_MAX_PART:,} per evaluation part) to bound its memory: its "
+        "counts are of the items checked (data.leakage.checked_* in metrics.json)",
+        DataWarning,
+    )
 
 
 def check_evaluation_size(prepared: PreparedData) -> None:

@@ -52,6 +52,7 @@ from biodl.data._files import (
 )
 from biodl.data.alphabet import ALPHABETS, NOT_ALLOWED, Alphabet, detect_alphabet
 from biodl.data.fasta import FASTA_SUFFIXES, FastaRecords, parse_fasta, read_fasta_folder
+from biodl.data.store import is_mapped, is_store, open_store, release_pages, spill
 from biodl.data.tables import (
     EXTRA_LABELS_OPTIONS,
     ExtraLabels,
@@ -193,14 +194,25 @@ class SequenceSet:
         Returns
         -------
         SequenceSet
-            ``k`` records; labels re-indexed from 0.
+            ``k`` records; labels re-indexed from 0. The codes are copied into memory, except
+            for a set read from a store (memory-mapped codes): a run of consecutive records
+            is then a view of the file, other subsets are packed into a temporary file
+            (:func:`biodl.data.store.spill`).
         """
         idx = _as_index(index, len(self))
         lengths = self.lengths[idx]
         offsets = np.zeros(len(idx) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
-        codes = np.empty(int(offsets[-1]), dtype=np.uint8)
-        _copy_runs(self.codes, self.offsets[:-1][idx], lengths, codes, offsets[:-1])
+        if is_mapped(self.codes):  # a store's codes stay on disk (see biodl.data.store)
+            release_pages(self.codes)
+            if len(idx) and idx[-1] - idx[0] == len(idx) - 1 and (np.diff(idx) == 1).all():
+                first = int(self.offsets[idx[0]])
+                codes = self.codes[first : first + int(offsets[-1])]
+            else:
+                codes = spill(self.codes, self.offsets[:-1][idx], lengths, _copy_runs)
+        else:
+            codes = np.empty(int(offsets[-1]), dtype=np.uint8)
+            _copy_runs(self.codes, self.offsets[:-1][idx], lengths, codes, offsets[:-1])
         labels = None if self.labels is None else self.labels.iloc[idx].reset_index(drop=True)
         return SequenceSet(self.ids[idx], codes, offsets, self.alphabet, labels, self.source)
 
@@ -477,6 +489,19 @@ def read_sequences(
             f"folder of class FASTA files). Check the path (working folder: "
             f"{os.getcwd()}).",
         )
+    if target.is_dir() and is_store(target):
+        records, headers = open_store(target, wanted)
+        return _from_fasta(
+            records,
+            source,
+            headers,
+            labels,
+            columns,
+            id_column,
+            require_labels,
+            extra_labels,
+            extra_columns,
+        )
     if target.is_dir():
         if labels is not None:
             raise fail(
@@ -498,10 +523,10 @@ def read_sequences(
         first_char = head.lstrip()[:1]
         if first_char == b">" or file_suffix(target) in FASTA_SUFFIXES:
             records = parse_fasta(stream, head, source, wanted, capacity_hint(target, gzipped))
-            note = _fasta_ids(records, source, keyed=labels is not None)
-            label_frame = fasta_labels(
+            return _from_fasta(
                 records,
                 source,
+                None,
                 labels,
                 columns,
                 id_column,
@@ -509,15 +534,6 @@ def read_sequences(
                 extra_labels,
                 extra_columns,
             )
-            found = Records(
-                records.ids,
-                records.codes,
-                records.offsets,
-                records.alphabet,
-                label_frame,
-                [note] if note else [],
-            )
-            return _from_records(found, source)
         if labels is not None:
             where = (
                 labels.source
@@ -544,6 +560,42 @@ def read_sequences(
         columns,
         require_labels,
         extra_columns,
+    )
+    return _from_records(found, source)
+
+
+def _from_fasta(
+    records: FastaRecords,
+    source: str,
+    headers: pd.DataFrame | None,
+    labels: str | os.PathLike[str] | pd.DataFrame | LabelsTable | None,
+    columns: list[str] | None,
+    id_column: str | None,
+    require_labels: bool,
+    extra_labels: ExtraLabels,
+    extra_columns: Mapping[str, str] | None,
+) -> SequenceSet:
+    """The set of FASTA ``records`` (read now, or from a converted store with its parsed
+    ``headers``): ids made unique or refused, labels from the headers or a table."""
+    note = _fasta_ids(records, source, keyed=labels is not None)
+    label_frame = fasta_labels(
+        records,
+        source,
+        labels,
+        columns,
+        id_column,
+        require_labels,
+        extra_labels,
+        extra_columns,
+        headers=headers,
+    )
+    found = Records(
+        records.ids,
+        records.codes,
+        records.offsets,
+        records.alphabet,
+        label_frame,
+        [note] if note else [],
     )
     return _from_records(found, source)
 

@@ -527,6 +527,8 @@ def fasta_labels(
     require: bool,
     extra: ExtraLabels,
     extra_columns: Mapping[str, str] | None = None,
+    *,
+    headers: pd.DataFrame | None = None,
 ) -> pd.DataFrame | None:
     """Labels of FASTA ``records``, from their ``key=value`` headers or from a labels table.
 
@@ -534,11 +536,13 @@ def fasta_labels(
     re-ordered to the records; every record needs a row, and ids not in the records raise
     unless ``extra="ignore"``. ``extra_columns`` (column -> option that named it) are kept
     after the label columns, as in :func:`table_records`. Returns None when there are no
-    labels and ``require`` is False.
+    labels and ``require`` is False. ``headers`` is the ``key=value`` table when it was parsed
+    already (:func:`biodl.data.store.open_store`); by default it is parsed from the records'
+    descriptions (:func:`biodl.data.fasta.header_table`).
     """
     side = dict(extra_columns or {})
     if labels is None:
-        table = header_table(records)
+        table = headers if headers is not None else header_table(records)
         if table is None:
             if require:
                 raise fail(

@@ -151,6 +151,26 @@ def _predict(
     return {k: np.concatenate(v) if len(v) > 1 else v[0] for k, v in out.items()}
 
 
+def subsample_line(fitted: FittedBaseline, n_train: int) -> str:
+    """The progress line that says which panel models were fitted on a training subsample
+    ("" when every model saw every training row).
+
+    Examples
+    --------
+    >>> from biodl.evaluation.panel import MemberFit
+    >>> fitted = FittedBaseline(None, None, 0.0, {"logistic": MemberFit(None, 1.0, 500, "")})
+    >>> subsample_line(fitted, 2000)
+    'baseline panel fitted on stratified subsamples of the 2,000 training rows: logistic 500'
+    """
+    fewer = [f"{key} {m.n_fit:,}" for key, m in fitted.members.items() if m.n_fit < n_train]
+    if not fewer:
+        return ""
+    return (
+        f"baseline panel fitted on stratified subsamples of the {n_train:,} training rows: "
+        + ", ".join(fewer)
+    )
+
+
 def row_blocks(part: Any, size: int = ROW_BLOCK) -> Iterator[Any]:
     """``part`` itself when small, else consecutive subsets of ``size`` examples."""
     n = len(part)

@@ -39,7 +39,7 @@ from biodl.pipeline.baseline_importance import (
     importance_table,
     variable_importance,
 )
-from biodl.pipeline.baselines import FittedBaseline, fit_baseline_for
+from biodl.pipeline.baselines import FittedBaseline, fit_baseline_for, subsample_line
 from biodl.pipeline.fitting import Trained, fit_model, model_title, predict_trained
 from biodl.pipeline.run_metrics import (
     check_collapsed,
@@ -49,6 +49,7 @@ from biodl.pipeline.run_metrics import (
     repeat_over_seeds,
 )
 from biodl.report.build import build_report, mean_sd_text
+from biodl.run_log import say
 from biodl.runs import MODEL_DIR, RunWriter, following_run, run_directory, save_model
 from biodl.runs_partial import write_resume_record
 from biodl.training.resume import CHECKPOINTS, checkpointing
@@ -181,6 +182,8 @@ def _train_and_evaluate(
         model=replace(cfg.model, name=trained.info["model"], params=trained.info["params"]),
     )
     baseline = fit_baseline_for(resolved, prepared)
+    if line := subsample_line(baseline, len(prepared.part("train"))):
+        say(line, progress=progress)
     scores: dict[str, dict[str, np.ndarray]] = {"model": {}, "baseline": {}}
     for name in prepared.present():
         part = prepared.part(name)
