@@ -54,6 +54,7 @@ from biodl.pipeline.train import environment_record, resumable
 from biodl.report.build import mean_sd_text
 from biodl.run_log import say
 from biodl.runs import RunWriter, run_directory
+from biodl.training.ranks import check_one_process
 from biodl.training.resume import CHECKPOINTS, no_checkpointing, slot_scope
 
 
@@ -157,6 +158,7 @@ def run_cv(
             "the files, or use biodl train)"
         )
     _check_options(cfg, repeats, tune, search, trials)
+    check_one_process("biodl cv", cfg.train.num_nodes)
     nested = _Nested(search, trials) if tune else None
     options: dict[str, Any] = {"folds": folds, "repeats": repeats, "overwrite": overwrite}
     options.update({"tune": tune, "search": search, "trials": trials})

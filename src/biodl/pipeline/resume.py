@@ -15,6 +15,7 @@ import os
 from typing import Any
 
 from biodl.config import RunConfig
+from biodl.errors import ConfigError
 from biodl.pipeline.cv import run_cv
 from biodl.pipeline.train import run_training
 from biodl.runs_partial import RESUME_FILE, find_partial, out_of_partial, read_resume_record
@@ -39,6 +40,12 @@ def resume_run(path: str | os.PathLike[str], *, progress: bool | None = None) ->
     assert record is not None
     cfg = RunConfig.from_dict(record["config"], source=str(partial / RESUME_FILE))
     out = out_of_partial(partial)
+    if cfg.train.num_nodes > 1:
+        raise ConfigError(
+            f"{partial}: a training over {cfg.train.num_nodes} nodes cannot be resumed (its "
+            "checkpoints hold rank 0's state only, and the other nodes' processes are gone); "
+            "start it again with the same command"
+        )
     options = dict(record.get("options") or {})
     if record.get("command") == "cv":
         return run_cv(cfg, out=out, progress=progress, resume=partial, **options)

@@ -67,6 +67,7 @@ from biodl.pipeline.study_place import (
 )
 from biodl.run_lock import RunLock
 from biodl.run_log import LOG_FILE, RunLog, keep_log
+from biodl.training.ranks import check_one_process
 
 __all__ = ["STUDY_NAME", "TuneResult", "run_tune", "study_storage", "verdict_sentence"]
 
@@ -201,6 +202,7 @@ def _tune(
     from biodl.evaluation.search_space import load_space
 
     check_search_options(cfg, search, trials, cv, jobs)
+    check_one_process("biodl tune", cfg.train.num_nodes)
     if where[1] is not None and where[0] is None:
         raise ConfigError("--study-name: applies to a shared study only; give --storage URL too")
     if where[0] is not None:  # a bad URL fails before any data is read

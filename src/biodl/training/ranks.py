@@ -15,6 +15,11 @@ Examples
 3
 >>> launch_rank({"SLURM_PROCID": "0", "SLURM_NTASKS": "1"}), launch_rank({})
 (0, 0)
+>>> try:
+...     check_one_process("biodl cv", 2)
+... except ConfigError as error:
+...     print(str(error).split(":")[0])
+biodl cv --num-nodes 2
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-__all__ = ["launch_rank"]
+from biodl.errors import ConfigError
+
+__all__ = ["check_one_process", "launch_rank"]
 
 
 def launch_rank(environ: Mapping[str, str] | None = None) -> int:
@@ -41,3 +48,23 @@ def launch_rank(environ: Mapping[str, str] | None = None) -> int:
         if value.strip().isdigit():
             return int(value)
     return 0
+
+
+def check_one_process(command: str, num_nodes: int) -> None:
+    """Refuse ``--num-nodes`` above 1 for a command that cannot spread over nodes.
+
+    ``cv`` and ``tune`` run their trainings one after another in one process, and ``--resume``
+    continues from checkpoints that only rank 0 wrote, so none of them can run as one process
+    of a multi-node training.
+
+    Raises
+    ------
+    ConfigError
+        When ``num_nodes`` > 1, naming the command and what to use instead.
+    """
+    if num_nodes > 1:
+        raise ConfigError(
+            f"{command} --num-nodes {num_nodes}: {command} runs its trainings one after another "
+            "in one process and cannot be spread over nodes; use --num-nodes 1 (docs/scale.md: "
+            "biodl train across nodes, biodl tune --storage URL to share a search)"
+        )
