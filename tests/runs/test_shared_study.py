@@ -62,6 +62,18 @@ def test_resume_counts_this_process_trials_only(motif_fasta, space, tmp_path):
     result = biodl.tune(motif_fasta, out=tmp_path / "a", trials=2, resume=True, **options)
     record = json.loads((tmp_path / "a" / "tune.json").read_text())
     assert len(result.trials) == 3 and record["process_trials"] == 2
+    # Resumed against another study than its own: refused before anything runs.
+    elsewhere = {**options, "storage": f"sqlite:///{tmp_path / 'other.db'}"}
+    with pytest.raises(biodl.ConfigError, match="part of the shared study at sqlite:///"):
+        biodl.tune(motif_fasta, out=tmp_path / "a", trials=3, resume=True, **elsewhere)
+    local = {k: v for k, v in options.items() if k != "storage"}
+    with pytest.raises(biodl.ConfigError, match="resume it with --storage sqlite:///"):
+        biodl.tune(motif_fasta, out=tmp_path / "a", trials=3, resume=True, **local)
+    with pytest.raises(biodl.ConfigError, match="not 'renamed'; resume it with --study-name"):
+        biodl.tune(
+            motif_fasta, out=tmp_path / "a", trials=3, resume=True, study_name="renamed", **options
+        )
+    assert json.loads((tmp_path / "a" / "tune.json").read_text()) == record  # untouched
     # The same data with another search space is another search: refused, not mixed.
     other = tmp_path / "other.yaml"
     other.write_text("train.lr: {low: 1.0e-4, high: 1.0e-3, log: true}\n")

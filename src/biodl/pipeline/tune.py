@@ -234,16 +234,43 @@ def _place(
     out: Path, where: tuple[str | None, str | None], checksums: dict[str, str], resume: bool
 ) -> StudyPlace:
     """The study of ``out``: its own, or the shared one (a resumed ``out`` keeps its process)."""
-    url, name = where
-    if url is None:
-        return StudyPlace.local(out)
     import uuid
 
-    process = uuid.uuid4().hex
+    url, name = where
     record = out / "tune.json"
-    if resume and record.is_file():
-        process = json.loads(record.read_text(encoding="utf-8")).get("process") or process
-    return StudyPlace.shared_at(url, name or default_study_name(_digest(checksums)), process)
+    before = json.loads(record.read_text(encoding="utf-8")) if resume and record.is_file() else {}
+    if resume:
+        _check_same_study(out, before, url, name)
+    if url is None:
+        return StudyPlace.local(out)
+    process = before.get("process") or uuid.uuid4().hex
+    name = name or before.get("study_name") or default_study_name(_digest(checksums))
+    return StudyPlace.shared_at(url, name, process)
+
+
+def _check_same_study(out: Path, before: dict[str, Any], url: str | None, name: str | None) -> None:
+    """Refuse to resume ``out`` against another study than the one it started with."""
+    was = before.get("storage")
+    if was is None and url is not None:
+        raise ConfigError(
+            f"{out}: this search kept its own study ({out}/study.db); resume it without --storage"
+        )
+    if was is not None and url is None:
+        raise ConfigError(
+            f"{out}: this search is part of the shared study at {was}; resume it with "
+            f"--storage {was} (the password as before)"
+        )
+    if was is not None and url is not None and describe_url(url) != was:
+        raise ConfigError(
+            f"{out}: this search is part of the shared study at {was}, not {describe_url(url)}; "
+            f"resume it with --storage {was}"
+        )
+    recorded = before.get("study_name")
+    if recorded is not None and name is not None and name != recorded:
+        raise ConfigError(
+            f"{out}: this search is part of the study {recorded!r}, not {name!r}; resume it with "
+            f"--study-name {recorded} (or without --study-name)"
+        )
 
 
 def _study(
