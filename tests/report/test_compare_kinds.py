@@ -51,6 +51,24 @@ def test_a_cv_run_is_its_mean_and_sd_over_folds_beside_a_train_run(tmp_path: Pat
     assert (tmp_path / "tables" / "compare_runs_2.csv").read_text().startswith("Run,Model,AUROC")
 
 
+def test_a_cv_run_shows_the_kind_and_model_it_resolved_not_auto(tmp_path: Path) -> None:
+    # the old cv run's config.yaml says auto for both; its metrics.json names the model (CNN)
+    # but not the kind of data (recorded only since): that one stays auto
+    frame = biodl.compare_runs([OLD / "sequence", OLD / "cv"])
+    assert "model.name" not in frame.columns
+    assert list(frame["data.kind"]) == ["sequence", "auto"]
+    newer = tmp_path / "cv"
+    shutil.copytree(OLD / "cv", newer)
+    metrics = json.loads((newer / "metrics.json").read_text())
+    metrics["data"]["kind"] = "sequence"
+    (newer / "metrics.json").write_text(json.dumps(metrics))
+    out = tmp_path / "c.html"
+    frame = biodl.compare_runs([OLD / "sequence", newer], out=out)
+    assert "data.kind" not in frame.columns and "model.name" not in frame.columns
+    options = (tmp_path / "tables" / "compare_options.csv").read_text()
+    assert "data.kind" not in options and "model.name" not in options
+
+
 def test_two_cv_runs_ranked_by_their_means(tmp_path: Path) -> None:
     other = tmp_path / "cv2"
     shutil.copytree(OLD / "cv", other)

@@ -32,6 +32,7 @@ from biodl.errors import DataError
 from biodl.evaluation.cv_results import CVResults
 from biodl.evaluation.estimates import Estimate, MeanSd
 from biodl.evaluation.results import ModelMetrics, RunResults
+from biodl.pipeline.fitting import MODEL_TITLES
 from biodl.report.compare import (
     NUMBERS,
     ComparedRun,
@@ -51,6 +52,7 @@ __all__ = [
     "flatten_config",
     "load_compared",
     "load_run",
+    "resolve_cv_options",
     "run_compare",
 ]
 
@@ -254,6 +256,7 @@ def load_run(name: str, folder: Path) -> ComparedRun:
     """
     data = _read_json(folder)
     config = load_config(folder / "config.yaml")
+    flat = flatten_config(config.to_dict())
     if data.get("task") == "language-model":
         fields = _from_language_model(data, folder / "metrics.json")
         fields["train_file"] = str(config.data.train)
@@ -262,12 +265,39 @@ def load_run(name: str, folder: Path) -> ComparedRun:
         fields["train_file"] = str(config.data.train)
     else:
         results = load_results(folder)
-        fields = _from_cv(results) if isinstance(results, CVResults) else _from_train(results)
+        if isinstance(results, CVResults):
+            fields = _from_cv(results)
+            flat = resolve_cv_options(flat, results)
+        else:
+            fields = _from_train(results)
     history_file = folder / HISTORY_FILE
     history = pd.read_csv(history_file) if history_file.is_file() else None
-    return ComparedRun(
-        name=name, path=folder, config=flatten_config(config.to_dict()), history=history, **fields
-    )
+    return ComparedRun(name=name, path=folder, config=flat, history=history, **fields)
+
+
+def resolve_cv_options(flat: Mapping[str, Any], results: CVResults) -> dict[str, Any]:
+    """A cv run's flattened options with ``auto`` replaced by what the run resolved it to.
+
+    ``biodl cv`` writes its configuration as given (``data.kind: auto``, ``model.name:
+    auto``) but records the kind of data and the model it used in ``metrics.json``; a train
+    run writes them resolved. Runs written before the kind was recorded keep ``auto`` there.
+
+    Examples
+    --------
+    >>> from biodl.evaluation.cv_results import CVData, CVModelSummary
+    >>> from types import SimpleNamespace
+    >>> r = SimpleNamespace(data=CVData("x.csv", 10, kind="sequence"),
+    ...                     model=CVModelSummary("CNN", 1.0, {}))
+    >>> resolve_cv_options({"data.kind": "auto", "model.name": "auto"}, r)
+    {'data.kind': 'sequence', 'model.name': 'cnn'}
+    """
+    out = dict(flat)
+    if out.get("data.kind") == "auto" and results.data.kind:
+        out["data.kind"] = results.data.kind
+    if out.get("model.name") == "auto" and results.model.name:
+        keys = {title: key for key, title in MODEL_TITLES.items()}
+        out["model.name"] = keys.get(results.model.name, results.model.name)
+    return out
 
 
 def load_compared(paths: Iterable[str | os.PathLike[str]]) -> list[ComparedRun]:
