@@ -220,8 +220,8 @@ def _tune(
     out = Path(out)
     with RunLock(out):  # one process writes a study folder (its workers are its own)
         checksums = _input_checksums(cfg)
-        _prepare_out(out, resume=resume, overwrite=overwrite, checksums=checksums)
-        place = _place(out, where, checksums, resume)
+        before = _prepare_out(out, resume=resume, overwrite=overwrite, checksums=checksums)
+        place = _place(out, where, checksums, before if resume else None)
         try:
             return _study(
                 out, cfg, search, trials, space, cv, jobs, progress, parts, checksums, place
@@ -231,16 +231,22 @@ def _tune(
 
 
 def _place(
-    out: Path, where: tuple[str | None, str | None], checksums: dict[str, str], resume: bool
+    out: Path,
+    where: tuple[str | None, str | None],
+    checksums: dict[str, str],
+    before: dict[str, Any] | None,
 ) -> StudyPlace:
-    """The study of ``out``: its own, or the shared one (a resumed ``out`` keeps its process)."""
+    """The study of ``out``: its own, or the shared one (a resumed ``out`` keeps its process).
+
+    ``before`` is the ``tune.json`` of a resumed ``out`` (None when not resuming).
+    """
     import uuid
 
     url, name = where
-    record = out / "tune.json"
-    before = json.loads(record.read_text(encoding="utf-8")) if resume and record.is_file() else {}
-    if resume:
+    if before is not None:
         _check_same_study(out, before, url, name)
+    else:
+        before = {}
     if url is None:
         return StudyPlace.local(out)
     process = before.get("process") or uuid.uuid4().hex
@@ -362,7 +368,10 @@ def _input_checksums(cfg: RunConfig) -> dict[str, str]:
     return sums
 
 
-def _prepare_out(out: Path, *, resume: bool, overwrite: bool, checksums: dict[str, str]) -> None:
+def _prepare_out(
+    out: Path, *, resume: bool, overwrite: bool, checksums: dict[str, str]
+) -> dict[str, Any]:
+    """Check or empty ``out``; return the ``tune.json`` of a resumed study (else ``{}``)."""
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out}: exists and is not a directory; choose another --out")
     existing = out.is_dir() and any(out.iterdir())
@@ -370,14 +379,15 @@ def _prepare_out(out: Path, *, resume: bool, overwrite: bool, checksums: dict[st
         record = out / "tune.json"
         if not record.is_file():
             raise ConfigError(f"{out}: no tune.json, so nothing to resume; drop --resume")
-        before = json.loads(record.read_text(encoding="utf-8")).get("input_sha256", {})
+        state: dict[str, Any] = json.loads(record.read_text(encoding="utf-8"))
+        before = state.get("input_sha256", {})
         if _digest(before) != _digest(checksums):
             raise DataError(
                 f"{out}: the input files changed since the study began (sha256 "
                 f"{_digest(before)[:16]} then, {_digest(checksums)[:16]} now); resume with the "
                 "same DATA, or start a new study with another --out"
             )
-        return
+        return state
     if existing:
         if not overwrite:
             raise ConfigError(
@@ -393,6 +403,7 @@ def _prepare_out(out: Path, *, resume: bool, overwrite: bool, checksums: dict[st
 
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
+    return {}
 
 
 def _digest(checksums: dict[str, str]) -> str:
