@@ -26,7 +26,7 @@ network, of the additive one-hot ridge and of every panel model, and CPU seconds
 (``resource.getrusage``, this process and its children). Run from the repository root::
 
     python benchmarks/gb1.py WORK [--sets mavenn two_vs_rest low_vs_high] [--train-rows N]
-        [--additive]
+        [--additive] [--device cuda]
 
 Results: ``benchmarks/RESULTS.md``, section "GB1 deep mutational scans".
 """
@@ -100,7 +100,7 @@ def prepare_flip(data: Path, work: Path, split: str) -> dict[str, Any]:
     }
 
 
-def run_biodl(spec: dict[str, Any], run: Path, threads: int) -> dict[str, Any]:
+def run_biodl(spec: dict[str, Any], run: Path, threads: int, device: str = "cpu") -> dict[str, Any]:
     """Train with the defaults; the test Spearman of the network and of every panel model."""
     import biodl
 
@@ -113,6 +113,7 @@ def run_biodl(spec: dict[str, Any], run: Path, threads: int) -> dict[str, Any]:
         task="regression",
         seed=0,
         threads=threads,
+        device=device,
         **spec["options"],
     )
     cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
@@ -134,6 +135,8 @@ def run_biodl(spec: dict[str, Any], run: Path, threads: int) -> dict[str, Any]:
         "epochs": [results.training.epochs_run, results.training.best_epoch],
         "cpu_seconds": round(cpu, 1),
         "wall_seconds": round(wall, 1),
+        "training_device": results.training.device,
+        "training_seconds": results.training.seconds,
     }
     panel = results.baseline_panel
     if panel is not None:
@@ -220,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-rows", type=int, default=20_000)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--device", default="cpu", help="where the network trains (cpu, cuda)")
     parser.add_argument(
         "--additive",
         action="store_true",
@@ -240,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             parser.error(f"unknown set {name!r}: mavenn or one of {', '.join(FLIP_SPLITS)}")
         run = args.work / "runs" / (name if name != "mavenn" else f"mavenn_{args.train_rows}")
-        found[key] = run_biodl(spec, run, args.threads)
+        found[key] = run_biodl(spec, run, args.threads, args.device)
         print(key, json.dumps(found[key], indent=1), flush=True)
         results_path.write_text(json.dumps(found, indent=1))
     if args.additive:
