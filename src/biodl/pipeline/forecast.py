@@ -169,6 +169,7 @@ def run_forecast(
     out: str | os.PathLike[str] | None,
     overwrite: bool = False,
     progress: bool | None = None,
+    resume: str | os.PathLike[str] | None = None,
 ) -> ForecastResult:
     """Train and evaluate a lineage forecast; write the run directory (atomically).
 
@@ -183,6 +184,9 @@ def run_forecast(
         Run directory; None writes nothing.
     overwrite : bool, default False
     progress : bool, optional
+    resume : path, optional
+        The partial folder of an interrupted run (``--checkpoint-every`` checkpoints):
+        the network continues from its last checkpoint (``biodl train --resume``).
 
     Raises
     ------
@@ -192,12 +196,17 @@ def run_forecast(
     ConfigError
         ``--test-seasons`` below 1 or ``--season-length`` not dividing 12.
     """
+    from biodl.pipeline.train import resumable
+
     if not cfg.data.train:
         raise ConfigError("no training file: give biodl train FILE --task forecast")
     started = datetime.now(timezone.utc)
     # The run directory is open from the start, as for a classifier: the run's warnings and
     # Lightning's messages reach its log.txt whether the CLI or the API runs it.
-    with run_directory(out, overwrite=overwrite) as writer:
+    with (
+        run_directory(out, overwrite=overwrite, resume=resume) as writer,
+        resumable(writer, cfg, "train", resume=resume is not None, overwrite=overwrite),
+    ):
         result, lineage, data, pairs, scores = _forecast(cfg, progress)
         if writer is not None:
             _write_run(writer, result, lineage, data, pairs, scores, started)

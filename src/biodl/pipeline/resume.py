@@ -27,7 +27,8 @@ def resume_run(path: str | os.PathLike[str], *, progress: bool | None = None) ->
     """Continue the interrupted run whose partial folder (or run directory) is ``path``.
 
     Returns what the run's command returns: :class:`~biodl.pipeline.train.TrainResult` for
-    ``train``, :class:`~biodl.pipeline.cv.CVResult` for ``cv``.
+    ``train`` (a language model's or a forecast's own result for those tasks),
+    :class:`~biodl.pipeline.cv.CVResult` for ``cv``.
 
     Raises
     ------
@@ -53,4 +54,8 @@ def resume_run(path: str | os.PathLike[str], *, progress: bool | None = None) ->
         from biodl.pipeline.language import run_language_model
 
         return run_language_model(cfg, out=out, progress=progress, resume=partial, **options)
+    if cfg.data.task == "forecast":
+        from biodl.pipeline.forecast import run_forecast
+
+        return run_forecast(cfg, out=out, progress=progress, resume=partial, **options)
     return run_training(cfg, out=out, progress=progress, resume=partial, **options)

@@ -23,8 +23,9 @@ import lightning as L
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import TensorDataset
 
+from biodl.data.dataset import loader
 from biodl.data.forecast_features import ForecastData
 from biodl.models.forecast import SiteForecaster
 from biodl.training.trainer import TrainerOptions, run_fit
@@ -168,15 +169,13 @@ def fit_forecaster(
         hidden=hidden,
     )
     task = ForecastTask(model, lr=lr, weight_decay=weight_decay)
-    generator = torch.Generator().manual_seed(seed)
-    train = DataLoader(
-        TensorDataset(*season_tensors(data, train_pairs)),
-        batch_size=batch_size,
-        shuffle=True,
-        generator=generator,
+    # reshuffled from (seed, epoch), so a run resumed at epoch e draws the batches of an
+    # uninterrupted run there (a generator seeded once would continue from its restored state)
+    train = loader(
+        TensorDataset(*season_tensors(data, train_pairs)), batch_size, shuffle=True, seed=seed
     )
     valid = (
-        DataLoader(TensorDataset(*season_tensors(data, valid_pairs)), batch_size=batch_size)
+        loader(TensorDataset(*season_tensors(data, valid_pairs)), batch_size)
         if len(valid_pairs)
         else None
     )
