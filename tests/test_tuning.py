@@ -154,3 +154,24 @@ def test_promoters_random_search(shared_data, tmp_path):
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(out / "trials.csv")) == 10
     assert (out / "best_config.yaml").is_file()
+
+
+def test_resume_runs_again_the_trial_a_kill_interrupted(motif_fasta, space, tmp_path):
+    import optuna
+
+    out = tmp_path / "tune"
+    result = tune(motif_fasta, out, "--search", "random", "--trials", 1, "--space", space)
+    assert result.exit_code == 0, result.output
+    # what a SIGKILL during the second trial leaves: a trial RUNNING in the study
+    study = optuna.load_study(study_name="biodl-tune", storage=f"sqlite:///{out / 'study.db'}")
+    killed = study.ask(fixed_distributions=study.trials[0].distributions)
+    result = tune(
+        motif_fasta, out, "--search", "random", "--trials", 3, "--space", space, "--resume"
+    )
+    assert result.exit_code == 0, result.output
+    trials = optuna.load_study(study_name="biodl-tune", storage=f"sqlite:///{out / 'study.db'}").trials
+    states = [t.state.name for t in trials]
+    assert states == ["COMPLETE", "FAIL", "COMPLETE", "COMPLETE"]  # 3 complete, as asked
+    assert trials[1].user_attrs["interrupted"] and trials[2].user_attrs["rerun_of"] == 1
+    assert trials[2].params == killed.params  # the interrupted parameters, tried again
+    assert json.loads((out / "tune.json").read_text())["n_complete"] == 3

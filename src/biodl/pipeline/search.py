@@ -37,6 +37,7 @@ from biodl.pipeline.folds import cv_folds
 from biodl.run_log import say
 
 __all__ = [
+    "INTERRUPTED",
     "SEARCH_HELP",
     "InMemoryTuneResult",
     "Objective",
@@ -56,6 +57,8 @@ __all__ = [
 
 #: What each ``--search`` does (declared in :mod:`biodl.options`).
 SEARCH_HELP: dict[str, str] = OPTION_HELP["search"]
+#: User attribute of a trial that failed because its search was killed (it runs again).
+INTERRUPTED = "interrupted"
 _PRUNER_WARMUP_EPOCHS = 3
 _PRIMITIVE = (str, int, float, bool, type(None))
 
@@ -114,7 +117,8 @@ def make_pruner() -> Any:
 def remaining_trials(study: Any, trials: int, search: str, space: dict[str, ParamSpec]) -> int:
     """Trials still to run for a total of ``trials`` (a grid: at most its size).
 
-    Complete, pruned and failed trials of ``study`` count as run.
+    Complete, pruned and failed trials of ``study`` count as run, except those failed because
+    their search was killed (user attribute :data:`INTERRUPTED`): they run again.
     """
     import optuna
 
@@ -126,7 +130,8 @@ def remaining_trials(study: Any, trials: int, search: str, space: dict[str, Para
     total = trials
     if search == "grid":
         total = min(trials, math.prod(len(grid_values(s)) for s in space.values()))
-    return max(0, total - sum(t.state in finished for t in study.trials))
+    run = sum(t.state in finished and not t.user_attrs.get(INTERRUPTED) for t in study.trials)
+    return max(0, total - run)
 
 
 def _encode(value: Any) -> Any:

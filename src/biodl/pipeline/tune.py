@@ -42,6 +42,7 @@ from biodl.evaluation.search_space import ParamSpec, apply_params
 from biodl.kinds import check_space, default_space, model_parameters
 from biodl.options import SearchOption
 from biodl.pipeline.search import (
+    INTERRUPTED,
     Objective,
     TrialLines,
     check_search_options,
@@ -439,10 +440,29 @@ def _open_study(
         pruner=make_pruner(),
         load_if_exists=True,
     )
-    for trial in study.trials:  # trials of a killed run never finish: count them as failed
-        if trial.state == optuna.trial.TrialState.RUNNING and seed_offset == 0 and not place.shared:
-            study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+    if seed_offset == 0 and not place.shared:
+        rerun_interrupted(study)
     return study
+
+
+def rerun_interrupted(study: Any) -> list[int]:
+    """Trials of a killed search never finish: mark them failed and run their parameters again.
+
+    A trial left RUNNING in the study of a search that is not running (a killed ``biodl
+    tune``) is set to FAIL with the user attribute ``interrupted`` (so it does not count as
+    run, :func:`biodl.pipeline.search.remaining_trials`), and its parameters are queued, so
+    the resumed search tries them first. Returns the numbers of the interrupted trials.
+    """
+    import optuna
+
+    interrupted = []
+    for trial in study.trials:
+        if trial.state == optuna.trial.TrialState.RUNNING:
+            study._storage.set_trial_user_attr(trial._trial_id, INTERRUPTED, True)
+            study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+            study.enqueue_trial(trial.params, user_attrs={"rerun_of": trial.number})
+            interrupted.append(trial.number)
+    return interrupted
 
 
 def _worker(
