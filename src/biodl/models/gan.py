@@ -217,12 +217,19 @@ class GANDiscriminator(nn.Module):
         0: unconditional; K: conditional on K classes.
     conditioning : {'projection', 'concat'}
         How labels enter (conditional only); see :data:`CONDITIONINGS`.
+    minibatch_std : bool, default False
+        Give the score one more feature: the standard deviation of each last feature across
+        the batch, averaged (Karras et al. 2018, "Progressive growing of GANs", section 3). A
+        generated batch whose examples are all alike scores differently from a real batch,
+        so the discriminator can punish a generator that collapses onto a few examples. It
+        makes each score depend on the rest of its batch (as batch norm does), and needs the
+        real and the generated examples scored in separate batches, as ``fit_gan`` does.
     """
 
     sample_shape: tuple[int, ...]
     body: nn.Module
 
-    def __init__(self, n_classes: int, conditioning: str):
+    def __init__(self, n_classes: int, conditioning: str, *, minibatch_std: bool = False):
         super().__init__()
         if n_classes < 0 or n_classes == 1:
             raise ConfigError(
@@ -237,10 +244,11 @@ class GANDiscriminator(nn.Module):
         self.n_classes = int(n_classes)
         self.conditioning = conditioning
         self.concat = n_classes > 0 and conditioning == "concat"
+        self.minibatch_std = bool(minibatch_std)
 
     def make_head(self, width: int) -> None:
         """The linear score and, for a projection discriminator, the label embedding."""
-        self.head = nn.Linear(width, 1)
+        self.head = nn.Linear(width + (1 if self.minibatch_std else 0), 1)
         project = self.n_classes > 0 and self.conditioning == "projection"
         self.projection = nn.Embedding(self.n_classes, width) if project else None
         if self.projection is not None:
@@ -258,7 +266,11 @@ class GANDiscriminator(nn.Module):
         """Scores ``(batch,)`` of ``x : (batch, *sample_shape)`` (logits; high = real)."""
         check_labels(self, labels)
         h = self.features(x, labels)
-        score = self.head(h).squeeze(-1)
+        if self.minibatch_std:
+            spread = h.std(dim=0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())
+            score = self.head(torch.cat([h, spread.expand(len(h), 1)], dim=1)).squeeze(-1)
+        else:
+            score = self.head(h).squeeze(-1)
         if self.projection is not None and labels is not None:
             score = score + (self.projection(labels) * h).sum(dim=-1)
         return score

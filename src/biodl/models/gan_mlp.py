@@ -134,6 +134,9 @@ class MLPDiscriminator(GANDiscriminator):
         where 'projection' let them drift (benchmarks/RESULTS.md).
     embedding_dim : int, default 16
         Width of the label embedding joined to the input ('concat' only).
+    minibatch_std : bool, default False
+        One more feature for the score: the batch's spread of the last features
+        (:class:`~biodl.models.gan.GANDiscriminator`), against mode collapse.
 
     Examples
     --------
@@ -152,8 +155,9 @@ class MLPDiscriminator(GANDiscriminator):
         dropout: float = 0.2,
         conditioning: ConditioningName = "concat",
         embedding_dim: int = 16,
+        minibatch_std: bool = False,
     ):
-        super().__init__(n_classes, conditioning)
+        super().__init__(n_classes, conditioning, minibatch_std=minibatch_std)
         check_sizes("MLPDiscriminator", n_features=n_features, hidden=hidden)
         check_sizes("MLPDiscriminator", embedding_dim=embedding_dim)
         check_dropout("MLPDiscriminator", dropout)
