@@ -175,3 +175,14 @@ def test_without_minibatch_std_a_score_ignores_the_rest_of_its_batch():
     x = torch.randn(5, 6)
     assert not d.minibatch_std and d.head.in_features == 8
     assert torch.allclose(d(x)[:1], d(x[:1]))
+
+
+def test_input_noise_only_in_training_mode_and_checked():
+    torch.manual_seed(0)
+    d = MLPDiscriminator(6, hidden=(8,), dropout=0.0, input_noise=0.5)
+    x = torch.randn(4, 6)
+    assert not torch.allclose(d(x), d(x))  # fresh noise each call while training
+    d.eval()
+    assert torch.allclose(d(x), d(x))
+    with pytest.raises(ConfigError, match=r"input_noise=-0.1: expected a standard deviation"):
+        ImageDiscriminator(1, 8, 8, input_noise=-0.1)

@@ -39,6 +39,7 @@ torch.Size([4, 5])
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -224,12 +225,25 @@ class GANDiscriminator(nn.Module):
         so the discriminator can punish a generator that collapses onto a few examples. It
         makes each score depend on the rest of its batch (as batch norm does), and needs the
         real and the generated examples scored in separate batches, as ``fit_gan`` does.
+    input_noise : float, default 0
+        Standard deviation of Gaussian noise added to every (floating-point) input example
+        in training mode, real and generated alike ("instance noise", Sonderby et al. 2017;
+        Arjovsky & Bottou 2017): the two distributions overlap, so the discriminator cannot
+        separate them perfectly and its gradient stays informative. Integer letter codes of
+        sequences get none (give one-hot rows).
     """
 
     sample_shape: tuple[int, ...]
     body: nn.Module
 
-    def __init__(self, n_classes: int, conditioning: str, *, minibatch_std: bool = False):
+    def __init__(
+        self,
+        n_classes: int,
+        conditioning: str,
+        *,
+        minibatch_std: bool = False,
+        input_noise: float = 0.0,
+    ):
         super().__init__()
         if n_classes < 0 or n_classes == 1:
             raise ConfigError(
@@ -245,6 +259,12 @@ class GANDiscriminator(nn.Module):
         self.conditioning = conditioning
         self.concat = n_classes > 0 and conditioning == "concat"
         self.minibatch_std = bool(minibatch_std)
+        if not (math.isfinite(input_noise) and input_noise >= 0):
+            raise ConfigError(
+                f"{type(self).__name__}: input_noise={input_noise}: expected a standard "
+                "deviation >= 0"
+            )
+        self.input_noise = float(input_noise)
 
     def make_head(self, width: int) -> None:
         """The linear score and, for a projection discriminator, the label embedding."""
@@ -265,6 +285,8 @@ class GANDiscriminator(nn.Module):
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         """Scores ``(batch,)`` of ``x : (batch, *sample_shape)`` (logits; high = real)."""
         check_labels(self, labels)
+        if self.training and self.input_noise > 0 and x.is_floating_point():
+            x = x + self.input_noise * torch.randn_like(x)
         h = self.features(x, labels)
         if self.minibatch_std:
             spread = h.std(dim=0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())

@@ -137,6 +137,9 @@ class MLPDiscriminator(GANDiscriminator):
     minibatch_std : bool, default False
         One more feature for the score: the batch's spread of the last features
         (:class:`~biodl.models.gan.GANDiscriminator`), against mode collapse.
+    input_noise : float, default 0
+        Gaussian noise (standard deviation) added to the inputs in training mode
+        (:class:`~biodl.models.gan.GANDiscriminator`).
 
     Examples
     --------
@@ -156,8 +159,11 @@ class MLPDiscriminator(GANDiscriminator):
         conditioning: ConditioningName = "concat",
         embedding_dim: int = 16,
         minibatch_std: bool = False,
+        input_noise: float = 0.0,
     ):
-        super().__init__(n_classes, conditioning, minibatch_std=minibatch_std)
+        super().__init__(
+            n_classes, conditioning, minibatch_std=minibatch_std, input_noise=input_noise
+        )
         check_sizes("MLPDiscriminator", n_features=n_features, hidden=hidden)
         check_sizes("MLPDiscriminator", embedding_dim=embedding_dim)
         check_dropout("MLPDiscriminator", dropout)

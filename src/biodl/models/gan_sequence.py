@@ -154,6 +154,9 @@ class SequenceDiscriminator(GANDiscriminator):
     minibatch_std : bool, default False
         One more feature for the score: the batch's spread of the last features
         (:class:`~biodl.models.gan.GANDiscriminator`), against mode collapse.
+    input_noise : float, default 0
+        Gaussian noise (standard deviation) added to the inputs in training mode
+        (:class:`~biodl.models.gan.GANDiscriminator`).
     """
 
     def __init__(
@@ -170,8 +173,11 @@ class SequenceDiscriminator(GANDiscriminator):
         conditioning: ConditioningName = "projection",
         embedding_dim: int = 16,
         minibatch_std: bool = False,
+        input_noise: float = 0.0,
     ):
-        super().__init__(n_classes, conditioning, minibatch_std=minibatch_std)
+        super().__init__(
+            n_classes, conditioning, minibatch_std=minibatch_std, input_noise=input_noise
+        )
         name = "SequenceDiscriminator"
         check_sizes(
             name,
