@@ -67,12 +67,14 @@ def simulated_csv(folder: Path, seed: int = 0) -> Path:
     """Negative-binomial counts with planted cell types (:func:`simulate_counts`) as a CSV.
 
     1,000 cells x 500 genes, 5 types each over-expressing 20 marker genes 4-fold (the
-    markers of a type rise and fall together: correlation that independent marginals lose),
-    library sizes varying log-normally (a common factor of every gene).
+    markers of a type rise and fall together), 4 continuous programmes of 30 genes each whose
+    activity varies from cell to cell (standard deviation 2-fold) within every type, and
+    library sizes varying log-normally (a common factor of every gene): correlation that
+    independent marginals lose.
     """
     from biodl.data.simulate import simulate_counts
 
-    sim = simulate_counts(n_cells=1000, n_genes=500, seed=seed)
+    sim = simulate_counts(n_cells=1000, n_genes=500, programmes=4, seed=seed)
     frame = pd.DataFrame(
         np.asarray(sim.counts, dtype=np.int64),
         index=[f"cell_{i}" for i in range(1, 1001)],
@@ -147,7 +149,8 @@ def golub(folder: Path, args: argparse.Namespace, extra: dict) -> None:
 
 def simulated(folder: Path, args: argparse.Namespace, extra: dict) -> None:
     """Simulated counts (:func:`simulated_csv`), 20 % of the cells held out (seed 0)."""
-    print("simulated counts (1,000 cells x 500 genes, 5 types; 20 % held out; 200 samples)")
+    print("simulated counts (1,000 cells x 500 genes, 5 types, 4 programmes; 20 % held out;")
+    print("200 samples)")
     expression(folder, "simulated", simulated_csv(folder), None, args.models, extra)
 
 
