@@ -16,10 +16,19 @@ samples in the input's format, checks beside the classical samplers):
   the training part has on average. The checks: TSTR >= 0.8 x TRTR, detection AUROC below
   the independent-marginals sampler's, no exact copies.
 
+- **Simulated counts** (:func:`simulated_csv`: cell types, continuous gene programmes,
+  library sizes): the VAE and the GAN, 20 % of the cells held out, the same check as Golub.
+
+``--golub-test`` fits Golub's whole training file and judges on the independent file (34
+samples) instead of 8 held-out rows; ``--part valid`` judges the digits on the validation
+part (the part the GAN's defaults are chosen on). ``--gan-loss``, ``--d-steps``,
+``--epochs``, ``--selection``, ``--disc KEY=VALUE`` and ``--batch-stats`` try candidate
+defaults (see :func:`candidate`).
+
 It prints the numbers and CPU seconds (``time.process_time``) of each run. Run from the
 repository root::
 
-    python benchmarks/bench_generate.py [--parts golub digits] [--threads 1]
+    python benchmarks/bench_generate.py [--parts golub simulated digits] [--threads 1]
 """
 
 from __future__ import annotations
@@ -45,27 +54,55 @@ DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 CHECKED = ("correlation_distance", "detection_auroc", "dcr_ratio", "exact_copies")
 
 
-def golub_csv(folder: Path) -> Path:
-    """The Golub training file as samples x probes (the 'call' columns dropped)."""
-    table = pd.read_csv(DATA / "expression/golub_all_aml/data_set_ALL_AML_train.csv")
+def golub_csv(folder: Path, part: str = "train", probes: pd.Index | None = None) -> Path:
+    """A Golub file (``train`` or ``independent``) as samples x probes ('call' columns dropped).
+
+    ``probes`` orders the columns (the training file's order for the independent file).
+    """
+    table = pd.read_csv(DATA / f"expression/golub_all_aml/data_set_ALL_AML_{part}.csv")
     table = table.set_index("Gene Accession Number")
     samples = [c for c in table.columns if c.strip().isdigit()]
     frame = table[samples].T.astype(np.float64)
+    if probes is not None:
+        frame = frame[probes]
     frame.index = [f"patient_{s.strip()}" for s in samples]
     frame.index.name = "id"
-    path = folder / "golub_train.csv"
+    path = folder / f"golub_{part}.csv"
     frame.to_csv(path)
     return path
 
 
-def digits_npz(folder: Path) -> tuple[Path, Path]:
-    """Training and test parts of the digits (bench_generate_digits.split) as image .npz."""
+def simulated_csv(folder: Path, seed: int = 0) -> Path:
+    """Negative-binomial counts with planted cell types (:func:`simulate_counts`) as a CSV.
+
+    1,000 cells x 500 genes, 5 types each over-expressing 20 marker genes 4-fold (the
+    markers of a type rise and fall together), 4 continuous programmes of 30 genes each whose
+    activity varies from cell to cell (standard deviation 2-fold) within every type, and
+    library sizes varying log-normally (a common factor of every gene): correlation that
+    independent marginals lose.
+    """
+    from biodl.data.simulate import simulate_counts
+
+    sim = simulate_counts(n_cells=1000, n_genes=500, programmes=4, seed=seed)
+    frame = pd.DataFrame(
+        np.asarray(sim.counts, dtype=np.int64),
+        index=[f"cell_{i}" for i in range(1, 1001)],
+        columns=[f"gene_{j}" for j in range(1, 501)],
+    )
+    frame.index.name = "id"
+    path = folder / "simulated_counts.csv"
+    frame.to_csv(path)
+    return path
+
+
+def digits_npz(folder: Path, part: str = "test") -> tuple[Path, Path]:
+    """Training and ``part`` (valid or test) of the digits (bench_generate_digits.split), .npz."""
     sys.path.insert(0, str(Path(__file__).parent))
     from bench_generate_digits import split
 
     parts = split(0)
     paths = []
-    for name in ("train", "test"):
+    for name in ("train", part):
         x, y = parts[name]
         pixels = np.round(x.reshape(-1, 8, 8) * 255 / 16).astype(np.uint8)
         path = folder / f"digits_{name}.npz"
@@ -84,26 +121,51 @@ def row(name: str, table: pd.DataFrame, keys: tuple[str, ...]) -> str:
     return f"| {name} | " + " | ".join(values) + " |"
 
 
-def golub(folder: Path) -> None:
-    data = golub_csv(folder)
-    print("Golub (38 training samples x 7,129 probes; 20 % held out, seed 0; 200 samples)")
+def expression(
+    folder: Path, name: str, data: Path, test: Path | None, models: list[str], extra: dict
+) -> None:
+    """The VAE and the GAN on one expression file, unconditional, 200 samples each."""
     keys = CHECKED
-    for model in ("vae", "gan"):
+    for model in models:
         start = time.process_time()
-        result = biodl.generate(data, model=model, n=200, seed=0, out=folder / f"golub_{model}")
+        out = folder / f"{name}_{model}"
+        given = extra if model == "gan" else {}
+        result = biodl.generate(data, model=model, n=200, seed=0, test=test, out=out, **given)
         cpu = time.process_time() - start
         table = result.table
         assert table is not None
-        print(f"\n{model}: {cpu:.0f} CPU s; {result.verdict}")
-        print("training:", training(folder / f"golub_{model}"))
+        print(f"\n{name}, {model}: {cpu:.0f} CPU s; {result.verdict}")
+        print("training:", training(out))
         print("| sampler | " + " | ".join(keys) + " |")
         print("| --- |" + " ---: |" * len(keys))
-        for name in table.index:
-            print(row(str(name), table, keys))
+        for sampler in table.index:
+            print(row(str(sampler), table, keys), flush=True)
 
 
-def digits(folder: Path) -> None:
-    train, test = digits_npz(folder)
+def golub(folder: Path, args: argparse.Namespace, extra: dict) -> None:
+    """Golub: the training file alone (20 % held out) or judged on the independent file."""
+    data = golub_csv(folder)
+    test = None
+    if args.golub_test:
+        probes = pd.read_csv(data, index_col=0, nrows=0).columns
+        test = golub_csv(folder, "independent", probes)
+        print("Golub (38 training samples x 7,129 probes, all fitted; judged on the 34 of the")
+        print("independent file; 200 samples)")
+    else:
+        print("Golub (38 training samples x 7,129 probes; 20 % held out, seed 0; 200 samples)")
+    expression(folder, "golub", data, test, args.models, extra)
+
+
+def simulated(folder: Path, args: argparse.Namespace, extra: dict) -> None:
+    """Simulated counts (:func:`simulated_csv`), 20 % of the cells held out (seed 0)."""
+    print("simulated counts (1,000 cells x 500 genes, 5 types, 4 programmes; 20 % held out;")
+    print("200 samples)")
+    expression(folder, "simulated", simulated_csv(folder), None, args.models, extra)
+
+
+def digits(folder: Path, args: argparse.Namespace, extra: dict) -> None:
+    train, test = digits_npz(folder, args.part)
+    print(f"\ndigits: judged on the {args.part} part")
     keys = ("tstr", "trtr", "tstr_trtr_ratio", "detection_auroc", "exact_copies", "dcr_ratio")
     start = time.process_time()
     result = biodl.generate(
@@ -114,6 +176,7 @@ def digits(folder: Path) -> None:
         test=test,
         seed=0,
         out=folder / "digits_gan",
+        **extra,
     )
     cpu = time.process_time() - start
     table = result.table
@@ -124,7 +187,8 @@ def digits(folder: Path) -> None:
     print("| --- |" + " ---: |" * len(keys))
     for name in table.index:
         print(row(str(name), table, keys))
-    feature_spaces(train, test, result)
+    if args.feature_spaces:
+        feature_spaces(train, test, result)
 
 
 def feature_spaces(train: Path, test: Path, result: object) -> None:
@@ -169,15 +233,71 @@ def feature_spaces(train: Path, test: Path, result: object) -> None:
         print(f"rank correlation of {key} between the two spaces: {rho:.2f}")
 
 
+def candidate(selection: str | None, disc: list[str], batch_stats: bool = False) -> None:
+    """Try a candidate default: the GAN's checkpoint criterion, its discriminators' options.
+
+    Replaces the names that ``biodl.generate`` looks up when it fits (validation runs only;
+    the defaults chosen are then written into biodl itself).
+    """
+    import functools
+
+    import biodl.models.gan_image as gan_image
+    import biodl.models.gan_mlp as gan_mlp
+    import biodl.pipeline.generate_eval as generate_eval
+
+    if batch_stats:  # generators sample with batch statistics in their batch norm
+        import biodl.models.gan as gan
+
+        gan.GANGenerator.eval = lambda self: self  # type: ignore[method-assign,assignment]
+    if selection is not None:
+        chosen = functools.partial(generate_eval.selection_quality, criterion=selection)
+        generate_eval.selection_quality = chosen  # type: ignore[assignment]
+    if disc:
+        given = {k: json.loads(v) for k, v in (item.split("=", 1) for item in disc)}
+        gan_image.ImageDiscriminator = functools.partial(  # type: ignore[misc]
+            gan_image.ImageDiscriminator, **given
+        )
+        gan_mlp.MLPDiscriminator = functools.partial(  # type: ignore[misc]
+            gan_mlp.MLPDiscriminator, **given
+        )
+    print(f"candidate: selection {selection or 'default'}, discriminator {disc or 'default'}")
+    print(f"candidate: generators sample with batch statistics: {batch_stats}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--parts", nargs="+", default=["golub", "digits"])
+    parser.add_argument("--parts", nargs="+", default=["golub", "simulated", "digits"])
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--models", nargs="+", default=["vae", "gan"], help="expression parts")
+    parser.add_argument("--golub-test", action="store_true", help="judge on the independent file")
+    parser.add_argument("--part", choices=["valid", "test"], default="test", help="digits")
+    parser.add_argument("--feature-spaces", action="store_true", help="digits: pixels vs network")
+    parser.add_argument("--epochs", type=int, default=None, help="GAN epochs (default: its own)")
+    parser.add_argument("--gan-loss", default=None)
+    parser.add_argument("--d-steps", type=int, default=None)
+    parser.add_argument(
+        "--selection", choices=["mmd", "nn"], default=None, help="GAN checkpoint criterion"
+    )
+    parser.add_argument(
+        "--disc", nargs="*", default=[], help="discriminator options KEY=VALUE (candidates)"
+    )
+    parser.add_argument(
+        "--batch-stats", action="store_true", help="sample with batch statistics (candidate)"
+    )
     args = parser.parse_args()
+    candidate(args.selection, args.disc, args.batch_stats)
     torch.set_num_threads(args.threads)
+    extra = {
+        key: value
+        for key, value in (("epochs", args.epochs), ("gan_loss", args.gan_loss))
+        if value is not None
+    }
+    if args.d_steps is not None:
+        extra["d_steps"] = args.d_steps
+    parts = {"golub": golub, "simulated": simulated, "digits": digits}
     with tempfile.TemporaryDirectory() as tmp:
         for part in args.parts:
-            {"golub": golub, "digits": digits}[part](Path(tmp))
+            parts[part](Path(tmp), args, extra)
 
 
 if __name__ == "__main__":

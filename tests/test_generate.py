@@ -125,6 +125,21 @@ def test_images_are_written_as_npz_and_a_png_grid(tmp_path: Path) -> None:
     assert result.samples.shape == (10, 1, 8, 8)
 
 
+@pytest.mark.parametrize(
+    "given, loss", [(None, "wasserstein-gp"), ("nonsaturating", "nonsaturating")]
+)
+def test_image_gans_default_to_the_wasserstein_loss(tmp_path: Path, given, loss) -> None:
+    rng = np.random.default_rng(0)
+    labels = np.arange(48) % 2
+    images = (rng.random((48, 8, 8)) * 60 + labels[:, None, None] * 150).astype(np.uint8)
+    np.savez(tmp_path / "digits.npz", train_images=images, train_labels=labels)
+    run_generate(
+        tmp_path / "digits.npz", model="gan", n=6, gan_loss=given, out=tmp_path / "gen", **FAST
+    )
+    training = json.loads((tmp_path / "gen" / "metrics.json").read_text())["training"]
+    assert training["loss"] == loss
+
+
 def test_sequences_are_written_as_fasta(tmp_path: Path) -> None:
     from biodl.data.sequence import read_sequences
 

@@ -141,3 +141,19 @@ def test_feature_space_bad_input():
         FeatureSpace.fit(np.zeros((1, 4)))
     with pytest.raises(ConfigError, match="n_components: expected a positive int"):
         FeatureSpace.fit(np.zeros((5, 4)), n_components=0)
+
+
+def test_nn_accuracy_is_half_for_alike_sets_high_for_collapse_low_for_copies():
+    from biodl.evaluation.fidelity import nn_accuracy
+
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(100, 4))
+    alike = nn_accuracy(real, rng.normal(size=(500, 4)))
+    assert 0.4 < alike < 0.6
+    collapsed = np.repeat(rng.normal(size=(5, 4)), 100, axis=0) + 0.01 * rng.normal(size=(500, 4))
+    assert nn_accuracy(real, collapsed) > 0.9
+    assert nn_accuracy(real, real + 1e-6) == 0.0  # each row's neighbour is its copy
+    assert nn_accuracy(real, real[:1]) != nn_accuracy(real, real[:1])  # NaN under 2 rows
+    # fewer synthetic than real rows: as many real rows drawn; seeded
+    few = rng.normal(size=(30, 4))
+    assert nn_accuracy(real, few, seed=3) == nn_accuracy(real, few, seed=3)

@@ -157,6 +157,17 @@ def test_selection_score_is_lower_for_better_samples_and_repeatable():
         score(good[:, :3])
 
 
+def test_selection_score_nn_criterion_punishes_collapse_that_mmd_misses_less():
+    X, _ = correlated(600, seed=7)
+    good = GaussianCopula().fit(X[:300]).sample(300, seed=0).X
+    collapsed = np.repeat(good[:10], 30, axis=0)
+    nn = SelectionScore(X[:300], X[300:450], criterion="nn")
+    assert nn.criterion == "nn"
+    assert 0.35 < nn(good) < 0.65 and nn(collapsed) > 0.8
+    with pytest.raises(ConfigError, match="criterion='knn': expected one of mmd, nn"):
+        SelectionScore(X[:300], X[300:], criterion="knn")
+
+
 def test_bad_input_raises_named_errors():
     X, y = correlated(60)
     with pytest.raises(DataError, match=r"synthetic: expected rows of 6 values like real_train"):

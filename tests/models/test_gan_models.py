@@ -146,3 +146,43 @@ def test_pairs_table_and_registry_read_the_hyperparameters():
     assert "counts" in output.description
     conditioning = next(p for p in parameters(ImageDiscriminator) if p.name == "conditioning")
     assert conditioning.choices == ("projection", "concat")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ImageDiscriminator(1, 8, 8, 3, feature_maps=4, minibatch_std=True),
+        lambda: MLPDiscriminator(6, 3, hidden=(8,), minibatch_std=True),
+        lambda: SequenceDiscriminator(10, 4, 3, minibatch_std=True),
+    ],
+)
+def test_minibatch_std_scores_a_batch_of_alike_examples_apart(make):
+    torch.manual_seed(0)
+    d = make().eval()
+    shape = d.sample_shape
+    x, labels = torch.rand(6, *shape), torch.zeros(6, dtype=torch.long)
+    assert d.minibatch_std and d.head.in_features == d.features(x, labels).shape[1] + 1
+    alike = x[:1].expand(6, *shape)
+    # the first example scores differently in a varied batch than among copies of itself
+    assert not torch.allclose(d(x, labels)[0], d(alike, labels)[0])
+    # and a one-example batch has no spread (0), not NaN
+    assert torch.isfinite(d(x[:1], labels[:1])).all()
+
+
+def test_without_minibatch_std_a_score_ignores_the_rest_of_its_batch():
+    torch.manual_seed(0)
+    d = MLPDiscriminator(6, hidden=(8,)).eval()
+    x = torch.randn(5, 6)
+    assert not d.minibatch_std and d.head.in_features == 8
+    assert torch.allclose(d(x)[:1], d(x[:1]))
+
+
+def test_input_noise_only_in_training_mode_and_checked():
+    torch.manual_seed(0)
+    d = MLPDiscriminator(6, hidden=(8,), dropout=0.0, input_noise=0.5)
+    x = torch.randn(4, 6)
+    assert not torch.allclose(d(x), d(x))  # fresh noise each call while training
+    d.eval()
+    assert torch.allclose(d(x), d(x))
+    with pytest.raises(ConfigError, match=r"input_noise=-0.1: expected a standard deviation"):
+        ImageDiscriminator(1, 8, 8, input_noise=-0.1)

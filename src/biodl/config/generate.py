@@ -219,14 +219,14 @@ class GenerateConfig:
         help="GAN loss (docs/gan.md): " + choices("gan_loss"),
         panel=GAN_TRAINING,
         commands=COMMANDS,
-        show_default="nonsaturating",
+        show_default="images: wasserstein-gp; tables, expression, sequences: nonsaturating",
     )
     d_steps: int | None = option(
         None,
         help="Discriminator updates per round (the generator frozen meanwhile).",
         panel=GAN_TRAINING,
         commands=COMMANDS,
-        show_default="1",
+        show_default="5 with the wasserstein-gp loss chosen for images, else 1",
     )
     g_steps: int | None = option(
         None,

@@ -10,7 +10,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,11 +30,14 @@ class SimulatedCounts:
         ``'type0'``, ``'type1'``, ...
     batch : (n_cells,) ndarray of str
         A nuisance label (two sequencing batches with a small global shift), unrelated to type.
+    programme_genes : list of (programme_genes,) int ndarrays
+        The genes of each programme (empty without programmes).
     """
 
     counts: np.ndarray | sp.csr_matrix
     cell_type: np.ndarray
     batch: np.ndarray
+    programme_genes: list[np.ndarray] = field(default_factory=list)
 
 
 def simulate_counts(
@@ -47,6 +50,9 @@ def simulate_counts(
     depth: float = 2000.0,
     dispersion: float = 2.0,
     sparse: bool = False,
+    programmes: int = 0,
+    programme_genes: int = 30,
+    programme_sd: float = 1.0,
     seed: int = 0,
 ) -> SimulatedCounts:
     """Counts of ``n_types`` cell types, each over-expressing its own ``markers`` genes.
@@ -65,6 +71,15 @@ def simulate_counts(
         Negative-binomial inverse dispersion (smaller = noisier).
     sparse : bool, default False
         Return the counts as a CSR matrix.
+    programmes : int, default 0
+        Continuous gene programmes on top of the types: each acts on its own
+        ``programme_genes`` genes (drawn at random, so programmes may share genes), with an
+        activity per cell drawn from a normal distribution of standard deviation
+        ``programme_sd`` in log2 units. The genes of a programme rise and fall together
+        from cell to cell, within each type: correlation that samplers of independent genes
+        lose. 0 (the default) draws nothing more, so older seeds give the same counts.
+    programme_genes : int, default 30
+    programme_sd : float, default 1.0
     seed : int, default 0
     """
     rng = np.random.default_rng(seed)
@@ -79,8 +94,20 @@ def simulate_counts(
     batch = rng.integers(0, 2, size=n_cells)
     library = depth * np.exp(rng.normal(0.0, 0.3, size=n_cells) + 0.2 * batch)
     mean = shares[types] * library[:, None]
+    planted: list[np.ndarray] = []
+    if programmes > 0:
+        loadings = np.zeros((programmes, n_genes))
+        for k in range(programmes):
+            genes = rng.choice(n_genes, size=min(programme_genes, n_genes), replace=False)
+            loadings[k, genes] = np.log(2.0)
+            planted.append(np.sort(genes))
+        activity = rng.normal(0.0, programme_sd, size=(n_cells, programmes))
+        cell_logits = logits[types] + activity @ loadings
+        cell_shares = np.exp(cell_logits - cell_logits.max(axis=1, keepdims=True))
+        mean = cell_shares / cell_shares.sum(axis=1, keepdims=True) * library[:, None]
     rate = rng.gamma(dispersion, mean / dispersion)
     counts = rng.poisson(rate).astype(np.float32)
     labels = np.array([f"type{t}" for t in types])
     batches = np.array([f"batch{b}" for b in batch])
-    return SimulatedCounts(sp.csr_matrix(counts) if sparse else counts, labels, batches)
+    counts_out = sp.csr_matrix(counts) if sparse else counts
+    return SimulatedCounts(counts_out, labels, batches, planted)

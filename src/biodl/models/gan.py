@@ -39,6 +39,7 @@ torch.Size([4, 5])
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -217,12 +218,32 @@ class GANDiscriminator(nn.Module):
         0: unconditional; K: conditional on K classes.
     conditioning : {'projection', 'concat'}
         How labels enter (conditional only); see :data:`CONDITIONINGS`.
+    minibatch_std : bool, default False
+        Give the score one more feature: the standard deviation of each last feature across
+        the batch, averaged (Karras et al. 2018, "Progressive growing of GANs", section 3). A
+        generated batch whose examples are all alike scores differently from a real batch,
+        so the discriminator can punish a generator that collapses onto a few examples. It
+        makes each score depend on the rest of its batch (as batch norm does), and needs the
+        real and the generated examples scored in separate batches, as ``fit_gan`` does.
+    input_noise : float, default 0
+        Standard deviation of Gaussian noise added to every (floating-point) input example
+        in training mode, real and generated alike ("instance noise", Sonderby et al. 2017;
+        Arjovsky & Bottou 2017): the two distributions overlap, so the discriminator cannot
+        separate them perfectly and its gradient stays informative. Integer letter codes of
+        sequences get none (give one-hot rows).
     """
 
     sample_shape: tuple[int, ...]
     body: nn.Module
 
-    def __init__(self, n_classes: int, conditioning: str):
+    def __init__(
+        self,
+        n_classes: int,
+        conditioning: str,
+        *,
+        minibatch_std: bool = False,
+        input_noise: float = 0.0,
+    ):
         super().__init__()
         if n_classes < 0 or n_classes == 1:
             raise ConfigError(
@@ -237,10 +258,17 @@ class GANDiscriminator(nn.Module):
         self.n_classes = int(n_classes)
         self.conditioning = conditioning
         self.concat = n_classes > 0 and conditioning == "concat"
+        self.minibatch_std = bool(minibatch_std)
+        if not (math.isfinite(input_noise) and input_noise >= 0):
+            raise ConfigError(
+                f"{type(self).__name__}: input_noise={input_noise}: expected a standard "
+                "deviation >= 0"
+            )
+        self.input_noise = float(input_noise)
 
     def make_head(self, width: int) -> None:
         """The linear score and, for a projection discriminator, the label embedding."""
-        self.head = nn.Linear(width, 1)
+        self.head = nn.Linear(width + (1 if self.minibatch_std else 0), 1)
         project = self.n_classes > 0 and self.conditioning == "projection"
         self.projection = nn.Embedding(self.n_classes, width) if project else None
         if self.projection is not None:
@@ -257,8 +285,14 @@ class GANDiscriminator(nn.Module):
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         """Scores ``(batch,)`` of ``x : (batch, *sample_shape)`` (logits; high = real)."""
         check_labels(self, labels)
+        if self.training and self.input_noise > 0 and x.is_floating_point():
+            x = x + self.input_noise * torch.randn_like(x)
         h = self.features(x, labels)
-        score = self.head(h).squeeze(-1)
+        if self.minibatch_std:
+            spread = h.std(dim=0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())
+            score = self.head(torch.cat([h, spread.expand(len(h), 1)], dim=1)).squeeze(-1)
+        else:
+            score = self.head(h).squeeze(-1)
         if self.projection is not None and labels is not None:
             score = score + (self.projection(labels) * h).sum(dim=-1)
         return score

@@ -140,6 +140,12 @@ class ImageDiscriminator(GANDiscriminator):
     conditioning : {'projection', 'concat'}, default 'projection'
         How labels enter (conditional only); 'concat' adds a learned label map as one more
         input channel.
+    minibatch_std : bool, default False
+        One more feature for the score: the batch's spread of the last features
+        (:class:`~biodl.models.gan.GANDiscriminator`), against mode collapse.
+    input_noise : float, default 0
+        Gaussian noise (standard deviation) added to the inputs in training mode
+        (:class:`~biodl.models.gan.GANDiscriminator`).
     """
 
     def __init__(
@@ -153,8 +159,12 @@ class ImageDiscriminator(GANDiscriminator):
         batch_norm: bool = False,
         dropout: float = 0.2,
         conditioning: ConditioningName = "projection",
+        minibatch_std: bool = False,
+        input_noise: float = 0.0,
     ):
-        super().__init__(n_classes, conditioning)
+        super().__init__(
+            n_classes, conditioning, minibatch_std=minibatch_std, input_noise=input_noise
+        )
         name = "ImageDiscriminator"
         check_sizes(name, channels=channels, height=height, width=width, feature_maps=feature_maps)
         check_dropout(name, dropout)

@@ -134,6 +134,12 @@ class MLPDiscriminator(GANDiscriminator):
         where 'projection' let them drift (benchmarks/RESULTS.md).
     embedding_dim : int, default 16
         Width of the label embedding joined to the input ('concat' only).
+    minibatch_std : bool, default False
+        One more feature for the score: the batch's spread of the last features
+        (:class:`~biodl.models.gan.GANDiscriminator`), against mode collapse.
+    input_noise : float, default 0
+        Gaussian noise (standard deviation) added to the inputs in training mode
+        (:class:`~biodl.models.gan.GANDiscriminator`).
 
     Examples
     --------
@@ -152,8 +158,12 @@ class MLPDiscriminator(GANDiscriminator):
         dropout: float = 0.2,
         conditioning: ConditioningName = "concat",
         embedding_dim: int = 16,
+        minibatch_std: bool = False,
+        input_noise: float = 0.0,
     ):
-        super().__init__(n_classes, conditioning)
+        super().__init__(
+            n_classes, conditioning, minibatch_std=minibatch_std, input_noise=input_noise
+        )
         check_sizes("MLPDiscriminator", n_features=n_features, hidden=hidden)
         check_sizes("MLPDiscriminator", embedding_dim=embedding_dim)
         check_dropout("MLPDiscriminator", dropout)

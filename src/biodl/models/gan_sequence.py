@@ -151,6 +151,12 @@ class SequenceDiscriminator(GANDiscriminator):
         position as extra input channels.
     embedding_dim : int, default 16
         Width of that embedding ('concat' only).
+    minibatch_std : bool, default False
+        One more feature for the score: the batch's spread of the last features
+        (:class:`~biodl.models.gan.GANDiscriminator`), against mode collapse.
+    input_noise : float, default 0
+        Gaussian noise (standard deviation) added to the inputs in training mode
+        (:class:`~biodl.models.gan.GANDiscriminator`).
     """
 
     def __init__(
@@ -166,8 +172,12 @@ class SequenceDiscriminator(GANDiscriminator):
         dropout: float = 0.2,
         conditioning: ConditioningName = "projection",
         embedding_dim: int = 16,
+        minibatch_std: bool = False,
+        input_noise: float = 0.0,
     ):
-        super().__init__(n_classes, conditioning)
+        super().__init__(
+            n_classes, conditioning, minibatch_std=minibatch_std, input_noise=input_noise
+        )
         name = "SequenceDiscriminator"
         check_sizes(
             name,

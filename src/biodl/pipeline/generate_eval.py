@@ -65,16 +65,20 @@ def evaluation_rows(real: RealData, X: np.ndarray) -> np.ndarray:
 
 
 def selection_quality(
-    train: RealData, reference: RealData, *, seed: int = 0
+    train: RealData, reference: RealData, *, seed: int = 0, criterion: str = "mmd"
 ) -> Callable[[np.ndarray], float]:
-    """The GAN's checkpoint score: MMD^2 of rows in the data's units to ``reference`` rows.
+    """The GAN's checkpoint score of rows in the data's units against ``reference`` rows.
 
-    :class:`biodl.evaluation.synthetic.SelectionScore`, in the space fitted on ``train``.
+    :class:`biodl.evaluation.synthetic.SelectionScore` (``criterion`` 'mmd' or 'nn'), in
+    the space fitted on ``train``.
     """
     from biodl.evaluation.synthetic import SelectionScore
 
     score = SelectionScore(
-        evaluation_rows(train, train.X), evaluation_rows(reference, reference.X), seed=seed
+        evaluation_rows(train, train.X),
+        evaluation_rows(reference, reference.X),
+        seed=seed,
+        criterion=criterion,
     )
 
     def quality(samples: np.ndarray) -> float:
