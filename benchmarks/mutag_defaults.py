@@ -143,14 +143,21 @@ def seeds_of(text: str) -> list[int]:
 
 
 def table(results: Path) -> str:
-    """Mean validation / test accuracy per candidate, best validation first."""
+    """Mean validation / test accuracy per candidate over its complete fold seeds (all 10
+    folds done), best validation first."""
     rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
-    by: dict[str, list[dict[str, Any]]] = {}
+    runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for row in rows:
-        by.setdefault(row["candidate"], []).append(row)
+        runs.setdefault((row["candidate"], row["seed"]), []).append(row)
+    by: dict[str, list[dict[str, Any]]] = {}
+    seeds: dict[str, list[int]] = {}
+    for (name, seed), part in sorted(runs.items()):
+        if len({r["fold"] for r in part}) == 10:
+            by.setdefault(name, []).extend(part)
+            seeds.setdefault(name, []).append(seed)
     lines = [
-        "| candidate | folds | valid accuracy | test accuracy (other fold seeds) | CPU s / fold |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| candidate | fold seeds | valid accuracy | test accuracy (those seeds) | CPU s / fold |",
+        "| --- | --- | ---: | ---: | ---: |",
     ]
 
     def mean_sd(values: list[float]) -> str:
@@ -160,11 +167,11 @@ def table(results: Path) -> str:
     order = sorted(by, key=lambda c: -np.mean([r["valid_accuracy"] for r in by[c]]))
     for name in order:
         part = by[name]
-        # accuracy pooled over the graphs of every fold (folds differ by one graph in size)
-        valid = [r["valid_accuracy"] for r in part]
-        test = [r["test_accuracy"] for r in part]
+        valid = mean_sd([r["valid_accuracy"] for r in part])
+        test = mean_sd([r["test_accuracy"] for r in part])
         cpu = np.mean([r["cpu_s"] for r in part])
-        lines.append(f"| {name} | {len(part)} | {mean_sd(valid)} | {mean_sd(test)} | {cpu:.0f} |")
+        which = ", ".join(str(s) for s in seeds[name])
+        lines.append(f"| {name} | {which} | {valid} | {test} | {cpu:.1f} |")
     return "\n".join(lines)
 
 
