@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -59,3 +60,30 @@ def test_codes_are_one_hot_and_unseen_codes_are_zero() -> None:
     )  # 3 is past the first field's 3 values, 2 past the second's 2: all zeros there
     assert torch.equal(block, expected)
     assert GraphNetwork.encode(codes[:, :0], []) == []
+
+
+def test_tu_graphs_get_the_tu_gin_defaults(
+    tu_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``gin`` on TU graphs starts from TU_GIN_PARAMS (recorded in the run, overridden by
+    --set, rebuilt by predict); molecules and other networks keep the class defaults."""
+    from graph_data import write_smiles
+
+    import biodl.kinds.graph as graph
+
+    monkeypatch.setattr(graph, "TU_GIN_PARAMS", {"width": 8, "read_input": True})
+
+    def params(run: Path) -> dict[str, object]:
+        return json.loads((run / "model" / "model.json").read_text())["params"]
+
+    quick = {"epochs": 1, "baseline": "fast", **FAST}
+    biodl.train(tu_folder, out=tmp_path / "tu", **quick)
+    assert params(tmp_path / "tu") == {"width": 8, "read_input": True}
+    biodl.train(tu_folder, out=tmp_path / "set", overrides=["model.width=16"], **quick)
+    assert params(tmp_path / "set") == {"width": 16, "read_input": True}
+    assert len(biodl.predict(tmp_path / "set", tu_folder)) == 160
+    smiles = write_smiles(tmp_path / "mol.csv")
+    biodl.train(smiles, out=tmp_path / "mol", model="gin", label_columns=["active"], **quick)
+    assert params(tmp_path / "mol") == {}
+    tu = SimpleNamespace(part=lambda name: graph.read_graphs(str(tu_folder))[0])
+    assert graph.GRAPH.default_params(tu, "gcn") == {}  # type: ignore[arg-type]

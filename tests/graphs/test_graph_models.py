@@ -50,6 +50,45 @@ def test_gin_variants_and_edge_features() -> None:
     assert type(plain.convs[0]).__name__ == "GINConv"
 
 
+@pytest.mark.parametrize("jk", ["cat", "sum"])
+def test_gin_reads_the_input_layer(jk: str) -> None:
+    """read_input: the embedded input joins the layers' states (a wider cat, one more term
+    of a sum); node numbering still does not matter."""
+    torch.manual_seed(0)
+    kwargs = {"in_features": 5, "n_outputs": 2, "depth": 2, "width": 8, "jumping_knowledge": jk}
+    plain, read = GIN(**kwargs).eval(), GIN(**kwargs, read_input=True).eval()
+    x, edge_index, _, batch = _two_graphs()
+    expected = 8 * 3 if jk == "cat" else 8
+    assert read.n_features == expected and plain.n_features == (16 if jk == "cat" else 8)
+    states = read.embed_nodes(x, edge_index)
+    assert states.shape == (7, expected)
+    if jk == "cat":  # the first block is the embedded input itself
+        assert torch.allclose(states[:, :8], read.embed(x))
+    order = torch.tensor([3, 1, 0, 2, 6, 4, 5])
+    moved = torch.empty_like(x)
+    moved[order] = x
+    out = read(x, edge_index, None, batch, 2)
+    assert torch.allclose(out, read(moved, order[edge_index], None, batch, 2), atol=1e-5)
+    last = GIN(**{**kwargs, "jumping_knowledge": "last"}, read_input=True)
+    assert last.n_features == 8  # ignored without jumping knowledge over layers
+
+
+def test_gin_dropout_in_the_head_only() -> None:
+    """layer_dropout=False: training-mode node states are deterministic (no dropout between
+    layers), while the head still drops."""
+    torch.manual_seed(0)
+    x, edge_index, _, batch = _two_graphs()
+    head_only = GIN(in_features=5, n_outputs=2, depth=2, width=8, dropout=0.5,
+                    layer_dropout=False, batch_norm=False).train()  # fmt: skip
+    assert torch.equal(head_only.embed_nodes(x, edge_index), head_only.embed_nodes(x, edge_index))
+    outs = {tuple(head_only(x, edge_index, None, batch, 2).flatten().tolist()) for _ in range(5)}
+    assert len(outs) > 1  # the head's dropout still acts
+    everywhere = GIN(in_features=5, n_outputs=2, depth=2, width=8, dropout=0.5,
+                     batch_norm=False).train()  # fmt: skip
+    assert not torch.equal(everywhere.embed_nodes(x, edge_index),
+                           everywhere.embed_nodes(x, edge_index))  # fmt: skip
+
+
 def test_options_are_checked_and_listed() -> None:
     with pytest.raises(ConfigError, match="readout 'median' is unknown"):
         GIN(in_features=2, n_outputs=1, readout="median")  # type: ignore[arg-type]
@@ -57,7 +96,7 @@ def test_options_are_checked_and_listed() -> None:
         GAT(in_features=2, n_outputs=1, heads=3)
     names = {p.name for p in model_parameters("graph", "gin")}
     assert {"depth", "width", "dropout", "batch_norm", "readout", "jumping_knowledge",
-            "train_eps"} <= names  # fmt: skip
+            "train_eps", "read_input", "layer_dropout"} <= names  # fmt: skip
 
 
 @pytest.mark.parametrize("readout", ["sum", "mean", "max", "attention"])

@@ -141,6 +141,11 @@ class Kind(Protocol):
     initialisation of the built ``network`` from the training part only, before supervised
     training (expression: the MLP's autoencoder); the dict (what was fitted, how long) goes to
     ``metrics.json`` ``training.pretraining``. Skipped with ``--init-from``.
+
+    Optional: ``default_params(prepared, model)`` -> dict: hyperparameters of ``model`` on
+    this data where they differ from the network's own defaults (graphs: ``gin`` on TU
+    graphs); ``--set model.NAME=...`` overrides them, and the run records them with its
+    parameters. Skipped with ``--init-from``.
     """
 
     name: str

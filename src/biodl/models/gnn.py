@@ -84,6 +84,13 @@ class GraphNet(nn.Module):
     jumping_knowledge : {"last", "cat", "max", "sum"}, default "cat"
         Which layers' node states are read out: the last, or all layers concatenated,
         element-wise max or sum (Xu et al. 2018).
+    read_input : bool, default False
+        Jumping knowledge also reads the input layer: the embedded node features before any
+        message passing join the layers' states (Xu et al. 2019 read out every layer, the
+        input included). Ignored with ``jumping_knowledge="last"``.
+    layer_dropout : bool, default True
+        Dropout after every message-passing layer as well as in the head; False: in the head
+        only (as Xu et al. 2019).
     """
 
     def __init__(
@@ -98,6 +105,8 @@ class GraphNet(nn.Module):
         batch_norm: bool = True,
         readout: ReadoutName = "sum",
         jumping_knowledge: JumpingName = "cat",
+        read_input: bool = False,
+        layer_dropout: bool = True,
     ) -> None:
         super().__init__()
         if depth < 1:
@@ -112,13 +121,16 @@ class GraphNet(nn.Module):
         self.edge_features = edge_features
         self.readout = readout
         self.jumping_knowledge = jumping_knowledge
+        self.read_input = read_input and jumping_knowledge != "last"
         self.embed = nn.Linear(max(in_features, 1), width)
         self.convs = nn.ModuleList(self.conv(width, edge_features) for _ in range(depth))
         self.norms = nn.ModuleList(
             nn.BatchNorm1d(width) if batch_norm else nn.Identity() for _ in range(depth)
         )
         self.dropout = nn.Dropout(dropout)
-        self.n_features = width * depth if jumping_knowledge == "cat" else width
+        self.layer_dropout = nn.Dropout(dropout) if layer_dropout else nn.Identity()
+        layers = depth + 1 if self.read_input else depth
+        self.n_features = width * layers if jumping_knowledge == "cat" else width
         self.gate = (
             pyg.aggr.AttentionalAggregation(nn.Linear(self.n_features, 1))
             if readout == "attention"
@@ -144,9 +156,10 @@ class GraphNet(nn.Module):
     def embed_nodes(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor | None = None) -> Tensor:
         """Node states after jumping knowledge, ``(nodes, n_features)``."""
         h = self.embed(x)
-        states = []
+        states = [h] if self.read_input else []
         for conv, norm in zip(self.convs, self.norms, strict=True):
-            h = self.dropout(torch.relu(norm(self.apply_conv(conv, h, edge_index, edge_attr))))
+            h = torch.relu(norm(self.apply_conv(conv, h, edge_index, edge_attr)))
+            h = self.layer_dropout(h)
             states.append(h)
         if self.jumping_knowledge == "last":
             return states[-1]
@@ -216,6 +229,11 @@ class GIN(GraphNet):
         Learn ε in each layer (GIN-ε); False keeps ε = 0 (GIN-0).
     use_edge_features : bool, default True
         Use the edge features when the data has them (GINE layers); False ignores them.
+    read_input : bool, default False
+        Jumping knowledge also reads the input layer (the embedded node features), as Xu et
+        al.'s readout of every layer; ignored with ``jumping_knowledge="last"``.
+    layer_dropout : bool, default True
+        Dropout after every layer as well as in the head; False: in the head only (Xu et al.).
 
     Examples
     --------
@@ -241,6 +259,8 @@ class GIN(GraphNet):
         jumping_knowledge: JumpingName = "cat",
         train_eps: bool = False,
         use_edge_features: bool = True,
+        read_input: bool = False,
+        layer_dropout: bool = True,
     ) -> None:
         self.train_eps = train_eps
         super().__init__(
@@ -253,6 +273,8 @@ class GIN(GraphNet):
             batch_norm=batch_norm,
             readout=readout,
             jumping_knowledge=jumping_knowledge,
+            read_input=read_input,
+            layer_dropout=layer_dropout,
         )
 
     def conv(self, width: int, edge_features: int) -> nn.Module:

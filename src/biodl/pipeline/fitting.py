@@ -173,6 +173,9 @@ def _fit_one(
         # --init-from RUN without --model: the source run's model and hyperparameters
         name, params = source[0], {**source[1], **params}
     check_model(kind_obj, name)
+    kind_params = getattr(kind_obj, "default_params", None)  # optional: defaults per data
+    if kind_params is not None and source is None:
+        params = {**kind_params(prepared, name), **params}  # recorded in the run
     inputs = kind_obj.fit_inputs(cfg, prepared, name, params)
     if cfg.train.init_from:
         check_source_alphabet(cfg.train.init_from, inputs.get("alphabet"))
