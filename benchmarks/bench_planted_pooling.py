@@ -33,7 +33,7 @@ Run it from the repository root (needs ../shared/data; about 3 CPU minutes for b
 on one thread, most of it training the pool-2 model)::
 
     nice .venv/bin/python benchmarks/bench_planted_pooling.py [--n 10000] [--epochs 30]
-        [--seed 0] [--pools 2,20]
+        [--seed 0] [--pools 2,20] [--column-scores pearson_spread,pearson] [--save DIR]
 
 Results: benchmarks/RESULTS.md ("Planted JASPAR motifs: first-layer pooling 2 vs 20").
 """
@@ -136,7 +136,9 @@ def train(
     return run, best
 
 
-def filter_counts(net: CNN, onehot: np.ndarray, db: list, planted_ids: set[str]) -> dict[str, Any]:
+def filter_counts(
+    net: CNN, onehot: np.ndarray, db: list, planted_ids: set[str], column_score: str
+) -> dict[str, Any]:
     """How many first-layer filters match JASPAR / a planted motif (q < 0.05)."""
     found = filter_activations(net.eval(), onehot.transpose(0, 2, 1).copy())
     assert found is not None
@@ -145,7 +147,7 @@ def filter_counts(net: CNN, onehot: np.ndarray, db: list, planted_ids: set[str])
     active = [f for f in motifs if f.n_sites > 0]
     queries = [f.motif.trimmed(min_bits=0.3) for f in active]
     queries = [q for q in queries if q.width >= 5]  # shorter: no overlap of 5 columns
-    table = match_motifs(queries, db)
+    table = match_motifs(queries, db, column_score=column_score)  # type: ignore[arg-type]
     best = table.best()
     hits = table.to_frame()
     hits = hits[hits["q_value"] < 0.05]
@@ -161,10 +163,8 @@ def filter_counts(net: CNN, onehot: np.ndarray, db: list, planted_ids: set[str])
     }
 
 
-def discovered_counts(
-    net: CNN, x: torch.Tensor, labels: np.ndarray, db: list, planted_ids: set[str], steps: int
-) -> dict[str, Any]:
-    """Planted motifs recovered as the best hit of an attribution-discovered pattern."""
+def attributions(net: CNN, x: torch.Tensor, labels: np.ndarray, steps: int) -> np.ndarray:
+    """Integrated gradients of the summed logits of each sequence's present labels (N, L, 4)."""
     net.eval()
     present = torch.tensor(labels, dtype=torch.float32)
 
@@ -181,16 +181,43 @@ def discovered_counts(
             return forward(points, rows + s)
 
         values.append(integrated_gradients(shifted, part, rows_target, steps=steps).values)
-    attr = torch.cat(values).transpose(1, 2).numpy()
-    onehot = x.transpose(1, 2).numpy()
+    return torch.cat(values).transpose(1, 2).numpy()
+
+
+def discovered_counts(
+    attr: np.ndarray, onehot: np.ndarray, db: list, planted_ids: set[str], column_score: str
+) -> dict[str, Any]:
+    """Planted motifs recovered as the best hit of an attribution-discovered pattern."""
     found = [f for f in discover_motifs(attr, onehot) if f.sign == 1]
-    best = match_motifs([f.motif for f in found], db).best() if found else []
+    queries = [f.motif for f in found]
+    best = match_motifs(queries, db, column_score=column_score).best() if found else []  # type: ignore[arg-type]
     return {
         "patterns": len(found),
         "planted_top": len({b.target for b in best} & planted_ids),
         "planted_top_q05": len({b.target for b in best if b.q_value < 0.05} & planted_ids),
         "found": {b.target for b in best if b.q_value < 0.05} & planted_ids,
     }
+
+
+def report(filters: dict[str, Any], discovered: dict[str, Any], planted: list) -> None:
+    """Print the filter and attribution counts of one model and column score."""
+    planted_ids = {m.id for m in planted}
+    print(
+        f"  filters: {filters['active']}/{filters['filters']} active, "
+        f"{filters['any_jaspar']} match JASPAR (q < 0.05), {filters['planted_best']} have "
+        f"a planted motif as best hit (q < 0.05), {filters['planted_top5']} among their 5 "
+        f"best; planted motifs found by a filter {filters['motifs_found']}/{len(planted)}"
+    )
+    print(
+        f"  attributions: {discovered['patterns']} positive patterns; planted motifs as a "
+        f"best hit {discovered['planted_top']}/{len(planted)} "
+        f"({discovered['planted_top_q05']} with q < 0.05)"
+    )
+    names = {m.id: m.name for m in planted}
+    for what, found in (("filters", filters), ("attributions", discovered)):
+        missed = sorted(names[i] for i in planted_ids - found["found"])
+        print(f"  not found by the {what} (q < 0.05): {', '.join(missed) or '-'}")
+    sys.stdout.flush()
 
 
 def main() -> None:
@@ -203,6 +230,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pools", default="2,20")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--column-scores",
+        default="pearson,pearson_spread",
+        help="Tomtom column scores to match with, side by side (the first is the default)",
+    )
+    parser.add_argument(
+        "--save",
+        type=Path,
+        help="folder for each model's test attributions, one-hot test sequences, labels and "
+        "planted sites (seedS_poolP.npz), to study the discovery without retraining",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     db = read_motifs(args.jaspar)
@@ -229,29 +267,30 @@ def main() -> None:
         auroc = roc_auc_score(yt, scores.numpy(), average="macro")
         trained = cpu() - c0
         onehot_test = xt.transpose(1, 2).numpy()
-        filters = filter_counts(net, onehot_test, db, planted_ids)
-        discovered = discovered_counts(net, xt, yt, db, planted_ids, args.ig_steps)
+        attr = attributions(net, xt, yt, args.ig_steps)
+        if args.save is not None:
+            args.save.mkdir(parents=True, exist_ok=True)
+            test_sites = data.sites[data.sites[:, 0] >= args.n].copy()
+            test_sites[:, 0] -= args.n
+            np.savez_compressed(
+                args.save / f"seed{args.seed}_pool{pool}.npz",
+                attributions=attr,
+                onehot=onehot_test,
+                labels=yt,
+                sites=test_sites,
+            )
         print(
             f"pool {pool:>2} (then {TOTAL_POOL // pool}): {epochs} epochs, valid loss "
-            f"{valid:.4f}, test AUROC {auroc:.3f}, train {trained:.0f} CPU s, all "
-            f"{cpu() - c0:.0f} CPU s ({time.perf_counter() - w0:.0f} s wall)"
+            f"{valid:.4f}, test AUROC {auroc:.3f}, train {trained:.0f} CPU s, with "
+            f"attributions {cpu() - c0:.0f} CPU s ({time.perf_counter() - w0:.0f} s wall)"
         )
-        print(
-            f"  filters: {filters['active']}/{filters['filters']} active, "
-            f"{filters['any_jaspar']} match JASPAR (q < 0.05), {filters['planted_best']} have "
-            f"a planted motif as best hit (q < 0.05), {filters['planted_top5']} among their 5 "
-            f"best; planted motifs found by a filter {filters['motifs_found']}/{len(planted)}"
-        )
-        print(
-            f"  attributions: {discovered['patterns']} positive patterns; planted motifs as a "
-            f"best hit {discovered['planted_top']}/{len(planted)} "
-            f"({discovered['planted_top_q05']} with q < 0.05)"
-        )
-        names = {m.id: m.name for m in planted}
-        for what, found in (("filters", filters), ("attributions", discovered)):
-            missed = sorted(names[i] for i in planted_ids - found["found"])
-            print(f"  not found by the {what} (q < 0.05): {', '.join(missed) or '-'}")
-        sys.stdout.flush()
+        for column_score in args.column_scores.split(","):
+            print(f" column score {column_score}:")
+            report(
+                filter_counts(net, onehot_test, db, planted_ids, column_score),
+                discovered_counts(attr, onehot_test, db, planted_ids, column_score),
+                planted,
+            )
 
 
 if __name__ == "__main__":

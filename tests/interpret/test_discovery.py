@@ -11,7 +11,7 @@ from motif_helpers import JASPAR_MEME, PLANTED_NAMES, TINY, by_name
 from biodl.errors import DataError
 from biodl.interpret.discovery import discover_motifs, seqlet_similarity
 from biodl.interpret.motif_files import read_motifs
-from biodl.interpret.motifs import complement_order
+from biodl.interpret.motifs import Motif, complement_order
 from biodl.interpret.planted import ideal_attributions, plant_motifs
 from biodl.interpret.seqlets import find_seqlets
 from biodl.interpret.tomtom import match_motifs
@@ -93,3 +93,20 @@ def test_koo_eddy_planted_jaspar_motifs_are_recovered(shared_data: Path) -> None
     recovered = [m.name for m in planted if m.id in top]
     assert len(recovered) >= 9, recovered
     assert len([m for m in planted if m.id in significant]) >= 8
+
+
+def test_capped_seqlets_keep_a_short_motif() -> None:
+    """Past ``max_seqlets`` the kept seqlets span all strengths: the strongest alone would all
+    be the long motif's, and the short one (weaker window sums) would vanish."""
+    long_letters, short_letters = "TGACGCATTCCGGTAC", "GATAAG"
+    motifs = [
+        Motif(name, np.eye(4)[["ACGT".index(c) for c in letters]] * 0.9 + 0.025)
+        for name, letters in (("long", long_letters), ("short", short_letters))
+    ]
+    data = plant_motifs(motifs, n=300, length=100, instances=(1, 3), seed=0)
+    attr = ideal_attributions(data)
+    assert len(find_seqlets(attr, data.onehot)) > 400
+    found = [p for p in discover_motifs(attr, data.onehot, max_seqlets=200) if p.sign == 1]
+    best = {m.query: m.target for m in match_motifs([p.motif for p in found], motifs).best()}
+    assert set(best.values()) == {"long", "short"}, [p.motif.consensus() for p in found]
+    assert sum(p.n_seqlets for p in found if best[p.motif.id] == "short") >= 50

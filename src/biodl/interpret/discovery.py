@@ -4,7 +4,8 @@ Steps, all deterministic:
 
 1. **Seqlets** (:func:`~biodl.interpret.seqlets.find_seqlets`): windows of high absolute
    contribution, split by sign (positive and negative seqlets are clustered apart, as
-   TF-MoDISco's metaclusters). At most ``max_seqlets`` of each sign, the strongest, are kept.
+   TF-MoDISco's metaclusters). At most ``max_seqlets`` of each sign are kept, evenly spaced
+   over their ranks by strength (keeping the strongest would lose short motifs first).
 2. **Similarity**: for every pair of seqlets, the largest Pearson correlation of their
    attribution windows (``width + 2*flank`` positions × letters, as given: hypothetical or
    actual) over relative shifts of up to ``max_shift`` positions and, for DNA, both strands.
@@ -150,6 +151,19 @@ def _clusters(similarity: np.ndarray, min_similarity: float) -> np.ndarray:
     return fcluster(tree, t=1.0 - min_similarity, criterion="distance")
 
 
+def _spread_over_strength(index: np.ndarray, score: np.ndarray, cap: int) -> np.ndarray:
+    """At most ``cap`` of ``index``, evenly spaced over their ranks by ``|score|``.
+
+    Keeping the strongest would drop the seqlets of short or weak motifs first (their windows
+    sum to less), so that a motif can vanish whenever there are more seqlets than ``cap``;
+    evenly spaced ranks keep every motif's share.
+    """
+    if len(index) <= cap:
+        return index
+    ranked = index[np.argsort(-np.abs(score), kind="stable")]
+    return ranked[np.linspace(0, len(ranked) - 1, cap).round().astype(int)]
+
+
 def discover_motifs(
     attributions: np.ndarray,
     onehot: np.ndarray,
@@ -184,7 +198,8 @@ def discover_motifs(
     min_seqlets : int, default 10
         Smallest cluster reported.
     max_seqlets : int, default 2000
-        Strongest seqlets kept per sign (the similarity is ``n × n``).
+        Seqlets kept per sign (the similarity is ``n × n``): past it, evenly spaced over the
+        ranks by ``|score|``, so that short or weak motifs keep their share.
     trim : float, default 0.3
         Fraction of the peak mean absolute contribution that bounds the motif's span.
     alphabet : str, default "ACGT"
@@ -207,8 +222,7 @@ def discover_motifs(
     found: list[DiscoveredMotif] = []
     for sign, tag in ((1, "pos"), (-1, "neg")):
         chosen = np.flatnonzero(np.sign(seqlets.score) == sign)
-        chosen = chosen[np.argsort(-np.abs(seqlets.score[chosen]), kind="stable")[:max_seqlets]]
-        chosen = np.sort(chosen)
+        chosen = np.sort(_spread_over_strength(chosen, seqlets.score[chosen], max_seqlets))
         if len(chosen) < min_seqlets:
             continue
         motifs = _sign_motifs(
