@@ -316,6 +316,7 @@ def run_dataset(name: str, args: argparse.Namespace) -> None:
     }
     meta["options"] = {k: v for k, v in p.options.items()}
     meta["cv_folds"] = p.cv_folds
+    meta["limit"] = args.limit
     meta["started"] = datetime.datetime.now().isoformat(timespec="seconds")
     _write_json(folder / "protocol.json", meta)
     for stage in args.stages:
@@ -505,8 +506,12 @@ def _attempts(folder: Path) -> list[str]:
     return out
 
 
-def _notes(meta: dict[str, Any], deep: Any, classical: Any, folder: Path) -> list[str]:
+def _notes(
+    meta: dict[str, Any], deep: Any, classical: Any, folder: Path, limit: int | None = None
+) -> list[str]:
     lines = list(meta.get("notes", [])) + _attempts(folder)
+    if meta.get("limit") is not None and meta["limit"] != limit:
+        lines.append(f"time limit per stage {meta['limit']:,} s")
     if deep and deep.get("status") == "ok":
         if deep["mode"] == "split":
             e = deep["epochs"]
@@ -608,7 +613,8 @@ def write_table(args: argparse.Namespace) -> None:
         f"- Commit: {_commit()}",
         f"- Load average (1 / 5 / 15 min) when this table was written: "
         f"{' / '.join(f'{v:.1f}' for v in os.getloadavg())}",
-        f"- Python {platform.python_version()}; time limit per stage {args.limit:,} s",
+        f"- Python {platform.python_version()}; time limit per stage {args.limit:,} s unless a "
+        "dataset's notes give another",
         "- Intervals: single split: 95% percentile bootstrap over the test records (biodl's "
         "own for its models, 1,000 resamples here for scikit-learn); cross-validation: mean "
         "over folds with a 95% t-interval using the corrected (Nadeau-Bengio) variance",
@@ -641,7 +647,7 @@ def write_table(args: argparse.Namespace) -> None:
     for meta in metas:
         folder = args.work / meta["name"]
         deep, classical = _read_json(folder / "biodl.json"), _read_json(folder / "classical.json")
-        notes = _notes(meta, deep, classical, folder)
+        notes = _notes(meta, deep, classical, folder, args.limit)
         lines.append(f"- **{meta['name']}**: " + "; ".join(notes) + ".")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")

@@ -148,3 +148,10 @@ def test_freesolv_split_is_8_1_1_and_seeded(bench, tmp_path):
         assert len(classical.train) == 40 and len(classical.test) == 5
     assert parts[0] == parts[1]
     assert [parts[0].count(k) for k in ("train", "valid", "test")] == [40, 5, 5]
+
+
+def test_a_dataset_run_with_another_time_limit_says_so(bench, tmp_path):
+    notes = bench["realdata"]._notes
+    meta = {"name": "x", "notes": [], "limit": 1500}
+    assert "time limit per stage 1,500 s" in notes(meta, None, None, tmp_path, 600)
+    assert not any("time limit" in n for n in notes(meta, None, None, tmp_path, 1500))
