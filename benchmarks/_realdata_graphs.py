@@ -214,7 +214,7 @@ def freesolv(data: Path, work: Path) -> Protocol:
             "split": "predefined",
             "split_column": "part",
         },
-        metrics=("rmse", "mae", "r2"),
+        metrics=("rmse", "spearman", "mae", "r2"),
         published="test RMSE over 50 random 8:1:1 splits (Jiang et al. 2021, Table 6): SVM "
         "0.852 ± 0.171, XGBoost 1.025, RF 1.143, DNN 1.013, GCN 1.149 ± 0.262, GAT 1.304, "
         "MPNN 1.327, Attentive FP 1.091; physics (GAFF/TIP3P, 'calc') 1.54 on all 642 "
@@ -260,7 +260,7 @@ def solubility(data: Path, work: Path) -> Protocol:
             "label_columns": ["SOL"],
             "skip_invalid": True,
         },
-        metrics=("rmse", "mae", "r2"),
+        metrics=("rmse", "spearman", "mae", "r2"),
         published="none for this RDKit split; Huuskonen 2000 (own 413-compound test set, a "
         "different split): r2 ~0.92, s ~0.60 log units with an ANN on E-state indices "
         "(recalled, unverified; SOURCE.txt)",

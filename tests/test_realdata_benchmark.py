@@ -105,7 +105,8 @@ def test_gaps_say_below_for_a_larger_error(bench, tmp_path):
     for name, deep in (("a", _deep("rmse", 1.1, 1.0)), ("b", _deep("rmse", 0.9, 1.0))):
         (tmp_path / name).mkdir()
         realdata._write_json(tmp_path / name / "biodl.json", deep)
-    lines = realdata.gaps([{"name": "a"}, {"name": "b"}], tmp_path)
+    metas = [{"name": "a", "metrics": ["rmse"]}, {"name": "b", "metrics": ["rmse"]}]
+    lines = realdata.gaps(metas, tmp_path)
     assert "BELOW (higher error) by 0.100" in lines[0]
     assert "at or better (lower error) by 0.100" in lines[1]
 
@@ -155,3 +156,15 @@ def test_a_dataset_run_with_another_time_limit_says_so(bench, tmp_path):
     meta = {"name": "x", "notes": [], "limit": 1500}
     assert "time limit per stage 1,500 s" in notes(meta, None, None, tmp_path, 600)
     assert not any("time limit" in n for n in notes(meta, None, None, tmp_path, 1500))
+
+
+def test_gaps_also_compare_the_protocols_first_metric(bench, tmp_path):
+    realdata = bench["realdata"]
+    deep = _deep("spearman", 0.9, 0.8)
+    deep["deep"]["rmse"], deep["baseline"]["rmse"] = {"value": 1.2}, {"value": 1.0}
+    (tmp_path / "a").mkdir()
+    realdata._write_json(tmp_path / "a" / "biodl.json", deep)
+    lines = realdata.gaps([{"name": "a", "metrics": ["rmse", "r2"]}], tmp_path)
+    assert len(lines) == 2
+    assert "(spearman)" in lines[0] and "at or above by 0.100" in lines[0]
+    assert "(rmse)" in lines[1] and "BELOW (higher error) by 0.200" in lines[1]
