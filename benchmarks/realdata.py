@@ -650,7 +650,7 @@ def write_table(args: argparse.Namespace) -> None:
         folder = args.work / meta["name"]
         deep, classical = _read_json(folder / "biodl.json"), _read_json(folder / "classical.json")
         notes = _notes(meta, deep, classical, folder, args.limit)
-        lines.append(f"- **{meta['name']}**: " + "; ".join(notes) + ".")
+        lines.append(f"- **{meta['name']}**: " + ("; ".join(notes) or "no stage finished") + ".")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}")
