@@ -1,7 +1,8 @@
 """The independent classical fits of ``realdata.py``: features, scikit-learn models, metrics.
 
 Nothing here imports biodl. The features are built with plain numpy from the sequences as
-strings (or from the numbers of the other kinds); the models are scikit-learn's
+strings (or from the numbers of the other kinds; RDKit and plain Python for graphs and
+molecules, in ``_realdata_graphs.py``); the models are scikit-learn's
 ``RandomForest*`` (300 trees) and ``HistGradientBoosting*`` (library defaults), one thread
 each; the metrics and their 95% intervals are computed with scikit-learn, scipy and a
 percentile bootstrap. So the table's verdict can be checked against a fit that shares no code
@@ -46,6 +47,8 @@ PROTEIN = "ACDEFGHIKLMNPQRSTVWY"
 MAX_TRAIN_ROWS = {"random forest": 20_000, "gradient boosting": 50_000}
 #: Bootstrap resamples of the test part for the 95% intervals.
 N_BOOTSTRAP = 1000
+#: Metrics where smaller is better (the rest: larger is better).
+LOWER_IS_BETTER = frozenset({"rmse", "mae"})
 #: The two independent models: name -> (classifier, regressor) factories.
 MODELS: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
     "random forest": (
@@ -145,8 +148,12 @@ class Classical:
 
 def compute(metric: str, y: np.ndarray, scores: np.ndarray) -> float:
     """One metric with scikit-learn/scipy. ``scores``: class probabilities or predictions."""
-    if metric in ("spearman", "pearson", "r2"):
+    if metric in ("spearman", "pearson", "r2", "rmse", "mae"):
         pred = scores.ravel()
+        if metric == "rmse":
+            return float(np.sqrt(np.mean((y - pred) ** 2)))
+        if metric == "mae":
+            return float(np.mean(np.abs(y - pred)))
         if metric == "r2":
             return float(skm.r2_score(y, pred))
         test = stats.spearmanr if metric == "spearman" else stats.pearsonr
