@@ -73,6 +73,7 @@ __all__ = [
     "is_store",
     "open_store",
     "release_pages",
+    "scratch",
     "spill",
     "store_header",
 ]
@@ -410,3 +411,25 @@ def spill(
             release_pages(codes)
         handle.flush()
         return np.memmap(handle, dtype=np.uint8, mode="r", shape=(total,))
+
+
+def scratch(shape: tuple[int, ...], dtype: Any, fill: Any, block: int = _CHECK_BLOCK) -> np.ndarray:
+    """A writable array of ``shape`` in an unnamed temporary file (``TMPDIR``), set to ``fill``.
+
+    For work arrays that grow with a store (the sketches of ``--split similarity``): the file is
+    deleted when the returned :class:`numpy.memmap` is, and its pages are filled about
+    ``block`` bytes at a time and released (:func:`release_pages`) after each, so the resident
+    size stays at one block; callers release the pages again between the blocks they use.
+    """
+    size = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    with tempfile.TemporaryFile(prefix="biodl-work-") as handle:
+        if size == 0:
+            return np.full(shape, fill, dtype=dtype)
+        handle.truncate(size)
+        out = np.memmap(handle, dtype=dtype, mode="r+", shape=shape)
+    flat = out.reshape(-1)
+    step = max(block // np.dtype(dtype).itemsize, 1)
+    for start in range(0, len(flat), step):
+        flat[start : start + step] = fill
+        release_pages(out)
+    return out
