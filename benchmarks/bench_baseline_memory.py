@@ -16,7 +16,9 @@ sequences. Two measurements, each in a fresh child process whose peak resident s
   alone), and, the peak being reset then (``/proc/self/clear_refs``), the peak of the baseline
   phase alone (``baseline_peak_mb``), with each panel model's training rows and seconds.
 
-- ``inspect``: ``python -m biodl inspect FILE`` (statistics, exact repeats).
+- ``inspect``: the child runs what ``biodl inspect FILE`` runs (statistics, exact repeats) and
+  prints its own peak (``VmHWM``: ``ru_maxrss`` of a child also counts the resident size of
+  the parent it was forked from, here the one that generated the data).
 - ``split``: the child reads the file and splits it with ``--split similarity`` as
   ``biodl train`` prepares it (clusters of near-identical sequences over the whole file, then
   the subsampled leakage check) and nothing else; ``read_peak_mb`` is that peak.
@@ -156,6 +158,21 @@ def _baseline_only(path: str, baseline: str, score_rows: int = 0) -> None:
     print("RESULT " + json.dumps(report))
 
 
+def _inspect_only(path: str) -> None:
+    """Child of ``--mode inspect``: inspect the file as ``biodl inspect`` does."""
+    from biodl.config import DataConfig
+    from biodl.pipeline.inspect import inspect_data
+
+    start = time.perf_counter()
+    found = inspect_data(DataConfig(train=path))
+    report = {
+        "inspect_s": time.perf_counter() - start,
+        "peak_mb": _rss_mb("VmHWM"),
+        "parts": [p.n for p in found.parts],
+    }
+    print("RESULT " + json.dumps(report))
+
+
 def _split_only(path: str) -> None:
     """Child of ``--mode split``: read and split with ``--split similarity``, nothing else."""
     from biodl.config import build_config
@@ -189,6 +206,9 @@ def main() -> None:
         "--child", nargs=3, metavar=("FILE", "BASELINE", "ROWS"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
+    if args.child and args.child[1] == "inspect":
+        _inspect_only(args.child[0])
+        return
     if args.child and args.child[1] == "split":
         _split_only(args.child[0])
         return
@@ -217,10 +237,8 @@ def main() -> None:
         runs = [(m, b) for m in args.mode if m in ("train", "baseline") for b in args.baselines]
         runs += [(m, "-") for m in args.mode if m in ("inspect", "split")]
         for mode, baseline in runs:
-            if mode == "inspect":
-                command = [sys.executable, "-m", "biodl", "inspect", str(path)]
-            elif mode == "split":
-                command = [sys.executable, __file__, "--child", str(path), "split", "0"]
+            if mode in ("inspect", "split"):
+                command = [sys.executable, __file__, "--child", str(path), mode, "0"]
             elif mode == "train":
                 out = folder / f"run_{n}_{baseline}"
                 command = [sys.executable, "-m", "biodl", "train", str(path), "--out", str(out)]
@@ -231,7 +249,7 @@ def main() -> None:
                 command.append(str(args.score_rows))
             result = _measure(command)
             detail = ""
-            if mode in ("baseline", "split"):
+            if mode in ("baseline", "split", "inspect"):
                 line = next(
                     (x for x in str(result["output"]).splitlines() if x.startswith("RESULT ")), ""
                 )

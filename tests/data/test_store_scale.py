@@ -43,6 +43,7 @@ def files(tmp_path, monkeypatch):
     for module, name, value in (
         (similarity, "_BLOCK_LETTERS", 500),
         (similarity, "_PAIR_BLOCK", 7),
+        (similarity, "_MAPPED_PAIR_BLOCK", 3),
         (similarity, "_DENSIFY_ROWS", 5),
         (checks, "_BLOCK_LETTERS", 333),
     ):

@@ -68,6 +68,9 @@ EMPTY = np.uint64(np.iinfo(np.uint64).max)
 
 _BLOCK_LETTERS = 1 << 21  # letters sketched per vectorised step (~16 bytes of work each)
 _PAIR_BLOCK = 1 << 16  # candidate pairs verified per step
+# Pairs per step when rows are read from a mapped file: each row read at random maps the pages
+# around it too (fault-around, ~64 KB), so the block bounds the resident pages (~64 MB).
+_MAPPED_PAIR_BLOCK = 1 << 9
 _DENSIFY_ROWS = 1 << 12  # sketch rows densified per step
 _WINDOW = 64  # members of one LSH bucket compared with each other (all pairs below this)
 _RECALL = 0.999  # wanted chance that a pair exactly at the threshold becomes a candidate
@@ -548,10 +551,9 @@ def record_hashes(seqs: SequenceSet) -> np.ndarray:
 def _same_records(a: SequenceSet, ia: np.ndarray, b: SequenceSet, ib: np.ndarray) -> np.ndarray:
     """Mask of the pairs ``(a[ia[p]], b[ib[p]])`` with the same letters."""
     same = a.lengths[ia] == b.lengths[ib]
-    for s in range(0, len(ia), _PAIR_BLOCK):
-        pairs = s + np.flatnonzero(
-            same[s : s + _PAIR_BLOCK] & (a.lengths[ia[s : s + _PAIR_BLOCK]] > 0)
-        )
+    block = _pair_block(a.codes, b.codes)
+    for s in range(0, len(ia), block):
+        pairs = s + np.flatnonzero(same[s : s + block] & (a.lengths[ia[s : s + block]] > 0))
         lengths = a.lengths[ia[pairs]]
         if not len(pairs):
             continue
@@ -690,10 +692,16 @@ def _verify(
     # a count, not a float ratio, so that e.g. 32 of 64 bins is exactly 0.5
     needed = math.ceil(threshold * a.shape[1] - 1e-9)
     keep = np.zeros(len(left), dtype=bool)
-    for s in range(0, len(left), _PAIR_BLOCK):
-        t = s + _PAIR_BLOCK
+    block = _pair_block(a, b)
+    for s in range(0, len(left), block):
+        t = s + block
         equal = (a[left[s:t]] == b[right[s:t]]).sum(axis=1)
         keep[s:t] = equal >= needed
         release_pages(a)
         release_pages(b)
     return keep
+
+
+def _pair_block(a: np.ndarray, b: np.ndarray) -> int:
+    """Pairs compared per step: fewer when either side is read from a mapped file."""
+    return _MAPPED_PAIR_BLOCK if is_mapped(a) or is_mapped(b) else _PAIR_BLOCK
