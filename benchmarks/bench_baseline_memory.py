@@ -16,6 +16,13 @@ sequences. Two measurements, each in a fresh child process whose peak resident s
   alone), and, the peak being reset then (``/proc/self/clear_refs``), the peak of the baseline
   phase alone (``baseline_peak_mb``), with each panel model's training rows and seconds.
 
+- ``inspect``: the child runs what ``biodl inspect FILE`` runs (statistics, exact repeats) and
+  prints its own peak (``VmHWM``: ``ru_maxrss`` of a child also counts the resident size of
+  the parent it was forked from, here the one that generated the data).
+- ``split``: the child reads the file and splits it with ``--split similarity`` as
+  ``biodl train`` prepares it (clusters of near-identical sequences over the whole file, then
+  the subsampled leakage check) and nothing else; ``read_peak_mb`` is that peak.
+
 With ``--store`` each FASTA file is first converted to a memory-mapped store (``biodl convert
 FILE FILE.biodl``, a child measured like the others: ``convert`` rows) and both modes read the
 store instead of the FASTA file. ``--score-rows N`` (baseline mode) scores only the first N
@@ -27,6 +34,8 @@ Run from the repository root (the data go to a temporary folder)::
     .venv/bin/python benchmarks/bench_baseline_memory.py --sizes 100000 300000 --mode train
     .venv/bin/python benchmarks/bench_baseline_memory.py --sizes 1000000 --mode baseline
     .venv/bin/python benchmarks/bench_baseline_memory.py --sizes 1000000 --store --baselines auto
+    .venv/bin/python benchmarks/bench_baseline_memory.py --sizes 1000000 --store \
+        --mode inspect split
 """
 
 from __future__ import annotations
@@ -149,10 +158,45 @@ def _baseline_only(path: str, baseline: str, score_rows: int = 0) -> None:
     print("RESULT " + json.dumps(report))
 
 
+def _inspect_only(path: str) -> None:
+    """Child of ``--mode inspect``: inspect the file as ``biodl inspect`` does."""
+    from biodl.config import DataConfig
+    from biodl.pipeline.inspect import inspect_data
+
+    start = time.perf_counter()
+    found = inspect_data(DataConfig(train=path))
+    report = {
+        "inspect_s": time.perf_counter() - start,
+        "peak_mb": _rss_mb("VmHWM"),
+        "parts": [p.n for p in found.parts],
+    }
+    print("RESULT " + json.dumps(report))
+
+
+def _split_only(path: str) -> None:
+    """Child of ``--mode split``: read and split with ``--split similarity``, nothing else."""
+    from biodl.config import build_config
+    from biodl.kinds import prepare_run_data
+
+    cfg = build_config(train=path, split="similarity", seed=0)
+    start = time.perf_counter()
+    prepared = prepare_run_data(cfg)
+    report = {
+        "read_s": time.perf_counter() - start,
+        "read_peak_mb": _rss_mb("VmHWM"),
+        "rss_after_read_mb": _rss_mb(),
+        "sizes": {name: len(prepared.part(name)) for name in prepared.present()},
+        "leakage": prepared.leakage,
+    }
+    print("RESULT " + json.dumps(report))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 300_000, 1_000_000])
-    parser.add_argument("--mode", choices=["train", "baseline"], default="train")
+    parser.add_argument(
+        "--mode", choices=["train", "baseline", "inspect", "split"], nargs="+", default=["train"]
+    )
     parser.add_argument("--baselines", nargs="+", default=["auto", "fast"])
     parser.add_argument("--data", type=Path, default=None, help="folder for the FASTA files")
     parser.add_argument("--store", action="store_true", help="convert first, read the store")
@@ -162,6 +206,12 @@ def main() -> None:
         "--child", nargs=3, metavar=("FILE", "BASELINE", "ROWS"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
+    if args.child and args.child[1] == "inspect":
+        _inspect_only(args.child[0])
+        return
+    if args.child and args.child[1] == "split":
+        _split_only(args.child[0])
+        return
     if args.child:
         _baseline_only(args.child[0], args.child[1], int(args.child[2]))
         return
@@ -184,8 +234,12 @@ def main() -> None:
             if not args.keep:
                 path.unlink()
             path = store
-        for baseline in args.baselines:
-            if args.mode == "train":
+        runs = [(m, b) for m in args.mode if m in ("train", "baseline") for b in args.baselines]
+        runs += [(m, "-") for m in args.mode if m in ("inspect", "split")]
+        for mode, baseline in runs:
+            if mode in ("inspect", "split"):
+                command = [sys.executable, __file__, "--child", str(path), mode, "0"]
+            elif mode == "train":
                 out = folder / f"run_{n}_{baseline}"
                 command = [sys.executable, "-m", "biodl", "train", str(path), "--out", str(out)]
                 command += ["--overwrite", "--epochs", "1", "--bootstrap", "100", "--quiet"]
@@ -195,12 +249,12 @@ def main() -> None:
                 command.append(str(args.score_rows))
             result = _measure(command)
             detail = ""
-            if args.mode == "baseline":
+            if mode in ("baseline", "split", "inspect"):
                 line = next(
                     (x for x in str(result["output"]).splitlines() if x.startswith("RESULT ")), ""
                 )
                 detail = line[len("RESULT ") :]
-            elif result["exit"] == 0:
+            elif mode == "train" and result["exit"] == 0:
                 metrics = json.loads((out / "metrics.json").read_text())
                 panel = metrics.get("baseline_panel")
                 detail = json.dumps(
@@ -215,7 +269,7 @@ def main() -> None:
             if result["exit"] != 0:
                 detail = str(result["output"])[-2000:]
             row = (
-                f"| {n:,} | {args.mode} | {baseline} | {result['peak_mb']:,.0f} | "
+                f"| {n:,} | {mode} | {baseline} | {result['peak_mb']:,.0f} | "
                 f"{result['wall_s']:,.0f} | {result['cpu_s']:,.0f} | {result['exit']} |"
             )
             rows.append(row)

@@ -106,3 +106,72 @@ def test_bad_storage_is_one_line_exit_2(cli, motif_fasta, tmp_path, url, expecte
 def test_study_name_needs_storage(motif_fasta, tmp_path):
     with pytest.raises(biodl.ConfigError, match="--study-name: applies to a shared study only"):
         biodl.tune(motif_fasta, out=tmp_path / "t", study_name="x")
+
+
+def _signature(space: str) -> dict:
+    from biodl.pipeline.study_place import search_signature
+
+    return search_signature("0" * 64, "random", {"train.lr": space}, 0, "val_loss")
+
+
+def test_a_joining_process_never_writes_the_search(tmp_path):
+    """The race: B loads the study A just created, before A recorded its search."""
+    import threading
+
+    import optuna
+
+    from biodl.pipeline.study_place import SIGNATURE_ATTR, create_or_join
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+
+    def create(load_if_exists: bool):
+        return optuna.create_study(study_name="s", storage=url, load_if_exists=load_if_exists)
+
+    first = create(False)  # process A created the study and has not recorded its search yet
+    later = threading.Timer(0.5, first.set_user_attr, (SIGNATURE_ATTR, _signature("a")))
+    later.start()
+    try:
+        with pytest.raises(biodl.ConfigError, match="study s: its space is .* must run the same"):
+            create_or_join(create, _signature("b"), wait=30, poll=0.05)
+    finally:
+        later.join()
+    assert first.user_attrs[SIGNATURE_ATTR] == _signature("a")  # A's record, not overwritten
+    assert create_or_join(create, _signature("a"), wait=1).study_name == "s"  # the same search
+    # The creator records its search; a study that never records one is refused after the wait.
+    created = create_or_join(
+        lambda load: optuna.create_study(study_name="t", storage=url, load_if_exists=load),
+        _signature("c"),
+    )
+    assert created.user_attrs[SIGNATURE_ATTR] == _signature("c")
+    optuna.create_study(study_name="u", storage=url)
+    with pytest.raises(biodl.ConfigError, match="study u: it records no biodl search"):
+        create_or_join(
+            lambda load: optuna.create_study(study_name="u", storage=url, load_if_exists=load),
+            _signature("c"),
+            wait=0.2,
+            poll=0.05,
+        )
+
+
+@pytest.mark.slow
+def test_two_processes_with_different_searches_never_both_run(cli, motif_fasta, tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    spaces = []
+    for name, low in (("a", "1.0e-3"), ("b", "1.0e-4")):
+        spaces.append(tmp_path / f"{name}.yaml")
+        spaces[-1].write_text(f"train.lr: {{low: {low}, high: 1.0e-2, log: true}}\n")
+    processes = [
+        cli.start("tune", motif_fasta, "--out", tmp_path / f"out{i}", "--storage", url,
+                  "--space", space, "--trials", 1, "--study-name", "race", *TUNE_TINY)
+        for i, space in enumerate(spaces)
+    ]  # fmt: skip
+    errs = [process.communicate(timeout=600)[1] for process in processes]
+    codes = [process.returncode for process in processes]
+    assert sorted(codes) == [0, 2], errs
+    refused = errs[codes.index(2)]
+    lines = [x for x in refused.splitlines() if x.strip() and not x.startswith("warning: ")]
+    assert len(lines) == 1 and "study race: its space is" in lines[0], refused
+    import optuna
+
+    study = optuna.load_study(study_name="race", storage=url)
+    assert len(study.trials) == 1  # only the search that created the study ran

@@ -50,6 +50,7 @@ from scipy.sparse.csgraph import connected_components
 from biodl.data.alphabet import Alphabet
 from biodl.data.kmers import record_blocks
 from biodl.data.sequence import SequenceSet
+from biodl.data.store import is_mapped, release_pages, scratch
 from biodl.errors import ConfigError, DataError
 
 __all__ = [
@@ -67,6 +68,9 @@ EMPTY = np.uint64(np.iinfo(np.uint64).max)
 
 _BLOCK_LETTERS = 1 << 21  # letters sketched per vectorised step (~16 bytes of work each)
 _PAIR_BLOCK = 1 << 16  # candidate pairs verified per step
+# Pairs per step when rows are read from a mapped file: each row read at random maps the pages
+# around it too (fault-around, ~64 KB), so the block bounds the resident pages (~64 MB).
+_MAPPED_PAIR_BLOCK = 1 << 9
 _DENSIFY_ROWS = 1 << 12  # sketch rows densified per step
 _WINDOW = 64  # members of one LSH bucket compared with each other (all pairs below this)
 _RECALL = 0.999  # wanted chance that a pair exactly at the threshold becomes a candidate
@@ -145,6 +149,9 @@ def sketch(
     smallest hash. Empty bins borrow the value of the next filled bin to the right (circular),
     re-hashed with the distance, so that short sequences still compare on all bins. Records are
     processed in blocks, so memory grows with the letters of one block, not of the whole set.
+    For a set read from a store (memory-mapped codes) the sketches are written to a temporary
+    file (:func:`biodl.data.store.scratch`) and every pass over them releases the pages it read,
+    so the resident size stays near one block: the same numbers, held on disk.
 
     Parameters
     ----------
@@ -182,10 +189,15 @@ def sketch(
     if int(n_bins) < 1:
         raise ConfigError(f"n_bins: expected a sketch width >= 1, got {n_bins}. Use 64.")
     n_bins = int(n_bins)
-    out = np.full((len(seqs), n_bins), EMPTY, dtype=np.uint64)
+    if is_mapped(seqs.codes):  # a store's: the sketches go to a temporary file too
+        out = scratch((len(seqs), n_bins), np.uint64, EMPTY)
+    else:
+        out = np.full((len(seqs), n_bins), EMPTY, dtype=np.uint64)
     offset = np.uint64((int(seed) * _GOLDEN + _GOLDEN) & _MASK64)
     for r0, r1 in record_blocks(seqs.offsets, _BLOCK_LETTERS):
         _sketch_block(seqs, r0, r1, k, n_bins, offset, out[r0:r1])
+        release_pages(seqs.codes)
+        release_pages(out)
     _densify(out)
     return out
 
@@ -411,8 +423,21 @@ class SketchedReference:
 
 def _valid_rows(sketches: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the rows with a k-mer and those rows (the array itself when all are)."""
-    ok = np.flatnonzero(~(sketches == EMPTY).all(axis=1))
-    return ok, sketches if len(ok) == len(sketches) else sketches[ok]
+    empty = np.zeros(len(sketches), dtype=bool)
+    for r0 in range(0, len(sketches), _PAIR_BLOCK):
+        empty[r0 : r0 + _PAIR_BLOCK] = (sketches[r0 : r0 + _PAIR_BLOCK] == EMPTY).all(axis=1)
+        release_pages(sketches)
+    ok = np.flatnonzero(~empty)
+    if len(ok) == len(sketches):
+        return ok, sketches
+    if not is_mapped(sketches):
+        return ok, sketches[ok]
+    kept = scratch((len(ok), sketches.shape[1]), np.uint64, EMPTY)  # the rows with a k-mer
+    for r0 in range(0, len(ok), _PAIR_BLOCK):
+        kept[r0 : r0 + _PAIR_BLOCK] = sketches[ok[r0 : r0 + _PAIR_BLOCK]]
+        release_pages(sketches)
+        release_pages(kept)
+    return ok, kept
 
 
 # --------------------------------------------------------------------------- sketching
@@ -473,6 +498,9 @@ def _densify(out: np.ndarray) -> None:
     """
     for r0 in range(0, len(out), _DENSIFY_ROWS):
         _densify_rows(out[r0 : r0 + _DENSIFY_ROWS])
+        if r0 % (64 * _DENSIFY_ROWS) == 0:
+            release_pages(out)
+    release_pages(out)
 
 
 def _densify_rows(out: np.ndarray) -> None:
@@ -516,16 +544,16 @@ def record_hashes(seqs: SequenceSet) -> np.ndarray:
         total = np.concatenate(([np.uint64(0)], np.cumsum(value, dtype=np.uint64)))
         ends = seqs.offsets[r0 + 1 : r1 + 1] - lo
         out[r0:r1] = _mix(total[ends] - total[ends - lengths] + lengths.astype(np.uint64))
+        release_pages(seqs.codes)
     return out
 
 
 def _same_records(a: SequenceSet, ia: np.ndarray, b: SequenceSet, ib: np.ndarray) -> np.ndarray:
     """Mask of the pairs ``(a[ia[p]], b[ib[p]])`` with the same letters."""
     same = a.lengths[ia] == b.lengths[ib]
-    for s in range(0, len(ia), _PAIR_BLOCK):
-        pairs = s + np.flatnonzero(
-            same[s : s + _PAIR_BLOCK] & (a.lengths[ia[s : s + _PAIR_BLOCK]] > 0)
-        )
+    block = _pair_block(a.codes, b.codes)
+    for s in range(0, len(ia), block):
+        pairs = s + np.flatnonzero(same[s : s + block] & (a.lengths[ia[s : s + block]] > 0))
         lengths = a.lengths[ia[pairs]]
         if not len(pairs):
             continue
@@ -535,6 +563,8 @@ def _same_records(a: SequenceSet, ia: np.ndarray, b: SequenceSet, ib: np.ndarray
             != (b.codes[np.repeat(b.offsets[ib[pairs]], lengths) + step])
         )
         same[pairs] = np.add.reduceat(differ, np.cumsum(lengths) - lengths) == 0
+        release_pages(a.codes)
+        release_pages(b.codes)
     return same
 
 
@@ -580,8 +610,13 @@ def _bands(threshold: float, n_bins: int) -> int:
 def _band_key(sketches: np.ndarray, rows: int, band: int) -> np.ndarray:
     """(n,) uint64: one hash of the ``rows`` bins of band ``band`` of each sketch."""
     key = np.zeros(len(sketches), dtype=np.uint64)
-    for j in range(rows):
-        key = _mix(key ^ sketches[:, band * rows + j])
+    for r0 in range(0, len(sketches), _PAIR_BLOCK):  # rows by blocks: pages read once each
+        part = key[r0 : r0 + _PAIR_BLOCK]
+        block = sketches[r0 : r0 + _PAIR_BLOCK, band * rows : (band + 1) * rows]
+        for j in range(rows):
+            part = _mix(part ^ block[:, j])
+        key[r0 : r0 + _PAIR_BLOCK] = part
+        release_pages(sketches)
     return key
 
 
@@ -657,8 +692,16 @@ def _verify(
     # a count, not a float ratio, so that e.g. 32 of 64 bins is exactly 0.5
     needed = math.ceil(threshold * a.shape[1] - 1e-9)
     keep = np.zeros(len(left), dtype=bool)
-    for s in range(0, len(left), _PAIR_BLOCK):
-        t = s + _PAIR_BLOCK
+    block = _pair_block(a, b)
+    for s in range(0, len(left), block):
+        t = s + block
         equal = (a[left[s:t]] == b[right[s:t]]).sum(axis=1)
         keep[s:t] = equal >= needed
+        release_pages(a)
+        release_pages(b)
     return keep
+
+
+def _pair_block(a: np.ndarray, b: np.ndarray) -> int:
+    """Pairs compared per step: fewer when either side is read from a mapped file."""
+    return _MAPPED_PAIR_BLOCK if is_mapped(a) or is_mapped(b) else _PAIR_BLOCK

@@ -73,6 +73,7 @@ __all__ = [
     "is_store",
     "open_store",
     "release_pages",
+    "scratch",
     "spill",
     "store_header",
 ]
@@ -236,6 +237,10 @@ def store_header(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise fail(
             name, f"{HEADER} is not readable JSON ({err}); expected a store. {again}"
         ) from None
+    except RecursionError:  # brackets nested past Python's recursion limit
+        raise fail(
+            name, f"{HEADER} is not readable JSON (nested too deeply); expected a store. {again}"
+        ) from None
     if not isinstance(header, dict) or header.get("format") != STORE_FORMAT:
         raise fail(name, f"{HEADER} is not a biodl sequence store's header. {again}")
     again = _again(name, header.get("source"))
@@ -245,22 +250,45 @@ def store_header(path: str | os.PathLike[str]) -> dict[str, Any]:
             name,
             f"store version {version!r}; this biodl reads version {STORE_VERSION}. {again}",
         )
-    try:
-        n, letters = int(header["n_sequences"]), int(header["n_letters"])
-        expected = {"codes.u8": letters, "offsets.i64": 8 * (n + 1), "lines.i64": 8 * n}
-        for k, _ in enumerate(header["columns"]):
-            expected[f"column.{k}.i32"] = 4 * n
-        if header["alphabet"] not in ALPHABETS:
-            raise KeyError("alphabet")
-    except (KeyError, TypeError, ValueError) as err:
-        raise fail(name, f"{HEADER} lacks or garbles {err}; expected a store. {again}") from None
+    n, letters = _counts(header, name, again)
+    expected = {"codes.u8": letters, "offsets.i64": 8 * (n + 1), "lines.i64": 8 * n}
+    for k, _ in enumerate(header["columns"]):
+        expected[f"column.{k}.i32"] = 4 * n
+    written = header.get("files")
+    ids_bytes = written.get("ids.txt") if isinstance(written, dict) else None
+    expected["ids.txt"] = ids_bytes if type(ids_bytes) is int else -1  # -1: any size
     for file, size in expected.items():
         target = folder / file
         found = target.stat().st_size if target.is_file() else None
-        if found != size:
+        if found is None or (size >= 0 and found != size):
             what = "is missing" if found is None else f"has {found:,} bytes, expected {size:,}"
             raise fail(name, f"{file} {what} (truncated or damaged store). {again}")
     return header
+
+
+def _counts(header: dict[str, Any], name: str, again: str) -> tuple[int, int]:
+    """The header's record and letter counts, its alphabet and columns checked."""
+    n, letters = header.get("n_sequences"), header.get("n_letters")
+    columns = header.get("columns")
+    problem = None
+    if type(n) is not int or type(letters) is not int or n < 1 or letters < n:
+        problem = "n_sequences and n_letters (counts, n_letters >= n_sequences >= 1)"
+    elif not isinstance(header.get("alphabet"), str) or header["alphabet"] not in ALPHABETS:
+        problem = f"alphabet (one of {', '.join(ALPHABETS)})"
+    elif not isinstance(columns, list) or not all(_is_column(c) for c in columns):
+        problem = "columns (a list of {name, values} with text values)"
+    if problem is not None:
+        raise fail(name, f"{HEADER} lacks or garbles {problem}; expected a store. {again}")
+    assert isinstance(n, int) and isinstance(letters, int)
+    return n, letters
+
+
+def _is_column(column: object) -> bool:
+    """Whether ``column`` is a header column: a text name and a list of distinct text values."""
+    if not isinstance(column, dict) or not isinstance(column.get("name"), str):
+        return False
+    values = column.get("values")
+    return isinstance(values, list) and all(isinstance(v, str) for v in values)
 
 
 def open_store(
@@ -281,7 +309,7 @@ def open_store(
     folder = Path(path)
     name = os.fspath(path)
     header = store_header(folder)
-    again = _again(name, header["source"])
+    again = _again(name, header.get("source"))
     alphabet = ALPHABETS[header["alphabet"]]
     if wanted is not None and wanted.name != alphabet.name:
         raise fail(
@@ -383,3 +411,25 @@ def spill(
             release_pages(codes)
         handle.flush()
         return np.memmap(handle, dtype=np.uint8, mode="r", shape=(total,))
+
+
+def scratch(shape: tuple[int, ...], dtype: Any, fill: Any, block: int = _CHECK_BLOCK) -> np.ndarray:
+    """A writable array of ``shape`` in an unnamed temporary file (``TMPDIR``), set to ``fill``.
+
+    For work arrays that grow with a store (the sketches of ``--split similarity``): the file is
+    deleted when the returned :class:`numpy.memmap` is, and its pages are filled about
+    ``block`` bytes at a time and released (:func:`release_pages`) after each, so the resident
+    size stays at one block; callers release the pages again between the blocks they use.
+    """
+    size = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    with tempfile.TemporaryFile(prefix="biodl-work-") as handle:
+        if size == 0:
+            return np.full(shape, fill, dtype=dtype)
+        handle.truncate(size)
+        out = np.memmap(handle, dtype=dtype, mode="r+", shape=shape)
+    flat = out.reshape(-1)
+    step = max(block // np.dtype(dtype).itemsize, 1)
+    for start in range(0, len(flat), step):
+        flat[start : start + step] = fill
+        release_pages(out)
+    return out

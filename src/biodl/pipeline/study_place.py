@@ -12,7 +12,8 @@ study:
 - the study name is ``--study-name`` or, by default, derived from the sha256 of the input
   files, and the study records what defines the search (:func:`search_signature`): a process
   whose inputs, space, search, cv or monitor differ is refused, so two different searches never
-  mix;
+  mix, even when started at the same moment (only the process that created the study writes
+  the record, :func:`create_or_join`);
 - trials of a process that died are marked failed by Optuna's heartbeat (a trial silent for
   :data:`GRACE_SECONDS`), never those of live processes;
 - a process that ends its trials waits for the trials the other registered processes still
@@ -34,6 +35,7 @@ from __future__ import annotations
 import re
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,7 @@ __all__ = [
     "StudyPlace",
     "TaggedObjective",
     "check_signature",
+    "create_or_join",
     "default_study_name",
     "describe_url",
     "process_trials",
@@ -183,19 +186,67 @@ def search_signature(
     }
 
 
-def check_signature(study: Any, signature: dict[str, Any]) -> None:
-    """Record ``signature`` in a new study; refuse to join one whose search differs.
+def create_or_join(
+    create: Callable[[bool], Any],
+    signature: dict[str, Any],
+    *,
+    wait: float = 60.0,
+    poll: float = 0.5,
+) -> Any:
+    """Create the shared study and record its search, or join it and check the search.
+
+    ``create(load_if_exists)`` is :func:`optuna.create_study` with this study's arguments.
+    Creating a study of a given name succeeds in exactly one process (the storage refuses a
+    second study of that name): that process, and only it, records ``signature`` in the study
+    (user attribute :data:`SIGNATURE_ATTR`). Every other process loads the study, waits up to
+    ``wait`` seconds for the creator's record and compares (:func:`check_signature`). So two
+    processes started together with different searches never both run: the record is never
+    overwritten, and the process that did not create the study is refused.
+
+    Raises
+    ------
+    ConfigError
+        As :func:`check_signature`.
+    """
+    import optuna
+
+    try:
+        study = create(False)
+    except optuna.exceptions.DuplicatedStudyError:
+        study = create(True)
+    else:
+        study.set_user_attr(SIGNATURE_ATTR, signature)
+        return study
+    check_signature(study, signature, wait=wait, poll=poll)
+    return study
+
+
+def check_signature(
+    study: Any, signature: dict[str, Any], *, wait: float = 60.0, poll: float = 0.5
+) -> None:
+    """Refuse to join a study whose recorded search differs from ``signature``.
+
+    The record is the one the study's creator wrote (:func:`create_or_join`); it is waited for
+    up to ``wait`` seconds (the creator writes it just after creating the study).
 
     Raises
     ------
     ConfigError
         Naming the first field that differs (``input_sha256``, ``search``, ``space``, ``cv``
-        or ``monitor``).
+        or ``monitor``); a study that records no search after ``wait`` seconds (made by
+        another program, or its creator stopped at once).
     """
-    before = study.user_attrs.get(SIGNATURE_ATTR)
-    if before is None:
-        study.set_user_attr(SIGNATURE_ATTR, signature)
-        return
+    deadline = time.monotonic() + wait
+    while (before := study.user_attrs.get(SIGNATURE_ATTR)) is None:
+        if time.monotonic() >= deadline:
+            raise ConfigError(
+                f"study {study.study_name}: it records no biodl search (made by another "
+                "program, or the process that created it stopped at once); give another "
+                "--study-name"
+            )
+        time.sleep(poll)
+    if not isinstance(before, dict):
+        before = {}
     for key, value in signature.items():
         if before.get(key) != value:
             shown = str(before.get(key))[:40], str(value)[:40]

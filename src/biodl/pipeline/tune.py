@@ -58,7 +58,7 @@ from biodl.pipeline.study_place import (
     LOCAL_STUDY_NAME,
     StudyPlace,
     TaggedObjective,
-    check_signature,
+    create_or_join,
     default_study_name,
     describe_url,
     process_trials,
@@ -303,12 +303,9 @@ def _study(
     if place.shared:
         state.update(storage=describe_url(place.url), study_name=place.name, process=place.process)
     atomic_write_text(out / "tune.json", to_json(state))
-    study = _open_study(place, cfg, search, space, seed_offset=0)
+    signature = search_signature(_digest(checksums), search, specs, cv, cfg.train.monitor)
+    study = _open_study(place, cfg, search, space, seed_offset=0, signature=signature)
     if place.shared:
-        check_signature(
-            study,
-            search_signature(_digest(checksums), search, specs, cv, cfg.train.monitor),
-        )
         register_process(study, place.process, trials, {"out": str(out.resolve())})
         done = process_trials(study.get_trials(deepcopy=False), place.process)
         left = remaining_trials(study, trials, search, space) if search == "grid" else trials
@@ -420,8 +417,10 @@ def study_storage(out: Path) -> Any:
 
 
 def _open_study(
-    place: StudyPlace, cfg: RunConfig, search: str, space: dict[str, ParamSpec], seed_offset: int
-) -> Any:
+    place: StudyPlace, cfg: RunConfig, search: str, space: dict[str, ParamSpec], seed_offset: int,
+    signature: dict[str, Any] | None = None,
+) -> Any:  # fmt: skip
+    """The study (created or loaded); a shared one is joined checking ``signature`` if given."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -432,14 +431,21 @@ def _open_study(
     done = len(optuna.load_study(study_name=place.name, storage=storage).trials) if existing else 0
     if place.shared:
         seed_offset += int(place.process[:6], 16)
-    study = optuna.create_study(
-        study_name=place.name,
-        storage=storage,
-        direction=direction_of(cfg),
-        sampler=make_sampler(search, space, cfg.train.seed + seed_offset + done),
-        pruner=make_pruner(),
-        load_if_exists=True,
-    )
+
+    def create(load_if_exists: bool) -> Any:
+        return optuna.create_study(
+            study_name=place.name,
+            storage=storage,
+            direction=direction_of(cfg),
+            sampler=make_sampler(search, space, cfg.train.seed + seed_offset + done),
+            pruner=make_pruner(),
+            load_if_exists=load_if_exists,
+        )
+
+    if place.shared and signature is not None:
+        study = create_or_join(create, signature)
+    else:
+        study = create(True)
     if seed_offset == 0 and not place.shared:
         rerun_interrupted(study)
     return study

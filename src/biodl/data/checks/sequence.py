@@ -49,10 +49,14 @@ from biodl.data.checks.result import (
     integer_histogram,
     percent,
 )
+from biodl.data.kmers import record_blocks
 from biodl.data.sequence import SequenceSet
+from biodl.data.store import release_pages
 from biodl.data.targets import TaskName
 
 __all__ = ["SEQUENCES", "SequencePart", "inspect_sequences"]
+
+_BLOCK_LETTERS = 1 << 24  # letters read per step (a store's pages released after each)
 
 SEQUENCES = KindTerms(
     "sequence",
@@ -214,10 +218,21 @@ def inspect_sequences(parts: Mapping[str, SequenceSet], *, task: str = "auto") -
 
 
 def _record_hashes(seqs: SequenceSet) -> list[bytes]:
-    """A 16-byte digest of the codes of each record (one Python call per record, not letter)."""
-    view = np.ascontiguousarray(seqs.codes).data
-    bounds = seqs.offsets.tolist()
-    return [digest(view[a:b]) for a, b in itertools.pairwise(bounds)]
+    """A 16-byte digest of the codes of each record (one Python call per record, not letter).
+
+    Records are read in blocks of about :data:`_BLOCK_LETTERS` letters; the pages of a store's
+    mapped codes are released after each block, so a pass over a store does not hold it.
+    """
+    out: list[bytes] = []
+    offsets = seqs.offsets
+    for r0, r1 in record_blocks(offsets, _BLOCK_LETTERS):
+        lo, hi = int(offsets[r0]), int(offsets[r1])
+        view = np.ascontiguousarray(seqs.codes[lo:hi]).data
+        bounds = (offsets[r0 : r1 + 1] - lo).tolist()
+        out.extend(digest(view[a:b]) for a, b in itertools.pairwise(bounds))
+        del view
+        release_pages(seqs.codes)
+    return out
 
 
 def _summarise(
@@ -248,7 +263,11 @@ def _summarise(
 
 def _composition(seqs: SequenceSet) -> tuple[dict[str, float], float, float | None]:
     alphabet = seqs.alphabet
-    counts = np.bincount(seqs.codes, minlength=alphabet.n_codes)[1 : alphabet.n_codes]
+    counts = np.zeros(alphabet.n_codes, dtype=np.int64)
+    for lo in range(0, len(seqs.codes), _BLOCK_LETTERS):  # bincount copies to 8 bytes a letter
+        counts += np.bincount(seqs.codes[lo : lo + _BLOCK_LETTERS], minlength=alphabet.n_codes)
+        release_pages(seqs.codes)
+    counts = counts[1 : alphabet.n_codes]
     total = max(int(counts.sum()), 1)
     plain = len(alphabet.letters)
     composition = {
