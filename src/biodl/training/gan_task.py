@@ -18,7 +18,11 @@ While one network learns, the other's parameters are **frozen** (``requires_grad
   optimiser step can touch them.
 
 Optimisation is manual (two Adam optimisers); losses and accuracies are summed on the device
-and read once per epoch, so training adds no per-step synchronisation.
+and read once per epoch, so training adds no per-step synchronisation. Where no precision
+plugin, strategy, profiler or callback needs Lightning's per-update hooks (32-bit or bf16 on one
+device, the usual case), each update is ``loss.backward()`` and the raw optimiser's ``step()``
+(:mod:`biodl.training.direct_updates`: the same numbers, fewer calls); otherwise, e.g. with
+'16-mixed' loss scaling or under DDP, ``manual_backward`` and ``LightningOptimizer.step``.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from biodl.errors import TrainingDiverged
 from biodl.models.gan import GANDiscriminator, GANGenerator, sample_from
 from biodl.models.gan_sequence import SequenceGenerator
 from biodl.training.callbacks import divergence_message
+from biodl.training.direct_updates import update, why_not_direct
 from biodl.training.gan_losses import (
     correct_counts,
     discriminator_loss,
@@ -211,6 +216,11 @@ class GANTask(L.LightningModule):
         ``{'generator': state_dict, 'discriminator': state_dict}`` of the best epoch.
     stop_reason : str
         Why training ended early ('' when it ran every epoch; see :func:`fit_gan`).
+    direct_updates : bool
+        Whether the updates of the last fit bypassed Lightning's per-update hooks
+        (:func:`~biodl.training.direct_updates.why_not_direct`).
+    slow_reason : str
+        Why they did not ('' when they did, or before fitting).
     """
 
     def __init__(
@@ -253,6 +263,8 @@ class GANTask(L.LightningModule):
         self.best_quality = math.inf
         self.best_state: dict[str, dict[str, Tensor]] | None = None
         self.stop_reason = ""
+        self.direct_updates = False
+        self.slow_reason = ""
         self._in_round = 0
         self._learner = ""
         self._reset_sums()
@@ -287,8 +299,7 @@ class GANTask(L.LightningModule):
             penalty = gradient_penalty(self.discriminator, real, fake, labels)
             loss = loss + self.gp_weight * penalty
         optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        optimizer.step()
+        update(self, loss, optimizer, direct=self.direct_updates)
         self.steps["discriminator"] += 1
         counts = correct_counts(self.loss_name, real_scores.detach(), fake_scores.detach())
         self._d_sums += torch.cat([loss.detach().view(1) * real.shape[0], counts])
@@ -300,8 +311,7 @@ class GANTask(L.LightningModule):
         scores = self.discriminator(self.generator(self._noise(n), labels), labels)
         loss = generator_loss(self.loss_name, scores)
         optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        optimizer.step()
+        update(self, loss, optimizer, direct=self.direct_updates)
         self.steps["generator"] += 1
         self._g_sum += loss.detach() * n
         self._g_n += n
@@ -326,6 +336,10 @@ class GANTask(L.LightningModule):
         self._g_sum = torch.zeros((), device=self.device)
         self._d_n = 0
         self._g_n = 0
+
+    def on_train_start(self) -> None:
+        self.slow_reason = why_not_direct(self.trainer, self)
+        self.direct_updates = not self.slow_reason
 
     def on_train_epoch_start(self) -> None:
         self._reset_sums()
