@@ -137,3 +137,49 @@ def test_16_mixed_keeps_the_loss_scaler(monkeypatch):
     assert not task.direct_updates
     assert task.slow_reason == "precision '16-mixed' scales the loss (GradScaler)"
     assert len(scaled) == sum(task.steps.values()) == trainer.global_step == 8
+
+
+# Recorded with the code before direct updates and per-epoch tallies (manual_backward,
+# LightningOptimizer.step, losses and accuracies summed at every update), seed 0:
+# per epoch (d_loss, g_loss, d_acc_real, d_acc_fake), the sums of |weights| after 3 epochs;
+# one torch thread (tests/conftest.py), as in tests/training/test_same_numbers.py.
+BEFORE = {
+    "nonsaturating": (
+        [
+            (1.3896632385253906, 0.7512314605712891, 0.03, 0.97),
+            (1.3928436279296874, 0.746441879272461, 0.11, 0.94),
+            (1.392124481201172, 0.74705078125, 0.05, 0.93),
+        ],
+        160.24020708042372,
+        114.46911792330138,
+    ),
+    "wasserstein-gp": (
+        [
+            (6.672526245117187, -0.06332948058843613, 0.51, 0.55),
+            (6.431917114257812, -0.0665539801120758, 0.49, 0.51),
+            (6.47494873046875, -0.07263596190346612, 0.56, 0.51),
+        ],
+        104.3961645349118,
+        62.07563433679752,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("loss", "d_steps", "n_classes"), [("nonsaturating", 1, 3), ("wasserstein-gp", 3, 0)]
+)
+def test_seeded_numbers_are_those_of_the_code_before(loss, d_steps, n_classes):
+    rng = np.random.default_rng(0)
+    X = np.tanh(rng.normal(size=(100, 8))).astype(np.float32)
+    y = rng.integers(0, 3, size=100)
+    g, d = _pair(n_classes)
+    fit = fit_gan(
+        g, d, X, y if n_classes else None, loss=loss, d_steps=d_steps, epochs=3, batch_size=16
+    )
+    history, g_sum, d_sum = BEFORE[loss]
+    columns = ["d_loss", "g_loss", "d_acc_real", "d_acc_fake"]
+    for row, expected in zip(fit.history[columns].itertuples(index=False), history, strict=True):
+        assert row[:2] == pytest.approx(expected[:2], rel=1e-6)  # float32 sums, another order
+        assert row[2:] == expected[2:]  # counts: exact
+    weights = [sum(float(p.double().abs().sum()) for p in net.parameters()) for net in (g, d)]
+    assert weights == pytest.approx([g_sum, d_sum], rel=1e-9)
