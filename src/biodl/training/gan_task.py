@@ -390,7 +390,7 @@ class GANTask(L.LightningModule):
         d_sum = self._weighted_sum([kept[0] for kept in self._d_kept], self._d_sizes)
         g_sum = self._weighted_sum(self._g_losses, self._g_sizes)
         counts = d_sum.new_tensor([sum(self._d_sizes), sum(self._g_sizes)])
-        totals = torch.cat([d_sum, self._correct().to(d_sum.device), g_sum, counts])
+        totals = torch.cat([d_sum, self._correct(), g_sum, counts])
         if self.trainer.world_size > 1:  # each process saw its share of the batches
             totals = self.trainer.strategy.reduce(totals, reduce_op="sum")
         return [float(v) for v in totals.tolist()]  # the one read of the epoch
