@@ -19,9 +19,9 @@ While one network learns, the other's parameters are **frozen** (``requires_grad
 
 Optimisation is manual (two Adam optimisers); each update's loss and the discriminator's
 scores are kept on the device as they are, and summed and read once per epoch, so training adds
-no per-step synchronisation and no arithmetic per update. Where no precision
-plugin, strategy, profiler or callback needs Lightning's per-update hooks (32-bit or bf16 on one
-device, the usual case), each update is ``loss.backward()`` and the raw optimiser's ``step()``
+no per-step synchronisation and no arithmetic per update. Where no precision plugin, strategy,
+profiler or callback needs Lightning's per-update hooks (32-bit or bf16 on one device, the
+usual case), each update is ``loss.backward()`` and the raw optimiser's ``step()``
 (:mod:`biodl.training.direct_updates`: the same numbers, fewer calls); otherwise, e.g. with
 '16-mixed' loss scaling or under DDP, ``manual_backward`` and ``LightningOptimizer.step``.
 """
