@@ -12,8 +12,13 @@ after every ``d_steps``-th of them ``g_steps`` generator updates (the discrimina
         zero_grad; backward; step
         every d_steps: freeze D; g_steps x (loss = G loss; zero_grad; backward; step)
 
-biodl adds what ``fit_gan`` always does: Lightning's manual optimisation, losses and the
-discriminator's accuracy summed on the device and read once per epoch, the history.
+biodl adds what ``fit_gan`` always does: Lightning's loop (groups of 8 batches per training
+step), the losses and the discriminator's scores kept on the device and tallied once per epoch,
+the history. Its updates are ``loss.backward()`` and the optimisers' own ``step()`` here (one
+CPU, 32-bit, no callback with update hooks: ``biodl.training.direct_updates``);
+``--lightning-hooks`` adds a callback defining an (empty) ``on_after_backward``, which sends
+every update through ``manual_backward`` and ``LightningOptimizer.step`` (precision plugin,
+callback hooks), the path of '16-mixed' or of such callbacks.
 
 Timing is CPU time of the process (``time.process_time``) per epoch, epochs 2..E (epoch 1
 is warm-up; biodl's start-up is reported apart), with one torch thread; runs alternate biodl /
@@ -21,7 +26,7 @@ plain and the ratio is the median over repeats of plain seconds per step / biodl
 per step. The final weights of both sides are compared: the same numbers mean the same work.
 Run from the repository root::
 
-    python benchmarks/bench_gan.py [--repeats 3] [--epochs 4]
+    python benchmarks/bench_gan.py [--repeats 3] [--epochs 4] [--lightning-hooks]
 """
 
 from __future__ import annotations
@@ -112,12 +117,21 @@ class EpochClock(L.Callback):
         self.marks.append(time.process_time())
 
 
+class AfterBackward(L.Callback):
+    """Does nothing, but defines an update hook: Lightning's path for every update."""
+
+    def on_after_backward(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        pass
+
+
 def build(case: Case) -> tuple[GANGenerator, GANDiscriminator]:
     torch.manual_seed(0)
     return case.pair()
 
 
-def biodl_run(case: Case, epochs: int) -> tuple[list[float], float, GANGenerator]:
+def biodl_run(
+    case: Case, epochs: int, hooks: bool = False
+) -> tuple[list[float], float, GANGenerator]:
     g, d = build(case)
     clock = EpochClock()
     start = time.process_time()
@@ -130,7 +144,7 @@ def biodl_run(case: Case, epochs: int) -> tuple[list[float], float, GANGenerator
         d_steps=case.d_steps,
         epochs=epochs,
         batch_size=64,
-        callbacks=[clock],
+        callbacks=[clock, AfterBackward()] if hooks else [clock],
     )
     total = time.process_time() - start
     epoch_times = list(np.diff(clock.marks))
@@ -181,9 +195,18 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--n", type=int, default=2048)
     parser.add_argument("--cases", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument(
+        "--lightning-hooks",
+        action="store_true",
+        help="biodl's updates through manual_backward and LightningOptimizer.step",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
-    print(f"{args.n} examples, batch 64, {args.epochs} epochs (timed: 2..E), 1 torch thread, CPU s")
+    print(
+        f"{args.n} examples, batch 64, {args.epochs} epochs (timed: 2..E), 1 torch thread, CPU s;"
+        f" updates {'through Lightning hooks' if args.lightning_hooks else 'direct'};"
+        f" load average {os.getloadavg()[0]:.1f} at the start"
+    )
     print(
         "| case | biodl ms/step | plain ms/step | ratio (median) | range | biodl start-up s "
         "| same weights |"
@@ -193,7 +216,7 @@ def main() -> None:
         steps = -(-args.n // 64) * (args.epochs - 1)
         ours, theirs, startups, same = [], [], [], True
         for _ in range(args.repeats):
-            epoch_times, startup, g_ours = biodl_run(case, args.epochs)
+            epoch_times, startup, g_ours = biodl_run(case, args.epochs, args.lightning_hooks)
             ours.append(sum(epoch_times[1:]) / steps)
             startups.append(startup)
             plain_times, g_plain = plain_run(case, args.epochs)
@@ -211,6 +234,7 @@ def main() -> None:
             f"{min(ratios):.3f}-{max(ratios):.3f} | {statistics.median(startups):.2f} | {same} |",
             flush=True,
         )
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -17,14 +17,20 @@ While one network learns, the other's parameters are **frozen** (``requires_grad
   discriminator's weight gradients (less work than computing and discarding them), and no
   optimiser step can touch them.
 
-Optimisation is manual (two Adam optimisers); losses and accuracies are summed on the device
-and read once per epoch, so training adds no per-step synchronisation.
+Optimisation is manual (two Adam optimisers); each update's loss and the discriminator's
+scores are kept on the device as they are, and summed and read once per epoch, so training adds
+no per-step synchronisation and no arithmetic per update. Where no precision plugin, strategy,
+profiler or callback needs Lightning's per-update hooks (32-bit or bf16 on one device, the
+usual case), each update is ``loss.backward()`` and the raw optimiser's ``step()``
+(:mod:`biodl.training.direct_updates`: the same numbers, fewer calls); otherwise, e.g. with
+'16-mixed' loss scaling or under DDP, ``manual_backward`` and ``LightningOptimizer.step``.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import lightning as L
@@ -38,6 +44,7 @@ from biodl.errors import TrainingDiverged
 from biodl.models.gan import GANDiscriminator, GANGenerator, sample_from
 from biodl.models.gan_sequence import SequenceGenerator
 from biodl.training.callbacks import divergence_message
+from biodl.training.direct_updates import update, why_not_direct
 from biodl.training.gan_losses import (
     correct_counts,
     discriminator_loss,
@@ -166,6 +173,17 @@ class GANBatches(Dataset[Any]):
         return self.batch(index)
 
 
+@dataclass
+class _Turns:
+    """Where the task is in its turns, in a plain object (an ``nn.Module``'s own attribute
+    writes check for parameters and submodules; these change at every update)."""
+
+    in_round: int = 0
+    learner: str = ""
+    params: dict[str, list[nn.Parameter]] = field(default_factory=dict)
+    noise: tuple[int, torch.device, torch.dtype] | None = None  # (n_latent, device, dtype)
+
+
 class GANTask(L.LightningModule):
     """Trains ``generator`` and ``discriminator`` in turns (see the module docstring).
 
@@ -211,6 +229,11 @@ class GANTask(L.LightningModule):
         ``{'generator': state_dict, 'discriminator': state_dict}`` of the best epoch.
     stop_reason : str
         Why training ended early ('' when it ran every epoch; see :func:`fit_gan`).
+    direct_updates : bool
+        Whether the updates of the last fit bypassed Lightning's per-update hooks
+        (:func:`~biodl.training.direct_updates.why_not_direct`).
+    slow_reason : str
+        Why they did not ('' when they did, or before fitting).
     """
 
     def __init__(
@@ -253,8 +276,9 @@ class GANTask(L.LightningModule):
         self.best_quality = math.inf
         self.best_state: dict[str, dict[str, Tensor]] | None = None
         self.stop_reason = ""
-        self._in_round = 0
-        self._learner = ""
+        self.direct_updates = False
+        self.slow_reason = ""
+        self._turns = _Turns()
         self._reset_sums()
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
@@ -266,14 +290,25 @@ class GANTask(L.LightningModule):
 
     def learn(self, learner: str) -> None:
         """Unfreeze ``learner`` ('discriminator' or 'generator') and freeze the other."""
-        if learner != self._learner:
-            set_trainable(self.discriminator, learner == "discriminator")
-            set_trainable(self.generator, learner == "generator")
-            self._learner = learner
+        turns = self._turns
+        if learner != turns.learner:
+            if not turns.params:  # listed once per fit (after the move to the device)
+                turns.params = {
+                    "discriminator": list(self.discriminator.parameters()),
+                    "generator": list(self.generator.parameters()),
+                }
+            for name, params in turns.params.items():
+                trainable = name == learner
+                for p in params:
+                    p.requires_grad_(trainable)
+            turns.learner = learner
 
     def _noise(self, n: int) -> Tensor:
-        weight = next(self.generator.parameters())
-        return torch.randn(n, self.generator.n_latent, device=weight.device, dtype=weight.dtype)
+        if self._turns.noise is None:
+            weight = next(self.generator.parameters())
+            self._turns.noise = (self.generator.n_latent, weight.device, weight.dtype)
+        n_latent, device, dtype = self._turns.noise
+        return torch.randn(n, n_latent, device=device, dtype=dtype)
 
     def discriminator_step(self, real: Tensor, labels: Tensor | None, optimizer: Any) -> None:
         """One discriminator update on ``real`` and as many generated examples."""
@@ -287,12 +322,10 @@ class GANTask(L.LightningModule):
             penalty = gradient_penalty(self.discriminator, real, fake, labels)
             loss = loss + self.gp_weight * penalty
         optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        optimizer.step()
+        update(self, loss, optimizer, direct=self.direct_updates)
         self.steps["discriminator"] += 1
-        counts = correct_counts(self.loss_name, real_scores.detach(), fake_scores.detach())
-        self._d_sums += torch.cat([loss.detach().view(1) * real.shape[0], counts])
-        self._d_n += real.shape[0]
+        self._d_kept.append((loss.detach(), real_scores.detach(), fake_scores.detach()))
+        self._d_sizes.append(real.shape[0])
 
     def generator_step(self, n: int, labels: Tensor | None, optimizer: Any) -> None:
         """One generator update on ``n`` generated examples, the discriminator frozen."""
@@ -300,11 +333,10 @@ class GANTask(L.LightningModule):
         scores = self.discriminator(self.generator(self._noise(n), labels), labels)
         loss = generator_loss(self.loss_name, scores)
         optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        optimizer.step()
+        update(self, loss, optimizer, direct=self.direct_updates)
         self.steps["generator"] += 1
-        self._g_sum += loss.detach() * n
-        self._g_n += n
+        self._g_losses.append(loss.detach())
+        self._g_sizes.append(n)
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
         """One batch or a list of batches (a group of :class:`GANBatches`), in order."""
@@ -313,27 +345,52 @@ class GANTask(L.LightningModule):
         for one in batch if isinstance(batch, list) else [batch]:
             real, labels = one if isinstance(one, tuple) else (one, None)
             self.discriminator_step(real, labels, opt_d)
-            self._in_round += 1
-            if self._in_round >= self.d_steps:
-                self._in_round = 0
+            self._turns.in_round += 1
+            if self._turns.in_round >= self.d_steps:
+                self._turns.in_round = 0
                 for _ in range(self.g_steps):
                     self.generator_step(real.shape[0], labels, opt_g)
 
     # -- per epoch ---------------------------------------------------------------------------
 
     def _reset_sums(self) -> None:
-        self._d_sums = torch.zeros(3, device=self.device)
-        self._g_sum = torch.zeros((), device=self.device)
-        self._d_n = 0
-        self._g_n = 0
+        # Kept as they come (no arithmetic per update) and summed once per epoch.
+        self._d_kept: list[tuple[Tensor, Tensor, Tensor]] = []  # (loss, real, fake scores)
+        self._d_sizes: list[int] = []
+        self._g_losses: list[Tensor] = []
+        self._g_sizes: list[int] = []
+
+    def on_train_start(self) -> None:
+        self._turns = _Turns()  # parameters and noise device as they are now
+        self.slow_reason = why_not_direct(self.trainer, self)
+        self.direct_updates = not self.slow_reason
 
     def on_train_epoch_start(self) -> None:
         self._reset_sums()
 
+    def _weighted_sum(self, losses: list[Tensor], sizes: list[int]) -> Tensor:
+        if not losses:
+            return torch.zeros(1, device=self.device)
+        stacked = torch.stack(losses).float()
+        return (stacked * stacked.new_tensor(sizes)).sum().view(1)
+
+    def _correct(self) -> Tensor:
+        """Real and generated examples the discriminator got right this epoch, ``(2,)``."""
+        if not self._d_kept:
+            return torch.zeros(2, device=self.device)
+        _, real, fake = zip(*self._d_kept, strict=True)
+        if self.loss_name == "wasserstein-gp":  # the critic's threshold is per batch
+            counts = [correct_counts(self.loss_name, r, f) for r, f in zip(real, fake, strict=True)]
+            return torch.stack(counts).sum(dim=0).float()
+        # A fixed threshold: the counts of the whole epoch at once are the batches' sum.
+        return correct_counts(self.loss_name, torch.cat(real), torch.cat(fake)).float()
+
     def _epoch_totals(self) -> list[float]:
         """[d_loss sum, correct real, correct fake, g_loss sum, d examples, g examples]."""
-        counts = self._d_sums.new_tensor([self._d_n, self._g_n])
-        totals = torch.cat([self._d_sums, self._g_sum.view(1), counts])
+        d_sum = self._weighted_sum([kept[0] for kept in self._d_kept], self._d_sizes)
+        g_sum = self._weighted_sum(self._g_losses, self._g_sizes)
+        counts = d_sum.new_tensor([sum(self._d_sizes), sum(self._g_sizes)])
+        totals = torch.cat([d_sum, self._correct(), g_sum, counts])
         if self.trainer.world_size > 1:  # each process saw its share of the batches
             totals = self.trainer.strategy.reduce(totals, reduce_op="sum")
         return [float(v) for v in totals.tolist()]  # the one read of the epoch
@@ -397,4 +454,4 @@ class GANTask(L.LightningModule):
     def on_train_end(self) -> None:
         set_trainable(self.generator, True)
         set_trainable(self.discriminator, True)
-        self._learner = ""
+        self._turns = _Turns()
