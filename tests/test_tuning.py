@@ -163,13 +163,14 @@ def test_resume_runs_again_the_trial_a_kill_interrupted(motif_fasta, space, tmp_
     result = tune(motif_fasta, out, "--search", "random", "--trials", 1, "--space", space)
     assert result.exit_code == 0, result.output
     # what a SIGKILL during the second trial leaves: a trial RUNNING in the study
-    study = optuna.load_study(study_name="biodl-tune", storage=f"sqlite:///{out / 'study.db'}")
+    storage = f"sqlite:///{out / 'study.db'}"
+    study = optuna.load_study(study_name="biodl-tune", storage=storage)
     killed = study.ask(fixed_distributions=study.trials[0].distributions)
     result = tune(
         motif_fasta, out, "--search", "random", "--trials", 3, "--space", space, "--resume"
     )
     assert result.exit_code == 0, result.output
-    trials = optuna.load_study(study_name="biodl-tune", storage=f"sqlite:///{out / 'study.db'}").trials
+    trials = optuna.load_study(study_name="biodl-tune", storage=storage).trials
     states = [t.state.name for t in trials]
     assert states == ["COMPLETE", "FAIL", "COMPLETE", "COMPLETE"]  # 3 complete, as asked
     assert trials[1].user_attrs["interrupted"] and trials[2].user_attrs["rerun_of"] == 1
