@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -12,13 +13,10 @@ import biodl
 from biodl.cli import app
 
 
-def test_killed_train_resumes_with_the_numbers_of_an_uninterrupted_run(tmp_path, motif_fasta, cli):
-    # 240 sequences: 24 validation ones, too few to choose an epoch on, so the last epoch's
-    # weights are the model: every epoch after the checkpoint must replay exactly
-    args = [motif_fasta, "--epochs", "12", "--scheduler", "cosine", *cli.tiny, "-q"]
-    full = cli.run("train", *args, "--out", tmp_path / "full")
-    assert full.returncode == 0, full.stderr
-    killed = cli.start("train", *args, "--out", tmp_path / "run")
+def killed_after_a_checkpoint(cli, tmp_path: Path, args: list) -> Path:
+    """Start ``biodl ARGS --out tmp_path/run``, SIGKILL it once its first checkpoint is
+    written, and return its partial folder."""
+    killed = cli.start(*args, "--out", tmp_path / "run")
     checkpoint = None
     while killed.poll() is None and checkpoint is None:
         checkpoint = next(tmp_path.glob(".run.partial-*/checkpoints/fit-1/last.ckpt"), None)
@@ -26,8 +24,18 @@ def test_killed_train_resumes_with_the_numbers_of_an_uninterrupted_run(tmp_path,
     killed.send_signal(signal.SIGKILL)
     killed.communicate()
     assert killed.returncode == -signal.SIGKILL, "the run ended before it could be killed"
-    partial = checkpoint.parents[2] if checkpoint else None
-    assert partial is not None and partial.is_dir() and not (tmp_path / "run").exists()
+    assert checkpoint is not None
+    return checkpoint.parents[2]
+
+
+def test_killed_train_resumes_with_the_numbers_of_an_uninterrupted_run(tmp_path, motif_fasta, cli):
+    # 240 sequences: 24 validation ones, too few to choose an epoch on, so the last epoch's
+    # weights are the model: every epoch after the checkpoint must replay exactly
+    args = [motif_fasta, "--epochs", "12", "--scheduler", "cosine", *cli.tiny, "-q"]
+    full = cli.run("train", *args, "--out", tmp_path / "full")
+    assert full.returncode == 0, full.stderr
+    partial = killed_after_a_checkpoint(cli, tmp_path, ["train", *args])
+    assert partial.is_dir() and not (tmp_path / "run").exists()
 
     # the next start in the same folder names the dead run's partial folder, and keeps it
     other = CliRunner().invoke(
@@ -109,3 +117,23 @@ def test_ctrl_c_after_a_checkpoint_keeps_the_run_to_resume(tmp_path, motif_fasta
     resumed = CliRunner().invoke(app, ["train", "--resume", str(run), "-q"])
     assert resumed.exit_code == 0, resumed.output
     assert (run / "metrics.json").is_file() and not kept[0].exists()
+
+
+def test_killed_forecast_resumes_with_the_numbers_of_an_uninterrupted_run(tmp_path, cli):
+    # found by benchmarks/kill_at_random.py: forecast runs kept no checkpoint, and their
+    # batches came from a generator seeded once, whose state a checkpoint does not hold
+    from biodl.data.lineage import simulate_lineage, write_lineage_fasta
+
+    lineage = simulate_lineage(seasons=12, length=30, samples=10, population=100, seed=3)
+    fasta = write_lineage_fasta(lineage, tmp_path / "lineage.fa")
+    args = ["train", fasta, "--task", "forecast", "--epochs", "12", "--patience", "0"]
+    args += ["--bootstrap", "20", "-q"]
+    full = cli.run(*args, "--out", tmp_path / "full")
+    assert full.returncode == 0, full.stderr
+    killed_after_a_checkpoint(cli, tmp_path, args)
+    resumed = cli.run("train", "--resume", tmp_path / "run", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    assert cli.numbers(tmp_path / "run") == cli.numbers(tmp_path / "full")
+    history = (tmp_path / "run" / "history.csv").read_text()
+    assert history == (tmp_path / "full" / "history.csv").read_text()
+    assert not list(tmp_path.glob(".run.partial-*"))
