@@ -38,6 +38,19 @@ if TYPE_CHECKING:
     from biodl.runs import SavedModel
 
 PathLike = str | os.PathLike[str]
+#: Options that name files: given as paths, they reach the configuration as text.
+_PATH_OPTIONS = (
+    *("train", "valid", "test", "labels", "valid_labels", "test_labels"),
+    *("init_from", "motifs"),
+)
+
+
+def _text_paths(options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with the path-like values of :data:`_PATH_OPTIONS` as text."""
+    return {
+        k: os.fspath(v) if k in _PATH_OPTIONS and v is not None else v for k, v in options.items()
+    }
+
 
 #: The keywords :func:`explain` takes as ``**options``: the ``explain`` section's options
 #: (``explain=True`` itself belongs to :func:`train`).
@@ -111,11 +124,8 @@ def train(
         result: TrainResult | LanguageModelResult = resume_run(resume, progress=progress)
         return result
     if train is not None:
-        options["train"] = os.fspath(train)
-    for key in ("valid", "test", "labels", "valid_labels", "test_labels"):
-        if options.get(key) is not None:
-            options[key] = os.fspath(options[key])
-    cfg = build_config(config, overrides=overrides, **options)
+        options["train"] = train
+    cfg = build_config(config, overrides=overrides, **_text_paths(options))
     if cfg.data.task == "language-model":  # unlabelled sequences: a language-model run
         from biodl.pipeline.language import run_language_model
 
@@ -492,9 +502,7 @@ def inspect(
         "alphabet": alphabet,
         **options,
     }
-    paths = ("valid", "test", "labels", "valid_labels", "test_labels")
-    given = {k: os.fspath(v) if k in paths and v is not None else v for k, v in given.items()}
-    cfg = build_config(config, overrides=overrides, train=os.fspath(data), **given)
+    cfg = build_config(config, overrides=overrides, **_text_paths({"train": data, **given}))
     return inspect_data(cfg.data, out=out, json_out=json_out)
 
 
@@ -561,8 +569,8 @@ def cross_validate(
         _check_resume_alone("cv", data=data, out=out, config=config, overrides=overrides, **options)
         return resume_run(resume, progress=progress)
     if data is not None:
-        options["train"] = os.fspath(data)
-    cfg = build_config(config, overrides=overrides, **options)
+        options["train"] = data
+    cfg = build_config(config, overrides=overrides, **_text_paths(options))
     _refuse_language_model(cfg, "cv")
     return run_cv(
         cfg,
@@ -639,8 +647,8 @@ def tune(
     from biodl.pipeline.tune import run_tune
 
     if data is not None:
-        options["train"] = os.fspath(data)
-    cfg = build_config(config, overrides=overrides, **options)
+        options["train"] = data
+    cfg = build_config(config, overrides=overrides, **_text_paths(options))
     _refuse_language_model(cfg, "tune")
     return run_tune(
         cfg,

@@ -82,6 +82,11 @@ def test_tu_graphs_get_the_tu_gin_defaults(
     biodl.train(tu_folder, out=tmp_path / "set", overrides=["model.width=16"], **quick)
     assert params(tmp_path / "set") == {"width": 16, "read_input": True}
     assert len(biodl.predict(tmp_path / "set", tu_folder)) == 160
+    # --init-from RUN --model gin builds the same TU network, so the weights fit; without
+    # --model the source run's own parameters are taken
+    for name, model in (("init", "gin"), ("init-auto", "auto")):
+        biodl.train(tu_folder, out=tmp_path / name, init_from=tmp_path / "tu", model=model, **quick)
+        assert params(tmp_path / name) == {"width": 8, "read_input": True}
     smiles = write_smiles(tmp_path / "mol.csv")
     biodl.train(smiles, out=tmp_path / "mol", model="gin", label_columns=["active"], **quick)
     assert params(tmp_path / "mol") == {}

@@ -145,7 +145,8 @@ class Kind(Protocol):
     Optional: ``default_params(prepared, model)`` -> dict: hyperparameters of ``model`` on
     this data where they differ from the network's own defaults (graphs: ``gin`` on TU
     graphs); ``--set model.NAME=...`` overrides them, and the run records them with its
-    parameters. Skipped with ``--init-from``.
+    parameters. Skipped when ``--init-from RUN`` without ``--model`` takes the source run's
+    hyperparameters.
     """
 
     name: str

@@ -169,12 +169,12 @@ def _fit_one(
     _check_monitor(cfg, targets.task)
     params = dict(cfg.model.params)
     source = source_model(cfg.train.init_from) if cfg.train.init_from else None
+    from_source = False  # --init-from RUN without --model: the source run's model and params
     if source is not None and cfg.model.name == "auto":
-        # --init-from RUN without --model: the source run's model and hyperparameters
-        name, params = source[0], {**source[1], **params}
+        name, params, from_source = source[0], {**source[1], **params}, True
     check_model(kind_obj, name)
     kind_params = getattr(kind_obj, "default_params", None)  # optional: defaults per data
-    if kind_params is not None and source is None:
+    if kind_params is not None and not from_source:
         params = {**kind_params(prepared, name), **params}  # recorded in the run
     inputs = kind_obj.fit_inputs(cfg, prepared, name, params)
     if cfg.train.init_from:
