@@ -175,4 +175,5 @@ def test_resume_runs_again_the_trial_a_kill_interrupted(motif_fasta, space, tmp_
     assert states == ["COMPLETE", "FAIL", "COMPLETE", "COMPLETE"]  # 3 complete, as asked
     assert trials[1].user_attrs["interrupted"] and trials[2].user_attrs["rerun_of"] == 1
     assert trials[2].params == killed.params  # the interrupted parameters, tried again
-    assert json.loads((out / "tune.json").read_text())["n_complete"] == 3
+    record = json.loads((out / "tune.json").read_text())
+    assert record["n_complete"] == 3 and record["n_trials"] == 4 and record["n_interrupted"] == 1

@@ -258,10 +258,12 @@ class SelectionScore:
       fixed from the held-out rows (so scores of different epochs compare). It rewards
       samples that match the held-out distribution as a whole (both fidelity and
       diversity), which a discriminator's 50 % accuracy does not guarantee.
-    - ``'nn'``: the leave-one-out 1-nearest-neighbour two-sample accuracy
-      (:func:`~biodl.evaluation.fidelity.nn_accuracy`; 0.5 best), a classifier two-sample
-      test like the detection check, and local: samples collapsed onto a few modes sit
-      next to each other and are told apart, which a kernel mean over all pairs can miss.
+    - ``'nn'``: how far the leave-one-out 1-nearest-neighbour two-sample accuracy
+      (:func:`~biodl.evaluation.fidelity.nn_accuracy`) is from 0.5, ``|accuracy - 0.5|``:
+      a classifier two-sample test like the detection check, and local: samples collapsed
+      onto a few modes sit next to each other and are told apart (accuracy towards 1),
+      which a kernel mean over all pairs can miss; samples on top of the real rows
+      (copies) push the accuracy below 0.5 and score as badly.
 
     Parameters
     ----------
@@ -313,7 +315,7 @@ class SelectionScore:
         synth = check_like(self.real_train, values, "synthetic", "real_train")
         coords = self.space.transform(synth)
         if self.criterion == "nn":
-            return nn_accuracy(self.holdout_coords, coords, seed=self.seed)
+            return abs(nn_accuracy(self.holdout_coords, coords, seed=self.seed) - 0.5)
         return mmd2(self.holdout_coords, coords, bandwidth=self.bandwidth, seed=self.seed)
 
 

@@ -354,7 +354,7 @@ def match_motifs(
         E.g. filter or discovered motifs.
     database : sequence of Motif
         E.g. :func:`~biodl.interpret.motif_files.read_motifs` of a JASPAR file; same alphabet.
-    column_score : {"pearson", "euclidean"}, default "pearson"
+    column_score : {"pearson", "pearson_spread", "euclidean"}, default "pearson"
         How two columns are compared (module docstring).
     scoring : {"complete", "incomplete"}, default "complete"
         Whether query columns hanging over the target's ends are scored against a uniform

@@ -550,6 +550,7 @@ def _finish(out: Path, cfg: RunConfig, place: StudyPlace, state: dict[str, Any])
             "n_trials": len(study.trials),
             "n_complete": len(complete),
             "n_pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials),
+            "n_interrupted": sum(bool(t.user_attrs.get(INTERRUPTED)) for t in study.trials),
             "direction": study.direction.name.lower(),
             "best_value": best.value,
             "best_trial": best.number,
