@@ -451,24 +451,21 @@ def _open_study(
     return study
 
 
-def rerun_interrupted(study: Any) -> list[int]:
+def rerun_interrupted(study: Any) -> None:
     """Trials of a killed search never finish: mark them failed and run their parameters again.
 
     A trial left RUNNING in the study of a search that is not running (a killed ``biodl
     tune``) is set to FAIL with the user attribute ``interrupted`` (so it does not count as
     run, :func:`biodl.pipeline.search.remaining_trials`), and its parameters are queued, so
-    the resumed search tries them first. Returns the numbers of the interrupted trials.
+    the resumed search tries them first.
     """
     import optuna
 
-    interrupted = []
     for trial in study.trials:
         if trial.state == optuna.trial.TrialState.RUNNING:
             study._storage.set_trial_user_attr(trial._trial_id, INTERRUPTED, True)
             study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
             study.enqueue_trial(trial.params, user_attrs={"rerun_of": trial.number})
-            interrupted.append(trial.number)
-    return interrupted
 
 
 def _worker(
