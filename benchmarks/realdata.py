@@ -14,8 +14,11 @@ function per dataset), this script
 3. writes one Markdown table (``docs/benchmarks.md``) with the published numbers beside.
 
 Each dataset's files, run directory and logs go under ``--work`` (``benchmarks/out/``,
-ignored by git); the table is rebuilt from every dataset found there, so ``--only NAME`` reruns
-one row. Datasets run one at a time.
+ignored by git). Each stage's summary goes to ``--results`` (``benchmarks/realdata_results/``,
+kept in git), stamped with the commit it ran on, when it finished and the load average; the
+table is rebuilt from every dataset found there, so ``--only NAME`` reruns one row and the
+others keep their recorded numbers (each row's notes say which commit and date they are from).
+Datasets run one at a time.
 
 Run from the repository root::
 
@@ -49,6 +52,7 @@ from _realdata_sets import DATASETS, UNSUPPORTED, Protocol
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_WORK = REPO / "benchmarks" / "out"
+DEFAULT_RESULTS = REPO / "benchmarks" / "realdata_results"
 DEFAULT_OUT = REPO / "docs" / "benchmarks.md"
 #: Seconds one stage (the biodl run, or the independent fits) of one dataset may take.
 DEFAULT_LIMIT = 1800
@@ -267,11 +271,11 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 def run_stage(stage: str, name: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run one stage in a child process (own session, killed at the limit); its summary."""
-    folder = args.work / name
-    result_file = folder / f"{stage}.json"
-    earlier = _read_json(result_file)
+    folder, kept = args.work / name, args.results / name
+    result_file, record = folder / f"{stage}.json", kept / f"{stage}.json"
+    earlier = _read_json(record)
     if earlier is not None and earlier.get("status") != "ok":  # keep the record of a failure
-        with open(folder / "attempts.jsonl", "a") as history:
+        with open(kept / "attempts.jsonl", "a") as history:
             history.write(json.dumps({"stage": stage, **earlier}, default=float) + "\n")
     result_file.unlink(missing_ok=True)
     command = [sys.executable, str(Path(__file__).resolve()), "--stage", stage, "--only", name]
@@ -293,22 +297,32 @@ def run_stage(stage: str, name: str, args: argparse.Namespace) -> dict[str, Any]
                 proc.wait()
     seconds = time.perf_counter() - start
     found = _read_json(result_file) if code == 0 else None
-    if found is not None:
-        return found
-    tail = (folder / f"{stage}.log").read_text(errors="replace").strip().splitlines()[-3:]
-    failed = {
-        "status": "timeout" if code is None else "error",
-        "seconds": seconds,
-        "limit": args.limit,
-        "log_tail": tail,
+    if found is None:
+        tail = (folder / f"{stage}.log").read_text(errors="replace").strip().splitlines()[-3:]
+        found = {
+            "status": "timeout" if code is None else "error",
+            "seconds": seconds,
+            "limit": args.limit,
+            "log_tail": tail,
+        }
+    found["provenance"] = provenance()
+    _write_json(record, found)
+    return found
+
+
+def provenance() -> dict[str, Any]:
+    """Where and when a stage's numbers were made: commit, finishing time, load average."""
+    return {
+        "commit": _commit(),
+        "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes"),
+        "load": [round(v, 1) for v in os.getloadavg()],
     }
-    _write_json(result_file, failed)
-    return failed
 
 
 def run_dataset(name: str, args: argparse.Namespace) -> None:
-    folder = args.work / name
+    folder, kept = args.work / name, args.results / name
     folder.mkdir(parents=True, exist_ok=True)
+    kept.mkdir(parents=True, exist_ok=True)
     p = DATASETS[name](args.data, folder)
     meta = {
         k: getattr(p, k)
@@ -318,10 +332,11 @@ def run_dataset(name: str, args: argparse.Namespace) -> None:
     meta["cv_folds"] = p.cv_folds
     meta["limit"] = args.limit
     meta["started"] = datetime.datetime.now().isoformat(timespec="seconds")
-    _write_json(folder / "protocol.json", meta)
+    _write_json(kept / "protocol.json", meta)
     for stage in args.stages:
         if stage == "biodl" and p.skip_biodl:
-            _write_json(folder / "biodl.json", {"status": "skipped", "reason": p.skip_biodl})
+            skipped = {"status": "skipped", "reason": p.skip_biodl, "provenance": provenance()}
+            _write_json(kept / "biodl.json", skipped)
             print(f"{name}: biodl skipped ({p.skip_biodl})", flush=True)
             continue
         print(f"{name}: {stage} ...", flush=True)
@@ -506,10 +521,38 @@ def _attempts(folder: Path) -> list[str]:
     return out
 
 
+def _stamp(found: dict[str, Any] | None) -> str | None:
+    made = (found or {}).get("provenance")
+    if not made:
+        return None
+    load = " / ".join(f"{v:.1f}" for v in made["load"])
+    return f"commit {made['commit']}, finished {made['finished']}, load {load}"
+
+
+def stamps(metas: list[dict[str, Any]], results: Path) -> str:
+    """The commits and the span of dates the table's stages ran on, in one phrase."""
+    made = [
+        found["provenance"]
+        for meta in metas
+        for stage in STAGES
+        if (found := _read_json(results / meta["name"] / f"{stage}.json"))
+        and found.get("provenance")
+    ]
+    if not made:
+        return "no stage records its commit"
+    commits = sorted({m["commit"] for m in made})
+    days = sorted(m["finished"][:10] for m in made)
+    span = days[0] if days[0] == days[-1] else f"{days[0]} to {days[-1]}"
+    return f"{len(made)} ran on {span}, on commit(s) {', '.join(commits)}"
+
+
 def _notes(
     meta: dict[str, Any], deep: Any, classical: Any, folder: Path, limit: int | None = None
 ) -> list[str]:
     lines = list(meta.get("notes", [])) + _attempts(folder)
+    for stage, found in (("biodl", deep), ("sklearn", classical)):
+        if stamp := _stamp(found):
+            lines.append(f"{stage} stage: {stamp}")
     if meta.get("limit") is not None and meta["limit"] != limit:
         lines.append(f"time limit per stage {meta['limit']:,} s")
     if deep and deep.get("status") == "ok":
@@ -558,11 +601,11 @@ def _notes(
     return lines
 
 
-def gaps(metas: list[dict[str, Any]], work: Path) -> list[str]:
+def gaps(metas: list[dict[str, Any]], results: Path) -> list[str]:
     """Per dataset: the default network's primary score against the strongest classical one."""
     out = []
     for meta in metas:
-        folder = work / meta["name"]
+        folder = results / meta["name"]
         deep, classical = _read_json(folder / "biodl.json"), _read_json(folder / "classical.json")
         if not deep or deep.get("status") != "ok":
             out.append(f"- {meta['name']}: {_failed(deep, 'biodl run') or 'no result'}")
@@ -587,7 +630,7 @@ def gaps(metas: list[dict[str, Any]], work: Path) -> list[str]:
 def write_table(args: argparse.Namespace) -> None:
     metas = []
     for name in DATASETS:
-        meta = _read_json(args.work / name / "protocol.json")
+        meta = _read_json(args.results / name / "protocol.json")
         if meta is not None:
             metas.append(meta)
     lines = [
@@ -608,12 +651,12 @@ def write_table(args: argparse.Namespace) -> None:
         "computed in the script for TU graphs; the kind's features otherwise), so the verdict "
         "can be checked against an independent fit.",
         "",
-        f"- Date: {datetime.date.today().isoformat()}",
-        f"- Machine: {_machine()}; the 2 cores were shared with other jobs (load average per "
-        "dataset in the notes), so seconds are upper bounds of a quiet machine",
-        f"- Commit: {_commit()}",
-        f"- Load average (1 / 5 / 15 min) when this table was written: "
-        f"{' / '.join(f'{v:.1f}' for v in os.getloadavg())}",
+        f"- Table written: {datetime.date.today().isoformat()}, commit {_commit()}",
+        f"- Stages: {stamps(metas, args.results)}; each dataset's notes give the commit, the "
+        "time (UTC) and the load average (1 / 5 / 15 min) of its stages, read from "
+        "`benchmarks/realdata_results/`",
+        f"- Machine: {_machine()}; the cores may have been shared with other jobs (the load "
+        "average in the notes), so seconds are upper bounds of a quiet machine",
         f"- Python {platform.python_version()}; time limit per stage {args.limit:,} s unless a "
         "dataset's notes give another",
         "- Intervals: single split: 95% percentile bootstrap over the test records (biodl's "
@@ -627,7 +670,7 @@ def write_table(args: argparse.Namespace) -> None:
         "|" + "---|" * len(HEADER),
     ]
     for meta in metas:
-        folder = args.work / meta["name"]
+        folder = args.results / meta["name"]
         deep, classical = _read_json(folder / "biodl.json"), _read_json(folder / "classical.json")
         for row in dataset_rows(meta, deep, classical):
             lines.append("| " + " | ".join(c.replace("|", "/") for c in row) + " |")
@@ -641,13 +684,13 @@ def write_table(args: argparse.Namespace) -> None:
         "scikit-learn fits (for RMSE and MAE the smallest). Differences without intervals: "
         "see the table.",
         "",
-        *gaps(metas, args.work),
+        *gaps(metas, args.results),
         "",
         "## Notes per dataset",
         "",
     ]
     for meta in metas:
-        folder = args.work / meta["name"]
+        folder = args.results / meta["name"]
         deep, classical = _read_json(folder / "biodl.json"), _read_json(folder / "classical.json")
         notes = _notes(meta, deep, classical, folder, args.limit)
         lines.append(f"- **{meta['name']}**: " + ("; ".join(notes) or "no stage finished") + ".")
@@ -664,7 +707,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--list", action="store_true", help="List the datasets and exit.")
     parser.add_argument("--only", action="append", default=[], help="Run only NAME (repeat).")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="The shared data folder.")
-    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="Runs, logs, results.")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="Runs and logs.")
+    parser.add_argument(
+        "--results", type=Path, default=DEFAULT_RESULTS, help="Stage summaries (kept in git)."
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="The Markdown table.")
     parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="Seconds per stage.")
     parser.add_argument(

@@ -168,3 +168,29 @@ def test_gaps_also_compare_the_protocols_first_metric(bench, tmp_path):
     assert len(lines) == 2
     assert "(spearman)" in lines[0] and "at or above by 0.100" in lines[0]
     assert "(rmse)" in lines[1] and "BELOW (higher error) by 0.200" in lines[1]
+
+
+def test_each_row_says_which_commit_and_day_its_stages_ran_on(bench, tmp_path):
+    realdata = bench["realdata"]
+    made = {"commit": "abc1234", "finished": "2026-12-05T21:25+00:00", "load": [1.5, 2.0, 3.25]}
+    (tmp_path / "a").mkdir()
+    realdata._write_json(
+        tmp_path / "a" / "biodl.json",
+        {"status": "timeout", "seconds": 9, "limit": 5, "provenance": made},
+    )
+    later = {**made, "commit": "def5678", "finished": "2026-12-06T01:00+00:00"}
+    realdata._write_json(
+        tmp_path / "a" / "classical.json", {"status": "error", "log_tail": [], "provenance": later}
+    )
+    meta = {"name": "a", "notes": [], "metrics": ["auroc"]}
+    deep = realdata._read_json(tmp_path / "a" / "biodl.json")
+    classical = realdata._read_json(tmp_path / "a" / "classical.json")
+    notes = realdata._notes(meta, deep, classical, tmp_path / "a")
+    assert (
+        "biodl stage: commit abc1234, finished 2026-12-05T21:25+00:00, load 1.5 / 2.0 / 3.2"
+        in notes
+    )
+    assert any(n.startswith("sklearn stage: commit def5678") for n in notes)
+    span = realdata.stamps([meta], tmp_path)
+    assert span == "2 ran on 2026-12-05 to 2026-12-06, on commit(s) abc1234, def5678"
+    assert realdata.stamps([{"name": "b"}], tmp_path) == "no stage records its commit"
