@@ -281,6 +281,7 @@ def run_stage(stage: str, name: str, args: argparse.Namespace) -> dict[str, Any]
     command = [sys.executable, str(Path(__file__).resolve()), "--stage", stage, "--only", name]
     command += ["--data", str(args.data), "--work", str(args.work)]
     env = {**os.environ, "BIODL_QUIET": "1"}
+    commit = _commit()  # the code the child imports now, whatever HEAD is when it ends
     start = time.perf_counter()
     with open(folder / f"{stage}.log", "w") as log:
         proc = subprocess.Popen(
@@ -305,15 +306,15 @@ def run_stage(stage: str, name: str, args: argparse.Namespace) -> dict[str, Any]
             "limit": args.limit,
             "log_tail": tail,
         }
-    found["provenance"] = provenance()
+    found["provenance"] = provenance(commit)
     _write_json(record, found)
     return found
 
 
-def provenance() -> dict[str, Any]:
+def provenance(commit: str | None = None) -> dict[str, Any]:
     """Where and when a stage's numbers were made: commit, finishing time, load average."""
     return {
-        "commit": _commit(),
+        "commit": commit or _commit(),
         "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="minutes"),
         "load": [round(v, 1) for v in os.getloadavg()],
     }
