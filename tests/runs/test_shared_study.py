@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from postgres_server import postgres_url, server_programs
 
 import biodl
 
@@ -26,7 +27,23 @@ def table(out):
 
 @pytest.mark.slow
 def test_two_processes_share_one_study(cli, motif_fasta, space, tmp_path):
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    two_processes_share_one_study(
+        cli, motif_fasta, space, tmp_path, f"sqlite:///{tmp_path / 'shared.db'}"
+    )
+
+
+@pytest.mark.slow
+def test_two_processes_share_one_postgresql_study(cli, motif_fasta, space, tmp_path):
+    """The storage for several machines, with a real server (started here, on a socket)."""
+    pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not installed")
+    if server_programs() is None:
+        pytest.skip("no PostgreSQL server programs (initdb, pg_ctl) on this machine")
+    with postgres_url() as url:
+        two_processes_share_one_study(cli, motif_fasta, space, tmp_path, url)
+
+
+def two_processes_share_one_study(cli, motif_fasta, space, tmp_path, url):
+    """Two ``biodl tune`` processes started together: 5 distinct trials, one best of both."""
     outs = [tmp_path / "a", tmp_path / "b"]
     processes = [
         cli.start("tune", motif_fasta, "--out", out, "--storage", url, "--space", space,

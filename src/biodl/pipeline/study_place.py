@@ -169,7 +169,7 @@ def _unusable(url: str, error: Exception) -> ConfigError:
     return ConfigError(
         f"--storage {describe_url(url)}: cannot open the database "
         f"({type(error).__name__}: {first[:160]}); check the URL, the server and its "
-        "driver (postgresql needs psycopg2)"
+        "driver (postgresql:// needs psycopg: pip install 'biodl[postgres]')"
     )
 
 
