@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
@@ -18,7 +19,15 @@ from pathlib import Path
 
 
 def server_programs() -> Path | None:
-    """The folder holding ``initdb`` and ``pg_ctl``, or ``None``."""
+    """The folder holding ``initdb`` and ``pg_ctl``, or ``None`` (also as root without a
+    ``postgres`` user to run them as, or without ``runuser``)."""
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return None
+        if shutil.which("runuser") is None:
+            return None
     found = shutil.which("pg_ctl")
     if found and shutil.which("initdb"):
         return Path(found).resolve().parent
