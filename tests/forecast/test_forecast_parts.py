@@ -50,6 +50,29 @@ def test_network_rules_out_the_current_letter_and_sees_neighbours():
     assert delta[4] > 0 and delta[6] > 0 and delta[0] == 0
 
 
+def test_history_weight_adds_the_past_change_rate_to_the_logit_when_forecasting():
+    from biodl.training.forecast import forecast_scores, season_tensors
+
+    data = forecast_data(toy())
+    shape = {"n_site_features": data.site.shape[-1], "n_letters": 3, "n_letter_features": 3}
+    torch.manual_seed(0)
+    alone = SiteForecaster(**shape, hidden=8, kernel=3)
+    weighted = SiteForecaster(**shape, hidden=8, kernel=3, history_weight=4.0)
+    weighted.load_state_dict(alone.state_dict())
+    assert weighted.params["history_weight"] == 4.0  # saved in model.json with the network
+    # the forward pass (training, early stopping) is the network's alone
+    inputs = season_tensors(data, [0, 1])[:3]
+    assert torch.equal(alone.eval()(*inputs).change, weighted.eval()(*inputs).change)
+    plain = forecast_scores(alone, data, [0, 1]).change
+    blended = forecast_scores(weighted, data, [0, 1]).change
+    logit = np.log(plain / (1 - plain))
+    expected = 1 / (1 + np.exp(-(logit + 4.0 * data.site_frequency()[[0, 1]])))
+    assert blended == pytest.approx(expected, abs=1e-6)
+    assert blended[1, 0] > plain[1, 0] and blended[0, 0] == pytest.approx(plain[0, 0], abs=1e-6)
+    # a network saved before the weight existed forecasts alone
+    assert SiteForecaster(**shape).history_weight == 0.0
+
+
 def test_persistence_is_exactly_half_and_ranks_are_scored():
     change = np.array([[True, False, False, True, False]])
     half = change_metrics(change, np.zeros(change.shape), n_boot=20)

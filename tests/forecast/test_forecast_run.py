@@ -87,11 +87,12 @@ def test_saved_forecaster_loads_back(tmp_path, lineage_fasta):
     from biodl.data.forecast_features import forecast_data
     from biodl.data.seasons import read_lineage
     from biodl.pipeline.forecast import load_forecaster
-    from biodl.training.forecast import forecast_scores
+    from biodl.training.forecast import HISTORY_WEIGHT, forecast_scores
 
     out = tmp_path / "run"
     result = biodl.train(lineage_fasta, task="forecast", epochs=2, n_bootstrap=20, out=out)
     net = load_forecaster(out)
+    assert net.history_weight == HISTORY_WEIGHT  # the blend is saved with the network
     data = forecast_data(read_lineage(lineage_fasta))
     again = forecast_scores(net, data, [8, 9, 10])
     table = result.predictions  # type: ignore[union-attr]

@@ -10,6 +10,10 @@ score), and gives per site
   from its own features (frequency now, before and its memory) and the site's context, with
   the current consensus letter ruled out.
 
+It also carries ``history_weight``, which :func:`biodl.training.forecast.forecast_scores` (not
+the forward pass, so training and early stopping see the network alone) multiplies by the
+site's past change rate and adds to the change logit when it forecasts.
+
 Examples
 --------
 >>> import torch
@@ -62,6 +66,10 @@ class SiteForecaster(nn.Module):
     layers : int, default 2
         Residual convolution blocks.
     dropout : float, default 0.1
+    history_weight : float, default 0.0
+        Weight of the site's past change rate added to the change logit when forecasting
+        (by :func:`biodl.training.forecast.forecast_scores`; the forward pass leaves it out).
+        0 (the value of runs saved before it existed) forecasts with the network alone.
     """
 
     def __init__(
@@ -74,6 +82,7 @@ class SiteForecaster(nn.Module):
         kernel: int = 5,
         layers: int = 2,
         dropout: float = 0.1,
+        history_weight: float = 0.0,
     ):
         super().__init__()
         #: The constructor's arguments (saved beside the weights to rebuild the network).
@@ -85,8 +94,10 @@ class SiteForecaster(nn.Module):
             "kernel": kernel,
             "layers": layers,
             "dropout": dropout,
+            "history_weight": history_weight,
         }
         self.n_letters = n_letters
+        self.history_weight = float(history_weight)
         self.embed = nn.Sequential(nn.Linear(n_site_features, hidden), nn.ReLU())
         self.blocks = nn.ModuleList(
             nn.Sequential(
