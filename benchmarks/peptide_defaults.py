@@ -217,13 +217,14 @@ def done(results: Path) -> set[tuple[str, str, int]]:
 
 
 def table(results: Path) -> str:
-    """Mean 5-fold CV AUROC / accuracy (train split) per dataset and candidate, best first."""
+    """Mean 5-fold CV AUROC / accuracy (train split) per dataset, fold seed and candidate, best
+    first."""
     rows = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
     for row in rows:
-        groups.setdefault((row["dataset"], row["candidate"]), []).append(row)
+        groups.setdefault((row["dataset"], row["seed"], row["candidate"]), []).append(row)
     lines = [
-        "| dataset | candidate | fold seeds | CV AUROC | CV accuracy | CV accuracy, threshold "
+        "| dataset | fold seed | candidate | CV AUROC | CV accuracy | CV accuracy, threshold "
         "on inner valid | inner-valid AUROC | CPU s / fold |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -234,12 +235,11 @@ def table(results: Path) -> str:
         sd = float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
         return f"{np.mean(values):.3f} ± {sd:.3f}"
 
-    order = sorted(groups, key=lambda k: (k[0], -np.mean([r["cv_auroc"] for r in groups[k]])))
-    for dataset, name in order:
-        part = groups[(dataset, name)]
-        seeds = ", ".join(str(s) for s in sorted({r["seed"] for r in part}))
+    order = sorted(groups, key=lambda k: (k[0], k[1], -np.mean([r["cv_auroc"] for r in groups[k]])))
+    for key in order:
+        part = groups[key]
         lines.append(
-            f"| {dataset} | {name} | {seeds} | {mean_sd([r['cv_auroc'] for r in part])} | "
+            f"| {key[0]} | {key[1]} | {key[2]} | {mean_sd([r['cv_auroc'] for r in part])} | "
             f"{mean_sd([r['cv_accuracy'] for r in part])} | "
             f"{mean_sd([r.get('cv_accuracy_valid_threshold', math.nan) for r in part])} | "
             f"{mean_sd([r.get('valid_auroc', math.nan) for r in part])} | "
