@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+import torch
 from torch import Tensor, nn
 
 from biodl.errors import ConfigError
@@ -18,6 +19,7 @@ from biodl.models._layers import (
     global_pool,
     run_masked_blocks,
 )
+from biodl.models.composition import Composition, CompositionName
 
 __all__ = ["CNN", "per_layer"]
 
@@ -108,6 +110,11 @@ class CNN(SequenceModel):
     global_pooling : {"max", "avg", "maxavg"}, default "maxavg"
         Masked pooling over the length; ``"maxavg"`` concatenates maximum (motif present) and
         mean (how often), doubling the feature width.
+    composition : {"none", "letters", "letters+pairs"}, default "none"
+        Composition of the input fed to the head beside the pooled features: the share of
+        each letter, and with "letters+pairs" of each pair of neighbouring letters (amino-acid
+        and dipeptide composition for proteins, C + C*C values), standardised by a batch
+        normalisation (:mod:`biodl.models.composition`).
 
     Attributes
     ----------
@@ -145,6 +152,7 @@ class CNN(SequenceModel):
         dropout: float = 0.2,
         residual: bool = False,
         global_pooling: GlobalPoolingName = "maxavg",
+        composition: CompositionName = "none",
     ) -> None:
         super().__init__()
         widths = per_layer("cnn", "channels", channels, n_layers)
@@ -175,6 +183,10 @@ class CNN(SequenceModel):
         self.keeps_length = stride == 1 and (pooling == "none" or max(pools) == 1)
         self.global_pooling = global_pooling
         self.n_features = previous * GLOBAL_POOLINGS[global_pooling]
+        self.composition = None
+        if composition != "none":  # no module (nor state) otherwise: older runs load as they are
+            self.composition = Composition(in_channels, composition)
+            self.n_features += self.composition.width
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.n_features, n_outputs)
 
@@ -184,8 +196,11 @@ class CNN(SequenceModel):
         ``x : (batch, in_channels, length)``, ``mask : (batch, length)`` -> ``(batch,
         n_features)``; see :meth:`biodl.models._layers.SequenceModel.features`.
         """
-        h, mask = run_masked_blocks(self.blocks, x, mask)
-        return global_pool(h, mask, self.global_pooling)
+        h, pooled_mask = run_masked_blocks(self.blocks, x, mask)
+        pooled = global_pool(h, pooled_mask, self.global_pooling)
+        if self.composition is None:
+            return pooled
+        return torch.cat([pooled, self.composition(x, mask)], dim=1)
 
     def per_position(
         self, x: Tensor, mask: Tensor | None = None, *, causal: bool = False
