@@ -228,10 +228,10 @@ def test_cli_writes_samples(tmp_path: Path) -> None:
 def _counts_csv(path: Path) -> Path:
     from biodl.data.simulate import simulate_counts
 
-    sim = simulate_counts(240, 40, n_types=3, markers=8, seed=1)
+    sim = simulate_counts(160, 40, n_types=3, markers=8, seed=1)
     frame = pd.DataFrame(np.asarray(sim.counts, dtype=np.int64))
     frame.columns = [f"g{j}" for j in range(40)]
-    frame.insert(0, "id", [f"c{i}" for i in range(240)])
+    frame.insert(0, "id", [f"c{i}" for i in range(160)])
     frame.to_csv(path, index=False)
     return path
 
@@ -239,7 +239,7 @@ def _counts_csv(path: Path) -> Path:
 def test_count_gans_draw_counts_with_the_cells_own_noise(tmp_path: Path) -> None:
     data = _counts_csv(tmp_path / "counts.csv")
     real = pd.read_csv(data, index_col=0).to_numpy(np.float64)
-    result = run_generate(data, model="gan", n=200, out=tmp_path / "gen", **FAST)
+    result = run_generate(data, model="gan", n=150, out=tmp_path / "gen", **FAST)
     spec = json.loads((tmp_path / "gen" / "model" / "model.json").read_text())
     assert spec["class"] == "CountGenerator"
     samples = result.samples
@@ -249,7 +249,7 @@ def test_count_gans_draw_counts_with_the_cells_own_noise(tmp_path: Path) -> None
     spread = samples.sum(axis=1).std() / real.sum(axis=1).std()
     assert 0.6 < spread < 1.6
     assert abs((samples == 0).mean() - (real == 0).mean()) < 0.08
-    again = run_generate(tmp_path / "gen", n=200, seed=0, out=tmp_path / "again")
+    again = run_generate(tmp_path / "gen", n=150, seed=0, out=tmp_path / "again")
     np.testing.assert_array_equal(again.samples, samples)
 
 
