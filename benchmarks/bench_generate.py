@@ -19,6 +19,8 @@ samples in the input's format, checks beside the classical samplers):
 - **Simulated counts** (:func:`simulated_csv`: cell types, continuous gene programmes,
   library sizes): the VAE and the GAN, 20 % of the cells held out, the same check as Golub.
 
+``--sim-seed S`` simulates the counts with another seed (0 is the check's; 1 and 2 chose the
+count GAN's defaults); ``--gan-counts draw|log1p`` picks the count GAN's generator.
 ``--golub-test`` fits Golub's whole training file and judges on the independent file (34
 samples) instead of 8 held-out rows; ``--part valid`` judges the digits on the validation
 part (the part the GAN's defaults are chosen on). ``--gan-loss``, ``--d-steps``,
