@@ -223,3 +223,41 @@ def test_cli_writes_samples(tmp_path: Path) -> None:
     assert len(pd.read_csv(out / "samples.csv")) == 8
     bad = CliRunner().invoke(app, ["generate", str(data), "--n", "0", "--out", str(out)])
     assert bad.exit_code == 2 and "--n 0" in bad.output
+
+
+def _counts_csv(path: Path) -> Path:
+    from biodl.data.simulate import simulate_counts
+
+    sim = simulate_counts(160, 40, n_types=3, markers=8, seed=1)
+    frame = pd.DataFrame(np.asarray(sim.counts, dtype=np.int64))
+    frame.columns = [f"g{j}" for j in range(40)]
+    frame.insert(0, "id", [f"c{i}" for i in range(160)])
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_count_gans_draw_counts_with_the_cells_own_noise(tmp_path: Path) -> None:
+    data = _counts_csv(tmp_path / "counts.csv")
+    real = pd.read_csv(data, index_col=0).to_numpy(np.float64)
+    result = run_generate(data, model="gan", n=150, out=tmp_path / "gen", **FAST)
+    spec = json.loads((tmp_path / "gen" / "model" / "model.json").read_text())
+    assert spec["class"] == "CountGenerator"
+    samples = result.samples
+    assert np.array_equal(samples, np.round(samples)) and (samples >= 0).all()
+    # negative-binomial draws at the training library sizes: the total counts vary from cell
+    # to cell as the real ones do, and as many counts are zero
+    spread = samples.sum(axis=1).std() / real.sum(axis=1).std()
+    assert 0.6 < spread < 1.6
+    assert abs((samples == 0).mean() - (real == 0).mean()) < 0.08
+    again = run_generate(tmp_path / "gen", n=150, seed=0, out=tmp_path / "again")
+    np.testing.assert_array_equal(again.samples, samples)
+
+
+def test_count_gans_can_give_log1p_values_directly(tmp_path: Path) -> None:
+    data = _counts_csv(tmp_path / "counts.csv")
+    result = run_generate(data, model="gan", n=20, gan_counts="log1p", out=tmp_path / "gen", **FAST)
+    spec = json.loads((tmp_path / "gen" / "model" / "model.json").read_text())
+    assert spec["class"] == "MLPGenerator"
+    assert np.array_equal(result.samples, np.round(result.samples))
+    with pytest.raises(ConfigError, match=r"--gan-counts 'poisson': expected one of draw, log1p"):
+        run_generate(data, model="gan", gan_counts="poisson", out=tmp_path / "x", **FAST)

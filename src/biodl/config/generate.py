@@ -20,11 +20,13 @@ from typing import Literal
 from biodl.options import GanLossOption, choices, describe, document, option
 
 __all__ = [
+    "GAN_COUNTS_HELP",
     "GENERATE_KINDS",
     "GENERATE_MODEL_HELP",
     "GENERATION",
     "UNMASK_ORDER_HELP",
     "VAE_SAMPLE_HELP",
+    "GanCountsOption",
     "GenerateConfig",
     "GenerateKindOption",
     "GenerateModelOption",
@@ -51,6 +53,13 @@ VAE_SAMPLE_HELP = {
     "mean": "the decoded mean of each latent draw (smooth; pixel probabilities for images)",
     "draw": "one draw of the likelihood at that mean (Gaussian noise of the learned variance, "
     "0/1 pixels)",
+}
+GanCountsOption = Literal["draw", "log1p"]
+GAN_COUNTS_HELP = {
+    "draw": "the generator gives each gene's share and a training library size; counts are "
+    "negative-binomial draws around them (learned dispersion per gene), as the VAE's are",
+    "log1p": "the generator gives z-scored log1p counts directly, rounded back to counts "
+    "(little cell-to-cell count noise)",
 }
 UnmaskOrderOption = Literal["confident", "random"]
 UNMASK_ORDER_HELP = {
@@ -220,6 +229,14 @@ class GenerateConfig:
         panel=GAN_TRAINING,
         commands=COMMANDS,
         show_default="images: wasserstein-gp; tables, expression, sequences: nonsaturating",
+    )
+    gan_counts: GanCountsOption | None = option(
+        None,
+        help="How a GAN makes count tables (non-negative whole numbers): "
+        + describe(GAN_COUNTS_HELP),
+        panel=GAN_TRAINING,
+        commands=COMMANDS,
+        show_default="draw",
     )
     d_steps: int | None = option(
         None,

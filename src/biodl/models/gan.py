@@ -331,7 +331,9 @@ def sample_from(
     """``n`` examples ``(n, *sample_shape)`` from ``generator`` in eval mode, on the CPU.
 
     The noise is drawn on the CPU from ``seed``, so the same seed gives the same samples on
-    every device. The generator's training mode is restored afterwards.
+    every device; draws inside the generator (:class:`~biodl.models.gan_counts.
+    CountGenerator`) come from torch's global generator seeded with ``seed``, whose state is
+    restored afterwards. The generator's training mode is restored afterwards.
 
     Parameters
     ----------
@@ -364,12 +366,19 @@ def sample_from(
     device = next(generator.parameters()).device
     was_training = generator.training
     generator.eval()
+    # A generator that draws inside (CountGenerator) uses torch's global generator: seeded
+    # here from ``seed``, and the caller's random state restored afterwards.
+    forked = [device] if device.type == "cuda" else []
     try:
-        parts = []
-        for start in range(0, int(n), batch_size):
-            zb = z[start : start + batch_size].to(device)
-            lb = None if label_tensor is None else label_tensor[start : start + batch_size]
-            parts.append(generator(zb, None if lb is None else lb.to(device)).float().cpu())
+        with torch.random.fork_rng(devices=forked):
+            torch.default_generator.manual_seed(int(seed))
+            if forked:
+                torch.cuda.manual_seed(int(seed))
+            parts = []
+            for start in range(0, int(n), batch_size):
+                zb = z[start : start + batch_size].to(device)
+                lb = None if label_tensor is None else label_tensor[start : start + batch_size]
+                parts.append(generator(zb, None if lb is None else lb.to(device)).float().cpu())
     finally:
         generator.train(was_training)
     return torch.cat(parts)

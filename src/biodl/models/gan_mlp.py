@@ -32,12 +32,13 @@ from biodl.models.gan import (
     output_layer,
 )
 
-__all__ = ["MLPDiscriminator", "MLPGenerator"]
+__all__ = ["MLPDiscriminator", "MLPGenerator", "dense_layers"]
 
 
-def _dense(
+def dense_layers(
     n_in: int, widths: Sequence[int], *, act: nn.Module, batch_norm: bool, dropout: float
 ) -> tuple[nn.Sequential, int]:
+    """Linear -> [BatchNorm] -> ``act`` -> [Dropout] per width; the stack and its width."""
     layers: list[nn.Module] = []
     for width in widths:
         layers.append(nn.Linear(n_in, width))
@@ -100,7 +101,7 @@ class MLPGenerator(GANGenerator):
         check_sizes("MLPGenerator", n_features=n_features, hidden=hidden)
         check_dropout("MLPGenerator", dropout)
         self.sample_shape = (int(n_features),)
-        self.body, width = _dense(
+        self.body, width = dense_layers(
             self.in_width, hidden, act=nn.ReLU(), batch_norm=batch_norm, dropout=dropout
         )
         self.out = nn.Linear(width, n_features)
@@ -170,7 +171,7 @@ class MLPDiscriminator(GANDiscriminator):
         self.sample_shape = (int(n_features),)
         self.label_embedding = nn.Embedding(n_classes, embedding_dim) if self.concat else None
         n_in = n_features + (embedding_dim if self.concat else 0)
-        self.body, width = _dense(
+        self.body, width = dense_layers(
             n_in, hidden, act=nn.LeakyReLU(LEAK), batch_norm=batch_norm, dropout=dropout
         )
         self.make_head(width)

@@ -120,6 +120,7 @@ def run_generate(
     lr: float | None = None,
     vae_sample: str = "auto",
     gan_loss: str | None = None,
+    gan_counts: str | None = None,
     d_steps: int | None = None,
     g_steps: int | None = None,
     stop_when_fooled: float | None = None,
@@ -200,6 +201,8 @@ def run_generate(
         raise ConfigError(f"--model {model!r}: expected one of {', '.join(GENERATE_MODELS)}")
     if vae_sample not in ("auto", "mean", "draw"):
         raise ConfigError(f"--vae-sample {vae_sample!r}: expected one of auto, mean, draw")
+    if gan_counts not in (None, "draw", "log1p"):
+        raise ConfigError(f"--gan-counts {gan_counts!r}: expected one of draw, log1p")
     real = read_real(
         path, kind=kind, condition=condition, length=length, genes_as_rows=genes_as_rows
     )
@@ -232,6 +235,7 @@ def run_generate(
         "lr": lr,
         "vae_sample": vae_sample,
         "gan_loss": gan_loss,
+        "gan_counts": gan_counts,
         "d_steps": d_steps,
         "g_steps": g_steps,
         "stop_when_fooled": stop_when_fooled,

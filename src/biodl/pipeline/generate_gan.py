@@ -1,8 +1,11 @@
 """``biodl generate --model gan``: the GAN pair of each kind of rows, fitted by :func:`fit_gan`.
 
-Tables: :class:`~biodl.models.gan_mlp.MLPGenerator` / ``MLPDiscriminator`` on z-scored values
-(log1p first for counts); images: :class:`~biodl.models.gan_image.ImageGenerator` /
-``ImageDiscriminator`` on pixels scaled to [-1, 1] (tanh output); sequences:
+Tables: :class:`~biodl.models.gan_mlp.MLPGenerator` / ``MLPDiscriminator`` on z-scored values;
+counts: :class:`~biodl.models.gan_counts.CountGenerator` (negative-binomial draws around
+generated means, read by the discriminator as z-scored log1p counts; ``--gan-counts log1p``:
+the MLP generator on z-scored log1p counts); images:
+:class:`~biodl.models.gan_image.ImageGenerator` / ``ImageDiscriminator`` on pixels scaled to
+[-1, 1] (tanh output); sequences:
 :class:`~biodl.models.gan_sequence.SequenceGenerator` / ``SequenceDiscriminator`` on letter
 indices. Conditional on the ``--condition`` classes when given. Images train with the
 Wasserstein loss and 5 critic updates per round unless ``--gan-loss`` says otherwise. The
@@ -40,8 +43,12 @@ __all__ = [
 IMAGE_LOSS = "wasserstein-gp"
 IMAGE_D_STEPS = 5
 
+#: How a GAN makes count tables unless ``--gan-counts`` says otherwise (see
+#: :data:`biodl.config.generate.GAN_COUNTS_HELP`).
+COUNTS_MODE = "draw"
+
 #: Generator class names as written in ``model.json``.
-GAN_CLASSES = ("MLPGenerator", "ImageGenerator", "SequenceGenerator")
+GAN_CLASSES = ("MLPGenerator", "CountGenerator", "ImageGenerator", "SequenceGenerator")
 
 
 @dataclass
@@ -55,11 +62,13 @@ class GanOutcome:
 
 def build_generator(name: str, params: dict[str, Any]) -> GANGenerator:
     """The generator ``name`` of :data:`GAN_CLASSES` built from its saved parameters."""
+    from biodl.models.gan_counts import CountGenerator
     from biodl.models.gan_image import ImageGenerator
     from biodl.models.gan_mlp import MLPGenerator
     from biodl.models.gan_sequence import SequenceGenerator
 
     classes: dict[str, Any] = {
+        "CountGenerator": CountGenerator,
         "MLPGenerator": MLPGenerator,
         "ImageGenerator": ImageGenerator,
         "SequenceGenerator": SequenceGenerator,
@@ -72,8 +81,9 @@ def build_generator(name: str, params: dict[str, Any]) -> GANGenerator:
 
 
 def _pair(
-    real: RealData, n_classes: int
+    real: RealData, n_classes: int, counts: str = "log1p"
 ) -> tuple[str, list[int], dict[str, Any], GANDiscriminator]:
+    from biodl.models.gan_counts import mean_shares, neighbour_dispersion
     from biodl.models.gan_image import ImageDiscriminator
     from biodl.models.gan_mlp import MLPDiscriminator
     from biodl.models.gan_sequence import SequenceDiscriminator
@@ -86,6 +96,17 @@ def _pair(
         args = [int(real.X.shape[1]), len(real.letters), n_classes]
         return "SequenceGenerator", args, {}, SequenceDiscriminator(*args)
     args = [int(real.X.shape[1]), n_classes]
+    libraries = real.X.sum(axis=1) if real.counts else np.zeros(0)
+    if counts == "draw" and (libraries > 0).any():
+        scaling = Scaling.fit(real.X, log=True)
+        params = {
+            "libraries": libraries[libraries > 0].tolist(),
+            "center": scaling.mean,
+            "scale": scaling.std,
+            "dispersion": neighbour_dispersion(real.X).tolist(),
+            "shares": mean_shares(real.X).tolist(),
+        }
+        return "CountGenerator", args, params, MLPDiscriminator(*args)
     return "MLPGenerator", args, {"output": "linear"}, MLPDiscriminator(*args)
 
 
@@ -107,7 +128,8 @@ def fit_gan_generator(
     from biodl.training.trainer import TrainerOptions
 
     codes = train.codes()
-    name, args, params, _ = _pair(train, len(train.classes))
+    mode = options.get("gan_counts") or COUNTS_MODE
+    name, args, params, _ = _pair(train, len(train.classes), mode)
     if train.kind == "image":
         X = train.X * 2.0 - 1.0
     elif train.kind == "sequence":
@@ -119,7 +141,7 @@ def fit_gan_generator(
     spec.update({"class": name, "params": {"args": args, **params}})
     torch.manual_seed(seed)
     generator = build_generator(name, {"args": list(args), **params})
-    discriminator = _pair(train, len(train.classes))[3]
+    discriminator = _pair(train, len(train.classes), mode)[3]
     score = None
     if quality is not None and options.get("stop_when_fooled") is None:
 
