@@ -206,13 +206,13 @@ def thresholds(results: Path, seeds_shown: list[int]) -> str:
     part of the same (non-zero) fold seed: choosing on validation and scoring on validation
     would be in-sample. Complete fold seeds of rows with scores only.
     """
-    from biodl.evaluation.threshold import choose_threshold
+    from biodl.evaluation.threshold import ThresholdRule, choose_threshold
 
     runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for row in rows_of(results).values():
         if "valid_p" in row and row["seed"] in seeds_shown:
             runs.setdefault((row["candidate"], row["seed"]), []).append(row)
-    rules = ("balanced_accuracy", "f1")
+    rules: tuple[ThresholdRule, ...] = ("balanced_accuracy", "f1")
     lines = [
         "| candidate | fold seeds | held-out acc. at 0.5 | "
         + " | ".join(f"at {r} on valid" for r in rules)
@@ -226,7 +226,9 @@ def thresholds(results: Path, seeds_shown: list[int]) -> str:
             by.setdefault(name, []).extend(part)
             seeds.setdefault(name, []).append(seed)
     for name, part in by.items():
-        fixed, cut, chosen = [], {r: [] for r in rules}, []  # type: ignore[var-annotated]
+        fixed: list[int] = []
+        cut: dict[str, list[int]] = {r: [] for r in rules}
+        chosen: list[float] = []
         for row in part:
             y_test, p_test = np.array(row["test_y"]), np.array(row["test_p"])
             fixed.append(int(((p_test >= 0.5) == y_test).sum()))
