@@ -71,6 +71,7 @@ TU_GIN_PARAMS: dict[str, Any] = {
     "read_input": True,
     "layer_dropout": False,
     "use_edge_features": False,
+    "train_eps": True,
 }
 
 _GRAPH_SPACE: dict[str, ParamSpec] = {
