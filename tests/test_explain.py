@@ -171,6 +171,11 @@ def test_cli_explain_writes_and_refuses_bad_input(demo_run, tmp_path):
     far.write_text("id,sequence,position,ref,alt\nv1,ACGTACGT,20,G,T\n")
     refused([str(run), "--variants", str(far)], "outside the sequence", tmp_path / "e")
     refused([str(run), str(fasta), "--ids", "nope"], "no example with id nope", tmp_path / "f")
+    refused(
+        [str(run), str(fasta), "--attribution", "occlusion"],
+        "occlusion zeroes patches of images; this run is sequence data",
+        tmp_path / "g",
+    )
 
 
 def test_api_errors_name_the_problem(demo_run, tmp_path):
