@@ -171,6 +171,11 @@ def test_cli_explain_writes_and_refuses_bad_input(demo_run, tmp_path):
     far.write_text("id,sequence,position,ref,alt\nv1,ACGTACGT,20,G,T\n")
     refused([str(run), "--variants", str(far)], "outside the sequence", tmp_path / "e")
     refused([str(run), str(fasta), "--ids", "nope"], "no example with id nope", tmp_path / "f")
+    refused(
+        [str(run), str(fasta), "--attribution", "occlusion"],
+        "occlusion zeroes patches of images; this run is sequence data",
+        tmp_path / "g",
+    )
 
 
 def test_api_errors_name_the_problem(demo_run, tmp_path):
@@ -252,6 +257,17 @@ def test_cli_explain_scores_vcf_variants_on_a_reference(demo_run, tmp_path):
         tmp_path / "a",
     )
     refused(["--variants", str(vcf)], "a VCF needs the reference genome", tmp_path / "b")
+
+    # the same variants as a table of id, chrom, pos, ref, alt on the same reference
+    table = tmp_path / "calls.csv"
+    lines = [f"v{p},chr7,{p},{chrom[p - 1]},{swap[chrom[p - 1]]}" for p in (5, 120, 239)]
+    table.write_text("id,chrom,pos,ref,alt\n" + "\n".join(lines) + "\n")
+    csv_out = tmp_path / "csv"
+    args = ["explain", str(run), "--variants", str(table), "--reference", str(genome)]
+    ok = runner.invoke(app, [*args, "--variant-window", "80", "--out", str(csv_out), "-q"])
+    assert ok.exit_code == 0, ok.output
+    pd.testing.assert_frame_equal(pd.read_csv(csv_out / "variants.csv"), effects)
+    refused(["--variants", str(table)], "no column sequence, position", tmp_path / "c")
 
 
 def test_api_explain_refuses_options_that_are_not_explanation_options(demo_run, tmp_path):

@@ -146,3 +146,24 @@ def test_image_run_report_shows_misclassified_images_and_saliency(digit_run: Pat
     for name in ("misclassified.png", "saliency.png"):
         assert (digit_run / "plots" / name).stat().st_size > 1000
     assert json.loads((digit_run / "metrics.json").read_text())["data"]["kind"] == "image"
+
+
+def test_explain_draws_saliency_gradients_and_occlusion_of_misclassified_images_first(
+    digit_run: Path, tmp_path: Path
+) -> None:
+    import biodl
+
+    data = digit_run.parent / "digits.npz"
+    predictions = pd.read_csv(digit_run / "predictions.csv")
+    test = predictions[predictions["split"] == "test"].reset_index(drop=True)
+    wrong = set(np.flatnonzero((test["true"] != test["predicted"]).to_numpy()).tolist())
+    for method in ("saliency", "integrated_gradients", "occlusion"):
+        out = tmp_path / method
+        result = biodl.explain(digit_run, data, out=out, attribution=method, show_examples=3)
+        section = result.section
+        assert section.attributions.values.shape == (len(test), 1, 8, 8)
+        assert np.abs(section.attributions.values).max() > 0
+        shown = section.shown.tolist()
+        assert set(shown) <= wrong or wrong <= set(shown)  # misclassified images first
+        assert (out / "plots" / "overlays.png").stat().st_size > 1000
+        assert f"attributed with {method}" in (out / "report.html").read_text()

@@ -352,16 +352,17 @@ def explain(
         ``variants.csv``, ``plots/``, ``report.html``, ``explain.json`` (docs/explain.md).
     variants : path, optional
         Sequence runs: a CSV/TSV of variants (id, sequence, position 1-based, ref, alt), or a
-        VCF (``.vcf``, ``.vcf.gz``: CHROM POS ID REF ALT, single-letter changes) with
-        ``reference``.
+        VCF (``.vcf``, ``.vcf.gz``: CHROM POS ID REF ALT, single-letter changes) or a CSV/TSV
+        of id, chrom, pos (1-based on the chromosome), ref, alt, each with ``reference``.
     ids : sequence of str, optional
         Examples to draw (default: the top-scoring ones).
     flank : int, default 15
         Letters on each side of a variant in its logos.
     reference : path, optional
-        With a VCF: the reference genome FASTA (record ids = CHROM names).
+        With a VCF or a chrom/pos table: the reference genome FASTA (record ids = CHROM
+        names).
     variant_window : int, optional
-        With a VCF: letters scored around each variant (default: the run's input length;
+        With ``reference``: letters scored around each variant (default: the run's input length;
         needed for runs that read sequences of any length).
     device : str, default 'cpu'
     overwrite : bool, default False

@@ -140,7 +140,9 @@ FreezeOption = Literal["none", "body"]  # transfer learning
 SearchOption = Literal["grid", "random", "bayes"]  # hyperparameter search (tune, cv --tune)
 DemoOption = Literal["sequence", "image"]  # the embedded data of `biodl demo`
 #: How ``biodl explain`` (and ``train --explain``) attributes a prediction to the input.
-AttributionOption = Literal["saliency", "input_x_gradient", "integrated_gradients", "shap", "ism"]
+AttributionOption = Literal[
+    "saliency", "input_x_gradient", "integrated_gradients", "shap", "ism", "occlusion"
+]
 #: The adversarial loss of a GAN (:mod:`biodl.training.gan`).
 GanLossOption = Literal["nonsaturating", "minimax", "wasserstein-gp"]
 
@@ -266,6 +268,11 @@ OPTION_HELP: dict[str, dict[str, str]] = {
         "ism": "in-silico mutagenesis (sequences only): every position changed to every other "
         "letter and scored; exact effects of single changes, the reference for variant effects, "
         "(length x (letters - 1)) forward passes per sequence",
+        "occlusion": "(images only) the drop of the explained output when a patch of every "
+        "channel is set to zero, averaged over the sliding patches covering each pixel (about "
+        "an eighth of the shorter side, moved by half a patch): model-agnostic and blind to "
+        "gradients, shows which regions the prediction needs; (patches) forward passes per "
+        "image",
     },
     "gan_loss": {
         "nonsaturating": "the discriminator learns real vs fake with binary cross-entropy; the "

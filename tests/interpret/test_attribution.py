@@ -105,3 +105,33 @@ def test_variants_are_checked_row_by_row():
         check_variants(_variants(alt="J"), "ACGT", source="v.csv")
     with pytest.raises(DataError, match="no column alt"):
         check_variants(_variants().drop(columns="alt"), "ACGT", source="v.csv")
+
+
+def test_occlusion_of_single_values_of_a_linear_model_is_input_times_weight():
+    from biodl.interpret.attribution import occlusion
+
+    torch.manual_seed(0)
+    weight = torch.randn(2, 3 * 5 * 5)
+    forward = lambda x, rows: x.flatten(1) @ weight.T  # noqa: E731
+    x, target = torch.rand(4, 3, 5, 5), torch.tensor([0, 1, 1, 0])
+    got = occlusion(forward, x, target, window=(1, 1, 1), stride=(1, 1, 1), max_rows=7)
+    expected = x * weight[target].view(4, 3, 5, 5)
+    torch.testing.assert_close(got.values, expected, atol=1e-5, rtol=1e-5)
+    assert got.delta is None
+
+
+def test_occlusion_patches_find_the_region_the_output_reads():
+    from biodl.interpret.attribution import occlusion, occlusion_window
+
+    # the output is the mean of a 3 x 3 block of channel 1 at rows/columns 10-12 of 24 x 24
+    forward = lambda x, rows: x[:, 1:2, 10:13, 10:13].mean(dim=(2, 3))  # noqa: E731
+    x = torch.rand(3, 2, 24, 24) + 0.5
+    window, stride = occlusion_window((2, 24, 24))
+    assert window == (2, 3, 3) and stride == (2, 1, 1)
+    values = occlusion(forward, x, torch.zeros(3, dtype=torch.long), window=window, stride=stride)
+    heat = values.values.abs().amax(dim=1)  # (3, 24, 24)
+    assert float(heat[:, :7].abs().max()) == 0.0 and float(heat[:, 16:].abs().max()) == 0.0
+    peak = heat.flatten(1).argmax(dim=1)
+    assert [(int(p) // 24, int(p) % 24) for p in peak] == [(11, 11)] * 3
+    with pytest.raises(ValueError, match="do not fit inputs"):
+        occlusion(forward, x, torch.zeros(3, dtype=torch.long), window=(3, 3), stride=(1, 1))

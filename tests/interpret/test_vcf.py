@@ -88,3 +88,39 @@ def test_an_alt_outside_the_alphabet_and_an_empty_vcf_are_refused(tmp_path, refe
         read_vcf(_vcf(tmp_path, [], name="empty.vcf"))
     with pytest.raises(DataError, match="no such VCF file"):
         read_vcf(tmp_path / "missing.vcf")
+
+
+def test_a_table_of_chrom_and_pos_reads_like_the_vcf(tmp_path, reference):
+    from biodl.interpret.vcf import located_table_variants
+
+    vcf = _vcf(tmp_path, ["chr1\t15\trs1\tT\tG", "chr2\t9\trs3\tC\tA"])
+    table = tmp_path / "v.csv"
+    table.write_text("id,chrom,pos,ref,alt\nrs1,chr1,15,T,G\nrs3,chr2,9,c,a\n")
+    tsv = tmp_path / "v.tsv"
+    tsv.write_text("id\tchrom\tposition\tref\talt\nrs1\tchr1\t15\tT\tG\nrs3\tchr2\t9\tC\tA\n")
+    expected = vcf_variants(vcf, reference, "ACGT", window=10)
+    for path in (table, tsv):
+        got = located_table_variants(path, reference, "ACGT", window=10)
+        assert got.equals(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("id,chrom,ref,alt\nv,chr1,T,G\n", "no column pos; a variants table read on --reference"),
+        ("id,chrom,pos,ref,alt\nv1,chr1,x,T,G\n", r"line 2 \(variant v1\): pos 'x' is not"),
+        ("id,chrom,pos,ref,alt\nv1,chr1,15,TT,G\n", "TT>G is not a single-letter change"),
+        (
+            "id,chrom,pos,ref,alt\nv1,chr1,15,T,G\nv2,chr1,16,A,G\n",
+            r"v\.csv line 3 \(variant v2\): REF 'A' does not match the reference, which has 'G'",
+        ),
+        ("id,chrom,pos,ref,alt\nv1,chrX,15,T,G\n", "chromosome 'chrX' is not in"),
+    ],
+)
+def test_bad_rows_of_a_chrom_and_pos_table_name_the_variant(tmp_path, reference, text, match):
+    from biodl.interpret.vcf import located_table_variants
+
+    path = tmp_path / "v.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match=match):
+        located_table_variants(path, reference, "ACGT", window=10)

@@ -38,8 +38,10 @@ def explain(
         Path | None,
         typer.Option(
             help="Sequence runs: CSV/TSV of variants with columns id, sequence, position "
-            "(1-based), ref, alt, or a VCF with --reference; writes variants.csv (predictions "
-            "of both alleles, difference, log-odds ratio) and logos of both alleles.",
+            "(1-based), ref, alt; or, with --reference, a VCF or a CSV/TSV with columns id, "
+            "chrom, pos (1-based on the chromosome), ref, alt; writes variants.csv "
+            "(predictions of both alleles, difference, log-odds ratio) and logos of both "
+            "alleles.",
             rich_help_panel=EXPLAIN,
         ),
     ] = None,
@@ -47,7 +49,8 @@ def explain(
         Path | None,
         typer.Option(
             help="With a VCF given to --variants (.vcf, .vcf.gz; CHROM POS ID REF ALT, "
-            "single-letter changes): the reference genome FASTA it was called on.",
+            "single-letter changes) or a table of id, chrom, pos, ref, alt: the reference "
+            "genome FASTA the variants are placed on.",
             rich_help_panel=EXPLAIN,
             show_default=False,
         ),
@@ -55,7 +58,7 @@ def explain(
     variant_window: Annotated[
         int | None,
         typer.Option(
-            help="With a VCF: letters scored around each variant (default: the run's input "
+            help="With --reference: letters scored around each variant (default: the run's input "
             "length; needed for runs that read sequences of any length).",
             rich_help_panel=EXPLAIN,
             show_default=False,

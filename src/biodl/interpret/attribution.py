@@ -20,6 +20,10 @@ The methods (:data:`ATTRIBUTION_HELP` says what each means and when to use it):
     expected gradients (Erion et al. 2021): integrated gradients from several references,
     averaged, an estimate of SHAP values; sequences use dinucleotide-shuffled copies of each
     sequence as references, other kinds other examples of the same batch.
+``occlusion`` (:func:`occlusion`, not a gradient method)
+    the drop of the output when a window of the input is set to zero (Zeiler & Fergus 2014),
+    averaged over the sliding windows that cover each input value; images use patches of
+    every channel.
 
 Integrated gradients and ``shap`` report a *convergence delta* per example: the sum of the
 attributions minus the change of the output from the reference(s) to the input. Attributions
@@ -55,6 +59,8 @@ __all__ = [
     "gradient",
     "input_x_gradient",
     "integrated_gradients",
+    "occlusion",
+    "occlusion_window",
     "picked",
 ]
 
@@ -268,3 +274,98 @@ def attribute(
             raise ValueError("shap needs references")
         return expected_gradients(forward, x, target, references, steps=steps, max_rows=max_rows)
     raise ValueError(f"{method}: not a gradient method; use biodl.interpret.mutagenesis")
+
+
+def occlusion_window(shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The default occlusion window and stride for one image of ``shape`` ``(c, h, w)``: every
+    channel, square patches of about an eighth of the shorter side (at least 2 pixels), moved
+    by half a patch."""
+    c, h, w = shape
+    side = max(2, round(min(h, w) / 8))
+    step = max(1, side // 2)
+    return (c, min(side, h), min(side, w)), (c, step, step)
+
+
+def occlusion(
+    forward: Forward,
+    x: Tensor,
+    target: Tensor,
+    *,
+    window: tuple[int, ...],
+    stride: tuple[int, ...],
+    max_rows: int = MAX_ROWS,
+) -> AttributionResult:
+    """Occlusion: how much each example's output drops when a window of its input is zeroed.
+
+    Every window position (``window`` values per example axis, moved by ``stride``, the last
+    window of each axis flush with its end) is set to zero in a copy of each example; the
+    drop ``f(x) - f(x occluded)`` is credited to every value of the window and averaged over
+    the windows covering the value. Occluded copies go through ``forward`` in passes of at most
+    ``max_rows`` rows, so memory is bounded by a pass.
+
+    Parameters
+    ----------
+    forward, x, target
+        As for :func:`gradient`; ``x`` is ``(batch, *shape)``.
+    window, stride : tuple of int
+        One entry per axis of an example (``len(shape)``), each at least 1.
+    max_rows : int, default :data:`MAX_ROWS`
+
+    Returns
+    -------
+    AttributionResult
+        ``values`` of the shape of ``x``; no delta.
+
+    Raises
+    ------
+    ValueError
+        For a window or stride of the wrong length or below 1.
+
+    Examples
+    --------
+    >>> import torch
+    >>> f = lambda x, rows: x.flatten(1).sum(1, keepdim=True)
+    >>> occlusion(f, torch.ones(1, 4), torch.tensor([0]), window=(2,), stride=(2,)).values
+    tensor([[2., 2., 2., 2.]])
+    """
+    shape = tuple(x.shape[1:])
+    if len(window) != len(shape) or len(stride) != len(shape) or min(window + stride) < 1:
+        raise ValueError(f"occlusion window {window} / stride {stride} do not fit inputs {shape}")
+    window = tuple(min(w, n) for w, n in zip(window, shape, strict=True))
+    starts_per_axis = []
+    for n, w, s in zip(shape, window, stride, strict=True):
+        starts = list(range(0, n - w + 1, s))
+        if starts[-1] != n - w:
+            starts.append(n - w)
+        starts_per_axis.append(starts)
+    import itertools
+
+    slices = [
+        tuple(slice(a, a + w) for a, w in zip(corner, window, strict=True))
+        for corner in itertools.product(*starts_per_axis)
+    ]
+    n = len(x)
+    base = _outputs(forward, x, target, max_rows)
+    total = torch.zeros_like(x)
+    count = torch.zeros(shape, dtype=x.dtype, device=x.device)
+    per_pass = max(1, max_rows // max(n, 1))
+    rows_all = _rows(n, x.device)
+    with torch.no_grad():
+        for first in range(0, len(slices), per_pass):
+            group = slices[first : first + per_pass]
+            copies = x.unsqueeze(0).repeat(len(group), *([1] * x.dim()))
+            for k, where in enumerate(group):
+                index: tuple[int | slice, ...] = (k, slice(None), *where)
+                copies[index] = 0
+            flat = copies.reshape(len(group) * n, *shape)
+            rows = rows_all.repeat(len(group))
+            drops = []
+            for lo in range(0, len(flat), max_rows):
+                part = slice(lo, lo + max_rows)
+                drops.append(picked(forward(flat[part], rows[part]), target[rows[part]]))
+            drop = base.repeat(len(group)) - torch.cat(drops)
+            for k, where in enumerate(group):
+                view = (slice(None), *where)
+                total[view] += drop[k * n : (k + 1) * n].view(n, *([1] * len(shape)))
+                count[where] += 1
+    return AttributionResult(total / count.clamp(min=1))

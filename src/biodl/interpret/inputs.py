@@ -35,7 +35,7 @@ import torch
 from torch import Tensor, nn
 
 from biodl.data.dataset import onehot
-from biodl.interpret.attribution import Forward, attribute
+from biodl.interpret.attribution import Forward, attribute, occlusion, occlusion_window
 from biodl.interpret.local_ism import LocalISM, local_ism
 from biodl.interpret.mutagenesis import ism_attribution, mutagenesis
 from biodl.interpret.shuffle import dinucleotide_shuffles
@@ -244,7 +244,7 @@ def explain_batches(
         Rows to explain.
     target : (n,) int
         Explained output column of each row (:func:`explained_outputs`).
-    method : {'saliency', 'input_x_gradient', 'integrated_gradients', 'shap', 'ism'}
+    method : {'saliency', 'input_x_gradient', 'integrated_gradients', 'shap', 'ism', 'occlusion'}
     loss, task : str
     steps : int, default 50
     references : int, default 10
@@ -258,7 +258,8 @@ def explain_batches(
     Raises
     ------
     ValueError
-        For ``ism`` on a network that does not read sequences.
+        For ``ism`` on a network that does not read sequences, ``occlusion`` on inputs that
+        are not images.
     """
     from tqdm.auto import tqdm
 
@@ -280,6 +281,11 @@ def explain_batches(
                 effects = ex.mutagenesis(tgt)
                 chunks["effects"].append(effects.cpu().numpy().astype(np.float32))
                 values = ism_attribution(effects, ex.x)
+            elif method == "occlusion":
+                if ex.x.dim() != 4:
+                    raise ValueError("occlusion is for images (batch, channels, height, width)")
+                window, stride = occlusion_window(tuple(ex.x.shape[1:]))
+                values = occlusion(ex.forward, ex.x, tgt, window=window, stride=stride).values
             else:
                 refs = ex.references(references, seed=seed + first) if method == "shap" else None
                 result = attribute(method, ex.forward, ex.x, tgt, steps=steps, references=refs)

@@ -70,7 +70,8 @@ def check_variants(table: pd.DataFrame, letters: str, *, source: str) -> pd.Data
     if missing:
         raise DataError(
             f"{source}: no column {', '.join(missing)}; a variants table needs the columns "
-            f"{', '.join(VARIANT_COLUMNS)} (position 1-based)"
+            f"{', '.join(VARIANT_COLUMNS)} (position 1-based), or id, chrom, pos, ref, alt "
+            "read on --reference genome.fa"
         )
     if table.empty:
         raise DataError(f"{source}: no variants (the table has a header and no rows)")

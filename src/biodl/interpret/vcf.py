@@ -1,7 +1,10 @@
-"""Variants from a VCF and a reference FASTA, as the checked variants table of
-:mod:`biodl.interpret.variants`.
+"""Variants placed on a reference FASTA (a VCF, or a CSV/TSV of ``id, chrom, pos, ref, alt``),
+as the checked variants table of :mod:`biodl.interpret.variants`.
 
-Only the first five columns of a VCF are read (``CHROM POS ID REF ALT``; ``#`` lines are
+A variants table without a ``sequence`` column names each variant by chromosome and 1-based
+position instead (``chrom`` and ``pos``; ``position`` is read as ``pos`` when there is no
+``pos``) and is read like a VCF row (:func:`located_table_variants`). Only the first five
+columns of a VCF are read (``CHROM POS ID REF ALT``; ``#`` lines are
 headers); every row must be a single-letter change (``REF`` and each ``ALT`` one letter; several
 ``ALT`` letters separated by commas give one variant each). The reference is read with biodl's
 FASTA reader (:func:`biodl.data.sequence.read_sequences`, record ids = chromosome names). Each
@@ -35,7 +38,18 @@ import pandas as pd
 from biodl.errors import DataError
 from biodl.interpret.variants import check_variants
 
-__all__ = ["is_vcf", "read_vcf", "vcf_variants"]
+__all__ = [
+    "LOCATED_COLUMNS",
+    "is_vcf",
+    "locate_variants",
+    "located_table_variants",
+    "read_located_table",
+    "read_vcf",
+    "vcf_variants",
+]
+
+#: The columns of a variants table placed on a reference genome (``pos`` 1-based).
+LOCATED_COLUMNS = ("id", "chrom", "pos", "ref", "alt")
 
 
 def is_vcf(path: str | os.PathLike[str]) -> bool:
@@ -118,14 +132,101 @@ def vcf_variants(
     DataError
         See the module docstring.
     """
+    return locate_variants(
+        read_vcf(path), reference, letters, window=window, alphabet=alphabet, source=path
+    )
+
+
+def read_located_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The rows of a CSV/TSV of ``id, chrom, pos, ref, alt`` as :func:`read_vcf` gives them.
+
+    Raises
+    ------
+    DataError
+        A missing file or column, a position that is not a whole number, a ref or alt that
+        is not one letter (naming the line and variant), or no rows.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such variants file; check the path given to --variants")
+    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    try:
+        table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise DataError(f"{path}: not a readable CSV/TSV table ({err})") from err
+    if "pos" not in table.columns and "position" in table.columns:
+        table = table.rename(columns={"position": "pos"})
+    missing = [c for c in LOCATED_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataError(
+            f"{path}: no column {', '.join(missing)}; a variants table read on --reference "
+            f"needs the columns {', '.join(LOCATED_COLUMNS)} (pos 1-based on the chromosome)"
+        )
+    if table.empty:
+        raise DataError(f"{path}: no variants (the table has a header and no rows)")
+    rows = []
+    columns = [table[c].astype(str).str.strip().tolist() for c in LOCATED_COLUMNS]
+    for k, (vid, chrom, pos, ref, alt) in enumerate(zip(*columns, strict=True)):
+        where = f"{path} line {k + 2} (variant {vid})"
+        if not pos.isdigit():
+            raise DataError(f"{where}: pos {pos!r} is not a whole number (1-based)")
+        if len(ref) != 1 or len(alt) != 1:
+            raise DataError(
+                f"{where}: {ref}>{alt} is not a single-letter change; only single-nucleotide "
+                "variants are scored"
+            )
+        rows.append((vid, chrom, int(pos), ref.upper(), alt.upper(), k + 2))
+    return pd.DataFrame(rows, columns=["id", "chrom", "pos", "ref", "alt", "line"])
+
+
+def located_table_variants(
+    path: str | os.PathLike[str],
+    reference: str | os.PathLike[str],
+    letters: str,
+    *,
+    window: int,
+    alphabet: str = "dna",
+) -> pd.DataFrame:
+    """:func:`vcf_variants` for a CSV/TSV of ``id, chrom, pos, ref, alt`` (see
+    :func:`read_located_table`)."""
+    return locate_variants(
+        read_located_table(path), reference, letters, window=window, alphabet=alphabet, source=path
+    )
+
+
+def locate_variants(
+    table: pd.DataFrame,
+    reference: str | os.PathLike[str],
+    letters: str,
+    *,
+    window: int,
+    alphabet: str = "dna",
+    source: str | os.PathLike[str],
+) -> pd.DataFrame:
+    """Cut each variant's ``window`` letters out of the reference and check the variant there.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``id, chrom, pos (int, 1-based), ref, alt, line`` (:func:`read_vcf`,
+        :func:`read_located_table`).
+    reference, letters, window, alphabet
+        As in :func:`vcf_variants`.
+    source : path
+        The variants file, for messages.
+
+    Raises
+    ------
+    DataError
+        See the module docstring.
+    """
     from biodl.data.sequence import read_sequences
 
-    table = read_vcf(path)
     genome = read_sequences(reference, alphabet=alphabet, require_labels=False)  # type: ignore[arg-type]
     where = {str(name): i for i, name in enumerate(genome.ids)}
     sequences, positions = [], []
     for vid, chrom, pos, ref, _alt, line in table.itertuples(index=False):
-        at = f"{path} line {line} (variant {vid})"
+        at = f"{source} line {line} (variant {vid})"
         if chrom not in where:
             known = ", ".join(list(where)[:3])
             raise DataError(f"{at}: chromosome {chrom!r} is not in {reference} (it has {known})")
@@ -139,7 +240,7 @@ def vcf_variants(
         if ref != found:
             raise DataError(
                 f"{at}: REF {ref!r} does not match the reference, which has {found!r} at "
-                f"{chrom}:{pos}; is the VCF on another genome build?"
+                f"{chrom}:{pos}; is the variants file on another genome build?"
             )
         start = min(max(pos - 1 - window // 2, 0), max(len(chromosome) - window, 0))
         sequences.append(chromosome[start : start + window].upper())
@@ -147,7 +248,7 @@ def vcf_variants(
     out = table.loc[:, ["id", "ref", "alt"]].copy()
     out["sequence"] = sequences
     out["position"] = positions
-    checked = check_variants(out, letters, source=os.fspath(path))
+    checked = check_variants(out, letters, source=os.fspath(source))
     checked["chrom"] = table["chrom"].to_numpy()
     checked["pos"] = table["pos"].to_numpy()
     return checked

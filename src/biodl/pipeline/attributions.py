@@ -166,12 +166,18 @@ def explain_part(
     Raises
     ------
     DataError
-        For ``ism`` on data that is not sequences, or ``ids`` not in the data.
+        For ``ism`` on data that is not sequences, ``occlusion`` on data that is not images,
+        or ``ids`` not in the data.
     """
     kind_name = info["kind"]
     if cfg.method == "ism" and kind_name != "sequence":
         raise DataError(
             f"--attribution ism: in-silico mutagenesis changes sequence letters; this run is "
+            f"{kind_name} data. Use integrated_gradients, shap, saliency or input_x_gradient"
+        )
+    if cfg.method == "occlusion" and kind_name != "image":
+        raise DataError(
+            f"--attribution occlusion: occlusion zeroes patches of images; this run is "
             f"{kind_name} data. Use integrated_gradients, shap, saliency or input_x_gradient"
         )
     if scores is None:

@@ -114,19 +114,22 @@ def check_data_kind(run_kind: str, data: PathLike) -> None:
 def _read_variant_file(
     info: dict[str, Any], variants: PathLike, reference: PathLike | None, window: int | None
 ) -> pd.DataFrame:
-    """The checked variants table of a CSV/TSV, or of a VCF on ``reference`` (each sequence
-    ``window`` letters around its variant: by default the run's input length)."""
+    """The checked variants table of a CSV/TSV with sequences, or of a VCF or a CSV/TSV of
+    ``id, chrom, pos, ref, alt`` on ``reference`` (each sequence ``window`` letters around its
+    variant: by default the run's input length)."""
     from biodl.errors import ConfigError
     from biodl.interpret.variants import read_variants
-    from biodl.interpret.vcf import is_vcf, vcf_variants
+    from biodl.interpret.vcf import is_vcf, located_table_variants, vcf_variants
     from biodl.pipeline.explain_figures import sequence_letters
 
     letters = sequence_letters(info)
-    if not is_vcf(variants):
+    vcf = is_vcf(variants)
+    located = vcf or (reference is not None and _without_sequences(variants))
+    if not located:
         if reference is not None:
             raise ConfigError(
-                f"--reference is read only with a VCF; {variants} is a variants table with "
-                "its own sequences (name a .vcf or .vcf.gz file, or leave --reference out)"
+                f"--reference is read only with a VCF or a table of id, chrom, pos, ref, alt; "
+                f"{variants} is a variants table with its own sequences (leave --reference out)"
             )
         return read_variants(variants, letters)
     if reference is None:
@@ -139,11 +142,21 @@ def _read_variant_file(
     if not length:
         raise ConfigError(
             "this run reads sequences of any length: give --variant-window N, the letters "
-            "scored around each VCF variant"
+            "scored around each variant on the reference"
         )
-    return vcf_variants(
-        variants, reference, letters, window=int(length), alphabet=str(inputs["alphabet"])
-    )
+    read = vcf_variants if vcf else located_table_variants
+    return read(variants, reference, letters, window=int(length), alphabet=str(inputs["alphabet"]))
+
+
+def _without_sequences(path: PathLike) -> bool:
+    """True for a readable CSV/TSV whose header has no ``sequence`` column (its variants are
+    then placed on ``--reference`` by chromosome and position)."""
+    sep = "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
+    try:
+        header = pd.read_csv(path, sep=sep, dtype=str, nrows=0)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False  # the table reader names the problem
+    return "sequence" not in header.columns
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
