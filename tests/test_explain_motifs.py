@@ -4,6 +4,7 @@ fail cleanly."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -225,3 +226,27 @@ def test_train_explain_adds_motifs_and_checks_the_file_before_training(
     assert (out / "explain" / "motif_matches.csv").is_file()
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "Matched against 6 motifs of planted.meme" in report
+
+
+def test_cli_matches_against_jaspar_core_vertebrates_from_the_extra(demo_run, tmp_path):
+    pytest.importorskip("pyjaspar", reason="the jaspar extra is not installed")
+    run, fasta = demo_run
+    args = ["--out", str(tmp_path / "j"), "--motifs", "jaspar", "--show-examples", "1", "-q"]
+    got = runner.invoke(app, ["explain", str(run), str(fasta), *args])
+    assert got.exit_code == 0, got.output
+    table = pd.read_csv(tmp_path / "j" / "motifs.csv")
+    matched = table.dropna(subset=["best_match"])
+    assert len(matched) and (matched["q_value"] < 0.05).any()
+    assert "JASPAR" in (tmp_path / "j" / "report.html").read_text(encoding="utf-8")
+
+
+def test_cli_names_the_jaspar_extra_when_it_is_missing(demo_run, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyjaspar", None)  # import fails as if not installed
+    run, fasta = demo_run
+    got = runner.invoke(
+        app, ["explain", str(run), str(fasta), "--out", str(tmp_path / "x"), "--motifs", "jaspar"]
+    )
+    assert got.exit_code == 2
+    assert "pip install 'biodl[jaspar]'" in got.output
+    assert len(got.output.strip().splitlines()) == 1
+    assert not (tmp_path / "x").exists()

@@ -132,3 +132,22 @@ def test_meme_without_alphabet_line_is_dna_or_protein_by_alength(tmp_path: Path)
         "MEME version 4\n\nMOTIF d1\nletter-probability matrix: alength= 4 w= 1\n1 0 0 0\n"
     )
     assert read_motifs(path)[0].alphabet == "ACGT"
+
+
+@pytest.mark.realdata
+def test_jaspar_keyword_reads_the_extra_equal_to_the_shared_counts_file(shared_data: Path) -> None:
+    pytest.importorskip("pyjaspar", reason="the jaspar extra is not installed")
+    counts = read_motifs(
+        shared_data / JASPAR_DIR / "JASPAR2024_CORE_vertebrates_non-redundant_counts.jaspar"
+    )
+    extra = {m.id: m for m in read_motifs("jaspar")}
+    assert len(extra) == len(counts) == 879
+    for m in counts:
+        assert extra[m.id].name == m.name and extra[m.id].nsites == m.nsites
+        np.testing.assert_array_equal(extra[m.id].probabilities, m.probabilities)
+
+
+def test_a_file_named_jaspar_is_read_as_a_file(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("jaspar").write_text(JASPAR_TEXT)
+    assert [m.id for m in read_motifs("jaspar")] == [m.id for m in read_jaspar("jaspar")]

@@ -76,8 +76,9 @@ class ExplainConfig:
         None,
         help="DNA/RNA runs: a motif database (MEME or JASPAR file, e.g. JASPAR CORE) to match "
         "the first-layer filter motifs and the motifs discovered from the attributions against "
-        "(Tomtom-like p and q values). Without it the motifs are still found, drawn and written "
-        "to motifs.meme, just not matched (train: with --explain).",
+        "(Tomtom-like p and q values); the word 'jaspar' reads JASPAR 2024 CORE vertebrates from "
+        "the jaspar extra (pip install 'biodl[jaspar]'). Without it the motifs are still found, "
+        "drawn and written to motifs.meme, just not matched (train: with --explain).",
         panel=EXPLAIN,
         keyword="motifs",
         commands=EXPLAINING,

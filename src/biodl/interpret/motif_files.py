@@ -2,8 +2,10 @@
 
 :func:`read_motifs` reads either, telling them apart by their first line: ``MEME version`` for
 MEME, ``>`` for JASPAR. Anything else is a one-line :class:`~biodl.errors.DataError` naming the
-file and line. Nothing is downloaded: the JASPAR CORE file is read where the user (or an
-optional extra) put it.
+file and line. Nothing is downloaded: the JASPAR CORE file is read where the user put it, or,
+for the word ``jaspar`` in place of a path (:data:`JASPAR_KEYWORD`), JASPAR 2024 CORE
+vertebrates is read from the database that the ``jaspar`` extra installs
+(:func:`jaspar_core_vertebrates`; pyJASPAR ships JASPAR's SQLite files in its wheel).
 
 MEME minimal format (https://meme-suite.org/meme/doc/meme-format.html): a ``MEME version``
 line, optional ``ALPHABET=`` (or an ``ALPHABET ... END ALPHABET`` block), ``strands:`` and
@@ -35,10 +37,26 @@ import numpy as np
 
 from biodl._io import atomic_write_text
 from biodl.data.alphabet import ALPHABETS
-from biodl.errors import DataError, where
+from biodl.errors import ConfigError, DataError, where
 from biodl.interpret.motifs import DNA, Motif, motif_from_counts
 
-__all__ = ["read_jaspar", "read_meme", "read_motifs", "write_meme"]
+__all__ = [
+    "JASPAR_KEYWORD",
+    "JASPAR_RELEASE",
+    "database_label",
+    "jaspar_core_vertebrates",
+    "read_jaspar",
+    "read_meme",
+    "read_motifs",
+    "write_meme",
+]
+
+#: ``--motifs jaspar`` (where no file of that name exists): JASPAR CORE vertebrates from the
+#: ``jaspar`` extra.
+JASPAR_KEYWORD = "jaspar"
+#: The release read for :data:`JASPAR_KEYWORD`: the one ``../shared/data/motifs`` holds as a
+#: MEME file (879 non-redundant matrices: the latest version of each).
+JASPAR_RELEASE = "JASPAR2024"
 
 #: Rows may miss summing to 1 by this much (rounded files); they are renormalised.
 ROW_TOLERANCE = 0.05
@@ -68,12 +86,56 @@ def _numbers(text: str, path: Path, line: int, what: str) -> list[float]:
         ) from None
 
 
+def jaspar_core_vertebrates(release: str = JASPAR_RELEASE) -> list[Motif]:
+    """JASPAR CORE vertebrates, the latest version of each matrix, from the ``jaspar`` extra.
+
+    Read offline from the SQLite database that pyJASPAR installs (``pip install
+    'biodl[jaspar]'``); probabilities are counts over column totals with no pseudocount, as
+    :func:`read_jaspar` and JASPAR's own MEME export, so they equal those of the MEME file of
+    the same release.
+
+    Raises
+    ------
+    ConfigError
+        The extra is not installed (one line naming the install command).
+    """
+    try:
+        from pyjaspar import jaspardb
+    except ImportError:
+        raise ConfigError(
+            f"--motifs {JASPAR_KEYWORD}: JASPAR CORE vertebrates come with the jaspar extra "
+            "(pip install 'biodl[jaspar]'); or give a MEME or JASPAR motif file"
+        ) from None
+    found = jaspardb(release=release).fetch_motifs(collection="CORE", tax_group=["vertebrates"])
+    return [
+        motif_from_counts(
+            np.array([[m.counts[letter][i] for letter in DNA] for i in range(m.length)]),
+            m.matrix_id,
+            name=m.name,
+        )
+        for m in found
+    ]
+
+
+def database_label(path: str | os.PathLike[str]) -> str:
+    """How a report names the motif database ``path`` (a file's name, or the JASPAR release).
+
+    >>> database_label("/data/motifs.meme"), database_label("jaspar")
+    ('motifs.meme', 'JASPAR 2024 CORE vertebrates (the jaspar extra)')
+    """
+    if str(path) == JASPAR_KEYWORD and not Path(path).exists():
+        return f"JASPAR {JASPAR_RELEASE.removeprefix('JASPAR')} CORE vertebrates (the jaspar extra)"
+    return Path(path).name
+
+
 def read_motifs(path: str | os.PathLike[str]) -> list[Motif]:
     """Read a MEME or JASPAR motif file (detected from its first non-blank line).
 
     Parameters
     ----------
     path : str or PathLike
+        A file, or :data:`JASPAR_KEYWORD` (where no such file exists) for
+        :func:`jaspar_core_vertebrates`.
 
     Returns
     -------
@@ -86,6 +148,8 @@ def read_motifs(path: str | os.PathLike[str]) -> list[Motif]:
         The file is neither format, or is malformed: the message names the file and line.
     """
     file = Path(path)
+    if str(path) == JASPAR_KEYWORD and not file.exists():
+        return jaspar_core_vertebrates()
     lines = _lines(file)
     for number, text in enumerate(lines, start=1):
         stripped = text.strip()

@@ -41,6 +41,7 @@ from biodl import __version__
 from biodl.config import ExplainConfig
 from biodl.data.targets import TargetEncoding
 from biodl.errors import DataError
+from biodl.interpret.motif_files import database_label
 from biodl.kinds import get_kind
 from biodl.options import KINDS
 from biodl.pipeline.attributions import ExplainSection, explain_part, write_arrays
@@ -289,7 +290,7 @@ def explain_run(
                     section,
                     folder,
                     database=database,
-                    database_name=Path(cfg.motifs).name if cfg.motifs else "",
+                    database_name=database_label(cfg.motifs) if cfg.motifs else "",
                 )
                 write_motif_files(writer, found)
                 result.motifs = found

@@ -35,6 +35,7 @@ import pandas as pd
 from biodl.errors import DataError
 from biodl.interpret.discovery import DiscoveredMotif
 from biodl.interpret.filters import FilterMotif
+from biodl.interpret.motif_files import database_label
 from biodl.interpret.motifs import Motif
 from biodl.pipeline.fitting import model_inputs
 from biodl.report.html import Figure, Table
@@ -529,7 +530,7 @@ def train_motifs(writer: Any, section: Any, network: Any, info: dict[str, Any], 
         section,
         writer.path / "plots",
         database=database,
-        database_name=Path(cfg.motifs).name if cfg.motifs else "",
+        database_name=database_label(cfg.motifs) if cfg.motifs else "",
     )
     write_motif_files(writer, found, prefix="explain/")
     section.figures += found.figures
