@@ -85,6 +85,20 @@ def test_strided_or_training_cnn_is_not_local() -> None:
     assert "training" in str(local_ism_unsupported(training))
 
 
+def test_a_cnn_reading_composition_falls_back_to_the_full_ism() -> None:
+    """Its head reads letter shares of the whole sequence: no receptive-field shortcut."""
+    torch.manual_seed(0)
+    model = _trained_looking(CNN(in_channels=4, n_outputs=1, channels=8, composition="letters"))
+    assert "composition" in str(local_ism_unsupported(model))
+    assert local_ism(model, lambda out: out) is None
+    table = torch.cat([torch.zeros(1, 4), torch.eye(4)])
+    network = SequenceNetwork(model, table).eval()
+    codes = torch.from_numpy(np.random.default_rng(5).integers(1, 5, (2, 20)))
+    ex = explainable(network, (codes, None), loss="bce", task="binary")
+    assert ex.local is None
+    assert ex.mutagenesis(torch.zeros(2, dtype=torch.long)).shape == (2, 4, 20)
+
+
 def test_explainable_uses_local_ism_for_the_default_cnn_with_explained_outputs() -> None:
     torch.manual_seed(0)
     model = _trained_looking(build_model("cnn", in_channels=4, n_outputs=2, length=25))

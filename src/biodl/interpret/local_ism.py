@@ -66,6 +66,8 @@ def local_ism_unsupported(model: nn.Module) -> str | None:
         return f"{type(model).__name__} is not a plain convolutional network"
     if model.training:
         return "the model is in training mode"
+    if model.composition is not None:  # its head reads the whole sequence's letter shares too
+        return "the head also reads the sequence's composition"
     for block in model.blocks:
         if not isinstance(block, MaskedConvBlock):
             return f"block {type(block).__name__} is not a MaskedConvBlock"
