@@ -505,7 +505,15 @@ def _commit() -> str:
         return done.stdout.strip()
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src", "benchmarks/*.py")
+    dirty = git(
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        "src",
+        "benchmarks/*.py",
+        "pyproject.toml",
+    )
     return head + (" (with uncommitted changes)" if dirty else "")
 
 

@@ -268,6 +268,12 @@ def test_cli_explain_scores_vcf_variants_on_a_reference(demo_run, tmp_path):
     assert ok.exit_code == 0, ok.output
     pd.testing.assert_frame_equal(pd.read_csv(csv_out / "variants.csv"), effects)
     refused(["--variants", str(table)], "no column sequence, position", tmp_path / "c")
+    missing = ["--variants", str(tmp_path / "nothere.csv"), "--reference", str(genome)]
+    refused(missing, "nothere.csv: no such variants file", tmp_path / "d")
+    seqs = tmp_path / "own.csv"  # a table with its own sequences does not take --reference
+    seqs.write_text("id,sequence,position,ref,alt\nv1,ACGTACGT,2,C,G\n")
+    refused(["--variants", str(seqs), "--reference", str(genome)], "leave --reference out",
+            tmp_path / "e")  # fmt: skip
 
 
 def test_api_explain_refuses_options_that_are_not_explanation_options(demo_run, tmp_path):

@@ -371,10 +371,11 @@ def explain(
         Progress bar; default only on an interactive terminal.
     **options
         The explanation options (:class:`biodl.config.ExplainConfig`): ``attribution``
-        ('integrated_gradients', 'saliency', 'input_x_gradient', 'shap', 'ism'),
-        ``ig_steps``, ``shap_references``, ``show_examples``, ``explain_batch_size``, and
-        ``motifs`` (DNA/RNA runs: a MEME or JASPAR file the filter and attribution motifs are
-        matched against; docs/explain.md, "Motifs").
+        ('integrated_gradients', 'saliency', 'input_x_gradient', 'shap', 'ism', and
+        'occlusion' for images), ``ig_steps``, ``shap_references``, ``show_examples``,
+        ``explain_batch_size``, and ``motifs`` (DNA/RNA runs: a MEME or JASPAR file the filter
+        and attribution motifs are matched against, or 'jaspar' for JASPAR CORE vertebrates
+        from the jaspar extra; docs/explain.md, "Motifs").
 
     Returns
     -------
@@ -855,7 +856,7 @@ def generate(
     **options
         The keywords of :class:`biodl.config.GenerateConfig` (``model``, ``n``,
         ``n_per_class``, ``condition``, ``holdout``, ``test``, ``epochs``, ``gan_loss``,
-        ``d_steps``, ``g_steps``, ``stop_when_fooled``, ``temperature``, ``top_k``,
+        ``gan_counts``, ``d_steps``, ``g_steps``, ``stop_when_fooled``, ``temperature``, ``top_k``,
         ``prefix``, ``seed``, ...).
 
     Returns

@@ -124,6 +124,8 @@ def _read_variant_file(
     from biodl.pipeline.explain_figures import sequence_letters
 
     letters = sequence_letters(info)
+    if not Path(variants).is_file():
+        raise DataError(f"{variants}: no such variants file; check the path given to --variants")
     vcf = is_vcf(variants)
     located = vcf or (reference is not None and _without_sequences(variants))
     if not located:
