@@ -79,6 +79,7 @@ def neighbour_dispersion(X: np.ndarray, *, k: int = 20, seed: int = 0) -> np.nda
     simulated negative-binomial counts with cell types and programmes (theta 2) it gave a
     median of 2.1 (k = 20); the plain method of moments over all rows, 1.7.
     """
+    from scipy import sparse
     from sklearn.decomposition import PCA
     from sklearn.neighbors import NearestNeighbors
 
@@ -94,7 +95,10 @@ def neighbour_dispersion(X: np.ndarray, *, k: int = 20, seed: int = 0) -> np.nda
     width = min(10, len(X) - 1, X.shape[1])
     coords = PCA(width, random_state=seed).fit_transform(logs)
     near = NearestNeighbors(n_neighbors=k + 1).fit(coords).kneighbors(coords)[1][:, 1:]
-    mu = shares[near].mean(axis=1) * sums
+    # the neighbours' mean shares as a sparse (rows x rows) average: memory of the data's size
+    rows = np.repeat(np.arange(len(X)), k)
+    average = sparse.csr_matrix((np.full(rows.size, 1.0 / k), (rows, near.ravel())))
+    mu = np.asarray(average @ shares) * sums
     excess = ((X - mu) ** 2).sum(axis=0) / (1.0 + 1.0 / k) - mu.sum(axis=0)
     theta = (mu**2).sum(axis=0) / np.maximum(excess, 1e-8)
     return np.clip(np.where(mu.sum(axis=0) > 0, theta, 1.0), 0.05, 100.0)

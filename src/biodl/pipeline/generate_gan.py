@@ -82,7 +82,9 @@ def build_generator(name: str, params: dict[str, Any]) -> GANGenerator:
 
 def _pair(
     real: RealData, n_classes: int, counts: str = "log1p"
-) -> tuple[str, list[int], dict[str, Any], GANDiscriminator]:
+) -> tuple[str, list[int], dict[str, Any], Callable[[], GANDiscriminator]]:
+    """The generator's class name, arguments and parameters, and how to build the
+    discriminator (called after the generator, so both draw from the seeded generator)."""
     from biodl.models.gan_counts import mean_shares, neighbour_dispersion
     from biodl.models.gan_image import ImageDiscriminator
     from biodl.models.gan_mlp import MLPDiscriminator
@@ -91,10 +93,10 @@ def _pair(
     if real.kind == "image":
         c, h, w = real.X.shape[1:]
         args = [int(c), int(h), int(w), n_classes]
-        return "ImageGenerator", args, {"output": "tanh"}, ImageDiscriminator(*args)
+        return "ImageGenerator", args, {"output": "tanh"}, lambda: ImageDiscriminator(*args)
     if real.kind == "sequence":
         args = [int(real.X.shape[1]), len(real.letters), n_classes]
-        return "SequenceGenerator", args, {}, SequenceDiscriminator(*args)
+        return "SequenceGenerator", args, {}, lambda: SequenceDiscriminator(*args)
     args = [int(real.X.shape[1]), n_classes]
     libraries = real.X.sum(axis=1) if real.counts else np.zeros(0)
     if counts == "draw" and (libraries > 0).any():
@@ -106,8 +108,8 @@ def _pair(
             "dispersion": neighbour_dispersion(real.X).tolist(),
             "shares": mean_shares(real.X).tolist(),
         }
-        return "CountGenerator", args, params, MLPDiscriminator(*args)
-    return "MLPGenerator", args, {"output": "linear"}, MLPDiscriminator(*args)
+        return "CountGenerator", args, params, lambda: MLPDiscriminator(*args)
+    return "MLPGenerator", args, {"output": "linear"}, lambda: MLPDiscriminator(*args)
 
 
 def fit_gan_generator(
@@ -129,7 +131,7 @@ def fit_gan_generator(
 
     codes = train.codes()
     mode = options.get("gan_counts") or COUNTS_MODE
-    name, args, params, _ = _pair(train, len(train.classes), mode)
+    name, args, params, make_discriminator = _pair(train, len(train.classes), mode)
     if train.kind == "image":
         X = train.X * 2.0 - 1.0
     elif train.kind == "sequence":
@@ -141,7 +143,7 @@ def fit_gan_generator(
     spec.update({"class": name, "params": {"args": args, **params}})
     torch.manual_seed(seed)
     generator = build_generator(name, {"args": list(args), **params})
-    discriminator = _pair(train, len(train.classes), mode)[3]
+    discriminator = make_discriminator()
     score = None
     if quality is not None and options.get("stop_when_fooled") is None:
 
