@@ -83,6 +83,25 @@ def test_conditional_counts_per_class(tmp_path: Path) -> None:
     assert "tstr" in result.metrics
 
 
+@pytest.mark.parametrize("model", ["vae", "gan"])
+def test_conditional_counts_keep_each_class_s_total_counts(tmp_path: Path, model: str) -> None:
+    rng = np.random.default_rng(1)
+    depth = np.where(np.arange(80) % 2 == 0, 40.0, 400.0)  # class A shallow, B deep
+    counts = rng.poisson(depth[:, None] * np.full(8, 1 / 8))
+    frame = pd.DataFrame(counts, columns=[f"g{i}" for i in range(8)])
+    frame.insert(0, "cell", np.where(np.arange(80) % 2 == 0, "A", "B"))
+    frame.insert(0, "id", [f"c{i}" for i in range(80)])
+    frame.to_csv(tmp_path / "deep.csv", index=False)
+    result = run_generate(
+        tmp_path / "deep.csv", model=model, n_per_class=30, condition="cell",
+        out=tmp_path / "gen", **FAST,
+    )  # fmt: skip
+    samples = pd.read_csv(tmp_path / "gen" / "samples.csv")
+    totals = samples.filter(like="g").sum(axis=1).groupby(samples["cell"]).mean()
+    assert totals["B"] > 4 * totals["A"], totals  # drawn from each class's own rows
+    assert result.samples.shape == (60, 8)
+
+
 def test_counts_are_whole_numbers_and_h5ad_in_gives_h5ad_out(tmp_path: Path) -> None:
     import anndata
 

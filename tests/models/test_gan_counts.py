@@ -83,3 +83,19 @@ def test_neighbour_dispersion_recovers_the_simulated_one() -> None:
 def test_bad_arguments(given: dict, match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         _generator(**given)
+
+
+def test_a_conditional_generator_draws_each_class_s_own_library_sizes() -> None:
+    g = CountGenerator(
+        5, 2, libraries=[10.0, 12.0, 1000.0, 1200.0], library_classes=[0, 0, 1, 1],
+        center=[0.0] * 5, scale=[1.0] * 5, hidden=(8,),
+    ).eval()  # fmt: skip
+    labels = torch.tensor([0, 1] * 50)
+    h = torch.cat([g.noise(100), g.label_embedding(labels)], dim=1)
+    totals = g.means(h, labels).sum(dim=1).detach()  # the shares sum to 1: the library size
+    assert set(totals[labels == 0].round().tolist()) <= {10.0, 12.0}
+    assert set(totals[labels == 1].round().tolist()) <= {1000.0, 1200.0}
+    assert totals.shape == (100,) and g(g.noise(4), labels[:4]).shape == (4, 5)
+    with pytest.raises(ConfigError, match="library_classes needs one class"):
+        CountGenerator(5, 2, libraries=[10.0], library_classes=[2], center=[0.0] * 5,
+                       scale=[1.0] * 5)  # fmt: skip

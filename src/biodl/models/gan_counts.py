@@ -40,7 +40,7 @@ import torch
 from torch import Tensor, nn
 
 from biodl.errors import ConfigError
-from biodl.models.gan import GANGenerator, check_dropout, check_sizes
+from biodl.models.gan import GANGenerator, check_dropout, check_labels, check_sizes
 from biodl.models.gan_mlp import dense_layers
 
 __all__ = [
@@ -132,6 +132,10 @@ class CountGenerator(GANGenerator):
     libraries : sequence of float
         Total counts of the training rows; each generated row draws one (as the count VAE
         samples). Saved with the weights.
+    library_classes : sequence of int, optional
+        The class of each of ``libraries`` (conditional models): a row generated for class
+        ``c`` draws its library size among class ``c``'s rows, so classes keep their own
+        total counts. Without it, or without labels, any row's.
     center, scale : sequence of float
         Per gene: the mean and standard deviation of ``log1p(counts)`` of the training rows
         (the units the discriminator reads).
@@ -160,6 +164,7 @@ class CountGenerator(GANGenerator):
         n_classes: int = 0,
         *,
         libraries: Sequence[float],
+        library_classes: Sequence[int] | None = None,
         center: Sequence[float],
         scale: Sequence[float],
         dispersion: float | Sequence[float] = 1.0,
@@ -204,6 +209,15 @@ class CountGenerator(GANGenerator):
                 self.log_share.copy_(torch.log(torch.as_tensor(list(shares))))
         self.log_theta = nn.Parameter(torch.log(start).clone() / THETA_SPEED)
         self.register_buffer("libraries", torch.as_tensor(list(libraries), dtype=torch.float32))
+        self.by_class: list[Tensor] | None = None  # indices of each class's libraries
+        if library_classes is not None and n_classes > 0:
+            owner = np.asarray(list(library_classes), dtype=np.int64)
+            if len(owner) != len(libraries) or owner.min() < 0 or owner.max() >= n_classes:
+                raise ConfigError(
+                    "CountGenerator: library_classes needs one class in [0, n_classes) per "
+                    "library size"
+                )
+            self.by_class = [torch.from_numpy(np.flatnonzero(owner == c)) for c in range(n_classes)]
         self.register_buffer("center", torch.as_tensor(list(center), dtype=torch.float32))
         self.register_buffer("scale", torch.as_tensor(list(scale), dtype=torch.float32))
 
@@ -212,9 +226,28 @@ class CountGenerator(GANGenerator):
         """Inverse dispersion of each gene ``(n_features,)``."""
         return torch.exp((self.log_theta * THETA_SPEED).clamp(-10.0, 10.0))
 
-    def means(self, h: Tensor) -> Tensor:
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        """Examples from noise ``z``; with labels, library sizes are drawn per class."""
+        check_labels(self, labels)
+        h = z
+        if self.label_embedding is not None and labels is not None:
+            h = torch.cat([z, self.label_embedding(labels)], dim=1)
+        return self.draw(h, labels)
+
+    def _library_sizes(self, n: int, labels: Tensor | None, device: torch.device) -> Tensor:
+        pick = torch.randint(len(self.libraries), (n,), device=device)
+        if self.by_class is not None and labels is not None:
+            for c, own in enumerate(self.by_class):
+                rows = torch.nonzero(labels == c).flatten()
+                if len(rows) and len(own):
+                    chosen = torch.randint(len(own), (len(rows),), device=device)
+                    pick[rows] = own.to(device)[chosen]
+        return self.libraries[pick]
+
+    def means(self, h: Tensor, labels: Tensor | None = None) -> Tensor:
         """Negative-binomial means ``(batch, n_features)`` of the joined noise ``h``, each row
-        at a library size drawn from :attr:`libraries`."""
+        at a library size drawn from :attr:`libraries` (from its class's, with ``labels`` and
+        ``library_classes``)."""
         deviation = self.out(self.body(h))
         if self.training:
             center = deviation.mean(dim=0)
@@ -223,11 +256,14 @@ class CountGenerator(GANGenerator):
         else:
             center = self.running_center
         share = torch.softmax(self.log_share + deviation - center, dim=-1)
-        pick = torch.randint(len(self.libraries), (len(h),), device=h.device)
-        return share * self.libraries[pick].unsqueeze(1)
+        return share * self._library_sizes(len(h), labels, h.device).unsqueeze(1)
 
     def generate(self, h: Tensor) -> Tensor:
-        mu = self.means(h)
+        return self.draw(h, None)
+
+    def draw(self, h: Tensor, labels: Tensor | None) -> Tensor:
+        """Counts drawn around :meth:`means`, in the discriminator's units."""
+        mu = self.means(h, labels)
         theta = self.theta
         counts = draw_negative_binomial(mu, theta)
         sd = torch.sqrt(mu + mu * mu / theta + 1e-8)

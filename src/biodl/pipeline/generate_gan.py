@@ -99,10 +99,17 @@ def _pair(
         return "SequenceGenerator", args, {}, lambda: SequenceDiscriminator(*args)
     args = [int(real.X.shape[1]), n_classes]
     libraries = real.X.sum(axis=1) if real.counts else np.zeros(0)
+    codes = real.codes()
     if counts == "draw" and (libraries > 0).any():
         scaling = Scaling.fit(real.X, log=True)
         params = {
             "libraries": libraries[libraries > 0].tolist(),
+            # each class draws its own rows' total counts
+            **(
+                {"library_classes": codes[libraries > 0].tolist()}
+                if n_classes and codes is not None
+                else {}
+            ),
             "center": scaling.mean,
             "scale": scaling.std,
             "dispersion": neighbour_dispersion(real.X).tolist(),

@@ -106,7 +106,14 @@ class Generative:
             library = None
             if vae.likelihood == "nb":
                 sizes = np.asarray(self.spec["libraries"], dtype=np.float32)
-                library = torch.as_tensor(rng.choice(sizes, size=(n, 1)))
+                chosen = rng.choice(sizes, size=(n, 1))
+                owner = self.spec.get("library_classes")  # absent in runs saved before
+                if owner is not None and labels is not None:
+                    owner = np.asarray(owner)
+                    for c in np.unique(labels.numpy()):
+                        rows = np.flatnonzero(labels.numpy() == c)
+                        chosen[rows, 0] = rng.choice(sizes[owner == c], size=len(rows))
+                library = torch.as_tensor(chosen)
             mean = vae.decode(z, library, labels=labels)
         if vae.likelihood == "nb" or self.spec.get("vae_sample") == "draw":
             return np.asarray(vae.draw(mean, rng))
@@ -282,6 +289,8 @@ def _fit_vae(
         X = train.X.astype(np.float32)
         params = {"n_latent": 10, "hidden": [128], "likelihood": "nb"}
         spec["libraries"] = X.sum(axis=1).tolist()
+        if n_classes:  # a class draws its own rows' total counts
+            spec["library_classes"] = np.asarray(codes).tolist()
     else:
         scaling = Scaling.fit(train.X, log=False)
         X = scaling.forward(train.X)
