@@ -124,3 +124,19 @@ def test_bad_rows_of_a_chrom_and_pos_table_name_the_variant(tmp_path, reference,
     path.write_text(text)
     with pytest.raises(DataError, match=match):
         located_table_variants(path, reference, "ACGT", window=10)
+
+
+def test_a_chrom_and_pos_table_that_is_missing_empty_or_unreadable(tmp_path, reference):
+    from biodl.interpret.vcf import located_table_variants
+
+    def refused(path, match):
+        with pytest.raises(DataError, match=match):
+            located_table_variants(path, reference, "ACGT", window=10)
+
+    refused(tmp_path / "nothere.csv", r"nothere\.csv: no such variants file")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,chrom,pos,ref,alt\n")
+    refused(empty, r"empty\.csv: no variants \(the table has a header and no rows\)")
+    binary = tmp_path / "bin.csv"
+    binary.write_bytes(b"id,chrom\n\xff\xfe\x00\x81,\x90\n")
+    refused(binary, r"bin\.csv: not a readable CSV/TSV table")
