@@ -13,19 +13,26 @@
    (hand seconds / biodl seconds) >= 0.9. With ``--parts ig,captum`` and captum importable,
    captum's ``IntegratedGradients`` (``riemann_middle``) on the same batch: seconds, largest
    difference and correlation with biodl's attributions, convergence deltas.
+3. With ``--parts tangermeme`` and tangermeme importable (skipped with a message otherwise):
+   tangermeme's ``saturation_mutagenesis`` (its fastISM path, as a user calls it, and with
+   biodl's 512 mutants per pass) on the same batch against biodl's two ISMs: CPU seconds and
+   whether the effects (its raw outputs minus the reference prediction) and its attributions
+   (effects centred over the letters, times the one-hot input) equal biodl's.
 
 CPU seconds (user+sys) are compared, wall seconds printed beside them; one torch thread, as
 biodl trains by default.
 
 Run: ``PYTHONPATH=src python benchmarks/bench_explain.py [--n 1000 --length 200]
-[--parts ism,ig,captum]``
+[--parts ism,ig,captum,tangermeme]``
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import resource
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -56,7 +63,8 @@ def main() -> None:
     parser.add_argument(
         "--parts",
         default="ism,ig",
-        help="comma-separated: ism, ig, captum (captum needs the captum package importable)",
+        help="comma-separated: ism, ig, captum, tangermeme (captum and tangermeme need their "
+        "packages importable)",
     )
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -72,13 +80,14 @@ def main() -> None:
     target = torch.zeros(args.n, dtype=torch.long)
 
     parts = set(args.parts.split(","))
-    if "ism" in parts:
-        _ism(args, model, forward, x, target)
+    ism = _ism(args, model, forward, x, target) if "ism" in parts else None
+    if "tangermeme" in parts:
+        _tangermeme(args, model, forward, x, target, ism)
     if "ig" in parts or "captum" in parts:
         _ig(args, model, forward, x, target, captum="captum" in parts)
 
 
-def _ism(args, model, forward, x, target) -> None:
+def _ism(args, model, forward, x, target):
     """The shared machine's load changes from minute to minute: the one-mutant loop (on
     ``--loop-n`` sequences) is timed before and after the batched runs and averaged."""
     k = args.loop_n
@@ -107,6 +116,61 @@ def _ism(args, model, forward, x, target) -> None:
         f"local / full batched {per_b / per_f:.1f} x, full batched / loop {per_l / per_b:.1f} x"
     )
     print(f"  equal: full batched = loop {equal_b}, local = full batched {equal_f} ({worst:.1e})")
+    return fast, cpu_f, batched, cpu_b
+
+
+def _tangermeme(args, model, forward, x, target, ism) -> None:
+    """tangermeme's saturation mutagenesis on the same batch: as called by default (fastISM
+    when the job would take over 30 s, 32 mutants per pass) and with 512 mutants per pass."""
+    if importlib.util.find_spec("tangermeme") is None:
+        print("tangermeme: not importable, part skipped (pip install tangermeme)")
+        return
+    from tangermeme.saturation_mutagenesis import saturation_mutagenesis
+
+    class XOnly(torch.nn.Module):
+        """biodl's model called as ``model(x)``, as tangermeme calls it."""
+
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, h: torch.Tensor) -> torch.Tensor:
+            out: torch.Tensor = self.inner(h, None)
+            return out
+
+    if ism is None:
+        local = LocalISM(model, lambda out: out)
+        _, _, cpu_f = _timed(lambda: local(x, target))
+        batched, _, cpu_b = _timed(lambda: mutagenesis(forward, x, target))
+    else:
+        _, cpu_f, batched, cpu_b = ism
+    wrapped = XOnly(model).eval()
+    # tangermeme's attributions: effects centred over the letters, times the one-hot input
+    centred = x * (batched - batched.mean(dim=1, keepdim=True))
+    print(f"tangermeme saturation_mutagenesis, {args.n} x {args.length} bp, 1 thread, CPU")
+    print(f"  biodl: local {cpu_f:.2f} s CPU, full batched {cpu_b:.2f} s CPU")
+    for rows, quick in ((32, True), (512, True), (512, False)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            (y0, y_hat), wall_t, cpu_t = _timed(
+                lambda rows=rows, quick=quick: saturation_mutagenesis(
+                    wrapped, x, batch_size=rows, raw_outputs=True, device="cpu", fast=quick
+                )
+            )
+        effects = y_hat[..., 0] - y0[:, None, None, 0]
+        worst = float((effects - batched).abs().max())
+        notes = "; ".join(str(w.message).split(".")[0] for w in caught) or "no warnings"
+        print(
+            f"  tangermeme (batch_size={rows}, fast={quick}): {wall_t:.2f} s wall, "
+            f"{cpu_t:.2f} s CPU (/ biodl local {cpu_t / cpu_f:.1f} x, / full batched "
+            f"{cpu_t / cpu_b:.2f} x); effects max |difference| {worst:.1e} "
+            f"(of max |effect| {float(batched.abs().max()):.2f}); {notes}"
+        )
+    # its attributions (effects centred over the letters, times the one-hot input), 8 rows
+    attr = saturation_mutagenesis(wrapped, x[:8], device="cpu")
+    centred = x[:8] * (batched[:8] - batched[:8].mean(dim=1, keepdim=True))
+    worst_a = float((attr - centred).abs().max())
+    print(f"  its attributions (8 sequences) = biodl's effects centred x input: {worst_a:.1e}")
 
 
 def _ig(args, model, forward, x, target, *, captum: bool) -> None:
