@@ -22,7 +22,14 @@ import pandas as pd
 
 from biodl.errors import DataError
 
-__all__ = ["VARIANT_COLUMNS", "alleles", "check_variants", "read_variants"]
+__all__ = [
+    "VARIANT_COLUMNS",
+    "alleles",
+    "check_variants",
+    "read_variant_table",
+    "read_variants",
+    "table_separator",
+]
 
 #: The columns a variants table must have.
 VARIANT_COLUMNS = ("id", "sequence", "position", "ref", "alt")
@@ -36,15 +43,23 @@ def read_variants(path: str | os.PathLike[str], letters: str) -> pd.DataFrame:
     DataError
         For a missing file or column, or a bad row (named by its line in the file).
     """
+    return check_variants(read_variant_table(path), letters, source=str(path))
+
+
+def table_separator(path: str | os.PathLike[str]) -> str:
+    """A tab for ``.tsv``/``.tab`` files, else a comma."""
+    return "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
+
+
+def read_variant_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A variants CSV/TSV as text columns, unchecked (one-line DataError: missing, unreadable)."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such variants file; check the path given to --variants")
-    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     try:
-        table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+        return pd.read_csv(path, sep=table_separator(path), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: not a readable CSV/TSV table ({err})") from err
-    return check_variants(table, letters, source=str(path))
 
 
 def check_variants(table: pd.DataFrame, letters: str, *, source: str) -> pd.DataFrame:

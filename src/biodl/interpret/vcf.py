@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from biodl.errors import DataError
-from biodl.interpret.variants import check_variants
+from biodl.interpret.variants import check_variants, read_variant_table
 
 __all__ = [
     "LOCATED_COLUMNS",
@@ -147,13 +147,7 @@ def read_located_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         is not one letter (naming the line and variant), or no rows.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such variants file; check the path given to --variants")
-    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    try:
-        table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise DataError(f"{path}: not a readable CSV/TSV table ({err})") from err
+    table = read_variant_table(path)
     if "pos" not in table.columns and "position" in table.columns:
         table = table.rename(columns={"position": "pos"})
     missing = [c for c in LOCATED_COLUMNS if c not in table.columns]

@@ -154,9 +154,10 @@ def _read_variant_file(
 def _without_sequences(path: PathLike) -> bool:
     """True for a readable CSV/TSV whose header has no ``sequence`` column (its variants are
     then placed on ``--reference`` by chromosome and position)."""
-    sep = "\t" if Path(path).suffix.lower() in (".tsv", ".tab") else ","
+    from biodl.interpret.variants import table_separator
+
     try:
-        header = pd.read_csv(path, sep=sep, dtype=str, nrows=0)
+        header = pd.read_csv(path, sep=table_separator(path), dtype=str, nrows=0)
     except (OSError, ValueError, UnicodeDecodeError):
         return False  # the table reader names the problem
     return "sequence" not in header.columns
