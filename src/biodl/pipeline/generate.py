@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from biodl.config.generate import GAN_COUNTS_HELP
 from biodl.errors import ConfigError, DataError, DataWarning
 from biodl.pipeline.generate_data import RealData, holdout_split, read_real, write_samples
 from biodl.pipeline.generate_lm import generate_from_language_model, is_language_model_run
@@ -201,8 +202,10 @@ def run_generate(
         raise ConfigError(f"--model {model!r}: expected one of {', '.join(GENERATE_MODELS)}")
     if vae_sample not in ("auto", "mean", "draw"):
         raise ConfigError(f"--vae-sample {vae_sample!r}: expected one of auto, mean, draw")
-    if gan_counts not in (None, "draw", "log1p"):
-        raise ConfigError(f"--gan-counts {gan_counts!r}: expected one of draw, log1p")
+    if gan_counts is not None and gan_counts not in GAN_COUNTS_HELP:
+        raise ConfigError(
+            f"--gan-counts {gan_counts!r}: expected one of {', '.join(GAN_COUNTS_HELP)}"
+        )
     real = read_real(
         path, kind=kind, condition=condition, length=length, genes_as_rows=genes_as_rows
     )
