@@ -259,9 +259,15 @@ def child(stage: str, name: str, data: Path, work: Path) -> int:
 # --------------------------------------------------------------------------- parent
 
 
-def _write_json(path: Path, content: Any) -> None:
+def _write_json(path: Path, content: Any, args: argparse.Namespace | None = None) -> None:
+    """Write ``content``; with ``args`` (a record kept in git) this machine's data and work
+    folders are written as ``../shared/data`` and ``<work>``, so records hold no local paths."""
+    text = json.dumps(content, indent=1, default=float)
+    if args is not None:
+        for folder, name in ((args.data, "../shared/data"), (args.work, "<work>")):
+            text = text.replace(json.dumps(str(Path(folder).resolve()))[1:-1], name)
     tmp = path.with_suffix(".json.partial")
-    tmp.write_text(json.dumps(content, indent=1, default=float))
+    tmp.write_text(text)
     tmp.replace(path)
 
 
@@ -307,7 +313,7 @@ def run_stage(stage: str, name: str, args: argparse.Namespace) -> dict[str, Any]
             "log_tail": tail,
         }
     found["provenance"] = provenance(commit)
-    _write_json(record, found)
+    _write_json(record, found, args)
     return found
 
 
@@ -333,11 +339,11 @@ def run_dataset(name: str, args: argparse.Namespace) -> None:
     meta["cv_folds"] = p.cv_folds
     meta["limit"] = args.limit
     meta["started"] = datetime.datetime.now().isoformat(timespec="seconds")
-    _write_json(kept / "protocol.json", meta)
+    _write_json(kept / "protocol.json", meta, args)
     for stage in args.stages:
         if stage == "biodl" and p.skip_biodl:
             skipped = {"status": "skipped", "reason": p.skip_biodl, "provenance": provenance()}
-            _write_json(kept / "biodl.json", skipped)
+            _write_json(kept / "biodl.json", skipped, args)
             print(f"{name}: biodl skipped ({p.skip_biodl})", flush=True)
             continue
         print(f"{name}: {stage} ...", flush=True)
