@@ -280,3 +280,31 @@ def test_count_gans_can_give_log1p_values_directly(tmp_path: Path) -> None:
     assert np.array_equal(result.samples, np.round(result.samples))
     with pytest.raises(ConfigError, match=r"--gan-counts 'poisson': expected one of draw, log1p"):
         run_generate(data, model="gan", gan_counts="poisson", out=tmp_path / "x", **FAST)
+
+
+@pytest.mark.parametrize(
+    ("option", "flag"),
+    [
+        ({"gan_loss": "wasserstein-gp"}, "--gan-loss"),
+        ({"gan_counts": "draw"}, "--gan-counts"),
+        ({"d_steps": 2}, "--d-steps"),
+        ({"stop_when_fooled": 0.5}, "--stop-when-fooled"),
+    ],
+)
+def test_gan_options_are_refused_with_a_vae(tmp_path: Path, option: dict, flag: str) -> None:
+    data = _counts_csv(tmp_path / "counts.csv")
+    with pytest.raises(ConfigError, match=rf"{flag} applies to --model gan, not vae"):
+        run_generate(data, model="vae", out=tmp_path / "gen", **option, **FAST)
+    assert not (tmp_path / "gen").exists()
+
+
+def test_gan_counts_is_refused_on_values_that_are_not_counts(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(rng.normal(size=(60, 5)), columns=[f"g{i}" for i in range(5)])
+    table.index = [f"s{i}" for i in range(60)]
+    table.to_csv(tmp_path / "values.csv")
+    with pytest.raises(ConfigError, match=r"--gan-counts applies to a table of counts; .*values"):
+        run_generate(
+            tmp_path / "values.csv", model="gan", gan_counts="log1p", out=tmp_path / "gen", **FAST
+        )
+    assert not (tmp_path / "gen").exists()

@@ -145,9 +145,10 @@ def run_generate(
     ------
     ConfigError
         ``temperature``, ``top_k``, ``prefix`` or a masked-sampling option with data that is
-        not a language-model run,
-        an unknown ``model``, ``n`` or ``n_per_class`` not positive, ``holdout`` outside
-        (0, 1), a kind that is not generated.
+        not a language-model run, a GAN option (``gan_loss``, ``gan_counts``, ``d_steps``,
+        ``g_steps``, ``stop_when_fooled``) with another model, ``gan_counts`` on values that
+        are not counts, an unknown ``model``, ``n`` or ``n_per_class`` not positive,
+        ``holdout`` outside (0, 1), a kind that is not generated.
     DataError
         Unreadable data, a condition column missing or with one class, too few training rows,
         a run directory that is not a generate run.
@@ -206,9 +207,24 @@ def run_generate(
         raise ConfigError(
             f"--gan-counts {gan_counts!r}: expected one of {', '.join(GAN_COUNTS_HELP)}"
         )
+    gan_only = {
+        "--gan-loss": gan_loss,
+        "--gan-counts": gan_counts,
+        "--d-steps": d_steps,
+        "--g-steps": g_steps,
+        "--stop-when-fooled": stop_when_fooled,
+    }
+    for flag, value in gan_only.items():
+        if value is not None and model != "gan":
+            raise ConfigError(f"{flag} applies to --model gan, not {model}. Leave {flag} out")
     real = read_real(
         path, kind=kind, condition=condition, length=length, genes_as_rows=genes_as_rows
     )
+    if gan_counts is not None and not real.counts:
+        raise ConfigError(
+            f"--gan-counts applies to a table of counts; {real.source} holds {real.kind} values "
+            "that are not whole counts. Leave --gan-counts out"
+        )
     if test is not None:
         width = int(real.X.shape[1]) if real.kind == "sequence" else None
         held = read_real(
