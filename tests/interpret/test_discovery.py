@@ -11,7 +11,7 @@ from motif_helpers import JASPAR_MEME, PLANTED_NAMES, TINY, by_name
 from biodl.errors import DataError
 from biodl.interpret.discovery import discover_motifs, seqlet_similarity
 from biodl.interpret.motif_files import read_motifs
-from biodl.interpret.motifs import Motif, complement_order
+from biodl.interpret.motifs import Motif, complement_order, one_hot
 from biodl.interpret.planted import ideal_attributions, plant_motifs
 from biodl.interpret.seqlets import find_seqlets
 from biodl.interpret.tomtom import match_motifs
@@ -110,3 +110,20 @@ def test_capped_seqlets_keep_a_short_motif() -> None:
     best = {m.query: m.target for m in match_motifs([p.motif for p in found], motifs).best()}
     assert set(best.values()) == {"long", "short"}, [p.motif.consensus() for p in found]
     assert sum(p.n_seqlets for p in found if best[p.motif.id] == "short") >= 50
+
+
+def test_a_motif_beside_one_of_the_other_sign_keeps_only_its_own_positions() -> None:
+    # an activating 8-mer followed directly by a repressing 6-mer: each seqlet window reaches
+    # into the neighbour, but each motif is trimmed to the positions of its own sign
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 60)) for _ in range(60)]
+    seqs = [s[:20] + "TGATAAGC" + "CCGGAA" + s[34:] for s in seqs]
+    x = one_hot(seqs)
+    attr = 0.02 * rng.normal(size=x.shape)
+    attr[:, 20:28] += 1.5 * x[:, 20:28]
+    attr[:, 28:34] -= 1.0 * x[:, 28:34]
+    found = {f.sign: f for f in discover_motifs(attr, x, width=8, flank=2, min_seqlets=5)}
+    assert found[1].motif.consensus() == "TGATAAGC"
+    assert found[-1].motif.consensus() == "CCGGAA"
+    np.testing.assert_allclose(found[1].mean_effect, 8 * 1.5, atol=0.1)
+    np.testing.assert_allclose(found[-1].mean_effect, -6 * 1.0, atol=0.1)

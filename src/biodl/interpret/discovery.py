@@ -19,7 +19,8 @@ Steps, all deterministic:
    the others) at its best shift and strand; its letters, actual contributions and
    attributions are averaged over the aligned windows.
 5. **Trimming**: the motif keeps the span from the first to the last position whose mean
-   absolute contribution reaches ``trim`` × the largest.
+   contribution, in the direction of the motif's sign, reaches ``trim`` × the largest (a
+   neighbouring motif of the other sign in the window is not taken in).
 
 Each motif reports its seqlet count, the sequences carrying it and its mean effect (the mean
 summed actual contribution of its seqlets over the trimmed span).
@@ -201,7 +202,8 @@ def discover_motifs(
         Seqlets kept per sign (the similarity is ``n × n``): past it, evenly spaced over the
         ranks by ``|score|``, so that short or weak motifs keep their share.
     trim : float, default 0.3
-        Fraction of the peak mean absolute contribution that bounds the motif's span.
+        Fraction of the peak mean contribution (in the direction of the motif's sign) that
+        bounds the motif's span.
     alphabet : str, default "ACGT"
     prefix : str, default "pattern"
         Motif ids are ``<prefix>_<pos|neg>_<k>``.
@@ -402,7 +404,8 @@ def _aligned_motif(
     reverse = strand == -1
     actual = values * letters
     cwm = actual.mean(axis=0)
-    strength = np.abs(cwm).sum(axis=1)
+    # the motif's own sign only: a neighbouring motif of the other sign is not part of it
+    strength = np.clip(sign * cwm.sum(axis=1), 0.0, None)
     keep = np.flatnonzero(strength >= trim * strength.max()) if strength.max() > 0 else [0]
     lo, hi = int(keep[0]), int(keep[-1]) + 1
     counts = letters[:, lo:hi].sum(axis=0)
