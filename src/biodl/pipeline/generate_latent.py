@@ -3,8 +3,8 @@ codes, and each gene's decoded mean calibrated on draws from it.
 
 A VAE trained on cells of a few types puts each type's cells in its own region of the latent
 space; the N(0, 1) prior covers the gaps between them, so codes drawn from the prior decode to
-cells between types (on simulated counts with 5 types, 11 % of such samples were not
-clearly of one type against 0.2 % of real cells; benchmarks/RESULTS.md, fourth pass).
+cells between types (two planted types: 42 % of prior samples between them against none of
+the real cells; benchmarks/RESULTS.md, fourth pass).
 :func:`fit_latent_mixture` fits a Gaussian mixture (full covariances) to the posterior means
 of the training cells, per class for a conditional model, and :func:`sample_latent` draws
 codes from it: the aggregate posterior, smoothed, instead of the prior.

@@ -13,9 +13,9 @@ What each family models (documented in docs/generate.md):
 rows                  vae                                             gan
 ====================  ==============================================  ===========================
 counts (tables)       negative binomial on the counts; samples are    NB draws around generated
-                      NB draws at training library sizes              means (CountGenerator); or
-                                                                      ``--gan-counts log1p``: MLP
-                                                                      on z-scored log1p counts
+                      NB draws at training library sizes, codes       means (CountGenerator); or
+                      from a mixture fitted to the training codes     ``--gan-counts log1p``: MLP
+                      (generate_latent)                               on z-scored log1p counts
 other tables          Gaussian on z-scored values; samples are the    MLP on z-scored values
                       decoded means (``--vae-sample draw``: + noise)
 images                Bernoulli MLP on flattened [0, 1] pixels;       DCGAN-style pair, tanh on
