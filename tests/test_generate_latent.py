@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from biodl.pipeline.generate_data import RealData
-from biodl.pipeline.generate_latent import fit_latent_mixture, sample_latent
+from biodl.pipeline.generate_latent import LatentMixture, fit_latent_mixture, sample_latent
 from biodl.pipeline.generate_models import Generative, fit_generative
 
 
@@ -60,11 +60,11 @@ def test_conditional_mixtures_are_per_class() -> None:
     codes = np.r_[rng.normal(-4, 0.2, size=(100, 2)), rng.normal(4, 0.2, size=(120, 2))]
     groups = np.r_[np.zeros(100, dtype=int), np.ones(120, dtype=int)]
     mixture = fit_latent_mixture(codes, groups, seed=0)
-    assert len(mixture["mixtures"]) == 2
-    assert len(mixture["mixtures"][0]["weights"]) == 2  # 100 rows // 50
+    assert len(mixture.weights) == 2
+    assert len(mixture.weights[0]) == 2  # 100 rows // 50
     z = sample_latent(mixture, 400, np.repeat([1, 0], 200), np.random.default_rng(0))
     assert (z[:200] > 2).all() and (z[200:] < -2).all()
-    json.dumps(mixture)  # saved in model.json
+    assert LatentMixture.from_json(json.loads(json.dumps(mixture.to_json()))) == mixture
 
 
 def test_count_vae_runs_sample_again_the_same_from_their_saved_mixture(tmp_path: Path) -> None:
@@ -77,7 +77,7 @@ def test_count_vae_runs_sample_again_the_same_from_their_saved_mixture(tmp_path:
     first = run_generate(tmp_path / "counts.csv", model="vae", n=40, epochs=5, seed=0,
                          out=tmp_path / "gen", progress=False)  # fmt: skip
     spec = json.loads((tmp_path / "gen" / "model" / "model.json").read_text())
-    assert len(spec["gene_scale"]) == 20 and spec["latent_mixture"]["mixtures"]
+    assert len(spec["gene_scale"]) == 20 and spec["latent_mixture"]["weights"]
     again = run_generate(tmp_path / "gen", n=40, seed=0, out=tmp_path / "again")
     np.testing.assert_array_equal(again.samples, first.samples)
 
@@ -85,4 +85,4 @@ def test_count_vae_runs_sample_again_the_same_from_their_saved_mixture(tmp_path:
 @pytest.mark.parametrize("rows", [3, 49])
 def test_few_rows_get_one_component(rows: int) -> None:
     codes = np.random.default_rng(0).normal(size=(rows, 3))
-    assert len(fit_latent_mixture(codes, None)["mixtures"][0]["weights"]) == 1
+    assert len(fit_latent_mixture(codes, None).weights[0]) == 1

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "CALIBRATION_DRAWS",
     "MAX_COMPONENTS",
     "ROWS_PER_COMPONENT",
+    "LatentMixture",
     "fit_latent_mixture",
     "gene_calibration",
     "sample_latent",
@@ -51,51 +53,74 @@ COVARIANCE_FLOOR = 1e-4
 CALIBRATION_DRAWS = 4000
 
 
-def fit_latent_mixture(codes: np.ndarray, groups: np.ndarray | None, *, seed: int = 0) -> dict:
+@dataclass(frozen=True)
+class LatentMixture:
+    """Gaussian mixtures of latent codes, one per class (one for an unconditional model).
+
+    Attributes
+    ----------
+    weights : list of (k,) lists
+        Mixing weights of each class's ``k`` components.
+    means : list of (k, d) lists
+    covariances : list of (k, d, d) lists
+        Full covariances.
+    """
+
+    weights: list[list[float]]
+    means: list[list[list[float]]]
+    covariances: list[list[list[list[float]]]]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain lists, as saved in ``model.json``."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, saved: dict[str, Any]) -> LatentMixture:
+        """The mixture of :meth:`to_json`'s lists."""
+        return cls(saved["weights"], saved["means"], saved["covariances"])
+
+
+def fit_latent_mixture(
+    codes: np.ndarray, groups: np.ndarray | None, *, seed: int = 0
+) -> LatentMixture:
     """A Gaussian mixture of the training codes ``(n, d)``, one per class of ``groups``.
 
     ``groups (n,)``: class indices 0..K-1 of a conditional model (None: one mixture).
-    ``min(10, max(1, rows // 50))`` components with full covariances per mixture. Returns
-    JSON-ready lists: ``{"mixtures": [{"weights", "means", "covariances"}, ...]}``, one entry
-    per class (index = class code).
+    ``min(10, max(1, rows // 50))`` components with full covariances per mixture.
     """
     from sklearn.mixture import GaussianMixture
 
     codes = np.asarray(codes, dtype=np.float64)
     labels = np.zeros(len(codes), dtype=np.int64) if groups is None else np.asarray(groups)
-    mixtures = []
+    fitted = []
     for group in range(int(labels.max()) + 1):
         rows = codes[labels == group]
-        k = int(np.clip(len(rows) // ROWS_PER_COMPONENT, 1, MAX_COMPONENTS))
-        k = min(k, len(rows))
-        gmm = GaussianMixture(
-            k, covariance_type="full", reg_covar=COVARIANCE_FLOOR, random_state=seed
-        ).fit(rows)
-        mixtures.append(
-            {
-                "weights": gmm.weights_.tolist(),
-                "means": gmm.means_.tolist(),
-                "covariances": gmm.covariances_.tolist(),
-            }
+        k = min(int(np.clip(len(rows) // ROWS_PER_COMPONENT, 1, MAX_COMPONENTS)), len(rows))
+        fitted.append(
+            GaussianMixture(
+                k, covariance_type="full", reg_covar=COVARIANCE_FLOOR, random_state=seed
+            ).fit(rows)
         )
-    return {"mixtures": mixtures}
+    return LatentMixture(
+        [g.weights_.tolist() for g in fitted],
+        [g.means_.tolist() for g in fitted],
+        [g.covariances_.tolist() for g in fitted],
+    )
 
 
 def sample_latent(
-    mixture: dict, n: int, groups: np.ndarray | None, rng: np.random.Generator
+    mixture: LatentMixture, n: int, groups: np.ndarray | None, rng: np.random.Generator
 ) -> np.ndarray:
-    """``n`` codes ``(n, d)`` drawn from :func:`fit_latent_mixture`'s mixture; ``groups (n,)``:
-    the class of each row of a conditional model (None: the one mixture)."""
-    parts: list[dict[str, Any]] = mixture["mixtures"]
+    """``n`` codes ``(n, d)`` drawn from ``mixture``; ``groups (n,)``: the class of each row
+    of a conditional model (None: the one mixture)."""
     labels = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups)
-    d = len(parts[0]["means"][0])
+    d = len(mixture.means[0][0])
     out = np.empty((n, d))
     for group in np.unique(labels):
         rows = np.flatnonzero(labels == group)
-        part = parts[int(group)]
-        weights = np.asarray(part["weights"], dtype=np.float64)
-        means = np.asarray(part["means"], dtype=np.float64)
-        roots = np.linalg.cholesky(np.asarray(part["covariances"], dtype=np.float64))
+        weights = np.asarray(mixture.weights[int(group)], dtype=np.float64)
+        means = np.asarray(mixture.means[int(group)], dtype=np.float64)
+        roots = np.linalg.cholesky(np.asarray(mixture.covariances[int(group)], dtype=np.float64))
         chosen = rng.choice(len(weights), size=len(rows), p=weights / weights.sum())
         noise = rng.standard_normal((len(rows), d))
         out[rows] = means[chosen] + np.einsum("nij,nj->ni", roots[chosen], noise)
@@ -104,7 +129,7 @@ def sample_latent(
 
 def gene_calibration(
     decode: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    mixture: dict,
+    mixture: LatentMixture,
     groups: np.ndarray | None,
     train_mean: np.ndarray,
     n_train: int,

@@ -39,7 +39,7 @@ from torch import nn
 
 from biodl.errors import ConfigError, DataError
 from biodl.pipeline.generate_data import RealData, Scaling
-from biodl.pipeline.generate_latent import sample_latent
+from biodl.pipeline.generate_latent import LatentMixture, sample_latent
 
 __all__ = [
     "GENERATIVE_FILE",
@@ -103,9 +103,10 @@ class Generative:
         gen = torch.Generator().manual_seed(int(seed))
         rng = np.random.default_rng(seed)
         codes = None if labels is None else labels.numpy()
-        mixture = self.spec.get("latent_mixture")  # count VAEs; absent in runs saved before
+        saved = self.spec.get("latent_mixture")  # count VAEs; absent in runs saved before
         with torch.no_grad():
-            if mixture is not None:
+            if saved is not None:
+                mixture = LatentMixture.from_json(saved)
                 z = torch.as_tensor(sample_latent(mixture, n, codes, rng), dtype=torch.float32)
             else:
                 z = torch.randn(n, vae.n_latent, generator=gen)
@@ -377,7 +378,7 @@ def _count_latents(fitted: Generative, X: np.ndarray, codes: np.ndarray | None, 
 
     rng = np.random.default_rng(seed)
     scale = gene_calibration(decode, mixture, codes, X.mean(axis=0), len(X), rng)
-    fitted.spec.update(latent_mixture=mixture, gene_scale=scale.tolist())
+    fitted.spec.update(latent_mixture=mixture.to_json(), gene_scale=scale.tolist())
 
 
 def is_generative_model(folder: Path) -> bool:
