@@ -20,7 +20,9 @@ samples in the input's format, checks beside the classical samplers):
   library sizes): the VAE and the GAN, 20 % of the cells held out, the same check as Golub.
 
 ``--sim-seed S`` simulates the counts with another seed (0 is the check's; 1 and 2 chose the
-count GAN's defaults); ``--gan-counts draw|log1p`` picks the count GAN's generator.
+count GAN's defaults); ``--sim-cells N`` simulates N cells instead of 1,000 (a larger
+yardstick: N / 5 held out and as many samples); ``--gan-counts draw|log1p`` picks the count
+GAN's generator.
 ``--golub-test`` fits Golub's whole training file and judges on the independent file (34
 samples) instead of 8 held-out rows; ``--part valid`` judges the digits on the validation
 part (the part the GAN's defaults are chosen on). ``--gan-loss``, ``--d-steps``,
@@ -74,21 +76,21 @@ def golub_csv(folder: Path, part: str = "train", probes: pd.Index | None = None)
     return path
 
 
-def simulated_csv(folder: Path, seed: int = 0) -> Path:
+def simulated_csv(folder: Path, seed: int = 0, cells: int = 1000) -> Path:
     """Negative-binomial counts with planted cell types (:func:`simulate_counts`) as a CSV.
 
-    1,000 cells x 500 genes, 5 types each over-expressing 20 marker genes 4-fold (the
-    markers of a type rise and fall together), 4 continuous programmes of 30 genes each whose
-    activity varies from cell to cell (standard deviation 2-fold) within every type, and
-    library sizes varying log-normally (a common factor of every gene): correlation that
+    ``cells`` (default 1,000) cells x 500 genes, 5 types each over-expressing 20 marker genes
+    4-fold (the markers of a type rise and fall together), 4 continuous programmes of 30 genes
+    each whose activity varies from cell to cell (standard deviation 2-fold) within every
+    type, and library sizes varying log-normally (a common factor of every gene): correlation that
     independent marginals lose.
     """
     from biodl.data.simulate import simulate_counts
 
-    sim = simulate_counts(n_cells=1000, n_genes=500, programmes=4, seed=seed)
+    sim = simulate_counts(n_cells=cells, n_genes=500, programmes=4, seed=seed)
     frame = pd.DataFrame(
         np.asarray(sim.counts, dtype=np.int64),
-        index=[f"cell_{i}" for i in range(1, 1001)],
+        index=[f"cell_{i}" for i in range(1, cells + 1)],
         columns=[f"gene_{j}" for j in range(1, 501)],
     )
     frame.index.name = "id"
@@ -124,15 +126,21 @@ def row(name: str, table: pd.DataFrame, keys: tuple[str, ...]) -> str:
 
 
 def expression(
-    folder: Path, name: str, data: Path, test: Path | None, models: list[str], extra: dict
+    folder: Path,
+    name: str,
+    data: Path,
+    test: Path | None,
+    models: list[str],
+    extra: dict,
+    n: int = 200,
 ) -> None:
-    """The VAE and the GAN on one expression file, unconditional, 200 samples each."""
+    """The VAE and the GAN on one expression file, unconditional, ``n`` samples each."""
     keys = CHECKED
     for model in models:
         start = time.process_time()
         out = folder / f"{name}_{model}"
         given = extra if model == "gan" else {}
-        result = biodl.generate(data, model=model, n=200, seed=0, test=test, out=out, **given)
+        result = biodl.generate(data, model=model, n=n, seed=0, test=test, out=out, **given)
         cpu = time.process_time() - start
         table = result.table
         assert table is not None
@@ -160,11 +168,11 @@ def golub(folder: Path, args: argparse.Namespace, extra: dict) -> None:
 
 def simulated(folder: Path, args: argparse.Namespace, extra: dict) -> None:
     """Simulated counts (:func:`simulated_csv`), 20 % of the cells held out (seed 0)."""
-    print(f"simulated counts (seed {args.sim_seed}; 1,000 cells x 500 genes, 5 types, ")
-    print("4 programmes; 20 % held out;")
-    print("200 samples)")
-    data = simulated_csv(folder, seed=args.sim_seed)
-    expression(folder, "simulated", data, None, args.models, extra)
+    cells, n = args.sim_cells, max(200, args.sim_cells // 5)
+    print(f"simulated counts (seed {args.sim_seed}; {cells:,} cells x 500 genes, 5 types, ")
+    print(f"4 programmes; 20 % held out; {n} samples)")
+    data = simulated_csv(folder, seed=args.sim_seed, cells=cells)
+    expression(folder, "simulated", data, None, args.models, extra, n=n)
 
 
 def digits(folder: Path, args: argparse.Namespace, extra: dict) -> None:
@@ -281,6 +289,12 @@ def main() -> None:
     parser.add_argument("--gan-counts", choices=["draw", "log1p"], default=None)
     parser.add_argument(
         "--sim-seed", type=int, default=0, help="simulator seed (0: the check; others: choices)"
+    )
+    parser.add_argument(
+        "--sim-cells",
+        type=int,
+        default=1000,
+        help="simulated cells (1,000: the check; 20 %% held out, as many samples, at least 200)",
     )
     parser.add_argument("--d-steps", type=int, default=None)
     parser.add_argument(

@@ -13,9 +13,9 @@ What each family models (documented in docs/generate.md):
 rows                  vae                                             gan
 ====================  ==============================================  ===========================
 counts (tables)       negative binomial on the counts; samples are    NB draws around generated
-                      NB draws at training library sizes              means (CountGenerator); or
-                                                                      ``--gan-counts log1p``: MLP
-                                                                      on z-scored log1p counts
+                      NB draws at training library sizes, codes       means (CountGenerator); or
+                      from a mixture fitted to the training codes     ``--gan-counts log1p``: MLP
+                      (generate_latent)                               on z-scored log1p counts
 other tables          Gaussian on z-scored values; samples are the    MLP on z-scored values
                       decoded means (``--vae-sample draw``: + noise)
 images                Bernoulli MLP on flattened [0, 1] pixels;       DCGAN-style pair, tanh on
@@ -39,6 +39,7 @@ from torch import nn
 
 from biodl.errors import ConfigError, DataError
 from biodl.pipeline.generate_data import RealData, Scaling
+from biodl.pipeline.generate_latent import LatentMixture, sample_latent
 
 __all__ = [
     "GENERATIVE_FILE",
@@ -101,23 +102,36 @@ class Generative:
         vae: Any = self.network
         gen = torch.Generator().manual_seed(int(seed))
         rng = np.random.default_rng(seed)
+        codes = None if labels is None else labels.numpy()
+        saved = self.spec.get("latent_mixture")  # count VAEs; absent in runs saved before
         with torch.no_grad():
-            z = torch.randn(n, vae.n_latent, generator=gen)
+            if saved is not None:
+                mixture = LatentMixture.from_json(saved)
+                z = torch.as_tensor(sample_latent(mixture, n, codes, rng), dtype=torch.float32)
+            else:
+                z = torch.randn(n, vae.n_latent, generator=gen)
             library = None
             if vae.likelihood == "nb":
-                sizes = np.asarray(self.spec["libraries"], dtype=np.float32)
-                chosen = rng.choice(sizes, size=(n, 1))
-                owner = self.spec.get("library_classes")  # absent in runs saved before
-                if owner is not None and labels is not None:
-                    owner = np.asarray(owner)
-                    for c in np.unique(labels.numpy()):
-                        rows = np.flatnonzero(labels.numpy() == c)
-                        chosen[rows, 0] = rng.choice(sizes[owner == c], size=len(rows))
-                library = torch.as_tensor(chosen)
+                library = torch.as_tensor(self._libraries(n, codes, rng))
             mean = vae.decode(z, library, labels=labels)
+            if self.spec.get("gene_scale") is not None:
+                mean = mean * torch.as_tensor(self.spec["gene_scale"], dtype=mean.dtype)
         if vae.likelihood == "nb" or self.spec.get("vae_sample") == "draw":
             return np.asarray(vae.draw(mean, rng))
         return mean.numpy().astype(np.float64)
+
+    def _libraries(self, n: int, codes: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+        """Total counts ``(n, 1)`` of a count VAE's samples: drawn from the training cells'
+        (a conditional model's class from its own class's cells)."""
+        sizes = np.asarray(self.spec["libraries"], dtype=np.float32)
+        chosen = rng.choice(sizes, size=(n, 1))
+        owner = self.spec.get("library_classes")  # absent in runs saved before
+        if owner is not None and codes is not None:
+            owner = np.asarray(owner)
+            for c in np.unique(codes):
+                rows = np.flatnonzero(codes == c)
+                chosen[rows, 0] = rng.choice(sizes[owner == c], size=len(rows))
+        return chosen
 
     def to_data(self, values: np.ndarray) -> np.ndarray:
         """Network output -> rows in the data's units and shape."""
@@ -328,7 +342,43 @@ def _fit_vae(
         "stop_reason": f"epochs: trained all {epochs} epochs",
         "seconds": float(fit.seconds),
     }
-    return Generative("vae", fit.model, spec, fit.history, training)
+    fitted = Generative("vae", fit.model.cpu().eval(), spec, fit.history, training)
+    if train.counts:
+        _count_latents(fitted, X, codes, seed)
+    return fitted
+
+
+def _count_latents(fitted: Generative, X: np.ndarray, codes: np.ndarray | None, seed: int) -> None:
+    """A count VAE samples codes from a mixture fitted to its training cells' codes, with
+    each gene's mean calibrated on them (:mod:`biodl.pipeline.generate_latent`)."""
+    from biodl.pipeline.generate_latent import fit_latent_mixture, gene_calibration
+
+    vae: Any = fitted.network
+    labels = None if codes is None else torch.as_tensor(codes, dtype=torch.long)
+    with torch.no_grad():  # in blocks: a large table's hidden layers at once need much memory
+        latent = np.concatenate(
+            [
+                vae.encode(
+                    torch.as_tensor(X[i : i + 4096]),
+                    labels=None if labels is None else labels[i : i + 4096],
+                ).numpy()
+                for i in range(0, len(X), 4096)
+            ]
+        )
+    mixture = fit_latent_mixture(latent, codes, seed=seed)
+    sizes = X.sum(axis=1, keepdims=True)
+
+    def decode(z: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        given = None if labels is None else labels[rows]
+        with torch.no_grad():
+            out = vae.decode(
+                torch.as_tensor(z, dtype=torch.float32), torch.as_tensor(sizes[rows]), labels=given
+            )
+        return out.numpy()
+
+    rng = np.random.default_rng(seed)
+    scale = gene_calibration(decode, mixture, codes, X.mean(axis=0), len(X), rng)
+    fitted.spec.update(latent_mixture=mixture.to_json(), gene_scale=scale.tolist())
 
 
 def is_generative_model(folder: Path) -> bool:
