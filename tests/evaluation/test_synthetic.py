@@ -17,7 +17,7 @@ from biodl.evaluation.synthetic import (
     evaluate_synthetic,
     selection_score,
 )
-from biodl.evaluation.synthetic_checks import detection_auroc, utility
+from biodl.evaluation.synthetic_checks import default_detector, detection_auroc, utility
 
 
 def correlated(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -193,3 +193,21 @@ def test_bad_input_raises_named_errors():
     with pytest.raises(DataError, match="at least 2 classes"):
         compare_samplers(X[:30], X[30:], y_train=np.zeros(30))
     assert isinstance(CopyTraining().fit(X).sample(3), Samples)
+
+
+def test_wide_detection_sees_what_independent_marginals_lose():
+    # 200 rows x 100 features in 5 clusters: a sampler of independent marginals matches every
+    # feature's distribution, so a linear detector cannot tell it apart; the structure
+    # detector (boosting on the leading principal components) does
+    rng = np.random.default_rng(0)
+    centers = np.random.default_rng(1).normal(size=(5, 100)) * 1.5
+
+    def draw(n: int) -> np.ndarray:
+        return centers[rng.integers(0, 5, n)] + rng.normal(size=(n, 100))
+
+    real, pool = draw(200), draw(2000)
+    marginals = np.stack([rng.choice(pool[:, j], 200) for j in range(100)], axis=1)
+    linear = detection_auroc(real, marginals, detector=lambda: default_detector(320, 100))
+    assert linear < 0.65
+    assert detection_auroc(real, marginals) > 0.95
+    assert detection_auroc(real, draw(200)) < 0.6

@@ -4,6 +4,15 @@ trained on it predict real data?
 - :func:`detection_auroc`: a classifier is trained to tell held-out real rows (1) from
   synthetic rows (0), on balanced sets (the larger one subsampled), and its stratified
   cross-validated AUROC is reported: 0.5 = indistinguishable, 1 = trivially told apart.
+  On wide inputs (the standardised features of a set with fewer than 10 rows per feature)
+  two detectors are run on the same folds and the larger AUROC is reported: a linear one,
+  which sees each feature's shift but is blind, by construction, to what a sampler of
+  independent marginals loses (a linear score's distribution depends on each feature's
+  distribution only through its mean), and, with at least :data:`STRUCTURE_ROWS` rows a
+  side, gradient boosting on the leading principal components of the pooled rows (fitted
+  within each training fold, labels unused), which sees correlations and clusters. On
+  simulated counts of 5 cell types (500 genes, 200 held-out cells) the linear detector
+  scored independent marginals 0.58, the structure detector 0.998.
 - :func:`utility`: train-on-synthetic, test-on-real (TSTR) against train-on-real,
   test-on-real (TRTR): the same model family is fitted once on the synthetic ``(X, y)`` and
   once on the real training ``(X, y)``, both scored on the real test rows; the ratio
@@ -26,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sklearn.decomposition import PCA
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, roc_auc_score
@@ -37,12 +47,15 @@ from threadpoolctl import threadpool_limits
 __all__ = [
     "DETECTION_FOLDS",
     "ONE_THREAD_ROWS",
+    "STRUCTURE_COMPONENTS",
+    "STRUCTURE_ROWS",
     "WIDE_FEATURES",
     "ModelFactory",
     "Utility",
     "default_detector",
     "default_utility_model",
     "detection_auroc",
+    "structure_detector",
     "utility",
 ]
 
@@ -51,6 +64,12 @@ DETECTION_FOLDS = 5
 
 #: Feature count above which :func:`default_detector` is linear (the PCA space has at most 50).
 WIDE_FEATURES = 50
+
+#: Principal components the structure detector of wide inputs reads (module notes).
+STRUCTURE_COMPONENTS = 10
+
+#: Rows a side (real and synthetic) from which wide inputs also get the structure detector.
+STRUCTURE_ROWS = 100
 
 #: Below this many rows the detector runs on one thread: OpenMP start-up and contention cost
 #: more than the work (measured: 0.3 s CPU on one thread vs 4 s on two busy cores, 600 rows).
@@ -76,6 +95,17 @@ def default_detector(n_rows: int, n_features: int) -> Any:
     )
 
 
+def structure_detector(n_rows: int, n_features: int) -> Any:
+    """Gradient boosting on the leading :data:`STRUCTURE_COMPONENTS` principal components of
+    the rows it is fitted on (the second detector of wide inputs; module notes)."""
+    return make_pipeline(
+        PCA(n_components=min(STRUCTURE_COMPONENTS, n_features, n_rows), random_state=0),
+        HistGradientBoostingClassifier(
+            min_samples_leaf=max(2, min(20, n_rows // 20)), random_state=0
+        ),
+    )
+
+
 def default_utility_model() -> Any:
     """Standardised logistic regression: the default model of :func:`utility`."""
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
@@ -97,7 +127,9 @@ def detection_auroc(
         Held-out real rows and synthetic rows in the same feature space.
     detector : callable, optional
         Returns an unfitted classifier with ``predict_proba``; default
-        :func:`default_detector` (gradient boosting; logistic regression on wide inputs).
+        :func:`default_detector` (gradient boosting; logistic regression on wide inputs,
+        there beside :func:`structure_detector` from :data:`STRUCTURE_ROWS` rows a side, the
+        larger AUROC reported).
     folds : int, default 5
         Stratified folds (at most the size of the smaller set); the out-of-fold scores of all
         rows give one AUROC.
@@ -118,15 +150,24 @@ def detection_auroc(
     s = synthetic[np.sort(rng.choice(len(synthetic), size=size, replace=False))]
     X = np.concatenate([r, s])
     y = np.r_[np.ones(size), np.zeros(size)].astype(np.int64)
-    scores = np.zeros(len(y))
+    if detector is not None:
+        factories: list[Callable[[int, int], Any]] = [lambda _rows, _features: detector()]
+    else:
+        factories = [default_detector]
+        if X.shape[1] > WIDE_FEATURES and size >= STRUCTURE_ROWS:
+            factories.append(structure_detector)
     splitter = StratifiedKFold(n_splits=min(folds, size), shuffle=True, random_state=seed)
     threads = 1 if len(X) < ONE_THREAD_ROWS else None
+    aurocs = []
     with threadpool_limits(limits=threads, user_api="openmp"):
-        for train, test in splitter.split(X, y):
-            model = detector() if detector is not None else default_detector(len(train), X.shape[1])
-            model.fit(X[train], y[train])
-            scores[test] = model.predict_proba(X[test])[:, 1]
-    return float(roc_auc_score(y, scores))
+        for make in factories:
+            scores = np.zeros(len(y))
+            for train, test in splitter.split(X, y):
+                model = make(len(train), X.shape[1])
+                model.fit(X[train], y[train])
+                scores[test] = model.predict_proba(X[test])[:, 1]
+            aurocs.append(float(roc_auc_score(y, scores)))
+    return max(aurocs)
 
 
 @dataclass(frozen=True)
