@@ -3,12 +3,13 @@
 
 Each seed: simulate a lineage with the simulator's defaults
 (:func:`biodl.data.lineage.simulate_lineage`), write it as FASTA with ``date=`` headers, run
-``biodl.train(FILE, task="forecast")`` with the defaults (3 held-out seasons) and read the per-
-site AUROC of the forecast and the baselines. The defaults were chosen on simulator seeds
-100-120 (the simulator's and the network's on 100-103, the history weight on 100-120), never
-on the reported seeds 0, 1, 2. The column "network alone" is the same trained network
-without the history weight (``HISTORY_WEIGHT``, docs/forecast.md): its logit is recovered
-from the forecast's probability, so no second training is needed.
+``biodl.train(FILE, task="forecast")`` with the defaults (``--test-seasons auto``: 7 of the 39
+season pairs held out) and read the per-site AUROC of the forecast and the baselines. The
+defaults were chosen on simulator seeds 100-120 (the simulator's and the network's on 100-103,
+the history weight and the held-out pairs on 100-120), never on the reported seeds 0, 1, 2.
+The column "network alone" is the same trained network without the history weight
+(``HISTORY_WEIGHT``, docs/forecast.md): its logit is recovered from the forecast's
+probability, so no second training is needed.
 
 Usage: ``PYTHONPATH=src python benchmarks/forecast_lineage.py [--seeds 0 1 2]``; prints a
 Markdown table and whether the forecast beats both baselines on every seed (nothing is

@@ -482,14 +482,29 @@ def parse_batch_size(text: str) -> int | str:
         ) from None
 
 
-def parse_epochs(text: str) -> int | str:
-    """``--epochs``: a whole number or 'auto'."""
-    if text == "auto":
-        return text
-    try:
-        return int(text)
-    except ValueError:
-        raise ConfigError(f"--epochs {text}: expected a whole number or 'auto'") from None
+def whole_or_auto(flag: str) -> Callable[[str], int | str]:
+    """The parser of an option that takes a whole number or 'auto' (``--epochs``,
+    ``--test-seasons``); its error names ``flag``.
+
+    Examples
+    --------
+    >>> whole_or_auto("--test-seasons")("7"), whole_or_auto("--test-seasons")("auto")
+    (7, 'auto')
+    """
+
+    def parse(text: str) -> int | str:
+        if text == "auto":
+            return text
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{flag} {text}: expected a whole number or 'auto'") from None
+
+    return parse
+
+
+#: ``--epochs``: a whole number or 'auto'.
+parse_epochs = whole_or_auto("--epochs")
 
 
 # -- values from YAML, keywords and --set -> checked config values ----------------------------

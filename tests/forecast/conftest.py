@@ -16,3 +16,10 @@ SMALL = {"seasons": 12, "length": 30, "samples": 10, "population": 100, "seed": 
 def lineage_fasta(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("lineage") / "lineage.fa"
     return write_lineage_fasta(simulate_lineage(**SMALL), path)
+
+
+@pytest.fixture(scope="session")
+def long_lineage_fasta(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:data:`SMALL` over 21 seasons (20 pairs: ``--test-seasons auto`` holds out 4)."""
+    path = tmp_path_factory.mktemp("lineage") / "long.fa"
+    return write_lineage_fasta(simulate_lineage(**{**SMALL, "seasons": 21}), path)

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 import biodl
 from biodl.cli import app
 from biodl.errors import ConfigError, DataError
+from biodl.pipeline.forecast import held_out_pairs
 
 runner = CliRunner()
 FAST = ["--epochs", "4", "--bootstrap", "30"]
@@ -30,7 +31,7 @@ def test_cli_writes_a_forecast_run(tmp_path, lineage_fasta):
     assert metrics["task"] == "forecast"
     assert metrics["baselines"]["persistence"]["auroc"]["value"] == 0.5
     assert set(metrics["baselines"]) == {"persistence", "site_frequency", "site_entropy"}
-    assert metrics["cases"] == 30 * 3  # 30 sites, 3 held-out pairs by default
+    assert metrics["cases"] == 30 * 3  # 30 sites, 11 pairs: auto holds out 3
     table = pd.read_csv(out / "predictions.csv")
     assert len(table) == 90 and table["season"].nunique() == 3
     page = (out / "report.html").read_text()
@@ -43,6 +44,35 @@ def test_api_same_seed_same_numbers_and_test_seasons(lineage_fasta):
     b = biodl.train(lineage_fasta, task="forecast", epochs=3, n_bootstrap=20, test_seasons=2)
     assert a.metrics == b.metrics
     assert a.evaluation.cases == 30 * 2  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("given", "n_pairs", "held_out"),
+    [
+        ("auto", 11, 3),
+        ("auto", 14, 3),
+        ("auto", 15, 3),
+        ("auto", 20, 4),
+        ("auto", 39, 7),
+        (2, 39, 2),
+    ],
+)
+def test_held_out_pairs_auto_is_a_fifth_at_least_3(given, n_pairs, held_out):
+    assert held_out_pairs(given, n_pairs) == held_out
+
+
+def test_auto_holds_out_a_fifth_of_a_long_lineage(long_lineage_fasta):
+    result = biodl.train(long_lineage_fasta, task="forecast", epochs=2, n_bootstrap=20)
+    assert result.metrics["data"]["pairs"]["test"] == [16, 17, 18, 19]
+    assert result.evaluation.cases == 30 * 4  # type: ignore[union-attr]
+
+
+def test_cli_test_seasons_not_a_number_exit_2(tmp_path, lineage_fasta):
+    args = ["train", str(lineage_fasta), "--task", "forecast", "--out", str(tmp_path / "r")]
+    result = runner.invoke(app, [*args, "--test-seasons", "some"])
+    assert result.exit_code == 2, result.output
+    assert "--test-seasons some: expected a whole number or 'auto'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_too_few_seasons_for_the_held_out_ones(lineage_fasta):

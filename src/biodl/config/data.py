@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from biodl.errors import ConfigError
 from biodl.options import (
@@ -39,6 +39,7 @@ from biodl.options import (
     choices,
     document,
     option,
+    whole_or_auto,
 )
 
 __all__ = ["DataConfig", "DataFields", "kind_option_classes"]
@@ -151,12 +152,14 @@ class DataFields:
         panel=DATA,
     )
 
-    test_seasons: int = option(
-        3,
+    test_seasons: int | Literal["auto"] = option(
+        "auto",
         help="--task forecast: the last season pairs held out for testing (the pair s -> s+1 "
-        "whose later season is among the last this many); the pairs before train.",
+        "whose later season is among the last this many); the pairs before train. auto: a "
+        "fifth of the pairs, at least 3 (7 of the 39 pairs of 40 seasons).",
         panel=DATA,
         commands=TRAIN_ONLY,
+        parse=whole_or_auto("--test-seasons"),
     )
     season_length: int = option(
         12,

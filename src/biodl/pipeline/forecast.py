@@ -43,10 +43,13 @@ from biodl.training.forecast import ForecastFit, fit_forecaster, forecast_scores
 from biodl.training.trainer import TrainerOptions
 
 __all__ = [
+    "AUTO_TEST_FRACTION",
     "DEFAULT_EPOCHS",
+    "MIN_TEST_PAIRS",
     "MIN_TRAIN_PAIRS",
     "ForecastResult",
     "format_summary",
+    "held_out_pairs",
     "load_forecaster",
     "prediction_table",
     "run_forecast",
@@ -56,6 +59,13 @@ __all__ = [
 DEFAULT_EPOCHS = 150
 #: Fewest season pairs before the held-out ones (training plus validation).
 MIN_TRAIN_PAIRS = 3
+#: ``--test-seasons auto``: this fraction of the season pairs is held out (rounded down), at
+#: least :data:`MIN_TEST_PAIRS`. More held-out pairs, more changes to judge the forecast by:
+#: the last 3 pairs of a 40-season simulated lineage held 10-40 changes, the last 7 about
+#: twice as many (benchmarks/RESULTS.md).
+AUTO_TEST_FRACTION = 0.2
+#: Held-out pairs of ``--test-seasons auto`` on short lineages (the default before auto).
+MIN_TEST_PAIRS = 3
 
 
 @dataclass
@@ -109,12 +119,26 @@ def format_summary(evaluation: ForecastEvaluation) -> str:
     )
 
 
-def _pairs(cfg: RunConfig, lineage: SeasonedLineage) -> tuple[list[int], list[int], list[int]]:
-    """Training, validation and held-out seasons ``s`` (each standing for ``s -> s + 1``)."""
-    k = int(cfg.data.test_seasons)
+def held_out_pairs(test_seasons: int | str, n_pairs: int) -> int:
+    """How many of ``n_pairs`` season pairs ``--test-seasons`` holds out (the last ones).
+
+    Examples
+    --------
+    >>> held_out_pairs("auto", 39), held_out_pairs("auto", 10), held_out_pairs(5, 39)
+    (7, 3, 5)
+    """
+    if test_seasons == "auto":
+        return max(MIN_TEST_PAIRS, int(n_pairs * AUTO_TEST_FRACTION + 1e-9))
+    k = int(test_seasons)
     if k < 1:
         raise ConfigError(f"--test-seasons {k}: expected at least 1 held-out season")
+    return k
+
+
+def _pairs(cfg: RunConfig, lineage: SeasonedLineage) -> tuple[list[int], list[int], list[int]]:
+    """Training, validation and held-out seasons ``s`` (each standing for ``s -> s + 1``)."""
     n_pairs = lineage.n_seasons - 1
+    k = held_out_pairs(cfg.data.test_seasons, n_pairs)
     test = list(range(n_pairs - k, n_pairs))
     before = list(range(0, n_pairs - k))
     n_valid = max(1, len(before) // 5)
@@ -192,7 +216,7 @@ def run_forecast(
     ------
     DataError
         Unreadable dates (the record is named), unaligned sequences, or fewer seasons than
-        ``test_seasons + MIN_TRAIN_PAIRS + 1``.
+        ``test_seasons + MIN_TRAIN_PAIRS + 1`` (``auto``: :data:`MIN_TEST_PAIRS` held out).
     ConfigError
         ``--test-seasons`` below 1 or ``--season-length`` not dividing 12.
     """
@@ -224,7 +248,8 @@ def _forecast(
     tuple[list[int], list[int], list[int]],
     np.ndarray,
 ]:
-    need = int(cfg.data.test_seasons) + MIN_TRAIN_PAIRS + 1
+    given = cfg.data.test_seasons
+    need = (MIN_TEST_PAIRS if given == "auto" else int(given)) + MIN_TRAIN_PAIRS + 1
     lineage = read_lineage(
         cfg.data.train, season_length=int(cfg.data.season_length), min_seasons=need
     )
