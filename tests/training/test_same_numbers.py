@@ -4,7 +4,9 @@ The expected values were recorded from the code before supervised networks and a
 shared one Lightning path (``biodl.training.trainer``); the same seed must still give them.
 They were recorded at one torch thread: Adam turns the rounding noise of gradients that are
 zero in theory (the biases before batch normalisation) into whole steps, so another thread
-count gives other weights (the losses agree to 1e-7, the codes only to about 1 %).
+count gives other weights (the losses agree to 1e-7, the codes only to about 1 %). Another
+CPU does the same at one thread (an AVX-512 Xeon, 2026-12-06: the losses agree to 1e-6, the
+autoencoders' code sums differ by up to 0.5 %), so codes are compared to :data:`CODES_REL`.
 """
 
 from __future__ import annotations
@@ -130,10 +132,15 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
+#: Relative tolerance of the autoencoders' code sums (module notes); losses stay at 1e-6.
+CODES_REL = 0.01
+
+
 def _same(got: dict[str, list[float]], expected: dict[str, list[float]]) -> None:
     assert got.keys() == expected.keys()
     for key, values in expected.items():
-        assert got[key] == pytest.approx(values, rel=1e-6, abs=1e-6), key
+        rel = CODES_REL if key.endswith("_codes") else 1e-6
+        assert got[key] == pytest.approx(values, rel=rel, abs=1e-6), key
 
 
 def test_a_supervised_fit_gives_the_recorded_numbers():
