@@ -66,10 +66,19 @@ def test_an_explicit_monitor_is_kept(gc_table):
     assert result.results.training.monitor == "accuracy"
 
 
+def test_auto_watches_the_loss_where_the_validation_part_holds_one_class(tmp_path, gc_table):
+    table = pd.read_csv(gc_table["binary"])
+    valid = tmp_path / "valid.csv"
+    table[table["label"] == "rich"].head(40).to_csv(valid, index=False)  # AUROC undefined
+    result = biodl.train(gc_table["binary"], valid=valid, epochs=2, **FAST)
+    assert result.config.train.monitor == "loss" == result.results.training.monitor
+
+
 def test_cross_validation_records_the_resolved_monitor(tmp_path, gc_table):
-    result = biodl.cross_validate(gc_table["binary"], folds=2, epochs=2, out=tmp_path / "cv", **FAST)
+    out = tmp_path / "cv"
+    result = biodl.cross_validate(gc_table["binary"], folds=2, epochs=2, out=out, **FAST)
     assert result.config.train.monitor == "auroc"
-    config = yaml.safe_load((tmp_path / "cv" / "config.yaml").read_text())
+    config = yaml.safe_load((out / "config.yaml").read_text())
     assert config["train"]["monitor"] == "auroc"
 
 
@@ -89,5 +98,5 @@ def test_tune_optimises_what_auto_resolves_to(tmp_path, gc_table, task, monitor,
 
 
 def test_a_monitor_that_is_no_metric_of_the_task_is_refused(gc_table):
-    with pytest.raises(ConfigError, match=r"--monitor rmse: not a metric of a binary task; choose "):
+    with pytest.raises(ConfigError, match=r"--monitor rmse: not a metric of a binary task; choo"):
         biodl.train(gc_table["binary"], epochs=1, monitor="rmse", **FAST)

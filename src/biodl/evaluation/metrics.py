@@ -157,9 +157,10 @@ AUTO_MONITOR: dict[TaskName, str] = {
 }
 
 
-def resolve_monitor(monitor: str, task: TaskName) -> str:
+def resolve_monitor(monitor: str, task: TaskName, y_valid: np.ndarray | None = None) -> str:
     """The validation quantity early stopping and tuning watch: ``monitor``, or for ``'auto'``
-    the task's choice in :data:`AUTO_MONITOR`.
+    the task's choice in :data:`AUTO_MONITOR` (the loss where the validation labels
+    ``y_valid``, when given, hold a single class: AUROC is undefined there).
 
     Raises
     ------
@@ -172,10 +173,13 @@ def resolve_monitor(monitor: str, task: TaskName) -> str:
     ('auroc', 'loss')
     >>> resolve_monitor("accuracy", "multiclass")
     'accuracy'
+    >>> resolve_monitor("auto", "binary", y_valid=np.array([1, 1, 1]))
+    'loss'
     """
     _check_task(task)
     if monitor == "auto":
-        return AUTO_MONITOR[task]
+        one_class = y_valid is not None and len(np.unique(y_valid[np.isfinite(y_valid)])) < 2
+        return "loss" if one_class else AUTO_MONITOR[task]
     valid = ("auto", "loss", *metric_names(task))
     if monitor not in valid:
         raise ConfigError(

@@ -226,7 +226,7 @@ def _cross_validate(
     clock = time.perf_counter()
     data = replace(cfg.data, test_size=0.0, valid_size=0.0)
     full = prepare_run_data(replace(cfg, data=data))
-    cfg = with_monitor(cfg, full.targets.task)  # --monitor auto: what every fold watches
+    cfg = with_monitor(cfg, full)  # --monitor auto: what every fold watches
     timings["read"] = time.perf_counter() - clock
     clock = time.perf_counter()
     targets = full.targets

@@ -167,7 +167,7 @@ def _fit_one(
     targets = prepared.targets
     name = cfg.model.name if cfg.model.name != "auto" else kind_obj.default_model(prepared)
     loss = resolve_loss(cfg.train.loss, targets.task)
-    cfg = with_monitor(cfg, targets.task)
+    cfg = with_monitor(cfg, prepared)
     params = dict(cfg.model.params)
     source = source_model(cfg.train.init_from) if cfg.train.init_from else None
     from_source = False  # --init-from RUN without --model: the source run's model and params
@@ -235,10 +235,11 @@ def _fit_one(
     return Trained(fit.network, info), fit
 
 
-def with_monitor(cfg: RunConfig, task: str) -> RunConfig:
-    """``cfg`` with ``train.monitor`` resolved for ``task`` (``auto``: AUROC for binary
-    classification, else the loss; :func:`biodl.evaluation.metrics.resolve_monitor`), so that
-    early stopping, the tuning objective and the saved configuration all name what was watched.
+def with_monitor(cfg: RunConfig, prepared: PreparedData) -> RunConfig:
+    """``cfg`` with ``train.monitor`` resolved for the task of ``prepared`` (``auto``: AUROC
+    for binary classification, else the loss, or where the validation part holds one class;
+    :func:`biodl.evaluation.metrics.resolve_monitor`), so that early stopping, the tuning
+    objective and the saved configuration all name what was watched.
 
     Raises
     ------
@@ -247,7 +248,8 @@ def with_monitor(cfg: RunConfig, task: str) -> RunConfig:
     """
     from dataclasses import replace
 
-    monitor = resolve_monitor(cfg.train.monitor, task)  # type: ignore[arg-type]
+    task = prepared.targets.task
+    monitor = resolve_monitor(cfg.train.monitor, task, prepared.y.get("valid"))  # type: ignore[arg-type]
     if monitor == cfg.train.monitor:
         return cfg
     return replace(cfg, train=replace(cfg.train, monitor=monitor))

@@ -381,7 +381,7 @@ def tune_prepared(
         raise ConfigError("tuning scores a validation part, but there is none; set valid_size > 0")
     from biodl.pipeline.fitting import with_monitor
 
-    cfg = with_monitor(cfg, data.targets.task)  # --monitor auto: the objective and best config
+    cfg = with_monitor(cfg, data)  # --monitor auto: the objective and best config
     model = resolve_model(cfg, data)
     space = space if space is not None else default_space(data.kind, model)
     check_space(data.kind, model, space)

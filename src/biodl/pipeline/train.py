@@ -174,7 +174,7 @@ def _train_and_evaluate(
     check_transfer_options(cfg.train)  # before reading data: bad transfer options fail fast
     check_motif_option(cfg.explain)  # a motif file that is not MEME/JASPAR fails before training
     prepared = prepare_run_data(cfg)
-    cfg = with_monitor(cfg, prepared.targets.task)  # --monitor auto, as watched and saved
+    cfg = with_monitor(cfg, prepared)  # --monitor auto, as watched and saved
     trained, fit = fit_model(cfg, prepared, progress=progress)
     # name and params as built (--init-from RUN without --model takes both from the source run)
     resolved = replace(
