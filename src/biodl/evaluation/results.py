@@ -442,11 +442,12 @@ class TrainingFacts:
             "best_epoch": self.best_epoch,
             "stopped_early": self.stopped_early,
             "epoch_chosen_on_valid": self.epoch_chosen_on_valid,
-            "monitor": self.monitor,
             "seconds": self.seconds,
             "baseline_seconds": self.baseline_seconds,
             "device": self.device,
         }
+        if self.monitor is not None:
+            out["monitor"] = self.monitor
         if self.pretraining is not None:
             out["pretraining"] = self.pretraining.to_json()
         if self.ensemble is not None:
