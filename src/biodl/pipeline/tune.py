@@ -139,8 +139,9 @@ def run_tune(
     Parameters
     ----------
     cfg : RunConfig
-        The base configuration; ``train.monitor`` is the score (validation loss by default),
-        ``train.seed`` seeds the sampler.
+        The base configuration; ``train.monitor`` is the score (``auto`` by default: validation
+        AUROC for binary classification, else the validation loss), ``train.seed`` seeds the
+        sampler.
     out : path
         Output folder: ``study.db``, ``tune.json``, ``trials.csv``, ``best_config.yaml``,
         ``plots/``, ``report.html`` and ``log.txt`` (the command's warnings and library
