@@ -248,8 +248,8 @@ def with_monitor(cfg: RunConfig, prepared: PreparedData) -> RunConfig:
     """
     from dataclasses import replace
 
-    task = prepared.targets.task
-    monitor = resolve_monitor(cfg.train.monitor, task, prepared.y.get("valid"))  # type: ignore[arg-type]
+    task, y_valid = prepared.targets.task, prepared.y.get("valid")
+    monitor = resolve_monitor(cfg.train.monitor, task, y_valid)
     if monitor == cfg.train.monitor:
         return cfg
     return replace(cfg, train=replace(cfg.train, monitor=monitor))
