@@ -148,8 +148,8 @@ def primary_metric(task: TaskName) -> str:
 #: What ``--monitor auto`` (the default) watches, per task: the primary metric for binary
 #: classification, whose validation loss often rises (overconfident probabilities) while the
 #: ranking still improves (5-fold CV of training data: AntiCP 2.0 main +0.022 AUROC over 15
-#: folds, synthetic hairpins +0.007 over 10, AntiCP alternate level; benchmarks/RESULTS.md), and the
-#: loss elsewhere, where no measurement showed a gain.
+#: folds, synthetic hairpins +0.007 over 10, AntiCP alternate level; benchmarks/RESULTS.md),
+#: and the loss elsewhere, where no measurement showed a gain.
 AUTO_MONITOR: dict[TaskName, str] = {
     "binary": "auroc",
     "multiclass": "loss",
