@@ -51,7 +51,8 @@ def test_tune_writes_study_and_best_config_trains(motif_fasta, space, tmp_path):
     assert (out / "plots" / "param_importances.png").is_file()
     record = json.loads((out / "tune.json").read_text())
     assert record["complete"] and record["n_trials"] == 3 and "train.lr" in record["best_params"]
-    assert "Best validation loss" in (out / "report.html").read_text()
+    assert record["monitor"] == "auroc"  # --monitor auto on a binary task
+    assert "Best validation auroc" in (out / "report.html").read_text()
     run = runner.invoke(
         app,
         ["train", "--config", str(out / "best_config.yaml"), "--out", str(tmp_path / "r"), "-q"],

@@ -63,5 +63,6 @@ def test_one_line_per_fold_and_per_trial(tmp_path, motif_fasta, monkeypatch, cap
     err = capsys.readouterr().err
     trials = [line for line in err.splitlines() if line.startswith("trial ")]
     assert [line.split()[1] for line in trials] == ["1/2", "2/2"]
-    assert all("complete  loss " in line and "best " in line for line in trials), trials
+    # --monitor auto on a binary task: the trials are scored on validation AUROC
+    assert all("complete  auroc " in line and "best " in line for line in trials), trials
     assert no_control_characters(err)

@@ -47,10 +47,12 @@ def supervised_numbers() -> dict[str, list[float]]:
     x = rng.normal(size=(200, 6)) + y[:, None]
     torch.manual_seed(0)
     network = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 2))
-    # min_steps=0: early stopping as when these numbers were recorded (before --min-steps)
+    # min_steps=0 and the loss watched: early stopping as when these numbers were recorded
+    # (before --min-steps and --monitor auto)
     cfg = TrainConfig(
-        epochs=12, patience=2, min_steps=0, batch_size=32, lr=5e-2, seed=3, device="cpu"
-    )
+        epochs=12, patience=2, min_steps=0, monitor="loss", batch_size=32, lr=5e-2, seed=3,
+        device="cpu",
+    )  # fmt: skip
     fit = fit_network(
         network,
         Rows(x[:140], y[:140]),

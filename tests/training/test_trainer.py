@@ -7,6 +7,7 @@ import signal
 from pathlib import Path
 
 import lightning as L
+import numpy as np
 import pytest
 import torch
 from lightning.pytorch.strategies import DDPStrategy
@@ -194,3 +195,45 @@ def test_min_steps_keeps_early_stopping_from_ending_training_too_soon(
         min_steps=min_steps,
     )
     assert int(run.trainer.current_epoch) == epochs and run.best_epoch == best
+
+
+class RankingImprovesAfterTheLoss(WorseEveryEpoch):
+    """Planted validation curves: the loss is lowest at epoch 2 and rises after, while AUROC
+    keeps improving to 0.9 at epoch 4 and ties it at epoch 6 (then falls)."""
+
+    LOSS = (0.60, 0.50, 0.55, 0.60, 0.70, 0.80, 0.90, 1.00, 1.10, 1.20)
+    AUROC = (0.70, 0.75, 0.80, 0.90, 0.85, 0.90, 0.80, 0.80, 0.80, 0.80)
+
+    def validation_step(self, batch: torch.Tensor, batch_idx: int) -> None:
+        self.log("valid_loss", self.LOSS[self.current_epoch])
+        self.log("valid_auroc", self.AUROC[self.current_epoch])
+
+
+@pytest.mark.parametrize(
+    ("task", "best", "epochs"),
+    [
+        ("binary", 4, 8),  # the earliest best AUROC: the tie at epoch 6 is no improvement
+        ("regression", 2, 6),  # the lowest loss; stopped 4 epochs later
+        ("multiclass", 2, 6),
+    ],
+)
+def test_monitor_auto_keeps_the_best_auroc_epoch_for_binary_and_the_best_loss_elsewhere(
+    task, best, epochs
+):
+    from biodl.training.fit import monitor_key
+
+    run = run_fit(
+        RankingImprovesAfterTheLoss(),
+        _real(),
+        _real(),
+        max_epochs=10,
+        options=CPU,
+        monitor=monitor_key(TrainConfig(patience=4, min_steps=0), task),
+        patience=4,
+    )
+    assert run.best_epoch == best and int(run.trainer.current_epoch) == epochs
+    assert run.best_epoch == (
+        1 + int(np.argmax(RankingImprovesAfterTheLoss.AUROC))
+        if task == "binary"
+        else 1 + int(np.argmin(RankingImprovesAfterTheLoss.LOSS))
+    )

@@ -121,9 +121,11 @@ class TrainConfig:
         panel=TRAINING,
     )
     monitor: str = option(
-        "loss",
-        help="Validation quantity for early stopping (and the score tune optimises): loss or a "
-        "metric (auroc, accuracy, r2, ...).",
+        "auto",
+        help="Validation quantity that early stopping watches and the kept epoch is best on (and "
+        "the score tune optimises): loss or a metric (auroc, accuracy, r2, ...); auto: auroc "
+        "for binary classification (the validation loss can rise while the ranking still "
+        "improves), loss for the other tasks. The run records the resolved value.",
         panel=TRAINING,
     )
     l1: float = option(

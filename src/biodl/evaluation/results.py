@@ -420,7 +420,9 @@ class TrainingFacts:
     """How the network trained: epochs, early stopping, time, device.
 
     ``epoch_chosen_on_valid`` is False when the validation part was too small to choose an
-    epoch on (the last epoch's weights were kept).
+    epoch on (the last epoch's weights were kept). ``monitor`` is the validation quantity the
+    epoch was chosen on and early stopping watched (``--monitor`` resolved: ``auto`` is AUROC
+    for binary classification, else ``loss``); None in runs from before it was recorded.
     """
 
     epochs_run: int
@@ -432,6 +434,7 @@ class TrainingFacts:
     epoch_chosen_on_valid: bool = True
     pretraining: PretrainingFacts | None = None
     ensemble: EnsembleFacts | None = None
+    monitor: str | None = None
 
     def to_json(self) -> JSON:
         out: JSON = {
@@ -443,6 +446,8 @@ class TrainingFacts:
             "baseline_seconds": self.baseline_seconds,
             "device": self.device,
         }
+        if self.monitor is not None:
+            out["monitor"] = self.monitor
         if self.pretraining is not None:
             out["pretraining"] = self.pretraining.to_json()
         if self.ensemble is not None:
@@ -463,6 +468,7 @@ class TrainingFacts:
             epoch_chosen_on_valid=data.get("epoch_chosen_on_valid", True),
             pretraining=PretrainingFacts.from_json(pretraining) if pretraining else None,
             ensemble=EnsembleFacts.from_json(ensemble) if ensemble else None,
+            monitor=data.get("monitor"),  # optional: runs before --monitor auto lack it
         )
 
 

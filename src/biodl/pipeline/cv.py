@@ -48,7 +48,7 @@ from biodl.evaluation.estimates import MeanSd, finite
 from biodl.evaluation.metrics import compute_metrics, primary_metric
 from biodl.kinds import prepare_run_data
 from biodl.pipeline.baselines import fit_baseline_for
-from biodl.pipeline.fitting import fit_model, model_title, predict_trained
+from biodl.pipeline.fitting import fit_model, model_title, predict_trained, with_monitor
 from biodl.pipeline.folds import cv_folds
 from biodl.pipeline.train import environment_record, resumable
 from biodl.report.build import mean_sd_text
@@ -226,6 +226,7 @@ def _cross_validate(
     clock = time.perf_counter()
     data = replace(cfg.data, test_size=0.0, valid_size=0.0)
     full = prepare_run_data(replace(cfg, data=data))
+    cfg = with_monitor(cfg, full)  # --monitor auto: what every fold watches
     timings["read"] = time.perf_counter() - clock
     clock = time.perf_counter()
     targets = full.targets

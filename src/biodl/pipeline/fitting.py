@@ -26,7 +26,7 @@ from biodl.config import RunConfig
 from biodl.data.prepared import PreparedData
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError
-from biodl.evaluation.metrics import metric_names
+from biodl.evaluation.metrics import resolve_monitor
 
 __all__ = [
     "MODEL_TITLES",
@@ -35,6 +35,7 @@ __all__ = [
     "model_inputs",
     "model_title",
     "predict_trained",
+    "with_monitor",
 ]
 
 MODEL_TITLES = {
@@ -166,7 +167,7 @@ def _fit_one(
     targets = prepared.targets
     name = cfg.model.name if cfg.model.name != "auto" else kind_obj.default_model(prepared)
     loss = resolve_loss(cfg.train.loss, targets.task)
-    _check_monitor(cfg, targets.task)
+    cfg = with_monitor(cfg, prepared)
     params = dict(cfg.model.params)
     source = source_model(cfg.train.init_from) if cfg.train.init_from else None
     from_source = False  # --init-from RUN without --model: the source run's model and params
@@ -234,13 +235,24 @@ def _fit_one(
     return Trained(fit.network, info), fit
 
 
-def _check_monitor(cfg: RunConfig, task: str) -> None:
-    valid = ("loss", *metric_names(task))  # type: ignore[arg-type]
-    if cfg.train.monitor not in valid:
-        raise ConfigError(
-            f"--monitor {cfg.train.monitor}: not a metric of a {task} task; choose one of: "
-            f"{', '.join(valid)}"
-        )
+def with_monitor(cfg: RunConfig, prepared: PreparedData) -> RunConfig:
+    """``cfg`` with ``train.monitor`` resolved for the task of ``prepared`` (``auto``: AUROC
+    for binary classification, else the loss, or where the validation part holds one class;
+    :func:`biodl.evaluation.metrics.resolve_monitor`), so that early stopping, the tuning
+    objective and the saved configuration all name what was watched.
+
+    Raises
+    ------
+    ConfigError
+        For a monitor that is not ``auto``, ``loss`` or a metric of ``task``.
+    """
+    from dataclasses import replace
+
+    task, y_valid = prepared.targets.task, prepared.y.get("valid")
+    monitor = resolve_monitor(cfg.train.monitor, task, y_valid)
+    if monitor == cfg.train.monitor:
+        return cfg
+    return replace(cfg, train=replace(cfg.train, monitor=monitor))
 
 
 def _scale(targets: TargetEncoding) -> tuple[np.ndarray, np.ndarray] | None:

@@ -379,6 +379,9 @@ def tune_prepared(
     check_search_options(cfg, search, trials, 0, 1)
     if data.parts.get("valid") is None:
         raise ConfigError("tuning scores a validation part, but there is none; set valid_size > 0")
+    from biodl.pipeline.fitting import with_monitor
+
+    cfg = with_monitor(cfg, data)  # --monitor auto: the objective and best config
     model = resolve_model(cfg, data)
     space = space if space is not None else default_space(data.kind, model)
     check_space(data.kind, model, space)

@@ -40,7 +40,7 @@ from biodl.pipeline.baseline_importance import (
     variable_importance,
 )
 from biodl.pipeline.baselines import FittedBaseline, fit_baseline_for, subsample_line
-from biodl.pipeline.fitting import Trained, fit_model, model_title, predict_trained
+from biodl.pipeline.fitting import Trained, fit_model, model_title, predict_trained, with_monitor
 from biodl.pipeline.run_metrics import (
     check_collapsed,
     compare_with_scratch,
@@ -174,6 +174,7 @@ def _train_and_evaluate(
     check_transfer_options(cfg.train)  # before reading data: bad transfer options fail fast
     check_motif_option(cfg.explain)  # a motif file that is not MEME/JASPAR fails before training
     prepared = prepare_run_data(cfg)
+    cfg = with_monitor(cfg, prepared)  # --monitor auto, as watched and saved
     trained, fit = fit_model(cfg, prepared, progress=progress)
     # name and params as built (--init-from RUN without --model takes both from the source run)
     resolved = replace(
@@ -213,6 +214,7 @@ def _train_and_evaluate(
         best_epoch=fit.best_epoch,
         stopped_early=fit.stopped_early,
         epoch_chosen_on_valid=fit.chosen_on_valid,
+        monitor=cfg.train.monitor,
         seconds=round(fit.seconds, 3),
         baseline_seconds=round(baseline.seconds, 3),
         device=fit.device,

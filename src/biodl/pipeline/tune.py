@@ -41,6 +41,7 @@ from biodl.errors import ConfigError, DataError
 from biodl.evaluation.search_space import ParamSpec, apply_params
 from biodl.kinds import check_space, default_space, model_parameters
 from biodl.options import SearchOption
+from biodl.pipeline.fitting import with_monitor
 from biodl.pipeline.search import (
     INTERRUPTED,
     Objective,
@@ -138,8 +139,9 @@ def run_tune(
     Parameters
     ----------
     cfg : RunConfig
-        The base configuration; ``train.monitor`` is the score (validation loss by default),
-        ``train.seed`` seeds the sampler.
+        The base configuration; ``train.monitor`` is the score (``auto`` by default: validation
+        AUROC for binary classification, else the validation loss), ``train.seed`` seeds the
+        sampler.
     out : path
         Output folder: ``study.db``, ``tune.json``, ``trials.csv``, ``best_config.yaml``,
         ``plots/``, ``report.html`` and ``log.txt`` (the command's warnings and library
@@ -210,6 +212,7 @@ def _tune(
         StudyPlace.shared_at(where[0], where[1] or "biodl-check", "")
     parts = scoring_parts(cfg, cv)  # read once, before the study: bad data fails first
     parts[0].emit_warnings()
+    cfg = with_monitor(cfg, parts[0])  # --monitor auto: the objective, recorded
     kind = parts[0].kind
     model = resolve_model(cfg, parts[0])
     if space is None:

@@ -453,8 +453,10 @@ def training_text(t: TrainingFacts, baseline: ModelMetrics) -> str:
     """How the network and the baseline trained, in sentences."""
     stop = "stopped early" if t.stopped_early else "ran all epochs"
     chosen = t.epoch_chosen_on_valid
+    label = METRIC_LABELS.get(t.monitor, t.monitor) if t.monitor else ""
+    watched = f" (the best validation {label})" if label else ""
     kept = (
-        f"the weights of epoch {t.best_epoch} were kept"
+        f"the weights of epoch {t.best_epoch}{watched} were kept"
         if chosen
         else "the last epoch's weights were kept (no validation part of 30 or more examples "
         "to choose an epoch on)"

@@ -21,7 +21,7 @@ from biodl.config import TrainConfig
 from biodl.data.dataset import loader
 from biodl.data.targets import TaskName
 from biodl.errors import DataWarning
-from biodl.evaluation.metrics import METRIC_DIRECTION
+from biodl.evaluation.metrics import METRIC_DIRECTION, resolve_monitor
 from biodl.training.losses import make_loss
 from biodl.training.task import SupervisedTask
 from biodl.training.trainer import TrainerOptions, run_fit
@@ -91,9 +91,18 @@ def epochs_for(cfg: TrainConfig, n_train: int) -> int:
     return int(np.clip(-(-AUTO_STEPS // max(1, steps)), low, high))
 
 
-def monitor_key(cfg: TrainConfig) -> tuple[str, str]:
-    """The logged key early stopping watches and whether lower ('min') or higher is better."""
-    name = cfg.monitor
+def monitor_key(cfg: TrainConfig, task: TaskName) -> tuple[str, str]:
+    """The logged key early stopping watches and whether lower ('min') or higher is better.
+
+    ``auto`` is resolved for ``task`` (AUROC for binary classification, else the loss). Among
+    epochs with equal values the earliest is kept: the checkpoint and early stopping count
+    only a strict improvement, which matters for AUROC on small validation parts (ties).
+
+    >>> from biodl.config import TrainConfig
+    >>> monitor_key(TrainConfig(), "binary"), monitor_key(TrainConfig(), "regression")
+    (('valid_auroc', 'max'), ('valid_loss', 'min'))
+    """
+    name = resolve_monitor(cfg.monitor, task)
     return f"valid_{name}", METRIC_DIRECTION.get(name, "max")
 
 
@@ -162,7 +171,7 @@ def fit_network(
         train,
         valid,
         cfg=cfg,
-        monitor=monitor_key(cfg),
+        monitor=monitor_key(cfg, task),
         progress=progress,
         callbacks=callbacks,
     )
