@@ -68,6 +68,8 @@ def local_ism_unsupported(model: nn.Module) -> str | None:
         return "the model is in training mode"
     if model.composition is not None:  # its head reads the whole sequence's letter shares too
         return "the head also reads the sequence's composition"
+    if model.linear is not None:  # exact too, but not computed by the receptive-field pass
+        return "the output also has an additive term on the one-hot input"
     for block in model.blocks:
         if not isinstance(block, MaskedConvBlock):
             return f"block {type(block).__name__} is not a MaskedConvBlock"
