@@ -119,6 +119,7 @@ DATASETS: dict[str, Callable[[Path], dict[str, Any]]] = {
     "gb1-two": _flip("two_vs_rest"),
     "gb1-two-rd": _as_realdata(_flip("two_vs_rest")),
     "gb1-three": _flip("three_vs_rest"),
+    "gb1-low-rd": _as_realdata(_flip("low_vs_high")),
     "gb1-sampled": PANEL_SETS["gb1-sampled"],
     "mpsa-5000": _mpsa_sample,
 }
@@ -209,7 +210,9 @@ def evaluate(name: str, candidate: str, tmp: Path) -> dict[str, Any]:
     # "seeds": training-seed offsets each scored on its own (same split); the mean is reported
     seeds = spec.get("seeds", [0])
     deep: list[list[np.ndarray]] = [[] for _ in seeds]
-    panel, ys, epochs = [], [], []
+    panel: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    epochs: list[tuple[int, int]] = []
     cpu, wall = 0.0, 0.0
     for split in splits:
         cfg = _config(split, spec)

@@ -75,7 +75,7 @@ def test_additive_term_starts_at_zero_and_adds_no_state_when_off() -> None:
 
 
 def test_additive_term_needs_a_fixed_length() -> None:
-    with pytest.raises(ConfigError, match="additive=true needs sequences of one fixed length"):
+    with pytest.raises(ConfigError, match="additive=true needs inputs of one fixed length"):
         CNN(in_channels=4, n_outputs=1, additive=True)
 
 

@@ -119,7 +119,9 @@ class CNN(SequenceModel):
         Wide-and-deep: add a linear term on the position-wise one-hot input (one weight per
         position, letter and output, started at zero) to the network's output, so that the
         additive part of the signal is fitted like a ridge regression on the one-hot and the
-        convolutions fit the rest. Needs a fixed ``length``.
+        convolutions fit the rest (on time series: one weight per time point and channel).
+        Needs a fixed ``length``. biodl turns it on for the default CNN on fixed-length
+        sequence sets of under 1,000 training sequences (:mod:`biodl.kinds.sequence`).
 
     Attributes
     ----------
@@ -165,7 +167,7 @@ class CNN(SequenceModel):
         super().__init__()
         if additive and length is None:
             raise ConfigError(
-                "model 'cnn': additive=true needs sequences of one fixed length (they differ); "
+                "model 'cnn': additive=true needs inputs of one fixed length (they differ); "
                 "give --length or set model.additive=false."
             )
         widths = per_layer("cnn", "channels", channels, n_layers)
