@@ -60,6 +60,18 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "lr3e-3": {"options": {"lr": 3e-3}},
     "ensemble3": {"ensemble": 3},
     "ensemble5": {"ensemble": 5},
+    "additive": {"overrides": ["model.additive=true"]},
+    "additive-adamw": {
+        "options": {"optimizer": "adamw", "weight_decay": 0.01},
+        "overrides": ["model.additive=true"],
+    },
+    "additive-adamw0.1": {
+        "options": {"optimizer": "adamw", "weight_decay": 0.1},
+        "overrides": ["model.additive=true"],
+    },
+    "adamw0.1": {"options": {"optimizer": "adamw", "weight_decay": 0.1}},
+    "default-seeds12": {"seeds": [1, 2]},
+    "additive-seeds12": {"seeds": [1, 2], "overrides": ["model.additive=true"]},
 }
 
 
@@ -103,14 +115,16 @@ DATASETS: dict[str, Callable[[Path], dict[str, Any]]] = {
     "anticp-alternate": PANEL_SETS["anticp-alternate"],
     "promoters": PANEL_SETS["promoters"],
     "splice": PANEL_SETS["splice"],
+    "gb1-one": _flip("one_vs_rest"),
     "gb1-two": _flip("two_vs_rest"),
     "gb1-two-rd": _as_realdata(_flip("two_vs_rest")),
     "gb1-three": _flip("three_vs_rest"),
+    "gb1-low-rd": _as_realdata(_flip("low_vs_high")),
     "gb1-sampled": PANEL_SETS["gb1-sampled"],
     "mpsa-5000": _mpsa_sample,
 }
 #: Inner cross-validation instead of one validation part (too few validation rows to rank).
-INNER_CV = {"promoters": 5}
+INNER_CV = {"promoters": 5, "gb1-one": 5}
 
 
 _PANEL: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
@@ -129,15 +143,19 @@ def _panel(cfg: Any, prepared: Any) -> tuple[np.ndarray, np.ndarray]:
     return fitted.selection_scores[fitted.chosen], fitted.selection_y
 
 
-def _members(cfg: Any, prepared: Any, n: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Validation scores averaged over ``n`` seeds (same split), and (epochs, best) per seed."""
+def _members(
+    cfg: Any, prepared: Any, n: int, first: int = 0
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Validation scores averaged over ``n`` training seeds from ``seed + first`` (same
+    split), and (epochs, best) per seed."""
     from dataclasses import replace
 
     from biodl.pipeline.fitting import fit_model, predict_trained
 
     scores, epochs = [], []
     for member in range(n):
-        member_cfg = replace(cfg, train=replace(cfg.train, seed=cfg.train.seed + member))
+        seed = cfg.train.seed + first + member
+        member_cfg = replace(cfg, train=replace(cfg.train, seed=seed))
         trained, fit = fit_model(member_cfg, prepared, progress=False)
         scores.append(predict_trained(trained, prepared.part("valid")))
         epochs.append((fit.epochs_run, fit.best_epoch))
@@ -154,7 +172,7 @@ def _config(files: dict[str, Any], candidate: dict[str, Any]) -> Any:
 def _folds(files: dict[str, Any], tmp: Path, k: int) -> list[dict[str, Any]]:
     """Inner folds of the training and validation rows of biodl's default split: one pair of
     (train, valid) files per fold; the internal test part is left out and never read."""
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import KFold, StratifiedKFold
 
     from biodl.config import build_config
     from biodl.kinds import prepare_run_data
@@ -163,9 +181,13 @@ def _folds(files: dict[str, Any], tmp: Path, k: int) -> list[dict[str, Any]]:
     parts = [prepared.part(n) for n in ("train", "valid")]
     seqs = [p.sequence(i) for p in parts for i in range(len(p))]
     codes = np.concatenate([np.asarray(prepared.y[n]).reshape(-1) for n in ("train", "valid")])
-    labels = np.asarray(prepared.targets.classes)[codes.astype(int)]
     out = []
-    split = StratifiedKFold(k, shuffle=True, random_state=0).split(seqs, labels)
+    if prepared.targets.task == "regression":
+        labels = codes
+        split = KFold(k, shuffle=True, random_state=0).split(seqs)
+    else:
+        labels = np.asarray(prepared.targets.classes)[codes.astype(int)]
+        split = StratifiedKFold(k, shuffle=True, random_state=0).split(seqs, labels)
     for i, (tr, va) in enumerate(split):
         names = {}
         for name, rows in (("train", tr), ("valid", va)):
@@ -185,16 +207,22 @@ def evaluate(name: str, candidate: str, tmp: Path) -> dict[str, Any]:
     spec = CANDIDATES[candidate]
     files = DATASETS[name](tmp)
     splits = _folds(files, tmp, INNER_CV[name]) if name in INNER_CV else [files]
-    deep, panel, ys, epochs = [], [], [], []
+    # "seeds": training-seed offsets each scored on its own (same split); the mean is reported
+    seeds = spec.get("seeds", [0])
+    deep: list[list[np.ndarray]] = [[] for _ in seeds]
+    panel: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    epochs: list[tuple[int, int]] = []
     cpu, wall = 0.0, 0.0
     for split in splits:
         cfg = _config(split, spec)
         prepared = prepare_run_data(cfg)
         start_cpu, start_wall = _cpu(), time.perf_counter()
-        scores, member_epochs = _members(cfg, prepared, int(spec.get("ensemble", 1)))
+        for i, first in enumerate(seeds):
+            scores, member_epochs = _members(cfg, prepared, int(spec.get("ensemble", 1)), first)
+            deep[i].append(scores)
+            epochs.extend(member_epochs)
         cpu, wall = cpu + _cpu() - start_cpu, wall + time.perf_counter() - start_wall
-        deep.append(scores)
-        epochs.extend(member_epochs)
         key = (name, len(panel))  # the panel does not depend on the candidate: fit it once
         if key not in _PANEL:
             _PANEL[key] = _panel(cfg, prepared)
@@ -204,7 +232,8 @@ def evaluate(name: str, candidate: str, tmp: Path) -> dict[str, Any]:
     task = prepared.targets.task
     metric = primary_metric(task)
     y = np.concatenate(ys)
-    score = compute_metrics(task, y, np.concatenate(deep))[metric]  # type: ignore[arg-type]
+    each = [compute_metrics(task, y, np.concatenate(d))[metric] for d in deep]  # type: ignore[arg-type]
+    score = float(np.mean(each))
     base = compute_metrics(task, y, np.concatenate(panel))[metric]  # type: ignore[arg-type]
     return {
         "dataset": name,
@@ -212,6 +241,7 @@ def evaluate(name: str, candidate: str, tmp: Path) -> dict[str, Any]:
         "metric": metric,
         "valid": round(float(score), 4),
         "panel": round(float(base), 4),
+        **({"valid_each": [round(float(v), 4) for v in each]} if len(seeds) > 1 else {}),
         "n_valid": len(y),
         "epochs": [list(e) for e in epochs],
         "cpu_s": round(cpu, 1),

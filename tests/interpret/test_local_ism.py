@@ -57,6 +57,29 @@ def test_local_ism_equals_the_full_batched_ism(params: dict, length: int) -> Non
     assert float(local.abs().max()) > 1e-3
 
 
+@pytest.mark.parametrize("n_outputs", [3, 1])
+def test_local_ism_adds_the_additive_term_exactly(n_outputs: int) -> None:
+    torch.manual_seed(0)
+    model = CNN(in_channels=4, n_outputs=n_outputs, length=30, channels=8, additive=True)
+    assert model.linear is not None
+    torch.nn.init.normal_(model.linear.weight)  # away from its zero start
+    model = _trained_looking(model)
+    x, target = _onehot(4, 30, seed=3), torch.tensor([0, 1, 2, 1]) % n_outputs
+    fast = local_ism(model, lambda out: out.sigmoid())
+    assert fast is not None
+    full = mutagenesis(lambda h, rows: model(h, None).sigmoid(), x, target)
+    torch.testing.assert_close(fast(x, target), full, atol=1e-5, rtol=1e-4)
+    # a sequence shorter than the model's length is padded for the term, as the dataset does
+    short = x[:, :, :22]
+    padded = torch.nn.functional.pad(short, (0, 8))
+    mask = torch.zeros(4, 30, dtype=torch.bool)
+    mask[:, :22] = True
+    full = mutagenesis(lambda h, rows: model(h, mask[rows]).sigmoid(), padded, target)
+    local = fast(padded, target, mask)
+    torch.testing.assert_close(local[:, :, :22], full[:, :, :22], atol=1e-5, rtol=1e-4)
+    assert float(local[:, :, 22:].abs().sum()) == 0.0
+
+
 def test_local_ism_scores_padded_sequences_at_their_own_length() -> None:
     torch.manual_seed(0)
     model = _trained_looking(CNN(in_channels=4, n_outputs=2, channels=16))

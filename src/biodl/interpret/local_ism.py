@@ -214,7 +214,9 @@ class LocalISM:
             return effects
         caches, last = self._reference(x)
         model = self.model
-        base = picked(self.transform(model.head(model.dropout(self._global(last)))), target)
+        linear = self._linear(x)  # (b, n_outputs) the additive term, zero without one
+        raw = model.head(model.dropout(self._global(last))) + linear
+        base = picked(self.transform(raw), target)
         ref = x.argmax(dim=1)  # (b, length)
         offsets = torch.arange(1, letters, device=x.device)
         eye = torch.eye(letters, dtype=x.dtype, device=x.device)
@@ -241,9 +243,31 @@ class LocalISM:
             if model.global_pooling in ("avg", "maxavg"):
                 feats.append((total[:, None] + delta.sum(dim=-1)) / final)
             features = torch.cat(feats, dim=-1).reshape(b * alts, -1)
-            out = self.transform(model.head(model.dropout(features)))
+            raw = model.head(model.dropout(features)) + self._linear_change(linear, ref, alt, p)
+            out = self.transform(raw)
             scores[:, :, p] = picked(out, tgt).view(b, alts)
         return effects.scatter_(1, alt_all, scores - base[:, None, None])
+
+    def _linear(self, x: Tensor) -> Tensor:
+        """The CNN's additive term (``additive=True``) of unpadded ``x (b, letters, w)``, padded
+        to the model's length as its input is; zeros ``(b, 1)`` without one."""
+        lin = self.model.linear
+        if lin is None:
+            return x.new_zeros(x.shape[0], 1)
+        width = lin.in_features // x.shape[1]
+        return lin(F.pad(x, (0, width - x.shape[-1])).flatten(1))
+
+    def _linear_change(self, linear: Tensor, ref: Tensor, alt: Tensor, p: int) -> Tensor:
+        """The additive term of each mutant ``(b * alts, n_outputs)``: the reference's plus the
+        weight of the new letter at ``p`` minus that of the old one (exact: the term is linear)."""
+        lin = self.model.linear
+        b, alts = alt.shape
+        if lin is None:
+            return linear.new_zeros(b * alts, 1)
+        letters = self.blocks[0].conv.in_channels
+        w = lin.weight.view(lin.out_features, letters, -1)[:, :, p].T  # (letters, n_outputs)
+        change = w[alt] - w[ref[:, p]][:, None]  # (b, alts, n_outputs)
+        return (linear[:, None] + change).reshape(b * alts, -1)
 
     def _global(self, h: Tensor) -> Tensor:
         how = self.model.global_pooling

@@ -9,6 +9,7 @@ Every model is a plain :class:`torch.nn.Module` with keyword-only hyperparameter
     model(x, mask)          # x: (batch, in_channels, length) float, mask: (batch, length) bool
     model.features(x, mask) # (batch, model.n_features), the representation before the head
     model.head              # nn.Linear, the last layer: forward == head(features) in eval mode
+                            # (the CNN with additive=True adds a linear term on x itself)
 
 ``mask`` is ``True`` at real positions; padded positions of ``x`` are zero vectors. In eval
 mode a sequence gets the same output whether or not it is padded inside a longer batch.

@@ -115,6 +115,13 @@ class CNN(SequenceModel):
         each letter, and with "letters+pairs" of each pair of neighbouring letters (amino-acid
         and dipeptide composition for proteins, C + C*C values), standardised by a batch
         normalisation (:mod:`biodl.models.composition`).
+    additive : bool, default False
+        Wide-and-deep: add a linear term on the position-wise one-hot input (one weight per
+        position, letter and output, started at zero) to the network's output, so that the
+        additive part of the signal is fitted like a ridge regression on the one-hot and the
+        convolutions fit the rest (on time series: one weight per time point and channel).
+        Needs a fixed ``length``. biodl turns it on for the default CNN on fixed-length
+        sequence sets of under 1,000 training sequences (:mod:`biodl.kinds.sequence`).
 
     Attributes
     ----------
@@ -124,6 +131,8 @@ class CNN(SequenceModel):
         Width of :meth:`per_position` (the last layer's channels).
     head : nn.Linear
         Final layer, ``n_features -> n_outputs``.
+    linear : nn.Linear or None
+        The additive term, ``in_channels * length -> n_outputs`` (None unless ``additive``).
 
     Examples
     --------
@@ -153,8 +162,14 @@ class CNN(SequenceModel):
         residual: bool = False,
         global_pooling: GlobalPoolingName = "maxavg",
         composition: CompositionName = "none",
+        additive: bool = False,
     ) -> None:
         super().__init__()
+        if additive and length is None:
+            raise ConfigError(
+                "model 'cnn': additive=true needs inputs of one fixed length (they differ); "
+                "give --length or set model.additive=false."
+            )
         widths = per_layer("cnn", "channels", channels, n_layers)
         kernels = per_layer("cnn", "kernel_size", kernel_size, n_layers)
         pools = per_layer("cnn", "pool_size", pool_size, n_layers)
@@ -189,6 +204,20 @@ class CNN(SequenceModel):
             self.n_features += self.composition.width
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(self.n_features, n_outputs)
+        self.linear = None
+        if additive:  # no module (nor state) otherwise: older runs load as they are
+            assert length is not None
+            self.linear = nn.Linear(in_channels * length, n_outputs)
+            nn.init.zeros_(self.linear.weight)
+            nn.init.zeros_(self.linear.bias)
+
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """Raw outputs ``(batch, n_outputs)``: the head on :meth:`features`, plus the additive
+        term on the flattened one-hot input when ``additive``."""
+        out = self.head(self.dropout(self.features(x, mask)))
+        if self.linear is None:
+            return out
+        return out + self.linear(x.flatten(1))
 
     def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
         """Representation before the head: the blocks, then masked global pooling.
