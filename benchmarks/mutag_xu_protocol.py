@@ -12,11 +12,12 @@ node labels one-hot, :class:`biodl.models.gnn.GIN`) on the folds of ``biodl cv``
   meaning) or, as in Xu's code, ``--steps-per-epoch 50`` mini-batches drawn at random;
 - after every epoch, the probabilities of the test graphs (eval mode).
 
-Each (config, fold seed, fold) appends one JSON line (probabilities per epoch) to
-``--results``; ``--table`` then prints, per config and fold seed, Xu's number (best epoch by
-mean test accuracy) beside honest readings of the same runs: the last epoch, the epoch chosen
-on OTHER fold seeds' curves, and the probabilities averaged over the last K epochs (K chosen
-on other fold seeds)::
+Each (config, fold seed, fold) appends one JSON line (which test graphs are right after each
+epoch, the last epochs' averaged probabilities) to ``--results``
+(``mutag_xu_protocol_results.jsonl``); ``--table`` then prints, per config and fold seed,
+Xu's number (best epoch by mean test accuracy) beside honest readings of the same runs: the
+last epoch, the epoch chosen on OTHER fold seeds' curves, and the probabilities averaged over
+the last K epochs (K chosen on other fold seeds)::
 
     nice python benchmarks/mutag_xu_protocol.py --configs gin0,gineps --seeds 0-2
     python benchmarks/mutag_xu_protocol.py --table
@@ -39,6 +40,9 @@ from typing import Any
 import numpy as np
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/graphs/tu_mutag"
+RESULTS = Path(__file__).resolve().parent / "mutag_xu_protocol_results.jsonl"
+#: numbers of last epochs whose probabilities are averaged (one of them chosen on other seeds)
+KS = (1, 10, 25, 50, 100)
 
 #: name -> (GIN parameters over biodl's TU defaults, batch size, Xu's head)
 CONFIGS: dict[str, tuple[dict[str, Any], int, bool]] = {
@@ -175,10 +179,24 @@ def rows_of(results: Path) -> dict[tuple[str, int, int, int], dict[str, Any]]:
     return {(r["config"], r["steps_per_epoch"], r["seed"], r["fold"]): r for r in rows}
 
 
+def compact(row: dict[str, Any]) -> dict[str, Any]:
+    """The stored row: one string of 0/1 per epoch (each test graph right at 0.5?), the epochs
+    separated by spaces, instead of the probabilities; the probabilities averaged over the last
+    ``KS`` epochs; the training loss of every 10th epoch."""
+    if "test_p" not in row:  # stored already
+        return row
+    p, y = np.array(row["test_p"]), np.array(row["test_y"])
+    out = {k: v for k, v in row.items() if k != "test_p"}
+    out["test_correct"] = " ".join("".join("1" if c else "0" for c in e) for e in (p >= 0.5) == y)
+    out["train_loss"] = row["train_loss"][9::10]
+    out["test_p_last"] = {str(k): [round(float(v), 5) for v in p[-k:].mean(0)] for k in KS}
+    return out
+
+
 def fold_accuracy(rows: list[dict[str, Any]]) -> np.ndarray:
     """(epochs, folds) test accuracy of each fold at each epoch."""
     return np.stack(
-        [((np.array(r["test_p"]) >= 0.5) == np.array(r["test_y"])).mean(1) for r in rows], axis=1
+        [[e.count("1") / len(e) for e in compact(r)["test_correct"].split()] for r in rows], axis=1
     )
 
 
@@ -186,7 +204,7 @@ def averaged_accuracy(rows: list[dict[str, Any]], k: int) -> np.ndarray:
     """Each fold's test accuracy of the probabilities averaged over the last ``k`` epochs."""
     return np.array(
         [
-            ((np.array(r["test_p"])[-k:].mean(0) >= 0.5) == np.array(r["test_y"])).mean()
+            ((np.array(compact(r)["test_p_last"][str(k)]) >= 0.5) == np.array(r["test_y"])).mean()
             for r in rows
         ]
     )
@@ -199,7 +217,6 @@ def table(results: Path, steps_per_epoch: int) -> str:
         if steps == steps_per_epoch:
             by.setdefault((name, seed), []).append(row)
     by = {k: sorted(v, key=lambda r: r["fold"]) for k, v in by.items() if len(v) == 10}
-    ks = (1, 10, 25, 50, 100)
     lines = [
         "| config | fold seed | Xu: best epoch by mean test acc (epoch) | epochs 51-last: "
         "mean (min-max) of the mean | last epoch | "
@@ -218,7 +235,7 @@ def table(results: Path, steps_per_epoch: int) -> str:
             chosen = int(np.argmax(other_mean))
             cell_epoch = f"{mean[chosen]:.3f} ± {acc[chosen].std(ddof=1):.3f} ({chosen + 1})"
             k_best = max(
-                ks, key=lambda k: np.mean([averaged_accuracy(r, k).mean() for r in others])
+                KS, key=lambda k: np.mean([averaged_accuracy(r, k).mean() for r in others])
             )
             avg = averaged_accuracy(rows, k_best)
             cell_k = f"{avg.mean():.3f} ± {avg.std(ddof=1):.3f} ({k_best})"
@@ -251,10 +268,10 @@ def main() -> None:
         help="0: an epoch is one pass over the training graphs; 50: Xu's code",
     )
     parser.add_argument("--data", type=Path, default=DATA, help="the MUTAG TU folder")
-    parser.add_argument("--results", type=Path, required=False)
+    parser.add_argument("--results", type=Path, default=None, help=f"default {RESULTS.name}")
     parser.add_argument("--table", action="store_true")
     args = parser.parse_args()
-    results = args.results or Path("/work/notes/mutag/xu_protocol.jsonl")
+    results = args.results or RESULTS
     if args.table:
         print(table(results, args.steps_per_epoch))
         return
@@ -273,7 +290,7 @@ def main() -> None:
                         steps_per_epoch=args.steps_per_epoch,
                         data=args.data,
                     )
-                    out.write(json.dumps(row) + "\n")
+                    out.write(json.dumps(compact(row)) + "\n")
                     out.flush()
                     last = np.mean((np.array(row["test_p"][-1]) >= 0.5) == row["test_y"])
                     print(name, seed, fold, f"last {last:.3f}", f"cpu {row['cpu_s']}", flush=True)
