@@ -124,9 +124,11 @@ def run_fold(
     rng = np.random.default_rng(1000 * seed + fold)
     network = kind.build_network("gin", gin, inputs, 2)
     if use_xu_head:
-        xu_head(network, 2, network.model.dropout.p)
+        xu_head(network, 2, float(gin.get("dropout", 0.5)))  # GIN's default dropout: 0.5
+    y_test = part.y["test"]
+    assert y_test is not None
     train = GraphBatches(part.part("train"), np.asarray(part.y["train"]))
-    test_set = GraphBatches(part.part("test"), np.asarray(part.y["test"]))
+    test_set = GraphBatches(part.part("test"), np.asarray(y_test))
     n_train = len(train)
     test_batch = test_set[np.arange(len(test_set))]
     optimizer = torch.optim.Adam(network.parameters(), lr=lr)
@@ -164,7 +166,7 @@ def run_fold(
         "fold": fold + 1,
         "epochs": epochs,
         "steps_per_epoch": steps_per_epoch,
-        "test_y": [int(v) for v in part.y["test"]],
+        "test_y": [int(v) for v in y_test],
         "test_p": probs,
         "train_loss": losses,
         "cpu_s": round(time.process_time() - started, 2),
