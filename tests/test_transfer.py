@@ -266,12 +266,10 @@ def test_cli_init_from_a_run_directory_end_to_end(tmp_path, motif_fasta):
     result = runner.invoke(app, [*args, "--quiet"])
     assert result.exit_code == 0, result.output
     info = json.loads((run / "model" / "model.json").read_text())
-    # No --model: the source run's model and hyperparameters are used (with the additive
-    # term that the source run got by default on this small fixed-length set).
-    params = {"channels": 8, "n_layers": 1, "additive": True}
-    assert info["model"] == "cnn" and info["params"] == params
+    # No --model: the source run's model and hyperparameters are used.
+    assert info["model"] == "cnn" and info["params"] == {"channels": 8, "n_layers": 1}
     config = yaml.safe_load((run / "config.yaml").read_text())  # reruns with the same model
-    assert config["model"] == {"name": "cnn", "params": params}
+    assert config["model"] == {"name": "cnn", "params": {"channels": 8, "n_layers": 1}}
     assert config["train"]["init_from"] == str(pre) and config["train"]["freeze"] == "body"
     transfer = info["transfer"]
     assert transfer["kind"] == "run" and transfer["freeze"] == "body"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -77,32 +74,3 @@ def test_additive_term_starts_at_zero_and_adds_no_state_when_off() -> None:
 def test_additive_term_needs_a_fixed_length() -> None:
     with pytest.raises(ConfigError, match="additive=true needs inputs of one fixed length"):
         CNN(in_channels=4, n_outputs=1, additive=True)
-
-
-def test_small_fixed_length_sets_get_the_additive_cnn_by_default(
-    motif_fasta: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The default CNN on a small set of sequences of one length has the additive term
-    (recorded in the run, rebuilt by predict); ``--set model.additive=false``, other lengths
-    and larger sets keep it off."""
-    import biodl
-    import biodl.kinds.sequence as sequence
-
-    def params(run: Path) -> dict[str, object]:
-        return json.loads((run / "model" / "model.json").read_text())["params"]
-
-    quick = {"epochs": 1, "baseline": "fast", "n_bootstrap": 20, "progress": False, "threads": 1}
-    biodl.train(motif_fasta, out=tmp_path / "fixed", **quick)
-    assert params(tmp_path / "fixed") == {"additive": True}
-    assert len(biodl.predict(tmp_path / "fixed", motif_fasta)) == 240
-    biodl.train(motif_fasta, out=tmp_path / "off", overrides=["model.additive=false"], **quick)
-    assert params(tmp_path / "off") == {"additive": False}
-    lines = motif_fasta.read_text().splitlines()
-    lines[1::2] = [s[: 60 + i % 20] for i, s in enumerate(lines[1::2])]  # lengths 60-79
-    ragged = tmp_path / "ragged.fa"
-    ragged.write_text("\n".join(lines) + "\n")
-    biodl.train(ragged, out=tmp_path / "ragged", **quick)
-    assert params(tmp_path / "ragged") == {}
-    monkeypatch.setattr(sequence, "ADDITIVE_BELOW", 100)  # 240 sequences: 168 in training
-    biodl.train(motif_fasta, out=tmp_path / "large", **quick)
-    assert params(tmp_path / "large") == {}

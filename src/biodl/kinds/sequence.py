@@ -36,11 +36,6 @@ SEQUENCE_MODELS = {
 }
 #: The CNN for every alphabet (DNA, RNA, protein).
 DEFAULT_MODEL = "cnn"
-#: The default CNN gets the additive one-hot term on fixed-length sets with fewer training
-#: sequences than this: on validation it helped on the E. coli promoters (74 training
-#: sequences, AUROC +0.015 over 3 seeds) and was level on FLIP GB1 two_vs_rest (381), but cost
-#: 0.006 balanced accuracy on UCI splice (2,233) (benchmarks/RESULTS.md, "Wide-and-deep CNN").
-ADDITIVE_BELOW = 1000
 
 
 @dataclass
@@ -216,15 +211,6 @@ class SequenceKind:
 
     def default_model(self, prepared: PreparedData) -> str:
         return DEFAULT_MODEL
-
-    def default_params(self, prepared: PreparedData, model: str) -> dict[str, Any]:
-        """``cnn`` on fewer than :data:`ADDITIVE_BELOW` training sequences of one fixed length:
-        ``additive=True`` (a linear term on the position-wise one-hot added to the output);
-        nothing otherwise. ``--set model.additive=false`` (or ``true``) overrides it."""
-        lengths = np.concatenate([prepared.parts[n].lengths for n in prepared.present()])
-        small = len(prepared.part("train")) < ADDITIVE_BELOW
-        fixed = lengths.min() == lengths.max()
-        return {"additive": True} if model == "cnn" and fixed and small else {}
 
     def fit_inputs(
         self, cfg: RunConfig, prepared: PreparedData, model: str, params: dict[str, Any]
