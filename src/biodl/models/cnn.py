@@ -120,8 +120,9 @@ class CNN(SequenceModel):
         position, letter and output, started at zero) to the network's output, so that the
         additive part of the signal is fitted like a ridge regression on the one-hot and the
         convolutions fit the rest (on time series: one weight per time point and channel).
-        Needs a fixed ``length``. biodl turns it on for the default CNN on fixed-length
-        sequence sets of under 1,000 training sequences (:mod:`biodl.kinds.sequence`).
+        Needs a fixed ``length``. Off by default (``--set model.additive=true``): it helps
+        aligned sets and hurts where a motif can sit anywhere (benchmarks/RESULTS.md,
+        "Wide-and-deep CNN").
 
     Attributes
     ----------
