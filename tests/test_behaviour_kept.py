@@ -28,7 +28,11 @@ from biodl.data.synthetic_icu import write_icu_records
 
 RECORDED = Path(__file__).parent / "fixtures" / "behaviour_kept.json"
 COMMON = {"epochs": 3, "n_bootstrap": 20, "seed": 0, "progress": False, "threads": 1}
-TOLERANCE = 1e-5
+#: Relative tolerance: changes of the path move these numbers by 0.01-0.1 (e.g. --monitor auto:
+#: the sequence run's test AUROC 0.644 -> 0.614), while another CPU at one thread moves them by
+#: about 0.001 (an AVX-512 Xeon, 2026-12-06: the sequence run's AUROC 0.6456 -> 0.6444, Adam
+#: amplifying gradient rounding), which 1e-5 did not allow.
+TOLERANCE = 0.005
 
 
 def _sequence(tmp: Path) -> dict[str, Any]:

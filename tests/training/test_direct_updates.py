@@ -182,4 +182,6 @@ def test_seeded_numbers_are_those_of_the_code_before(loss, d_steps, n_classes):
         assert row[:2] == pytest.approx(expected[:2], rel=1e-6)  # float32 sums, another order
         assert row[2:] == expected[2:]  # counts: exact
     weights = [sum(float(p.double().abs().sum()) for p in net.parameters()) for net in (g, d)]
-    assert weights == pytest.approx([g_sum, d_sum], rel=1e-9)
+    # 1e-9 on the CPU that recorded them; an AVX-512 Xeon (2026-12-06) gives up to 7e-6 at one
+    # thread (Adam amplifies the rounding of other instructions)
+    assert weights == pytest.approx([g_sum, d_sum], rel=1e-4)
