@@ -100,3 +100,38 @@ def test_tune_optimises_what_auto_resolves_to(tmp_path, gc_table, task, monitor,
 def test_a_monitor_that_is_no_metric_of_the_task_is_refused(gc_table):
     with pytest.raises(ConfigError, match=r"--monitor rmse: not a metric of a binary task; choo"):
         biodl.train(gc_table["binary"], epochs=1, monitor="rmse", **FAST)
+
+
+@pytest.fixture(scope="module")
+def rare_table(tmp_path_factory):
+    """1000 DNA sequences of 40 bp, 4 of them G/C-rich ('rich'): a random inner validation
+    part or held-out fold can hold no 'rich' one."""
+    rng = np.random.default_rng(1)
+    rich = np.isin(np.arange(1000), [0, 1, 2, 3])
+    seqs = [
+        "".join(rng.choice(list("ACGT"), 40, p=[0.15, 0.35, 0.35, 0.15] if r else None))
+        for r in rich
+    ]
+    path = tmp_path_factory.mktemp("rare") / "rare.csv"
+    pd.DataFrame({"sequence": seqs, "label": np.where(rich, "rich", "other")}).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def test_cv_folds_resolve_auto_on_their_own_validation_part(rare_table, monkeypatch):
+    import biodl.training.fit as fitting
+
+    key, watched = fitting.monitor_key, []
+    monkeypatch.setattr(fitting, "monitor_key", lambda *a: watched.append(key(*a)) or watched[-1])
+    result = biodl.cross_validate(rare_table, folds=2, epochs=2, split="random", **FAST)
+    # an inner validation part without a 'rich' sequence watches the loss (AUROC undefined)
+    assert ("valid_loss", "min") in watched and result.config.train.monitor == "auroc"
+
+
+def test_tune_over_folds_watches_the_loss_when_a_fold_holds_one_class(tmp_path, rare_table):
+    result = biodl.tune(
+        rare_table, out=tmp_path / "tune", search="random", trials=1, cv=5, epochs=2,
+        split="random", **FAST,
+    )  # fmt: skip
+    assert result.monitor == "loss" and result.direction == "minimize"

@@ -235,11 +235,12 @@ def _fit_one(
     return Trained(fit.network, info), fit
 
 
-def with_monitor(cfg: RunConfig, prepared: PreparedData) -> RunConfig:
+def with_monitor(cfg: RunConfig, *prepared: PreparedData) -> RunConfig:
     """``cfg`` with ``train.monitor`` resolved for the task of ``prepared`` (``auto``: AUROC
-    for binary classification, else the loss, or where the validation part holds one class;
+    for binary classification, else the loss, or where a validation part holds one class;
     :func:`biodl.evaluation.metrics.resolve_monitor`), so that early stopping, the tuning
-    objective and the saved configuration all name what was watched.
+    objective and the saved configuration all name what was watched. Several ``prepared``
+    (tuning's inner folds) get one monitor: the loss when their validation parts disagree.
 
     Raises
     ------
@@ -248,8 +249,11 @@ def with_monitor(cfg: RunConfig, prepared: PreparedData) -> RunConfig:
     """
     from dataclasses import replace
 
-    task, y_valid = prepared.targets.task, prepared.y.get("valid")
-    monitor = resolve_monitor(cfg.train.monitor, task, y_valid)
+    chosen = {
+        resolve_monitor(cfg.train.monitor, part.targets.task, part.y.get("valid"))
+        for part in prepared
+    }
+    monitor = chosen.pop() if len(chosen) == 1 else "loss"
     if monitor == cfg.train.monitor:
         return cfg
     return replace(cfg, train=replace(cfg.train, monitor=monitor))

@@ -212,7 +212,7 @@ def _tune(
         StudyPlace.shared_at(where[0], where[1] or "biodl-check", "")
     parts = scoring_parts(cfg, cv)  # read once, before the study: bad data fails first
     parts[0].emit_warnings()
-    cfg = with_monitor(cfg, parts[0])  # --monitor auto: the objective, recorded
+    cfg = with_monitor(cfg, *parts)  # --monitor auto: the objective, recorded
     kind = parts[0].kind
     model = resolve_model(cfg, parts[0])
     if space is None:
