@@ -135,3 +135,15 @@ def test_tune_over_folds_watches_the_loss_when_a_fold_holds_one_class(tmp_path, 
         split="random", **FAST,
     )  # fmt: skip
     assert result.monitor == "loss" and result.direction == "minimize"
+
+
+def test_a_resumed_study_goes_on_scoring_what_its_trials_scored(tmp_path, gc_table):
+    out, options = tmp_path / "tune", dict(search="random", epochs=2, **FAST)
+    biodl.tune(gc_table["binary"], out=out, trials=1, monitor="loss", **options)
+    resumed = biodl.tune(gc_table["binary"], out=out, trials=2, resume=True, **options)
+    assert resumed.monitor == "loss" and resumed.direction == "minimize"
+    assert json.loads((out / "tune.json").read_text())["monitor"] == "loss"
+    with pytest.raises(ConfigError, match=r"its trials scored validation loss, this process asks"):
+        biodl.tune(
+            gc_table["binary"], out=out, trials=3, resume=True, monitor="accuracy", **options
+        )
