@@ -147,3 +147,11 @@ def test_a_resumed_study_goes_on_scoring_what_its_trials_scored(tmp_path, gc_tab
         biodl.tune(
             gc_table["binary"], out=out, trials=3, resume=True, monitor="accuracy", **options
         )
+
+
+def test_an_explicit_auroc_on_a_one_class_validation_part_is_refused(tmp_path, gc_table):
+    table = pd.read_csv(gc_table["binary"])
+    valid = tmp_path / "valid.csv"
+    table[table["label"] == "rich"].head(40).to_csv(valid, index=False)
+    with pytest.raises(ConfigError, match=r"--monitor auroc: the validation part holds one cla"):
+        biodl.train(gc_table["binary"], valid=valid, epochs=2, monitor="auroc", **FAST)

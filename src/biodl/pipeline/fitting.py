@@ -26,7 +26,7 @@ from biodl.config import RunConfig
 from biodl.data.prepared import PreparedData
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError
-from biodl.evaluation.metrics import resolve_monitor
+from biodl.evaluation.metrics import METRIC_LABELS, resolve_monitor, single_class
 
 __all__ = [
     "MODEL_TITLES",
@@ -245,10 +245,27 @@ def with_monitor(cfg: RunConfig, *prepared: PreparedData) -> RunConfig:
     Raises
     ------
     ConfigError
-        For a monitor that is not ``auto``, ``loss`` or a metric of ``task``.
+        For a monitor that is not ``auto``, ``loss`` or a metric of ``task``, or AUROC or
+        AUPRC where a validation part early stopping reads holds one class.
     """
     from dataclasses import replace
 
+    from biodl.training.fit import MIN_VALID_FOR_STOPPING
+
+    asked = cfg.train.monitor
+    for part in prepared:
+        y_valid = part.y.get("valid")
+        if (
+            asked in ("auroc", "auprc")
+            and y_valid is not None
+            and len(y_valid) >= MIN_VALID_FOR_STOPPING
+            and single_class(y_valid)
+        ):
+            raise ConfigError(
+                f"--monitor {asked}: the validation part holds one class, where "
+                f"{METRIC_LABELS[asked]} is undefined (early stopping would watch nothing); use "
+                "--monitor auto or loss, or a validation part with both classes"
+            )
     chosen = {
         resolve_monitor(cfg.train.monitor, part.targets.task, part.y.get("valid"))
         for part in prepared
