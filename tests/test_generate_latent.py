@@ -86,3 +86,11 @@ def test_count_vae_runs_sample_again_the_same_from_their_saved_mixture(tmp_path:
 def test_few_rows_get_one_component(rows: int) -> None:
     codes = np.random.default_rng(0).normal(size=(rows, 3))
     assert len(fit_latent_mixture(codes, None).weights[0]) == 1
+
+
+def test_a_class_of_one_training_code_keeps_the_prior() -> None:
+    codes = np.r_[np.random.default_rng(0).normal(5, 0.1, size=(60, 3)), [[9.0, 9.0, 9.0]]]
+    mixture = fit_latent_mixture(codes, np.r_[np.zeros(60, dtype=int), [1]], seed=0)
+    assert mixture.means[1] == [[0.0, 0.0, 0.0]] and mixture.covariances[1] == [np.eye(3).tolist()]
+    z = sample_latent(mixture, 4000, np.ones(4000, dtype=int), np.random.default_rng(0))
+    np.testing.assert_allclose([z.mean(), z.std()], [0.0, 1.0], atol=0.03)

@@ -100,3 +100,58 @@ def test_tune_optimises_what_auto_resolves_to(tmp_path, gc_table, task, monitor,
 def test_a_monitor_that_is_no_metric_of_the_task_is_refused(gc_table):
     with pytest.raises(ConfigError, match=r"--monitor rmse: not a metric of a binary task; choo"):
         biodl.train(gc_table["binary"], epochs=1, monitor="rmse", **FAST)
+
+
+@pytest.fixture(scope="module")
+def rare_table(tmp_path_factory):
+    """1000 DNA sequences of 40 bp, 4 of them G/C-rich ('rich'): a random inner validation
+    part or held-out fold can hold no 'rich' one."""
+    rng = np.random.default_rng(1)
+    rich = np.isin(np.arange(1000), [0, 1, 2, 3])
+    seqs = [
+        "".join(rng.choice(list("ACGT"), 40, p=[0.15, 0.35, 0.35, 0.15] if r else None))
+        for r in rich
+    ]
+    path = tmp_path_factory.mktemp("rare") / "rare.csv"
+    pd.DataFrame({"sequence": seqs, "label": np.where(rich, "rich", "other")}).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def test_cv_folds_resolve_auto_on_their_own_validation_part(rare_table, monkeypatch):
+    import biodl.training.fit as fitting
+
+    key, watched = fitting.monitor_key, []
+    monkeypatch.setattr(fitting, "monitor_key", lambda *a: watched.append(key(*a)) or watched[-1])
+    result = biodl.cross_validate(rare_table, folds=2, epochs=2, split="random", **FAST)
+    # an inner validation part without a 'rich' sequence watches the loss (AUROC undefined)
+    assert ("valid_loss", "min") in watched and result.config.train.monitor == "auroc"
+
+
+def test_tune_over_folds_watches_the_loss_when_a_fold_holds_one_class(tmp_path, rare_table):
+    result = biodl.tune(
+        rare_table, out=tmp_path / "tune", search="random", trials=1, cv=5, epochs=2,
+        split="random", **FAST,
+    )  # fmt: skip
+    assert result.monitor == "loss" and result.direction == "minimize"
+
+
+def test_a_resumed_study_goes_on_scoring_what_its_trials_scored(tmp_path, gc_table):
+    out, options = tmp_path / "tune", dict(search="random", epochs=2, **FAST)
+    biodl.tune(gc_table["binary"], out=out, trials=1, monitor="loss", **options)
+    resumed = biodl.tune(gc_table["binary"], out=out, trials=2, resume=True, **options)
+    assert resumed.monitor == "loss" and resumed.direction == "minimize"
+    assert json.loads((out / "tune.json").read_text())["monitor"] == "loss"
+    with pytest.raises(ConfigError, match=r"its trials scored validation loss, this process asks"):
+        biodl.tune(
+            gc_table["binary"], out=out, trials=3, resume=True, monitor="accuracy", **options
+        )
+
+
+def test_an_explicit_auroc_on_a_one_class_validation_part_is_refused(tmp_path, gc_table):
+    table = pd.read_csv(gc_table["binary"])
+    valid = tmp_path / "valid.csv"
+    table[table["label"] == "rich"].head(40).to_csv(valid, index=False)
+    with pytest.raises(ConfigError, match=r"--monitor auroc: the validation part holds one cla"):
+        biodl.train(gc_table["binary"], valid=valid, epochs=2, monitor="auroc", **FAST)

@@ -64,6 +64,7 @@ __all__ = [
     "metric_names",
     "primary_metric",
     "resolve_monitor",
+    "single_class",
 ]
 
 CLASSIFICATION_METRICS: tuple[str, ...] = (
@@ -179,14 +180,23 @@ def resolve_monitor(monitor: str, task: TaskName, y_valid: np.ndarray | None = N
     """
     _check_task(task)
     if monitor == "auto":
-        one_class = y_valid is not None and len(np.unique(y_valid[np.isfinite(y_valid)])) < 2
-        return "loss" if one_class else AUTO_MONITOR[task]
+        return "loss" if single_class(y_valid) else AUTO_MONITOR[task]
     valid = ("auto", "loss", *metric_names(task))
     if monitor not in valid:
         raise ConfigError(
             f"--monitor {monitor}: not a metric of a {task} task; choose one of: {', '.join(valid)}"
         )
     return monitor
+
+
+def single_class(y: np.ndarray | None) -> bool:
+    """Whether the labels ``y`` (missing ones, ``nan``, left out) hold fewer than two classes,
+    where AUROC and AUPRC are undefined; False for ``None``.
+
+    >>> single_class(np.array([1.0, np.nan, 1.0])), single_class(np.array([0, 1]))
+    (True, False)
+    """
+    return y is not None and len(np.unique(y[np.isfinite(y)])) < 2
 
 
 def compute_metrics(

@@ -226,7 +226,9 @@ def _cross_validate(
     clock = time.perf_counter()
     data = replace(cfg.data, test_size=0.0, valid_size=0.0)
     full = prepare_run_data(replace(cfg, data=data))
-    cfg = with_monitor(cfg, full)  # --monitor auto: what every fold watches
+    # --monitor auto as recorded; each fold resolves it again on its own inner validation part
+    # (the loss where that part holds one class: AUROC is undefined there)
+    resolved = with_monitor(cfg, full)
     timings["read"] = time.perf_counter() - clock
     clock = time.perf_counter()
     targets = full.targets
@@ -271,7 +273,7 @@ def _cross_validate(
         )
         results.comparison = replace(results.comparison, verdict=results.comparison.verdict + note)
     if nested is not None:
-        results.tuning = NestedTuning(nested.search, nested.trials, cfg.train.monitor, tuned)
+        results.tuning = NestedTuning(nested.search, nested.trials, resolved.train.monitor, tuned)
         note = (
             f" The {model_name} was tuned inside each fold (nested cross-validation: "
             f"{nested.search} search, {nested.trials} trials on the fold's training part only), "
@@ -280,7 +282,7 @@ def _cross_validate(
         verdict = results.comparison.verdict + note
         results.comparison = replace(results.comparison, verdict=verdict)
     timings["metrics"] += time.perf_counter() - clock
-    return CVResult(run_dir=None, results=results, folds=table, config=cfg, timings=timings)
+    return CVResult(run_dir=None, results=results, folds=table, config=resolved, timings=timings)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from biodl.config import RunConfig
 from biodl.data.prepared import PreparedData
 from biodl.data.targets import TargetEncoding
 from biodl.errors import ConfigError
-from biodl.evaluation.metrics import resolve_monitor
+from biodl.evaluation.metrics import METRIC_LABELS, resolve_monitor, single_class
 
 __all__ = [
     "MODEL_TITLES",
@@ -235,21 +235,42 @@ def _fit_one(
     return Trained(fit.network, info), fit
 
 
-def with_monitor(cfg: RunConfig, prepared: PreparedData) -> RunConfig:
+def with_monitor(cfg: RunConfig, *prepared: PreparedData) -> RunConfig:
     """``cfg`` with ``train.monitor`` resolved for the task of ``prepared`` (``auto``: AUROC
-    for binary classification, else the loss, or where the validation part holds one class;
+    for binary classification, else the loss, or where a validation part holds one class;
     :func:`biodl.evaluation.metrics.resolve_monitor`), so that early stopping, the tuning
-    objective and the saved configuration all name what was watched.
+    objective and the saved configuration all name what was watched. Several ``prepared``
+    (tuning's inner folds) get one monitor: the loss when their validation parts disagree.
 
     Raises
     ------
     ConfigError
-        For a monitor that is not ``auto``, ``loss`` or a metric of ``task``.
+        For a monitor that is not ``auto``, ``loss`` or a metric of ``task``, or AUROC or
+        AUPRC where a validation part early stopping reads holds one class.
     """
     from dataclasses import replace
 
-    task, y_valid = prepared.targets.task, prepared.y.get("valid")
-    monitor = resolve_monitor(cfg.train.monitor, task, y_valid)
+    from biodl.training.fit import MIN_VALID_FOR_STOPPING
+
+    asked = cfg.train.monitor
+    for part in prepared:
+        y_valid = part.y.get("valid")
+        if (
+            asked in ("auroc", "auprc")
+            and y_valid is not None
+            and len(y_valid) >= MIN_VALID_FOR_STOPPING
+            and single_class(y_valid)
+        ):
+            raise ConfigError(
+                f"--monitor {asked}: the validation part holds one class, where "
+                f"{METRIC_LABELS[asked]} is undefined (early stopping would watch nothing); use "
+                "--monitor auto or loss, or a validation part with both classes"
+            )
+    chosen = {
+        resolve_monitor(cfg.train.monitor, part.targets.task, part.y.get("valid"))
+        for part in prepared
+    }
+    monitor = chosen.pop() if len(chosen) == 1 else "loss"
     if monitor == cfg.train.monitor:
         return cfg
     return replace(cfg, train=replace(cfg.train, monitor=monitor))

@@ -86,26 +86,30 @@ def fit_latent_mixture(
     """A Gaussian mixture of the training codes ``(n, d)``, one per class of ``groups``.
 
     ``groups (n,)``: class indices 0..K-1 of a conditional model (None: one mixture).
-    ``min(10, max(1, rows // 50))`` components with full covariances per mixture.
+    ``min(10, max(1, rows // 50))`` components with full covariances per mixture; a class
+    with fewer than 2 training codes (no spread to fit) keeps the prior N(0, I).
     """
     from sklearn.mixture import GaussianMixture
 
     codes = np.asarray(codes, dtype=np.float64)
     labels = np.zeros(len(codes), dtype=np.int64) if groups is None else np.asarray(groups)
-    fitted = []
+    d = codes.shape[1]
+    weights, means, covariances = [], [], []
     for group in range(int(labels.max()) + 1):
         rows = codes[labels == group]
+        if len(rows) < 2:
+            weights.append([1.0])
+            means.append(np.zeros((1, d)).tolist())
+            covariances.append(np.eye(d)[None].tolist())
+            continue
         k = min(int(np.clip(len(rows) // ROWS_PER_COMPONENT, 1, MAX_COMPONENTS)), len(rows))
-        fitted.append(
-            GaussianMixture(
-                k, covariance_type="full", reg_covar=COVARIANCE_FLOOR, random_state=seed
-            ).fit(rows)
-        )
-    return LatentMixture(
-        [g.weights_.tolist() for g in fitted],
-        [g.means_.tolist() for g in fitted],
-        [g.covariances_.tolist() for g in fitted],
-    )
+        g = GaussianMixture(
+            k, covariance_type="full", reg_covar=COVARIANCE_FLOOR, random_state=seed
+        ).fit(rows)
+        weights.append(g.weights_.tolist())
+        means.append(g.means_.tolist())
+        covariances.append(g.covariances_.tolist())
+    return LatentMixture(weights, means, covariances)
 
 
 def sample_latent(

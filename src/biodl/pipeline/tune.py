@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +212,8 @@ def _tune(
         StudyPlace.shared_at(where[0], where[1] or "biodl-check", "")
     parts = scoring_parts(cfg, cv)  # read once, before the study: bad data fails first
     parts[0].emit_warnings()
-    cfg = with_monitor(cfg, parts[0])  # --monitor auto: the objective, recorded
+    asked = cfg.train.monitor
+    cfg = with_monitor(cfg, *parts)  # --monitor auto: the objective, recorded
     kind = parts[0].kind
     model = resolve_model(cfg, parts[0])
     if space is None:
@@ -225,6 +226,7 @@ def _tune(
     with RunLock(out):  # one process writes a study folder (its workers are its own)
         checksums = _input_checksums(cfg)
         before = _prepare_out(out, resume=resume, overwrite=overwrite, checksums=checksums)
+        cfg = _resumed_monitor(out, cfg, asked, before if resume else {})
         place = _place(out, where, checksums, before if resume else None)
         try:
             return _study(
@@ -232,6 +234,21 @@ def _tune(
             )
         finally:  # a killed or failed search keeps its log too (a resumed one adds to it)
             _write_log(out, log)
+
+
+def _resumed_monitor(out: Path, cfg: RunConfig, asked: str, before: dict[str, Any]) -> RunConfig:
+    """A resumed study goes on scoring what its trials scored (``before``: its ``tune.json``):
+    ``--monitor auto`` takes the recorded quantity (a binary study begun before ``auto`` was
+    the default scored the loss); another explicit one is refused."""
+    was = before.get("monitor")
+    if was is None or was == cfg.train.monitor:
+        return cfg
+    if asked == "auto":
+        return replace(cfg, train=replace(cfg.train, monitor=was))
+    raise ConfigError(
+        f"{out}: its trials scored validation {was}, this process asks for --monitor {asked}; "
+        f"resume with --monitor {was} (or auto), or start a new study with another --out"
+    )
 
 
 def _place(
