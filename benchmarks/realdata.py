@@ -264,8 +264,10 @@ def _write_json(path: Path, content: Any, args: argparse.Namespace | None = None
     folders are written as ``../shared/data`` and ``<work>``, so records hold no local paths."""
     text = json.dumps(content, indent=1, default=float)
     if args is not None:
-        for folder, name in ((args.data, "../shared/data"), (args.work, "<work>")):
-            text = text.replace(json.dumps(str(Path(folder).resolve()))[1:-1], name)
+        folders = {str(Path(args.data).resolve()): "../shared/data"}
+        folders[str(Path(args.work).resolve())] = "<work>"
+        for folder in sorted(folders, key=len, reverse=True):  # /x/data2 before /x/data
+            text = text.replace(json.dumps(folder)[1:-1], folders[folder])
     tmp = path.with_suffix(".json.partial")
     tmp.write_text(text)
     tmp.replace(path)

@@ -53,6 +53,10 @@ def test_round_trip_through_the_run_directory(tmp_path: Path) -> None:
     # drawing again with the run's seed and n gives the run's own samples
     same = run_generate(run, n=30, seed=0, out=tmp_path / "again4")
     np.testing.assert_allclose(same.samples, result.samples, rtol=1e-6)
+    # options of fitting mean nothing to a saved run: refused, not ignored
+    with pytest.raises(ConfigError, match=r"--epochs applies to fitting .* saved run"):
+        run_generate(run, n=7, epochs=5, out=tmp_path / "again5")
+    assert not (tmp_path / "again5").exists()
 
 
 def test_metrics_hold_the_samplers_table(tmp_path: Path) -> None:

@@ -293,3 +293,13 @@ def test_cli_bad_transfer_option_exits_2_with_one_line(tmp_path, motif_fasta):
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "needs --init-from" in result.output
     assert not out.exists()
+
+
+def test_init_from_with_the_additive_term_is_refused(tmp_path, motif_fasta):
+    pre = tmp_path / "pre"
+    assert runner.invoke(app, ["train", str(motif_fasta), "--out", str(pre), *FAST]).exit_code == 0
+    args = ["train", str(motif_fasta), "--out", str(tmp_path / "x"), "--init-from", str(pre)]
+    result = runner.invoke(app, [*args, *FAST, "--set", "model.additive=true"])
+    assert result.exit_code == 2
+    assert "--init-from with model.additive=true" in result.output
+    assert not (tmp_path / "x").exists()

@@ -177,6 +177,11 @@ def _fit_one(
     kind_params = getattr(kind_obj, "default_params", None)  # optional: defaults per data
     if kind_params is not None and not from_source:
         params = {**kind_params(prepared, name), **params}  # recorded in the run
+    if cfg.train.init_from and params.get("additive"):
+        raise ConfigError(
+            "--init-from with model.additive=true: the additive term maps the input straight to "
+            "the outputs, so it is neither body nor head; leave out one of the two"
+        )
     inputs = kind_obj.fit_inputs(cfg, prepared, name, params)
     if cfg.train.init_from:
         check_source_alphabet(cfg.train.init_from, inputs.get("alphabet"))

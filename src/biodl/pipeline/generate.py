@@ -147,7 +147,8 @@ def run_generate(
         ``temperature``, ``top_k``, ``prefix`` or a masked-sampling option with data that is
         not a language-model run, a GAN option (``gan_loss``, ``gan_counts``, ``d_steps``,
         ``g_steps``, ``stop_when_fooled``) with another model, ``gan_counts`` on values that
-        are not counts, an unknown ``model``, ``n`` or ``n_per_class`` not positive,
+        are not counts, a fitting option (``epochs``, ``test``, ...) with a saved run, an
+        unknown ``model``, ``n`` or ``n_per_class`` not positive,
         ``holdout`` outside (0, 1), a kind that is not generated.
     DataError
         Unreadable data, a condition column missing or with one class, too few training rows,
@@ -198,6 +199,25 @@ def run_generate(
                 f"language-model); {data} is not one. Leave {flag} out"
             )
     if _is_run(path):
+        fitting = {
+            "--condition": condition,
+            "--test": test,
+            "--length": length,
+            "--epochs": epochs,
+            "--batch-size": batch_size,
+            "--lr": lr,
+            "--gan-loss": gan_loss,
+            "--gan-counts": gan_counts,
+            "--d-steps": d_steps,
+            "--g-steps": g_steps,
+            "--stop-when-fooled": stop_when_fooled,
+        }
+        for flag, value in fitting.items():
+            if value is not None:
+                raise ConfigError(
+                    f"{flag} applies to fitting a generative model; {data} is a saved run, "
+                    f"which only samples again. Leave {flag} out"
+                )
         return _sample_again(path, n, n_per_class, seed, out, overwrite)
     if model not in GENERATE_MODELS:
         raise ConfigError(f"--model {model!r}: expected one of {', '.join(GENERATE_MODELS)}")
