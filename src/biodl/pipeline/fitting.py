@@ -91,7 +91,8 @@ def fit_model(
     Raises
     ------
     ConfigError
-        For ``ensemble`` below 1, or above 1 together with ``init_from``.
+        For ``ensemble`` below 1, or above 1 together with ``init_from``; ``init_from``
+        with a model whose ``additive`` parameter is on.
     """
     n = cfg.train.ensemble
     if n < 1:
