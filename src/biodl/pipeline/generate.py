@@ -199,7 +199,7 @@ def run_generate(
                 f"language-model); {data} is not one. Leave {flag} out"
             )
     if _is_run(path):
-        fitting = {
+        fitting: dict[str, object] = {
             "--condition": condition,
             "--test": test,
             "--length": length,
@@ -212,11 +212,11 @@ def run_generate(
             "--g-steps": g_steps,
             "--stop-when-fooled": stop_when_fooled,
         }
-        for flag, value in fitting.items():
-            if value is not None:
+        for option, given in fitting.items():
+            if given is not None:
                 raise ConfigError(
-                    f"{flag} applies to fitting a generative model; {data} is a saved run, "
-                    f"which only samples again. Leave {flag} out"
+                    f"{option} applies to fitting a generative model; {data} is a saved run, "
+                    f"which only samples again. Leave {option} out"
                 )
         return _sample_again(path, n, n_per_class, seed, out, overwrite)
     if model not in GENERATE_MODELS:
