@@ -73,14 +73,14 @@ CANDIDATES: dict[str, dict[str, Any]] = {
         f"additive-pen{strength}": {
             "overrides": ["model.additive=true", f"model.additive_penalty={strength}"]
         }
-        for strength in ("0.1", "0.3", "1")
+        for strength in ("0.1", "0.15", "0.2", "0.3", "1")
     },
     **{
         f"additive-pen{strength}-seeds12": {
             "seeds": [1, 2],
             "overrides": ["model.additive=true", f"model.additive_penalty={strength}"],
         }
-        for strength in ("0.1", "0.3", "1")
+        for strength in ("0.1", "0.15", "0.2", "0.3", "1")
     },
     "adamw0.1": {"options": {"optimizer": "adamw", "weight_decay": 0.1}},
     "default-seeds12": {"seeds": [1, 2]},
