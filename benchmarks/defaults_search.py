@@ -69,6 +69,19 @@ CANDIDATES: dict[str, dict[str, Any]] = {
         "options": {"optimizer": "adamw", "weight_decay": 0.1},
         "overrides": ["model.additive=true"],
     },
+    **{
+        f"additive-pen{strength}": {
+            "overrides": ["model.additive=true", f"model.additive_penalty={strength}"]
+        }
+        for strength in ("0.1", "0.15", "0.2", "0.3", "1")
+    },
+    **{
+        f"additive-pen{strength}-seeds12": {
+            "seeds": [1, 2],
+            "overrides": ["model.additive=true", f"model.additive_penalty={strength}"],
+        }
+        for strength in ("0.1", "0.15", "0.2", "0.3", "1")
+    },
     "adamw0.1": {"options": {"optimizer": "adamw", "weight_decay": 0.1}},
     "default-seeds12": {"seeds": [1, 2]},
     "additive-seeds12": {"seeds": [1, 2], "overrides": ["model.additive=true"]},

@@ -74,3 +74,47 @@ def test_additive_term_starts_at_zero_and_adds_no_state_when_off() -> None:
 def test_additive_term_needs_a_fixed_length() -> None:
     with pytest.raises(ConfigError, match="additive=true needs inputs of one fixed length"):
         CNN(in_channels=4, n_outputs=1, additive=True)
+
+
+def _motif_anywhere(n: int, seed: int = 0) -> tuple[list[str], list[int]]:
+    """Random 40-mers; every second one holds GATAAG at a random position (label 1)."""
+    gen = torch.Generator().manual_seed(seed)
+    sequences, labels = [], []
+    for i in range(n):
+        letters = ["ACGT"[int(k)] for k in torch.randint(0, 4, (40,), generator=gen)]
+        if i % 2:
+            start = int(torch.randint(0, 35, (1,), generator=gen))
+            letters[start : start + 6] = "GATAAG"
+        sequences.append("".join(letters))
+        labels.append(i % 2)
+    return sequences, labels
+
+
+def test_additive_penalty_keeps_the_term_small_where_the_motif_sits_anywhere() -> None:
+    from biodl import SequenceClassifier
+
+    x, y = _motif_anywhere(240)
+    norms, scores = {}, {}
+    for penalty in (0.0, 1.0):
+        params = {"channels": 8, "n_layers": 1, "additive": True, "additive_penalty": penalty}
+        clf = SequenceClassifier(model_params=params, epochs=15, lr=0.01, seed=0)
+        clf.fit(x[:200], y[:200])
+        model = clf.fit_.network.model
+        assert model.linear is not None
+        weight = model.linear.weight.detach()
+        norms[penalty] = float(weight.norm())
+        scores[penalty] = clf.score(x[200:], y[200:])
+        with torch.no_grad():
+            own = float(model.loss_penalty())
+        assert own == pytest.approx(penalty * float((weight**2).sum()))
+    # the training path adds the penalty: the position-wise weights stay near zero
+    assert norms[1.0] < 0.2 * norms[0.0]
+    assert scores[1.0] > scores[0.0]
+
+
+def test_additive_penalty_needs_the_term_and_a_non_negative_value() -> None:
+    with pytest.raises(ConfigError, match="additive_penalty=0.5 needs additive=true"):
+        CNN(in_channels=4, n_outputs=1, length=10, additive_penalty=0.5)
+    with pytest.raises(ConfigError, match="a value >= 0"):
+        CNN(in_channels=4, n_outputs=1, length=10, additive=True, additive_penalty=-1.0)
+    assert CNN(in_channels=4, n_outputs=1, length=10, additive=True).loss_penalty() == 0.0

@@ -7,7 +7,7 @@ per-step synchronisation.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import lightning as L
 import numpy as np
@@ -21,6 +21,14 @@ from biodl.evaluation.metrics import compute_metrics
 from biodl.training.callbacks import divergence_message
 from biodl.training.losses import TaskLoss, to_scores
 from biodl.training.optim import lightning_optimizers, parameter_groups
+
+
+@runtime_checkable
+class OwnPenalty(Protocol):
+    """A part of a network with its own regularisation, added to the training loss (the CNN's
+    ``additive_penalty``)."""
+
+    def loss_penalty(self) -> torch.Tensor | float: ...
 
 
 class SequenceNetwork(nn.Module):
@@ -64,7 +72,9 @@ class SupervisedTask(L.LightningModule):
     scheduler : str
     epochs : int
     l1, l2 : float
-        Penalties on weight matrices (parameters with more than one dimension).
+        Penalties on weight matrices (parameters with more than one dimension). Parts of the
+        network with a ``loss_penalty()`` (:class:`OwnPenalty`, e.g. the CNN's
+        ``additive_penalty``) add it to the training loss as well.
     target_scale : (mean, std) arrays, optional
         Regression targets are standardised for training; validation metrics are reported
         on the original scale.
@@ -113,6 +123,7 @@ class SupervisedTask(L.LightningModule):
         self.body_lr_factor = body_lr_factor
         self.train_body = train_body
         self._penalised = [p for p in network.parameters() if p.ndim > 1]
+        self._own_penalties = [m for m in network.modules() if isinstance(m, OwnPenalty)]
         self._train_sum = torch.zeros(())
         self._train_count = 0
         self._valid_outputs: list[torch.Tensor] = []
@@ -142,6 +153,8 @@ class SupervisedTask(L.LightningModule):
         self._train_count += n
         if self.l1 or self.l2:
             loss = loss + self._penalty()
+        for part in self._own_penalties:  # a model's own regularisation (CNN additive_penalty)
+            loss = loss + part.loss_penalty()
         return loss
 
     def on_train_epoch_end(self) -> None:
