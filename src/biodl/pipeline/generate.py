@@ -34,6 +34,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,14 @@ def _is_run(path: Path) -> bool:
     return path.is_dir() and (
         (path / "model" / "model.json").is_file() or (path / "metrics.json").is_file()
     )
+
+
+def _refuse_given(options: Mapping[str, object], why: str) -> None:
+    """One line naming the first of ``options`` (flag -> value, None = not given) that was
+    given: ``<flag> <why>. Leave <flag> out``."""
+    for flag, value in options.items():
+        if value is not None:
+            raise ConfigError(f"{flag} {why}. Leave {flag} out")
 
 
 def run_generate(
@@ -192,14 +201,13 @@ def run_generate(
         "--unmask-per-step": unmask_per_step,
         "--gibbs-sweeps": gibbs_sweeps,
     }
-    for flag, value in drawing.items():
-        if value is not None:
-            raise ConfigError(
-                f"{flag} applies to drawing from a language-model run (biodl train --task "
-                f"language-model); {data} is not one. Leave {flag} out"
-            )
+    _refuse_given(
+        drawing,
+        "applies to drawing from a language-model run (biodl train --task language-model); "
+        f"{data} is not one",
+    )
     if _is_run(path):
-        fitting: dict[str, object] = {
+        fitting = {
             "--condition": condition,
             "--test": test,
             "--length": length,
@@ -212,12 +220,11 @@ def run_generate(
             "--g-steps": g_steps,
             "--stop-when-fooled": stop_when_fooled,
         }
-        for option, given in fitting.items():
-            if given is not None:
-                raise ConfigError(
-                    f"{option} applies to fitting a generative model; {data} is a saved run, "
-                    f"which only samples again. Leave {option} out"
-                )
+        _refuse_given(
+            fitting,
+            f"applies to fitting a generative model; {data} is a saved run, which only samples "
+            "again",
+        )
         return _sample_again(path, n, n_per_class, seed, out, overwrite)
     if model not in GENERATE_MODELS:
         raise ConfigError(f"--model {model!r}: expected one of {', '.join(GENERATE_MODELS)}")
@@ -227,16 +234,15 @@ def run_generate(
         raise ConfigError(
             f"--gan-counts {gan_counts!r}: expected one of {', '.join(GAN_COUNTS_HELP)}"
         )
-    gan_only = {
-        "--gan-loss": gan_loss,
-        "--gan-counts": gan_counts,
-        "--d-steps": d_steps,
-        "--g-steps": g_steps,
-        "--stop-when-fooled": stop_when_fooled,
-    }
-    for flag, value in gan_only.items():
-        if value is not None and model != "gan":
-            raise ConfigError(f"{flag} applies to --model gan, not {model}. Leave {flag} out")
+    if model != "gan":
+        gan_only = {
+            "--gan-loss": gan_loss,
+            "--gan-counts": gan_counts,
+            "--d-steps": d_steps,
+            "--g-steps": g_steps,
+            "--stop-when-fooled": stop_when_fooled,
+        }
+        _refuse_given(gan_only, f"applies to --model gan, not {model}")
     real = read_real(
         path, kind=kind, condition=condition, length=length, genes_as_rows=genes_as_rows
     )
