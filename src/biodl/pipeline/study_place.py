@@ -274,10 +274,10 @@ def wait_for_others(
 ) -> None:
     """Wait until the other registered processes ran the trials they owe, or went silent.
 
-    Stops when every process registered in the study finished its ``trials``, or when no trial
-    runs and none started or ended for ``idle`` seconds (the others died, or stopped early: a
-    grid that ran out of points). Running trials of dead processes are failed on the way
-    (heartbeat older than :data:`GRACE_SECONDS`).
+    Stops when every other process registered in the study finished its ``trials``, or when no
+    trial runs and none started or ended for ``idle`` seconds (the others died, or stopped
+    early: a grid that ran out of points; or none registered in that time). Running trials of
+    dead processes are failed on the way (heartbeat older than :data:`GRACE_SECONDS`).
     """
     import optuna
 
@@ -289,13 +289,16 @@ def wait_for_others(
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(study)
         trials = study.get_trials(deepcopy=False)
-        owed = 0
+        owed, others = 0, 0
         for key, info in study.user_attrs.items():
             if key.startswith(_PROCESS_PREFIX) and key != _PROCESS_PREFIX + process:
                 ran = process_trials(trials, key[len(_PROCESS_PREFIX) :])
                 owed += max(0, int(info["trials"]) - ran)
-        if owed == 0:
+                others += 1
+        if owed == 0 and others:
             return
+        # alone so far: a process started with this one may not have registered yet (its
+        # start-up can outlast short trials), so wait for one quiet ``idle`` period
         state = tuple((t.number, t.state.name) for t in trials)
         running = any(t.state.name == "RUNNING" for t in trials)
         if state != last or running:
@@ -303,7 +306,11 @@ def wait_for_others(
         elif time.monotonic() - quiet_since > idle:
             return
         if show and not said:
-            say(f"Waiting for {owed} trial(s) of other processes sharing the study")
+            say(
+                f"Waiting for {owed} trial(s) of other processes sharing the study"
+                if owed
+                else "Waiting for other processes to join the shared study"
+            )
             said = True
         time.sleep(poll)
 
