@@ -39,7 +39,12 @@ from torch import nn
 
 from biodl.errors import ConfigError, DataError
 from biodl.pipeline.generate_data import RealData, Scaling
-from biodl.pipeline.generate_latent import LatentMixture, sample_latent
+from biodl.pipeline.generate_latent import (
+    LatentMixture,
+    fit_latent_mixture,
+    gene_calibration,
+    sample_latent,
+)
 
 __all__ = [
     "GENERATIVE_FILE",
@@ -351,7 +356,6 @@ def _fit_vae(
 def _count_latents(fitted: Generative, X: np.ndarray, codes: np.ndarray | None, seed: int) -> None:
     """A count VAE samples codes from a mixture fitted to its training cells' codes, with
     each gene's mean calibrated on them (:mod:`biodl.pipeline.generate_latent`)."""
-    from biodl.pipeline.generate_latent import fit_latent_mixture, gene_calibration
 
     vae: Any = fitted.network
     labels = None if codes is None else torch.as_tensor(codes, dtype=torch.long)
