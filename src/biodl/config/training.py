@@ -154,8 +154,9 @@ class TrainConfig:
     ensemble: int = option(
         1,
         help="Train the network from this many seeds (seed, seed+1, ...) on the same split and "
-        "average their predictions (class probabilities, or values for regression); the run "
-        "keeps all of them as one model. Costs N times the training time.",
+        "average their predictions (class probabilities, values for regression, each "
+        "position's letter probabilities for --task language-model); the run keeps all of them "
+        "as one model. Costs N times the training time.",
         panel=TRAINING,
         commands=TRAIN_AND_CV,
     )

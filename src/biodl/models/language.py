@@ -40,6 +40,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import torch
@@ -56,6 +57,8 @@ __all__ = [
     "LANGUAGE_MODELS",
     "LM_DEFAULTS",
     "OBJECTIVES",
+    "AnyLanguageModel",
+    "LanguageEnsemble",
     "LanguageModel",
     "ObjectiveName",
     "fixed_params",
@@ -200,3 +203,57 @@ class LanguageModel(nn.Module):
         h = self.network.per_position(x.transpose(1, 2), mask, causal=self.causal)
         out: Tensor = self.network.letters(self.network.dropout(h))
         return out
+
+
+class LanguageEnsemble(nn.Module):
+    """Several language models of one architecture, read as one (``--ensemble N``).
+
+    At every position the members' letter probabilities are averaged, and the logarithm of
+    the average is returned as the logits (its softmax is the average). Each position's
+    prediction is still a distribution over letters given the same context, so the ensemble
+    is a language model of the same objective: perplexity, sampling and mutation scores read
+    it as they read one network.
+
+    Parameters
+    ----------
+    members : sequence of LanguageModel
+        Same body, alphabet and objective (different seeds).
+
+    Attributes
+    ----------
+    members : nn.ModuleList
+    model_name, objective, alphabet_name, n_letters, mask_code, params
+        Those of the members.
+    """
+
+    def __init__(self, members: Sequence[LanguageModel]) -> None:
+        super().__init__()
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        first = members[0]
+        for m in members[1:]:
+            if (m.model_name, m.objective, m.alphabet_name, m.params) != (
+                first.model_name,
+                first.objective,
+                first.alphabet_name,
+                first.params,
+            ):
+                raise ValueError("the members of a language-model ensemble must be alike")
+        self.members = nn.ModuleList(members)
+        self.model_name, self.objective = first.model_name, first.objective
+        self.alphabet_name, self.params = first.alphabet_name, first.params
+        self.n_letters, self.mask_code = first.n_letters, first.mask_code
+
+    @property
+    def causal(self) -> bool:
+        """Whether the model predicts each letter from the earlier ones only."""
+        return self.objective == "causal"
+
+    def forward(self, codes: Tensor) -> Tensor:
+        """``(batch, length, n_letters)``: log of the members' mean letter probabilities."""
+        probs = torch.stack([m(codes).float().softmax(-1) for m in self.members]).mean(0)
+        return probs.clamp_min(1e-12).log()
+
+
+#: One network or an ensemble: what a language-model run holds.
+AnyLanguageModel = LanguageModel | LanguageEnsemble

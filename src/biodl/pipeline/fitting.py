@@ -161,7 +161,7 @@ def _fit_one(
         output_size,
         resolve_loss,
     )
-    from biodl.training.pretrained import check_source_alphabet, source_model
+    from biodl.training.pretrained import check_language_source, source_model
     from biodl.training.transfer import setup_transfer
 
     kind_obj = get_kind(prepared.kind)
@@ -185,7 +185,7 @@ def _fit_one(
         )
     inputs = kind_obj.fit_inputs(cfg, prepared, name, params)
     if cfg.train.init_from:
-        check_source_alphabet(cfg.train.init_from, inputs.get("alphabet"))
+        check_language_source(cfg.train.init_from, inputs.get("alphabet"))
     if cfg.train.threads:
         torch.set_num_threads(cfg.train.threads)
     L.seed_everything(cfg.train.seed, workers=True, verbose=False)

@@ -45,7 +45,7 @@ from biodl.data.alphabet import ALPHABETS, Alphabet
 from biodl.data.splits import split_indices
 from biodl.errors import BiodlWarning, ConfigError, DataError, DataWarning
 from biodl.evaluation.markov import MarkovModel, fit_markov_on_valid, plain_letters
-from biodl.models.language import LanguageModel
+from biodl.models.language import AnyLanguageModel, LanguageEnsemble, LanguageModel
 from biodl.runs import RunWriter, run_directory
 from biodl.training.language import letter_targets, mask_letters, windows_of
 
@@ -88,7 +88,7 @@ class LanguageModelRun:
 
     Attributes
     ----------
-    model : LanguageModel
+    model : LanguageModel or LanguageEnsemble
         In evaluation mode.
     alphabet : Alphabet
     objective : str
@@ -98,7 +98,7 @@ class LanguageModelRun:
         ``model/model.json``.
     """
 
-    model: LanguageModel
+    model: AnyLanguageModel
     alphabet: Alphabet
     objective: str
     context: int
@@ -116,7 +116,7 @@ class LanguageModelResult:
     metrics : dict
         The content of ``metrics.json``.
     history : DataFrame
-    model : LanguageModel
+    model : LanguageModel or LanguageEnsemble
     markov : MarkovModel
     warnings : list of str
     """
@@ -124,7 +124,7 @@ class LanguageModelResult:
     run_dir: Path | None
     metrics: dict[str, Any]
     history: pd.DataFrame
-    model: LanguageModel
+    model: AnyLanguageModel
     markov: MarkovModel
     warnings: list[str] = field(default_factory=list)
 
@@ -245,7 +245,7 @@ def training_sequences(cfg: RunConfig) -> tuple[list[str], Alphabet]:
 
 
 def _per_window_nll(
-    model: LanguageModel, windows: np.ndarray, *, seed: int, batch_size: int = 256
+    model: AnyLanguageModel, windows: np.ndarray, *, seed: int, batch_size: int = 256
 ) -> tuple[np.ndarray, np.ndarray]:
     """Negative log-likelihood (nats) summed per window, and the letters counted per window.
     Masked models: the seeded 15 % of letters of :func:`mask_letters`."""
@@ -353,38 +353,52 @@ def _train(cfg: RunConfig, writer: RunWriter | None, progress: bool | None) -> L
     n_letters = alphabet.n_channels
     if not (plain_letters(windows["train"], n_letters) >= 0).any():
         raise DataError(f"{cfg.data.train}: no plain letter ({alphabet.letters}) to learn from")
-    torch.manual_seed(cfg.train.seed)
-    model = LanguageModel(
-        model=name, alphabet_name=alphabet.name, objective=objective, params=dict(cfg.model.params)
-    )
-    t = language_defaults(cfg.train, len(windows["train"]))
-    task = LanguageTask(
-        model,
-        optimizer=t.optimizer,
-        lr=t.lr,
-        momentum=t.momentum,
-        nesterov=t.nesterov,
-        weight_decay=t.weight_decay,
-        scheduler=t.scheduler,
-        epochs=int(t.epochs),
-        seed=t.seed,
-    )
     for note in notes:  # as a classifier's data warnings: on the terminal and in log.txt
         warnings.warn(note, DataWarning, stacklevel=3)
+    n_members = int(cfg.train.ensemble)
+    if n_members < 1:
+        raise ConfigError(f"--ensemble {n_members}: expected a number of members, 1 or more")
+    members: list[LanguageModel] = []
+    fits = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = fit_module(
-            task,
-            Windows(windows["train"]),
-            Windows(windows["valid"]),
-            cfg=t,
-            monitor=("valid_loss", "min"),
-            progress=progress,
-        )
+        for member in range(n_members):  # --ensemble N: seeds seed, seed + 1, ...
+            seed = cfg.train.seed + member
+            torch.manual_seed(seed)
+            network = LanguageModel(
+                model=name,
+                alphabet_name=alphabet.name,
+                objective=objective,
+                params=dict(cfg.model.params),
+            )
+            t = language_defaults(dataclasses.replace(cfg.train, seed=seed), len(windows["train"]))
+            task = LanguageTask(
+                network,
+                optimizer=t.optimizer,
+                lr=t.lr,
+                momentum=t.momentum,
+                nesterov=t.nesterov,
+                weight_decay=t.weight_decay,
+                scheduler=t.scheduler,
+                epochs=int(t.epochs),
+                seed=t.seed,
+            )
+            fits.append(
+                fit_module(
+                    task,
+                    Windows(windows["train"]),
+                    Windows(windows["valid"]),
+                    cfg=t,
+                    monitor=("valid_loss", "min"),
+                    progress=progress,
+                )
+            )
+            members.append(fits[-1].network.eval())  # type: ignore[arg-type]
     for w in caught:  # shown on the page, and passed on as every run passes its warnings
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     notes += [str(w.message) for w in caught if issubclass(w.category, BiodlWarning)]
-    model = fit.network  # type: ignore[assignment]
+    fit = fits[0]
+    model: AnyLanguageModel = members[0] if n_members == 1 else LanguageEnsemble(members)
     model.eval()
     selection = fit_markov_on_valid(windows["train"], windows["valid"], n_letters)
     markov = selection.model
@@ -393,9 +407,17 @@ def _train(cfg: RunConfig, writer: RunWriter | None, progress: bool | None) -> L
         "epochs_run": fit.epochs_run,
         "best_epoch": fit.best_epoch,
         "stopped_early": fit.stopped_early,
-        "seconds": round(fit.seconds, 3),
+        "seconds": round(sum(f.seconds for f in fits), 3),
         "device": fit.device,
     }
+    if n_members > 1:  # the history and the epochs above are the first network's
+        metrics["training"]["ensemble"] = {
+            "members": n_members,
+            "seeds": [cfg.train.seed + member for member in range(n_members)],
+            "epochs_run": [f.epochs_run for f in fits],
+            "best_epoch": [f.best_epoch for f in fits],
+            "seconds": [round(f.seconds, 3) for f in fits],
+        }
     metrics["warnings"] = list(notes)  # the page's warnings, for `biodl report RUN`
     result = LanguageModelResult(None, metrics, fit.history, model, markov, notes)
     if writer is not None:
@@ -405,7 +427,7 @@ def _train(cfg: RunConfig, writer: RunWriter | None, progress: bool | None) -> L
 
 def _metrics(
     cfg: RunConfig,
-    model: LanguageModel,
+    model: AnyLanguageModel,
     markov: MarkovModel,
     by_order: dict[int, float],
     parts: dict[str, list[np.ndarray]],
@@ -451,9 +473,9 @@ def _metrics(
     }
 
 
-def model_info(model: LanguageModel, alphabet: Alphabet, context: int) -> dict[str, Any]:
+def model_info(model: AnyLanguageModel, alphabet: Alphabet, context: int) -> dict[str, Any]:
     """``model.json`` of a language model: enough to rebuild it."""
-    return {
+    info = {
         "task": "language-model",
         "model": model.model_name,
         "params": model.params,
@@ -462,6 +484,9 @@ def model_info(model: LanguageModel, alphabet: Alphabet, context: int) -> dict[s
         "objective": model.objective,
         "context": context,
     }
+    if isinstance(model, LanguageEnsemble):
+        info["ensemble"] = len(model.members)
+    return info
 
 
 def _write_run(
@@ -506,12 +531,16 @@ def load_language_model(run: str | os.PathLike[str]) -> LanguageModelRun:
     info = __import__("json").loads((folder / "model.json").read_text(encoding="utf-8"))
     if info.get("task") != "language-model":
         raise DataError(f"{run}: not a language-model run (trained with --task language-model)")
-    model = LanguageModel(
-        model=info["model"],
-        alphabet_name=info["alphabet"],
-        objective=info["objective"],
-        params=info["params"],
-    )
+    members = [
+        LanguageModel(
+            model=info["model"],
+            alphabet_name=info["alphabet"],
+            objective=info["objective"],
+            params=info["params"],
+        )
+        for _ in range(int(info.get("ensemble", 1)))
+    ]
+    model = members[0] if len(members) == 1 else LanguageEnsemble(members)
     model.load_state_dict(load_file(str(folder / "weights.safetensors")))
     model.eval()
     markov_path = folder / MARKOV_FILE
@@ -527,7 +556,7 @@ def load_language_model(run: str | os.PathLike[str]) -> LanguageModelRun:
 
 
 def sample_sequences(
-    model: LanguageModel,
+    model: AnyLanguageModel,
     n: int,
     *,
     temperature: float = 1.0,
@@ -541,7 +570,7 @@ def sample_sequences(
 
     Parameters
     ----------
-    model : LanguageModel
+    model : LanguageModel or LanguageEnsemble
         A causal model.
     n : int
         Sequences to draw.

@@ -75,7 +75,19 @@ def language_facts(metrics: dict[str, Any], train_file: str) -> list[tuple[str, 
         ),
     ]
     t = m.get("training")
-    if t:
+    if t and t.get("ensemble"):
+        e = t["ensemble"]
+        facts.append(
+            (
+                "Training",
+                f"an ensemble of {e['members']} networks (seeds "
+                f"{', '.join(map(str, e['seeds']))}; letter probabilities averaged): "
+                f"{' / '.join(map(str, e['epochs_run']))} epochs, kept epochs "
+                f"{' / '.join(map(str, e['best_epoch']))}, {t['seconds']:.0f} s on {t['device']}; "
+                "the curve is the first network's",
+            )
+        )
+    elif t:
         facts.append(
             (
                 "Training",

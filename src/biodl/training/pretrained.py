@@ -62,7 +62,7 @@ __all__ = [
     "LoadReport",
     "SourceWeights",
     "TransferWarning",
-    "check_source_alphabet",
+    "check_language_source",
     "load_initial_weights",
     "map_keys",
     "read_weights",
@@ -425,24 +425,33 @@ def source_model(source: str | os.PathLike[str]) -> tuple[str, dict[str, Any]] |
     return str(info["model"]), dict(info.get("params", {}))
 
 
-def check_source_alphabet(source: str | os.PathLike[str], alphabet: str | None) -> None:
-    """Refuse a language-model run of another alphabet than the data's, in one line.
+def check_language_source(source: str | os.PathLike[str], alphabet: str | None) -> None:
+    """Refuse a language-model run that cannot give this data a body, in one line.
 
     A language model's body reads one-hot letters of its alphabet: DNA weights in a protein
-    classifier would load only where shapes happen to agree, which means nothing.
+    classifier would load only where shapes happen to agree, which means nothing. An ensemble
+    of language models (``--ensemble N``) has N bodies and no one of them is the run's.
 
     Raises
     ------
     ConfigError
-        ``source`` is a language-model run directory of another alphabet than ``alphabet``.
+        ``source`` is a language-model run directory of another alphabet than ``alphabet``,
+        or of an ensemble.
     """
     path = Path(source)
-    if alphabet is None or not path.is_dir():
+    if not path.is_dir():
         return
     info = _read_run(path).info or {}
+    if info.get("task") != "language-model":
+        return
     theirs = info.get("alphabet")
-    if info.get("task") == "language-model" and theirs and theirs != alphabet:
+    if alphabet is not None and theirs and theirs != alphabet:
         raise ConfigError(
             f"--init-from {source}: a language model of {theirs} sequences, but this data is "
             f"{alphabet}; pretrain on {alphabet} sequences (biodl train --task language-model)"
+        )
+    if int(info.get("ensemble", 1)) > 1:
+        raise ConfigError(
+            f"--init-from {source}: an ensemble of {info['ensemble']} language models has no "
+            "single body to start from; pretrain with --ensemble 1"
         )
