@@ -151,3 +151,16 @@ def test_init_from_turns_auto_off_and_leaves_the_source_term_behind(tmp_path: Pa
     transfer = trained.info["transfer"]
     assert sorted(transfer["unexpected"]) == ["linear.bias", "linear.weight"]  # its term
     assert transfer["head"] == "loaded" and not transfer["missing"]
+
+
+def test_cv_decides_in_each_fold_and_says_so_in_folds_csv(tmp_path: Path) -> None:
+    import biodl
+
+    path = _csv(tmp_path / "aligned.csv", *aligned())
+    result = biodl.cross_validate(
+        path, folds=2, overrides=SMALL, progress=False, baseline="fast", **FAST
+    )
+    model = result.folds[result.folds["who"] == "model"]
+    assert model["additive"].tolist() == [True, True]
+    assert (result.folds[result.folds["who"] == "baseline"]["additive"] == "").all()
+    assert "additive" not in result.results.model.metrics  # not taken for a metric
