@@ -7,7 +7,9 @@ default split's training part; ``promoters-cv10``: each fold's training part of
 ``realdata.py``'s 10-fold ``biodl cv`` of all 106 promoters), and on the planted-motif cases
 of the tests: ``motif-anywhere`` (the estimator test of ``tests/test_estimators.py``, GATAAG
 anywhere in 40-mers, 200 sequences, the estimator's own split, rule seeds 0-2) and ``demo``
-(``tests/test_behaviour_kept.py``'s sequence run: the demo FASTA, 300 x 100 bp). Printed
+(``tests/test_behaviour_kept.py``'s sequence run: the demo FASTA, 300 x 100 bp), and
+``old-run-fixture`` (the run that ``tests/test_old_runs.py`` retrains: 80 bp, motifs
+anywhere, 140 training sequences). Printed
 per training part: the decision, the linear models' pooled out-of-fold scores (the k-mer
 spectrum with and without the position-wise one-hot) and the rule's CPU seconds. No validation
 or test part is read by the rule. ``--ignore-size`` lifts the 1,000-sequence limit, to see
@@ -67,7 +69,9 @@ def _cv_parts(train: str, folds: int) -> list[tuple[str, Any, Any]]:
 
 def _parts(name: str, tmp: Path) -> list[tuple[str, Any, Any]]:
     """(label, cfg, prepared) of every training part the rule decides on for ``name``."""
-    from biodl.config import build_config
+    from dataclasses import replace
+
+    from biodl.config import build_config, load_config
     from biodl.data.demo import write_demo_fasta
     from biodl.kinds import prepare_run_data
 
@@ -75,6 +79,11 @@ def _parts(name: str, tmp: Path) -> list[tuple[str, Any, Any]]:
         return [(f"seed {s}", *_estimator_part(s)) for s in (0, 1, 2)]
     if name == "promoters-cv10":  # realdata.py's protocol: biodl cv, 10 folds of all 106
         return _cv_parts(search.DATASETS["promoters"](tmp)["train"], 10)
+    if name == "old-run-fixture":  # tests/test_old_runs.py retrains it: motifs anywhere
+        fixture = Path(__file__).resolve().parents[1] / "tests/fixtures/run_schema2"
+        cfg = load_config(fixture / "sequence" / "config.yaml")
+        cfg = replace(cfg, data=replace(cfg.data, train=str(fixture / "motifs.fa")))
+        return [("seed 0", cfg, prepare_run_data(cfg))]
     if name == "demo":
         cfg = build_config(train=str(write_demo_fasta(tmp / "demo.fa", n=300, length=100)), seed=0)
         return [("seed 0", cfg, prepare_run_data(cfg))]
@@ -91,7 +100,7 @@ def _parts(name: str, tmp: Path) -> list[tuple[str, Any, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    names = [*search.DATASETS, "promoters-cv10", "motif-anywhere", "demo"]
+    names = [*search.DATASETS, "promoters-cv10", "motif-anywhere", "demo", "old-run-fixture"]
     parser.add_argument("sets", nargs="+", choices=names)
     parser.add_argument("--ignore-size", action="store_true", help="lift the 1,000-row limit")
     args = parser.parse_args()

@@ -123,9 +123,10 @@ class CNN(SequenceModel):
         Needs a fixed ``length``. ``"auto"``: biodl decides before building the network, from
         the training part only: on for sequences of one length, fewer than 1,000 training
         sequences, where in a 5-fold cross-validation a linear model on the k-mer spectrum
-        plus the position-wise one-hot scores at least as well as on the spectrum alone
-        (:mod:`biodl.kinds.sequence_additive`); off elsewhere (other kinds, ``--init-from``).
-        The run records the value chosen. A CNN built directly with ``"auto"`` has no term.
+        plus the position-wise one-hot scores at least as well as on the spectrum alone, and
+        clearly above chance (:mod:`biodl.kinds.sequence_additive`); off elsewhere (other
+        kinds, ``--init-from``). The run records the value chosen. A CNN built directly with
+        ``"auto"`` has no term.
         It helps aligned sets and hurts where a motif can sit anywhere (benchmarks/RESULTS.md,
         "Wide-and-deep CNN", "additive='auto'").
     additive_penalty : float, default 0.0
