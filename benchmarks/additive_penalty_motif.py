@@ -31,7 +31,7 @@ def main() -> None:
     x, y = motif_data(240)
     settings: list[float | None] = [None, *(float(a) for a in sys.argv[1:])]
     for penalty in settings:
-        params = dict(SMALL) if penalty is None else {**SMALL, "additive": True}
+        params = {**SMALL, "additive": penalty is not None}
         if penalty:
             params["additive_penalty"] = penalty
         start, scores = time.process_time(), []

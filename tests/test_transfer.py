@@ -266,10 +266,12 @@ def test_cli_init_from_a_run_directory_end_to_end(tmp_path, motif_fasta):
     result = runner.invoke(app, [*args, "--quiet"])
     assert result.exit_code == 0, result.output
     info = json.loads((run / "model" / "model.json").read_text())
-    # No --model: the source run's model and hyperparameters are used.
-    assert info["model"] == "cnn" and info["params"] == {"channels": 8, "n_layers": 1}
+    # No --model: the source run's model and hyperparameters are used (the CNN's additive
+    # term, "auto", is off with --init-from and recorded so).
+    params = {"channels": 8, "n_layers": 1, "additive": False}
+    assert info["model"] == "cnn" and info["params"] == params
     config = yaml.safe_load((run / "config.yaml").read_text())  # reruns with the same model
-    assert config["model"] == {"name": "cnn", "params": {"channels": 8, "n_layers": 1}}
+    assert config["model"] == {"name": "cnn", "params": params}
     assert config["train"]["init_from"] == str(pre) and config["train"]["freeze"] == "body"
     transfer = info["transfer"]
     assert transfer["kind"] == "run" and transfer["freeze"] == "body"
@@ -277,7 +279,9 @@ def test_cli_init_from_a_run_directory_end_to_end(tmp_path, motif_fasta):
     source = load_file(str(pre / "model" / "weights.safetensors"))
     trained = load_file(str(run / "model" / "weights.safetensors"))
     for key, value in source.items():
-        if not key.startswith("head."):
+        if key.startswith("linear."):  # the source's additive term (if "auto" chose it): left
+            assert key not in trained and key in transfer["unexpected"]
+        elif not key.startswith("head."):
             assert torch.equal(trained[key], value), key  # the body did not move
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["transfer"]["init_from"] == str(pre)

@@ -147,6 +147,12 @@ class Kind(Protocol):
     graphs); ``--set model.NAME=...`` overrides them, and the run records them with its
     parameters. Skipped when ``--init-from RUN`` without ``--model`` takes the source run's
     hyperparameters.
+
+    Optional: ``additive_auto(cfg, prepared)`` -> an object with ``on`` (bool) and
+    ``to_json()``: decides a model's ``additive="auto"`` (the CNN's default) from the training
+    part; the run records ``additive`` as true or false and the decision in ``model.json``
+    (``additive_auto``). Absent (and with ``--init-from``) it is off. Sequences:
+    :func:`biodl.kinds.sequence_additive.choose_additive`.
     """
 
     name: str

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from biodl.data.sequence import SequenceSet
     from biodl.data.similarity import SketchedReference
     from biodl.kinds import ExtraBaseline
+    from biodl.kinds.sequence_additive import AdditiveChoice
 
 #: Sequence networks, by ``--model`` name (entries of :data:`biodl.models.MODELS`).
 SEQUENCE_MODELS = {
@@ -211,6 +212,23 @@ class SequenceKind:
 
     def default_model(self, prepared: PreparedData) -> str:
         return DEFAULT_MODEL
+
+    def additive_auto(self, cfg: RunConfig, prepared: PreparedData) -> AdditiveChoice:
+        """The CNN's ``additive="auto"``, decided on the training part
+        (:func:`biodl.kinds.sequence_additive.choose_additive`)."""
+        from biodl.kinds.sequence_additive import choose_additive
+
+        targets = prepared.targets
+        y = prepared.y["train"]
+        assert y is not None
+        return choose_additive(
+            prepared.part("train"),
+            np.asarray(y),
+            targets.task,
+            length=fixed_length(cfg, prepared),
+            n_classes=len(targets.classes) if targets.task == "multiclass" else None,
+            seed=cfg.train.seed,
+        )
 
     def fit_inputs(
         self, cfg: RunConfig, prepared: PreparedData, model: str, params: dict[str, Any]

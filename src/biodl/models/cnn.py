@@ -115,14 +115,20 @@ class CNN(SequenceModel):
         each letter, and with "letters+pairs" of each pair of neighbouring letters (amino-acid
         and dipeptide composition for proteins, C + C*C values), standardised by a batch
         normalisation (:mod:`biodl.models.composition`).
-    additive : bool, default False
+    additive : bool or "auto", default "auto"
         Wide-and-deep: add a linear term on the position-wise one-hot input (one weight per
         position, letter and output, started at zero) to the network's output, so that the
         additive part of the signal is fitted like a ridge regression on the one-hot and the
         convolutions fit the rest (on time series: one weight per time point and channel).
-        Needs a fixed ``length``. Off by default (``--set model.additive=true``): it helps
-        aligned sets and hurts where a motif can sit anywhere (benchmarks/RESULTS.md,
-        "Wide-and-deep CNN").
+        Needs a fixed ``length``. ``"auto"``: biodl decides before building the network, from
+        the training part only: on for sequences of one length, fewer than 1,000 training
+        sequences, where in a 5-fold cross-validation a linear model on the k-mer spectrum
+        plus the position-wise one-hot scores at least as well as on the spectrum alone, and
+        clearly above chance (:mod:`biodl.kinds.sequence_additive`); off elsewhere (other
+        kinds, ``--init-from``). The run records the value chosen. A CNN built directly with
+        ``"auto"`` has no term.
+        It helps aligned sets and hurts where a motif can sit anywhere (benchmarks/RESULTS.md,
+        "Wide-and-deep CNN", "additive='auto'").
     additive_penalty : float, default 0.0
         Strength of an L2 penalty on the additive term's weights alone (not its bias, not the
         network): ``additive_penalty * sum(weight**2)`` is added to the training loss, which is
@@ -171,10 +177,11 @@ class CNN(SequenceModel):
         residual: bool = False,
         global_pooling: GlobalPoolingName = "maxavg",
         composition: CompositionName = "none",
-        additive: bool = False,
+        additive: bool | Literal["auto"] = "auto",
         additive_penalty: float = 0.0,
     ) -> None:
         super().__init__()
+        additive = additive is True  # "auto" left unresolved (a CNN built directly): no term
         if additive_penalty < 0 or (additive_penalty and not additive):
             raise ConfigError(
                 f"model 'cnn': additive_penalty={additive_penalty} needs additive=true and a "

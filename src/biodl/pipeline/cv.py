@@ -396,6 +396,8 @@ def _run_fold(
             row["params"] = json.dumps(params, sort_keys=True) if who == "model" else ""
         if cfg.baseline.name == "auto":
             row["baseline"] = chosen if who == "baseline" else ""
+        if "additive_auto" in trained.info:  # the CNN's additive="auto", decided in this fold
+            row["additive"] = trained.info["params"]["additive"] if who == "model" else ""
         rows.append({**row, **compute_metrics(full.targets.task, y_test, scores)})
     timings["metrics"] += time.perf_counter() - clock
     return _Fold(
@@ -475,7 +477,18 @@ def fold_data(
 
 #: Columns of folds.csv that are not metrics.
 _FOLD_COLUMNS = (
-    *("repeat", "fold", "seed", "who", "n_train", "n_test", "seconds", "params", "baseline"),
+    *(
+        "repeat",
+        "fold",
+        "seed",
+        "who",
+        "n_train",
+        "n_test",
+        "seconds",
+        "params",
+        "baseline",
+        "additive",
+    ),
 )
 
 

@@ -92,7 +92,9 @@ def fit_model(
     ------
     ConfigError
         For ``ensemble`` below 1, or above 1 together with ``init_from``; ``init_from``
-        with a model whose ``additive`` parameter is on.
+        with a model whose ``additive`` parameter is true (``"auto"``, the CNN's default, is
+        decided from the training part, and is off with ``init_from``: the run records the
+        value; ``info['additive_auto']`` says why where the kind decided).
     """
     n = cfg.train.ensemble
     if n < 1:
@@ -173,11 +175,15 @@ def _fit_one(
     source = source_model(cfg.train.init_from) if cfg.train.init_from else None
     from_source = False  # --init-from RUN without --model: the source run's model and params
     if source is not None and cfg.model.name == "auto":
-        name, params, from_source = source[0], {**source[1], **params}, True
+        # the source's additive term is neither body nor head: not carried over (its own
+        # additive parameters left out, "auto" is off with --init-from)
+        inherited = {k: v for k, v in source[1].items() if not k.startswith("additive")}
+        name, params, from_source = source[0], {**inherited, **params}, True
     check_model(kind_obj, name)
     kind_params = getattr(kind_obj, "default_params", None)  # optional: defaults per data
     if kind_params is not None and not from_source:
         params = {**kind_params(prepared, name), **params}  # recorded in the run
+    params, additive = _resolve_additive(kind_obj, cfg, prepared, name, params)
     if cfg.train.init_from and params.get("additive"):
         raise ConfigError(
             "--init-from with model.additive=true: the additive term maps the input straight to "
@@ -238,7 +244,34 @@ def _fit_one(
         info["transfer"] = transfer.info(cfg.train)
     if pretraining is not None:
         info["pretraining"] = pretraining
+    if additive is not None:
+        info["additive_auto"] = additive.to_json()
     return Trained(fit.network, info), fit
+
+
+def _resolve_additive(
+    kind_obj: Any, cfg: RunConfig, prepared: PreparedData, name: str, params: dict[str, Any]
+) -> tuple[dict[str, Any], Any]:
+    """``params`` with the CNN's ``additive="auto"`` decided (recorded as true or false), and
+    the kind's decision (None where no rule ran).
+
+    The kind's optional ``additive_auto(cfg, prepared)`` decides from the training part
+    (sequences: :func:`biodl.kinds.sequence_additive.choose_additive`); without it, and with
+    ``--init-from`` (the term is neither body nor head of a pretrained network), it is off.
+    """
+    from biodl.models.registry import parameters
+
+    default = {p.name: p.default for p in parameters(kind_obj.models[name])}.get("additive")
+    if params.get("additive", default) != "auto":
+        return params, None
+    if params.get("additive_penalty"):
+        raise ConfigError(
+            f"model.additive_penalty={params['additive_penalty']} with model.additive=auto: "
+            "the penalty needs the term on for certain; set model.additive=true"
+        )
+    decide = getattr(kind_obj, "additive_auto", None)
+    choice = decide(cfg, prepared) if decide is not None and not cfg.train.init_from else None
+    return {**params, "additive": bool(choice is not None and choice.on)}, choice
 
 
 def with_monitor(cfg: RunConfig, *prepared: PreparedData) -> RunConfig:
