@@ -69,6 +69,8 @@ CANDIDATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "batch32": ({"composition": "none"}, {"batch_size": 32}),
     "mlp_kmer1": ({"features": "kmer", "k": 1}, {"model": "mlp"}),
     "mlp_kmer2": ({"features": "kmer", "k": 2}, {"model": "mlp"}),
+    # biodl's default as it is now (cnn, --monitor auto); compare with monitor_auroc
+    "default": ({}, {}),
     # recurrent and attention models on the variable-length batches (--monitor auto, i.e. AUROC)
     "gru": ({}, {"model": "gru"}),
     "gru_h32": ({"hidden_size": 32}, {"model": "gru"}),
@@ -83,6 +85,10 @@ CANDIDATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     # the CNN rows above without a monitor were measured when the default watched the loss)
     "n_layers1_auroc": ({"composition": "none", "n_layers": 1}, {"monitor": "auroc"}),
     "ensemble3_auroc": ({"composition": "none"}, {"ensemble": 3, "monitor": "auroc"}),
+    "letters_auroc": ({"composition": "letters"}, {"monitor": "auroc"}),
+    # parallel convolutions of widths 3, 5, 7 and 9 (measured here only: register_models)
+    "multikernel": ({}, {"model": "multikernel-cnn"}),
+    "cnn-lstm": ({}, {"model": "cnn-lstm"}),
     # label smoothing of the binary targets (measured here only: see SCRIPT_OPTIONS)
     "label_smoothing0.1": ({"composition": "none"}, {"label_smoothing": 0.1}),
     # the whole cosine decay over --epochs auto, no early stopping (the last weights are kept)
@@ -128,6 +134,63 @@ def script_options(options: dict[str, Any]) -> Iterator[None]:
         yield
     finally:
         fit.make_loss = original
+
+
+def register_models() -> None:
+    """Add ``multikernel-cnn`` to biodl's sequence models for this process (a candidate
+    measured here, not a biodl model)."""
+    import torch
+    from torch import Tensor, nn
+
+    from biodl.kinds.sequence import SEQUENCE_MODELS
+    from biodl.models import MODELS
+    from biodl.models._layers import MaskedConvBlock, SequenceModel, full_mask, global_pool
+
+    class MultiKernelCNN(SequenceModel):
+        """One layer of parallel convolutions (widths 3, 5, 7, 9), global max + mean pooling.
+
+        Parameters
+        ----------
+        in_channels : int
+            Channels of the one-hot input.
+        n_outputs : int
+            Width of the output.
+        length : int or None, default None
+            Unused (any length).
+        channels : int, default 64
+            Filters per width.
+        dropout : float, default 0.2
+            Dropout after the convolutions and before the head.
+        """
+
+        def __init__(
+            self,
+            *,
+            in_channels: int,
+            n_outputs: int,
+            length: int | None = None,
+            channels: int = 64,
+            dropout: float = 0.2,
+        ) -> None:
+            super().__init__()
+            self.branches = nn.ModuleList(
+                MaskedConvBlock(in_channels, channels, k, pooling="none", dropout=dropout)
+                for k in (3, 5, 7, 9)
+            )
+            self.n_features = 2 * channels * len(self.branches)
+            self.dropout = nn.Dropout(dropout)
+            self.head = nn.Linear(self.n_features, n_outputs)
+
+        def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+            mask = full_mask(x) if mask is None else mask
+            pooled = []
+            for branch in self.branches:
+                h, m = branch(x, mask)
+                pooled.append(global_pool(h, m, "maxavg"))
+            return torch.cat(pooled, dim=1)
+
+    MODELS["multikernel-cnn"] = MultiKernelCNN
+    SEQUENCE_MODELS["multikernel-cnn"] = MultiKernelCNN
 
 
 def train_csv(dataset: str, folder: Path, data: Path = DATA) -> Path:
@@ -331,6 +394,7 @@ def main() -> None:
     if args.table:
         print(table(args.results))
         return
+    register_models()
     names = [n for n in args.candidates.split(",") if n] or list(CANDIDATES)
     have = done(args.results)
     with tempfile.TemporaryDirectory() as folder:
