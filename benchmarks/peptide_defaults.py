@@ -22,11 +22,13 @@ scores per dataset and candidate::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import math
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,11 @@ N_FOLDS = 5
 
 #: name -> (model parameters, training options). ``cnn_default`` is the CNN's default as it
 #: was measured here, early stopping on the validation loss; ``--monitor auto`` (the default
-#: since) watches AUROC on these binary sets, i.e. ``monitor_auroc``.
+#: since) watches AUROC on these binary sets, i.e. ``monitor_auroc``. Rows of candidates
+#: without a ``monitor`` that were measured before that change (those of fold seed 1 in the
+#: first RESULTS.md section) watched the loss; ``patience10``, ``lr3e-4``, ``batch32``,
+#: ``onecycle``, ``cosine``, ``kernel5`` and everything below ``mlp_kmer2`` first ran after it,
+#: so they watch AUROC like ``monitor_auroc``.
 CANDIDATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "cnn_default": ({"composition": "none"}, {"monitor": "loss"}),
     "letters": ({"composition": "letters"}, {}),
@@ -63,7 +69,128 @@ CANDIDATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "batch32": ({"composition": "none"}, {"batch_size": 32}),
     "mlp_kmer1": ({"features": "kmer", "k": 1}, {"model": "mlp"}),
     "mlp_kmer2": ({"features": "kmer", "k": 2}, {"model": "mlp"}),
+    # biodl's default as it is now (cnn, --monitor auto); compare with monitor_auroc
+    "default": ({}, {}),
+    # recurrent and attention models on the variable-length batches (--monitor auto, i.e. AUROC)
+    "gru": ({}, {"model": "gru"}),
+    "gru_h32": ({"hidden_size": 32}, {"model": "gru"}),
+    "gru_mean": ({"readout": "mean"}, {"model": "gru"}),
+    "lstm": ({}, {"model": "lstm"}),
+    "transformer": ({}, {"model": "transformer"}),
+    "transformer_small": (
+        {"d_model": 32, "n_layers": 1, "dim_feedforward": 64, "embed_kernel": 3},
+        {"model": "transformer"},
+    ),
+    # CNN variants and a 3-seed ensemble watching AUROC (what --monitor auto resolves to here;
+    # the CNN rows above without a monitor were measured when the default watched the loss)
+    "n_layers1_auroc": ({"composition": "none", "n_layers": 1}, {"monitor": "auroc"}),
+    "ensemble3_auroc": ({"composition": "none"}, {"ensemble": 3, "monitor": "auroc"}),
+    "letters_auroc": ({"composition": "letters"}, {"monitor": "auroc"}),
+    # parallel convolutions of widths 3, 5, 7 and 9 (measured here only: register_models)
+    "multikernel": ({}, {"model": "multikernel-cnn"}),
+    "cnn-lstm": ({}, {"model": "cnn-lstm"}),
+    # label smoothing of the binary targets (measured here only: see SCRIPT_OPTIONS)
+    "label_smoothing0.1": ({"composition": "none"}, {"label_smoothing": 0.1}),
+    # the whole cosine decay over --epochs auto, no early stopping (the last weights are kept)
+    "cosine_patience0": ({"composition": "none"}, {"scheduler": "cosine", "patience": 0}),
 }
+
+
+#: Training options measured by this script alone (not biodl options): ``label_smoothing``
+#: trains on targets ``y * (1 - eps) + eps / 2`` by wrapping the binary BCE loss of
+#: ``biodl.training.fit`` for the duration of the candidate's folds.
+SCRIPT_OPTIONS = ("label_smoothing",)
+
+
+class _SmoothedLoss:
+    """A binary BCE loss whose targets are moved ``eps / 2`` towards 0.5."""
+
+    def __init__(self, inner: Any, eps: float) -> None:
+        self.inner = inner
+        self.eps = eps
+
+    def __call__(self, out: Any, y: Any) -> Any:
+        return self.inner(out, y.to(out.dtype) * (1 - self.eps) + self.eps / 2)
+
+
+@contextlib.contextmanager
+def script_options(options: dict[str, Any]) -> Iterator[None]:
+    """Apply the :data:`SCRIPT_OPTIONS` of one candidate while its folds train."""
+    import biodl.training.fit as fit
+
+    eps = options.get("label_smoothing")
+    if eps is None:
+        yield
+        return
+    original = fit.make_loss
+
+    def make_loss(loss: str, task: str, weights: Any = None, *, masked: bool = False) -> Any:
+        if (loss, task, masked) != ("bce", "binary", False):
+            raise ValueError("label_smoothing is measured on binary BCE only")
+        return _SmoothedLoss(original(loss, task, weights, masked=masked), eps)
+
+    fit.make_loss = make_loss
+    try:
+        yield
+    finally:
+        fit.make_loss = original
+
+
+def register_models() -> None:
+    """Add ``multikernel-cnn`` to biodl's sequence models for this process (a candidate
+    measured here, not a biodl model)."""
+    import torch
+    from torch import Tensor, nn
+
+    from biodl.kinds.sequence import SEQUENCE_MODELS
+    from biodl.models import MODELS
+    from biodl.models._layers import MaskedConvBlock, SequenceModel, full_mask, global_pool
+
+    class MultiKernelCNN(SequenceModel):
+        """One layer of parallel convolutions (widths 3, 5, 7, 9), global max + mean pooling.
+
+        Parameters
+        ----------
+        in_channels : int
+            Channels of the one-hot input.
+        n_outputs : int
+            Width of the output.
+        length : int or None, default None
+            Unused (any length).
+        channels : int, default 64
+            Filters per width.
+        dropout : float, default 0.2
+            Dropout after the convolutions and before the head.
+        """
+
+        def __init__(
+            self,
+            *,
+            in_channels: int,
+            n_outputs: int,
+            length: int | None = None,
+            channels: int = 64,
+            dropout: float = 0.2,
+        ) -> None:
+            super().__init__()
+            self.branches = nn.ModuleList(
+                MaskedConvBlock(in_channels, channels, k, pooling="none", dropout=dropout)
+                for k in (3, 5, 7, 9)
+            )
+            self.n_features = 2 * channels * len(self.branches)
+            self.dropout = nn.Dropout(dropout)
+            self.head = nn.Linear(self.n_features, n_outputs)
+
+        def features(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+            mask = full_mask(x) if mask is None else mask
+            pooled = []
+            for branch in self.branches:
+                h, m = branch(x, mask)
+                pooled.append(global_pool(h, m, "maxavg"))
+            return torch.cat(pooled, dim=1)
+
+    MODELS["multikernel-cnn"] = MultiKernelCNN
+    SEQUENCE_MODELS["multikernel-cnn"] = MultiKernelCNN
 
 
 def train_csv(dataset: str, folder: Path, data: Path = DATA) -> Path:
@@ -82,6 +209,7 @@ def config(name: str, seed: int, train: Path) -> Any:
     from biodl.config import build_config
 
     params, options = CANDIDATES[name]
+    options = {k: v for k, v in options.items() if k not in SCRIPT_OPTIONS}
     overrides = [f"model.{k}={v}" for k, v in params.items()]
     return build_config(
         None,
@@ -114,23 +242,27 @@ def run_candidate(name: str, dataset: str, seed: int, train: Path) -> list[dict[
     for index, fold in enumerate(folds):
         started = time.process_time()
         part = fold_data(full, fold.train, fold.test, cfg)
-        trained, _ = fit_model(cfg, part, progress=False)
+        with script_options(CANDIDATES[name][1]):
+            trained, _ = fit_model(cfg, part, progress=False)
         row: dict[str, Any] = {"dataset": dataset, "candidate": name, "seed": seed}
         row["fold"] = index + 1
-        scores = {}
+        scores, ys = {}, {}
         for split, key in (("valid", "valid"), ("test", "cv")):
-            y = part.y[split]
-            assert y is not None
+            y = part.y.get(split)
+            if y is None:  # no inner validation part without early stopping (--patience 0)
+                continue
+            ys[split] = y
             scores[split] = predict_trained(trained, part.parts[split])
             metrics = compute_metrics(full.targets.task, y, scores[split])
             row[f"{key}_auroc"] = metrics["auroc"]
             row[f"{key}_accuracy"] = metrics["accuracy"]
             row[f"n_{key}"] = len(y)
-        # accuracy at the threshold maximising balanced accuracy on the inner validation part
-        cut = choose_threshold(part.y["valid"], scores["valid"][:, 1]).threshold
-        row["cv_accuracy_valid_threshold"] = float(
-            np.mean((scores["test"][:, 1] >= cut) == part.y["test"].astype(bool))
-        )
+        if "valid" in scores:
+            # accuracy at the threshold maximising balanced accuracy on the inner validation part
+            cut = choose_threshold(ys["valid"], scores["valid"][:, 1]).threshold
+            row["cv_accuracy_valid_threshold"] = float(
+                np.mean((scores["test"][:, 1] >= cut) == ys["test"].astype(bool))
+            )
         row["cpu_s"] = time.process_time() - started
         rows.append(row)
     return rows
@@ -262,6 +394,7 @@ def main() -> None:
     if args.table:
         print(table(args.results))
         return
+    register_models()
     names = [n for n in args.candidates.split(",") if n] or list(CANDIDATES)
     have = done(args.results)
     with tempfile.TemporaryDirectory() as folder:
