@@ -205,3 +205,20 @@ def test_an_ensemble_decides_once_and_saves_and_loads_as_one_model(
     save_model(tmp_path / "model", trained.network.model, trained.info)
     loaded = load_model(tmp_path)
     assert [m.linear is not None for m in loaded.network.model.members] == [True, True]
+
+
+def test_multiclass_chance_counts_the_classes_present_and_the_reason_its_folds() -> None:
+    """Balanced accuracy averages the recall of the classes in the training part: with a
+    fourth class absent there (a cv fold) chance is 1/3, not 1/4; a class of two sequences
+    allows two stratified folds, and the reason says two."""
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(30, 4, 3))
+    codes = rng.integers(0, 4, size=(200, 30))
+    y = weights[np.arange(30), codes].sum(axis=1).argmax(axis=1)
+    seqs = _set(["".join(LETTERS[c]) for c in codes])
+    choice = choose_additive(seqs, y, "multiclass", length=30, n_classes=4)
+    assert choice.metric == "balanced_accuracy" and "chance 0.333" in choice.reason
+    assert choice.reason.startswith("5-fold CV")
+    rare = np.where(np.arange(200) < 2, 3, y)  # class 3: two sequences
+    choice = choose_additive(seqs, rare, "multiclass", length=30, n_classes=4)
+    assert choice.reason.startswith("2-fold CV") and "chance 0.250" in choice.reason
