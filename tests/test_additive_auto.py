@@ -5,6 +5,7 @@ run records the value chosen; explicit values and ``--init-from`` keep their mea
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -189,7 +190,7 @@ def test_an_ensemble_decides_once_and_saves_and_loads_as_one_model(
 
     seeds: list[int] = []
 
-    def by_seed(self: SequenceKind, cfg, prepared) -> AdditiveChoice:  # type: ignore[no-untyped-def]
+    def by_seed(self: SequenceKind, cfg: Any, prepared: Any) -> AdditiveChoice:
         seeds.append(cfg.train.seed)
         return AdditiveChoice(cfg.train.seed % 2 == 0, f"seed {cfg.train.seed}")
 

@@ -124,7 +124,8 @@ def _fit_members(
 
     from biodl.models.ensemble import Ensemble, combine_for
 
-    fits, networks, infos = [], [], []
+    fits, networks = [], []
+    infos: list[dict[str, Any]] = []
     for member in range(n):
         seed = cfg.train.seed + member
         model = cfg.model
