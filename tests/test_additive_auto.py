@@ -223,3 +223,10 @@ def test_multiclass_chance_counts_the_classes_present_and_the_reason_its_folds()
     rare = np.where(np.arange(200) < 2, 3, y)  # class 3: two sequences
     choice = choose_additive(seqs, rare, "multiclass", length=30, n_classes=4)
     assert choice.reason.startswith("2-fold CV") and "chance 0.250" in choice.reason
+
+
+def test_a_value_of_another_kind_is_refused_naming_every_choice(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "aligned.csv", *aligned(n=40))
+    cfg = build_config(train=str(path), overrides=[*SMALL, "model.additive=1"], **FAST)
+    with pytest.raises(ConfigError, match="'additive' must be one of true, false, auto; got 1"):
+        fit_model(cfg, prepare_run_data(cfg), progress=False)
