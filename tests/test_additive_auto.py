@@ -5,6 +5,7 @@ run records the value chosen; explicit values and ``--init-from`` keep their mea
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -174,3 +175,58 @@ def test_cv_decides_in_each_fold_and_says_so_in_folds_csv(tmp_path: Path) -> Non
     assert model["additive"].tolist() == [True, True]
     assert (result.folds[result.folds["who"] == "baseline"]["additive"] == "").all()
     assert "additive" not in result.results.model.metrics  # not taken for a metric
+
+
+def test_an_ensemble_decides_once_and_saves_and_loads_as_one_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--ensemble N: the members share the first seed's decision. A rule run per member
+    (seeds 0, 1, ...) could differ between them on a borderline set (seen: 3 of 30 noisy
+    aligned sets of 150 sequences), and members with and without the term cannot be saved
+    and loaded as one model."""
+    from biodl.kinds.sequence import SequenceKind
+    from biodl.kinds.sequence_additive import AdditiveChoice
+    from biodl.runs import load_model, save_model
+
+    seeds: list[int] = []
+
+    def by_seed(self: SequenceKind, cfg: Any, prepared: Any) -> AdditiveChoice:
+        seeds.append(cfg.train.seed)
+        return AdditiveChoice(cfg.train.seed % 2 == 0, f"seed {cfg.train.seed}")
+
+    monkeypatch.setattr(SequenceKind, "additive_auto", by_seed)
+    path = _csv(tmp_path / "aligned.csv", *aligned(n=60))
+    cfg = build_config(train=str(path), overrides=SMALL, ensemble=2, **FAST)
+    trained, _ = fit_model(cfg, prepare_run_data(cfg), progress=False)
+    assert seeds == [0]  # decided once, with the first member's seed
+    assert trained.info["params"]["additive"] is True
+    assert trained.info["additive_auto"]["reason"] == "seed 0"
+    members = trained.network.model.members
+    assert [m.linear is not None for m in members] == [True, True]
+    save_model(tmp_path / "model", trained.network.model, trained.info)
+    loaded = load_model(tmp_path)
+    assert [m.linear is not None for m in loaded.network.model.members] == [True, True]
+
+
+def test_multiclass_chance_counts_the_classes_present_and_the_reason_its_folds() -> None:
+    """Balanced accuracy averages the recall of the classes in the training part: with a
+    fourth class absent there (a cv fold) chance is 1/3, not 1/4; a class of two sequences
+    allows two stratified folds, and the reason says two."""
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(30, 4, 3))
+    codes = rng.integers(0, 4, size=(200, 30))
+    y = weights[np.arange(30), codes].sum(axis=1).argmax(axis=1)
+    seqs = _set(["".join(LETTERS[c]) for c in codes])
+    choice = choose_additive(seqs, y, "multiclass", length=30, n_classes=4)
+    assert choice.metric == "balanced_accuracy" and "chance 0.333" in choice.reason
+    assert choice.reason.startswith("5-fold CV")
+    rare = np.where(np.arange(200) < 2, 3, y)  # class 3: two sequences
+    choice = choose_additive(seqs, rare, "multiclass", length=30, n_classes=4)
+    assert choice.reason.startswith("2-fold CV") and "chance 0.250" in choice.reason
+
+
+def test_a_value_of_another_kind_is_refused_naming_every_choice(tmp_path: Path) -> None:
+    path = _csv(tmp_path / "aligned.csv", *aligned(n=40))
+    cfg = build_config(train=str(path), overrides=[*SMALL, "model.additive=1"], **FAST)
+    with pytest.raises(ConfigError, match="'additive' must be one of true, false, auto; got 1"):
+        fit_model(cfg, prepare_run_data(cfg), progress=False)

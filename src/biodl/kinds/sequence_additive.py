@@ -164,13 +164,15 @@ def choose_additive(
         scores[name] = float(compute_metrics(task, y[rows], pooled)[metric])
     positional, kmers = scores["positional"], scores["kmers"]
     assert pooled is not None  # the positional model's out-of-fold scores
-    chance = _chance(metric, n_classes or int(np.max(y[rows], initial=1)) + 1)
+    # balanced accuracy averages the recall of the classes present in the training part
+    present = len(np.unique(y[rows])) if task == "multiclass" else 2
+    chance = _chance(metric, present)
     interval = bootstrap_metrics(task, y[rows], pooled, n_boot=BOOTSTRAP, level=LEVEL, seed=seed)
     low = interval[metric].low
     on = bool(np.isfinite(kmers) and positional >= kmers and low > chance)
     reason = (
-        f"{FOLDS}-fold CV on the training part, linear model {metric}: 1- to {k}-mer spectrum "
-        f"+ position-wise one-hot {positional:.3f} ({LEVEL:.0%} CI from {low:.3f}; chance "
+        f"{len(folds)}-fold CV on the training part, linear model {metric}: 1- to {k}-mer "
+        f"spectrum + position-wise one-hot {positional:.3f} ({LEVEL:.0%} CI from {low:.3f}; chance "
         f"{chance:.3f}) vs the spectrum alone {kmers:.3f}"
     )
     seconds = time.process_time() - start
@@ -191,8 +193,9 @@ def _observed(y: np.ndarray, task: TaskName) -> np.ndarray:
 
 
 def _folds(y: np.ndarray, task: TaskName, seed: int) -> list[tuple[np.ndarray, np.ndarray]] | None:
-    """:data:`FOLDS` shuffled folds (stratified for binary and multiclass), None when a class
-    has fewer than two examples or there are fewer rows than folds."""
+    """:data:`FOLDS` shuffled folds (stratified for binary and multiclass: as many folds as the
+    smallest class has examples where that is fewer), None when a class has fewer than two
+    examples or there are fewer rows than folds."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     if len(y) < FOLDS:

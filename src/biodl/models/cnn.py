@@ -287,7 +287,7 @@ class CNN(SequenceModel):
         if not self.keeps_length:
             raise ConfigError(
                 "model 'cnn': per-position outputs need pooling='none' (or pool_size=1) and "
-                "stride=1; set them in --model-params."
+                "stride=1; set them with --set model.pooling=none --set model.stride=1."
             )
         h, _ = run_masked_blocks(self.blocks, x, mask, causal=causal)
         return h.transpose(1, 2)

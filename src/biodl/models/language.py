@@ -154,7 +154,7 @@ class LanguageModel(nn.Module):
         for key, value in fixed.items():
             if key in given and given[key] != value:
                 raise ConfigError(
-                    f"--model-params {key}={given[key]}: a {objective} language model with "
+                    f"model.{key}={given[key]}: a {objective} language model with "
                     f"model '{model}' needs {key}={value}; leave it out."
                 )
         self.params = {**LM_DEFAULTS[model], **given, **fixed}

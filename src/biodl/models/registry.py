@@ -138,10 +138,11 @@ def _render(hint: Any) -> str:
 def _choices(hint: Any) -> tuple[str, ...] | None:
     if typing.get_origin(hint) is Literal:
         return tuple(str(a) for a in typing.get_args(hint))
-    for arg in typing.get_args(hint) if typing.get_origin(hint) in (Union, types.UnionType) else ():
+    args = typing.get_args(hint) if typing.get_origin(hint) in (Union, types.UnionType) else ()
+    for arg in args:
         found = _choices(arg)
-        if found:
-            return found
+        if found:  # bool | Literal["auto"]: true and false are choices too
+            return ("true", "false", *found) if bool in args else found
     return None
 
 

@@ -271,8 +271,8 @@ class RecurrentNet(SequenceModel):
         """
         if causal and self.recurrence.n_directions == 2:
             raise ConfigError(
-                "a causal language model reads left to right only; set bidirectional=false "
-                "in --model-params (or use --objective masked)."
+                "a causal language model reads left to right only; use "
+                "--set model.bidirectional=false (or --objective masked)."
             )
         return self.recurrence.states(self.project(x.transpose(1, 2)), mask)
 

@@ -86,7 +86,9 @@ def fit_model(
     seeds ``seed, seed+1, ...``, and the members become one
     :class:`biodl.models.ensemble.Ensemble` (predictions averaged); ``info['ensemble']``
     records the members' seeds, epochs and seconds, and the returned fit result is the first
-    member's with ``seconds`` summed over all members.
+    member's with ``seconds`` summed over all members. The members share the first one's
+    parameters (a CNN's ``additive="auto"`` is decided once, with the first seed: members
+    that differ in it could not be saved and loaded as one model).
 
     Raises
     ------
@@ -123,14 +125,21 @@ def _fit_members(
     from biodl.models.ensemble import Ensemble, combine_for
 
     fits, networks = [], []
+    infos: list[dict[str, Any]] = []
     for member in range(n):
         seed = cfg.train.seed + member
-        member_cfg = replace(cfg, train=replace(cfg.train, seed=seed, ensemble=1))
+        model = cfg.model
+        if infos:  # the first member's name and params: a CNN's additive="auto" decided once
+            model = replace(cfg.model, name=infos[0]["model"], params=infos[0]["params"])
+        member_cfg = replace(cfg, model=model, train=replace(cfg.train, seed=seed, ensemble=1))
         trained, fit = _fit_one(member_cfg, prepared, progress=progress, callbacks=callbacks)
         fits.append(fit)
         networks.append(trained.network)
+        infos.append(trained.info)
     network = networks[0]
     info = dict(trained.info)
+    if "additive_auto" in infos[0]:
+        info["additive_auto"] = infos[0]["additive_auto"]
     network.model = Ensemble([net.model for net in networks], combine=combine_for(info["loss"]))
     info["ensemble"] = {
         "members": n,
