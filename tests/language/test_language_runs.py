@@ -130,6 +130,9 @@ def test_masked_objective_through_the_api(periodic, tmp_path):
         (["--context", "1"], "--context 1: expected at least 2"),
         (["--objective", "sideways"], "sideways"),
         (["--set", "model.bidirectional=true"], "bidirectional=False"),
+        (["--seeds", "3"], "--seeds with --task language-model"),
+        (["--compare-scratch"], "--compare-scratch with --task language-model"),
+        (["--init-from", "somewhere"], "--init-from with --task language-model"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(periodic, tmp_path, args, message):

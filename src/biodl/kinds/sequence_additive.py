@@ -16,9 +16,9 @@ Spearman 0; where neither model finds a signal the comparison is noise: a motif-
 of 140 sequences gave 0.538 vs 0.443). (Comparing
 the one-hot alone with the spectrum alone was measured first: on the E. coli promoters it
 turned the term on in only 5 of the 10 folds of their cross-validation, the spectrum alone
-being about as good there; benchmarks/RESULTS.md.) Only
-fixed-length sets under :data:`MAX_ROWS` training sequences are considered: above that the
-term did not help on the shared sets (UCI splice, MPSA).
+being about as good there; benchmarks/RESULTS.md.) Only fixed-length sets (one length, or
+one given by ``--length``) under :data:`MAX_ROWS` training sequences are considered: above
+that the term did not help on the shared sets (UCI splice, MPSA).
 
 Examples
 --------

@@ -121,7 +121,8 @@ class CNN(SequenceModel):
         additive part of the signal is fitted like a ridge regression on the one-hot and the
         convolutions fit the rest (on time series: one weight per time point and channel).
         Needs a fixed ``length``. ``"auto"``: biodl decides before building the network, from
-        the training part only: on for sequences of one length, fewer than 1,000 training
+        the training part only: on for sequences of one length (or given one with
+        ``--length``), fewer than 1,000 training
         sequences, where in a 5-fold cross-validation a linear model on the k-mer spectrum
         plus the position-wise one-hot scores at least as well as on the spectrum alone, and
         clearly above chance (:mod:`biodl.kinds.sequence_additive`); off elsewhere (other

@@ -49,6 +49,7 @@ from torch import Tensor, nn
 from biodl.data.alphabet import ALPHABETS
 from biodl.errors import ConfigError
 from biodl.models.cnn import CNN
+from biodl.models.ensemble import Ensemble
 from biodl.models.registry import build
 from biodl.models.rnn import GRUNet, LSTMNet
 from biodl.models.transformer import TransformerNet
@@ -205,14 +206,15 @@ class LanguageModel(nn.Module):
         return out
 
 
-class LanguageEnsemble(nn.Module):
+class LanguageEnsemble(Ensemble):
     """Several language models of one architecture, read as one (``--ensemble N``).
 
-    At every position the members' letter probabilities are averaged, and the logarithm of
-    the average is returned as the logits (its softmax is the average). Each position's
-    prediction is still a distribution over letters given the same context, so the ensemble
-    is a language model of the same objective: perplexity, sampling and mutation scores read
-    it as they read one network.
+    An :class:`~biodl.models.ensemble.Ensemble` combining by ``softmax``: at every position
+    the members' letter probabilities are averaged, and the logarithm of the average is
+    returned as the logits (its softmax is the average). Each position's prediction is still a
+    distribution over letters given the same context, so the ensemble is a language model of
+    the same objective: perplexity, sampling and mutation scores read it as they read one
+    network.
 
     Parameters
     ----------
@@ -227,9 +229,7 @@ class LanguageEnsemble(nn.Module):
     """
 
     def __init__(self, members: Sequence[LanguageModel]) -> None:
-        super().__init__()
-        if not members:
-            raise ValueError("an ensemble needs at least one member")
+        super().__init__(members, combine="softmax")
         first = members[0]
         for m in members[1:]:
             if (m.model_name, m.objective, m.alphabet_name, m.params) != (
@@ -239,7 +239,6 @@ class LanguageEnsemble(nn.Module):
                 first.params,
             ):
                 raise ValueError("the members of a language-model ensemble must be alike")
-        self.members = nn.ModuleList(members)
         self.model_name, self.objective = first.model_name, first.objective
         self.alphabet_name, self.params = first.alphabet_name, first.params
         self.n_letters, self.mask_code = first.n_letters, first.mask_code
@@ -248,11 +247,6 @@ class LanguageEnsemble(nn.Module):
     def causal(self) -> bool:
         """Whether the model predicts each letter from the earlier ones only."""
         return self.objective == "causal"
-
-    def forward(self, codes: Tensor) -> Tensor:
-        """``(batch, length, n_letters)``: log of the members' mean letter probabilities."""
-        probs = torch.stack([m(codes).float().softmax(-1) for m in self.members]).mean(0)
-        return probs.clamp_min(1e-12).log()
 
 
 #: One network or an ensemble: what a language-model run holds.

@@ -314,6 +314,22 @@ def run_language_model(
     context = int(cfg.data.context)
     if context < 2:
         raise ConfigError(f"--context {context}: expected at least 2 letters per window")
+    t = cfg.train
+    given = [
+        flag
+        for flag, used in (
+            ("--init-from", bool(t.init_from)),
+            ("--seeds", t.seeds > 1),
+            ("--compare-scratch", t.compare_scratch),
+        )
+        if used
+    ]
+    if given:  # they mean nothing here: refused rather than silently ignored
+        raise ConfigError(
+            f"{', '.join(given)} with --task language-model: a language model trains from "
+            "random weights once (--ensemble N averages N seeds); leave "
+            f"{'it' if len(given) == 1 else 'them'} out"
+        )
     with (
         run_directory(out, overwrite=overwrite, resume=resume) as writer,
         resumable(writer, cfg, "train", resume=resume is not None, overwrite=overwrite),
