@@ -23,10 +23,21 @@ the default deep model (CNN) from scratch and the baseline panel (ridge, random 
 gradient boosting on the k-mer spectrum + position-wise one-hot, and the additive one-hot
 ridge), the best on validation becoming the verdict's baseline. Printed: test Spearman of the
 network, of the additive one-hot ridge and of every panel model, and CPU seconds
-(``resource.getrusage``, this process and its children). Run from the repository root::
+(``resource.getrusage``, this process and its children).
+
+**Fine-tuned from a protein language model** (``--pretrain flip-ss`` or ``--init-from
+LM_RUN``): ``--pretrain flip-ss`` first trains the default language model
+(``task="language-model"``, every option at its default) on the FLIP secondary-structure
+proteins (``protein/flip_secondary_structure``: 9,712 natural proteins to train, 1,080 to
+choose the epoch, 364 scored for perplexity only; one of those 364, PDB 6o41-O, is a protein G
+B1 domain; of the training ones, two share a single 10-mer each with FLIP's 265-residue GB1
+sequence). Each GB1 set then trains ``init_from=LM_RUN, freeze="none",
+compare_scratch=True``: the language model's network (a GRU by default) fine-tuned as the
+regressor, and the same network from random weights on the same split; both test Spearman
+and their paired bootstrap difference are recorded. Run from the repository root::
 
     python benchmarks/gb1.py WORK [--sets mavenn two_vs_rest low_vs_high] [--train-rows N]
-        [--additive] [--device cuda]
+        [--additive] [--device cuda] [--pretrain flip-ss | --init-from LM_RUN]
 
 Results: ``benchmarks/RESULTS.md``, section "GB1 deep mutational scans".
 """
