@@ -34,10 +34,14 @@ B1 domain; of the training ones, two share a single 10-mer each with FLIP's 265-
 sequence). Each GB1 set then trains ``init_from=LM_RUN, freeze="none",
 compare_scratch=True``: the language model's network (a GRU by default) fine-tuned as the
 regressor, and the same network from random weights on the same split; both test Spearman
-and their paired bootstrap difference are recorded. Run from the repository root::
+and their paired bootstrap difference are recorded. ``--pretrain own`` instead trains the
+language model on each set's own training and validation sequences, unlabelled
+(:func:`own_fasta`); ``--lm-model cnn`` pretrains another network than the default. Run from
+the repository root::
 
     python benchmarks/gb1.py WORK [--sets mavenn two_vs_rest low_vs_high] [--train-rows N]
-        [--additive] [--device cuda] [--pretrain flip-ss | --init-from LM_RUN]
+        [--additive] [--device cuda] [--pretrain flip-ss|own | --init-from LM_RUN]
+        [--lm-model M]
 
 Results: ``benchmarks/RESULTS.md``, section "GB1 deep mutational scans".
 """
@@ -111,17 +115,48 @@ def prepare_flip(data: Path, work: Path, split: str) -> dict[str, Any]:
     }
 
 
-def pretrain_flip_ss(work: Path, threads: int, device: str = "cpu") -> dict[str, Any]:
-    """The default protein language model on the FLIP secondary-structure proteins (module notes).
+def flip_ss_fasta(work: Path) -> Path:
+    """The FLIP secondary-structure proteins, unlabelled, on their own parts (module notes).
 
-    Their own parts (``language_models.flip``): 9,712 training proteins, 1,080 validation (the
-    epoch), 364 test (only the reported perplexity); no GB1 variant is among them.
+    ``language_models.flip``: 9,712 training proteins, 1,080 validation (the epoch), 364 test
+    (only the reported perplexity); no GB1 variant is among them.
     """
-    import biodl
     from language_models import flip
 
-    fasta = flip(work, None, 0)
-    run = work / "lm_flip_ss"
+    return flip(work, None, 0)
+
+
+def own_fasta(spec: dict[str, Any], out: Path, seed: int = 0) -> Path:
+    """A GB1 set's training and validation sequences, unlabelled; its test rows left out.
+
+    The language model's parts: the set's validation rows validate (choose the epoch), a seeded
+    tenth of its training rows is the language model's test part (its perplexity only; the
+    language model needs one), the other training rows train.
+    """
+    options = spec["options"]
+    columns = [options["sequence_column"], options["split_column"]]
+    table = pd.read_csv(spec["train"], usecols=columns)
+    parts = table[options["split_column"]].map(
+        {"train": "train", "training": "train", "valid": "valid", "validation": "valid"}
+    )
+    train = np.flatnonzero(parts.to_numpy() == "train")
+    rng = np.random.default_rng(seed)
+    parts.iloc[rng.choice(train, max(1, len(train) // 10), replace=False)] = "test"
+    with open(out, "w") as handle:
+        for i, (seq, part) in enumerate(zip(table[columns[0]], parts, strict=True)):
+            if isinstance(part, str):
+                handle.write(f">r{i} split={part}\n{seq}\n")
+    return out
+
+
+def pretrain(
+    fasta: Path, run: Path, threads: int, device: str = "cpu", model: str | None = None
+) -> dict[str, Any]:
+    """The default language model on ``fasta`` (``split=`` parts); its facts and CPU seconds."""
+    import biodl
+
+    options = {} if model is None else {"model": model}
+
     cpu, wall = cpu_seconds(), time.perf_counter()
     result = biodl.train(
         fasta,
@@ -133,16 +168,19 @@ def pretrain_flip_ss(work: Path, threads: int, device: str = "cpu") -> dict[str,
         seed=0,
         threads=threads,
         device=device,
+        **options,
     )
     m = result.metrics
     return {
         "run": str(run),
+        "data": fasta.name,
         "model": m["model"],
         "context": m["context"],
         "sequences": m["sequences"],
         "epochs": [m["training"]["epochs_run"], m["training"]["best_epoch"]],
-        "test_perplexity": m["network"]["test_perplexity"],
-        "markov_test_perplexity": m["markov"]["test_perplexity"],
+        "valid_perplexity": m["network"].get("valid_perplexity"),
+        "test_perplexity": m["network"].get("test_perplexity"),
+        "markov_test_perplexity": m["markov"].get("test_perplexity"),
         "cpu_seconds": round(cpu_seconds() - cpu, 1),
         "wall_seconds": round(time.perf_counter() - wall, 1),
     }
@@ -314,30 +352,46 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--pretrain",
-        choices=["flip-ss"],
+        choices=["flip-ss", "own"],
         default=None,
-        help="flip-ss: first train the default language model on the FLIP secondary-structure "
-        "proteins (WORK/lm_flip_ss), then fine-tune it as --init-from does",
+        help="first train the default language model, then fine-tune it as --init-from does: "
+        "flip-ss: on the FLIP secondary-structure proteins (WORK/lm_flip_ss, once); own: on "
+        "each set's training and validation sequences, unlabelled (WORK/lm_own_SET)",
+    )
+    parser.add_argument(
+        "--lm-model",
+        default=None,
+        help="--pretrain: the language model's network (default: its default)",
     )
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     results_path = args.work / "gb1_results.json"
     found = json.loads(results_path.read_text()) if results_path.exists() else {}
-    if args.pretrain == "flip-ss":
-        found["language model (flip-ss)"] = pretrain_flip_ss(args.work, args.threads, args.device)
-        print(json.dumps(found["language model (flip-ss)"], indent=1), flush=True)
+    suffix = f"_{args.lm_model}" if args.lm_model else ""
+
+    def lm_run(fasta: Path, run: Path) -> Path:
+        key = f"language model {run.name}"
+        found[key] = pretrain(fasta, run, args.threads, args.device, args.lm_model)
+        print(key, json.dumps(found[key], indent=1), flush=True)
         results_path.write_text(json.dumps(found, indent=1))
-        args.init_from = args.work / "lm_flip_ss"
-    tag = "" if args.init_from is None else f" from {args.init_from.name}"
+        return run
+
+    if args.pretrain == "flip-ss":
+        args.init_from = lm_run(flip_ss_fasta(args.work), args.work / f"lm_flip_ss{suffix}")
     for name in args.sets:
         if name == "mavenn":
             spec = prepare_mavenn(args.data, args.work, args.train_rows)
-            key = f"mavenn_gb1_dms (train {args.train_rows or 'all'}){tag}"
+            key = f"mavenn_gb1_dms (train {args.train_rows or 'all'})"
         elif name in FLIP_SPLITS:
             spec = prepare_flip(args.data, args.work, name)
-            key = f"flip_gb1 {name}{tag}"
+            key = f"flip_gb1 {name}"
         else:
             parser.error(f"unknown set {name!r}: mavenn or one of {', '.join(FLIP_SPLITS)}")
+        if args.pretrain == "own":
+            fasta = own_fasta(spec, args.work / f"own_{name}.fa")
+            args.init_from = lm_run(fasta, args.work / f"lm_own_{name}{suffix}")
+        if args.init_from is not None:
+            key += f" from {args.init_from.name}"
         run = args.work / "runs" / (name if name != "mavenn" else f"mavenn_{args.train_rows}")
         if args.init_from is not None:
             run = run.with_name(f"{run.name}_from_{args.init_from.name}")
