@@ -155,7 +155,7 @@ def pretrain(
     """The default language model on ``fasta`` (``split=`` parts); its facts and CPU seconds."""
     import biodl
 
-    options = {} if model is None else {"model": model}
+    options: dict[str, Any] = {} if model is None else {"model": model}
 
     cpu, wall = cpu_seconds(), time.perf_counter()
     result = biodl.train(
