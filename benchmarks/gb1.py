@@ -23,10 +23,25 @@ the default deep model (CNN) from scratch and the baseline panel (ridge, random 
 gradient boosting on the k-mer spectrum + position-wise one-hot, and the additive one-hot
 ridge), the best on validation becoming the verdict's baseline. Printed: test Spearman of the
 network, of the additive one-hot ridge and of every panel model, and CPU seconds
-(``resource.getrusage``, this process and its children). Run from the repository root::
+(``resource.getrusage``, this process and its children).
+
+**Fine-tuned from a protein language model** (``--pretrain flip-ss`` or ``--init-from
+LM_RUN``): ``--pretrain flip-ss`` first trains the default language model
+(``task="language-model"``, every option at its default) on the FLIP secondary-structure
+proteins (``protein/flip_secondary_structure``: 9,712 natural proteins to train, 1,080 to
+choose the epoch, 364 scored for perplexity only; one of those 364, PDB 6o41-O, is a protein G
+B1 domain; of the training ones, two share a single 10-mer each with FLIP's 265-residue GB1
+sequence). Each GB1 set then trains ``init_from=LM_RUN, freeze="none",
+compare_scratch=True``: the language model's network (a GRU by default) fine-tuned as the
+regressor, and the same network from random weights on the same split; both test Spearman
+and their paired bootstrap difference are recorded. ``--pretrain own`` instead trains the
+language model on each set's own training and validation sequences, unlabelled
+(:func:`own_fasta`); ``--lm-model cnn`` pretrains another network than the default. Run from
+the repository root::
 
     python benchmarks/gb1.py WORK [--sets mavenn two_vs_rest low_vs_high] [--train-rows N]
-        [--additive] [--device cuda]
+        [--additive] [--device cuda] [--pretrain flip-ss|own | --init-from LM_RUN]
+        [--lm-model M]
 
 Results: ``benchmarks/RESULTS.md``, section "GB1 deep mutational scans".
 """
@@ -100,10 +115,95 @@ def prepare_flip(data: Path, work: Path, split: str) -> dict[str, Any]:
     }
 
 
-def run_biodl(spec: dict[str, Any], run: Path, threads: int, device: str = "cpu") -> dict[str, Any]:
-    """Train with the defaults; the test Spearman of the network and of every panel model."""
+def flip_ss_fasta(work: Path) -> Path:
+    """The FLIP secondary-structure proteins, unlabelled, on their own parts (module notes).
+
+    ``language_models.flip``: 9,712 training proteins, 1,080 validation (the epoch), 364 test
+    (only the reported perplexity); no GB1 variant is among them.
+    """
+    from language_models import flip
+
+    return flip(work, None, 0)
+
+
+def own_fasta(spec: dict[str, Any], out: Path, seed: int = 0) -> Path:
+    """A GB1 set's training and validation sequences, unlabelled; its test rows left out.
+
+    The language model's parts: the set's validation rows validate (choose the epoch), a seeded
+    tenth of its training rows is the language model's test part (its perplexity only; the
+    language model needs one), the other training rows train.
+    """
+    options = spec["options"]
+    columns = [options["sequence_column"], options["split_column"]]
+    table = pd.read_csv(spec["train"], usecols=columns)
+    parts = table[options["split_column"]].map(
+        {"train": "train", "training": "train", "valid": "valid", "validation": "valid"}
+    )
+    train = np.flatnonzero(parts.to_numpy() == "train")
+    rng = np.random.default_rng(seed)
+    parts.iloc[rng.choice(train, max(1, len(train) // 10), replace=False)] = "test"
+    with open(out, "w") as handle:
+        for i, (seq, part) in enumerate(zip(table[columns[0]], parts, strict=True)):
+            if isinstance(part, str):
+                handle.write(f">r{i} split={part}\n{seq}\n")
+    return out
+
+
+def pretrain(
+    fasta: Path, run: Path, threads: int, device: str = "cpu", model: str | None = None
+) -> dict[str, Any]:
+    """The default language model on ``fasta`` (``split=`` parts); its facts and CPU seconds."""
     import biodl
 
+    options: dict[str, Any] = {} if model is None else {"model": model}
+
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    result = biodl.train(
+        fasta,
+        out=run,
+        overwrite=True,
+        progress=False,
+        task="language-model",
+        split_column="split",
+        seed=0,
+        threads=threads,
+        device=device,
+        **options,
+    )
+    m = result.metrics
+    return {
+        "run": str(run),
+        "data": fasta.name,
+        "model": m["model"],
+        "context": m["context"],
+        "sequences": m["sequences"],
+        "epochs": [m["training"]["epochs_run"], m["training"]["best_epoch"]],
+        "valid_perplexity": m["network"].get("valid_perplexity"),
+        "test_perplexity": m["network"].get("test_perplexity"),
+        "markov_test_perplexity": m["markov"].get("test_perplexity"),
+        "cpu_seconds": round(cpu_seconds() - cpu, 1),
+        "wall_seconds": round(time.perf_counter() - wall, 1),
+    }
+
+
+def run_biodl(
+    spec: dict[str, Any],
+    run: Path,
+    threads: int,
+    device: str = "cpu",
+    init_from: Path | None = None,
+) -> dict[str, Any]:
+    """Train with the defaults; the test Spearman of the network and of every panel model.
+
+    ``init_from`` (a language-model run): the network is that run's model fine-tuned
+    (``freeze="none"``) and the same model from scratch is trained beside it
+    (``compare_scratch``); both are reported with their paired difference.
+    """
+    import biodl
+
+    transfer: dict[str, Any] = {}
+    if init_from is not None:
+        transfer = {"init_from": str(init_from), "freeze": "none", "compare_scratch": True}
     cpu, wall = cpu_seconds(), time.perf_counter()
     biodl.train(
         spec["train"],
@@ -115,6 +215,7 @@ def run_biodl(spec: dict[str, Any], run: Path, threads: int, device: str = "cpu"
         threads=threads,
         device=device,
         **spec["options"],
+        **transfer,
     )
     cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
     results = biodl.load_results(run)
@@ -138,6 +239,18 @@ def run_biodl(spec: dict[str, Any], run: Path, threads: int, device: str = "cpu"
         "training_device": results.training.device,
         "training_seconds": results.training.seconds,
     }
+    scratch = results.scratch
+    if scratch is not None:
+        c = scratch.comparison
+        out["model"] = results.model.name
+        out["scratch"] = {
+            "spearman": scratch.metrics.value("spearman"),
+            "ci": scratch.metrics.ci().get("spearman"),
+            "r2": scratch.metrics.value("r2"),
+            "epochs": [scratch.training.epochs_run, scratch.training.best_epoch],
+            "difference": [c.difference, c.low, c.high],
+            "p_value": c.p_value,
+        }
     panel = results.baseline_panel
     if panel is not None:
         out["panel"] = {
@@ -230,10 +343,41 @@ def main(argv: list[str] | None = None) -> int:
         help="MAVE-NN: the additive ridge with and without a monotone link, on --train-rows "
         "and on all training rows",
     )
+    parser.add_argument(
+        "--init-from",
+        type=Path,
+        default=None,
+        help="a language-model run: fine-tune it on each set (freeze none) beside the same "
+        "model from scratch, instead of the default CNN",
+    )
+    parser.add_argument(
+        "--pretrain",
+        choices=["flip-ss", "own"],
+        default=None,
+        help="first train the default language model, then fine-tune it as --init-from does: "
+        "flip-ss: on the FLIP secondary-structure proteins (WORK/lm_flip_ss, once); own: on "
+        "each set's training and validation sequences, unlabelled (WORK/lm_own_SET)",
+    )
+    parser.add_argument(
+        "--lm-model",
+        default=None,
+        help="--pretrain: the language model's network (default: its default)",
+    )
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     results_path = args.work / "gb1_results.json"
     found = json.loads(results_path.read_text()) if results_path.exists() else {}
+    suffix = f"_{args.lm_model}" if args.lm_model else ""
+
+    def lm_run(fasta: Path, run: Path) -> Path:
+        key = f"language model {run.name}"
+        found[key] = pretrain(fasta, run, args.threads, args.device, args.lm_model)
+        print(key, json.dumps(found[key], indent=1), flush=True)
+        results_path.write_text(json.dumps(found, indent=1))
+        return run
+
+    if args.pretrain == "flip-ss":
+        args.init_from = lm_run(flip_ss_fasta(args.work), args.work / f"lm_flip_ss{suffix}")
     for name in args.sets:
         if name == "mavenn":
             spec = prepare_mavenn(args.data, args.work, args.train_rows)
@@ -243,8 +387,15 @@ def main(argv: list[str] | None = None) -> int:
             key = f"flip_gb1 {name}"
         else:
             parser.error(f"unknown set {name!r}: mavenn or one of {', '.join(FLIP_SPLITS)}")
+        if args.pretrain == "own":
+            fasta = own_fasta(spec, args.work / f"own_{name}.fa")
+            args.init_from = lm_run(fasta, args.work / f"lm_own_{name}{suffix}")
+        if args.init_from is not None:
+            key += f" from {args.init_from.name}"
         run = args.work / "runs" / (name if name != "mavenn" else f"mavenn_{args.train_rows}")
-        found[key] = run_biodl(spec, run, args.threads, args.device)
+        if args.init_from is not None:
+            run = run.with_name(f"{run.name}_from_{args.init_from.name}")
+        found[key] = run_biodl(spec, run, args.threads, args.device, args.init_from)
         print(key, json.dumps(found[key], indent=1), flush=True)
         results_path.write_text(json.dumps(found, indent=1))
     if args.additive:

@@ -41,7 +41,9 @@ if not DATA.exists():
 
 
 def _fasta(text: str) -> list[tuple[str, str]]:
-    records, name, seq = [], None, []
+    records: list[tuple[str, str]] = []
+    name: str | None = None
+    seq: list[str] = []
     for line in text.splitlines():
         if line.startswith(">"):
             if name is not None:

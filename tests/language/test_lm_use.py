@@ -213,6 +213,40 @@ def test_init_from_lm_run_cli_round_trip_with_compare_scratch(lm_run, labelled, 
     assert "language model" in html
 
 
+def test_init_from_lm_run_makes_a_regressor_beside_the_same_model_from_scratch(
+    lm_run, labelled, tmp_path
+):
+    """A regression task (the GB1 benchmark's use): the body loads, the head is one output."""
+    _, seqs = _read_fasta(labelled)
+    table = tmp_path / "gc.csv"
+    gc = [sum(c in "GC" for c in s) / len(s) for s in seqs]
+    pd.DataFrame({"sequence": seqs, "gc": gc}).to_csv(table, index=False)
+    out = tmp_path / "reg"
+    biodl.train(
+        table,
+        task="regression",
+        label_columns=["gc"],
+        init_from=str(lm_run),
+        freeze="none",
+        compare_scratch=True,
+        epochs=2,
+        out=out,
+        progress=False,
+    )
+    info = json.loads((out / "model" / "model.json").read_text())
+    assert info["model"] == "gru" and info["n_outputs"] == 1 and info["loss"] == "mse"
+    metrics = json.loads((out / "metrics.json").read_text())
+    lm = load_file(str(lm_run / "model" / "weights.safetensors"))
+    body = [k for k in lm if k.startswith("network.") and not k.startswith("network.letters")]
+    assert body and len(metrics["transfer"]["loaded"]) == len(body)
+    assert metrics["transfer"]["missing"] == [] and metrics["transfer"]["mismatched"] == []
+    comparison = metrics["scratch"]["comparison"]
+    assert comparison["metric"] == "spearman"
+    assert comparison["difference"] == pytest.approx(
+        comparison["transferred"] - comparison["scratch"]
+    )
+
+
 def test_init_from_lm_run_of_another_alphabet_is_refused(lm_run, tmp_path):
     protein = tmp_path / "p.fa"
     protein.write_text(
