@@ -231,14 +231,9 @@ class LanguageEnsemble(Ensemble):
     def __init__(self, members: Sequence[LanguageModel]) -> None:
         super().__init__(members, combine="softmax")
         first = members[0]
-        for m in members[1:]:
-            if (m.model_name, m.objective, m.alphabet_name, m.params) != (
-                first.model_name,
-                first.objective,
-                first.alphabet_name,
-                first.params,
-            ):
-                raise ValueError("the members of a language-model ensemble must be alike")
+        alike = [(m.model_name, m.objective, m.alphabet_name, m.params) for m in members]
+        if any(a != alike[0] for a in alike[1:]):
+            raise ValueError("the members of a language-model ensemble must be alike")
         self.model_name, self.objective = first.model_name, first.objective
         self.alphabet_name, self.params = first.alphabet_name, first.params
         self.n_letters, self.mask_code = first.n_letters, first.mask_code

@@ -477,18 +477,16 @@ def fold_data(
 
 #: Columns of folds.csv that are not metrics.
 _FOLD_COLUMNS = (
-    *(
-        "repeat",
-        "fold",
-        "seed",
-        "who",
-        "n_train",
-        "n_test",
-        "seconds",
-        "params",
-        "baseline",
-        "additive",
-    ),
+    "repeat",
+    "fold",
+    "seed",
+    "who",
+    "n_train",
+    "n_test",
+    "seconds",
+    "params",
+    "baseline",
+    "additive",
 )
 
 

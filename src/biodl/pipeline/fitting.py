@@ -31,6 +31,7 @@ from biodl.evaluation.metrics import METRIC_LABELS, resolve_monitor, single_clas
 __all__ = [
     "MODEL_TITLES",
     "Trained",
+    "ensemble_size",
     "fit_model",
     "model_inputs",
     "model_title",
@@ -98,9 +99,7 @@ def fit_model(
         decided from the training part, and is off with ``init_from``: the run records the
         value; ``info['additive_auto']`` says why where the kind decided).
     """
-    n = cfg.train.ensemble
-    if n < 1:
-        raise ConfigError(f"--ensemble {n}: expected a number of members, 1 or more")
+    n = ensemble_size(cfg)
     if n == 1:
         return _fit_one(cfg, prepared, progress=progress, callbacks=callbacks)
     if cfg.train.init_from:
@@ -109,6 +108,14 @@ def fit_model(
             "drop one of the two options"
         )
     return _fit_members(cfg, prepared, n, progress=progress, callbacks=callbacks)
+
+
+def ensemble_size(cfg: RunConfig) -> int:
+    """``--ensemble``: the networks to train (1 or more; a ConfigError below)."""
+    n = int(cfg.train.ensemble)
+    if n < 1:
+        raise ConfigError(f"--ensemble {n}: expected a number of members, 1 or more")
+    return n
 
 
 def _fit_members(

@@ -358,6 +358,7 @@ def language_defaults(t: TrainConfig, n_windows: int) -> TrainConfig:
 
 
 def _train(cfg: RunConfig, writer: RunWriter | None, progress: bool | None) -> LanguageModelResult:
+    from biodl.pipeline.fitting import ensemble_size
     from biodl.training.fit import fit_module
     from biodl.training.language import LanguageTask, Windows
 
@@ -371,9 +372,7 @@ def _train(cfg: RunConfig, writer: RunWriter | None, progress: bool | None) -> L
         raise DataError(f"{cfg.data.train}: no plain letter ({alphabet.letters}) to learn from")
     for note in notes:  # as a classifier's data warnings: on the terminal and in log.txt
         warnings.warn(note, DataWarning, stacklevel=3)
-    n_members = int(cfg.train.ensemble)
-    if n_members < 1:
-        raise ConfigError(f"--ensemble {n_members}: expected a number of members, 1 or more")
+    n_members = ensemble_size(cfg)
     members: list[LanguageModel] = []
     fits = []
     with warnings.catch_warnings(record=True) as caught:
