@@ -27,11 +27,7 @@ class Subset:
 
 @dataclass
 class Protocol:
-    """How one dataset is run: files, options, metrics, published numbers, classical reader.
-
-    ``skip_biodl``, when set, is the reason the biodl stage is not run (the table says it);
-    the independent fits still run.
-    """
+    """How one dataset is run: files, options, metrics, published numbers, classical reader."""
 
     name: str
     group: str
@@ -46,7 +42,6 @@ class Protocol:
     cv_folds: int | None = None
     subset: Callable[[], Subset] | None = None
     notes: list[str] = field(default_factory=list)
-    skip_biodl: str | None = None
 
 
 @dataclass

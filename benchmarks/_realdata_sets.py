@@ -29,8 +29,6 @@ __all__ = ["DATASETS", "UNSUPPORTED", "Protocol", "Subset", "Unsupported"]
 
 #: Training rows kept for the independent fits on the GB1 deep mutational scan (of 477,854).
 GB1_DMS_ROWS = 50_000
-#: Training rows of the GB1 deep mutational scan ('training' in its 'set' column).
-GB1_DMS_TRAIN = 477_854
 
 
 def _split_sequences(
@@ -336,9 +334,6 @@ def mavenn_gb1_dms(data: Path, work: Path) -> Protocol:
         "EVmutation 0.282 (ProteinGym); two-state thermodynamic model test I_pred 2.355 bits "
         "(MAVE-NN tutorial 4)",
         classical=classical,
-        skip_biodl=f"not run: training on all {GB1_DMS_TRAIN:,} rows does not fit a time box of "
-        "minutes on 2 shared CPU cores (the independent fits, when run, use a uniform "
-        f"{GB1_DMS_ROWS:,}-row subsample)",
     )
 
 

@@ -343,11 +343,6 @@ def run_dataset(name: str, args: argparse.Namespace) -> None:
     meta["started"] = datetime.datetime.now().isoformat(timespec="seconds")
     _write_json(kept / "protocol.json", meta, args)
     for stage in args.stages:
-        if stage == "biodl" and p.skip_biodl:
-            skipped = {"status": "skipped", "reason": p.skip_biodl, "provenance": provenance()}
-            _write_json(kept / "biodl.json", skipped, args)
-            print(f"{name}: biodl skipped ({p.skip_biodl})", flush=True)
-            continue
         print(f"{name}: {stage} ...", flush=True)
         found = run_stage(stage, name, args)
         took = found.get("wall") or found.get("seconds") or 0.0
@@ -381,8 +376,6 @@ def _failed(found: dict[str, Any] | None, what: str) -> str | None:
         return f"{what} not finished within {found['limit']:,} s (limit hit)"
     if found["status"] == "error":
         return f"{what} failed: {' '.join(found.get('log_tail', []))[-300:]}"
-    if found["status"] == "skipped":
-        return f"{what} {found['reason']}"
     return None
 
 

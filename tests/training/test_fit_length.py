@@ -12,7 +12,7 @@ from torch import nn
 from biodl.config import TrainConfig
 from biodl.data.dataset import TensorBatch
 from biodl.errors import DataWarning
-from biodl.training.fit import MIN_VALID_FOR_STOPPING, epochs_for, fit_network
+from biodl.training.fit import AUTO_MAX_STEPS, MIN_VALID_FOR_STOPPING, epochs_for, fit_network
 
 
 class Rows(torch.utils.data.Dataset):
@@ -41,6 +41,20 @@ def _rows(rng: np.random.Generator, n: int) -> Rows:
 )
 def test_auto_epochs_give_about_1000_steps_within_30_to_200(n_train, batch_size, expected):
     assert epochs_for(TrainConfig(batch_size=batch_size), n_train) == expected
+
+
+@pytest.mark.parametrize(
+    ("n_train", "batch_size", "expected"),
+    # 44,000 rows are 688 steps an epoch (30 epochs reach 20,000 steps only at the 30th);
+    # 45,000 are 704 (29 epochs reach them)
+    [(44_000, 64, 30), (45_000, 64, 29), (100_000, 64, 13), (477_854, 64, 3), (10**7, 64, 1)],
+)
+def test_auto_epochs_of_very_large_data_stop_near_the_step_cap(n_train, batch_size, expected):
+    cfg = TrainConfig(batch_size=batch_size)
+    assert epochs_for(cfg, n_train) == expected
+    steps_per_epoch = -(-n_train // batch_size)
+    if expected < 30:  # the floor gave way: the fewest epochs reaching AUTO_MAX_STEPS
+        assert (expected - 1) * steps_per_epoch < AUTO_MAX_STEPS <= expected * steps_per_epoch
 
 
 def test_an_explicit_epoch_count_is_kept():

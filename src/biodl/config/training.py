@@ -99,7 +99,8 @@ class TrainConfig:
     epochs: int | Literal["auto"] = option(
         "auto",
         help="Maximum passes over the training data (per fold in cv, per trial in tune); auto: "
-        "about 1,000 optimiser steps, at least 30 and at most 200 epochs.",
+        "about 1,000 optimiser steps, at least 30 and at most 200 epochs; very large data: as many "
+        "epochs as make 20,000 steps, if 30 would make more (at least 1).",
         panel=TRAINING,
         parse=parse_epochs,
     )

@@ -64,6 +64,10 @@ class FitResult:
 #: ``epochs='auto'``: enough epochs for about this many optimiser steps, within AUTO_EPOCHS.
 AUTO_STEPS = 1000
 AUTO_EPOCHS = (30, 200)
+#: ``epochs='auto'``: the floor of AUTO_EPOCHS gives way where it would exceed this many steps
+#: (large data: 30 passes over 477,854 GB1 variants are about 224,000 steps, over two hours on
+#: two CPU cores); at least one epoch.
+AUTO_MAX_STEPS = 20_000
 #: Fewer validation examples than this cannot rank epochs: no early stopping or best-epoch
 #: selection on them (the full epochs run and the last weights are kept).
 MIN_VALID_FOR_STOPPING = 30
@@ -78,16 +82,18 @@ def epochs_for(cfg: TrainConfig, n_train: int) -> int:
     """The numeric epoch limit: 'auto' gives about ``AUTO_STEPS`` optimiser steps.
 
     30 epochs of a 100-example training split in batches of 64 are only 60 steps; 'auto'
-    trains small data longer (up to 200 epochs) and large data for at least 30 epochs.
+    trains small data longer (up to 200 epochs) and larger data for at least 30 epochs, unless
+    those exceed ``AUTO_MAX_STEPS`` steps: very large data gets the epochs that make them.
 
     >>> from biodl.config import TrainConfig
-    >>> [epochs_for(TrainConfig(), n) for n in (10, 100, 1000, 5000)]
-    [200, 200, 63, 30]
+    >>> [epochs_for(TrainConfig(), n) for n in (10, 100, 1000, 5000, 100_000, 500_000)]
+    [200, 200, 63, 30, 13, 3]
     """
     if cfg.epochs != "auto":
         return int(cfg.epochs)
     steps = -(-n_train // max(1, batch_size_for(cfg, n_train)))
     low, high = AUTO_EPOCHS
+    low = max(1, min(low, -(-AUTO_MAX_STEPS // max(1, steps))))
     return int(np.clip(-(-AUTO_STEPS // max(1, steps)), low, high))
 
 
