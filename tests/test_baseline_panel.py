@@ -223,3 +223,27 @@ def test_records_drop_their_extra_boosting_beside_the_panel_that_holds_it(tmp_pa
         prepared = prepare_run_data(cfg)
         found = get_kind("records").extra_baselines(cfg, prepared)
         assert [e.name for e in found] == extras
+
+
+def test_the_summary_keeps_long_panel_names_apart_from_their_numbers():
+    from types import SimpleNamespace
+
+    from biodl.pipeline.train import panel_lines
+
+    members = [
+        SimpleNamespace(key=k, name=n, valid={"spearman": v}, final={"spearman": v}, seconds=1.0)
+        for k, n, v in [
+            ("ridge", "ridge regression", 0.962),
+            ("onehot_ridge", "additive one-hot ridge", 0.963),
+        ]
+    ]
+    panel = SimpleNamespace(
+        selection="valid",
+        metric="spearman",
+        final_split="test",
+        members=members,
+        chosen="onehot_ridge",
+    )
+    lines = panel_lines(SimpleNamespace(baseline_panel=panel))
+    assert "  additive one-hot ridge  0.963 / 0.963" in lines[-1]
+    assert lines[-1].index("0.963") == lines[-2].index("0.962")  # the numbers in one column
