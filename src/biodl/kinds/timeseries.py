@@ -242,6 +242,30 @@ def check_channels(part: TimeSeriesSet, channels: int, source: str) -> None:
         )
 
 
+def unseen_lengths(part: TimeSeriesSet, train: TimeSeriesSet, source: str) -> str:
+    """A warning when series of ``part`` (a separate file) are shorter or longer than every
+    training series; "" when all lie within the training lengths.
+
+    The networks pool over whatever length they are given and the 1-nearest-neighbour
+    baseline crops or zero-pads to the training length, so nothing else would say it.
+    """
+    outside = (part.lengths < train.lengths.min()) | (part.lengths > train.lengths.max())
+    if not outside.any():
+        return ""
+    seen = part.lengths[outside]
+    return (
+        f"{source}: {int(outside.sum())} of {len(part)} series have lengths the training "
+        f"series never have ({_span(seen)} time points; training: {_span(train.lengths)}): "
+        "the networks were never trained on such lengths and the 1-NN baseline "
+        "crops or zero-pads them; check that the files belong to one data set"
+    )
+
+
+def _span(lengths: np.ndarray) -> str:
+    low, high = int(lengths.min()), int(lengths.max())
+    return f"{low}" if low == high else f"{low} to {high}"
+
+
 def looks_like_timeseries(path: Path) -> bool:
     """UCR-style text, a ``.npz`` with a 3-D/2-D values array, or a numeric CSV with a label.
 
@@ -366,10 +390,12 @@ class TimeSeriesKind:
         train.labels = table[columns]
         parts: dict[str, Any] = {"train": train}
         labels: dict[str, Any] = {"train": train.labels}
+        notes = []
         for name, path in (("valid", data.valid), ("test", data.test)):
             if path:
                 part = read_part(path, data=data, part=name, extra=[])
                 check_channels(part, train.channels, path)
+                notes.append(unseen_lengths(part, train, path))
                 if part.labels is not None:
                     part.labels = part.labels[[c for c in columns if c in part.labels.columns]]
                 parts[name], labels[name] = part, part.labels
@@ -379,6 +405,7 @@ class TimeSeriesKind:
             side=table,
             files=[p for p in (data.train, data.valid, data.test) if p],
             label_source=data.train,
+            notes=[n for n in notes if n],
         )
 
     def leakage(self, train: TimeSeriesSet, part: TimeSeriesSet, threshold: float) -> Leakage:
