@@ -178,3 +178,17 @@ def test_test_series_of_lengths_training_never_has_are_warned_about(tmp_path):
     (said,) = warned("short.txt")
     assert said.startswith(f"{tmp_path / 'short.txt'}: 20 of 20 series have lengths the training")
     assert "(18 time points; training: 60)" in said
+    # biodl predict with a run trained on series of one length says the same
+    from typer.testing import CliRunner
+
+    from biodl.cli import app
+
+    run, out = tmp_path / "run", tmp_path / "p.csv"
+    args = ["train", tmp_path / "train.txt", "--out", run, "--epochs", "1", "--quiet"]
+    assert CliRunner().invoke(app, [str(a) for a in args]).exit_code == 0
+    for test, expected in (("same.txt", False), ("short.txt", True)):
+        result = CliRunner().invoke(
+            app, ["predict", str(run), str(tmp_path / test), "-o", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        assert ("20 of 20 series have lengths" in " ".join(result.output.split())) == expected
