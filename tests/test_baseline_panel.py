@@ -247,3 +247,18 @@ def test_the_summary_keeps_long_panel_names_apart_from_their_numbers():
     lines = panel_lines(SimpleNamespace(baseline_panel=panel))
     assert "  additive one-hot ridge  0.963 / 0.963" in lines[-1]
     assert lines[-1].index("0.963") == lines[-2].index("0.962")  # the numbers in one column
+
+
+@pytest.mark.parametrize(("rows", "constant"), [(44, True), (45, False)])
+def test_boosting_too_small_to_split_says_so(rows, constant):
+    # early stopping holds out ceil(10%): 44 rows leave 39 (< 2 x 20 per leaf), 45 leave 40
+    from biodl.evaluation.panel import fit_member
+
+    rng = np.random.default_rng(0)
+    y = np.arange(rows) % 4 == 0  # >= 10 of each class: the boosting stops early
+    X = rng.normal(size=(rows, 5)) + 3.0 * y[:, None]  # a signal any split would find
+    fit = fit_member("gradient_boosting", X, y.astype(np.int64), "binary")
+    scores = fit.baseline.predict_scores(X)
+    assert (np.ptp(scores, axis=0).max() == 0) == constant
+    said = f"no tree could split (each leaf needs 20 rows, {rows - -(-rows // 10)} were fitted on)"
+    assert (said in fit.settings) == constant

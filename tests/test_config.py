@@ -108,3 +108,20 @@ def test_flat_options_map_to_sections(tmp_path):
 def test_unknown_flat_option():
     with pytest.raises(ConfigError, match="unknown option 'learning_rate'; valid options: .*lr"):
         build_config(learning_rate=0.1)
+
+
+def test_a_relative_path_from_a_config_file_not_found_here_names_the_field(tmp_path, monkeypatch):
+    started = tmp_path / "started"
+    started.mkdir()
+    (started / "records.csv").write_text("x\n")
+    config = started / "config.yaml"
+    config.write_text("data:\n  train: records.csv\n  labels: records.csv\n")
+    monkeypatch.chdir(started)
+    assert build_config(config).data.train == "records.csv"  # from the folder it was made in
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"config.yaml: data.train 'records.csv' is a relative"):
+        build_config(config)
+    here = str(started / "records.csv")  # the files given again
+    with pytest.raises(ConfigError, match=r"data.labels 'records.csv'.*the folder the run was"):
+        build_config(config, train=here)
+    assert build_config(config, train=here, labels=here).data.labels == here

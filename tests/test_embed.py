@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -225,3 +226,17 @@ def test_default_methods_use_umap_instead_of_tsne_on_large_data(
     with pytest.raises(RuntimeError, match="second method"):
         embed.run_embed(data, metadata=str(meta), color_by=["cell_type"])
     assert calls == ["pca", second]
+
+
+def test_metadata_rows_of_no_sample_are_dropped_with_a_warning(counts_csv, tmp_path):
+    data, meta = counts_csv
+    more = tmp_path / "more.csv"
+    table = pd.read_csv(meta)
+    pd.concat([table, table.head(2).assign(id=["other1", "other2"])]).to_csv(more, index=False)
+    result = _embed(data, more, tmp_path / "out", "--methods", "pca")
+    assert result.exit_code == 0, result.output
+    said = r"more.csv: 2 of 92 metadata rows name samples not found in .*counts.csv \(e.g. 'other1'"
+    assert re.search(said, " ".join(result.output.split()))
+    assert re.search(said, (tmp_path / "out" / "log.txt").read_text())
+    every = _embed(data, meta, tmp_path / "o2", "--methods", "pca")  # every row names a sample
+    assert every.exit_code == 0 and "metadata rows" not in every.output

@@ -244,3 +244,16 @@ def test_tune_searches_the_expression_mlp_space(tmp_path, planted):
     assert {"params_model.width", "params_model.depth"} <= set(trials.columns)
     best = yaml.safe_load((out / "best_config.yaml").read_text())
     assert best["model"]["params"]["width"] in (64, 256, 512)
+
+
+def test_cv_report_counts_samples_not_sequences(tmp_path, planted):
+    data, meta = planted
+    out = tmp_path / "cv"
+    result = biodl(
+        "cv", data, "--labels", meta, "--label-column", "status", "--folds", "2",
+        "--model", "mlp", "--out", out, "--epochs", "2", "--quiet",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<th>Examples</th><td>120</td>" in page.replace("\n", "")
+    assert "Sequences" not in page and "held-out sequences" not in page

@@ -159,3 +159,36 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path):
     assert result.exit_code == 2
     assert "line 2" in result.output and "is not a number" in result.output
     assert not run.exists()
+
+
+def test_test_series_of_lengths_training_never_has_are_warned_about(tmp_path):
+    from biodl.config import DataConfig, RunConfig
+    from biodl.kinds import prepare_run_data
+
+    x, y = planted(100, 60)
+    write_ucr(tmp_path / "train.txt", x[:80], y[:80])
+    write_ucr(tmp_path / "same.txt", x[80:], y[80:])
+    write_ucr(tmp_path / "short.txt", x[80:, :, :18], y[80:])
+
+    def warned(test: str) -> list[str]:
+        data = DataConfig(train=str(tmp_path / "train.txt"), test=str(tmp_path / test))
+        return [w for w in prepare_run_data(RunConfig(data=data)).warnings if "lengths" in w]
+
+    assert warned("same.txt") == []
+    (said,) = warned("short.txt")
+    assert said.startswith(f"{tmp_path / 'short.txt'}: 20 of 20 series have lengths the training")
+    assert "(18 time points; training: 60)" in said
+    # biodl predict with a run trained on series of one length says the same
+    from typer.testing import CliRunner
+
+    from biodl.cli import app
+
+    run, out = tmp_path / "run", tmp_path / "p.csv"
+    args = ["train", tmp_path / "train.txt", "--out", run, "--epochs", "1", "--quiet"]
+    assert CliRunner().invoke(app, [str(a) for a in args]).exit_code == 0
+    for test, expected in (("same.txt", False), ("short.txt", True)):
+        result = CliRunner().invoke(
+            app, ["predict", str(run), str(tmp_path / test), "-o", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        assert ("20 of 20 series have lengths" in " ".join(result.output.split())) == expected

@@ -178,3 +178,18 @@ def test_resume_runs_again_the_trial_a_kill_interrupted(motif_fasta, space, tmp_
     assert trials[2].params == killed.params  # the interrupted parameters, tried again
     record = json.loads((out / "tune.json").read_text())
     assert record["n_complete"] == 3 and record["n_trials"] == 4 and record["n_interrupted"] == 1
+
+
+def test_the_small_part_warned_about_is_the_validation_part_trials_are_scored_on(
+    motif_fasta, space, tmp_path
+):
+    # 240 sequences: 48 test (never looked at by tune) and 24 validation examples
+    result = tune(
+        motif_fasta, tmp_path / "t", "--search", "random", "--trials", 1, "--space", space
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "only 24 validation examples, on which every trial is scored" in said
+    assert "use more data or --cv K" in said and "test" not in said
+    inner = tune(motif_fasta, tmp_path / "cv", "--trials", 1, "--space", space, "--cv", 2)
+    assert inner.exit_code == 0 and "examples" not in inner.output

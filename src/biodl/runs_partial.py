@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from biodl._io import atomic_write_text, to_json
+from biodl.config import PATH_FIELDS
 from biodl.errors import BiodlWarning, ConfigError
 from biodl.run_lock import is_locked
 
@@ -116,16 +117,9 @@ def find_partial(path: str | os.PathLike[str]) -> Path:
     return found
 
 
-#: Config fields that name files (relative ones are relative to where the run started).
-_PATH_FIELDS = {
-    "data": ("train", "valid", "test", "labels", "valid_labels", "test_labels"),
-    "train": ("init_from",),
-}
-
-
 def _relative_paths(config: dict[str, Any]) -> list[str]:
     found = []
-    for section, names in _PATH_FIELDS.items():
+    for section, names in PATH_FIELDS.items():
         for name in names:
             value = (config.get(section) or {}).get(name)
             if isinstance(value, str) and value and not os.path.isabs(value):

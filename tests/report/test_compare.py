@@ -103,3 +103,19 @@ def test_cli_writes_the_page_and_names_the_best(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "sequence: CNN, AUROC 0.475 [0.304, 0.665]  (best)" in result.output
     assert out.is_file() and (out.parent / "tables" / "compare_runs.csv").is_file()
+
+
+def test_the_curves_caption_says_which_runs_kept_their_last_epoch(tmp_path: Path) -> None:
+    chosen = tmp_path / "chosen"
+    shutil.copytree(OLD / "sequence", chosen)
+    metrics = json.loads((chosen / "metrics.json").read_text())
+    metrics["training"]["epoch_chosen_on_valid"] = True
+    (chosen / "metrics.json").write_text(json.dumps(metrics))
+    out = tmp_path / "c.html"
+    biodl.compare_runs([OLD / "sequence", chosen], out=out)  # 'sequence' kept its last epoch
+    page = " ".join(out.read_text().split())
+    said = "best epoch, except the last epoch&#x27;s for sequence (fewer than 30 validation"
+    assert said in page
+    biodl.compare_runs([OLD / "sequence", OLD / "transfer"], out=out)  # neither chose one
+    page = " ".join(out.read_text().split())
+    assert "Each run kept its last epoch&#x27;s weights" in page and "best epoch;" not in page

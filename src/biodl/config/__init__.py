@@ -44,6 +44,7 @@ from biodl.options import check_value, keyword_of
 
 __all__ = [
     "FLAT_OPTIONS",
+    "PATH_FIELDS",
     "SCHEMA_VERSION",
     "BaselineConfig",
     "DataConfig",
@@ -63,6 +64,13 @@ __all__ = [
     "section_classes",
     "upgrade_config",
 ]
+
+#: Config fields that name files; a run's ``config.yaml`` keeps them as given, so relative
+#: ones are relative to the folder the run was started in.
+PATH_FIELDS = {
+    "data": ("train", "valid", "test", "labels", "valid_labels", "test_labels"),
+    "train": ("init_from",),
+}
 
 #: Version of ``config.yaml``. 2: ``baseline.name`` 'auto' (the panel) is the default and
 #: 'logistic' the panel's logistic regression; in version 1 files 'logistic' was biodl's single
@@ -291,6 +299,7 @@ def build_config(
         cfg = load_config(os.fspath(config))
     else:
         cfg = RunConfig()
+    loaded = cfg
     raw = cfg.to_dict()
     for key, value in options.items():
         if value is None:
@@ -307,4 +316,27 @@ def build_config(
         else:
             raw[section][name] = value
     cfg = RunConfig.from_dict(raw, source="options")
-    return apply_overrides(cfg, overrides) if overrides else cfg
+    cfg = apply_overrides(cfg, overrides) if overrides else cfg
+    if config is not None and not isinstance(config, RunConfig):
+        _check_paths_from(os.fspath(config), loaded, cfg)
+    return cfg
+
+
+def _check_paths_from(source: str, loaded: RunConfig, cfg: RunConfig) -> None:
+    """Refuse a relative file path that ``cfg`` took from the config file and that is not
+    found from here: the run that wrote it was started in another folder."""
+    for section, names in PATH_FIELDS.items():
+        for name in names:
+            value = getattr(getattr(cfg, section), name)
+            if (
+                isinstance(value, str)
+                and value == getattr(getattr(loaded, section), name)
+                and not os.path.isabs(value)
+                and not Path(value).exists()
+            ):
+                raise ConfigError(
+                    f"{source}: {section}.{name} '{value}' is a relative path not found from "
+                    f"{Path.cwd()}; a run's config.yaml keeps paths as they were given, relative "
+                    "to the folder the run was started in: run from that folder, or give the "
+                    "file again on the command line"
+                )

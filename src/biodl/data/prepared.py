@@ -26,7 +26,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
@@ -268,6 +268,7 @@ def prepare_raw(
     *,
     seed: int = 0,
     checks: bool = True,
+    scored: Literal["final", "valid"] | None = "final",
 ) -> PreparedData:
     """Targets, split, encoding and checks of data a kind has read (:class:`RawData`).
 
@@ -281,6 +282,10 @@ def prepare_raw(
         Same seed and data give the same split.
     checks : bool, default True
         Look for leakage, small evaluation parts and the kind's own problems.
+    scored : 'final', 'valid' or None, default 'final'
+        The part whose size is checked: the final one (test, else validation), the
+        validation part (``biodl tune`` scores trials there and never looks at the test
+        part), or none (tuning by inner cross-validation).
 
     Raises
     ------
@@ -371,7 +376,8 @@ def prepare_raw(
         check = getattr(kind, "check", None)
         if check is not None:
             check(prepared)
-        check_evaluation_size(prepared)
+        if scored is not None:
+            check_evaluation_size(prepared, scored)
     return prepared
 
 
@@ -510,30 +516,38 @@ def _note_bounded_check(prepared: PreparedData, checked: dict[str, np.ndarray | 
     )
 
 
-def check_evaluation_size(prepared: PreparedData) -> None:
-    """Warn when the final evaluation split is too small for precise metrics."""
+def check_evaluation_size(
+    prepared: PreparedData, scored: Literal["final", "valid"] = "final"
+) -> None:
+    """Warn when the final evaluation split (or, for tuning, the validation split) is too small
+    for precise metrics."""
     present = prepared.present()
-    final = "test" if "test" in present else ("valid" if "valid" in present else None)
-    if final is None:
+    final = "test" if "test" in present and scored == "final" else "valid"
+    if final not in present:
         return
     y = prepared.y[final]
     assert y is not None
     problems = []
+    name = "validation" if scored == "valid" else final
     if len(y) < MIN_EVALUATION_SIZE:
-        problems.append(f"only {len(y)} {final} examples")
+        problems.append(f"only {len(y)} {name} examples")
     classes = prepared.targets.classes
     if prepared.targets.task in ("binary", "multiclass"):
         counts = np.bincount(y, minlength=len(classes))
         rare = [f"{classes[i]!r}: {counts[i]}" for i in np.flatnonzero(counts < MIN_CLASS_EXAMPLES)]
         if rare:
-            problems.append(f"few {final} examples of class {', '.join(rare)}")
-    if problems:
-        message = (
-            f"{' and '.join(problems)}: {final} metrics are coarse and their confidence intervals "
-            "unreliable (a perfect score on few examples is not certainty); use more data or "
-            "cross-validation"
-        )
-        prepared.add_warning(message, DataWarning)
+            problems.append(f"few {name} examples of class {', '.join(rare)}")
+    if not problems:
+        return
+    said = " and ".join(problems)
+    prepared.add_warning(
+        f"{said}, on which every trial is scored: trial scores are coarse and the best trial "
+        "may be luck; use more data or --cv K"
+        if scored == "valid"
+        else f"{said}: {final} metrics are coarse and their confidence intervals unreliable (a "
+        "perfect score on few examples is not certainty); use more data or cross-validation",
+        DataWarning,
+    )
 
 
 def subset_prepared(

@@ -341,8 +341,10 @@ def positive_class_of(names: pd.Series, given: str | None = None) -> PositiveCla
         name, why = (a, "minority") if counts[a] < counts[b] else (b, "minority")
     else:
         name, why = b, "classes equally frequent: the second in sorted order"
-    share = 100 * counts[name] / counts.sum()
-    return PositiveClass(name, f"{why}, {share:.1f} % of training labels")
+    share = f"{100 * counts[name] / counts.sum():.1f} % of training labels"
+    if why.endswith("negative class"):  # the share is the positive class's: say whose it is
+        return PositiveClass(name, f"{why}; {name} is {share}")
+    return PositiveClass(name, f"{why}, {share}")
 
 
 def positive_text(name: str | None, reason: str = "") -> str:

@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -412,7 +413,7 @@ def _trees(
         y = y[:, 0]
     with threads_for(name):
         model.fit(X_used, y)
-    settings = _tree_settings(name, model, task)
+    settings = _tree_settings(name, model, task, X_used.shape[0])
     if selector is None:
         return model, settings
     return Pipeline([("drop_constant", selector), ("model", model)]), settings + _kept(X_used, X)
@@ -590,10 +591,20 @@ def _boosting(task: TaskName, seed: int, weight: str | None, *, stop_early: bool
     return OneVsRestClassifier(model) if task == "multilabel" else model
 
 
-def _tree_settings(name: BaselineName, estimator: Any, task: TaskName) -> str:
+def _tree_settings(name: BaselineName, estimator: Any, task: TaskName, rows: int) -> str:
     if name == "random_forest":
         return f"{FOREST_TREES} trees"
     models = getattr(estimator, "estimators_", [estimator])
     rounds = ", ".join(str(int(m.n_iter_)) for m in models)
     stopped = " (early stopping)" if models[0].early_stopping else ""
-    return f"{rounds} rounds at learning rate {BOOSTING_RATE:g}{stopped}"
+    # scikit-learn holds out ceil(10%) of the rows for early stopping; a split needs
+    # min_samples_leaf rows on each side, so fewer than twice that leave every tree one leaf
+    fitted = rows - math.ceil(0.1 * rows) if models[0].early_stopping else rows
+    leaf = int(models[0].min_samples_leaf)
+    constant = (
+        f"; no tree could split (each leaf needs {leaf} rows, {fitted} were fitted on), so it "
+        "predicts the same for every example"
+        if fitted < 2 * leaf
+        else ""
+    )
+    return f"{rounds} rounds at learning rate {BOOSTING_RATE:g}{stopped}{constant}"

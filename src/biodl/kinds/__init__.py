@@ -21,7 +21,7 @@ import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from biodl.errors import ConfigError, DataError
 from biodl.options import KINDS, KindEntry, add_kind, check_kind
@@ -331,11 +331,13 @@ def check_model(kind_obj: Kind, name: str) -> None:
         )
 
 
-def prepare_run_data(cfg: RunConfig, *, seed: int | None = None) -> PreparedData:
+def prepare_run_data(
+    cfg: RunConfig, *, seed: int | None = None, scored: Literal["final", "valid"] | None = "final"
+) -> PreparedData:
     """Read, split and check the data of ``cfg`` with its kind (detected if 'auto').
 
     The one preparation path of every command: :func:`biodl.data.prepared.prepare_raw` on
-    what the kind's reader returns.
+    what the kind's reader returns; ``scored`` names the part whose size is checked (there).
     """
     from biodl.data.input_files import reading
     from biodl.data.prepared import check_label_options, check_split_option, prepare_raw
@@ -345,4 +347,5 @@ def prepare_run_data(cfg: RunConfig, *, seed: int | None = None) -> PreparedData
         check_split_option(kind, cfg.data)  # before reading: a bad option fails fast
         check_label_options(kind, cfg.data)
         raw = kind.read_run(cfg)
-    return prepare_raw(kind, raw, cfg.data, seed=cfg.train.seed if seed is None else seed)
+    seed = cfg.train.seed if seed is None else seed
+    return prepare_raw(kind, raw, cfg.data, seed=seed, scored=scored)

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -34,7 +35,7 @@ from torch import nn
 
 from biodl.data.input_files import head
 from biodl.data.timeseries import LABEL_NAMES, TimeSeriesSet, read_timeseries
-from biodl.errors import DataError
+from biodl.errors import DataError, DataWarning
 from biodl.evaluation.search_space import DEFAULT_SPACES, ParamSpec
 from biodl.kinds.timeseries_options import TimeSeriesOptions
 from biodl.models import MODELS
@@ -242,6 +243,34 @@ def check_channels(part: TimeSeriesSet, channels: int, source: str) -> None:
         )
 
 
+def unseen_lengths(
+    part: TimeSeriesSet, trained: np.ndarray, source: str, *, baseline: bool = True
+) -> str:
+    """A warning when series of ``part`` (a separate file) are shorter or longer than every
+    training series (their lengths ``trained``); "" when all lie within them. ``baseline``:
+    the 1-NN baseline scores them too (train, cv), not only the network (predict).
+
+    The networks pool over whatever length they are given and the 1-nearest-neighbour
+    baseline crops or zero-pads to the training length, so nothing else would say it.
+    """
+    outside = (part.lengths < trained.min()) | (part.lengths > trained.max())
+    if not outside.any():
+        return ""
+    seen = part.lengths[outside]
+    return (
+        f"{source}: {int(outside.sum())} of {len(part)} series have lengths the training "
+        f"series never have ({_span(seen)} time points; training: {_span(trained)}): "
+        "the network was never trained on such lengths"
+        + (" and the 1-NN baseline crops or zero-pads them" if baseline else "")
+        + "; check that the files belong to one data set"
+    )
+
+
+def _span(lengths: np.ndarray) -> str:
+    low, high = int(lengths.min()), int(lengths.max())
+    return f"{low}" if low == high else f"{low} to {high}"
+
+
 def looks_like_timeseries(path: Path) -> bool:
     """UCR-style text, a ``.npz`` with a 3-D/2-D values array, or a numeric CSV with a label.
 
@@ -366,10 +395,12 @@ class TimeSeriesKind:
         train.labels = table[columns]
         parts: dict[str, Any] = {"train": train}
         labels: dict[str, Any] = {"train": train.labels}
+        notes = []
         for name, path in (("valid", data.valid), ("test", data.test)):
             if path:
                 part = read_part(path, data=data, part=name, extra=[])
                 check_channels(part, train.channels, path)
+                notes.append(unseen_lengths(part, train.lengths, path))
                 if part.labels is not None:
                     part.labels = part.labels[[c for c in columns if c in part.labels.columns]]
                 parts[name], labels[name] = part, part.labels
@@ -379,6 +410,7 @@ class TimeSeriesKind:
             side=table,
             files=[p for p in (data.train, data.valid, data.test) if p],
             label_source=data.train,
+            notes=[n for n in notes if n],
         )
 
     def leakage(self, train: TimeSeriesSet, part: TimeSeriesSet, threshold: float) -> Leakage:
@@ -482,6 +514,10 @@ class TimeSeriesKind:
             require_labels=require_labels,
         )
         check_channels(part, inputs["in_channels"], path)
+        if inputs.get("length") is not None:  # saved when every training series had one length
+            said = unseen_lengths(part, np.array([inputs["length"]]), path, baseline=False)
+            if said:
+                warnings.warn(said, DataWarning, stacklevel=2)
         return part, part.labels
 
     def describe(self, prepared: PreparedData) -> dict[str, Any]:

@@ -170,6 +170,8 @@ def _from_train(results: RunResults) -> dict[str, Any]:
         "train_file": results.data.train_file,
         "group": NUMBERS["train"].format(split=split),
         "curve": f"valid_{results.primary_metric}",
+        "last_epoch_kept": results.training is not None
+        and not results.training.epoch_chosen_on_valid,
     }
 
 

@@ -194,6 +194,8 @@ def run_embed(
         h5ad_counts,
         read_anndata,
         read_expression,
+        read_metadata_table,
+        unmatched_metadata,
     )
     from biodl.data.preprocess import (
         PreprocessOptions,
@@ -206,12 +208,13 @@ def run_embed(
     color_by = [c for c in dict.fromkeys(color_by) if c]
     # an .h5ad is read once: its matrix, counts kept beside X and the copy written back
     adata = read_anndata(Path(data)) if Path(data).suffix.lower() == ".h5ad" else None
+    meta_table = read_metadata_table(metadata) if metadata is not None else None  # read once
     expr = read_expression(
         str(data),
         genes_as_rows=genes_as_rows,
         layer=layer,
         use_raw=use_raw,
-        metadata=metadata,
+        metadata=meta_table,
         adata=adata,
     )
     if methods is None:
@@ -227,6 +230,10 @@ def run_embed(
     options = PreprocessOptions(normalize=normalize, log1p=log1p, scale=scale, hvg=hvg)  # type: ignore[arg-type]
     prep = fit_preprocessing(expr.X[train], expr.genes, options)
     notes_warn = check_scale(expr.X, source=expr.source, log1p=prep.log1p)
+    if meta_table is not None and (
+        unmatched := unmatched_metadata(meta_table, expr.ids, expr.source)
+    ):
+        notes_warn.append(unmatched)
     X = prep.transform(expr.X)
     counts = library = counts_source = None
     if "vae" in names and value_scale(expr.X) == "counts":

@@ -299,15 +299,15 @@ def resolve_model(cfg: RunConfig, prepared: PreparedData) -> str:
 
 def scoring_parts(cfg: RunConfig, cv: int) -> list[PreparedData]:
     """The data each trial trains on: the split (cv=0) or one PreparedData per inner fold."""
-    if cv == 0:
-        prepared = prepare_run_data(cfg)
+    if cv == 0:  # trials are scored on the validation part: its size is the one that matters
+        prepared = prepare_run_data(cfg, scored="valid")
         if prepared.parts.get("valid") is None:
             raise ConfigError(
                 "tuning scores the validation split, but there is none; set data.valid_size > 0 "
                 "or give --valid, or use --cv K"
             )
         return [prepared]
-    full = prepare_run_data(replace(cfg, data=replace(cfg.data, valid_size=0.0)))
+    full = prepare_run_data(replace(cfg, data=replace(cfg.data, valid_size=0.0)), scored=None)
     folds = cv_folds(full, cfg.data, n_folds=cv, seed=cfg.train.seed)
     # The held-out fold is each fold's validation part: early stopping and the score use it,
     # exactly as cv=0 uses the validation split. The outer test part stays unseen.

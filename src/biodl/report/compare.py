@@ -168,6 +168,9 @@ class ComparedRun:
         Its ``history.csv`` (None when the run has none, as a cross-validation).
     curve : str
         The ``history.csv`` column drawn per epoch.
+    last_epoch_kept : bool
+        A train run whose validation part was too small to choose an epoch on: it kept the
+        last epoch's weights, not those of its best validation epoch.
     """
 
     name: str
@@ -185,6 +188,7 @@ class ComparedRun:
     config: dict[str, Any] = field(default_factory=dict)
     history: pd.DataFrame | None = None
     curve: str = ""
+    last_epoch_kept: bool = False
 
     def estimate(self, who: str = "model") -> Score:
         """The primary metric of the network (or ``'baseline'``)."""
@@ -460,10 +464,21 @@ def _curves_html(compared: RunsCompared) -> str:
         + ", ".join(r.name for r in compared.runs if r.history is not None)
         + "."
     )
+    drawn = [r for r in compared.runs if r.history is not None]
+    last = [r.name for r in drawn if r.last_epoch_kept]
+    kept = (
+        "The kept weights are those of each run's best epoch"
+        if not last
+        else "The kept weights are those of each run's best epoch, except the last epoch's for "
+        + ", ".join(last)
+        + " (fewer than 30 validation examples to choose an epoch on)"
+        if len(last) < len(drawn)
+        else "Each run kept its last epoch's weights (fewer than 30 validation examples to "
+        "choose an epoch on)"
+    )
     caption = (
-        f"Validation {metric} after each epoch, one line per run with a history. The kept "
-        "weights are those of each run's best epoch; the table above scores them on the "
-        "held-out part."
+        f"Validation {metric} after each epoch, one line per run with a history. {kept}; "
+        "the table above scores them on the held-out part."
     )
     return (
         "<h2>Training curves</h2><figure>"

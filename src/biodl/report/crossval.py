@@ -21,7 +21,7 @@ from biodl.report.tables import Table
 _HOW_TO_READ = (
     "The data was divided into folds; each fold was held out once while both the deep model and "
     "the classical baseline trained on the rest, so both are judged on exactly the same held-out "
-    "sequences. The table gives the mean of each metric over the folds and, after ±, its "
+    "examples. The table gives the mean of each metric over the folds and, after ±, its "
     "standard deviation: how much the result moves from one fold to the next. "
     "The verdict compares the two models fold by fold with the corrected resampled t-test "
     "(Nadeau & Bengio 2003), which allows for the folds sharing training data, and with the "
@@ -77,7 +77,7 @@ def write_cv_report(
         how_to_read=_HOW_TO_READ,
         data_facts=[
             ("File", os.path.abspath(results.data.train_file)),
-            ("Sequences", str(results.data.n)),
+            ("Sequences" if results.data.kind == "sequence" else "Examples", str(results.data.n)),
             (
                 "Folds",
                 f"{results.folds} folds x {results.repeats} repeat(s), {results.split} folds",
