@@ -68,3 +68,21 @@ def test_onehot_ridge_only_for_regression_on_one_length(tmp_path):
     table.to_csv(tmp_path / "lengths.csv", index=False)
     cfg = build_config(train=str(tmp_path / "lengths.csv"), task="regression", seed=0)
     assert get_kind("sequence").extra_baselines(cfg, prepare_run_data(cfg)) == []
+
+
+def test_the_printed_panel_keeps_a_gap_after_the_additive_ridge_name():
+    from types import SimpleNamespace
+
+    from biodl.evaluation.panel_results import BaselinePanel, PanelMember
+    from biodl.pipeline.train import panel_lines
+
+    members = [
+        PanelMember("random_forest", "random forest", "", 90, 1.0, {"spearman": 0.9}, {}),
+        PanelMember("onehot_ridge", "additive one-hot ridge", "", 90, 2.0, {"spearman": 0.8}, {}),
+    ]
+    panel = BaselinePanel("random_forest", "spearman", "valid", "test", 90, members)
+    lines = panel_lines(SimpleNamespace(baseline_panel=panel))  # type: ignore[arg-type]
+    assert any(line.startswith("  additive one-hot ridge  0.800 / -") for line in lines), lines
+    # the columns stay aligned: every value starts where the others do
+    starts = {line.index("0.") for line in lines[2:]}
+    assert len(starts) == 1, lines

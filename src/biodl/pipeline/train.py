@@ -338,10 +338,11 @@ def panel_lines(results: RunResults) -> list[str]:
     where = "valid" if panel.selection == "valid" else "held-out train"
     metric = panel.metric
     lines = ["", f"baseline panel ({metric}: {where} / {panel.final_split}; fit seconds):"]
+    width = max(22, *(len(m.name) + 2 for m in panel.members))  # a long name keeps a gap
     for m in panel.members:
         values = f"{_number(m.valid.get(metric))} / {_number(m.final.get(metric))}"
         mark = "  <- baseline (best on validation)" if m.key == panel.chosen else ""
-        lines.append(f"  {m.name:<22}{values:<18}{m.seconds:>8.1f} s{mark}")
+        lines.append(f"  {m.name:<{width}}{values:<18}{m.seconds:>8.1f} s{mark}")
     return lines
 
 
