@@ -86,3 +86,24 @@ def test_the_printed_panel_keeps_a_gap_after_the_additive_ridge_name():
     # the columns stay aligned: every value starts where the others do
     starts = {line.index("0.") for line in lines[2:]}
     assert len(starts) == 1, lines
+
+
+def test_onehot_ridge_fits_on_the_varying_positions_only_with_the_same_predictions(tmp_path):
+    """A mutational scan: only a few positions vary. The ridge sees those positions' columns
+    (leave-one-out costs grow with the columns) and predicts as on every column."""
+    from biodl.data.kmers import positional_onehot
+    from biodl.evaluation.baselines import fit_baseline
+    from biodl.kinds.sequence import OnehotRidge
+
+    table = pd.read_csv(additive(tmp_path / "dms.csv", n=300, length=6))
+    table["sequence"] = "ACGTACGTAC" + table["sequence"] + "GGTTAACC"  # 18 constant positions
+    table.to_csv(tmp_path / "scan.csv", index=False)
+    cfg = build_config(train=str(tmp_path / "scan.csv"), task="regression", seed=0)
+    prepared = prepare_run_data(cfg)
+    train, valid, y = prepared.part("train"), prepared.part("valid"), prepared.y["train"]
+    model = OnehotRidge(24).fit(train, y)
+    X = positional_onehot(train, 24)
+    assert model.model.n_features == 24  # 6 varying positions x 4 letters, of 96 columns
+    everything = fit_baseline("logistic", X, y, "regression")
+    expected = everything.predict_scores(positional_onehot(valid, 24))
+    np.testing.assert_allclose(model.predict_scores(valid), expected, rtol=1e-6, atol=1e-8)
