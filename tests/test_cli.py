@@ -667,3 +667,33 @@ def test_seeds_report_mean_and_sd(tmp_path, motif_fasta):
     assert len(seeds["baseline"]["auroc"]["values"]) == 3
     assert "over 3 seeds" in result.stdout
     assert "Variation over seeds" in (run / "report.html").read_text()
+
+
+def test_cv_warns_once_when_the_network_predicts_one_class_in_its_folds(motif_fasta, monkeypatch):
+    """E. coli promoters at --epochs 3: every fold's CNN said '-' for all; cv said nothing."""
+    import numpy as np
+
+    import biodl
+    from biodl.errors import DataWarning
+    from biodl.pipeline import cv
+
+    calls = []
+
+    def one_class_in_two_folds(trained, part):
+        scores = np.tile([0.3, 0.7], (len(part), 1))
+        calls.append(len(part))
+        if len(calls) == 2:  # the second fold separates the first example
+            scores[0] = [0.9, 0.1]
+        return scores
+
+    monkeypatch.setattr(cv, "predict_trained", one_class_in_two_folds)
+    quick = {"epochs": 1, "n_bootstrap": 20, "seed": 0, "progress": False, "threads": 1}
+    with pytest.warns(DataWarning) as caught:
+        biodl.cross_validate(motif_fasta, folds=3, baseline="fast", **quick)
+    said = [str(w.message) for w in caught if "predicts one class" in str(w.message)]
+    assert said == [
+        "the network predicts one class for every held-out example in 2 of 3 folds "
+        "(fold 1: 'enhancer', fold 3: 'enhancer'): it has not learned to separate the classes; "
+        "train longer (--epochs), change --lr, or use --class-weights balanced for imbalanced "
+        "classes"
+    ]
