@@ -628,6 +628,18 @@ def test_predict_and_evaluate_options_for_other_layouts(tmp_path, motif_csv):
     )
     result = ok("evaluate", run, fasta, "--labels", labels, "--bootstrap", "20")
     assert json.loads(result.stdout)["n"] == 240
+    # a class the run never saw is named in the labels table, where it is (nRC's scaRNA)
+    table.loc[:9, "kind"] = "silencer"
+    new = tmp_path / "new_class.csv"
+    table[["name_", "kind"]].rename(columns={"name_": "id", "kind": "label"}).to_csv(
+        new, index=False
+    )
+    result = biodl("evaluate", run, fasta, "--labels", new, "--bootstrap", "20")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"DataError: {new} column 'label': class 'silencer' (10 of 240 rows) was not in the "
+        "training data (known classes: background, enhancer); remove those rows or retrain"
+    ), result.stderr
 
 
 def test_version_and_demo_overwrite(tmp_path):
