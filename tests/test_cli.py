@@ -547,6 +547,9 @@ def test_small_test_set_is_warned_about(tmp_path, motif_fasta):
     assert result.exit_code == 0, result.output
     assert "only 48 test examples" in result.stderr
     assert "only 48 test examples" in (run / "report.html").read_text()
+    said = json.loads((run / "metrics.json").read_text())["warnings"]  # as the docs say
+    assert any(w.startswith("only 48 test examples") for w in said), said
+    assert RunResults.from_json(json.loads((run / "metrics.json").read_text())).warnings == said
 
 
 def test_a_model_predicting_one_class_is_warned_about():

@@ -226,6 +226,7 @@ def _train_and_evaluate(
         trained.info["threshold"] = results.threshold.model
     threshold = results.decision_threshold("model")
     predictions = prediction_table(prepared, scores["model"], threshold=threshold)
+    results.warnings = list(prepared.warnings)  # kept in metrics.json (docs/run-directory.md)
     result = TrainResult(
         run_dir=None,
         results=results,
