@@ -581,6 +581,14 @@ def test_predict_ignores_label_values_the_model_never_saw(tmp_path, motif_fasta)
     ok("predict", run, other, "--out", tmp_path / "p.csv")
     table = pd.read_csv(tmp_path / "p.csv")
     assert list(table.columns) == ["id", "predicted", "prob_background", "prob_enhancer"]
+    # a letter the run's DNA model cannot read: predict has no --alphabet to suggest
+    other.write_text(">x\nACGTACGTJACG\n")
+    result = biodl("predict", run, other)
+    assert result.exit_code == 2 and "--alphabet protein if" not in result.stderr
+    assert result.stderr.startswith(
+        f"DataError: {other} line 2: sequence contains 'J', which is not a DNA letter "
+        "(allowed: ACGTN and IUPAC codes). The run's model reads DNA: replace or remove"
+    ), result.stderr
 
 
 def test_predict_and_evaluate_options_for_other_layouts(tmp_path, motif_csv):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from biodl.errors import ConfigError
+from biodl.errors import ConfigError, DataError
 from biodl.evaluation.search_space import DEFAULT_SPACES, ParamSpec
 from biodl.models import MODELS
 
@@ -355,17 +355,27 @@ class SequenceKind:
     def read(
         self, path: str, inputs: dict[str, Any], data: DataConfig, *, require_labels: bool
     ) -> tuple[SequenceSet, pd.DataFrame | None]:
+        from biodl.data._files import PROTEIN_HINT
         from biodl.data.sequence import read_sequences
 
-        seqs = read_sequences(
-            path,
-            labels=data.labels,
-            label_columns=data.label_columns or None,
-            sequence_column=data.sequence_column or inputs.get("sequence_column"),
-            id_column=data.id_column or inputs.get("id_column"),
-            alphabet=inputs["alphabet"],
-            require_labels=require_labels,
-        )
+        try:
+            seqs = read_sequences(
+                path,
+                labels=data.labels,
+                label_columns=data.label_columns or None,
+                sequence_column=data.sequence_column or inputs.get("sequence_column"),
+                id_column=data.id_column or inputs.get("id_column"),
+                alphabet=inputs["alphabet"],
+                require_labels=require_labels,
+            )
+        except DataError as err:  # the run's model fixes the alphabet: no --alphabet here
+            if PROTEIN_HINT not in str(err):
+                raise
+            fix = (
+                f"The run's model reads {inputs['alphabet'].upper()}: replace or remove these "
+                "letters (amino acids need a model of their own, trained with --alphabet protein)."
+            )
+            raise DataError(str(err).replace(PROTEIN_HINT, fix)) from None
         return seqs, seqs.labels
 
     def describe(self, prepared: PreparedData) -> dict[str, Any]:
