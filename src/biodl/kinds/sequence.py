@@ -63,6 +63,11 @@ def fixed_length(cfg: RunConfig, prepared: PreparedData) -> int | None:
     return cfg.data.length or (int(lengths[0]) if lengths.min() == lengths.max() else None)
 
 
+#: The share of an evaluation part near-identical (not identical) to training sequences above
+#: which its leakage warning speaks of one family of variants, not of duplicates.
+FAMILY_SHARE = 0.9
+
+
 class OnehotRidge:
     """Ridge regression on the position-wise one-hot of fixed-length sequences (additive).
 
@@ -208,6 +213,16 @@ class SequenceKind:
         from biodl.data.similarity import near_duplicates
 
         found = near_duplicates(train, part, threshold=threshold)
+        fix = "remove duplicates or use --split similarity"
+        if found.near - found.exact >= FAMILY_SHARE * len(part):
+            # a mutational scan: every variant is near its neighbours, and --split similarity
+            # refuses (one cluster); the warning said to use it all the same (FLIP GB1, MPSA)
+            fix = (
+                "nearly all are variants of the training sequences (one family, as in a "
+                "mutational scan), which --split similarity cannot separate: hold out the "
+                "variants the model must generalise to (--split-column or --test) and read "
+                "these metrics as within-family"
+            )
         return Leakage(
             found.exact,
             found.near,
@@ -215,7 +230,7 @@ class SequenceKind:
             what="sequences",
             item="sequence",
             criterion=f"k-mer Jaccard >= {threshold:g}",
-            fix="remove duplicates or use --split similarity",
+            fix=fix,
         )
 
     def default_model(self, prepared: PreparedData) -> str:
