@@ -547,6 +547,9 @@ def test_small_test_set_is_warned_about(tmp_path, motif_fasta):
     assert result.exit_code == 0, result.output
     assert "only 48 test examples" in result.stderr
     assert "only 48 test examples" in (run / "report.html").read_text()
+    said = json.loads((run / "metrics.json").read_text())["warnings"]  # as the docs say
+    assert any(w.startswith("only 48 test examples") for w in said), said
+    assert RunResults.from_json(json.loads((run / "metrics.json").read_text())).warnings == said
 
 
 def test_a_model_predicting_one_class_is_warned_about():
@@ -578,6 +581,14 @@ def test_predict_ignores_label_values_the_model_never_saw(tmp_path, motif_fasta)
     ok("predict", run, other, "--out", tmp_path / "p.csv")
     table = pd.read_csv(tmp_path / "p.csv")
     assert list(table.columns) == ["id", "predicted", "prob_background", "prob_enhancer"]
+    # a letter the run's DNA model cannot read: predict has no --alphabet to suggest
+    other.write_text(">x\nACGTACGTJACG\n")
+    result = biodl("predict", run, other)
+    assert result.exit_code == 2 and "--alphabet protein if" not in result.stderr
+    assert result.stderr.startswith(
+        f"DataError: {other} line 2: sequence contains 'J', which is not a DNA letter "
+        "(allowed: ACGTN and IUPAC codes). The run's model reads DNA: replace or remove"
+    ), result.stderr
 
 
 def test_predict_and_evaluate_options_for_other_layouts(tmp_path, motif_csv):
@@ -628,6 +639,18 @@ def test_predict_and_evaluate_options_for_other_layouts(tmp_path, motif_csv):
     )
     result = ok("evaluate", run, fasta, "--labels", labels, "--bootstrap", "20")
     assert json.loads(result.stdout)["n"] == 240
+    # a class the run never saw is named in the labels table, where it is (nRC's scaRNA)
+    table.loc[:9, "kind"] = "silencer"
+    new = tmp_path / "new_class.csv"
+    table[["name_", "kind"]].rename(columns={"name_": "id", "kind": "label"}).to_csv(
+        new, index=False
+    )
+    result = biodl("evaluate", run, fasta, "--labels", new, "--bootstrap", "20")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"DataError: {new} column 'label': class 'silencer' (10 of 240 rows) was not in the "
+        "training data (known classes: background, enhancer); remove those rows or retrain"
+    ), result.stderr
 
 
 def test_version_and_demo_overwrite(tmp_path):
@@ -667,3 +690,33 @@ def test_seeds_report_mean_and_sd(tmp_path, motif_fasta):
     assert len(seeds["baseline"]["auroc"]["values"]) == 3
     assert "over 3 seeds" in result.stdout
     assert "Variation over seeds" in (run / "report.html").read_text()
+
+
+def test_cv_warns_once_when_the_network_predicts_one_class_in_its_folds(motif_fasta, monkeypatch):
+    """E. coli promoters at --epochs 3: every fold's CNN said '-' for all; cv said nothing."""
+    import numpy as np
+
+    import biodl
+    from biodl.errors import DataWarning
+    from biodl.pipeline import cv
+
+    calls = []
+
+    def one_class_in_two_folds(trained, part):
+        scores = np.tile([0.3, 0.7], (len(part), 1))
+        calls.append(len(part))
+        if len(calls) == 2:  # the second fold separates the first example
+            scores[0] = [0.9, 0.1]
+        return scores
+
+    monkeypatch.setattr(cv, "predict_trained", one_class_in_two_folds)
+    quick = {"epochs": 1, "n_bootstrap": 20, "seed": 0, "progress": False, "threads": 1}
+    with pytest.warns(DataWarning) as caught:
+        biodl.cross_validate(motif_fasta, folds=3, baseline="fast", **quick)
+    said = [str(w.message) for w in caught if "predicts one class" in str(w.message)]
+    assert said == [
+        "the network predicts one class for every held-out example in 2 of 3 folds "
+        "(fold 1: 'enhancer', fold 3: 'enhancer'): it has not learned to separate the classes; "
+        "train longer (--epochs), change --lr, or use --class-weights balanced for imbalanced "
+        "classes"
+    ]

@@ -173,7 +173,8 @@ def test_cli_explain_writes_and_refuses_bad_input(demo_run, tmp_path):
     refused([str(run), str(fasta), "--ids", "nope"], "no example with id nope", tmp_path / "f")
     refused(
         [str(run), str(fasta), "--attribution", "occlusion"],
-        "occlusion zeroes patches of images; this run is sequence data",
+        "occlusion zeroes patches of images; this run is sequence data. Use "
+        "integrated_gradients, shap, saliency or input_x_gradient (or ism)",  # ism: sequences
         tmp_path / "g",
     )
 

@@ -109,6 +109,7 @@ def test_motif_files_logos_and_report(explained):
         assert (out / "plots" / png).read_bytes()[:4] == b"\x89PNG"
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "First-layer filter motifs" in report and "planted_ebox" in report
+    assert " activate on all 800 explained sequences (sites:" in report
     assert "of 6 motifs of planted.meme" in report or "6 motifs of planted.meme" in report
 
 

@@ -79,6 +79,24 @@ def test_leakage_report_counts_planted_copies_exactly(leaky):
     assert leakage["identical_train_test"] == 4
     assert leakage["near_train_test"] == 10
     assert "4 of 50 test sequences are identical" in result.stderr
+    assert "optimistic (leakage); remove duplicates or use --split similarity" in result.stderr
+
+
+def test_a_mutational_scan_is_not_told_to_split_by_similarity():
+    """FLIP GB1 / MPSA: every test variant is near a training one, and --split similarity
+    refuses such data (one cluster); the warning recommended it all the same."""
+    from biodl.data.sequence import SequenceSet
+    from biodl.kinds import get_kind
+
+    rng = np.random.default_rng(1)
+    wild = "".join(rng.choice(list("ACGT"), 120))
+    variants = [mutate(wild, 2, rng) for _ in range(60)]
+    train = SequenceSet.from_strings(variants[:40])
+    test = SequenceSet.from_strings(variants[40:])
+    found = get_kind("sequence").leakage(train, test, 0.5)
+    assert found.near - found.exact == 20
+    assert "one family, as in a mutational scan" in found.fix
+    assert "--split similarity cannot separate" in found.fix
 
 
 def test_inspect_counts_planted_copies_and_writes_html(leaky):

@@ -68,3 +68,42 @@ def test_onehot_ridge_only_for_regression_on_one_length(tmp_path):
     table.to_csv(tmp_path / "lengths.csv", index=False)
     cfg = build_config(train=str(tmp_path / "lengths.csv"), task="regression", seed=0)
     assert get_kind("sequence").extra_baselines(cfg, prepare_run_data(cfg)) == []
+
+
+def test_the_printed_panel_keeps_a_gap_after_the_additive_ridge_name():
+    from types import SimpleNamespace
+
+    from biodl.evaluation.panel_results import BaselinePanel, PanelMember
+    from biodl.pipeline.train import panel_lines
+
+    members = [
+        PanelMember("random_forest", "random forest", "", 90, 1.0, {"spearman": 0.9}, {}),
+        PanelMember("onehot_ridge", "additive one-hot ridge", "", 90, 2.0, {"spearman": 0.8}, {}),
+    ]
+    panel = BaselinePanel("random_forest", "spearman", "valid", "test", 90, members)
+    lines = panel_lines(SimpleNamespace(baseline_panel=panel))  # type: ignore[arg-type]
+    assert any(line.startswith("  additive one-hot ridge  0.800 / -") for line in lines), lines
+    # the columns stay aligned: every value starts where the others do
+    starts = {line.index("0.") for line in lines[2:]}
+    assert len(starts) == 1, lines
+
+
+def test_onehot_ridge_fits_on_the_varying_positions_only_with_the_same_predictions(tmp_path):
+    """A mutational scan: only a few positions vary. The ridge sees those positions' columns
+    (leave-one-out costs grow with the columns) and predicts as on every column."""
+    from biodl.data.kmers import positional_onehot
+    from biodl.evaluation.baselines import fit_baseline
+    from biodl.kinds.sequence import OnehotRidge
+
+    table = pd.read_csv(additive(tmp_path / "dms.csv", n=300, length=6))
+    table["sequence"] = "ACGTACGTAC" + table["sequence"] + "GGTTAACC"  # 18 constant positions
+    table.to_csv(tmp_path / "scan.csv", index=False)
+    cfg = build_config(train=str(tmp_path / "scan.csv"), task="regression", seed=0)
+    prepared = prepare_run_data(cfg)
+    train, valid, y = prepared.part("train"), prepared.part("valid"), prepared.y["train"]
+    model = OnehotRidge(24).fit(train, y)
+    X = positional_onehot(train, 24)
+    assert model.model.n_features == 24  # 6 varying positions x 4 letters, of 96 columns
+    everything = fit_baseline("logistic", X, y, "regression")
+    expected = everything.predict_scores(positional_onehot(valid, 24))
+    np.testing.assert_allclose(model.predict_scores(valid), expected, rtol=1e-6, atol=1e-8)

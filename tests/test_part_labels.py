@@ -186,3 +186,26 @@ def test_test_labels_without_a_test_file_is_refused(tmp_path: Path) -> None:
     pattern = r"^--test-labels labels\.csv: gives the labels of the --test file, but no --test"
     with pytest.raises(ConfigError, match=pattern):
         prepare_run_data(RunConfig.from_dict({"data": data}), seed=0)
+
+
+def test_a_test_class_unseen_in_training_names_the_test_labels_table(tmp_path: Path) -> None:
+    """nRC's 13-class test file against the 12-class training file: the error named the
+    FASTA file, whose headers hold no labels, not the --test-labels table that did."""
+    train, test = tmp_path / "train.fa", tmp_path / "test.fa"
+    train.write_text("".join(f">t{i}\n{'ACGT' * 5}\n" for i in range(20)))
+    test.write_text("".join(f">s{i}\n{'ACGT' * 5}\n" for i in range(6)))
+    pd.DataFrame({"id": [f"t{i}" for i in range(20)], "label": ["a", "b"] * 10}).to_csv(
+        tmp_path / "train_labels.csv", index=False
+    )
+    table = tmp_path / "test_labels.csv"
+    pd.DataFrame({"id": [f"s{i}" for i in range(6)], "label": ["a", "b", "c"] * 2}).to_csv(
+        table, index=False
+    )
+    data = {
+        "train": str(train),
+        "labels": str(tmp_path / "train_labels.csv"),
+        "test": str(test),
+        "test_labels": str(table),
+    }
+    with pytest.raises(DataError, match=rf"^{table} column 'label': class 'c' \(2 of 6 rows\)"):
+        prepare_run_data(RunConfig.from_dict({"data": data}), seed=0)

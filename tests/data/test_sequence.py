@@ -210,9 +210,13 @@ def test_table_without_labels_and_duplicate_named_ids(tmp_path: Path) -> None:
     seqs = read_sequences(path, require_labels=False)
     assert seqs.labels is None
     dup = write(tmp_path / "d.csv", "name,seq,label\na,ACGT,x\na,ACGT,x\nb,GG,y\n")
-    with pytest.warns(DataWarning, match="1 ids repeat"):
+    # as for FASTA headers: the lines named, and the note kept for inspect and the report
+    # (UCI splice.csv: the count alone, no line; inspect said nothing of it)
+    said = r"d\.csv: 1 ids repeat an earlier id \(e\.g\. 'a' at line 2 and line 3, renamed 'a#2'\)"
+    with pytest.warns(DataWarning, match=said):
         renamed = read_sequences(dup)
     assert list(renamed.ids) == ["a", "a#2", "b"]
+    assert len(renamed.notes) == 1 and "at line 2 and line 3" in renamed.notes[0]
     with pytest.raises(DataError, match=r"d\.csv: id 'a' occurs twice \(lines 2 and 3\)"):
         read_sequences(dup, id_column="name")
 

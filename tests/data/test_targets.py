@@ -57,7 +57,7 @@ def test_one_class_is_an_error():
 
 def test_unseen_class_is_named():
     enc = infer_targets(pd.DataFrame({"label": ["a", "b"]}))
-    with pytest.raises(DataError, match=r"class 'c' was not in the training data"):
+    with pytest.raises(DataError, match=r"class 'c' \(1 of 2 rows\) was not in the training data"):
         enc.encode(pd.DataFrame({"label": ["a", "c"]}))
 
 

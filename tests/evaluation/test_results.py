@@ -117,6 +117,7 @@ def _every_section() -> RunResults:
             ScratchTraining(3, 3, 0.5),
             ScratchComparison.of(paired, verdict="Transfer helped."),
         ),
+        warnings=["only 20 test examples: test metrics are coarse"],
     )
 
 
@@ -135,7 +136,10 @@ def test_every_section_round_trips_through_a_file(tmp_path):
     ]
     assert "train_ci" not in data["model"]
     assert data["seeds"]["model"]["auroc"] == {"mean": 0.8, "sd": None, "values": [0.8, None]}
-    assert list(data)[-1] == "training"
+    assert list(data)[-2:] == ["training", "warnings"]
+    assert data["warnings"] == ["only 20 test examples: test metrics are coarse"]
+    del data["warnings"]  # a run without warnings (or written before them) has none
+    assert RunResults.from_json(data).warnings == []
 
 
 def test_undefined_numbers_are_held_as_none():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from graph_data import AMINES, OTHERS, write_smiles
 from sklearn.base import clone
@@ -60,3 +61,25 @@ def test_tune_and_evaluate_on_molecules(tmp_path: Path) -> None:
     accuracy = accuracy_score(truth, predicted["predicted"].astype(int))
     assert evaluated["n"] == 32
     assert evaluated["metrics"]["accuracy"] == pytest.approx(accuracy)
+
+
+def test_predict_and_evaluate_take_skip_invalid_as_their_error_says(tmp_path: Path) -> None:
+    """solubility.csv through a FreeSolv run: 'pass --skip-invalid', which predict lacked."""
+    from typer.testing import CliRunner
+
+    from biodl.cli import app
+
+    table = write_smiles(tmp_path / "m.csv", repeat=2)
+    biodl.train(table, out=tmp_path / "run", label_columns=["active"], epochs=1, **FAST)
+    new = write_smiles(tmp_path / "new.csv", repeat=1, extra="bad,C1CC,1,1.0\n")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["predict", str(tmp_path / "run"), str(new)])
+    assert refused.exit_code == 2 and "pass --skip-invalid" in refused.output
+    for command in ("predict", "evaluate"):
+        done = runner.invoke(app, [command, str(tmp_path / "run"), str(new), "--skip-invalid"])
+        assert done.exit_code == 0, done.output
+    out = tmp_path / "p.csv"
+    runner.invoke(
+        app, ["predict", str(tmp_path / "run"), str(new), "--skip-invalid", "-o", str(out)]
+    )
+    assert len(pd.read_csv(out)) == 32  # the 33rd row, RDKit cannot parse, is dropped

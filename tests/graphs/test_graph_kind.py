@@ -98,3 +98,14 @@ def test_tu_graphs_get_the_tu_gin_defaults(
     assert params(tmp_path / "mol") == {}
     tu = SimpleNamespace(part=lambda name: graph.read_graphs(str(tu_folder))[0])
     assert graph.GRAPH.default_params(tu, "gcn") == {}  # type: ignore[arg-type]
+
+
+def test_every_model_is_named_in_capitals_in_sentences_and_tables() -> None:
+    """MUTAG: 'The gin is not distinguishable from ...': each kind's models have a title."""
+    from biodl.kinds import available_kinds, get_kind
+    from biodl.pipeline.fitting import model_title
+
+    assert model_title("gin") == "GIN" and model_title("mpnn") == "MPNN"
+    for kind in available_kinds():
+        for name in get_kind(kind).models:
+            assert model_title(name) != name, (kind, name)

@@ -129,3 +129,12 @@ def test_dmpnn_messages_skip_the_reverse_edge() -> None:
     manual = net.head(states.mean(0, keepdim=True))
     got = net(x, edge_index, None, torch.zeros(3, dtype=torch.long), 1)
     assert torch.allclose(got, manual, atol=1e-6)
+
+
+def test_biodl_models_gives_each_model_its_whole_first_sentence() -> None:
+    """`biodl models --kind graph` cut the GCN's line at 'symmetric-normalised neighbour'."""
+    from biodl import api
+
+    docs = {(d.kind, d.name): d.summary for d in api.describe_models()}
+    assert docs["graph", "gcn"].endswith("self-loops; edge features are not used.")
+    assert all(s.rstrip().endswith((".", ")", "``")) for s in docs.values()), docs

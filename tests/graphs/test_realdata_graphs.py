@@ -28,7 +28,7 @@ def test_mutag_ten_fold_gin_and_wl(shared_data, tmp_path):
     cv = biodl.cross_validate(folder, folds=10, out=tmp_path / "mutag", progress=False, threads=1)
     metrics = cv.metrics
     assert metrics["data"]["kind"] == "graph" and metrics["data"]["n"] == 188
-    assert metrics["model"]["name"] == "gin"
+    assert metrics["model"]["name"] == "GIN"
     assert metrics["model"]["metrics"]["accuracy"]["mean"] >= MUTAG_FLOOR
     assert metrics["baseline"]["metrics"]["accuracy"]["mean"] > 0.8  # the WL panel, same folds
 

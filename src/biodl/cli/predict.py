@@ -1,16 +1,22 @@
-"""``biodl predict``: parse the options and call :func:`biodl.api.predict`."""
+"""``biodl predict``: parse the options and call :func:`biodl.api.predict`.
+
+Besides its own options it offers the config options declared for ``predict``
+(``--skip-invalid``), generated from their one declaration as ``train``'s are.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from biodl.cli.app import app, run
+from biodl.cli.options import config_options, with_config_options
+
+OPTIONS = config_options("predict")
 
 
-@app.command()
 def predict(
     run_dir: Annotated[
         Path, typer.Argument(help="Run directory of a trained model.", metavar="RUN")
@@ -28,6 +34,7 @@ def predict(
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Sequences per batch.")] = 512,
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
+    **declared: Any,
 ) -> None:
     """Predict labels or values for new sequences with a trained run.
 
@@ -37,6 +44,7 @@ def predict(
     def work() -> None:
         from biodl import api
 
+        given = {o.keyword: o.value(declared.get(o.keyword)) for o in OPTIONS}
         table = api.predict(
             run_dir,
             data,
@@ -45,6 +53,7 @@ def predict(
             device=device,
             sequence_column=sequence_column,
             id_column=id_column,
+            **{k: v for k, v in given.items() if v is not None},
         )
         if out is None:
             typer.echo(table.to_csv(index=False), nl=False)
@@ -52,3 +61,6 @@ def predict(
             typer.echo(f"{len(table)} predictions written to {out}", err=True)
 
     run(work)
+
+
+app.command("predict")(with_config_options(predict, OPTIONS))

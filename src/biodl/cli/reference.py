@@ -1,6 +1,6 @@
 """``docs/options.md``: every option of ``train``, ``cv``, ``tune``, ``inspect``,
-``evaluate`` and ``generate`` declared on the config (``evaluate``'s own options are in its
-``--help``), written from the same declarations as the commands' ``--help``
+``predict``, ``evaluate`` and ``generate`` declared on the config (``predict``'s and
+``evaluate``'s own options are in their ``--help``), written from the same declarations as the commands' ``--help``
 (:func:`biodl.options.option`).
 
 ``tests/test_options_reference.py`` checks that the page in ``docs/`` is the page this module
@@ -17,7 +17,7 @@ import typing
 from biodl.config import command_classes, section_classes
 from biodl.options import default_of, flags_of, keyword_of, spec_of
 
-COMMANDS = ("train", "cv", "tune", "inspect", "evaluate", "generate", "score")
+COMMANDS = ("train", "cv", "tune", "inspect", "predict", "evaluate", "generate", "score")
 
 
 def options_reference() -> str:
@@ -44,7 +44,7 @@ def options_reference() -> str:
         "# Options",
         "",
         "Every option of `biodl train`, `cv`, `tune` and `inspect` (and `evaluate`'s",
-        "`--positive-class`), as the command line, a config file (`section.field`, also",
+        "`--positive-class`, `predict`'s and `evaluate`'s `--skip-invalid`), as the command line, a config file (`section.field`, also",
         "`--set section.field=value`) and the Python API (`biodl.train(..., keyword=value)`)",
         "name it. Written from the option declarations in",
         "`src/biodl/config.py` by `python -m biodl.cli.reference`; the commands' `--help` shows",

@@ -34,6 +34,7 @@ from biodl.errors import DataError, where
 __all__ = [
     "DETECT_BYTES",
     "HEAD_BYTES",
+    "PROTEIN_HINT",
     "Records",
     "capacity_hint",
     "check_text",
@@ -251,11 +252,15 @@ def capacity_hint(path: Path, gzipped: bool) -> int:
     return isize if isize >= size else 4 * size
 
 
+#: The fix a letter outside DNA/RNA gets where the alphabet can still be chosen (training).
+PROTEIN_HINT = "Use --alphabet protein if these are amino acids."
+
+
 def letter_message(letter: str, alphabet: Alphabet) -> str:
     """What is wrong with a letter outside ``alphabet``, what is allowed, and the fix."""
     shown = f"'{letter}'" if letter.isprintable() else repr(letter)
     fix = (
-        "Use --alphabet protein if these are amino acids."
+        PROTEIN_HINT
         if alphabet.name != "protein"
         else ("Remove gaps, stop codons and other symbols from the sequences.")
     )

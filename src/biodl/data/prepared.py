@@ -344,8 +344,13 @@ def prepare_raw(
                 parts[name] = train.subset(index)
                 labels[name] = train_labels.iloc[index].reset_index(drop=True)
         note = split_note(data, method, group, given, test_size, valid_size, targets.task)
+    # where each part's labels were read: its own table (--valid-labels / --test-labels),
+    # else its file; the parts split off the training file have the training labels' source
+    sources = {name: source for name in labels}
+    for name in given:
+        sources[name] = getattr(data, f"{name}_labels", None) or parts[name].source
     y = {
-        name: None if table is None else targets.encode(table, source=parts[name].source)
+        name: None if table is None else targets.encode(table, source=sources[name])
         for name, table in labels.items()
     }
     y_train = y["train"]

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,11 +38,11 @@ from biodl.data._files import (
     letter_error,
     open_stream,
     read_bytes,
+    rename_repeats,
 )
 from biodl.data.alphabet import NOT_ALLOWED, Alphabet, detect_alphabet
 from biodl.data.fasta import FastaRecords, header_table
 from biodl.data.targets import missing_as_nan
-from biodl.errors import DataWarning
 
 __all__ = [
     "EXTRA_LABELS_OPTIONS",
@@ -312,25 +311,15 @@ def _encode_column(
     return codes, offsets, alphabet
 
 
-def _unique_ids(ids: pd.Series, lines: np.ndarray, source: str, explicit: bool) -> list[str]:
+def _unique_ids(
+    ids: pd.Series, lines: np.ndarray, source: str, explicit: bool
+) -> tuple[list[str], str]:
+    """The ids with repeats renamed ``id#2``, ... (refused where ``explicit``), and the note
+    saying so with examples and their lines ("" when none repeat), as for FASTA headers."""
     values = ids.astype(str).tolist()
-    index = pd.Index(values)
-    if not index.has_duplicates:
-        return values
     if explicit:
         check_unique(values, lines, source)
-    seen = ids.groupby(ids).cumcount().to_numpy() + 1
-    dups = int(index.duplicated().sum())
-    warnings.warn(
-        f"{source}: {dups} ids repeat (e.g. '{values[int(np.flatnonzero(seen > 1)[0])]}'"
-        "); repeats were renamed 'id#2', 'id#3', ... Check for duplicated records.",
-        DataWarning,
-        stacklevel=3,
-    )
-    renamed = [v if s == 1 else f"{v}#{s}" for v, s in zip(values, seen, strict=True)]
-    if pd.Index(renamed).has_duplicates:
-        return [str(i + 1) for i in range(len(values))]
-    return renamed
+    return rename_repeats(values, [f"line {int(line)}" for line in lines], source)
 
 
 def table_records(
@@ -382,15 +371,16 @@ def table_records(
     seq_col = _sequence_column(table, sequence_column, source)
     exclude = {seq_col, *(label_columns or []), *extra}
     id_col = _id_column(table, id_column, exclude, source)
+    note = ""
     if id_col is None:
         ids = [str(i + 1) for i in range(len(table))]
     else:
-        ids = _unique_ids(table[id_col], lines, source, explicit=id_column is not None)
+        ids, note = _unique_ids(table[id_col], lines, source, explicit=id_column is not None)
     codes, offsets, alpha = _encode_column(table[seq_col], lines, ids, source, seq_col, alphabet)
     used = ({seq_col} if id_col is None else {seq_col, id_col}) | set(extra)
     chosen = _label_columns(list(table.columns), label_columns, used, source, require_labels)
     labels = _with_extra(table, chosen, extra, ids, lines, source)
-    return Records(ids, codes, offsets, alpha, labels)
+    return Records(ids, codes, offsets, alpha, labels, [note] if note else [])
 
 
 def _with_extra(

@@ -172,9 +172,11 @@ class TargetEncoding:
         codes = names.map(lookup)
         if codes.isna().any():
             unseen = sorted(set(names[codes.isna()]))
+            rows = int((names == unseen[0]).sum())
             raise DataError(
-                f"{source} column '{column}': class {unseen[0]!r} was not in the training data "
-                f"(known classes: {', '.join(self.classes)}); remove those rows or retrain"
+                f"{source} column '{column}': class {unseen[0]!r} ({rows} of {len(names)} rows) "
+                f"was not in the training data (known classes: {', '.join(self.classes)}); "
+                "remove those rows or retrain"
             )
         return codes.to_numpy(dtype=np.int64)
 

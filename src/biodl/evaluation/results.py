@@ -498,6 +498,8 @@ class RunResults:
     seeds : SeedsSummary or None
     transfer : TransferFacts or None
     scratch : ScratchResult or None
+    warnings : list of str
+        biodl's warnings about the data and the fit, as the terminal and the report show them.
     schema_version : int
     """
 
@@ -517,6 +519,7 @@ class RunResults:
     seeds: SeedsSummary | None = None
     transfer: TransferFacts | None = None
     scratch: ScratchResult | None = None
+    warnings: list[str] = field(default_factory=list)
     schema_version: int = RESULTS_SCHEMA_VERSION
 
     @property
@@ -557,6 +560,8 @@ class RunResults:
             out["scratch"] = self.scratch.to_json()
         if self.training is not None:
             out["training"] = self.training.to_json()
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
         return out
 
     @classmethod
@@ -607,5 +612,6 @@ class RunResults:
             seeds=section("seeds", SeedsSummary.from_json),
             transfer=section("transfer", TransferFacts.from_json),
             scratch=section("scratch", ScratchResult.from_json),
+            warnings=[str(w) for w in data.get("warnings") or []],
             schema_version=data.get("schema_version", RESULTS_SCHEMA_VERSION),
         )

@@ -181,8 +181,10 @@ def parameters(cls: type[nn.Module]) -> list[ModelParameter]:
 
 
 def summary(cls: type[nn.Module]) -> str:
-    """One-line summary of a model class (the first line of its docstring)."""
-    return inspect.cleandoc(cls.__doc__ or "").splitlines()[0]
+    """One-line summary of a model class: the first paragraph of its docstring, on one line
+    (its first line alone cut the GCN's and GAT's sentences short)."""
+    first = inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0]
+    return " ".join(first.split())
 
 
 def _matches(value: object, hint: Any) -> bool:

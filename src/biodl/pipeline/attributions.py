@@ -179,6 +179,7 @@ def explain_part(
         raise DataError(
             f"--attribution occlusion: occlusion zeroes patches of images; this run is "
             f"{kind_name} data. Use integrated_gradients, shap, saliency or input_x_gradient"
+            + (" (or ism)" if kind_name == "sequence" else "")
         )
     if scores is None:
         scores = predict_trained(Trained(network, info), part)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +35,7 @@ from biodl import __version__
 from biodl._io import atomic_write_text, to_json
 from biodl.config import RunConfig, dump_config
 from biodl.data.prepared import PreparedData, inner_split, subset_prepared
-from biodl.errors import ConfigError
+from biodl.errors import ConfigError, DataWarning
 from biodl.evaluation.crossval import compare_folds, cv_verdict
 from biodl.evaluation.cv_results import (
     CVComparison,
@@ -50,6 +51,7 @@ from biodl.kinds import prepare_run_data
 from biodl.pipeline.baselines import fit_baseline_for
 from biodl.pipeline.fitting import fit_model, model_title, predict_trained, with_monitor
 from biodl.pipeline.folds import cv_folds
+from biodl.pipeline.run_metrics import COLLAPSED_FIX, collapsed_class
 from biodl.pipeline.train import environment_record, resumable
 from biodl.report.build import mean_sd_text
 from biodl.run_log import say
@@ -238,6 +240,7 @@ def _cross_validate(
     timings["folds"] = time.perf_counter() - clock
     full.emit_warnings()
     rows: list[dict[str, Any]] = []
+    collapsed: list[str] = []  # folds whose network predicted one class for everything
     tuned: list[TunedFold] = []
     chosen: list[str] = []  # the baseline of each fold (the panel chooses per fold)
     outcome: _Fold | None = None
@@ -251,10 +254,21 @@ def _cross_validate(
                 records.add(key, outcome)
         rows += outcome.rows
         chosen.append(outcome.chosen)
+        if outcome.collapsed is not None:
+            again = f" (repeat {fold.repeat + 1})" if max(repeats, cfg.train.seeds) > 1 else ""
+            where = f"fold {fold.fold + 1}{again}"
+            collapsed.append(f"{where}: {outcome.collapsed!r}")
         if outcome.tuned is not None:
             tuned.append(outcome.tuned)
         say(_fold_line(outcome, fold, n_folds, primary_metric(targets.task)), progress=progress)
     assert outcome is not None
+    if collapsed:
+        warnings.warn(
+            f"the network predicts one class for every held-out example in {len(collapsed)} of "
+            f"{len(folds)} folds ({', '.join(collapsed)}): {COLLAPSED_FIX}",
+            DataWarning,
+            stacklevel=2,
+        )
     clock = time.perf_counter()
     table = pd.DataFrame(rows)
     model_name = model_title(outcome.model)
@@ -295,17 +309,19 @@ class _Fold:
     selection: str | None
     tuned: TunedFold | None = None
     seconds: float = 0.0
+    collapsed: str | None = None  # the one class the network predicted for the whole fold
 
     def to_json(self) -> dict[str, Any]:
         tuned = self.tuned.to_json() if self.tuned is not None else None
         return {**{k: getattr(self, k) for k in ("rows", "chosen", "model", "selection")},
-                "tuned": tuned, "seconds": self.seconds}  # fmt: skip
+                "tuned": tuned, "seconds": self.seconds, "collapsed": self.collapsed}  # fmt: skip
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> _Fold:
         tuned = TunedFold.from_json(data["tuned"]) if data.get("tuned") else None
         rows = [{k: np.nan if v is None else v for k, v in row.items()} for row in data["rows"]]
-        return cls(rows, data["chosen"], data["model"], data["selection"], tuned, data["seconds"])
+        return cls(rows, data["chosen"], data["model"], data["selection"], tuned,
+                   data["seconds"], data.get("collapsed"))  # fmt: skip
 
 
 class FoldRecords:
@@ -400,6 +416,7 @@ def _run_fold(
             row["additive"] = trained.info["params"]["additive"] if who == "model" else ""
         rows.append({**row, **compute_metrics(full.targets.task, y_test, scores)})
     timings["metrics"] += time.perf_counter() - clock
+    targets = full.targets
     return _Fold(
         rows,
         chosen,
@@ -407,6 +424,7 @@ def _run_fold(
         baseline.selection,
         record,
         seconds=time.perf_counter() - started,
+        collapsed=collapsed_class(targets.task, list(targets.classes), scored["model"]),
     )
 
 

@@ -270,10 +270,14 @@ def _filter_rows(
                 "mean_effect": float(effects[fm.filter]),
             }
         )
-    used = "all" if len(rows) == len(onehot) else f"{len(rows)} evenly spaced"
+    used = (
+        f"all {len(onehot)} explained sequences"
+        if len(rows) == len(onehot)
+        else f"{len(rows)} evenly spaced of the {len(onehot)} explained sequences"
+    )
     text = (
         f"First-layer filters: {len(filters)} filters of width {width}; {len(motifs)} activate "
-        f"on the {used} sequences (sites: windows above {FILTER_THRESHOLD:g} x the filter's "
+        f"on {used} (sites: windows above {FILTER_THRESHOLD:g} x the filter's "
         f"largest activation), trimmed to the positions of at least {TRIM_BITS:g} bits."
     )
     return filters, motifs, table, text

@@ -47,6 +47,15 @@ MODEL_TITLES = {
     "cnn-lstm": "CNN-LSTM",
     "transformer": "Transformer",
     "mlp": "MLP",
+    "fcn": "FCN",
+    "resnet1d": "ResNet1D",
+    "resnet18": "ResNet-18",
+    "resnet34": "ResNet-34",
+    "grud": "GRU-D",
+    "gin": "GIN",
+    "gcn": "GCN",
+    "gat": "GAT",
+    "mpnn": "MPNN",
 }
 
 

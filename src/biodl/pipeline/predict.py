@@ -198,7 +198,8 @@ def evaluate_run(
         raise DataError(
             f"{data}: no labels found; evaluation needs labelled data (see --label-column)"
         )
-    y = targets.encode(read.labels, source=os.fspath(data))
+    table = options.get("labels")  # the labels come from this table where one is given
+    y = targets.encode(read.labels, source=os.fspath(table if table else data))
     scores = run_scores(saved, read.part, batch_size=batch_size, device=device)
     cut = saved.info.get("threshold", 0.5)  # chosen on the run's validation part
     if turned:

@@ -49,8 +49,10 @@ from biodl.pipeline.fitting import fit_model, model_title, predict_trained
 
 __all__ = [
     "AUTO_THRESHOLD_MIN_PER_CLASS",
+    "COLLAPSED_FIX",
     "baseline_panel",
     "check_collapsed",
+    "collapsed_class",
     "compare_with_scratch",
     "decision_thresholds",
     "describe_data",
@@ -365,18 +367,31 @@ def fit_extra_baselines(
     return out
 
 
+#: What to try when the network predicts one class for everything (train and cv say it).
+COLLAPSED_FIX = (
+    "it has not learned to separate the classes; train longer (--epochs), change --lr, or use "
+    "--class-weights balanced for imbalanced classes"
+)
+
+
+def collapsed_class(task: str, classes: list[str], scores: np.ndarray) -> str | None:
+    """The class a classifier's ``scores`` predict for every example, if only one; else None."""
+    if task not in ("binary", "multiclass") or len(scores) == 0:
+        return None
+    predicted = np.unique(np.argmax(scores, axis=1))
+    return str(classes[predicted[0]]) if len(predicted) == 1 else None
+
+
 def check_collapsed(prepared: PreparedData, scores: dict[str, np.ndarray]) -> None:
     """Warn when the network predicts one class for every example (it learned nothing useful)."""
     targets = prepared.targets
     split = "test" if "test" in scores else "valid"
-    if targets.task not in ("binary", "multiclass") or split not in scores:
+    if split not in scores:
         return
-    predicted = np.unique(np.argmax(scores[split], axis=1))
-    if len(predicted) == 1:
+    single = collapsed_class(targets.task, list(targets.classes), scores[split])
+    if single is not None:
         message = (
-            f"the network predicts class {targets.classes[predicted[0]]!r} for every {split} "
-            "example: it has not learned to separate the classes; train longer (--epochs), "
-            "change --lr, or use --class-weights balanced for imbalanced classes"
+            f"the network predicts class {single!r} for every {split} example: {COLLAPSED_FIX}"
         )
         prepared.add_warning(message, DataWarning)
         warnings.warn(message, DataWarning, stacklevel=3)

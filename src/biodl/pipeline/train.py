@@ -226,6 +226,7 @@ def _train_and_evaluate(
         trained.info["threshold"] = results.threshold.model
     threshold = results.decision_threshold("model")
     predictions = prediction_table(prepared, scores["model"], threshold=threshold)
+    results.warnings = list(prepared.warnings)  # kept in metrics.json (docs/run-directory.md)
     result = TrainResult(
         run_dir=None,
         results=results,
@@ -338,7 +339,7 @@ def panel_lines(results: RunResults) -> list[str]:
     where = "valid" if panel.selection == "valid" else "held-out train"
     metric = panel.metric
     lines = ["", f"baseline panel ({metric}: {where} / {panel.final_split}; fit seconds):"]
-    width = max(len(m.name) for m in panel.members) + 2  # names never run into the numbers
+    width = max(22, *(len(m.name) + 2 for m in panel.members))  # a long name keeps a gap
     for m in panel.members:
         values = f"{_number(m.valid.get(metric))} / {_number(m.final.get(metric))}"
         mark = "  <- baseline (best on validation)" if m.key == panel.chosen else ""
