@@ -158,6 +158,7 @@ class SequenceKind:
         train.labels = full[columns]
         parts: dict[str, Any] = {"train": train}
         served: dict[int, tuple[Any, list[str]]] = {}  # labels table -> parts it labels
+        label_tables: dict[str, str] = {}  # a --valid/--test file's labels table
         if table is not None:
             served[id(table)] = (table, ["train"])
         for name, path, own in (
@@ -172,6 +173,7 @@ class SequenceKind:
             )
             if labels is not None:
                 served.setdefault(id(labels), (labels, []))[1].append(name)
+                label_tables[name] = own or data.labels
         return RawData(
             parts,
             {name: part.labels for name, part in parts.items()},
@@ -189,6 +191,7 @@ class SequenceKind:
                 if p
             ],
             label_source=data.train,
+            part_label_sources=label_tables,
             notes=[note for part in parts.values() for note in part.notes]
             + _unmatched_notes(served, parts, data),
         )
