@@ -219,12 +219,15 @@ class SequenceKind:
         fix = "remove duplicates or use --split similarity"
         if found.near - found.exact >= FAMILY_SHARE * len(part):
             # a mutational scan: every variant is near its neighbours, and --split similarity
-            # refuses (one cluster); the warning said to use it all the same (FLIP GB1, MPSA)
+            # refuses (one cluster); the warning said to use it all the same (FLIP GB1, MPSA).
+            # Several families split at random look the same here, and similarity folds do
+            # separate those: both cases are named.
             fix = (
-                "nearly all are variants of the training sequences (one family, as in a "
-                "mutational scan), which --split similarity cannot separate: hold out the "
+                "nearly all are variants of training sequences: if they are one family (as in "
+                "a mutational scan), which --split similarity cannot separate, hold out the "
                 "variants the model must generalise to (--split-column or --test) and read "
-                "these metrics as within-family"
+                "these metrics as within-family; if they come from several families, use "
+                "--split similarity"
             )
         return Leakage(
             found.exact,
