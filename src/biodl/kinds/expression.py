@@ -311,7 +311,7 @@ class ExpressionKind:
             labels[name] = part.obs[columns].reset_index(drop=True)
             if table is not None:
                 served.setdefault(id(table), (table, []))[1].append(name)
-                label_tables[name] = own or data.labels
+                label_tables[name] = own or str(data.labels)
         for table, served_parts in served.values():
             every = [i for name in served_parts for i in parts[name].ids]
             where = " or ".join(parts[name].source for name in served_parts)

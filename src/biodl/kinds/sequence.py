@@ -173,7 +173,7 @@ class SequenceKind:
             )
             if labels is not None:
                 served.setdefault(id(labels), (labels, []))[1].append(name)
-                label_tables[name] = own or data.labels
+                label_tables[name] = own or str(data.labels)
         return RawData(
             parts,
             {name: part.labels for name, part in parts.items()},
