@@ -95,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     for split in args.splits:
         frame = one_split(split)
-        print(f"\n## FLIP GB1 {split}: test Spearman where a user can look, and on test\n")
+        print(f"\n## FLIP GB1 {split}: Spearman where a user can look, and on test\n")
         print(markdown(frame.round(3)))
         ranks = frame.drop(columns="sd over folds").rank(ascending=False)
         print("\nrank (1 = best):\n")

@@ -552,6 +552,26 @@ def test_small_test_set_is_warned_about(tmp_path, motif_fasta):
     assert RunResults.from_json(json.loads((run / "metrics.json").read_text())).warnings == said
 
 
+def test_the_fits_warnings_are_kept_with_the_datas(tmp_path, motif_fasta):
+    """'only 24 validation examples: ... the last weights are kept' reached the terminal but
+    neither metrics.json nor the report, which the docs say keep biodl's warnings."""
+    import biodl as api
+    from biodl.errors import DataWarning
+
+    run = tmp_path / "run"
+    quick = {"epochs": 1, "baseline": "fast", "n_bootstrap": 20, "threads": 1}
+    with pytest.warns(DataWarning, match="only 24 validation examples"):
+        api.train(motif_fasta, out=run, progress=False, seed=0, **quick)
+    said = json.loads((run / "metrics.json").read_text())["warnings"]
+    assert said[0].startswith("only 48 test examples"), said  # the data's first, then the fit's
+    assert said[-1] == (
+        "only 24 validation examples: too few to choose the best epoch or stop early on, so "
+        "all 1 epochs run and the last weights are kept; use --epochs to set the training length"
+    )
+    assert len(said) == len(set(said))  # each once
+    assert "only 24 validation examples" in (run / "report.html").read_text()
+
+
 def test_a_model_predicting_one_class_is_warned_about():
     from types import SimpleNamespace
 

@@ -209,3 +209,21 @@ def test_a_test_class_unseen_in_training_names_the_test_labels_table(tmp_path: P
     }
     with pytest.raises(DataError, match=rf"^{table} column 'label': class 'c' \(2 of 6 rows\)"):
         prepare_run_data(RunConfig.from_dict({"data": data}), seed=0)
+
+
+def test_a_test_class_unseen_in_training_names_the_labels_table_serving_both(
+    tmp_path: Path,
+) -> None:
+    """--labels serving the training and the --test FASTA: the error names that table, not
+    the test FASTA, whose headers hold no labels."""
+    train, test = tmp_path / "train.fa", tmp_path / "test.fa"
+    train.write_text("".join(f">t{i}\n{'ACGT' * 5}\n" for i in range(20)))
+    test.write_text("".join(f">s{i}\n{'ACGT' * 5}\n" for i in range(6)))
+    table = tmp_path / "labels.csv"
+    ids = [f"t{i}" for i in range(20)] + [f"s{i}" for i in range(6)]
+    pd.DataFrame({"id": ids, "label": ["a", "b"] * 10 + ["a", "b", "c"] * 2}).to_csv(
+        table, index=False
+    )
+    data = {"train": str(train), "labels": str(table), "test": str(test)}
+    with pytest.raises(DataError, match=rf"^{table} column 'label': class 'c' \(2 of 6 rows\)"):
+        prepare_run_data(RunConfig.from_dict({"data": data}), seed=0)

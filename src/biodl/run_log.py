@@ -38,6 +38,7 @@ __all__ = [
     "LogHandler",
     "RunLog",
     "active_log",
+    "biodl_messages",
     "is_library_warning",
     "keep_log",
     "lines_on_stderr",
@@ -98,6 +99,29 @@ class RunLog:
 def active_log() -> RunLog | None:
     """The log of the command running now (inside :func:`keep_log`), or None."""
     return _ACTIVE[-1] if _ACTIVE else None
+
+
+def biodl_messages(log: RunLog | None = None) -> list[str]:
+    """The messages of biodl's own warnings (:class:`~biodl.errors.BiodlWarning` and its
+    subclasses) in ``log`` (default: the active log), in the order first raised; each once.
+
+    >>> with keep_log() as log, warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     log.warning("few rows", BiodlWarning, "x.py", 1)
+    ...     log.warning("old API", FutureWarning, "y.py", 2)
+    >>> biodl_messages(log)
+    ['few rows']
+    """
+    log = log if log is not None else active_log()
+    if log is None:
+        return []
+    names, pending = set(), [BiodlWarning]
+    while pending:
+        category = pending.pop()
+        names.add(category.__name__)
+        pending += category.__subclasses__()
+    found = (message for (kind, message, _), _count in log.entries.items() if kind in names)
+    return list(dict.fromkeys(found))
 
 
 @contextmanager

@@ -129,6 +129,9 @@ class RawData:
         Input files, for checksums.
     label_source : str
         File named in label errors (default: the training file).
+    part_label_sources : dict
+        The labels table each separately read part (``'valid'``/``'test'``) took its labels
+        from, where that is not its own file (``--labels`` serving a FASTA file too).
     own_split : str
         Non-empty when the input carries its own train/valid/test split (an ``.npz``): the
         sentence for the report; no split is made then.
@@ -144,6 +147,7 @@ class RawData:
     side: pd.DataFrame | None = None
     files: list[str] = field(default_factory=list)
     label_source: str = ""
+    part_label_sources: dict[str, str] = field(default_factory=dict)
     own_split: str = ""
     default_group: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -344,11 +348,16 @@ def prepare_raw(
                 parts[name] = train.subset(index)
                 labels[name] = train_labels.iloc[index].reset_index(drop=True)
         note = split_note(data, method, group, given, test_size, valid_size, targets.task)
-    # where each part's labels were read: its own table (--valid-labels / --test-labels),
-    # else its file; the parts split off the training file have the training labels' source
+    # where each part's labels were read: the table the kind read them from (--valid-labels /
+    # --test-labels, or --labels serving that file too), else its file; the parts split off
+    # the training file have the training labels' source
     sources = {name: source for name in labels}
     for name in given:
-        sources[name] = getattr(data, f"{name}_labels", None) or parts[name].source
+        sources[name] = (
+            raw.part_label_sources.get(name)
+            or getattr(data, f"{name}_labels", None)
+            or parts[name].source
+        )
     y = {
         name: None if table is None else targets.encode(table, source=sources[name])
         for name, table in labels.items()

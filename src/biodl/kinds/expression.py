@@ -296,6 +296,7 @@ class ExpressionKind:
         if meta is not None:
             served[id(meta)] = (meta, ["train"])
         notes = []
+        label_tables: dict[str, str] = {}  # a --valid/--test file's metadata table
         for name, path, own in (
             ("valid", data.valid, data.valid_labels),
             ("test", data.test, data.test_labels),
@@ -310,6 +311,7 @@ class ExpressionKind:
             labels[name] = part.obs[columns].reset_index(drop=True)
             if table is not None:
                 served.setdefault(id(table), (table, []))[1].append(name)
+                label_tables[name] = own or str(data.labels)
         for table, served_parts in served.values():
             every = [i for name in served_parts for i in parts[name].ids]
             where = " or ".join(parts[name].source for name in served_parts)
@@ -331,6 +333,7 @@ class ExpressionKind:
                 if p
             ],
             label_source=data.train,
+            part_label_sources=label_tables,
             notes=[note for note in notes if note],
         )
 

@@ -133,6 +133,7 @@ def read_records_run(cfg: RunConfig, reader: dict[str, Any]) -> RawData:
         side=train.labels,
         files=[p for p in (data.train, data.valid, data.test, *tables) if p],
         label_source=train_path,
+        part_label_sources={name: sources[name][0] for name in given},
         default_group=tables[train_path].group_column,
         notes=notes,
     )

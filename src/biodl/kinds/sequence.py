@@ -158,6 +158,7 @@ class SequenceKind:
         train.labels = full[columns]
         parts: dict[str, Any] = {"train": train}
         served: dict[int, tuple[Any, list[str]]] = {}  # labels table -> parts it labels
+        label_tables: dict[str, str] = {}  # a --valid/--test file's labels table
         if table is not None:
             served[id(table)] = (table, ["train"])
         for name, path, own in (
@@ -172,6 +173,7 @@ class SequenceKind:
             )
             if labels is not None:
                 served.setdefault(id(labels), (labels, []))[1].append(name)
+                label_tables[name] = own or str(data.labels)
         return RawData(
             parts,
             {name: part.labels for name, part in parts.items()},
@@ -189,6 +191,7 @@ class SequenceKind:
                 if p
             ],
             label_source=data.train,
+            part_label_sources=label_tables,
             notes=[note for part in parts.values() for note in part.notes]
             + _unmatched_notes(served, parts, data),
         )
@@ -216,12 +219,15 @@ class SequenceKind:
         fix = "remove duplicates or use --split similarity"
         if found.near - found.exact >= FAMILY_SHARE * len(part):
             # a mutational scan: every variant is near its neighbours, and --split similarity
-            # refuses (one cluster); the warning said to use it all the same (FLIP GB1, MPSA)
+            # refuses (one cluster); the warning said to use it all the same (FLIP GB1, MPSA).
+            # Several families split at random look the same here, and similarity folds do
+            # separate those: both cases are named.
             fix = (
-                "nearly all are variants of the training sequences (one family, as in a "
-                "mutational scan), which --split similarity cannot separate: hold out the "
+                "nearly all are variants of training sequences: if they are one family (as in "
+                "a mutational scan), which --split similarity cannot separate, hold out the "
                 "variants the model must generalise to (--split-column or --test) and read "
-                "these metrics as within-family"
+                "these metrics as within-family; if they come from several families, use "
+                "--split similarity"
             )
         return Leakage(
             found.exact,

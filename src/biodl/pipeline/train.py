@@ -30,6 +30,7 @@ from biodl._io import sha256_of
 from biodl.config import RunConfig, dump_config
 from biodl.data.prepared import PreparedData
 from biodl.data.targets import TargetEncoding
+from biodl.errors import BiodlWarning
 from biodl.evaluation.estimates import Estimate
 from biodl.evaluation.results import EnsembleFacts, PretrainingFacts, RunResults, TrainingFacts
 from biodl.evaluation.transfer_results import TransferFacts
@@ -49,7 +50,7 @@ from biodl.pipeline.run_metrics import (
     repeat_over_seeds,
 )
 from biodl.report.build import build_report, mean_sd_text
-from biodl.run_log import say
+from biodl.run_log import biodl_messages, say
 from biodl.runs import MODEL_DIR, RunWriter, following_run, run_directory, save_model
 from biodl.runs_partial import write_resume_record
 from biodl.training.resume import CHECKPOINTS, checkpointing
@@ -226,6 +227,7 @@ def _train_and_evaluate(
         trained.info["threshold"] = results.threshold.model
     threshold = results.decision_threshold("model")
     predictions = prediction_table(prepared, scores["model"], threshold=threshold)
+    _keep_fit_warnings(prepared)
     results.warnings = list(prepared.warnings)  # kept in metrics.json (docs/run-directory.md)
     result = TrainResult(
         run_dir=None,
@@ -239,6 +241,18 @@ def _train_and_evaluate(
     if writer is not None:
         _write_run(writer, result, prepared, scores, started, fit.device, baseline)
     return result
+
+
+def _keep_fit_warnings(prepared: PreparedData) -> None:
+    """Add to the data's warnings (metrics.json, the report) biodl's warnings the run has
+    raised besides them, as the terminal showed them: fitting's (too few validation examples
+    to choose an epoch on, transfer's), the options'."""
+    said = {" ".join(w.split()) for w in prepared.warnings}
+    for message in biodl_messages():
+        if message not in said:
+            prepared.warnings.append(message)
+            prepared.warning_categories.append(BiodlWarning)
+            said.add(message)
 
 
 def prediction_table(

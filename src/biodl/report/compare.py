@@ -169,8 +169,8 @@ class ComparedRun:
     curve : str
         The ``history.csv`` column drawn per epoch.
     last_epoch_kept : bool
-        A train run whose validation part was too small to choose an epoch on: it kept the
-        last epoch's weights, not those of its best validation epoch.
+        A train run whose validation part was too small (or absent) to choose an epoch on: it
+        kept the last epoch's weights, not those of its best validation epoch.
     """
 
     name: str
@@ -466,15 +466,15 @@ def _curves_html(compared: RunsCompared) -> str:
     )
     drawn = [r for r in compared.runs if r.history is not None]
     last = [r.name for r in drawn if r.last_epoch_kept]
+    why = "(fewer than 30 validation examples, or none, to choose an epoch on)"
     kept = (
         "The kept weights are those of each run's best epoch"
         if not last
         else "The kept weights are those of each run's best epoch, except the last epoch's for "
         + ", ".join(last)
-        + " (fewer than 30 validation examples to choose an epoch on)"
+        + f" {why}"
         if len(last) < len(drawn)
-        else "Each run kept its last epoch's weights (fewer than 30 validation examples to "
-        "choose an epoch on)"
+        else f"Each run kept its last epoch's weights {why}"
     )
     caption = (
         f"Validation {metric} after each epoch, one line per run with a history. {kept}; "
