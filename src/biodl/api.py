@@ -195,6 +195,12 @@ def compare_runs(
         ``baseline_high``, ``train_file``, ``best``, then one column per option whose value
         differs between the runs (``section.option``).
 
+    Warns
+    -----
+    DataWarning
+        When the numbers are not directly comparable: runs trained on different data files
+        or scored on different parts (the page's "Read with care" box).
+
     Raises
     ------
     DataError
