@@ -77,6 +77,36 @@ def test_metrics_hold_the_samplers_table(tmp_path: Path) -> None:
     assert "detection AUROC" in metrics["verdict"]
 
 
+@pytest.mark.parametrize(
+    ("gan", "said"),
+    [
+        # a 3-epoch GAN on promoters (newcomer walk): detectable, a hair better on correlations
+        (
+            (1.0, 0.297),
+            "worse than independent marginals on detection AUROC (1.00 vs 0.66), better only on "
+            "correlation distance (0.297 vs 0.310)",
+        ),
+        (
+            (0.6, 0.2),
+            "better than independent marginals on detection AUROC (0.60 vs 0.66) and "
+            "correlation distance (0.200 vs 0.310)",
+        ),
+        ((0.9, 0.4), "no better than independent marginals on detection or correlations"),
+    ],
+)
+def test_the_verdict_says_where_the_checks_against_marginals_disagree(
+    gan: tuple[float, float], said: str
+) -> None:
+    from biodl.pipeline.generate_eval import verdict
+
+    columns = ["detection_auroc", "correlation_distance"]
+    table = pd.DataFrame(
+        [gan, (0.66, 0.31)], index=["gan", "independent_marginals"], columns=columns
+    )
+    words = verdict(dict(zip(columns, gan, strict=True)), table)
+    assert words.endswith("; " + said)
+
+
 def test_conditional_counts_per_class(tmp_path: Path) -> None:
     data = _table(tmp_path / "tab.csv", classes=3)
     result = run_generate(

@@ -3,6 +3,7 @@ one line naming the splits the kind supports. Never a silent fallback to another
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +164,50 @@ def test_a_split_column_alone_chooses_the_predefined_split(tmp_path: Path) -> No
     assert "predefined split read from column 'part'" in prepared.split_note
     sizes = {name: len(prepared.parts[name]) for name in prepared.present()}
     assert sizes == {"train": 40, "valid": 10, "test": 10}
+
+
+OWN_SPLIT = r"field 'part' names each row's part \(train 40, valid 10, test 10\), but this run"
+
+
+@pytest.mark.parametrize("kind", ["sequence", "expression"])
+def test_a_file_that_carries_its_own_parts_is_said_when_they_go_unused(
+    kind: str, tmp_path: Path
+) -> None:
+    """The file's 'part' column (train / valid / test) with no --split-column: the random split
+    stands, and one warning names the column and the option that uses it (newcomer walk: FLIP
+    GB1 with SET=train / SET=test pooled and split at random in silence)."""
+    data = WRITERS[kind](tmp_path)
+    prepared = prepare_run_data(RunConfig.from_dict({"data": data}))
+    said = [w for w in prepared.warnings if "names each row's part" in w]
+    assert len(said) == 1 and said[0].endswith("pass --split-column part"), said
+    assert re.search(OWN_SPLIT, said[0])
+    assert "predefined" not in prepared.split_note  # the split itself is not changed
+    used = prepare_run_data(RunConfig.from_dict({"data": {**data, "split_column": "part"}}))
+    assert not [w for w in used.warnings if "names each row's part" in w]
+
+
+def test_fasta_header_fields_that_name_parts_are_said(tmp_path: Path) -> None:
+    """FLIP's headers: '>Sequence0 TARGET=1.0 SET=train VALIDATION=False'."""
+    rng = np.random.default_rng(0)
+    parts = ["train"] * 30 + ["test"] * 10
+    lines = [
+        f">s{i} TARGET={rng.normal():.3f} SET={part} VALIDATION={i % 5 == 0}\n"
+        + "".join(rng.choice(list("ACDEFGHIKLMNPQRSTVWY"), 30))
+        for i, part in enumerate(parts)
+    ]
+    (tmp_path / "flip.fasta").write_text("\n".join(lines) + "\n")
+    data = {"train": str(tmp_path / "flip.fasta")}
+    prepared = prepare_run_data(RunConfig.from_dict({"data": data}))
+    said = [w for w in prepared.warnings if "names each row's part" in w]
+    assert said == [
+        f"{tmp_path / 'flip.fasta'}: its field 'SET' names each row's part (train 30, test 10), "
+        f"but this run pools every row in a {prepared.split_note}; to use the file's own "
+        "parts pass --split-column SET"
+    ]
+    assert prepared.split_note.startswith("random split of the training file")
+    assert list(prepared.targets.label_columns) == ["TARGET"]
+    used = prepare_run_data(RunConfig.from_dict({"data": {**data, "split_column": "SET"}}))
+    assert len(used.parts["test"]) == 10 and not any("each row's part" in w for w in used.warnings)
 
 
 def test_records_keep_each_patient_in_one_part_by_default(tmp_path: Path) -> None:

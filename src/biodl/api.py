@@ -59,6 +59,9 @@ EXPLAIN_OPTIONS = tuple(
     for key, (section, name) in FLAT_OPTIONS.items()
     if section == "explain" and name != "enabled"
 )
+#: Reading options :func:`explain` also takes (molecules: ``skip_invalid``), passed to the
+#: reader of its data as :func:`predict`'s ``read_options`` are.
+EXPLAIN_READ_OPTIONS = ("skip_invalid",)
 
 
 def train(
@@ -191,6 +194,12 @@ def compare_runs(
         ``metrics.json``), ``baseline``, ``baseline_value``, ``baseline_low``,
         ``baseline_high``, ``train_file``, ``best``, then one column per option whose value
         differs between the runs (``section.option``).
+
+    Warns
+    -----
+    DataWarning
+        When the numbers are not directly comparable: runs trained on different data files
+        or scored on different parts (the page's "Read with care" box).
 
     Raises
     ------
@@ -375,7 +384,8 @@ def explain(
         'occlusion' for images), ``ig_steps``, ``shap_references``, ``show_examples``,
         ``explain_batch_size``, and ``motifs`` (DNA/RNA runs: a MEME or JASPAR file the filter
         and attribution motifs are matched against, or 'jaspar' for JASPAR CORE vertebrates
-        from the jaspar extra; docs/explain.md, "Motifs").
+        from the jaspar extra; docs/explain.md, "Motifs"); and ``skip_invalid`` (molecules:
+        drop rows whose SMILES RDKit cannot parse, as :func:`predict` does).
 
     Returns
     -------
@@ -397,12 +407,14 @@ def explain(
     from biodl.pipeline.explain import explain_run
     from biodl.training.trainer import progress_enabled
 
-    unknown = sorted(set(options) - set(EXPLAIN_OPTIONS))
+    unknown = sorted(set(options) - set(EXPLAIN_OPTIONS) - set(EXPLAIN_READ_OPTIONS))
     if unknown:
         raise ConfigError(
             f"explain() got {', '.join(repr(k) for k in unknown)}: not an explanation option; "
-            f"the options are {', '.join(EXPLAIN_OPTIONS)} (training options belong to train())"
+            f"the options are {', '.join(EXPLAIN_OPTIONS + EXPLAIN_READ_OPTIONS)} (training "
+            "options belong to train())"
         )
+    read_options = {k: options.pop(k) for k in EXPLAIN_READ_OPTIONS if k in options}
     cfg = build_config(**options).explain
     return explain_run(
         run,
@@ -417,6 +429,7 @@ def explain(
         device=device,
         overwrite=overwrite,
         progress=progress_enabled() if progress is None else progress,
+        read_options=read_options,
     )
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from biodl.data.checks.result import Inspection
+from biodl.data.checks.result import Inspection, format_number
 from biodl.data.checks.sequence import inspect_sequences
 from biodl.data.sequence import SequenceSet
 from biodl.errors import ConfigError, DataError
@@ -194,6 +194,20 @@ def test_lengths_composition_and_ambiguity() -> None:
     mostly_n = inspect_sequences({"all": SequenceSet.from_strings(["ACGTNNNNNN"] * 3)})
     assert "ambiguous_letters" in codes(mostly_n)
     assert "variable_lengths" not in codes(mostly_n)
+
+
+def test_the_length_suggested_for_every_part_is_the_training_parts() -> None:
+    """A test part of long sequences: its line suggests the training part's --length, not
+    one computed on the test part (newcomer walk, ``biodl inspect`` with --test)."""
+    train = SequenceSet.from_strings(["ACGT" * 5] * 19 + ["ACGT" * 30])  # p95 ~ 20
+    test = SequenceSet.from_strings(["ACGT" * 10] * 19 + ["ACGT" * 100])  # p95 ~ 40
+    found = inspect_sequences({"train": train, "test": test})
+    p95 = {p.name: p.length_p95 for p in found.parts}
+    assert p95["test"] > p95["train"] + 10
+    fixes = {f.message.split(":")[0]: f.fix for f in found.findings if f.code == "variable_lengths"}
+    assert set(fixes) == {"train", "test"}
+    for fix in fixes.values():
+        assert f"--length {format_number(p95['train'])} (95% of train " in fix
 
 
 def test_protein_has_no_gc_content() -> None:

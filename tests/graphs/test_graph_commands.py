@@ -63,8 +63,9 @@ def test_tune_and_evaluate_on_molecules(tmp_path: Path) -> None:
     assert evaluated["metrics"]["accuracy"] == pytest.approx(accuracy)
 
 
-def test_predict_and_evaluate_take_skip_invalid_as_their_error_says(tmp_path: Path) -> None:
-    """solubility.csv through a FreeSolv run: 'pass --skip-invalid', which predict lacked."""
+def test_predict_evaluate_explain_take_skip_invalid_as_their_error_says(tmp_path: Path) -> None:
+    """solubility.csv through a FreeSolv run: 'pass --skip-invalid', which predict (and then
+    explain) lacked."""
     from typer.testing import CliRunner
 
     from biodl.cli import app
@@ -73,10 +74,12 @@ def test_predict_and_evaluate_take_skip_invalid_as_their_error_says(tmp_path: Pa
     biodl.train(table, out=tmp_path / "run", label_columns=["active"], epochs=1, **FAST)
     new = write_smiles(tmp_path / "new.csv", repeat=1, extra="bad,C1CC,1,1.0\n")
     runner = CliRunner()
-    refused = runner.invoke(app, ["predict", str(tmp_path / "run"), str(new)])
-    assert refused.exit_code == 2 and "pass --skip-invalid" in refused.output
-    for command in ("predict", "evaluate"):
-        done = runner.invoke(app, [command, str(tmp_path / "run"), str(new), "--skip-invalid"])
+    explain = ["--out", str(tmp_path / "ex"), "--show-examples", "2"]
+    for command, more in (("predict", []), ("evaluate", []), ("explain", explain)):
+        args = [command, str(tmp_path / "run"), str(new), *more]
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 2 and "pass --skip-invalid" in refused.output, command
+        done = runner.invoke(app, [*args, "--skip-invalid"])
         assert done.exit_code == 0, done.output
     out = tmp_path / "p.csv"
     runner.invoke(

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import biodl
 from biodl.cli import app
-from biodl.errors import DataError
+from biodl.errors import DataError, DataWarning
 from biodl.pipeline.compare import flatten_config
 
 OLD = Path(__file__).resolve().parents[1] / "fixtures" / "run_schema2"
@@ -64,12 +64,18 @@ def test_a_different_data_file_is_said_plainly(tmp_path: Path) -> None:
     metrics["model"]["test"]["auroc"] = 0.9
     (other / "metrics.json").write_text(json.dumps(metrics))
     out = tmp_path / "c.html"
-    frame = biodl.compare_runs([OLD / "sequence", other], out=out)
+    with pytest.warns(DataWarning, match=r"different data files \(.*elsewhere\.fa"):
+        frame = biodl.compare_runs([OLD / "sequence", other], out=out)
     assert list(frame["best"]) == [False, True]
     page = out.read_text()
     assert "trained on different data files" in page and "elsewhere.fa" in page
     assert "Best run: other (CNN), AUROC 0.900" in page
     assert "overlaps that of the runner-up, sequence" in page
+    # the terminal's "(best)" comes with the page's warning (walk: report splice nrc)
+    said = CliRunner().invoke(app, ["report", str(OLD / "sequence"), str(other), "-o", str(out)])
+    assert said.exit_code == 0, said.output
+    assert "other: CNN, AUROC 0.900" in said.output and "(best)" in said.output
+    assert "warning: These runs were trained on different data files" in said.output
 
 
 def test_a_folder_that_holds_no_run_is_refused(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ def options_reference() -> str:
         "# Options",
         "",
         "Every option of `biodl train`, `cv`, `tune` and `inspect` (and `evaluate`'s",
-        "`--positive-class`, `predict`'s and `evaluate`'s `--skip-invalid`), as the command line, a config file (`section.field`, also",
+        "`--positive-class`, `predict`'s, `evaluate`'s and `explain`'s `--skip-invalid`), as the command line, a config file (`section.field`, also",
         "`--set section.field=value`) and the Python API (`biodl.train(..., keyword=value)`)",
         "name it. Written from the option declarations in",
         "`src/biodl/config.py` by `python -m biodl.cli.reference`; the commands' `--help` shows",

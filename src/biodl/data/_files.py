@@ -77,6 +77,9 @@ class Records:
         ``n`` rows in record order, or None when unlabelled.
     notes : list of str, default []
         What reading changed and the user should know (e.g. repeated ids renamed).
+    own_parts : pandas.DataFrame or None, default None
+        The file's other columns (or header keys) whose every value names a part
+        (:func:`biodl.data.splits.part_columns`), as text; None when there are none.
     """
 
     ids: list[str]
@@ -85,6 +88,7 @@ class Records:
     alphabet: Alphabet
     labels: pd.DataFrame | None
     notes: list[str] = field(default_factory=list)
+    own_parts: pd.DataFrame | None = None
 
 
 def fail(

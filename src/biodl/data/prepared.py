@@ -52,6 +52,7 @@ __all__ = [
     "prepare_raw",
     "side_column",
     "subset_prepared",
+    "unused_own_split",
 ]
 
 SPLITS = ("train", "valid", "test")
@@ -324,6 +325,7 @@ def prepare_raw(
     if data.split == "scaffold":  # molecules: Bemis–Murcko scaffolds are the groups
         groups, group = kind.scaffold_groups(train), "scaffold"  # type: ignore[attr-defined]
     note = raw.own_split or ("separate files" if given else "split of the training file")
+    unused = ""
     test_size = 0.0 if "test" in given or raw.own_split else data.test_size
     valid_size = 0.0 if "valid" in given or raw.own_split else data.valid_size
     if (test_size or valid_size or method == "predefined") and not raw.own_split:
@@ -348,6 +350,9 @@ def prepare_raw(
                 parts[name] = train.subset(index)
                 labels[name] = train_labels.iloc[index].reset_index(drop=True)
         note = split_note(data, method, group, given, test_size, valid_size, targets.task)
+        if method != "predefined":
+            skip = {group or "", data.split_column or "", *targets.label_columns}
+            unused = unused_own_split(raw, skip, how=note)
     # where each part's labels were read: the table the kind read them from (--valid-labels /
     # --test-labels, or --labels serving that file too), else its file; the parts split off
     # the training file have the training labels' source
@@ -376,6 +381,8 @@ def prepare_raw(
     )
     for text in raw.notes:
         prepared.add_warning(text, DataWarning)
+    if unused:
+        prepared.add_warning(unused, DataWarning)
     if method == "predefined" and data.split != "predefined":
         prepared.add_warning(
             f"--split-column {data.split_column}: the parts are that column's train / valid / "
@@ -393,6 +400,26 @@ def prepare_raw(
         if scored is not None:
             check_evaluation_size(prepared, scored)
     return prepared
+
+
+def unused_own_split(raw: RawData, skip: set[str], how: str) -> str:
+    """The warning for a training file that carries its own parts (a column or header key
+    whose every value is train / valid / test, :func:`biodl.data.splits.part_columns`) while
+    the run split it otherwise (``how``); "" when it carries none. The split is left as it is:
+    a random split may be what the user wants."""
+    from biodl.data.splits import part_columns
+
+    found = part_columns(raw.side, skip) if raw.side is not None else {}
+    if not found:
+        return ""
+    column, counts = next(iter(found.items()))
+    rows = ", ".join(f"{part} {n:,}" for part, n in counts.items())
+    also = f" (also {', '.join(repr(c) for c in list(found)[1:])})" if len(found) > 1 else ""
+    return (
+        f"{raw.label_source or 'data'}: its field '{column}'{also} names each row's part "
+        f"({rows}), but this run pools every row in a {how}; to use the file's own parts "
+        f"pass --split-column {column}"
+    )
 
 
 def side_column(raw: RawData, column: str) -> np.ndarray:

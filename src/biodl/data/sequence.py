@@ -51,13 +51,20 @@ from biodl.data._files import (
     rename_repeats,
 )
 from biodl.data.alphabet import ALPHABETS, NOT_ALLOWED, Alphabet, detect_alphabet
-from biodl.data.fasta import FASTA_SUFFIXES, FastaRecords, parse_fasta, read_fasta_folder
+from biodl.data.fasta import (
+    FASTA_SUFFIXES,
+    FastaRecords,
+    header_table,
+    parse_fasta,
+    read_fasta_folder,
+)
 from biodl.data.store import is_mapped, is_store, open_store, release_pages, spill
 from biodl.data.tables import (
     EXTRA_LABELS_OPTIONS,
     ExtraLabels,
     LabelsTable,
     fasta_labels,
+    own_parts,
     read_table,
     table_records,
 )
@@ -94,6 +101,11 @@ class SequenceSet:
     notes : list of str, default []
         What reading changed that the user should know (repeated ids renamed ``id#2``, ...);
         a run shows them with its warnings. Not carried over by :meth:`subset`.
+    own_parts : pandas.DataFrame or None, default None
+        The file's columns or header keys besides labels, ids and side columns whose every
+        value names a part (``SET=train`` / ``SET=test``): a split the file carries, for the
+        warning of a run that splits it otherwise (``--split-column`` uses it). Not carried
+        over by :meth:`subset`.
     """
 
     ids: np.ndarray
@@ -103,6 +115,7 @@ class SequenceSet:
     labels: pd.DataFrame | None = None
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    own_parts: pd.DataFrame | None = None
 
     @classmethod
     def from_strings(
@@ -578,6 +591,8 @@ def _from_fasta(
     """The set of FASTA ``records`` (read now, or from a converted store with its parsed
     ``headers``): ids made unique or refused, labels from the headers or a table."""
     note = _fasta_ids(records, source, keyed=labels is not None)
+    if labels is None and headers is None:
+        headers = header_table(records)  # parsed once: labels, side columns, own parts
     label_frame = fasta_labels(
         records,
         source,
@@ -589,6 +604,7 @@ def _from_fasta(
         extra_columns,
         headers=headers,
     )
+    used = {*(label_frame.columns if label_frame is not None else ()), *(extra_columns or {})}
     found = Records(
         records.ids,
         records.codes,
@@ -596,6 +612,7 @@ def _from_fasta(
         records.alphabet,
         label_frame,
         [note] if note else [],
+        None if labels is not None or headers is None else own_parts(headers, used),
     )
     return _from_records(found, source)
 
@@ -626,4 +643,5 @@ def _from_records(records: Records, source: str) -> SequenceSet:
         records.labels,
         source,
         list(records.notes),
+        records.own_parts,
     )

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,7 @@ __all__ = [
     "SPLIT_METHODS",
     "Split",
     "SplitMethod",
+    "part_columns",
     "split_indices",
 ]
 
@@ -67,6 +69,36 @@ PREDEFINED_NAMES: dict[str, str] = {
     "test": "test",
     "training": "train",
 }
+
+
+def part_columns(table: pd.DataFrame, skip: Iterable[str] = ()) -> dict[str, dict[str, int]]:
+    """Text columns of ``table`` (not in ``skip``) whose every value names a part
+    (:data:`PREDEFINED_NAMES`, any case) and that name at least two: a file's own split (FLIP's
+    ``SET=train`` / ``SET=test`` headers, MAVE-NN's ``set`` column), with each part's row count.
+
+    Examples
+    --------
+    >>> part_columns(pd.DataFrame({"set": ["train", "Test", "train"], "y": ["a", "b", "a"]}))
+    {'set': {'train': 2, 'test': 1}}
+    """
+    found = {}
+    for column in table.columns:
+        values = table[column]
+        if column in skip or values.dtype.kind != "O" or not len(values):
+            continue
+        if not _names_parts(values.iloc[:1000]).notna().all():  # most columns: decided here
+            continue
+        parts = _names_parts(values)
+        if parts.notna().all() and parts.nunique() >= 2:
+            counts = parts.value_counts()
+            found[str(column)] = {
+                p: int(counts[p]) for p in ("train", "valid", "test") if p in counts
+            }
+    return found
+
+
+def _names_parts(values: pd.Series) -> pd.Series:
+    return values.astype(str).str.strip().str.lower().map(PREDEFINED_NAMES)
 
 
 @dataclass(frozen=True)

@@ -380,7 +380,18 @@ def table_records(
     used = ({seq_col} if id_col is None else {seq_col, id_col}) | set(extra)
     chosen = _label_columns(list(table.columns), label_columns, used, source, require_labels)
     labels = _with_extra(table, chosen, extra, ids, lines, source)
-    return Records(ids, codes, offsets, alpha, labels, [note] if note else [])
+    own = own_parts(table, used | set(chosen or []))
+    return Records(ids, codes, offsets, alpha, labels, [note] if note else [], own)
+
+
+def own_parts(table: pd.DataFrame, used: set[str]) -> pd.DataFrame | None:
+    """The columns of ``table`` besides ``used`` whose every value names a part
+    (:func:`biodl.data.splits.part_columns`): a split the file carries, kept for the warning
+    of a run that splits it otherwise. None when there are none."""
+    from biodl.data.splits import part_columns
+
+    found = list(part_columns(table, used))
+    return table[found].reset_index(drop=True) if found else None
 
 
 def _with_extra(

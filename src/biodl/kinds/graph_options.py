@@ -36,7 +36,7 @@ class GraphOptions:
         help="Molecules: drop rows whose SMILES RDKit cannot parse (counted in the warnings) "
         "instead of stopping at the first.",
         panel=GRAPH_PANEL,
-        commands=(*READING, "predict", "evaluate"),
+        commands=(*READING, "predict", "evaluate", "explain"),
     )
     wl_iterations: int = option(
         3,

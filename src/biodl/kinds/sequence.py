@@ -127,6 +127,8 @@ class SequenceKind:
         labels table: ``--labels`` serves every FASTA file that has no table of its own
         (``--valid-labels``, ``--test-labels``).
         """
+        import pandas as pd
+
         from biodl.data.prepared import RawData
         from biodl.data.tables import read_labels_table
 
@@ -174,10 +176,11 @@ class SequenceKind:
             if labels is not None:
                 served.setdefault(id(labels), (labels, []))[1].append(name)
                 label_tables[name] = own or str(data.labels)
+        carried = train.own_parts  # SET=train / SET=test: prepare_raw warns when it goes unused
         return RawData(
             parts,
             {name: part.labels for name, part in parts.items()},
-            side=full,
+            side=full if carried is None else pd.concat([full, carried], axis=1),
             files=[
                 p
                 for p in (

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from biodl.config import load_config
-from biodl.errors import DataError
+from biodl.errors import DataError, DataWarning
 from biodl.evaluation.cv_results import CVResults
 from biodl.evaluation.estimates import Estimate, MeanSd
 from biodl.evaluation.results import ModelMetrics, RunResults
@@ -39,6 +40,7 @@ from biodl.report.compare import (
     RunsCompared,
     Score,
     best_and_runner_up,
+    read_with_care,
     write_compare_report,
 )
 from biodl.report.figures import higher_is_better
@@ -416,8 +418,16 @@ def run_compare(
     -------
     DataFrame
         :func:`compare_frame` of the runs.
+
+    Warns
+    -----
+    DataWarning
+        For each caveat of the page's "Read with care" box (runs trained on different data
+        files, scored on different parts, ...), as the ranking's "best" stands under it.
     """
     compared = compare(paths)
+    for text in read_with_care(compared):
+        warnings.warn(text, DataWarning, stacklevel=2)
     if out is not None:
         write_compare_report(compared, out)
     return compare_frame(compared)

@@ -227,6 +227,7 @@ def explain_run(
     device: str = "cpu",
     progress: bool = False,
     overwrite: bool = False,
+    read_options: dict[str, Any] | None = None,
 ) -> ExplainResult:
     """Explain the model of ``run`` on ``data`` and/or ``variants``; see :func:`biodl.api.explain`.
 
@@ -258,7 +259,7 @@ def explain_run(
     importance = None
     if data is not None:
         check_data_kind(kind, data)
-        read = read_for_run(saved, data, None, require_labels=False)
+        read = read_for_run(saved, data, read_options, require_labels=False)
         # the baseline's values saved by train (absent in older runs: no baseline column)
         importance = variable_importance(read_importance(run))
     result = ExplainResult(out=None)

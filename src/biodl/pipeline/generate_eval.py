@@ -190,19 +190,30 @@ def verdict(metrics: dict[str, float], table: pd.DataFrame | None = None) -> str
             "trained on real rows"
         )
     if table is not None and "independent_marginals" in table.index:
-        row = table.loc["independent_marginals"].to_dict()
-        base = {str(k): float(v) for k, v in row.items()}
-        better = [
-            label
-            for key, label in (
-                ("detection_auroc", "detection AUROC"),
-                ("correlation_distance", "correlation distance"),
-            )
-            if key in base and metrics.get(key, np.inf) < base[key]
-        ]
-        parts.append(
-            "better than independent marginals on " + " and ".join(better)
-            if better
-            else "no better than independent marginals on detection or correlations"
-        )
+        parts.append(_against_marginals(metrics, table.loc["independent_marginals"].to_dict()))
     return "; ".join(parts)
+
+
+def _against_marginals(metrics: dict[str, float], row: dict[Any, Any]) -> str:
+    """Detection AUROC and correlation distance against independent marginals (lower is
+    better on both); where they disagree, the worse comes first, each with both numbers."""
+    base = {str(k): float(v) for k, v in row.items()}
+    better: list[str] = []
+    worse: list[str] = []
+    for key, label, digits in (
+        ("detection_auroc", "detection AUROC", 2),
+        ("correlation_distance", "correlation distance", 3),
+    ):
+        if key not in base:
+            continue
+        value = metrics.get(key, np.inf)
+        said = f"{label} ({value:.{digits}f} vs {base[key]:.{digits}f})"
+        (better if value < base[key] else worse).append(said)
+    if not better:
+        return "no better than independent marginals on detection or correlations"
+    if not worse:
+        return "better than independent marginals on " + " and ".join(better)
+    return (
+        f"worse than independent marginals on {' and '.join(worse)}, better only on "
+        + " and ".join(better)
+    )

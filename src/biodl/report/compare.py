@@ -488,7 +488,9 @@ def _curves_html(compared: RunsCompared) -> str:
     )
 
 
-def _warnings(compared: RunsCompared) -> list[str]:
+def read_with_care(compared: RunsCompared) -> list[str]:
+    """What makes the runs' numbers not directly comparable: the page's "Read with care" box,
+    and the warnings of :func:`biodl.compare_runs` (so the terminal's "(best)" says it too)."""
     out = []
     files = compared.data_files()
     if len(files) > 1:
@@ -521,7 +523,7 @@ def write_compare_report(compared: RunsCompared, out: str | os.PathLike[str]) ->
     how = _HOW_TO_READ[compared.runs[0].command if len(compared.ranking) == 1 else "mixed"]
     body = [
         verdict_box(verdict(compared)),
-        warnings_box(_warnings(compared), heading="Read with care"),
+        warnings_box(read_with_care(compared), heading="Read with care"),
         "<h2>Results</h2>",
         *(table_html(t) for t in results),
         f'<p class="how">{esc(how)}</p>',

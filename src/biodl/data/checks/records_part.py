@@ -180,6 +180,11 @@ def part_findings(part: RecordsPart, first: bool) -> list[Finding]:
             )
         )
     window = format_number(part.window_hours)
+    # --window is a training option: a value is suggested from the training part's stays only
+    chosen_there = (
+        "--window is chosen on the training part's stays (its line, when it has one, gives a "
+        "value), not on these."
+    )
     if part.n and part.beyond_window / part.n > BEYOND_WINDOW:
         out.append(
             Finding(
@@ -189,7 +194,9 @@ def part_findings(part: RecordsPart, first: bool) -> list[Finding]:
                 "their later observations are not used.",
                 "Nothing to do if the outcome should be predicted early; otherwise pass a longer "
                 f"--window (e.g. --window {format_number(round(part.duration_p95))}h covers 95% "
-                "of the stays).",
+                "of the stays)."
+                if first
+                else f"Nothing to do if the outcome should be predicted early; {chosen_there}",
                 "window",
             )
         )
@@ -202,7 +209,9 @@ def part_findings(part: RecordsPart, first: bool) -> list[Finding]:
                 "is padding.",
                 f"Pass a shorter window, e.g. --window "
                 f"{format_number(max(round(part.duration_p95), 1))}h (95% of the stays end by "
-                "then).",
+                "then)."
+                if first
+                else chosen_there[0].upper() + chosen_there[1:],
                 "window",
             )
         )

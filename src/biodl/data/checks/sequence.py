@@ -207,7 +207,7 @@ def inspect_sequences(parts: Mapping[str, SequenceSet], *, task: str = "auto") -
         overlaps,
         identity="Two sequences are identical when all their letters are (parts of different "
         "alphabets are not compared).",
-        part_findings=_part_findings,
+        part_findings=lambda part, first: _part_findings(part, summaries[0]),
         not_compared=_not_compared,
         tables=[_letters_table(summaries)],
         figures=[_length_figure(p) for p in summaries],
@@ -287,8 +287,12 @@ def _composition(seqs: SequenceSet) -> tuple[dict[str, float], float, float | No
 # --------------------------------------------------------------------------- findings
 
 
-def _part_findings(part: SequencePart, first: bool) -> list[Finding]:
-    """Lengths that vary widely, ambiguity codes (the same for every part)."""
+def _part_findings(part: SequencePart, train: SequencePart) -> list[Finding]:
+    """Lengths that vary widely, ambiguity codes (the same for every part).
+
+    The ``--length`` suggested for every part is the training part's (``train``, the first):
+    a training option is never chosen on the validation or test part.
+    """
     name = part.name
     out: list[Finding] = []
     if part.length_max > LENGTH_SPREAD * part.length_median:
@@ -298,8 +302,8 @@ def _part_findings(part: SequencePart, first: bool) -> list[Finding]:
                 f"{name}: lengths vary widely ({format_number(part.length_min)} to "
                 f"{format_number(part.length_max)}, median {format_number(part.length_median)}).",
                 f"Check for truncated or concatenated records; to train on one length, pass "
-                f"--length {format_number(part.length_p95)} (95% of {name} is at most that "
-                "long; longer sequences are centre-cropped).",
+                f"--length {format_number(train.length_p95)} (95% of {train.name} is at most "
+                "that long; longer sequences are centre-cropped).",
                 "variable_lengths",
             )
         )
