@@ -100,7 +100,8 @@ class TrainConfig:
         "auto",
         help="Maximum passes over the training data (per fold in cv, per trial in tune); auto: "
         "about 1,000 optimiser steps, at least 30 and at most 200 epochs; very large data: as many "
-        "epochs as make 20,000 steps, if 30 would make more (at least 1).",
+        "epochs as reach 20,000 steps, if 30 would pass them (at least 1); language models: "
+        "docs/language-models.md.",
         panel=TRAINING,
         parse=parse_epochs,
     )
