@@ -111,22 +111,6 @@ def test_gaps_say_below_for_a_larger_error(bench, tmp_path):
     assert "at or better (lower error) by 0.100" in lines[1]
 
 
-def test_a_skipped_biodl_stage_is_named_in_the_table(bench):
-    realdata = bench["realdata"]
-    found = {"status": "skipped", "reason": "not run: too many rows"}
-    assert realdata._failed(found, "biodl run") == "biodl run not run: too many rows"
-    meta = {
-        "name": "x",
-        "title": "X",
-        "protocol": "p",
-        "task": "regression",
-        "metrics": ["spearman"],
-        "published": "-",
-    }
-    rows = realdata.dataset_rows(meta, found, None)
-    assert rows[0][5] == "biodl run not run: too many rows"
-
-
 def test_graph_datasets_are_registered_and_no_longer_unsupported(bench):
     sets = bench["_realdata_sets"]
     assert {"tu_mutag", "freesolv", "solubility"} <= set(sets.DATASETS)
