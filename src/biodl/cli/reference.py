@@ -1,7 +1,7 @@
 """``docs/options.md``: every option of ``train``, ``cv``, ``tune``, ``inspect``,
 ``predict``, ``evaluate`` and ``generate`` declared on the config (``predict``'s and
-``evaluate``'s own options are in their ``--help``), written from the same declarations as the commands' ``--help``
-(:func:`biodl.options.option`).
+``evaluate``'s own options are in their ``--help``), written from the same declarations as the
+commands' ``--help`` (:func:`biodl.options.option`).
 
 ``tests/test_options_reference.py`` checks that the page in ``docs/`` is the page this module
 writes; after changing a declaration, write it again with::
@@ -44,7 +44,8 @@ def options_reference() -> str:
         "# Options",
         "",
         "Every option of `biodl train`, `cv`, `tune` and `inspect` (and `evaluate`'s",
-        "`--positive-class`, `predict`'s, `evaluate`'s and `explain`'s `--skip-invalid`), as the command line, a config file (`section.field`, also",
+        "`--positive-class`, `predict`'s, `evaluate`'s and `explain`'s `--skip-invalid`), as",
+        "the command line, a config file (`section.field`, also",
         "`--set section.field=value`) and the Python API (`biodl.train(..., keyword=value)`)",
         "name it. Written from the option declarations in",
         "`src/biodl/config.py` by `python -m biodl.cli.reference`; the commands' `--help` shows",

@@ -416,7 +416,6 @@ def _run_fold(
             row["additive"] = trained.info["params"]["additive"] if who == "model" else ""
         rows.append({**row, **compute_metrics(full.targets.task, y_test, scores)})
     timings["metrics"] += time.perf_counter() - clock
-    targets = full.targets
     return _Fold(
         rows,
         chosen,
@@ -424,7 +423,7 @@ def _run_fold(
         baseline.selection,
         record,
         seconds=time.perf_counter() - started,
-        collapsed=collapsed_class(targets.task, list(targets.classes), scored["model"]),
+        collapsed=collapsed_class(full.targets.task, list(full.targets.classes), scored["model"]),
     )
 
 

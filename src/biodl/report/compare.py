@@ -467,15 +467,15 @@ def _curves_html(compared: RunsCompared) -> str:
     drawn = [r for r in compared.runs if r.history is not None]
     last = [r.name for r in drawn if r.last_epoch_kept]
     why = "(fewer than 30 validation examples, or none, to choose an epoch on)"
-    kept = (
-        "The kept weights are those of each run's best epoch"
-        if not last
-        else "The kept weights are those of each run's best epoch, except the last epoch's for "
-        + ", ".join(last)
-        + f" {why}"
-        if len(last) < len(drawn)
-        else f"Each run kept its last epoch's weights {why}"
-    )
+    if not last:
+        kept = "The kept weights are those of each run's best epoch"
+    elif len(last) < len(drawn):
+        kept = (
+            "The kept weights are those of each run's best epoch, except the last epoch's for "
+            f"{', '.join(last)} {why}"
+        )
+    else:
+        kept = f"Each run kept its last epoch's weights {why}"
     caption = (
         f"Validation {metric} after each epoch, one line per run with a history. {kept}; "
         "the table above scores them on the held-out part."

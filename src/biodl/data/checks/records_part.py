@@ -211,7 +211,7 @@ def part_findings(part: RecordsPart, first: bool) -> list[Finding]:
                 f"{format_number(max(round(part.duration_p95), 1))}h (95% of the stays end by "
                 "then)."
                 if first
-                else chosen_there[0].upper() + chosen_there[1:],
+                else chosen_there,
                 "window",
             )
         )
