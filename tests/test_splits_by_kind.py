@@ -4,6 +4,7 @@ one line naming the splits the kind supports. Never a silent fallback to another
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +209,26 @@ def test_fasta_header_fields_that_name_parts_are_said(tmp_path: Path) -> None:
     assert list(prepared.targets.label_columns) == ["TARGET"]
     used = prepare_run_data(RunConfig.from_dict({"data": {**data, "split_column": "SET"}}))
     assert len(used.parts["test"]) == 10 and not any("each row's part" in w for w in used.warnings)
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(("member", "field"), [("sampled.csv", "set"), ("sampled.fasta", "SET")])
+def test_flip_gb1_files_as_distributed_say_their_own_split(
+    shared_data: Path, tmp_path: Path, member: str, field: str
+) -> None:
+    """FLIP GB1 'sampled' from splits.zip as distributed: split at random, one warning names
+    the file's own part field (6,988 train / 1,745 test); with --split-column it is used."""
+    with zipfile.ZipFile(shared_data / "protein/flip_gb1/splits.zip") as archive:
+        archive.extract(f"splits/{member}", tmp_path)
+    data = {"train": str(tmp_path / "splits" / member)}
+    prepared = prepare_run_data(RunConfig.from_dict({"data": data}))
+    said = [w for w in prepared.warnings if "names each row's part" in w]
+    assert len(said) == 1, said
+    assert f"its field '{field}' names each row's part (train 6,988, test 1,745)" in said[0]
+    assert said[0].endswith(f"pass --split-column {field}")
+    used = prepare_run_data(RunConfig.from_dict({"data": {**data, "split_column": field}}))
+    assert len(used.parts["test"]) == 1745
+    assert not [w for w in used.warnings if "names each row's part" in w]
 
 
 def test_records_keep_each_patient_in_one_part_by_default(tmp_path: Path) -> None:
